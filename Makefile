@@ -1,0 +1,70 @@
+# hotloop: `make demo` and `make test` work on a fresh Debian 12 (as root, or with sudo): they
+# install what is missing, build, and run.
+
+PYTHON      ?= /usr/bin/python3
+BUILD       ?= build
+ASAN_BUILD  ?= build-asan
+JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
+PYPATH      := PYTHONPATH=$(CURDIR)/pywrapper
+
+# Build and test dependencies (Debian package names). Python packages come from Debian, for
+# Debian's /usr/bin/python3: PyPI is not needed.
+DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch2 \
+               python3 python3-cffi
+DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
+               python3-wheel python3-venv pypy3 binutils
+DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
+               python3-matplotlib
+
+.PHONY: all deps deps-test deps-bench build asan test test-cpp test-asan test-python \
+        test-other-pythons demo bench clean
+
+all: build
+
+deps:
+	@./scripts/install-deps.sh $(DEPS_BUILD)
+
+deps-test: deps
+	@./scripts/install-deps.sh $(DEPS_TEST)
+
+deps-bench: deps
+	@./scripts/install-deps.sh $(DEPS_BENCH)
+
+# Release build (-O3, portable x86-64 code with run-time AVX2/AVX-512 dispatch). Places
+# libhotloop.so and the generated cffi module in pywrapper/hotloop.
+build: deps
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+
+# The same C++ and C tests built with AddressSanitizer + UBSan.
+asan: deps
+	cmake -S . -B $(ASAN_BUILD) -DCMAKE_BUILD_TYPE=Debug -DHOTLOOP_SANITIZE=ON \
+	      -DHOTLOOP_PYTHON_INPLACE=OFF >/dev/null
+	cmake --build $(ASAN_BUILD) -j $(JOBS)
+
+test: deps-test build asan
+	$(MAKE) --no-print-directory test-cpp test-asan test-python test-other-pythons
+
+test-cpp:
+	ctest --test-dir $(BUILD) --output-on-failure
+
+test-asan:
+	ctest --test-dir $(ASAN_BUILD) --output-on-failure
+
+test-python:
+	$(PYPATH) $(PYTHON) -m pytest -q tests/python
+
+# The package needs no compiler-bound ABI and no NumPy: the list functions run under PyPy and
+# under any other CPython 3 on PATH (e.g. a pyenv build without NumPy).
+test-other-pythons:
+	@PYTHON=$(PYTHON) ./tests/run_other_pythons.sh
+
+demo: build
+	$(PYPATH) $(PYTHON) examples/tour.py
+
+bench: build deps-bench
+	$(PYPATH) $(PYTHON) benchmarks/bench.py
+
+clean:
+	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so \
+	       pywrapper/hotloop/_hotloop_ffi.py

@@ -1,0 +1,172 @@
+/*
+ * hotloop.h - the flat C API of libhotloop.
+ *
+ * Conventions (see docs/c_api.md):
+ *   - Every fallible function returns an hl_status: HL_OK (0) or one HL_ERR_* code, and writes its
+ *     results through out-parameters. The codes never change meaning or value.
+ *   - After a failure, hl_last_error_message() explains it. The message is thread-local: it
+ *     belongs to the thread that made the failing call and stays valid until that thread's next
+ *     call into the library.
+ *   - No C++ exception ever leaves the library.
+ *   - Handles are opaque and typed. Every *_destroy / *_free accepts NULL.
+ *   - Heavy functions take an optional hl_control* (NULL = none) for cancellation and progress.
+ *
+ * This header is valid C99 and C++. The part between the cdef markers is also the single source
+ * of the Python package's cffi declarations (pywrapper/build_ffi.py extracts it), so it may only
+ * hold what cffi's cdef parser understands: declarations, and #define NAME <integer literal>.
+ */
+#ifndef HOTLOOP_H
+#define HOTLOOP_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#if defined(_WIN32)
+#  if defined(HOTLOOP_BUILDING)
+#    define HL_API __declspec(dllexport)
+#  else
+#    define HL_API __declspec(dllimport)
+#  endif
+#else
+#  define HL_API __attribute__((visibility("default")))
+#endif
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---- cdef begin ---- */
+
+/* Library version (the Python package's __version__ is this string). */
+#define HL_VERSION_MAJOR 0
+#define HL_VERSION_MINOR 1
+#define HL_VERSION_PATCH 0
+/* Bumped whenever a declaration below changes incompatibly; the Python package refuses a
+   library whose hl_abi_version() differs from the one it was generated against. */
+#define HL_ABI_VERSION 1
+
+/* Status codes. Values are permanent. */
+typedef int hl_status;
+#define HL_OK 0
+#define HL_ERR_INVALID_ARGUMENT 1 /* a value is out of its domain (Python: ValueError)       */
+#define HL_ERR_TYPE 2             /* unsupported element type or dtype (TypeError)            */
+#define HL_ERR_SHAPE 3            /* sizes or shapes do not fit together (ValueError)         */
+#define HL_ERR_OVERFLOW 4         /* a result leaves its type's range (OverflowError)         */
+#define HL_ERR_NO_MEMORY 5        /* allocation failed (MemoryError)                          */
+#define HL_ERR_DIVISION_BY_ZERO 6 /* division by zero (ZeroDivisionError and ValueError)      */
+#define HL_ERR_CLOSED 7           /* the handle was closed (ValueError)                       */
+#define HL_ERR_CANCELLED 8        /* the operation's hl_control was cancelled                 */
+#define HL_ERR_INTERNAL 9         /* a bug or an unexpected failure (RuntimeError)            */
+#define HL_ERR_ENCODING 10        /* malformed text, e.g. invalid UTF-8 (UnicodeError)        */
+#define HL_ERR_IO 11              /* operating-system I/O failure; see hl_last_error_errno()  */
+#define HL_ERR_TIMEOUT 12         /* a wait ended before the operation did (TimeoutError)     */
+
+/* Element types of the buffers the library reads. Values are permanent. */
+typedef int32_t hl_dtype;
+#define HL_DTYPE_BOOL 1
+#define HL_DTYPE_INT8 2
+#define HL_DTYPE_INT16 3
+#define HL_DTYPE_INT32 4
+#define HL_DTYPE_INT64 5
+#define HL_DTYPE_UINT8 6
+#define HL_DTYPE_UINT16 7
+#define HL_DTYPE_UINT32 8
+#define HL_DTYPE_UINT64 9
+#define HL_DTYPE_FLOAT32 10
+#define HL_DTYPE_FLOAT64 11
+
+/* ---- library ---- */
+HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static storage */
+HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */
+HL_API const char *hl_last_error_message(void); /* "" when the last call succeeded */
+HL_API int hl_last_error_errno(void);           /* errno behind the last HL_ERR_IO, else 0 */
+HL_API const char *hl_status_name(hl_status status); /* "HL_ERR_TYPE", ...; static storage */
+HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an unknown dtype */
+
+/* Worker threads of the engine (TBB workers, and the BLAS threads where BLAS is used).
+   The default is HOTLOOP_NUM_THREADS from the environment, else the number of cores. */
+HL_API hl_status hl_set_num_threads(int n); /* n >= 1 */
+HL_API int hl_get_num_threads(void);
+
+/* ---- buffers the library allocates for variable-size results ---- */
+typedef struct hl_buffer_s hl_buffer;
+HL_API void *hl_buffer_data(const hl_buffer *buf); /* 64-byte aligned; NULL when empty */
+HL_API size_t hl_buffer_length(const hl_buffer *buf); /* number of elements */
+HL_API hl_dtype hl_buffer_dtype(const hl_buffer *buf);
+HL_API void hl_buffer_free(hl_buffer *buf);
+
+/* ---- cancellation and progress ---- */
+typedef struct hl_control_s hl_control;
+HL_API hl_status hl_control_create(hl_control **out);
+HL_API void hl_control_destroy(hl_control *ctl);
+/* Ask the operation that uses ctl to stop; it returns HL_ERR_CANCELLED at its next check
+   (checks happen once per block of work). Safe from any thread. */
+HL_API hl_status hl_control_cancel(hl_control *ctl);
+HL_API hl_status hl_control_is_cancelled(const hl_control *ctl, int *out);
+/* Work done and total work of the operation, in the operation's own units. */
+HL_API hl_status hl_control_progress(const hl_control *ctl, uint64_t *done, uint64_t *total);
+
+/* ---- scalar functions ---- */
+/* Decimal text of a + b into buf (NUL-terminated). HL_ERR_OVERFLOW if a + b > UINT64_MAX,
+   HL_ERR_INVALID_ARGUMENT if buf is too small (21 bytes always suffice). */
+HL_API hl_status hl_sum_as_string(uint64_t a, uint64_t b, char *buf, size_t buf_size);
+/* *out = a / b; HL_ERR_DIVISION_BY_ZERO if b == 0. */
+HL_API hl_status hl_divide(double a, double b, double *out);
+
+/* ---- reductions ---- */
+/* Exact sum of n integers (bool and any integer dtype), as a 128-bit two's-complement value
+   *out_hi * 2^64 + *out_lo. Never overflows for n < 2^64. */
+HL_API hl_status hl_sum_int(const void *data, size_t n, hl_dtype dtype, int64_t *out_hi,
+                            uint64_t *out_lo, hl_control *ctl);
+/* Compensated sum of n float32/float64 values, accumulated in double. The result is
+   bit-for-bit the same whatever the thread count. Infinities and NaN propagate as in IEEE
+   arithmetic. */
+HL_API hl_status hl_sum_float(const void *data, size_t n, hl_dtype dtype, double *out,
+                              hl_control *ctl);
+
+/* ---- filter + map ---- */
+/* [x * 2 for x in data if x >= min], order kept, into a new buffer (*out, same dtype as data).
+   The bound is inclusive and typed so that every exact comparison can be expressed: signed
+   dtypes use min_int, unsigned dtypes min_uint, float dtypes min_float (NaN keeps nothing).
+   For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY) (floats). An integer result
+   that leaves the dtype's range is HL_ERR_OVERFLOW; HL_DTYPE_BOOL is HL_ERR_TYPE. */
+HL_API hl_status hl_filter_double(const void *data, size_t n, hl_dtype dtype, int64_t min_int,
+                                  uint64_t min_uint, double min_float, hl_buffer **out,
+                                  hl_control *ctl);
+
+/* ---- DataProcessor: a queue of float64 values processed in fixed-size chunks ---- */
+typedef struct hl_processor_s hl_processor;
+/* chunk_size >= 1. */
+HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor **out);
+HL_API void hl_processor_destroy(hl_processor *proc);
+/* Appends n values (all or nothing). */
+HL_API hl_status hl_processor_add(hl_processor *proc, const double *values, size_t n);
+/* Appends n values of any dtype, converted to float64 (all or nothing). */
+HL_API hl_status hl_processor_add_typed(hl_processor *proc, const void *values, size_t n,
+                                        hl_dtype dtype);
+/* Removes every full chunk from the front and returns their means, in order, as a float64
+   buffer (possibly empty). A partial chunk stays. */
+HL_API hl_status hl_processor_process_chunks(hl_processor *proc, hl_buffer **out);
+/* Count, mean and population standard deviation of the values held; 0, 0.0, 0.0 if none. */
+HL_API hl_status hl_processor_statistics(const hl_processor *proc, uint64_t *count,
+                                         double *mean, double *std);
+HL_API hl_status hl_processor_clear(hl_processor *proc);
+HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
+HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
+
+/* ---- testing the boundary ---- */
+/* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
+   (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the
+   HL_DEBUG_THROW_* values below. Returns the status the failure maps to. */
+#define HL_DEBUG_THROW_BAD_ALLOC 100    /* std::bad_alloc -> HL_ERR_NO_MEMORY          */
+#define HL_DEBUG_THROW_STD_EXCEPTION 101 /* a std::logic_error -> HL_ERR_INTERNAL       */
+#define HL_DEBUG_THROW_NON_STD 102      /* `throw 42;` -> HL_ERR_INTERNAL                */
+HL_API hl_status hl_debug_throw(int what);
+
+/* ---- cdef end ---- */
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* HOTLOOP_H */

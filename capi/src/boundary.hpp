@@ -1,0 +1,71 @@
+// The boundary between the C API and the engine. Every entry point runs its body through
+// guard(), which turns any exception into a status code and the thread-local message, so that
+// nothing C++ ever crosses into C. The handle structs wrap engine objects.
+#pragma once
+
+#include <new>
+#include <string>
+
+#include "hotloop.h"
+#include "hotloop/buffer.hpp"
+#include "hotloop/error.hpp"
+#include "hotloop/parallel.hpp"
+#include "hotloop/processor.hpp"
+
+struct hl_buffer_s {
+    hotloop::Buffer buffer;
+};
+struct hl_control_s {
+    hotloop::Control control;
+};
+struct hl_processor_s {
+    explicit hl_processor_s(std::size_t chunk_size) : processor(chunk_size) {}
+    hotloop::DataProcessor processor;
+};
+
+namespace hotloop::capi {
+
+// Records the failure of the current call for hl_last_error_message(). Never throws.
+void set_error(const char* message, int os_errno = 0) noexcept;
+void clear_error() noexcept;
+hl_status status_of(ErrorKind kind) noexcept;
+
+// Throws InvalidArgument when an out-parameter or handle is NULL.
+template <class T>
+T* require(T* pointer, const char* name) {
+    if (pointer == nullptr) fail(ErrorKind::InvalidArgument, std::string(name) + " is NULL");
+    return pointer;
+}
+
+// Converts the C dtype code, rejecting unknown values.
+DType to_dtype(hl_dtype code);
+
+// Control* of an optional hl_control.
+inline Control* control_of(hl_control* ctl) noexcept { return ctl ? &ctl->control : nullptr; }
+
+// Moves an engine Buffer into a new hl_buffer for the caller.
+hl_buffer* release(Buffer&& buffer);
+
+// Runs body() and maps whatever it throws to a status; the catch-all is the C API's guarantee.
+template <class Body>
+hl_status guard(Body&& body) noexcept {
+    try {
+        clear_error();
+        body();
+        return HL_OK;
+    } catch (const Error& e) {
+        set_error(e.what(), e.os_errno());
+        return status_of(e.kind());
+    } catch (const std::bad_alloc&) {
+        set_error("out of memory");
+        return HL_ERR_NO_MEMORY;
+    } catch (const std::exception& e) {
+        set_error(e.what());
+        return HL_ERR_INTERNAL;
+    } catch (...) {
+        set_error("unknown C++ exception");
+        return HL_ERR_INTERNAL;
+    }
+}
+
+}  // namespace hotloop::capi

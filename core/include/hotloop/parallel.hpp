@@ -1,0 +1,84 @@
+// The engine's parallel runtime: a library-owned tbb::task_arena that bounds the worker count,
+// a deterministic block loop, and the Control that lets a caller cancel work and watch progress.
+//
+// Determinism: every kernel splits its input into blocks whose boundaries depend only on the input
+// size (never on the thread count), computes one partial result per block, and combines the
+// partials in block order. Results are therefore the same whatever the number of threads.
+#pragma once
+
+#include <atomic>
+#include <cstddef>
+#include <cstdint>
+#include <memory>
+
+#include <tbb/blocked_range.h>
+#include <tbb/parallel_for.h>
+#include <tbb/task_arena.h>
+
+#include "hotloop/error.hpp"
+
+namespace hotloop {
+
+// ---- thread count ----
+// The default comes from HOTLOOP_NUM_THREADS, else the hardware concurrency.
+void set_num_threads(int n);  // n >= 1, else ErrorKind::InvalidArgument
+int num_threads();
+// The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
+// so set_num_threads() may replace the arena while work is running.
+std::shared_ptr<tbb::task_arena> current_arena();
+// Hook so that other thread pools (BLAS) follow set_num_threads(); called with the new count.
+void on_num_threads_changed(void (*hook)(int n));
+
+// ---- cancellation and progress ----
+class Control {
+public:
+    void cancel() noexcept { cancelled_.store(true, std::memory_order_relaxed); }
+    bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
+    // Throws Error(Cancelled) if cancel() was called.
+    void check() const {
+        if (cancelled()) fail(ErrorKind::Cancelled, "operation cancelled");
+    }
+    void add_total(uint64_t n) noexcept { total_.fetch_add(n, std::memory_order_relaxed); }
+    void advance(uint64_t n) noexcept { done_.fetch_add(n, std::memory_order_relaxed); }
+    uint64_t done() const noexcept { return done_.load(std::memory_order_relaxed); }
+    uint64_t total() const noexcept { return total_.load(std::memory_order_relaxed); }
+
+private:
+    std::atomic<bool> cancelled_{false};
+    std::atomic<uint64_t> done_{0};
+    std::atomic<uint64_t> total_{0};
+};
+
+// ---- block loops ----
+// Number of blocks of block_size elements needed for n elements (the last may be partial).
+constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcept {
+    return n / block_size + (n % block_size != 0);
+}
+
+// Calls body(b) for every block b in [0, n_blocks), in parallel inside the library's arena.
+// Progress advances by one per block; a cancelled Control stops the loop with
+// Error(Cancelled) (checked before each block). An exception thrown by body cancels the
+// remaining blocks and is rethrown here. A single block runs inline on the calling thread.
+template <class Body>
+void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) {
+    if (ctl) ctl->add_total(n_blocks);
+    auto run_block = [&](std::size_t b) {
+        if (ctl) ctl->check();
+        body(b);
+        if (ctl) ctl->advance(1);
+    };
+    if (n_blocks == 0) return;
+    if (n_blocks == 1) {
+        run_block(0);
+        return;
+    }
+    auto arena = current_arena();
+    arena->execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
+                          [&](const tbb::blocked_range<std::size_t>& r) {
+                              for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
+                          });
+    });
+}
+
+}  // namespace hotloop

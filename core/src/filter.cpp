@@ -1,0 +1,162 @@
+#include "hotloop/filter.hpp"
+
+#include <algorithm>
+#include <cmath>
+#include <cstring>
+#include <limits>
+#include <string>
+#include <type_traits>
+#include <vector>
+
+#include "simd.hpp"
+
+namespace hotloop {
+namespace {
+
+constexpr std::size_t kBlock = std::size_t(1) << 16;  // fixed: output order never depends on it
+constexpr std::size_t kStage = 256;                   // per-thread staging for branch-free writes
+
+// The doubling rule of an element type: which values may be doubled without leaving the range,
+// and the doubling itself (in unsigned arithmetic, so that rejected elements never overflow).
+template <class T, bool = std::is_floating_point<T>::value>
+struct Doubling {
+    using U = std::make_unsigned_t<T>;
+    static constexpr T kHigh = std::numeric_limits<T>::max() / 2;
+    static constexpr T kLow = std::numeric_limits<T>::min() / 2;
+    static HL_INLINE bool fits(T x) { return x <= kHigh && x >= kLow; }
+    static HL_INLINE T twice(T x) { return static_cast<T>(static_cast<U>(static_cast<U>(x) << 1)); }
+};
+template <class T>
+struct Doubling<T, true> {
+    static HL_INLINE bool fits(T) { return true; }
+    static HL_INLINE T twice(T x) { return x * 2; }
+};
+
+// Counts the kept elements of one block and whether any kept element would overflow.
+template <class T, class Bound>
+HL_INLINE std::size_t count_kept(const T* p, std::size_t n, Bound min, bool* overflow) {
+    std::size_t count = 0;
+    bool bad = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        const bool keep = p[i] >= min;
+        count += keep;
+        bad |= keep & !Doubling<T>::fits(p[i]);
+    }
+    *overflow = bad;
+    return count;
+}
+
+// Writes 2 * x for the kept elements of one block, branch-free through a small staging area.
+template <class T, class Bound>
+HL_INLINE void write_kept(const T* p, std::size_t n, Bound min, T* out) {
+    T stage[kStage];
+    for (std::size_t begin = 0; begin < n; begin += kStage) {
+        const std::size_t len = std::min(kStage, n - begin);
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < len; ++i) {
+            const T x = p[begin + i];
+            stage[k] = Doubling<T>::twice(x);
+            k += x >= min;
+        }
+        std::memcpy(out, stage, k * sizeof(T));
+        out += k;
+    }
+}
+
+// One vectorised clone set per element type.
+#define HL_FILTER_KERNELS(T, Bound)                                                         \
+    HL_CLONES std::size_t count_kept_k(const T* p, std::size_t n, Bound min, bool* ovf) { \
+        return count_kept(p, n, min, ovf);                                                \
+    }                                                                                     \
+    HL_CLONES void write_kept_k(const T* p, std::size_t n, Bound min, T* out) {           \
+        write_kept(p, n, min, out);                                                       \
+    }
+HL_FILTER_KERNELS(int8_t, int8_t)
+HL_FILTER_KERNELS(int16_t, int16_t)
+HL_FILTER_KERNELS(int32_t, int32_t)
+HL_FILTER_KERNELS(int64_t, int64_t)
+HL_FILTER_KERNELS(uint8_t, uint8_t)
+HL_FILTER_KERNELS(uint16_t, uint16_t)
+HL_FILTER_KERNELS(uint32_t, uint32_t)
+HL_FILTER_KERNELS(uint64_t, uint64_t)
+HL_FILTER_KERNELS(float, double)
+HL_FILTER_KERNELS(double, double)
+#undef HL_FILTER_KERNELS
+
+template <class T, class Bound>
+Buffer filter_typed(const T* p, std::size_t n, DType dtype, Bound min, Control* ctl) {
+    const std::size_t blocks = block_count(n, kBlock);
+    std::vector<std::size_t> counts(blocks);
+    std::vector<char> overflow(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            bool ovf = false;
+            counts[b] = count_kept_k(p + begin, std::min(kBlock, n - begin), min, &ovf);
+            overflow[b] = ovf;
+        },
+        ctl);
+    std::size_t total = 0;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        if (overflow[b]) {
+            const std::size_t begin = b * kBlock;
+            for (std::size_t i = begin; i < std::min(n, begin + kBlock); ++i)
+                if (p[i] >= min && !Doubling<T>::fits(p[i]))
+                    fail(ErrorKind::Overflow, "2 * " + std::to_string(+p[i]) + " (element " +
+                                                  std::to_string(i) + ") does not fit in " +
+                                                  dtype_name(dtype));
+        }
+        const std::size_t count = counts[b];
+        counts[b] = total;  // becomes the block's output offset
+        total += count;
+    }
+    Buffer out(dtype, total);
+    T* dst = out.as<T>();
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            write_kept_k(p + begin, std::min(kBlock, n - begin), min, dst + counts[b]);
+        },
+        ctl);
+    return out;
+}
+
+// Clamps an inclusive 64-bit bound into T's range. Returns false when no value of T reaches it.
+template <class T, class Wide>
+bool clamp_bound(Wide bound, T* out) {
+    if (bound > static_cast<Wide>(std::numeric_limits<T>::max())) return false;
+    *out = bound < static_cast<Wide>(std::numeric_limits<T>::min())
+               ? std::numeric_limits<T>::min()
+               : static_cast<T>(bound);
+    return true;
+}
+
+}  // namespace
+
+Buffer filter_double(const void* data, std::size_t n, DType dtype, const LowerBound& min,
+                     Control* ctl) {
+    if (dtype == DType::Bool || dtype_size(dtype) == 0)
+        fail(ErrorKind::Type, std::string("filter_double: unsupported dtype ") + dtype_name(dtype));
+    check_array(data, n, dtype_size(dtype), "filter_double");
+    return dispatch_dtype(dtype, [&](auto tag) -> Buffer {
+        using T = decltype(tag);
+        const T* p = static_cast<const T*>(data);
+        if constexpr (std::is_same<T, bool>::value) {
+            fail(ErrorKind::Type, "filter_double: unsupported dtype bool");
+        } else if constexpr (std::is_floating_point<T>::value) {
+            if (std::isnan(min.float_min)) return Buffer(dtype, 0);
+            return filter_typed<T, double>(p, n, dtype, min.float_min, ctl);
+        } else {
+            T bound;
+            const bool reachable = std::is_signed<T>::value
+                                       ? clamp_bound<T, int64_t>(min.signed_min, &bound)
+                                       : clamp_bound<T, uint64_t>(min.unsigned_min, &bound);
+            if (!reachable) return Buffer(dtype, 0);
+            return filter_typed<T, T>(p, n, dtype, bound, ctl);
+        }
+    });
+}
+
+}  // namespace hotloop

@@ -1,0 +1,105 @@
+"""The package's exceptions, and the one table that maps the C API's status codes to them.
+
+Every exception is a HotloopError and also the builtin a Python user would expect, so
+`except ValueError` keeps working.
+"""
+import errno as _errno
+
+from ._loader import ffi, lib
+
+
+class HotloopError(Exception):
+    """Base class of every error raised by hotloop."""
+
+    status = None  # the C API's HL_ERR_* code
+
+
+class InvalidArgumentError(HotloopError, ValueError):
+    status = lib.HL_ERR_INVALID_ARGUMENT
+
+
+class InvalidTypeError(HotloopError, TypeError):
+    status = lib.HL_ERR_TYPE
+
+
+class ShapeError(HotloopError, ValueError):
+    status = lib.HL_ERR_SHAPE
+
+
+class NumericOverflowError(HotloopError, OverflowError):
+    status = lib.HL_ERR_OVERFLOW
+
+
+class OutOfMemoryError(HotloopError, MemoryError):
+    status = lib.HL_ERR_NO_MEMORY
+
+
+class DivisionByZeroError(HotloopError, ZeroDivisionError, ValueError):
+    status = lib.HL_ERR_DIVISION_BY_ZERO
+
+
+class ClosedHandleError(HotloopError, ValueError):
+    status = lib.HL_ERR_CLOSED
+
+
+class CancelledError(HotloopError):
+    status = lib.HL_ERR_CANCELLED
+
+
+class InternalError(HotloopError, RuntimeError):
+    status = lib.HL_ERR_INTERNAL
+
+
+class EncodingError(HotloopError, UnicodeError):
+    status = lib.HL_ERR_ENCODING
+
+
+class HotloopOSError(HotloopError, OSError):
+    status = lib.HL_ERR_IO
+
+
+class HotloopFileNotFoundError(HotloopOSError, FileNotFoundError):
+    pass
+
+
+class HotloopPermissionError(HotloopOSError, PermissionError):
+    pass
+
+
+class HotloopIsADirectoryError(HotloopOSError, IsADirectoryError):
+    pass
+
+
+class HotloopTimeoutError(HotloopError, TimeoutError):
+    status = lib.HL_ERR_TIMEOUT
+
+
+_BY_STATUS = {
+    cls.status: cls
+    for cls in (
+        InvalidArgumentError, InvalidTypeError, ShapeError, NumericOverflowError,
+        OutOfMemoryError, DivisionByZeroError, ClosedHandleError, CancelledError, InternalError,
+        EncodingError, HotloopOSError, HotloopTimeoutError,
+    )
+}
+_OS_ERROR_BY_ERRNO = {
+    _errno.ENOENT: HotloopFileNotFoundError,
+    _errno.EACCES: HotloopPermissionError,
+    _errno.EPERM: HotloopPermissionError,
+    _errno.EISDIR: HotloopIsADirectoryError,
+}
+
+
+def error_for(status, message):
+    """The exception for a status code and message (an unknown code is an InternalError)."""
+    if status == lib.HL_ERR_IO:
+        code = lib.hl_last_error_errno()
+        return _OS_ERROR_BY_ERRNO.get(code, HotloopOSError)(code, message)
+    return _BY_STATUS.get(status, InternalError)(message)
+
+
+def check(status):
+    """Raises the exception for a failed C call; returns None for HL_OK."""
+    if status:
+        message = ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace")
+        raise error_for(status, message)

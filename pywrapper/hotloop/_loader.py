@@ -1,0 +1,53 @@
+"""Finds and loads libhotloop.so through cffi's ABI mode, and checks that it is the library
+these declarations were generated for.
+
+Where the library comes from, in order:
+  1. the HOTLOOP_LIBRARY environment variable (a path to a libhotloop.so);
+  2. libhotloop.so inside this package's folder (placed there by `make build` or `pip install`).
+Paths are made absolute before dlopen, so the current directory is never searched.
+"""
+import os
+
+_BUILD_HINT = (
+    "Build it with `make build` in the hotloop source tree (or install the package with "
+    "`pip install .`), or set HOTLOOP_LIBRARY=/path/to/libhotloop.so."
+)
+
+try:
+    from ._hotloop_ffi import ffi  # generated from capi/include/hotloop.h at build time
+except ImportError as exc:  # pragma: no cover - exercised by the missing-build test
+    raise ImportError(
+        "hotloop: the generated declarations (hotloop/_hotloop_ffi.py) are missing. " + _BUILD_HINT
+    ) from exc
+
+
+def library_path():
+    """The absolute path of the libhotloop.so this package loads."""
+    override = os.environ.get("HOTLOOP_LIBRARY")
+    if override:
+        return os.path.abspath(override)
+    return os.path.join(os.path.dirname(os.path.abspath(__file__)), "libhotloop.so")
+
+
+def _load():
+    path = library_path()
+    if not os.path.isfile(path):
+        raise ImportError("hotloop: the native library was not found at %s. %s" % (path, _BUILD_HINT))
+    try:
+        library = ffi.dlopen(path)
+    except OSError as exc:
+        raise ImportError("hotloop: cannot load %s: %s" % (path, exc)) from exc
+    try:
+        abi = library.hl_abi_version()
+    except AttributeError:
+        raise ImportError("hotloop: %s is not a hotloop library (no hl_abi_version)" % path) from None
+    if abi != library.HL_ABI_VERSION:
+        raise ImportError(
+            "hotloop: %s has ABI version %d, but this package needs ABI version %d; rebuild the "
+            "library from the same source as the package. %s"
+            % (path, abi, library.HL_ABI_VERSION, _BUILD_HINT)
+        )
+    return library
+
+
+lib = _load()

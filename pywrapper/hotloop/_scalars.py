@@ -1,0 +1,48 @@
+"""The seed's scalar functions."""
+from ._errors import InvalidTypeError, NumericOverflowError, check
+from ._loader import ffi, lib
+
+_DOUBLE_P = ffi.typeof("double *")
+_UINT64_MAX = 2**64 - 1
+
+
+def sum_as_string(a, b):
+    """The sum of two non-negative integers (Rust's usize) as a decimal string.
+
+    >>> sum_as_string(5, 20)
+    '25'
+
+    Raises OverflowError for a negative argument, an argument above 2**64 - 1, or a sum above it;
+    TypeError for anything that is not an int.
+    """
+    for name, value in (("a", a), ("b", b)):
+        if not isinstance(value, int):
+            raise InvalidTypeError("sum_as_string: %s must be an int, not %s" % (name, type(value).__name__))
+        if not 0 <= value <= _UINT64_MAX:
+            raise NumericOverflowError(
+                "sum_as_string: %s = %d is outside the range of an unsigned 64-bit integer" % (name, value)
+            )
+    buf = ffi.new("char[24]")
+    check(lib.hl_sum_as_string(a, b, buf, 24))
+    return ffi.string(buf).decode("ascii")
+
+
+def divide(a, b):
+    """a / b as a float. b == 0 raises DivisionByZeroError, which is also a ValueError and a
+    ZeroDivisionError, with the message "Cannot divide by zero".
+
+    >>> divide(10.0, 4.0)
+    2.5
+    """
+    out = ffi.new(_DOUBLE_P)
+    try:
+        status = lib.hl_divide(a, b, out)
+    except TypeError:
+        raise InvalidTypeError(
+            "divide: arguments must be real numbers, not %s and %s" % (type(a).__name__, type(b).__name__)
+        ) from None
+    except OverflowError as exc:
+        raise NumericOverflowError("divide: %s" % exc) from None
+    if status:
+        check(status)
+    return out[0]

@@ -1,0 +1,14 @@
+#!/bin/sh
+# Checks that libhotloop.so exports the C API (hl_*) and no other symbol.
+set -eu
+lib="$1"
+defined=$(nm -D --defined-only "$lib" | awk '{print $3}' | sed 's/@.*//' | sort -u)
+stray=$(printf '%s\n' "$defined" | grep -v '^hl_' | grep -v '^$' || true)
+if [ -n "$stray" ]; then
+  echo "libhotloop.so exports symbols outside the hl_ prefix:"; printf '%s\n' "$stray"; exit 1
+fi
+count=$(printf '%s\n' "$defined" | grep -c '^hl_')
+for required in hl_version hl_abi_version hl_last_error_message hl_sum_int hl_processor_create; do
+  printf '%s\n' "$defined" | grep -qx "$required" || { echo "missing export: $required"; exit 1; }
+done
+echo "exports: $count hl_* symbols, nothing else"
