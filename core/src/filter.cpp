@@ -58,8 +58,10 @@ HL_INLINE void write_kept(const T* p, std::size_t n, Bound min, T* out) {
             stage[k] = Doubling<T>::twice(x);
             k += x >= min;
         }
-        std::memcpy(out, stage, k * sizeof(T));
-        out += k;
+        if (k != 0) {  // out may be null when nothing at all is kept
+            std::memcpy(out, stage, k * sizeof(T));
+            out += k;
+        }
     }
 }
 

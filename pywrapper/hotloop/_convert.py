@@ -70,10 +70,8 @@ def _from_memoryview(view, what):
         raise InvalidTypeError("%s: unsupported buffer format %r" % (what, fmt))
     if order in ">!" and sys.byteorder == "little":
         raise InvalidTypeError("%s: big-endian buffers are not supported" % what)
-    if not view.c_contiguous:
-        view = memoryview(view.tobytes())  # one copy, in C order
-    return Array(ffi.from_buffer(view), view.nbytes // view.itemsize if view.itemsize else 0,
-                 code, view, view.shape)
+    owner = view if view.c_contiguous else view.tobytes()  # one copy, in C order, if strided
+    return Array(ffi.from_buffer(owner), view.nbytes // view.itemsize, code, owner, view.shape)
 
 
 def buffer_to_list(handle):

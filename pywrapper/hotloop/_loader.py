@@ -39,7 +39,7 @@ def _load():
         raise ImportError("hotloop: cannot load %s: %s" % (path, exc)) from exc
     try:
         abi = library.hl_abi_version()
-    except AttributeError:
+    except (AttributeError, ffi.error):  # no such symbol
         raise ImportError("hotloop: %s is not a hotloop library (no hl_abi_version)" % path) from None
     if abi != library.HL_ABI_VERSION:
         raise ImportError(

@@ -9,7 +9,8 @@ import weakref
 
 from ._convert import as_array, buffer_to_list
 from ._errors import (
-    ClosedHandleError, InvalidArgumentError, InvalidTypeError, NumericOverflowError, check,
+    ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
+    check,
 )
 from ._loader import ffi, lib
 
@@ -122,21 +123,21 @@ class DataProcessor:
 
 
 def _to_doubles(seq):
-    """A C double array of seq's values, or the TypeError / OverflowError naming the bad one."""
+    """A C double array of seq's values, or the error naming the first value cffi refuses."""
     try:
         return ffi.new("double[]", seq)
     except (TypeError, OverflowError):
         pass
     for index, item in enumerate(seq):
-        if isinstance(item, (str, bytes, bytearray)):
+        try:
+            ffi.new("double[]", (item,))  # the same conversion, one element at a time
+        except TypeError:
             raise InvalidTypeError(
                 "add_data: element %d has type %s; expected a real number (nothing was added)"
                 % (index, type(item).__name__)
-            )
-        try:
-            float(item)
-        except (TypeError, ValueError) as exc:
-            raise InvalidTypeError("add_data: element %d: %s (nothing was added)" % (index, exc)) from None
+            ) from None
         except OverflowError as exc:
-            raise NumericOverflowError("add_data: element %d: %s (nothing was added)" % (index, exc)) from None
-    raise InvalidTypeError("add_data: the values could not be converted to floats (nothing was added)")
+            raise NumericOverflowError(
+                "add_data: element %d: %s (nothing was added)" % (index, exc)
+            ) from None
+    raise InternalError("add_data: the values could not be converted (nothing was added)")

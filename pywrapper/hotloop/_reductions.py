@@ -31,11 +31,11 @@ def parallel_sum(numbers):
     """
     if type(numbers) is list or type(numbers) is tuple:
         return _sum_sequence(numbers)
+    if _is_object_ndarray(numbers):  # Python objects: summed as the sequence they are
+        return _sum_sequence(numbers.ravel().tolist())
     array = as_array(numbers, "parallel_sum")
     if array is not None:
         return _sum_array(array)
-    if _is_object_ndarray(numbers):
-        return _sum_sequence(numbers.tolist())
     return _sum_sequence(list(numbers))
 
 

@@ -1,1 +1,43 @@
-int main(void){return 0;}
+/* The public header compiled as strict C99 (-pedantic -Werror), and a C program using it. */
+#include <stdio.h>
+#include <string.h>
+
+#include "hotloop.h"
+
+#define EXPECT(cond)                                                  \
+    do {                                                              \
+        if (!(cond)) {                                                \
+            fprintf(stderr, "%s:%d: failed: %s\n", __FILE__, __LINE__, #cond); \
+            return 1;                                                 \
+        }                                                             \
+    } while (0)
+
+int main(void) {
+    char text[32];
+    double quotient = 0.0;
+    int64_t values[4] = {1, 2, 3, INT64_MAX};
+    int64_t hi = 0;
+    uint64_t lo = 0;
+    hl_processor *proc = NULL;
+    hl_buffer *means = NULL;
+    uint64_t count = 0;
+    double mean = 0.0, std_dev = 0.0;
+
+    EXPECT(strcmp(hl_version(), "") != 0);
+    EXPECT(hl_abi_version() == HL_ABI_VERSION);
+    EXPECT(hl_sum_as_string(2, 3, text, sizeof text) == HL_OK && strcmp(text, "5") == 0);
+    EXPECT(hl_divide(1.0, 0.0, &quotient) == HL_ERR_DIVISION_BY_ZERO);
+    EXPECT(strcmp(hl_last_error_message(), "Cannot divide by zero") == 0);
+    EXPECT(hl_sum_int(values, 4, HL_DTYPE_INT64, &hi, &lo, NULL) == HL_OK);
+    EXPECT(hi == 0 && lo == (uint64_t)INT64_MAX + 6u);
+    EXPECT(hl_processor_create(2, &proc) == HL_OK);
+    EXPECT(hl_processor_add_typed(proc, values, 3, HL_DTYPE_INT64) == HL_OK);
+    EXPECT(hl_processor_process_chunks(proc, &means) == HL_OK);
+    EXPECT(hl_buffer_length(means) == 1 && ((double *)hl_buffer_data(means))[0] == 1.5);
+    hl_buffer_free(means);
+    EXPECT(hl_processor_statistics(proc, &count, &mean, &std_dev) == HL_OK);
+    EXPECT(count == 1 && mean == 3.0 && std_dev == 0.0);
+    hl_processor_destroy(proc);
+    printf("C header test: passed\n");
+    return 0;
+}

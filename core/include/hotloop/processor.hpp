@@ -5,6 +5,8 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstdlib>
+#include <new>
 #include <memory>
 #include <mutex>
 #include <utility>
@@ -36,13 +38,21 @@ private:
 
     const std::size_t chunk_size_;
     mutable std::mutex mutex_;
-    // Default-initialising allocator: growing the queue does not zero memory it overwrites next.
+    // Allocator for the queue: growing does not zero memory that is overwritten next, and memory
+    // comes from malloc, so an impossible size fails with std::bad_alloc (also under ASan).
     template <class T>
-    struct UninitAllocator : std::allocator<T> {
+    struct UninitAllocator {
+        using value_type = T;
+        UninitAllocator() = default;
         template <class U>
-        struct rebind {
-            using other = UninitAllocator<U>;
-        };
+        UninitAllocator(const UninitAllocator<U>&) noexcept {}
+        T* allocate(std::size_t n) {
+            if (n > std::size_t(-1) / sizeof(T)) throw std::bad_alloc();
+            void* p = std::malloc(n * sizeof(T));
+            if (p == nullptr) throw std::bad_alloc();
+            return static_cast<T*>(p);
+        }
+        void deallocate(T* p, std::size_t) noexcept { std::free(p); }
         template <class U>
         void construct(U* p) noexcept {
             ::new (static_cast<void*>(p)) U;
@@ -51,6 +61,8 @@ private:
         void construct(U* p, Args&&... args) {
             ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
         }
+        friend bool operator==(const UninitAllocator&, const UninitAllocator&) { return true; }
+        friend bool operator!=(const UninitAllocator&, const UninitAllocator&) { return false; }
     };
     std::vector<double, UninitAllocator<double>> values_;  // live values: [head_, size())
     std::size_t head_ = 0;        // consumed prefix, reclaimed lazily

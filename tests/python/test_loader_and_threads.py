@@ -1,0 +1,114 @@
+"""Loading the library, versions, optional NumPy, and the thread count."""
+import os
+import re
+import shutil
+import subprocess
+import sys
+
+import pytest
+
+import hotloop
+from hotloop._loader import ffi, lib
+
+PACKAGE_DIR = os.path.dirname(hotloop.__file__)
+ROOT = os.path.abspath(os.path.join(PACKAGE_DIR, "..", ".."))
+
+
+def run_python(code, env_extra=None, cwd=None, pythonpath=None):
+    env = {k: v for k, v in os.environ.items() if k not in ("HOTLOOP_LIBRARY", "HOTLOOP_NUM_THREADS")}
+    env["PYTHONPATH"] = pythonpath or os.path.dirname(PACKAGE_DIR)
+    env.update(env_extra or {})
+    return subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, cwd=cwd)
+
+
+def test_version_matches_library_and_header():
+    assert hotloop.__version__ == ffi.string(lib.hl_version()).decode()
+    with open(os.path.join(ROOT, "capi", "include", "hotloop.h")) as f:
+        header = f.read()
+    parts = [re.search(r"#define HL_VERSION_%s (\d+)" % p, header).group(1) for p in ("MAJOR", "MINOR", "PATCH")]
+    assert hotloop.__version__ == ".".join(parts)
+
+
+def test_import_does_not_import_numpy():
+    out = run_python("import sys, hotloop; print('numpy' in sys.modules)")
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.strip() == "False"
+
+
+def test_hotloop_library_override(tmp_path):
+    copy = tmp_path / "libhotloop-copy.so"
+    shutil.copy(os.path.join(PACKAGE_DIR, "libhotloop.so"), copy)
+    out = run_python("import hotloop, hotloop._loader as l; print(l.library_path()); print(hotloop.parallel_sum([1, 2]))",
+                     env_extra={"HOTLOOP_LIBRARY": str(copy)})
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [str(copy), "3"]
+
+
+def test_missing_library_gives_one_clear_error():
+    out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": "/nonexistent/libhotloop.so"})
+    assert out.returncode != 0
+    assert "ImportError: hotloop: the native library was not found at /nonexistent/libhotloop.so" in out.stderr
+    assert "make build" in out.stderr
+
+
+def test_a_stray_library_in_the_current_directory_is_never_loaded(tmp_path):
+    package = tmp_path / "pkg" / "hotloop"
+    shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("libhotloop.so", "__pycache__"))
+    cwd = tmp_path / "cwd"
+    cwd.mkdir()
+    (cwd / "libhotloop.so").write_bytes(b"not a library")
+    out = run_python("import hotloop", cwd=str(cwd), pythonpath=str(tmp_path / "pkg"))
+    assert out.returncode != 0
+    assert "the native library was not found at %s" % (package / "libhotloop.so") in out.stderr
+
+
+def test_a_library_of_another_abi_is_refused(tmp_path):
+    source = tmp_path / "fake.c"
+    source.write_text("int hl_abi_version(void) { return 999; }\n")
+    fake = tmp_path / "libfake.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(fake), str(source)], check=True)
+    out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": str(fake)})
+    assert out.returncode != 0
+    assert "has ABI version 999, but this package needs ABI version %d" % lib.HL_ABI_VERSION in out.stderr
+
+
+def test_a_library_that_is_not_hotloop_is_refused(tmp_path):
+    source = tmp_path / "other.c"
+    source.write_text("int something_else(void) { return 1; }\n")
+    other = tmp_path / "libother.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(other), str(source)], check=True)
+    out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": str(other)})
+    assert "is not a hotloop library" in out.stderr
+
+
+def test_list_functions_work_without_numpy():
+    smoke = os.path.join(ROOT, "tests", "python", "smoke_no_numpy.py")
+    out = subprocess.run([sys.executable, smoke], capture_output=True, text=True,
+                         env={**os.environ, "PYTHONPATH": os.path.dirname(PACKAGE_DIR)})
+    assert out.returncode == 0, out.stderr
+    assert "all passed" in out.stdout
+
+
+def test_set_and_get_num_threads():
+    saved = hotloop.get_num_threads()
+    try:
+        hotloop.set_num_threads(1)
+        assert hotloop.get_num_threads() == 1
+        assert hotloop.parallel_sum(list(range(100))) == 4950
+        hotloop.set_num_threads(3)
+        assert hotloop.get_num_threads() == 3
+    finally:
+        hotloop.set_num_threads(saved)
+    for bad in (0, -1, 5000):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            hotloop.set_num_threads(bad)
+    for bad in (1.0, "2", None, True):
+        with pytest.raises(hotloop.InvalidTypeError):
+            hotloop.set_num_threads(bad)
+
+
+@pytest.mark.parametrize("value, expected", [("1", 1), ("3", 3), ("junk", None), ("0", None)])
+def test_environment_variable_sets_the_default(value, expected):
+    out = run_python("import hotloop; print(hotloop.get_num_threads())", env_extra={"HOTLOOP_NUM_THREADS": value})
+    assert out.returncode == 0, out.stderr
+    assert int(out.stdout) == (expected if expected is not None else os.cpu_count())
