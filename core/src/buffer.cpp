@@ -1,5 +1,7 @@
 #include "hotloop/buffer.hpp"
 
+#include "memory.hpp"
+
 namespace hotloop {
 
 Buffer::Buffer(DType dtype, std::size_t n) : length_(n), dtype_(dtype) {
@@ -8,11 +10,7 @@ Buffer::Buffer(DType dtype, std::size_t n) : length_(n), dtype_(dtype) {
     if (element == 0) fail(ErrorKind::Type, "Buffer: unknown dtype");
     if (n > (std::size_t(-1) - 63) / element) throw std::bad_alloc();
     if (n == 0) return;
-    // aligned_alloc wants a size that is a multiple of the alignment.
-    const std::size_t bytes = (n * element + 63) / 64 * 64;
-    void* p = std::aligned_alloc(64, bytes);
-    if (p == nullptr) throw std::bad_alloc();
-    data_.reset(p);
+    data_.reset(allocate_aligned(n * element));
 }
 
 void Buffer::truncate(std::size_t n) noexcept {

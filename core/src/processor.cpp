@@ -6,6 +6,7 @@
 
 #include "hotloop/parallel.hpp"
 #include "hotloop/reduce.hpp"
+#include "memory.hpp"
 
 namespace hotloop {
 namespace {
@@ -14,6 +15,8 @@ constexpr std::size_t kCopyBlock = std::size_t(1) << 16;
 constexpr std::size_t kChunkWork = std::size_t(1) << 16;  // values per task in process_chunks
 
 }  // namespace
+
+void* allocate_queue_memory(std::size_t bytes) { return allocate_aligned(bytes); }
 
 DataProcessor::DataProcessor(std::size_t chunk_size) : chunk_size_(chunk_size) {
     if (chunk_size < 1) fail(ErrorKind::InvalidArgument, "chunk_size must be at least 1");

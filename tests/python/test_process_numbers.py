@@ -111,3 +111,25 @@ def test_errors():
         hotloop.process_numbers(np.array([1j]), 0)
     with pytest.raises(OverflowError, match=r"2 \* 4611686018427387904 \(element 1\)"):
         hotloop.process_numbers(np.array([0, 2**62], dtype=np.int64), -1)
+
+
+@pytest.mark.parametrize("dtype", ["int32", "int64", "uint64", "float64", "int16", "uint32", "float32"])
+def test_large_arrays_through_the_vector_kernels(dtype):
+    rng = np.random.default_rng(7)
+    n = 300_007
+    if np.dtype(dtype).kind == "f":
+        arr = rng.standard_normal(n).astype(dtype)
+        arr[::1000] = np.nan
+        threshold = 0.25
+    else:
+        info = np.iinfo(dtype)
+        arr = rng.integers(max(info.min, -1000), min(info.max, 1000), n).astype(dtype)
+        threshold = 10
+    np.testing.assert_array_equal(hotloop.process_numbers(arr, threshold), arr[arr > threshold] * 2)
+    if np.dtype(dtype).kind in "iu":
+        bad = arr.copy()
+        bad[123_457] = np.iinfo(dtype).max
+        with pytest.raises(OverflowError, match=r"\(element 123457\) does not fit in %s" % dtype):
+            hotloop.process_numbers(bad, threshold)
+        # the same value below the threshold is no error
+        assert hotloop.process_numbers(bad, int(np.iinfo(dtype).max)).size == 0

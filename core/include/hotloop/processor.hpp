@@ -18,6 +18,9 @@
 
 namespace hotloop {
 
+// Large, huge-page advised memory (core/src/memory.cpp); throws std::bad_alloc.
+void* allocate_queue_memory(std::size_t bytes);
+
 class DataProcessor {
 public:
     explicit DataProcessor(std::size_t chunk_size);  // chunk_size >= 1
@@ -39,7 +42,8 @@ private:
     const std::size_t chunk_size_;
     mutable std::mutex mutex_;
     // Allocator for the queue: growing does not zero memory that is overwritten next, and memory
-    // comes from malloc, so an impossible size fails with std::bad_alloc (also under ASan).
+    // comes from malloc, so an impossible size fails with std::bad_alloc (also under ASan), and
+    // large blocks use huge pages.
     template <class T>
     struct UninitAllocator {
         using value_type = T;
@@ -48,9 +52,7 @@ private:
         UninitAllocator(const UninitAllocator<U>&) noexcept {}
         T* allocate(std::size_t n) {
             if (n > std::size_t(-1) / sizeof(T)) throw std::bad_alloc();
-            void* p = std::malloc(n * sizeof(T));
-            if (p == nullptr) throw std::bad_alloc();
-            return static_cast<T*>(p);
+            return static_cast<T*>(allocate_queue_memory(n * sizeof(T)));
         }
         void deallocate(T* p, std::size_t) noexcept { std::free(p); }
         template <class U>
