@@ -9,19 +9,23 @@ Outputs: an hl_buffer from the C API becomes a list (one copy, element by elemen
 array that owns the C memory (no copy; the buffer is freed when the array is).
 """
 import sys
-from typing import NamedTuple
 
 from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
 from ._errors import InvalidTypeError
 from ._loader import ffi, lib
 
 
-class Array(NamedTuple):
-    data: object    # cdata accepted where the C API takes `const void *`
-    length: int     # number of elements (all dimensions flattened)
-    dtype: int      # HL_DTYPE_* code
-    owner: object   # the object whose memory `data` points into; keeps it alive
-    shape: tuple
+class Array:
+    """A typed view of memory the C API can read. (A plain class: `typing` costs import time.)"""
+
+    __slots__ = ("data", "length", "dtype", "owner", "shape")
+
+    def __init__(self, data, length, dtype, owner, shape):
+        self.data = data        # cdata accepted where the C API takes `const void *`
+        self.length = length    # number of elements (all dimensions flattened)
+        self.dtype = dtype      # HL_DTYPE_* code
+        self.owner = owner      # the object whose memory `data` points into; keeps it alive
+        self.shape = shape
 
 
 def dtype_name(code):
