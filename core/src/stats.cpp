@@ -10,10 +10,8 @@
 namespace hotloop {
 namespace {
 
-constexpr std::size_t kBlock = std::size_t(1) << 15;  // 256 KB: the second pass hits cache
-
 // Block moments in two passes over cached data: compensated mean, then squared deviations.
-HL_CLONES Moments block_moments(const double* p, std::size_t n) {
+HL_CLONES Moments block_moments_kernel(const double* p, std::size_t n) {
     Moments m;
     m.count = n;
     m.mean = compensated_sum_lanes(p, n).value() / static_cast<double>(n);
@@ -34,6 +32,10 @@ HL_CLONES Moments block_moments(const double* p, std::size_t n) {
 
 }  // namespace
 
+Moments block_moments(const double* data, std::size_t n) {
+    return n == 0 ? Moments{} : block_moments_kernel(data, n);
+}
+
 void Moments::merge(const Moments& other) noexcept {
     if (other.count == 0) return;
     if (count == 0) {
@@ -52,13 +54,14 @@ double Moments::population_std() const noexcept { return std::sqrt(population_va
 
 Moments moments(const double* data, std::size_t n, Control* ctl) {
     check_array(data, n, sizeof(double), "moments");
+    constexpr std::size_t kBlock = kMomentsBlock;
     const std::size_t blocks = block_count(n, kBlock);
     std::vector<Moments> partials(blocks);
     parallel_blocks(
         blocks,
         [&](std::size_t b) {
             const std::size_t begin = b * kBlock;
-            partials[b] = block_moments(data + begin, std::min(kBlock, n - begin));
+            partials[b] = block_moments_kernel(data + begin, std::min(kBlock, n - begin));
         },
         ctl);
     Moments total;

@@ -11,6 +11,12 @@
 
 namespace hotloop {
 
+// Returns a Buffer's memory to the engine's allocator (core/src/memory.cpp).
+struct BufferRelease {
+    std::size_t bytes = 0;
+    void operator()(void* p) const noexcept;
+};
+
 class Buffer {
 public:
     Buffer() = default;
@@ -27,10 +33,7 @@ public:
     void truncate(std::size_t n) noexcept;
 
 private:
-    struct Free {
-        void operator()(void* p) const noexcept { std::free(p); }
-    };
-    std::unique_ptr<void, Free> data_;
+    std::unique_ptr<void, BufferRelease> data_;
     std::size_t length_ = 0;
     DType dtype_ = DType::Float64;
 };

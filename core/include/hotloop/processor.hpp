@@ -1,6 +1,7 @@
 // DataProcessor: a FIFO of float64 values consumed in fixed-size chunks. All member functions are
 // safe to call from several threads at once (one internal mutex); every mutation is all or
-// nothing.
+// nothing. Statistics are maintained incrementally, deterministically for a given sequence of
+// calls whatever the thread count.
 #pragma once
 
 #include <cstddef>
@@ -20,6 +21,7 @@ namespace hotloop {
 
 // Large, huge-page advised memory (core/src/memory.cpp); throws std::bad_alloc.
 void* allocate_queue_memory(std::size_t bytes);
+void release_queue_memory(void* p, std::size_t bytes) noexcept;
 
 class DataProcessor {
 public:
@@ -54,7 +56,7 @@ private:
             if (n > std::size_t(-1) / sizeof(T)) throw std::bad_alloc();
             return static_cast<T*>(allocate_queue_memory(n * sizeof(T)));
         }
-        void deallocate(T* p, std::size_t) noexcept { std::free(p); }
+        void deallocate(T* p, std::size_t n) noexcept { release_queue_memory(p, n * sizeof(T)); }
         template <class U>
         void construct(U* p) noexcept {
             ::new (static_cast<void*>(p)) U;
@@ -68,6 +70,10 @@ private:
     };
     std::vector<double, UninitAllocator<double>> values_;  // live values: [head_, size())
     std::size_t head_ = 0;        // consumed prefix, reclaimed lazily
+    // Moments of the live values, kept current by every mutation: add() merges the moments of
+    // the new values (computed while copying them), process_chunks() recomputes them over the
+    // partial chunk left behind. statistics() is then O(1).
+    Moments moments_;
 };
 
 }  // namespace hotloop

@@ -21,6 +21,13 @@ struct Moments {
     double population_std() const noexcept;
 };
 
+// Block size of moments(): fixed, so results never depend on the thread count.
+constexpr std::size_t kMomentsBlock = std::size_t(1) << 15;
+
+// Moments of one block, on the calling thread (two passes over cached data).
+Moments block_moments(const double* data, std::size_t n);
+
+// Moments of n values: blocks of kMomentsBlock in parallel, merged in block order.
 Moments moments(const double* data, std::size_t n, Control* ctl = nullptr);
 
 }  // namespace hotloop
