@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "compensated.hpp"
@@ -10,26 +12,139 @@
 namespace hotloop {
 namespace {
 
-constexpr std::size_t kBlock = std::size_t(1) << 15;  // 256 KB: the second pass hits cache
+constexpr std::size_t kBlock = std::size_t(1) << 15;  // 256 KB of float64: the m2 pass hits cache
 
-// Block moments in two passes over cached data: compensated mean, then squared deviations.
-HL_CLONES Moments block_moments(const double* p, std::size_t n) {
-    Moments m;
-    m.count = n;
-    m.mean = compensated_sum_lanes(p, n).value() / static_cast<double>(n);
-    constexpr std::size_t kLanes = 8;
-    double acc[kLanes] = {};
+// Statistics of one block: its compensated sum, sum of squared deviations from its own mean,
+// extremes, and whether it holds a NaN.
+template <class T>
+struct BlockStats {
+    CompensatedSum sum;
+    double m2 = 0.0;
+    T min{}, max{};
+    bool nan = false;
+};
+
+// One block, read from memory once: a vectorised pass for the sum and extremes, then the
+// squared deviations from the block's mean over the now cached data. Independent lanes let GCC
+// vectorise without reassociating any floating-point operation, so every clone gives the same
+// bits.
+template <class T>
+HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
+    constexpr std::size_t kLanes = 16;
+    BlockStats<T> r;
+    double s[kLanes] = {}, c[kLanes] = {};
+    T lo[kLanes], hi[kLanes];
+    for (std::size_t j = 0; j < kLanes; ++j) lo[j] = hi[j] = p[0];
     std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
+    for (; i + kLanes <= n; i += kLanes) {
         for (std::size_t j = 0; j < kLanes; ++j) {
-            const double d = p[i + j] - m.mean;
+            const T v = p[i + j];
+            const double x = static_cast<double>(v);
+            const double t = s[j] + x;
+            const double z = t - s[j];
+            c[j] += (s[j] - (t - z)) + (x - z);
+            s[j] = t;
+            lo[j] = v < lo[j] ? v : lo[j];
+            hi[j] = hi[j] < v ? v : hi[j];
+        }
+    }
+    T mn = lo[0], mx = hi[0];
+    for (std::size_t j = 0; j < kLanes; ++j) {
+        r.sum.add(CompensatedSum{s[j], c[j]});
+        mn = lo[j] < mn ? lo[j] : mn;
+        mx = mx < hi[j] ? hi[j] : mx;
+    }
+    for (; i < n; ++i) {
+        r.sum.add(static_cast<double>(p[i]));
+        mn = p[i] < mn ? p[i] : mn;
+        mx = mx < p[i] ? p[i] : mx;
+    }
+    r.min = mn;
+    r.max = mx;
+
+    const double mean = r.sum.value() / static_cast<double>(n);
+    constexpr std::size_t kSquareLanes = 8;
+    double acc[kSquareLanes] = {};
+    i = 0;
+    for (; i + kSquareLanes <= n; i += kSquareLanes)
+        for (std::size_t j = 0; j < kSquareLanes; ++j) {
+            const double d = static_cast<double>(p[i + j]) - mean;
             acc[j] += d * d;
         }
+    for (std::size_t j = 0; j < kSquareLanes; ++j) r.m2 += acc[j];
+    for (; i < n; ++i) {
+        const double d = static_cast<double>(p[i]) - mean;
+        r.m2 += d * d;
+    }
+    if constexpr (std::is_floating_point<T>::value) {
+        // A NaN makes the sum NaN (so does inf - inf); only then look for one.
+        if (std::isnan(r.sum.value()))
+            r.nan = std::any_of(p, p + n, [](T v) { return std::isnan(v); });
+    }
+    return r;
+}
+
+#define HL_BLOCK_STATS(T, NAME) \
+    HL_CLONES BlockStats<T> NAME(const T* p, std::size_t n) { return block_stats(p, n); } \
+    BlockStats<T> block_stats_of(const T* p, std::size_t n) { return NAME(p, n); }
+HL_BLOCK_STATS(double, block_stats_float64)
+HL_BLOCK_STATS(float, block_stats_float32)
+HL_BLOCK_STATS(int64_t, block_stats_int64)
+HL_BLOCK_STATS(int32_t, block_stats_int32)
+HL_BLOCK_STATS(int16_t, block_stats_int16)
+HL_BLOCK_STATS(int8_t, block_stats_int8)
+HL_BLOCK_STATS(uint64_t, block_stats_uint64)
+HL_BLOCK_STATS(uint32_t, block_stats_uint32)
+HL_BLOCK_STATS(uint16_t, block_stats_uint16)
+HL_BLOCK_STATS(uint8_t, block_stats_uint8)
+HL_BLOCK_STATS(bool, block_stats_bool)
+#undef HL_BLOCK_STATS
+
+template <class T>
+Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
+    const std::size_t blocks = block_count(n, kBlock);
+    std::vector<BlockStats<T>> partials(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            partials[b] = block_stats_of(data + begin, std::min(kBlock, n - begin));
+        },
+        ctl);
+    // Merged in block order. The running mean comes from the running compensated sum, which
+    // keeps the mean exact-ish and lets infinities through as NumPy's mean does.
+    CompensatedSum total;
+    uint64_t count = 0;
     double m2 = 0.0;
-    for (std::size_t j = 0; j < kLanes; ++j) m2 += acc[j];
-    for (; i < n; ++i) m2 += (p[i] - m.mean) * (p[i] - m.mean);
-    m.m2 = m2;
-    return m;
+    T mn = partials[0].min, mx = partials[0].max;
+    bool nan = false;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const BlockStats<T>& part = partials[b];
+        const uint64_t nb = std::min(kBlock, n - b * kBlock);
+        if (count == 0) {
+            m2 = part.m2;
+        } else {
+            const double na = static_cast<double>(count), nbd = static_cast<double>(nb);
+            const double delta = part.sum.value() / nbd - total.value() / na;
+            m2 += part.m2 + delta * delta * (na * nbd / (na + nbd));
+        }
+        total.add(part.sum);
+        count += nb;
+        mn = part.min < mn ? part.min : mn;
+        mx = mx < part.max ? part.max : mx;
+        nan |= part.nan;
+    }
+    if constexpr (std::is_floating_point<T>::value) {
+        if (nan) mn = mx = std::numeric_limits<T>::quiet_NaN();
+    }
+    Summary s;
+    s.dtype = dtype;
+    s.moments.count = count;
+    s.moments.mean = total.value() / static_cast<double>(count);
+    s.moments.m2 = m2;
+    std::memcpy(s.min, &mn, sizeof mn);
+    std::memcpy(s.max, &mx, sizeof mx);
+    return s;
 }
 
 }  // namespace
@@ -50,20 +165,28 @@ void Moments::merge(const Moments& other) noexcept {
 
 double Moments::population_std() const noexcept { return std::sqrt(population_variance()); }
 
+double Moments::sample_std() const noexcept {
+    if (count < 2) return std::numeric_limits<double>::quiet_NaN();
+    return std::sqrt(m2 / static_cast<double>(count - 1));
+}
+
+Summary summarize(const void* data, std::size_t n, DType dtype, Control* ctl) {
+    const std::size_t size = dtype_size(dtype);
+    if (size == 0)
+        fail(ErrorKind::Type, "compute_stats: unknown dtype code " +
+                                  std::to_string(static_cast<int32_t>(dtype)));
+    check_array(data, n, size, "compute_stats");
+    if (n == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
+    return dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        return summarize_typed(static_cast<const T*>(data), n, dtype, ctl);
+    });
+}
+
 Moments moments(const double* data, std::size_t n, Control* ctl) {
     check_array(data, n, sizeof(double), "moments");
-    const std::size_t blocks = block_count(n, kBlock);
-    std::vector<Moments> partials(blocks);
-    parallel_blocks(
-        blocks,
-        [&](std::size_t b) {
-            const std::size_t begin = b * kBlock;
-            partials[b] = block_moments(data + begin, std::min(kBlock, n - begin));
-        },
-        ctl);
-    Moments total;
-    for (const Moments& partial : partials) total.merge(partial);
-    return total;
+    if (n == 0) return Moments{};
+    return summarize(data, n, DType::Float64, ctl).moments;
 }
 
 }  // namespace hotloop
