@@ -24,35 +24,61 @@ struct BlockStats {
     bool nan = false;
 };
 
+// GCC does not vectorise the scalar-lane form of these loops (it tries, then gives up on the
+// TwoSum chains), so the lanes are written as GCC vectors: eight doubles per vector, two
+// vectors of accumulators. Every clone (AVX-512, AVX2, baseline) performs the same IEEE
+// operations lane by lane, so the bits do not depend on the instruction set.
+typedef double V8d __attribute__((vector_size(64)));
+template <class T>
+struct Vec8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
+
+// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
+template <class V>
+HL_INLINE void load(V& v, const void* p) {
+    std::memcpy(&v, p, sizeof v);
+}
+
+// Adds x into the lane-wise compensated sums (s, c): Knuth's TwoSum, as CompensatedSum::add.
+HL_INLINE void two_sum(V8d& s, V8d& c, V8d x) {
+    const V8d t = s + x;
+    const V8d z = t - s;
+    c += (s - (t - z)) + (x - z);
+    s = t;
+}
+
 // One block, read from memory once: a vectorised pass for the sum and extremes, then the
-// squared deviations from the block's mean over the now cached data. Independent lanes let GCC
-// vectorise without reassociating any floating-point operation, so every clone gives the same
-// bits.
+// squared deviations from the block's mean over the now cached data.
 template <class T>
 HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
-    constexpr std::size_t kLanes = 16;
+    using VT = typename Vec8<T>::type;
     BlockStats<T> r;
-    double s[kLanes] = {}, c[kLanes] = {};
-    T lo[kLanes], hi[kLanes];
-    for (std::size_t j = 0; j < kLanes; ++j) lo[j] = hi[j] = p[0];
+    V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
+    VT lo0, lo1, hi0, hi1;
+    lo0 = lo1 = hi0 = hi1 = VT{} + p[0];
     std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (std::size_t j = 0; j < kLanes; ++j) {
-            const T v = p[i + j];
-            const double x = static_cast<double>(v);
-            const double t = s[j] + x;
-            const double z = t - s[j];
-            c[j] += (s[j] - (t - z)) + (x - z);
-            s[j] = t;
-            lo[j] = v < lo[j] ? v : lo[j];
-            hi[j] = hi[j] < v ? v : hi[j];
-        }
+    for (; i + 16 <= n; i += 16) {
+        VT a, b;
+        load(a, p + i);
+        load(b, p + i + 8);
+        two_sum(s0, c0, __builtin_convertvector(a, V8d));
+        two_sum(s1, c1, __builtin_convertvector(b, V8d));
+        lo0 = a < lo0 ? a : lo0;
+        lo1 = b < lo1 ? b : lo1;
+        hi0 = hi0 < a ? a : hi0;
+        hi1 = hi1 < b ? b : hi1;
     }
-    T mn = lo[0], mx = hi[0];
-    for (std::size_t j = 0; j < kLanes; ++j) {
-        r.sum.add(CompensatedSum{s[j], c[j]});
-        mn = lo[j] < mn ? lo[j] : mn;
-        mx = mx < hi[j] ? hi[j] : mx;
+    T mn = p[0], mx = p[0];
+    for (int j = 0; j < 8; ++j) {
+        r.sum.add(CompensatedSum{s0[j], c0[j]});
+        mn = lo0[j] < mn ? lo0[j] : mn;
+        mx = mx < hi0[j] ? hi0[j] : mx;
+    }
+    for (int j = 0; j < 8; ++j) {
+        r.sum.add(CompensatedSum{s1[j], c1[j]});
+        mn = lo1[j] < mn ? lo1[j] : mn;
+        mx = mx < hi1[j] ? hi1[j] : mx;
     }
     for (; i < n; ++i) {
         r.sum.add(static_cast<double>(p[i]));
@@ -63,15 +89,14 @@ HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
     r.max = mx;
 
     const double mean = r.sum.value() / static_cast<double>(n);
-    constexpr std::size_t kSquareLanes = 8;
-    double acc[kSquareLanes] = {};
-    i = 0;
-    for (; i + kSquareLanes <= n; i += kSquareLanes)
-        for (std::size_t j = 0; j < kSquareLanes; ++j) {
-            const double d = static_cast<double>(p[i + j]) - mean;
-            acc[j] += d * d;
-        }
-    for (std::size_t j = 0; j < kSquareLanes; ++j) r.m2 += acc[j];
+    V8d acc = {};
+    for (i = 0; i + 8 <= n; i += 8) {
+        VT a;
+        load(a, p + i);
+        const V8d d = __builtin_convertvector(a, V8d) - mean;
+        acc += d * d;
+    }
+    for (int j = 0; j < 8; ++j) r.m2 += acc[j];
     for (; i < n; ++i) {
         const double d = static_cast<double>(p[i]) - mean;
         r.m2 += d * d;
@@ -97,7 +122,6 @@ HL_BLOCK_STATS(uint64_t, block_stats_uint64)
 HL_BLOCK_STATS(uint32_t, block_stats_uint32)
 HL_BLOCK_STATS(uint16_t, block_stats_uint16)
 HL_BLOCK_STATS(uint8_t, block_stats_uint8)
-HL_BLOCK_STATS(bool, block_stats_bool)
 #undef HL_BLOCK_STATS
 
 template <class T>
@@ -179,7 +203,9 @@ Summary summarize(const void* data, std::size_t n, DType dtype, Control* ctl) {
     if (n == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
     return dispatch_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
-        return summarize_typed(static_cast<const T*>(data), n, dtype, ctl);
+        // bool (one byte, 0 or 1) goes through the uint8 kernel: same order, same values.
+        using U = std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>;
+        return summarize_typed(static_cast<const U*>(data), n, dtype, ctl);
     });
 }
 
