@@ -123,6 +123,8 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
     if (ctl) ctl->advance(1);
 }
 
+int blas_num_threads() { return openblas_get_num_threads(); }
+
 void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
                                Control* ctl) {
     check_operands(a, b, out, dtype, "matrix_multiply_reference");

@@ -33,4 +33,7 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
 void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
                                Control* ctl = nullptr);
 
+// OpenBLAS's thread count (it follows set_num_threads() once a product has run).
+int blas_num_threads();
+
 }  // namespace hotloop
