@@ -377,3 +377,27 @@ def test_processor_statistics_and_chunks_do_not_depend_on_the_thread_count():
     finally:
         hotloop.set_num_threads(before)
     assert all(r == results[0] for r in results)
+
+
+def test_array_functions_from_several_python_threads_at_once():
+    import threading
+
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal((200, 300))
+    b = rng.standard_normal((300, 150))
+    expected = (hotloop.matrix_multiply(a, b), hotloop.compute_stats(a), hotloop.array_multiply(a, a))
+    failures = []
+
+    def work():
+        for _ in range(20):
+            got = (hotloop.matrix_multiply(a, b), hotloop.compute_stats(a), hotloop.array_multiply(a, a))
+            if not (np.array_equal(got[0], expected[0]) and got[1] == expected[1]
+                    and np.array_equal(got[2], expected[2])):
+                failures.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
