@@ -178,6 +178,12 @@ HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_d
                                               const void *a, size_t lda, int a_column_major,
                                               const void *b, size_t ldb, int b_column_major,
                                               void *out, hl_control *ctl);
+/* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
+   converted to float64 straight into the queue. first points at element (0, ..., 0); shape
+   and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
+HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first, size_t ndim,
+                                          const size_t *shape, const int64_t *strides,
+                                          hl_dtype dtype);
 /* Statistics of n >= 1 elements of any dtype in one parallel pass: count, mean, sample
    standard deviation (ddof = 1; NaN when n == 1), and the smallest and largest elements,
    written to min and max as one element of dtype each (hl_dtype_size(dtype) bytes). A NaN in

@@ -52,6 +52,18 @@ HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_d
     });
 }
 
+HL_API hl_status hl_processor_add_strided(hl_processor* proc, const void* first, size_t ndim,
+                                          const size_t* shape, const int64_t* strides,
+                                          hl_dtype dtype) {
+    return guard([&] {
+        require(proc, "proc");
+        static_assert(sizeof(std::ptrdiff_t) == sizeof(int64_t), "64-bit platforms only");
+        proc->processor.add_strided(first, ndim, shape,
+                                    reinterpret_cast<const std::ptrdiff_t*>(strides),
+                                    to_dtype(dtype));
+    });
+}
+
 HL_API hl_status hl_compute_stats(const void* data, size_t n, hl_dtype dtype, uint64_t* count,
                                   double* mean, double* std, void* min, void* max,
                                   hl_control* ctl) {

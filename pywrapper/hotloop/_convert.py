@@ -181,6 +181,30 @@ def _address(a):
     return ffi.cast("void *", a.__array_interface__["data"][0])
 
 
+class Strided(NamedTuple):
+    """A strided n-dimensional view as C reads it: first element, shape, byte strides."""
+    first: object   # void * to element (0, ..., 0)
+    ndim: int
+    shape: object   # size_t[ndim]
+    strides: object  # int64_t[ndim], in bytes
+    dtype: int
+    owner: object
+
+
+def strided_view(obj, what):
+    """A Strided over a NumPy array that is not C-contiguous but has a native supported dtype,
+    for C functions that read strides themselves (no copy here); None for anything else."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(obj, np.ndarray) or obj.flags.c_contiguous:
+        return None
+    dt = obj.dtype
+    code = BY_KIND_SIZE.get((dt.kind, dt.itemsize))
+    if code is None or not dt.isnative:
+        return None
+    return Strided(ffi.cast("void *", obj.__array_interface__["data"][0]), obj.ndim,
+                   ffi.new("size_t[]", obj.shape), ffi.new("int64_t[]", obj.strides), code, obj)
+
+
 def empty_array(shape, dtype, order="C"):
     """A new uninitialised NumPy array for C to write results into, and its data pointer."""
     np = require_numpy("hotloop")

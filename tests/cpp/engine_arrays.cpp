@@ -13,6 +13,7 @@
 
 #include "hotloop/elementwise.hpp"
 #include "hotloop/matrix.hpp"
+#include "hotloop/processor.hpp"
 #include "hotloop/stats.hpp"
 
 using namespace hotloop;
@@ -311,4 +312,45 @@ TEST_CASE("moments: the DataProcessor's statistics come from summarize") {
     const Summary s = summarize(v.data(), v.size(), DType::Float64);
     REQUIRE(std::memcmp(&m, &s.moments, sizeof m) == 0);
     REQUIRE(moments(nullptr, 0).count == 0);
+}
+
+TEST_CASE("DataProcessor::add_strided reads views in C order, all or nothing") {
+    // A 3 x 4 int32 matrix read transposed and with its rows reversed.
+    const int32_t m[12] = {0, 1, 2, 3, 10, 11, 12, 13, 20, 21, 22, 23};
+    DataProcessor p(4);
+    const std::size_t shape[2] = {4, 3};
+    const std::ptrdiff_t transposed[2] = {4, 16};
+    p.add_strided(m, 2, shape, transposed, DType::Int32);  // m.T
+    const std::ptrdiff_t reversed[2] = {4, -16};
+    p.add_strided(m + 8, 2, shape, reversed, DType::Int32);  // m[::-1].T
+    REQUIRE(p.size() == 24);
+    Buffer means = p.process_chunks();
+    REQUIRE(means.length() == 6);
+    // Rows of m.T: (0 10 20) (1 11 21) ...; chunks of 4 run across them.
+    REQUIRE(means.as<double>()[0] == Approx((0 + 10 + 20 + 1) / 4.0));
+    REQUIRE(means.as<double>()[3] == Approx((20 + 10 + 0 + 21) / 4.0));
+
+    const double x = 2.5;
+    const std::size_t none = 0;
+    p.add_strided(&x, 0, nullptr, nullptr, DType::Float64);  // a 0-d array: one value
+    REQUIRE(p.size() == 1);
+    const std::ptrdiff_t zero = 0;
+    const std::size_t three = 3;
+    p.add_strided(&x, 1, &three, &zero, DType::Float64);  // broadcast: stride 0
+    REQUIRE(p.size() == 4);
+    p.add_strided(nullptr, 1, &none, &zero, DType::Float64);  // empty
+    REQUIRE(p.size() == 4);
+    REQUIRE(kind_of([&] { p.add_strided(&x, 1, nullptr, &zero, DType::Float64); }) ==
+            ErrorKind::InvalidArgument);
+    REQUIRE(kind_of([&] { p.add_strided(nullptr, 1, &three, &zero, DType::Float64); }) ==
+            ErrorKind::InvalidArgument);
+    const std::size_t huge[2] = {SIZE_MAX / 2, 4};
+    const std::ptrdiff_t st[2] = {8, 8};
+    REQUIRE(kind_of([&] { p.add_strided(&x, 2, huge, st, DType::Float64); }) ==
+            ErrorKind::InvalidArgument);
+    REQUIRE(kind_of([&] { p.add_strided(&x, 65, huge, st, DType::Float64); }) ==
+            ErrorKind::InvalidArgument);
+    REQUIRE(kind_of([&] { p.add_strided(&x, 1, &three, &zero, static_cast<DType>(0)); }) ==
+            ErrorKind::Type);
+    REQUIRE(p.size() == 4);  // failures added nothing
 }
