@@ -23,13 +23,14 @@ HL_CLONES void multiply_float32(const float* a, const float* b, float* out, std:
 // The int32 product is exact in 64 bits; a range check flags overflow. Returns whether any
 // element overflowed (the products written are then meaningless).
 HL_CLONES bool multiply_int32(const int32_t* a, const int32_t* b, int32_t* out, std::size_t n) {
-    bool bad = false;
+    uint64_t bad = 0;  // OR of (p ^ sign-extended low half): non-zero iff some p left int32
     for (std::size_t i = 0; i < n; ++i) {
         const int64_t p = int64_t(a[i]) * int64_t(b[i]);
-        bad |= p != int64_t(int32_t(p));
-        out[i] = int32_t(p);
+        const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(p));
+        bad |= static_cast<uint64_t>(p ^ int64_t(low));
+        out[i] = low;
     }
-    return bad;
+    return bad != 0;
 }
 
 // No vector instruction gives the high half of a 64-bit product; the scalar overflow check is
