@@ -281,6 +281,16 @@ TEST_CASE("summarize: NaN, infinities, one element, empty") {
     REQUIRE(kind_of([&] { summarize(&one, 1, static_cast<DType>(99)); }) == ErrorKind::Type);
 }
 
+TEST_CASE("summarize: constant data has a zero spread, never a negative one") {
+    for (double c : {0.1, 1e200, -7.3e-12, 3.0}) {
+        std::vector<double> v(100'003, c);
+        const Summary s = summarize(v.data(), v.size(), DType::Float64);
+        REQUIRE(s.moments.m2 >= 0.0);
+        REQUIRE(s.moments.sample_std() <= std::abs(c) * 1e-15);
+        REQUIRE(s.moments.mean == Approx(c).epsilon(1e-15));
+    }
+}
+
 TEST_CASE("summarize: integer dtypes keep exact extremes") {
     std::vector<int64_t> v(70'000);
     std::iota(v.begin(), v.end(), -35'000);
