@@ -111,7 +111,7 @@ def _layout(a, layouts):
 def _is_dense(a):
     """Whether a's elements fill one gap-free block of memory, in whatever order."""
     extent = a.itemsize
-    for size, stride in sorted((n, abs(st)) for n, st in zip(a.shape, a.strides) if n > 1):
+    for stride, size in sorted((abs(st), n) for n, st in zip(a.shape, a.strides) if n > 1):
         if stride != extent:
             return False
         extent *= size

@@ -77,6 +77,11 @@ def test_fortran_and_reversed_layouts_are_used_in_place_when_order_does_not_matt
     view = _convert.as_array(r, "t", layouts="CFK")
     assert view.layout == "K" and address(view.data) == data_address(r) - 9 * 8
     assert _convert.as_array(r, "t").layout == "C"  # the default copies into C order
+    m = np.arange(12.0).reshape(3, 4)
+    for dense in (m.T[::-1], m[::-1, ::-1], m.T):
+        view = _convert.as_array(dense, "t", layouts="CFK")
+        assert view.owner is dense and view.layout in "FK"
+        assert address(view.data) == data_address(m)  # the block's lowest address
     strided = np.arange(20.0)[::2]
     assert _convert.as_array(strided, "t", layouts="CFK").owner is not strided
 
