@@ -2,6 +2,8 @@
 #pragma once
 
 #include <cmath>
+#include <cstddef>
+#include <cstring>
 
 #include "simd.hpp"
 
@@ -28,25 +30,48 @@ struct CompensatedSum {
     double value() const { return std::isfinite(sum) ? sum + compensation : sum; }
 };
 
-// Compensated sum of a contiguous range with kLanes independent accumulators, so the loop
-// vectorises without reassociating any floating-point operation (the result is fixed for a given
-// input, whatever the instruction set). Lanes are combined in a fixed order.
+// Lanes of eight doubles as GCC vectors. GCC does not reliably vectorise the scalar-lane form
+// of TwoSum loops, so kernels spell the lanes out; every clone (AVX-512, AVX2, baseline) then
+// performs the same IEEE operations lane by lane, and the bits do not depend on the clone.
+typedef double V8d __attribute__((vector_size(64)));
+template <class T>
+struct Vec8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
+
+// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
+template <class V>
+HL_INLINE void load(V& v, const void* p) {
+    std::memcpy(&v, p, sizeof v);
+}
+
+// Adds x into the lane-wise compensated sums (s, c): TwoSum, as CompensatedSum::add does.
+HL_INLINE void two_sum(V8d& s, V8d& c, V8d x) {
+    const V8d t = s + x;
+    const V8d z = t - s;
+    c += (s - (t - z)) + (x - z);
+    s = t;
+}
+
+// Compensated sum of a contiguous range with 16 independent accumulators (two vectors of
+// eight lanes; lane j takes elements i with i % 16 == j), so the loop vectorises without
+// reassociating any floating-point operation (the result is fixed for a given input, whatever
+// the instruction set). Lanes are combined in lane order, then the tail is added.
 template <class T>
 HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
-    constexpr std::size_t kLanes = 16;
-    double s[kLanes] = {}, c[kLanes] = {};
+    using VT = typename Vec8<T>::type;
+    V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
     std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes) {
-        for (std::size_t j = 0; j < kLanes; ++j) {
-            const double x = static_cast<double>(p[i + j]);
-            const double t = s[j] + x;
-            const double z = t - s[j];
-            c[j] += (s[j] - (t - z)) + (x - z);
-            s[j] = t;
-        }
+    for (; i + 16 <= n; i += 16) {
+        VT a, b;
+        load(a, p + i);
+        load(b, p + i + 8);
+        two_sum(s0, c0, __builtin_convertvector(a, V8d));
+        two_sum(s1, c1, __builtin_convertvector(b, V8d));
     }
     CompensatedSum total;
-    for (std::size_t j = 0; j < kLanes; ++j) total.add(CompensatedSum{s[j], c[j]});
+    for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s0[j], c0[j]});
+    for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s1[j], c1[j]});
     for (; i < n; ++i) total.add(static_cast<double>(p[i]));
     return total;
 }

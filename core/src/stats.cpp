@@ -24,30 +24,6 @@ struct BlockStats {
     bool nan = false;
 };
 
-// GCC does not vectorise the scalar-lane form of these loops (it tries, then gives up on the
-// TwoSum chains), so the lanes are written as GCC vectors: eight doubles per vector, two
-// vectors of accumulators. Every clone (AVX-512, AVX2, baseline) performs the same IEEE
-// operations lane by lane, so the bits do not depend on the instruction set.
-typedef double V8d __attribute__((vector_size(64)));
-template <class T>
-struct Vec8 {
-    typedef T type __attribute__((vector_size(8 * sizeof(T))));
-};
-
-// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
-template <class V>
-HL_INLINE void load(V& v, const void* p) {
-    std::memcpy(&v, p, sizeof v);
-}
-
-// Adds x into the lane-wise compensated sums (s, c): Knuth's TwoSum, as CompensatedSum::add.
-HL_INLINE void two_sum(V8d& s, V8d& c, V8d x) {
-    const V8d t = s + x;
-    const V8d z = t - s;
-    c += (s - (t - z)) + (x - z);
-    s = t;
-}
-
 // One block, read from memory once: a vectorised pass for the sum and extremes, then the
 // squared deviations from the block's mean over the now cached data.
 template <class T>

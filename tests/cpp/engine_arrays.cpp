@@ -14,6 +14,7 @@
 #include "hotloop/elementwise.hpp"
 #include "hotloop/matrix.hpp"
 #include "hotloop/processor.hpp"
+#include "hotloop/reduce.hpp"
 #include "hotloop/stats.hpp"
 
 using namespace hotloop;
@@ -363,4 +364,66 @@ TEST_CASE("DataProcessor::add_strided reads views in C order, all or nothing") {
     REQUIRE(kind_of([&] { p.add_strided(&x, 1, &three, &zero, static_cast<DType>(0)); }) ==
             ErrorKind::Type);
     REQUIRE(p.size() == 4);  // failures added nothing
+}
+
+namespace {
+
+// The scalar definition of the engine's compensated float sum: blocks of 2^15 elements, each
+// summed with 16 TwoSum lanes (lane j takes i % 16 == j), lanes combined in order, then the
+// tail; block results combined in order.
+struct ScalarCompensated {
+    double sum = 0.0, compensation = 0.0;
+    void add(double x) {
+        const double t = sum + x;
+        const double z = t - sum;
+        compensation += (sum - (t - z)) + (x - z);
+        sum = t;
+    }
+    void add(const ScalarCompensated& o) {
+        add(o.sum);
+        compensation += o.compensation;
+    }
+    double value() const { return std::isfinite(sum) ? sum + compensation : sum; }
+};
+
+template <class T>
+double scalar_sum_float(const T* p, std::size_t n) {
+    ScalarCompensated total;
+    const std::size_t block = std::size_t(1) << 15;
+    for (std::size_t begin = 0; begin < n; begin += block) {
+        const std::size_t len = std::min(block, n - begin);
+        const T* q = p + begin;
+        double s[16] = {}, c[16] = {};
+        std::size_t i = 0;
+        for (; i + 16 <= len; i += 16)
+            for (int j = 0; j < 16; ++j) {
+                const double x = static_cast<double>(q[i + j]);
+                const double t = s[j] + x;
+                const double z = t - s[j];
+                c[j] += (s[j] - (t - z)) + (x - z);
+                s[j] = t;
+            }
+        ScalarCompensated part;
+        for (int j = 0; j < 16; ++j) part.add(ScalarCompensated{s[j], c[j]});
+        for (; i < len; ++i) part.add(static_cast<double>(q[i]));
+        total.add(part);
+    }
+    return total.value();
+}
+
+}  // namespace
+
+TEST_CASE("sum_float: the vectorised lanes give exactly the scalar definition's bits") {
+    for (std::size_t n : {std::size_t(0), std::size_t(15), std::size_t(17), std::size_t(40'000),
+                          std::size_t(1'000'003)}) {
+        auto v = random_doubles(n, unsigned(n));
+        for (std::size_t i = 0; i < n; i += 7) v[i] *= 1e12;  // cancellation to compensate
+        const double ours = sum_float(v.data(), n, DType::Float64);
+        const double ref = scalar_sum_float(v.data(), n);
+        REQUIRE(std::memcmp(&ours, &ref, sizeof ours) == 0);
+        std::vector<float> f(v.begin(), v.end());
+        const double ours32 = sum_float(f.data(), n, DType::Float32);
+        const double ref32 = scalar_sum_float(f.data(), n);
+        REQUIRE(std::memcmp(&ours32, &ref32, sizeof ours32) == 0);
+    }
 }
