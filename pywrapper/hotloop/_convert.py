@@ -165,16 +165,29 @@ def as_matrix(a, what, dtype):
     np = require_numpy(what)
     a = _with_dtype(np, a, what, dtype)
     rows, cols = a.shape
-    item = a.itemsize
-    # The stride of a dimension of length <= 1 is never used; pick one BLAS accepts.
-    s0 = a.strides[0] if rows > 1 else max(1, cols) * item
-    s1 = a.strides[1] if cols > 1 else max(1, rows) * item
-    if s1 == item and s0 > 0 and s0 % item == 0 and s0 >= max(1, cols) * item:
-        return Matrix(_address(a), rows, cols, s0 // item, False, a)
-    if s0 == item and s1 > 0 and s1 % item == 0 and s1 >= max(1, rows) * item:
-        return Matrix(_address(a), rows, cols, s1 // item, True, a)
+    for column_major in (False, True):
+        ld = _leading_dimension(a, column_major)
+        if ld is not None:
+            return Matrix(_address(a), rows, cols, ld, column_major, a)
     a = np.ascontiguousarray(a)  # negative or interleaved strides: one copy
     return Matrix(_address(a), rows, cols, max(1, cols), False, a)
+
+
+def _leading_dimension(a, column_major):
+    """BLAS's leading dimension for a in row-major (or column-major) order, or None if a's
+    strides do not fit that order. The stride of a dimension of length <= 1 is never used, so
+    it is taken to be whatever fits."""
+    item = a.itemsize
+    (n_outer, n_inner), (s_outer, s_inner) = a.shape, a.strides
+    if column_major:
+        (n_outer, n_inner), (s_outer, s_inner) = (n_inner, n_outer), (s_inner, s_outer)
+    if n_inner <= 1:
+        s_inner = item
+    if n_outer <= 1:
+        s_outer = max(1, n_inner) * item
+    if s_inner != item or s_outer % item or s_outer < max(1, n_inner) * item:
+        return None
+    return s_outer // item
 
 
 def _address(a):

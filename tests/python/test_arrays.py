@@ -92,6 +92,14 @@ def test_matrices_reach_blas_with_their_strides():
     assert t.column_major and t.ld == 4 and address(t.data) == data_address(a)
     sub = _convert.as_matrix(a[1:, 1:3], "t", lib.HL_DTYPE_FLOAT64)
     assert not sub.column_major and sub.ld == 4 and address(sub.data) == data_address(a) + 5 * 8
+    column = _convert.as_matrix(a[:, 2:3], "t", lib.HL_DTYPE_FLOAT64)  # one column: ld 4
+    assert not column.column_major and column.ld == 4 and address(column.data) == data_address(a) + 16
+    f = np.asfortranarray(a)
+    row = _convert.as_matrix(f[1:2, :], "t", lib.HL_DTYPE_FLOAT64)  # one row of Fortran: ld 3
+    assert row.column_major and row.ld == 3 and address(row.data) == data_address(f) + 8
+    for vector in (a[:, 2:3], f[1:2, :], a[1:2, :], f[:, 3:4]):
+        assert np.array_equal(hotloop.matrix_multiply(vector, vector.T), vector @ vector.T)
+        assert np.array_equal(hotloop.matrix_multiply(vector.T, vector), vector.T @ vector)
     rev = _convert.as_matrix(a[::-1], "t", lib.HL_DTYPE_FLOAT64)
     assert rev.ld == 4 and address(rev.data) != data_address(a)  # negative strides: one copy
 
