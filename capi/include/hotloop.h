@@ -154,6 +154,45 @@ HL_API hl_status hl_processor_clear(hl_processor *proc);
 HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
 HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
 
+/* ---- arrays: element-wise product, matrix product, one-pass statistics ---- */
+/* out[i] = a[i] * b[i] for i < n; a, b and out all of dtype float32, float64, int32 or int64
+   (else HL_ERR_TYPE). Floats are IEEE products (NumPy's `a * b` bit for bit). Integer products
+   are exact: one that leaves the dtype's range is HL_ERR_OVERFLOW (NumPy would wrap), and then
+   *overflow_index (if not NULL) receives the smallest such i. out must not overlap a or b
+   (HL_ERR_INVALID_ARGUMENT); after a failure its contents are unspecified. */
+HL_API hl_status hl_array_multiply(const void *a, const void *b, void *out, size_t n,
+                                   hl_dtype dtype, size_t *overflow_index, hl_control *ctl);
+/* out (m x n, row-major, contiguous) = a (m x k) @ b (k x n), float32 (sgemm) or float64
+   (dgemm) through OpenBLAS. Each operand is described as BLAS does: with *_column_major == 0,
+   element (i, j) is at x[i * ldx + j] (ldx >= columns); otherwise at x[j * ldx + i] (ldx >=
+   rows), which is how a transposed or Fortran-order array reaches BLAS without a copy.
+   OpenBLAS's threads follow hl_set_num_threads. m, n, k and the leading dimensions must fit in
+   an int (HL_ERR_INVALID_ARGUMENT). Not interruptible once BLAS runs. */
+HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype,
+                                    const void *a, size_t lda, int a_column_major,
+                                    const void *b, size_t ldb, int b_column_major, void *out,
+                                    hl_control *ctl);
+/* The same product by the seed's naive row-parallel loop: a reference for tests and
+   benchmarks, many times slower than hl_matrix_multiply. */
+HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
+                                              const void *a, size_t lda, int a_column_major,
+                                              const void *b, size_t ldb, int b_column_major,
+                                              void *out, hl_control *ctl);
+/* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
+   converted to float64 straight into the queue. first points at element (0, ..., 0); shape
+   and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
+HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first, size_t ndim,
+                                          const size_t *shape, const int64_t *strides,
+                                          hl_dtype dtype);
+/* Statistics of n >= 1 elements of any dtype in one parallel pass: count, mean, sample
+   standard deviation (ddof = 1; NaN when n == 1), and the smallest and largest elements,
+   written to min and max as one element of dtype each (hl_dtype_size(dtype) bytes). A NaN in
+   float data makes every result NaN, as in NumPy. Bit-for-bit the same for every thread count.
+   n == 0 is HL_ERR_INVALID_ARGUMENT. */
+HL_API hl_status hl_compute_stats(const void *data, size_t n, hl_dtype dtype, uint64_t *count,
+                                  double *mean, double *std, void *min, void *max,
+                                  hl_control *ctl);
+
 /* ---- testing the boundary ---- */
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the

@@ -30,39 +30,44 @@ struct CompensatedSum {
     double value() const { return std::isfinite(sum) ? sum + compensation : sum; }
 };
 
-// GCC vector types: element-wise IEEE arithmetic, whatever the instruction set the clone uses.
-typedef double DoubleX8 __attribute__((vector_size(64)));
-typedef float FloatX8 __attribute__((vector_size(32)));
+// Lanes of eight doubles as GCC vectors. GCC does not reliably vectorise the scalar-lane form
+// of TwoSum loops, so kernels spell the lanes out; every clone (AVX-512, AVX2, baseline) then
+// performs the same IEEE operations lane by lane, and the bits do not depend on the clone.
+typedef double V8d __attribute__((vector_size(64)));
+template <class T>
+struct Vec8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
 
-HL_INLINE DoubleX8 load_x8(const double* p) {
-    DoubleX8 v;
+// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
+template <class V>
+HL_INLINE void load(V& v, const void* p) {
     std::memcpy(&v, p, sizeof v);
-    return v;
-}
-HL_INLINE DoubleX8 load_x8(const float* p) {
-    FloatX8 v;
-    std::memcpy(&v, p, sizeof v);
-    return __builtin_convertvector(v, DoubleX8);
 }
 
-// Adds x into the lanes of (s, c) with TwoSum, lane by lane.
-HL_INLINE void two_sum_x8(DoubleX8& s, DoubleX8& c, DoubleX8 x) {
-    const DoubleX8 t = s + x;
-    const DoubleX8 z = t - s;
+// Adds x into the lane-wise compensated sums (s, c): TwoSum, as CompensatedSum::add does.
+HL_INLINE void two_sum(V8d& s, V8d& c, V8d x) {
+    const V8d t = s + x;
+    const V8d z = t - s;
     c += (s - (t - z)) + (x - z);
     s = t;
 }
 
-// Compensated sum of a contiguous range in 16 independent lanes (two vectors, for instruction-
-// level parallelism). No floating-point operation is reassociated, so the result is fixed for a
-// given input whatever the instruction set. Lanes are combined in a fixed order.
+// Compensated sum of a contiguous range with 16 independent accumulators (two vectors of
+// eight lanes; lane j takes elements i with i % 16 == j), so the loop vectorises without
+// reassociating any floating-point operation (the result is fixed for a given input, whatever
+// the instruction set). Lanes are combined in lane order, then the tail is added.
 template <class T>
 HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
-    DoubleX8 s0 = {}, c0 = {}, s1 = {}, c1 = {};
+    using VT = typename Vec8<T>::type;
+    V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        two_sum_x8(s0, c0, load_x8(p + i));
-        two_sum_x8(s1, c1, load_x8(p + i + 8));
+        VT a, b;
+        load(a, p + i);
+        load(b, p + i + 8);
+        two_sum(s0, c0, __builtin_convertvector(a, V8d));
+        two_sum(s1, c1, __builtin_convertvector(b, V8d));
     }
     CompensatedSum total;
     for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s0[j], c0[j]});

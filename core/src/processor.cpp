@@ -1,6 +1,7 @@
 #include "hotloop/processor.hpp"
 
 #include <algorithm>
+#include <cstdint>
 #include <cstring>
 #include <vector>
 #include <type_traits>
@@ -12,6 +13,8 @@
 namespace hotloop {
 namespace {
 
+constexpr std::size_t kCopyBlock = std::size_t(1) << 16;
+constexpr std::size_t kMaxDims = 64;
 constexpr std::size_t kChunkWork = std::size_t(1) << 16;  // values per task in process_chunks
 
 }  // namespace
@@ -30,22 +33,13 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype) {
     check_array(values, n, dtype_size(dtype), "add");
     if (n == 0) return;
     std::lock_guard<std::mutex> lock(mutex_);
-    // Reclaim the consumed prefix before growing; this moves values but loses none.
-    if (head_ != 0 && values_.size() + n > values_.capacity()) {
-        values_.erase(values_.begin(), values_.begin() + static_cast<std::ptrdiff_t>(head_));
-        head_ = 0;
-    }
-    if (n > values_.max_size() - values_.size()) throw std::bad_alloc();
     // Copy (converting) block by block, and take each block's moments while it is in cache.
-    const std::size_t blocks = block_count(n, kMomentsBlock);
-    std::vector<Moments, UninitAllocator<Moments>> partials(blocks);  // malloc: fails cleanly
-    const std::size_t old_size = values_.size();
-    values_.resize(old_size + n);  // the last step that can fail: nothing has changed before it
-    double* dst = values_.data() + old_size;
+    Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
+    double* dst = append_uninitialised(n);             // the last step that can fail
     dispatch_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
         const T* src = static_cast<const T*>(values);
-        parallel_blocks(blocks, [&](std::size_t b) {
+        parallel_blocks(partials.size(), [&](std::size_t b) {
             const std::size_t begin = b * kMomentsBlock, end = std::min(n, begin + kMomentsBlock);
             if constexpr (std::is_same<T, double>::value)
                 std::memcpy(dst + begin, src + begin, (end - begin) * sizeof(double));
@@ -54,7 +48,76 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype) {
             partials[b] = block_moments(dst + begin, end - begin);
         });
     });
-    for (const Moments& partial : partials) moments_.merge(partial);
+    for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
+}
+
+// Requires mutex_.
+double* DataProcessor::append_uninitialised(std::size_t n) {
+    // Reclaim the consumed prefix before growing; this moves values but loses none.
+    if (head_ != 0 && values_.size() + n > values_.capacity()) {
+        values_.erase(values_.begin(), values_.begin() + static_cast<std::ptrdiff_t>(head_));
+        head_ = 0;
+    }
+    if (n > values_.max_size() - values_.size()) throw std::bad_alloc();
+    const std::size_t old_size = values_.size();
+    values_.resize(old_size + n);  // the only step that can fail; the queue is unchanged if so
+    return values_.data() + old_size;
+}
+
+void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
+                                const std::ptrdiff_t* strides, DType dtype) {
+    if (dtype_size(dtype) == 0)
+        fail(ErrorKind::Type, "add: unknown dtype code " +
+                                  std::to_string(static_cast<int32_t>(dtype)));
+    if (ndim > kMaxDims)
+        fail(ErrorKind::InvalidArgument, "add: " + std::to_string(ndim) + " dimensions (at most " +
+                                             std::to_string(kMaxDims) + ")");
+    if (ndim != 0 && (shape == nullptr || strides == nullptr))
+        fail(ErrorKind::InvalidArgument, "add: NULL shape or strides");
+    std::size_t n = 1;
+    for (std::size_t d = 0; d < ndim; ++d) {
+        if (shape[d] != 0 && n > SIZE_MAX / shape[d])
+            fail(ErrorKind::InvalidArgument, "add: the array's size overflows");
+        n *= shape[d];
+    }
+    check_array(first, n, dtype_size(dtype), "add");
+    if (n == 0) return;
+    // Rows along the last dimension; a 0-d array is one row of one element.
+    const std::size_t inner = ndim ? shape[ndim - 1] : 1;
+    const std::ptrdiff_t step = ndim ? strides[ndim - 1] : 0;
+    const std::size_t rows = n / inner;
+    const std::size_t rows_per_block = std::max<std::size_t>(1, kCopyBlock / inner);
+    std::lock_guard<std::mutex> lock(mutex_);
+    Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
+    double* dst = append_uninitialised(n);
+    dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        parallel_blocks(block_count(rows, rows_per_block), [&](std::size_t b) {
+            const std::size_t first_row = b * rows_per_block;
+            const std::size_t last_row = std::min(rows, first_row + rows_per_block);
+            for (std::size_t r = first_row; r < last_row; ++r) {
+                // Byte offset of row r: its index unravelled over the outer dimensions.
+                std::ptrdiff_t offset = 0;
+                std::size_t rest = r;
+                for (std::size_t d = ndim > 0 ? ndim - 1 : 0; d-- > 0;) {
+                    offset += static_cast<std::ptrdiff_t>(rest % shape[d]) * strides[d];
+                    rest /= shape[d];
+                }
+                const char* src = static_cast<const char*>(first) + offset;
+                double* out = dst + r * inner;
+                for (std::size_t j = 0; j < inner; ++j) {
+                    T v;  // memcpy: NumPy views need not be aligned
+                    std::memcpy(&v, src + static_cast<std::ptrdiff_t>(j) * step, sizeof v);
+                    out[j] = static_cast<double>(v);
+                }
+            }
+        });
+    });
+    parallel_blocks(partials.size(), [&](std::size_t b) {
+        const std::size_t begin = b * kMomentsBlock;
+        partials[b] = block_moments(dst + begin, std::min(kMomentsBlock, n - begin));
+    });
+    for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
 }
 
 Buffer DataProcessor::process_chunks() {
@@ -70,7 +133,8 @@ Buffer DataProcessor::process_chunks() {
             out[c] = sum_doubles_serial(base + c * chunk_size_, chunk_size_) /
                      static_cast<double>(chunk_size_);
     });
-    const Moments rest = moments(base + chunks * chunk_size_, held() - chunks * chunk_size_);
+    const MomentsAccumulator rest =
+        moments_accumulator(base + chunks * chunk_size_, held() - chunks * chunk_size_);
     head_ += chunks * chunk_size_;
     moments_ = rest;
     if (head_ == values_.size()) {
@@ -82,7 +146,7 @@ Buffer DataProcessor::process_chunks() {
 
 Moments DataProcessor::statistics() const {
     std::lock_guard<std::mutex> lock(mutex_);
-    return moments_;
+    return moments_.moments();
 }
 
 void DataProcessor::clear() {
@@ -90,7 +154,7 @@ void DataProcessor::clear() {
     values_.clear();
     values_.shrink_to_fit();
     head_ = 0;
-    moments_ = Moments{};
+    moments_ = MomentsAccumulator{};
 }
 
 std::size_t DataProcessor::size() const {

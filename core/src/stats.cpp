@@ -2,6 +2,8 @@
 
 #include <algorithm>
 #include <cmath>
+#include <limits>
+#include <type_traits>
 #include <vector>
 
 #include "compensated.hpp"
@@ -10,30 +12,182 @@
 namespace hotloop {
 namespace {
 
-// Block moments in two passes over cached data: compensated mean, then squared deviations.
-HL_CLONES Moments block_moments_kernel(const double* p, std::size_t n) {
-    Moments m;
-    m.count = n;
-    m.mean = compensated_sum_lanes(p, n).value() / static_cast<double>(n);
-    constexpr std::size_t kLanes = 8;
-    double acc[kLanes] = {};
-    std::size_t i = 0;
-    for (; i + kLanes <= n; i += kLanes)
-        for (std::size_t j = 0; j < kLanes; ++j) {
-            const double d = p[i + j] - m.mean;
-            acc[j] += d * d;
-        }
+constexpr std::size_t kBlock = kMomentsBlock;  // 256 KB of float64: the m2 pass hits cache
+
+// Statistics of one block: its compensated sum, sum of squared deviations from its own mean,
+// extremes, and whether it holds a NaN.
+template <class T>
+struct BlockStats {
+    CompensatedSum sum;
     double m2 = 0.0;
-    for (std::size_t j = 0; j < kLanes; ++j) m2 += acc[j];
-    for (; i < n; ++i) m2 += (p[i] - m.mean) * (p[i] - m.mean);
-    m.m2 = m2;
-    return m;
+    T min{}, max{};
+    bool nan = false;
+};
+
+// One block, read from memory once: a vectorised pass for the sum and extremes, then the
+// squared deviations from the block's mean over the now cached data.
+template <class T>
+HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
+    using VT = typename Vec8<T>::type;
+    BlockStats<T> r;
+    V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
+    VT lo0, lo1, hi0, hi1;
+    lo0 = lo1 = hi0 = hi1 = VT{} + p[0];
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        VT a, b;
+        load(a, p + i);
+        load(b, p + i + 8);
+        two_sum(s0, c0, __builtin_convertvector(a, V8d));
+        two_sum(s1, c1, __builtin_convertvector(b, V8d));
+        lo0 = a < lo0 ? a : lo0;
+        lo1 = b < lo1 ? b : lo1;
+        hi0 = hi0 < a ? a : hi0;
+        hi1 = hi1 < b ? b : hi1;
+    }
+    T mn = p[0], mx = p[0];
+    for (int j = 0; j < 8; ++j) {
+        r.sum.add(CompensatedSum{s0[j], c0[j]});
+        mn = lo0[j] < mn ? lo0[j] : mn;
+        mx = mx < hi0[j] ? hi0[j] : mx;
+    }
+    for (int j = 0; j < 8; ++j) {
+        r.sum.add(CompensatedSum{s1[j], c1[j]});
+        mn = lo1[j] < mn ? lo1[j] : mn;
+        mx = mx < hi1[j] ? hi1[j] : mx;
+    }
+    for (; i < n; ++i) {
+        r.sum.add(static_cast<double>(p[i]));
+        mn = p[i] < mn ? p[i] : mn;
+        mx = mx < p[i] ? p[i] : mx;
+    }
+    r.min = mn;
+    r.max = mx;
+
+    const double mean = r.sum.value() / static_cast<double>(n);
+    V8d acc = {};
+    for (i = 0; i + 8 <= n; i += 8) {
+        VT a;
+        load(a, p + i);
+        const V8d d = __builtin_convertvector(a, V8d) - mean;
+        acc += d * d;
+    }
+    for (int j = 0; j < 8; ++j) r.m2 += acc[j];
+    for (; i < n; ++i) {
+        const double d = static_cast<double>(p[i]) - mean;
+        r.m2 += d * d;
+    }
+    if constexpr (std::is_floating_point<T>::value) {
+        // A NaN makes the sum NaN (so does inf - inf); only then look for one.
+        if (std::isnan(r.sum.value()))
+            r.nan = std::any_of(p, p + n, [](T v) { return std::isnan(v); });
+    }
+    return r;
+}
+
+#define HL_BLOCK_STATS(T, NAME) \
+    HL_CLONES BlockStats<T> NAME(const T* p, std::size_t n) { return block_stats(p, n); } \
+    BlockStats<T> block_stats_of(const T* p, std::size_t n) { return NAME(p, n); }
+HL_BLOCK_STATS(double, block_stats_float64)
+HL_BLOCK_STATS(float, block_stats_float32)
+HL_BLOCK_STATS(int64_t, block_stats_int64)
+HL_BLOCK_STATS(int32_t, block_stats_int32)
+HL_BLOCK_STATS(int16_t, block_stats_int16)
+HL_BLOCK_STATS(int8_t, block_stats_int8)
+HL_BLOCK_STATS(uint64_t, block_stats_uint64)
+HL_BLOCK_STATS(uint32_t, block_stats_uint32)
+HL_BLOCK_STATS(uint16_t, block_stats_uint16)
+HL_BLOCK_STATS(uint8_t, block_stats_uint8)
+#undef HL_BLOCK_STATS
+
+template <class T>
+Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
+    const std::size_t blocks = block_count(n, kBlock);
+    std::vector<BlockStats<T>> partials(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            partials[b] = block_stats_of(data + begin, std::min(kBlock, n - begin));
+        },
+        ctl);
+    // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
+    // infinities through as NumPy's mean does).
+    MomentsAccumulator total;
+    T mn = partials[0].min, mx = partials[0].max;
+    bool nan = false;
+    for (std::size_t b = 0; b < blocks; ++b) {
+        const BlockStats<T>& part = partials[b];
+        total.add_block(std::min(kBlock, n - b * kBlock), part.sum.sum, part.sum.compensation,
+                        part.m2);
+        mn = part.min < mn ? part.min : mn;
+        mx = mx < part.max ? part.max : mx;
+        nan |= part.nan;
+    }
+    if constexpr (std::is_floating_point<T>::value) {
+        if (nan) mn = mx = std::numeric_limits<T>::quiet_NaN();
+    }
+    Summary s;
+    s.dtype = dtype;
+    s.moments = total.moments();
+    std::memcpy(s.min, &mn, sizeof mn);
+    std::memcpy(s.max, &mx, sizeof mx);
+    return s;
 }
 
 }  // namespace
 
-Moments block_moments(const double* data, std::size_t n) {
-    return n == 0 ? Moments{} : block_moments_kernel(data, n);
+void MomentsAccumulator::add_block(uint64_t n, double sum, double compensation,
+                                   double m2) noexcept {
+    if (n == 0) return;
+    CompensatedSum total{sum_, compensation_};
+    if (count_ == 0) {
+        m2_ = m2;
+    } else {
+        const double na = static_cast<double>(count_), nb = static_cast<double>(n);
+        const double delta = CompensatedSum{sum, compensation}.value() / nb - total.value() / na;
+        m2_ += m2 + delta * delta * (na * nb / (na + nb));
+    }
+    total.add(CompensatedSum{sum, compensation});
+    sum_ = total.sum;
+    compensation_ = total.compensation;
+    count_ += n;
+}
+
+void MomentsAccumulator::merge(const MomentsAccumulator& other) noexcept {
+    add_block(other.count_, other.sum_, other.compensation_, other.m2_);
+}
+
+Moments MomentsAccumulator::moments() const noexcept {
+    Moments m;
+    m.count = count_;
+    m.mean = count_ ? CompensatedSum{sum_, compensation_}.value() / static_cast<double>(count_) : 0.0;
+    m.m2 = m2_;
+    return m;
+}
+
+MomentsAccumulator block_moments(const double* data, std::size_t n) {
+    MomentsAccumulator acc;
+    if (n == 0) return acc;
+    const BlockStats<double> part = block_stats_of(data, n);
+    acc.add_block(n, part.sum.sum, part.sum.compensation, part.m2);
+    return acc;
+}
+
+MomentsAccumulator moments_accumulator(const double* data, std::size_t n, Control* ctl) {
+    check_array(data, n, sizeof(double), "moments");
+    const std::size_t blocks = block_count(n, kBlock);
+    std::vector<MomentsAccumulator> partials(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            partials[b] = block_moments(data + begin, std::min(kBlock, n - begin));
+        },
+        ctl);
+    MomentsAccumulator total;
+    for (const MomentsAccumulator& partial : partials) total.merge(partial);
+    return total;
 }
 
 void Moments::merge(const Moments& other) noexcept {
@@ -52,21 +206,30 @@ void Moments::merge(const Moments& other) noexcept {
 
 double Moments::population_std() const noexcept { return std::sqrt(population_variance()); }
 
+double Moments::sample_std() const noexcept {
+    if (count < 2) return std::numeric_limits<double>::quiet_NaN();
+    return std::sqrt(m2 / static_cast<double>(count - 1));
+}
+
+Summary summarize(const void* data, std::size_t n, DType dtype, Control* ctl) {
+    const std::size_t size = dtype_size(dtype);
+    if (size == 0)
+        fail(ErrorKind::Type, "compute_stats: unknown dtype code " +
+                                  std::to_string(static_cast<int32_t>(dtype)));
+    check_array(data, n, size, "compute_stats");
+    if (n == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
+    return dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        // bool (one byte, 0 or 1) goes through the uint8 kernel: same order, same values.
+        using U = std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>;
+        return summarize_typed(static_cast<const U*>(data), n, dtype, ctl);
+    });
+}
+
 Moments moments(const double* data, std::size_t n, Control* ctl) {
     check_array(data, n, sizeof(double), "moments");
-    constexpr std::size_t kBlock = kMomentsBlock;
-    const std::size_t blocks = block_count(n, kBlock);
-    std::vector<Moments> partials(blocks);
-    parallel_blocks(
-        blocks,
-        [&](std::size_t b) {
-            const std::size_t begin = b * kBlock;
-            partials[b] = block_moments_kernel(data + begin, std::min(kBlock, n - begin));
-        },
-        ctl);
-    Moments total;
-    for (const Moments& partial : partials) total.merge(partial);
-    return total;
+    if (n == 0) return Moments{};
+    return summarize(data, n, DType::Float64, ctl).moments;
 }
 
 }  // namespace hotloop

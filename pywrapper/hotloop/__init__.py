@@ -18,6 +18,7 @@ from ._errors import (
     OutOfMemoryError,
     ShapeError,
 )
+from ._arrays import array_multiply, compute_stats, matrix_multiply
 from ._filters import process_numbers
 from ._loader import ffi as _ffi, lib as _lib
 from ._processor import DataProcessor
@@ -29,6 +30,9 @@ __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
 
 __all__ = [
     "DataProcessor",
+    "array_multiply",
+    "compute_stats",
+    "matrix_multiply",
     "divide",
     "get_num_threads",
     "parallel_sum",

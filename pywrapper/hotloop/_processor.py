@@ -7,7 +7,7 @@ freed handle; the C side has its own lock, so concurrent calls from several thre
 import threading
 import weakref
 
-from ._convert import as_array, buffer_to_list
+from ._convert import as_array, buffer_to_list, strided_view
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
     check,
@@ -75,6 +75,12 @@ class DataProcessor:
         """Appends values (a list, tuple, iterable, NumPy array or buffer of real numbers).
         All or nothing: if one element is not a real number, nothing is added and the
         TypeError names it."""
+        view = strided_view(values, "add_data")
+        if view is not None:  # a strided NumPy view: C reads it in place, one copy in all
+            with self._lock:
+                check(lib.hl_processor_add_strided(self._live(), view.first, view.ndim, view.shape,
+                                                   view.strides, view.dtype))
+            return
         array = as_array(values, "add_data")
         if array is None:
             seq = values if type(values) in (list, tuple) else list(values)

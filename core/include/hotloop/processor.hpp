@@ -29,6 +29,11 @@ public:
 
     // Appends n values converted to float64 from dtype (all or nothing).
     void add(const void* values, std::size_t n, DType dtype);
+    // Appends the elements of an ndim-dimensional strided array in C order, converted to
+    // float64 straight into the queue (the one copy a NumPy view costs). first points at element
+    // (0, ..., 0); strides are in bytes and may be negative or zero. All or nothing.
+    void add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
+                     const std::ptrdiff_t* strides, DType dtype);
     // Removes every full chunk from the front; returns their means in order (float64 buffer).
     Buffer process_chunks();
     // Count, mean and population standard deviation; all zero when empty.
@@ -38,6 +43,8 @@ public:
     std::size_t chunk_size() const noexcept { return chunk_size_; }
 
 private:
+    // Grows the queue by n values (all or nothing) and returns where they go.
+    double* append_uninitialised(std::size_t n);
     std::size_t held() const noexcept { return values_.size() - head_; }
     const double* front() const noexcept { return values_.data() + head_; }
 
@@ -73,7 +80,8 @@ private:
     // Moments of the live values, kept current by every mutation: add() merges the moments of
     // the new values (computed while copying them), process_chunks() recomputes them over the
     // partial chunk left behind. statistics() is then O(1).
-    Moments moments_;
+    MomentsAccumulator moments_;
+    using Partials = std::vector<MomentsAccumulator, UninitAllocator<MomentsAccumulator>>;
 };
 
 }  // namespace hotloop

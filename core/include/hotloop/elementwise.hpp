@@ -1,0 +1,31 @@
+// Element-wise arithmetic over equally shaped arrays, flattened to one contiguous range.
+#pragma once
+
+#include <cstddef>
+#include <string>
+
+#include "hotloop/dtype.hpp"
+#include "hotloop/parallel.hpp"
+
+namespace hotloop {
+
+// An integer product that leaves its dtype's range; index is the smallest such element.
+class ElementOverflow : public Error {
+public:
+    ElementOverflow(std::size_t index, const std::string& message)
+        : Error(ErrorKind::Overflow, message), index_(index) {}
+    std::size_t index() const noexcept { return index_; }
+
+private:
+    std::size_t index_;
+};
+
+// out[i] = a[i] * b[i] for i < n, all three of dtype float32, float64, int32 or int64 (other
+// dtypes are ErrorKind::Type). Floats follow IEEE arithmetic (bit for bit NumPy's `a * b`).
+// Integer products are exact or throw ElementOverflow naming the first element that overflows
+// (NumPy would wrap; hotloop never does). out must not overlap a or b (ErrorKind::InvalidArgument),
+// so a failure leaves the inputs intact; out's contents are then unspecified.
+void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtype,
+              Control* ctl = nullptr);
+
+}  // namespace hotloop

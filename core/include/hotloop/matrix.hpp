@@ -1,0 +1,39 @@
+// Matrix products: OpenBLAS for the real work, and the seed's naive row-parallel loop kept only
+// as a reference for tests and benchmarks.
+#pragma once
+
+#include <cstddef>
+
+#include "hotloop/dtype.hpp"
+#include "hotloop/parallel.hpp"
+
+namespace hotloop {
+
+// A read-only matrix of `rows` x `cols` elements in memory. Row-major: element (i, j) is at
+// data[i * ld + j] (ld >= cols); column-major: at data[j * ld + i] (ld >= rows). A transposed
+// view of a row-major array is column-major, so it reaches BLAS without a copy.
+struct MatrixView {
+    const void* data = nullptr;
+    std::size_t rows = 0;
+    std::size_t cols = 0;
+    std::size_t ld = 0;
+    bool column_major = false;
+};
+
+// out (a.rows x b.cols, row-major, contiguous) = a @ b, through cblas_dgemm (float64) or
+// cblas_sgemm (float32); other dtypes are ErrorKind::Type. a.cols != b.rows is ErrorKind::Shape
+// ("Incompatible dimensions for matrix multiplication"). BLAS runs on the calling thread with
+// OpenBLAS's own threads, whose number follows set_num_threads(); it must never be called from
+// inside a TBB region (both pools would compete for the cores).
+void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
+                     Control* ctl = nullptr);
+
+// The same product by the seed's naive algorithm (rows in parallel, i-k-j loop order): a
+// reference for tests and a scale for benchmarks, never the fast path.
+void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
+                               Control* ctl = nullptr);
+
+// OpenBLAS's thread count (it follows set_num_threads() once a product has run).
+int blas_num_threads();
+
+}  // namespace hotloop

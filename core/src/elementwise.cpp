@@ -1,0 +1,141 @@
+#include "hotloop/elementwise.hpp"
+
+#include <algorithm>
+#include <atomic>
+#include <cstdint>
+#include <limits>
+
+#include "simd.hpp"
+
+namespace hotloop {
+namespace {
+
+constexpr std::size_t kBlock = std::size_t(1) << 16;  // elements per parallel block
+constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
+
+HL_CLONES void multiply_float64(const double* a, const double* b, double* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+HL_CLONES void multiply_float32(const float* a, const float* b, float* out, std::size_t n) {
+    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+}
+
+// The int32 product is exact in 64 bits; a range check flags overflow. Returns whether any
+// element overflowed (the products written are then meaningless).
+HL_CLONES bool multiply_int32(const int32_t* a, const int32_t* b, int32_t* out, std::size_t n) {
+    uint64_t bad = 0;  // OR of (p ^ sign-extended low half): non-zero iff some p left int32
+    for (std::size_t i = 0; i < n; ++i) {
+        const int64_t p = int64_t(a[i]) * int64_t(b[i]);
+        const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(p));
+        bad |= static_cast<uint64_t>(p ^ int64_t(low));
+        out[i] = low;
+    }
+    return bad != 0;
+}
+
+// No vector instruction gives the high half of a 64-bit product; the scalar overflow check is
+// still faster than memory.
+HL_CLONES bool multiply_int64(const int64_t* a, const int64_t* b, int64_t* out, std::size_t n) {
+    bool bad = false;
+    for (std::size_t i = 0; i < n; ++i) {
+        int64_t p;
+        bad |= __builtin_mul_overflow(a[i], b[i], &p);
+        out[i] = p;
+    }
+    return bad;
+}
+
+bool overlaps(const void* x, const void* y, std::size_t bytes) {
+    const auto px = reinterpret_cast<std::uintptr_t>(x), py = reinterpret_cast<std::uintptr_t>(y);
+    return px < py + bytes && py < px + bytes;
+}
+
+template <class T>
+std::size_t first_overflow(const T* a, const T* b, std::size_t begin, std::size_t end) {
+    for (std::size_t i = begin; i < end; ++i) {
+        T p;
+        if (__builtin_mul_overflow(a[i], b[i], &p)) return i;
+    }
+    return kNone;
+}
+
+bool multiply_block(const void* a, const void* b, void* out, std::size_t begin, std::size_t len,
+                    DType dtype) {
+    switch (dtype) {
+        case DType::Float64:
+            multiply_float64(static_cast<const double*>(a) + begin,
+                             static_cast<const double*>(b) + begin,
+                             static_cast<double*>(out) + begin, len);
+            return false;
+        case DType::Float32:
+            multiply_float32(static_cast<const float*>(a) + begin,
+                             static_cast<const float*>(b) + begin,
+                             static_cast<float*>(out) + begin, len);
+            return false;
+        case DType::Int32:
+            return multiply_int32(static_cast<const int32_t*>(a) + begin,
+                                  static_cast<const int32_t*>(b) + begin,
+                                  static_cast<int32_t*>(out) + begin, len);
+        case DType::Int64:
+            return multiply_int64(static_cast<const int64_t*>(a) + begin,
+                                  static_cast<const int64_t*>(b) + begin,
+                                  static_cast<int64_t*>(out) + begin, len);
+        default: return false;
+    }
+}
+
+template <class T>
+[[noreturn]] void throw_overflow(const T* a, const T* b, std::size_t i, DType dtype) {
+    throw ElementOverflow(i, "array_multiply: element " + std::to_string(i) + ": " +
+                                 std::to_string(a[i]) + " * " + std::to_string(b[i]) +
+                                 " does not fit in " + dtype_name(dtype));
+}
+
+}  // namespace
+
+void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtype, Control* ctl) {
+    if (dtype != DType::Float64 && dtype != DType::Float32 && dtype != DType::Int32 &&
+        dtype != DType::Int64)
+        fail(ErrorKind::Type, std::string("array_multiply: unsupported dtype ") +
+                                  dtype_name(dtype) +
+                                  " (expected float32, float64, int32 or int64)");
+    const std::size_t size = dtype_size(dtype);
+    check_array(a, n, size, "array_multiply: a");
+    check_array(b, n, size, "array_multiply: b");
+    check_array(out, n, size, "array_multiply: out");
+    // A failed call must leave the inputs as they were, so out may not overlap them.
+    if (n != 0 && (overlaps(out, a, n * size) || overlaps(out, b, n * size)))
+        fail(ErrorKind::InvalidArgument, "array_multiply: out overlaps an input");
+    // Blocks that overflow are recorded; the smallest overflowing index is found afterwards, so
+    // the error names the same element whatever the thread count.
+    std::atomic<std::size_t> first_bad_block{kNone};
+    const std::size_t blocks = block_count(n, kBlock);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t blk) {
+            const std::size_t begin = blk * kBlock, len = std::min(kBlock, n - begin);
+            if (multiply_block(a, b, out, begin, len, dtype)) {
+                std::size_t seen = first_bad_block.load();
+                while (blk < seen && !first_bad_block.compare_exchange_weak(seen, blk)) {
+                }
+            }
+        },
+        ctl);
+    const std::size_t bad = first_bad_block.load();
+    if (bad == kNone) return;
+    const std::size_t begin = bad * kBlock, end = std::min(n, begin + kBlock);
+    if (dtype == DType::Int32) {
+        const auto* pa = static_cast<const int32_t*>(a);
+        const auto* pb = static_cast<const int32_t*>(b);
+        const std::size_t i = first_overflow(pa, pb, begin, end);
+        if (i != kNone) throw_overflow(pa, pb, i, dtype);
+    } else {
+        const auto* pa = static_cast<const int64_t*>(a);
+        const auto* pb = static_cast<const int64_t*>(b);
+        const std::size_t i = first_overflow(pa, pb, begin, end);
+        if (i != kNone) throw_overflow(pa, pb, i, dtype);
+    }
+    fail(ErrorKind::Internal, "array_multiply: overflow reported but not found");
+}
+
+}  // namespace hotloop

@@ -1,0 +1,138 @@
+"""NumPy-style array functions: array_multiply, matrix_multiply, compute_stats.
+
+Inputs go through _convert (in place when their memory layout allows, one copy otherwise);
+results are NumPy arrays that Python allocates and C fills.
+"""
+from ._convert import as_array, as_matrix, as_ndarray, empty_array, require_numpy
+from ._dtypes import C_TYPES, NAMES
+from ._errors import InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError, check
+from ._loader import ffi, lib
+
+_SIZE_P = ffi.typeof("size_t *")
+_UINT64_P = ffi.typeof("uint64_t *")
+_DOUBLE_P = ffi.typeof("double *")
+_MULTIPLY_DTYPES = ("int32", "int64", "float32", "float64")
+_CODE_BY_NAME = {name: code for code, name in NAMES.items()}
+
+
+def array_multiply(a, b):
+    """Element-wise product of two arrays of the same shape (any number of dimensions).
+
+    >>> import numpy as np
+    >>> array_multiply(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]))
+    array([[3., 8.]])
+
+    dtypes: NumPy's promotion of the pair must give float32, float64, int32 or int64 (so int16 *
+    int32 is int32, int32 * float32 is float64, as in NumPy); an input of another dtype is
+    converted once. Floats are bit for bit `a * b`. Integer products are exact: one that does
+    not fit raises OverflowError naming the element (NumPy would silently wrap). Different
+    shapes raise ShapeError (a ValueError) "Arrays must have the same shape". The result is a
+    new array, in Fortran order when both inputs are, else C order; inputs in either order are
+    read in place, others are copied once. O(n), parallel.
+    """
+    np = require_numpy("array_multiply")
+    a = as_ndarray(a, "array_multiply")
+    b = as_ndarray(b, "array_multiply")
+    if a.shape != b.shape:
+        raise ShapeError("Arrays must have the same shape: %s and %s" % (a.shape, b.shape))
+    try:
+        result = np.result_type(a.dtype, b.dtype)
+    except TypeError:
+        result = None
+    if result is None or result.name not in _MULTIPLY_DTYPES:
+        raise InvalidTypeError(
+            "array_multiply: unsupported dtypes %s and %s (NumPy would give %s; the product "
+            "supports float32, float64, int32 and int64)" % (a.dtype, b.dtype, result))
+    code = _CODE_BY_NAME[result.name]
+    fortran = a.ndim > 1 and a.flags.f_contiguous and b.flags.f_contiguous and not (
+        a.flags.c_contiguous and b.flags.c_contiguous)
+    order = "F" if fortran else "C"
+    x = as_array(a, "array_multiply", layouts=order, dtype=code)
+    y = as_array(b, "array_multiply", layouts=order, dtype=code)
+    out, data = empty_array(a.shape, code, order)
+    where = ffi.new(_SIZE_P)
+    try:
+        check(lib.hl_array_multiply(x.data, y.data, data, x.length, code, where, ffi.NULL))
+    except NumericOverflowError:
+        index = np.unravel_index(where[0], a.shape, order=order) if a.ndim else ()
+        index = tuple(int(i) for i in index)
+        raise NumericOverflowError(
+            "array_multiply: element %s: %d * %d does not fit in %s (NumPy would wrap around)"
+            % (list(index), int(x.owner[index]), int(y.owner[index]), result.name)) from None
+    return out
+
+
+def matrix_multiply(a, b):
+    """Matrix product `a @ b` of two 2-D arrays, through OpenBLAS (dgemm / sgemm).
+
+    >>> import numpy as np
+    >>> matrix_multiply(np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]))
+    array([[1., 2.],
+           [3., 4.]])
+
+    Two float32 arrays give float32 (sgemm); every other numeric combination is computed and
+    returned in float64 (ints and bools included, where NumPy would keep an integer dtype).
+    Transposed, Fortran-order and sliced operands are passed to BLAS with their strides, not
+    copied; other layouts and dtype conversions cost one copy. Not 2-D raises ShapeError; inner
+    dimensions that differ raise ShapeError (a ValueError) "Incompatible dimensions for matrix
+    multiplication". O(m n k); OpenBLAS's threads follow set_num_threads().
+    """
+    return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply)
+
+
+def _matrix_multiply_reference(a, b):
+    """matrix_multiply by the seed's naive row-parallel loop (tests and benchmarks only)."""
+    return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply_reference)
+
+
+def _product(a, b, what, function):
+    np = require_numpy(what)
+    a = as_ndarray(a, what)
+    b = as_ndarray(b, what)
+    for operand in (a, b):
+        if operand.ndim != 2:
+            raise ShapeError("%s: expected 2-D arrays, got shapes %s and %s" % (what, a.shape, b.shape))
+        if operand.dtype.kind not in "biuf":
+            raise InvalidTypeError("%s: unsupported dtype %s" % (what, operand.dtype))
+    if a.shape[1] != b.shape[0]:
+        raise ShapeError("Incompatible dimensions for matrix multiplication: %s @ %s"
+                         % (a.shape, b.shape))
+    single = a.dtype == np.float32 and b.dtype == np.float32
+    code = lib.HL_DTYPE_FLOAT32 if single else lib.HL_DTYPE_FLOAT64
+    x = as_matrix(a, what, code)
+    y = as_matrix(b, what, code)
+    out, data = empty_array((x.rows, y.cols), code)
+    check(function(x.rows, y.cols, x.cols, code, x.data, x.ld, x.column_major,
+                   y.data, y.ld, y.column_major, data, ffi.NULL))
+    return out
+
+
+def compute_stats(arr):
+    """{"mean", "std", "min", "max", "count"} of every element of arr (any shape, flattened),
+    in one parallel pass.
+
+    >>> compute_stats(__import__("numpy").array([1.0, 2.0, 3.0, 4.0]))["mean"]
+    2.5
+
+    std is the sample standard deviation (ddof=1), NaN for a single element. mean and std are
+    floats computed in float64 (within 1e-12 relative of NumPy's; more accurate than NumPy's
+    float32 arithmetic for float32 input); min and max keep the input's kind (int for integer
+    dtypes, exact even for int64; float for floats). A NaN anywhere makes all four NaN, as with
+    NumPy. Bit-for-bit the same result for any thread count. Empty input raises
+    InvalidArgumentError (a ValueError); an unsupported dtype InvalidTypeError.
+
+    Any dtype NumPy calls bool, int, uint or float is accepted. C-contiguous, Fortran-order and
+    reversed arrays are read in place; other strided views are copied once. Lists are converted
+    with NumPy (one copy). O(n).
+    """
+    array = as_array(arr, "compute_stats", layouts="CFK")
+    if array is None:
+        array = as_array(as_ndarray(arr, "compute_stats"), "compute_stats", layouts="CFK")
+    if array.length == 0:
+        raise InvalidArgumentError("compute_stats: the array is empty")
+    count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
+    element = C_TYPES[array.dtype] + " *"
+    low, high = ffi.new(element), ffi.new(element)
+    check(lib.hl_compute_stats(array.data, array.length, array.dtype, count, mean, std, low, high,
+                               ffi.NULL))
+    return {"mean": mean[0], "std": std[0], "min": low[0], "max": high[0], "count": count[0]}

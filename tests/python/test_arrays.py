@@ -1,0 +1,445 @@
+"""array_multiply, matrix_multiply, compute_stats, array conversion and DataProcessor arrays,
+against NumPy."""
+import array
+import ctypes
+import math
+import tracemalloc
+
+import numpy as np
+import pytest
+from hypothesis import assume, given, strategies as st
+from hypothesis.extra import numpy as hnp
+
+import hotloop
+from hotloop import _convert
+from hotloop._arrays import _matrix_multiply_reference
+from hotloop._loader import ffi, lib
+
+MULTIPLY_DTYPES = [np.int32, np.int64, np.float32, np.float64]
+ALL_DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+              np.uint64, np.float16, np.float32, np.float64]
+
+
+def address(cdata):
+    return int(ffi.cast("uintptr_t", cdata))
+
+
+def data_address(a):
+    return a.__array_interface__["data"][0]
+
+
+@st.composite
+def views(draw, dtype, shapes=hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6),
+          elements=None):
+    """An array of dtype, then one of the layouts users pass: C, Fortran, transposed, reversed,
+    strided, read-only."""
+    a = draw(hnp.arrays(dtype, shapes, elements=elements))
+    how = draw(st.sampled_from(["C", "F", "T", "reversed", "strided", "readonly", "big-endian"]))
+    if how == "F":
+        a = np.asfortranarray(a)
+    elif how == "T":
+        a = np.ascontiguousarray(a.T).T if a.ndim > 1 else a
+    elif how == "reversed":
+        a = np.ascontiguousarray(a[::-1])[::-1]
+    elif how == "strided":
+        wide = np.repeat(a, 2, axis=-1)
+        a = wide[..., ::2]
+    elif how == "readonly":
+        a = a.copy()
+        a.flags.writeable = False
+    elif how == "big-endian" and a.dtype.itemsize > 1:
+        a = a.astype(a.dtype.newbyteorder(">"))
+    return a
+
+
+def same_bits(x, y):
+    return x.dtype == y.dtype and x.shape == y.shape and np.ascontiguousarray(x).tobytes() == \
+        np.ascontiguousarray(y).tobytes()
+
+
+# ---- conversion ----
+
+def test_c_contiguous_input_is_used_in_place():
+    a = np.arange(1000.0)
+    view = _convert.as_array(a, "t")
+    assert address(view.data) == data_address(a) and view.owner is a and view.layout == "C"
+    ro = np.arange(10)
+    ro.flags.writeable = False
+    assert address(_convert.as_array(ro, "t").data) == data_address(ro)
+    buf = array.array("d", [1.0, 2.0])
+    assert address(_convert.as_array(buf, "t").data) == buf.buffer_info()[0]
+
+
+def test_fortran_and_reversed_layouts_are_used_in_place_when_order_does_not_matter():
+    f = np.asfortranarray(np.arange(12.0).reshape(3, 4))
+    assert address(_convert.as_array(f, "t", layouts="CF").data) == data_address(f)
+    r = np.arange(10.0)[::-1]
+    view = _convert.as_array(r, "t", layouts="CFK")
+    assert view.layout == "K" and address(view.data) == data_address(r) - 9 * 8
+    assert _convert.as_array(r, "t").layout == "C"  # the default copies into C order
+    m = np.arange(12.0).reshape(3, 4)
+    for dense in (m.T[::-1], m[::-1, ::-1], m.T):
+        view = _convert.as_array(dense, "t", layouts="CFK")
+        assert view.owner is dense and view.layout in "FK"
+        assert address(view.data) == data_address(m)  # the block's lowest address
+    strided = np.arange(20.0)[::2]
+    assert _convert.as_array(strided, "t", layouts="CFK").owner is not strided
+
+
+def test_matrices_reach_blas_with_their_strides():
+    a = np.arange(12.0).reshape(3, 4)
+    t = _convert.as_matrix(a.T, "t", lib.HL_DTYPE_FLOAT64)
+    assert t.column_major and t.ld == 4 and address(t.data) == data_address(a)
+    sub = _convert.as_matrix(a[1:, 1:3], "t", lib.HL_DTYPE_FLOAT64)
+    assert not sub.column_major and sub.ld == 4 and address(sub.data) == data_address(a) + 5 * 8
+    column = _convert.as_matrix(a[:, 2:3], "t", lib.HL_DTYPE_FLOAT64)  # one column: ld 4
+    assert not column.column_major and column.ld == 4 and address(column.data) == data_address(a) + 16
+    f = np.asfortranarray(a)
+    row = _convert.as_matrix(f[1:2, :], "t", lib.HL_DTYPE_FLOAT64)  # one row of Fortran: ld 3
+    assert row.column_major and row.ld == 3 and address(row.data) == data_address(f) + 8
+    for vector in (a[:, 2:3], f[1:2, :], a[1:2, :], f[:, 3:4]):
+        assert np.array_equal(hotloop.matrix_multiply(vector, vector.T), vector @ vector.T)
+        assert np.array_equal(hotloop.matrix_multiply(vector.T, vector), vector.T @ vector)
+    rev = _convert.as_matrix(a[::-1], "t", lib.HL_DTYPE_FLOAT64)
+    assert rev.ld == 4 and address(rev.data) != data_address(a)  # negative strides: one copy
+
+
+def test_no_copy_of_a_200_mb_input():
+    big = np.ones(25_000_000)  # 200 MB
+    tracemalloc.start()
+    try:
+        hotloop.compute_stats(big)
+        hotloop.compute_stats(big[::-1])
+        hotloop.compute_stats(big.reshape(5000, 5000).T)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 1_000_000
+    square = big[:4_000_000].reshape(2000, 2000)
+    tracemalloc.start()
+    try:
+        hotloop.matrix_multiply(square.T, square[:, :10])
+        hotloop.array_multiply(big, big)
+        _, peak = tracemalloc.get_traced_memory()
+    finally:
+        tracemalloc.stop()
+    assert peak < 200_000_000 + 1_000_000  # the result and nothing else
+
+
+def test_wrong_dtypes_name_the_dtype():
+    for bad in (np.array([1 + 2j]), np.array(["x"]), np.array([object()]), np.array([1], "M8[s]")):
+        for fn in (hotloop.compute_stats, lambda x: hotloop.array_multiply(x, x),
+                   lambda x: hotloop.matrix_multiply(x.reshape(1, 1), x.reshape(1, 1))):
+            with pytest.raises(hotloop.InvalidTypeError) as info:
+                fn(bad)
+            assert isinstance(info.value, TypeError)
+            assert str(bad.dtype) in str(info.value) or bad.dtype.name in str(info.value)
+
+
+# ---- array_multiply ----
+
+@given(st.sampled_from(MULTIPLY_DTYPES).flatmap(
+    lambda dt: st.tuples(views(dt, elements=_small(dt)), st.just(dt))), st.data())
+def test_array_multiply_equals_numpy_bit_for_bit(arg, data):
+    a, dt = arg
+    b = data.draw(views(dt, shapes=st.just(a.shape), elements=_small(dt)))
+    ours = hotloop.array_multiply(a, b)
+    with np.errstate(all="ignore"):
+        assert same_bits(ours, a * b)
+    both_fortran = a.flags.f_contiguous and b.flags.f_contiguous
+    assert ours.flags.f_contiguous if both_fortran else ours.flags.c_contiguous
+
+
+def _small(dt):
+    if np.dtype(dt).kind == "i":
+        return st.integers(-46340, 46340)
+    return None  # any float, NaN and infinities included
+
+
+@st.composite
+def int_pairs(draw):
+    dt = np.dtype(draw(st.sampled_from([np.int32, np.int64])))
+    n = draw(st.integers(0, 40))
+    bits = 8 * dt.itemsize
+    elements = st.one_of(st.integers(-2**(bits // 2), 2**(bits // 2)),
+                         st.integers(-2**(bits - 1), 2**(bits - 1) - 1), st.sampled_from([0, 1, -1]))
+    return tuple(draw(hnp.arrays(dt, n, elements=elements)) for _ in range(2))
+
+
+@given(int_pairs())
+def test_array_multiply_integers_are_exact_or_raise_naming_the_element(pair):
+    a, b = pair
+    info = np.iinfo(a.dtype)
+    exact = [int(x) * int(y) for x, y in zip(a, b)]
+    bad = [i for i, p in enumerate(exact) if not info.min <= p <= info.max]
+    if bad:
+        with pytest.raises(OverflowError) as err:
+            hotloop.array_multiply(a, b)
+        assert isinstance(err.value, hotloop.NumericOverflowError)
+        assert "element [%d]" % bad[0] in str(err.value)
+    else:
+        assert hotloop.array_multiply(a, b).tolist() == exact
+
+
+def test_array_multiply_overflow_names_the_nd_index():
+    a = np.ones((3, 4), np.int64)
+    a[2, 1] = 2**62
+    with pytest.raises(OverflowError, match=r"element \[2, 1\]: 4611686018427387904 \* 4"):
+        hotloop.array_multiply(a, np.full((3, 4), 4))
+    with pytest.raises(OverflowError, match=r"element \[2, 1\]"):
+        hotloop.array_multiply(np.asfortranarray(a), np.asfortranarray(np.full((3, 4), 4)))
+
+
+@pytest.mark.parametrize("x", ALL_DTYPES + [np.uint64])
+@pytest.mark.parametrize("y", [np.int32, np.int64, np.float32, np.float64, np.uint32])
+def test_array_multiply_mixed_dtypes_follow_numpy_promotion(x, y):
+    a = np.arange(1, 7).astype(x).reshape(2, 3)
+    b = np.arange(7, 13).astype(y).reshape(2, 3)
+    expected_type = np.result_type(a.dtype, b.dtype)
+    if expected_type.name in ("int32", "int64", "float32", "float64"):
+        assert same_bits(hotloop.array_multiply(a, b), a * b)
+    else:
+        with pytest.raises(hotloop.InvalidTypeError, match=expected_type.name):
+            hotloop.array_multiply(a, b)
+
+
+def test_array_multiply_shapes_and_inputs():
+    with pytest.raises(ValueError, match="^Arrays must have the same shape") as err:
+        hotloop.array_multiply(np.ones((2, 3)), np.ones((3, 2)))
+    assert isinstance(err.value, hotloop.ShapeError)
+    assert hotloop.array_multiply(np.ones((0, 5)), np.ones((0, 5))).shape == (0, 5)
+    assert hotloop.array_multiply(np.float64(3.0), np.float64(2.0)) == 6.0
+    assert hotloop.array_multiply([1.5, 2.0], array.array("d", [2.0, 4.0])).tolist() == [3.0, 8.0]
+    big = np.arange(1_000_003, dtype=np.float64)
+    assert same_bits(hotloop.array_multiply(big, big[::-1]), big * big[::-1])
+
+
+# ---- matrix_multiply ----
+
+@st.composite
+def matrix_pairs(draw):
+    m, k, n = (draw(st.integers(0, 12)) for _ in range(3))
+    dt = draw(st.sampled_from([np.float64, np.float32, np.int32, np.int64, np.uint8, np.bool_]))
+    elements = st.floats(-100, 100, width=32) if np.dtype(dt).kind == "f" else None
+    a = draw(views(dt, shapes=st.just((m, k)), elements=elements))
+    b = draw(views(dt, shapes=st.just((k, n)), elements=elements))
+    return a, b
+
+
+@given(matrix_pairs())
+def test_matrix_multiply_equals_numpy_and_the_reference(pair):
+    a, b = pair
+    single = a.dtype == np.float32 and b.dtype == np.float32
+    ours = hotloop.matrix_multiply(a, b)
+    assert ours.dtype == (np.float32 if single else np.float64)
+    assert ours.shape == (a.shape[0], b.shape[1]) and ours.flags.c_contiguous
+    expected = a.astype(ours.dtype) @ b.astype(ours.dtype)
+    scale = np.abs(a.astype(np.float64)) @ np.abs(b.astype(np.float64))
+    # Relative to |a| @ |b|; the absolute floor covers subnormal products, which BLAS kernels
+    # may round differently.
+    rtol, floor = (1e-5, 1e-35) if single else (1e-12, 1e-300)
+    assert np.all(np.abs(ours - expected) <= rtol * scale + floor)
+    ref = _matrix_multiply_reference(a, b)
+    assert np.all(np.abs(ref - expected) <= rtol * scale + floor)
+
+
+def test_matrix_multiply_large_transposed_and_sliced_operands():
+    rng = np.random.default_rng(3)
+    x = rng.standard_normal((300, 400))
+    y = rng.standard_normal((400, 250))
+    for a, b in ((x, y), (x.T.copy().T, y), (y.T, x.T), (x[10:200, 50:350], y[50:350, ::-1]),
+                 (np.asfortranarray(x), np.asfortranarray(y))):
+        expected = a @ b
+        scale = np.abs(a) @ np.abs(b)
+        assert np.all(np.abs(hotloop.matrix_multiply(a, b) - expected) <= 1e-12 * scale)
+
+
+def test_matrix_multiply_errors():
+    with pytest.raises(ValueError, match="^Incompatible dimensions for matrix multiplication") as err:
+        hotloop.matrix_multiply(np.ones((2, 3)), np.ones((2, 3)))
+    assert isinstance(err.value, hotloop.ShapeError)
+    for a, b in ((np.ones(3), np.ones((3, 1))), (np.ones((1, 1, 1)), np.ones((1, 1)))):
+        with pytest.raises(hotloop.ShapeError, match="2-D"):
+            hotloop.matrix_multiply(a, b)
+    assert hotloop.matrix_multiply(np.ones((2, 0)), np.ones((0, 3))).tolist() == [[0.0] * 3] * 2
+
+
+def test_set_num_threads_governs_openblas():
+    blas = ctypes.CDLL("libopenblas.so.0")  # the same library libhotloop.so links
+    before = hotloop.get_num_threads()
+    try:
+        hotloop.matrix_multiply(np.ones((4, 4)), np.ones((4, 4)))
+        hotloop.set_num_threads(1)
+        assert blas.openblas_get_num_threads() == 1
+        hotloop.set_num_threads(2)
+        assert blas.openblas_get_num_threads() == 2
+    finally:
+        hotloop.set_num_threads(before)
+
+
+# ---- compute_stats ----
+
+def _finite(dt):
+    dt = np.dtype(dt)
+    if dt.kind != "f":
+        return None
+    bound = 2.0**15 if dt.itemsize == 2 else 2.0**100
+    return st.floats(-bound, bound, width=8 * dt.itemsize)
+
+
+@given(st.sampled_from(ALL_DTYPES).flatmap(
+    lambda dt: views(dt, elements=_finite(dt))))
+def test_compute_stats_matches_numpy(a):
+    assume(a.size > 0)
+    stats = hotloop.compute_stats(a)
+    x = a.astype(np.float64).ravel()
+    assert stats["count"] == a.size
+    assert stats["min"] == a.min() and stats["max"] == a.max()
+    assert type(stats["min"]) is (float if a.dtype.kind == "f" else bool if a.dtype.kind == "b" else int)
+    spread = float(np.abs(x).max())
+    assert abs(stats["mean"] - math.fsum(x) / x.size) <= 1e-15 * spread + 1e-300
+    assert math.isclose(stats["mean"], x.mean(), rel_tol=1e-12, abs_tol=1e-12 * spread)
+    if a.size == 1:
+        assert math.isnan(stats["std"])
+    else:
+        assert math.isclose(stats["std"], x.std(ddof=1), rel_tol=1e-12, abs_tol=1e-12 * spread)
+
+
+@given(hnp.arrays(np.float64, st.integers(1, 200)), st.integers(0, 199))
+def test_compute_stats_nan_and_infinities_as_numpy(a, where):
+    a[where % a.size] = np.nan if where % 2 else np.inf
+    stats = hotloop.compute_stats(a)
+    with np.errstate(all="ignore"):
+        expected = {"mean": a.mean(), "std": a.std(ddof=1) if a.size > 1 else np.nan,
+                    "min": a.min(), "max": a.max()}
+    for key, value in expected.items():
+        if math.isnan(value) or math.isinf(value):
+            assert stats[key] == value or (math.isnan(value) and math.isnan(stats[key])), key
+    assert math.isnan(stats["min"]) == bool(np.isnan(a).any())
+
+
+def test_compute_stats_is_the_same_for_every_thread_count():
+    rng = np.random.default_rng(11)
+    data = [rng.standard_normal(3_000_017) * 1e3 + 7, rng.integers(-2**40, 2**40, 500_001),
+            rng.standard_normal((700, 900)).astype(np.float32).T]
+    before = hotloop.get_num_threads()
+    try:
+        for a in data:
+            results = []
+            for n in (1, 2, 3):
+                hotloop.set_num_threads(n)
+                results.append(hotloop.compute_stats(a))
+            assert all(repr(r) == repr(results[0]) for r in results)
+    finally:
+        hotloop.set_num_threads(before)
+
+
+def test_compute_stats_special_inputs():
+    with pytest.raises(ValueError, match="empty"):
+        hotloop.compute_stats(np.array([]))
+    with pytest.raises(ValueError):
+        hotloop.compute_stats(np.ones((3, 0)))
+    assert hotloop.compute_stats(np.array([5.0]))["mean"] == 5.0
+    assert math.isnan(hotloop.compute_stats([5])["std"])
+    assert hotloop.compute_stats(array.array("i", [3, 1, 2])) == {
+        "mean": 2.0, "std": 1.0, "min": 1, "max": 3, "count": 3}
+    ints = np.array([2**63 - 1, -2**63, 5])
+    stats = hotloop.compute_stats(ints)
+    assert stats["max"] == 2**63 - 1 and stats["min"] == -2**63
+    assert hotloop.compute_stats(np.array([True, False, True]))["max"] is True
+    assert set(hotloop.compute_stats(np.ones(3))) == {"mean", "std", "min", "max", "count"}
+
+
+# ---- DataProcessor with arrays ----
+
+def test_processor_takes_arrays_with_one_copy_and_matches_numpy():
+    rng = np.random.default_rng(5)
+    values = rng.standard_normal(1_000_000)
+    with hotloop.DataProcessor(chunk_size=1000) as p:
+        tracemalloc.start()
+        try:
+            p.add_data(values)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 100_000  # the C side's copy is the only one
+        p.add_data(np.asfortranarray(values[:6000].reshape(100, 60)))
+        p.add_data(values[:3000].astype(np.float32))
+        p.add_data(np.arange(10, dtype=np.int16)[::-1])
+        held = np.concatenate([values, values[:6000], values[:3000].astype(np.float32),
+                               np.arange(10)[::-1]])
+        count, mean, std = p.get_statistics()
+        assert count == held.size
+        assert math.isclose(mean, held.mean(), rel_tol=1e-12)
+        assert math.isclose(std, held.std(), rel_tol=1e-12)
+        means = p.process_chunks()
+        assert len(means) == held.size // 1000
+        expected = [math.fsum(held[i * 1000:(i + 1) * 1000]) / 1000 for i in range(len(means))]
+        assert np.allclose(means, expected, rtol=1e-15, atol=0)
+        assert len(p) == held.size % 1000
+
+
+@given(st.sampled_from(ALL_DTYPES).flatmap(lambda dt: views(dt, elements=_finite(dt))))
+def test_processor_takes_any_view_in_c_order(a):
+    with hotloop.DataProcessor(chunk_size=3) as p:
+        p.add_data(a)
+        assert len(p) == a.size
+        expected = a.astype(np.float64).ravel()  # C order
+        assert p.process_chunks() == [math.fsum(expected[i:i + 3]) / 3
+                                      for i in range(0, a.size - a.size % 3, 3)]
+        count, mean, _ = p.get_statistics()
+        assert count == a.size % 3
+
+
+def test_processor_reads_strided_views_without_a_python_copy():
+    base = np.arange(2_000_000, dtype=np.float64).reshape(1000, 2000)
+    view = base[::-1, ::2].T  # reversed, strided, transposed
+    with hotloop.DataProcessor(chunk_size=10) as p:
+        tracemalloc.start()
+        try:
+            p.add_data(view)
+            _, peak = tracemalloc.get_traced_memory()
+        finally:
+            tracemalloc.stop()
+        assert peak < 100_000
+        assert p.get_statistics()[0] == view.size
+        assert p.process_chunks()[:2] == [float(view.ravel()[:10].mean()), float(view.ravel()[10:20].mean())]
+
+
+def test_processor_statistics_and_chunks_do_not_depend_on_the_thread_count():
+    values = np.random.default_rng(8).standard_normal(2_000_003) * 50 + 3
+    before = hotloop.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2, 3):
+            hotloop.set_num_threads(n)
+            with hotloop.DataProcessor(chunk_size=4097) as p:
+                p.add_data(values)
+                results.append((p.get_statistics(), p.process_chunks()))
+    finally:
+        hotloop.set_num_threads(before)
+    assert all(r == results[0] for r in results)
+
+
+def test_array_functions_from_several_python_threads_at_once():
+    import threading
+
+    rng = np.random.default_rng(21)
+    a = rng.standard_normal((200, 300))
+    b = rng.standard_normal((300, 150))
+    expected = (hotloop.matrix_multiply(a, b), hotloop.compute_stats(a), hotloop.array_multiply(a, a))
+    failures = []
+
+    def work():
+        for _ in range(20):
+            got = (hotloop.matrix_multiply(a, b), hotloop.compute_stats(a), hotloop.array_multiply(a, a))
+            if not (np.array_equal(got[0], expected[0]) and got[1] == expected[1]
+                    and np.array_equal(got[2], expected[2])):
+                failures.append(got)
+
+    threads = [threading.Thread(target=work) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert not failures
