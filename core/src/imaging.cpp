@@ -150,6 +150,48 @@ HL_INLINE void down_rows(const float* const* rows, std::size_t i, const float* w
     }
 }
 
+// down_rows for two consecutive output rows at once: rows[0..2r + 1], centres rows[r] and
+// rows[r + 1]. Each row vector is loaded once for both outputs (half the loads), and each output
+// gets exactly down_rows' operations in down_rows' order.
+template <std::size_t N, class V, class Out>
+HL_INLINE void down_two_rows(const float* const* rows, std::size_t i, const float* w,
+                             std::size_t r, const float* orig0, const float* orig1, float amount,
+                             Out* out0, Out* out1) {
+    constexpr std::size_t L = sizeof(V) / sizeof(float);
+    V acc0[N], acc1[N], up[N], down[N];
+    for (std::size_t j = 0; j < N; ++j) {
+        up[j] = load<V>(rows[r] + i + j * L);
+        down[j] = load<V>(rows[r + 1] + i + j * L);
+        acc0[j] = w[0] * up[j];
+        acc1[j] = w[0] * down[j];
+    }
+    for (std::size_t k = 1; k <= r; ++k) {
+        const float wk = w[k];
+        const float* above = rows[r - k] + i;      // above row y, k rows up
+        const float* below = rows[r + 1 + k] + i;  // below row y + 1, k rows down
+        for (std::size_t j = 0; j < N; ++j) {
+            const V a = load<V>(above + j * L);
+            const V b = load<V>(below + j * L);
+            acc0[j] += wk * (a + down[j]);  // rows[r - k] + rows[r + k]
+            acc1[j] += wk * (up[j] + b);    // rows[r + 1 - k] + rows[r + 1 + k]
+            up[j] = a;
+            down[j] = b;
+        }
+    }
+    if (orig0) {
+        for (std::size_t j = 0; j < N; ++j) {
+            const V x0 = load<V>(orig0 + i + j * L), x1 = load<V>(orig1 + i + j * L);
+            store(out0 + i + j * L, x0 + amount * (x0 - acc0[j]));
+            store(out1 + i + j * L, x1 + amount * (x1 - acc1[j]));
+        }
+    } else {
+        for (std::size_t j = 0; j < N; ++j) {
+            store_in_range(out0 + i + j * L, acc0[j]);
+            store_in_range(out1 + i + j * L, acc1[j]);
+        }
+    }
+}
+
 // Squared Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal
 // neighbours lie s floats apart. Exact for integer samples.
 template <class V>
@@ -178,6 +220,17 @@ HL_INLINE float luma(const float* px, std::size_t x, std::size_t channels) {
             down_rows<4, vf>(rows, i, w, r, orig, amount, out);                                 \
         for (; i + kLanes <= n; i += kLanes) down_rows<1, vf>(rows, i, w, r, orig, amount, out); \
         for (; i < n; ++i) down_rows<1, float>(rows, i, w, r, orig, amount, out);               \
+    }                                                                                           \
+    HL_CLONES void down_two_rows_k(const float* const* rows, std::size_t n, const float* w,     \
+                                   std::size_t r, const float* orig0, const float* orig1,       \
+                                   float amount, Out* out0, Out* out1) {                        \
+        std::size_t i = 0;                                                                      \
+        for (; i + 2 * kLanes <= n; i += 2 * kLanes)                                            \
+            down_two_rows<2, vf>(rows, i, w, r, orig0, orig1, amount, out0, out1);              \
+        for (; i + kLanes <= n; i += kLanes)                                                    \
+            down_two_rows<1, vf>(rows, i, w, r, orig0, orig1, amount, out0, out1);              \
+        for (; i < n; ++i)                                                                      \
+            down_two_rows<1, float>(rows, i, w, r, orig0, orig1, amount, out0, out1);           \
     }                                                                                           \
     HL_CLONES void sobel_k(const float* a, const float* b, const float* c, std::size_t n,       \
                            std::size_t s, Out* out) {                                           \
@@ -399,18 +452,20 @@ void separable(const ImageView& src, const ImageView& dst, const std::vector<flo
     // Pixel 0 of the padded source row sits at offset `lead`, a multiple of 16 floats.
     const std::size_t lead = aligned_floats(r * C);
     const std::size_t padded = aligned_floats(lead + checked_mul(W + r, C));
-    const std::size_t floats = padded + checked_mul(window + 2, stride);
+    const std::size_t floats = padded + checked_mul(window + 5, stride);
     parallel_blocks(
         block_count(H, rows_per_block),
         [&](std::size_t b) {
-            float* line = scratch(floats);  // padded source row | ring of filtered rows | orig | out
+            // padded source row | ring of window + 1 filtered rows | 2 orig rows | 2 out rows
+            float* line = scratch(floats);
             float* ring = line + padded;
-            float* orig = ring + window * stride;
-            T* spare = reinterpret_cast<T*>(orig + stride);
-            std::vector<const float*> rows(window);
+            const std::size_t slots = window + 1;
+            float* orig = ring + slots * stride;
+            T* spare = reinterpret_cast<T*>(orig + 2 * stride);
+            std::vector<const float*> rows(slots);
             auto slot = [&](std::ptrdiff_t j) {
-                return ring + static_cast<std::size_t>(j + static_cast<std::ptrdiff_t>(window)) %
-                                  window * stride;
+                return ring + static_cast<std::size_t>(j + static_cast<std::ptrdiff_t>(slots)) %
+                                  slots * stride;
             };
             auto filter_row = [&](std::ptrdiff_t j) {
                 load_row<T>(src, reflect(j, H), line + lead);
@@ -421,7 +476,27 @@ void separable(const ImageView& src, const ImageView& dst, const std::vector<flo
             const auto y1 = static_cast<std::ptrdiff_t>(std::min(H, (b + 1) * rows_per_block));
             const auto radius = static_cast<std::ptrdiff_t>(r);
             for (std::ptrdiff_t j = y0 - radius; j < y0 + radius; ++j) filter_row(j);
-            for (std::ptrdiff_t y = y0; y < y1; ++y) {
+            std::ptrdiff_t y = y0;
+            for (; y + 1 < y1; y += 2) {  // two output rows per step
+                filter_row(y + radius);
+                filter_row(y + radius + 1);
+                for (std::size_t k = 0; k < slots; ++k)
+                    rows[k] = slot(y - radius + static_cast<std::ptrdiff_t>(k));
+                const auto row = static_cast<std::size_t>(y);
+                if (unsharp) {
+                    load_row<T>(src, row, orig);
+                    load_row<T>(src, row + 1, orig + stride);
+                }
+                T* out0 = row_target(dst, row, spare);
+                T* out1 = row_target(dst, row + 1, spare + stride);
+                down_two_rows_k(rows.data(), n, w.data(), r, unsharp ? orig : nullptr,
+                                orig + stride, amount, out0, out1);
+                store_row(dst, row, out0);
+                store_row(dst, row + 1, out1);
+                copy_alpha(src, dst, row);
+                copy_alpha(src, dst, row + 1);
+            }
+            if (y < y1) {  // an odd last row
                 filter_row(y + radius);
                 for (std::size_t k = 0; k < window; ++k)
                     rows[k] = slot(y - radius + static_cast<std::ptrdiff_t>(k));
