@@ -100,11 +100,13 @@ HL_CLONES void widen_k(const uint8_t* in, float* out, std::size_t n) {
 }
 
 // Symmetric kernel w[0..r] (w[0] the centre) along a row whose neighbours lie `step` floats apart,
-// at N consecutive vectors: N independent accumulators hide the latency of the additions.
-template <std::size_t N, class V>
-HL_INLINE void along_row(const float* p, float* out, std::size_t step, const float* w,
-                         std::size_t r) {
+// at N consecutive vectors (N independent accumulators hide the latency of the additions); with
+// `orig`, the unsharp mask orig + amount * (orig - blurred).
+template <std::size_t N, class V, class Out>
+HL_INLINE void along_row(const float* in, std::size_t i, std::size_t step, const float* w,
+                         std::size_t r, const float* orig, float amount, Out* out) {
     constexpr std::size_t L = sizeof(V) / sizeof(float);
+    const float* p = in + i;
     V acc[N];
     for (std::size_t j = 0; j < N; ++j) acc[j] = w[0] * load<V>(p + j * L);
     for (std::size_t k = 1; k <= r; ++k) {
@@ -113,32 +115,6 @@ HL_INLINE void along_row(const float* p, float* out, std::size_t step, const flo
         const float* after = p + k * step;
         for (std::size_t j = 0; j < N; ++j)
             acc[j] += wk * (load<V>(before + j * L) + load<V>(after + j * L));
-    }
-    for (std::size_t j = 0; j < N; ++j) store(out + j * L, acc[j]);
-}
-
-HL_CLONES void along_row_k(const float* in, float* out, std::size_t n, std::size_t step,
-                           const float* w, std::size_t r) {
-    std::size_t i = 0;
-    for (; i + 4 * kLanes <= n; i += 4 * kLanes) along_row<4, vf>(in + i, out + i, step, w, r);
-    for (; i + kLanes <= n; i += kLanes) along_row<1, vf>(in + i, out + i, step, w, r);
-    for (; i < n; ++i) along_row<1, float>(in + i, out + i, step, w, r);
-}
-
-// The same kernel down the rows rows[0..2r] (centre rows[r]); with `orig`, the unsharp mask
-// orig + amount * (orig - blurred).
-template <std::size_t N, class V, class Out>
-HL_INLINE void down_rows(const float* const* rows, std::size_t i, const float* w, std::size_t r,
-                         const float* orig, float amount, Out* out) {
-    constexpr std::size_t L = sizeof(V) / sizeof(float);
-    V acc[N];
-    for (std::size_t j = 0; j < N; ++j) acc[j] = w[0] * load<V>(rows[r] + i + j * L);
-    for (std::size_t k = 1; k <= r; ++k) {
-        const float wk = w[k];
-        const float* above = rows[r - k] + i;
-        const float* below = rows[r + k] + i;
-        for (std::size_t j = 0; j < N; ++j)
-            acc[j] += wk * (load<V>(above + j * L) + load<V>(below + j * L));
     }
     if (orig) {
         for (std::size_t j = 0; j < N; ++j) {
@@ -150,13 +126,29 @@ HL_INLINE void down_rows(const float* const* rows, std::size_t i, const float* w
     }
 }
 
+// The same kernel down the rows rows[0..2r] (centre rows[r]), into floats.
+template <std::size_t N, class V>
+HL_INLINE void down_rows(const float* const* rows, std::size_t i, const float* w, std::size_t r,
+                         float* out) {
+    constexpr std::size_t L = sizeof(V) / sizeof(float);
+    V acc[N];
+    for (std::size_t j = 0; j < N; ++j) acc[j] = w[0] * load<V>(rows[r] + i + j * L);
+    for (std::size_t k = 1; k <= r; ++k) {
+        const float wk = w[k];
+        const float* above = rows[r - k] + i;
+        const float* below = rows[r + k] + i;
+        for (std::size_t j = 0; j < N; ++j)
+            acc[j] += wk * (load<V>(above + j * L) + load<V>(below + j * L));
+    }
+    for (std::size_t j = 0; j < N; ++j) store(out + i + j * L, acc[j]);
+}
+
 // down_rows for two consecutive output rows at once: rows[0..2r + 1], centres rows[r] and
 // rows[r + 1]. Each row vector is loaded once for both outputs (half the loads), and each output
 // gets exactly down_rows' operations in down_rows' order.
-template <std::size_t N, class V, class Out>
+template <std::size_t N, class V>
 HL_INLINE void down_two_rows(const float* const* rows, std::size_t i, const float* w,
-                             std::size_t r, const float* orig0, const float* orig1, float amount,
-                             Out* out0, Out* out1) {
+                             std::size_t r, float* out0, float* out1) {
     constexpr std::size_t L = sizeof(V) / sizeof(float);
     V acc0[N], acc1[N], up[N], down[N];
     for (std::size_t j = 0; j < N; ++j) {
@@ -178,18 +170,26 @@ HL_INLINE void down_two_rows(const float* const* rows, std::size_t i, const floa
             down[j] = b;
         }
     }
-    if (orig0) {
-        for (std::size_t j = 0; j < N; ++j) {
-            const V x0 = load<V>(orig0 + i + j * L), x1 = load<V>(orig1 + i + j * L);
-            store(out0 + i + j * L, x0 + amount * (x0 - acc0[j]));
-            store(out1 + i + j * L, x1 + amount * (x1 - acc1[j]));
-        }
-    } else {
-        for (std::size_t j = 0; j < N; ++j) {
-            store_in_range(out0 + i + j * L, acc0[j]);
-            store_in_range(out1 + i + j * L, acc1[j]);
-        }
+    for (std::size_t j = 0; j < N; ++j) {
+        store(out0 + i + j * L, acc0[j]);
+        store(out1 + i + j * L, acc1[j]);
     }
+}
+
+HL_CLONES void down_rows_k(const float* const* rows, std::size_t n, const float* w, std::size_t r,
+                           float* out) {
+    std::size_t i = 0;
+    for (; i + 4 * kLanes <= n; i += 4 * kLanes) down_rows<4, vf>(rows, i, w, r, out);
+    for (; i + kLanes <= n; i += kLanes) down_rows<1, vf>(rows, i, w, r, out);
+    for (; i < n; ++i) down_rows<1, float>(rows, i, w, r, out);
+}
+
+HL_CLONES void down_two_rows_k(const float* const* rows, std::size_t n, const float* w,
+                               std::size_t r, float* out0, float* out1) {
+    std::size_t i = 0;
+    for (; i + 2 * kLanes <= n; i += 2 * kLanes) down_two_rows<2, vf>(rows, i, w, r, out0, out1);
+    for (; i + kLanes <= n; i += kLanes) down_two_rows<1, vf>(rows, i, w, r, out0, out1);
+    for (; i < n; ++i) down_two_rows<1, float>(rows, i, w, r, out0, out1);
 }
 
 // Squared Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal
@@ -213,24 +213,15 @@ HL_INLINE float luma(const float* px, std::size_t x, std::size_t channels) {
 }
 
 #define HL_IMAGE_KERNELS(Out)                                                                   \
-    HL_CLONES void down_rows_k(const float* const* rows, std::size_t n, const float* w,         \
-                               std::size_t r, const float* orig, float amount, Out* out) {      \
+    HL_CLONES void along_row_k(const float* in, std::size_t n, std::size_t step,               \
+                               const float* w, std::size_t r, const float* orig, float amount,  \
+                               Out* out) {                                                      \
         std::size_t i = 0;                                                                      \
         for (; i + 4 * kLanes <= n; i += 4 * kLanes)                                            \
-            down_rows<4, vf>(rows, i, w, r, orig, amount, out);                                 \
-        for (; i + kLanes <= n; i += kLanes) down_rows<1, vf>(rows, i, w, r, orig, amount, out); \
-        for (; i < n; ++i) down_rows<1, float>(rows, i, w, r, orig, amount, out);               \
-    }                                                                                           \
-    HL_CLONES void down_two_rows_k(const float* const* rows, std::size_t n, const float* w,     \
-                                   std::size_t r, const float* orig0, const float* orig1,       \
-                                   float amount, Out* out0, Out* out1) {                        \
-        std::size_t i = 0;                                                                      \
-        for (; i + 2 * kLanes <= n; i += 2 * kLanes)                                            \
-            down_two_rows<2, vf>(rows, i, w, r, orig0, orig1, amount, out0, out1);              \
+            along_row<4, vf>(in, i, step, w, r, orig, amount, out);                             \
         for (; i + kLanes <= n; i += kLanes)                                                    \
-            down_two_rows<1, vf>(rows, i, w, r, orig0, orig1, amount, out0, out1);              \
-        for (; i < n; ++i)                                                                      \
-            down_two_rows<1, float>(rows, i, w, r, orig0, orig1, amount, out0, out1);           \
+            along_row<1, vf>(in, i, step, w, r, orig, amount, out);                             \
+        for (; i < n; ++i) along_row<1, float>(in, i, step, w, r, orig, amount, out);           \
     }                                                                                           \
     HL_CLONES void sobel_k(const float* a, const float* b, const float* c, std::size_t n,       \
                            std::size_t s, Out* out) {                                           \
@@ -341,8 +332,8 @@ void check_fits(const ImageView& src, std::size_t size, const char* fn) {
 }
 
 // ---- rows ----
-// Fixed rows per parallel block (each block refilters 2 * radius rows above and below it).
-constexpr std::size_t kRowsPerBlock = 128;
+// Fixed rows per parallel block (a block also converts the 2 * radius rows around it).
+constexpr std::size_t kRowsPerBlock = 64;
 
 // Per-thread scratch memory, 64-byte aligned and kept between calls, so that blocks do not
 // page-fault fresh allocations. Regions carved from it keep their alignment when their sizes are
@@ -441,71 +432,61 @@ void copy_alpha(const ImageView& src, const ImageView& dst, std::size_t y) {
 }
 
 // ---- filters ----
-// Separable symmetric kernel w[0..r] along rows, then down columns; `amount` >= 0 turns the
-// result into the unsharp mask.
+// Separable symmetric kernel w[0..r]: down the columns (two output rows per step, from a ring of
+// source rows converted to float once), then along the rows into dst. `unsharp` turns the result
+// into the unsharp mask with `amount`.
 template <class T>
 void separable(const ImageView& src, const ImageView& dst, const std::vector<float>& w,
                bool unsharp, float amount, Control* ctl) {
     const std::size_t r = w.size() - 1, C = src.channels, W = src.width, H = src.height;
-    const std::size_t n = W * C, window = 2 * r + 1, stride = aligned_floats(n);
-    const std::size_t rows_per_block = std::max(kRowsPerBlock, 4 * r);
-    // Pixel 0 of the padded source row sits at offset `lead`, a multiple of 16 floats.
+    const std::size_t n = W * C, window = 2 * r + 1, slots = window + 1;
+    const std::size_t stride = aligned_floats(n);
+    // Pixel 0 of a padded column-filtered row sits at offset `lead`, a multiple of 16 floats.
     const std::size_t lead = aligned_floats(r * C);
     const std::size_t padded = aligned_floats(lead + checked_mul(W + r, C));
-    const std::size_t floats = padded + checked_mul(window + 5, stride);
+    const std::size_t floats = checked_mul(slots + 1, stride) + checked_mul(padded, 2);
     parallel_blocks(
-        block_count(H, rows_per_block),
+        block_count(H, kRowsPerBlock),
         [&](std::size_t b) {
-            // padded source row | ring of window + 1 filtered rows | 2 orig rows | 2 out rows
-            float* line = scratch(floats);
-            float* ring = line + padded;
-            const std::size_t slots = window + 1;
-            float* orig = ring + slots * stride;
-            T* spare = reinterpret_cast<T*>(orig + 2 * stride);
+            // ring of source rows | two padded column-filtered rows | one spare output row
+            float* ring = scratch(floats);
+            float* line0 = ring + slots * stride + lead;
+            float* line1 = line0 + padded;
+            T* spare = reinterpret_cast<T*>(ring + slots * stride + 2 * padded);
             std::vector<const float*> rows(slots);
             auto slot = [&](std::ptrdiff_t j) {
                 return ring + static_cast<std::size_t>(j + static_cast<std::ptrdiff_t>(slots)) %
                                   slots * stride;
             };
-            auto filter_row = [&](std::ptrdiff_t j) {
-                load_row<T>(src, reflect(j, H), line + lead);
-                pad_row(line + lead, W, C, r);
-                along_row_k(line + lead, slot(j), n, C, w.data(), r);
+            auto load = [&](std::ptrdiff_t j) { load_row<T>(src, reflect(j, H), slot(j)); };
+            // Filters the column-filtered row `line` along the row into dst row y.
+            auto finish = [&](float* line, std::size_t y, const float* orig) {
+                pad_row(line, W, C, r);
+                T* out = row_target(dst, y, spare);
+                along_row_k(line, n, C, w.data(), r, unsharp ? orig : nullptr, amount, out);
+                store_row(dst, y, out);
+                copy_alpha(src, dst, y);
             };
-            const auto y0 = static_cast<std::ptrdiff_t>(b * rows_per_block);
-            const auto y1 = static_cast<std::ptrdiff_t>(std::min(H, (b + 1) * rows_per_block));
+            const auto y0 = static_cast<std::ptrdiff_t>(b * kRowsPerBlock);
+            const auto y1 = static_cast<std::ptrdiff_t>(std::min(H, (b + 1) * kRowsPerBlock));
             const auto radius = static_cast<std::ptrdiff_t>(r);
-            for (std::ptrdiff_t j = y0 - radius; j < y0 + radius; ++j) filter_row(j);
+            for (std::ptrdiff_t j = y0 - radius; j < y0 + radius; ++j) load(j);
             std::ptrdiff_t y = y0;
             for (; y + 1 < y1; y += 2) {  // two output rows per step
-                filter_row(y + radius);
-                filter_row(y + radius + 1);
+                load(y + radius);
+                load(y + radius + 1);
                 for (std::size_t k = 0; k < slots; ++k)
                     rows[k] = slot(y - radius + static_cast<std::ptrdiff_t>(k));
-                const auto row = static_cast<std::size_t>(y);
-                if (unsharp) {
-                    load_row<T>(src, row, orig);
-                    load_row<T>(src, row + 1, orig + stride);
-                }
-                T* out0 = row_target(dst, row, spare);
-                T* out1 = row_target(dst, row + 1, spare + stride);
-                down_two_rows_k(rows.data(), n, w.data(), r, unsharp ? orig : nullptr,
-                                orig + stride, amount, out0, out1);
-                store_row(dst, row, out0);
-                store_row(dst, row + 1, out1);
-                copy_alpha(src, dst, row);
-                copy_alpha(src, dst, row + 1);
+                down_two_rows_k(rows.data(), n, w.data(), r, line0, line1);
+                finish(line0, static_cast<std::size_t>(y), rows[r]);
+                finish(line1, static_cast<std::size_t>(y + 1), rows[r + 1]);
             }
             if (y < y1) {  // an odd last row
-                filter_row(y + radius);
+                load(y + radius);
                 for (std::size_t k = 0; k < window; ++k)
                     rows[k] = slot(y - radius + static_cast<std::ptrdiff_t>(k));
-                const auto row = static_cast<std::size_t>(y);
-                if (unsharp) load_row<T>(src, row, orig);
-                T* out = row_target(dst, row, spare);
-                down_rows_k(rows.data(), n, w.data(), r, unsharp ? orig : nullptr, amount, out);
-                store_row(dst, row, out);
-                copy_alpha(src, dst, row);
+                down_rows_k(rows.data(), n, w.data(), r, line0);
+                finish(line0, static_cast<std::size_t>(y), rows[r]);
             }
         },
         ctl);
