@@ -335,27 +335,49 @@ void check_fits(const ImageView& src, std::size_t size, const char* fn) {
 // Fixed rows per parallel block (a block also converts the 2 * radius rows around it).
 constexpr std::size_t kRowsPerBlock = 64;
 
-// Per-thread scratch memory, 64-byte aligned and kept between calls, so that blocks do not
-// page-fault fresh allocations. Regions carved from it keep their alignment when their sizes are
-// rounded up with aligned_floats().
 std::size_t aligned_floats(std::size_t n) { return (n + 15) / 16 * 16; }
 
-float* scratch(std::size_t n_floats) {
-    struct Free {
-        void operator()(float* p) const { std::free(p); }
-    };
-    thread_local std::unique_ptr<float, Free> buffer;
-    thread_local std::size_t capacity = 0;
-    if (capacity < n_floats) {
-        buffer.reset();
-        capacity = 0;
-        void* p = std::aligned_alloc(64, checked_mul(aligned_floats(n_floats), sizeof(float)));
-        if (p == nullptr) throw std::bad_alloc();
-        buffer.reset(static_cast<float*>(p));
-        capacity = n_floats;
-    }
-    return buffer.get();
+struct FreeFloats {
+    void operator()(float* p) const { std::free(p); }
+};
+using FloatBuffer = std::unique_ptr<float, FreeFloats>;
+
+FloatBuffer allocate_floats(std::size_t n) {
+    void* p = std::aligned_alloc(64, checked_mul(aligned_floats(n), sizeof(float)));
+    if (p == nullptr) throw std::bad_alloc();
+    return FloatBuffer(static_cast<float*>(p));
 }
+
+// Scratch memory of one block, 64-byte aligned (regions carved from it keep the alignment when
+// their sizes are rounded up with aligned_floats()). Up to kCachedScratch bytes come from a
+// buffer the thread keeps between calls, so that blocks do not page-fault fresh memory; larger
+// requests are allocated for the block and freed after it.
+constexpr std::size_t kCachedScratch = std::size_t(32) << 20;
+
+class Scratch {
+public:
+    explicit Scratch(std::size_t n_floats) {
+        if (checked_mul(n_floats, sizeof(float)) > kCachedScratch) {
+            own_ = allocate_floats(n_floats);
+            data_ = own_.get();
+            return;
+        }
+        thread_local FloatBuffer cached;
+        thread_local std::size_t capacity = 0;
+        if (capacity < n_floats) {
+            cached.reset();
+            capacity = 0;
+            cached = allocate_floats(n_floats);
+            capacity = n_floats;
+        }
+        data_ = cached.get();
+    }
+    float* data() const { return data_; }
+
+private:
+    FloatBuffer own_;
+    float* data_ = nullptr;
+};
 
 // scipy's "reflect": -1 -> 0, -2 -> 1, n -> n - 1; valid for indices within n of the image.
 std::size_t reflect(std::ptrdiff_t i, std::size_t n) {
@@ -449,7 +471,8 @@ void separable(const ImageView& src, const ImageView& dst, const std::vector<flo
         block_count(H, kRowsPerBlock),
         [&](std::size_t b) {
             // ring of source rows | two padded column-filtered rows | one spare output row
-            float* ring = scratch(floats);
+            const Scratch memory(floats);
+            float* ring = memory.data();
             float* line0 = ring + slots * stride + lead;
             float* line1 = line0 + padded;
             T* spare = reinterpret_cast<T*>(ring + slots * stride + 2 * padded);
@@ -500,7 +523,8 @@ void sobel_typed(const ImageView& src, const ImageView& dst, Control* ctl) {
     parallel_blocks(
         block_count(H, kRowsPerBlock),
         [&](std::size_t b) {
-            float* ring = scratch(floats);  // three padded source rows | out
+            const Scratch memory(floats);
+            float* ring = memory.data();  // three padded source rows | out
             T* spare = reinterpret_cast<T*>(ring + 3 * padded);
             auto slot = [&](std::ptrdiff_t j) {
                 return ring + static_cast<std::size_t>(j + 3) % 3 * padded + C;
@@ -532,7 +556,8 @@ void grayscale_typed(const ImageView& src, const ImageView& dst, Control* ctl) {
     parallel_blocks(
         block_count(H, kRowsPerBlock),
         [&](std::size_t b) {
-            float* px = scratch(floats);
+            const Scratch memory(floats);
+            float* px = memory.data();
             T* spare = reinterpret_cast<T*>(px + W * C);
             for (std::size_t y = b * kRowsPerBlock; y < std::min(H, (b + 1) * kRowsPerBlock); ++y) {
                 T* out = row_target(dst, y, spare);
