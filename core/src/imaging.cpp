@@ -1,6 +1,6 @@
 // Image filters. Every filter runs over fixed blocks of output rows in parallel; inside a block,
-// source rows are converted to float once, filtered along the row into a ring of rows, and the
-// ring is filtered down the columns into the output row. Inner loops work on 16 float lanes (GCC
+// source rows are converted to float once into a ring of rows, the ring is filtered down the
+// columns (two output rows per step), and each result row along the row into dst. Inner loops work on 16 float lanes (GCC
 // vector extensions, lowered by each HL_CLONES variant to one zmm, two ymm or four xmm registers)
 // and a scalar tail that performs the same IEEE operations, so no result depends on the clone.
 #include "hotloop/imaging.hpp"
