@@ -243,3 +243,18 @@ def test_images_smaller_than_the_kernel_are_shape_errors():
         hotloop.gaussian_blur(img, 1e300)
     with pytest.raises(hotloop.ShapeError):
         hotloop.box_blur(img, 2**62)
+
+
+@settings(max_examples=40)
+@given(
+    radius=st.integers(0, 4), extra=st.integers(0, 20), channels=st.sampled_from([None, 3, 4]),
+    sigma=st.floats(0.3, 1.2), amount=st.floats(0.0, 3.0), dtype=st.sampled_from(DTYPES),
+    seed=st.integers(0, 2**32 - 1),
+)
+def test_box_and_sharpen_property(radius, extra, channels, sigma, amount, dtype, seed):
+    side = max(2 * radius + 1, 2 * int(4 * sigma + 0.5) + 1) + extra
+    shape = (side, side + 3) if channels is None else (side, side + 3, channels)
+    img = make_image(shape, dtype, seed)
+    assert_close(hotloop.box_blur(img, radius), ref_box(img, radius), dtype)
+    assert_close(hotloop.sharpen(img, sigma, amount), ref_sharpen(img, sigma, amount), dtype)
+    assert_close(hotloop.grayscale(img), ref_gray(img), dtype)
