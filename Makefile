@@ -61,6 +61,7 @@ test-other-pythons:
 
 demo: build
 	$(PYPATH) $(PYTHON) examples/tour.py
+	@./scripts/install-deps.sh python3-numpy python3-pil && $(PYPATH) $(PYTHON) examples/image_demo.py --out $(BUILD)/image-demo
 
 bench: build deps-bench
 	$(PYPATH) $(PYTHON) benchmarks/bench.py

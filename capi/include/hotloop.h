@@ -192,6 +192,47 @@ HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first,
 HL_API hl_status hl_compute_stats(const void *data, size_t n, hl_dtype dtype, uint64_t *count,
                                   double *mean, double *std, void *min, void *max,
                                   hl_control *ctl);
+/* ---- images and Monte Carlo ---- */
+/* A strided view of an H x W x C image (C = 1, 3 or 4; an H x W image is C = 1) of
+   HL_DTYPE_UINT8 or HL_DTYPE_FLOAT32. Strides are in bytes and may be negative, or zero in a
+   source. Sides are limited to 2^31 pixels. */
+typedef struct hl_image {
+    void *data; /* the first channel of pixel (0, 0) */
+    int64_t height;
+    int64_t width;
+    int64_t channels;
+    int64_t row_stride;
+    int64_t col_stride;
+    int64_t channel_stride;
+    hl_dtype dtype;
+} hl_image;
+/* Filters read src and write dst, which has src's dtype, height, width and channel count
+   (grayscale: 1 channel) and must not overlap src. Borders follow scipy.ndimage's "reflect" mode
+   (d c b a | a b c d | d c b a). uint8 results are rounded to nearest and saturated; a 4th
+   (alpha) channel is copied unchanged. Each side of the image must be at least the kernel's size
+   (2 * radius + 1; Sobel 3). Errors: HL_ERR_TYPE for another dtype or mismatched dtypes,
+   HL_ERR_SHAPE for bad channel counts, sizes or strides, HL_ERR_INVALID_ARGUMENT for bad
+   parameters, a NULL pointer or overlapping images. Results do not depend on the thread count. */
+/* scipy.ndimage.gaussian_filter(src, sigma, mode="reflect", truncate=4.0) per channel; radius
+   int(4 * sigma + 0.5). sigma finite and > 0. */
+HL_API hl_status hl_image_gaussian_blur(const hl_image *src, const hl_image *dst, double sigma,
+                                        hl_control *ctl);
+/* Mean over the (2 * radius + 1)^2 window (scipy.ndimage.uniform_filter); radius >= 0. */
+HL_API hl_status hl_image_box_blur(const hl_image *src, const hl_image *dst, int64_t radius,
+                                   hl_control *ctl);
+/* Unsharp mask src + amount * (src - gaussian(src, sigma)); amount finite and >= 0. */
+HL_API hl_status hl_image_sharpen(const hl_image *src, const hl_image *dst, double sigma,
+                                  double amount, hl_control *ctl);
+/* Sobel gradient magnitude per channel, hypot(sobel(axis=0), sobel(axis=1)) as scipy.ndimage. */
+HL_API hl_status hl_image_sobel_edges(const hl_image *src, const hl_image *dst, hl_control *ctl);
+/* BT.601 luma 0.299 R + 0.587 G + 0.114 B into a 1-channel dst (1 channel: a copy). */
+HL_API hl_status hl_image_grayscale(const hl_image *src, const hl_image *dst, hl_control *ctl);
+/* Monte Carlo estimate of pi from n_samples >= 1 points: *inside of them fall in the quarter disc,
+   *estimate = 4 * inside / n_samples. Point i uses output i of SplitMix64 seeded with seed (high
+   31 bits x, low 31 bits y, tested exactly), so the result depends only on n_samples and seed,
+   never on the thread count. Cancellable every 2^20 samples. */
+HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *inside,
+                                   double *estimate, hl_control *ctl);
 
 /* ---- testing the boundary ---- */
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code

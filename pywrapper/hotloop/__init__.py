@@ -20,7 +20,9 @@ from ._errors import (
 )
 from ._arrays import array_multiply, compute_stats, matrix_multiply
 from ._filters import process_numbers
+from ._imaging import box_blur, gaussian_blur, grayscale, process_image, sharpen, sobel_edges
 from ._loader import ffi as _ffi, lib as _lib
+from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
 from ._reductions import parallel_sum
 from ._scalars import divide, sum_as_string
@@ -31,13 +33,20 @@ __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
 __all__ = [
     "DataProcessor",
     "array_multiply",
+    "box_blur",
     "compute_stats",
-    "matrix_multiply",
     "divide",
+    "gaussian_blur",
     "get_num_threads",
+    "grayscale",
+    "matrix_multiply",
+    "monte_carlo_pi",
     "parallel_sum",
+    "process_image",
     "process_numbers",
     "set_num_threads",
+    "sharpen",
+    "sobel_edges",
     "sum_as_string",
     # exceptions
     "CancelledError",

@@ -291,3 +291,57 @@ def element_type_error(what, seq, accepted, expected):
                 "%s: element %d has type %s; expected %s" % (what, index, type(item).__name__, expected)
             )
     return None
+
+
+# struct: hl_image * describing the pixels (any strides); shape: (H, W) or (H, W, C);
+# owner: the ndarray whose memory the struct points into, kept alive.
+Image = collections.namedtuple("Image", "struct shape owner")
+
+
+_IMAGE_DTYPES = ("uint8", "float32")
+
+
+def as_image(obj, what):
+    """An hl_image over a NumPy array of shape H x W or H x W x C, uint8 or float32, in place
+    whatever its strides (negative and zero strides included). Objects with
+    __array_interface__ (e.g. PIL images) go through numpy.asarray. A non-native byte order costs
+    one copy. Raises InvalidTypeError for other objects and dtypes, ShapeError for other ranks;
+    the channel count is checked by the library."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(obj, np.ndarray):
+        if not hasattr(obj, "__array_interface__"):
+            raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C), got %s"
+                                   % (what, type(obj).__name__))
+        import numpy as np
+
+        obj = np.asarray(obj)
+    a = obj
+    dt = a.dtype
+    if dt.name not in _IMAGE_DTYPES or not dt.isnative:
+        if dt.kind == "f" and dt.itemsize == 4:
+            a = a.astype(dt.newbyteorder("="))  # byte-swapped float32: one copy
+        else:
+            raise InvalidTypeError("%s: unsupported dtype %s; images must be uint8 or float32"
+                                   % (what, dt))
+    if a.ndim not in (2, 3):
+        raise ShapeError("%s: expected an image of shape (H, W) or (H, W, C), got shape %s"
+                         % (what, a.shape))
+    height, width = a.shape[:2]
+    channels = a.shape[2] if a.ndim == 3 else 1
+    channel_stride = a.strides[2] if a.ndim == 3 else a.itemsize
+    struct = ffi.new("hl_image *", {
+        "data": ffi.cast("void *", a.__array_interface__["data"][0]),
+        "height": height, "width": width, "channels": channels,
+        "row_stride": a.strides[0], "col_stride": a.strides[1], "channel_stride": channel_stride,
+        "dtype": BY_KIND_SIZE[(a.dtype.kind, a.itemsize)],
+    })
+    return Image(struct, a.shape, a)
+
+
+def empty_image(shape, like):
+    """A new C-contiguous array of `shape` with the dtype of Image `like` (numpy.empty, filled by
+    the library), and its Image."""
+    import numpy as np
+
+    out = np.empty(shape, like.owner.dtype)
+    return out, as_image(out, "output")
