@@ -1,6 +1,6 @@
 // DataProcessor: a FIFO of float64 values consumed in fixed-size chunks. All member functions are
 // safe to call from several threads at once (one internal mutex); every mutation is all or
-// nothing.
+// nothing, including a cancelled one: the queue changes only after the last cancellation check.
 #pragma once
 
 #include <cstddef>
@@ -12,6 +12,7 @@
 
 #include "hotloop/buffer.hpp"
 #include "hotloop/dtype.hpp"
+#include "hotloop/parallel.hpp"
 #include "hotloop/stats.hpp"
 
 namespace hotloop {
@@ -21,11 +22,11 @@ public:
     explicit DataProcessor(std::size_t chunk_size);  // chunk_size >= 1
 
     // Appends n values converted to float64 from dtype (all or nothing).
-    void add(const void* values, std::size_t n, DType dtype);
+    void add(const void* values, std::size_t n, DType dtype, Control* ctl = nullptr);
     // Removes every full chunk from the front; returns their means in order (float64 buffer).
-    Buffer process_chunks();
+    Buffer process_chunks(Control* ctl = nullptr);
     // Count, mean and population standard deviation; all zero when empty.
-    Moments statistics() const;
+    Moments statistics(Control* ctl = nullptr) const;
     void clear();
     std::size_t size() const;
     std::size_t chunk_size() const noexcept { return chunk_size_; }
