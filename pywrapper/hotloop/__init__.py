@@ -14,6 +14,7 @@ from ._errors import (
     InternalError,
     InvalidArgumentError,
     InvalidTypeError,
+    MissingDependencyError,
     NumericOverflowError,
     OutOfMemoryError,
     ShapeError,
@@ -27,8 +28,18 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
 
+
+def __getattr__(name):
+    # hotloop.aio (awaitable twins) is imported on first use: asyncio costs ~50 ms to import.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module(__name__ + ".aio")
+    raise AttributeError("module 'hotloop' has no attribute %r" % (name,))
+
 __all__ = [
     "DataProcessor",
+    "aio",
     "divide",
     "get_num_threads",
     "parallel_sum",
@@ -46,6 +57,7 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "InvalidTypeError",
+    "MissingDependencyError",
     "NumericOverflowError",
     "OutOfMemoryError",
     "ShapeError",
