@@ -6,7 +6,7 @@ real SIGINT. Protocol, one line each on stdout:
              "completed"                      if the call ended without one (a failure)
 and finally "state <json>" with what the child checked after the interrupts.
 
-Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, sum, processor)
+Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, processor)
 """
 import json
 import mmap
@@ -45,6 +45,11 @@ def main():
     if scenario == "sleep":
         for _ in range(rounds):
             interruptible(lambda: _timing.sleep(60))
+    elif scenario == "aio":  # asyncio.run turns SIGINT into a cancel of the main task
+        import asyncio
+
+        for _ in range(rounds):
+            interruptible(lambda: asyncio.run(hotloop.aio.sleep(60)))
     elif scenario == "sum":
         for _ in range(rounds):
             view = memoryview(zero_pages(16 << 30)).cast("q")

@@ -56,6 +56,12 @@ def test_ctrl_c_ends_an_engine_sleep():
     assert state["threads"] == 1 and state["sum_ok"]
 
 
+def test_ctrl_c_cancels_an_asyncio_job():
+    latencies, state = interrupt_child("aio", delay=0.3)
+    assert statistics.median(latencies) < BOUND
+    assert state["threads"] == 1 and state["sum_ok"]
+
+
 def test_ctrl_c_stops_a_huge_parallel_sum():
     # 16 GB of zero pages: several seconds of page faults, no memory.
     latencies, state = interrupt_child("sum", delay=0.3)
