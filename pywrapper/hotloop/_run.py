@@ -104,7 +104,9 @@ def _run_on_worker(native, ctl, reporter):
         if interrupt is not None:
             if not ok or not isinstance(interrupt, KeyboardInterrupt):
                 raise interrupt from None
-            _thread.interrupt_main()  # the call completed first: keep its effect, re-deliver Ctrl-C
+            # The call completed first: keep its effect, and deliver Ctrl-C again just after the
+            # return (from another thread: raised here, it would lose the result).
+            _thread.start_new_thread(_thread.interrupt_main, ())
         if ok:
             return value
         raise value

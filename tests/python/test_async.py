@@ -239,3 +239,17 @@ def test_twins_are_made_by_one_line():
     assert asyncio.iscoroutinefunction(async_twin)
     assert run(async_twin([1, 2, 3])) == 6
     assert "parallel_sum" in async_twin.__doc__
+
+
+def test_a_job_that_completes_despite_the_cancel_returns_its_result():
+    def ignores_its_control():
+        time.sleep(0.4)
+        return 7
+
+    async def main():
+        task = asyncio.create_task(aio.twin(ignores_its_control)())
+        await asyncio.sleep(0.1)
+        task.cancel()
+        return await task
+
+    assert run(main()) == 7

@@ -2,6 +2,7 @@
 the engine, frees what it allocated and leaves objects as they were. Latency bounds are the
 issue's requirement; each is checked on the median of several interrupts, so that one scheduling
 hiccup of a loaded machine does not decide the result."""
+import _thread
 import json
 import mmap
 import os
@@ -9,6 +10,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import threading
 import time
 
 import pytest
@@ -167,3 +169,32 @@ def test_sleep_validates_its_argument():
         _timing.sleep("1")
     with pytest.raises(hotloop.InvalidTypeError):
         _timing.sleep(True)
+
+
+def test_an_interrupted_sleep_stops_and_leaves_no_thread():
+    before = threading.active_count()
+    timer = threading.Timer(0.1, _thread.interrupt_main)  # in-process SIGINT
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _timing.sleep(30)
+    assert time.monotonic() - start < 5
+    timer.join()
+    assert threading.active_count() == before
+
+
+def test_a_call_that_completes_despite_the_interrupt_keeps_its_result_and_redelivers_it():
+    # A native part that ignores its control, as one past its last check does.
+    def native(ctl):
+        time.sleep(0.4)
+        return 42
+
+    timer = threading.Timer(0.1, _thread.interrupt_main)
+    timer.start()
+    got = None
+    with pytest.raises(KeyboardInterrupt):
+        got = _run.run(native, work=1 << 40)
+        for _ in range(2000):  # the re-delivered Ctrl-C lands here, after the call returned
+            time.sleep(0.001)
+    timer.join()
+    assert got == 42
