@@ -84,13 +84,21 @@ def _run_on_worker(native, ctl, reporter):
         finally:
             finished.set()
 
-    threading.Thread(target=work, name="hotloop-call", daemon=True).start()
+    worker = threading.Thread(target=work, name="hotloop-call", daemon=True)
     interrupt = None
+    no_worker = False
     try:
+        try:
+            worker.start()  # a Ctrl-C inside start() comes once the thread exists
+        except RuntimeError:  # no thread could be started: nothing runs, nothing to wait for
+            no_worker = True
+            raise
         while not finished.wait(POLL_SECONDS):
             if reporter is not None:
                 reporter.update(*read_progress(ctl))
     except BaseException as exc:  # KeyboardInterrupt, or whatever a handler or reporter raised
+        if no_worker:
+            raise
         interrupt = exc
         lib.hl_control_cancel(ctl)
         _wait_until_set(finished)
