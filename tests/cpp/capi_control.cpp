@@ -131,7 +131,10 @@ TEST_CASE("one operation per control: a second one is refused and the first is u
     pthread_t thread;
     REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
     uint64_t done = 0, total = 0;
-    while (total == 0) REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
     CHECK(hl_sleep(0.01, ctl) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_control_reset(ctl) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT);  // the refusal did not finish the first one
@@ -230,7 +233,7 @@ TEST_CASE("cancelling a long hl_sum_float from another thread ends it within 100
     REQUIRE(pthread_create(&thread, nullptr, run_sum, &job) == 0);
     uint64_t done = 0, total = 0;
     while (done == 0 && hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT)
-        REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+        hl_control_progress(ctl, &done, &total);
     const auto start = Clock::now();
     REQUIRE(hl_control_cancel(ctl) == HL_OK);
     CHECK(hl_control_wait(ctl, 5000) == HL_OK);
