@@ -199,9 +199,9 @@ async def ticker_lateness(job):
 
 def test_a_1ms_ticker_is_never_more_than_10ms_late_during_a_2s_job():
     # A loaded 2-core machine can deschedule any thread for a while: the bound must hold in one of
-    # three runs (a loop blocked by the job would be ~2 s late in all of them).
+    # up to five runs (a loop blocked by the job would be ~2 s late in all of them).
     worst = []
-    for _ in range(3):
+    for _ in range(5):
         late, ticks = run(ticker_lateness(lambda: aio.sleep(2.0)))
         worst.append(late)
         assert ticks > 200 and late < 0.5
