@@ -70,8 +70,11 @@ def main():
         state["after"] = [len(p), list(p.get_statistics())]
     else:
         raise SystemExit("unknown scenario " + scenario)
-    # The process is intact: no stray worker thread, and the engine still computes.
-    state["threads"] = threading.active_count()
+    # The process is intact: the worker threads ended, and the engine still computes.
+    deadline = time.monotonic() + 5
+    while any(t.name.startswith("hotloop-") for t in threading.enumerate()) and time.monotonic() < deadline:
+        time.sleep(0.01)
+    state["threads"] = [t.name for t in threading.enumerate() if t.name.startswith("hotloop-")]
     state["sum_ok"] = hotloop.parallel_sum(memoryview(bytes(range(200))).cast("B")) == sum(range(200))
     print("state " + json.dumps(state), flush=True)
 

@@ -7,9 +7,11 @@ import threading
 import time
 
 import pytest
+from hypothesis import given, settings, strategies as st
 
 import hotloop
 from hotloop import aio
+from threads_util import hotloop_threads_after
 
 np = pytest.importorskip("numpy")
 
@@ -21,13 +23,6 @@ def run(coro):
 def zero_pages(nbytes, typecode):
     """Zeros whose pages cost no memory: reading them is long (one page fault per 4 KB)."""
     return memoryview(mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)).cast(typecode)
-
-
-def wait_for_threads(count, timeout=5.0):
-    deadline = time.monotonic() + timeout
-    while threading.active_count() > count and time.monotonic() < deadline:
-        time.sleep(0.01)
-    return threading.active_count()
 
 
 # ---- results ----
@@ -112,7 +107,6 @@ def test_sleep_twin_is_the_seed_async_sleep():
 # ---- cancellation ----
 
 def test_cancelling_the_task_cancels_the_engine_sleep():
-    before = threading.active_count()
 
     async def main():
         task = asyncio.create_task(aio.sleep(60))
@@ -124,11 +118,10 @@ def test_cancelling_the_task_cancels_the_engine_sleep():
         return time.monotonic() - start
 
     assert run(main()) < 1.0
-    assert wait_for_threads(before) == before  # the job thread is gone: the engine stopped
+    assert hotloop_threads_after() == []  # the job thread is gone: the engine stopped
 
 
 def test_cancelling_the_task_stops_a_huge_sum():
-    before = threading.active_count()
     view = zero_pages(16 << 30, "q")  # seconds of work
 
     async def main():
@@ -141,7 +134,7 @@ def test_cancelling_the_task_stops_a_huge_sum():
         return time.monotonic() - start
 
     assert run(main()) < 1.0
-    assert wait_for_threads(before) == before
+    assert hotloop_threads_after() == []
     del view
 
 
@@ -253,3 +246,48 @@ def test_a_job_that_completes_despite_the_cancel_returns_its_result():
         return await task
 
     assert run(main()) == 7
+
+
+def test_a_hundred_cancelled_jobs_all_stop():
+
+    async def main():
+        tasks = [asyncio.create_task(aio.sleep(30)) for _ in range(100)]
+        await asyncio.sleep(0.3)
+        for task in tasks:
+            task.cancel()
+        results = await asyncio.gather(*tasks, return_exceptions=True)
+        return [type(r) for r in results]
+
+    assert run(main()) == [asyncio.CancelledError] * 100
+    assert hotloop_threads_after() == []
+
+
+def test_progress_bar_in_aio(capsys):
+    pytest.importorskip("tqdm")
+
+    async def main():
+        await aio.sleep(0.4, progress=True)
+
+    run(main())
+    err = capsys.readouterr().err
+    assert "sleep" in err and "100%" in err
+
+
+@settings(max_examples=50)
+@given(st.lists(st.integers(-2**63, 2**63 - 1), max_size=300), st.integers(-2**63, 2**63 - 1))
+def test_twins_match_the_python_reference(values, threshold):
+    array = np.array(values, dtype=np.int64)
+
+    async def main():
+        return await aio.parallel_sum(array), await aio.process_numbers(values, threshold)
+
+    try:
+        expected_kept = [x * 2 for x in values if x > threshold]
+        overflow = any(not -2**63 <= x <= 2**63 - 1 for x in expected_kept)
+    except OverflowError:
+        overflow = True
+    if overflow:
+        with pytest.raises(OverflowError):
+            run(main())
+    else:
+        assert run(main()) == (sum(values), expected_kept)
