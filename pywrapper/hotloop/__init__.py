@@ -37,6 +37,7 @@ def __getattr__(name):
         return importlib.import_module(__name__ + ".aio")
     raise AttributeError("module 'hotloop' has no attribute %r" % (name,))
 
+
 __all__ = [
     "DataProcessor",
     "aio",
