@@ -135,7 +135,6 @@ def test_cancelling_the_task_stops_a_huge_sum():
 
     assert run(main()) < 1.0
     assert hotloop_threads_after() == []
-    del view
 
 
 def test_a_cancelled_add_leaves_the_processor_as_it_was():
@@ -151,7 +150,6 @@ def test_a_cancelled_add_leaves_the_processor_as_it_was():
             await task
 
     run(main())
-    del view
     assert len(p) == 3
     assert p.get_statistics() == (3, 2.0, pytest.approx((2 / 3) ** 0.5))
     assert p.process_chunks() == [1.5]
@@ -209,7 +207,6 @@ def test_the_loop_keeps_ticking_during_a_cpu_heavy_job():
     late, ticks = run(ticker_lateness(lambda: aio.parallel_sum(view)))
     print("ticker during a CPU-bound aio.parallel_sum: worst %.2f ms, %d ticks" % (late * 1e3, ticks))
     assert ticks > 100 and late < 0.5
-    del view
 
 
 # ---- progress ----

@@ -43,4 +43,3 @@ def test_the_gil_is_released_during_a_long_sum():
     worker.start()
     worker.join()
     assert result[0] > 1000
-    del view
