@@ -43,7 +43,7 @@ extern "C" {
 #define HL_VERSION_PATCH 0
 /* Bumped whenever a declaration below changes incompatibly; the Python package refuses a
    library whose hl_abi_version() differs from the one it was generated against. */
-#define HL_ABI_VERSION 1
+#define HL_ABI_VERSION 2
 
 /* Status codes. Values are permanent. */
 typedef int hl_status;
@@ -95,16 +95,38 @@ HL_API size_t hl_buffer_length(const hl_buffer *buf); /* number of elements */
 HL_API hl_dtype hl_buffer_dtype(const hl_buffer *buf);
 HL_API void hl_buffer_free(hl_buffer *buf);
 
-/* ---- cancellation and progress ---- */
+/* ---- cancellation, progress and completion ---- */
+/* An hl_control follows one operation at a time: run the heavy function on one thread with ctl
+   as its last argument; from any other thread, cancel it, read its progress, or wait for it.
+   Cancellation is checked at least every few milliseconds of work, so a cancelled operation
+   returns HL_ERR_CANCELLED within 100 ms, having freed what it allocated and changed nothing
+   (an operation that had passed its last check completes normally). A control is destroyed
+   only after its operation returned; reuse it for another operation after hl_control_reset. */
 typedef struct hl_control_s hl_control;
 HL_API hl_status hl_control_create(hl_control **out);
 HL_API void hl_control_destroy(hl_control *ctl);
-/* Ask the operation that uses ctl to stop; it returns HL_ERR_CANCELLED at its next check
-   (checks happen once per block of work). Safe from any thread. */
+/* Ask the operation that uses ctl to stop; it returns HL_ERR_CANCELLED at its next check.
+   Sticky: an operation started later with this control fails at its first check (until
+   hl_control_reset). Safe from any thread. */
 HL_API hl_status hl_control_cancel(hl_control *ctl);
 HL_API hl_status hl_control_is_cancelled(const hl_control *ctl, int *out);
-/* Work done and total work of the operation, in the operation's own units. */
+/* Work done and total work of the operation, in the operation's own units (*done <= *total;
+   the total may grow while the operation runs). */
 HL_API hl_status hl_control_progress(const hl_control *ctl, uint64_t *done, uint64_t *total);
+/* Waits until the operation using ctl has finished (returned, whatever its status): HL_OK when
+   it has, HL_ERR_TIMEOUT after timeout_ms milliseconds otherwise (timeout_ms < 0: no limit).
+   An operation that has not started yet is waited for too. */
+HL_API hl_status hl_control_wait(hl_control *ctl, int64_t timeout_ms);
+/* The status the finished operation returned; HL_ERR_INVALID_ARGUMENT if none has finished. */
+HL_API hl_status hl_control_result(const hl_control *ctl, hl_status *out);
+/* Its error message ("" on success) into buf, NUL-terminated and truncated to buf_size. */
+HL_API hl_status hl_control_message(const hl_control *ctl, char *buf, size_t buf_size);
+/* Back to a fresh control: not cancelled, no progress, nothing finished. HL_ERR_INVALID_ARGUMENT
+   while an operation is running with it. */
+HL_API hl_status hl_control_reset(hl_control *ctl);
+/* Sleeps `seconds` (0 <= seconds <= 1e9) on the calling thread. Cancelling ctl ends the sleep at
+   once with HL_ERR_CANCELLED; progress counts milliseconds. */
+HL_API hl_status hl_sleep(double seconds, hl_control *ctl);
 
 /* ---- scalar functions ---- */
 /* Decimal text of a + b into buf (NUL-terminated). HL_ERR_OVERFLOW if a + b > UINT64_MAX,
@@ -140,16 +162,18 @@ typedef struct hl_processor_s hl_processor;
 HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor **out);
 HL_API void hl_processor_destroy(hl_processor *proc);
 /* Appends n values (all or nothing). */
-HL_API hl_status hl_processor_add(hl_processor *proc, const double *values, size_t n);
+HL_API hl_status hl_processor_add(hl_processor *proc, const double *values, size_t n,
+                                  hl_control *ctl);
 /* Appends n values of any dtype, converted to float64 (all or nothing). */
 HL_API hl_status hl_processor_add_typed(hl_processor *proc, const void *values, size_t n,
-                                        hl_dtype dtype);
+                                        hl_dtype dtype, hl_control *ctl);
 /* Removes every full chunk from the front and returns their means, in order, as a float64
    buffer (possibly empty). A partial chunk stays. */
-HL_API hl_status hl_processor_process_chunks(hl_processor *proc, hl_buffer **out);
+HL_API hl_status hl_processor_process_chunks(hl_processor *proc, hl_buffer **out,
+                                             hl_control *ctl);
 /* Count, mean and population standard deviation of the values held; 0, 0.0, 0.0 if none. */
 HL_API hl_status hl_processor_statistics(const hl_processor *proc, uint64_t *count,
-                                         double *mean, double *std);
+                                         double *mean, double *std, hl_control *ctl);
 HL_API hl_status hl_processor_clear(hl_processor *proc);
 HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
 HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
@@ -183,7 +207,7 @@ HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_d
    and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
 HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first, size_t ndim,
                                           const size_t *shape, const int64_t *strides,
-                                          hl_dtype dtype);
+                                          hl_dtype dtype, hl_control *ctl);
 /* Statistics of n >= 1 elements of any dtype in one parallel pass: count, mean, sample
    standard deviation (ddof = 1; NaN when n == 1), and the smallest and largest elements,
    written to min and max as one element of dtype each (hl_dtype_size(dtype) bytes). A NaN in

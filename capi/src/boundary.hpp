@@ -28,6 +28,8 @@ namespace hotloop::capi {
 // Records the failure of the current call for hl_last_error_message(). Never throws.
 void set_error(const char* message, int os_errno = 0) noexcept;
 void clear_error() noexcept;
+// The calling thread's current error message (what hl_last_error_message() returns).
+const char* last_message() noexcept;
 hl_status status_of(ErrorKind kind) noexcept;
 
 // Throws InvalidArgument when an out-parameter or handle is NULL.
@@ -66,6 +68,24 @@ hl_status guard(Body&& body) noexcept {
         set_error("unknown C++ exception");
         return HL_ERR_INTERNAL;
     }
+}
+
+// guard() for a heavy function that takes an optional hl_control: it also marks the control's
+// operation as running (refusing a second one) and records its outcome (status and message) in
+// the control, waking hl_control_wait(). Every entry point with an `hl_control *ctl` parameter
+// uses this form: `return guard(ctl, [&] { ... });`. Cancellation itself is checked by the
+// engine (parallel_blocks, Control::check), after the body has reset its out-parameters.
+template <class Body>
+hl_status guard(hl_control* ctl, Body&& body) noexcept {
+    if (ctl == nullptr) return guard(body);
+    bool began = false;
+    const hl_status status = guard([&] {
+        ctl->control.begin();  // throws if another operation is using this control
+        began = true;
+        body();
+    });
+    if (began) ctl->control.finish(status, status == HL_OK ? "" : last_message());
+    return status;
 }
 
 }  // namespace hotloop::capi

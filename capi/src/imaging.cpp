@@ -33,14 +33,14 @@ extern "C" {
 
 HL_API hl_status hl_image_gaussian_blur(const hl_image* src, const hl_image* dst, double sigma,
                                         hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         gaussian_blur(view_of(src, "src"), view_of(dst, "dst"), sigma, control_of(ctl));
     });
 }
 
 HL_API hl_status hl_image_box_blur(const hl_image* src, const hl_image* dst, int64_t radius,
                                    hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         const ImageView in = view_of(src, "src"), out = view_of(dst, "dst");
         if (radius < 0)
             fail(ErrorKind::InvalidArgument,
@@ -51,22 +51,22 @@ HL_API hl_status hl_image_box_blur(const hl_image* src, const hl_image* dst, int
 
 HL_API hl_status hl_image_sharpen(const hl_image* src, const hl_image* dst, double sigma,
                                   double amount, hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         sharpen(view_of(src, "src"), view_of(dst, "dst"), sigma, amount, control_of(ctl));
     });
 }
 
 HL_API hl_status hl_image_sobel_edges(const hl_image* src, const hl_image* dst, hl_control* ctl) {
-    return guard([&] { sobel_edges(view_of(src, "src"), view_of(dst, "dst"), control_of(ctl)); });
+    return guard(ctl, [&] { sobel_edges(view_of(src, "src"), view_of(dst, "dst"), control_of(ctl)); });
 }
 
 HL_API hl_status hl_image_grayscale(const hl_image* src, const hl_image* dst, hl_control* ctl) {
-    return guard([&] { grayscale(view_of(src, "src"), view_of(dst, "dst"), control_of(ctl)); });
+    return guard(ctl, [&] { grayscale(view_of(src, "src"), view_of(dst, "dst"), control_of(ctl)); });
 }
 
 HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t* inside,
                                    double* estimate, hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         require(inside, "inside");
         require(estimate, "estimate");
         const uint64_t hits = monte_carlo_pi_hits(n_samples, seed, control_of(ctl));

@@ -1,4 +1,4 @@
-// Library-wide entry points: version, errors, threads, buffers, controls.
+// Library-wide entry points: version, errors, threads, buffers.
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -36,6 +36,8 @@ void clear_error() noexcept {
     t_message.clear();
     t_errno = 0;
 }
+
+const char* last_message() noexcept { return t_message.c_str(); }
 
 hl_status status_of(ErrorKind kind) noexcept {
     switch (kind) {
@@ -111,28 +113,6 @@ HL_API hl_dtype hl_buffer_dtype(const hl_buffer* buf) {
     return buf ? static_cast<hl_dtype>(buf->buffer.dtype()) : 0;
 }
 HL_API void hl_buffer_free(hl_buffer* buf) { delete buf; }
-
-HL_API hl_status hl_control_create(hl_control** out) {
-    return guard([&] {
-        require(out, "out");
-        *out = nullptr;
-        *out = new hl_control_s();
-    });
-}
-HL_API void hl_control_destroy(hl_control* ctl) { delete ctl; }
-HL_API hl_status hl_control_cancel(hl_control* ctl) {
-    return guard([&] { require(ctl, "ctl")->control.cancel(); });
-}
-HL_API hl_status hl_control_is_cancelled(const hl_control* ctl, int* out) {
-    return guard([&] { *require(out, "out") = require(ctl, "ctl")->control.cancelled(); });
-}
-HL_API hl_status hl_control_progress(const hl_control* ctl, uint64_t* done, uint64_t* total) {
-    return guard([&] {
-        require(ctl, "ctl");
-        *require(done, "done") = ctl->control.done();
-        *require(total, "total") = ctl->control.total();
-    });
-}
 
 HL_API hl_status hl_debug_throw(int what) {
     return guard([&] {

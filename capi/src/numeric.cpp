@@ -29,7 +29,7 @@ HL_API hl_status hl_divide(double a, double b, double* out) {
 
 HL_API hl_status hl_sum_int(const void* data, size_t n, hl_dtype dtype, int64_t* out_hi,
                             uint64_t* out_lo, hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         require(out_hi, "out_hi");
         require(out_lo, "out_lo");
         const int128_t total = sum_int(data, n, to_dtype(dtype), control_of(ctl));
@@ -40,7 +40,7 @@ HL_API hl_status hl_sum_int(const void* data, size_t n, hl_dtype dtype, int64_t*
 
 HL_API hl_status hl_sum_float(const void* data, size_t n, hl_dtype dtype, double* out,
                               hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         require(out, "out");
         *out = sum_float(data, n, to_dtype(dtype), control_of(ctl));
     });
@@ -49,7 +49,7 @@ HL_API hl_status hl_sum_float(const void* data, size_t n, hl_dtype dtype, double
 HL_API hl_status hl_filter_double(const void* data, size_t n, hl_dtype dtype, int64_t min_int,
                                   uint64_t min_uint, double min_float, hl_buffer** out,
                                   hl_control* ctl) {
-    return guard([&] {
+    return guard(ctl, [&] {
         require(out, "out");
         *out = nullptr;
         const LowerBound min{min_int, min_uint, min_float};

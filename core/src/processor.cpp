@@ -26,29 +26,54 @@ DataProcessor::DataProcessor(std::size_t chunk_size) : chunk_size_(chunk_size) {
     if (chunk_size < 1) fail(ErrorKind::InvalidArgument, "chunk_size must be at least 1");
 }
 
-void DataProcessor::add(const void* values, std::size_t n, DType dtype) {
+void DataProcessor::add(const void* values, std::size_t n, DType dtype, Control* ctl) {
     if (dtype_size(dtype) == 0)
         fail(ErrorKind::Type, "add: unknown dtype code " +
                                   std::to_string(static_cast<int32_t>(dtype)));
     check_array(values, n, dtype_size(dtype), "add");
+    if (ctl) ctl->check();
     if (n == 0) return;
     std::lock_guard<std::mutex> lock(mutex_);
     // Copy (converting) block by block, and take each block's moments while it is in cache.
     Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
     double* dst = append_uninitialised(n);             // the last step that can fail
-    dispatch_dtype(dtype, [&](auto tag) {
-        using T = decltype(tag);
-        const T* src = static_cast<const T*>(values);
-        parallel_blocks(partials.size(), [&](std::size_t b) {
-            const std::size_t begin = b * kMomentsBlock, end = std::min(n, begin + kMomentsBlock);
-            if constexpr (std::is_same<T, double>::value)
-                std::memcpy(dst + begin, src + begin, (end - begin) * sizeof(double));
-            else
-                for (std::size_t i = begin; i < end; ++i) dst[i] = static_cast<double>(src[i]);
-            partials[b] = block_moments(dst + begin, end - begin);
+    commit_or_drop(n, ctl, [&] {
+        dispatch_dtype(dtype, [&](auto tag) {
+            using T = decltype(tag);
+            const T* src = static_cast<const T*>(values);
+            parallel_blocks(
+                partials.size(),
+                [&](std::size_t b) {
+                    const std::size_t begin = b * kMomentsBlock;
+                    const std::size_t end = std::min(n, begin + kMomentsBlock);
+                    if constexpr (std::is_same<T, double>::value)
+                        std::memcpy(dst + begin, src + begin, (end - begin) * sizeof(double));
+                    else
+                        for (std::size_t i = begin; i < end; ++i)
+                            dst[i] = static_cast<double>(src[i]);
+                    partials[b] = block_moments(dst + begin, end - begin);
+                },
+                ctl);
         });
     });
     for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
+}
+
+// Requires mutex_, and the last n values appended uninitialised. Runs fill(); if it throws (a
+// cancellation included) or the control was cancelled meanwhile, the n values are dropped again
+// and the queue is exactly as it was.
+template <class Fill>
+void DataProcessor::commit_or_drop(std::size_t n, Control* ctl, Fill&& fill) {
+    try {
+        fill();
+        if (ctl) ctl->check();  // the last point where cancelling leaves the queue untouched
+    } catch (...) {
+        values_.resize(values_.size() - n);  // shrinking: no reallocation, cannot throw
+        // Give back storage this add grew (an interrupted 8 GB add must not keep 8 GB);
+        // shrink_to_fit reports no failure, it keeps the old storage instead.
+        if (values_.capacity() > 2 * values_.size() + kCopyBlock) values_.shrink_to_fit();
+        throw;
+    }
 }
 
 // Requires mutex_.
@@ -65,7 +90,7 @@ double* DataProcessor::append_uninitialised(std::size_t n) {
 }
 
 void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
-                                const std::ptrdiff_t* strides, DType dtype) {
+                                const std::ptrdiff_t* strides, DType dtype, Control* ctl) {
     if (dtype_size(dtype) == 0)
         fail(ErrorKind::Type, "add: unknown dtype code " +
                                   std::to_string(static_cast<int32_t>(dtype)));
@@ -90,51 +115,61 @@ void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::
     std::lock_guard<std::mutex> lock(mutex_);
     Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
     double* dst = append_uninitialised(n);
-    dispatch_dtype(dtype, [&](auto tag) {
-        using T = decltype(tag);
-        parallel_blocks(block_count(rows, rows_per_block), [&](std::size_t b) {
-            const std::size_t first_row = b * rows_per_block;
-            const std::size_t last_row = std::min(rows, first_row + rows_per_block);
-            for (std::size_t r = first_row; r < last_row; ++r) {
-                // Byte offset of row r: its index unravelled over the outer dimensions.
-                std::ptrdiff_t offset = 0;
-                std::size_t rest = r;
-                for (std::size_t d = ndim > 0 ? ndim - 1 : 0; d-- > 0;) {
-                    offset += static_cast<std::ptrdiff_t>(rest % shape[d]) * strides[d];
-                    rest /= shape[d];
+    commit_or_drop(n, ctl, [&] {
+        dispatch_dtype(dtype, [&](auto tag) {
+            using T = decltype(tag);
+            parallel_blocks(block_count(rows, rows_per_block), [&](std::size_t b) {
+                const std::size_t first_row = b * rows_per_block;
+                const std::size_t last_row = std::min(rows, first_row + rows_per_block);
+                for (std::size_t r = first_row; r < last_row; ++r) {
+                    // Byte offset of row r: its index unravelled over the outer dimensions.
+                    std::ptrdiff_t offset = 0;
+                    std::size_t rest = r;
+                    for (std::size_t d = ndim > 0 ? ndim - 1 : 0; d-- > 0;) {
+                        offset += static_cast<std::ptrdiff_t>(rest % shape[d]) * strides[d];
+                        rest /= shape[d];
+                    }
+                    const char* src = static_cast<const char*>(first) + offset;
+                    double* out = dst + r * inner;
+                    for (std::size_t j = 0; j < inner; ++j) {
+                        T v;  // memcpy: NumPy views need not be aligned
+                        std::memcpy(&v, src + static_cast<std::ptrdiff_t>(j) * step, sizeof v);
+                        out[j] = static_cast<double>(v);
+                    }
                 }
-                const char* src = static_cast<const char*>(first) + offset;
-                double* out = dst + r * inner;
-                for (std::size_t j = 0; j < inner; ++j) {
-                    T v;  // memcpy: NumPy views need not be aligned
-                    std::memcpy(&v, src + static_cast<std::ptrdiff_t>(j) * step, sizeof v);
-                    out[j] = static_cast<double>(v);
-                }
-            }
+            },
+            ctl);
         });
-    });
-    parallel_blocks(partials.size(), [&](std::size_t b) {
-        const std::size_t begin = b * kMomentsBlock;
-        partials[b] = block_moments(dst + begin, std::min(kMomentsBlock, n - begin));
+        parallel_blocks(
+            partials.size(),
+            [&](std::size_t b) {
+                const std::size_t begin = b * kMomentsBlock;
+                partials[b] = block_moments(dst + begin, std::min(kMomentsBlock, n - begin));
+            },
+            ctl);
     });
     for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
 }
 
-Buffer DataProcessor::process_chunks() {
+Buffer DataProcessor::process_chunks(Control* ctl) {
     std::lock_guard<std::mutex> lock(mutex_);
     const std::size_t chunks = held() / chunk_size_;
     Buffer means(DType::Float64, chunks);  // allocate before changing anything
     double* out = means.as<double>();
     const double* base = front();
     const std::size_t per_task = std::max<std::size_t>(1, kChunkWork / chunk_size_);
-    parallel_blocks(block_count(chunks, per_task), [&](std::size_t t) {
-        const std::size_t first = t * per_task, last = std::min(chunks, first + per_task);
-        for (std::size_t c = first; c < last; ++c)
-            out[c] = sum_doubles_serial(base + c * chunk_size_, chunk_size_) /
-                     static_cast<double>(chunk_size_);
-    });
+    parallel_blocks(
+        block_count(chunks, per_task),
+        [&](std::size_t t) {
+            const std::size_t first = t * per_task, last = std::min(chunks, first + per_task);
+            for (std::size_t c = first; c < last; ++c)
+                out[c] = sum_doubles_serial(base + c * chunk_size_, chunk_size_, ctl) /
+                         static_cast<double>(chunk_size_);
+        },
+        ctl);
     const MomentsAccumulator rest =
-        moments_accumulator(base + chunks * chunk_size_, held() - chunks * chunk_size_);
+        moments_accumulator(base + chunks * chunk_size_, held() - chunks * chunk_size_, ctl);
+    if (ctl) ctl->check();  // the last point where cancelling leaves the queue untouched
     head_ += chunks * chunk_size_;
     moments_ = rest;
     if (head_ == values_.size()) {
@@ -144,7 +179,8 @@ Buffer DataProcessor::process_chunks() {
     return means;
 }
 
-Moments DataProcessor::statistics() const {
+Moments DataProcessor::statistics(Control* ctl) const {
+    if (ctl) ctl->check();
     std::lock_guard<std::mutex> lock(mutex_);
     return moments_.moments();
 }

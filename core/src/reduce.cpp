@@ -127,10 +127,12 @@ double sum_float(const void* data, std::size_t n, DType dtype, Control* ctl) {
     return total.value();
 }
 
-double sum_doubles_serial(const double* data, std::size_t n) {
+double sum_doubles_serial(const double* data, std::size_t n, Control* ctl) {
     CompensatedSum total;
-    for (std::size_t begin = 0; begin < n; begin += kFloatBlock)
+    for (std::size_t begin = 0; begin < n; begin += kFloatBlock) {
+        if (ctl) ctl->check();  // a huge chunk is one serial loop: stay cancellable
         total.add(block_sum_float64(data + begin, std::min(kFloatBlock, n - begin)));
+    }
     return total.value();
 }
 

@@ -14,6 +14,7 @@ from ._errors import (
     InternalError,
     InvalidArgumentError,
     InvalidTypeError,
+    MissingDependencyError,
     NumericOverflowError,
     OutOfMemoryError,
     ShapeError,
@@ -30,8 +31,19 @@ from ._threads import get_num_threads, set_num_threads
 
 __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
 
+
+def __getattr__(name):
+    # hotloop.aio (awaitable twins) is imported on first use: asyncio costs ~50 ms to import.
+    if name == "aio":
+        import importlib
+
+        return importlib.import_module(__name__ + ".aio")
+    raise AttributeError("module 'hotloop' has no attribute %r" % (name,))
+
+
 __all__ = [
     "DataProcessor",
+    "aio",
     "array_multiply",
     "box_blur",
     "compute_stats",
@@ -59,6 +71,7 @@ __all__ = [
     "InternalError",
     "InvalidArgumentError",
     "InvalidTypeError",
+    "MissingDependencyError",
     "NumericOverflowError",
     "OutOfMemoryError",
     "ShapeError",

@@ -103,3 +103,7 @@ def check(status):
     if status:
         message = ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace")
         raise error_for(status, message)
+
+
+class MissingDependencyError(HotloopError, ImportError):
+    """An optional package a feature needs is not installed (e.g. tqdm for progress=True)."""

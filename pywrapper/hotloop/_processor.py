@@ -13,6 +13,7 @@ from ._errors import (
     check,
 )
 from ._loader import ffi, lib
+from ._run import run
 
 _PROCESSOR_PP = ffi.typeof("hl_processor **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
@@ -71,40 +72,53 @@ class DataProcessor:
         return handle
 
     # ---- the seed's API ----
-    def add_data(self, values):
+    # The heavy methods take progress=True / callable(done, total) and stop at Ctrl-C; a call
+    # that raises (Ctrl-C included) leaves the processor exactly as it was.
+    def add_data(self, values, *, progress=None):
         """Appends values (a list, tuple, iterable, NumPy array or buffer of real numbers).
         All or nothing: if one element is not a real number, nothing is added and the
         TypeError names it."""
         view = strided_view(values, "add_data")
         if view is not None:  # a strided NumPy view: C reads it in place, one copy in all
+            add = lib.hl_processor_add_strided
+            n = view.owner.size
             with self._lock:
-                check(lib.hl_processor_add_strided(self._live(), view.first, view.ndim, view.shape,
-                                                   view.strides, view.dtype))
+                handle = self._live()
+                run(lambda ctl: check(add(handle, view.first, view.ndim, view.shape, view.strides,
+                                          view.dtype, ctl)), n, progress, "add_data")
             return
         array = as_array(values, "add_data")
         if array is None:
             seq = values if type(values) in (list, tuple) else list(values)
-            data = _to_doubles(seq)
+            data, n, add = _to_doubles(seq), len(seq), lib.hl_processor_add
             with self._lock:
-                check(lib.hl_processor_add(self._live(), data, len(seq)))
+                handle = self._live()
+                run(lambda ctl: check(add(handle, data, n, ctl)), n, progress, "add_data")
         else:
+            add = lib.hl_processor_add_typed
             with self._lock:
-                check(lib.hl_processor_add_typed(self._live(), array.data, array.length, array.dtype))
+                handle = self._live()
+                run(lambda ctl: check(add(handle, array.data, array.length, array.dtype, ctl)),
+                    array.length, progress, "add_data")
 
-    def process_chunks(self):
+    def process_chunks(self, *, progress=None):
         """Removes every full chunk from the front and returns their means, in order. A partial
         chunk stays for later."""
         out = ffi.new(_BUFFER_PP)
         with self._lock:
-            check(lib.hl_processor_process_chunks(self._live(), out))
+            handle = self._live()
+            run(lambda ctl: check(lib.hl_processor_process_chunks(handle, out, ctl)),
+                _held(handle), progress, "process_chunks")
         return buffer_to_list(out[0])
 
-    def get_statistics(self):
+    def get_statistics(self, *, progress=None):
         """(count, mean, population standard deviation) of the values held; (0, 0.0, 0.0) when
         empty."""
         count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
         with self._lock:
-            check(lib.hl_processor_statistics(self._live(), count, mean, std))
+            handle = self._live()
+            run(lambda ctl: check(lib.hl_processor_statistics(handle, count, mean, std, ctl)),
+                _held(handle), progress, "get_statistics")
         return (count[0], mean[0], std[0])
 
     def clear(self):
@@ -126,6 +140,13 @@ class DataProcessor:
         if self._handle is None:
             return "DataProcessor(closed, chunk_size=%d)" % self._chunk_size
         return "DataProcessor(size=%d, chunk_size=%d)" % (len(self), self._chunk_size)
+
+
+def _held(handle):
+    """Number of values an hl_processor holds: the work estimate of its heavy calls."""
+    out = ffi.new(_UINT64_P)
+    check(lib.hl_processor_length(handle, out))
+    return out[0]
 
 
 def _to_doubles(seq):

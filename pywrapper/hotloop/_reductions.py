@@ -5,6 +5,8 @@ from ._convert import as_array, element_type_error
 from ._dtypes import FLOAT_CODES
 from ._errors import NumericOverflowError, check
 from ._loader import ffi, lib
+from ._progress import make_reporter
+from ._run import run
 
 _INT64_P = ffi.typeof("int64_t *")
 _UINT64_P = ffi.typeof("uint64_t *")
@@ -12,7 +14,7 @@ _DOUBLE_P = ffi.typeof("double *")
 _NUMBER = (int, float)  # bool is an int
 
 
-def parallel_sum(numbers):
+def parallel_sum(numbers, *, progress=None):
     """Sum of numbers: a list, tuple, any iterable, or a NumPy array / buffer of ints or floats.
 
     Integers are summed exactly (the result is `sum(numbers)` even beyond 64 bits); a float
@@ -27,15 +29,19 @@ def parallel_sum(numbers):
     float sum).
 
     Lists are summed with Python's own exact arithmetic: converting a list to a C buffer costs
-    ~7x more than summing it. Arrays and buffers are summed in parallel in place.
+    ~7x more than summing it. Arrays and buffers are summed in parallel in place; a long sum
+    stops at Ctrl-C (KeyboardInterrupt), and `progress=True` (a tqdm bar) or
+    `progress=callable(done, total)` reports its progress.
     """
     if type(numbers) is list or type(numbers) is tuple:
+        if progress is not None:
+            make_reporter(progress, "parallel_sum")  # validated; Python's sum reports nothing
         return _sum_sequence(numbers)
     if _is_object_ndarray(numbers):  # Python objects: summed as the sequence they are
         return _sum_sequence(numbers.ravel().tolist())
     array = as_array(numbers, "parallel_sum")
     if array is not None:
-        return _sum_array(array)
+        return _sum_array(array, progress)
     return _sum_sequence(list(numbers))
 
 
@@ -85,12 +91,14 @@ def _is_object_ndarray(obj):
     return getattr(dtype, "kind", None) == "O" and hasattr(obj, "tolist")
 
 
-def _sum_array(array):
+def _sum_array(array, progress):
     if array.dtype in FLOAT_CODES:
         out = ffi.new(_DOUBLE_P)
-        check(lib.hl_sum_float(array.data, array.length, array.dtype, out, ffi.NULL))
+        run(lambda ctl: check(lib.hl_sum_float(array.data, array.length, array.dtype, out, ctl)),
+            array.length, progress, "parallel_sum")
         return out[0]
     hi = ffi.new(_INT64_P)
     lo = ffi.new(_UINT64_P)
-    check(lib.hl_sum_int(array.data, array.length, array.dtype, hi, lo, ffi.NULL))
+    run(lambda ctl: check(lib.hl_sum_int(array.data, array.length, array.dtype, hi, lo, ctl)),
+        array.length, progress, "parallel_sum")
     return (hi[0] << 64) + lo[0]

@@ -31,11 +31,11 @@ int main(void) {
     EXPECT(hl_sum_int(values, 4, HL_DTYPE_INT64, &hi, &lo, NULL) == HL_OK);
     EXPECT(hi == 0 && lo == (uint64_t)INT64_MAX + 6u);
     EXPECT(hl_processor_create(2, &proc) == HL_OK);
-    EXPECT(hl_processor_add_typed(proc, values, 3, HL_DTYPE_INT64) == HL_OK);
-    EXPECT(hl_processor_process_chunks(proc, &means) == HL_OK);
+    EXPECT(hl_processor_add_typed(proc, values, 3, HL_DTYPE_INT64, NULL) == HL_OK);
+    EXPECT(hl_processor_process_chunks(proc, &means, NULL) == HL_OK);
     EXPECT(hl_buffer_length(means) == 1 && ((double *)hl_buffer_data(means))[0] == 1.5);
     hl_buffer_free(means);
-    EXPECT(hl_processor_statistics(proc, &count, &mean, &std_dev) == HL_OK);
+    EXPECT(hl_processor_statistics(proc, &count, &mean, &std_dev, NULL) == HL_OK);
     EXPECT(count == 1 && mean == 3.0 && std_dev == 0.0);
     hl_processor_destroy(proc);
     printf("C header test: passed\n");

@@ -146,20 +146,20 @@ TEST_CASE("hl_processor_add_strided: NULLs and a strided view") {
     const double v[6] = {1, 2, 3, 4, 5, 6};
     const size_t shape[1] = {3};
     const int64_t stride[1] = {-16};
-    REQUIRE(hl_processor_add_strided(proc, v + 4, 1, shape, stride, HL_DTYPE_FLOAT64) == HL_OK);
+    REQUIRE(hl_processor_add_strided(proc, v + 4, 1, shape, stride, HL_DTYPE_FLOAT64, nullptr) == HL_OK);
     uint64_t n = 0;
     REQUIRE(hl_processor_length(proc, &n) == HL_OK);
     REQUIRE(n == 3);
     hl_buffer* means = nullptr;
-    REQUIRE(hl_processor_process_chunks(proc, &means) == HL_OK);
+    REQUIRE(hl_processor_process_chunks(proc, &means, nullptr) == HL_OK);
     REQUIRE(hl_buffer_length(means) == 1);
     REQUIRE(static_cast<double*>(hl_buffer_data(means))[0] == 4.0);  // (5 + 3) / 2
     hl_buffer_free(means);
-    REQUIRE(hl_processor_add_strided(nullptr, v, 1, shape, stride, HL_DTYPE_FLOAT64) ==
+    REQUIRE(hl_processor_add_strided(nullptr, v, 1, shape, stride, HL_DTYPE_FLOAT64, nullptr) ==
             HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_processor_add_strided(proc, v, 1, nullptr, stride, HL_DTYPE_FLOAT64) ==
+    REQUIRE(hl_processor_add_strided(proc, v, 1, nullptr, stride, HL_DTYPE_FLOAT64, nullptr) ==
             HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_processor_add_strided(proc, v, 1, shape, stride, 99) == HL_ERR_TYPE);
+    REQUIRE(hl_processor_add_strided(proc, v, 1, shape, stride, 99, nullptr) == HL_ERR_TYPE);
     REQUIRE(hl_processor_length(proc, &n) == HL_OK);
     REQUIRE(n == 1);
     hl_processor_destroy(proc);

@@ -147,29 +147,29 @@ TEST_CASE("processor handles: lifecycle, errors and all-or-nothing", "[capi]") {
     CHECK(message() == "chunk_size must be at least 1");
     REQUIRE(hl_processor_create(2, &p) == HL_OK);
     double values[5] = {1, 2, 3, 4, 5};
-    REQUIRE(hl_processor_add(p, values, 5) == HL_OK);
-    CHECK(hl_processor_add(p, nullptr, 5) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_add(p, values, SIZE_MAX) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_add(p, values, size_t(1) << 59) == HL_ERR_NO_MEMORY);
-    CHECK(hl_processor_add_typed(p, values, 1, 42) == HL_ERR_TYPE);
+    REQUIRE(hl_processor_add(p, values, 5, nullptr) == HL_OK);
+    CHECK(hl_processor_add(p, nullptr, 5, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_processor_add(p, values, SIZE_MAX, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_processor_add(p, values, size_t(1) << 59, nullptr) == HL_ERR_NO_MEMORY);
+    CHECK(hl_processor_add_typed(p, values, 1, 42, nullptr) == HL_ERR_TYPE);
     uint64_t n = 0;
     REQUIRE(hl_processor_length(p, &n) == HL_OK);
     CHECK(n == 5);
     uint64_t count;
     double mean, std_dev;
-    REQUIRE(hl_processor_statistics(p, &count, &mean, &std_dev) == HL_OK);
+    REQUIRE(hl_processor_statistics(p, &count, &mean, &std_dev, nullptr) == HL_OK);
     CHECK(count == 5);
     CHECK(mean == 3.0);
     CHECK(std_dev == Approx(std::sqrt(2.0)));
     hl_buffer* means = nullptr;
-    REQUIRE(hl_processor_process_chunks(p, &means) == HL_OK);
+    REQUIRE(hl_processor_process_chunks(p, &means, nullptr) == HL_OK);
     REQUIRE(hl_buffer_length(means) == 2);
     CHECK(static_cast<double*>(hl_buffer_data(means))[1] == 3.5);
     hl_buffer_free(means);
     REQUIRE(hl_processor_chunk_size(p, &n) == HL_OK);
     CHECK(n == 2);
-    CHECK(hl_processor_process_chunks(p, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_statistics(nullptr, &count, &mean, &std_dev) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_processor_process_chunks(p, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_processor_statistics(nullptr, &count, &mean, &std_dev, nullptr) == HL_ERR_INVALID_ARGUMENT);
     REQUIRE(hl_processor_clear(p) == HL_OK);
     REQUIRE(hl_processor_length(p, &n) == HL_OK);
     CHECK(n == 0);
@@ -184,7 +184,7 @@ TEST_CASE("processor is safe under concurrent adds", "[capi]") {
     std::vector<std::thread> threads;
     for (int t = 0; t < 4; ++t)
         threads.emplace_back([&] {
-            for (int i = 0; i < 50; ++i) hl_processor_add(p, chunk.data(), chunk.size());
+            for (int i = 0; i < 50; ++i) hl_processor_add(p, chunk.data(), chunk.size(), nullptr);
         });
     for (auto& t : threads) t.join();
     uint64_t n = 0;

@@ -86,7 +86,7 @@ def test_real_out_of_memory_leaves_the_processor_unchanged():
     p = hotloop.DataProcessor(2)
     p.add_data([1.0, 2.0])
     with pytest.raises(hotloop.OutOfMemoryError):
-        check(lib.hl_processor_add(p._handle, ffi.new("double[1]"), 2**59))
+        check(lib.hl_processor_add(p._handle, ffi.new("double[1]"), 2**59, ffi.NULL))
     assert p.get_statistics() == (2, 1.5, 0.5)
 
 

@@ -7,9 +7,13 @@
 #pragma once
 
 #include <atomic>
+#include <chrono>
+#include <condition_variable>
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <mutex>
+#include <string>
 
 #include <tbb/blocked_range.h>
 #include <tbb/parallel_for.h>
@@ -29,10 +33,16 @@ std::shared_ptr<tbb::task_arena> current_arena();
 // Hook so that other thread pools (BLAS) follow set_num_threads(); called with the new count.
 void on_num_threads_changed(void (*hook)(int n));
 
-// ---- cancellation and progress ----
+// ---- cancellation, progress and completion ----
+// A Control is shared between the thread that runs an operation and the threads that watch it.
+// Cancellation is a sticky flag the operation polls (per block, or every few milliseconds of a
+// serial loop), so cancel() takes effect within one block. begin()/finish() bracket one operation
+// at a time: watchers wait() for finish(), which records an outcome code and message that the
+// engine does not interpret (the C API stores its hl_status there).
 class Control {
 public:
-    void cancel() noexcept { cancelled_.store(true, std::memory_order_relaxed); }
+    // Safe from any thread, at any time; wakes sleep_until() at once.
+    void cancel() noexcept;
     bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
     // Throws Error(Cancelled) if cancel() was called.
     void check() const {
@@ -43,10 +53,35 @@ public:
     uint64_t done() const noexcept { return done_.load(std::memory_order_relaxed); }
     uint64_t total() const noexcept { return total_.load(std::memory_order_relaxed); }
 
+    // Marks an operation as running (clears a previous finish). Throws InvalidArgument if another
+    // operation is running with this Control: one operation at a time.
+    void begin();
+    // Marks the running operation finished with an outcome and wakes every wait().
+    void finish(int outcome, const char* message) noexcept;
+    // Waits until an operation has finished, at most `timeout` (forever if negative). True when
+    // finished.
+    bool wait(std::chrono::milliseconds timeout);
+    bool running() const;
+    bool finished() const;
+    // Outcome and message given to the last finish() (0 and "" before any).
+    int outcome() const;
+    std::string message() const;
+    // Back to a fresh Control (not cancelled, no progress, not finished). Throws InvalidArgument
+    // while an operation is running.
+    void reset();
+    // Sleeps until `deadline` or until cancel(), whichever comes first; true if cancelled.
+    bool sleep_until(std::chrono::steady_clock::time_point deadline);
+
 private:
     std::atomic<bool> cancelled_{false};
     std::atomic<uint64_t> done_{0};
     std::atomic<uint64_t> total_{0};
+    mutable std::mutex mutex_;  // guards the completion state below, and orders cancel wake-ups
+    std::condition_variable changed_;
+    bool running_ = false;
+    bool finished_ = false;
+    int outcome_ = 0;
+    std::string message_;
 };
 
 // ---- block loops ----

@@ -1,7 +1,8 @@
 // DataProcessor: a FIFO of float64 values consumed in fixed-size chunks. All member functions are
 // safe to call from several threads at once (one internal mutex); every mutation is all or
-// nothing. Statistics are maintained incrementally, deterministically for a given sequence of
-// calls whatever the thread count.
+// nothing, including a cancelled one: the queue changes only after the last cancellation check.
+// Statistics are maintained incrementally, deterministically for a given sequence of calls
+// whatever the thread count.
 #pragma once
 
 #include <cstddef>
@@ -15,6 +16,7 @@
 
 #include "hotloop/buffer.hpp"
 #include "hotloop/dtype.hpp"
+#include "hotloop/parallel.hpp"
 #include "hotloop/stats.hpp"
 
 namespace hotloop {
@@ -28,16 +30,16 @@ public:
     explicit DataProcessor(std::size_t chunk_size);  // chunk_size >= 1
 
     // Appends n values converted to float64 from dtype (all or nothing).
-    void add(const void* values, std::size_t n, DType dtype);
+    void add(const void* values, std::size_t n, DType dtype, Control* ctl = nullptr);
     // Appends the elements of an ndim-dimensional strided array in C order, converted to
     // float64 straight into the queue (the one copy a NumPy view costs). first points at element
     // (0, ..., 0); strides are in bytes and may be negative or zero. All or nothing.
     void add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
-                     const std::ptrdiff_t* strides, DType dtype);
+                     const std::ptrdiff_t* strides, DType dtype, Control* ctl = nullptr);
     // Removes every full chunk from the front; returns their means in order (float64 buffer).
-    Buffer process_chunks();
+    Buffer process_chunks(Control* ctl = nullptr);
     // Count, mean and population standard deviation; all zero when empty.
-    Moments statistics() const;
+    Moments statistics(Control* ctl = nullptr) const;
     void clear();
     std::size_t size() const;
     std::size_t chunk_size() const noexcept { return chunk_size_; }
@@ -45,6 +47,8 @@ public:
 private:
     // Grows the queue by n values (all or nothing) and returns where they go.
     double* append_uninitialised(std::size_t n);
+    template <class Fill>
+    void commit_or_drop(std::size_t n, Control* ctl, Fill&& fill);
     std::size_t held() const noexcept { return values_.size() - head_; }
     const double* front() const noexcept { return values_.data() + head_; }
 

@@ -18,6 +18,6 @@ int128_t sum_int(const void* data, std::size_t n, DType dtype, Control* ctl = nu
 double sum_float(const void* data, std::size_t n, DType dtype, Control* ctl = nullptr);
 
 // The same compensated sum over one contiguous double range, on the calling thread.
-double sum_doubles_serial(const double* data, std::size_t n);
+double sum_doubles_serial(const double* data, std::size_t n, Control* ctl = nullptr);
 
 }  // namespace hotloop

@@ -1,0 +1,87 @@
+// Control: cancellation flag, progress counters and the completion state watchers wait on.
+#include <exception>
+
+#include "hotloop/parallel.hpp"
+
+namespace hotloop {
+
+void Control::cancel() noexcept {
+    cancelled_.store(true, std::memory_order_relaxed);
+    // Taking the mutex between the store and the notify means a sleeper that saw "not cancelled"
+    // under the mutex is already waiting, so the wake-up cannot be lost.
+    { std::lock_guard<std::mutex> lock(mutex_); }
+    changed_.notify_all();
+}
+
+void Control::begin() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_)
+        fail(ErrorKind::InvalidArgument,
+             "this hl_control is already used by a running operation (one at a time)");
+    running_ = true;
+    finished_ = false;
+}
+
+void Control::finish(int outcome, const char* message) noexcept {
+    {
+        std::lock_guard<std::mutex> lock(mutex_);
+        running_ = false;
+        finished_ = true;
+        outcome_ = outcome;
+        try {
+            message_ = message ? message : "";
+        } catch (...) {
+            message_.clear();  // out of memory: the outcome code still tells what happened
+        }
+    }
+    changed_.notify_all();
+}
+
+bool Control::wait(std::chrono::milliseconds timeout) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    if (timeout.count() < 0) {
+        changed_.wait(lock, [&] { return finished_; });
+        return true;
+    }
+    return changed_.wait_for(lock, timeout, [&] { return finished_; });
+}
+
+bool Control::running() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return running_;
+}
+
+bool Control::finished() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return finished_;
+}
+
+int Control::outcome() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return outcome_;
+}
+
+std::string Control::message() const {
+    std::lock_guard<std::mutex> lock(mutex_);
+    return message_;
+}
+
+void Control::reset() {
+    std::lock_guard<std::mutex> lock(mutex_);
+    if (running_)
+        fail(ErrorKind::InvalidArgument, "cannot reset an hl_control while its operation runs");
+    cancelled_.store(false, std::memory_order_relaxed);
+    done_.store(0, std::memory_order_relaxed);
+    total_.store(0, std::memory_order_relaxed);
+    finished_ = false;
+    outcome_ = 0;
+    message_.clear();
+}
+
+bool Control::sleep_until(std::chrono::steady_clock::time_point deadline) {
+    std::unique_lock<std::mutex> lock(mutex_);
+    changed_.wait_until(lock, deadline, [&] { return cancelled(); });
+    return cancelled();
+}
+
+}  // namespace hotloop

@@ -1,0 +1,91 @@
+"""Progress reports of long calls: a tqdm bar (`progress=True`) or a callable (done, total).
+
+The numbers come from the engine's hl_control counters, in the operation's own units (blocks of
+work, or milliseconds for sleep); only their ratio means something to a user.
+"""
+from ._errors import InvalidTypeError, MissingDependencyError, check
+from ._loader import ffi, lib
+
+_UINT64_P = ffi.typeof("uint64_t *")
+
+
+def read_progress(ctl):
+    """(done, total) of an hl_control."""
+    done, total = ffi.new(_UINT64_P), ffi.new(_UINT64_P)
+    check(lib.hl_control_progress(ctl, done, total))
+    return done[0], total[0]
+
+
+def make_reporter(progress, what):
+    """The reporter for a `progress=` argument, or None for None/False. Validates eagerly, so a
+    bad argument or a missing tqdm fails the same way for short and long calls."""
+    if progress is None or progress is False:
+        return None
+    if progress is True:
+        return _BarReporter(_tqdm_class(), what)
+    if callable(progress):
+        return _CallbackReporter(progress)
+    raise InvalidTypeError(
+        "%s: progress must be True, False, None or a callable(done, total), not %s"
+        % (what, type(progress).__name__)
+    )
+
+
+def _tqdm_class():
+    try:
+        from tqdm import tqdm
+    except ImportError as exc:
+        raise MissingDependencyError(
+            "progress=True needs the tqdm package (Debian: apt-get install python3-tqdm; "
+            "or pip install tqdm); pass a callable(done, total) to report progress without it"
+        ) from exc
+    return tqdm
+
+
+class _CallbackReporter:
+    """Calls progress(done, total) when the numbers change, and always once at the end."""
+
+    def __init__(self, callback):
+        self._callback = callback
+        self._last = None
+
+    def update(self, done, total):
+        if (done, total) != self._last:
+            self._last = (done, total)
+            self._callback(done, total)
+
+    def close(self, done, total):
+        self._last = None
+        self.update(done, total)
+
+    def abandon(self):
+        """The call was interrupted (perhaps by the callable itself): no final report."""
+
+
+class _BarReporter:
+    """A tqdm bar, created at the first update: calls that end before the first poll show none."""
+
+    def __init__(self, tqdm, what):
+        self._tqdm = tqdm
+        self._what = what
+        self._bar = None
+
+    def update(self, done, total):
+        if self._bar is None:
+            self._bar = self._tqdm(
+                total=total, desc=self._what, leave=True,
+                bar_format="{desc}: {percentage:3.0f}%|{bar}| [{elapsed}<{remaining}]",
+            )
+        if self._bar.total != total:
+            self._bar.total = total
+        self._bar.update(done - self._bar.n)
+
+    def close(self, done, total):
+        if self._bar is not None:
+            self.update(done, total)
+            self.abandon()
+
+    def abandon(self):
+        if self._bar is not None:
+            self._bar.close()
+            self._bar = None

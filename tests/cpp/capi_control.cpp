@@ -1,0 +1,244 @@
+// hl_control through the C API: wait with timeout, result and message, reset, hl_sleep, and a
+// C thread (pthread) cancelling an operation that runs on another thread.
+#include <catch2/catch.hpp>
+
+#include <pthread.h>
+
+#include <chrono>
+#include <cmath>
+#include <cstring>
+#include <string>
+#include <thread>
+#include <vector>
+
+#include "hotloop.h"
+
+using Clock = std::chrono::steady_clock;
+
+namespace {
+
+double seconds_since(Clock::time_point start) {
+    return std::chrono::duration<double>(Clock::now() - start).count();
+}
+
+struct SleepJob {
+    double seconds;
+    hl_control* ctl;
+    hl_status status;
+};
+
+void* run_sleep(void* arg) {
+    auto* job = static_cast<SleepJob*>(arg);
+    job->status = hl_sleep(job->seconds, job->ctl);
+    return nullptr;
+}
+
+hl_control* make_control() {
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    REQUIRE(ctl != nullptr);
+    return ctl;
+}
+
+std::string message_of(const hl_control* ctl) {
+    char buf[256];
+    REQUIRE(hl_control_message(ctl, buf, sizeof buf) == HL_OK);
+    return buf;
+}
+
+}  // namespace
+
+TEST_CASE("hl_control: NULL handles and out-parameters are errors, destroy(NULL) is not") {
+    hl_control_destroy(nullptr);
+    CHECK(hl_control_create(nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_cancel(nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_wait(nullptr, 0) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_reset(nullptr) == HL_ERR_INVALID_ARGUMENT);
+    hl_status status;
+    CHECK(hl_control_result(nullptr, &status) == HL_ERR_INVALID_ARGUMENT);
+    hl_control* ctl = make_control();
+    CHECK(hl_control_result(ctl, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_message(ctl, nullptr, 10) == HL_ERR_INVALID_ARGUMENT);
+    char buf[4];
+    CHECK(hl_control_message(ctl, buf, 0) == HL_ERR_INVALID_ARGUMENT);
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("a C thread cancels the operation another thread runs; wait reports it at once") {
+    hl_control* ctl = make_control();
+    SleepJob job{60.0, ctl, -1};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+
+    CHECK(hl_control_wait(ctl, 50) == HL_ERR_TIMEOUT);  // still sleeping
+    CHECK(std::string(hl_last_error_message()).find("did not finish") != std::string::npos);
+    hl_status status;
+    CHECK(hl_control_result(ctl, &status) == HL_ERR_INVALID_ARGUMENT);  // nothing finished
+    std::this_thread::sleep_for(std::chrono::milliseconds(100));
+    uint64_t done = 0, total = 0;
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(total == 60000);
+    CHECK(done > 0);
+    CHECK(done < total);
+
+    const auto start = Clock::now();
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    CHECK(hl_control_wait(ctl, 5000) == HL_OK);
+    CHECK(seconds_since(start) < 0.1);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_ERR_CANCELLED);
+    REQUIRE(hl_control_result(ctl, &status) == HL_OK);
+    CHECK(status == HL_ERR_CANCELLED);
+    CHECK(message_of(ctl) == "operation cancelled");
+    int cancelled = 0;
+    REQUIRE(hl_control_is_cancelled(ctl, &cancelled) == HL_OK);
+    CHECK(cancelled == 1);
+
+    // Cancellation is sticky until reset: the next operation fails at once.
+    CHECK(hl_sleep(10.0, ctl) == HL_ERR_CANCELLED);
+    REQUIRE(hl_control_reset(ctl) == HL_OK);
+    REQUIRE(hl_control_is_cancelled(ctl, &cancelled) == HL_OK);
+    CHECK(cancelled == 0);
+    CHECK(hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT);  // reset forgets the finished operation
+    CHECK(hl_sleep(0.01, ctl) == HL_OK);
+    CHECK(hl_control_wait(ctl, -1) == HL_OK);
+    REQUIRE(hl_control_result(ctl, &status) == HL_OK);
+    CHECK(status == HL_OK);
+    CHECK(message_of(ctl).empty());
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("wait with no limit returns when the operation ends by itself") {
+    hl_control* ctl = make_control();
+    SleepJob job{0.15, ctl, -1};
+    pthread_t thread;
+    const auto start = Clock::now();
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    CHECK(hl_control_wait(ctl, -1) == HL_OK);  // waits even if the thread had not started yet
+    CHECK(seconds_since(start) >= 0.15);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_OK);
+    uint64_t done = 0, total = 0;
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(done == 150);
+    CHECK(total == 150);
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("one operation per control: a second one is refused and the first is unaffected") {
+    hl_control* ctl = make_control();
+    SleepJob job{0.3, ctl, -1};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    uint64_t done = 0, total = 0;
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
+    CHECK(hl_sleep(0.01, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_reset(ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT);  // the refusal did not finish the first one
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_OK);
+    hl_status status;
+    REQUIRE(hl_control_result(ctl, &status) == HL_OK);
+    CHECK(status == HL_OK);
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("hl_sleep validates seconds; a failure is recorded in the control") {
+    CHECK(hl_sleep(-1.0, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_sleep(std::nan(""), nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_sleep(0.0, nullptr) == HL_OK);
+    hl_control* ctl = make_control();
+    CHECK(hl_sleep(INFINITY, ctl) == HL_ERR_INVALID_ARGUMENT);
+    hl_status status;
+    REQUIRE(hl_control_result(ctl, &status) == HL_OK);
+    CHECK(status == HL_ERR_INVALID_ARGUMENT);
+    CHECK(message_of(ctl).find("seconds") != std::string::npos);
+    char small[5];
+    REQUIRE(hl_control_message(ctl, small, sizeof small) == HL_OK);
+    CHECK(std::strlen(small) == 4);  // truncated, NUL-terminated
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("heavy functions record their outcome and progress in the control") {
+    hl_control* ctl = make_control();
+    std::vector<int64_t> data(200000, 3);
+    int64_t hi = 0;
+    uint64_t lo = 0;
+    REQUIRE(hl_sum_int(data.data(), data.size(), HL_DTYPE_INT64, &hi, &lo, ctl) == HL_OK);
+    CHECK(lo == 600000);
+    CHECK(hl_control_wait(ctl, 0) == HL_OK);
+    uint64_t done = 0, total = 0;
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(total == 4);
+    CHECK(done == 4);
+
+    // A failing call finishes the control too, with its status and message.
+    REQUIRE(hl_control_reset(ctl) == HL_OK);
+    CHECK(hl_sum_int(data.data(), data.size(), 999, &hi, &lo, ctl) == HL_ERR_TYPE);
+    const std::string message = hl_last_error_message();
+    CHECK_FALSE(message.empty());
+    hl_status status;
+    REQUIRE(hl_control_result(ctl, &status) == HL_OK);
+    CHECK(status == HL_ERR_TYPE);
+    CHECK(message_of(ctl) == message);
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("a cancelled DataProcessor call changes nothing and returns no buffer") {
+    hl_processor* proc = nullptr;
+    REQUIRE(hl_processor_create(2, &proc) == HL_OK);
+    const double values[] = {1, 2, 3, 4, 5};
+    REQUIRE(hl_processor_add(proc, values, 5, nullptr) == HL_OK);
+    hl_control* ctl = make_control();
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    CHECK(hl_processor_add(proc, values, 5, ctl) == HL_ERR_CANCELLED);
+    hl_buffer* out = reinterpret_cast<hl_buffer*>(&out);  // garbage, must be overwritten
+    CHECK(hl_processor_process_chunks(proc, &out, ctl) == HL_ERR_CANCELLED);
+    CHECK(out == nullptr);
+    uint64_t count = 0, length = 0;
+    double mean = 0, std = 0;
+    CHECK(hl_processor_statistics(proc, &count, &mean, &std, ctl) == HL_ERR_CANCELLED);
+    REQUIRE(hl_processor_length(proc, &length) == HL_OK);
+    CHECK(length == 5);
+    REQUIRE(hl_processor_statistics(proc, &count, &mean, &std, nullptr) == HL_OK);
+    CHECK(count == 5);
+    CHECK(mean == 3.0);
+    hl_control_destroy(ctl);
+    hl_processor_destroy(proc);
+}
+
+namespace {
+struct SumJob {
+    const double* data;
+    size_t n;
+    hl_control* ctl;
+    hl_status status;
+};
+void* run_sum(void* arg) {
+    auto* job = static_cast<SumJob*>(arg);
+    double out = 0;
+    job->status = hl_sum_float(job->data, job->n, HL_DTYPE_FLOAT64, &out, job->ctl);
+    return nullptr;
+}
+}  // namespace
+
+TEST_CASE("cancelling a long hl_sum_float from another thread ends it within 100 ms") {
+    std::vector<double> data(std::size_t(1) << 25, 0.25);  // 256 MB
+    hl_control* ctl = make_control();
+    SumJob job{data.data(), data.size(), ctl, -1};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sum, &job) == 0);
+    uint64_t done = 0, total = 0;
+    while (done == 0 && hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT)
+        hl_control_progress(ctl, &done, &total);
+    const auto start = Clock::now();
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    CHECK(hl_control_wait(ctl, 5000) == HL_OK);
+    CHECK(seconds_since(start) < 0.1);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK((job.status == HL_ERR_CANCELLED || job.status == HL_OK));  // HL_OK: it finished first
+    hl_control_destroy(ctl);
+}

@@ -1,0 +1,201 @@
+"""Ctrl-C: a long synchronous call raises KeyboardInterrupt within 200 ms of a real SIGINT, stops
+the engine, frees what it allocated and leaves objects as they were. Latency bounds are the
+issue's requirement; each is checked on the median of several interrupts, so that one scheduling
+hiccup of a loaded machine does not decide the result."""
+import _thread
+import json
+import mmap
+import os
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+import time
+
+import pytest
+
+import hotloop
+from hotloop import _run, _timing
+from threads_util import hotloop_threads_after
+
+HERE = os.path.dirname(os.path.abspath(__file__))
+ROUNDS = 3
+BOUND = 0.2  # seconds from SIGINT to KeyboardInterrupt in the caller
+
+
+def interrupt_child(scenario, delay, env=None):
+    """Runs interrupt_child.py, interrupts each of its calls `delay` seconds after it starts;
+    returns (latencies, final state)."""
+    child = subprocess.Popen(
+        [sys.executable, os.path.join(HERE, "interrupt_child.py"), scenario, str(ROUNDS)],
+        stdout=subprocess.PIPE, text=True,
+        env=dict(os.environ, PYTHONPATH=os.path.join(HERE, "..", "..", "pywrapper"), **(env or {})),
+    )
+    latencies = []
+    try:
+        for _ in range(ROUNDS):
+            assert child.stdout.readline().strip() == "ready"
+            time.sleep(delay)
+            sent = time.monotonic()  # CLOCK_MONOTONIC: one clock for every process
+            child.send_signal(signal.SIGINT)
+            line = child.stdout.readline().split()
+            assert line and line[0] == "interrupted", "the call ended without KeyboardInterrupt: %r" % line
+            latencies.append(float(line[1]) - sent)
+        line = child.stdout.readline()
+        assert line.startswith("state "), line
+        assert child.wait(timeout=60) == 0
+    finally:
+        if child.poll() is None:
+            child.kill()
+            child.wait()
+    print("%s: Ctrl-C latencies %s ms" % (scenario, ", ".join("%.1f" % (t * 1e3) for t in latencies)))
+    return latencies, json.loads(line[len("state "):])
+
+
+def test_ctrl_c_ends_an_engine_sleep():
+    latencies, state = interrupt_child("sleep", delay=0.2)
+    assert statistics.median(latencies) < BOUND
+    assert state["threads"] == [] and state["sum_ok"]
+
+
+def test_ctrl_c_cancels_an_asyncio_job():
+    latencies, state = interrupt_child("aio", delay=0.3)
+    assert statistics.median(latencies) < BOUND
+    assert state["threads"] == [] and state["sum_ok"]
+
+
+def test_ctrl_c_stops_a_huge_parallel_sum():
+    # 16 GB of zero pages: several seconds of page faults, no memory.
+    latencies, state = interrupt_child("sum", delay=0.3)
+    assert statistics.median(latencies) < BOUND
+    assert state["threads"] == [] and state["sum_ok"]
+
+
+def test_ctrl_c_leaves_a_data_processor_as_it_was():
+    # One engine thread: copying 8 GB into the processor takes seconds; the interrupted add frees
+    # the storage it was filling.
+    latencies, state = interrupt_child("processor", delay=0.3, env={"HOTLOOP_NUM_THREADS": "1"})
+    assert statistics.median(latencies) < BOUND
+    assert state["unchanged"]
+    assert state["rss_growth_mb"] < 200
+    assert state["chunks"] == [2.5]
+    assert state["after"] == [2, [2, 5.5, 0.5]]
+    assert state["threads"] == [] and state["sum_ok"]
+
+
+# ---- the same machinery, driven in-process ----
+
+
+def test_a_raising_progress_callable_cancels_the_call():
+    calls = []
+
+    def stop(done, total):
+        calls.append((done, total))
+        raise RuntimeError("stop here")
+
+    start = time.monotonic()
+    with pytest.raises(RuntimeError, match="stop here"):
+        _timing.sleep(30, progress=stop)
+    assert time.monotonic() - start < 5
+    assert calls[0][1] == 30000 and len(calls) == 1
+
+
+def test_a_raising_progress_callable_leaves_the_processor_as_it_was():
+    p = hotloop.DataProcessor(chunk_size=3)
+    p.add_data([1.0, 2.0, 3.0, 4.0])
+    pages = mmap.mmap(-1, 8 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+
+    def stop(done, total):
+        raise RuntimeError("stop here")
+
+    with pytest.raises(RuntimeError, match="stop here"):
+        p.add_data(memoryview(pages).cast("d"), progress=stop)
+    assert len(p) == 4 and p.process_chunks() == [2.0]
+
+
+def test_short_calls_take_the_direct_path(monkeypatch):
+    started = []
+    real = _run._run_watched
+    monkeypatch.setattr(_run, "_run_watched", lambda *a: started.append(a) or real(*a))
+    assert hotloop.parallel_sum(memoryview(bytes(1000)).cast("B")) == 0
+    assert started == []
+    _timing.sleep(0.2)
+    assert len(started) == 1
+
+
+def test_progress_callable_sees_the_end_of_a_long_call():
+    seen = []
+    _timing.sleep(0.35, progress=lambda done, total: seen.append((done, total)))
+    assert seen[-1] == (350, 350)
+    assert all(d <= t for d, t in seen)
+    assert [d for d, _ in seen] == sorted(d for d, _ in seen)
+
+
+def test_progress_callable_gets_the_final_numbers_of_a_short_call():
+    seen = []
+    data = memoryview(bytes(1000)).cast("B")
+    assert hotloop.parallel_sum(data, progress=lambda d, t: seen.append((d, t))) == 0
+    assert seen == [(1, 1)]
+
+
+def test_progress_must_be_a_flag_or_callable():
+    with pytest.raises(hotloop.InvalidTypeError):
+        hotloop.parallel_sum([1, 2], progress="yes")
+    with pytest.raises(hotloop.InvalidTypeError):
+        _timing.sleep(0.0, progress=3)
+
+
+def test_progress_bar_is_drawn_only_for_long_calls(capsys):
+    pytest.importorskip("tqdm")
+    _timing.sleep(0.01, progress=True)
+    assert capsys.readouterr().err == ""
+    _timing.sleep(0.4, progress=True)
+    err = capsys.readouterr().err
+    assert "sleep" in err and "100%" in err
+
+
+def test_progress_true_without_tqdm_is_a_clear_error(monkeypatch):
+    monkeypatch.setitem(sys.modules, "tqdm", None)
+    with pytest.raises(hotloop.MissingDependencyError, match="python3-tqdm"):
+        _timing.sleep(0.0, progress=True)
+    with pytest.raises(ImportError):  # it is also an ImportError
+        hotloop.parallel_sum(memoryview(bytes(8)).cast("B"), progress=True)
+
+
+def test_sleep_validates_its_argument():
+    for bad in (-1, float("nan"), float("inf"), 2e9):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            _timing.sleep(bad)
+    with pytest.raises(hotloop.InvalidTypeError):
+        _timing.sleep("1")
+    with pytest.raises(hotloop.InvalidTypeError):
+        _timing.sleep(True)
+
+
+def test_an_interrupted_sleep_stops_and_leaves_no_thread():
+    timer = threading.Timer(0.1, _thread.interrupt_main)  # in-process SIGINT
+    timer.start()
+    start = time.monotonic()
+    with pytest.raises(KeyboardInterrupt):
+        _timing.sleep(30)
+    assert time.monotonic() - start < 5
+    timer.join()
+    assert hotloop_threads_after() == []
+
+
+def test_a_call_that_completes_despite_the_interrupt_keeps_its_result_and_redelivers_it():
+    # A native part that ignores its control, as one past its last check does.
+    def native(ctl):
+        time.sleep(0.4)
+        return 42
+
+    timer = threading.Timer(0.1, _thread.interrupt_main)
+    timer.start()
+    got = None
+    with pytest.raises(KeyboardInterrupt):
+        got = _run.run(native, work=1 << 40)
+        for _ in range(2000):  # the re-delivered Ctrl-C lands here, after the call returned
+            time.sleep(0.001)
+    timer.join()
+    assert got == 42
