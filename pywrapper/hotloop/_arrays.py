@@ -5,6 +5,7 @@ results are NumPy arrays that Python allocates and C fills.
 """
 from ._convert import as_array, as_matrix, as_ndarray, empty_array, require_numpy
 from ._dtypes import C_TYPES, NAMES
+from ._run import run
 from ._errors import InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError, check
 from ._loader import ffi, lib
 
@@ -15,7 +16,7 @@ _MULTIPLY_DTYPES = ("int32", "int64", "float32", "float64")
 _CODE_BY_NAME = {name: code for code, name in NAMES.items()}
 
 
-def array_multiply(a, b):
+def array_multiply(a, b, *, progress=None):
     """Element-wise product of two arrays of the same shape (any number of dimensions).
 
     >>> import numpy as np
@@ -52,7 +53,8 @@ def array_multiply(a, b):
     out, data = empty_array(a.shape, code, order)
     where = ffi.new(_SIZE_P)
     try:
-        check(lib.hl_array_multiply(x.data, y.data, data, x.length, code, where, ffi.NULL))
+        run(lambda ctl: check(lib.hl_array_multiply(x.data, y.data, data, x.length, code, where, ctl)),
+            x.length, progress, "array_multiply")
     except NumericOverflowError:
         index = np.unravel_index(where[0], a.shape, order=order) if a.ndim else ()
         index = tuple(int(i) for i in index)
@@ -62,7 +64,7 @@ def array_multiply(a, b):
     return out
 
 
-def matrix_multiply(a, b):
+def matrix_multiply(a, b, *, progress=None):
     """Matrix product `a @ b` of two 2-D arrays, through OpenBLAS (dgemm / sgemm).
 
     >>> import numpy as np
@@ -77,7 +79,7 @@ def matrix_multiply(a, b):
     dimensions that differ raise ShapeError (a ValueError) "Incompatible dimensions for matrix
     multiplication". O(m n k); OpenBLAS's threads follow set_num_threads().
     """
-    return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply)
+    return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply, progress)
 
 
 def _matrix_multiply_reference(a, b):
@@ -85,7 +87,7 @@ def _matrix_multiply_reference(a, b):
     return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply_reference)
 
 
-def _product(a, b, what, function):
+def _product(a, b, what, function, progress=None):
     np = require_numpy(what)
     a = as_ndarray(a, what)
     b = as_ndarray(b, what)
@@ -102,12 +104,13 @@ def _product(a, b, what, function):
     x = as_matrix(a, what, code)
     y = as_matrix(b, what, code)
     out, data = empty_array((x.rows, y.cols), code)
-    check(function(x.rows, y.cols, x.cols, code, x.data, x.ld, x.column_major,
-                   y.data, y.ld, y.column_major, data, ffi.NULL))
+    run(lambda ctl: check(function(x.rows, y.cols, x.cols, code, x.data, x.ld, x.column_major,
+                                   y.data, y.ld, y.column_major, data, ctl)),
+        x.rows * y.cols * x.cols, progress, what)
     return out
 
 
-def compute_stats(arr):
+def compute_stats(arr, *, progress=None):
     """{"mean", "std", "min", "max", "count"} of every element of arr (any shape, flattened),
     in one parallel pass.
 
@@ -133,6 +136,7 @@ def compute_stats(arr):
     count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
     element = C_TYPES[array.dtype] + " *"
     low, high = ffi.new(element), ffi.new(element)
-    check(lib.hl_compute_stats(array.data, array.length, array.dtype, count, mean, std, low, high,
-                               ffi.NULL))
+    run(lambda ctl: check(lib.hl_compute_stats(array.data, array.length, array.dtype, count, mean,
+                                               std, low, high, ctl)),
+        array.length, progress, "compute_stats")
     return {"mean": mean[0], "std": std[0], "min": low[0], "max": high[0], "count": count[0]}

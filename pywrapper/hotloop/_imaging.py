@@ -12,20 +12,22 @@ import operator
 from ._convert import as_image, empty_image
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
+from ._run import run
 
 
-def gaussian_blur(img, sigma=1.0):
+def gaussian_blur(img, sigma=1.0, *, progress=None):
     """Gaussian blur of each channel: scipy.ndimage.gaussian_filter(img, sigma, mode="reflect",
     truncate=4.0) applied per channel. sigma > 0; each side of the image must be at least the
     kernel size 2 * int(4 * sigma + 0.5) + 1. O(H * W * C * sigma)."""
     src = as_image(img, "gaussian_blur")
     sigma = _real(sigma, "gaussian_blur", "sigma")
     out, dst = empty_image(src.shape, src)
-    check(lib.hl_image_gaussian_blur(src.struct, dst.struct, sigma, ffi.NULL))
+    _run_filter(lambda ctl: lib.hl_image_gaussian_blur(src.struct, dst.struct, sigma, ctl),
+                src, progress, "gaussian_blur")
     return out
 
 
-def box_blur(img, radius=1):
+def box_blur(img, radius=1, *, progress=None):
     """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel:
     scipy.ndimage.uniform_filter(size=2 * radius + 1, mode="reflect"). radius >= 0 (0 copies).
     O(H * W * C * radius)."""
@@ -34,38 +36,50 @@ def box_blur(img, radius=1):
     if not 0 <= radius < 2**63:
         raise InvalidArgumentError("box_blur: radius must be >= 0, got %d" % radius)
     out, dst = empty_image(src.shape, src)
-    check(lib.hl_image_box_blur(src.struct, dst.struct, radius, ffi.NULL))
+    _run_filter(lambda ctl: lib.hl_image_box_blur(src.struct, dst.struct, radius, ctl),
+                src, progress, "box_blur")
     return out
 
 
-def sharpen(img, sigma=1.0, amount=1.0):
+def sharpen(img, sigma=1.0, amount=1.0, *, progress=None):
     """Unsharp mask: img + amount * (img - gaussian_blur(img, sigma)), computed in float and
     rounded once. sigma > 0, amount >= 0."""
     src = as_image(img, "sharpen")
     sigma = _real(sigma, "sharpen", "sigma")
     amount = _real(amount, "sharpen", "amount")
     out, dst = empty_image(src.shape, src)
-    check(lib.hl_image_sharpen(src.struct, dst.struct, sigma, amount, ffi.NULL))
+    _run_filter(lambda ctl: lib.hl_image_sharpen(src.struct, dst.struct, sigma, amount, ctl),
+                src, progress, "sharpen")
     return out
 
 
-def sobel_edges(img):
+def sobel_edges(img, *, progress=None):
     """Sobel gradient magnitude of each channel, hypot(sobel(axis=0), sobel(axis=1)) with
     scipy.ndimage.sobel's unnormalised 3 x 3 kernels. uint8 results saturate at 255 (the
     magnitude reaches 1442); float32 results are not scaled."""
     src = as_image(img, "sobel_edges")
     out, dst = empty_image(src.shape, src)
-    check(lib.hl_image_sobel_edges(src.struct, dst.struct, ffi.NULL))
+    _run_filter(lambda ctl: lib.hl_image_sobel_edges(src.struct, dst.struct, ctl),
+                src, progress, "sobel_edges")
     return out
 
 
-def grayscale(img):
+def grayscale(img, *, progress=None):
     """BT.601 luma 0.299 R + 0.587 G + 0.114 B as an H x W array (alpha ignored); a 1-channel or
     H x W image is copied."""
     src = as_image(img, "grayscale")
     out, dst = empty_image(src.shape[:2], src)
-    check(lib.hl_image_grayscale(src.struct, dst.struct, ffi.NULL))
+    _run_filter(lambda ctl: lib.hl_image_grayscale(src.struct, dst.struct, ctl),
+                src, progress, "grayscale")
     return out
+
+
+def _run_filter(native, src, progress, what):
+    """Runs one filter call: interruptible and with progress when the image is large."""
+    work = 1
+    for side in src.shape:
+        work *= side
+    run(lambda ctl: check(native(ctl)), work, progress, what)
 
 
 # op -> (function, the keyword parameters it takes)
@@ -78,7 +92,7 @@ _OPS = {
 }
 
 
-def process_image(img, op="blur", **params):
+def process_image(img, op="blur", *, progress=None, **params):
     """One entry point for the image filters: op is "blur" (sigma=1.0), "box_blur" (radius=1),
     "edges", "sharpen" (sigma=1.0, amount=1.0) or "grayscale"; see the function of each.
 
@@ -95,7 +109,7 @@ def process_image(img, op="blur", **params):
     if unexpected:
         raise InvalidTypeError("process_image: op %r takes %s; got %s" % (
             op, ", ".join(accepted) or "no parameters", ", ".join(unexpected)))
-    return function(img, **params)
+    return function(img, progress=progress, **params)
 
 
 def _real(value, what, name):

@@ -4,12 +4,13 @@ import os
 
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
+from ._run import run
 
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
 
 
-def monte_carlo_pi(n_samples, seed=None):
+def monte_carlo_pi(n_samples, seed=None, *, progress=None):
     """Estimate of pi from n_samples random points in the unit square: 4 * inside / n_samples.
 
     The generator is counter-based (point i uses output i of SplitMix64 seeded with `seed`), so
@@ -23,7 +24,8 @@ def monte_carlo_pi(n_samples, seed=None):
     seed = int.from_bytes(os.urandom(8), "little") if seed is None else _uint64(seed, "seed")
     inside = ffi.new(_UINT64_P)
     estimate = ffi.new(_DOUBLE_P)
-    check(lib.hl_monte_carlo_pi(n, seed, inside, estimate, ffi.NULL))
+    run(lambda ctl: check(lib.hl_monte_carlo_pi(n, seed, inside, estimate, ctl)), n, progress,
+        "monte_carlo_pi")
     return 4 * inside[0] / n  # exact integers, one correctly rounded division
 
 

@@ -22,16 +22,19 @@ import asyncio
 import functools
 import threading
 
-from . import _run
+from . import _arrays, _imaging, _run
 from ._filters import process_numbers as _process_numbers
 from ._loader import lib
+from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
 from ._progress import make_reporter, read_progress
 from ._reductions import parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
-__all__ = ["add_data", "get_statistics", "parallel_sum", "process_chunks", "process_numbers",
-           "sleep", "twin"]
+__all__ = ["add_data", "array_multiply", "box_blur", "compute_stats", "gaussian_blur",
+           "get_statistics", "grayscale", "matrix_multiply", "monte_carlo_pi", "parallel_sum",
+           "process_chunks", "process_image", "process_numbers", "sharpen", "sleep", "sobel_edges",
+           "twin"]
 
 
 def twin(function, name=None):
@@ -116,6 +119,16 @@ async def _wait_for_job(done):
 
 
 parallel_sum = twin(_parallel_sum)
+array_multiply = twin(_arrays.array_multiply)
+matrix_multiply = twin(_arrays.matrix_multiply)
+compute_stats = twin(_arrays.compute_stats)
+process_image = twin(_imaging.process_image)
+gaussian_blur = twin(_imaging.gaussian_blur)
+box_blur = twin(_imaging.box_blur)
+sharpen = twin(_imaging.sharpen)
+sobel_edges = twin(_imaging.sobel_edges)
+grayscale = twin(_imaging.grayscale)
+monte_carlo_pi = twin(_monte_carlo_pi)
 process_numbers = twin(_process_numbers)
 sleep = twin(_sleep)
 sleep.__doc__ = """await sleep(seconds): sleeps inside the engine (the seed's async_sleep).

@@ -6,7 +6,7 @@ real SIGINT. Protocol, one line each on stdout:
              "completed"                      if the call ended without one (a failure)
 and finally "state <json>" with what the child checked after the interrupts.
 
-Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, processor)
+Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, montecarlo, processor)
 """
 import json
 import mmap
@@ -55,6 +55,10 @@ def main():
             view = memoryview(zero_pages(16 << 30)).cast("q")
             interruptible(lambda: hotloop.parallel_sum(view))
             del view  # unmapped once the last reference goes
+    elif scenario == "montecarlo":  # 10**10 samples: about ten seconds of engine work
+        for _ in range(rounds):
+            interruptible(lambda: hotloop.monte_carlo_pi(10**10, seed=1))
+        state["small_ok"] = hotloop.monte_carlo_pi(1000, seed=1) == hotloop.monte_carlo_pi(1000, seed=1)
     elif scenario == "processor":
         p = hotloop.DataProcessor(chunk_size=4)
         p.add_data([1.0, 2.0, 3.0, 4.0, 5.0, 6.0])

@@ -288,3 +288,28 @@ def test_twins_match_the_python_reference(values, threshold):
             run(main())
     else:
         assert run(main()) == (sum(values), expected_kept)
+
+
+def test_every_heavy_function_has_an_awaitable_twin_that_matches_it():
+    import numpy as np
+
+    a = np.arange(12.0).reshape(3, 4)
+    img = (np.arange(20 * 24 * 3) % 251).astype(np.uint8).reshape(20, 24, 3)
+
+    async def main():
+        return await asyncio.gather(
+            hotloop.aio.array_multiply(a, a),
+            hotloop.aio.matrix_multiply(a, a.T),
+            hotloop.aio.compute_stats(a),
+            hotloop.aio.gaussian_blur(img, 1.0),
+            hotloop.aio.process_image(img, "edges"),
+            hotloop.aio.monte_carlo_pi(10_000, seed=3),
+        )
+
+    product, matrix, stats, blurred, edges, pi = asyncio.run(main())
+    np.testing.assert_array_equal(product, hotloop.array_multiply(a, a))
+    np.testing.assert_array_equal(matrix, hotloop.matrix_multiply(a, a.T))
+    assert stats == hotloop.compute_stats(a)
+    np.testing.assert_array_equal(blurred, hotloop.gaussian_blur(img, 1.0))
+    np.testing.assert_array_equal(edges, hotloop.sobel_edges(img))
+    assert pi == hotloop.monte_carlo_pi(10_000, seed=3)

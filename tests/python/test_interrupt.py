@@ -72,6 +72,13 @@ def test_ctrl_c_stops_a_huge_parallel_sum():
     assert state["threads"] == [] and state["sum_ok"]
 
 
+def test_ctrl_c_stops_a_ten_billion_sample_monte_carlo_pi():
+    latencies, state = interrupt_child("montecarlo", delay=0.3)
+    assert statistics.median(latencies) < BOUND
+    assert state["small_ok"]
+    assert state["threads"] == [] and state["sum_ok"]
+
+
 def test_ctrl_c_leaves_a_data_processor_as_it_was():
     # One engine thread: copying 8 GB into the processor takes seconds; the interrupted add frees
     # the storage it was filling.
