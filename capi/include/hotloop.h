@@ -154,6 +154,27 @@ HL_API hl_status hl_processor_clear(hl_processor *proc);
 HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
 HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
 
+/* ---- word counting ---- */
+/* Counts the words of UTF-8 text: maximal runs of characters other than Python's str.split()
+   whitespace (09-0D, 1C-20, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F,
+   U+205F, U+3000). Words are counted as written, or with HL_TEXT_LOWER_ASCII their ASCII-only
+   words lowercased (str.lower() then only has to be applied to the others). Invalid UTF-8 by Python's
+   rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed sequence.
+   *out receives an HL_DTYPE_UINT8 buffer laid out as (uint64_t fields, native endianness):
+     n, blob_size, counts[n], first_offsets[n], then blob_size bytes holding the n distinct words
+     separated by one '\n' (no trailing separator),
+   words in order of first occurrence; first_offsets are byte offsets in the input. */
+#define HL_TEXT_ALLOW_SURROGATES 1 /* accept encoded surrogates ED A0..BF xx ('surrogatepass') */
+#define HL_TEXT_SKIP_BOM 2         /* ignore a leading EF BB BF ('utf-8-sig') */
+#define HL_TEXT_LOWER_ASCII 4      /* count words made only of ASCII lowercased (A-Z -> a-z) */
+/* text may be NULL when n == 0. */
+HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer **out,
+                               hl_control *ctl);
+/* The same over a file (memory-mapped when it is a regular file). OS failures are HL_ERR_IO
+   with hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). */
+HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out,
+                                    hl_control *ctl);
+
 /* ---- testing the boundary ---- */
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the

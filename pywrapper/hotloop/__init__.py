@@ -23,6 +23,7 @@ from ._loader import ffi as _ffi, lib as _lib
 from ._processor import DataProcessor
 from ._reductions import parallel_sum
 from ._scalars import divide, sum_as_string
+from ._text import word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
@@ -35,6 +36,8 @@ __all__ = [
     "process_numbers",
     "set_num_threads",
     "sum_as_string",
+    "word_count",
+    "word_count_file",
     # exceptions
     "CancelledError",
     "ClosedHandleError",

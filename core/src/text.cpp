@@ -1,0 +1,353 @@
+// Parallel word counting over UTF-8.
+//
+// The text is cut into fixed-size blocks (the cut points depend only on its size); each cut is
+// moved forward to a character boundary. A block validates and scans its own bytes and counts
+// the words that START in it, finishing a word that runs past its end by reading on; a word that
+// started in an earlier block is skipped. Counts go to one hash table per worker thread (a
+// word's count is a sum and its first offset a minimum, so the merged result does not depend on
+// which thread saw what), and the merged words are sorted by first occurrence.
+//
+// Invalid UTF-8: every byte before the first malformed sequence q is valid, so every cut before
+// q is a true character boundary and every block before q scans exactly what a serial scan
+// would. The block holding q therefore reports q, blocks after it report positions beyond q, and
+// the smallest reported position is q.
+#include "hotloop/text.hpp"
+
+#include <algorithm>
+#include <cstdio>
+#include <cstring>
+#include <numeric>
+
+#include <tbb/enumerable_thread_specific.h>
+
+#if defined(__SSE2__)
+#include <emmintrin.h>
+#endif
+
+#include "file_bytes.hpp"
+#include "hotloop/error.hpp"
+#include "utf8.hpp"
+#include "word_table.hpp"
+
+namespace hotloop {
+namespace {
+
+constexpr std::size_t kBlockBytes = std::size_t(1) << 20;
+constexpr std::size_t kNoError = std::size_t(-1);
+
+// One worker thread's counts.
+struct Tables {
+    ShortWordTable shorts;
+    WordTable others;
+};
+
+struct Malformation {
+    std::size_t offset = kNoError;
+    int code = 0;
+};
+
+constexpr uint64_t kHighBits = 0x8080808080808080ull;
+
+// A-Z -> a-z in 8 ASCII bytes (all < 0x80, so no sum below carries into the next byte).
+HL_INLINE uint64_t lower_ascii(uint64_t x) noexcept {
+    const uint64_t at_least_A = x + 0x3F3F3F3F3F3F3F3Full;  // high bit set where x >= 'A'
+    const uint64_t above_Z = x + 0x2525252525252525ull;     // high bit set where x > 'Z'
+    return x | ((at_least_A & ~above_Z & kHighBits) >> 2);
+}
+
+inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
+    uint8_t any = 0;
+    for (std::size_t i = 0; i < n; ++i) any |= p[i];
+    return any < 0x80;
+}
+
+#if defined(__SSE2__)
+// Bit i of *space is set when p[i] is ASCII whitespace; bit i of the result when p[i] >= 0x80.
+HL_INLINE uint64_t classify64(const uint8_t* p, uint64_t* space) noexcept {
+    const __m128i blank = _mm_set1_epi8(0x20);
+    const __m128i tab_lo = _mm_set1_epi8(0x08), tab_hi = _mm_set1_epi8(0x0E);  // 09..0D
+    const __m128i sep_lo = _mm_set1_epi8(0x1B), sep_hi = _mm_set1_epi8(0x20);  // 1C..1F
+    uint64_t ws = 0, high = 0;
+    for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
+        const __m128i w = _mm_or_si128(
+            _mm_cmpeq_epi8(v, blank),
+            _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, tab_lo), _mm_cmplt_epi8(v, tab_hi)),
+                         _mm_and_si128(_mm_cmpgt_epi8(v, sep_lo), _mm_cmplt_epi8(v, sep_hi))));
+        ws |= uint64_t(uint16_t(_mm_movemask_epi8(w))) << (16 * k);
+        high |= uint64_t(uint16_t(_mm_movemask_epi8(v))) << (16 * k);
+    }
+    *space = ws;
+    return high;
+}
+#endif
+
+// Scans one block [begin, stop) of text[0, n) and adds the words starting in it to `table`.
+class BlockScanner {
+public:
+    // text[origin] is where the text starts (after a skipped byte order mark).
+    BlockScanner(const uint8_t* text, std::size_t n, std::size_t origin,
+                 const TextOptions& options, Tables& tables)
+        : text_(text),
+          n_(n),
+          origin_(origin),
+          surrogates_(options.allow_surrogates),
+          lower_ascii_(options.lower_ascii),
+          tables_(tables) {}
+
+    Malformation scan(std::size_t begin, std::size_t stop) {
+        // A word in progress at `begin` started in an earlier block, which counts it.
+        in_word_ = begin > origin_ && !utf8::space_before(text_, begin);
+        owned_ = false;
+        std::size_t pos = begin;
+        while (pos < stop) {
+#if defined(__SSE2__)
+            if (stop - pos >= 64) {
+                uint64_t space;
+                if (classify64(text_ + pos, &space) == 0) {
+                    ascii_chunk(pos, space);
+                    pos += 64;
+                    continue;
+                }
+                // Not all ASCII: decode these 64 bytes one character at a time.
+                const std::size_t chunk_end = pos + 64;
+                while (pos < chunk_end)
+                    if (!step(pos)) return error_;
+                continue;
+            }
+#endif
+            if (!step(pos)) return error_;
+        }
+        // Finish the last word of the block, reading into the next block if need be.
+        while (in_word_ && owned_ && pos < n_) {
+            bool space;
+            const int len = utf8::decode(text_ + pos, text_ + n_, surrogates_, space);
+            if (len < 0) return Malformation{pos, len};
+            if (space) break;
+            pos += static_cast<std::size_t>(len);
+        }
+        if (in_word_) end_word(pos);
+        flush();
+        return Malformation{};
+    }
+
+private:
+    HL_INLINE void start_word(std::size_t at) {
+        in_word_ = true;
+        owned_ = true;
+        start_ = at;
+    }
+
+    HL_INLINE void end_word(std::size_t at) {
+        in_word_ = false;
+        if (!owned_) return;
+        const uint8_t* word = text_ + start_;
+        const std::size_t length = at - start_;
+        if (length <= 16) {
+            uint64_t a, b;
+            if (!short_word_halves(word, length, text_ + n_, a, b)) {
+                if (lower_ascii_ && ((a | b) & kHighBits) == 0) {
+                    a = lower_ascii(a);
+                    b = lower_ascii(b);
+                }
+                defer(a, b, start_);
+                return;
+            }
+        }
+        if (lower_ascii_ && is_ascii(word, length)) {
+            lowered_.assign(reinterpret_cast<const char*>(word), length);
+            for (char& c : lowered_)
+                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+            word = reinterpret_cast<const uint8_t*>(lowered_.data());
+            tables_.others.add(word, length, hash_word(word, length, word + length), start_);
+            return;
+        }
+        tables_.others.add(word, length, hash_word(word, length, text_ + n_), start_);
+    }
+
+    // Short words wait in a small ring whose slots are prefetched on entry: the table lookups
+    // of several words then overlap their cache misses instead of paying them one by one.
+    struct Pending {
+        uint64_t a, b, hash, offset;
+    };
+    static constexpr unsigned kRing = 16;
+
+    HL_INLINE void defer(uint64_t a, uint64_t b, uint64_t offset) {
+        const uint64_t h = ShortWordTable::hash(a, b);
+        tables_.shorts.prefetch(h);
+        Pending& slot = ring_[ring_next_ % kRing];
+        if (ring_next_ >= kRing) tables_.shorts.add_hashed(slot.a, slot.b, slot.hash, slot.offset);
+        slot = Pending{a, b, h, offset};
+        ++ring_next_;
+    }
+
+    void flush() {
+        const std::size_t held = ring_next_ < kRing ? ring_next_ : kRing;
+        for (std::size_t k = 0; k < held; ++k) {
+            const Pending& p = ring_[(ring_next_ - held + k) % kRing];
+            tables_.shorts.add_hashed(p.a, p.b, p.hash, p.offset);
+        }
+        ring_next_ = 0;
+    }
+
+    // 64 ASCII bytes at pos, `space` marking the whitespace: visits each word edge in turn.
+    HL_INLINE void ascii_chunk(std::size_t pos, uint64_t space) {
+        unsigned i = 0;
+        for (;;) {
+            const uint64_t rest = (in_word_ ? space : ~space) >> i;
+            if (rest == 0) return;
+            i += static_cast<unsigned>(__builtin_ctzll(rest));
+            if (in_word_)
+                end_word(pos + i);
+            else
+                start_word(pos + i);
+        }
+    }
+
+    // One character at pos; false (and error_ set) if it is malformed.
+    HL_INLINE bool step(std::size_t& pos) {
+        bool space;
+        const int len = utf8::decode(text_ + pos, text_ + n_, surrogates_, space);
+        if (len < 0) {
+            error_ = Malformation{pos, len};
+            return false;
+        }
+        if (space) {
+            if (in_word_) end_word(pos);
+        } else if (!in_word_) {
+            start_word(pos);
+        }
+        pos += static_cast<std::size_t>(len);
+        return true;
+    }
+
+    const uint8_t* text_;
+    std::size_t n_;
+    std::size_t origin_;
+    bool surrogates_;
+    bool lower_ascii_;
+    Tables& tables_;
+    std::string lowered_;  // a long ASCII word, lowercased
+    Pending ring_[kRing];
+    std::size_t ring_next_ = 0;  // words deferred so far (the ring holds the last kRing)
+    bool in_word_ = false;
+    bool owned_ = false;  // the word in progress started in this block
+    std::size_t start_ = 0;
+    Malformation error_;
+};
+
+[[noreturn]] void fail_malformed(const uint8_t* text, const Malformation& m) {
+    char byte[8];
+    std::snprintf(byte, sizeof byte, "0x%02x", text[m.offset]);
+    fail(ErrorKind::Encoding, "invalid UTF-8 at byte offset " + std::to_string(m.offset) +
+                                  " (byte " + byte + "): " + utf8::reason(m.code));
+}
+
+// Merges the per-thread tables and orders the words by first occurrence. A word belongs to the
+// same kind of table in every thread, so the two kinds merge separately.
+WordCounts collect(tbb::enumerable_thread_specific<Tables>& all) {
+    ShortWordTable* shorts = nullptr;
+    WordTable* others = nullptr;
+    for (Tables& t : all) {
+        if (shorts == nullptr)
+            shorts = &t.shorts;
+        else
+            for (const auto& s : t.shorts.slots())
+                if (s.a != 0) shorts->add(s.a, s.b, s.first, s.count);
+        if (others == nullptr)
+            others = &t.others;
+        else
+            for (const auto& e : t.others.entries())
+                others->add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
+    }
+    WordCounts out;
+    if (shorts == nullptr) return out;
+
+    struct Word {
+        uint64_t first;
+        const ShortWordTable::Slot* slot;  // or
+        const WordTable::Entry* entry;
+    };
+    std::vector<Word> words;
+    words.reserve(shorts->size() + others->size());
+    for (const auto& s : shorts->slots())
+        if (s.a != 0) words.push_back(Word{s.first, &s, nullptr});
+    for (const auto& e : others->entries()) words.push_back(Word{e.first, nullptr, &e});
+    std::sort(words.begin(), words.end(),
+              [](const Word& x, const Word& y) { return x.first < y.first; });
+
+    std::size_t total = 0;
+    for (const Word& w : words)
+        total += w.slot ? ShortWordTable::length(*w.slot) : w.entry->length;
+    out.bytes.reserve(total);
+    out.starts.reserve(words.size());
+    out.lengths.reserve(words.size());
+    out.counts.reserve(words.size());
+    out.first.reserve(words.size());
+    for (const Word& w : words) {
+        out.starts.push_back(out.bytes.size());
+        if (w.slot) {
+            char halves[16];
+            std::memcpy(halves, &w.slot->a, 8);
+            std::memcpy(halves + 8, &w.slot->b, 8);
+            const std::size_t length = ShortWordTable::length(*w.slot);
+            out.bytes.append(halves, length);
+            out.lengths.push_back(length);
+            out.counts.push_back(w.slot->count);
+        } else {
+            out.bytes.append(reinterpret_cast<const char*>(others->bytes(*w.entry)),
+                             w.entry->length);
+            out.lengths.push_back(w.entry->length);
+            out.counts.push_back(w.entry->count);
+        }
+        out.first.push_back(w.first);
+    }
+    return out;
+}
+
+}  // namespace
+
+bool is_python_whitespace(char32_t c) noexcept {
+    if (c < 0x80) return utf8::ascii_space(static_cast<uint8_t>(c));
+    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
+           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+WordCounts count_words(const char* chars, std::size_t n, const TextOptions& options,
+                       Control* ctl) {
+    if (n == 0) return WordCounts{};
+    if (chars == nullptr) fail(ErrorKind::InvalidArgument, "text is NULL");
+    const auto* text = reinterpret_cast<const uint8_t*>(chars);
+    std::size_t begin = 0;
+    if (options.skip_bom && n >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF)
+        begin = 3;
+
+    const std::size_t n_blocks = block_count(n, kBlockBytes);
+    std::vector<std::size_t> cuts(n_blocks + 1);
+    for (std::size_t b = 0; b <= n_blocks; ++b)
+        cuts[b] = std::max(begin, utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n)));
+    std::vector<Malformation> errors(n_blocks);
+    tbb::enumerable_thread_specific<Tables> tables;
+    parallel_blocks(
+        n_blocks,
+        [&](std::size_t b) {
+            if (cuts[b] >= cuts[b + 1]) return;
+            BlockScanner scanner(text, n, begin, options, tables.local());
+            errors[b] = scanner.scan(cuts[b], cuts[b + 1]);
+        },
+        ctl);
+    const auto first_error = std::min_element(
+        errors.begin(), errors.end(),
+        [](const Malformation& a, const Malformation& b) { return a.offset < b.offset; });
+    if (first_error->offset != kNoError) fail_malformed(text, *first_error);
+    return collect(tables);
+}
+
+WordCounts count_words_in_file(const std::string& path, const TextOptions& options,
+                               Control* ctl) {
+    const FileBytes file(path, ctl);
+    return count_words(file.data(), file.size(), options, ctl);
+}
+
+}  // namespace hotloop
