@@ -167,6 +167,9 @@ HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out
 #define HL_TEXT_ALLOW_SURROGATES 1 /* accept encoded surrogates ED A0..BF xx ('surrogatepass') */
 #define HL_TEXT_SKIP_BOM 2         /* ignore a leading EF BB BF ('utf-8-sig') */
 #define HL_TEXT_LOWER_ASCII 4      /* count words made only of ASCII lowercased (A-Z -> a-z) */
+/* PyPy 3.9's str.split() whitespace differs from CPython's: these two flags select it. */
+#define HL_TEXT_KEEP_INFO_SEPARATORS 8 /* U+001C..U+001F do not split words */
+#define HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR 16 /* U+180E splits words */
 /* text may be NULL when n == 0. */
 HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer **out,
                                hl_control *ctl);

@@ -10,12 +10,16 @@ using namespace hotloop::capi;
 namespace {
 
 TextOptions options_of(int flags) {
-    if (flags & ~(HL_TEXT_ALLOW_SURROGATES | HL_TEXT_SKIP_BOM | HL_TEXT_LOWER_ASCII))
+    constexpr int known = HL_TEXT_ALLOW_SURROGATES | HL_TEXT_SKIP_BOM | HL_TEXT_LOWER_ASCII |
+                          HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR;
+    if (flags & ~known)
         fail(ErrorKind::InvalidArgument, "unknown text flags " + std::to_string(flags));
     TextOptions options;
     options.allow_surrogates = (flags & HL_TEXT_ALLOW_SURROGATES) != 0;
     options.skip_bom = (flags & HL_TEXT_SKIP_BOM) != 0;
     options.lower_ascii = (flags & HL_TEXT_LOWER_ASCII) != 0;
+    options.info_separators_split = (flags & HL_TEXT_KEEP_INFO_SEPARATORS) == 0;
+    options.mongolian_vowel_separator_splits = (flags & HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR) != 0;
     return options;
 }
 

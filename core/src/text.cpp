@@ -46,6 +46,14 @@ struct Malformation {
     int code = 0;
 };
 
+utf8::Rules rules_of(const TextOptions& options) noexcept {
+    utf8::Rules rules;
+    rules.surrogates = options.allow_surrogates;
+    rules.info_separators = options.info_separators_split;
+    rules.mongolian_vowel_separator = options.mongolian_vowel_separator_splits;
+    return rules;
+}
+
 constexpr uint64_t kHighBits = 0x8080808080808080ull;
 
 // A-Z -> a-z in 8 ASCII bytes (all < 0x80, so no sum below carries into the next byte).
@@ -63,10 +71,13 @@ inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
 
 #if defined(__SSE2__)
 // Bit i of *space is set when p[i] is ASCII whitespace; bit i of the result when p[i] >= 0x80.
-HL_INLINE uint64_t classify64(const uint8_t* p, uint64_t* space) noexcept {
+// 1C..1F count as whitespace when info_separators is set.
+HL_INLINE uint64_t classify64(const uint8_t* p, bool info_separators, uint64_t* space) noexcept {
     const __m128i blank = _mm_set1_epi8(0x20);
     const __m128i tab_lo = _mm_set1_epi8(0x08), tab_hi = _mm_set1_epi8(0x0E);  // 09..0D
-    const __m128i sep_lo = _mm_set1_epi8(0x1B), sep_hi = _mm_set1_epi8(0x20);  // 1C..1F
+    // 1C..1F, or an empty range (x > 0x7F never holds for a signed byte).
+    const __m128i sep_lo = _mm_set1_epi8(info_separators ? 0x1B : 0x7F);
+    const __m128i sep_hi = _mm_set1_epi8(0x20);
     uint64_t ws = 0, high = 0;
     for (int k = 0; k < 4; ++k) {
         const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
@@ -92,20 +103,20 @@ public:
         : text_(text),
           n_(n),
           origin_(origin),
-          surrogates_(options.allow_surrogates),
+          rules_(rules_of(options)),
           lower_ascii_(options.lower_ascii),
           tables_(tables) {}
 
     Malformation scan(std::size_t begin, std::size_t stop) {
         // A word in progress at `begin` started in an earlier block, which counts it.
-        in_word_ = begin > origin_ && !utf8::space_before(text_, begin);
+        in_word_ = begin > origin_ && !utf8::space_before(text_, begin, rules_);
         owned_ = false;
         std::size_t pos = begin;
         while (pos < stop) {
 #if defined(__SSE2__)
             if (stop - pos >= 64) {
                 uint64_t space;
-                if (classify64(text_ + pos, &space) == 0) {
+                if (classify64(text_ + pos, rules_.info_separators, &space) == 0) {
                     ascii_chunk(pos, space);
                     pos += 64;
                     continue;
@@ -122,7 +133,7 @@ public:
         // Finish the last word of the block, reading into the next block if need be.
         while (in_word_ && owned_ && pos < n_) {
             bool space;
-            const int len = utf8::decode(text_ + pos, text_ + n_, surrogates_, space);
+            const int len = utf8::decode(text_ + pos, text_ + n_, rules_, space);
             if (len < 0) return Malformation{pos, len};
             if (space) break;
             pos += static_cast<std::size_t>(len);
@@ -208,7 +219,7 @@ private:
     // One character at pos; false (and error_ set) if it is malformed.
     HL_INLINE bool step(std::size_t& pos) {
         bool space;
-        const int len = utf8::decode(text_ + pos, text_ + n_, surrogates_, space);
+        const int len = utf8::decode(text_ + pos, text_ + n_, rules_, space);
         if (len < 0) {
             error_ = Malformation{pos, len};
             return false;
@@ -225,7 +236,7 @@ private:
     const uint8_t* text_;
     std::size_t n_;
     std::size_t origin_;
-    bool surrogates_;
+    utf8::Rules rules_;
     bool lower_ascii_;
     Tables& tables_;
     std::string lowered_;  // a long ASCII word, lowercased
@@ -312,6 +323,12 @@ bool is_python_whitespace(char32_t c) noexcept {
     if (c < 0x80) return utf8::ascii_space(static_cast<uint8_t>(c));
     return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
            c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+}
+
+bool splits_words(char32_t c, const TextOptions& options) noexcept {
+    if (c >= 0x1C && c <= 0x1F) return options.info_separators_split;
+    if (c == 0x180E) return options.mongolian_vowel_separator_splits;
+    return is_python_whitespace(c);
 }
 
 WordCounts count_words(const char* chars, std::size_t n, const TextOptions& options,

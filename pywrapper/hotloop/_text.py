@@ -9,18 +9,86 @@ against the running interpreter). The Unicode version is therefore always the in
 
 Per-word Python work is a few C-level passes: one decode of all distinct words, one lower(), one
 split(), one dict(zip(...)); words that lower alike ("The", "the") are merged in one more pass.
+
+Interpreters differ: PyPy 3.9's str.split() does not split an ASCII-only text on U+001C..U+001F,
+and splits other texts on U+180E too, which its lower() treats as case-ignorable (a final sigma
+looks across it). The interpreter's behaviour is probed once at import and the engine told which
+set to use; a text the engine cannot mirror (PyPy: one holding U+180E) is counted by Counter
+itself, exact but not fast.
 """
 import codecs
+import collections
 import heapq
+import mmap
 import operator
 import os
 
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+from ._errors import EncodingError, InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
 
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
 _COUNT = operator.itemgetter(1)
+
+# Every character some Python's str.split() has treated as whitespace (the tests compare the
+# interpreter's full set, over every code point, with the part of this list it splits on).
+_CANDIDATES = (
+    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u180e"
+    + "".join(map(chr, range(0x2000, 0x200C))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
+)
+_CPYTHON_SPACES = frozenset(c for c in _CANDIDATES if c not in "\u180e\u200b\ufeff")
+_INFO_SEPARATORS = "\x1c\x1d\x1e\x1f"
+
+
+def _probe_interpreter():
+    """How this interpreter's str.split() and str.lower() treat whitespace: (engine flags for texts
+    holding a non-ASCII character, engine flags for ASCII-only texts, separators that lower()
+    looks across). Flags are None when the engine knows no such set: Counter then counts.
+
+    CPython splits every text on _CPYTHON_SPACES. PyPy 3.9 splits ASCII-only texts on
+    \\t\\n\\v\\f\\r and space only, other texts on _CPYTHON_SPACES and U+180E, which its
+    lower() treats as case-ignorable: a final sigma looks across it."""
+    unicode_spaces = frozenset(c for c in _CANDIDATES if len(("a" + c + "b\xe9").split()) == 2)
+    ascii_spaces = frozenset(
+        c for c in _CANDIDATES if c < "\x80" and len(("a" + c + "b").split()) == 2
+    )
+    seen_through = "".join(
+        c for c in sorted(unicode_spaces)
+        if ("A\u03a3" + c + "B\xe9").lower() != "a\u03c2" + c + "b\xe9"
+        or ("A" + c + "\u03a3B").lower() != "a" + c + "\u03c3b"
+    )
+    unicode_flags = {
+        _CPYTHON_SPACES: 0,
+        _CPYTHON_SPACES | {"\u180e"}: lib.HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR,
+    }.get(unicode_spaces)
+    ascii_cpython = frozenset(c for c in _CPYTHON_SPACES if c < "\x80")
+    ascii_flags = {
+        ascii_cpython: 0,
+        ascii_cpython - frozenset(_INFO_SEPARATORS): lib.HL_TEXT_KEEP_INFO_SEPARATORS,
+    }.get(ascii_spaces)
+    return unicode_flags, ascii_flags, seen_through
+
+
+_UNICODE_FLAGS, _ASCII_FLAGS, _SEEN_THROUGH = _probe_interpreter()
+_PLAIN = _UNICODE_FLAGS == 0 and _ASCII_FLAGS == 0 and not _SEEN_THROUGH  # CPython
+_KNOWN = _UNICODE_FLAGS is not None and _ASCII_FLAGS is not None
+
+
+def _split_flags(text):
+    """The engine's split flags for text (a str, or bytes of UTF-8), or None when Counter itself
+    must count it on this interpreter."""
+    if _PLAIN:
+        return 0
+    if not _KNOWN:
+        return None
+    utf8 = not isinstance(text, str)
+    if any((c.encode() if utf8 else c) in text for c in _SEEN_THROUGH):
+        return None
+    if _ASCII_FLAGS != _UNICODE_FLAGS and any(
+        (c.encode() if utf8 else c) in text for c in _INFO_SEPARATORS
+    ) and text.isascii():
+        return _ASCII_FLAGS
+    return _UNICODE_FLAGS
 
 
 def word_count(text, top=None):
@@ -39,11 +107,19 @@ def word_count(text, top=None):
     """
     k = _check_top(top)
     if isinstance(text, str):
+        split = _split_flags(text)
+        if split is None:
+            return _counter(text, k)
         view = memoryview(text.encode("utf-8", "surrogatepass"))
-        flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII
+        flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII | split
     else:
         view = _utf8_view(text)
-        flags = lib.HL_TEXT_LOWER_ASCII
+        # Only where str.split() depends on the text (PyPy) are bytes searched, in a copy.
+        split = 0 if _PLAIN else _split_flags(view.tobytes())
+        if split is None:
+            with view:
+                return _counter(_decode(view), k)
+        flags = lib.HL_TEXT_LOWER_ASCII | split
     out = ffi.new(_BUFFER_PP)
     # Both the cffi view and the memoryview are released before any exception is raised: a
     # traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
@@ -52,7 +128,7 @@ def word_count(text, top=None):
         with ffi.from_buffer(view) as source:
             status = lib.hl_word_count(source, len(source), flags, out, ffi.NULL)
     check(status)
-    return _result(out[0], flags, k)
+    return _result(out[0], k)
 
 
 def word_count_file(path, top=None, encoding="utf-8"):
@@ -78,10 +154,43 @@ def word_count_file(path, top=None, encoding="utf-8"):
     encoded = os.fsencode(name)
     if b"\0" in encoded:
         raise InvalidArgumentError("word_count_file: embedded null byte in path")
-    flags = lib.HL_TEXT_LOWER_ASCII | (lib.HL_TEXT_SKIP_BOM if codec == "utf-8-sig" else 0)
+    split = 0 if _PLAIN else _file_split_flags(name)
+    if split is None:
+        with open(name, encoding=encoding) as f:
+            return _counter(f.read(), k)
+    flags = lib.HL_TEXT_LOWER_ASCII | split
+    if codec == "utf-8-sig":
+        flags |= lib.HL_TEXT_SKIP_BOM
     out = ffi.new(_BUFFER_PP)
     check(lib.hl_word_count_file(encoded, flags, out, ffi.NULL), filename=name)
-    return _result(out[0], flags, k)
+    return _result(out[0], k)
+
+
+def _file_split_flags(path):
+    """_split_flags for a file, searched in a read-only mapping (None: let Counter count)."""
+    special = _SEEN_THROUGH + (_INFO_SEPARATORS if _ASCII_FLAGS != _UNICODE_FLAGS else "")
+    if not _KNOWN:
+        return None
+    try:
+        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
+            if any(m.find(c.encode()) >= 0 for c in special):
+                return None
+    except (ValueError, OSError):  # empty, unmappable or unopenable: the engine reports errors
+        pass
+    return _UNICODE_FLAGS
+
+
+def _counter(text, k):
+    counts = collections.Counter(text.lower().split())
+    return dict(counts) if k is None else counts.most_common(k)
+
+
+def _decode(view):
+    try:
+        return str(view, "utf-8")
+    except UnicodeDecodeError as exc:
+        raise EncodingError("invalid UTF-8 at byte offset %d (byte 0x%02x): %s"
+                            % (exc.start, exc.object[exc.start], exc.reason)) from None
 
 
 def _check_top(top):
@@ -113,7 +222,7 @@ def _utf8_view(obj):
     return view
 
 
-def _result(handle, flags, k):
+def _result(handle, k):
     """The dict (or top-k list) from the engine's packed buffer; frees the buffer."""
     try:
         base = lib.hl_buffer_data(handle)

@@ -24,6 +24,10 @@ struct TextOptions {
     // Count words made only of ASCII characters lowercased (A-Z -> a-z), which is what
     // str.lower() does to them; other words are counted as written.
     bool lower_ascii = false;
+    // Which whitespace splits words. The defaults are CPython's str.split(); PyPy 3.9's does not
+    // split on U+001C..U+001F and does split on U+180E.
+    bool info_separators_split = true;
+    bool mongolian_vowel_separator_splits = false;
 };
 
 // The distinct words of a text with their counts, in order of first occurrence.
@@ -40,6 +44,8 @@ struct WordCounts {
 
 // True for the code points that Python's str.split() and str.isspace() treat as whitespace.
 bool is_python_whitespace(char32_t c) noexcept;
+// True for the code points that split words under `options`.
+bool splits_words(char32_t c, const TextOptions& options) noexcept;
 
 // Counts the words of n bytes of UTF-8 (text may be null when n == 0), in parallel.
 // Invalid UTF-8 (by Python's rules: no overlongs, nothing above U+10FFFF, surrogates only with
