@@ -156,8 +156,11 @@ def word_count_file(path, top=None, encoding="utf-8"):
         raise InvalidArgumentError("word_count_file: embedded null byte in path")
     split = 0 if _PLAIN else _file_split_flags(name)
     if split is None:
-        with open(name, encoding=encoding) as f:
-            return _counter(f.read(), k)
+        with open(name, "rb") as f:
+            data = f.read()
+        if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
+            data = data[3:]
+        return _counter(_decode(memoryview(data)), k)
     flags = lib.HL_TEXT_LOWER_ASCII | split
     if codec == "utf-8-sig":
         flags |= lib.HL_TEXT_SKIP_BOM
