@@ -158,8 +158,9 @@ HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out
 /* Counts the words of UTF-8 text: maximal runs of characters other than Python's str.split()
    whitespace (09-0D, 1C-20, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F,
    U+205F, U+3000). Words are counted as written, or with HL_TEXT_LOWER_ASCII their ASCII-only
-   words lowercased (str.lower() then only has to be applied to the others). Invalid UTF-8 by Python's
-   rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed sequence.
+   words lowercased (str.lower() then only has to be applied to the others). Invalid UTF-8 by
+   Python's rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed
+   sequence. A cancelled ctl stops the count at its next 1 MiB block (HL_ERR_CANCELLED).
    *out receives an HL_DTYPE_UINT8 buffer laid out as (uint64_t fields, native endianness):
      n, blob_size, counts[n], first_offsets[n], then blob_size bytes holding the n distinct words
      separated by one '\n' (no trailing separator),

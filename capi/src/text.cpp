@@ -19,7 +19,8 @@ TextOptions options_of(int flags) {
     options.skip_bom = (flags & HL_TEXT_SKIP_BOM) != 0;
     options.lower_ascii = (flags & HL_TEXT_LOWER_ASCII) != 0;
     options.info_separators_split = (flags & HL_TEXT_KEEP_INFO_SEPARATORS) == 0;
-    options.mongolian_vowel_separator_splits = (flags & HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR) != 0;
+    options.mongolian_vowel_separator_splits =
+        (flags & HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR) != 0;
     return options;
 }
 

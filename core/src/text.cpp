@@ -343,7 +343,8 @@ WordCounts count_words(const char* chars, std::size_t n, const TextOptions& opti
     const std::size_t n_blocks = block_count(n, kBlockBytes);
     std::vector<std::size_t> cuts(n_blocks + 1);
     for (std::size_t b = 0; b <= n_blocks; ++b)
-        cuts[b] = std::max(begin, utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n)));
+        cuts[b] = std::max(begin,
+                           utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n)));
     std::vector<Malformation> errors(n_blocks);
     tbb::enumerable_thread_specific<Tables> tables;
     parallel_blocks(

@@ -132,7 +132,7 @@ def word_count(text, top=None):
 
 
 def word_count_file(path, top=None, encoding="utf-8"):
-    """word_count over the file at path: `Counter(open(path, encoding=encoding).read().lower().split())`.
+    """word_count over a file: `Counter(open(path, encoding=encoding).read().lower().split())`.
 
     path: str, bytes or os.PathLike. UTF-8 ("utf-8", "utf8", ...) and "utf-8-sig" files are
     memory-mapped and counted in C++ without loading them into Python; any other encoding is read
