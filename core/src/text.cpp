@@ -37,8 +37,42 @@ constexpr std::size_t kNoError = std::size_t(-1);
 
 // One worker thread's counts.
 struct Tables {
-    ShortWordTable shorts;
+    InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
+    InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
     WordTable others;
+};
+
+// Inline words wait in a small ring whose slots are prefetched on entry: the table lookups of
+// several words then overlap their cache misses instead of paying them one by one.
+template <unsigned K>
+class Ring {
+public:
+    HL_INLINE void push(InlineWordTable<K>& table, const WordKey<K>& key, uint64_t offset) {
+        const uint64_t h = hash_key(key);
+        table.prefetch(h);
+        Pending& slot = items_[next_ % kSize];
+        if (next_ >= kSize) table.add(slot.key, slot.hash, slot.offset);
+        slot = Pending{key, h, offset};
+        ++next_;
+    }
+
+    void flush(InlineWordTable<K>& table) {
+        const std::size_t held = next_ < kSize ? next_ : kSize;
+        for (std::size_t k = 0; k < held; ++k) {
+            const Pending& p = items_[(next_ - held + k) % kSize];
+            table.add(p.key, p.hash, p.offset);
+        }
+        next_ = 0;
+    }
+
+private:
+    static constexpr std::size_t kSize = 16;
+    struct Pending {
+        WordKey<K> key;
+        uint64_t hash, offset;
+    };
+    Pending items_[kSize];
+    std::size_t next_ = 0;  // words pushed so far (the ring holds the last kSize)
 };
 
 struct Malformation {
@@ -139,7 +173,8 @@ public:
             pos += static_cast<std::size_t>(len);
         }
         if (in_word_) end_word(pos);
-        flush();
+        ring16_.flush(tables_.upto16);
+        ring32_.flush(tables_.upto32);
         return Malformation{};
     }
 
@@ -155,17 +190,9 @@ private:
         if (!owned_) return;
         const uint8_t* word = text_ + start_;
         const std::size_t length = at - start_;
-        if (length <= 16) {
-            uint64_t a, b;
-            if (!short_word_halves(word, length, text_ + n_, a, b)) {
-                if (lower_ascii_ && ((a | b) & kHighBits) == 0) {
-                    a = lower_ascii(a);
-                    b = lower_ascii(b);
-                }
-                defer(a, b, start_);
-                return;
-            }
-        }
+        if (length <= 16 ? defer(word, length, tables_.upto16, ring16_)
+                         : length <= 32 && defer(word, length, tables_.upto32, ring32_))
+            return;
         if (lower_ascii_ && is_ascii(word, length)) {
             lowered_.assign(reinterpret_cast<const char*>(word), length);
             for (char& c : lowered_)
@@ -177,29 +204,20 @@ private:
         tables_.others.add(word, length, hash_word(word, length, text_ + n_), start_);
     }
 
-    // Short words wait in a small ring whose slots are prefetched on entry: the table lookups
-    // of several words then overlap their cache misses instead of paying them one by one.
-    struct Pending {
-        uint64_t a, b, hash, offset;
-    };
-    static constexpr unsigned kRing = 16;
-
-    HL_INLINE void defer(uint64_t a, uint64_t b, uint64_t offset) {
-        const uint64_t h = ShortWordTable::hash(a, b);
-        tables_.shorts.prefetch(h);
-        Pending& slot = ring_[ring_next_ % kRing];
-        if (ring_next_ >= kRing) tables_.shorts.add_hashed(slot.a, slot.b, slot.hash, slot.offset);
-        slot = Pending{a, b, h, offset};
-        ++ring_next_;
-    }
-
-    void flush() {
-        const std::size_t held = ring_next_ < kRing ? ring_next_ : kRing;
-        for (std::size_t k = 0; k < held; ++k) {
-            const Pending& p = ring_[(ring_next_ - held + k) % kRing];
-            tables_.shorts.add_hashed(p.a, p.b, p.hash, p.offset);
+    // Queues an inline word; false if it holds a NUL byte (it then goes to tables_.others).
+    template <unsigned K>
+    HL_INLINE bool defer(const uint8_t* word, std::size_t length, InlineWordTable<K>& table,
+                         Ring<K>& ring) {
+        WordKey<K> key;
+        if (!load_key(word, length, text_ + n_, key)) return false;
+        if (lower_ascii_) {
+            uint64_t any = 0;
+            for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
+            if ((any & kHighBits) == 0)
+                for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
         }
-        ring_next_ = 0;
+        ring.push(table, key, start_);
+        return true;
     }
 
     // 64 ASCII bytes at pos, `space` marking the whitespace: visits each word edge in turn.
@@ -240,8 +258,8 @@ private:
     bool lower_ascii_;
     Tables& tables_;
     std::string lowered_;  // a long ASCII word, lowercased
-    Pending ring_[kRing];
-    std::size_t ring_next_ = 0;  // words deferred so far (the ring holds the last kRing)
+    Ring<2> ring16_;
+    Ring<4> ring32_;
     bool in_word_ = false;
     bool owned_ = false;  // the word in progress started in this block
     std::size_t start_ = 0;
@@ -256,41 +274,52 @@ private:
 }
 
 // Merges the per-thread tables and orders the words by first occurrence. A word belongs to the
-// same kind of table in every thread, so the two kinds merge separately.
+// same kind of table in every thread, so each kind merges separately.
+template <unsigned K>
+void merge_into(InlineWordTable<K>& into, const InlineWordTable<K>& from) {
+    for (const auto& s : from.slots())
+        if (s.key.lane[0] != 0) into.add(s.key, hash_key(s.key), s.first, s.count);
+}
+
 WordCounts collect(tbb::enumerable_thread_specific<Tables>& all) {
-    ShortWordTable* shorts = nullptr;
-    WordTable* others = nullptr;
+    Tables* merged = nullptr;
     for (Tables& t : all) {
-        if (shorts == nullptr)
-            shorts = &t.shorts;
-        else
-            for (const auto& s : t.shorts.slots())
-                if (s.a != 0) shorts->add(s.a, s.b, s.first, s.count);
-        if (others == nullptr)
-            others = &t.others;
-        else
-            for (const auto& e : t.others.entries())
-                others->add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
+        if (merged == nullptr) {
+            merged = &t;
+            continue;
+        }
+        merge_into(merged->upto16, t.upto16);
+        merge_into(merged->upto32, t.upto32);
+        for (const auto& e : t.others.entries())
+            merged->others.add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
     }
     WordCounts out;
-    if (shorts == nullptr) return out;
+    if (merged == nullptr) return out;
 
     struct Word {
         uint64_t first;
-        const ShortWordTable::Slot* slot;  // or
-        const WordTable::Entry* entry;
+        uint64_t count;
+        const char* bytes;
+        std::size_t length;
     };
     std::vector<Word> words;
-    words.reserve(shorts->size() + others->size());
-    for (const auto& s : shorts->slots())
-        if (s.a != 0) words.push_back(Word{s.first, &s, nullptr});
-    for (const auto& e : others->entries()) words.push_back(Word{e.first, nullptr, &e});
+    words.reserve(merged->upto16.size() + merged->upto32.size() + merged->others.size());
+    auto add_inline = [&](const auto& table) {
+        for (const auto& s : table.slots())
+            if (s.key.lane[0] != 0)
+                words.push_back(Word{s.first, s.count, reinterpret_cast<const char*>(s.key.lane),
+                                     s.key.length()});
+    };
+    add_inline(merged->upto16);
+    add_inline(merged->upto32);
+    for (const auto& e : merged->others.entries())
+        words.push_back(Word{e.first, e.count,
+                             reinterpret_cast<const char*>(merged->others.bytes(e)), e.length});
     std::sort(words.begin(), words.end(),
               [](const Word& x, const Word& y) { return x.first < y.first; });
 
     std::size_t total = 0;
-    for (const Word& w : words)
-        total += w.slot ? ShortWordTable::length(*w.slot) : w.entry->length;
+    for (const Word& w : words) total += w.length;
     out.bytes.reserve(total);
     out.starts.reserve(words.size());
     out.lengths.reserve(words.size());
@@ -298,20 +327,9 @@ WordCounts collect(tbb::enumerable_thread_specific<Tables>& all) {
     out.first.reserve(words.size());
     for (const Word& w : words) {
         out.starts.push_back(out.bytes.size());
-        if (w.slot) {
-            char halves[16];
-            std::memcpy(halves, &w.slot->a, 8);
-            std::memcpy(halves + 8, &w.slot->b, 8);
-            const std::size_t length = ShortWordTable::length(*w.slot);
-            out.bytes.append(halves, length);
-            out.lengths.push_back(length);
-            out.counts.push_back(w.slot->count);
-        } else {
-            out.bytes.append(reinterpret_cast<const char*>(others->bytes(*w.entry)),
-                             w.entry->length);
-            out.lengths.push_back(w.entry->length);
-            out.counts.push_back(w.entry->count);
-        }
+        out.bytes.append(w.bytes, w.length);
+        out.lengths.push_back(w.length);
+        out.counts.push_back(w.count);
         out.first.push_back(w.first);
     }
     return out;

@@ -1,7 +1,7 @@
 // Hash tables from words (byte strings) to their count and first offset, built for the word
 // counter. Internal to the engine.
-//   ShortWordTable: words of 1-16 bytes without NUL bytes (nearly all words), held inline in
-//     32-byte slots as two zero-padded 8-byte halves, so that a lookup touches one cache line.
+//   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
+//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
 //   WordTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
 //     densely in insertion order, word bytes copied into one arena.
 // Neither points into the caller's text.
@@ -55,68 +55,93 @@ HL_INLINE uint64_t hash_word(const uint8_t* p, std::size_t len, const uint8_t* e
     return mum(load64(p + len - 16) ^ k0 ^ h, load64(p + len - 8) ^ k1 ^ len);
 }
 
-// The zero-padded halves of a word of 1-16 bytes at p, and whether it holds a NUL byte; `end`
-// bounds what may be read (two 8-byte reads when the buffer allows it).
-HL_INLINE bool short_word_halves(const uint8_t* p, std::size_t len, const uint8_t* end,
-                                 uint64_t& a, uint64_t& b) noexcept {
-    uint64_t x, y;
-    if (end - p >= 16) {
-        x = load64(p);
-        y = load64(p + 8);
-    } else {
-        uint8_t tmp[16] = {};
-        std::memcpy(tmp, p, len);
-        x = load64(tmp);
-        y = load64(tmp + 8);
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "word keys assume little-endian lanes");
+
+// A word of at most 8 * K bytes without NUL bytes, as K zero-padded 8-byte lanes (little-endian:
+// the lanes' bytes are the word's bytes, then zeros). Lane 0 is never 0 for a real word.
+template <unsigned K>
+struct WordKey {
+    uint64_t lane[K];
+
+    bool operator==(const WordKey& o) const noexcept {
+        uint64_t diff = 0;
+        for (unsigned i = 0; i < K; ++i) diff |= lane[i] ^ o.lane[i];
+        return diff == 0;
     }
-    const uint64_t mask_a = len >= 8 ? ~0ull : ~0ull >> (64 - 8 * len);
-    const uint64_t mask_b = len > 8 ? ~0ull >> (128 - 8 * len) : 0;
-    a = x & mask_a;
-    b = y & mask_b;
-    // Bit 7 of byte i is set for the lowest zero byte (and only wrongly above a real one).
+    std::size_t length() const noexcept {
+        unsigned last = K - 1;
+        while (last > 0 && lane[last] == 0) --last;
+        return 8 * last + (71 - __builtin_clzll(lane[last])) / 8;
+    }
+};
+
+// Loads the len bytes at p (1 <= len <= 8 * K) as a key; `end` bounds what may be read. Returns
+// false if the word holds a NUL byte (it then cannot be a key).
+template <unsigned K>
+HL_INLINE bool load_key(const uint8_t* p, std::size_t len, const uint8_t* end,
+                        WordKey<K>& key) noexcept {
     constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
-    const uint64_t zero_a = (x - ones) & ~x & highs & mask_a;
-    const uint64_t zero_b = (y - ones) & ~y & highs & mask_b;
-    return (zero_a | zero_b) != 0;
+    uint8_t tmp[8 * K];
+    const uint8_t* src = p;
+    if (static_cast<std::size_t>(end - p) < 8 * K) {
+        std::memset(tmp, 0, sizeof tmp);
+        std::memcpy(tmp, p, len);
+        src = tmp;
+    }
+    uint64_t zero = 0;
+    for (unsigned i = 0; i < K; ++i) {
+        const uint64_t x = load64(src + 8 * i);
+        const std::size_t lo = 8 * i;
+        const uint64_t mask =
+            len >= lo + 8 ? ~0ull : len <= lo ? 0 : ~0ull >> (64 - 8 * (len - lo));
+        key.lane[i] = x & mask;
+        // Bit 7 of a byte is set for the lowest zero byte (and only wrongly above a real one).
+        zero |= (x - ones) & ~x & highs & mask;
+    }
+    return zero == 0;
 }
 
-class ShortWordTable {
+template <unsigned K>
+HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
+    // The constants' byte patterns are not valid UTF-8, so no lane can zero a factor of mum.
+    uint64_t h = mum(key.lane[0] ^ 0xa0761d6478bd642full, key.lane[1] ^ 0xe7037ed1a0b428dbull);
+    for (unsigned i = 2; i + 1 < K; i += 2)
+        h = mum(h ^ key.lane[i] ^ 0x8ebc6af09c88c6e3ull, key.lane[i + 1] ^ 0x589965cc75374cc3ull);
+    return h;
+}
+
+// Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
+// and nothing else. Open addressing, linear probing, at most 60% full.
+template <unsigned K>
+class InlineWordTable {
 public:
+    using Key = WordKey<K>;
     struct Slot {
-        uint64_t a, b;  // the word's bytes, zero-padded; a == 0 marks an empty slot
+        Key key;  // key.lane[0] == 0 marks an empty slot
         uint64_t count;
         uint64_t first;
     };
 
-    ShortWordTable() : slots_(kInitialSlots, Slot{0, 0, 0, 0}), mask_(kInitialSlots - 1) {}
+    InlineWordTable() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
 
-    HL_INLINE void add(uint64_t a, uint64_t b, uint64_t offset, uint64_t count = 1) {
-        add_hashed(a, b, hash(a, b), offset, count);
-    }
-
-    // Asks the CPU to fetch the slot where a word of this hash starts probing, so that a caller
+    // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
     // can overlap the cache misses of several words before adding them.
     HL_INLINE void prefetch(uint64_t h) const noexcept {
         __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]);
     }
 
-    static HL_INLINE uint64_t hash(uint64_t a, uint64_t b) noexcept {
-        return mum(a ^ 0xa0761d6478bd642full, b ^ 0xe7037ed1a0b428dbull);
-    }
-
-    // add() with h == hash(a, b).
-    HL_INLINE void add_hashed(uint64_t a, uint64_t b, uint64_t h, uint64_t offset,
-                              uint64_t count = 1) {
+    // Adds `count` occurrences of the key (h == hash_key(key)), first seen at `offset`.
+    HL_INLINE void add(const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
         std::size_t i = static_cast<std::size_t>(h) & mask_;
         for (;;) {
             Slot& s = slots_[i];
-            if (s.a == a && s.b == b) {
+            if (s.key == key) {
                 s.count += count;
                 if (offset < s.first) s.first = offset;
                 return;
             }
-            if (s.a == 0) {
-                s = Slot{a, b, count, offset};
+            if (s.key.lane[0] == 0) {
+                s = Slot{key, count, offset};
                 if (++size_ * 5 > slots_.size() * 3) grow();
                 return;
             }
@@ -127,21 +152,16 @@ public:
     std::size_t size() const noexcept { return size_; }
     const std::vector<Slot>& slots() const noexcept { return slots_; }  // empty ones included
 
-    // Length of the word a slot holds (its bytes are the slot's a then b, little-endian).
-    static std::size_t length(const Slot& s) noexcept {
-        return s.b ? 8 + (71 - __builtin_clzll(s.b)) / 8 : (71 - __builtin_clzll(s.a)) / 8;
-    }
-
 private:
     static constexpr std::size_t kInitialSlots = 1024;
 
     void grow() {
-        std::vector<Slot> slots(slots_.size() * 2, Slot{0, 0, 0, 0});
+        std::vector<Slot> slots(slots_.size() * 2, Slot{});
         const std::size_t mask = slots.size() - 1;
         for (const Slot& s : slots_) {
-            if (s.a == 0) continue;
-            std::size_t i = static_cast<std::size_t>(hash(s.a, s.b)) & mask;
-            while (slots[i].a != 0) i = (i + 1) & mask;
+            if (s.key.lane[0] == 0) continue;
+            std::size_t i = static_cast<std::size_t>(hash_key(s.key)) & mask;
+            while (slots[i].key.lane[0] != 0) i = (i + 1) & mask;
             slots[i] = s;
         }
         slots_.swap(slots);

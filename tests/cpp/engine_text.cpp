@@ -195,6 +195,32 @@ TEST_CASE("count_words: small texts", "[text]") {
     CHECK(z.counts[0] == 2);
 }
 
+TEST_CASE("count_words: words of every length up to 40 bytes and beyond", "[text]") {
+    // Lengths around the 16- and 32-byte inline keys, in ASCII of both cases, 2-byte characters
+    // and with NUL bytes, at the end of the buffer too (no over-read).
+    std::vector<char32_t> chars;
+    for (std::size_t len = 1; len <= 41; ++len) {
+        for (char32_t c : {char32_t('a'), char32_t('A'), char32_t(0xE9), char32_t(0)}) {
+            for (std::size_t k = 0; k < len; ++k) chars.push_back(c == 0 && k == 0 ? 'x' : c);
+            chars.push_back(' ');
+            for (std::size_t k = 0; k < len; ++k) chars.push_back(k % 3 ? c : char32_t('B'));
+            chars.push_back(0x3000);
+        }
+    }
+    for (std::size_t cut = chars.size() - 90; cut <= chars.size(); ++cut) {
+        const std::vector<char32_t> part(chars.begin(), chars.begin() + cut);
+        const std::string text = encode(part);
+        for (bool lower : {false, true}) {
+            TextOptions options;
+            options.lower_ascii = lower;
+            // An exact-size copy, so that reading past the end would be caught by ASan.
+            const std::vector<char> exact(text.begin(), text.end());
+            require_matches(count_words(exact.data(), exact.size(), options),
+                            reference(part, options));
+        }
+    }
+}
+
 TEST_CASE("count_words: random texts match the serial reference", "[text]") {
     std::mt19937_64 rng(42);
     for (int round = 0; round < 12; ++round) {
