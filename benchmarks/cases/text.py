@@ -51,6 +51,14 @@ def _zipf():
     return (_zipf_text(),)
 
 
+def _cyrillic():
+    """The Zipf text with its Latin letters replaced by Cyrillic ones (2 bytes each in UTF-8)."""
+    latin = "abcdefghijklmnopqrstuvwxyz"
+    cyrillic = "абвгдежзийклмнопрстуфхцчшщ"
+    table = str.maketrans(latin + latin.upper(), cyrillic + cyrillic.upper())
+    return (_zipf_text(megabytes=25).translate(table),)
+
+
 def _zipf_file():
     text = _zipf_text()
     fd, path = tempfile.mkstemp(prefix="hotloop-bench-", suffix=".txt")
@@ -95,6 +103,16 @@ def cases():
             hotloop=lambda text: hotloop.word_count(text, top=10),
             peers={"Counter(text.lower().split()).most_common(10)":
                    lambda text: collections.Counter(text.lower().split()).most_common(10)},
+            repeat=5,
+            quick=False,
+            same=lambda a, b: a == b,
+        ),
+        Case(
+            group="text",
+            name="word_count, Cyrillic Zipf text (25M chars, 46 MB UTF-8)",
+            setup=_cyrillic,
+            hotloop=hotloop.word_count,
+            peers={"Counter(text.lower().split())": _counter},
             repeat=5,
             quick=False,
             same=lambda a, b: a == b,
