@@ -162,15 +162,20 @@ HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out
    Python's rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed
    sequence. A cancelled ctl stops the count at its next 1 MiB block (HL_ERR_CANCELLED).
    *out receives an HL_DTYPE_UINT8 buffer laid out as (uint64_t fields, native endianness):
-     n, blob_size, counts[n], first_offsets[n], then blob_size bytes holding the n distinct words
-     separated by one '\n' (no trailing separator),
-   words in order of first occurrence; first_offsets are byte offsets in the input. */
+     n, blob_size, features, counts[n], first_offsets[n], then blob_size bytes holding the n
+     distinct words separated by one '\n' (no trailing separator),
+   words in order of first occurrence; first_offsets are byte offsets in the input; features
+   holds HL_TEXT_SAW_* bits with HL_TEXT_REPORT_FEATURES, else 0. */
 #define HL_TEXT_ALLOW_SURROGATES 1 /* accept encoded surrogates ED A0..BF xx ('surrogatepass') */
 #define HL_TEXT_SKIP_BOM 2         /* ignore a leading EF BB BF ('utf-8-sig') */
 #define HL_TEXT_LOWER_ASCII 4      /* count words made only of ASCII lowercased (A-Z -> a-z) */
 /* PyPy 3.9's str.split() whitespace differs from CPython's: these two flags select it. */
 #define HL_TEXT_KEEP_INFO_SEPARATORS 8 /* U+001C..U+001F do not split words */
 #define HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR 16 /* U+180E splits words */
+#define HL_TEXT_REPORT_FEATURES 32 /* fill `features`: what the text holds, among: */
+#define HL_TEXT_SAW_NON_ASCII 1
+#define HL_TEXT_SAW_INFO_SEPARATOR 2           /* U+001C..U+001F */
+#define HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR 4 /* U+180E */
 /* text may be NULL when n == 0. */
 HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer **out,
                                hl_control *ctl);

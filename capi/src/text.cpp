@@ -11,7 +11,8 @@ namespace {
 
 TextOptions options_of(int flags) {
     constexpr int known = HL_TEXT_ALLOW_SURROGATES | HL_TEXT_SKIP_BOM | HL_TEXT_LOWER_ASCII |
-                          HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR;
+                          HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR |
+                          HL_TEXT_REPORT_FEATURES;
     if (flags & ~known)
         fail(ErrorKind::InvalidArgument, "unknown text flags " + std::to_string(flags));
     TextOptions options;
@@ -21,21 +22,27 @@ TextOptions options_of(int flags) {
     options.info_separators_split = (flags & HL_TEXT_KEEP_INFO_SEPARATORS) == 0;
     options.mongolian_vowel_separator_splits =
         (flags & HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR) != 0;
+    options.report_features = (flags & HL_TEXT_REPORT_FEATURES) != 0;
     return options;
 }
 
-// n, blob_size, counts[n], first_offsets[n], blob: see hotloop.h.
+static_assert(kSawNonAscii == HL_TEXT_SAW_NON_ASCII && kSawInfoSeparator == HL_TEXT_SAW_INFO_SEPARATOR &&
+                  kSawMongolianVowelSeparator == HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR,
+              "the engine's feature bits are the C API's");
+
+// n, blob_size, features, counts[n], first_offsets[n], blob: see hotloop.h.
 hl_buffer* pack(const WordCounts& words) {
     const std::size_t n = words.size();
     const std::size_t blob = words.bytes.size() + (n ? n - 1 : 0);
-    const std::size_t header = (2 + 2 * n) * sizeof(uint64_t);
+    const std::size_t header = (3 + 2 * n) * sizeof(uint64_t);
     Buffer buffer(DType::UInt8, header + blob);
     auto* fields = buffer.as<uint64_t>();
     fields[0] = n;
     fields[1] = blob;
+    fields[2] = words.features;
     if (n) {
-        std::memcpy(fields + 2, words.counts.data(), n * sizeof(uint64_t));
-        std::memcpy(fields + 2 + n, words.first.data(), n * sizeof(uint64_t));
+        std::memcpy(fields + 3, words.counts.data(), n * sizeof(uint64_t));
+        std::memcpy(fields + 3 + n, words.first.data(), n * sizeof(uint64_t));
     }
     char* out = buffer.as<char>() + header;
     for (std::size_t i = 0; i < n; ++i) {

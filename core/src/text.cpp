@@ -25,6 +25,7 @@
 #endif
 
 #include "file_bytes.hpp"
+#include "simd.hpp"
 #include "hotloop/error.hpp"
 #include "utf8.hpp"
 #include "word_table.hpp"
@@ -101,6 +102,20 @@ inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
     uint8_t any = 0;
     for (std::size_t i = 0; i < n; ++i) any |= p[i];
     return any < 0x80;
+}
+
+// kSaw* bits of the bytes [p, p + n), which hold whole characters. Plain loops: the clones
+// vectorise them.
+HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
+    uint8_t high = 0, info = 0, mvs = 0;
+    for (std::size_t i = 0; i < n; ++i) {
+        high |= p[i];
+        info |= (p[i] >= 0x1C) & (p[i] <= 0x1F);
+    }
+    for (std::size_t i = 0; i + 2 < n; ++i)
+        mvs |= (p[i] == 0xE1) & (p[i + 1] == 0xA0) & (p[i + 2] == 0x8E);
+    return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
+           (mvs ? kSawMongolianVowelSeparator : 0);
 }
 
 #if defined(__SSE2__)
@@ -364,11 +379,14 @@ WordCounts count_words(const char* chars, std::size_t n, const TextOptions& opti
         cuts[b] = std::max(begin,
                            utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n)));
     std::vector<Malformation> errors(n_blocks);
+    std::vector<uint32_t> features(n_blocks, 0);
     tbb::enumerable_thread_specific<Tables> tables;
     parallel_blocks(
         n_blocks,
         [&](std::size_t b) {
             if (cuts[b] >= cuts[b + 1]) return;
+            if (options.report_features)
+                features[b] = text_features(text + cuts[b], cuts[b + 1] - cuts[b]);
             BlockScanner scanner(text, n, begin, options, tables.local());
             errors[b] = scanner.scan(cuts[b], cuts[b + 1]);
         },
@@ -377,7 +395,9 @@ WordCounts count_words(const char* chars, std::size_t n, const TextOptions& opti
         errors.begin(), errors.end(),
         [](const Malformation& a, const Malformation& b) { return a.offset < b.offset; });
     if (first_error->offset != kNoError) fail_malformed(text, *first_error);
-    return collect(tables);
+    WordCounts out = collect(tables);
+    for (uint32_t f : features) out.features |= f;
+    return out;
 }
 
 WordCounts count_words_in_file(const std::string& path, const TextOptions& options,

@@ -19,7 +19,6 @@ itself, exact but not fast.
 import codecs
 import collections
 import heapq
-import mmap
 import operator
 import os
 
@@ -71,24 +70,10 @@ def _probe_interpreter():
 
 _UNICODE_FLAGS, _ASCII_FLAGS, _SEEN_THROUGH = _probe_interpreter()
 _PLAIN = _UNICODE_FLAGS == 0 and _ASCII_FLAGS == 0 and not _SEEN_THROUGH  # CPython
-_KNOWN = _UNICODE_FLAGS is not None and _ASCII_FLAGS is not None
-
-
-def _split_flags(text):
-    """The engine's split flags for text (a str, or bytes of UTF-8), or None when Counter itself
-    must count it on this interpreter."""
-    if _PLAIN:
-        return 0
-    if not _KNOWN:
-        return None
-    utf8 = not isinstance(text, str)
-    if any((c.encode() if utf8 else c) in text for c in _SEEN_THROUGH):
-        return None
-    if _ASCII_FLAGS != _UNICODE_FLAGS and any(
-        (c.encode() if utf8 else c) in text for c in _INFO_SEPARATORS
-    ) and text.isascii():
-        return _ASCII_FLAGS
-    return _UNICODE_FLAGS
+# The engine can mirror this interpreter (it reports U+180E, the one separator it knows lower()
+# may look across); otherwise Counter counts every text.
+_KNOWN = (_UNICODE_FLAGS is not None and _ASCII_FLAGS is not None
+          and _SEEN_THROUGH in ("", "\u180e"))
 
 
 def word_count(text, top=None):
@@ -107,28 +92,25 @@ def word_count(text, top=None):
     """
     k = _check_top(top)
     if isinstance(text, str):
-        split = _split_flags(text)
-        if split is None:
+        if not _KNOWN:
             return _counter(text, k)
         view = memoryview(text.encode("utf-8", "surrogatepass"))
-        flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII | split
+        flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII
     else:
         view = _utf8_view(text)
-        # Only where str.split() depends on the text (PyPy) are bytes searched, in a copy.
-        split = 0 if _PLAIN else _split_flags(view.tobytes())
-        if split is None:
-            with view:
-                return _counter(_decode(view), k)
-        flags = lib.HL_TEXT_LOWER_ASCII | split
-    out = ffi.new(_BUFFER_PP)
-    # Both the cffi view and the memoryview are released before any exception is raised: a
-    # traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
+        flags = lib.HL_TEXT_LOWER_ASCII
+    # Both the cffi view and the memoryview are released before an exception leaves this frame:
+    # a traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
     # garbage collector.
     with view:
-        with ffi.from_buffer(view) as source:
-            status = lib.hl_word_count(source, len(source), flags, out, ffi.NULL)
-    check(status)
-    return _result(out[0], k)
+        if _KNOWN:
+            with ffi.from_buffer(view) as source:
+                n = len(source)
+                handle = _count(lambda f, out: lib.hl_word_count(source, n, f, out, ffi.NULL),
+                                flags)
+        if not _KNOWN or handle is None:
+            return _counter(text if isinstance(text, str) else _decode(view), k)
+    return _result(handle, k)
 
 
 def word_count_file(path, top=None, encoding="utf-8"):
@@ -154,33 +136,42 @@ def word_count_file(path, top=None, encoding="utf-8"):
     encoded = os.fsencode(name)
     if b"\0" in encoded:
         raise InvalidArgumentError("word_count_file: embedded null byte in path")
-    split = 0 if _PLAIN else _file_split_flags(name)
-    if split is None:
+    flags = lib.HL_TEXT_LOWER_ASCII
+    if codec == "utf-8-sig":
+        flags |= lib.HL_TEXT_SKIP_BOM
+    handle = None
+    if _KNOWN:
+        handle = _count(lambda f, out: lib.hl_word_count_file(encoded, f, out, ffi.NULL), flags,
+                        filename=name)
+    if handle is None:
         with open(name, "rb") as f:
             data = f.read()
         if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
             data = data[3:]
         return _counter(_decode(memoryview(data)), k)
-    flags = lib.HL_TEXT_LOWER_ASCII | split
-    if codec == "utf-8-sig":
-        flags |= lib.HL_TEXT_SKIP_BOM
+    return _result(handle, k)
+
+
+def _count(call, flags, filename=None):
+    """Runs call(flags, out), a C word count, with this interpreter's whitespace; returns the
+    result's hl_buffer, or None when the text needs Counter itself (see _probe_interpreter)."""
     out = ffi.new(_BUFFER_PP)
-    check(lib.hl_word_count_file(encoded, flags, out, ffi.NULL), filename=name)
-    return _result(out[0], k)
-
-
-def _file_split_flags(path):
-    """_split_flags for a file, searched in a read-only mapping (None: let Counter count)."""
-    special = _SEEN_THROUGH + (_INFO_SEPARATORS if _ASCII_FLAGS != _UNICODE_FLAGS else "")
-    if not _KNOWN:
+    if _PLAIN:
+        check(call(flags, out), filename)
+        return out[0]
+    check(call(flags | _UNICODE_FLAGS | lib.HL_TEXT_REPORT_FEATURES, out), filename)
+    handle = out[0]
+    features = ffi.cast(_UINT64_P, lib.hl_buffer_data(handle))[2]
+    if features & lib.HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR and _SEEN_THROUGH:
+        lib.hl_buffer_free(handle)
         return None
-    try:
-        with open(path, "rb") as f, mmap.mmap(f.fileno(), 0, access=mmap.ACCESS_READ) as m:
-            if any(m.find(c.encode()) >= 0 for c in special):
-                return None
-    except (ValueError, OSError):  # empty, unmappable or unopenable: the engine reports errors
-        pass
-    return _UNICODE_FLAGS
+    if (_ASCII_FLAGS != _UNICODE_FLAGS and features & lib.HL_TEXT_SAW_INFO_SEPARATOR
+            and not features & lib.HL_TEXT_SAW_NON_ASCII):
+        # An ASCII-only text with U+001C..U+001F: this interpreter splits it differently.
+        lib.hl_buffer_free(handle)
+        check(call(flags | _ASCII_FLAGS, out), filename)
+        return out[0]
+    return handle
 
 
 def _counter(text, k):
@@ -234,8 +225,8 @@ def _result(handle, k):
         if n == 0:
             return {} if k is None else []
         blob_size = fields[1]
-        counts = ffi.unpack(fields + 2, n)
-        blob = ffi.buffer(ffi.cast("char *", fields + 2 + 2 * n), blob_size)[:]
+        counts = ffi.unpack(fields + 3, n)
+        blob = ffi.buffer(ffi.cast("char *", fields + 3 + 2 * n), blob_size)[:]
     finally:
         lib.hl_buffer_free(handle)
     words = blob.decode("utf-8", "surrogatepass").lower().split("\n")

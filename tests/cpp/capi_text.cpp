@@ -16,6 +16,7 @@
 namespace {
 
 struct Unpacked {
+    uint64_t features = 0;
     std::vector<uint64_t> counts, first;
     std::vector<std::string> words;
 };
@@ -26,11 +27,12 @@ Unpacked unpack(hl_buffer* buf) {
     REQUIRE(hl_buffer_dtype(buf) == HL_DTYPE_UINT8);
     const auto* fields = static_cast<const uint64_t*>(hl_buffer_data(buf));
     const uint64_t n = fields[0], blob = fields[1];
-    REQUIRE(hl_buffer_length(buf) == (2 + 2 * n) * 8 + blob);
+    REQUIRE(hl_buffer_length(buf) == (3 + 2 * n) * 8 + blob);
     Unpacked u;
-    u.counts.assign(fields + 2, fields + 2 + n);
-    u.first.assign(fields + 2 + n, fields + 2 + 2 * n);
-    const char* text = reinterpret_cast<const char*>(fields + 2 + 2 * n);
+    u.features = fields[2];
+    u.counts.assign(fields + 3, fields + 3 + n);
+    u.first.assign(fields + 3 + n, fields + 3 + 2 * n);
+    const char* text = reinterpret_cast<const char*>(fields + 3 + 2 * n);
     std::string word;
     for (uint64_t i = 0; i < blob; ++i) {
         if (text[i] == '\n') {
@@ -101,7 +103,27 @@ TEST_CASE("hl_word_count: PyPy's whitespace flags", "[capi][text]") {
     CHECK(unpack(out).words == std::vector<std::string>{"a", "b", "c\xe1\xa0\x8e" "d"});
     const int pypy = HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR;
     REQUIRE(hl_word_count(text.data(), text.size(), pypy, &out, nullptr) == HL_OK);
-    CHECK(unpack(out).words == std::vector<std::string>{"a\x1c" "b", "c", "d"});
+    const Unpacked u = unpack(out);
+    CHECK(u.words == std::vector<std::string>{"a\x1c" "b", "c", "d"});
+    CHECK(u.features == 0);  // not asked for
+
+    struct Case {
+        std::string text;
+        uint64_t features;
+    };
+    for (const Case& c : std::vector<Case>{
+             {"", 0},
+             {"plain words", 0},
+             {"a\x1f" "b", HL_TEXT_SAW_INFO_SEPARATOR},
+             {"caf\xc3\xa9", HL_TEXT_SAW_NON_ASCII},
+             {"x\xe1\xa0\x8e" "y\x1c", HL_TEXT_SAW_NON_ASCII | HL_TEXT_SAW_INFO_SEPARATOR |
+                                              HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR},
+             {std::string(3 << 20, 'a') + "\xe1\xa0\x8e",
+              HL_TEXT_SAW_NON_ASCII | HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR}}) {
+        REQUIRE(hl_word_count(c.text.data(), c.text.size(), HL_TEXT_REPORT_FEATURES, &out,
+                              nullptr) == HL_OK);
+        CHECK(unpack(out).features == c.features);
+    }
 }
 
 TEST_CASE("hl_word_count: cancellation", "[capi][text]") {

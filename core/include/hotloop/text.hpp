@@ -28,7 +28,14 @@ struct TextOptions {
     // split on U+001C..U+001F and does split on U+180E.
     bool info_separators_split = true;
     bool mongolian_vowel_separator_splits = false;
+    // Fill WordCounts::features (one more pass over the bytes, in the same parallel blocks).
+    bool report_features = false;
 };
+
+// WordCounts::features: what the text holds that interpreters split differently.
+constexpr uint32_t kSawNonAscii = 1;                 // a byte >= 0x80
+constexpr uint32_t kSawInfoSeparator = 2;            // U+001C..U+001F
+constexpr uint32_t kSawMongolianVowelSeparator = 4;  // U+180E
 
 // The distinct words of a text with their counts, in order of first occurrence.
 struct WordCounts {
@@ -37,6 +44,7 @@ struct WordCounts {
     std::vector<std::size_t> lengths;
     std::vector<uint64_t> counts;      // occurrences of word i
     std::vector<uint64_t> first;       // byte offset of word i's first occurrence in the input
+    uint32_t features = 0;             // kSaw* bits, when TextOptions::report_features is set
 
     std::size_t size() const noexcept { return counts.size(); }
     std::string_view word(std::size_t i) const { return {bytes.data() + starts[i], lengths[i]}; }
