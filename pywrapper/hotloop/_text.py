@@ -21,6 +21,7 @@ import collections
 import heapq
 import operator
 import os
+import sys
 
 from ._errors import EncodingError, InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -76,6 +77,45 @@ _KNOWN = (_UNICODE_FLAGS is not None and _ASCII_FLAGS is not None
           and _SEEN_THROUGH in ("", "\u180e"))
 
 
+# CPython keeps an ASCII-only str's characters in the object itself, right after its header, as
+# one byte each: that is already UTF-8, and the engine can read it in place instead of a 50 MB
+# str.encode() copy (20-30% of the whole count). The layout is CPython's documented "compact
+# ASCII" form; it is checked on a probe string at import and on every str's own header before use,
+# and anything unexpected (PyPy, another layout, a legacy string) takes the encode() path.
+_STR_LENGTH_AT, _STR_STATE_AT = 16, 32  # PyASCIIObject: refcount, type, length, hash, state
+# The header's size (getsizeof counts the trailing NUL); PyPy's getsizeof raises.
+_STR_DATA_AT = sys.getsizeof("", 0) - 1
+
+
+def _compact_ascii_address(text):
+    """The address of text's characters if it is a compact ASCII CPython str, else None."""
+    if type(text) is not str or not text.isascii():
+        return None
+    base = id(text)  # CPython: the object's address
+    state = ffi.cast("uint32_t *", base + _STR_STATE_AT)[0]
+    kind, compact, ascii_ = (state >> 2) & 7, (state >> 5) & 1, (state >> 6) & 1
+    if kind != 1 or not compact or not ascii_:
+        return None
+    if ffi.cast("int64_t *", base + _STR_LENGTH_AT)[0] != len(text):
+        return None
+    return base + _STR_DATA_AT
+
+
+def _probe_str_layout():
+    if sys.implementation.name != "cpython" or ffi.sizeof("void *") != 8 or _STR_DATA_AT <= 0:
+        return False
+    probe = "hotloop layout probe %d" % id(_probe_str_layout)  # a fresh, non-interned str
+    try:
+        address = _compact_ascii_address(probe)
+        return address is not None and ffi.buffer(
+            ffi.cast("char *", address), len(probe) + 1)[:] == probe.encode() + b"\0"
+    except Exception:  # pragma: no cover - an unexpected layout
+        return False
+
+
+_IN_PLACE_STR = _probe_str_layout()
+
+
 def word_count(text, top=None):
     """Counts the words of text, lowercased: `dict(Counter(text.lower().split()))`, exactly.
 
@@ -87,13 +127,20 @@ def word_count(text, top=None):
     Raises EncodingError (a ValueError/UnicodeError) naming the byte offset of the first invalid
     UTF-8 sequence in bytes input, TypeError for other input types.
 
-    A str is encoded to UTF-8 once (one copy: a memcpy for ASCII text); bytes-like input is read in
-    place. Splitting and counting run in parallel in C++.
+    An ASCII str is read in place under CPython; any other str is encoded to UTF-8 once (one copy).
+    Bytes-like input is read in place. Splitting and counting run in parallel in C++.
     """
     k = _check_top(top)
     if isinstance(text, str):
         if not _KNOWN:
             return _counter(text, k)
+        address = _compact_ascii_address(text) if _IN_PLACE_STR else None
+        if address is not None:  # read in place; `text` keeps the characters alive
+            n = len(text)
+            source = ffi.cast("char *", address)
+            handle = _count(lambda f, out: lib.hl_word_count(source, n, f, out, ffi.NULL),
+                            lib.HL_TEXT_LOWER_ASCII)
+            return _result(handle, k) if handle is not None else _counter(text, k)
         view = memoryview(text.encode("utf-8", "surrogatepass"))
         flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII
     else:

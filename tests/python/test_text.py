@@ -375,3 +375,28 @@ def test_large_file(tmp_path):
     ref = reference(text)
     assert hotloop.word_count_file(path) == ref
     assert hotloop.word_count_file(path, top=5) == collections.Counter(text.lower().split()).most_common(5)
+
+
+# ---- CPython: ASCII str read in place ----
+
+def test_ascii_str_is_read_in_place_under_cpython():
+    from hotloop import _text
+
+    if sys.implementation.name != "cpython":
+        assert not _text._IN_PLACE_STR
+        return
+    assert _text._IN_PLACE_STR
+    text = "Hello hello world " * 1000 + "x"
+    address = _text._compact_ascii_address(text)
+    assert address is not None
+    # The address really holds the characters (and the terminating NUL).
+    assert _text.ffi.buffer(_text.ffi.cast("char *", address), len(text) + 1)[:] == text.encode() + b"\0"
+
+    class Sub(str):
+        pass
+
+    for other in ("héllo", "\ud800", Sub("a b")):
+        assert _text._compact_ascii_address(other) is None
+    for text in (text, text[3:], sys.intern("interned words"), "a", "".join(["b", " ", "B"])):
+        assert_same(text)
+    assert_same(Sub("a b A"))
