@@ -257,6 +257,35 @@ HL_API hl_status hl_image_grayscale(const hl_image *src, const hl_image *dst, hl
    never on the thread count. Cancellable every 2^20 samples. */
 HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *inside,
                                    double *estimate, hl_control *ctl);
+/* ---- word counting ---- */
+/* Counts the words of UTF-8 text: maximal runs of characters other than Python's str.split()
+   whitespace (09-0D, 1C-20, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F,
+   U+205F, U+3000). Words are counted as written, or with HL_TEXT_LOWER_ASCII their ASCII-only
+   words lowercased (str.lower() then only has to be applied to the others). Invalid UTF-8 by
+   Python's rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed
+   sequence. A cancelled ctl stops the count at its next 1 MiB block (HL_ERR_CANCELLED).
+   *out receives an HL_DTYPE_UINT8 buffer laid out as (uint64_t fields, native endianness):
+     n, blob_size, features, counts[n], first_offsets[n], then blob_size bytes holding the n
+     distinct words separated by one '\n' (no trailing separator),
+   words in order of first occurrence; first_offsets are byte offsets in the input; features
+   holds HL_TEXT_SAW_* bits with HL_TEXT_REPORT_FEATURES, else 0. */
+#define HL_TEXT_ALLOW_SURROGATES 1 /* accept encoded surrogates ED A0..BF xx ('surrogatepass') */
+#define HL_TEXT_SKIP_BOM 2         /* ignore a leading EF BB BF ('utf-8-sig') */
+#define HL_TEXT_LOWER_ASCII 4      /* count words made only of ASCII lowercased (A-Z -> a-z) */
+/* PyPy 3.9's str.split() whitespace differs from CPython's: these two flags select it. */
+#define HL_TEXT_KEEP_INFO_SEPARATORS 8 /* U+001C..U+001F do not split words */
+#define HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR 16 /* U+180E splits words */
+#define HL_TEXT_REPORT_FEATURES 32 /* fill `features`: what the text holds, among: */
+#define HL_TEXT_SAW_NON_ASCII 1
+#define HL_TEXT_SAW_INFO_SEPARATOR 2           /* U+001C..U+001F */
+#define HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR 4 /* U+180E */
+/* text may be NULL when n == 0. */
+HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer **out,
+                               hl_control *ctl);
+/* The same over a file (memory-mapped when it is a regular file). OS failures are HL_ERR_IO
+   with hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). */
+HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out,
+                                    hl_control *ctl);
 
 /* ---- testing the boundary ---- */
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code

@@ -27,6 +27,7 @@ from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
 from ._reductions import parallel_sum
 from ._scalars import divide, sum_as_string
+from ._text import word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
@@ -60,6 +61,8 @@ __all__ = [
     "sharpen",
     "sobel_edges",
     "sum_as_string",
+    "word_count",
+    "word_count_file",
     # exceptions
     "CancelledError",
     "ClosedHandleError",

@@ -4,6 +4,7 @@ Every exception is a HotloopError and also the builtin a Python user would expec
 `except ValueError` keeps working.
 """
 import errno as _errno
+import os as _os
 
 from ._loader import ffi, lib
 
@@ -90,19 +91,24 @@ _OS_ERROR_BY_ERRNO = {
 }
 
 
-def error_for(status, message):
-    """The exception for a status code and message (an unknown code is an InternalError)."""
+def error_for(status, message, filename=None):
+    """The exception for a status code and message (an unknown code is an InternalError).
+    An I/O error about a file gets open()'s form: (errno, strerror, filename)."""
     if status == lib.HL_ERR_IO:
         code = lib.hl_last_error_errno()
-        return _OS_ERROR_BY_ERRNO.get(code, HotloopOSError)(code, message)
+        cls = _OS_ERROR_BY_ERRNO.get(code, HotloopOSError)
+        if filename is not None and code:
+            return cls(code, _os.strerror(code), filename)
+        return cls(code, message)
     return _BY_STATUS.get(status, InternalError)(message)
 
 
-def check(status):
-    """Raises the exception for a failed C call; returns None for HL_OK."""
+def check(status, filename=None):
+    """Raises the exception for a failed C call; returns None for HL_OK. `filename` names the
+    file of a call that opens one, for the OSError it may raise."""
     if status:
         message = ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace")
-        raise error_for(status, message)
+        raise error_for(status, message, filename)
 
 
 class MissingDependencyError(HotloopError, ImportError):

@@ -22,7 +22,7 @@ import asyncio
 import functools
 import threading
 
-from . import _arrays, _imaging, _run
+from . import _arrays, _imaging, _run, _text
 from ._filters import process_numbers as _process_numbers
 from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
@@ -34,7 +34,7 @@ from ._timing import sleep as _sleep
 __all__ = ["add_data", "array_multiply", "box_blur", "compute_stats", "gaussian_blur",
            "get_statistics", "grayscale", "matrix_multiply", "monte_carlo_pi", "parallel_sum",
            "process_chunks", "process_image", "process_numbers", "sharpen", "sleep", "sobel_edges",
-           "twin"]
+           "twin", "word_count", "word_count_file"]
 
 
 def twin(function, name=None):
@@ -129,6 +129,8 @@ sharpen = twin(_imaging.sharpen)
 sobel_edges = twin(_imaging.sobel_edges)
 grayscale = twin(_imaging.grayscale)
 monte_carlo_pi = twin(_monte_carlo_pi)
+word_count = twin(_text.word_count)
+word_count_file = twin(_text.word_count_file)
 process_numbers = twin(_process_numbers)
 sleep = twin(_sleep)
 sleep.__doc__ = """await sleep(seconds): sleeps inside the engine (the seed's async_sleep).

@@ -40,4 +40,42 @@ except hotloop.ClosedHandleError:
     pass
 else:
     raise AssertionError("closed processor did not raise")
+# word_count: the import-time probe of str.split() (a list of candidates) must see this
+# interpreter's whole whitespace, and lowering must neither make nor remove whitespace.
+import collections  # noqa: E402
+import os  # noqa: E402
+import tempfile  # noqa: E402
+
+from hotloop import _text  # noqa: E402
+
+everything = [chr(c) for c in range(0x110000)]
+non_ascii_split = [c for c in everything if len(("a" + c + "b\xe9").split()) == 2]
+ascii_split = [c for c in everything[:128] if len(("a" + c + "b").split()) == 2]
+assert set(non_ascii_split) <= set(_text._CANDIDATES), non_ascii_split
+assert all(c in _text._CANDIDATES for c in ascii_split)
+spaces = set(non_ascii_split)
+for c in everything:
+    lowered = c.lower()
+    assert lowered and (lowered == c if c in spaces else not any(x in spaces for x in lowered)), c
+texts = ["x".join(everything), " ".join(everything), "İ ΣΑΣ Hello hello \ud800 K\u212a",
+         "a\x1cb a\x1fb", "é a\x1cb", "AΣ\u180eB AΣ B", "ΣΑΣ\u180e", "a\u180eb"]
+texts += [ws.join(["AΣ", "ΣB", "x\x1cy"]) for ws in spaces]
+for text in texts:
+    assert hotloop.word_count(text) == dict(collections.Counter(text.lower().split())), repr(text)
+    data = text.encode("utf-8", "surrogatepass")
+    if "\ud800" not in text and len(text) < 100:
+        assert hotloop.word_count(data) == dict(collections.Counter(text.lower().split())), repr(text)
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            f.write(data)
+        try:
+            assert hotloop.word_count_file(f.name) == dict(collections.Counter(text.lower().split()))
+        finally:
+            os.remove(f.name)
+assert hotloop.word_count(b"b a B a c", top=2) == [("b", 2), ("a", 2)]
+try:
+    hotloop.word_count(b"ok \xff")
+except ValueError as exc:
+    assert "byte offset 3" in str(exc)
+else:
+    raise AssertionError("invalid UTF-8 did not raise")
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

@@ -1,0 +1,246 @@
+// Hash tables from words (byte strings) to their count and first offset, built for the word
+// counter. Internal to the engine.
+//   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
+//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
+//   WordTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
+//     densely in insertion order, word bytes copied into one arena.
+// Neither points into the caller's text.
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <new>
+#include <vector>
+
+#include "simd.hpp"
+
+namespace hotloop {
+
+HL_INLINE uint64_t load64(const uint8_t* p) noexcept {
+    uint64_t v;
+    std::memcpy(&v, p, 8);
+    return v;
+}
+
+// 64x64 -> 128-bit multiply folded to 64 bits (wyhash's "mum").
+HL_INLINE uint64_t mum(uint64_t a, uint64_t b) noexcept {
+    const unsigned __int128 r = static_cast<unsigned __int128>(a) * b;
+    return static_cast<uint64_t>(r) ^ static_cast<uint64_t>(r >> 64);
+}
+
+// Hash of the len bytes at p; `end` bounds what may be read, so that short words are loaded in
+// two 8-byte reads when the buffer allows it. The constants' byte patterns are not valid UTF-8,
+// so no word can zero a factor of mum.
+HL_INLINE uint64_t hash_word(const uint8_t* p, std::size_t len, const uint8_t* end) noexcept {
+    constexpr uint64_t k0 = 0xa0761d6478bd642full, k1 = 0xe7037ed1a0b428dbull;
+    constexpr uint64_t k2 = 0x8ebc6af09c88c6e3ull;
+    uint64_t a, b;
+    if (len <= 16) {
+        if (end - p >= 16) {
+            const uint64_t x = load64(p), y = load64(p + 8);
+            a = len >= 8 ? x : x & (~0ull >> (64 - 8 * len));
+            b = len > 8 ? y & (~0ull >> (128 - 8 * len)) : 0;
+        } else {
+            uint8_t tmp[16] = {};
+            std::memcpy(tmp, p, len);
+            a = load64(tmp);
+            b = load64(tmp + 8);
+        }
+        return mum(a ^ k0, b ^ k1 ^ len);
+    }
+    uint64_t h = k2 ^ len;
+    std::size_t i = 0;
+    for (; i + 16 < len; i += 16) h = mum(load64(p + i) ^ k0 ^ h, load64(p + i + 8) ^ k1);
+    return mum(load64(p + len - 16) ^ k0 ^ h, load64(p + len - 8) ^ k1 ^ len);
+}
+
+static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "word keys assume little-endian lanes");
+
+// A word of at most 8 * K bytes without NUL bytes, as K zero-padded 8-byte lanes (little-endian:
+// the lanes' bytes are the word's bytes, then zeros). Lane 0 is never 0 for a real word.
+template <unsigned K>
+struct WordKey {
+    uint64_t lane[K];
+
+    bool operator==(const WordKey& o) const noexcept {
+        uint64_t diff = 0;
+        for (unsigned i = 0; i < K; ++i) diff |= lane[i] ^ o.lane[i];
+        return diff == 0;
+    }
+    std::size_t length() const noexcept {
+        unsigned last = K - 1;
+        while (last > 0 && lane[last] == 0) --last;
+        return 8 * last + (71 - __builtin_clzll(lane[last])) / 8;
+    }
+};
+
+// Loads the len bytes at p (1 <= len <= 8 * K) as a key; `end` bounds what may be read. Returns
+// false if the word holds a NUL byte (it then cannot be a key).
+template <unsigned K>
+HL_INLINE bool load_key(const uint8_t* p, std::size_t len, const uint8_t* end,
+                        WordKey<K>& key) noexcept {
+    constexpr uint64_t ones = 0x0101010101010101ull, highs = 0x8080808080808080ull;
+    uint8_t tmp[8 * K];
+    const uint8_t* src = p;
+    if (static_cast<std::size_t>(end - p) < 8 * K) {
+        std::memset(tmp, 0, sizeof tmp);
+        std::memcpy(tmp, p, len);
+        src = tmp;
+    }
+    uint64_t zero = 0;
+    for (unsigned i = 0; i < K; ++i) {
+        const uint64_t x = load64(src + 8 * i);
+        const std::size_t lo = 8 * i;
+        const uint64_t mask =
+            len >= lo + 8 ? ~0ull : len <= lo ? 0 : ~0ull >> (64 - 8 * (len - lo));
+        key.lane[i] = x & mask;
+        // Bit 7 of a byte is set for the lowest zero byte (and only wrongly above a real one).
+        zero |= (x - ones) & ~x & highs & mask;
+    }
+    return zero == 0;
+}
+
+template <unsigned K>
+HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
+    // The constants' byte patterns are not valid UTF-8, so no lane can zero a factor of mum.
+    uint64_t h = mum(key.lane[0] ^ 0xa0761d6478bd642full, key.lane[1] ^ 0xe7037ed1a0b428dbull);
+    for (unsigned i = 2; i + 1 < K; i += 2)
+        h = mum(h ^ key.lane[i] ^ 0x8ebc6af09c88c6e3ull, key.lane[i + 1] ^ 0x589965cc75374cc3ull);
+    return h;
+}
+
+// Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
+// and nothing else. Open addressing, linear probing, at most 60% full.
+template <unsigned K>
+class InlineWordTable {
+public:
+    using Key = WordKey<K>;
+    struct Slot {
+        Key key;  // key.lane[0] == 0 marks an empty slot
+        uint64_t count;
+        uint64_t first;
+    };
+
+    InlineWordTable() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+
+    // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
+    // can overlap the cache misses of several words before adding them.
+    HL_INLINE void prefetch(uint64_t h) const noexcept {
+        __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]);
+    }
+
+    // Adds `count` occurrences of the key (h == hash_key(key)), first seen at `offset`.
+    HL_INLINE void add(const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
+        std::size_t i = static_cast<std::size_t>(h) & mask_;
+        for (;;) {
+            Slot& s = slots_[i];
+            if (s.key == key) {
+                s.count += count;
+                if (offset < s.first) s.first = offset;
+                return;
+            }
+            if (s.key.lane[0] == 0) {
+                s = Slot{key, count, offset};
+                if (++size_ * 5 > slots_.size() * 3) grow();
+                return;
+            }
+            i = (i + 1) & mask_;
+        }
+    }
+
+    std::size_t size() const noexcept { return size_; }
+    const std::vector<Slot>& slots() const noexcept { return slots_; }  // empty ones included
+
+private:
+    static constexpr std::size_t kInitialSlots = 1024;
+
+    void grow() {
+        std::vector<Slot> slots(slots_.size() * 2, Slot{});
+        const std::size_t mask = slots.size() - 1;
+        for (const Slot& s : slots_) {
+            if (s.key.lane[0] == 0) continue;
+            std::size_t i = static_cast<std::size_t>(hash_key(s.key)) & mask;
+            while (slots[i].key.lane[0] != 0) i = (i + 1) & mask;
+            slots[i] = s;
+        }
+        slots_.swap(slots);
+        mask_ = mask;
+    }
+
+    std::vector<Slot> slots_;
+    std::size_t mask_;
+    std::size_t size_ = 0;
+};
+
+class WordTable {
+public:
+    struct Entry {
+        uint64_t hash;
+        uint64_t count;
+        uint64_t first;       // offset of the first occurrence seen
+        std::size_t at;       // the word's bytes are arena[at, at + length)
+        std::size_t length;
+    };
+
+    WordTable() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+
+    // Adds `count` occurrences of the word, first seen at `offset`.
+    HL_INLINE void add(const uint8_t* word, std::size_t length, uint64_t hash, uint64_t offset,
+                       uint64_t count = 1) {
+        const uint64_t tag = hash >> 32;
+        std::size_t i = static_cast<std::size_t>(hash) & mask_;
+        for (;;) {
+            const uint64_t slot = slots_[i];
+            if (slot == 0) break;
+            if ((slot >> 32) == tag) {
+                Entry& e = entries_[static_cast<uint32_t>(slot) - 1];
+                if (e.length == length && e.hash == hash &&
+                    std::memcmp(arena_.data() + e.at, word, length) == 0) {
+                    e.count += count;
+                    if (offset < e.first) e.first = offset;
+                    return;
+                }
+            }
+            i = (i + 1) & mask_;
+        }
+        insert_new(i, word, length, hash, offset, count);
+    }
+
+    const std::vector<Entry>& entries() const noexcept { return entries_; }
+    const uint8_t* bytes(const Entry& e) const noexcept { return arena_.data() + e.at; }
+    std::size_t size() const noexcept { return entries_.size(); }
+
+private:
+    static constexpr std::size_t kInitialSlots = 1024;
+
+    void insert_new(std::size_t i, const uint8_t* word, std::size_t length, uint64_t hash,
+                    uint64_t offset, uint64_t count) {
+        if (entries_.size() >= 0xFFFFFFFEu) throw std::bad_alloc();  // the slot's index is 32-bit
+        const std::size_t at = arena_.size();
+        arena_.insert(arena_.end(), word, word + length);
+        entries_.push_back(Entry{hash, count, offset, at, length});
+        slots_[i] = ((hash >> 32) << 32) | entries_.size();
+        if (entries_.size() * 2 > slots_.size()) grow();
+    }
+
+    void grow() {
+        std::vector<uint64_t> slots(slots_.size() * 2, 0);
+        const std::size_t mask = slots.size() - 1;
+        for (std::size_t k = 0; k < entries_.size(); ++k) {
+            const uint64_t hash = entries_[k].hash;
+            std::size_t i = static_cast<std::size_t>(hash) & mask;
+            while (slots[i] != 0) i = (i + 1) & mask;
+            slots[i] = ((hash >> 32) << 32) | (k + 1);
+        }
+        slots_.swap(slots);
+        mask_ = mask;
+    }
+
+    std::vector<uint64_t> slots_;  // 0 = empty, else (hash >> 32) << 32 | (entry index + 1)
+    std::size_t mask_;
+    std::vector<Entry> entries_;
+    std::vector<uint8_t> arena_;
+};
+
+}  // namespace hotloop
