@@ -4,6 +4,7 @@ Every exception is a HotloopError and also the builtin a Python user would expec
 `except ValueError` keeps working.
 """
 import errno as _errno
+from typing import Dict, Optional, Type
 
 from ._loader import ffi, lib
 
@@ -11,7 +12,7 @@ from ._loader import ffi, lib
 class HotloopError(Exception):
     """Base class of every error raised by hotloop."""
 
-    status = None  # the C API's HL_ERR_* code
+    status: Optional[int] = None  # the C API's HL_ERR_* code
 
 
 class InvalidArgumentError(HotloopError, ValueError):
@@ -74,7 +75,7 @@ class HotloopTimeoutError(HotloopError, TimeoutError):
     status = lib.HL_ERR_TIMEOUT
 
 
-_BY_STATUS = {
+_BY_STATUS: Dict[Optional[int], Type[HotloopError]] = {
     cls.status: cls
     for cls in (
         InvalidArgumentError, InvalidTypeError, ShapeError, NumericOverflowError,
@@ -82,7 +83,7 @@ _BY_STATUS = {
         EncodingError, HotloopOSError, HotloopTimeoutError,
     )
 }
-_OS_ERROR_BY_ERRNO = {
+_OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
     _errno.ENOENT: HotloopFileNotFoundError,
     _errno.EACCES: HotloopPermissionError,
     _errno.EPERM: HotloopPermissionError,
@@ -90,7 +91,7 @@ _OS_ERROR_BY_ERRNO = {
 }
 
 
-def error_for(status, message):
+def error_for(status: int, message: str) -> HotloopError:
     """The exception for a status code and message (an unknown code is an InternalError)."""
     if status == lib.HL_ERR_IO:
         code = lib.hl_last_error_errno()
@@ -98,7 +99,7 @@ def error_for(status, message):
     return _BY_STATUS.get(status, InternalError)(message)
 
 
-def check(status):
+def check(status: int) -> None:
     """Raises the exception for a failed C call; returns None for HL_OK."""
     if status:
         message = ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace")
