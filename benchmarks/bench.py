@@ -96,6 +96,7 @@ def main(argv=None):
         return 0
 
     started = time.time()
+    load_at_start = os.getloadavg()[0]
     selected, broken = load_cases(args.quick, args.only)
     results = []
     for module_name, case in selected:
@@ -115,7 +116,8 @@ def main(argv=None):
 
     os.makedirs(args.output, exist_ok=True)
     paths = report.write_all(results, broken, args.output, quick=args.quick,
-                             memory=not args.no_memory, seconds=time.time() - started)
+                             memory=not args.no_memory, seconds=time.time() - started,
+                             load_at_start=load_at_start)
     print("wrote " + ", ".join(os.path.relpath(p) for p in paths))
     failed = broken or any(r.problems for r in results)
     return 1 if failed else 0

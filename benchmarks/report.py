@@ -81,7 +81,16 @@ def tbb_version():
     return "not found"
 
 
-def environment():
+def load_average():
+    """The 1-minute load average: how busy the machine was (2 cores: above ~1, other work
+    competes with the benchmark and the parallel figures suffer most)."""
+    try:
+        return os.getloadavg()[0]
+    except OSError:
+        return float("nan")
+
+
+def environment(load_at_start=None):
     """{label: value}: the machine and every library version the comparison depends on."""
     import hotloop
 
@@ -103,6 +112,8 @@ def environment():
         "TBB": tbb_version(),
         "BLAS NumPy loaded": ", ".join(_mapped_libraries("blas")) or "none",
         "OPENBLAS_CORETYPE": os.environ.get("OPENBLAS_CORETYPE", "(unset)"),
+        "Load average (1 min)": "%.2f at the start, %.2f at the end of the run" % (
+            load_at_start if load_at_start is not None else float("nan"), load_average()),
     }
     return info
 
@@ -252,8 +263,8 @@ def chart(results, path):
     plt.close(fig)
 
 
-def write_all(results, broken, folder, quick, memory, seconds):
-    env = environment()
+def write_all(results, broken, folder, quick, memory, seconds, load_at_start=None):
+    env = environment(load_at_start)
     md_path = os.path.join(folder, "latest.md")
     json_path = os.path.join(folder, "latest.json")
     png_path = os.path.join(folder, "speedups.png")
