@@ -108,6 +108,85 @@ def same_processing(ours, theirs):
             and all(math.isclose(a, b, rel_tol=1e-9, abs_tol=1e-9) for a, b in zip(c1, c2)))
 
 
+# ---- Numba peers: compiled on first use (the warm-up call), so that importing this module, which
+# every memory probe does, never pays for importing Numba ----
+
+_numba_kernels = {}
+
+
+def numba_available():
+    try:
+        import numba  # noqa: F401
+    except ImportError:
+        return False
+    return True
+
+
+def _kernels():
+    if not _numba_kernels:
+        import numba
+
+        @numba.njit(parallel=True, cache=False)
+        def total(a):
+            s = 0
+            for i in numba.prange(a.size):
+                s += a[i]
+            return s
+
+        @numba.njit(cache=False)
+        def filter_double(a, t):  # count, then fill: the output size is unknown in advance
+            n = 0
+            for x in a:
+                if x > t:
+                    n += 1
+            out = np.empty(n, a.dtype)
+            j = 0
+            for x in a:
+                if x > t:
+                    out[j] = x * 2
+                    j += 1
+            return out
+
+        @numba.njit(parallel=True, cache=False)
+        def moments_and_chunk_means(a, chunk):
+            n = a.size
+            s = 0.0
+            for i in numba.prange(n):
+                s += a[i]
+            mean = s / n
+            q = 0.0
+            for i in numba.prange(n):
+                q += (a[i] - mean) ** 2
+            means = np.empty(n // chunk)
+            for c in numba.prange(n // chunk):
+                means[c] = a[c * chunk:(c + 1) * chunk].sum() / chunk
+            return n, mean, np.sqrt(q / n), means
+
+        _numba_kernels.update(total=total, filter_double=filter_double,
+                              moments=moments_and_chunk_means)
+    return _numba_kernels
+
+
+def numba_sum(a):
+    return _kernels()["total"](a)
+
+
+def numba_filter(a, t):
+    return _kernels()["filter_double"](a, t)
+
+
+def numba_processor(a):
+    n, mean, std, means = _kernels()["moments"](a, CHUNK)
+    return (n, mean, std), means.tolist()
+
+
+def _with_numba(peers, label, fn):
+    if numba_available():
+        peers = dict(peers)
+        peers[label] = fn
+    return peers
+
+
 # ---- import time and call overhead (self-timed: each call returns seconds) ----
 
 def _package_parent():
@@ -142,7 +221,8 @@ _raw = {"lib": hotloop._lib, "out": hotloop._ffi.new("double *")}
 def cases():
     return [
         Case("sum", "parallel_sum, 10M int64 ndarray", int64_array,
-             hotloop.parallel_sum, {"numpy.sum": np.sum},
+             hotloop.parallel_sum,
+             _with_numba({"numpy.sum": np.sum}, "Numba @njit(parallel=True)", numba_sum),
              goal_peer="numpy.sum", goal=1.3, same=lambda a, b: a == int(b)),
         Case("sum", "parallel_sum, 10M int list", int_list,
              hotloop.parallel_sum, {"builtin sum": sum},
@@ -153,7 +233,9 @@ def cases():
              hotloop.parallel_sum, {"builtin sum": sum},
              goal_peer="builtin sum", goal=1.0, same=lambda a, b: a == b, quick=False),
         Case("filter", "process_numbers, 10M int64 ndarray", filter_array,
-             hotloop.process_numbers, {"a[a > t] * 2": lambda a, t: a[a > t] * 2},
+             hotloop.process_numbers,
+             _with_numba({"a[a > t] * 2": lambda a, t: a[a > t] * 2},
+                         "Numba @njit (serial count + fill)", numba_filter),
              goal_peer="a[a > t] * 2", goal=1.5, same=lambda a, b: np.array_equal(a, b)),
         Case("filter", "process_numbers, 10M int list", filter_list,
              hotloop.process_numbers,
@@ -169,7 +251,9 @@ def cases():
              note="add_data + get_statistics + process_chunks. Both hotloop and NumPy convert "
                   "the list to float64 first; that conversion is most of the time."),
         Case("processor", "DataProcessor(1000), 10M float64 ndarray", float_array,
-             processor_hotloop, {"NumPy": processor_numpy},
+             processor_hotloop,
+             _with_numba({"NumPy": processor_numpy}, "Numba @njit(parallel=True), one function",
+                         numba_processor),
              goal_peer="NumPy", goal=5.0, same=same_processing,
              note="add_data copies the array into the processor's queue (80 MB); NumPy "
                   "computes mean, std and the chunk means in three passes over the array."),
