@@ -215,6 +215,15 @@ def _python_divide(a, b):
     return a / b
 
 
+def _python_sum_as_string(a, b):
+    if not (isinstance(a, int) and isinstance(b, int)):
+        raise TypeError("sum_as_string takes ints")
+    total = a + b
+    if a < 0 or b < 0 or total > 2**64 - 1:
+        raise OverflowError("out of range for an unsigned 64-bit integer")
+    return str(total)
+
+
 _raw = {"lib": hotloop._lib, "out": hotloop._ffi.new("double *")}
 
 
@@ -272,4 +281,11 @@ def cases():
              limit=300e-9, self_timed=True, memory=False, repeat=7,
              note="timeit, 200k calls per run, loop overhead (~5 ns) included in every figure. "
                   "The goal is absolute: <= 300 ns per call."),
+        Case("overhead", "sum_as_string(5, 20) per call", lambda: (),
+             lambda: per_call_seconds("sum_as_string(5, 20)",
+                                      {"sum_as_string": hotloop.sum_as_string}),
+             {"str(a + b) with the same range checks": lambda: per_call_seconds(
+                 "sum_as_string(5, 20)", {"sum_as_string": _python_sum_as_string})},
+             self_timed=True, memory=False, repeat=5, quick=False,
+             note="No goal: a scalar call is dominated by the cffi crossing."),
     ]
