@@ -65,7 +65,7 @@ demo: build
 	$(PYPATH) $(PYTHON) examples/tour.py
 
 bench: build deps-bench
-	$(PYPATH) $(PYTHON) benchmarks/bench.py
+	$(PYPATH) $(PYTHON) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
 	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so .mypy_cache \
@@ -73,10 +73,11 @@ clean:
 
 # ---- packaging, reuse from other languages, typing, benchmark results (issue 6) ----
 
-# The reduced benchmark set (< 1 minute); writes the same files as `make bench`:
+# The reduced benchmark set (< 1 minute); writes the same files as `make bench`
+# (BENCH_ARGS="--only sum --no-memory" narrows either; --only writes to benchmarks/results/only/):
 # benchmarks/results/latest.md, latest.json and speedups.png.
 bench-quick: build deps-bench
-	$(PYPATH) $(PYTHON) benchmarks/bench.py --quick
+	$(PYPATH) $(PYTHON) benchmarks/bench.py --quick $(BENCH_ARGS)
 
 # dist/hotloop-<version>.tar.gz, and the wheel dist/hotloop-<version>-py3-none-<platform>.whl
 # built from that sdist (offline: Debian's setuptools, wheel and cffi).

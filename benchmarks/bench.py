@@ -87,10 +87,14 @@ def main(argv=None):
     parser.add_argument("--quick", action="store_true", help="the reduced set, 3 repeats")
     parser.add_argument("--only", default="", help="run the groups whose name contains this")
     parser.add_argument("--no-memory", action="store_true", help="skip the memory probes")
-    parser.add_argument("--output", default=os.path.join(HERE, "results"),
-                        help="folder for latest.md, latest.json and speedups.png")
+    parser.add_argument("--output", default=None,
+                        help="folder for latest.md, latest.json and speedups.png (default: "
+                             "benchmarks/results, or benchmarks/results/only with --only, so a "
+                             "partial run never replaces the published results)")
     parser.add_argument("--memory-probe", metavar="JSON", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.output is None:
+        args.output = os.path.join(HERE, "results", "only" if args.only else "")
     if args.memory_probe:
         memory_probe_main(args.memory_probe)
         return 0
