@@ -210,6 +210,12 @@ def markdown(results, broken, env, quick, memory, seconds):
                 _goal_text(r, label), _verdict(r, label),
                 _memory(r.memory.get("hotloop")) if first else "″", _memory(r.memory.get(label))))
             first = False
+        if first:  # no peer: hotloop's own figures, and its absolute goal if it has one
+            limit = "hotloop ≤ %s" % _time(r.case.limit) if r.case.limit is not None else ""
+            verdict = ("met" if r.goal_met() else "**MISSED**") if limit else ""
+            lines.append("| %s | %s | – | %s | – | – | %s | %s | %s | – |" % (
+                r.case.group, r.case.name, _timing(r.ours), limit, verdict,
+                _memory(r.memory.get("hotloop"))))
     problems = [(r.case.name, p) for r in results for p in r.problems]
     problems += [("benchmarks/cases/%s.py" % name, "failed to load: %r" % exc) for name, exc in broken]
     if problems:

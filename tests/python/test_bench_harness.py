@@ -70,12 +70,14 @@ def test_report_writes_markdown_json_and_png(tmp_path):
         Result(_case(name="limit case", limit=50e-3, note="a note"), timing(60e-3),
                {"other": timing(30e-3)}, ["result differs from other"]),
     ]
+    results.append(Result(_case(name="alone", peers={}, limit=1.0), timing(0.5), {}, []))
     paths = report.write_all(results, [], str(tmp_path), quick=True, memory=True, seconds=1.0)
     md, js, png = (open(p, "rb").read() for p in paths)
     text = md.decode("utf-8")
     assert "| CPU | %s |" % report.cpu_model() in text
     assert "| fast case | peer | 1.00 ms ±10% | 3.00 ms ±10% | 3.00x | ≥ 1.5x | met |" in text
     assert "**MISSED**" in text and "a note" in text and "result differs from other" in text
+    assert "| g | alone | – | 500.00 ms ±10% | – | – | hotloop ≤ 1.00 s | met |" in text
     data = json.loads(js)
     assert [row["verdict"] for row in data["rows"]] == ["met", "MISSED"]
     assert png.startswith(b"\x89PNG")
