@@ -12,7 +12,8 @@ PYPATH      := PYTHONPATH=$(CURDIR)/pywrapper
 DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch2 \
                python3 python3-cffi
 DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
-               python3-wheel python3-venv python3-pip pypy3 pypy3-venv binutils mypy
+               python3-wheel python3-venv python3-pip pypy3 pypy3-venv binutils mypy \
+               python3-matplotlib
 DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
                python3-matplotlib
 

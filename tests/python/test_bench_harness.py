@@ -4,8 +4,6 @@ import json
 import os
 import sys
 
-import pytest
-
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
 
 import harness  # noqa: E402
@@ -50,7 +48,8 @@ def test_memory_probe_sees_python_and_native_allocations():
     assert big.rss >= 50_000_000 and big.traced >= 60_000_000
     nothing = harness.probe(lambda: None, ())
     assert nothing.rss < 5_000_000 and nothing.traced < 100_000
-    np = pytest.importorskip("numpy")
+    import numpy as np
+
     import hotloop
 
     a = np.arange(8_000_000, dtype=np.int64)
@@ -60,8 +59,7 @@ def test_memory_probe_sees_python_and_native_allocations():
 
 
 def test_report_writes_markdown_json_and_png(tmp_path):
-    pytest.importorskip("matplotlib")
-    import report
+    import report  # needs matplotlib (make deps-test installs it)
 
     timing = lambda s: Timing("x", s, 0.1, [s])  # noqa: E731
     results = [
