@@ -12,12 +12,14 @@ PYPATH      := PYTHONPATH=$(CURDIR)/pywrapper
 DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch2 \
                python3 python3-cffi
 DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
-               python3-wheel python3-venv python3-tqdm pypy3 binutils
+               python3-wheel python3-venv python3-pip python3-tqdm pypy3 pypy3-venv binutils \
+               mypy python3-matplotlib
 DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
                python3-matplotlib
 
 .PHONY: all deps deps-test deps-bench build asan test test-cpp test-asan test-python \
-        test-other-pythons demo bench clean
+        test-other-pythons demo bench clean bench-quick sdist wheel test-wheel test-install \
+        typecheck deps-rust
 
 all: build
 
@@ -43,7 +45,8 @@ asan: deps
 	cmake --build $(ASAN_BUILD) -j $(JOBS)
 
 test: deps-test build asan
-	$(MAKE) --no-print-directory test-cpp test-asan test-python test-other-pythons
+	$(MAKE) --no-print-directory test-cpp test-asan test-python test-other-pythons \
+	        typecheck test-install test-wheel
 
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure
@@ -64,8 +67,41 @@ demo: build
 	@./scripts/install-deps.sh python3-numpy python3-pil && $(PYPATH) $(PYTHON) examples/image_demo.py --out $(BUILD)/image-demo
 
 bench: build deps-bench
-	$(PYPATH) $(PYTHON) benchmarks/bench.py
+	$(PYPATH) $(PYTHON) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
-	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so \
+	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so .mypy_cache \
 	       pywrapper/hotloop/_hotloop_ffi.py
+
+# ---- packaging, reuse from other languages, typing, benchmark results (issue 6) ----
+
+# The reduced benchmark set (< 1 minute); writes the same files as `make bench`
+# (BENCH_ARGS="--only sum --no-memory" narrows either; --only writes to benchmarks/results/only/):
+# benchmarks/results/latest.md, latest.json and speedups.png.
+bench-quick: build deps-bench
+	$(PYPATH) $(PYTHON) benchmarks/bench.py --quick $(BENCH_ARGS)
+
+# dist/hotloop-<version>.tar.gz, and the wheel dist/hotloop-<version>-py3-none-<platform>.whl
+# built from that sdist (offline: Debian's setuptools, wheel and cffi).
+sdist: deps-test
+	@PYTHON=$(PYTHON) ./scripts/build_dist.sh
+
+wheel: deps-test
+	@PYTHON=$(PYTHON) ./scripts/build_dist.sh --wheel
+
+# The wheel installed into fresh venvs outside the tree (Debian's CPython and PyPy).
+test-wheel: wheel
+	@./tests/wheel/test_wheel.sh $(PYTHON) pypy3
+
+# `cmake --install` into a temporary prefix; examples/c (CMake package and pkg-config) and
+# examples/rust (cargo --offline) built and run against the installed copy.
+test-install: build deps-rust
+	@./tests/install/test_install.sh $(BUILD)
+
+# cargo: rustup's if present, else Debian's.
+deps-rust:
+	@command -v cargo >/dev/null 2>&1 || ./scripts/install-deps.sh cargo
+
+# Debian's mypy over the package (inline annotations + py.typed) and a client of its API.
+typecheck: deps-test build
+	$(PYPATH) mypy --config-file mypy.ini pywrapper/hotloop tests/typing

@@ -73,6 +73,7 @@ setup(
     if os.path.exists(os.path.join(HERE, "README.md")) else "",
     long_description_content_type="text/markdown",
     license="MIT",
+    license_files=["LICENSE", "THIRD_PARTY_NOTICES.md"],
     python_requires=">=3.8",
     package_dir={"": "pywrapper"},
     packages=["hotloop"],

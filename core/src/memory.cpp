@@ -32,6 +32,16 @@ std::size_t g_cached_bytes = 0;
 
 bool is_large(std::size_t bytes) { return bytes >= kLargeFrom; }
 
+// HOTLOOP_REUSE_MEMORY=0 turns the reuse off (the benchmarks' memory probe does, to measure what
+// one call needs).
+bool reuse_enabled() {
+    static const bool enabled = [] {
+        const char* env = std::getenv("HOTLOOP_REUSE_MEMORY");
+        return kCachedBlocks > 0 && !(env && env[0] == '0' && env[1] == '\0');
+    }();
+    return enabled;
+}
+
 // The size actually allocated for a request: whole huge pages for large blocks.
 std::size_t block_size(std::size_t bytes) {
     const std::size_t alignment = is_large(bytes) ? kHugePage : 64;
@@ -63,7 +73,8 @@ void* allocate_aligned(std::size_t bytes) {
         if (p == nullptr) throw std::bad_alloc();
         return p;
     }
-    if (void* p = take_cached(size)) return p;
+    if (reuse_enabled())
+        if (void* p = take_cached(size)) return p;
     void* p = std::aligned_alloc(kHugePage, size);
     if (p == nullptr) throw std::bad_alloc();
 #if defined(__linux__) && defined(MADV_HUGEPAGE)
@@ -75,7 +86,7 @@ void* allocate_aligned(std::size_t bytes) {
 void release_aligned(void* p, std::size_t bytes) noexcept {
     if (p == nullptr) return;
     const std::size_t size = block_size(bytes == 0 ? 1 : bytes);
-    if (is_large(size) && kCachedBlocks > 0) {
+    if (is_large(size) && reuse_enabled()) {
         std::lock_guard<std::mutex> lock(g_mutex);
         if (g_cached_bytes + size <= kCacheLimit) {
             for (int i = 0; i < kCachedBlocks; ++i) {

@@ -3,6 +3,9 @@
 Inputs go through _convert (in place when their memory layout allows, one copy otherwise);
 results are NumPy arrays that Python allocates and C fills.
 """
+from typing import Dict, Union
+
+from ._typing import ArrayLike, NDArray, Progress
 from ._convert import as_array, as_matrix, as_ndarray, empty_array, require_numpy
 from ._dtypes import C_TYPES, NAMES
 from ._run import run
@@ -16,7 +19,7 @@ _MULTIPLY_DTYPES = ("int32", "int64", "float32", "float64")
 _CODE_BY_NAME = {name: code for code, name in NAMES.items()}
 
 
-def array_multiply(a, b, *, progress=None):
+def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> NDArray:
     """Element-wise product of two arrays of the same shape (any number of dimensions).
 
     >>> import numpy as np
@@ -64,7 +67,7 @@ def array_multiply(a, b, *, progress=None):
     return out
 
 
-def matrix_multiply(a, b, *, progress=None):
+def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> NDArray:
     """Matrix product `a @ b` of two 2-D arrays, through OpenBLAS (dgemm / sgemm).
 
     >>> import numpy as np
@@ -110,7 +113,8 @@ def _product(a, b, what, function, progress=None):
     return out
 
 
-def compute_stats(arr, *, progress=None):
+def compute_stats(arr: ArrayLike, *,
+                  progress: Progress = None) -> Dict[str, Union[int, float, bool]]:
     """{"mean", "std", "min", "max", "count"} of every element of arr (any shape, flattened),
     in one parallel pass.
 

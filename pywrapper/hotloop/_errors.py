@@ -5,6 +5,7 @@ Every exception is a HotloopError and also the builtin a Python user would expec
 """
 import errno as _errno
 import os as _os
+from typing import Dict, Optional, Type
 
 from ._loader import ffi, lib
 
@@ -12,7 +13,7 @@ from ._loader import ffi, lib
 class HotloopError(Exception):
     """Base class of every error raised by hotloop."""
 
-    status = None  # the C API's HL_ERR_* code
+    status: Optional[int] = None  # the C API's HL_ERR_* code
 
 
 class InvalidArgumentError(HotloopError, ValueError):
@@ -75,7 +76,7 @@ class HotloopTimeoutError(HotloopError, TimeoutError):
     status = lib.HL_ERR_TIMEOUT
 
 
-_BY_STATUS = {
+_BY_STATUS: Dict[Optional[int], Type[HotloopError]] = {
     cls.status: cls
     for cls in (
         InvalidArgumentError, InvalidTypeError, ShapeError, NumericOverflowError,
@@ -83,7 +84,7 @@ _BY_STATUS = {
         EncodingError, HotloopOSError, HotloopTimeoutError,
     )
 }
-_OS_ERROR_BY_ERRNO = {
+_OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
     _errno.ENOENT: HotloopFileNotFoundError,
     _errno.EACCES: HotloopPermissionError,
     _errno.EPERM: HotloopPermissionError,
@@ -91,7 +92,7 @@ _OS_ERROR_BY_ERRNO = {
 }
 
 
-def error_for(status, message, filename=None):
+def error_for(status: int, message: str, filename: Optional[str] = None) -> HotloopError:
     """The exception for a status code and message (an unknown code is an InternalError).
     An I/O error about a file gets open()'s form: (errno, strerror, filename)."""
     if status == lib.HL_ERR_IO:
@@ -103,7 +104,7 @@ def error_for(status, message, filename=None):
     return _BY_STATUS.get(status, InternalError)(message)
 
 
-def check(status, filename=None):
+def check(status: int, filename: Optional[str] = None) -> None:
     """Raises the exception for a failed C call; returns None for HL_OK. `filename` names the
     file of a call that opens one, for the OSError it may raise."""
     if status:

@@ -2,6 +2,7 @@
 import array as _array
 import math
 import sys
+from typing import TYPE_CHECKING, Any, Iterable, List, TypeVar, Union, overload
 
 from ._convert import as_array, buffer_to_array, buffer_to_list, buffer_to_numpy, element_type_error
 from ._dtypes import FLOAT_CODES, SIGNED_CODES
@@ -9,13 +10,37 @@ from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._progress import make_reporter
 from ._run import run
+from ._typing import Number, Numbers, Progress
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
+
+_Item = TypeVar("_Item", int, float)  # array.array holds ints or floats
+_DType = TypeVar("_DType", bound="numpy.dtype[Any]")
 
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _INT64_MIN, _INT64_MAX = -(2**63), 2**63 - 1
 _UINT64_MAX = 2**64 - 1
 
 
-def process_numbers(numbers, threshold, *, progress=None):
+@overload
+def process_numbers(  # type: ignore[misc] # an ndarray is also an Iterable; it matches first
+    numbers: "numpy.ndarray[Any, _DType]", threshold: Number, *, progress: Progress = None
+) -> "numpy.ndarray[Any, _DType]": ...
+@overload
+def process_numbers(  # type: ignore[misc] # so is an array.array
+    numbers: "_array.array[_Item]", threshold: Number, *, progress: Progress = None
+) -> "_array.array[_Item]": ...
+@overload
+def process_numbers(numbers: Iterable[int], threshold: Number, *,
+                    progress: Progress = None) -> List[int]: ...
+@overload
+def process_numbers(numbers: Numbers, threshold: Number, *,
+                    progress: Progress = None) -> List[Any]: ...
+
+
+def process_numbers(numbers: Numbers, threshold: Number, *,
+                    progress: Progress = None) -> Union[List[Any], Any]:
     """`[x * 2 for x in numbers if x > threshold]`, order kept, computed in parallel.
 
     A list (or tuple, or iterable) gives a list; a NumPy array gives a NumPy array of the same
@@ -25,6 +50,15 @@ def process_numbers(numbers, threshold, *, progress=None):
 
     >>> process_numbers([1, 5, 10, 20], 5)
     [20, 40]
+    >>> process_numbers([0.5, 2.5, -1.0], 0)
+    [1.0, 5.0]
+    >>> import array
+    >>> process_numbers(array.array("i", [3, 1, 4, 1, 5]), 2)
+    array('i', [6, 8, 10])
+    >>> process_numbers([2**62], 0)  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+      ...
+    hotloop._errors.NumericOverflowError: 2 * 4611686018427387904 ... does not fit in int64
 
     Lists of ints are converted to a C buffer (about 18 ns per element) and the result back to a
     list (about 22 ns per kept element); the filter itself is parallel. Lists holding floats are

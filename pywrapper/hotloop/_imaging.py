@@ -9,13 +9,16 @@ unchanged. The work runs in parallel over blocks of rows, without the GIL.
 import numbers
 import operator
 
+from typing import Any, Callable, Dict, Tuple
+
+from ._typing import ArrayLike, NDArray, Progress
 from ._convert import as_image, empty_image
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
 from ._run import run
 
 
-def gaussian_blur(img, sigma=1.0, *, progress=None):
+def gaussian_blur(img: ArrayLike, sigma: float = 1.0, *, progress: Progress = None) -> NDArray:
     """Gaussian blur of each channel: scipy.ndimage.gaussian_filter(img, sigma, mode="reflect",
     truncate=4.0) applied per channel. sigma > 0; each side of the image must be at least the
     kernel size 2 * int(4 * sigma + 0.5) + 1. O(H * W * C * sigma)."""
@@ -27,7 +30,7 @@ def gaussian_blur(img, sigma=1.0, *, progress=None):
     return out
 
 
-def box_blur(img, radius=1, *, progress=None):
+def box_blur(img: ArrayLike, radius: int = 1, *, progress: Progress = None) -> NDArray:
     """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel:
     scipy.ndimage.uniform_filter(size=2 * radius + 1, mode="reflect"). radius >= 0 (0 copies).
     O(H * W * C * radius)."""
@@ -41,7 +44,8 @@ def box_blur(img, radius=1, *, progress=None):
     return out
 
 
-def sharpen(img, sigma=1.0, amount=1.0, *, progress=None):
+def sharpen(img: ArrayLike, sigma: float = 1.0, amount: float = 1.0, *,
+            progress: Progress = None) -> NDArray:
     """Unsharp mask: img + amount * (img - gaussian_blur(img, sigma)), computed in float and
     rounded once. sigma > 0, amount >= 0."""
     src = as_image(img, "sharpen")
@@ -53,7 +57,7 @@ def sharpen(img, sigma=1.0, amount=1.0, *, progress=None):
     return out
 
 
-def sobel_edges(img, *, progress=None):
+def sobel_edges(img: ArrayLike, *, progress: Progress = None) -> NDArray:
     """Sobel gradient magnitude of each channel, hypot(sobel(axis=0), sobel(axis=1)) with
     scipy.ndimage.sobel's unnormalised 3 x 3 kernels. uint8 results saturate at 255 (the
     magnitude reaches 1442); float32 results are not scaled."""
@@ -64,7 +68,7 @@ def sobel_edges(img, *, progress=None):
     return out
 
 
-def grayscale(img, *, progress=None):
+def grayscale(img: ArrayLike, *, progress: Progress = None) -> NDArray:
     """BT.601 luma 0.299 R + 0.587 G + 0.114 B as an H x W array (alpha ignored); a 1-channel or
     H x W image is copied."""
     src = as_image(img, "grayscale")
@@ -83,7 +87,7 @@ def _run_filter(native, src, progress, what):
 
 
 # op -> (function, the keyword parameters it takes)
-_OPS = {
+_OPS: Dict[str, Tuple[Callable[..., Any], Tuple[str, ...]]] = {
     "blur": (gaussian_blur, ("sigma",)),
     "box_blur": (box_blur, ("radius",)),
     "edges": (sobel_edges, ()),
@@ -92,11 +96,17 @@ _OPS = {
 }
 
 
-def process_image(img, op="blur", *, progress=None, **params):
+def process_image(img: ArrayLike, op: str = "blur", *, progress: Progress = None,
+                  **params: float) -> NDArray:
     """One entry point for the image filters: op is "blur" (sigma=1.0), "box_blur" (radius=1),
     "edges", "sharpen" (sigma=1.0, amount=1.0) or "grayscale"; see the function of each.
 
-    >>> blurred = process_image(img, "blur", sigma=2.0)
+    >>> import numpy as np
+    >>> img = np.zeros((32, 48, 3), dtype=np.uint8)
+    >>> process_image(img, "blur", sigma=2.0).shape
+    (32, 48, 3)
+    >>> process_image(img, "grayscale").shape
+    (32, 48)
     """
     if not isinstance(op, str):
         raise InvalidTypeError("process_image: op must be a str, got %s" % type(op).__name__)

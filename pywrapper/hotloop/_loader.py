@@ -36,7 +36,11 @@ def _load():
     try:
         library = ffi.dlopen(path)
     except OSError as exc:
-        raise ImportError("hotloop: cannot load %s: %s" % (path, exc)) from exc
+        # Most often a missing system library: the wheel does not bundle TBB or OpenBLAS.
+        raise ImportError(
+            "hotloop: cannot load %s: %s. The library needs oneTBB and OpenBLAS from the system "
+            "(Debian/Ubuntu: apt-get install libtbb12 libopenblas0)." % (path, exc)
+        ) from exc
     try:
         abi = library.hl_abi_version()
     except (AttributeError, ffi.error):  # no such symbol

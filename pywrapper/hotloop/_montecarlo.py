@@ -2,6 +2,9 @@
 import operator
 import os
 
+from typing import Optional
+
+from ._typing import Progress
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
 from ._run import run
@@ -10,7 +13,8 @@ _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
 
 
-def monte_carlo_pi(n_samples, seed=None, *, progress=None):
+def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
+                   progress: Progress = None) -> float:
     """Estimate of pi from n_samples random points in the unit square: 4 * inside / n_samples.
 
     The generator is counter-based (point i uses output i of SplitMix64 seeded with `seed`), so

@@ -6,6 +6,8 @@ freed handle; the C side has its own lock, so concurrent calls from several thre
 """
 import threading
 import weakref
+from types import TracebackType
+from typing import Any, List, Optional, Sequence, Tuple, Type, cast
 
 from ._convert import as_array, buffer_to_list, strided_view
 from ._errors import (
@@ -14,6 +16,7 @@ from ._errors import (
 )
 from ._loader import ffi, lib
 from ._run import run
+from ._typing import Numbers, Progress
 
 _PROCESSOR_PP = ffi.typeof("hl_processor **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
@@ -30,9 +33,25 @@ class DataProcessor:
     [2.0]
     >>> len(p), p.get_statistics()
     (1, (1, 4.0, 0.0))
+    >>> p.close()
+
+    As a context manager (the native queue is freed on exit), fed from a NumPy array without an
+    intermediate list:
+
+    >>> import numpy as np
+    >>> with DataProcessor(chunk_size=2) as q:
+    ...     q.add_data(np.array([1.0, 3.0, 5.0, 7.0]))
+    ...     q.get_statistics()
+    ...     q.process_chunks()
+    (4, 4.0, 2.23606797749979)
+    [2.0, 6.0]
+    >>> q.add_data([1.0])
+    Traceback (most recent call last):
+      ...
+    hotloop._errors.ClosedHandleError: DataProcessor is closed
     """
 
-    def __init__(self, chunk_size):
+    def __init__(self, chunk_size: int) -> None:
         if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
             raise InvalidTypeError("chunk_size must be an int, not %s" % type(chunk_size).__name__)
         if chunk_size < 1:
@@ -48,24 +67,26 @@ class DataProcessor:
         self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, self._handle)
 
     # ---- lifetime ----
-    def close(self):
+    def close(self) -> None:
         """Frees the native processor. Further calls raise ClosedHandleError; close() again is a no-op."""
         with self._lock:
             self._handle = None
             self._finalizer()  # runs hl_processor_destroy once, whoever calls first
 
     @property
-    def closed(self):
+    def closed(self) -> bool:
+        """True once close() has run."""
         return self._handle is None
 
-    def __enter__(self):
+    def __enter__(self) -> "DataProcessor":
         self._live()
         return self
 
-    def __exit__(self, *exc_info):
+    def __exit__(self, exc_type: Optional[Type[BaseException]], exc: Optional[BaseException],
+                 traceback: Optional[TracebackType]) -> None:
         self.close()
 
-    def _live(self):
+    def _live(self) -> Any:
         handle = self._handle
         if handle is None:
             raise ClosedHandleError("DataProcessor is closed")
@@ -74,7 +95,7 @@ class DataProcessor:
     # ---- the seed's API ----
     # The heavy methods take progress=True / callable(done, total) and stop at Ctrl-C; a call
     # that raises (Ctrl-C included) leaves the processor exactly as it was.
-    def add_data(self, values, *, progress=None):
+    def add_data(self, values: Numbers, *, progress: Progress = None) -> None:
         """Appends values (a list, tuple, iterable, NumPy array or buffer of real numbers).
         All or nothing: if one element is not a real number, nothing is added and the
         TypeError names it."""
@@ -89,7 +110,7 @@ class DataProcessor:
             return
         array = as_array(values, "add_data")
         if array is None:
-            seq = values if type(values) in (list, tuple) else list(values)
+            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
             data, n, add = _to_doubles(seq), len(seq), lib.hl_processor_add
             with self._lock:
                 handle = self._live()
@@ -101,7 +122,7 @@ class DataProcessor:
                 run(lambda ctl: check(add(handle, array.data, array.length, array.dtype, ctl)),
                     array.length, progress, "add_data")
 
-    def process_chunks(self, *, progress=None):
+    def process_chunks(self, *, progress: Progress = None) -> List[float]:
         """Removes every full chunk from the front and returns their means, in order. A partial
         chunk stays for later."""
         out = ffi.new(_BUFFER_PP)
@@ -111,7 +132,7 @@ class DataProcessor:
                 _held(handle), progress, "process_chunks")
         return buffer_to_list(out[0])
 
-    def get_statistics(self, *, progress=None):
+    def get_statistics(self, *, progress: Progress = None) -> Tuple[int, float, float]:
         """(count, mean, population standard deviation) of the values held; (0, 0.0, 0.0) when
         empty."""
         count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
@@ -121,35 +142,36 @@ class DataProcessor:
                 _held(handle), progress, "get_statistics")
         return (count[0], mean[0], std[0])
 
-    def clear(self):
+    def clear(self) -> None:
         """Removes every value."""
         with self._lock:
             check(lib.hl_processor_clear(self._live()))
 
-    def __len__(self):
+    def __len__(self) -> int:
         out = ffi.new(_UINT64_P)
         with self._lock:
             check(lib.hl_processor_length(self._live(), out))
         return out[0]
 
     @property
-    def chunk_size(self):
+    def chunk_size(self) -> int:
+        """The chunk size given at construction."""
         return self._chunk_size
 
-    def __repr__(self):
+    def __repr__(self) -> str:
         if self._handle is None:
             return "DataProcessor(closed, chunk_size=%d)" % self._chunk_size
         return "DataProcessor(size=%d, chunk_size=%d)" % (len(self), self._chunk_size)
 
 
-def _held(handle):
+def _held(handle: Any) -> int:
     """Number of values an hl_processor holds: the work estimate of its heavy calls."""
     out = ffi.new(_UINT64_P)
     check(lib.hl_processor_length(handle, out))
-    return out[0]
+    return int(out[0])
 
 
-def _to_doubles(seq):
+def _to_doubles(seq: Any) -> Any:
     """A C double array of seq's values, or the error naming the first value cffi refuses."""
     try:
         return ffi.new("double[]", seq)

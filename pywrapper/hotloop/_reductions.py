@@ -1,5 +1,6 @@
 """parallel_sum: exact integer sums and compensated float sums."""
 import math
+from typing import Any, Iterable, Union, cast, overload
 
 from ._convert import as_array, element_type_error
 from ._dtypes import FLOAT_CODES
@@ -7,6 +8,7 @@ from ._errors import NumericOverflowError, check
 from ._loader import ffi, lib
 from ._progress import make_reporter
 from ._run import run
+from ._typing import Numbers, Progress
 
 _INT64_P = ffi.typeof("int64_t *")
 _UINT64_P = ffi.typeof("uint64_t *")
@@ -14,7 +16,13 @@ _DOUBLE_P = ffi.typeof("double *")
 _NUMBER = (int, float)  # bool is an int
 
 
-def parallel_sum(numbers, *, progress=None):
+@overload
+def parallel_sum(numbers: Iterable[int], *, progress: Progress = None) -> int: ...
+@overload
+def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, float]: ...
+
+
+def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, float]:
     """Sum of numbers: a list, tuple, any iterable, or a NumPy array / buffer of ints or floats.
 
     Integers are summed exactly (the result is `sum(numbers)` even beyond 64 bits); a float
@@ -23,6 +31,13 @@ def parallel_sum(numbers, *, progress=None):
 
     >>> parallel_sum([1, 2, 3, 4, 5])
     15
+    >>> parallel_sum([2**63 - 1, 2**63 - 1])  # exact, beyond 64 bits
+    18446744073709551614
+    >>> parallel_sum([0.1] * 10)  # correctly rounded, like math.fsum
+    1.0
+    >>> import array
+    >>> parallel_sum(array.array("q", range(1001)))  # summed in parallel, in place
+    500500
 
     Raises TypeError naming the first element that is neither int nor float (or an unsupported
     dtype), and OverflowError where Python's float conversion would (an int beyond float range in a
@@ -38,7 +53,7 @@ def parallel_sum(numbers, *, progress=None):
             make_reporter(progress, "parallel_sum")  # validated; Python's sum reports nothing
         return _sum_sequence(numbers)
     if _is_object_ndarray(numbers):  # Python objects: summed as the sequence they are
-        return _sum_sequence(numbers.ravel().tolist())
+        return _sum_sequence(cast(Any, numbers).ravel().tolist())
     array = as_array(numbers, "parallel_sum")
     if array is not None:
         return _sum_array(array, progress)

@@ -23,9 +23,16 @@ import operator
 import os
 import sys
 
+from typing import Any, Dict, List, Optional, Tuple, Union
+
+from ._typing import Progress
+
 from ._errors import EncodingError, InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
+
+#: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
+WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
 
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
@@ -117,7 +124,8 @@ def _probe_str_layout():
 _IN_PLACE_STR = _probe_str_layout()
 
 
-def word_count(text, top=None, *, progress=None):
+def word_count(text: Union[str, bytes, bytearray, memoryview], top: Optional[int] = None, *,
+               progress: Progress = None) -> WordCounts:
     """Counts the words of text, lowercased: `dict(Counter(text.lower().split()))`, exactly.
 
     text: a str (any code points, lone surrogates included) or a bytes-like object holding UTF-8
@@ -161,7 +169,8 @@ def word_count(text, top=None, *, progress=None):
     return _result(handle, k)
 
 
-def word_count_file(path, top=None, encoding="utf-8", *, progress=None):
+def word_count_file(path: Union[str, bytes, "os.PathLike[Any]"], top: Optional[int] = None,
+                    encoding: str = "utf-8", *, progress: Progress = None) -> WordCounts:
     """word_count over a file: `Counter(open(path, encoding=encoding).read().lower().split())`.
 
     path: str, bytes or os.PathLike. UTF-8 ("utf-8", "utf8", ...) and "utf-8-sig" files are
@@ -192,8 +201,8 @@ def word_count_file(path, top=None, encoding="utf-8", *, progress=None):
         handle = _count(lambda f, out, ctl: lib.hl_word_count_file(encoded, f, out, ctl), flags,
                         _file_size(name), progress, "word_count_file", filename=name)
     if handle is None:
-        with open(name, "rb") as f:
-            data = f.read()
+        with open(name, "rb") as raw:
+            data = raw.read()
         if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
             data = data[3:]
         return _counter(_decode(memoryview(data)), k)

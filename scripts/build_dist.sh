@@ -1,0 +1,42 @@
+#!/bin/sh
+# make sdist / make wheel: builds dist/hotloop-<version>.tar.gz, then (with --wheel) the wheel
+# dist/hotloop-<version>-py3-none-<platform>.whl *from that sdist*, in a temporary folder, so
+# the wheel proves the sdist is complete and the source tree is left untouched.
+# Offline: uses Debian's setuptools, wheel and cffi (no build isolation, no PyPI).
+set -eu
+here=$(cd "$(dirname "$0")/.." && pwd)
+python=${PYTHON:-/usr/bin/python3}
+dist="$here/dist"
+work=$(mktemp -d /tmp/hotloop-dist.XXXXXX)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$dist"
+version=$(sed -n 's/^#define HL_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
+          "$here/capi/include/hotloop.h" | paste -sd.)
+rm -f "$dist/hotloop-$version.tar.gz" "$dist"/hotloop-"$version"-*.whl
+
+# setup.py sdist writes its egg-info next to the sources; build from a copy (of the files git
+# tracks or would track) to keep the tree clean.
+cd "$here"
+git ls-files -z --cached --others --exclude-standard 2>/dev/null | tar --null -T - -cf "$work/src.tar" 2>/dev/null \
+  || tar --exclude=./build* --exclude=./dist --exclude=./.git -cf "$work/src.tar" .
+mkdir "$work/src" && tar -xf "$work/src.tar" -C "$work/src"
+(cd "$work/src" && "$python" setup.py -q sdist -d "$dist" >/dev/null 2>"$work/sdist.log") \
+  || { cat "$work/sdist.log"; exit 1; }
+echo "built $dist/hotloop-$version.tar.gz"
+[ "${1:-}" = "--wheel" ] || exit 0
+
+mkdir "$work/unpacked"
+tar -xzf "$dist/hotloop-$version.tar.gz" -C "$work/unpacked"
+"$python" -m pip wheel --quiet --no-index --no-deps --no-build-isolation -w "$dist" \
+  "$work/unpacked/hotloop-$version"
+wheel=$(ls "$dist"/hotloop-"$version"-py3-none-*.whl)
+echo "built $wheel"
+"$python" - "$wheel" <<'PY'
+import sys, zipfile
+names = zipfile.ZipFile(sys.argv[1]).namelist()
+need = ["hotloop/libhotloop.so", "hotloop/_hotloop_ffi.py", "hotloop/py.typed", "LICENSE",
+        "THIRD_PARTY_NOTICES.md"]
+missing = [n for n in need if not any(name.endswith(n) for name in names)]
+if missing:
+    sys.exit("the wheel lacks %s" % ", ".join(missing))
+PY

@@ -1,0 +1,90 @@
+"""The benchmark machinery itself (benchmarks/harness.py, report.py): timing, goals, the memory
+probe, and the result files. No speed is asserted here; speed lives in `make bench`."""
+import json
+import os
+import sys
+
+sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
+
+import harness  # noqa: E402
+from harness import Case, Memory, Result, Timing  # noqa: E402
+
+
+def _case(**kw):
+    base = dict(group="g", name="n", setup=lambda: ([1, 2, 3],), hotloop=sum, peers={"peer": sum})
+    base.update(kw)
+    return Case(**base)
+
+
+def test_run_case_times_every_contender_and_checks_results():
+    case = _case(peers={"same": sum, "different": lambda xs: sum(xs) + 1}, same=lambda a, b: a == b)
+    ours, peers, problems = harness.run_case(case, repeat=3)
+    assert len(ours.runs) == 3 and ours.median > 0
+    assert set(peers) == {"same", "different"}
+    assert problems == ["result differs from different"]
+
+
+def test_inner_and_self_timed():
+    t = harness.time_call(lambda: 0.25, (), repeat=3, self_timed=True)
+    assert t.runs == [0.25, 0.25, 0.25] and t.median == 0.25 and t.spread == 0.0
+    calls = []
+    harness.time_call(lambda: calls.append(1), (), repeat=2, inner=5)
+    assert len(calls) == 1 + 2 * 5  # warm-up, then 2 runs of 5 calls
+
+
+def test_goal_verdicts():
+    timing = lambda s: Timing("x", s, 0.0, [s])  # noqa: E731
+    r = Result(_case(goal_peer="peer", goal=2.0), timing(1.0), {"peer": timing(3.0)}, [])
+    assert r.speedup("peer") == 3.0 and r.goal_met() is True
+    r = Result(_case(goal_peer="peer", goal=2.0), timing(2.0), {"peer": timing(3.0)}, [])
+    assert r.goal_met() is False
+    r = Result(_case(limit=1e-3), timing(2e-3), {"peer": timing(1.0)}, [])
+    assert r.goal_met() is False
+    assert Result(_case(), timing(1.0), {"peer": timing(1.0)}, []).goal_met() is None
+
+
+def test_memory_probe_sees_python_and_native_allocations():
+    big = harness.probe(lambda: bytearray(60_000_000), ())
+    assert big.rss >= 50_000_000 and big.traced >= 60_000_000
+    nothing = harness.probe(lambda: None, ())
+    assert nothing.rss < 5_000_000 and nothing.traced < 100_000
+    # Native memory, in a process with the probe's environment (as measure_memory runs it):
+    # a 64 MB result in C++ memory, invisible to tracemalloc (why RSS is the headline).
+    import subprocess
+    import sys
+
+    import hotloop
+
+    code = ("import numpy as np, hotloop, harness; a = np.arange(8_000_000, dtype=np.int64); "
+            "m = harness.probe(hotloop.process_numbers, (a, -1)); print(m.rss, m.traced)")
+    bench_dir = os.path.dirname(harness.__file__)
+    package_dir = os.path.dirname(os.path.dirname(hotloop.__file__))
+    env = dict(os.environ, **harness.PROBE_ENV, PYTHONPATH=os.pathsep.join([bench_dir, package_dir]))
+    out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr
+    rss, traced = map(int, out.stdout.split())
+    assert rss >= 50_000_000
+    assert traced < 1_000_000
+
+
+def test_report_writes_markdown_json_and_png(tmp_path):
+    import report  # needs matplotlib (make deps-test installs it)
+
+    timing = lambda s: Timing("x", s, 0.1, [s])  # noqa: E731
+    results = [
+        Result(_case(name="fast case", goal_peer="peer", goal=1.5), timing(1e-3),
+               {"peer": timing(3e-3)}, [], {"hotloop": Memory(10**6, 0), "peer": Memory(2 * 10**6, 10**6)}),
+        Result(_case(name="limit case", limit=50e-3, note="a note"), timing(60e-3),
+               {"other": timing(30e-3)}, ["result differs from other"]),
+    ]
+    results.append(Result(_case(name="alone", peers={}, limit=1.0), timing(0.5), {}, []))
+    paths = report.write_all(results, [], str(tmp_path), quick=True, memory=True, seconds=1.0)
+    md, js, png = (open(p, "rb").read() for p in paths)
+    text = md.decode("utf-8")
+    assert "| CPU | %s |" % report.cpu_model() in text
+    assert "| fast case | peer | 1.00 ms ±10% | 3.00 ms ±10% | 3.00x | ≥ 1.5x | met |" in text
+    assert "**MISSED**" in text and "a note" in text and "result differs from other" in text
+    assert "| g | alone | – | 500.00 ms ±10% | – | – | hotloop ≤ 1.00 s | met |" in text
+    data = json.loads(js)
+    assert [row["verdict"] for row in data["rows"]] == ["met", "MISSED"]
+    assert png.startswith(b"\x89PNG")
