@@ -48,13 +48,13 @@ int main(void) {
     hl_processor *proc = NULL;
     check(hl_processor_create(3, &proc), "hl_processor_create");
     const double data[] = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0};
-    check(hl_processor_add(proc, data, 7), "hl_processor_add");
+    check(hl_processor_add(proc, data, 7, NULL), "hl_processor_add");
     uint64_t count = 0;
     double mean = 0.0, std = 0.0;
-    check(hl_processor_statistics(proc, &count, &mean, &std), "hl_processor_statistics");
+    check(hl_processor_statistics(proc, &count, &mean, &std, NULL), "hl_processor_statistics");
     printf("statistics: count %llu, mean %.1f, std %.4f\n", (unsigned long long)count, mean, std);
     hl_buffer *means = NULL;
-    check(hl_processor_process_chunks(proc, &means), "hl_processor_process_chunks");
+    check(hl_processor_process_chunks(proc, &means, NULL), "hl_processor_process_chunks");
     const double *m = hl_buffer_data(means);
     printf("chunk means: %.1f %.1f\n", m[0], m[1]);
     hl_buffer_free(means);

@@ -42,16 +42,18 @@ mod ffi {
         pub fn hl_buffer_free(buf: *mut hl_buffer);
         pub fn hl_processor_create(chunk_size: usize, out: *mut *mut hl_processor) -> hl_status;
         pub fn hl_processor_destroy(proc_: *mut hl_processor);
-        pub fn hl_processor_add(proc_: *mut hl_processor, values: *const f64, n: usize) -> hl_status;
-        pub fn hl_processor_process_chunks(proc_: *mut hl_processor,
-                                           out: *mut *mut hl_buffer) -> hl_status;
+        pub fn hl_processor_add(proc_: *mut hl_processor, values: *const f64, n: usize,
+                                ctl: *mut hl_control) -> hl_status;
+        pub fn hl_processor_process_chunks(proc_: *mut hl_processor, out: *mut *mut hl_buffer,
+                                           ctl: *mut hl_control) -> hl_status;
         pub fn hl_processor_statistics(proc_: *const hl_processor, count: *mut u64,
-                                       mean: *mut f64, std: *mut f64) -> hl_status;
+                                       mean: *mut f64, std: *mut f64,
+                                       ctl: *mut hl_control) -> hl_status;
     }
 }
 
 /// The ABI version these declarations were written against (HL_ABI_VERSION in hotloop.h).
-pub const ABI_VERSION: i32 = 1;
+pub const ABI_VERSION: i32 = 2;
 
 /// A failed call: the C status name (e.g. "HL_ERR_DIVISION_BY_ZERO") and the library's message.
 #[derive(Debug, Clone, PartialEq)]
@@ -147,20 +149,21 @@ impl Processor {
     }
 
     pub fn add_data(&mut self, values: &[f64]) -> Result<(), Error> {
-        check(unsafe { ffi::hl_processor_add(self.handle, values.as_ptr(), values.len()) })
+        check(unsafe { ffi::hl_processor_add(self.handle, values.as_ptr(), values.len(), std::ptr::null_mut()) })
     }
 
     /// (count, mean, population standard deviation).
     pub fn statistics(&self) -> Result<(u64, f64, f64), Error> {
         let (mut count, mut mean, mut std) = (0u64, 0.0, 0.0);
-        check(unsafe { ffi::hl_processor_statistics(self.handle, &mut count, &mut mean, &mut std) })?;
+        check(unsafe { ffi::hl_processor_statistics(self.handle, &mut count, &mut mean, &mut std,
+                                         std::ptr::null_mut()) })?;
         Ok((count, mean, std))
     }
 
     /// Removes every full chunk and returns their means.
     pub fn process_chunks(&mut self) -> Result<Vec<f64>, Error> {
         let mut buf = ptr::null_mut();
-        check(unsafe { ffi::hl_processor_process_chunks(self.handle, &mut buf) })?;
+        check(unsafe { ffi::hl_processor_process_chunks(self.handle, &mut buf, std::ptr::null_mut()) })?;
         Ok(unsafe { take_buffer(buf) })
     }
 }
