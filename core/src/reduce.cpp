@@ -80,17 +80,9 @@ CompensatedSum block_sum(const float* p, std::size_t n) { return block_sum_float
 // Runs block_sum over fixed blocks in parallel and hands the partials, in block order, to combine.
 template <class T, class Partial, class Combine>
 void sum_blocks(const T* p, std::size_t n, std::size_t block, Control* ctl, Combine combine) {
-    const std::size_t blocks = block_count(n, block);
-    std::vector<Partial> partials(blocks);
-    parallel_blocks(
-        blocks,
-        [&](std::size_t b) {
-            const std::size_t begin = b * block;
-            const std::size_t len = std::min(block, n - begin);
-            partials[b] = block_sum(p + begin, len);
-        },
-        ctl);
-    for (const Partial& partial : partials) combine(partial);
+    reduce_blocks<Partial>(
+        n, block, [&](std::size_t begin, std::size_t len) { return block_sum(p + begin, len); },
+        [&](const Partial& partial, std::size_t) { combine(partial); }, ctl);
 }
 
 }  // namespace

@@ -102,28 +102,21 @@ HL_BLOCK_STATS(uint8_t, block_stats_uint8)
 
 template <class T>
 Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
-    const std::size_t blocks = block_count(n, kBlock);
-    std::vector<BlockStats<T>> partials(blocks);
-    parallel_blocks(
-        blocks,
-        [&](std::size_t b) {
-            const std::size_t begin = b * kBlock;
-            partials[b] = block_stats_of(data + begin, std::min(kBlock, n - begin));
+    // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
+    // infinities through as NumPy's mean does). n >= 1, so data[0] seeds the extremes.
+    MomentsAccumulator total;
+    T mn = data[0], mx = data[0];
+    bool nan = false;
+    reduce_blocks<BlockStats<T>>(
+        n, kBlock,
+        [&](std::size_t begin, std::size_t len) { return block_stats_of(data + begin, len); },
+        [&](const BlockStats<T>& part, std::size_t len) {
+            total.add_block(len, part.sum.sum, part.sum.compensation, part.m2);
+            mn = part.min < mn ? part.min : mn;
+            mx = mx < part.max ? part.max : mx;
+            nan |= part.nan;
         },
         ctl);
-    // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
-    // infinities through as NumPy's mean does).
-    MomentsAccumulator total;
-    T mn = partials[0].min, mx = partials[0].max;
-    bool nan = false;
-    for (std::size_t b = 0; b < blocks; ++b) {
-        const BlockStats<T>& part = partials[b];
-        total.add_block(std::min(kBlock, n - b * kBlock), part.sum.sum, part.sum.compensation,
-                        part.m2);
-        mn = part.min < mn ? part.min : mn;
-        mx = mx < part.max ? part.max : mx;
-        nan |= part.nan;
-    }
     if constexpr (std::is_floating_point<T>::value) {
         if (nan) mn = mx = std::numeric_limits<T>::quiet_NaN();
     }
@@ -176,17 +169,11 @@ MomentsAccumulator block_moments(const double* data, std::size_t n) {
 
 MomentsAccumulator moments_accumulator(const double* data, std::size_t n, Control* ctl) {
     check_array(data, n, sizeof(double), "moments");
-    const std::size_t blocks = block_count(n, kBlock);
-    std::vector<MomentsAccumulator> partials(blocks);
-    parallel_blocks(
-        blocks,
-        [&](std::size_t b) {
-            const std::size_t begin = b * kBlock;
-            partials[b] = block_moments(data + begin, std::min(kBlock, n - begin));
-        },
-        ctl);
     MomentsAccumulator total;
-    for (const MomentsAccumulator& partial : partials) total.merge(partial);
+    reduce_blocks<MomentsAccumulator>(
+        n, kBlock,
+        [&](std::size_t begin, std::size_t len) { return block_moments(data + begin, len); },
+        [&](const MomentsAccumulator& partial, std::size_t) { total.merge(partial); }, ctl);
     return total;
 }
 

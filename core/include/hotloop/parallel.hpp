@@ -11,7 +11,9 @@
 #include <condition_variable>
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <memory>
+#include <vector>
 #include <mutex>
 #include <string>
 
@@ -114,6 +116,25 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
                               for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
                           });
     });
+}
+
+// The deterministic reduction every kernel uses: n elements in blocks of block_size;
+// compute(begin, length) returns one block's partial result, in parallel; fold(partial, length)
+// then takes the partials in block order, on the calling thread.
+template <class Partial, class Compute, class Fold>
+void reduce_blocks(std::size_t n, std::size_t block_size, Compute&& compute, Fold&& fold,
+                   Control* ctl = nullptr) {
+    const std::size_t blocks = block_count(n, block_size);
+    std::vector<Partial> partials(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * block_size;
+            partials[b] = compute(begin, std::min(block_size, n - begin));
+        },
+        ctl);
+    for (std::size_t b = 0; b < blocks; ++b)
+        fold(partials[b], std::min(block_size, n - b * block_size));
 }
 
 }  // namespace hotloop
