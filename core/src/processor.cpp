@@ -46,12 +46,15 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype, Control*
                 [&](std::size_t b) {
                     const std::size_t begin = b * kMomentsBlock;
                     const std::size_t end = std::min(n, begin + kMomentsBlock);
-                    if constexpr (std::is_same<T, double>::value)
-                        std::memcpy(dst + begin, src + begin, (end - begin) * sizeof(double));
-                    else
+                    if constexpr (std::is_same<T, double>::value) {
+                        // Moments from the source block, which the copy leaves in cache.
+                        copy_streaming(dst + begin, src + begin, end - begin);
+                        partials[b] = block_moments(src + begin, end - begin);
+                    } else {
                         for (std::size_t i = begin; i < end; ++i)
                             dst[i] = static_cast<double>(src[i]);
-                    partials[b] = block_moments(dst + begin, end - begin);
+                        partials[b] = block_moments(dst + begin, end - begin);
+                    }
                 },
                 ctl);
         });

@@ -20,7 +20,10 @@ raises through `check`, and returns what the C call produced. run() picks the th
 - Other threads make long calls directly too: Python delivers signals to the main thread only.
 
 `work` is an estimate of the elements (bytes, samples, multiply-adds) the call touches; about
-1 ns each, so DIRECT_MAX_WORK elements take a few milliseconds at most.
+1 ns each, so DIRECT_MAX_WORK (32M) elements take a few tens of milliseconds at most: short
+enough that a Ctrl-C arriving meanwhile is still raised well within 200 ms, once the call returns,
+and long enough that a typical 10M-element call skips the worker thread (its start and handoff
+make timings noticeably less steady).
 """
 import _thread
 import threading
@@ -29,7 +32,7 @@ from ._errors import check
 from ._loader import ffi, lib
 from ._progress import make_reporter, read_progress
 
-DIRECT_MAX_WORK = 1 << 22
+DIRECT_MAX_WORK = 1 << 25  # ~30 ms of the heaviest per-element work: Ctrl-C still within 200 ms
 POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is interruptible)
 
 _CONTROL_PP = ffi.typeof("hl_control **")

@@ -242,7 +242,7 @@ def _file_size(name):
         size = os.stat(name).st_size
     except OSError:
         return 0  # the C call reports the error as open() would
-    return size or DIRECT_MAX_WORK
+    return size or DIRECT_MAX_WORK  # unknown (FIFO, /proc): treated as long
 
 
 def _counter(text, k):
