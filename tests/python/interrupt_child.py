@@ -6,7 +6,7 @@ real SIGINT. Protocol, one line each on stdout:
              "completed"                      if the call ended without one (a failure)
 and finally "state <json>" with what the child checked after the interrupts.
 
-Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, montecarlo, processor)
+Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, wordfile, montecarlo, processor)
 """
 import json
 import mmap
@@ -55,6 +55,21 @@ def main():
             view = memoryview(zero_pages(16 << 30)).cast("q")
             interruptible(lambda: hotloop.parallel_sum(view))
             del view  # unmapped once the last reference goes
+    elif scenario == "wordfile":  # a 1 GB corpus: about a second of engine work per count
+        import os
+        import tempfile
+
+        fd, path = tempfile.mkstemp(suffix=".txt")
+        try:
+            block = b"lorem ipsum dolor sit amet consectetur\n" * 26_000  # ~1 MB
+            with os.fdopen(fd, "wb") as f:
+                for _ in range(1024):
+                    f.write(block)
+            for _ in range(rounds):
+                interruptible(lambda: hotloop.word_count_file(path))
+            state["small_ok"] = hotloop.word_count("a b a") == {"a": 2, "b": 1}
+        finally:
+            os.unlink(path)
     elif scenario == "montecarlo":  # 10**10 samples: about ten seconds of engine work
         for _ in range(rounds):
             interruptible(lambda: hotloop.monte_carlo_pi(10**10, seed=1))

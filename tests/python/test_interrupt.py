@@ -72,6 +72,13 @@ def test_ctrl_c_stops_a_huge_parallel_sum():
     assert state["threads"] == [] and state["sum_ok"]
 
 
+def test_ctrl_c_stops_counting_the_words_of_a_1_gb_file():
+    latencies, state = interrupt_child("wordfile", delay=0.3)
+    assert statistics.median(latencies) < BOUND
+    assert state["small_ok"]
+    assert state["threads"] == [] and state["sum_ok"]
+
+
 def test_ctrl_c_stops_a_ten_billion_sample_monte_carlo_pi():
     latencies, state = interrupt_child("montecarlo", delay=0.3)
     assert statistics.median(latencies) < BOUND
