@@ -4,7 +4,9 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, Iterable, List, TypeVar, Union, overload
 
-from ._convert import as_array, buffer_to_array, buffer_to_list, buffer_to_numpy, element_type_error
+from ._convert import (
+    as_array, buffer_to_array, buffer_to_list, buffer_to_numpy, element_type_error,
+)
 from ._dtypes import FLOAT_CODES, SIGNED_CODES
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib

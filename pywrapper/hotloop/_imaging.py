@@ -14,7 +14,7 @@ from typing import Any, Callable, Dict, Tuple
 from ._typing import ArrayLike, NDArray, Progress
 from ._convert import as_image, empty_image
 from ._errors import InvalidArgumentError, InvalidTypeError, check
-from ._loader import ffi, lib
+from ._loader import lib
 from ._run import run
 
 
