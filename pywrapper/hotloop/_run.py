@@ -27,6 +27,7 @@ make timings noticeably less steady).
 """
 import _thread
 import threading
+import time
 
 from ._errors import check
 from ._loader import ffi, lib
@@ -76,8 +77,13 @@ def _run_watched(native, work, progress, what):
 
 
 def _run_on_worker(native, ctl, reporter):
-    outcome = []  # [(True, result)] or [(False, exception)]
-    finished = threading.Event()
+    outcome = []  # [(True, result)] or [(False, exception)], appended by the worker
+    # A raw lock, not a threading.Event: a Ctrl-C landing inside Event.wait() can leave the
+    # Event's internal lock held (a KeyboardInterrupt between a `with` statement's acquire and its
+    # protection), and the worker's set() then blocks forever. A raw lock's release never blocks,
+    # and the waits below hold nothing when they are interrupted.
+    done = _thread.allocate_lock()
+    done.acquire()  # released by the worker when the call has ended
 
     def work():
         try:
@@ -85,26 +91,30 @@ def _run_on_worker(native, ctl, reporter):
         except BaseException as exc:  # handed to the caller
             outcome.append((False, exc))
         finally:
-            finished.set()
+            done.release()
 
-    worker = threading.Thread(target=work, name="hotloop-call", daemon=True)
     interrupt = None
-    no_worker = False
+    launched = False
     try:
         try:
-            worker.start()  # a Ctrl-C inside start() comes once the thread exists
+            _thread.start_new_thread(work, ())
         except RuntimeError:  # no thread could be started: nothing runs, nothing to wait for
-            no_worker = True
+            launched = None
             raise
-        while not finished.wait(POLL_SECONDS):
+        launched = True
+        while not done.acquire(True, POLL_SECONDS):
             if reporter is not None:
                 reporter.update(*read_progress(ctl))
     except BaseException as exc:  # KeyboardInterrupt, or whatever a handler or reporter raised
-        if no_worker:
+        if launched is None:
             raise
         interrupt = exc
         lib.hl_control_cancel(ctl)
-        _wait_until_set(finished)
+        # If the Ctrl-C came between starting the thread and noting it, the worker may or may
+        # not exist: a started call ends within 100 ms of the cancel, so 2 s settles it.
+        _wait_for_outcome(outcome, done, None if launched else 2.0)
+        if not outcome:
+            raise
     ok, value = outcome.pop()
     try:
         if reporter is not None:
@@ -127,12 +137,13 @@ def _run_on_worker(native, ctl, reporter):
         interrupt = value = None
 
 
-def _wait_until_set(event):
+def _wait_for_outcome(outcome, done, limit):
     """Waits for the worker after a cancel, whatever more Ctrl-Cs arrive (it ends within 100 ms):
-    the call may still be reading memory that the caller's objects own."""
-    while True:
+    the call may still be reading memory that the caller's objects own. `limit` (seconds) bounds
+    the wait when it is not known that the worker started."""
+    deadline = None if limit is None else time.monotonic() + limit
+    while not outcome and (deadline is None or time.monotonic() < deadline):
         try:
-            event.wait()
-            return
+            done.acquire(True, 0.05)  # paces the loop; `outcome` is the truth
         except BaseException:
             pass

@@ -33,6 +33,9 @@ def interrupt_child(scenario, delay, env=None):
         env=dict(os.environ, PYTHONPATH=os.path.join(HERE, "..", "..", "pywrapper"), **(env or {})),
     )
     latencies = []
+    # A hung child fails the test (its stdout closes) instead of hanging the whole run.
+    watchdog = threading.Timer(120, child.kill)
+    watchdog.start()
     try:
         for _ in range(ROUNDS):
             assert child.stdout.readline().strip() == "ready"
@@ -46,6 +49,7 @@ def interrupt_child(scenario, delay, env=None):
         assert line.startswith("state "), line
         assert child.wait(timeout=60) == 0
     finally:
+        watchdog.cancel()
         if child.poll() is None:
             child.kill()
             child.wait()
