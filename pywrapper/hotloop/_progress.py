@@ -16,6 +16,17 @@ def read_progress(ctl):
     return done[0], total[0]
 
 
+def finish_report(reporter, ctl, interrupted):
+    """Ends a call's progress report: the final numbers if the call completed, or an abandoned
+    bar if it was interrupted. No-op without a reporter."""
+    if reporter is None:
+        return
+    if interrupted:
+        reporter.abandon()
+    else:
+        reporter.close(*read_progress(ctl))
+
+
 def make_reporter(progress, what):
     """The reporter for a `progress=` argument, or None for None/False. Validates eagerly, so a
     bad argument or a missing tqdm fails the same way for short and long calls."""

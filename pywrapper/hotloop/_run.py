@@ -31,7 +31,7 @@ import time
 
 from ._errors import check
 from ._loader import ffi, lib
-from ._progress import make_reporter, read_progress
+from ._progress import make_reporter, read_progress, finish_report
 
 DIRECT_MAX_WORK = 1 << 25  # ~30 ms of the heaviest per-element work: Ctrl-C still within 200 ms
 POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is interruptible)
@@ -72,7 +72,7 @@ def _run_watched(native, work, progress, what):
         try:
             return native(ctl)
         finally:
-            reporter.close(*read_progress(ctl))
+            finish_report(reporter, ctl, False)
     return _run_on_worker(native, ctl, reporter)
 
 
@@ -117,11 +117,7 @@ def _run_on_worker(native, ctl, reporter):
             raise
     ok, value = outcome.pop()
     try:
-        if reporter is not None:
-            if interrupt is None:
-                reporter.close(*read_progress(ctl))
-            else:
-                reporter.abandon()
+        finish_report(reporter, ctl, interrupt is not None)
         if interrupt is not None:
             if not ok or not isinstance(interrupt, KeyboardInterrupt):
                 raise interrupt from None

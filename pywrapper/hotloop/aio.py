@@ -27,7 +27,7 @@ from ._filters import process_numbers as _process_numbers
 from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
-from ._progress import make_reporter, read_progress
+from ._progress import make_reporter, read_progress, finish_report
 from ._reductions import parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
@@ -90,11 +90,7 @@ async def _run_job(function, name, args, kwargs):
         await _wait_for_job(done)
     ok, value = done.result()
     try:
-        if reporter is not None:
-            if interrupt is None:
-                reporter.close(*read_progress(ctl))
-            else:
-                reporter.abandon()
+        finish_report(reporter, ctl, interrupt is not None)
         if interrupt is not None:
             if not ok or not isinstance(interrupt, asyncio.CancelledError):
                 raise interrupt
