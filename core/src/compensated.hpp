@@ -70,8 +70,10 @@ HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
         two_sum(s1, c1, __builtin_convertvector(b, V8d));
     }
     CompensatedSum total;
-    for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s0[j], c0[j]});
-    for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s1[j], c1[j]});
+    if (i != 0) {  // else every lane is +0, and adding them would not change total's bits
+        for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s0[j], c0[j]});
+        for (int j = 0; j < 8; ++j) total.add(CompensatedSum{s1[j], c1[j]});
+    }
     for (; i < n; ++i) total.add(static_cast<double>(p[i]));
     return total;
 }

@@ -4,14 +4,8 @@
 #include <mutex>
 #include <new>
 
-#include <cstdint>
-#include <cstring>
-
 #if defined(__linux__)
 #include <sys/mman.h>
-#endif
-#if defined(__x86_64__)
-#include <emmintrin.h>  // SSE2: baseline x86-64
 #endif
 
 namespace hotloop {
@@ -87,23 +81,6 @@ void* allocate_aligned(std::size_t bytes) {
     madvise(p, size, MADV_HUGEPAGE);  // advice only: errors are ignored
 #endif
     return p;
-}
-
-void copy_streaming(double* dst, const double* src, std::size_t n) noexcept {
-#if defined(__x86_64__)
-    std::size_t i = 0;
-    for (; i < n && reinterpret_cast<std::uintptr_t>(dst + i) % 16 != 0; ++i) dst[i] = src[i];
-    for (; i + 8 <= n; i += 8) {
-        _mm_stream_pd(dst + i, _mm_loadu_pd(src + i));
-        _mm_stream_pd(dst + i + 2, _mm_loadu_pd(src + i + 2));
-        _mm_stream_pd(dst + i + 4, _mm_loadu_pd(src + i + 4));
-        _mm_stream_pd(dst + i + 6, _mm_loadu_pd(src + i + 6));
-    }
-    for (; i < n; ++i) dst[i] = src[i];
-    _mm_sfence();  // streaming stores are weakly ordered: publish them before returning
-#else
-    std::memcpy(dst, src, n * sizeof(double));
-#endif
 }
 
 void release_aligned(void* p, std::size_t bytes) noexcept {

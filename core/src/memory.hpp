@@ -13,9 +13,4 @@ namespace hotloop {
 void* allocate_aligned(std::size_t bytes);
 void release_aligned(void* p, std::size_t bytes) noexcept;
 
-// dst[0, n) = src[0, n) with non-temporal stores: the destination is not read into the cache
-// first (a plain copy into memory that is not cached reads it, a third of the traffic), and the
-// source stays cached for whoever reads it next. Fenced before returning.
-void copy_streaming(double* dst, const double* src, std::size_t n) noexcept;
-
 }  // namespace hotloop

@@ -15,7 +15,6 @@ namespace {
 
 constexpr std::size_t kCopyBlock = std::size_t(1) << 16;
 constexpr std::size_t kMaxDims = 64;
-constexpr std::size_t kChunkWork = std::size_t(1) << 16;  // values per task in process_chunks
 
 }  // namespace
 
@@ -33,63 +32,77 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype, Control*
     check_array(values, n, dtype_size(dtype), "add");
     if (ctl) ctl->check();
     if (n == 0) return;
-    std::lock_guard<std::mutex> lock(mutex_);
-    // Copy (converting) block by block, and take each block's moments while it is in cache.
-    Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
-    double* dst = append_uninitialised(n);             // the last step that can fail
-    commit_or_drop(n, ctl, [&] {
-        dispatch_dtype(dtype, [&](auto tag) {
-            using T = decltype(tag);
-            const T* src = static_cast<const T*>(values);
-            parallel_blocks(
-                partials.size(),
-                [&](std::size_t b) {
-                    const std::size_t begin = b * kMomentsBlock;
-                    const std::size_t end = std::min(n, begin + kMomentsBlock);
-                    if constexpr (std::is_same<T, double>::value) {
-                        // Moments from the source block, which the copy leaves in cache.
-                        copy_streaming(dst + begin, src + begin, end - begin);
-                        partials[b] = block_moments(src + begin, end - begin);
-                    } else {
-                        for (std::size_t i = begin; i < end; ++i)
-                            dst[i] = static_cast<double>(src[i]);
-                        partials[b] = block_moments(dst + begin, end - begin);
-                    }
-                },
-                ctl);
-        });
+    if (dtype == DType::Float64) {  // read in place
+        std::lock_guard<std::mutex> lock(mutex_);
+        append(static_cast<const double*>(values), n, ctl);
+        return;
+    }
+    // Other dtypes are converted to float64 first (one copy), before taking the lock.
+    Buffer converted(DType::Float64, n);
+    double* dst = converted.as<double>();
+    dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        const T* src = static_cast<const T*>(values);
+        parallel_blocks(
+            block_count(n, kCopyBlock),
+            [&](std::size_t b) {
+                const std::size_t begin = b * kCopyBlock, end = std::min(n, begin + kCopyBlock);
+                for (std::size_t i = begin; i < end; ++i) dst[i] = static_cast<double>(src[i]);
+            },
+            ctl);
     });
-    for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
+    std::lock_guard<std::mutex> lock(mutex_);
+    append(dst, n, ctl);
 }
 
-// Requires mutex_, and the last n values appended uninitialised. Runs fill(); if it throws (a
-// cancellation included) or the control was cancelled meanwhile, the n values are dropped again
-// and the queue is exactly as it was.
-template <class Fill>
-void DataProcessor::commit_or_drop(std::size_t n, Control* ctl, Fill&& fill) {
+// Requires mutex_. The new values first complete the chunk the tail has begun (lead values), then
+// make `whole` chunks of their own, and the rest becomes the new tail. One parallel pass over
+// blocks of kMomentsBlock takes each block's moments and the means of the chunks that start in
+// it (the last of which reads past the block). If anything throws, a cancellation included, the
+// processor is left exactly as it was, and storage this add grew is given back.
+void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
+    const std::size_t size = chunk_size_, kept = tail_.size();
+    const std::size_t lead = kept == 0 ? 0 : std::min(n, size - kept);
+    const bool tail_completes = kept != 0 && kept + lead == size;
+    const std::size_t whole = (n - lead) / size;  // chunk c starts at values + lead + c * size
+    const std::size_t rest = lead + whole * size;  // values[rest, n) is the new partial chunk
+    const std::size_t chunks = static_cast<std::size_t>(tail_completes) + whole;
+    const double divisor = static_cast<double>(size);
+
+    // Everything that can fail to allocate, before anything changes.
+    Partials partials(block_count(n, kMomentsBlock));
+    tail_.reserve(tail_completes ? size : kept + lead + (n - rest));
+    const std::size_t old_means = means_.size();
+    if (chunks > means_.max_size() - old_means) throw std::bad_alloc();
+    means_.resize(old_means + chunks);
     try {
-        fill();
-        if (ctl) ctl->check();  // the last point where cancelling leaves the queue untouched
+        double* out = means_.data() + old_means;
+        tail_.insert(tail_.end(), values, values + lead);  // within capacity: cannot throw
+        if (tail_completes) *out++ = sum_doubles_serial(tail_.data(), size, ctl) / divisor;
+        parallel_blocks(
+            partials.size(),
+            [&](std::size_t b) {
+                const std::size_t begin = b * kMomentsBlock;
+                const std::size_t end = std::min(n, begin + kMomentsBlock);
+                partials[b] = block_moments(values + begin, end - begin);
+                // The first chunk starting at or after begin; offsets are relative to lead.
+                const std::size_t from = begin > lead ? begin - lead : 0;
+                for (std::size_t c = from / size + (from % size != 0);
+                     c < whole && lead + c * size < end; ++c)
+                    out[c] = sum_doubles_serial(values + lead + c * size, size, ctl) / divisor;
+            },
+            ctl);
+        if (ctl) ctl->check();  // the last point where cancelling leaves the processor untouched
     } catch (...) {
-        values_.resize(values_.size() - n);  // shrinking: no reallocation, cannot throw
-        // Give back storage this add grew (an interrupted 8 GB add must not keep 8 GB);
-        // shrink_to_fit reports no failure, it keeps the old storage instead.
-        if (values_.capacity() > 2 * values_.size() + kCopyBlock) values_.shrink_to_fit();
+        // Shrinking cannot throw; shrink_to_fit reports no failure, it keeps the old storage.
+        tail_.resize(kept);
+        means_.resize(old_means);
+        if (means_.capacity() > 2 * old_means + kCopyBlock) means_.shrink_to_fit();
         throw;
     }
-}
-
-// Requires mutex_.
-double* DataProcessor::append_uninitialised(std::size_t n) {
-    // Reclaim the consumed prefix before growing; this moves values but loses none.
-    if (head_ != 0 && values_.size() + n > values_.capacity()) {
-        values_.erase(values_.begin(), values_.begin() + static_cast<std::ptrdiff_t>(head_));
-        head_ = 0;
-    }
-    if (n > values_.max_size() - values_.size()) throw std::bad_alloc();
-    const std::size_t old_size = values_.size();
-    values_.resize(old_size + n);  // the only step that can fail; the queue is unchanged if so
-    return values_.data() + old_size;
+    if (tail_completes) tail_.clear();
+    tail_.insert(tail_.end(), values + rest, values + n);  // within capacity
+    for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
 }
 
 void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
@@ -110,18 +123,19 @@ void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::
     }
     check_array(first, n, dtype_size(dtype), "add");
     if (n == 0) return;
-    // Rows along the last dimension; a 0-d array is one row of one element.
+    // Gathered in C order into one float64 array (the one copy a NumPy view costs), outside
+    // the lock. Rows along the last dimension; a 0-d array is one row of one element.
     const std::size_t inner = ndim ? shape[ndim - 1] : 1;
     const std::ptrdiff_t step = ndim ? strides[ndim - 1] : 0;
     const std::size_t rows = n / inner;
     const std::size_t rows_per_block = std::max<std::size_t>(1, kCopyBlock / inner);
-    std::lock_guard<std::mutex> lock(mutex_);
-    Partials partials(block_count(n, kMomentsBlock));  // before anything changes: may throw
-    double* dst = append_uninitialised(n);
-    commit_or_drop(n, ctl, [&] {
-        dispatch_dtype(dtype, [&](auto tag) {
-            using T = decltype(tag);
-            parallel_blocks(block_count(rows, rows_per_block), [&](std::size_t b) {
+    Buffer gathered(DType::Float64, n);
+    double* dst = gathered.as<double>();
+    dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        parallel_blocks(
+            block_count(rows, rows_per_block),
+            [&](std::size_t b) {
                 const std::size_t first_row = b * rows_per_block;
                 const std::size_t last_row = std::min(rows, first_row + rows_per_block);
                 for (std::size_t r = first_row; r < last_row; ++r) {
@@ -142,43 +156,21 @@ void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::
                 }
             },
             ctl);
-        });
-        parallel_blocks(
-            partials.size(),
-            [&](std::size_t b) {
-                const std::size_t begin = b * kMomentsBlock;
-                partials[b] = block_moments(dst + begin, std::min(kMomentsBlock, n - begin));
-            },
-            ctl);
     });
-    for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
+    std::lock_guard<std::mutex> lock(mutex_);
+    append(dst, n, ctl);
 }
 
 Buffer DataProcessor::process_chunks(Control* ctl) {
     std::lock_guard<std::mutex> lock(mutex_);
-    const std::size_t chunks = held() / chunk_size_;
-    Buffer means(DType::Float64, chunks);  // allocate before changing anything
-    double* out = means.as<double>();
-    const double* base = front();
-    const std::size_t per_task = std::max<std::size_t>(1, kChunkWork / chunk_size_);
-    parallel_blocks(
-        block_count(chunks, per_task),
-        [&](std::size_t t) {
-            const std::size_t first = t * per_task, last = std::min(chunks, first + per_task);
-            for (std::size_t c = first; c < last; ++c)
-                out[c] = sum_doubles_serial(base + c * chunk_size_, chunk_size_, ctl) /
-                         static_cast<double>(chunk_size_);
-        },
-        ctl);
-    const MomentsAccumulator rest =
-        moments_accumulator(base + chunks * chunk_size_, held() - chunks * chunk_size_, ctl);
-    if (ctl) ctl->check();  // the last point where cancelling leaves the queue untouched
-    head_ += chunks * chunk_size_;
+    if (ctl) ctl->check();
+    Buffer means(DType::Float64, means_.size());  // allocate before changing anything
+    if (means_.empty()) return means;
+    const MomentsAccumulator rest = moments_accumulator(tail_.data(), tail_.size(), ctl);
+    if (ctl) ctl->check();  // the last point where cancelling leaves the processor untouched
+    std::memcpy(means.data(), means_.data(), means_.size() * sizeof(double));
+    Doubles().swap(means_);  // drained: give the storage back
     moments_ = rest;
-    if (head_ == values_.size()) {
-        values_.clear();
-        head_ = 0;
-    }
     return means;
 }
 
@@ -190,9 +182,8 @@ Moments DataProcessor::statistics(Control* ctl) const {
 
 void DataProcessor::clear() {
     std::lock_guard<std::mutex> lock(mutex_);
-    values_.clear();
-    values_.shrink_to_fit();
-    head_ = 0;
+    Doubles().swap(means_);
+    Doubles().swap(tail_);
     moments_ = MomentsAccumulator{};
 }
 

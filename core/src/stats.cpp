@@ -25,8 +25,9 @@ struct BlockStats {
 };
 
 // One block, read from memory once: a vectorised pass for the sum and extremes, then the
-// squared deviations from the block's mean over the now cached data.
-template <class T>
+// squared deviations from the block's mean over the now cached data. Without kExtremes, min, max
+// and nan are left alone (the sum and m2 are the same bits either way).
+template <class T, bool kExtremes = true>
 HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
     using VT = typename Vec8<T>::type;
     BlockStats<T> r;
@@ -40,10 +41,12 @@ HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
         load(b, p + i + 8);
         two_sum(s0, c0, __builtin_convertvector(a, V8d));
         two_sum(s1, c1, __builtin_convertvector(b, V8d));
-        lo0 = a < lo0 ? a : lo0;
-        lo1 = b < lo1 ? b : lo1;
-        hi0 = hi0 < a ? a : hi0;
-        hi1 = hi1 < b ? b : hi1;
+        if constexpr (kExtremes) {
+            lo0 = a < lo0 ? a : lo0;
+            lo1 = b < lo1 ? b : lo1;
+            hi0 = hi0 < a ? a : hi0;
+            hi1 = hi1 < b ? b : hi1;
+        }
     }
     T mn = p[0], mx = p[0];
     for (int j = 0; j < 8; ++j) {
@@ -77,7 +80,7 @@ HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
         const double d = static_cast<double>(p[i]) - mean;
         r.m2 += d * d;
     }
-    if constexpr (std::is_floating_point<T>::value) {
+    if constexpr (kExtremes && std::is_floating_point<T>::value) {
         // A NaN makes the sum NaN (so does inf - inf); only then look for one.
         if (std::isnan(r.sum.value()))
             r.nan = std::any_of(p, p + n, [](T v) { return std::isnan(v); });
@@ -99,6 +102,11 @@ HL_BLOCK_STATS(uint32_t, block_stats_uint32)
 HL_BLOCK_STATS(uint16_t, block_stats_uint16)
 HL_BLOCK_STATS(uint8_t, block_stats_uint8)
 #undef HL_BLOCK_STATS
+
+// The sum and m2 of a float64 block, for moments without extremes.
+HL_CLONES BlockStats<double> block_sum_m2_float64(const double* p, std::size_t n) {
+    return block_stats<double, false>(p, n);
+}
 
 template <class T>
 Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
@@ -162,7 +170,7 @@ Moments MomentsAccumulator::moments() const noexcept {
 MomentsAccumulator block_moments(const double* data, std::size_t n) {
     MomentsAccumulator acc;
     if (n == 0) return acc;
-    const BlockStats<double> part = block_stats_of(data, n);
+    const BlockStats<double> part = block_sum_m2_float64(data, n);
     acc.add_block(n, part.sum.sum, part.sum.compensation, part.m2);
     return acc;
 }

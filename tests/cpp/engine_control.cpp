@@ -5,6 +5,7 @@
 #include <cmath>
 #include <functional>
 #include <chrono>
+#include <numeric>
 #include <thread>
 #include <vector>
 
@@ -152,6 +153,31 @@ TEST_CASE("sleep_for: validation, progress, cancellation at once") {
     const double latency = cancel_latency([](Control* ctl) { sleep_for(30.0, ctl); }, &cancelled);
     CHECK(cancelled);
     CHECK(latency < 0.1);
+}
+
+TEST_CASE("a DataProcessor add cancelled midway keeps the held means and partial chunk") {
+    DataProcessor p(1000);
+    std::vector<double> first(1500);
+    std::iota(first.begin(), first.end(), 0.0);
+    p.add(first.data(), first.size(), DType::Float64);  // one full chunk and 500 values
+    std::vector<double> big(std::size_t(1) << 24, 3.0);  // 128 MB: 512 blocks
+    for (int attempt = 0; attempt < 3; ++attempt) {
+        bool stopped = false;
+        cancel_latency([&](Control* ctl) { p.add(big.data(), big.size(), DType::Float64, ctl); },
+                       &stopped);
+        if (!stopped) {  // it finished first: undo it for the next attempt
+            p.clear();
+            p.add(first.data(), first.size(), DType::Float64);
+            continue;
+        }
+        CHECK(p.size() == 1500);
+        CHECK(p.statistics().mean == 749.5);
+    }
+    Buffer means = p.process_chunks();
+    REQUIRE(means.length() == 1);
+    CHECK(means.as<double>()[0] == 499.5);
+    CHECK(p.size() == 500);
+    CHECK(p.statistics().mean == 1249.5);
 }
 
 TEST_CASE("a cancelled DataProcessor call leaves the queue as it was") {

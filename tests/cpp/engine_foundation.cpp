@@ -193,6 +193,45 @@ TEST_CASE("DataProcessor queues, drains full chunks and computes statistics", "[
     CHECK(kind_of([] { DataProcessor bad(0); }) == ErrorKind::InvalidArgument);
 }
 
+TEST_CASE("DataProcessor chunk means do not depend on how the values were added", "[processor]") {
+    // Chunks smaller than, equal to and larger than the engine's 32K-value blocks, values of
+    // mixed magnitude (where the summation order shows), adds split at random points.
+    std::mt19937_64 rng(42);
+    std::vector<double> v(300007);
+    for (double& x : v)
+        x = std::ldexp(std::uniform_real_distribution<double>(-1, 1)(rng),
+                       std::uniform_int_distribution<int>(-30, 30)(rng));
+    for (std::size_t chunk : {1u, 7u, 1000u, 32768u, 40000u, 100003u}) {
+        for (int split = 0; split < 4; ++split) {
+            DataProcessor p(chunk);
+            std::size_t added = 0;
+            while (added < v.size()) {
+                // Either one large add or many adds that begin and end mid-chunk.
+                std::size_t n = split == 0 ? v.size()
+                                           : std::uniform_int_distribution<std::size_t>(
+                                                 0, 3 * chunk / 2 + 5000)(rng);
+                n = std::min(n, v.size() - added);
+                p.add(v.data() + added, n, DType::Float64);
+                added += n;
+                CHECK(p.size() == added);
+            }
+            Buffer means = p.process_chunks();
+            REQUIRE(means.length() == v.size() / chunk);
+            for (std::size_t c = 0; c < means.length(); ++c)
+                REQUIRE(means.as<double>()[c] ==
+                        sum_doubles_serial(v.data() + c * chunk, chunk) / double(chunk));
+            const std::size_t rest = v.size() % chunk;
+            CHECK(p.size() == rest);
+            const Moments left = p.statistics();
+            const Moments expected = moments(v.data() + v.size() - rest, rest);
+            CHECK(left.count == rest);
+            CHECK(left.mean == expected.mean);
+            CHECK(left.m2 == expected.m2);
+            CHECK(p.process_chunks().length() == 0);
+        }
+    }
+}
+
 TEST_CASE("DataProcessor rejects a failing add without changing anything", "[processor]") {
     DataProcessor p(2);
     std::vector<double> v = {1, 2, 3};

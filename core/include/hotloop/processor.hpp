@@ -3,6 +3,11 @@
 // nothing, including a cancelled one: the queue changes only after the last cancellation check.
 // Statistics are maintained incrementally, deterministically for a given sequence of calls
 // whatever the thread count.
+//
+// Nothing ever reads a full chunk's values again except to take its mean, so add() takes the mean
+// of every chunk it completes while it reads the new values, and keeps only those means and the
+// values after the last full chunk. Adding float64 values therefore reads them once and copies
+// none of them (except the partial chunk at the end); process_chunks() hands out the means.
 #pragma once
 
 #include <cstddef>
@@ -37,6 +42,7 @@ public:
     void add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
                      const std::ptrdiff_t* strides, DType dtype, Control* ctl = nullptr);
     // Removes every full chunk from the front; returns their means in order (float64 buffer).
+    // Each mean is sum_doubles_serial(chunk) / chunk_size, whichever adds the chunk came from.
     Buffer process_chunks(Control* ctl = nullptr);
     // Count, mean and population standard deviation; all zero when empty.
     Moments statistics(Control* ctl = nullptr) const;
@@ -45,12 +51,9 @@ public:
     std::size_t chunk_size() const noexcept { return chunk_size_; }
 
 private:
-    // Grows the queue by n values (all or nothing) and returns where they go.
-    double* append_uninitialised(std::size_t n);
-    template <class Fill>
-    void commit_or_drop(std::size_t n, Control* ctl, Fill&& fill);
-    std::size_t held() const noexcept { return values_.size() - head_; }
-    const double* front() const noexcept { return values_.data() + head_; }
+    // Requires mutex_: adds n float64 values (all or nothing).
+    void append(const double* values, std::size_t n, Control* ctl);
+    std::size_t held() const noexcept { return means_.size() * chunk_size_ + tail_.size(); }
 
     const std::size_t chunk_size_;
     mutable std::mutex mutex_;
@@ -79,10 +82,11 @@ private:
         friend bool operator==(const UninitAllocator&, const UninitAllocator&) { return true; }
         friend bool operator!=(const UninitAllocator&, const UninitAllocator&) { return false; }
     };
-    std::vector<double, UninitAllocator<double>> values_;  // live values: [head_, size())
-    std::size_t head_ = 0;        // consumed prefix, reclaimed lazily
-    // Moments of the live values, kept current by every mutation: add() merges the moments of
-    // the new values (computed while copying them), process_chunks() recomputes them over the
+    using Doubles = std::vector<double, UninitAllocator<double>>;
+    Doubles means_;  // the means of the full chunks held, oldest first
+    Doubles tail_;   // the values after the last full chunk: fewer than chunk_size_
+    // Moments of the values held, kept current by every mutation: add() merges the moments of
+    // the new values (taken while reading them), process_chunks() recomputes them over the
     // partial chunk left behind. statistics() is then O(1).
     MomentsAccumulator moments_;
     using Partials = std::vector<MomentsAccumulator, UninitAllocator<MomentsAccumulator>>;
