@@ -1,6 +1,8 @@
 // Engine tests: sums, filter, processor, threads, control.
 #include <catch2/catch.hpp>
 
+#include <atomic>
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -8,7 +10,14 @@
 #include <limits>
 #include <numeric>
 #include <random>
+#include <thread>
 #include <vector>
+
+#if defined(__linux__)
+#include <dirent.h>
+#include <pthread.h>
+#include <sched.h>
+#endif
 
 #include "hotloop/filter.hpp"
 #include "hotloop/parallel.hpp"
@@ -254,6 +263,65 @@ TEST_CASE("moments merge blocks exactly like one pass", "[stats]") {
     CHECK(m.mean == Approx(mean).epsilon(1e-15));
     CHECK(m.m2 == Approx(m2).epsilon(1e-10));
 }
+
+#if defined(__linux__)
+namespace {
+// Number of this process's threads whose CPUs differ from `cpus`.
+int threads_with_other_cpus(const cpu_set_t& cpus) {
+    int differ = 0;
+    DIR* dir = opendir("/proc/self/task");
+    REQUIRE(dir != nullptr);
+    while (dirent* entry = readdir(dir)) {
+        const int tid = std::atoi(entry->d_name);
+        cpu_set_t mask;
+        if (tid > 0 && sched_getaffinity(tid, sizeof mask, &mask) == 0 && !CPU_EQUAL(&mask, &cpus))
+            ++differ;
+    }
+    closedir(dir);
+    return differ;
+}
+}  // namespace
+
+TEST_CASE("workers run off the caller's CPU during a region and get their CPUs back",
+          "[parallel]") {
+    cpu_set_t all;
+    REQUIRE(pthread_getaffinity_np(pthread_self(), sizeof all, &all) == 0);
+    if (CPU_COUNT(&all) < 2 || CPU_COUNT(&all) > 8) {
+        WARN("steering applies to 2-8 CPUs; this process may use " << CPU_COUNT(&all));
+        return;
+    }
+    ThreadCountGuard guard;
+    set_num_threads(2);
+    const auto caller = std::this_thread::get_id();
+    std::atomic<int> worker_blocks{0}, confined_blocks{0};
+    auto spin = [] {
+        const auto start = std::chrono::steady_clock::now();
+        while (std::chrono::steady_clock::now() - start < std::chrono::microseconds(200)) {
+        }
+    };
+    parallel_blocks(32, [&](std::size_t) { spin(); });  // workers make themselves known
+    for (int attempt = 0; attempt < 20 && worker_blocks == 0; ++attempt) {
+        parallel_blocks(32, [&](std::size_t) {
+            spin();
+            if (std::this_thread::get_id() == caller) return;
+            cpu_set_t mine;
+            REQUIRE(sched_getaffinity(0, sizeof mine, &mine) == 0);
+            ++worker_blocks;
+            CPU_AND(&mine, &mine, &all);
+            if (CPU_COUNT(&mine) == CPU_COUNT(&all) - 1) ++confined_blocks;
+        });
+    }
+    REQUIRE(worker_blocks > 0);
+    CHECK(confined_blocks == worker_blocks);
+    // Out of work, the worker leaves the arena within milliseconds and takes its CPUs back.
+    int confined = 1;
+    for (int wait = 0; wait < 200 && confined != 0; ++wait) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(10));
+        confined = threads_with_other_cpus(all);
+    }
+    CHECK(confined == 0);
+}
+#endif
 
 TEST_CASE("thread count and controls", "[parallel]") {
     ThreadCountGuard guard;

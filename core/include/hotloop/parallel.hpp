@@ -86,6 +86,17 @@ private:
     std::string message_;
 };
 
+// ---- worker placement ----
+
+// Called by a thread about to start a parallel region: keeps the engine's workers off this
+// thread's CPU while they are in the arena (Linux; elsewhere it does nothing), so that waking
+// them does not queue them behind this thread. Why, and what it leaves alone:
+// core/src/worker_steering.cpp. HOTLOOP_STEER_WORKERS=0 turns it off.
+void steer_workers_off_this_cpu() noexcept;
+
+// Regions with fewer blocks are over before a worker's start matters: no steering for them.
+constexpr std::size_t kSteerFromBlocks = 4;
+
 // ---- block loops ----
 // Number of blocks of block_size elements needed for n elements (the last may be partial).
 constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcept {
@@ -110,6 +121,7 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         return;
     }
     auto arena = current_arena();
+    if (n_blocks >= kSteerFromBlocks) steer_workers_off_this_cpu();
     arena->execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
                           [&](const tbb::blocked_range<std::size_t>& r) {
