@@ -7,6 +7,7 @@
 #include <type_traits>
 
 #include "hotloop/parallel.hpp"
+#include "float64_kernels.hpp"
 #include "hotloop/reduce.hpp"
 #include "memory.hpp"
 
@@ -56,10 +57,15 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype, Control*
 }
 
 // Requires mutex_. The new values first complete the chunk the tail has begun (lead values), then
-// make `whole` chunks of their own, and the rest becomes the new tail. One parallel pass over
-// blocks of kMomentsBlock takes each block's moments and the means of the chunks that start in
-// it (the last of which reads past the block). If anything throws, a cancellation included, the
-// processor is left exactly as it was, and storage this add grew is given back.
+// make `whole` chunks of their own, and the rest becomes the new tail. One parallel pass reads
+// each value once. The lead and the rest are taken in blocks of kMomentsBlock, for their moments.
+// Whole chunks are taken in tasks of at most kMomentsBlock values: each chunk's compensated sum
+// gives its mean (the bits of sum_doubles_serial) and, added up, the task's mean, and a second
+// pass over the now cached values gives the task's squared deviations. A chunk longer than
+// kMomentsBlock is taken in pieces of kMomentsBlock (sum_doubles_serial's blocks: the sizes are
+// equal), whose sums are folded per chunk after the pass. Moments are merged in value order.
+// If anything throws, a cancellation included, the processor is left exactly as it was, and
+// storage this add grew is given back.
 void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
     const std::size_t size = chunk_size_, kept = tail_.size();
     const std::size_t lead = kept == 0 ? 0 : std::min(n, size - kept);
@@ -69,8 +75,17 @@ void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
     const std::size_t chunks = static_cast<std::size_t>(tail_completes) + whole;
     const double divisor = static_cast<double>(size);
 
+    // Tasks in value order: the lead's blocks, the whole chunks', the rest's blocks.
+    const bool split = size > kMomentsBlock;
+    const std::size_t pieces = split ? block_count(size, kMomentsBlock) : 1;  // per chunk
+    const std::size_t per_task = split ? 1 : kMomentsBlock / size;           // chunks per task
+    const std::size_t lead_tasks = block_count(lead, kMomentsBlock);
+    const std::size_t chunk_tasks = split ? whole * pieces : block_count(whole, per_task);
+    const std::size_t rest_tasks = block_count(n - rest, kMomentsBlock);
+
     // Everything that can fail to allocate, before anything changes.
-    Partials partials(block_count(n, kMomentsBlock));
+    Partials partials(lead_tasks + chunk_tasks + rest_tasks);
+    std::vector<CompensatedSum> piece_sums(split ? chunk_tasks : 0);
     tail_.reserve(tail_completes ? size : kept + lead + (n - rest));
     const std::size_t old_means = means_.size();
     if (chunks > means_.max_size() - old_means) throw std::bad_alloc();
@@ -79,19 +94,53 @@ void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
         double* out = means_.data() + old_means;
         tail_.insert(tail_.end(), values, values + lead);  // within capacity: cannot throw
         if (tail_completes) *out++ = sum_doubles_serial(tail_.data(), size, ctl) / divisor;
+        const auto block = [&](std::size_t begin, std::size_t end) {
+            return block_moments(values + begin, std::min(end, begin + kMomentsBlock) - begin);
+        };
         parallel_blocks(
             partials.size(),
-            [&](std::size_t b) {
-                const std::size_t begin = b * kMomentsBlock;
-                const std::size_t end = std::min(n, begin + kMomentsBlock);
-                partials[b] = block_moments(values + begin, end - begin);
-                // The first chunk starting at or after begin; offsets are relative to lead.
-                const std::size_t from = begin > lead ? begin - lead : 0;
-                for (std::size_t c = from / size + (from % size != 0);
-                     c < whole && lead + c * size < end; ++c)
-                    out[c] = sum_doubles_serial(values + lead + c * size, size, ctl) / divisor;
+            [&](std::size_t task) {
+                MomentsAccumulator& partial = partials[task];
+                if (task < lead_tasks) {
+                    partial = block(task * kMomentsBlock, lead);
+                    return;
+                }
+                const std::size_t t = task - lead_tasks;
+                if (t >= chunk_tasks) {
+                    partial = block(rest + (t - chunk_tasks) * kMomentsBlock, n);
+                    return;
+                }
+                if (split) {
+                    const std::size_t offset = t % pieces * kMomentsBlock;
+                    const std::size_t len = std::min(kMomentsBlock, size - offset);
+                    const SumAndM2 piece =
+                        block_sum_m2_float64(values + lead + t / pieces * size + offset, len);
+                    piece_sums[t] = piece.sum;
+                    partial.add_block(len, piece.sum.sum, piece.sum.compensation, piece.m2);
+                    return;
+                }
+                const std::size_t first = t * per_task, last = std::min(whole, first + per_task);
+                const double* begin = values + lead + first * size;
+                CompensatedSum sum;
+                for (std::size_t c = first; c < last; ++c) {
+                    const CompensatedSum chunk = block_sum_float64(values + lead + c * size, size);
+                    CompensatedSum mean;  // sum_doubles_serial of a chunk of one block
+                    mean.add(chunk);
+                    out[c] = mean.value() / divisor;
+                    sum.add(chunk);
+                }
+                const std::size_t len = (last - first) * size;
+                const double m2 =
+                    squared_deviations_float64(begin, len, sum.value() / static_cast<double>(len));
+                partial.add_block(len, sum.sum, sum.compensation, m2);
             },
             ctl);
+        for (std::size_t c = 0; split && c < whole; ++c) {  // as sum_doubles_serial folds blocks
+            CompensatedSum mean;
+            for (std::size_t piece = 0; piece < pieces; ++piece)
+                mean.add(piece_sums[c * pieces + piece]);
+            out[c] = mean.value() / divisor;
+        }
         if (ctl) ctl->check();  // the last point where cancelling leaves the processor untouched
     } catch (...) {
         // Shrinking cannot throw; shrink_to_fit reports no failure, it keeps the old storage.

@@ -5,9 +5,15 @@
 #include <vector>
 
 #include "compensated.hpp"
+#include "float64_kernels.hpp"
 #include "simd.hpp"
 
 namespace hotloop {
+
+HL_CLONES CompensatedSum block_sum_float64(const double* p, std::size_t n) {
+    return compensated_sum_lanes(p, n);
+}
+
 namespace {
 
 // Fixed block sizes: partial results never depend on the thread count.
@@ -68,9 +74,6 @@ int128_t block_sum(const bool* p, std::size_t n) {
     return block_sum_bool(reinterpret_cast<const uint8_t*>(p), n);
 }
 
-HL_CLONES CompensatedSum block_sum_float64(const double* p, std::size_t n) {
-    return compensated_sum_lanes(p, n);
-}
 HL_CLONES CompensatedSum block_sum_float32(const float* p, std::size_t n) {
     return compensated_sum_lanes(p, n);
 }

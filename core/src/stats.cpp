@@ -7,6 +7,7 @@
 #include <vector>
 
 #include "compensated.hpp"
+#include "float64_kernels.hpp"
 #include "simd.hpp"
 
 namespace hotloop {
@@ -23,6 +24,27 @@ struct BlockStats {
     T min{}, max{};
     bool nan = false;
 };
+
+// Sum of (x - mean)^2: eight lanes, combined in lane order, then the tail.
+template <class T>
+HL_INLINE double squared_deviations(const T* p, std::size_t n, double mean) {
+    using VT = typename Vec8<T>::type;
+    V8d acc = {};
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        VT a;
+        load(a, p + i);
+        const V8d d = __builtin_convertvector(a, V8d) - mean;
+        acc += d * d;
+    }
+    double m2 = 0.0;
+    for (int j = 0; j < 8; ++j) m2 += acc[j];
+    for (; i < n; ++i) {
+        const double d = static_cast<double>(p[i]) - mean;
+        m2 += d * d;
+    }
+    return m2;
+}
 
 // One block, read from memory once: a vectorised pass for the sum and extremes, then the
 // squared deviations from the block's mean over the now cached data. Without kExtremes, min, max
@@ -67,19 +89,7 @@ HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
     r.min = mn;
     r.max = mx;
 
-    const double mean = r.sum.value() / static_cast<double>(n);
-    V8d acc = {};
-    for (i = 0; i + 8 <= n; i += 8) {
-        VT a;
-        load(a, p + i);
-        const V8d d = __builtin_convertvector(a, V8d) - mean;
-        acc += d * d;
-    }
-    for (int j = 0; j < 8; ++j) r.m2 += acc[j];
-    for (; i < n; ++i) {
-        const double d = static_cast<double>(p[i]) - mean;
-        r.m2 += d * d;
-    }
+    r.m2 = squared_deviations(p, n, r.sum.value() / static_cast<double>(n));
     if constexpr (kExtremes && std::is_floating_point<T>::value) {
         // A NaN makes the sum NaN (so does inf - inf); only then look for one.
         if (std::isnan(r.sum.value()))
@@ -103,10 +113,6 @@ HL_BLOCK_STATS(uint16_t, block_stats_uint16)
 HL_BLOCK_STATS(uint8_t, block_stats_uint8)
 #undef HL_BLOCK_STATS
 
-// The sum and m2 of a float64 block, for moments without extremes.
-HL_CLONES BlockStats<double> block_sum_m2_float64(const double* p, std::size_t n) {
-    return block_stats<double, false>(p, n);
-}
 
 template <class T>
 Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
@@ -137,6 +143,15 @@ Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl)
 }
 
 }  // namespace
+
+HL_CLONES SumAndM2 block_sum_m2_float64(const double* p, std::size_t n) {
+    const BlockStats<double> r = block_stats<double, false>(p, n);
+    return SumAndM2{r.sum, r.m2};
+}
+
+HL_CLONES double squared_deviations_float64(const double* p, std::size_t n, double mean) {
+    return squared_deviations(p, n, mean);
+}
 
 void MomentsAccumulator::add_block(uint64_t n, double sum, double compensation,
                                    double m2) noexcept {
@@ -170,7 +185,7 @@ Moments MomentsAccumulator::moments() const noexcept {
 MomentsAccumulator block_moments(const double* data, std::size_t n) {
     MomentsAccumulator acc;
     if (n == 0) return acc;
-    const BlockStats<double> part = block_sum_m2_float64(data, n);
+    const SumAndM2 part = block_sum_m2_float64(data, n);
     acc.add_block(n, part.sum.sum, part.sum.compensation, part.m2);
     return acc;
 }
