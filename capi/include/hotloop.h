@@ -161,7 +161,8 @@ typedef struct hl_processor_s hl_processor;
 /* chunk_size >= 1. */
 HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor **out);
 HL_API void hl_processor_destroy(hl_processor *proc);
-/* Appends n values (all or nothing). */
+/* Appends n values (all or nothing). They are read in place, once: the means of the chunks they
+   complete are taken then, and only those means and the values of a partial chunk are kept. */
 HL_API hl_status hl_processor_add(hl_processor *proc, const double *values, size_t n,
                                   hl_control *ctl);
 /* Appends n values of any dtype, converted to float64 (all or nothing). */
@@ -203,7 +204,7 @@ HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_d
                                               const void *b, size_t ldb, int b_column_major,
                                               void *out, hl_control *ctl);
 /* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
-   converted to float64 straight into the queue. first points at element (0, ..., 0); shape
+   gathered into one float64 array first (one copy). first points at element (0, ..., 0); shape
    and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
 HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first, size_t ndim,
                                           const size_t *shape, const int64_t *strides,

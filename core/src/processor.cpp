@@ -4,10 +4,9 @@
 #include <cstdint>
 #include <cstring>
 #include <vector>
-#include <type_traits>
 
-#include "hotloop/parallel.hpp"
 #include "float64_kernels.hpp"
+#include "hotloop/parallel.hpp"
 #include "hotloop/reduce.hpp"
 #include "memory.hpp"
 

@@ -36,8 +36,8 @@ public:
 
     // Appends n values converted to float64 from dtype (all or nothing).
     void add(const void* values, std::size_t n, DType dtype, Control* ctl = nullptr);
-    // Appends the elements of an ndim-dimensional strided array in C order, converted to
-    // float64 straight into the queue (the one copy a NumPy view costs). first points at element
+    // Appends the elements of an ndim-dimensional strided array in C order, gathered into one
+    // float64 array first (the one copy a NumPy view costs). first points at element
     // (0, ..., 0); strides are in bytes and may be negative or zero. All or nothing.
     void add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
                      const std::ptrdiff_t* strides, DType dtype, Control* ctl = nullptr);
