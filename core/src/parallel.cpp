@@ -13,7 +13,7 @@
 namespace hotloop {
 namespace {
 
-// The arena and the observer that makes its workers known to WorkerSteering (destroyed first).
+// The arena and the observer that registers its workers for steering (destroyed first).
 struct Pool {
     tbb::task_arena arena;
     std::unique_ptr<tbb::task_scheduler_observer> registry;

@@ -1,4 +1,4 @@
-// WorkerSteering: wakes the engine's workers onto idle CPUs (see hotloop/parallel.hpp).
+// Worker steering: lets woken workers start on idle CPUs (see parallel.hpp).
 //
 // Why: a region's master wakes TBB's workers, and Linux often queues a woken worker on the
 // master's own CPU, busy with the region, although another CPU is idle; a worker that is still

@@ -1,4 +1,4 @@
-// The engine's worker threads, as WorkerSteering (hotloop/parallel.hpp) needs to know them.
+// The registry of worker threads that steer_workers_off_this_cpu() (parallel.hpp) steers.
 #pragma once
 
 #include <memory>
