@@ -264,8 +264,9 @@ def cases():
              _with_numba({"NumPy": processor_numpy}, "Numba @njit(parallel=True), one function",
                          numba_processor),
              goal_peer="NumPy", goal=5.0, same=same_processing,
-             note="add_data copies the array into the processor's queue (80 MB); NumPy "
-                  "computes mean, std and the chunk means in three passes over the array."),
+             note="add_data reads the array once, in place, taking the chunk means and the "
+                  "statistics as it goes (the processor keeps only the means); NumPy computes "
+                  "mean, std and the chunk means in three passes over the array."),
         Case("overhead", "import hotloop (NumPy not imported)", lambda: (),
              lambda: import_seconds("import hotloop"),
              {"import numpy": lambda: import_seconds("import numpy")},
