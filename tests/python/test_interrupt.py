@@ -91,8 +91,8 @@ def test_ctrl_c_stops_a_ten_billion_sample_monte_carlo_pi():
 
 
 def test_ctrl_c_leaves_a_data_processor_as_it_was():
-    # One engine thread: copying 8 GB into the processor takes seconds; the interrupted add frees
-    # the storage it was filling.
+    # One engine thread: reading 8 GB of zero pages takes seconds; the interrupted add drops the
+    # chunk means it was writing (2 GB at chunk_size 4) and frees their storage.
     latencies, state = interrupt_child("processor", delay=0.3, env={"HOTLOOP_NUM_THREADS": "1"})
     assert statistics.median(latencies) < BOUND
     assert state["unchanged"]
