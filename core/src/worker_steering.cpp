@@ -6,8 +6,9 @@
 // idle the worker joined a 2 ms sum 1-3 ms late or never, so the "parallel" sum ran on one core;
 // steered, it joins in ~0.1 ms. So while a worker is in the engine's arena, its CPUs are those
 // of the region's master minus the master's current CPU; the worker gets its own CPUs back when
-// it leaves the arena (it runs out of work), so threads that TBB shares with other libraries are
-// never left confined, and CPUs someone else set meanwhile are kept. Back-to-back regions from
+// it leaves the arena (it runs out of work), or when the region ends if it never came (TBB may
+// have woken it for another library's arena), so threads that TBB shares with other libraries
+// are never left confined; CPUs someone else set meanwhile are kept. Back-to-back regions from
 // one CPU make no system call; a master allowed one CPU, or more than eight, is left alone.
 #include "worker_steering.hpp"
 
@@ -34,6 +35,7 @@ struct WorkerState {
     cpu_set_t own{};    // its CPUs before it was steered
     cpu_set_t given{};  // the CPUs steering gave it
     int kept_off = -1;  // the CPU it is kept off, or -1 when it has its own CPUs
+    bool in_arena = false;
 };
 
 // Guards every WorkerState and the registry. A thread marks itself exiting under it, so a
@@ -66,10 +68,18 @@ bool enabled() {
 }
 
 void on_worker_entry() noexcept {
-    if (t_registration.state) return;
+    if (WorkerState* self = t_registration.state.get()) {
+        try {
+            std::lock_guard<std::mutex> lock(g_mutex);
+            self->in_arena = true;
+        } catch (...) {
+        }
+        return;
+    }
     try {
         auto state = std::make_shared<WorkerState>();
         state->tid = static_cast<pid_t>(syscall(SYS_gettid));
+        state->in_arena = true;
         std::lock_guard<std::mutex> lock(g_mutex);
         g_workers.push_back(state);
         t_registration.state = std::move(state);
@@ -77,17 +87,23 @@ void on_worker_entry() noexcept {
     }
 }
 
-// Gives a steered worker its own CPUs back, unless someone else has changed them meanwhile.
+// Requires g_mutex. Gives a steered worker its own CPUs back, unless someone else has changed
+// them meanwhile.
+void give_back_cpus(WorkerState& w) noexcept {
+    if (w.kept_off < 0) return;
+    w.kept_off = -1;
+    cpu_set_t now;
+    if (sched_getaffinity(w.tid, sizeof now, &now) == 0 && CPU_EQUAL(&now, &w.given))
+        sched_setaffinity(w.tid, sizeof w.own, &w.own);
+}
+
 void on_worker_exit() noexcept {
     WorkerState* self = t_registration.state.get();
     if (self == nullptr) return;
     try {
         std::lock_guard<std::mutex> lock(g_mutex);
-        if (self->kept_off < 0) return;
-        self->kept_off = -1;
-        cpu_set_t now;
-        if (sched_getaffinity(0, sizeof now, &now) == 0 && CPU_EQUAL(&now, &self->given))
-            sched_setaffinity(0, sizeof self->own, &self->own);
+        self->in_arena = false;
+        give_back_cpus(*self);
     } catch (...) {
     }
 }
@@ -157,6 +173,18 @@ void steer_workers_off_this_cpu() noexcept {
             }
         }
     } catch (...) {  // std::mutex failing: leave the workers as they are
+    }
+#endif
+}
+
+void release_workers_outside_arena() noexcept {
+#if defined(__linux__)
+    if (!enabled()) return;
+    try {
+        std::lock_guard<std::mutex> lock(g_mutex);
+        for (const auto& w : g_workers)
+            if (w->tid != 0 && !w->in_arena) give_back_cpus(*w);
+    } catch (...) {
     }
 #endif
 }

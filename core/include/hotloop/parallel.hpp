@@ -93,9 +93,28 @@ private:
 // them does not queue them behind this thread. Why, and what it leaves alone:
 // core/src/worker_steering.cpp. HOTLOOP_STEER_WORKERS=0 turns it off.
 void steer_workers_off_this_cpu() noexcept;
+// Called when the region ends: steered workers that are not in the arena get their CPUs back
+// (those in it get them back when they leave it).
+void release_workers_outside_arena() noexcept;
 
 // Regions with fewer blocks are over before a worker's start matters: no steering for them.
 constexpr std::size_t kSteerFromBlocks = 4;
+
+// Steers the workers for the lifetime of one region of n_blocks blocks.
+class SteeredRegion {
+public:
+    explicit SteeredRegion(std::size_t n_blocks) noexcept : steer_(n_blocks >= kSteerFromBlocks) {
+        if (steer_) steer_workers_off_this_cpu();
+    }
+    ~SteeredRegion() {
+        if (steer_) release_workers_outside_arena();
+    }
+    SteeredRegion(const SteeredRegion&) = delete;
+    SteeredRegion& operator=(const SteeredRegion&) = delete;
+
+private:
+    bool steer_;
+};
 
 // ---- block loops ----
 // Number of blocks of block_size elements needed for n elements (the last may be partial).
@@ -121,7 +140,7 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         return;
     }
     auto arena = current_arena();
-    if (n_blocks >= kSteerFromBlocks) steer_workers_off_this_cpu();
+    SteeredRegion steered(n_blocks);
     arena->execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
                           [&](const tbb::blocked_range<std::size_t>& r) {
