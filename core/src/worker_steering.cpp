@@ -139,7 +139,8 @@ std::unique_ptr<tbb::task_scheduler_observer> make_worker_registry(tbb::task_are
 
 void steer_workers_off_this_cpu() noexcept {
 #if defined(__linux__)
-    if (!enabled()) return;
+    // A worker starting a nested region would steer itself off its own CPU: leave it be.
+    if (!enabled() || t_registration.state) return;
     const int cpu = sched_getcpu();
     if (cpu < 0 || cpu >= CPU_SETSIZE) return;
     try {
