@@ -113,7 +113,6 @@ HL_BLOCK_STATS(uint16_t, block_stats_uint16)
 HL_BLOCK_STATS(uint8_t, block_stats_uint8)
 #undef HL_BLOCK_STATS
 
-
 template <class T>
 Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
     // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
