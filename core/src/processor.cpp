@@ -122,7 +122,8 @@ void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
                 const double* begin = values + lead + first * size;
                 CompensatedSum sum;
                 for (std::size_t c = first; c < last; ++c) {
-                    const CompensatedSum chunk = block_sum_float64(values + lead + c * size, size);
+                    const CompensatedSum chunk =
+                        block_sum_float64_short_inline(values + lead + c * size, size);
                     CompensatedSum mean;  // sum_doubles_serial of a chunk of one block
                     mean.add(chunk);
                     out[c] = mean.value() / divisor;
