@@ -57,8 +57,10 @@ HL_INLINE void two_sum(V8d& s, V8d& c, V8d x) {
 // eight lanes; lane j takes elements i with i % 16 == j), so the loop vectorises without
 // reassociating any floating-point operation (the result is fixed for a given input, whatever
 // the instruction set). Lanes are combined in lane order, then the tail is added.
-template <class T>
-HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
+// visit(a, b) sees every pair of vectors the loop loads (declare it HL_INLINE_LAMBDA), so that
+// another statistic shares the one read; the tail, p[n - n % 16, n), is not visited.
+template <class T, class Visit>
+HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n, Visit&& visit) {
     using VT = typename Vec8<T>::type;
     V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
     std::size_t i = 0;
@@ -68,6 +70,7 @@ HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
         load(b, p + i + 8);
         two_sum(s0, c0, __builtin_convertvector(a, V8d));
         two_sum(s1, c1, __builtin_convertvector(b, V8d));
+        visit(a, b);
     }
     CompensatedSum total;
     if (i != 0) {  // else every lane is +0, and adding them would not change total's bits
@@ -76,6 +79,12 @@ HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
     }
     for (; i < n; ++i) total.add(static_cast<double>(p[i]));
     return total;
+}
+
+template <class T>
+HL_INLINE CompensatedSum compensated_sum_lanes(const T* p, std::size_t n) {
+    using VT = typename Vec8<T>::type;
+    return compensated_sum_lanes(p, n, [](const VT&, const VT&) HL_INLINE_LAMBDA {});
 }
 
 }  // namespace hotloop

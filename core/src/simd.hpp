@@ -11,3 +11,5 @@
 
 // Inlines a helper into every clone, so the helper is compiled for that clone's target.
 #define HL_INLINE inline __attribute__((always_inline))
+// The same for a lambda, written after its parameter list.
+#define HL_INLINE_LAMBDA __attribute__((always_inline))

@@ -46,49 +46,40 @@ HL_INLINE double squared_deviations(const T* p, std::size_t n, double mean) {
     return m2;
 }
 
-// One block, read from memory once: a vectorised pass for the sum and extremes, then the
-// squared deviations from the block's mean over the now cached data. Without kExtremes, min, max
-// and nan are left alone (the sum and m2 are the same bits either way).
+// One block, read from memory once: a vectorised pass for the sum (compensated_sum_lanes, the
+// bits of every other compensated sum) and the extremes, then the squared deviations from the
+// block's mean over the now cached data. Without kExtremes, min, max and nan are left alone.
 template <class T, bool kExtremes = true>
 HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
     using VT = typename Vec8<T>::type;
     BlockStats<T> r;
-    V8d s0 = {}, s1 = {}, c0 = {}, c1 = {};
     VT lo0, lo1, hi0, hi1;
     lo0 = lo1 = hi0 = hi1 = VT{} + p[0];
-    std::size_t i = 0;
-    for (; i + 16 <= n; i += 16) {
-        VT a, b;
-        load(a, p + i);
-        load(b, p + i + 8);
-        two_sum(s0, c0, __builtin_convertvector(a, V8d));
-        two_sum(s1, c1, __builtin_convertvector(b, V8d));
+    r.sum = compensated_sum_lanes(p, n, [&](const VT& a, const VT& b) HL_INLINE_LAMBDA {
         if constexpr (kExtremes) {
             lo0 = a < lo0 ? a : lo0;
             lo1 = b < lo1 ? b : lo1;
             hi0 = hi0 < a ? a : hi0;
             hi1 = hi1 < b ? b : hi1;
         }
+    });
+    if constexpr (kExtremes) {
+        T mn = p[0], mx = p[0];
+        for (int j = 0; j < 8; ++j) {
+            mn = lo0[j] < mn ? lo0[j] : mn;
+            mx = mx < hi0[j] ? hi0[j] : mx;
+        }
+        for (int j = 0; j < 8; ++j) {
+            mn = lo1[j] < mn ? lo1[j] : mn;
+            mx = mx < hi1[j] ? hi1[j] : mx;
+        }
+        for (std::size_t i = n - n % 16; i < n; ++i) {  // the tail the lanes did not visit
+            mn = p[i] < mn ? p[i] : mn;
+            mx = mx < p[i] ? p[i] : mx;
+        }
+        r.min = mn;
+        r.max = mx;
     }
-    T mn = p[0], mx = p[0];
-    for (int j = 0; j < 8; ++j) {
-        r.sum.add(CompensatedSum{s0[j], c0[j]});
-        mn = lo0[j] < mn ? lo0[j] : mn;
-        mx = mx < hi0[j] ? hi0[j] : mx;
-    }
-    for (int j = 0; j < 8; ++j) {
-        r.sum.add(CompensatedSum{s1[j], c1[j]});
-        mn = lo1[j] < mn ? lo1[j] : mn;
-        mx = mx < hi1[j] ? hi1[j] : mx;
-    }
-    for (; i < n; ++i) {
-        r.sum.add(static_cast<double>(p[i]));
-        mn = p[i] < mn ? p[i] : mn;
-        mx = mx < p[i] ? p[i] : mx;
-    }
-    r.min = mn;
-    r.max = mx;
-
     r.m2 = squared_deviations(p, n, r.sum.value() / static_cast<double>(n));
     if constexpr (kExtremes && std::is_floating_point<T>::value) {
         // A NaN makes the sum NaN (so does inf - inf); only then look for one.
