@@ -16,6 +16,56 @@ namespace {
 constexpr std::size_t kCopyBlock = std::size_t(1) << 16;
 constexpr std::size_t kMaxDims = 64;
 
+// The n elements of an ndim-dimensional strided array (first points at element (0, ..., 0);
+// strides in bytes, possibly negative or zero), in C order, converted to float64: the one copy
+// that input other than contiguous float64 costs. Parallel over blocks of kCopyBlock elements,
+// so a single long row (a 1-d array or view) is split too.
+Buffer gather_float64(const void* first, std::size_t ndim, const std::size_t* shape,
+                      const std::ptrdiff_t* strides, std::size_t n, DType dtype, Control* ctl) {
+    // Rows along the last dimension; a 0-d array is one row of one element.
+    const std::size_t inner = ndim ? shape[ndim - 1] : 1;
+    const std::ptrdiff_t step = ndim ? strides[ndim - 1] : 0;
+    Buffer gathered(DType::Float64, n);
+    double* dst = gathered.as<double>();
+    dispatch_dtype(dtype, [&](auto tag) {
+        using T = decltype(tag);
+        // count elements of row `row` from column `column` on, into out.
+        const auto convert = [&](std::size_t row, std::size_t column, std::size_t count,
+                                 double* out) {
+            // Byte offset of the row: its index unravelled over the outer dimensions.
+            std::ptrdiff_t offset = static_cast<std::ptrdiff_t>(column) * step;
+            for (std::size_t d = ndim > 0 ? ndim - 1 : 0, rest = row; d-- > 0; rest /= shape[d])
+                offset += static_cast<std::ptrdiff_t>(rest % shape[d]) * strides[d];
+            const char* src = static_cast<const char*>(first) + offset;
+            T v;  // memcpy: NumPy views need not be aligned
+            if (step == static_cast<std::ptrdiff_t>(sizeof(T))) {  // contiguous: vectorises
+                for (std::size_t j = 0; j < count; ++j) {
+                    std::memcpy(&v, src + j * sizeof(T), sizeof v);
+                    out[j] = static_cast<double>(v);
+                }
+            } else {
+                for (std::size_t j = 0; j < count; ++j) {
+                    std::memcpy(&v, src + static_cast<std::ptrdiff_t>(j) * step, sizeof v);
+                    out[j] = static_cast<double>(v);
+                }
+            }
+        };
+        parallel_blocks(
+            block_count(n, kCopyBlock),
+            [&](std::size_t b) {
+                const std::size_t end = std::min(n, (b + 1) * kCopyBlock);
+                for (std::size_t i = b * kCopyBlock; i < end;) {
+                    const std::size_t column = i % inner;
+                    const std::size_t count = std::min(inner - column, end - i);
+                    convert(i / inner, column, count, dst + i);
+                    i += count;
+                }
+            },
+            ctl);
+    });
+    return gathered;
+}
+
 }  // namespace
 
 void* allocate_queue_memory(std::size_t bytes) { return allocate_aligned(bytes); }
@@ -38,21 +88,11 @@ void DataProcessor::add(const void* values, std::size_t n, DType dtype, Control*
         return;
     }
     // Other dtypes are converted to float64 first (one copy), before taking the lock.
-    Buffer converted(DType::Float64, n);
-    double* dst = converted.as<double>();
-    dispatch_dtype(dtype, [&](auto tag) {
-        using T = decltype(tag);
-        const T* src = static_cast<const T*>(values);
-        parallel_blocks(
-            block_count(n, kCopyBlock),
-            [&](std::size_t b) {
-                const std::size_t begin = b * kCopyBlock, end = std::min(n, begin + kCopyBlock);
-                for (std::size_t i = begin; i < end; ++i) dst[i] = static_cast<double>(src[i]);
-            },
-            ctl);
-    });
+    const std::size_t shape[1] = {n};
+    const std::ptrdiff_t strides[1] = {static_cast<std::ptrdiff_t>(dtype_size(dtype))};
+    Buffer converted = gather_float64(values, 1, shape, strides, n, dtype, ctl);
     std::lock_guard<std::mutex> lock(mutex_);
-    append(dst, n, ctl);
+    append(converted.as<double>(), n, ctl);
 }
 
 // Requires mutex_. The new values first complete the chunk the tail has begun (lead values), then
@@ -172,42 +212,10 @@ void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::
     }
     check_array(first, n, dtype_size(dtype), "add");
     if (n == 0) return;
-    // Gathered in C order into one float64 array (the one copy a NumPy view costs), outside
-    // the lock. Rows along the last dimension; a 0-d array is one row of one element.
-    const std::size_t inner = ndim ? shape[ndim - 1] : 1;
-    const std::ptrdiff_t step = ndim ? strides[ndim - 1] : 0;
-    const std::size_t rows = n / inner;
-    const std::size_t rows_per_block = std::max<std::size_t>(1, kCopyBlock / inner);
-    Buffer gathered(DType::Float64, n);
-    double* dst = gathered.as<double>();
-    dispatch_dtype(dtype, [&](auto tag) {
-        using T = decltype(tag);
-        parallel_blocks(
-            block_count(rows, rows_per_block),
-            [&](std::size_t b) {
-                const std::size_t first_row = b * rows_per_block;
-                const std::size_t last_row = std::min(rows, first_row + rows_per_block);
-                for (std::size_t r = first_row; r < last_row; ++r) {
-                    // Byte offset of row r: its index unravelled over the outer dimensions.
-                    std::ptrdiff_t offset = 0;
-                    std::size_t rest = r;
-                    for (std::size_t d = ndim > 0 ? ndim - 1 : 0; d-- > 0;) {
-                        offset += static_cast<std::ptrdiff_t>(rest % shape[d]) * strides[d];
-                        rest /= shape[d];
-                    }
-                    const char* src = static_cast<const char*>(first) + offset;
-                    double* out = dst + r * inner;
-                    for (std::size_t j = 0; j < inner; ++j) {
-                        T v;  // memcpy: NumPy views need not be aligned
-                        std::memcpy(&v, src + static_cast<std::ptrdiff_t>(j) * step, sizeof v);
-                        out[j] = static_cast<double>(v);
-                    }
-                }
-            },
-            ctl);
-    });
+    // Gathered outside the lock.
+    Buffer gathered = gather_float64(first, ndim, shape, strides, n, dtype, ctl);
     std::lock_guard<std::mutex> lock(mutex_);
-    append(dst, n, ctl);
+    append(gathered.as<double>(), n, ctl);
 }
 
 Buffer DataProcessor::process_chunks(Control* ctl) {
