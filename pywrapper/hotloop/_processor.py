@@ -129,7 +129,7 @@ class DataProcessor:
         with self._lock:
             handle = self._live()
             run(lambda ctl: check(lib.hl_processor_process_chunks(handle, out, ctl)),
-                _held(handle), progress, "process_chunks")
+                _process_chunks_work(handle, self._chunk_size), progress, "process_chunks")
         return buffer_to_list(out[0])
 
     def get_statistics(self, *, progress: Progress = None) -> Tuple[int, float, float]:
@@ -138,8 +138,9 @@ class DataProcessor:
         count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
         with self._lock:
             handle = self._live()
+            # O(1): the processor keeps its statistics current.
             run(lambda ctl: check(lib.hl_processor_statistics(handle, count, mean, std, ctl)),
-                _held(handle), progress, "get_statistics")
+                1, progress, "get_statistics")
         return (count[0], mean[0], std[0])
 
     def clear(self) -> None:
@@ -164,11 +165,13 @@ class DataProcessor:
         return "DataProcessor(size=%d, chunk_size=%d)" % (len(self), self._chunk_size)
 
 
-def _held(handle: Any) -> int:
-    """Number of values an hl_processor holds: the work estimate of its heavy calls."""
+def _process_chunks_work(handle: Any, chunk_size: int) -> int:
+    """Work estimate of process_chunks: it hands out one mean per full chunk (the means were
+    taken by add_data) and recomputes the statistics of the partial chunk left."""
     out = ffi.new(_UINT64_P)
     check(lib.hl_processor_length(handle, out))
-    return int(out[0])
+    held = int(out[0])
+    return held // chunk_size + held % chunk_size
 
 
 def _to_doubles(seq: Any) -> Any:
