@@ -106,50 +106,38 @@ def test_sleep_twin_is_the_seed_async_sleep():
 
 # ---- cancellation ----
 
-def test_cancelling_the_task_cancels_the_engine_sleep():
+def cancel_after(start_job, delay):
+    """Runs start_job() as a task, cancels it after delay seconds, checks that awaiting it raises
+    CancelledError, and returns the seconds from the cancel to the task's end."""
 
     async def main():
-        task = asyncio.create_task(aio.sleep(60))
-        await asyncio.sleep(0.2)
+        task = asyncio.create_task(start_job())
+        await asyncio.sleep(delay)
         start = time.monotonic()
         task.cancel()
         with pytest.raises(asyncio.CancelledError):
             await task
         return time.monotonic() - start
 
-    assert run(main()) < 1.0
+    return run(main())
+
+
+def test_cancelling_the_task_cancels_the_engine_sleep():
+    assert cancel_after(lambda: aio.sleep(60), 0.2) < 1.0
     assert hotloop_threads_after() == []  # the job thread is gone: the engine stopped
 
 
 def test_cancelling_the_task_stops_a_huge_sum():
     view = zero_pages(16 << 30, "q")  # seconds of work
-
-    async def main():
-        task = asyncio.create_task(aio.parallel_sum(view))
-        await asyncio.sleep(0.3)
-        start = time.monotonic()
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-        return time.monotonic() - start
-
-    assert run(main()) < 1.0
+    assert cancel_after(lambda: aio.parallel_sum(view), 0.3) < 1.0
     assert hotloop_threads_after() == []
 
 
 def test_a_cancelled_add_leaves_the_processor_as_it_was():
     p = hotloop.DataProcessor(chunk_size=2)
     p.add_data([1.0, 2.0, 3.0])
-    view = zero_pages(8 << 30, "d")  # copying it takes seconds
-
-    async def main():
-        task = asyncio.create_task(aio.add_data(p, view))
-        await asyncio.sleep(0.3)
-        task.cancel()
-        with pytest.raises(asyncio.CancelledError):
-            await task
-
-    run(main())
+    view = zero_pages(8 << 30, "d")  # reading it takes seconds
+    cancel_after(lambda: aio.add_data(p, view), 0.3)
     assert len(p) == 3
     assert p.get_statistics() == (3, 2.0, pytest.approx((2 / 3) ** 0.5))
     assert p.process_chunks() == [1.5]
