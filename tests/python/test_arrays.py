@@ -113,26 +113,32 @@ def test_matrices_reach_blas_with_their_strides():
     assert rev.ld == 4 and address(rev.data) != data_address(a)  # negative strides: one copy
 
 
-def test_no_copy_of_a_200_mb_input():
-    big = np.ones(25_000_000)  # 200 MB
+def python_peak(fn):
+    """Peak bytes allocated through Python's allocators (NumPy data included) while fn() runs."""
     tracemalloc.start()
     try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+
+
+def test_no_copy_of_a_200_mb_input():
+    big = np.ones(25_000_000)  # 200 MB
+
+    def stats():
         hotloop.compute_stats(big)
         hotloop.compute_stats(big[::-1])
         hotloop.compute_stats(big.reshape(5000, 5000).T)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 1_000_000
+
+    assert python_peak(stats) < 1_000_000
     square = big[:4_000_000].reshape(2000, 2000)
-    tracemalloc.start()
-    try:
+
+    def products():
         hotloop.matrix_multiply(square.T, square[:, :10])
         hotloop.array_multiply(big, big)
-        _, peak = tracemalloc.get_traced_memory()
-    finally:
-        tracemalloc.stop()
-    assert peak < 200_000_000 + 1_000_000  # the result and nothing else
+
+    assert python_peak(products) < 200_000_000 + 1_000_000  # the result and nothing else
 
 
 def test_wrong_dtypes_name_the_dtype():
@@ -361,17 +367,11 @@ def test_compute_stats_special_inputs():
 
 # ---- DataProcessor with arrays ----
 
-def test_processor_takes_arrays_with_one_copy_and_matches_numpy():
+def test_processor_takes_arrays_without_a_python_copy_and_matches_numpy():
     rng = np.random.default_rng(5)
     values = rng.standard_normal(1_000_000)
     with hotloop.DataProcessor(chunk_size=1000) as p:
-        tracemalloc.start()
-        try:
-            p.add_data(values)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert peak < 100_000  # the C side's copy is the only one
+        assert python_peak(lambda: p.add_data(values)) < 100_000  # read in place by C
         p.add_data(np.asfortranarray(values[:6000].reshape(100, 60)))
         p.add_data(values[:3000].astype(np.float32))
         p.add_data(np.arange(10, dtype=np.int16)[::-1])
@@ -407,13 +407,7 @@ def test_processor_reads_strided_views_without_a_python_copy():
     base = np.arange(2_000_000, dtype=np.float64).reshape(1000, 2000)
     view = base[::-1, ::2].T  # reversed, strided, transposed
     with hotloop.DataProcessor(chunk_size=10) as p:
-        tracemalloc.start()
-        try:
-            p.add_data(view)
-            _, peak = tracemalloc.get_traced_memory()
-        finally:
-            tracemalloc.stop()
-        assert peak < 100_000
+        assert python_peak(lambda: p.add_data(view)) < 100_000
         assert p.get_statistics()[0] == view.size
         assert p.process_chunks()[:2] == [float(view.ravel()[:10].mean()), float(view.ravel()[10:20].mean())]
 
