@@ -59,26 +59,26 @@ def _mapped_libraries(fragment):
     return found
 
 
-def openblas_version():
-    for name in ["libopenblas.so.0"] + _mapped_libraries("openblas"):
+def _library_string(names, function):
+    """The string that `function` (no arguments, returns char*) returns in the first of the
+    libraries `names` that loads and has it; "not found" otherwise."""
+    for name in names:
         try:
-            lib = ctypes.CDLL(name)
-            lib.openblas_get_config.restype = ctypes.c_char_p
-            return lib.openblas_get_config().decode()
+            getter = getattr(ctypes.CDLL(name), function)
+            getter.restype = ctypes.c_char_p
+            return getter().decode()
         except (OSError, AttributeError):
             continue
     return "not found"
+
+
+def openblas_version():
+    return _library_string(["libopenblas.so.0"] + _mapped_libraries("openblas"),
+                           "openblas_get_config")
 
 
 def tbb_version():
-    for name in ["libtbb.so.12"] + _mapped_libraries("libtbb"):
-        try:
-            lib = ctypes.CDLL(name)
-            lib.TBB_runtime_version.restype = ctypes.c_char_p
-            return lib.TBB_runtime_version().decode()
-        except (OSError, AttributeError):
-            continue
-    return "not found"
+    return _library_string(["libtbb.so.12"] + _mapped_libraries("libtbb"), "TBB_runtime_version")
 
 
 def load_average():
