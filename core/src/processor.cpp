@@ -126,11 +126,17 @@ void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
     Partials partials(lead_tasks + chunk_tasks + rest_tasks);
     std::vector<CompensatedSum> piece_sums(split ? chunk_tasks : 0);
     tail_.reserve(tail_completes ? size : kept + lead + (n - rest));
-    const std::size_t old_means = means_.size();
-    if (chunks > means_.max_size() - old_means) throw std::bad_alloc();
-    means_.resize(old_means + chunks);
+    // The new means go past the held ones, into more room if needed (swapped in at the end).
+    const std::size_t old_means = means_held_;
+    if (chunks > SIZE_MAX / sizeof(double) - old_means) throw std::bad_alloc();
+    Buffer grown;
+    if (chunks > means_.length() - old_means) {
+        grown = Buffer(DType::Float64, std::max(old_means + chunks, 2 * means_.length()));
+        if (old_means != 0)
+            std::memcpy(grown.data(), means_.data(), old_means * sizeof(double));
+    }
     try {
-        double* out = means_.data() + old_means;
+        double* out = (grown.data() ? grown : means_).as<double>() + old_means;
         tail_.insert(tail_.end(), values, values + lead);  // within capacity: cannot throw
         if (tail_completes) *out++ = sum_doubles_serial(tail_.data(), size, ctl) / divisor;
         const auto block = [&](std::size_t begin, std::size_t end) {
@@ -183,12 +189,11 @@ void DataProcessor::append(const double* values, std::size_t n, Control* ctl) {
         }
         if (ctl) ctl->check();  // the last point where cancelling leaves the processor untouched
     } catch (...) {
-        // Shrinking cannot throw; shrink_to_fit reports no failure, it keeps the old storage.
-        tail_.resize(kept);
-        means_.resize(old_means);
-        if (means_.capacity() > 2 * old_means + kCopyBlock) means_.shrink_to_fit();
+        tail_.resize(kept);  // shrinking: cannot throw; `grown` is freed, means_ was not touched
         throw;
     }
+    if (grown.data()) means_ = std::move(grown);
+    means_held_ += chunks;
     if (tail_completes) tail_.clear();
     tail_.insert(tail_.end(), values + rest, values + n);  // within capacity
     for (const MomentsAccumulator& partial : partials) moments_.merge(partial);
@@ -221,12 +226,13 @@ void DataProcessor::add_strided(const void* first, std::size_t ndim, const std::
 Buffer DataProcessor::process_chunks(Control* ctl) {
     std::lock_guard<std::mutex> lock(mutex_);
     if (ctl) ctl->check();
-    Buffer means(DType::Float64, means_.size());  // allocate before changing anything
-    if (means_.empty()) return means;
+    if (means_held_ == 0) return Buffer(DType::Float64, 0);
     const MomentsAccumulator rest = moments_accumulator(tail_.data(), tail_.size(), ctl);
     if (ctl) ctl->check();  // the last point where cancelling leaves the processor untouched
-    std::memcpy(means.data(), means_.data(), means_.size() * sizeof(double));
-    Doubles().swap(means_);  // drained: give the storage back
+    Buffer means = std::move(means_);  // handed out as they are: no copy
+    means.truncate(means_held_);
+    means_ = Buffer();
+    means_held_ = 0;
     moments_ = rest;
     return means;
 }
@@ -239,7 +245,8 @@ Moments DataProcessor::statistics(Control* ctl) const {
 
 void DataProcessor::clear() {
     std::lock_guard<std::mutex> lock(mutex_);
-    Doubles().swap(means_);
+    means_ = Buffer();
+    means_held_ = 0;
     Doubles().swap(tail_);
     moments_ = MomentsAccumulator{};
 }

@@ -53,7 +53,7 @@ public:
 private:
     // Requires mutex_: adds n float64 values (all or nothing).
     void append(const double* values, std::size_t n, Control* ctl);
-    std::size_t held() const noexcept { return means_.size() * chunk_size_ + tail_.size(); }
+    std::size_t held() const noexcept { return means_held_ * chunk_size_ + tail_.size(); }
 
     const std::size_t chunk_size_;
     mutable std::mutex mutex_;
@@ -83,8 +83,11 @@ private:
         friend bool operator!=(const UninitAllocator&, const UninitAllocator&) { return false; }
     };
     using Doubles = std::vector<double, UninitAllocator<double>>;
-    Doubles means_;  // the means of the full chunks held, oldest first
-    Doubles tail_;   // the values after the last full chunk: fewer than chunk_size_
+    // The means of the full chunks held, oldest first: means_[0, means_held_); the rest of
+    // means_ is room for more. process_chunks() hands the buffer out as it is.
+    Buffer means_;
+    std::size_t means_held_ = 0;
+    Doubles tail_;  // the values after the last full chunk: fewer than chunk_size_
     // Moments of the values held, kept current by every mutation: add() merges the moments of
     // the new values (taken while reading them), process_chunks() recomputes them over the
     // partial chunk left behind. statistics() is then O(1).
