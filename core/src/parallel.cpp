@@ -8,24 +8,11 @@
 
 #include <tbb/info.h>
 
-#include "worker_steering.hpp"
-
 namespace hotloop {
 namespace {
 
-// The arena and the observer that registers its workers for steering (destroyed first).
-struct Pool {
-    tbb::task_arena arena;
-    std::unique_ptr<tbb::task_scheduler_observer> registry;
-    explicit Pool(int threads) : arena(threads) {
-        arena.initialize();
-        registry = make_worker_registry(arena);
-    }
-    ~Pool() { registry.reset(); }
-};
-
 std::mutex g_mutex;
-std::shared_ptr<Pool> g_pool;  // created on first use
+std::shared_ptr<tbb::task_arena> g_arena;  // created on first use
 int g_num_threads = 0;                     // 0 until the first use
 std::vector<void (*)(int)> g_hooks;
 
@@ -46,7 +33,7 @@ int default_num_threads() {
 void ensure_initialised() {
     if (g_num_threads != 0) return;
     g_num_threads = default_num_threads();
-    g_pool = std::make_shared<Pool>(g_num_threads);
+    g_arena = std::make_shared<tbb::task_arena>(g_num_threads);
 }
 
 }  // namespace
@@ -61,7 +48,7 @@ void set_num_threads(int n) {
         ensure_initialised();
         if (n != g_num_threads) {
             // Work in flight keeps the old arena alive through its own shared_ptr.
-            g_pool = std::make_shared<Pool>(n);
+            g_arena = std::make_shared<tbb::task_arena>(n);
             g_num_threads = n;
         }
         hooks = g_hooks;
@@ -78,7 +65,7 @@ int num_threads() {
 std::shared_ptr<tbb::task_arena> current_arena() {
     std::lock_guard<std::mutex> lock(g_mutex);
     ensure_initialised();
-    return std::shared_ptr<tbb::task_arena>(g_pool, &g_pool->arena);  // shares the pool
+    return g_arena;
 }
 
 void on_num_threads_changed(void (*hook)(int n)) {

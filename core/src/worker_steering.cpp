@@ -1,17 +1,14 @@
 // Worker steering: lets woken workers start on idle CPUs (see parallel.hpp).
 //
-// Why: a region's master wakes TBB's workers, and Linux often queues a woken worker on the
-// master's own CPU, busy with the region, although another CPU is idle; a worker that is still
+// Why: a region's caller wakes TBB's workers, and Linux often queues a woken worker on the
+// caller's own CPU, busy with the region, although another CPU is idle; a worker that is still
 // spinning can sit there too. Measured on this project's 2-vCPU virtual machines: after 50 ms
 // idle the worker joined a 2 ms sum 1-3 ms late or never, so the "parallel" sum ran on one core;
-// steered, it joins in ~0.1 ms. So while a worker is in the engine's arena, its CPUs are those
-// of the region's master minus the master's current CPU; the worker gets its own CPUs back when
-// it leaves the arena (it runs out of work), or when the region ends if it never came (TBB may
-// have woken it for another library's arena), so threads that TBB shares with other libraries
-// are never left confined; CPUs someone else set meanwhile are kept. Back-to-back regions from
-// one CPU make no system call; a master allowed one CPU, or more than eight, is left alone.
-#include "worker_steering.hpp"
-
+// steered, it joins in ~0.1 ms. So for the length of a region the workers' CPUs are the caller's
+// minus the caller's current CPU, and at its end they get their own CPUs back (unless someone
+// else changed them meanwhile): threads that TBB shares with other libraries are never left
+// confined. Workers become known by running part of a region. A caller allowed one CPU, or more
+// than eight, is left alone, and so is a worker that starts a nested region.
 #include <cstdlib>
 #include <memory>
 #include <mutex>
@@ -35,7 +32,6 @@ struct WorkerState {
     cpu_set_t own{};    // its CPUs before it was steered
     cpu_set_t given{};  // the CPUs steering gave it
     int kept_off = -1;  // the CPU it is kept off, or -1 when it has its own CPUs
-    bool in_arena = false;
 };
 
 // Guards every WorkerState and the registry. A thread marks itself exiting under it, so a
@@ -43,7 +39,7 @@ struct WorkerState {
 std::mutex g_mutex;
 std::vector<std::shared_ptr<WorkerState>> g_workers;
 
-// This worker's state, registered on its first entry into the arena.
+// This worker's state, registered the first time it runs part of a region.
 struct Registration {
     std::shared_ptr<WorkerState> state;
     ~Registration() {
@@ -67,26 +63,6 @@ bool enabled() {
     return on;
 }
 
-void on_worker_entry() noexcept {
-    if (WorkerState* self = t_registration.state.get()) {
-        try {
-            std::lock_guard<std::mutex> lock(g_mutex);
-            self->in_arena = true;
-        } catch (...) {
-        }
-        return;
-    }
-    try {
-        auto state = std::make_shared<WorkerState>();
-        state->tid = static_cast<pid_t>(syscall(SYS_gettid));
-        state->in_arena = true;
-        std::lock_guard<std::mutex> lock(g_mutex);
-        g_workers.push_back(state);
-        t_registration.state = std::move(state);
-    } catch (...) {  // not registered: this worker is simply never steered
-    }
-}
-
 // Requires g_mutex. Gives a steered worker its own CPUs back, unless someone else has changed
 // them meanwhile.
 void give_back_cpus(WorkerState& w) noexcept {
@@ -96,45 +72,22 @@ void give_back_cpus(WorkerState& w) noexcept {
     if (sched_getaffinity(w.tid, sizeof now, &now) == 0 && CPU_EQUAL(&now, &w.given))
         sched_setaffinity(w.tid, sizeof w.own, &w.own);
 }
-
-void on_worker_exit() noexcept {
-    WorkerState* self = t_registration.state.get();
-    if (self == nullptr) return;
-    try {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        self->in_arena = false;
-        give_back_cpus(*self);
-    } catch (...) {
-    }
-}
 #endif
-
-class WorkerRegistry : public tbb::task_scheduler_observer {
-public:
-    explicit WorkerRegistry(tbb::task_arena& arena) : tbb::task_scheduler_observer(arena) {
-        observe(true);
-    }
-    ~WorkerRegistry() override { observe(false); }  // no callback may run once this is gone
-    void on_scheduler_entry(bool is_worker) override {
-#if defined(__linux__)
-        if (is_worker) on_worker_entry();
-#else
-        (void)is_worker;
-#endif
-    }
-    void on_scheduler_exit(bool is_worker) override {
-#if defined(__linux__)
-        if (is_worker) on_worker_exit();
-#else
-        (void)is_worker;
-#endif
-    }
-};
 
 }  // namespace
 
-std::unique_ptr<tbb::task_scheduler_observer> make_worker_registry(tbb::task_arena& arena) {
-    return std::make_unique<WorkerRegistry>(arena);
+void note_worker_thread() noexcept {
+#if defined(__linux__)
+    if (t_registration.state || !enabled()) return;
+    try {
+        auto state = std::make_shared<WorkerState>();
+        state->tid = static_cast<pid_t>(syscall(SYS_gettid));
+        std::lock_guard<std::mutex> lock(g_mutex);
+        g_workers.push_back(state);
+        t_registration.state = std::move(state);
+    } catch (...) {  // not registered: this worker is simply never steered
+    }
+#endif
 }
 
 void steer_workers_off_this_cpu() noexcept {
@@ -155,7 +108,7 @@ void steer_workers_off_this_cpu() noexcept {
                 continue;
             }
             ++i;
-            if (w.kept_off == cpu) continue;
+            if (w.kept_off == cpu) continue;  // another region from this CPU steered it already
             if (!have_mask) {
                 CPU_ZERO(&others);
                 if (pthread_getaffinity_np(pthread_self(), sizeof others, &others) != 0 ||
@@ -178,13 +131,13 @@ void steer_workers_off_this_cpu() noexcept {
 #endif
 }
 
-void release_workers_outside_arena() noexcept {
+void release_steered_workers() noexcept {
 #if defined(__linux__)
-    if (!enabled()) return;
+    if (!enabled() || t_registration.state) return;
     try {
         std::lock_guard<std::mutex> lock(g_mutex);
         for (const auto& w : g_workers)
-            if (w->tid != 0 && !w->in_arena) give_back_cpus(*w);
+            if (w->tid != 0) give_back_cpus(*w);
     } catch (...) {
     }
 #endif
