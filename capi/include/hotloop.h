@@ -75,6 +75,25 @@ typedef int32_t hl_dtype;
 #define HL_DTYPE_FLOAT32 10
 #define HL_DTYPE_FLOAT64 11
 
+/* A strided n-dimensional array: how functions that read or write an array receive it (DLPack's
+   DLTensor without device and byte offset; a NumPy array's __array_interface__ maps onto it).
+   The caller owns the view, its shape and strides arrays and the memory they describe; the
+   library reads them during the call only and never keeps a pointer to any of them.
+     data:    element (0, ..., 0); may be NULL only when some shape[i] == 0
+     ndim:    0 .. HL_VIEW_MAX_NDIM (0: a single element)
+     shape:   ndim sizes >= 0 (may be NULL when ndim == 0)
+     strides: ndim strides in bytes, any sign, 0 allowed in a source; NULL: C-contiguous
+   Functions say which dimensions, dtypes and layouts they accept; a view that spans more than
+   the address space is HL_ERR_SHAPE. */
+#define HL_VIEW_MAX_NDIM 64
+typedef struct hl_view {
+    void *data;
+    hl_dtype dtype;
+    int32_t ndim;
+    const int64_t *shape;
+    const int64_t *strides;
+} hl_view;
+
 /* ---- library ---- */
 HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static storage */
 HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */

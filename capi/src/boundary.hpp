@@ -11,6 +11,7 @@
 #include "hotloop/error.hpp"
 #include "hotloop/parallel.hpp"
 #include "hotloop/processor.hpp"
+#include "hotloop/view.hpp"
 
 struct hl_buffer_s {
     hotloop::Buffer buffer;
@@ -41,6 +42,10 @@ T* require(T* pointer, const char* name) {
 
 // Converts the C dtype code, rejecting unknown values.
 DType to_dtype(hl_dtype code);
+
+// The engine's View of an hl_view (NULL strides become C-contiguous ones), checked with
+// check_view(); `name` prefixes the messages. Throws InvalidArgument for a NULL view.
+View view_of(const hl_view* view, const char* name);
 
 // Control* of an optional hl_control.
 inline Control* control_of(hl_control* ctl) noexcept { return ctl ? &ctl->control : nullptr; }

@@ -63,6 +63,40 @@ DType to_dtype(hl_dtype code) {
     return dtype;
 }
 
+View view_of(const hl_view* view, const char* name) {
+    require(view, name);
+    if (view->ndim < 0 || static_cast<std::size_t>(view->ndim) > kMaxViewDims)
+        fail(ErrorKind::Shape, std::string(name) + ": ndim " + std::to_string(view->ndim) +
+                                   " is outside 0.." + std::to_string(kMaxViewDims));
+    View v;
+    v.data = view->data;
+    v.dtype = to_dtype(view->dtype);
+    const std::size_t nd = static_cast<std::size_t>(view->ndim);
+    if (nd) require(view->shape, "shape");
+    v.shape.resize(nd);
+    v.strides.resize(nd);
+    for (std::size_t d = 0; d < nd; ++d) {
+        if (view->shape[d] < 0)
+            fail(ErrorKind::Shape, std::string(name) + ": negative size " +
+                                       std::to_string(view->shape[d]));
+        v.shape[d] = static_cast<std::size_t>(view->shape[d]);
+    }
+    if (view->strides) {
+        for (std::size_t d = 0; d < nd; ++d)
+            v.strides[d] = static_cast<std::ptrdiff_t>(view->strides[d]);
+    } else {  // C-contiguous
+        std::ptrdiff_t step = static_cast<std::ptrdiff_t>(v.item_size());
+        for (std::size_t d = nd; d-- > 0;) {
+            v.strides[d] = step;
+            const auto side = static_cast<std::ptrdiff_t>(v.shape[d] ? v.shape[d] : 1);
+            if (__builtin_mul_overflow(step, side, &step))
+                fail(ErrorKind::Shape, std::string(name) + ": the view spans more than memory");
+        }
+    }
+    check_view(v, name);
+    return v;
+}
+
 hl_buffer* release(Buffer&& buffer) { return new hl_buffer_s{std::move(buffer)}; }
 
 }  // namespace hotloop::capi

@@ -35,6 +35,52 @@ class Array:
         self.layout = layout
 
 
+class View:
+    """An `hl_view *` over an object's memory, for C functions that take `const hl_view *`.
+
+    `c` is the cdata to pass; `owner` is the object whose memory it describes (kept alive with
+    the shape and strides arrays as long as the View lives); shape, dtype (HL_DTYPE code) and
+    length (element count) describe it for the Python side."""
+
+    __slots__ = ("c", "owner", "shape", "dtype", "length", "_keep")
+
+    def __init__(self, data, dtype, shape, strides, owner):
+        self.c = c = ffi.new("hl_view *")
+        c.data = ffi.cast("void *", data) if isinstance(data, int) else data
+        c.dtype = dtype
+        c.ndim = len(shape)
+        shape_c = ffi.new("int64_t[]", list(shape) or [0])
+        strides_c = ffi.new("int64_t[]", list(strides)) if strides is not None else ffi.NULL
+        c.shape = shape_c
+        c.strides = strides_c
+        self._keep = (data, shape_c, strides_c)
+        self.owner = owner
+        self.shape = tuple(shape)
+        self.dtype = dtype
+        length = 1
+        for side in self.shape:
+            length *= side
+        self.length = length
+
+
+def as_view(obj, what, dtype=None):
+    """A View of obj, or None when obj is a list, tuple or str (each function handles those).
+
+    NumPy arrays are viewed in place whatever their strides (negative and zero included), once
+    they have a native supported dtype (or `dtype`, an HL_DTYPE code to convert to: one copy
+    when it differs); buffers and __array_interface__ objects as `as_array` takes them."""
+    np = sys.modules.get("numpy")
+    if np is not None and isinstance(obj, np.ndarray):
+        a = _with_dtype(np, obj, what, dtype)
+        return View(a.__array_interface__["data"][0], _code_of(a.dtype, what), a.shape,
+                    a.strides, a)
+    array = as_array(obj, what, dtype=dtype)
+    if array is None:
+        return None
+    shape = array.shape if array.shape is not None else (array.length,)
+    return View(array.data, array.dtype, shape, None, array.owner)
+
+
 def dtype_name(code):
     return NAMES.get(code, "unknown")
 

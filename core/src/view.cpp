@@ -1,0 +1,91 @@
+#include "hotloop/view.hpp"
+
+#include <algorithm>
+#include <string>
+#include <utility>
+
+#include "hotloop/error.hpp"
+
+namespace hotloop {
+
+std::size_t View::size() const noexcept {
+    std::size_t n = 1;
+    for (std::size_t side : shape) n *= side;
+    return n;
+}
+
+bool View::c_contiguous() const noexcept {
+    std::ptrdiff_t expected = static_cast<std::ptrdiff_t>(item_size());
+    for (std::size_t d = ndim(); d-- > 0;) {
+        if (shape[d] == 0) return true;
+        if (shape[d] != 1 && strides[d] != expected) return false;
+        expected *= static_cast<std::ptrdiff_t>(shape[d]);
+    }
+    return true;
+}
+
+bool View::dense() const noexcept {
+    if (size() == 0) return true;
+    // Sort the axes that matter by |stride|; each must step over exactly the block before it.
+    std::vector<std::pair<std::size_t, std::size_t>> axes;  // (|stride|, size)
+    for (std::size_t d = 0; d < ndim(); ++d)
+        if (shape[d] > 1)
+            axes.emplace_back(static_cast<std::size_t>(strides[d] < 0 ? -strides[d] : strides[d]),
+                              shape[d]);
+    std::sort(axes.begin(), axes.end());
+    std::size_t extent = item_size();
+    for (const auto& [stride, side] : axes) {
+        if (stride != extent) return false;
+        extent *= side;
+    }
+    return true;
+}
+
+const void* View::lowest() const noexcept {
+    std::ptrdiff_t offset = 0;
+    for (std::size_t d = 0; d < ndim(); ++d)
+        if (strides[d] < 0 && shape[d] > 0)
+            offset += static_cast<std::ptrdiff_t>(shape[d] - 1) * strides[d];
+    return static_cast<const char*>(data) + offset;
+}
+
+View contiguous_view(const void* data, std::size_t n, DType dtype) {
+    View v;
+    v.data = const_cast<void*>(data);
+    v.dtype = dtype;
+    v.shape = {n};
+    v.strides = {static_cast<std::ptrdiff_t>(dtype_size(dtype))};
+    return v;
+}
+
+void check_view(const View& view, const char* what) {
+    const std::size_t item = view.item_size();
+    if (item == 0)
+        fail(ErrorKind::Type, std::string(what) + ": unknown dtype code " +
+                                  std::to_string(static_cast<int32_t>(view.dtype)));
+    if (view.ndim() > kMaxViewDims || view.strides.size() != view.ndim())
+        fail(ErrorKind::Shape, std::string(what) + ": " + std::to_string(view.ndim()) +
+                                   " dimensions (at most " + std::to_string(kMaxViewDims) + ")");
+    // Every element's byte offset must fit in ptrdiff_t, and the element count in memory.
+    constexpr std::size_t kLimit = std::size_t(PTRDIFF_MAX);
+    std::size_t count = 1, reach = 0;
+    bool empty = false;
+    for (std::size_t d = 0; d < view.ndim(); ++d) {
+        const std::size_t side = view.shape[d];
+        if (side == 0) empty = true;
+        if (side > kLimit) fail(ErrorKind::Shape, std::string(what) + ": a side is too large");
+        const std::ptrdiff_t s = view.strides[d];
+        const std::size_t stride =
+            s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : static_cast<std::size_t>(s);
+        if (side > 1 && stride > kLimit / (side - 1))
+            fail(ErrorKind::Shape, std::string(what) + ": the view spans more than memory");
+        reach += side > 1 ? stride * (side - 1) : 0;
+        if (reach > kLimit || (side && count > kLimit / item / side))
+            fail(ErrorKind::Shape, std::string(what) + ": the view spans more than memory");
+        count *= side ? side : 1;
+    }
+    if (view.data == nullptr && !empty)
+        fail(ErrorKind::InvalidArgument, std::string(what) + ": NULL data in a non-empty view");
+}
+
+}  // namespace hotloop
