@@ -1,8 +1,9 @@
 // The separable pass (Gaussian and box blur, unsharp masking). Each block of output rows keeps a
-// ring of source rows converted to the working type once; the ring is filtered down the columns
-// two output rows per step, and each result row is padded by reflection and filtered along the
-// row into dst.
+// ring of source rows converted to the working type once (float32 and float64 rows that lie one
+// after the other are read in place instead); the rows are filtered down the columns two output
+// rows per step, and each result row is padded by reflection and filtered along the row into dst.
 #include <algorithm>
+#include <type_traits>
 #include <vector>
 
 #include "imaging_kernels.hpp"
@@ -20,16 +21,18 @@ public:
           down_(down.begin(), down.end()),
           along_(along.begin(), along.end()),
           unsharp_(unsharp),
-          amount_(static_cast<F>(amount)) {
+          amount_(static_cast<F>(amount)),
+          in_place_(std::is_same<T, F>::value && im_.src.rows_contiguous()) {
         const std::size_t C = im_.src.channels, W = im_.src.width;
         n_ = im_.src.samples_per_row();
         slots_ = 2 * rows_radius() + 2;  // the window of two output rows
         stride_ = aligned_count<F>(n_);
+        ring_ = in_place_ ? 0 : checked_mul(slots_, stride_);
         // Pixel 0 of a padded row sits at `lead_`, a whole number of 64-byte lines in.
         lead_ = aligned_count<F>(row_radius() * C);
         padded_ = aligned_count<F>(lead_ + checked_mul(W + row_radius(), C));
         // ring | two padded rows | one spare output row (T is never wider than F)
-        scratch_bytes_ = checked_mul(checked_mul(slots_ + 1, stride_) + 2 * padded_, sizeof(F));
+        scratch_bytes_ = checked_mul(ring_ + stride_ + 2 * padded_, sizeof(F));
     }
 
     void run(Control* ctl) const {
@@ -47,8 +50,15 @@ private:
         return ring + static_cast<std::size_t>((j % slots + slots) % slots) * stride_;
     }
 
+    // Source row j (any j in [-H, 2H)) as working values: in the ring, or in place.
+    const F* source_row(F* ring, std::ptrdiff_t j) const {
+        if (in_place_)
+            return reinterpret_cast<const F*>(im_.src.at(reflect(j, im_.src.height), 0, 0));
+        return slot(ring, j);
+    }
+
     void load(F* ring, std::ptrdiff_t j) const {
-        load_row<T>(im_.src, reflect(j, im_.src.height), slot(ring, j));
+        if (!in_place_) load_row<T>(im_.src, reflect(j, im_.src.height), slot(ring, j));
     }
 
     // Filters the column-filtered row `line` along the row into dst row y.
@@ -65,9 +75,9 @@ private:
     void block(std::size_t b) const {
         const Scratch memory(scratch_bytes_);
         F* ring = memory.as<F>();
-        F* line0 = ring + slots_ * stride_ + lead_;
+        F* line0 = ring + ring_ + lead_;
         F* line1 = line0 + padded_;
-        T* spare = reinterpret_cast<T*>(ring + slots_ * stride_ + 2 * padded_);
+        T* spare = reinterpret_cast<T*>(ring + ring_ + 2 * padded_);
         std::vector<const F*> rows(slots_);
         const auto r = static_cast<std::ptrdiff_t>(rows_radius());
         const auto y0 = static_cast<std::ptrdiff_t>(b * kRowsPerBlock);
@@ -75,7 +85,7 @@ private:
             std::min(im_.src.height, (b + 1) * kRowsPerBlock));
         auto window = [&](std::ptrdiff_t y, std::size_t count) {
             for (std::size_t k = 0; k < count; ++k)
-                rows[k] = slot(ring, y - r + static_cast<std::ptrdiff_t>(k));
+                rows[k] = source_row(ring, y - r + static_cast<std::ptrdiff_t>(k));
         };
         for (std::ptrdiff_t j = y0 - r; j < y0 + r; ++j) load(ring, j);
         std::ptrdiff_t y = y0;
@@ -99,7 +109,8 @@ private:
     std::vector<F> down_, along_;
     bool unsharp_;
     F amount_;
-    std::size_t n_, slots_, stride_, lead_, padded_, scratch_bytes_;
+    bool in_place_;  // source rows are read where they are
+    std::size_t n_, slots_, stride_, ring_, lead_, padded_, scratch_bytes_;
 };
 
 }  // namespace
