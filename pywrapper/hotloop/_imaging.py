@@ -14,7 +14,12 @@ import numbers
 import operator
 import sys
 
-from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar
+from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar, Union
+
+try:
+    from typing import Protocol
+except ImportError:  # pragma: no cover (Python < 3.8)
+    Protocol = object  # type: ignore
 
 from ._convert import as_view, require_numpy
 from ._errors import InvalidArgumentError, InvalidTypeError, ShapeError, check
@@ -24,10 +29,19 @@ from ._typing import Progress
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
-    import PIL.Image
 
-#: An image: a NumPy array or a PIL image; every filter returns the same kind.
-Image = TypeVar("Image", "numpy.ndarray[Any, Any]", "PIL.Image.Image")
+
+class PILImageLike(Protocol):
+    """What the annotations need of a PIL.Image.Image (Pillow 9 ships no type information)."""
+
+    @property
+    def mode(self) -> str: ...
+
+    def convert(self, mode: str) -> Any: ...
+
+
+#: An image: a NumPy array or a PIL image; every filter returns the same kind (and type).
+Image = TypeVar("Image", bound=Union["numpy.ndarray[Any, Any]", PILImageLike])
 
 # ---- the parts every docstring shares ----
 _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
@@ -72,9 +86,12 @@ _RAISES = """InvalidTypeError (TypeError)
         not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31."""
 
 
-def _document(function):
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def _document(function: _Function) -> _Function:
     """Fills the shared parts into function's docstring."""
-    function.__doc__ = (function.__doc__
+    function.__doc__ = ((function.__doc__ or "")
                         .replace("<IMAGE>", _IMAGE_PARAMETER)
                         .replace("<PROGRESS>", _PROGRESS_PARAMETER)
                         .replace("<RULES>", _RESULT_RULES)
