@@ -587,7 +587,9 @@ def _real(value, what, name):
                                % (what, name, type(value).__name__))
     try:
         return float(value)
-    except (TypeError, ValueError, OverflowError) as exc:
+    except OverflowError:  # an int beyond float's range: out of the domain, as inf is
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError) as exc:
         raise InvalidTypeError("%s: %s must be a real number: %s" % (what, name, exc)) from None
 
 
