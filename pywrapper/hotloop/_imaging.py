@@ -76,8 +76,9 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     ==========================  ================================================================
 
     grayscale returns mode "L" for colour modes (as Pillow's convert("L"), within one level;
-    CMYK, LAB and HSV through convert("RGB"), YCbCr its Y channel) and the input's mode for L,
-    LA (its L), I, F and I;16*. Only the current frame of a multi-frame image is read."""
+    CMYK, LAB and HSV through convert("RGB"), YCbCr its Y channel) and for LA (its L channel),
+    and a copy in the input's mode for L, I, F and I;16*. Only the current frame of a
+    multi-frame image is read."""
 _RAISES = """InvalidTypeError (TypeError)
         `img` is not an array or PIL image; a dtype other than uint8, uint16, float32, float64
         (convert with img.astype(numpy.float32)); a masked array; a PIL mode the table refuses;
