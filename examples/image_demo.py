@@ -1,9 +1,12 @@
-"""The seed's image use case: load a picture with Pillow, blur it, find its edges, save PNGs.
+"""The seed's image use case: load a picture with Pillow, blur it, find its edges, save the results.
 
     python3 examples/image_demo.py [PICTURE] [--out DIR]
 
-Without PICTURE the script draws a test picture (gradients, discs and stripes) first, so that
-`make demo` needs no file from outside the repository.
+The picture goes to hotloop as the PIL image Pillow opened, in its own mode (8-bit RGB, 16-bit
+gray PNG or TIFF, CMYK, palette...), and every result comes back as a PIL image of that mode (a
+palette image comes back as RGB), saved in the input's format. Without PICTURE the script draws a
+test picture (gradients, discs and stripes) first, so that `make demo` needs no file from outside
+the repository.
 """
 import argparse
 import os
@@ -41,21 +44,24 @@ def main():
         synthesise(path)
         print("generated", path)
 
-    img = np.array(Image.open(path).convert("RGB"))  # H x W x 3 uint8
-    print("loaded %s: %dx%d" % (path, img.shape[1], img.shape[0]))
+    picture = Image.open(path)
+    if picture.mode in ("1", "HSV"):  # modes hotloop refuses to filter (see docs/api/imaging.md)
+        picture = picture.convert("L" if picture.mode == "1" else "RGB")
+    extension = os.path.splitext(path)[1] or ".png"
+    print("loaded %s: %dx%d, mode %s" % (path, picture.width, picture.height, picture.mode))
     steps = [
-        ("blurred", lambda: hotloop.process_image(img, "blur", sigma=3.0)),
-        ("edges", lambda: hotloop.sobel_edges(hotloop.grayscale(img))),
-        ("sharpened", lambda: hotloop.sharpen(img, sigma=1.5, amount=1.0)),
-        ("box_blurred", lambda: hotloop.box_blur(img, radius=4)),
+        ("blurred", lambda: hotloop.process_image(picture, "blur", sigma=3.0)),
+        ("edges", lambda: hotloop.sobel_edges(hotloop.grayscale(picture))),
+        ("sharpened", lambda: hotloop.sharpen(picture, sigma=1.5, amount=1.0)),
+        ("box_blurred", lambda: hotloop.box_blur(picture, radius=4)),
     ]
     for name, step in steps:
         start = time.perf_counter()
         result = step()
         elapsed = time.perf_counter() - start
-        out = os.path.join(args.out, name + ".png")
-        Image.fromarray(result).save(out)
-        print("%-12s %7.2f ms -> %s" % (name, elapsed * 1e3, out))
+        out = os.path.join(args.out, name + extension)
+        result.save(out)
+        print("%-12s %7.2f ms -> %s (mode %s)" % (name, elapsed * 1e3, out, result.mode))
 
 
 if __name__ == "__main__":

@@ -236,41 +236,47 @@ HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first,
 HL_API hl_status hl_compute_stats(const void *data, size_t n, hl_dtype dtype, uint64_t *count,
                                   double *mean, double *std, void *min, void *max,
                                   hl_control *ctl);
-/* ---- images and Monte Carlo ---- */
-/* A strided view of an H x W x C image (C = 1, 3 or 4; an H x W image is C = 1) of
-   HL_DTYPE_UINT8 or HL_DTYPE_FLOAT32. Strides are in bytes and may be negative, or zero in a
-   source. Sides are limited to 2^31 pixels. */
-typedef struct hl_image {
-    void *data; /* the first channel of pixel (0, 0) */
-    int64_t height;
-    int64_t width;
-    int64_t channels;
-    int64_t row_stride;
-    int64_t col_stride;
-    int64_t channel_stride;
-    hl_dtype dtype;
-} hl_image;
-/* Filters read src and write dst, which has src's dtype, height, width and channel count
-   (grayscale: 1 channel) and must not overlap src. Borders follow scipy.ndimage's "reflect" mode
-   (d c b a | a b c d | d c b a). uint8 results are rounded to nearest and saturated; a 4th
-   (alpha) channel is copied unchanged. Each side of the image must be at least the kernel's size
-   (2 * radius + 1; Sobel 3). Errors: HL_ERR_TYPE for another dtype or mismatched dtypes,
-   HL_ERR_SHAPE for bad channel counts, sizes or strides, HL_ERR_INVALID_ARGUMENT for bad
-   parameters, a NULL pointer or overlapping images. Results do not depend on the thread count. */
-/* scipy.ndimage.gaussian_filter(src, sigma, mode="reflect", truncate=4.0) per channel; radius
-   int(4 * sigma + 0.5). sigma finite and > 0. */
-HL_API hl_status hl_image_gaussian_blur(const hl_image *src, const hl_image *dst, double sigma,
+/* ---- images ---- */
+/* Image filters read the image `src` and write the image `dst`. An image is an hl_view of
+   ndim 2 (H x W) or 3 (H x W x C, C = 1, 3 or 4; the 4th channel is alpha), dtype
+   HL_DTYPE_UINT8, HL_DTYPE_UINT16, HL_DTYPE_FLOAT32 or HL_DTYPE_FLOAT64, any strides (zero
+   strides in src only), sides up to 2^31. dst has src's dtype, H and W and C (grayscale: one
+   channel, H x W or H x W x 1), overlaps neither src nor itself.
+   Results match scipy.ndimage per channel computed in float64: borders are its mode "reflect"
+   (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs;
+   uint8 and uint16 are computed in float32, rounded to nearest (halves up) and saturated to
+   0..255 / 0..65535; float32 is computed in float32, float64 in float64. The alpha channel is
+   copied unchanged (grayscale drops it). Results are bit-for-bit the same for every thread
+   count and SIMD level.
+   Ownership: the caller owns both views and their memory; the library reads src and writes dst
+   during the call only and keeps no pointer. On failure dst's contents are unspecified (a
+   cancelled call may have written part of it); src is never written.
+   Errors: HL_ERR_TYPE for another dtype or mismatched dtypes; HL_ERR_SHAPE for another ndim,
+   channel count, mismatched sizes, or a view larger than memory; HL_ERR_INVALID_ARGUMENT for a
+   NULL view, NULL data in a non-empty view, overlapping views, or a bad parameter;
+   HL_ERR_CANCELLED when ctl is cancelled.
+   Thread safety: any number of calls may run at once on different or shared sources; a dst must
+   not be written by two calls at once. */
+/* scipy.ndimage.gaussian_filter(src, sigma, mode="reflect", truncate=4.0) per channel: kernel
+   radius int(4 * sigma + 0.5) <= 2^24, so sigma finite, >= 0 and below about 4.19e6; sigma 0 (and
+   any sigma < 0.125, a one-tap kernel) copies src, as scipy does. */
+HL_API hl_status hl_image_gaussian_blur(const hl_view *src, const hl_view *dst, double sigma,
                                         hl_control *ctl);
-/* Mean over the (2 * radius + 1)^2 window (scipy.ndimage.uniform_filter); radius >= 0. */
-HL_API hl_status hl_image_box_blur(const hl_image *src, const hl_image *dst, int64_t radius,
+/* Mean over the (2 * radius + 1)^2 window (scipy.ndimage.uniform_filter, size 2 * radius + 1,
+   mode "reflect") per channel; 0 <= radius <= 2^24; radius 0 copies. */
+HL_API hl_status hl_image_box_blur(const hl_view *src, const hl_view *dst, int64_t radius,
                                    hl_control *ctl);
-/* Unsharp mask src + amount * (src - gaussian(src, sigma)); amount finite and >= 0. */
-HL_API hl_status hl_image_sharpen(const hl_image *src, const hl_image *dst, double sigma,
+/* Unsharp mask src + amount * (src - gaussian_filter(src, sigma)), rounded once; sigma as for
+   hl_image_gaussian_blur, amount finite and >= 0. */
+HL_API hl_status hl_image_sharpen(const hl_view *src, const hl_view *dst, double sigma,
                                   double amount, hl_control *ctl);
-/* Sobel gradient magnitude per channel, hypot(sobel(axis=0), sobel(axis=1)) as scipy.ndimage. */
-HL_API hl_status hl_image_sobel_edges(const hl_image *src, const hl_image *dst, hl_control *ctl);
-/* BT.601 luma 0.299 R + 0.587 G + 0.114 B into a 1-channel dst (1 channel: a copy). */
-HL_API hl_status hl_image_grayscale(const hl_image *src, const hl_image *dst, hl_control *ctl);
+/* Sobel gradient magnitude per channel, hypot(sobel(src, 0), sobel(src, 1)) as scipy.ndimage
+   (unnormalised 3 x 3 kernels: up to 4 * sqrt(2) times the largest sample, so uint8 and uint16
+   results saturate). */
+HL_API hl_status hl_image_sobel_edges(const hl_view *src, const hl_view *dst, hl_control *ctl);
+/* BT.601 luma 0.299 R + 0.587 G + 0.114 B into a one-channel dst (1 channel: a copy). */
+HL_API hl_status hl_image_grayscale(const hl_view *src, const hl_view *dst, hl_control *ctl);
+/* ---- Monte Carlo ---- */
 /* Monte Carlo estimate of pi from n_samples >= 1 points: *inside of them fall in the quarter disc,
    *estimate = 4 * inside / n_samples. Point i uses output i of SplitMix64 seeded with seed (high
    31 bits x, low 31 bits y, tested exactly), so the result depends only on n_samples and seed,

@@ -1,89 +1,335 @@
-"""Image filters on NumPy arrays: Gaussian and box blur, unsharp masking, Sobel edges, grayscale.
+"""Image filters: Gaussian and box blur, unsharp masking, Sobel edges, grayscale.
 
-Images are H x W or H x W x C arrays (C = 1, 3 or 4) of uint8 or float32, with any strides; they
-are read in place (no copy) and the result is a new C-contiguous array of the same shape and dtype
-(grayscale: H x W). Borders use scipy.ndimage's "reflect" mode (d c b a | a b c d | d c b a).
-uint8 results are rounded to nearest and saturated to 0..255. A 4th (alpha) channel is copied
-unchanged. The work runs in parallel over blocks of rows, without the GIL.
+Images are NumPy arrays of shape H x W or H x W x C (C = 1, 3 or 4; the 4th channel is alpha)
+of uint8, uint16, float32 or float64, with any strides, or PIL images of (almost) any mode. NumPy
+in gives NumPy out (a new C-contiguous array of the same shape and dtype; grayscale: H x W); a
+PIL image in gives a PIL image out, in the same mode where one exists, with its `info` (ICC
+profile, DPI, EXIF) kept. Each filter matches the scipy.ndimage function it names, per channel,
+with scipy's "reflect" border. The work runs in parallel over blocks of rows, without the GIL.
+
+This module holds the image-specific rules (PIL modes, channels); conversion to the C API's
+hl_view is _convert.as_view.
 """
 import numbers
 import operator
+import sys
 
-from typing import Any, Callable, Dict, Tuple
+from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar, Union
 
-from ._typing import ArrayLike, NDArray, Progress
-from ._convert import as_image, empty_image
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+try:
+    from typing import Protocol
+except ImportError:  # pragma: no cover (Python < 3.8)
+    Protocol = object  # type: ignore
+
+from ._convert import as_view, require_numpy
+from ._errors import InvalidArgumentError, InvalidTypeError, ShapeError, check
 from ._loader import lib
 from ._run import run
+from ._typing import Progress
+
+if TYPE_CHECKING:  # pragma: no cover
+    import numpy
 
 
-def gaussian_blur(img: ArrayLike, sigma: float = 1.0, *, progress: Progress = None) -> NDArray:
-    """Gaussian blur of each channel: scipy.ndimage.gaussian_filter(img, sigma, mode="reflect",
-    truncate=4.0) applied per channel. sigma > 0; each side of the image must be at least the
-    kernel size 2 * int(4 * sigma + 0.5) + 1. O(H * W * C * sigma)."""
-    src = as_image(img, "gaussian_blur")
+class PILImageLike(Protocol):
+    """What the annotations need of a PIL.Image.Image (Pillow 9 ships no type information)."""
+
+    @property
+    def mode(self) -> str: ...
+
+    def convert(self, mode: str) -> Any: ...
+
+
+#: An image: a NumPy array or a PIL image; every filter returns the same kind (and type).
+Image = TypeVar("Image", bound=Union["numpy.ndarray[Any, Any]", PILImageLike])
+
+# ---- the parts every docstring shares ----
+_IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
+        H x W or H x W x C array (C = 1, 3 or 4; the 4th channel is alpha) of uint8, uint16,
+        float32 or float64, any strides (read in place; a non-native byte order costs one
+        copy); or a PIL image (see the mode table below). Objects with __array_interface__
+        are read through numpy.asarray."""
+_PROGRESS_PARAMETER = """progress : None, True or callable, optional
+        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
+_RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
+    saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64. The
+    alpha channel is copied unchanged. Borders are scipy.ndimage's mode "reflect"
+    (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs,
+    so images of any size, down to 1 x 1, are filtered. Results are the same for every thread
+    count and SIMD level."""
+_MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info` unless stated):
+
+    ==========================  ================================================================
+    L, RGB, RGBA, RGBX, F       filtered as they are (RGBX: X copied like alpha)
+    I;16, I;16L, I;16B          as uint16 (same byte order out)
+    I                           int32: computed in float64, rounded half up, saturated to int32
+    LA                          L filtered, A copied
+    La, RGBa                    premultiplied: filtered as LA / RGBA, premultiplied again
+    P, PA                       filtered as the colours they show: RGB, or RGBA when the
+                                palette has transparency or the mode is PA; RGB / RGBA out
+    CMYK                        the four inks filtered (K is not alpha)
+    YCbCr                       per channel (equals the RGB result converted), but sobel_edges
+                                is refused: convert("RGB") first
+    LAB                         per channel, a* and b* as signed values; sobel_edges refused
+    HSV                         refused but for grayscale (hue is an angle): convert("RGB")
+    1, I;16N and other modes    refused: convert("L") or convert("RGB") first
+    ==========================  ================================================================
+
+    grayscale returns mode "L" for colour modes (as Pillow's convert("L"), within one level;
+    CMYK, LAB and HSV through convert("RGB"), YCbCr its Y channel) and for LA (its L channel),
+    and a copy in the input's mode for L, I, F and I;16*. Only the current frame of a
+    multi-frame image is read."""
+_RAISES = """InvalidTypeError (TypeError)
+        `img` is not an array or PIL image; a dtype other than uint8, uint16, float32, float64
+        (convert with img.astype(numpy.float32)); a masked array; a PIL mode the table refuses;
+        a non-numeric parameter.
+    ShapeError (ValueError)
+        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31."""
+
+
+_Function = TypeVar("_Function", bound=Callable[..., Any])
+
+
+def _document(function: _Function) -> _Function:
+    """Fills the shared parts into function's docstring."""
+    function.__doc__ = ((function.__doc__ or "")
+                        .replace("<IMAGE>", _IMAGE_PARAMETER)
+                        .replace("<PROGRESS>", _PROGRESS_PARAMETER)
+                        .replace("<RULES>", _RESULT_RULES)
+                        .replace("<MODES>", _MODE_TABLE)
+                        .replace("<RAISES>", _RAISES))
+    return function
+
+
+# ---- the filters ----
+@_document
+def gaussian_blur(img: Image, sigma: float = 1.0, *, progress: Progress = None) -> Image:
+    """Gaussian blur of each channel.
+
+    Matches ``scipy.ndimage.gaussian_filter(channel, sigma, mode="reflect", truncate=4.0)``
+    computed in float64: a kernel of radius ``int(4 * sigma + 0.5)``. sigma 0 (and any sigma below
+    0.125, a one-tap kernel) returns a copy of the input, as scipy does.
+
+    Parameters
+    ----------
+    <IMAGE>
+    sigma : float, default 1.0
+        Standard deviation in pixels, finite, >= 0 and below about 4.19e6 (radius <= 2**24).
+    <PROGRESS>
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        The blurred image: an array of img's shape and dtype, or a PIL image (mode table).
+
+    Raises
+    ------
+    <RAISES>
+    InvalidArgumentError (ValueError)
+        sigma negative, not finite, or too large.
+
+    Notes
+    -----
+    <RULES>
+    O(H * W * C * radius) work (two passes of 2 * radius + 1 taps).
+
+    <MODES>
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((5, 5), np.float32)
+    >>> img[2, 2] = 1.0
+    >>> out = gaussian_blur(img, 1.0)
+    >>> out.shape, out.dtype, round(float(out[2, 2]), 4), round(float(out.sum()), 4)
+    ((5, 5), dtype('float32'), 0.1592, 1.0)
+    >>> bool((gaussian_blur(img, 0.0) == img).all())
+    True
+    """
     sigma = _real(sigma, "gaussian_blur", "sigma")
-    out, dst = empty_image(src.shape, src)
-    _run_filter(lambda ctl: lib.hl_image_gaussian_blur(src.struct, dst.struct, sigma, ctl),
-                src, progress, "gaussian_blur")
-    return out
+    return _filter(img, "gaussian_blur",
+                   lambda src, dst, ctl: lib.hl_image_gaussian_blur(src, dst, sigma, ctl), progress)
 
 
-def box_blur(img: ArrayLike, radius: int = 1, *, progress: Progress = None) -> NDArray:
-    """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel:
-    scipy.ndimage.uniform_filter(size=2 * radius + 1, mode="reflect"). radius >= 0 (0 copies).
-    O(H * W * C * radius)."""
-    src = as_image(img, "box_blur")
+@_document
+def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image:
+    """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel.
+
+    Matches ``scipy.ndimage.uniform_filter(channel, size=2 * radius + 1, mode="reflect")``
+    computed in float64. radius 0 returns a copy.
+
+    Parameters
+    ----------
+    <IMAGE>
+    radius : int, default 1
+        0 <= radius <= 2**24 (any integer type: int, numpy.int64, ...).
+    <PROGRESS>
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        The blurred image: an array of img's shape and dtype, or a PIL image (mode table).
+
+    Raises
+    ------
+    <RAISES>
+    InvalidArgumentError (ValueError)
+        radius negative or above 2**24.
+
+    Notes
+    -----
+    <RULES>
+    O(H * W * C * radius) work (two passes of 2 * radius + 1 taps).
+
+    <MODES>
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.array([[0, 0, 90], [0, 0, 90], [0, 0, 90]], np.uint8)
+    >>> box_blur(img, 1)
+    array([[ 0, 30, 60],
+           [ 0, 30, 60],
+           [ 0, 30, 60]], dtype=uint8)
+    """
     radius = _integer(radius, "box_blur", "radius")
     if not 0 <= radius < 2**63:
         raise InvalidArgumentError("box_blur: radius must be >= 0, got %d" % radius)
-    out, dst = empty_image(src.shape, src)
-    _run_filter(lambda ctl: lib.hl_image_box_blur(src.struct, dst.struct, radius, ctl),
-                src, progress, "box_blur")
-    return out
+    return _filter(img, "box_blur",
+                   lambda src, dst, ctl: lib.hl_image_box_blur(src, dst, radius, ctl), progress)
 
 
-def sharpen(img: ArrayLike, sigma: float = 1.0, amount: float = 1.0, *,
-            progress: Progress = None) -> NDArray:
-    """Unsharp mask: img + amount * (img - gaussian_blur(img, sigma)), computed in float and
-    rounded once. sigma > 0, amount >= 0."""
-    src = as_image(img, "sharpen")
+@_document
+def sharpen(img: Image, sigma: float = 1.0, amount: float = 1.0, *,
+            progress: Progress = None) -> Image:
+    """Unsharp mask: ``img + amount * (img - gaussian_blur(img, sigma))``, rounded once.
+
+    The blur is ``scipy.ndimage.gaussian_filter(channel, sigma, mode="reflect", truncate=4.0)``;
+    the whole expression is computed in the working precision and stored once (uint8 and uint16
+    saturate, so overshoots at edges clip at 0 and the top value).
+
+    Parameters
+    ----------
+    <IMAGE>
+    sigma : float, default 1.0
+        Standard deviation of the blur in pixels, as for gaussian_blur (0 returns a copy).
+    amount : float, default 1.0
+        Strength, finite and >= 0 (0 returns a copy).
+    <PROGRESS>
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        The sharpened image: an array of img's shape and dtype, or a PIL image (mode table).
+
+    Raises
+    ------
+    <RAISES>
+    InvalidArgumentError (ValueError)
+        sigma as for gaussian_blur; amount negative or not finite.
+
+    Notes
+    -----
+    <RULES>
+
+    <MODES>
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.array([[10, 10, 200, 200]] * 3, np.uint8)
+    >>> sharpen(img, 1.0, 1.0)
+    array([[  0,   0, 255, 212],
+           [  0,   0, 255, 212],
+           [  0,   0, 255, 212]], dtype=uint8)
+    """
     sigma = _real(sigma, "sharpen", "sigma")
     amount = _real(amount, "sharpen", "amount")
-    out, dst = empty_image(src.shape, src)
-    _run_filter(lambda ctl: lib.hl_image_sharpen(src.struct, dst.struct, sigma, amount, ctl),
-                src, progress, "sharpen")
-    return out
+    return _filter(img, "sharpen",
+                   lambda src, dst, ctl: lib.hl_image_sharpen(src, dst, sigma, amount, ctl),
+                   progress)
 
 
-def sobel_edges(img: ArrayLike, *, progress: Progress = None) -> NDArray:
-    """Sobel gradient magnitude of each channel, hypot(sobel(axis=0), sobel(axis=1)) with
-    scipy.ndimage.sobel's unnormalised 3 x 3 kernels. uint8 results saturate at 255 (the
-    magnitude reaches 1442); float32 results are not scaled."""
-    src = as_image(img, "sobel_edges")
-    out, dst = empty_image(src.shape, src)
-    _run_filter(lambda ctl: lib.hl_image_sobel_edges(src.struct, dst.struct, ctl),
-                src, progress, "sobel_edges")
-    return out
+@_document
+def sobel_edges(img: Image, *, progress: Progress = None) -> Image:
+    """Sobel gradient magnitude of each channel.
+
+    Matches ``numpy.hypot(scipy.ndimage.sobel(channel, 0), scipy.ndimage.sobel(channel, 1))``
+    computed in float64: scipy's unnormalised 3 x 3 kernels, so magnitudes reach 4 * sqrt(2)
+    (5.66) times the largest sample. uint8 and uint16 results saturate at 255 / 65535 (a
+    step of 64 levels already saturates uint8); use float32 or float64 input for the unscaled
+    magnitudes.
+
+    Parameters
+    ----------
+    <IMAGE>
+    <PROGRESS>
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        The magnitudes: an array of img's shape and dtype, or a PIL image (mode table).
+
+    Raises
+    ------
+    <RAISES>
+
+    Notes
+    -----
+    <RULES>
+    O(H * W * C) work.
+
+    <MODES>
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.array([[0, 0, 1, 1]] * 3, np.float32)
+    >>> sobel_edges(img)
+    array([[0., 4., 4., 0.],
+           [0., 4., 4., 0.],
+           [0., 4., 4., 0.]], dtype=float32)
+    """
+    return _filter(img, "sobel_edges",
+                   lambda src, dst, ctl: lib.hl_image_sobel_edges(src, dst, ctl), progress)
 
 
-def grayscale(img: ArrayLike, *, progress: Progress = None) -> NDArray:
-    """BT.601 luma 0.299 R + 0.587 G + 0.114 B as an H x W array (alpha ignored); a 1-channel or
-    H x W image is copied."""
-    src = as_image(img, "grayscale")
-    out, dst = empty_image(src.shape[:2], src)
-    _run_filter(lambda ctl: lib.hl_image_grayscale(src.struct, dst.struct, ctl),
-                src, progress, "grayscale")
-    return out
+@_document
+def grayscale(img: Image, *, progress: Progress = None) -> Image:
+    """BT.601 luma ``0.299 R + 0.587 G + 0.114 B`` of an RGB or RGBA image (alpha dropped).
 
+    The weights of ITU-R BT.601, as Pillow's ``convert("L")`` and OpenCV's
+    ``cv2.COLOR_RGB2GRAY`` use them; a one-channel image is copied.
 
-def _run_filter(native, src, progress, what):
-    """Runs one filter call: interruptible and with progress when the image is large."""
-    work = 1
-    for side in src.shape:
-        work *= side
-    run(lambda ctl: check(native(ctl)), work, progress, what)
+    Parameters
+    ----------
+    <IMAGE>
+    <PROGRESS>
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        An H x W array of img's dtype, or a PIL image of mode "L" (mode table).
+
+    Raises
+    ------
+    <RAISES>
+
+    Notes
+    -----
+    uint8 and uint16 results are computed in float32, rounded to nearest (halves up); float32
+    and float64 are computed in their own precision. O(H * W) work.
+
+    <MODES>
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> grayscale(np.array([[[255, 0, 0], [0, 255, 0], [0, 0, 255]]], np.uint8))
+    array([[ 76, 150,  29]], dtype=uint8)
+    """
+    return _filter(img, "grayscale",
+                   lambda src, dst, ctl: lib.hl_image_grayscale(src, dst, ctl), progress)
 
 
 # op -> (function, the keyword parameters it takes)
@@ -96,17 +342,54 @@ _OPS: Dict[str, Tuple[Callable[..., Any], Tuple[str, ...]]] = {
 }
 
 
-def process_image(img: ArrayLike, op: str = "blur", *, progress: Progress = None,
-                  **params: float) -> NDArray:
-    """One entry point for the image filters: op is "blur" (sigma=1.0), "box_blur" (radius=1),
-    "edges", "sharpen" (sigma=1.0, amount=1.0) or "grayscale"; see the function of each.
+@_document
+def process_image(img: Image, op: str = "blur", *, progress: Progress = None,
+                  **params: float) -> Image:
+    """One entry point for the image filters, by name.
 
+    Parameters
+    ----------
+    <IMAGE>
+    op : str, default "blur"
+        "blur" (gaussian_blur; sigma=1.0), "box_blur" (radius=1), "edges" (sobel_edges),
+        "sharpen" (sigma=1.0, amount=1.0) or "grayscale".
+    <PROGRESS>
+    **params
+        The keyword parameters of op's function.
+
+    Returns
+    -------
+    numpy.ndarray or PIL.Image.Image
+        What op's function returns: NumPy in, NumPy out; PIL in, PIL out.
+
+    Raises
+    ------
+    <RAISES>
+    InvalidArgumentError (ValueError)
+        An unknown op, or a parameter value op's function refuses.
+    InvalidTypeError (TypeError)
+        op not a str, or a parameter op does not take.
+
+    Notes
+    -----
+    <RULES>
+
+    <MODES>
+
+    Examples
+    --------
     >>> import numpy as np
     >>> img = np.zeros((32, 48, 3), dtype=np.uint8)
     >>> process_image(img, "blur", sigma=2.0).shape
     (32, 48, 3)
     >>> process_image(img, "grayscale").shape
     (32, 48)
+    >>> from PIL import Image
+    >>> picture = Image.new("RGB", (48, 32), (200, 40, 10))
+    >>> picture.info["dpi"] = (300, 300)
+    >>> edges = process_image(picture, "edges")
+    >>> edges.mode, edges.size, edges.info["dpi"]
+    ('RGB', (48, 32), (300, 300))
     """
     if not isinstance(op, str):
         raise InvalidTypeError("process_image: op must be a str, got %s" % type(op).__name__)
@@ -122,14 +405,197 @@ def process_image(img: ArrayLike, op: str = "blur", *, progress: Progress = None
     return function(img, progress=progress, **params)
 
 
+# ---- NumPy arrays ----
+_DTYPES = {("u", 1), ("u", 2), ("f", 4), ("f", 8)}
+
+
+def _filter(img, what, native, progress):
+    """native(src, dst, ctl) applied to img: a PIL image, an ndarray or an array-like."""
+    pil = sys.modules.get("PIL.Image")
+    if pil is not None and isinstance(img, pil.Image):
+        return _filter_pil(img, what, native, progress)
+    return _filter_array(_image_array(img, what), what, native, progress)
+
+
+def _image_array(obj, what):
+    """obj as an image ndarray (no copy), or the error that says why it is not one."""
+    np = sys.modules.get("numpy")
+    if np is None or not isinstance(obj, np.ndarray):
+        if not hasattr(obj, "__array_interface__"):
+            raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C) or a "
+                                   "PIL image, got %s" % (what, type(obj).__name__))
+        np = require_numpy(what)
+        obj = np.asarray(obj)
+    if isinstance(obj, np.ma.MaskedArray):
+        raise InvalidTypeError("%s: masked arrays are not images; fill the masked pixels first "
+                               "(img.filled(value))" % what)
+    dt = obj.dtype
+    if (dt.kind, dt.itemsize) not in _DTYPES:
+        raise InvalidTypeError("%s: unsupported dtype %s; images are uint8, uint16, float32 or "
+                               "float64 (convert with img.astype(numpy.float32))" % (what, dt))
+    if obj.ndim not in (2, 3):
+        raise ShapeError("%s: expected an image of shape (H, W) or (H, W, C), got shape %s"
+                         % (what, obj.shape))
+    return obj
+
+
+def _filter_array(a, what, native, progress):
+    """A new array: native applied to the image array a (grayscale: H x W)."""
+    np = require_numpy(what)
+    out = np.empty(a.shape[:2] if what == "grayscale" else a.shape, a.dtype.newbyteorder("="))
+    _run_filter(native, [(a, out)], progress, what)
+    return out
+
+
+def _run_filter(native, pairs, progress, what):
+    """native over each (src, dst) array pair, as one interruptible call with progress."""
+    views = [(as_view(src, what), as_view(dst, what)) for src, dst in pairs]
+    work = sum(src.length for src, _ in views)
+
+    def call(ctl):
+        for src, dst in views:
+            check(native(src.c, dst.c, ctl))
+
+    run(call, work, progress, what)
+
+
+# ---- PIL images ----
+# Modes whose pixels are filtered as NumPy reads them, and the same mode is rebuilt.
+_PIL_AS_IS = {"L", "RGB", "RGBA", "RGBX", "F", "I;16", "I;16L", "I;16B"}
+# Gray modes: grayscale copies them (in their own mode); colour modes give "L".
+_PIL_GRAY = {"L", "F", "I", "I;16", "I;16L", "I;16B"}
+
+
+def _filter_pil(im, what, native, progress, info=None):
+    """The PIL image of native applied to im, following the mode table (module docstring), with
+    a copy of `info` (im.info by default: Pillow's conversions do not all keep it)."""
+    mode = im.mode
+    info = im.info if info is None else info
+    _refuse_pil_mode(mode, what)
+    if mode in ("P", "PA"):
+        palette = im.palette.mode if im.palette is not None else ""
+        rgba = mode == "PA" or "transparency" in info or palette == "RGBA"
+        # "transparency" names a palette index: the RGBA pixels carry it now.
+        info = {key: value for key, value in info.items() if key != "transparency"}
+        return _filter_pil(im.convert("RGBA" if rgba else "RGB"), what, native, progress, info)
+    if mode in ("La", "RGBa"):
+        straight = _filter_pil(im.convert(mode.upper()), what, native, progress, info)
+        if what == "grayscale":
+            return straight
+        result = straight.convert(mode)
+        result.info = dict(info)
+        return result
+    if what == "grayscale" and mode in ("CMYK", "LAB", "HSV"):
+        return _filter_pil(im.convert("RGB"), what, native, progress, info)
+    np = require_numpy(what)
+    a = np.asarray(im)
+    out = _PIL_FILTERS.get(mode, _filter_array)(a, what, native, progress)
+    if what == "grayscale" and mode not in _PIL_GRAY:
+        mode = "L"
+    return _pil_image(out, mode, info)
+
+
+def _refuse_pil_mode(mode, what):
+    if mode in _PIL_AS_IS or mode in ("I", "LA", "La", "RGBa", "P", "PA", "CMYK"):
+        return
+    if mode in ("YCbCr", "LAB") and what != "sobel_edges":
+        return
+    if mode == "HSV" and what == "grayscale":
+        return
+    if mode in ("YCbCr", "LAB", "HSV"):
+        reason = {"YCbCr": "chroma gradients are not YCbCr colours",
+                  "LAB": "a* and b* gradients are not Lab colours",
+                  "HSV": "hue is an angle"}[mode]
+        raise InvalidTypeError('%s: PIL mode "%s" (%s): convert("RGB") first (or convert("L") '
+                               "for a gray result)" % (what, mode, reason))
+    if mode == "1":
+        raise InvalidTypeError('%s: PIL mode "1" (bilevel) cannot hold filtered values: '
+                               'convert("L") first' % what)
+    raise InvalidTypeError('%s: PIL mode "%s" is not supported: convert("RGB") or convert("L") '
+                           "first" % (what, mode))
+
+
+def _filter_la(a, what, native, progress):
+    """LA: L filtered, A copied (grayscale: L)."""
+    np = require_numpy(what)
+    if what == "grayscale":
+        return np.array(a[..., 0])
+    out = np.empty_like(a)
+    _run_filter(native, [(a[..., 0], out[..., 0])], progress, what)
+    out[..., 1] = a[..., 1]
+    return out
+
+
+def _filter_cmyk(a, what, native, progress):
+    """CMYK: all four inks filtered (K is not alpha): C, M, Y as one image, K as another."""
+    np = require_numpy(what)
+    out = np.empty_like(a)
+    _run_filter(native, [(a[..., :3], out[..., :3]), (a[..., 3], out[..., 3])], progress, what)
+    return out
+
+
+def _filter_ycbcr(a, what, native, progress):
+    """YCbCr: linear filters per channel (they commute with the affine map from RGB); grayscale
+    is the Y channel, which Pillow's convert("L") returns too."""
+    if what == "grayscale":
+        return require_numpy(what).array(a[..., 0])
+    return _filter_array(a, what, native, progress)
+
+
+def _filter_lab(a, what, native, progress):
+    """LAB: Pillow stores a* and b* as signed bytes; x ^ 0x80 maps them to x + 128 (exact), which
+    linear filters with weights summing to 1 carry through, and ^ 0x80 maps back."""
+    signed = a.copy()
+    signed[..., 1:] ^= 0x80
+    out = _filter_array(signed, what, native, progress)
+    out[..., 1:] ^= 0x80
+    return out
+
+
+def _filter_int32(a, what, native, progress):
+    """I: int32 computed in float64 (exact), rounded half up and saturated to int32."""
+    np = require_numpy(what)
+    result = _filter_array(a.astype(np.float64), what, native, progress)
+    np.floor(result + 0.5, out=result)
+    np.clip(result, -2.0**31, 2.0**31 - 1, out=result)
+    return result.astype(np.int32)
+
+
+_PIL_FILTERS = {"LA": _filter_la, "CMYK": _filter_cmyk, "YCbCr": _filter_ycbcr,
+                "LAB": _filter_lab, "I": _filter_int32}
+
+
+def _pil_image(pixels, mode, info):
+    """A PIL image of mode from an array (byte order as the mode wants), with a copy of info."""
+    import PIL.Image
+
+    if mode == "I;16B":
+        pixels = pixels.astype(">u2")
+    elif mode in ("I;16", "I;16L"):
+        pixels = pixels.astype("<u2")
+    image = PIL.Image.fromarray(pixels, mode)
+    image.info = dict(info)
+    return image
+
+
+# ---- parameters ----
 def _real(value, what, name):
-    if isinstance(value, bool) or not isinstance(value, numbers.Real):
+    """A parameter taken as a float: any real number (NumPy scalars, Fraction, Decimal), not
+    bool or str."""
+    if isinstance(value, (bool, str, bytes)) or not (
+            isinstance(value, numbers.Real) or hasattr(type(value), "__float__")):
         raise InvalidTypeError("%s: %s must be a real number, got %s"
                                % (what, name, type(value).__name__))
-    return float(value)
+    try:
+        return float(value)
+    except OverflowError:  # an int beyond float's range: out of the domain, as inf is
+        return float("inf") if value > 0 else float("-inf")
+    except (TypeError, ValueError) as exc:
+        raise InvalidTypeError("%s: %s must be a real number: %s" % (what, name, exc)) from None
 
 
 def _integer(value, what, name):
+    """A parameter taken as an int: anything with __index__, not bool."""
     if isinstance(value, bool):
         raise InvalidTypeError("%s: %s must be an int, got bool" % (what, name))
     try:

@@ -63,3 +63,15 @@ def errors() -> None:
         print(status)
     except hotloop.HotloopError:
         pass
+
+
+def images(img: "npt.NDArray[np.uint16]", path: str) -> None:
+    from PIL import Image
+
+    blurred: "npt.NDArray[np.uint16]" = hotloop.gaussian_blur(img, 2.0)
+    edges: "npt.NDArray[np.uint16]" = hotloop.process_image(img, "edges")
+    picture: Image.Image = hotloop.sharpen(Image.open(path), 1.5, amount=0.5)
+    gray: Image.Image = hotloop.grayscale(picture)
+    print(blurred, edges, gray.mode)
+    hotloop.box_blur(img, "2")  # type: ignore[arg-type]
+    hotloop.gaussian_blur([[1, 2], [3, 4]])  # type: ignore[type-var]

@@ -1,0 +1,238 @@
+// The vector kernels of the image passes, in the house SIMD idiom (simd.hpp): each kernel is a
+// struct whose HL_INLINE static run() works on rows of working values F (float for uint8, uint16
+// and float32 images, double for float64), in simd::Vec<F> steps with a scalar tail that performs
+// the same operations in the same order; passes call them through simd_run<Kernel>(...).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "imaging_image.hpp"
+#include "simd.hpp"
+
+// 64-byte vectors change the calling convention without AVX-512; every function taking them is
+// always inlined, so no such call exists.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace hotloop::imaging {
+
+// ---- storing results: the rounding and saturation rule ----
+// The largest value of an integer sample type.
+template <class T>
+constexpr float kTop = std::is_same<T, uint8_t>::value ? 255.0f : 65535.0f;
+
+// Stores v (a scalar or a vector of F) into samples of T. Integer samples: clamped to [0, top],
+// then v + 0.5 truncated (round half up). Float samples: as computed.
+template <class T, class X>
+HL_INLINE void put(T* p, X v) {
+    if constexpr (std::is_integral<T>::value) {
+        const X zero = X{};
+        const X top = zero + kTop<T>;
+        v = v < zero ? zero : v;
+        v = v > top ? top : v;
+        if constexpr (std::is_arithmetic<X>::value) {
+            *p = static_cast<T>(static_cast<int32_t>(v + 0.5f));
+        } else {
+            constexpr std::size_t N = sizeof(X) / sizeof(float);
+            const auto whole = __builtin_convertvector(v + 0.5f, simd::VecN<int32_t, N>);
+            simd::store(p, __builtin_convertvector(whole, simd::VecN<T, N>));
+        }
+    } else {
+        simd::store(p, v);
+    }
+}
+
+// ---- rows in ----
+// Samples widened to the working type.
+struct Widen {
+    template <class T, class F>
+    HL_INLINE static void run(const T* in, F* out, std::size_t n) {
+        for (std::size_t i = 0; i < n; ++i) out[i] = static_cast<F>(in[i]);
+    }
+};
+
+// Row y of an image (T samples) as width * channels working values F.
+template <class T, class F>
+void load_row(const Image& im, std::size_t y, F* out) {
+    const std::size_t n = im.samples_per_row();
+    if (im.rows_contiguous()) {
+        const T* row = reinterpret_cast<const T*>(im.at(y, 0, 0));
+        if constexpr (std::is_same<T, F>::value)
+            std::memcpy(out, row, n * sizeof(F));
+        else
+            simd_run<Widen>(row, out, n);
+        return;
+    }
+    for (std::size_t x = 0; x < im.width; ++x)
+        for (std::size_t c = 0; c < im.channels; ++c) {
+            T v;
+            std::memcpy(&v, im.at(y, x, c), sizeof v);
+            out[x * im.channels + c] = static_cast<F>(v);
+        }
+}
+
+// ---- separable filters ----
+// Symmetric kernel w[0..r] (w[0] the centre) down the rows rows[0..2r] (centre rows[r]), at the
+// N vectors (or scalars) X from sample i on. N independent accumulators hide the additions'
+// latency; every sample gets w[0] * centre + sum over k of w[k] * (above + below), in order.
+template <std::size_t N, class X, class F>
+HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
+                            F* out) {
+    constexpr std::size_t L = sizeof(X) / sizeof(F);
+    X acc[N];
+    for (std::size_t j = 0; j < N; ++j) acc[j] = w[0] * simd::load<X>(rows[r] + i + j * L);
+    for (std::size_t k = 1; k <= r; ++k) {
+        const F wk = w[k];
+        const F* above = rows[r - k] + i;
+        const F* below = rows[r + k] + i;
+        for (std::size_t j = 0; j < N; ++j)
+            acc[j] += wk * (simd::load<X>(above + j * L) + simd::load<X>(below + j * L));
+    }
+    for (std::size_t j = 0; j < N; ++j) simd::store(out + i + j * L, acc[j]);
+}
+
+struct DownRows {
+    template <class F>
+    HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
+                              F* out) {
+        using V = simd::Vec<F>;
+        constexpr std::size_t L = simd::kLanes<F>;
+        std::size_t i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V>(rows, i, w, r, out);
+        for (; i + L <= n; i += L) down_rows_at<1, V>(rows, i, w, r, out);
+        for (; i < n; ++i) down_rows_at<1, F>(rows, i, w, r, out);
+    }
+};
+
+// down_rows_at for two consecutive output rows at once: rows[0..2r + 1], centres rows[r] and
+// rows[r + 1]. Each row vector is loaded once for both outputs (half the loads), and each output
+// gets exactly down_rows_at's operations in its order.
+template <std::size_t N, class X, class F>
+HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
+                                F* out0, F* out1) {
+    constexpr std::size_t L = sizeof(X) / sizeof(F);
+    X acc0[N], acc1[N], up[N], down[N];
+    for (std::size_t j = 0; j < N; ++j) {
+        up[j] = simd::load<X>(rows[r] + i + j * L);
+        down[j] = simd::load<X>(rows[r + 1] + i + j * L);
+        acc0[j] = w[0] * up[j];
+        acc1[j] = w[0] * down[j];
+    }
+    for (std::size_t k = 1; k <= r; ++k) {
+        const F wk = w[k];
+        const F* above = rows[r - k] + i;      // above row y, k rows up
+        const F* below = rows[r + 1 + k] + i;  // below row y + 1, k rows down
+        for (std::size_t j = 0; j < N; ++j) {
+            const X a = simd::load<X>(above + j * L);
+            const X b = simd::load<X>(below + j * L);
+            acc0[j] += wk * (a + down[j]);  // rows[r - k] + rows[r + k]
+            acc1[j] += wk * (up[j] + b);    // rows[r + 1 - k] + rows[r + 1 + k]
+            up[j] = a;
+            down[j] = b;
+        }
+    }
+    for (std::size_t j = 0; j < N; ++j) {
+        simd::store(out0 + i + j * L, acc0[j]);
+        simd::store(out1 + i + j * L, acc1[j]);
+    }
+}
+
+struct DownTwoRows {
+    template <class F>
+    HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
+                              F* out0, F* out1) {
+        using V = simd::Vec<F>;
+        constexpr std::size_t L = simd::kLanes<F>;
+        std::size_t i = 0;
+        for (; i + 2 * L <= n; i += 2 * L) down_two_rows_at<2, V>(rows, i, w, r, out0, out1);
+        for (; i + L <= n; i += L) down_two_rows_at<1, V>(rows, i, w, r, out0, out1);
+        for (; i < n; ++i) down_two_rows_at<1, F>(rows, i, w, r, out0, out1);
+    }
+};
+
+// The same kernel along a row whose neighbours lie `step` values apart (the channel count), at N
+// vectors X from sample i on; with `orig`, the unsharp mask orig + amount * (orig - blurred).
+template <std::size_t N, class X, class F, class T>
+HL_INLINE void along_row_at(const F* in, std::size_t i, std::size_t step, const F* w,
+                            std::size_t r, const F* orig, F amount, T* out) {
+    constexpr std::size_t L = sizeof(X) / sizeof(F);
+    const F* p = in + i;
+    X acc[N];
+    for (std::size_t j = 0; j < N; ++j) acc[j] = w[0] * simd::load<X>(p + j * L);
+    for (std::size_t k = 1; k <= r; ++k) {
+        const F wk = w[k];
+        const F* before = p - k * step;
+        const F* after = p + k * step;
+        for (std::size_t j = 0; j < N; ++j)
+            acc[j] += wk * (simd::load<X>(before + j * L) + simd::load<X>(after + j * L));
+    }
+    for (std::size_t j = 0; j < N; ++j) {
+        if (orig) {
+            const X x = simd::load<X>(orig + i + j * L);
+            acc[j] = x + amount * (x - acc[j]);
+        }
+        put(out + i + j * L, acc[j]);
+    }
+}
+
+struct AlongRow {
+    template <class F, class T>
+    HL_INLINE static void run(const F* in, std::size_t n, std::size_t step, const F* w,
+                              std::size_t r, const F* orig, F amount, T* out) {
+        using V = simd::Vec<F>;
+        constexpr std::size_t L = simd::kLanes<F>;
+        std::size_t i = 0;
+        for (; i + 4 * L <= n; i += 4 * L) along_row_at<4, V>(in, i, step, w, r, orig, amount, out);
+        for (; i + L <= n; i += L) along_row_at<1, V>(in, i, step, w, r, orig, amount, out);
+        for (; i < n; ++i) along_row_at<1, F>(in, i, step, w, r, orig, amount, out);
+    }
+};
+
+// ---- Sobel ----
+// Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
+// lie s values apart. gx and gy are exact for integer samples.
+template <class X, class F>
+HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s) {
+    using simd::load;
+    const X left = load<X>(a + i - s) + F(2) * load<X>(b + i - s) + load<X>(c + i - s);
+    const X right = load<X>(a + i + s) + F(2) * load<X>(b + i + s) + load<X>(c + i + s);
+    const X up = load<X>(a + i - s) + F(2) * load<X>(a + i) + load<X>(a + i + s);
+    const X down = load<X>(c + i - s) + F(2) * load<X>(c + i) + load<X>(c + i + s);
+    const X gx = right - left;
+    const X gy = down - up;
+    return simd::sqrt_lanes(gx * gx + gy * gy);
+}
+
+struct SobelRow {
+    template <class F, class T>
+    HL_INLINE static void run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
+                              T* out) {
+        using V = simd::Vec<F>;
+        constexpr std::size_t L = simd::kLanes<F>;
+        std::size_t i = 0;
+        for (; i + L <= n; i += L) put(out + i, sobel_at<V>(a, b, c, i, s));
+        for (; i < n; ++i) put(out + i, sobel_at<F>(a, b, c, i, s));
+    }
+};
+
+// ---- grayscale ----
+// BT.601 luma of each pixel of an interleaved row with `channels` (1, 3 or 4; 1 is a copy).
+struct LumaRow {
+    template <class F, class T>
+    HL_INLINE static void run(const F* px, std::size_t width, std::size_t channels, T* out) {
+        if (channels == 1)
+            for (std::size_t x = 0; x < width; ++x) put(out + x, px[x]);
+        else if (channels == 3)
+            for (std::size_t x = 0; x < width; ++x) put(out + x, luma(px + 3 * x));
+        else
+            for (std::size_t x = 0; x < width; ++x) put(out + x, luma(px + 4 * x));
+    }
+    template <class F>
+    HL_INLINE static F luma(const F* p) {
+        return (F(0.299) * p[0] + F(0.587) * p[1]) + F(0.114) * p[2];
+    }
+};
+
+}  // namespace hotloop::imaging

@@ -1,0 +1,73 @@
+// The Sobel pass: each block keeps a ring of three source rows, converted to the working type
+// and padded by one reflected pixel on each side.
+#include <algorithm>
+
+#include "imaging_kernels.hpp"
+#include "imaging_passes.hpp"
+
+namespace hotloop::imaging {
+namespace {
+
+template <class T, class F>
+class Sobel {
+public:
+    explicit Sobel(const Pair& images) : im_(images) {
+        const std::size_t C = im_.src.channels;
+        n_ = im_.src.samples_per_row();
+        padded_ = aligned_count<F>(checked_mul(im_.src.width + 2, C));
+        // three padded rows | one spare output row
+        scratch_bytes_ = checked_mul(checked_mul(padded_, 3) + aligned_count<F>(n_), sizeof(F));
+    }
+
+    void run(Control* ctl) const {
+        parallel_blocks(
+            block_count(im_.src.height, kRowsPerBlock), [this](std::size_t b) { block(b); }, ctl);
+    }
+
+private:
+    // Pixel 0 of source row j (j in [-1, H]) in the ring.
+    F* slot(F* ring, std::ptrdiff_t j) const {
+        return ring + static_cast<std::size_t>(j + 3) % 3 * padded_ + im_.src.channels;
+    }
+
+    void load(F* ring, std::ptrdiff_t j) const {
+        F* row = slot(ring, j);
+        load_row<T>(im_.src, reflect(j, im_.src.height), row);
+        pad_row(row, im_.src.width, im_.src.channels, 1);
+    }
+
+    void block(std::size_t b) const {
+        const Scratch memory(scratch_bytes_);
+        F* ring = memory.as<F>();
+        T* spare = reinterpret_cast<T*>(ring + 3 * padded_);
+        const auto y0 = static_cast<std::ptrdiff_t>(b * kRowsPerBlock);
+        const auto y1 = static_cast<std::ptrdiff_t>(
+            std::min(im_.src.height, (b + 1) * kRowsPerBlock));
+        load(ring, y0 - 1);
+        load(ring, y0);
+        for (std::ptrdiff_t y = y0; y < y1; ++y) {
+            load(ring, y + 1);
+            const auto row = static_cast<std::size_t>(y);
+            T* out = row_target(im_.dst, row, spare);
+            simd_run<SobelRow>(static_cast<const F*>(slot(ring, y - 1)),
+                               static_cast<const F*>(slot(ring, y)),
+                               static_cast<const F*>(slot(ring, y + 1)), n_,
+                               im_.src.channels, out);
+            store_row(im_.dst, row, out);
+            copy_alpha(im_, row);
+        }
+    }
+
+    const Pair& im_;
+    std::size_t n_, padded_, scratch_bytes_;
+};
+
+}  // namespace
+
+void sobel_pass(const Pair& images, Control* ctl) {
+    by_dtype(images.src.dtype, [&](auto sample, auto work) {
+        Sobel<decltype(sample), decltype(work)>(images).run(ctl);
+    });
+}
+
+}  // namespace hotloop::imaging
