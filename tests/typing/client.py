@@ -63,3 +63,20 @@ def errors() -> None:
         print(status)
     except hotloop.HotloopError:
         pass
+
+
+# hotloop.dask (optional: Dask is only imported by `import hotloop.dask`)
+from typing import Dict  # noqa: E402
+
+import distributed  # noqa: E402
+from dask.delayed import Delayed  # noqa: E402
+
+
+def on_dask(client: distributed.Client) -> Delayed:
+    import hotloop.dask
+
+    threads: Dict[str, int] = hotloop.dask.setup(client)
+    lazy: Delayed = hotloop.dask.monte_carlo_pi(10**9, 7, chunks=10**8, split_every=4)
+    print(threads)
+    hotloop.dask.monte_carlo_pi(10**9, 7, chunks=1.5)  # type: ignore[arg-type]
+    return lazy  # dask.compute(lazy) gives the float (Dask's compute is not annotated)
