@@ -92,28 +92,45 @@ class Reduction(NamedTuple):
     All three must be picklable by reference (module-level functions, functools.partial).
     """
 
-    name: str
+    name: str  # keys: hotloop-<name>-partial-<token>, hotloop-<name>-merge<depth>-<token>, root
     partial: Callable[..., Any]
     merge: Callable[[List[Any]], Any]
     finish: Callable[[Any], Any]
 
 
 def reduce_inputs(reduction: Reduction, inputs: Sequence[Tuple[Any, ...]], token: str, *,
-                  split_every: SplitEvery = None, dependencies: Sequence[Any] = ()) -> Delayed:
-    """The lazy tree reduction of len(inputs) partials: partial i is
-    ``reduction.partial(i, *inputs[i])``. An input may be a key of one of `dependencies` (Dask
-    passes that key's value) or a literal int. `token` names the keys (tokenize the arguments)."""
-    if not inputs:
+                  split_every: SplitEvery = None) -> Delayed:
+    """The lazy tree reduction of len(inputs) partials computed from literal arguments (no
+    input collection): partial i is ``reduction.partial(i, *inputs[i])``. The arguments are
+    bound into the task's function, so Dask never interprets them (a string equal to a key
+    stays a string). `token` names the keys (tokenize every argument of the call)."""
+    expected = environment()
+    tasks = [(functools.partial(_run_partial, reduction.partial, expected, i, *args),)
+             for i, args in enumerate(inputs)]
+    return _tree(reduction, tasks, token, split_every, ())
+
+
+def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: SplitEvery = None,
+                      what: str = "x") -> Delayed:
+    """The lazy tree reduction of a dask array, Series or bag: partial i is
+    ``reduction.partial(i, partition_i)``, partitions in their order (see partitions())."""
+    collection, keys = partitions(x, what, reduction.name)
+    expected = environment()
+    tasks = [(functools.partial(_run_partial, reduction.partial, expected, i), key)
+             for i, key in enumerate(keys)]
+    return _tree(reduction, tasks, token, split_every, [collection])
+
+
+def _tree(reduction, tasks, token, split_every, dependencies):
+    """The graph: tasks[i] computes partial i; merges of split_every consecutive partials, level
+    by level; the root merges the last ones and finishes."""
+    if not tasks:
         raise InternalError("hotloop.dask: a reduction needs at least one partition")
-    fan_in = _split_every(split_every, len(inputs))
+    fan_in = _split_every(split_every, len(tasks))
     prefix = "hotloop-" + reduction.name
     partial_name = "%s-partial-%s" % (prefix, token)
-    expected = environment()
-    layer: Dict[Any, Any] = {
-        (partial_name, i): (_run_partial, reduction.partial, expected, i) + tuple(args)
-        for i, args in enumerate(inputs)
-    }
-    keys = [(partial_name, i) for i in range(len(inputs))]
+    layer: Dict[Any, Any] = {(partial_name, i): task for i, task in enumerate(tasks)}
+    keys = [(partial_name, i) for i in range(len(tasks))]
     depth = 0
     while len(keys) > fan_in:
         merge_name = "%s-merge%d-%s" % (prefix, depth, token)
@@ -126,15 +143,6 @@ def reduce_inputs(reduction: Reduction, inputs: Sequence[Tuple[Any, ...]], token
     layer[root] = (_run_finish, reduction.merge, reduction.finish, keys)
     graph = HighLevelGraph.from_collections(root, layer, dependencies=list(dependencies))
     return Delayed(root, graph)
-
-
-def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: SplitEvery = None,
-                      what: str = "x") -> Delayed:
-    """The lazy tree reduction of a dask array, Series or bag: partial i is
-    ``reduction.partial(i, partition_i)``, partitions in their order (see partitions())."""
-    collection, keys = partitions(x, what, reduction.name)
-    return reduce_inputs(reduction, [(key,) for key in keys], token, split_every=split_every,
-                         dependencies=[collection])
 
 
 def partitions(x: Any, what: str = "x", function: str = "hotloop.dask") -> Tuple[Any, List[Any]]:

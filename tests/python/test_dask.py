@@ -124,6 +124,18 @@ def test_the_merge_tree_groups_split_every_consecutive_partials(n, split_every, 
     assert len(graph) == n + sum(levels) + 1
 
 
+def _encode(index, text):
+    return text.encode()
+
+
+def test_literal_inputs_stay_literal_even_when_they_look_like_keys():
+    reduction = hdask.Reduction("test_literal", _encode, b"|".join, bytes.decode)
+    root = "hotloop-test_literal-t"  # the key of the reduction's own root
+    reduced = hdask.reduce_inputs(reduction, [(root,), ("x",)], "t")
+    assert reduced.key == root
+    assert dask.compute(reduced, scheduler="sync")[0] == root + "|x"
+
+
 def test_keys_are_deterministic_and_follow_the_arguments():
     a = hdask.monte_carlo_pi(1000, 5, chunks=100)
     b = hdask.monte_carlo_pi(1000, 5, chunks=100)
