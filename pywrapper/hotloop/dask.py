@@ -34,9 +34,11 @@ merging incompatible partials; ``setup(client)`` checks every worker at once.
 """
 import functools
 import os
+import sys
 import unicodedata
-from typing import (TYPE_CHECKING, Any, Callable, Dict, Iterator, List, NamedTuple, Optional,
-                    Sequence, Tuple, Union)
+from collections.abc import Iterator
+from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Optional, Sequence,
+                    Tuple, Union)
 
 import hotloop as _hotloop
 
@@ -46,7 +48,6 @@ from ._errors import (HotloopError, InternalError, InvalidArgumentError, Invalid
 from ._loader import lib
 
 try:
-    import dask
     from dask.base import tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
@@ -121,7 +122,8 @@ def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: 
     return _tree(reduction, tasks, token, split_every, [collection])
 
 
-def _tree(reduction, tasks, token, split_every, dependencies):
+def _tree(reduction: Reduction, tasks: Sequence[Tuple[Any, ...]], token: str,
+          split_every: SplitEvery, dependencies: Sequence[Any]) -> Delayed:
     """The graph: tasks[i] computes partial i; merges of split_every consecutive partials, level
     by level; the root merges the last ones and finishes."""
     if not tasks:
@@ -194,8 +196,6 @@ def _split_every(split_every, n_partials):
 
 def _collection_kind(x):
     # Only modules already imported can have made x: a cheap test that imports nothing.
-    import sys
-
     for kind, module, name in (("array", "dask.array", "Array"), ("bag", "dask.bag", "Bag"),
                                ("series", "dask.dataframe", "Series")):
         mod = sys.modules.get(module)
@@ -205,8 +205,6 @@ def _collection_kind(x):
 
 
 def _is_dataframe(x):
-    import sys
-
     mod = sys.modules.get("dask.dataframe")
     return mod is not None and isinstance(x, mod.DataFrame)
 
