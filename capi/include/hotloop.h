@@ -313,6 +313,18 @@ HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer 
 HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out,
                                     hl_control *ctl);
 
+/* ---- Monte Carlo ranges: one estimate computed in pieces (hotloop.dask) ---- */
+/* Number of the samples first .. first + count - 1 that fall in the quarter disc, by the same
+   generator and test as hl_monte_carlo_pi: for any split of 0 .. n - 1 into ranges, the counts
+   add up to hl_monte_carlo_pi(n, seed)'s *inside exactly, so machines that each count one range
+   reproduce the single call bit for bit. count == 0 gives 0. A range ending past sample
+   2^64 - 1 (first + count > 2^64) is HL_ERR_INVALID_ARGUMENT, as is a NULL inside.
+   Outputs: *inside (caller-owned) is written only on HL_OK; on failure it is left unchanged.
+   Cancellable every 2^20 samples (HL_ERR_CANCELLED). Thread-safe: it reads no shared state, so
+   any number of threads may call it at once. */
+HL_API hl_status hl_monte_carlo_hits(uint64_t first, uint64_t count, uint64_t seed,
+                                     uint64_t *inside, hl_control *ctl);
+
 /* ---- testing the boundary ---- */
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the

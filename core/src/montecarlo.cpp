@@ -38,14 +38,23 @@ uint64_t count_inside(uint64_t seed, uint64_t first, uint64_t n) noexcept {
 
 uint64_t monte_carlo_pi_hits(uint64_t n_samples, uint64_t seed, Control* ctl) {
     if (n_samples == 0) fail(ErrorKind::InvalidArgument, "monte_carlo_pi: n_samples must be >= 1");
-    const uint64_t blocks = n_samples / kBlock + (n_samples % kBlock != 0);
-    // Integer counts: the order in which blocks add up cannot change the total.
+    return monte_carlo_range_hits(0, n_samples, seed, ctl);
+}
+
+uint64_t monte_carlo_range_hits(uint64_t first, uint64_t count, uint64_t seed, Control* ctl) {
+    // 0 - first is 2^64 - first in unsigned arithmetic: the samples left after `first`.
+    if (first != 0 && count > 0 - first)
+        fail(ErrorKind::InvalidArgument,
+             "monte_carlo_range_hits: the range ends past sample 2^64 - 1 (first + count > 2^64)");
+    const uint64_t blocks = count / kBlock + (count % kBlock != 0);
+    // Integer counts: the order in which blocks (or ranges) add up cannot change the total.
     std::atomic<uint64_t> total{0};
     parallel_blocks(
         static_cast<std::size_t>(blocks),
         [&](std::size_t b) {
-            const uint64_t first = uint64_t(b) * kBlock;
-            const uint64_t hits = count_inside_k(seed, first, std::min(kBlock, n_samples - first));
+            const uint64_t offset = uint64_t(b) * kBlock;
+            const uint64_t hits =
+                count_inside_k(seed, first + offset, std::min(kBlock, count - offset));
             total.fetch_add(hits, std::memory_order_relaxed);
         },
         ctl);

@@ -33,6 +33,46 @@ def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
     return 4 * inside[0] / n  # exact integers, one correctly rounded division
 
 
+def monte_carlo_hits(first: int, count: int, seed: int, *, progress: Progress = None) -> int:
+    """Number of the samples first .. first + count - 1 that fall in the quarter disc.
+
+    The building block of a monte_carlo_pi computed in pieces (hotloop.dask): for any split of
+    0 .. n - 1 into ranges, the counts add up to the hits behind monte_carlo_pi(n, seed), so
+    ``4 * total / n`` is that call's estimate bit for bit. Internal (not in hotloop.__all__).
+
+    Parameters
+    ----------
+    first, count : int
+        The range, 0 <= first, 0 <= count, first + count <= 2**64; count may be 0.
+    seed : int
+        The generator's seed, 0 .. 2**64 - 1.
+    progress : None, True or callable(done, total), optional
+        As for monte_carlo_pi.
+
+    Returns
+    -------
+    int
+        The hits, 0 .. count.
+
+    Raises
+    ------
+    InvalidTypeError
+        A non-integer argument.
+    InvalidArgumentError
+        An argument outside 64 bits, or a range ending past sample 2**64 - 1.
+    """
+    first = _uint64(first, "first")
+    count = _uint64(count, "count")
+    seed = _uint64(seed, "seed")
+    if first + count > 2**64:
+        raise InvalidArgumentError("monte_carlo_pi: the range %d + %d ends past sample 2**64 - 1"
+                                   % (first, count))
+    inside = ffi.new(_UINT64_P)
+    run(lambda ctl: check(lib.hl_monte_carlo_hits(first, count, seed, inside, ctl)), count,
+        progress, "monte_carlo_pi")
+    return int(inside[0])
+
+
 def _uint64(value, name):
     if isinstance(value, bool):
         raise InvalidTypeError("monte_carlo_pi: %s must be an int, got bool" % name)

@@ -103,3 +103,45 @@ def test_seeds_outside_64_bits_are_value_errors(seed):
 def test_non_integer_seeds_are_type_errors(seed):
     with pytest.raises(hotloop.InvalidTypeError):
         hotloop.monte_carlo_pi(10, seed)
+
+
+# ---- ranges: monte_carlo_hits, the building block of hotloop.dask.monte_carlo_pi ----
+
+def reference_hits(first, count, seed):
+    hits = 0
+    for i in range(first, first + count):
+        z = splitmix64_at(seed, i)
+        a, b = z >> 33, z & 0x7FFFFFFF
+        hits += a * a + b * b < 2**62
+    return hits
+
+
+@given(st.integers(1, 3_000_000), st.lists(st.integers(0, 3_000_000), max_size=10),
+       st.integers(0, MASK))
+def test_any_split_of_the_samples_adds_up_to_the_single_call(n, cuts, seed):
+    cuts = sorted(min(c, n) for c in cuts)
+    bounds = [0] + cuts + [n]
+    hits = sum(_montecarlo.monte_carlo_hits(a, b - a, seed) for a, b in zip(bounds, bounds[1:]))
+    assert 4 * hits / n == hotloop.monte_carlo_pi(n, seed)
+
+
+@given(st.integers(0, MASK), st.integers(0, 300), st.integers(0, MASK))
+def test_a_range_matches_the_plain_python_definition(first, count, seed):
+    first = min(first, 2**64 - count)
+    assert _montecarlo.monte_carlo_hits(first, count, seed) == reference_hits(first, count, seed)
+
+
+def test_range_progress_reports_the_samples():
+    seen = []
+    _montecarlo.monte_carlo_hits(5, 3_000_000, 1, progress=lambda done, total: seen.append((done, total)))
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+
+
+@pytest.mark.parametrize("first,count,error", [
+    (2**64 - 1, 2, hotloop.InvalidArgumentError), (-1, 1, hotloop.InvalidArgumentError),
+    (0, 2**64, hotloop.InvalidArgumentError), (1.0, 1, hotloop.InvalidTypeError),
+    (0, True, hotloop.InvalidTypeError),
+])
+def test_bad_ranges(first, count, error):
+    with pytest.raises(error):
+        _montecarlo.monte_carlo_hits(first, count, 1)

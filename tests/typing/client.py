@@ -75,3 +75,20 @@ def images(img: "npt.NDArray[np.uint16]", path: str) -> None:
     print(blurred, edges, gray.mode)
     hotloop.box_blur(img, "2")  # type: ignore[arg-type]
     hotloop.gaussian_blur([[1, 2], [3, 4]])  # type: ignore[type-var]
+
+
+# hotloop.dask (optional: Dask is only imported by `import hotloop.dask`)
+from typing import Dict  # noqa: E402
+
+import distributed  # noqa: E402
+from dask.delayed import Delayed  # noqa: E402
+
+
+def on_dask(client: distributed.Client) -> Delayed:
+    import hotloop.dask
+
+    threads: Dict[str, int] = hotloop.dask.setup(client)
+    lazy: Delayed = hotloop.dask.monte_carlo_pi(10**9, 7, chunks=10**8, split_every=4)
+    print(threads)
+    hotloop.dask.monte_carlo_pi(10**9, 7, chunks=1.5)  # type: ignore[arg-type]
+    return lazy  # dask.compute(lazy) gives the float (Dask's compute is not annotated)

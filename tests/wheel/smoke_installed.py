@@ -29,5 +29,11 @@ if np is not None:
     a = np.arange(-10**6, 10**6, dtype=np.int64)
     assert hotloop.parallel_sum(a) == int(a.sum())
     assert np.array_equal(hotloop.process_numbers(a, 10), a[a > 10] * 2)
+# hotloop.dask ships in the wheel; without Dask its import is a clear MissingDependencyError.
+assert "dask.py" in files, files
+try:
+    import hotloop.dask  # noqa: F401
+except hotloop.MissingDependencyError as exc:
+    assert "python3-dask" in str(exc), exc
 print("smoke_installed: passed on %s %s (numpy: %s)" % (
     sys.implementation.name, sys.version.split()[0], "yes" if np is not None else "no"))

@@ -34,4 +34,12 @@ uint64_t count_inside(uint64_t seed, uint64_t first, uint64_t n) noexcept;
 // blocks of samples (cancellable between blocks). n_samples >= 1, else InvalidArgument.
 uint64_t monte_carlo_pi_hits(uint64_t n_samples, uint64_t seed, Control* ctl = nullptr);
 
+// Number of the samples first .. first + count - 1 inside the quarter disc, in parallel like
+// monte_carlo_pi_hits: the counts of ranges that split 0 .. n - 1 add up to
+// monte_carlo_pi_hits(n, seed) exactly, which is how a cluster computes one estimate
+// (hotloop.dask). count == 0 gives 0; a range that ends past sample 2^64 - 1 (first + count >
+// 2^64) is InvalidArgument.
+uint64_t monte_carlo_range_hits(uint64_t first, uint64_t count, uint64_t seed,
+                                Control* ctl = nullptr);
+
 }  // namespace hotloop

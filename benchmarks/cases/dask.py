@@ -1,0 +1,121 @@
+"""Word counts of a corpus file on a LocalCluster of 2 worker processes (1 thread each).
+
+Contenders, on one 50 MB Zipf text file (the text cases' corpus, in the page cache):
+- hotloop.dask.word_count_files on the cluster (8 MiB byte ranges, one per task), when
+  hotloop.dask has it (it needs the mergeable WordTable; until then this side is absent);
+- single-process hotloop.word_count_file (the engine's own threads, no cluster);
+- dask.bag + Counter on the same cluster: the code a Dask user writes today
+  (db.read_text, a Counter per partition, the Counters added in a tree).
+All must give dict(Counter(text.lower().split())). The cluster is started once, in setup
+(untimed), and closed at exit; its workers' memory is not the probing process's, so the
+memory probe is off for these cases. On a 2-core machine the cluster cannot beat the engine's
+own two threads: the case shows the cost of going through Dask, and the gap to dask.bag.
+"""
+import atexit
+import collections
+import logging
+import os
+import tempfile
+
+import hotloop
+from harness import Case
+
+from .text import _zipf_text
+
+BLOCKSIZE = 8 * 2**20  # bytes per task: ~7 tasks for the 50 MB file
+_STATE = {}  # "client", "cluster", "path": built once per process
+
+
+def _cluster_client():
+    if "client" not in _STATE:
+        from distributed import Client, LocalCluster
+
+        import hotloop.dask
+
+        cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None,
+                               silence_logs=logging.ERROR)
+        client = Client(cluster)
+        client.wait_for_workers(2)
+        hotloop.dask.setup(client)  # hotloop uses 1 thread per worker, as the bag code does
+        _STATE.update(client=client, cluster=cluster)
+        atexit.register(_close)
+    return _STATE["client"]
+
+
+def _close():
+    _STATE.pop("client").close()
+    _STATE.pop("cluster").close()
+
+
+def _corpus_file():
+    if "path" not in _STATE:
+        fd, path = tempfile.mkstemp(prefix="hotloop-bench-dask-", suffix=".txt")
+        with os.fdopen(fd, "w", encoding="utf-8") as f:
+            f.write(_zipf_text())
+        atexit.register(os.remove, path)
+        _STATE["path"] = path
+    return _STATE["path"]
+
+
+def _setup():
+    path = _corpus_file()
+    _cluster_client()
+    return (path,)
+
+
+def _words_of_lines(lines):
+    counts = collections.Counter()
+    for line in lines:
+        counts.update(line.lower().split())
+    return counts
+
+
+def _add_counters(counters):
+    total = collections.Counter()
+    for counts in counters:
+        total.update(counts)
+    return total
+
+
+def _dask_bag_counter(path):
+    import dask.bag as db
+
+    bag = db.read_text(path, blocksize=BLOCKSIZE, encoding="utf-8")
+    counts = bag.reduction(_words_of_lines, _add_counters)
+    return dict(_cluster_client().compute(counts).result())
+
+
+def _hotloop_dask(path):
+    import hotloop.dask
+
+    counts = hotloop.dask.word_count_files([path], blocksize=BLOCKSIZE)
+    return _cluster_client().compute(counts).result()
+
+
+def cases():
+    import hotloop.dask
+
+    single = "hotloop.word_count_file (1 process, engine threads)"
+    bag = "dask.bag.read_text + Counter (LocalCluster 2x1)"
+    peers = {bag: _dask_bag_counter}
+    if hasattr(hotloop.dask, "word_count_files"):
+        ours, name = _hotloop_dask, "hotloop.dask.word_count_files vs peers, 50 MB file, 2 workers"
+        peers = {single: hotloop.word_count_file, **peers}
+    else:  # before the mergeable word tables: the single-process call against dask.bag
+        ours, name = hotloop.word_count_file, "hotloop.word_count_file vs dask.bag, 50 MB file"
+    return [
+        Case(
+            group="dask",
+            name=name,
+            setup=_setup,
+            hotloop=ours,
+            peers=peers,
+            repeat=3,
+            quick=False,
+            memory=False,
+            same=lambda a, b: a == b,
+            note="LocalCluster of 2 processes x 1 thread on the same 2 cores; setup(client) "
+                 "sizes hotloop to 1 thread per worker",
+        ),
+    ]

@@ -1,0 +1,167 @@
+"""hotloop.dask on a corpus: word counts and statistics on a Dask cluster, checked against one machine.
+
+By default it generates a multi-file corpus in a temporary folder, starts a LocalCluster (2
+worker processes of 1 thread, on 127.0.0.1) and stops it at the end:
+
+    PYTHONPATH=pywrapper /usr/bin/python3 examples/dask_corpus.py [--files 6] [--megabytes 4]
+
+On a real cluster, point it at the scheduler and at a folder every worker sees at the same path
+(NFS, a cluster filesystem; the client must see it too: it reads the files' sizes to cut them
+into byte ranges), with the same hotloop installed on every worker (setup() checks it):
+
+    dask scheduler                                    # on one machine: tcp://scheduler:8786
+    dask worker tcp://scheduler:8786 --nthreads 8     # on every worker machine
+    python3 examples/dask_corpus.py --scheduler tcp://scheduler:8786 --corpus /shared/corpus
+
+With --corpus, the folder's *.txt files are used (and generated first if there are none).
+The single-machine checks read the whole corpus on the client: skip them with --no-check on a
+corpus bigger than its memory.
+
+Needs hotloop.dask's word_count_files, parallel_sum and compute_stats (the engine's mergeable
+word tables, exact sums and moments); monte_carlo_pi needs nothing more.
+"""
+import argparse
+import collections
+import glob
+import logging
+import os
+import random
+import tempfile
+import time
+
+import dask
+import dask.array as da
+import dask.bag as db
+from distributed import Client, LocalCluster
+
+import hotloop
+import hotloop.dask
+
+BLOCKSIZE = 1 << 20  # bytes of file per word-count task: small, so that a small corpus has many
+
+
+def generate_corpus(folder, files, megabytes, seed=2024):
+    """`files` text files of about `megabytes` MB: Zipf-distributed words from a vocabulary of
+    lowercase ASCII words, some capitalised, some non-ASCII (Greek, German), a few lines ending
+    in CRLF, and a few non-breaking and ideographic spaces: what makes exact counting subtle."""
+    rng = random.Random(seed)
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    vocabulary = sorted({"".join(rng.choice(letters) for _ in range(rng.randint(1, 9)))
+                         for _ in range(20_000)})  # sorted: set order varies between runs
+    rng.shuffle(vocabulary)
+    vocabulary[5:5] = ["Straße", "STRASSE", "ΣΊΣΥΦΟΣ", "σίσυφος", "naïve", "Ǆemal"]
+    weights = [1 / (rank + 1) for rank in range(len(vocabulary))]
+    separators = [" "] * 40 + ["\n"] * 4 + ["\r\n", "\u00a0", "\u3000", "\t"]
+    paths = []
+    for i in range(files):
+        words = rng.choices(vocabulary, weights, k=megabytes * 1_000_000 // 6)
+        text = "".join((w.capitalize() if rng.random() < 0.05 else w) + rng.choice(separators)
+                       for w in words)
+        path = os.path.join(folder, "part-%03d.txt" % i)
+        with open(path, "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+        paths.append(path)
+    return paths
+
+
+def single_machine_counts(paths):
+    """The reference: Counter of the corpus's words, file after file (first occurrences in
+    that order, which decides most_common's ties)."""
+    counts = collections.Counter()
+    for path in paths:
+        with open(path, encoding="utf-8", newline="") as f:
+            counts.update(f.read().lower().split())
+    return counts
+
+
+def connect(scheduler):
+    if scheduler:
+        return Client(scheduler), None
+    cluster = LocalCluster(n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1",
+                           dashboard_address=None, silence_logs=logging.ERROR)
+    return Client(cluster), cluster
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--scheduler", help="address of a running scheduler, e.g. "
+                        "tcp://scheduler:8786 (default: a LocalCluster of 2 processes)")
+    parser.add_argument("--corpus", help="folder of *.txt files, seen by every worker "
+                        "(default: a generated corpus in a temporary folder)")
+    parser.add_argument("--files", type=int, default=6)
+    parser.add_argument("--megabytes", type=int, default=4, help="per generated file")
+    parser.add_argument("--no-check", action="store_true",
+                        help="skip the single-machine comparisons")
+    args = parser.parse_args()
+
+    with tempfile.TemporaryDirectory(prefix="hotloop-corpus-") as scratch:
+        folder = args.corpus or scratch
+        paths = sorted(glob.glob(os.path.join(folder, "*.txt")))
+        if not paths:
+            paths = generate_corpus(folder, args.files, args.megabytes)
+        size = sum(os.path.getsize(p) for p in paths)
+        print("corpus: %d files, %.1f MB in %s" % (len(paths), size / 1e6, folder))
+
+        client, cluster = connect(args.scheduler)
+        try:
+            threads = hotloop.dask.setup(client)  # same hotloop everywhere; threads per worker
+            print("workers (hotloop threads):", threads)
+            run(client, paths, check=not args.no_check)
+        finally:
+            client.close()
+            if cluster is not None:
+                cluster.close()
+
+
+def run(client, paths, check):
+    # ---- word counts: one task per byte range of a file, word tables merged in order ----
+    counts = hotloop.dask.word_count_files(paths, blocksize=BLOCKSIZE)
+    top = hotloop.dask.word_count_files(paths, top=10, blocksize=BLOCKSIZE)
+    start = time.perf_counter()
+    counts, top = dask.compute(counts, top)  # one graph; nothing ran before this line
+    print("\nword_count_files: %d distinct words in %.2f s" % (len(counts),
+                                                             time.perf_counter() - start))
+    for word, count in top:
+        print("  %-12s %9d" % (word, count))
+    if check:
+        reference = single_machine_counts(paths)
+        assert counts == dict(reference), "word counts differ from Counter"
+        assert top == reference.most_common(10), "top 10 (ties included) differ from Counter"
+        print("  = Counter(text.lower().split()) file by file, most_common(10) ties included")
+
+    # ---- the same words through a bag of lines (the text reaches the workers as strings) ----
+    lines = db.read_text(paths, blocksize=BLOCKSIZE, encoding="utf-8")
+    line_counts = hotloop.dask.word_count(lines, top=10)
+    line_lengths = hotloop.dask.parallel_sum(lines.map(len))
+    line_top, characters = dask.compute(line_counts, line_lengths)
+    print("\nword_count over a bag of lines: the same top 10: %s" % (line_top == top))
+    print("characters in the corpus (parallel_sum over a bag): %d" % characters)
+
+    # ---- statistics of a dask array far from zero, against the single call ----
+    x = da.random.RandomState(7).standard_normal(10_000_000, chunks=1 << 20) + 1e9
+    stats, total = dask.compute(hotloop.dask.compute_stats(x), hotloop.dask.parallel_sum(x))
+    print("\ncompute_stats of 1e9 + N(0, 1), 10M values in %d chunks:" % x.numblocks[0])
+    print("  count %(count)d  mean %(mean).10f  std %(std).12f  min %(min).6f  max %(max).6f"
+          % stats)
+    if check:
+        values = x.compute()
+        single = hotloop.compute_stats(values)
+        assert stats["count"] == single["count"]
+        assert stats["min"] == single["min"] and stats["max"] == single["max"]
+        for key in ("mean", "std"):
+            assert abs(stats[key] - single[key]) <= 1e-14 * abs(single[key]), key
+        assert total == hotloop.parallel_sum(values)
+        print("  = hotloop.compute_stats on one machine (count/min/max exact, mean/std "
+              "within 1e-14); parallel_sum exact")
+
+    # ---- Monte Carlo: ranges of samples, bit-identical to the single call ----
+    pi = hotloop.dask.monte_carlo_pi(2 * 10**9, seed=1)
+    estimate = client.compute(pi).result()
+    print("\nmonte_carlo_pi(2e9 samples) = %.10f" % estimate)
+    if check:
+        assert estimate == hotloop.monte_carlo_pi(2 * 10**9, seed=1)
+        print("  = hotloop.monte_carlo_pi, bit for bit")
+
+
+if __name__ == "__main__":
+    main()
