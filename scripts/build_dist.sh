@@ -10,8 +10,7 @@ dist="$here/dist"
 work=$(mktemp -d /tmp/hotloop-dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dist"
-version=$(sed -n 's/^#define HL_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
-          "$here/capi/include/hotloop.h" | paste -sd.)
+version=$("$python" "$here/scripts/hotloop_version.py")
 rm -f "$dist/hotloop-$version.tar.gz" "$dist"/hotloop-"$version"-*.whl
 
 # setup.py sdist writes its egg-info next to the sources; build from a copy (of the files git

@@ -30,7 +30,9 @@ from ._scalars import divide, sum_as_string
 from ._text import word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
-__version__ = _ffi.string(_lib.hl_version()).decode("ascii")
+# The package's release, from the header's HL_VERSION_* (through the generated cdef), the same
+# #defines the library's hl_version() and the wheel's metadata come from.
+__version__ = "%d.%d.%d" % (_lib.HL_VERSION_MAJOR, _lib.HL_VERSION_MINOR, _lib.HL_VERSION_PATCH)
 
 
 def __getattr__(name):

@@ -7,8 +7,7 @@
 # Usage: tests/wheel/test_wheel.sh [PYTHON...]   (default: /usr/bin/python3 pypy3)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
-version=$(sed -n 's/^#define HL_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
-          "$here/capi/include/hotloop.h" | paste -sd.)
+version=$("${PYTHON:-/usr/bin/python3}" "$here/scripts/hotloop_version.py")
 wheel=$(ls "$here"/dist/hotloop-"$version"-py3-none-*.whl 2>/dev/null | head -n 1)
 [ -n "$wheel" ] || { echo "no wheel for $version in dist/: run make wheel"; exit 1; }
 [ $# -gt 0 ] || set -- /usr/bin/python3 pypy3
