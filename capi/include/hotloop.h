@@ -197,12 +197,6 @@ HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype
                                     const void *a, size_t lda, int a_column_major,
                                     const void *b, size_t ldb, int b_column_major, void *out,
                                     hl_control *ctl);
-/* The same product by the seed's naive row-parallel loop: a reference for tests and
-   benchmarks, many times slower than hl_matrix_multiply. */
-HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                              const void *a, size_t lda, int a_column_major,
-                                              const void *b, size_t ldb, int b_column_major,
-                                              void *out, hl_control *ctl);
 /* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
    gathered into one float64 array first (one copy). first points at element (0, ..., 0); shape
    and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
@@ -288,7 +282,21 @@ HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer 
 HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out,
                                     hl_control *ctl);
 
-/* ---- testing the boundary ---- */
+/* ---- testing: entry points for tests and benchmarks, outside the stable API ----
+   Declared only when HL_TESTING_API is defined before this header is included (as zstd fences
+   its experimental API behind ZSTD_STATIC_LINKING_ONLY): they may change or disappear in any
+   release. The library always exports them. The Python package and the project's tests define
+   HL_TESTING_API; pywrapper/build_ffi.py removes exactly the two fence lines below. New test
+   hooks (*_reference, hl_debug_*) go inside the fence. */
+#ifdef HL_TESTING_API
+
+/* The same product as hl_matrix_multiply by the seed's naive row-parallel loop: a reference for
+   tests and benchmarks, many times slower. Same arguments, errors and ownership. */
+HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
+                                              const void *a, size_t lda, int a_column_major,
+                                              const void *b, size_t ldb, int b_column_major,
+                                              void *out, hl_control *ctl);
+
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the
    HL_DEBUG_THROW_* values below. Returns the status the failure maps to. */
@@ -296,6 +304,8 @@ HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out
 #define HL_DEBUG_THROW_STD_EXCEPTION 101 /* a std::logic_error -> HL_ERR_INTERNAL       */
 #define HL_DEBUG_THROW_NON_STD 102      /* `throw 42;` -> HL_ERR_INTERNAL                */
 HL_API hl_status hl_debug_throw(int what);
+
+#endif /* HL_TESTING_API */
 
 /* ---- cdef end ---- */
 
