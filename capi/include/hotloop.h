@@ -88,6 +88,34 @@ HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an u
 HL_API hl_status hl_set_num_threads(int n); /* n >= 1 */
 HL_API int hl_get_num_threads(void);
 
+/* ---- configuration: what the library was built with and chose at run time ----
+   hotloop.show_config() and `hotloop info` print these. String keys (hl_info_string): */
+#define HL_INFO_LIBRARY_PATH 1 /* the file this library was loaded from                      */
+#define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at load time:
+                                  "avx512f", "avx2" or "baseline" (x86-64 SSE2)              */
+#define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
+#define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8.0"                 */
+#define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */
+#define HL_INFO_TBB_PATH 6     /* the file TBB's code runs from (a wheel's bundled copy, or
+                                  the system's)                                              */
+#define HL_INFO_BLAS_NAME 7    /* "OpenBLAS"                                                 */
+#define HL_INFO_BLAS_VERSION 8 /* e.g. "0.3.21"                                              */
+#define HL_INFO_BLAS_CONFIG 9  /* openblas_get_config(): build options and kernel            */
+#define HL_INFO_BLAS_CORE 10   /* the BLAS kernel chosen for this CPU, e.g. "Haswell"        */
+#define HL_INFO_BLAS_PATH 11   /* the file the BLAS code runs from                           */
+/* Integer keys (hl_info_int): */
+#define HL_INFO_TBB_DEFAULT_CONCURRENCY 32 /* threads TBB would use by default: the CPUs this
+                                              process may run on                             */
+#define HL_INFO_BLAS_NUM_THREADS 33 /* OpenBLAS's thread count now (hl_matrix_multiply sizes
+                                       it to hl_get_num_threads() for its own calls)         */
+/* *out receives a NUL-terminated string in static storage, valid while the library is loaded;
+   never free it. Unknown key (or an integer key): HL_ERR_INVALID_ARGUMENT, *out unchanged.
+   Thread-safe. */
+HL_API hl_status hl_info_string(int key, const char **out);
+/* *out receives the value of an integer key. Unknown key (or a string key):
+   HL_ERR_INVALID_ARGUMENT, *out unchanged. Thread-safe. */
+HL_API hl_status hl_info_int(int key, int64_t *out);
+
 /* ---- buffers the library allocates for variable-size results ---- */
 typedef struct hl_buffer_s hl_buffer;
 HL_API void *hl_buffer_data(const hl_buffer *buf); /* 64-byte aligned; NULL when empty */

@@ -22,6 +22,7 @@ from ._errors import (
 from ._arrays import array_multiply, compute_stats, matrix_multiply
 from ._filters import process_numbers
 from ._imaging import box_blur, gaussian_blur, grayscale, process_image, sharpen, sobel_edges
+from ._info import show_config
 from ._loader import ffi as _ffi, lib as _lib
 from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
@@ -61,6 +62,7 @@ __all__ = [
     "process_numbers",
     "set_num_threads",
     "sharpen",
+    "show_config",
     "sobel_edges",
     "sum_as_string",
     "word_count",
