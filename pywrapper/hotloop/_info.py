@@ -27,6 +27,11 @@ def _string(key):
     return ffi.string(out[0]).decode("utf-8", "replace")
 
 
+def _path(key):
+    """A file path the library reports, without the loader's "hotloop/../hotloop.libs" detour."""
+    return os.path.normpath(_string(key))
+
+
 def _integer(key):
     out = ffi.new(_INT64_P)
     check(lib.hl_info_int(key, out))
@@ -55,14 +60,14 @@ def _config():
     from ._threads import get_num_threads
 
     threads = get_num_threads()
-    tbb_path = _string(lib.HL_INFO_TBB_PATH)
-    blas_path = _string(lib.HL_INFO_BLAS_PATH)
+    tbb_path = _path(lib.HL_INFO_TBB_PATH)
+    blas_path = _path(lib.HL_INFO_BLAS_PATH)
     return {
         "hotloop": {
             "version": __version__,
             "library version": ffi.string(lib.hl_version()).decode("ascii"),
             "abi": lib.hl_abi_version(),
-            "library": _string(lib.HL_INFO_LIBRARY_PATH),
+            "library": _path(lib.HL_INFO_LIBRARY_PATH),
             "compiler": _string(lib.HL_INFO_COMPILER),
             "simd": _string(lib.HL_INFO_SIMD_LEVEL),
             "threads": threads,
