@@ -77,7 +77,9 @@ setup(
     packages=["hotloop"],
     package_data={"hotloop": ["libhotloop.so", "_hotloop_ffi.py", "py.typed"]},
     install_requires=["cffi>=1.15"],
-    extras_require={"numpy": ["numpy>=1.20"]},
+    extras_require={"numpy": ["numpy>=1.20"], "cli": ["numpy>=1.20", "pillow", "tqdm"]},
+    # `hotloop info | wordcount | stats | image` (also `python -m hotloop`).
+    entry_points={"console_scripts": ["hotloop = hotloop._cli:main"]},
     cmdclass=cmdclass,
     distclass=BinaryDistribution,
     zip_safe=False,
