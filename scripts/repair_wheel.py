@@ -17,7 +17,8 @@ Repair (auditwheel is not packaged in Debian 12, and current releases refuse Deb
 3. The platform tag is the lowest manylinux_2_X whose symbol-version limits (glibc, libstdc++,
    libgcc_s; the table below) cover every version the ELF files need: computed from the
    binaries, never written by hand. The report names the binaries and versions that set it.
-4. The Debian copyright files of the bundled libraries go into the .dist-info's licenses/.
+4. The Debian copyright files of the bundled libraries, and the common license texts they cite,
+   go into the .dist-info's licenses/.
 
 Check: every NEEDED entry of every ELF file in the wheel resolves inside the wheel (through its
 RUNPATH) or is on the allow-list; no RUNPATH leaves the wheel; no version needed is beyond the
@@ -257,10 +258,25 @@ def copy_licenses(root, dist_info, found, renamed):
                                  capture_output=True, text=True, check=True).stdout
         copyright_file = os.path.realpath("/usr/share/doc/%s/copyright" % package)
         shutil.copyfile(copyright_file, os.path.join(target, package + ".copyright"))
+        copy_common_licenses(copyright_file, target)
         index.append("%s (was %s): Debian package %s %s; license: %s.copyright"
                      % (renamed[soname], soname, package, version, package))
+    index += ["", "common-licenses/ holds the license texts the copyright files refer to "
+              "(/usr/share/common-licenses on Debian)."]
     with open(os.path.join(target, "BUNDLED.txt"), "w", encoding="utf-8") as f:
         f.write("\n".join(index) + "\n")
+
+
+def copy_common_licenses(copyright_file, target):
+    """Debian copyright files cite the full texts of common licenses (Apache-2.0, GPL-3, ...) by
+    path instead of including them: those texts go along."""
+    with open(copyright_file, encoding="utf-8", errors="replace") as f:
+        names = set(re.findall(r"/usr/share/common-licenses/([A-Za-z0-9.+-]+[A-Za-z0-9])", f.read()))
+    os.makedirs(os.path.join(target, "common-licenses"), exist_ok=True)
+    for name in sorted(names):
+        source = os.path.join("/usr/share/common-licenses", name)
+        if os.path.isfile(source):
+            shutil.copyfile(source, os.path.join(target, "common-licenses", name))
 
 
 # ---- the wheel archive ----
