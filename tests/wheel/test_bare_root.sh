@@ -36,7 +36,11 @@ if [ "${2:-}" = "--clean" ]; then
   remove_tree "$work/root"; remove_tree "$work/staging"; rm -rf --one-file-system "$work"
   exit 0
 fi
-[ "$(id -u)" = 0 ] || { echo "test-bare-root needs root (debootstrap, chroot): run it with sudo"; exit 1; }
+if [ "$(id -u)" != 0 ]; then  # debootstrap and chroot need root
+  command -v sudo >/dev/null || { echo "test-bare-root needs root (debootstrap, chroot)"; exit 1; }
+  exec sudo env PYTHON="${PYTHON:-/usr/bin/python3}" BARE_ROOT_REFRESH="${BARE_ROOT_REFRESH:-}" \
+    BARE_ROOT_MIRROR="$mirror" BARE_ROOT_MAX_AGE_DAYS="$max_age_days" "$0" "$@"
+fi
 for tool in debootstrap unshare chroot; do
   command -v "$tool" >/dev/null || { echo "$tool is missing: run make deps-test"; exit 1; }
 done
