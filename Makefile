@@ -4,6 +4,7 @@
 PYTHON      ?= /usr/bin/python3
 BUILD       ?= build
 ASAN_BUILD  ?= build-asan
+BARE_ROOT   ?= build-bare-root
 JOBS        ?= $(shell nproc 2>/dev/null || echo 2)
 PYPATH      := PYTHONPATH=$(CURDIR)/pywrapper
 
@@ -14,13 +15,14 @@ DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch
 DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
                python3-wheel python3-venv python3-pip python3-tqdm pypy3 pypy3-venv binutils \
                mypy python3-matplotlib python3-scipy python3-pil \
-               python3-dask python3-distributed python3-pandas
+               python3-dask python3-distributed python3-pandas \
+               patchelf python3-pyelftools debootstrap
 DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
                python3-matplotlib python3-dask python3-distributed
 
 .PHONY: all deps deps-test deps-bench build asan test test-cpp test-asan test-python \
         test-other-pythons demo bench clean bench-quick sdist wheel test-wheel test-install \
-        typecheck deps-rust
+        typecheck deps-rust test-bare-root
 
 all: build
 
@@ -47,7 +49,7 @@ asan: deps
 
 test: deps-test build asan
 	$(MAKE) --no-print-directory test-cpp test-asan test-python test-other-pythons \
-	        typecheck test-install test-wheel
+	        typecheck test-install test-wheel test-bare-root
 
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure
@@ -71,6 +73,7 @@ bench: build deps-bench
 	$(PYPATH) $(PYTHON) benchmarks/bench.py $(BENCH_ARGS)
 
 clean:
+	@[ ! -d $(BARE_ROOT) ] || ./tests/wheel/test_bare_root.sh $(BARE_ROOT) --clean
 	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so .mypy_cache \
 	       pywrapper/hotloop/_hotloop_ffi.py
 
@@ -82,17 +85,25 @@ clean:
 bench-quick: build deps-bench
 	$(PYPATH) $(PYTHON) benchmarks/bench.py --quick $(BENCH_ARGS)
 
-# dist/hotloop-<version>.tar.gz, and the wheel dist/hotloop-<version>-py3-none-<platform>.whl
-# built from that sdist (offline: Debian's setuptools, wheel and cffi).
+# dist/hotloop-<version>.tar.gz, and the wheel dist/hotloop-<version>-py3-none-manylinux_2_X_x86_64.whl
+# built from that sdist (offline: Debian's setuptools, wheel and cffi) with TBB and OpenBLAS
+# bundled by scripts/repair_wheel.py (patchelf, pyelftools).
 sdist: deps-test
 	@PYTHON=$(PYTHON) ./scripts/build_dist.sh
 
 wheel: deps-test
 	@PYTHON=$(PYTHON) ./scripts/build_dist.sh --wheel
 
-# The wheel installed into fresh venvs outside the tree (Debian's CPython and PyPy).
+# The wheel checked (NEEDED entries, RUNPATHs, manylinux tag) and installed into fresh venvs
+# outside the tree (Debian's CPython and PyPy), next to the system's TBB and OpenBLAS.
 test-wheel: wheel
 	@./tests/wheel/test_wheel.sh $(PYTHON) pypy3
+
+# The wheel installed with pip into a brand-new Debian 12 root without TBB or OpenBLAS
+# (debootstrap; needs root). Its debootstrap output is cached in $(BARE_ROOT)/cache
+# (BARE_ROOT_REFRESH=1 rebuilds it); every run unpacks a new root from it.
+test-bare-root: wheel
+	@PYTHON=$(PYTHON) ./tests/wheel/test_bare_root.sh $(BARE_ROOT)
 
 # `cmake --install` into a temporary prefix; examples/c (CMake package and pkg-config) and
 # examples/rust (cargo --offline) built and run against the installed copy.

@@ -6,7 +6,7 @@ Offline (no PyPI): `pip install --no-build-isolation .` with Debian's python3-se
 python3-wheel and python3-cffi.
 """
 import os
-import re
+import runpy
 import subprocess
 import sys
 import tempfile
@@ -19,10 +19,8 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 
 
 def read_version():
-    with open(os.path.join(HERE, "capi", "include", "hotloop.h"), encoding="utf-8") as f:
-        header = f.read()
-    parts = [re.search(r"#define HL_VERSION_%s (\d+)" % p, header).group(1) for p in ("MAJOR", "MINOR", "PATCH")]
-    return ".".join(parts)
+    """The release from capi/include/hotloop.h, its one home (scripts/hotloop_version.py)."""
+    return runpy.run_path(os.path.join(HERE, "scripts", "hotloop_version.py"))["read_version"]()
 
 
 class BuildPyWithLibrary(build_py):
@@ -79,8 +77,10 @@ setup(
     packages=["hotloop"],
     package_data={"hotloop": ["libhotloop.so", "_hotloop_ffi.py", "py.typed"]},
     install_requires=["cffi>=1.15"],
-    extras_require={"numpy": ["numpy>=1.20"],
+    extras_require={"numpy": ["numpy>=1.20"], "cli": ["numpy>=1.20", "pillow", "tqdm"],
                     "dask": ["dask>=2022.12", "distributed>=2022.12"]},
+    # `hotloop info | wordcount | stats | image` (also `python -m hotloop`).
+    entry_points={"console_scripts": ["hotloop = hotloop._cli:main"]},
     cmdclass=cmdclass,
     distclass=BinaryDistribution,
     zip_safe=False,

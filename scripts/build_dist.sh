@@ -1,7 +1,8 @@
 #!/bin/sh
 # make sdist / make wheel: builds dist/hotloop-<version>.tar.gz, then (with --wheel) the wheel
-# dist/hotloop-<version>-py3-none-<platform>.whl *from that sdist*, in a temporary folder, so
-# the wheel proves the sdist is complete and the source tree is left untouched.
+# dist/hotloop-<version>-py3-none-manylinux_2_X_x86_64.whl *from that sdist*, in a temporary
+# folder, so the wheel proves the sdist is complete and the source tree is left untouched; then
+# scripts/repair_wheel.py bundles TBB and OpenBLAS into it and computes its manylinux tag.
 # Offline: uses Debian's setuptools, wheel and cffi (no build isolation, no PyPI).
 set -eu
 here=$(cd "$(dirname "$0")/.." && pwd)
@@ -10,8 +11,7 @@ dist="$here/dist"
 work=$(mktemp -d /tmp/hotloop-dist.XXXXXX)
 trap 'rm -rf "$work"' EXIT
 mkdir -p "$dist"
-version=$(sed -n 's/^#define HL_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
-          "$here/capi/include/hotloop.h" | paste -sd.)
+version=$("$python" "$here/scripts/hotloop_version.py")
 rm -f "$dist/hotloop-$version.tar.gz" "$dist"/hotloop-"$version"-*.whl
 
 # setup.py sdist writes its egg-info next to the sources; build from a copy (of the files git
@@ -29,13 +29,16 @@ mkdir "$work/unpacked"
 tar -xzf "$dist/hotloop-$version.tar.gz" -C "$work/unpacked"
 "$python" -m pip wheel --quiet --no-index --no-deps --no-build-isolation -w "$dist" \
   "$work/unpacked/hotloop-$version"
-wheel=$(ls "$dist"/hotloop-"$version"-py3-none-*.whl)
-echo "built $wheel"
+# Bundle TBB, OpenBLAS and their runtimes (renamed SONAMEs, $ORIGIN RUNPATHs) and tag the wheel
+# with the lowest manylinux its binaries allow; the linux_x86_64 wheel is replaced.
+"$python" "$here/scripts/repair_wheel.py" "$dist/hotloop-$version-py3-none-linux_$(uname -m).whl"
+wheel=$(ls "$dist"/hotloop-"$version"-py3-none-manylinux_*.whl)
+echo "built $wheel ($(du -h "$wheel" | cut -f1))"
 "$python" - "$wheel" <<'PY'
 import sys, zipfile
 names = zipfile.ZipFile(sys.argv[1]).namelist()
 need = ["hotloop/libhotloop.so", "hotloop/_hotloop_ffi.py", "hotloop/py.typed", "LICENSE",
-        "THIRD_PARTY_NOTICES.md"]
+        "THIRD_PARTY_NOTICES.md", "licenses/BUNDLED.txt"]
 missing = [n for n in need if not any(name.endswith(n) for name in names)]
 if missing:
     sys.exit("the wheel lacks %s" % ", ".join(missing))

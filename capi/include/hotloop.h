@@ -107,6 +107,34 @@ HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an u
 HL_API hl_status hl_set_num_threads(int n); /* n >= 1 */
 HL_API int hl_get_num_threads(void);
 
+/* ---- configuration: what the library was built with and chose at run time ----
+   hotloop.show_config() and `hotloop info` print these. String keys (hl_info_string): */
+#define HL_INFO_LIBRARY_PATH 1 /* the file this library was loaded from                      */
+#define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at load time:
+                                  "avx512f", "avx2" or "baseline" (x86-64 SSE2)              */
+#define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
+#define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8.0"                 */
+#define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */
+#define HL_INFO_TBB_PATH 6     /* the file TBB's code runs from (a wheel's bundled copy, or
+                                  the system's)                                              */
+#define HL_INFO_BLAS_NAME 7    /* "OpenBLAS"                                                 */
+#define HL_INFO_BLAS_VERSION 8 /* e.g. "0.3.21"                                              */
+#define HL_INFO_BLAS_CONFIG 9  /* openblas_get_config(): build options and kernel            */
+#define HL_INFO_BLAS_CORE 10   /* the BLAS kernel chosen for this CPU, e.g. "Haswell"        */
+#define HL_INFO_BLAS_PATH 11   /* the file the BLAS code runs from                           */
+/* Integer keys (hl_info_int): */
+#define HL_INFO_TBB_DEFAULT_CONCURRENCY 32 /* threads TBB would use by default: the CPUs this
+                                              process may run on                             */
+#define HL_INFO_BLAS_NUM_THREADS 33 /* OpenBLAS's thread count now (hl_matrix_multiply sizes
+                                       it to hl_get_num_threads() for its own calls)         */
+/* *out receives a NUL-terminated string in static storage, valid while the library is loaded;
+   never free it. Unknown key (or an integer key): HL_ERR_INVALID_ARGUMENT, *out unchanged.
+   Thread-safe. */
+HL_API hl_status hl_info_string(int key, const char **out);
+/* *out receives the value of an integer key. Unknown key (or a string key):
+   HL_ERR_INVALID_ARGUMENT, *out unchanged. Thread-safe. */
+HL_API hl_status hl_info_int(int key, int64_t *out);
+
 /* ---- buffers the library allocates for variable-size results ---- */
 typedef struct hl_buffer_s hl_buffer;
 HL_API void *hl_buffer_data(const hl_buffer *buf); /* 64-byte aligned; NULL when empty */
@@ -216,12 +244,6 @@ HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype
                                     const void *a, size_t lda, int a_column_major,
                                     const void *b, size_t ldb, int b_column_major, void *out,
                                     hl_control *ctl);
-/* The same product by the seed's naive row-parallel loop: a reference for tests and
-   benchmarks, many times slower than hl_matrix_multiply. */
-HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                              const void *a, size_t lda, int a_column_major,
-                                              const void *b, size_t ldb, int b_column_major,
-                                              void *out, hl_control *ctl);
 /* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
    gathered into one float64 array first (one copy). first points at element (0, ..., 0); shape
    and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
@@ -325,7 +347,21 @@ HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out
 HL_API hl_status hl_monte_carlo_hits(uint64_t first, uint64_t count, uint64_t seed,
                                      uint64_t *inside, hl_control *ctl);
 
-/* ---- testing the boundary ---- */
+/* ---- testing: entry points for tests and benchmarks, outside the stable API ----
+   Declared only when HL_TESTING_API is defined before this header is included (as zstd fences
+   its experimental API behind ZSTD_STATIC_LINKING_ONLY): they may change or disappear in any
+   release. The library always exports them. The Python package and the project's tests define
+   HL_TESTING_API; pywrapper/build_ffi.py removes exactly the two fence lines below. New test
+   hooks (*_reference, hl_debug_*) go inside the fence. */
+#ifdef HL_TESTING_API
+
+/* The same product as hl_matrix_multiply by the seed's naive row-parallel loop: a reference for
+   tests and benchmarks, many times slower. Same arguments, errors and ownership. */
+HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
+                                              const void *a, size_t lda, int a_column_major,
+                                              const void *b, size_t ldb, int b_column_major,
+                                              void *out, hl_control *ctl);
+
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the
    HL_DEBUG_THROW_* values below. Returns the status the failure maps to. */
@@ -333,6 +369,8 @@ HL_API hl_status hl_monte_carlo_hits(uint64_t first, uint64_t count, uint64_t se
 #define HL_DEBUG_THROW_STD_EXCEPTION 101 /* a std::logic_error -> HL_ERR_INTERNAL       */
 #define HL_DEBUG_THROW_NON_STD 102      /* `throw 42;` -> HL_ERR_INTERNAL                */
 HL_API hl_status hl_debug_throw(int what);
+
+#endif /* HL_TESTING_API */
 
 /* ---- cdef end ---- */
 

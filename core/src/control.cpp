@@ -40,7 +40,12 @@ void Control::finish(int outcome, const char* message) noexcept {
 bool Control::wait(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
     if (timeout.count() < 0) {
-        changed_.wait(lock, [&] { return finished_; });
+        // Timed waits in a loop, not condition_variable::wait(lock): with GCC 12 headers that
+        // call binds to a libstdc++ symbol of GLIBCXX_3.4.30, which alone would raise the
+        // wheel's manylinux baseline from glibc 2.34 to 2.35 (docs/packaging.md). wait_for is
+        // inline and uses pthread_cond_clockwait, which glibc 2.34 has.
+        while (!changed_.wait_for(lock, std::chrono::hours(24), [&] { return finished_; })) {
+        }
         return true;
     }
     return changed_.wait_for(lock, timeout, [&] { return finished_; });

@@ -26,8 +26,10 @@
 
 #if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HOTLOOP_NO_CLONES)
 #define HL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
+#define HL_HAS_CLONES 1  // simd_level() (info.cpp) repeats the resolver's tests: keep them in step
 #else
 #define HL_CLONES
+#define HL_HAS_CLONES 0
 #endif
 
 // Inlines a helper into every clone, so the helper is compiled for that clone's target.

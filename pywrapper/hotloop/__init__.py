@@ -22,6 +22,7 @@ from ._errors import (
 from ._arrays import array_multiply, compute_stats, matrix_multiply
 from ._filters import process_numbers
 from ._imaging import box_blur, gaussian_blur, grayscale, process_image, sharpen, sobel_edges
+from ._info import show_config
 from ._loader import ffi as _ffi, lib as _lib
 from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
@@ -30,7 +31,9 @@ from ._scalars import divide, sum_as_string
 from ._text import word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
-__version__ = _ffi.string(_lib.hl_version()).decode("ascii")
+# The package's release, from the header's HL_VERSION_* (through the generated cdef), the same
+# #defines the library's hl_version() and the wheel's metadata come from.
+__version__ = "%d.%d.%d" % (_lib.HL_VERSION_MAJOR, _lib.HL_VERSION_MINOR, _lib.HL_VERSION_PATCH)
 
 
 def __getattr__(name):
@@ -59,6 +62,7 @@ __all__ = [
     "process_numbers",
     "set_num_threads",
     "sharpen",
+    "show_config",
     "sobel_edges",
     "sum_as_string",
     "word_count",

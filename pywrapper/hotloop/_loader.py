@@ -34,12 +34,15 @@ def _load():
     if not os.path.isfile(path):
         raise ImportError("hotloop: the native library was not found at %s. %s" % (path, _BUILD_HINT))
     try:
-        library = ffi.dlopen(path)
+        # RTLD_LOCAL: the libraries a wheel bundles (hotloop.libs) stay out of the global symbol
+        # scope, so no library loaded later can bind to our copies of TBB or OpenBLAS.
+        library = ffi.dlopen(path, ffi.RTLD_NOW | ffi.RTLD_LOCAL)
     except OSError as exc:
-        # Most often a missing system library: the wheel does not bundle TBB or OpenBLAS.
+        # The manylinux wheel bundles TBB and OpenBLAS; a build from source (pip install ., the
+        # sdist, make build) uses the system's, which may be missing.
         raise ImportError(
-            "hotloop: cannot load %s: %s. The library needs oneTBB and OpenBLAS from the system "
-            "(Debian/Ubuntu: apt-get install libtbb12 libopenblas0)." % (path, exc)
+            "hotloop: cannot load %s: %s. A build from source needs oneTBB and OpenBLAS from the "
+            "system (Debian/Ubuntu: apt-get install libtbb12 libopenblas0)." % (path, exc)
         ) from exc
     try:
         abi = library.hl_abi_version()

@@ -4,6 +4,17 @@
 
 #include "hotloop.h"
 
+/* The testing section is fenced: without HL_TESTING_API a C user sees none of it. These
+   definitions would clash with the header's declarations if the fence leaked. */
+#ifdef HL_TESTING_API
+#error "this test checks the header without HL_TESTING_API"
+#endif
+#ifdef HL_DEBUG_THROW_BAD_ALLOC
+#error "HL_DEBUG_THROW_* is visible without HL_TESTING_API"
+#endif
+static int hl_debug_throw = 0;
+static int hl_matrix_multiply_reference = 0;
+
 #define EXPECT(cond)                                                  \
     do {                                                              \
         if (!(cond)) {                                                \
@@ -23,6 +34,7 @@ int main(void) {
     uint64_t count = 0;
     double mean = 0.0, std_dev = 0.0;
 
+    EXPECT(hl_debug_throw == 0 && hl_matrix_multiply_reference == 0);
     EXPECT(strcmp(hl_version(), "") != 0);
     EXPECT(hl_abi_version() == HL_ABI_VERSION);
     EXPECT(hl_sum_as_string(2, 3, text, sizeof text) == HL_OK && strcmp(text, "5") == 0);

@@ -22,6 +22,12 @@ for f in include/hotloop.h lib/libhotloop.so lib/cmake/hotloop/hotloopConfig.cma
   [ -e "$prefix/$f" ] || { echo "missing from the install: $f"; exit 1; }
 done
 
+# SOVERSION = HL_ABI_VERSION: the SONAME changes exactly when the ABI does.
+abi=$("${PYTHON:-/usr/bin/python3}" "$here/scripts/hotloop_version.py" --abi)
+soname=$(readelf -d "$prefix/lib/libhotloop.so" | sed -n 's/.*Library soname: \[\(.*\)\]/\1/p')
+[ "$soname" = "libhotloop.so.$abi" ] && [ -e "$prefix/lib/libhotloop.so.$abi" ] || {
+  echo "installed SONAME is '$soname', expected libhotloop.so.$abi (HL_ABI_VERSION)"; exit 1; }
+
 uses_prefix() {  # the binary must load libhotloop from the prefix, not from the build tree
   ldd "$1" | grep -q "libhotloop.so.* => $prefix/lib/" || {
     echo "$1 does not use the installed libhotloop:"; ldd "$1"; exit 1; }

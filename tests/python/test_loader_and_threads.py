@@ -27,6 +27,19 @@ def test_version_matches_library_and_header():
         header = f.read()
     parts = [re.search(r"#define HL_VERSION_%s (\d+)" % p, header).group(1) for p in ("MAJOR", "MINOR", "PATCH")]
     assert hotloop.__version__ == ".".join(parts)
+    reader = subprocess.run([sys.executable, os.path.join(ROOT, "scripts", "hotloop_version.py")],
+                            capture_output=True, text=True, check=True)
+    assert reader.stdout.strip() == hotloop.__version__
+
+
+def test_soname_follows_the_abi_version():
+    """The build's libhotloop.so carries SONAME libhotloop.so.<HL_ABI_VERSION>."""
+    with open(os.path.join(PACKAGE_DIR, "libhotloop.so"), "rb") as f:
+        from elftools.elf.elffile import ELFFile
+
+        soname = [t.soname for t in ELFFile(f).get_section_by_name(".dynamic").iter_tags()
+                  if t.entry.d_tag == "DT_SONAME"]
+    assert soname == ["libhotloop.so.%d" % lib.HL_ABI_VERSION]
 
 
 def test_import_does_not_import_numpy():

@@ -5,7 +5,7 @@ calls the annotations must reject (mypy's warn_unused_ignores fails the check if
 an error). Extend it when a public function is added.
 """
 import array
-from typing import List, Tuple
+from typing import Any, Dict, List, Tuple
 
 import numpy as np
 import numpy.typing as npt
@@ -53,6 +53,13 @@ def scalars() -> None:
     hotloop.divide("1", 2)  # type: ignore[arg-type]
     hotloop.sum_as_string(1.5, 2)  # type: ignore[arg-type]
     hotloop.DataProcessor("10")  # type: ignore[arg-type]
+
+
+def configuration() -> None:
+    config: Dict[str, Dict[str, Any]] = hotloop.show_config(mode="dicts")
+    printed: None = hotloop.show_config()
+    print(config["blas"]["version"], printed)
+    hotloop.show_config(mode="yaml")  # type: ignore[call-overload]
 
 
 def errors() -> None:

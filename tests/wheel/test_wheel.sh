@@ -1,20 +1,23 @@
 #!/bin/sh
-# Installs dist/hotloop-<version>-py3-none-<platform>.whl into fresh venvs outside the source
-# tree -- Debian's CPython and PyPy -- and runs the smoke tests there, from a folder that is not
-# the repository and with no PYTHONPATH, so only the installed copy can be imported.
+# Checks dist/hotloop-<version>-py3-none-manylinux_*.whl (scripts/repair_wheel.py --check), then
+# installs it into fresh venvs outside the source tree -- Debian's CPython and PyPy -- and runs
+# the smoke tests there, from a folder that is not the repository and with no PYTHONPATH, so only
+# the installed copy can be imported; coexist.py runs it next to the system's TBB and OpenBLAS.
 # The venvs use --system-site-packages for cffi (and NumPy on CPython): PyPI is not reachable,
 # so pip installs the wheel alone (--no-index --no-deps).
 # Usage: tests/wheel/test_wheel.sh [PYTHON...]   (default: /usr/bin/python3 pypy3)
 set -eu
 here=$(cd "$(dirname "$0")/../.." && pwd)
-version=$(sed -n 's/^#define HL_VERSION_\(MAJOR\|MINOR\|PATCH\) \([0-9]*\).*/\2/p' \
-          "$here/capi/include/hotloop.h" | paste -sd.)
-wheel=$(ls "$here"/dist/hotloop-"$version"-py3-none-*.whl 2>/dev/null | head -n 1)
-[ -n "$wheel" ] || { echo "no wheel for $version in dist/: run make wheel"; exit 1; }
+version=$("${PYTHON:-/usr/bin/python3}" "$here/scripts/hotloop_version.py")
+wheel=$(ls "$here"/dist/hotloop-"$version"-py3-none-manylinux_*.whl 2>/dev/null | head -n 1)
+[ -n "$wheel" ] || { echo "no manylinux wheel for $version in dist/: run make wheel"; exit 1; }
+echo "== $(basename "$wheel"): NEEDED entries, RUNPATHs and tag"
+"${PYTHON:-/usr/bin/python3}" "$here/scripts/repair_wheel.py" --check "$wheel"
 [ $# -gt 0 ] || set -- /usr/bin/python3 pypy3
 work=$(mktemp -d /tmp/hotloop-wheel-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
-cp "$here/tests/python/smoke_no_numpy.py" "$here/tests/wheel/smoke_installed.py" "$work/"
+cp "$here/tests/python/smoke_no_numpy.py" "$here/tests/wheel/smoke_installed.py" \
+   "$here/tests/wheel/coexist.py" "$work/"
 unset PYTHONPATH HOTLOOP_LIBRARY
 for python in "$@"; do
   name=$(basename "$python")
@@ -23,5 +26,12 @@ for python in "$@"; do
   "$work/venv-$name/bin/python" -m pip install --quiet --no-index --no-deps "$wheel"
   (cd "$work" && "$work/venv-$name/bin/python" -I smoke_installed.py \
               && "$work/venv-$name/bin/python" -I smoke_no_numpy.py)
+  # The console script and python -m both run the installed CLI.
+  (cd "$work" && "$work/venv-$name/bin/hotloop" info >/dev/null \
+              && "$work/venv-$name/bin/python" -I -m hotloop --version)
+  # Next to the system's TBB and NumPy's (system) OpenBLAS in one process (CPython has NumPy).
+  if "$work/venv-$name/bin/python" -c "import numpy" 2>/dev/null; then
+    (cd "$work" && "$work/venv-$name/bin/python" -I coexist.py)
+  fi
 done
 echo "wheel test: all passed"

@@ -1,0 +1,7 @@
+"""python -m hotloop: the `hotloop` command line (hotloop._cli)."""
+import sys
+
+from ._cli import main
+
+if __name__ == "__main__":
+    sys.exit(main())

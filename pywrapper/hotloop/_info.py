@@ -1,0 +1,165 @@
+"""show_config: what this hotloop was built with and runs with (`hotloop info` prints it).
+
+The native facts come from the library itself (hl_info_string / hl_info_int): the instruction set
+its kernels picked at load time, and the oneTBB and OpenBLAS it really runs with -- found with
+dladdr, so the paths name the copies this process loaded (the wheel's bundled ones, or the
+system's), not the ones it was linked against.
+"""
+import os
+import sys
+import unicodedata
+
+from typing import Any, Dict, Literal, Optional, overload
+
+from ._errors import InvalidArgumentError, InvalidTypeError, check
+from ._loader import ffi, lib
+
+_CHAR_PP = ffi.typeof("const char **")
+_INT64_P = ffi.typeof("int64_t *")
+#: Where a wheel keeps the libraries it bundles (scripts/repair_wheel.py): next to the package.
+BUNDLE_DIR = os.path.join(os.path.dirname(os.path.dirname(os.path.abspath(__file__))),
+                          "hotloop.libs")
+
+
+def _string(key):
+    out = ffi.new(_CHAR_PP)
+    check(lib.hl_info_string(key, out))
+    return ffi.string(out[0]).decode("utf-8", "replace")
+
+
+def _path(key):
+    """A file path the library reports, without the loader's "hotloop/../hotloop.libs" detour."""
+    return os.path.normpath(_string(key))
+
+
+def _integer(key):
+    out = ffi.new(_INT64_P)
+    check(lib.hl_info_int(key, out))
+    return int(out[0])
+
+
+def _bundled(path):
+    """True when the file is one the wheel bundles (in hotloop.libs next to the package)."""
+    return os.path.dirname(os.path.realpath(path)) == os.path.realpath(BUNDLE_DIR)
+
+
+def _distribution_version(name):
+    """An installed distribution's version without importing it (NumPy costs ~100 ms), or None."""
+    try:
+        from importlib import metadata
+    except ImportError:  # pragma: no cover - Python < 3.8
+        return None
+    try:
+        return metadata.version(name)
+    except Exception:  # not installed, or unreadable metadata
+        return None
+
+
+def _config():
+    from . import __version__
+    from ._threads import get_num_threads
+
+    threads = get_num_threads()
+    tbb_path = _path(lib.HL_INFO_TBB_PATH)
+    blas_path = _path(lib.HL_INFO_BLAS_PATH)
+    return {
+        "hotloop": {
+            "version": __version__,
+            "library version": ffi.string(lib.hl_version()).decode("ascii"),
+            "abi": lib.hl_abi_version(),
+            "library": _path(lib.HL_INFO_LIBRARY_PATH),
+            "compiler": _string(lib.HL_INFO_COMPILER),
+            "simd": _string(lib.HL_INFO_SIMD_LEVEL),
+            "threads": threads,
+            "HOTLOOP_NUM_THREADS": os.environ.get("HOTLOOP_NUM_THREADS"),
+        },
+        "python": {
+            "implementation": sys.implementation.name,
+            "version": sys.version.split()[0],
+            "executable": sys.executable,
+            "cffi": _distribution_version("cffi"),
+            "numpy": _distribution_version("numpy"),
+        },
+        "tbb": {
+            "name": "oneTBB",
+            "version": _string(lib.HL_INFO_TBB_VERSION),
+            "built against": _string(lib.HL_INFO_TBB_BUILD_VERSION),
+            "library": tbb_path,
+            "bundled": _bundled(tbb_path),
+            "threads": threads,
+            "default concurrency": _integer(lib.HL_INFO_TBB_DEFAULT_CONCURRENCY),
+        },
+        "blas": {
+            "name": _string(lib.HL_INFO_BLAS_NAME),
+            "version": _string(lib.HL_INFO_BLAS_VERSION),
+            "core": _string(lib.HL_INFO_BLAS_CORE),
+            "config": _string(lib.HL_INFO_BLAS_CONFIG),
+            "library": blas_path,
+            "bundled": _bundled(blas_path),
+            "threads": _integer(lib.HL_INFO_BLAS_NUM_THREADS),
+        },
+        "unicode": {
+            # word_count lowers words with this interpreter's str.lower(): its tables count.
+            "version": unicodedata.unidata_version,
+        },
+    }
+
+
+def _format(config):
+    lines = []
+    for section, values in config.items():
+        lines.append("%s:" % section)
+        width = max(len(key) for key in values)
+        for key, value in values.items():
+            shown = "(not set)" if value is None else str(value)
+            lines.append("  %-*s %s" % (width + 1, key + ":", shown))
+    return "\n".join(lines)
+
+
+@overload
+def show_config(mode: Literal["stdout"] = ...) -> None: ...
+@overload
+def show_config(mode: Literal["dicts"]) -> Dict[str, Dict[str, Any]]: ...
+
+
+def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
+    """Shows how hotloop is built and what it runs with, for bug reports (numpy.show_config's
+    convention).
+
+    Parameters
+    ----------
+    mode : {"stdout", "dicts"}
+        "stdout" prints the report; "dicts" returns it instead.
+
+    Returns
+    -------
+    None or dict
+        With mode="dicts", one dict per section: "hotloop" (package and library versions, ABI,
+        library path, compiler, the SIMD level the kernels picked at run time -- "avx512f",
+        "avx2" or "baseline" -- and the thread count), "python" (interpreter, cffi and NumPy
+        versions, None when absent), "tbb" and "blas" (name, version, the file really loaded,
+        whether it is the wheel's bundled copy, threads), "unicode" (the Unicode version of the
+        interpreter's str.lower(), which word_count uses).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For another mode.
+    InvalidTypeError
+        When mode is not a str.
+
+    Examples
+    --------
+    >>> config = show_config(mode="dicts")
+    >>> config["blas"]["name"], config["hotloop"]["simd"] in ("avx512f", "avx2", "baseline")
+    ('OpenBLAS', True)
+    """
+    if not isinstance(mode, str):
+        raise InvalidTypeError("show_config: mode must be a str, not %s" % type(mode).__name__)
+    if mode not in ("stdout", "dicts"):
+        raise InvalidArgumentError("show_config: mode must be 'stdout' or 'dicts', got %r" % mode)
+    config = _config()
+    if mode == "dicts":
+        return config
+    print(_format(config))
+    return None

@@ -1,0 +1,326 @@
+"""The `hotloop` command, run as a subprocess (python -m hotloop): outputs against the plain
+references (collections.Counter, statistics / NumPy, scipy.ndimage / PIL), stdin, errors as one
+line with exit status 2, Ctrl-C, and the progress bar on a terminal."""
+import collections
+import csv
+import json
+import os
+import pty
+import select
+import signal
+import statistics
+import subprocess
+import sys
+import threading
+
+import pytest
+from hypothesis import given, settings, strategies as st
+
+import hotloop
+
+PYWRAPPER = os.path.dirname(os.path.dirname(os.path.abspath(hotloop.__file__)))
+ENV = dict(os.environ, PYTHONPATH=PYWRAPPER)
+
+
+def cli(*args, stdin=b"", **kwargs):
+    return subprocess.run([sys.executable, "-m", "hotloop"] + [str(a) for a in args],
+                          input=stdin, capture_output=True, env=ENV, timeout=300, **kwargs)
+
+
+def ok(*args, stdin=b""):
+    out = cli(*args, stdin=stdin)
+    assert out.returncode == 0, out.stderr.decode()
+    assert out.stderr == b""
+    return out.stdout.decode("utf-8", "surrogateescape")
+
+
+def fails_cleanly(*args, stdin=b""):
+    """The command must fail with status 2 and one line on stderr, no traceback; returns it."""
+    out = cli(*args, stdin=stdin)
+    err = out.stderr.decode()
+    assert out.returncode == 2, (out.returncode, err)
+    assert err.count("\n") == 1 and "Traceback" not in err, err
+    assert out.stdout == b""
+    return err
+
+
+# ---- wordcount ----
+
+def reference_counts(texts, top=None):
+    total = collections.Counter()
+    for text in texts:
+        total.update(collections.Counter(text.lower().split()))
+    return total.most_common(top)
+
+
+def parse_counts(stdout):
+    return [(word, int(count)) for word, count in
+            (line.split("\t") for line in stdout.splitlines())]
+
+
+WORDS = st.sampled_from(["the", "The", "THE", "a", "B", "b", "Ünïcode", "ÜNÏCODE", "x1", "ß",
+                         "İ", "word", "ΣΑΣ", "émoji🙂"])
+SPACES = st.sampled_from([" ", "\n", "\t", "  ", "\u3000", "\xa0", "\r\n"])
+TEXTS = st.lists(st.tuples(WORDS, SPACES), max_size=40).map(
+    lambda pairs: "".join(w + s for w, s in pairs))
+
+
+@settings(max_examples=15)
+@given(texts=st.lists(TEXTS, min_size=1, max_size=3), top=st.none() | st.integers(0, 5))
+def test_wordcount_matches_counter(tmp_path_factory, texts, top):
+    folder = tmp_path_factory.mktemp("texts")
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(folder / ("t%d.txt" % i))
+        paths[-1].write_bytes(text.encode("utf-8"))
+    args = ["wordcount"] + paths + ([] if top is None else ["--top", top])
+    assert parse_counts(ok(*args)) == reference_counts(texts, top)
+
+
+def test_wordcount_reads_stdin_and_sums_files(tmp_path):
+    first = tmp_path / "first.txt"
+    first.write_text("b a B\nc a\n")
+    assert parse_counts(ok("wordcount", "-", stdin=b"b a B\nc a\n")) == [("b", 2), ("a", 2), ("c", 1)]
+    # stdin between two files: counts are summed, ties keep the order of first occurrence.
+    got = parse_counts(ok("wordcount", first, "-", first, stdin="z Z d".encode()))
+    assert got == reference_counts(["b a B\nc a\n", "z Z d", "b a B\nc a\n"])
+
+
+def test_wordcount_json(tmp_path):
+    path = tmp_path / "t.txt"
+    path.write_text("x y y z z z é É")
+    out = json.loads(ok("wordcount", path, "--json"))
+    assert list(out.items()) == reference_counts(["x y y z z z é É"])
+    assert json.loads(ok("wordcount", path, "--json", "--top", 2)) == {"z": 3, "y": 2}
+
+
+def test_wordcount_invalid_utf8(tmp_path):
+    data = b"caf\xe9 caf\xe9 ok \xff\xfe ok ok"
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(data)
+    err = fails_cleanly("wordcount", path)
+    assert str(path) in err and "byte offset 3" in err and "--errors replace" in err
+    fails_cleanly("wordcount", "-", stdin=data)
+    for handler in ("replace", "ignore", "surrogateescape"):
+        expected = reference_counts([data.decode("utf-8", handler)])
+        assert parse_counts(ok("wordcount", path, "--errors", handler)) == expected
+        assert parse_counts(ok("wordcount", "-", "--errors", handler, stdin=data)) == expected
+    # surrogateescape writes the original bytes back out.
+    out = cli("wordcount", path, "--errors", "surrogateescape")
+    assert b"caf\xe9\t2\n" in out.stdout
+
+
+def test_wordcount_bad_input_and_arguments(tmp_path):
+    missing = tmp_path / "missing.txt"
+    assert str(missing) in fails_cleanly("wordcount", missing)
+    assert "Is a directory" in fails_cleanly("wordcount", tmp_path)
+    fails_cleanly("wordcount")
+    fails_cleanly("wordcount", "-", "--top", "x")
+    fails_cleanly("wordcount", "-", "--top", "-1")
+    fails_cleanly("wordcount", "-", "--errors", "no-such-handler")
+    fails_cleanly("no-such-command")
+    fails_cleanly()
+
+
+# ---- stats ----
+
+def parse_stats(stdout):
+    return {key: value for key, value in (line.split("\t") for line in stdout.splitlines())}
+
+
+@settings(max_examples=10)
+@given(values=st.lists(st.floats(-1e6, 1e6, allow_nan=False), min_size=2, max_size=50))
+def test_stats_of_a_csv_column_match_statistics(tmp_path_factory, values):
+    path = tmp_path_factory.mktemp("csv") / "data.csv"
+    with open(path, "w", newline="") as f:
+        writer = csv.writer(f)
+        writer.writerow(["id", "value"])
+        writer.writerows([i, repr(v)] for i, v in enumerate(values))
+    got = parse_stats(ok("stats", path, "--column", "value"))
+    assert int(got["count"]) == len(values)
+    assert float(got["min"]) == min(values) and float(got["max"]) == max(values)
+    assert float(got["mean"]) == pytest.approx(statistics.fmean(values), rel=1e-12, abs=1e-9)
+    assert float(got["std"]) == pytest.approx(statistics.stdev(values), rel=1e-9, abs=1e-9)
+    ids = parse_stats(ok("stats", path, "--column", "id"))
+    assert (ids["min"], ids["max"]) == ("0", str(len(values) - 1))  # integers stay integers
+
+
+def test_stats_of_a_npy_array(tmp_path):
+    np = pytest.importorskip("numpy")
+    data = np.random.default_rng(3).normal(5.0, 2.0, size=(40, 25)).astype(np.float32)
+    path = tmp_path / "a.npy"
+    np.save(path, data)
+    got = json.loads(ok("stats", path, "--json"))
+    assert got["count"] == data.size
+    assert got["min"] == float(data.min()) and got["max"] == float(data.max())
+    wide = data.astype(np.float64)
+    assert got["mean"] == pytest.approx(wide.mean(), rel=1e-12)
+    assert got["std"] == pytest.approx(wide.std(ddof=1), rel=1e-12)
+
+
+def test_stats_errors(tmp_path):
+    path = tmp_path / "d.csv"
+    path.write_text("a,b\n1,2\n3,x\n")
+    assert "line 3" in fails_cleanly("stats", path, "--column", "b")
+    assert "--column" in fails_cleanly("stats", path)
+    assert "'c'" in fails_cleanly("stats", path, "--column", "c")
+    (tmp_path / "empty.csv").write_text("")
+    fails_cleanly("stats", tmp_path / "empty.csv")
+    (tmp_path / "header.csv").write_text("a\n")
+    fails_cleanly("stats", tmp_path / "header.csv")
+    fails_cleanly("stats", tmp_path / "missing.csv")
+    (tmp_path / "bad.npy").write_bytes(b"not an array")
+    fails_cleanly("stats", tmp_path / "bad.npy")
+
+
+# ---- image ----
+
+def test_image_ops_match_scipy_and_keep_mode_format_and_dpi(tmp_path):
+    np = pytest.importorskip("numpy")
+    ndimage = pytest.importorskip("scipy.ndimage")
+    Image = pytest.importorskip("PIL.Image")
+    pixels = np.random.default_rng(1).integers(0, 256, (30, 41, 3), dtype=np.uint8)
+    source = tmp_path / "in.png"
+    Image.fromarray(pixels).save(source, dpi=(150, 150))
+    with Image.open(source) as original:
+        dpi = original.info["dpi"]  # PNG stores pixels per metre: 150.0124 dpi
+    x = pixels.astype(np.float64)
+    channels = lambda f: np.stack([f(x[..., c]) for c in range(3)], axis=-1)  # noqa: E731
+    blurred = channels(lambda ch: ndimage.gaussian_filter(ch, 1.5, mode="reflect", truncate=4.0))
+    expected = {
+        ("blur", "--sigma", "1.5"): blurred,
+        ("box_blur", "--radius", "2"): channels(lambda ch: ndimage.uniform_filter(ch, 5, mode="reflect")),
+        ("edges",): channels(lambda ch: np.hypot(ndimage.sobel(ch, 0), ndimage.sobel(ch, 1))),
+        ("sharpen", "--sigma", "1.5", "--amount", "0.7"): x + 0.7 * (x - blurred),
+        ("gray",): 0.299 * x[..., 0] + 0.587 * x[..., 1] + 0.114 * x[..., 2],
+    }
+    for args, reference in expected.items():
+        target = tmp_path / ("out-%s.png" % args[0])
+        ok("image", args[0], source, target, *args[1:])
+        with Image.open(target) as out:
+            assert out.format == "PNG" and out.mode == ("L" if args[0] == "gray" else "RGB")
+            assert out.info["dpi"] == dpi
+            got = np.asarray(out).astype(np.int64)
+        assert np.abs(got - np.clip(np.rint(reference), 0, 255)).max() <= 1, args
+
+
+def test_image_keeps_jpeg_palette_and_16_bit_inputs(tmp_path):
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(2)
+    rgb = Image.fromarray(rng.integers(0, 256, (24, 32, 3), dtype=np.uint8))
+    cases = {
+        "in.jpg": rgb,
+        "palette.png": rgb.convert("P"),
+        "deep.png": Image.fromarray(rng.integers(0, 65536, (24, 32), dtype=np.uint16)),
+        "alpha.png": rgb.convert("RGBA"),
+        "gray-alpha.png": rgb.convert("LA"),
+    }
+    for name, image in cases.items():
+        image.save(tmp_path / name)
+        with Image.open(tmp_path / name) as original:
+            mode, fmt = original.mode, original.format
+            before = np.asarray(original).astype(np.float64)
+        ok("image", "blur", tmp_path / name, tmp_path / ("out-" + name), "--sigma", "1")
+        with Image.open(tmp_path / ("out-" + name)) as out:
+            assert (out.mode, out.format) == (mode, fmt), name
+            after = np.asarray(out).astype(np.float64)
+        assert after.shape == before.shape and not np.array_equal(after, before), name
+        if mode in ("I", "I;16"):  # 16-bit data stays 16-bit: a blur keeps the mean level
+            assert after.max() > 255 and abs(after.mean() - before.mean()) < 0.01 * before.mean()
+
+
+def test_image_errors_leave_no_output(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    source = tmp_path / "in.png"
+    Image.new("RGB", (20, 20), "red").save(source)
+    target = tmp_path / "out.png"
+    assert "JPEG" in fails_cleanly("image", "blur", source, tmp_path / "out.jpg")
+    assert "--sigma" in fails_cleanly("image", "edges", source, target, "--sigma", "2")
+    assert "--radius" in fails_cleanly("image", "blur", source, target, "--radius", "2")
+    fails_cleanly("image", "blur", source, target, "--sigma", "0")
+    fails_cleanly("image", "blur", source, target, "--sigma", "40")  # kernel larger than the image
+    fails_cleanly("image", "melt", source, target)
+    fails_cleanly("image", "blur", tmp_path / "missing.png", target)
+    (tmp_path / "text.png").write_text("not an image")
+    fails_cleanly("image", "blur", tmp_path / "text.png", target)
+    assert not target.exists() and not (tmp_path / "out.jpg").exists()
+    assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+# ---- info ----
+
+def test_info_prints_show_config():
+    text = ok("info")
+    config = hotloop.show_config(mode="dicts")
+    for section in ("hotloop", "python", "tbb", "blas", "unicode"):
+        assert "%s:\n" % section in text
+    assert config["blas"]["config"] in text and config["hotloop"]["simd"] in text
+    as_json = json.loads(ok("info", "--json"))
+    assert as_json["blas"] == config["blas"] and as_json["tbb"]["library"] == config["tbb"]["library"]
+    assert ok("--version") == "hotloop %s\n" % hotloop.__version__
+
+
+# ---- Ctrl-C and the progress bar, on a word count fed through a FIFO ----
+# A FIFO has no size, so run() treats the count as long: a worker thread runs it, watched.
+
+def test_ctrl_c_stops_cleanly(tmp_path):
+    fifo = tmp_path / "words"
+    os.mkfifo(fifo)
+    child = subprocess.Popen([sys.executable, "-m", "hotloop", "wordcount", str(fifo)],
+                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=ENV)
+    stop = threading.Event()
+    with open(fifo, "wb") as f:
+        # Once more than a pipe's worth is written, the engine is reading: the call is running.
+        f.write(b"lorem ipsum\n" * (1 << 16))
+        child.send_signal(signal.SIGINT)
+        writer = threading.Thread(target=feed, args=(f, stop))
+        writer.start()
+        try:
+            out, err = child.communicate(timeout=120)
+        finally:
+            stop.set()
+            writer.join()
+    assert child.returncode == 128 + signal.SIGINT, err.decode()
+    assert err.decode() == "hotloop wordcount: interrupted\n" and out == b""
+
+
+def feed(f, stop):
+    """Writes words into the open FIFO until stop is set or the reader is gone."""
+    chunk = b"lorem ipsum dolor sit amet\n" * 4096
+    while not stop.is_set():
+        try:
+            f.write(chunk)
+        except (BrokenPipeError, ValueError):
+            return
+
+
+def test_progress_bar_on_a_terminal(tmp_path):
+    pytest.importorskip("tqdm")
+    fifo = tmp_path / "words"
+    os.mkfifo(fifo)
+    main, secondary = pty.openpty()
+    child = subprocess.Popen([sys.executable, "-m", "hotloop", "wordcount", str(fifo), "--top", "1"],
+                             stdout=subprocess.PIPE, stderr=secondary, env=ENV)
+    os.close(secondary)
+    seen = b""
+    with open(fifo, "wb") as f:
+        f.write(b"lorem ipsum lorem\n" * (1 << 16))
+        # The engine now waits for more input; the bar appears at the first poll. Keep the FIFO
+        # open until it shows (a closed terminal or an exited child ends the loop too).
+        while b"%|" not in seen:
+            ready, _, _ = select.select([main], [], [], 60)
+            if not ready:
+                break
+            try:
+                data = os.read(main, 4096)
+            except OSError:
+                break
+            if not data:
+                break
+            seen += data
+    out, _ = child.communicate(timeout=120)
+    os.close(main)
+    assert child.returncode == 0
+    assert b"word_count_file" in seen and b"%|" in seen, seen
+    assert out == b"lorem\t131072\n"

@@ -1,0 +1,99 @@
+"""show_config: every fact checked against an independent source (the process's memory map, the
+kernel's CPU flags, the interpreter, NumPy)."""
+import contextlib
+import io
+import os
+import sys
+import unicodedata
+
+import pytest
+
+import hotloop
+from hotloop import _loader
+
+
+def loaded_files():
+    """The files this process has mapped (what the dynamic loader really loaded)."""
+    with open("/proc/self/maps") as f:
+        return {line.split(None, 5)[5].strip() for line in f if len(line.split(None, 5)) == 6}
+
+
+def cpu_flags():
+    with open("/proc/cpuinfo") as f:
+        for line in f:
+            if line.startswith("flags"):
+                return set(line.split(":", 1)[1].split())
+    return set()
+
+
+@pytest.fixture(scope="module")
+def config():
+    return hotloop.show_config(mode="dicts")
+
+
+def test_versions_and_library(config):
+    info = config["hotloop"]
+    assert info["version"] == hotloop.__version__
+    assert info["library version"] == hotloop.__version__
+    assert info["abi"] == _loader.lib.HL_ABI_VERSION
+    assert os.path.realpath(info["library"]) == os.path.realpath(_loader.library_path())
+    assert info["compiler"].startswith(("GCC ", "Clang "))
+
+
+def test_the_reported_libraries_are_the_loaded_ones(config):
+    files = {os.path.realpath(f) for f in loaded_files()}
+    for section, stem in (("tbb", "libtbb"), ("blas", "libopenblas")):
+        path = config[section]["library"]
+        assert os.path.realpath(path) in files, (section, path)
+        assert os.path.basename(path).startswith(stem)
+
+
+def test_simd_level_matches_the_cpu(config):
+    flags = cpu_flags()
+    expected = "avx512f" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
+    assert config["hotloop"]["simd"] == expected
+
+
+def test_threads_follow_set_num_threads():
+    before = hotloop.get_num_threads()
+    try:
+        hotloop.set_num_threads(1)
+        assert hotloop.show_config(mode="dicts")["hotloop"]["threads"] == 1
+        assert hotloop.show_config(mode="dicts")["tbb"]["threads"] == 1
+    finally:
+        hotloop.set_num_threads(before)
+    assert hotloop.show_config(mode="dicts")["tbb"]["default concurrency"] >= 1
+
+
+def test_blas_and_tbb_versions(config):
+    blas = config["blas"]
+    assert blas["name"] == "OpenBLAS"
+    assert blas["config"].startswith("OpenBLAS %s " % blas["version"])
+    assert blas["version"].count(".") == 2 and blas["threads"] >= 1
+    assert config["tbb"]["version"].split(".")[0] == config["tbb"]["built against"].split(".")[0]
+
+
+def test_python_section(config):
+    numpy = pytest.importorskip("numpy")
+    assert config["python"]["numpy"] == numpy.__version__
+    assert config["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
+    assert config["unicode"]["version"] == unicodedata.unidata_version
+
+
+def test_stdout_mode_prints_every_value(config):
+    out = io.StringIO()
+    with contextlib.redirect_stdout(out):
+        assert hotloop.show_config() is None
+    text = out.getvalue()
+    for section, values in config.items():
+        assert "\n%s:\n" % section in "\n" + text
+        for key, value in values.items():
+            if key not in ("threads", "HOTLOOP_NUM_THREADS"):
+                assert "  %s: " % key in text and str(value) in text, (section, key)
+
+
+def test_bad_modes():
+    with pytest.raises(hotloop.InvalidArgumentError, match="'stdout' or 'dicts'"):
+        hotloop.show_config(mode="yaml")
+    with pytest.raises(hotloop.InvalidTypeError):
+        hotloop.show_config(mode=1)
