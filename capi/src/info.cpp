@@ -4,6 +4,7 @@
 #include "boundary.hpp"
 #include "hotloop/info.hpp"
 #include "hotloop/matrix.hpp"
+#include "hotloop/simd.hpp"
 
 using namespace hotloop;
 using namespace hotloop::capi;
@@ -16,7 +17,7 @@ HL_API hl_status hl_info_string(int key, const char** out) {
         const char* value = nullptr;
         switch (key) {
             case HL_INFO_LIBRARY_PATH: value = engine_file(); break;
-            case HL_INFO_SIMD_LEVEL: value = simd_level(); break;
+            case HL_INFO_SIMD_LEVEL: value = simd_level_name(simd_level()); break;
             case HL_INFO_COMPILER: value = compiler(); break;
             case HL_INFO_TBB_VERSION: value = tbb_version(); break;
             case HL_INFO_TBB_BUILD_VERSION: value = tbb_build_version(); break;

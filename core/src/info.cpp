@@ -8,7 +8,6 @@
 #include <algorithm>
 #include <string>
 
-#include "simd.hpp"
 
 namespace hotloop {
 namespace {
@@ -26,18 +25,6 @@ std::string word(const std::string& s, std::size_t n) {
 }
 
 }  // namespace
-
-const char* simd_level() {
-#if HL_HAS_CLONES
-    // The same tests, in the same order, as GCC's resolver for HL_CLONES' target list.
-    __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return "avx512f";
-    if (__builtin_cpu_supports("avx2")) return "avx2";
-    return "baseline";
-#else
-    return "baseline (clones disabled)";
-#endif
-}
 
 const char* compiler() {
 #if defined(__clang__)

@@ -135,7 +135,7 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
     -------
     None or dict
         With mode="dicts", one dict per section: "hotloop" (package and library versions, ABI,
-        library path, compiler, the SIMD level the kernels picked at run time -- "avx512f",
+        library path, compiler, the SIMD level the kernels picked at run time -- "avx512",
         "avx2" or "baseline" -- and the thread count), "python" (interpreter, cffi and NumPy
         versions, None when absent), "tbb" and "blas" (name, version, the file really loaded,
         whether it is the wheel's bundled copy, threads), "unicode" (the Unicode version of the
@@ -151,7 +151,7 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
     Examples
     --------
     >>> config = show_config(mode="dicts")
-    >>> config["blas"]["name"], config["hotloop"]["simd"] in ("avx512f", "avx2", "baseline")
+    >>> config["blas"]["name"], config["hotloop"]["simd"] in ("avx512", "avx2", "baseline")
     ('OpenBLAS', True)
     """
     if not isinstance(mode, str):

@@ -5,9 +5,7 @@
 
 namespace hotloop {
 
-// The instruction set the HL_CLONES kernels run: "avx512f", "avx2" or "baseline" (x86-64 SSE2);
-// "baseline (clones disabled)" in builds without clones (sanitizers, other compilers).
-const char* simd_level();
+// The instruction set the vector kernels run is simd_level_name(simd_level()) (hotloop/simd.hpp).
 // "GCC 12.2.0", "Clang 14.0.6", ...
 const char* compiler();
 
