@@ -239,7 +239,6 @@ def test_image_errors_leave_no_output(tmp_path):
     assert "--sigma" in fails_cleanly("image", "edges", source, target, "--sigma", "2")
     assert "--radius" in fails_cleanly("image", "blur", source, target, "--radius", "2")
     fails_cleanly("image", "blur", source, target, "--sigma", "-1")  # scipy takes 0 (a copy); < 0 is refused
-    fails_cleanly("image", "blur", source, target, "--sigma", "40")  # kernel larger than the image
     fails_cleanly("image", "melt", source, target)
     fails_cleanly("image", "blur", tmp_path / "missing.png", target)
     (tmp_path / "text.png").write_text("not an image")
