@@ -304,7 +304,7 @@ Buffer filter_double(const void* data, std::size_t n, DType dtype, const LowerBo
     return dispatch_dtype(dtype, [&](auto tag) -> Buffer {
         using T = decltype(tag);
         const T* p = static_cast<const T*>(data);
-        if constexpr (std::is_same<T, bool>::value) {
+        if constexpr (std::is_same<T, BoolByte>::value) {
             fail(ErrorKind::Type, "filter_double: unsupported dtype bool");
         } else if constexpr (std::is_floating_point<T>::value) {
             if (std::isnan(min.float_min)) return Buffer(dtype, 0);

@@ -93,8 +93,8 @@ def _process_sequence(seq, threshold, progress):
 
 def _process_array(source, array, threshold, progress):
     data, n, code = array.data, array.length, array.dtype
-    if code == lib.HL_DTYPE_BOOL:  # NumPy computes bool * 2 in int64
-        data = ffi.new("int64_t[]", ffi.unpack(ffi.cast("_Bool *", data), n))
+    if code == lib.HL_DTYPE_BOOL:  # NumPy computes bool * 2 in int64; any nonzero byte is True
+        data = ffi.new("int64_t[]", [byte != 0 for byte in ffi.unpack(ffi.cast("uint8_t *", data), n)])
         code = lib.HL_DTYPE_INT64
     handle = _filter(data, n, code, threshold, progress)
     np = sys.modules.get("numpy")
