@@ -4,6 +4,7 @@ import math
 import sys
 from typing import TYPE_CHECKING, Any, Iterable, List, TypeVar, Union, overload
 
+from ._args import as_real
 from ._convert import (
     as_array, buffer_to_array, buffer_to_list, buffer_to_numpy, element_type_error,
 )
@@ -68,10 +69,7 @@ def process_numbers(numbers: Numbers, threshold: Number, *,
     stops at Ctrl-C (KeyboardInterrupt); `progress=True` (a tqdm bar) or
     `progress=callable(done, total)` reports its progress.
     """
-    if not isinstance(threshold, (int, float)):
-        raise InvalidTypeError(
-            "process_numbers: threshold must be an int or float, not %s" % type(threshold).__name__
-        )
+    threshold = as_real(threshold, "process_numbers", "threshold")
     if type(numbers) is not list and type(numbers) is not tuple:
         array = as_array(numbers, "process_numbers")
         if array is not None:

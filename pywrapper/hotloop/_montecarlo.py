@@ -1,16 +1,17 @@
 """monte_carlo_pi: a parallel Monte Carlo estimate of pi that is reproducible for any thread count."""
-import operator
 import os
 
 from typing import Optional
 
 from ._typing import Progress
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+from ._args import as_index
+from ._errors import check
 from ._loader import ffi, lib
 from ._run import run
 
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
+_UINT64_MAX = 2**64 - 1
 
 
 def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
@@ -22,26 +23,14 @@ def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
     seed from os.urandom. n_samples is an int in 1 .. 2**64 - 1; seed an int in 0 .. 2**64 - 1.
     O(n_samples) work in parallel, O(1) memory; the standard error is about 1.64 / sqrt(n_samples).
     """
-    n = _uint64(n_samples, "n_samples")
-    if n == 0:
-        raise InvalidArgumentError("monte_carlo_pi: n_samples must be >= 1, got 0")
-    seed = int.from_bytes(os.urandom(8), "little") if seed is None else _uint64(seed, "seed")
+    n = as_index(n_samples, "monte_carlo_pi", "n_samples", 1, _UINT64_MAX)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    else:
+        seed = as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX)
     inside = ffi.new(_UINT64_P)
     estimate = ffi.new(_DOUBLE_P)
     run(lambda ctl: check(lib.hl_monte_carlo_pi(n, seed, inside, estimate, ctl)), n, progress,
         "monte_carlo_pi")
     return 4 * inside[0] / n  # exact integers, one correctly rounded division
 
-
-def _uint64(value, name):
-    if isinstance(value, bool):
-        raise InvalidTypeError("monte_carlo_pi: %s must be an int, got bool" % name)
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise InvalidTypeError("monte_carlo_pi: %s must be an int, got %s"
-                               % (name, type(value).__name__)) from None
-    if not 0 <= value < 2**64:
-        raise InvalidArgumentError("monte_carlo_pi: %s must be in 0 .. 2**64 - 1, got %d"
-                                   % (name, value))
-    return value

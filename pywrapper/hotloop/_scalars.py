@@ -1,4 +1,5 @@
 """The seed's scalar functions."""
+from ._args import as_index
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 
@@ -20,13 +21,9 @@ def sum_as_string(a: int, b: int) -> str:
     Raises OverflowError for a negative argument, an argument above 2**64 - 1, or a sum above it;
     TypeError for anything that is not an int.
     """
-    for name, value in (("a", a), ("b", b)):
-        if not isinstance(value, int):
-            raise InvalidTypeError("sum_as_string: %s must be an int, not %s" % (name, type(value).__name__))
-        if not 0 <= value <= _UINT64_MAX:
-            raise NumericOverflowError(
-                "sum_as_string: %s = %d is outside the range of an unsigned 64-bit integer" % (name, value)
-            )
+    # Rust's usize takes any int with __index__, bool included; out of range is OverflowError.
+    a = as_index(a, "sum_as_string", "a", 0, _UINT64_MAX, allow_bool=True, error=NumericOverflowError)
+    b = as_index(b, "sum_as_string", "b", 0, _UINT64_MAX, allow_bool=True, error=NumericOverflowError)
     buf = ffi.new("char[24]")
     check(lib.hl_sum_as_string(a, b, buf, 24))
     return ffi.string(buf).decode("ascii")

@@ -1,5 +1,6 @@
 """The engine's worker count."""
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+from ._args import as_index
+from ._errors import check
 from ._loader import lib
 
 
@@ -16,12 +17,9 @@ def set_num_threads(n: int) -> None:
     >>> set_num_threads(0)
     Traceback (most recent call last):
       ...
-    hotloop._errors.InvalidArgumentError: set_num_threads: n must be between 1 and 4096, got 0
+    hotloop._errors.InvalidArgumentError: set_num_threads: n must be in 1 .. 4096, got 0
     """
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise InvalidTypeError("set_num_threads: n must be an int, not %s" % type(n).__name__)
-    if n < 1 or n > 4096:
-        raise InvalidArgumentError("set_num_threads: n must be between 1 and 4096, got %d" % n)
+    n = as_index(n, "set_num_threads", "n", 1, 4096)
     check(lib.hl_set_num_threads(n))
 
 
