@@ -38,7 +38,7 @@ def divide(a: float, b: float) -> float:
     >>> divide(1, 0)
     Traceback (most recent call last):
       ...
-    hotloop._errors.DivisionByZeroError: Cannot divide by zero
+    hotloop.DivisionByZeroError: Cannot divide by zero
 
     One call costs a few hundred nanoseconds (cffi's call overhead plus the status check): use
     it for its semantics, not in a hot loop of its own.

@@ -1,7 +1,13 @@
 """The engine's worker count."""
+import os
+import re
+import warnings
+
 from ._args import as_index
 from ._errors import check
 from ._loader import lib
+
+_MAX_THREADS = 4096
 
 
 def set_num_threads(n: int) -> None:
@@ -17,9 +23,9 @@ def set_num_threads(n: int) -> None:
     >>> set_num_threads(0)
     Traceback (most recent call last):
       ...
-    hotloop._errors.InvalidArgumentError: set_num_threads: n must be in 1 .. 4096, got 0
+    hotloop.InvalidArgumentError: set_num_threads: n must be in 1 .. 4096, got 0
     """
-    n = as_index(n, "set_num_threads", "n", 1, 4096)
+    n = as_index(n, "set_num_threads", "n", 1, _MAX_THREADS)
     check(lib.hl_set_num_threads(n))
 
 
@@ -30,3 +36,19 @@ def get_num_threads() -> int:
     True
     """
     return lib.hl_get_num_threads()
+
+
+def _check_environment():
+    """Warns when HOTLOOP_NUM_THREADS is set but is not what the engine takes (an integer in
+    1 .. 4096, as strtol reads it): the engine then silently uses one thread per core."""
+    value = os.environ.get("HOTLOOP_NUM_THREADS")
+    if value is None:
+        return
+    if re.fullmatch(r"[ \t\n\v\f\r]*[+-]?[0-9]+", value) and 1 <= int(value) <= _MAX_THREADS:
+        return
+    warnings.warn("HOTLOOP_NUM_THREADS=%r is not an integer in 1 .. %d: ignored, hotloop uses "
+                  "%d threads (one per core)" % (value, _MAX_THREADS, lib.hl_get_num_threads()),
+                  RuntimeWarning, stacklevel=3)
+
+
+_check_environment()
