@@ -1,8 +1,9 @@
 """parallel_sum: exact integer sums and compensated float sums."""
 import math
+import sys
 from typing import Any, Iterable, Union, cast, overload
 
-from ._convert import as_array, element_type_error
+from ._convert import as_array, element_type_error, resolve
 from ._dtypes import FLOAT_CODES
 from ._errors import NumericOverflowError, check
 from ._loader import ffi, lib
@@ -13,7 +14,6 @@ from ._typing import Numbers, Progress
 _INT64_P = ffi.typeof("int64_t *")
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
-_NUMBER = (int, float)  # bool is an int
 
 
 @overload
@@ -49,56 +49,76 @@ def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, f
     `progress=callable(done, total)` reports its progress.
     """
     if type(numbers) is list or type(numbers) is tuple:
-        if progress is not None:
-            make_reporter(progress, "parallel_sum")  # validated; Python's sum reports nothing
-        return _sum_sequence(numbers)
-    if _is_object_ndarray(numbers):  # Python objects: summed as the sequence they are
-        return _sum_sequence(cast(Any, numbers).ravel().tolist())
-    array = as_array(numbers, "parallel_sum")
+        return _sum_sequence(numbers, progress)
+    values = resolve(numbers, "parallel_sum", masked="compress")
+    if _is_object_ndarray(values):  # Python objects: summed as the sequence they are
+        return _sum_sequence(cast(Any, values).ravel().tolist(), progress)
+    array = as_array(values, "parallel_sum", masked="compress")
     if array is not None:
         return _sum_array(array, progress)
-    return _sum_sequence(list(numbers))
+    return _sum_sequence(list(numbers), progress)
 
 
-def _sum_sequence(seq):
-    try:
-        total = sum(seq)
-    except TypeError:
-        raise _first_bad_element(seq) or _no_culprit(seq) from None
-    except OverflowError as exc:  # an int too large for a float sum
-        raise NumericOverflowError("parallel_sum: %s" % exc) from None
-    kind = type(total)
-    if kind is int:
-        # sum() of ints and bools; an int subclass or a foreign type that would have changed the
-        # result type shows up below.
-        return total
-    if kind is float:
-        error = _check_number_types(seq)
-        if error:
-            raise error
+def _sum_sequence(seq, progress):
+    if progress is not None:
+        make_reporter(progress, "parallel_sum")  # validated; Python's sum reports nothing
+    if seq and type(seq[0]) in _PYTHON_NUMBERS:
+        # The common case first: sum() of Python ints is the exact answer. (A NumPy integer
+        # later in the list makes sum() switch to NumPy arithmetic; that total is discarded.)
         try:
-            return math.fsum(seq)  # correctly rounded
-        except (OverflowError, ValueError):
-            return total  # inf - inf or an overflowing partial: IEEE result, as NumPy gives
-    raise _first_bad_element(seq) or _no_culprit(seq)
+            total = sum(seq)
+        except (TypeError, OverflowError):
+            total = None
+        if type(total) is int:
+            return total
+    kinds = set(map(_kind_of, set(map(type, seq))))
+    if None in kinds:
+        raise _first_bad_element(seq)
+    if "float" in kinds:
+        return _float_sum(seq)
+    return sum(map(int, seq))  # ints, bools, NumPy integers: exact, a Python int
 
 
-def _check_number_types(seq):
-    """The TypeError for a non-number in seq, or None. One C-speed pass for the common case."""
-    types = set(map(type, seq))
-    if types <= {int, float, bool}:
-        return None
-    if all(issubclass(t, _NUMBER) for t in types):
-        return None
-    return _first_bad_element(seq)
+_PYTHON_NUMBERS = (int, float, bool)
+
+
+def _kind_of(element_type):
+    """"int" or "float" for the element types a list may hold, None for others. NumPy scalars
+    count as the numbers they hold (np.float64 is a float; np.int32 and np.bool_ are ints);
+    np.longdouble is refused, float() would round it."""
+    if issubclass(element_type, int):
+        return "int"
+    if issubclass(element_type, float):
+        return "float"
+    np = sys.modules.get("numpy")  # a NumPy scalar can only exist if NumPy was imported
+    if np is not None:
+        if issubclass(element_type, (np.integer, np.bool_)):
+            return "int"
+        if issubclass(element_type, np.floating) and np.dtype(element_type).itemsize <= 8:
+            return "float"
+    return None
+
+
+def _float_sum(seq):
+    """The correctly rounded sum (math.fsum) of the values as floats, as sum() would convert them;
+    infinities and intermediate overflow give the IEEE sum, as NumPy does."""
+    try:
+        return math.fsum(seq)  # correctly rounded
+    except OverflowError as exc:
+        if any(isinstance(x, int) and not -_FLOAT_MAX <= x <= _FLOAT_MAX for x in seq):
+            raise NumericOverflowError("parallel_sum: %s" % exc) from None  # as float() would
+    except ValueError:  # inf - inf
+        pass
+    return float(sum(map(float, seq)))
+
+
+_FLOAT_MAX = sys.float_info.max
 
 
 def _first_bad_element(seq):
-    return element_type_error("parallel_sum", seq, _NUMBER, "int or float")
-
-
-def _no_culprit(seq):
-    return TypeError("parallel_sum: the elements could not be summed as ints and floats")
+    return element_type_error(
+        "parallel_sum", seq, lambda x: _kind_of(type(x)) is not None,
+        "int or float (or a NumPy integer, bool or float scalar)")
 
 
 def _is_object_ndarray(obj):
