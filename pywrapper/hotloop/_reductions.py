@@ -62,13 +62,8 @@ def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, f
 def _sum_sequence(seq, progress):
     if progress is not None:
         make_reporter(progress, "parallel_sum")  # validated; Python's sum reports nothing
-    if seq and type(seq[0]) in _PYTHON_NUMBERS:
-        # The common case first: sum() of Python ints is the exact answer. (A NumPy integer
-        # later in the list makes sum() switch to NumPy arithmetic; that total is discarded.)
-        try:
-            total = sum(seq)
-        except (TypeError, OverflowError):
-            total = None
+    if seq and type(seq[0]) is int:
+        total = _trial_int_sum(seq)
         if type(total) is int:
             return total
     kinds = set(map(_kind_of, set(map(type, seq))))
@@ -79,7 +74,26 @@ def _sum_sequence(seq, progress):
     return sum(map(int, seq))  # ints, bools, NumPy integers: exact, a Python int
 
 
-_PYTHON_NUMBERS = (int, float, bool)
+def _trial_int_sum(seq):
+    """sum(seq) when that is the exact answer, the common case (Python ints); else None.
+
+    A NumPy integer in the list makes sum() continue in NumPy arithmetic, which wraps around at
+    int64 and may still end in a Python int. Without NumPy no such scalar exists; with it, a
+    short list is checked first (cheaper than NumPy's error state) and a long one is summed with
+    integer overflow raising (np.errstate is per thread: no process-wide change)."""
+    np = sys.modules.get("numpy")
+    try:
+        if np is None:
+            return sum(seq)
+        if len(seq) <= 256:
+            return sum(seq) if set(map(type, seq)) <= _PYTHON_INTS else None
+        with np.errstate(over="raise"):
+            return sum(seq)
+    except (TypeError, OverflowError, ArithmeticError):
+        return None
+
+
+_PYTHON_INTS = {int, bool}
 
 
 def _kind_of(element_type):
