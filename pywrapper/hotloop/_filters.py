@@ -232,7 +232,8 @@ def _process_array(source, values, view, threshold, progress):
             else _array.array(source.typecode)
     result = buffer_to_numpy(handle) if handle is not None else np.empty(0, numpy_dtype(out_code))
     if getattr(values, "dtype", None) == np.float16:
-        result = result.astype(np.float16)  # exact: doubled float16 values are float16 values
+        with np.errstate(over="ignore"):  # beyond 65504 is inf, as float32 doubling gives inf
+            result = result.astype(np.float16)  # exact: doubled float16 values are float16 values
     return result
 
 
