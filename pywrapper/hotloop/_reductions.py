@@ -23,30 +23,65 @@ def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, f
 
 
 def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, float]:
-    """Sum of numbers: a list, tuple, any iterable, or a NumPy array / buffer of ints or floats.
+    """Sum of numbers, exact for integers and correctly rounded or compensated for floats.
 
-    Integers are summed exactly (the result is `sum(numbers)` even beyond 64 bits); a float
-    anywhere makes it a float sum, correctly rounded for Python sequences and compensated
-    (bit-for-bit the same for any thread count) for arrays. Empty input gives 0.
+    Parameters
+    ----------
+    numbers : list, tuple, iterable, numpy.ndarray, pandas.Series, array.array or buffer
+        Sequences hold ints of any size, floats, bools and NumPy bool, integer and float
+        scalars (float16/32/64). Arrays and buffers have any bool, integer or float dtype or
+        PEP 3118 format, any shape, strides and byte order (float16 is widened exactly). An
+        object-dtype array is summed as the sequence of its elements. A numpy.ma masked array
+        sums its unmasked elements, as ``m.sum()``. A pandas Series of a NumPy or nullable
+        dtype (Int64, Float64, boolean) is read in place; pd.NA raises.
+    progress : True, callable(done, total) or None, keyword-only
+        Reports the progress of a long array sum: True shows a tqdm bar.
 
+    Returns
+    -------
+    int or float
+        A Python int when every element is an integer or bool: the exact sum, whatever the
+        size (no int64 or int32 wrap-around, unlike NumPy's). A float as soon as a float is
+        present: for sequences the correctly rounded sum of the elements as floats (math.fsum;
+        each NumPy float scalar counts as the exact number it holds, so a list of np.float32
+        gives a Python float, not ``np.sum``'s float32-accumulated result); for float arrays a
+        compensated sum in double, bit for bit the same for any thread count. Infinities and
+        NaN follow IEEE arithmetic. An empty input (or an all-masked array) gives 0.
+
+    Raises
+    ------
+    InvalidTypeError
+        (a TypeError) naming the first element of a sequence that is not such a number
+        (Decimal, Fraction, np.longdouble, str, pd.NA ...), or an unsupported dtype or format.
+    NumericOverflowError
+        (an OverflowError) for an int beyond the float range in a float sum (Python's float()
+        would raise it too).
+    InvalidArgumentError
+        (a ValueError) for pd.NA in a pandas object (the message names ``s.dropna()``).
+
+    Examples
+    --------
     >>> parallel_sum([1, 2, 3, 4, 5])
     15
     >>> parallel_sum([2**63 - 1, 2**63 - 1])  # exact, beyond 64 bits
     18446744073709551614
     >>> parallel_sum([0.1] * 10)  # correctly rounded, like math.fsum
     1.0
+    >>> import numpy as np
+    >>> parallel_sum(np.full(3, 2**62, dtype=np.int64))  # np.sum would wrap around
+    13835058055282163712
+    >>> parallel_sum(np.ma.masked_array([1.0, 2.0, 99.0], mask=[0, 0, 1]))
+    3.0
     >>> import array
     >>> parallel_sum(array.array("q", range(1001)))  # summed in parallel, in place
     500500
 
-    Raises TypeError naming the first element that is neither int nor float (or an unsupported
-    dtype), and OverflowError where Python's float conversion would (an int beyond float range in a
-    float sum).
-
+    Notes
+    -----
     Lists are summed with Python's own exact arithmetic: converting a list to a C buffer costs
-    ~7x more than summing it. Arrays and buffers are summed in parallel in place; a long sum
-    stops at Ctrl-C (KeyboardInterrupt), and `progress=True` (a tqdm bar) or
-    `progress=callable(done, total)` reports its progress.
+    ~7x more than summing it. Arrays, buffers and pandas objects are summed in parallel in
+    place (a strided array is copied once; a masked array's unmasked elements are copied
+    once). A long sum stops at Ctrl-C (KeyboardInterrupt).
     """
     if type(numbers) is list or type(numbers) is tuple:
         return _sum_sequence(numbers, progress)

@@ -11,10 +11,30 @@ _MAX_THREADS = 4096
 
 
 def set_num_threads(n: int) -> None:
-    """Sets how many threads hotloop's parallel functions use (1 <= n <= 4096). The default is
-    the HOTLOOP_NUM_THREADS environment variable, else the number of cores. Results never depend
-    on it: only the speed does.
+    """Sets how many threads hotloop's parallel functions use.
 
+    Parameters
+    ----------
+    n : int
+        1 .. 4096; a Python int or anything with ``__index__`` (a NumPy integer), not bool.
+        The default is the HOTLOOP_NUM_THREADS environment variable (read at the first parallel
+        call; an invalid value gives a RuntimeWarning at import and is ignored), else one
+        thread per core. OpenBLAS's threads (matrix_multiply) follow it too.
+
+    Returns
+    -------
+    None
+        Results never depend on the thread count: only the speed does.
+
+    Raises
+    ------
+    InvalidArgumentError
+        (a ValueError) for n outside 1 .. 4096.
+    InvalidTypeError
+        (a TypeError) for a float, str, bool or anything without ``__index__``.
+
+    Examples
+    --------
     >>> before = get_num_threads()
     >>> set_num_threads(1)
     >>> get_num_threads()
@@ -32,6 +52,14 @@ def set_num_threads(n: int) -> None:
 def get_num_threads() -> int:
     """The number of threads hotloop's parallel functions use.
 
+    Returns
+    -------
+    int
+        The value of the last set_num_threads call, else HOTLOOP_NUM_THREADS, else the number
+        of cores available to the process.
+
+    Examples
+    --------
     >>> get_num_threads() >= 1
     True
     """
