@@ -479,6 +479,18 @@ def buffer_to_numpy(handle, shape=None):
     return result.reshape(shape) if shape is not None else result
 
 
+def as_list(obj, what):
+    """list(obj) for an iterable that is neither an array nor a buffer (a generator, a range, a
+    set, dict keys); InvalidTypeError for an object that is not iterable."""
+    try:
+        return list(obj)
+    except TypeError:
+        if hasattr(obj, "__iter__") or hasattr(obj, "__getitem__"):
+            raise  # the iteration itself failed: the iterable's own error
+        raise InvalidTypeError("%s: expected a sequence, an iterable or an array of numbers, "
+                               "got %s" % (what, type(obj).__name__)) from None
+
+
 def element_type_error(what, seq, accepted, expected):
     """InvalidTypeError for the first element of seq that is not accepted, or None if every
     element is. accepted: a type or tuple of types (isinstance), or a predicate."""

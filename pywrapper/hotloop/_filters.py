@@ -8,7 +8,7 @@ from typing import TYPE_CHECKING, Any, Iterable, List, TypeVar, Union, overload
 
 from ._args import as_real
 from ._convert import (
-    View, as_view, bad_element_error, buffer_to_array, buffer_to_list, buffer_to_numpy, resolve,
+    View, as_list, as_view, bad_element_error, buffer_to_array, buffer_to_list, buffer_to_numpy, resolve,
 )
 from ._dtypes import FLOAT_CODES, UNSIGNED_CODES, numpy_dtype
 from ._errors import InvalidArgumentError, NumericOverflowError, check
@@ -126,7 +126,7 @@ def process_numbers(numbers: Numbers, threshold: Number, *,
     view = as_view(values, "process_numbers")
     if view is not None:
         return _process_array(numbers, values, view, threshold, progress)
-    return _process_sequence(list(numbers), threshold, progress)
+    return _process_sequence(as_list(numbers, "process_numbers"), threshold, progress)
 
 
 # ---- sequences: the comprehension's values and types ----

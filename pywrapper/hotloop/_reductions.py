@@ -3,7 +3,7 @@ import math
 import sys
 from typing import Any, Iterable, Union, cast, overload
 
-from ._convert import as_array, element_type_error, resolve
+from ._convert import as_array, as_list, element_type_error, resolve
 from ._dtypes import FLOAT_CODES
 from ._errors import NumericOverflowError, check
 from ._loader import ffi, lib
@@ -91,7 +91,7 @@ def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, f
     array = as_array(values, "parallel_sum", masked="compress")
     if array is not None:
         return _sum_array(array, progress)
-    return _sum_sequence(list(numbers), progress)
+    return _sum_sequence(as_list(numbers, "parallel_sum"), progress)
 
 
 def _sum_sequence(seq, progress):

@@ -254,3 +254,12 @@ def test_require_numpy_is_a_hotloop_error(monkeypatch):
     with pytest.raises(hotloop.MissingDependencyError, match="f needs NumPy") as info:
         _convert.require_numpy("f")
     assert isinstance(info.value, ImportError)
+
+
+@pytest.mark.parametrize("bad", [5, 2.5, None, object(), 1j])
+def test_non_iterables_are_named(bad):
+    for call in (lambda: hotloop.parallel_sum(bad), lambda: hotloop.process_numbers(bad, 0)):
+        with pytest.raises(hotloop.InvalidTypeError,
+                           match="expected a sequence, an iterable or an array of numbers, got %s"
+                                 % type(bad).__name__):
+            call()
