@@ -123,6 +123,9 @@ def process_numbers(numbers: Numbers, threshold: Number, *,
     if type(numbers) is list or type(numbers) is tuple:
         return _process_sequence(numbers, threshold, progress)
     values = resolve(numbers, "process_numbers", masked="compress")
+    if getattr(getattr(values, "dtype", None), "kind", None) == "O" and hasattr(values, "ravel"):
+        # Python objects (an object array or Series): the comprehension over them, a list
+        return _process_sequence(values.ravel().tolist(), threshold, progress)
     view = as_view(values, "process_numbers")
     if view is not None:
         return _process_array(numbers, values, view, threshold, progress)

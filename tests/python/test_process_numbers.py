@@ -261,3 +261,12 @@ def test_comprehension_errors_are_hotloop_errors():
         hotloop.process_numbers(np.array([1.0]), Decimal("NaN"))
     with pytest.raises(hotloop.InvalidArgumentError, match="element 0 cannot be compared"):
         hotloop.process_numbers([Decimal("NaN")], 0)
+
+
+def test_object_arrays_and_series_are_the_comprehension_over_their_elements():
+    import pandas as pd
+
+    values = [2**70, Fraction(7, 2), 1, Decimal("9.5")]
+    for numbers in (np.array(values, dtype=object), pd.Series(values, dtype=object)):
+        result = hotloop.process_numbers(numbers, 2)
+        assert same_values_and_types(result, reference(values, 2))
