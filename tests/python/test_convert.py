@@ -263,3 +263,17 @@ def test_non_iterables_are_named(bad):
                            match="expected a sequence, an iterable or an array of numbers, got %s"
                                  % type(bad).__name__):
             call()
+
+
+def test_as_view_applies_the_same_rules():
+    s = pd.Series(np.arange(6, dtype=np.int32)[::-1])
+    view = _convert.as_view(s, "t")
+    assert np.shares_memory(view.owner, s.to_numpy()) and view.shape == (6,)
+    m = np.ma.masked_array(np.arange(6.0).reshape(2, 3), mask=[[1, 0, 0], [0, 0, 1]])
+    view = _convert.as_view(m, "t", masked="compress")
+    assert view.owner.tolist() == [1.0, 2.0, 3.0, 4.0] and view.shape == (4,)
+    nullable = pd.Series([1, None], dtype="Float64")
+    assert _convert.as_view(nullable, "t", na="nan").owner.dtype == np.float64
+    with pytest.raises(hotloop.InvalidArgumentError, match="pd.NA"):
+        _convert.as_view(nullable, "t")
+    assert _convert.as_view(memoryview(np.arange(3, dtype=">f8")), "t").owner.dtype == np.float64
