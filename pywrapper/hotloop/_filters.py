@@ -15,7 +15,7 @@ from ._errors import InvalidArgumentError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._progress import make_reporter
 from ._run import run
-from ._typing import Number, Numbers, Progress
+from ._typing import Progress, RealNumber, RealNumbers
 
 if TYPE_CHECKING:  # pragma: no cover
     import numpy
@@ -31,21 +31,21 @@ _FLOAT_MAX = sys.float_info.max
 
 @overload
 def process_numbers(  # type: ignore[misc] # an ndarray is also an Iterable; it matches first
-    numbers: "numpy.ndarray[Any, _DType]", threshold: Number, *, progress: Progress = None
+    numbers: "numpy.ndarray[Any, _DType]", threshold: RealNumber, *, progress: Progress = None
 ) -> "numpy.ndarray[Any, _DType]": ...
 @overload
 def process_numbers(  # type: ignore[misc] # so is an array.array
-    numbers: "_array.array[_Item]", threshold: Number, *, progress: Progress = None
+    numbers: "_array.array[_Item]", threshold: RealNumber, *, progress: Progress = None
 ) -> "_array.array[_Item]": ...
 @overload
-def process_numbers(numbers: Iterable[int], threshold: Number, *,
+def process_numbers(numbers: Iterable[int], threshold: RealNumber, *,
                     progress: Progress = None) -> List[int]: ...
 @overload
-def process_numbers(numbers: Numbers, threshold: Number, *,
+def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
                     progress: Progress = None) -> List[Any]: ...
 
 
-def process_numbers(numbers: Numbers, threshold: Number, *,
+def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
                     progress: Progress = None) -> Union[List[Any], Any]:
     """Doubles the numbers above a threshold: ``[x * 2 for x in numbers if x > threshold]``.
 

@@ -3,7 +3,7 @@ import os
 
 from typing import Optional
 
-from ._typing import Progress
+from ._typing import Integer, Progress
 from ._args import as_index
 from ._errors import check
 from ._loader import ffi, lib
@@ -14,7 +14,7 @@ _DOUBLE_P = ffi.typeof("double *")
 _UINT64_MAX = 2**64 - 1
 
 
-def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
+def monte_carlo_pi(n_samples: Integer, seed: Optional[Integer] = None, *,
                    progress: Progress = None) -> float:
     """Monte Carlo estimate of pi, reproducible for any thread count.
 

@@ -9,7 +9,7 @@ from ._errors import NumericOverflowError, check
 from ._loader import ffi, lib
 from ._progress import make_reporter
 from ._run import run
-from ._typing import Numbers, Progress
+from ._typing import Progress, RealNumbers
 
 _INT64_P = ffi.typeof("int64_t *")
 _UINT64_P = ffi.typeof("uint64_t *")
@@ -19,10 +19,10 @@ _DOUBLE_P = ffi.typeof("double *")
 @overload
 def parallel_sum(numbers: Iterable[int], *, progress: Progress = None) -> int: ...
 @overload
-def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, float]: ...
+def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[int, float]: ...
 
 
-def parallel_sum(numbers: Numbers, *, progress: Progress = None) -> Union[int, float]:
+def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[int, float]:
     """Sum of numbers, exact for integers and correctly rounded or compensated for floats.
 
     Parameters

@@ -5,6 +5,7 @@ from fractions import Fraction
 from ._args import as_float, as_index, as_real
 from ._errors import DivisionByZeroError, NumericOverflowError, check
 from ._loader import ffi, lib
+from ._typing import Integer, RealNumber
 
 _DOUBLE_P = ffi.typeof("double *")
 # divide() is a per-call-overhead benchmark: bind what it uses once.
@@ -13,7 +14,7 @@ _hl_divide = lib.hl_divide
 _UINT64_MAX = 2**64 - 1
 
 
-def sum_as_string(a: int, b: int) -> str:
+def sum_as_string(a: Integer, b: Integer) -> str:
     """The sum of two non-negative integers (Rust's usize) as a decimal string.
 
     Parameters
@@ -53,7 +54,7 @@ def sum_as_string(a: int, b: int) -> str:
     return ffi.string(buf).decode("ascii")
 
 
-def divide(a: float, b: float) -> float:
+def divide(a: RealNumber, b: RealNumber) -> float:
     """``a / b`` as a float, as Python computes it.
 
     Parameters

@@ -6,11 +6,12 @@ import warnings
 from ._args import as_index
 from ._errors import check
 from ._loader import lib
+from ._typing import Integer
 
 _MAX_THREADS = 4096
 
 
-def set_num_threads(n: int) -> None:
+def set_num_threads(n: Integer) -> None:
     """Sets how many threads hotloop's parallel functions use.
 
     Parameters
