@@ -179,11 +179,14 @@ def _pandas_values(np, pd, obj, what, na):
             or getattr(dtype, "na_value", None) is not pd.NA):
         return np.asarray(obj)  # categorical, datetime, strings, sparse: NumPy decides
     values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
-    missing = _missing_count(np, values)
-    if not missing:
-        return values.to_numpy(dtype=numeric)  # a nullable array's own data: no copy
+    data, mask = _masked_parts(np, values, numeric)
+    if mask is None:  # another NA-capable array (pyarrow-backed, ...): its public API
+        mask = np.asarray(values.isna())
+    if not mask.any():
+        return data if data is not None else values.to_numpy(dtype=numeric)
     if na == "nan":
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = int(np.count_nonzero(mask))
     raise InvalidArgumentError(
         "%s: the %s holds %d missing value%s (pd.NA), which %s no number: drop them with "
         "s.dropna(), or choose their value with s.to_numpy(dtype=float, na_value=np.nan) or "
@@ -191,13 +194,18 @@ def _pandas_values(np, pd, obj, what, na):
                              "is" if missing == 1 else "are"))
 
 
-def _missing_count(np, values):
-    # Masked (nullable) arrays keep their missing flags in _mask: reading it in place saves the
-    # copy that the public isna() makes; any other array answers isna().
+def _masked_parts(np, values, numeric):
+    """(data, mask) of a pandas masked (nullable) array, read in place, or (None, None).
+
+    pandas keeps a nullable array as two ndarrays, _data and _mask (BaseMaskedArray, since
+    pandas 1.0). Reading them costs one pass over the mask, where the public route (isna() and
+    to_numpy()) copies the mask and checks it twice; any other layout takes that route."""
+    data = getattr(values, "_data", None)
     mask = getattr(values, "_mask", None)
-    if not (isinstance(mask, np.ndarray) and mask.dtype == np.bool_ and mask.shape == values.shape):
-        mask = np.asarray(values.isna())
-    return int(np.count_nonzero(mask)) if mask.any() else 0
+    if (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and mask.dtype == np.bool_
+            and data.dtype == numeric and data.shape == mask.shape == values.shape):
+        return data, mask
+    return None, None
 
 
 def _from_ndarray(np, a, what, layouts="C", dtype=None):

@@ -277,3 +277,12 @@ def test_as_view_applies_the_same_rules():
     with pytest.raises(hotloop.InvalidArgumentError, match="pd.NA"):
         _convert.as_view(nullable, "t")
     assert _convert.as_view(memoryview(np.arange(3, dtype=">f8")), "t").owner.dtype == np.float64
+
+
+def test_nullable_arrays_without_the_masked_layout_take_the_public_route(monkeypatch):
+    # pyarrow-backed arrays (and any future layout) have no _data/_mask: isna() and to_numpy().
+    monkeypatch.setattr(_convert, "_masked_parts", lambda np_, values, numeric: (None, None))
+    s = pd.Series([4, 5, 6], dtype="Int64")
+    assert hotloop.parallel_sum(s) == 15
+    with pytest.raises(hotloop.InvalidArgumentError, match="holds 1 missing value .pd.NA., which is"):
+        hotloop.parallel_sum(pd.Series([1, None], dtype="Int64"))
