@@ -202,6 +202,18 @@ HL_API hl_status hl_sum_float(const void *data, size_t n, hl_dtype dtype, double
 HL_API hl_status hl_filter_double(const void *data, size_t n, hl_dtype dtype, int64_t min_int,
                                   uint64_t min_uint, double min_float, hl_buffer **out,
                                   hl_control *ctl);
+/* The same over a view of any shape and strides, read in C order (a strided view costs one
+   contiguous copy inside the call), with the result in dtype out_dtype: src's own dtype, or a
+   wider one in which every 2 * x is exact (for callers whose numbers are unbounded, such as
+   Python's): HL_DTYPE_BOOL and the integer dtypes of at most 32 bits -> HL_DTYPE_INT64 (bool
+   only so: its elements are 0 or 1, any nonzero byte being 1, compared with min_int), and
+   HL_DTYPE_FLOAT32 -> HL_DTYPE_FLOAT64. Another pair is HL_ERR_TYPE.
+   Ownership: src and its memory stay the caller's and are only read during the call; on HL_OK
+   *out is a new buffer the caller frees with hl_buffer_free; on failure *out is set to NULL.
+   Thread-safety: any number of calls may run at once, also over the same src. */
+HL_API hl_status hl_filter_double_view(const hl_view *src, hl_dtype out_dtype, int64_t min_int,
+                                       uint64_t min_uint, double min_float, hl_buffer **out,
+                                       hl_control *ctl);
 
 /* ---- DataProcessor: a queue of float64 values processed in fixed-size chunks ---- */
 typedef struct hl_processor_s hl_processor;

@@ -6,6 +6,7 @@
 #include <limits>
 #include <string>
 #include <type_traits>
+#include <utility>
 #include <vector>
 
 #if defined(__x86_64__)
@@ -294,7 +295,128 @@ bool clamp_bound(Wide bound, T* out) {
     return true;
 }
 
+// Writes O(2 * x) for the kept elements, x converted to the wider O first (no overflow there).
+// kBoolBytes: x is a bool's byte, whose value is x != 0.
+template <class T, class O, class Bound, bool kBoolBytes = false>
+void write_kept_widened(const T* p, std::size_t n, Bound min, O* out) {
+    O stage[kStage];
+    for (std::size_t begin = 0; begin < n; begin += kStage) {
+        const std::size_t len = std::min(kStage, n - begin);
+        std::size_t k = 0;
+        for (std::size_t i = 0; i < len; ++i) {
+            const T x = p[begin + i];
+            stage[k] = (kBoolBytes ? static_cast<O>(x != 0) : static_cast<O>(x)) * 2;
+            k += x >= min;
+        }
+        if (k != 0) {
+            std::memcpy(out, stage, k * sizeof(O));
+            out += k;
+        }
+    }
+}
+
+// filter_typed with the result widened to O: counts, offsets, then the writes, in parallel.
+template <class T, class O, class Bound, bool kBoolBytes = false>
+Buffer filter_widened(const T* p, std::size_t n, DType out_dtype, Bound min, Control* ctl) {
+    const std::size_t blocks = block_count(n, kBlock);
+    std::vector<std::size_t> offsets(blocks);
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            bool ignored = false;  // 2 * x cannot leave O
+            offsets[b] = count_kept_k(p + begin, std::min(kBlock, n - begin), min, &ignored);
+        },
+        ctl);
+    std::size_t total = 0;
+    for (std::size_t& offset : offsets) total += std::exchange(offset, total);
+    Buffer out(out_dtype, total);
+    O* dst = out.as<O>();
+    parallel_blocks(
+        blocks,
+        [&](std::size_t b) {
+            const std::size_t begin = b * kBlock;
+            write_kept_widened<T, O, Bound, kBoolBytes>(p + begin, std::min(kBlock, n - begin), min,
+                                                         dst + offsets[b]);
+        },
+        ctl);
+    return out;
+}
+
+// Bool elements compare as 0 or 1: the bound keeps everything (<= 0), the trues (1) or nothing;
+// each kept element becomes the int64 2 * x, as NumPy's bool * 2. On the bytes, "x >= 1" is
+// "byte >= 1" and "x >= 0" is "byte >= 0", so the uint8 kernels count.
+Buffer filter_bool(const BoolByte* p, std::size_t n, int64_t min, Control* ctl) {
+    if (min > 1) return Buffer(DType::Int64, 0);
+    const uint8_t* bytes = reinterpret_cast<const uint8_t*>(p);
+    return filter_widened<uint8_t, int64_t, uint8_t, true>(
+        bytes, n, DType::Int64, static_cast<uint8_t>(min < 0 ? 0 : min), ctl);
+}
+
+// The view's elements in C order in a new contiguous buffer of its dtype, in parallel blocks.
+Buffer gather(const View& src, Control* ctl) {
+    const std::size_t n = src.size(), item = src.item_size();
+    Buffer out(src.dtype, n);
+    char* dst = static_cast<char*>(out.data());
+    parallel_blocks(
+        block_count(n, kBlock),
+        [&](std::size_t b) {
+            char* d = dst + b * kBlock * item;
+            for_each_run(src, b * kBlock, std::min(n, (b + 1) * kBlock),
+                         [&](const char* first, std::size_t count, std::ptrdiff_t step) {
+                             for (std::size_t j = 0; j < count; ++j, d += item)
+                                 std::memcpy(d, first + static_cast<std::ptrdiff_t>(j) * step, item);
+                         });
+        },
+        ctl);
+    return out;
+}
+
 }  // namespace
+
+bool filter_output_allowed(DType in, DType out) noexcept {
+    if (dtype_size(in) == 0 || dtype_size(out) == 0) return false;
+    if (in == DType::Bool) return out == DType::Int64;
+    if (in == out) return true;
+    if (in == DType::Float32) return out == DType::Float64;
+    return is_integer(in) && dtype_size(in) <= 4 && out == DType::Int64;
+}
+
+Buffer filter_double(const View& src, DType out, const LowerBound& min, Control* ctl) {
+    check_view(src, "filter_double");
+    if (!filter_output_allowed(src.dtype, out))
+        fail(ErrorKind::Type, std::string("filter_double: cannot give ") + dtype_name(src.dtype) +
+                                  " elements as " + dtype_name(out));
+    Buffer copy;
+    const void* data = src.data;
+    const std::size_t n = src.size();
+    if (!src.c_contiguous()) {
+        copy = gather(src, ctl);
+        data = copy.data();
+    }
+    if (src.dtype == out) return filter_double(data, n, out, min, ctl);
+    if (n == 0) return Buffer(out, 0);
+    if (src.dtype == DType::Bool)
+        return filter_bool(static_cast<const BoolByte*>(data), n, min.signed_min, ctl);
+    if (src.dtype == DType::Float32) {
+        if (std::isnan(min.float_min)) return Buffer(out, 0);
+        return filter_widened<float, double, double>(static_cast<const float*>(data), n, out,
+                                                     min.float_min, ctl);
+    }
+    return dispatch_dtype(src.dtype, [&](auto tag) -> Buffer {
+        using T = decltype(tag);
+        if constexpr (std::is_integral<T>::value && sizeof(T) <= 4) {
+            T bound;
+            const bool reachable = std::is_signed<T>::value
+                                       ? clamp_bound<T, int64_t>(min.signed_min, &bound)
+                                       : clamp_bound<T, uint64_t>(min.unsigned_min, &bound);
+            if (!reachable) return Buffer(out, 0);
+            return filter_widened<T, int64_t, T>(static_cast<const T*>(data), n, out, bound, ctl);
+        } else {
+            fail(ErrorKind::Internal, "filter_double: unexpected widening");  // excluded above
+        }
+    });
+}
 
 Buffer filter_double(const void* data, std::size_t n, DType dtype, const LowerBound& min,
                      Control* ctl) {
@@ -304,7 +426,7 @@ Buffer filter_double(const void* data, std::size_t n, DType dtype, const LowerBo
     return dispatch_dtype(dtype, [&](auto tag) -> Buffer {
         using T = decltype(tag);
         const T* p = static_cast<const T*>(data);
-        if constexpr (std::is_same<T, bool>::value) {
+        if constexpr (std::is_same<T, BoolByte>::value) {
             fail(ErrorKind::Type, "filter_double: unsupported dtype bool");
         } else if constexpr (std::is_floating_point<T>::value) {
             if (std::isnan(min.float_min)) return Buffer(dtype, 0);

@@ -70,7 +70,7 @@ int128_t block_sum(const int16_t* p, std::size_t n) { return block_sum_int16(p, 
 int128_t block_sum(const uint16_t* p, std::size_t n) { return block_sum_uint16(p, n); }
 int128_t block_sum(const int8_t* p, std::size_t n) { return block_sum_int8(p, n); }
 int128_t block_sum(const uint8_t* p, std::size_t n) { return block_sum_uint8(p, n); }
-int128_t block_sum(const bool* p, std::size_t n) {
+int128_t block_sum(const BoolByte* p, std::size_t n) {
     return block_sum_bool(reinterpret_cast<const uint8_t*>(p), n);
 }
 
@@ -98,7 +98,7 @@ int128_t sum_int(const void* data, std::size_t n, DType dtype, Control* ctl) {
     int128_t total = 0;
     dispatch_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_integral<T>::value) {
+        if constexpr (std::is_integral<T>::value || std::is_same<T, BoolByte>::value) {
             sum_blocks<T, int128_t>(static_cast<const T*>(data), n, kIntBlock, ctl,
                                     [&](int128_t partial) { total += partial; });
         }

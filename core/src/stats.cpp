@@ -104,17 +104,26 @@ HL_BLOCK_STATS(uint16_t, block_stats_uint16)
 HL_BLOCK_STATS(uint8_t, block_stats_uint8)
 #undef HL_BLOCK_STATS
 
+// bool: a block's bytes become 0 or 1 (any nonzero byte is true, as in NumPy), then go through
+// the uint8 kernel: the same order and values as an array of clean bools.
+BlockStats<uint8_t> block_stats_of(const BoolByte* p, std::size_t n) {
+    std::vector<uint8_t> bits(p, p + n);  // BoolByte -> bool -> 0 or 1
+    return block_stats_of(bits.data(), n);
+}
+
 template <class T>
 Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
     // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
     // infinities through as NumPy's mean does). n >= 1, so data[0] seeds the extremes.
+    using Part = decltype(block_stats_of(data, n));  // BlockStats<uint8_t> for bool
+    using K = decltype(Part{}.min);
     MomentsAccumulator total;
-    T mn = data[0], mx = data[0];
+    K mn = static_cast<K>(data[0]), mx = mn;
     bool nan = false;
-    reduce_blocks<BlockStats<T>>(
+    reduce_blocks<Part>(
         n, kBlock,
         [&](std::size_t begin, std::size_t len) { return block_stats_of(data + begin, len); },
-        [&](const BlockStats<T>& part, std::size_t len) {
+        [&](const Part& part, std::size_t len) {
             total.add_block(len, part.sum.sum, part.sum.compensation, part.m2);
             mn = part.min < mn ? part.min : mn;
             mx = mx < part.max ? part.max : mx;
@@ -220,9 +229,7 @@ Summary summarize(const void* data, std::size_t n, DType dtype, Control* ctl) {
     if (n == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
     return dispatch_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
-        // bool (one byte, 0 or 1) goes through the uint8 kernel: same order, same values.
-        using U = std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>;
-        return summarize_typed(static_cast<const U*>(data), n, dtype, ctl);
+        return summarize_typed(static_cast<const T*>(data), n, dtype, ctl);
     });
 }
 

@@ -4,16 +4,18 @@ One native library (libhotloop.so, a flat C API) serves every Python 3 interpret
 ABI mode; NumPy is optional and only needed to pass or receive NumPy arrays.
 """
 from ._errors import (
-    CancelledError,
+    CancelledError,  # the former name of HotloopCancelledError, kept as an alias
     ClosedHandleError,
     DivisionByZeroError,
     EncodingError,
+    HotloopCancelledError,
     HotloopError,
     HotloopOSError,
     HotloopTimeoutError,
     InternalError,
     InvalidArgumentError,
     InvalidTypeError,
+    LibraryLoadError,
     MissingDependencyError,
     NumericOverflowError,
     OutOfMemoryError,
@@ -67,17 +69,19 @@ __all__ = [
     "sum_as_string",
     "word_count",
     "word_count_file",
-    # exceptions
-    "CancelledError",
+    # exceptions (CancelledError, the former name of HotloopCancelledError, stays importable
+    # but not in __all__: a star import must not shadow asyncio's CancelledError)
     "ClosedHandleError",
     "DivisionByZeroError",
     "EncodingError",
+    "HotloopCancelledError",
     "HotloopError",
     "HotloopOSError",
     "HotloopTimeoutError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTypeError",
+    "LibraryLoadError",
     "MissingDependencyError",
     "NumericOverflowError",
     "OutOfMemoryError",

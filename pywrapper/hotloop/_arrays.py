@@ -132,7 +132,7 @@ def compute_stats(arr: ArrayLike, *,
     reversed arrays are read in place; other strided views are copied once. Lists are converted
     with NumPy (one copy). O(n).
     """
-    array = as_array(arr, "compute_stats", layouts="CFK")
+    array = as_array(arr, "compute_stats", layouts="CFK", masked="compress")
     if array is None:
         array = as_array(as_ndarray(arr, "compute_stats"), "compute_stats", layouts="CFK")
     if array.length == 0:

@@ -1,22 +1,39 @@
 """Input and output conversion shared by every function: one place only.
 
-Inputs: NumPy arrays, objects with __array_interface__, and anything with the buffer protocol
-(array.array, memoryview, bytes, mmap) become an `Array`: a pointer to their memory, used in place
-when it is C-contiguous, native-endian and of a supported dtype; otherwise one copy is made.
-Python lists are not handled here: each function picks the cheapest strategy for them.
+Inputs: NumPy arrays, objects with __array_interface__ or __array__ (pandas, PIL, xarray, ...),
+and anything with the buffer protocol (array.array, memoryview, bytes, mmap) become an `Array`
+(or a `View`): a pointer to their memory, used in place when it is C-contiguous, native-endian
+and of a supported dtype; otherwise one copy is made. Python lists are not handled here: each
+function picks the cheapest strategy for them.
 Consumers that do not care about element order (statistics) may also take Fortran-order and
 other dense layouts in place (`layouts="CFK"`); matrices reach BLAS with their strides
 (`as_matrix`), so transposed and Fortran-order operands are not copied either.
+
+What every entry point shares (`resolve`), so that each input kind is handled once:
+  - numpy.ma masked arrays: the caller says how it treats masked elements (`masked=`):
+    "refuse" (the default: a clear InvalidTypeError naming m.compressed() / m.filled()) or
+    "compress" (masked elements are left out, as NumPy's masked reductions do: one copy of the
+    unmasked elements). A mask with nothing masked costs nothing. Hidden data is never read.
+  - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and
+    for the nullable dtypes (Int64, Float64, boolean, ...) without missing values. pd.NA is
+    refused with an error naming the fix (`na="raise"`), or becomes NaN (`na="nan"`: one
+    float64 copy, for functions with a NaN policy).
+  - buffers: every PEP 3118 single-item format of a number, in any byte order ('<i8', '>d',
+    '!H', 'e' float16, '?'): native formats in place, others converted once.
 
 Outputs: an hl_buffer from the C API becomes a list (one copy, element by element) or a NumPy
 array that owns the C memory (no copy; the buffer is freed when the array is).
 """
 import collections
+import struct
 import sys
 
 from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
-from ._errors import InvalidTypeError, ShapeError
+from ._errors import InvalidArgumentError, InvalidTypeError, MissingDependencyError, ShapeError
 from ._loader import ffi, lib
+
+MASK_POLICIES = ("refuse", "compress")
+NA_POLICIES = ("raise", "nan")
 
 
 class Array:
@@ -63,12 +80,14 @@ class View:
         self.length = length
 
 
-def as_view(obj, what, dtype=None):
+def as_view(obj, what, dtype=None, *, masked="refuse", na="raise"):
     """A View of obj, or None when obj is a list, tuple or str (each function handles those).
 
     NumPy arrays are viewed in place whatever their strides (negative and zero included), once
     they have a native supported dtype (or `dtype`, an HL_DTYPE code to convert to: one copy
-    when it differs); buffers and __array_interface__ objects as `as_array` takes them."""
+    when it differs); buffers and __array_interface__ objects as `as_array` takes them.
+    masked and na: see `resolve`."""
+    obj = resolve(obj, what, masked=masked, na=na)
     np = sys.modules.get("numpy")
     if np is not None and isinstance(obj, np.ndarray):
         a = _with_dtype(np, obj, what, dtype)
@@ -85,30 +104,108 @@ def dtype_name(code):
     return NAMES.get(code, "unknown")
 
 
-def as_array(obj, what, layouts="C", dtype=None):
+def as_array(obj, what, layouts="C", dtype=None, *, masked="refuse", na="raise"):
     """An Array over obj's memory, or None when obj is neither an array nor a buffer.
 
     layouts: the memory orders the caller can use in place, among "C", "F" and "K" (see
     Array.layout); any other layout is copied once into C order. dtype: an HL_DTYPE code to
-    convert to (one copy when the array has another dtype); None keeps a supported dtype."""
+    convert to (one copy when the array has another dtype); None keeps a supported dtype.
+    masked and na: how the caller treats masked arrays and pandas' missing values (`resolve`)."""
     if isinstance(obj, (list, tuple, str)):
         return None
+    obj = resolve(obj, what, masked=masked, na=na)
     np = sys.modules.get("numpy")  # an ndarray can only exist if NumPy was imported
     if np is not None and isinstance(obj, np.ndarray):
         return _from_ndarray(np, obj, what, layouts, dtype)
-    if hasattr(obj, "__array_interface__") or dtype is not None:
-        if not hasattr(obj, "__array_interface__"):
-            try:
-                memoryview(obj)
-            except TypeError:
-                return None
-        np = require_numpy(what)
-        return _from_ndarray(np, np.asarray(obj), what, layouts, dtype)
     try:
         view = memoryview(obj)
     except TypeError:
         return None
+    if dtype is not None:
+        np = require_numpy(what)
+        return _from_ndarray(np, _memoryview_ndarray(np, view, what), what, layouts, dtype)
     return _from_memoryview(view, what)
+
+
+def resolve(obj, what, *, masked="refuse", na="raise"):
+    """obj itself, or the NumPy array that stands for it: the one place where masked arrays,
+    pandas objects and other array-likes become plain ndarrays.
+
+    masked: "refuse" a masked array that hides elements (InvalidTypeError naming the fix), or
+    "compress" it to its unmasked elements (a 1-D copy, as m.compressed()). na: pandas' missing
+    values (pd.NA in nullable dtypes) "raise" an InvalidArgumentError naming the fix, or become
+    "nan" (the values as float64, NA as NaN). Buffers, lists and other objects are returned
+    unchanged."""
+    np = sys.modules.get("numpy")  # every object below but PIL images implies NumPy was imported
+    if np is None:
+        if not hasattr(obj, "__array_interface__"):
+            return obj
+        np = require_numpy(what)
+    if isinstance(obj, np.ndarray):
+        return _unmasked(np, obj, what, masked) if isinstance(obj, np.ma.MaskedArray) else obj
+    pd = sys.modules.get("pandas")
+    if pd is not None and isinstance(obj, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
+        return _pandas_values(np, pd, obj, what, na)
+    if hasattr(obj, "__array_interface__") or hasattr(obj, "__array__"):
+        try:
+            return resolve(np.asarray(obj), what, masked=masked, na=na)
+        except (TypeError, ValueError) as exc:
+            raise InvalidTypeError("%s: cannot use %s as an array: %s"
+                                   % (what, type(obj).__name__, exc)) from None
+    return obj
+
+
+def _unmasked(np, m, what, masked):
+    """The ndarray a masked array stands for under the caller's policy."""
+    mask = np.ma.getmask(m)
+    if mask is np.ma.nomask or not mask.any():
+        return m.data  # nothing is hidden: the data in place
+    if masked == "compress":
+        return m.compressed()
+    raise InvalidTypeError(
+        "%s: masked arrays are not supported here (%d of %d elements are masked): pass "
+        "m.compressed() to use the unmasked elements or m.filled(value) to choose what masked "
+        "elements become" % (what, int(np.count_nonzero(mask)), m.size))
+
+
+def _pandas_values(np, pd, obj, what, na):
+    """The values of a pandas Series, Index or extension array as an ndarray: in place for NumPy
+    dtypes and for nullable dtypes without missing values."""
+    dtype = obj.dtype
+    if isinstance(dtype, np.dtype):
+        return obj.to_numpy() if hasattr(obj, "to_numpy") else np.asarray(obj)
+    numeric = getattr(dtype, "numpy_dtype", None)
+    if (numeric is None or getattr(numeric, "kind", "") not in "biuf"
+            or getattr(dtype, "na_value", None) is not pd.NA):
+        return np.asarray(obj)  # categorical, datetime, strings, sparse: NumPy decides
+    values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
+    data, mask = _masked_parts(np, values, numeric)
+    if mask is None:  # another NA-capable array (pyarrow-backed, ...): its public API
+        mask = np.asarray(values.isna())
+    if not mask.any():
+        return data if data is not None else values.to_numpy(dtype=numeric)
+    if na == "nan":
+        return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    missing = int(np.count_nonzero(mask))
+    raise InvalidArgumentError(
+        "%s: the %s holds %d missing value%s (pd.NA), which %s no number: drop them with "
+        "s.dropna(), or choose their value with s.to_numpy(dtype=float, na_value=np.nan) or "
+        "s.fillna(value)" % (what, type(obj).__name__, missing, "" if missing == 1 else "s",
+                             "is" if missing == 1 else "are"))
+
+
+def _masked_parts(np, values, numeric):
+    """(data, mask) of a pandas masked (nullable) array, read in place, or (None, None).
+
+    pandas keeps a nullable array as two ndarrays, _data and _mask (BaseMaskedArray, since
+    pandas 1.0). Reading them costs one pass over the mask, where the public route (isna() and
+    to_numpy()) copies the mask and checks it twice; any other layout takes that route."""
+    data = getattr(values, "_data", None)
+    mask = getattr(values, "_mask", None)
+    if (isinstance(data, np.ndarray) and isinstance(mask, np.ndarray) and mask.dtype == np.bool_
+            and data.dtype == numeric and data.shape == mask.shape == values.shape):
+        return data, mask
+    return None, None
 
 
 def _from_ndarray(np, a, what, layouts="C", dtype=None):
@@ -179,22 +276,26 @@ def require_numpy(what):
     try:
         import numpy
     except ImportError:
-        raise ImportError("%s needs NumPy, which is not installed" % what) from None
+        raise MissingDependencyError("%s needs NumPy, which is not installed" % what) from None
     return numpy
 
 
-def as_ndarray(obj, what):
+def as_ndarray(obj, what, *, masked="refuse", na="raise"):
     """obj as a NumPy array: the array itself, a view of a buffer or __array_interface__ object
-    (no copy), or a new array from a list or scalar (one copy)."""
+    (no copy), or a new array from a list or scalar (one copy). masked and na: see `resolve`."""
     np = require_numpy(what)
+    obj = resolve(obj, what, masked=masked, na=na)
     if isinstance(obj, np.ndarray):
         return obj
+    if not isinstance(obj, (list, tuple, str)):
+        try:
+            return _memoryview_ndarray(np, memoryview(obj), what)
+        except TypeError:
+            pass
     try:
         return np.asarray(obj)
     except (TypeError, ValueError) as exc:
         raise InvalidTypeError("%s: cannot use %s as an array: %s" % (what, type(obj).__name__, exc)) from None
-
-
 # A 2-D array as BLAS takes it: element (i, j) at data[i * ld + j], or at data[j * ld + i]
 # when column_major (a transposed or Fortran-order array); owner keeps the memory alive.
 Matrix = collections.namedtuple("Matrix", "data rows cols ld column_major owner")
@@ -250,6 +351,8 @@ def strided_view(obj, what):
     np = sys.modules.get("numpy")
     if np is None or not isinstance(obj, np.ndarray) or obj.flags.c_contiguous:
         return None
+    if isinstance(obj, np.ma.MaskedArray):
+        return None  # its data alone would be wrong: as_array applies the caller's mask policy
     dt = obj.dtype
     code = BY_KIND_SIZE.get((dt.kind, dt.itemsize))
     if code is None or not dt.isnative:
@@ -266,16 +369,72 @@ def empty_array(shape, dtype, order="C"):
 
 
 def _from_memoryview(view, what):
+    """An Array over a buffer: in place for native formats, one converted copy otherwise."""
+    order, char = _buffer_format(view, what)
+    kind = FORMAT_KINDS[char]
+    raw = view if view.c_contiguous else view.tobytes()  # one copy, in C order, if strided
+    swapped = view.itemsize > 1 and order != _NATIVE_ORDER
+    if not swapped and char != "e":
+        owner = raw
+        code = BY_KIND_SIZE[(kind, view.itemsize)]
+    else:
+        owner, code = _converted_buffer(raw, order, char, view.itemsize)
+    return Array(ffi.from_buffer(owner), view.nbytes // view.itemsize if view.itemsize else 0,
+                 code, owner, view.shape)
+
+
+_NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
+
+
+def _buffer_format(view, what):
+    """(byte order "<" or ">", struct character) of a buffer whose PEP 3118 format is one number:
+    an optional byte-order prefix (@ = < > !) and one of ? b B h H i I l L q Q n N e f d. The
+    sizes are the buffer's own (native or standard, as its prefix says)."""
     fmt = view.format
-    order, char = (fmt[0], fmt[1:]) if fmt[:1] in "@=<>!" and len(fmt) > 1 else ("@", fmt)
-    kind = FORMAT_KINDS.get(char)
-    code = BY_KIND_SIZE.get((kind, view.itemsize)) if kind else None
-    if code is None:
-        raise InvalidTypeError("%s: unsupported buffer format %r" % (what, fmt))
-    if order in ">!" and sys.byteorder == "little":
-        raise InvalidTypeError("%s: big-endian buffers are not supported" % what)
-    owner = view if view.c_contiguous else view.tobytes()  # one copy, in C order, if strided
-    return Array(ffi.from_buffer(owner), view.nbytes // view.itemsize, code, owner, view.shape)
+    prefix, char = (fmt[0], fmt[1:]) if fmt[:1] in "@=<>!" else ("@", fmt)
+    if char not in FORMAT_KINDS or (FORMAT_KINDS[char], view.itemsize) not in _SUPPORTED:
+        if char == "c":
+            hint = ": 'c' holds characters, not numbers; view them as bytes with .cast('B')"
+        else:
+            hint = " (supported: one number of format ?bBhHiIlLqQnNefd, any byte order)"
+        raise InvalidTypeError("%s: unsupported buffer format %r%s" % (what, fmt, hint))
+    order = {"<": "<", ">": ">", "!": ">"}.get(prefix, _NATIVE_ORDER)
+    return order, char
+
+
+# (kind, itemsize) pairs a buffer may hold: the dtypes, and float16 (widened exactly to float32).
+_SUPPORTED = frozenset(BY_KIND_SIZE) | {("f", 2)}
+
+
+def _converted_buffer(raw, order, char, itemsize):
+    """(owner, HL_DTYPE code): a native copy of a byte-swapped buffer, or float16 widened to
+    float32, through NumPy when it is imported, else the array and struct modules."""
+    kind = FORMAT_KINDS[char]
+    np = sys.modules.get("numpy")
+    if np is not None:
+        a = np.frombuffer(raw, dtype=np.dtype("%s%s%d" % (order, kind, itemsize)))
+        a = a.astype(np.float32 if char == "e" else a.dtype.newbyteorder("="))
+        return a, BY_KIND_SIZE[(a.dtype.kind, a.itemsize)]
+    import array
+
+    if char == "e":
+        values = [x for (x,) in struct.iter_unpack(order + "e", raw)]
+        return array.array("f", values), BY_KIND_SIZE[("f", 4)]
+    typecode = next(t for t in _ARRAY_TYPECODES[kind] if array.array(t).itemsize == itemsize)
+    result = array.array(typecode, bytes(raw))
+    result.byteswap()
+    return result, BY_KIND_SIZE[(kind, itemsize)]
+
+
+# array.array typecodes per kind, to find one of a given item size.
+_ARRAY_TYPECODES = {"i": "bhilq", "u": "BHILQ", "f": "fd"}
+
+
+def _memoryview_ndarray(np, view, what):
+    """A buffer as an ndarray (NumPy reads every PEP 3118 format), after the same format check
+    as the buffer path, so both refuse the same formats with the same message."""
+    _buffer_format(view, what)
+    return np.asarray(view)
 
 
 def buffer_to_list(handle):
@@ -328,12 +487,33 @@ def buffer_to_numpy(handle, shape=None):
     return result.reshape(shape) if shape is not None else result
 
 
+def as_list(obj, what):
+    """list(obj) for an iterable that is neither an array nor a buffer (a generator, a range, a
+    set, dict keys); InvalidTypeError for an object that is not iterable."""
+    try:
+        return list(obj)
+    except TypeError:
+        if hasattr(obj, "__iter__") or hasattr(obj, "__getitem__"):
+            raise  # the iteration itself failed: the iterable's own error
+        raise InvalidTypeError("%s: expected a sequence, an iterable or an array of numbers, "
+                               "got %s" % (what, type(obj).__name__)) from None
+
+
 def element_type_error(what, seq, accepted, expected):
-    """InvalidTypeError for the first element of seq whose type is not a subclass of `accepted`,
-    or None if every element is accepted."""
+    """InvalidTypeError for the first element of seq that is not accepted, or None if every
+    element is. accepted: a type or tuple of types (isinstance), or a predicate."""
+    ok = accepted if callable(accepted) and not isinstance(accepted, type) else (
+        lambda item: isinstance(item, accepted))
     for index, item in enumerate(seq):
-        if not isinstance(item, accepted):
-            return InvalidTypeError(
-                "%s: element %d has type %s; expected %s" % (what, index, type(item).__name__, expected)
-            )
+        if not ok(item):
+            return bad_element_error(what, index, item, expected)
     return None
+
+
+def bad_element_error(what, index, item, expected):
+    """InvalidTypeError naming element `index` of a sequence and what was expected instead."""
+    hint = ""
+    if type(item).__name__ == "NAType":
+        hint = " (pd.NA marks a missing value: drop missing values first, e.g. s.dropna())"
+    return InvalidTypeError("%s: element %d has type %s; expected %s%s"
+                            % (what, index, type(item).__name__, expected, hint))

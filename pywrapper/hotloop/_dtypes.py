@@ -26,10 +26,11 @@ C_TYPES = {
     lib.HL_DTYPE_UINT16: "uint16_t", lib.HL_DTYPE_UINT32: "uint32_t",
     lib.HL_DTYPE_UINT64: "uint64_t", lib.HL_DTYPE_FLOAT32: "float", lib.HL_DTYPE_FLOAT64: "double",
 }
-# struct-module format characters (buffer protocol) -> NumPy kind; the size comes from itemsize.
+# struct-module format characters (PEP 3118 buffers) -> NumPy kind; the size comes from the
+# buffer's itemsize (native or standard, as the format's byte-order prefix says). "e" is float16.
 FORMAT_KINDS = {
     "?": "b", "b": "i", "h": "i", "i": "i", "l": "i", "q": "i", "n": "i",
-    "B": "u", "H": "u", "I": "u", "L": "u", "Q": "u", "N": "u", "f": "f", "d": "f",
+    "B": "u", "H": "u", "I": "u", "L": "u", "Q": "u", "N": "u", "e": "f", "f": "f", "d": "f",
 }
 INTEGER_CODES = frozenset(code for (kind, _), code in BY_KIND_SIZE.items() if kind in "biu")
 FLOAT_CODES = frozenset((lib.HL_DTYPE_FLOAT32, lib.HL_DTYPE_FLOAT64))

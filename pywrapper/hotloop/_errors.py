@@ -1,13 +1,13 @@
 """The package's exceptions, and the one table that maps the C API's status codes to them.
 
 Every exception is a HotloopError and also the builtin a Python user would expect, so
-`except ValueError` keeps working.
+`except ValueError` keeps working. The classes show their public path (`hotloop.ShapeError`),
+as NumPy's do. This module needs only the generated declarations, not the loaded library, so
+that loading the library can fail with one of its classes.
 """
 import errno as _errno
 import os as _os
 from typing import Dict, Optional, Type
-
-from ._loader import ffi, lib
 
 
 class HotloopError(Exception):
@@ -16,48 +16,75 @@ class HotloopError(Exception):
     status: Optional[int] = None  # the C API's HL_ERR_* code
 
 
+class MissingDependencyError(HotloopError, ImportError):
+    """An optional package a feature needs is not installed (e.g. tqdm for progress=True, NumPy
+    for functions that return arrays)."""
+
+
+class LibraryLoadError(HotloopError, ImportError):
+    """The native library cannot be loaded: not built, not found, a system library it needs is
+    missing, or it was built from other sources (another ABI version)."""
+
+
+try:
+    from ._hotloop_ffi import ffi  # generated from capi/include/hotloop.h at build time
+except ImportError as _exc:  # pragma: no cover - exercised by the missing-build test
+    raise LibraryLoadError(
+        "hotloop: the generated declarations (hotloop/_hotloop_ffi.py) are missing. Build them "
+        "with `make build` in the hotloop source tree (or install the package with "
+        "`pip install .`)") from _exc
+
+_status = ffi.integer_const
+
+
 class InvalidArgumentError(HotloopError, ValueError):
-    status = lib.HL_ERR_INVALID_ARGUMENT
+    status = _status("HL_ERR_INVALID_ARGUMENT")
 
 
 class InvalidTypeError(HotloopError, TypeError):
-    status = lib.HL_ERR_TYPE
+    status = _status("HL_ERR_TYPE")
 
 
 class ShapeError(HotloopError, ValueError):
-    status = lib.HL_ERR_SHAPE
+    status = _status("HL_ERR_SHAPE")
 
 
 class NumericOverflowError(HotloopError, OverflowError):
-    status = lib.HL_ERR_OVERFLOW
+    status = _status("HL_ERR_OVERFLOW")
 
 
 class OutOfMemoryError(HotloopError, MemoryError):
-    status = lib.HL_ERR_NO_MEMORY
+    status = _status("HL_ERR_NO_MEMORY")
 
 
 class DivisionByZeroError(HotloopError, ZeroDivisionError, ValueError):
-    status = lib.HL_ERR_DIVISION_BY_ZERO
+    status = _status("HL_ERR_DIVISION_BY_ZERO")
 
 
 class ClosedHandleError(HotloopError, ValueError):
-    status = lib.HL_ERR_CLOSED
+    status = _status("HL_ERR_CLOSED")
 
 
-class CancelledError(HotloopError):
-    status = lib.HL_ERR_CANCELLED
+class HotloopCancelledError(HotloopError):
+    """A hotloop operation was cancelled through its control (not asyncio's CancelledError,
+    which hotloop.aio raises when an awaiting task is cancelled)."""
+
+    status = _status("HL_ERR_CANCELLED")
+
+
+CancelledError = HotloopCancelledError  # the name before 0.2, kept as an alias
 
 
 class InternalError(HotloopError, RuntimeError):
-    status = lib.HL_ERR_INTERNAL
+    status = _status("HL_ERR_INTERNAL")
 
 
 class EncodingError(HotloopError, UnicodeError):
-    status = lib.HL_ERR_ENCODING
+    status = _status("HL_ERR_ENCODING")
 
 
 class HotloopOSError(HotloopError, OSError):
-    status = lib.HL_ERR_IO
+    status = _status("HL_ERR_IO")
 
 
 class HotloopFileNotFoundError(HotloopOSError, FileNotFoundError):
@@ -73,15 +100,15 @@ class HotloopIsADirectoryError(HotloopOSError, IsADirectoryError):
 
 
 class HotloopTimeoutError(HotloopError, TimeoutError):
-    status = lib.HL_ERR_TIMEOUT
+    status = _status("HL_ERR_TIMEOUT")
 
 
 _BY_STATUS: Dict[Optional[int], Type[HotloopError]] = {
     cls.status: cls
     for cls in (
         InvalidArgumentError, InvalidTypeError, ShapeError, NumericOverflowError,
-        OutOfMemoryError, DivisionByZeroError, ClosedHandleError, CancelledError, InternalError,
-        EncodingError, HotloopOSError, HotloopTimeoutError,
+        OutOfMemoryError, DivisionByZeroError, ClosedHandleError, HotloopCancelledError,
+        InternalError, EncodingError, HotloopOSError, HotloopTimeoutError,
     )
 }
 _OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
@@ -95,7 +122,9 @@ _OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
 def error_for(status: int, message: str, filename: Optional[str] = None) -> HotloopError:
     """The exception for a status code and message (an unknown code is an InternalError).
     An I/O error about a file gets open()'s form: (errno, strerror, filename)."""
-    if status == lib.HL_ERR_IO:
+    if status == HotloopOSError.status:
+        from ._loader import lib  # an error path: the library is loaded by then
+
         code = lib.hl_last_error_errno()
         cls = _OS_ERROR_BY_ERRNO.get(code, HotloopOSError)
         if filename is not None and code:
@@ -108,9 +137,14 @@ def check(status: int, filename: Optional[str] = None) -> None:
     """Raises the exception for a failed C call; returns None for HL_OK. `filename` names the
     file of a call that opens one, for the OSError it may raise."""
     if status:
+        from ._loader import lib  # an error path: the library is loaded by then
+
         message = ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace")
         raise error_for(status, message, filename)
 
 
-class MissingDependencyError(HotloopError, ImportError):
-    """An optional package a feature needs is not installed (e.g. tqdm for progress=True)."""
+# Public path in tracebacks and reprs: hotloop.ShapeError, not hotloop._errors.ShapeError.
+for _cls in list(globals().values()):
+    if isinstance(_cls, type) and issubclass(_cls, HotloopError):
+        _cls.__module__ = "hotloop"
+del _cls

@@ -8,17 +8,12 @@ Paths are made absolute before dlopen, so the current directory is never searche
 """
 import os
 
+from ._errors import LibraryLoadError, ffi  # ffi: the generated declarations (or that error)
+
 _BUILD_HINT = (
     "Build it with `make build` in the hotloop source tree (or install the package with "
     "`pip install .`), or set HOTLOOP_LIBRARY=/path/to/libhotloop.so."
 )
-
-try:
-    from ._hotloop_ffi import ffi  # generated from capi/include/hotloop.h at build time
-except ImportError as exc:  # pragma: no cover - exercised by the missing-build test
-    raise ImportError(
-        "hotloop: the generated declarations (hotloop/_hotloop_ffi.py) are missing. " + _BUILD_HINT
-    ) from exc
 
 
 def library_path():
@@ -32,7 +27,8 @@ def library_path():
 def _load():
     path = library_path()
     if not os.path.isfile(path):
-        raise ImportError("hotloop: the native library was not found at %s. %s" % (path, _BUILD_HINT))
+        raise LibraryLoadError("hotloop: the native library was not found at %s. %s"
+                               % (path, _BUILD_HINT))
     try:
         # RTLD_LOCAL: the libraries a wheel bundles (hotloop.libs) stay out of the global symbol
         # scope, so no library loaded later can bind to our copies of TBB or OpenBLAS.
@@ -40,16 +36,17 @@ def _load():
     except OSError as exc:
         # The manylinux wheel bundles TBB and OpenBLAS; a build from source (pip install ., the
         # sdist, make build) uses the system's, which may be missing.
-        raise ImportError(
+        raise LibraryLoadError(
             "hotloop: cannot load %s: %s. A build from source needs oneTBB and OpenBLAS from the "
             "system (Debian/Ubuntu: apt-get install libtbb12 libopenblas0)." % (path, exc)
         ) from exc
     try:
         abi = library.hl_abi_version()
     except (AttributeError, ffi.error):  # no such symbol
-        raise ImportError("hotloop: %s is not a hotloop library (no hl_abi_version)" % path) from None
+        raise LibraryLoadError("hotloop: %s is not a hotloop library (no hl_abi_version)"
+                               % path) from None
     if abi != library.HL_ABI_VERSION:
-        raise ImportError(
+        raise LibraryLoadError(
             "hotloop: %s has ABI version %d, but this package needs ABI version %d; rebuild the "
             "library from the same source as the package. %s"
             % (path, abi, library.HL_ABI_VERSION, _BUILD_HINT)

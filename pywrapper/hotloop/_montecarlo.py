@@ -1,31 +1,69 @@
 """monte_carlo_pi: a parallel Monte Carlo estimate of pi that is reproducible for any thread count."""
-import operator
 import os
 
 from typing import Optional
 
-from ._typing import Progress
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+from ._typing import Integer, Progress
+from ._args import as_index
+from ._errors import InvalidArgumentError, check
 from ._loader import ffi, lib
 from ._run import run
 
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
+_UINT64_MAX = 2**64 - 1
 
 
-def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
+def monte_carlo_pi(n_samples: Integer, seed: Optional[Integer] = None, *,
                    progress: Progress = None) -> float:
-    """Estimate of pi from n_samples random points in the unit square: 4 * inside / n_samples.
+    """Monte Carlo estimate of pi, reproducible for any thread count.
 
-    The generator is counter-based (point i uses output i of SplitMix64 seeded with `seed`), so
-    the same seed gives the same estimate whatever the number of threads. seed=None draws a fresh
-    seed from os.urandom. n_samples is an int in 1 .. 2**64 - 1; seed an int in 0 .. 2**64 - 1.
-    O(n_samples) work in parallel, O(1) memory; the standard error is about 1.64 / sqrt(n_samples).
+    Draws n_samples points uniformly in the unit square and returns 4 * inside / n_samples,
+    where inside counts the points with x**2 + y**2 < 1.
+
+    Parameters
+    ----------
+    n_samples : int
+        1 .. 2**64 - 1 (a Python int or a NumPy integer; not bool).
+    seed : int or None
+        0 .. 2**64 - 1. The generator is counter-based (point i is output i of SplitMix64
+        seeded with `seed`: x from its high 31 bits, y from its low 31 bits), so the same seed
+        gives the same estimate whatever the number of threads. None draws a fresh seed from
+        os.urandom.
+    progress : True, callable(done, total) or None, keyword-only
+        Reports the progress of a long estimate: True shows a tqdm bar.
+
+    Returns
+    -------
+    float
+        The estimate: exact integer counts and one correctly rounded division. Its standard
+        error is about 1.64 / sqrt(n_samples).
+
+    Raises
+    ------
+    InvalidArgumentError
+        (a ValueError) for n_samples outside 1 .. 2**64 - 1 or seed outside 0 .. 2**64 - 1.
+    InvalidTypeError
+        (a TypeError) for a float, str, bool or anything without ``__index__``.
+
+    Examples
+    --------
+    >>> estimate = monte_carlo_pi(100_000, seed=7)
+    >>> abs(estimate - 3.14159) < 0.05
+    True
+    >>> estimate == monte_carlo_pi(100_000, seed=7)  # reproducible
+    True
+
+    Notes
+    -----
+    O(n_samples) work in parallel, O(1) memory. A long run stops at Ctrl-C
+    (KeyboardInterrupt).
     """
-    n = _uint64(n_samples, "n_samples")
-    if n == 0:
-        raise InvalidArgumentError("monte_carlo_pi: n_samples must be >= 1, got 0")
-    seed = int.from_bytes(os.urandom(8), "little") if seed is None else _uint64(seed, "seed")
+    n = as_index(n_samples, "monte_carlo_pi", "n_samples", 1, _UINT64_MAX)
+    if seed is None:
+        seed = int.from_bytes(os.urandom(8), "little")
+    else:
+        seed = as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX)
     inside = ffi.new(_UINT64_P)
     estimate = ffi.new(_DOUBLE_P)
     run(lambda ctl: check(lib.hl_monte_carlo_pi(n, seed, inside, estimate, ctl)), n, progress,
@@ -33,7 +71,8 @@ def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
     return 4 * inside[0] / n  # exact integers, one correctly rounded division
 
 
-def monte_carlo_hits(first: int, count: int, seed: int, *, progress: Progress = None) -> int:
+def monte_carlo_hits(first: Integer, count: Integer, seed: Integer, *,
+                     progress: Progress = None) -> int:
     """Number of the samples first .. first + count - 1 that fall in the quarter disc.
 
     The building block of a monte_carlo_pi computed in pieces (hotloop.dask): for any split of
@@ -61,9 +100,9 @@ def monte_carlo_hits(first: int, count: int, seed: int, *, progress: Progress = 
     InvalidArgumentError
         An argument outside 64 bits, or a range ending past sample 2**64 - 1.
     """
-    first = _uint64(first, "first")
-    count = _uint64(count, "count")
-    seed = _uint64(seed, "seed")
+    first = as_index(first, "monte_carlo_pi", "first", 0, _UINT64_MAX)
+    count = as_index(count, "monte_carlo_pi", "count", 0, _UINT64_MAX)
+    seed = as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX)
     if first + count > 2**64:
         raise InvalidArgumentError("monte_carlo_pi: the range %d + %d ends past sample 2**64 - 1"
                                    % (first, count))
@@ -71,17 +110,3 @@ def monte_carlo_hits(first: int, count: int, seed: int, *, progress: Progress = 
     run(lambda ctl: check(lib.hl_monte_carlo_hits(first, count, seed, inside, ctl)), count,
         progress, "monte_carlo_pi")
     return int(inside[0])
-
-
-def _uint64(value, name):
-    if isinstance(value, bool):
-        raise InvalidTypeError("monte_carlo_pi: %s must be an int, got bool" % name)
-    try:
-        value = operator.index(value)
-    except TypeError:
-        raise InvalidTypeError("monte_carlo_pi: %s must be an int, got %s"
-                               % (name, type(value).__name__)) from None
-    if not 0 <= value < 2**64:
-        raise InvalidArgumentError("monte_carlo_pi: %s must be in 0 .. 2**64 - 1, got %d"
-                                   % (name, value))
-    return value

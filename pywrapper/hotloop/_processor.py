@@ -48,7 +48,7 @@ class DataProcessor:
     >>> q.add_data([1.0])
     Traceback (most recent call last):
       ...
-    hotloop._errors.ClosedHandleError: DataProcessor is closed
+    hotloop.ClosedHandleError: DataProcessor is closed
     """
 
     def __init__(self, chunk_size: int) -> None:

@@ -1,13 +1,41 @@
 """The engine's worker count."""
-from ._errors import InvalidArgumentError, InvalidTypeError, check
+import os
+import re
+import warnings
+
+from ._args import as_index
+from ._errors import check
 from ._loader import lib
+from ._typing import Integer
+
+_MAX_THREADS = 4096
 
 
-def set_num_threads(n: int) -> None:
-    """Sets how many threads hotloop's parallel functions use (1 <= n <= 4096). The default is
-    the HOTLOOP_NUM_THREADS environment variable, else the number of cores. Results never depend
-    on it: only the speed does.
+def set_num_threads(n: Integer) -> None:
+    """Sets how many threads hotloop's parallel functions use.
 
+    Parameters
+    ----------
+    n : int
+        1 .. 4096; a Python int or anything with ``__index__`` (a NumPy integer), not bool.
+        The default is the HOTLOOP_NUM_THREADS environment variable (read at the first parallel
+        call; an invalid value gives a RuntimeWarning at import and is ignored), else one
+        thread per core. OpenBLAS's threads (matrix_multiply) follow it too.
+
+    Returns
+    -------
+    None
+        Results never depend on the thread count: only the speed does.
+
+    Raises
+    ------
+    InvalidArgumentError
+        (a ValueError) for n outside 1 .. 4096.
+    InvalidTypeError
+        (a TypeError) for a float, str, bool or anything without ``__index__``.
+
+    Examples
+    --------
     >>> before = get_num_threads()
     >>> set_num_threads(1)
     >>> get_num_threads()
@@ -16,19 +44,40 @@ def set_num_threads(n: int) -> None:
     >>> set_num_threads(0)
     Traceback (most recent call last):
       ...
-    hotloop._errors.InvalidArgumentError: set_num_threads: n must be between 1 and 4096, got 0
+    hotloop.InvalidArgumentError: set_num_threads: n must be in 1 .. 4096, got 0
     """
-    if not isinstance(n, int) or isinstance(n, bool):
-        raise InvalidTypeError("set_num_threads: n must be an int, not %s" % type(n).__name__)
-    if n < 1 or n > 4096:
-        raise InvalidArgumentError("set_num_threads: n must be between 1 and 4096, got %d" % n)
+    n = as_index(n, "set_num_threads", "n", 1, _MAX_THREADS)
     check(lib.hl_set_num_threads(n))
 
 
 def get_num_threads() -> int:
     """The number of threads hotloop's parallel functions use.
 
+    Returns
+    -------
+    int
+        The value of the last set_num_threads call, else HOTLOOP_NUM_THREADS, else the number
+        of cores available to the process.
+
+    Examples
+    --------
     >>> get_num_threads() >= 1
     True
     """
     return lib.hl_get_num_threads()
+
+
+def _check_environment():
+    """Warns when HOTLOOP_NUM_THREADS is set but is not what the engine takes (an integer in
+    1 .. 4096, as strtol reads it): the engine then silently uses one thread per core."""
+    value = os.environ.get("HOTLOOP_NUM_THREADS")
+    if value is None:
+        return
+    if re.fullmatch(r"[ \t\n\v\f\r]*[+-]?[0-9]+", value) and 1 <= int(value) <= _MAX_THREADS:
+        return
+    warnings.warn("HOTLOOP_NUM_THREADS=%r is not an integer in 1 .. %d: ignored, hotloop uses "
+                  "%d threads (one per core)" % (value, _MAX_THREADS, lib.hl_get_num_threads()),
+                  RuntimeWarning, stacklevel=3)
+
+
+_check_environment()

@@ -20,15 +20,35 @@ assert hotloop.parallel_sum(data) == sum(data)
 assert hotloop.parallel_sum([2**63 - 1] * 4) == 4 * (2**63 - 1)
 assert hotloop.parallel_sum(x * 0.5 for x in range(1000)) == sum(x * 0.5 for x in range(1000))
 assert hotloop.process_numbers(data, 500) == [x * 2 for x in data if x > 500]
-try:
-    hotloop.process_numbers([2**62], 0)
-except OverflowError:
-    pass
-else:
-    raise AssertionError("process_numbers did not raise OverflowError")
+assert hotloop.process_numbers([2**62, 2**64], 0) == [2**63, 2**65]  # Python ints
 import array  # noqa: E402
+import struct  # noqa: E402
 
 assert hotloop.parallel_sum(array.array("q", data)) == sum(data)
+# Buffers of any PEP 3118 number format, without NumPy: byte-swapped, bool bytes, characters.
+import ctypes  # noqa: E402
+
+swapped = (ctypes.c_int64.__ctype_be__ * 3)(1, -2, 2**62)  # format '>q'
+assert memoryview(swapped).format == ">q"
+assert hotloop.parallel_sum(swapped) == 1 - 2 + 2**62
+assert hotloop.process_numbers(swapped, 0) == [2, 2**63]
+little = (ctypes.c_double.__ctype_le__ * 2)(0.5, 2.0)  # '<d': native here, read in place
+assert hotloop.parallel_sum(little) == 2.5
+assert hotloop.process_numbers(bytes([200, 5, 130]), 100) == [400, 260]
+assert hotloop.parallel_sum(memoryview(b"\xff\x00\x02").cast("?")) == 2
+assert hotloop.process_numbers(memoryview(b"\xff\x00\x02").cast("?"), 0) == [2, 2]
+try:
+    hotloop.parallel_sum(memoryview(b"ab").cast("c"))
+except TypeError as exc:
+    assert "'c' holds characters" in str(exc) and isinstance(exc, hotloop.HotloopError)
+else:
+    raise AssertionError("format 'c' was not refused")
+try:
+    import numpy  # noqa: F401
+except ImportError:
+    pass
+else:
+    raise AssertionError("numpy importable in the no-NumPy smoke test")
 with hotloop.DataProcessor(chunk_size=3) as p:
     p.add_data([1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0])
     assert len(p) == 7

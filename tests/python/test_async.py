@@ -266,16 +266,8 @@ def test_twins_match_the_python_reference(values, threshold):
     async def main():
         return await aio.parallel_sum(array), await aio.process_numbers(values, threshold)
 
-    try:
-        expected_kept = [x * 2 for x in values if x > threshold]
-        overflow = any(not -2**63 <= x <= 2**63 - 1 for x in expected_kept)
-    except OverflowError:
-        overflow = True
-    if overflow:
-        with pytest.raises(OverflowError):
-            run(main())
-    else:
-        assert run(main()) == (sum(values), expected_kept)
+    # Lists give Python ints of any size: exactly the comprehension.
+    assert run(main()) == (sum(values), [x * 2 for x in values if x > threshold])
 
 
 def test_every_heavy_function_has_an_awaitable_twin_that_matches_it():

@@ -101,3 +101,44 @@ def test_real_cancellation():
     with pytest.raises(hotloop.CancelledError, match="operation cancelled"):
         check(lib.hl_sum_int(ffi.from_buffer(arr), arr.size, lib.HL_DTYPE_INT64,
                              ffi.new("int64_t *"), ffi.new("uint64_t *"), ctl))
+
+
+# ---- public names ----
+
+def test_exceptions_show_their_public_path():
+    for name in hotloop.__all__:
+        obj = getattr(hotloop, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert obj.__module__ == "hotloop", name
+            assert getattr(hotloop, obj.__qualname__) is obj
+    assert repr(hotloop.ShapeError("x")) == "ShapeError('x')"
+    assert str(hotloop.ShapeError) == "<class 'hotloop.ShapeError'>"
+
+
+def test_traceback_names_the_public_class():
+    import traceback
+
+    try:
+        hotloop.divide(1.0, 0.0)
+    except hotloop.DivisionByZeroError as exc:
+        line = traceback.format_exception_only(type(exc), exc)[-1]
+    assert line == "hotloop.DivisionByZeroError: Cannot divide by zero\n"
+
+
+def test_cancelled_error_has_its_own_name_and_the_old_alias():
+    import asyncio
+
+    assert hotloop.HotloopCancelledError is hotloop.CancelledError
+    assert hotloop.HotloopCancelledError.__name__ == "HotloopCancelledError"
+    assert not issubclass(hotloop.HotloopCancelledError, asyncio.CancelledError)
+    assert "CancelledError" not in hotloop.__all__  # a star import keeps asyncio's name
+    assert "HotloopCancelledError" in hotloop.__all__
+
+
+def test_every_public_exception_is_a_hotloop_error():
+    for name in hotloop.__all__:
+        obj = getattr(hotloop, name)
+        if isinstance(obj, type) and issubclass(obj, BaseException):
+            assert issubclass(obj, hotloop.HotloopError), name
+    assert issubclass(hotloop.LibraryLoadError, ImportError)
+    assert issubclass(hotloop.MissingDependencyError, ImportError)

@@ -60,8 +60,14 @@ def test_hotloop_library_override(tmp_path):
 def test_missing_library_gives_one_clear_error():
     out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": "/nonexistent/libhotloop.so"})
     assert out.returncode != 0
-    assert "ImportError: hotloop: the native library was not found at /nonexistent/libhotloop.so" in out.stderr
+    assert ("hotloop.LibraryLoadError: hotloop: the native library was not found at "
+            "/nonexistent/libhotloop.so") in out.stderr
     assert "make build" in out.stderr
+    # One class a caller can catch as an ImportError and as a HotloopError.
+    out = run_python("import sys\ntry:\n    import hotloop\nexcept ImportError as e:\n"
+                     "    print(type(e).__name__, [c.__name__ for c in type(e).__mro__])",
+                     env_extra={"HOTLOOP_LIBRARY": "/nonexistent/libhotloop.so"})
+    assert out.stdout.startswith("LibraryLoadError") and "'HotloopError'" in out.stdout
 
 
 def test_a_stray_library_in_the_current_directory_is_never_loaded(tmp_path):
@@ -120,8 +126,11 @@ def test_set_and_get_num_threads():
             hotloop.set_num_threads(bad)
 
 
-@pytest.mark.parametrize("value, expected", [("1", 1), ("3", 3), ("junk", None), ("0", None)])
+@pytest.mark.parametrize("value, expected", [("1", 1), ("3", 3), (" +2", 2), ("junk", None),
+                                             ("0", None), ("4097", None), ("2 ", None), ("", None)])
 def test_environment_variable_sets_the_default(value, expected):
     out = run_python("import hotloop; print(hotloop.get_num_threads())", env_extra={"HOTLOOP_NUM_THREADS": value})
     assert out.returncode == 0, out.stderr
     assert int(out.stdout) == (expected if expected is not None else os.cpu_count())
+    warned = "RuntimeWarning: HOTLOOP_NUM_THREADS=%r is not an integer in 1 .. 4096: ignored" % value
+    assert (warned in out.stderr) == (expected is None), out.stderr

@@ -173,3 +173,75 @@ def test_list_path_does_not_import_numpy():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True,
                          env={"PYTHONPATH": hotloop.__path__[0] + "/.."})
     assert out.stdout.strip() == "False"
+
+
+# ---- NumPy scalars in lists (fc_10): summed as the numbers they hold ----
+
+NUMPY_INT_SCALARS = st.sampled_from([np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16,
+                                     np.uint32, np.uint64])
+
+
+def numpy_ints():
+    return NUMPY_INT_SCALARS.flatmap(lambda kind: st.integers(
+        int(np.iinfo(kind).min), int(np.iinfo(kind).max)).map(kind))
+
+
+@given(st.lists(st.one_of(numpy_ints(), st.integers(-(2**70), 2**70), st.booleans(),
+                          st.booleans().map(np.bool_))))
+def test_lists_of_numpy_ints_sum_exactly_without_wrapping(values):
+    result = hotloop.parallel_sum(values)
+    assert result == sum(int(v) for v in values)  # the exact sum: no int64 wrap-around
+    assert type(result) is int
+
+
+@given(st.lists(st.one_of(
+    st.floats(allow_nan=False, allow_infinity=False, width=32).map(np.float32),
+    st.floats(allow_nan=False, allow_infinity=False, width=16).map(np.float16),
+    st.floats(allow_nan=False, allow_infinity=False).map(np.float64),
+    st.floats(allow_nan=False, allow_infinity=False), numpy_ints(), st.integers(-2**60, 2**60)),
+    min_size=1).filter(lambda vs: any(isinstance(v, (float, np.floating)) for v in vs)))
+def test_lists_with_numpy_floats_give_the_correctly_rounded_float64_sum(values):
+    # Decision: each element counts as the exact number it holds; the sum is math.fsum of them,
+    # a Python float (not np.sum's float32 accumulator for a list of np.float32).
+    result = hotloop.parallel_sum(values)
+    assert type(result) is float
+    try:
+        expected = math.fsum(float(v) for v in values)
+    except OverflowError:
+        expected = float(sum(float(v) for v in values))
+    assert result == expected
+
+
+def test_field_case_10_numpy_scalars():
+    ints = list(np.arange(5))
+    assert hotloop.parallel_sum(ints) == sum(ints) == 10
+    assert hotloop.parallel_sum([np.float64(0.5)] * 4) == 2.0
+    f32 = list(np.array([1.5, 2.5], dtype=np.float32))
+    assert hotloop.parallel_sum(f32) == sum(f32) == 4.0
+    assert hotloop.parallel_sum(tuple(np.array([True, True, False]))) == 2
+    assert hotloop.parallel_sum([1, np.int32(2), 3.5]) == 6.5
+    assert hotloop.parallel_sum([np.float64(1.5), 2]) == 3.5
+    # int64 scalars whose sum leaves int64: exact (sum() would wrap with a warning)
+    assert hotloop.parallel_sum([np.int64(2**62)] * 4) == 2**64
+
+
+@pytest.mark.parametrize("bad, name", [(np.longdouble(1), np.longdouble.__name__), (np.complex64(1), "complex64"),
+                                       (np.str_("1"), "str_"), (np.datetime64(1, "s"), "datetime64")])
+def test_other_numpy_scalars_are_named(bad, name):
+    with pytest.raises(hotloop.InvalidTypeError, match="element 1 has type %s" % name):
+        hotloop.parallel_sum([1.5, bad])
+
+
+def test_missing_values_in_lists_are_named():
+    import pandas as pd
+
+    with pytest.raises(hotloop.InvalidTypeError, match=r"element 1 has type NAType.*dropna"):
+        hotloop.parallel_sum([1, pd.NA])
+
+
+@pytest.mark.parametrize("repeat", [1, 100])  # a short list and one past the short-list check
+def test_numpy_ints_that_wrap_in_sum_then_meet_a_huge_int_stay_exact(repeat):
+    # sum() of this list wraps at int64 inside NumPy, then returns to a (wrong) Python int.
+    values = [0, np.int64(2**62), np.int64(2**62), 2**70] * repeat
+    result = hotloop.parallel_sum(values)
+    assert result == repeat * (2**63 + 2**70) and type(result) is int

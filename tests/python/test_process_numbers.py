@@ -16,31 +16,20 @@ def reference(values, threshold):
     return [x * 2 for x in values if x > threshold]
 
 
-def fits_int64(v):
-    return -(2**63) <= v <= 2**63 - 1
-
-
-@given(st.lists(I64), THRESHOLDS)
-def test_int_lists_match_the_comprehension_or_overflow(values, threshold):
+@given(st.lists(st.one_of(I64, st.integers(-(2**70), 2**70))), THRESHOLDS)
+def test_int_lists_are_exactly_the_comprehension(values, threshold):
+    # Python ints of any size: 2 * x beyond int64 and elements beyond int64 stay exact.
     expected = reference(values, threshold)
-    if all(fits_int64(v) for v in expected):
-        result = hotloop.process_numbers(values, threshold)
-        assert result == expected
-        assert all(type(v) is int for v in result)
-    else:
-        with pytest.raises(OverflowError, match="does not fit in int64"):
-            hotloop.process_numbers(values, threshold)
+    result = hotloop.process_numbers(values, threshold)
+    assert result == expected
+    assert [type(v) for v in result] == [type(v) for v in expected]
 
 
 @given(st.lists(st.one_of(st.integers(-(2**66), 2**66), st.floats())), THRESHOLDS)
 def test_mixed_lists_follow_python_semantics(values, threshold):
     expected = reference(values, threshold)
-    if all(not isinstance(v, int) or fits_int64(v) for v in expected):
-        result = hotloop.process_numbers(values, threshold)
-        assert [repr(v) for v in result] == [repr(v) for v in expected]
-    else:
-        with pytest.raises(hotloop.NumericOverflowError):
-            hotloop.process_numbers(values, threshold)
+    result = hotloop.process_numbers(values, threshold)
+    assert [repr(v) for v in result] == [repr(v) for v in expected]
 
 
 def test_seed_semantics_and_containers():
@@ -133,3 +122,151 @@ def test_large_arrays_through_the_vector_kernels(dtype):
             hotloop.process_numbers(bad, threshold)
         # the same value below the threshold is no error
         assert hotloop.process_numbers(bad, int(np.iinfo(dtype).max)).size == 0
+
+
+# ---- every Python-number input gives the comprehension's values and types (fc_11, fc_22) ----
+
+from decimal import Decimal  # noqa: E402
+from fractions import Fraction  # noqa: E402
+
+
+def same_values_and_types(result, expected):
+    return [(type(v), repr(v)) for v in result] == [(type(v), repr(v)) for v in expected]
+
+
+NUMBERS = st.one_of(
+    st.integers(-(2**70), 2**70), st.booleans(), st.floats(),
+    st.floats(width=32).map(np.float32), st.floats(width=16).map(np.float16),
+    st.floats().map(np.float64), st.integers(-(2**31), 2**31 - 1).map(np.int32),
+    st.integers(-(2**40), 2**40).map(np.int64), st.booleans().map(np.bool_),
+    st.fractions(max_denominator=1000),
+    st.decimals(allow_nan=False, places=3, min_value=-10**6, max_value=10**6))
+ANY_THRESHOLD = st.one_of(
+    THRESHOLDS, st.floats(width=32).map(np.float32), st.integers(-(2**62), 2**62).map(np.int64),
+    st.integers(0, 2**64 - 1).map(np.uint64), st.fractions(), st.floats().map(np.float64),
+    st.decimals(allow_nan=False, places=2))
+
+
+def comparable(values, threshold):
+    """Whether the comprehension itself runs (Decimal refuses to compare with floats and
+    Fractions; NumPy refuses nothing here)."""
+    try:
+        with np.errstate(all="ignore"):
+            reference(values, threshold)
+    except (TypeError, ArithmeticError):
+        return False
+    return True
+
+
+@given(st.lists(NUMBERS, max_size=30), ANY_THRESHOLD)
+def test_python_number_lists_are_exactly_the_comprehension(values, threshold):
+    assume(comparable(values, threshold))
+    with np.errstate(all="ignore"):  # NumPy scalars may overflow, in both
+        expected = reference(values, threshold)
+        result = hotloop.process_numbers(values, threshold)
+    assert same_values_and_types(result, expected)
+
+
+@given(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=50),
+       st.one_of(st.floats(width=16).map(np.float16), st.floats(width=32).map(np.float32),
+                 st.floats().map(np.float64), st.integers(-(2**63), 2**63 - 1).map(np.int64),
+                 st.integers(0, 2**64 - 1).map(np.uint64)))
+def test_int_lists_with_numpy_thresholds_follow_numpys_comparison(values, threshold):
+    # Where NumPy compares an int with the threshold in its own type, that is the reference.
+    with np.errstate(all="ignore"):
+        expected = reference(values, threshold)
+    assert same_values_and_types(hotloop.process_numbers(values, threshold), expected)
+
+
+def test_field_case_11_no_truncation():
+    cases = [(list(np.array([0.9, 1.7, 3.2], dtype=np.float32)), 1),
+             ([np.float32(2.5), np.float32(1.5)], 2), ([np.float16(2.5)], 2),
+             (tuple(np.array([2.5], dtype=np.float32)), 2),
+             ([Decimal("2.5"), Decimal("1.5")], 2), ([Fraction(5, 2), Fraction(3, 2)], 2),
+             ([np.float64(2.5), np.float64(1.5)], 2)]
+    for numbers, threshold in cases:
+        result = hotloop.process_numbers(numbers, threshold)
+        assert same_values_and_types(result, reference(numbers, threshold)), numbers
+
+
+@pytest.mark.parametrize("make", [bytes, bytearray, lambda v: memoryview(bytearray(v))])
+def test_field_case_22_buffers_give_python_ints(make):
+    assert hotloop.process_numbers(make([200, 5, 130]), 100) == [400, 260]
+
+
+@pytest.mark.parametrize("typecode", "bBhHiIlLqQfd")
+@given(data=st.data())
+def test_memoryviews_of_every_format_give_the_comprehension_over_them(typecode, data):
+    a = array.array(typecode)
+    info = np.iinfo(a.typecode) if typecode not in "fd" else None
+    elements = (st.integers(int(info.min), int(info.max)) if info is not None
+                else st.floats(width=32 if typecode == "f" else 64, allow_nan=False))
+    a.extend(data.draw(st.lists(elements, max_size=40)))
+    threshold = data.draw(THRESHOLDS)
+    view = memoryview(a)
+    result = hotloop.process_numbers(view, threshold)
+    assert same_values_and_types(result, reference(view, threshold))
+
+
+def test_bool_buffers_and_swapped_buffers():
+    import ctypes
+
+    assert hotloop.process_numbers(memoryview(b"\x02\x00\x01").cast("?"), 0) == [2, 2]
+    swapped = (ctypes.c_uint64.__ctype_be__ * 2)(2**64 - 1, 3)
+    assert hotloop.process_numbers(swapped, 2) == [2 * (2**64 - 1), 6]
+
+
+@pytest.mark.parametrize("dtype", ["float16", "bool", ">i4", ">f8", "<f2"])
+def test_arrays_keep_their_dtype(dtype):
+    arr = (np.arange(-5, 20) * 7 % 11).astype(dtype)
+    result = hotloop.process_numbers(arr, 3)
+    expected_dtype = np.int64 if dtype == "bool" else arr.dtype.newbyteorder("=")
+    assert result.dtype == expected_dtype
+    with np.errstate(over="ignore"):
+        np.testing.assert_array_equal(result, arr[arr > 3] * 2)
+
+
+def test_float16_doubling_overflows_to_inf_as_in_numpy():
+    arr = np.array([40000.0, 1.0], dtype=np.float16)
+    with np.errstate(over="ignore"):
+        expected = arr[arr > 0] * 2
+    result = hotloop.process_numbers(arr, 0)
+    assert result.dtype == np.float16 and result.tolist() == expected.tolist()
+
+
+@pytest.mark.parametrize("threshold", [Fraction(1, 3), Decimal("0.1"), np.float32(0.1),
+                                       np.longdouble("0.1"), -(10**400), 10**400, 2**63,
+                                       Fraction(-7, 2), np.uint64(2**64 - 1)])
+@pytest.mark.parametrize("dtype", ["float32", "float64", "int8", "uint64", "int64"])
+def test_array_thresholds_compare_by_exact_value(threshold, dtype):
+    values = [-np.inf, -4, -3.5, -1, 0, 0.1, 0.25, 1 / 3, 0.34, 1, 127, np.inf]
+    if np.dtype(dtype).kind != "f":
+        values = [int(v) for v in values if np.isfinite(v) and np.iinfo(dtype).min <= v <= 63]
+    arr = np.array(values, dtype=dtype)
+    exact = Fraction(*threshold.as_integer_ratio()) if isinstance(threshold, np.longdouble) \
+        else Fraction(threshold) if not isinstance(threshold, np.floating) else Fraction(float(threshold))
+    kept = [x for x in arr.tolist() if (x > exact if math.isfinite(x) else x > 0)]
+    result = hotloop.process_numbers(arr, threshold)
+    np.testing.assert_array_equal(result, np.array(kept, dtype=dtype) * 2)
+
+
+def test_comprehension_errors_are_hotloop_errors():
+    import pandas as pd
+
+    with pytest.raises(hotloop.InvalidTypeError, match="element 2 has type NoneType"):
+        hotloop.process_numbers([1, 2.5, None], 0)
+    with pytest.raises(hotloop.InvalidTypeError, match="element 1 has type NAType.*dropna"):
+        hotloop.process_numbers([1, pd.NA], 0)
+    with pytest.raises(hotloop.InvalidArgumentError, match="NaN Decimal"):
+        hotloop.process_numbers(np.array([1.0]), Decimal("NaN"))
+    with pytest.raises(hotloop.InvalidArgumentError, match="element 0 cannot be compared"):
+        hotloop.process_numbers([Decimal("NaN")], 0)
+
+
+def test_object_arrays_and_series_are_the_comprehension_over_their_elements():
+    import pandas as pd
+
+    values = [2**70, Fraction(7, 2), 1, Decimal("9.5")]
+    for numbers in (np.array(values, dtype=object), pd.Series(values, dtype=object)):
+        result = hotloop.process_numbers(numbers, 2)
+        assert same_values_and_types(result, reference(values, 2))

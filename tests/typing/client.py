@@ -99,3 +99,19 @@ def on_dask(client: distributed.Client) -> Delayed:
     print(threads)
     hotloop.dask.monte_carlo_pi(10**9, 7, chunks=1.5)  # type: ignore[arg-type]
     return lazy  # dask.compute(lazy) gives the float (Dask's compute is not annotated)
+
+
+def numpy_scalars_and_exact_numbers() -> None:
+    from decimal import Decimal
+    from fractions import Fraction
+
+    total: float = hotloop.parallel_sum(list(np.arange(5)))
+    kept: List[float] = hotloop.process_numbers([1.5, 2.5], np.float32(2.0))
+    exact: List[float] = hotloop.process_numbers([Fraction(1, 2)], Decimal("0.25"))
+    hotloop.set_num_threads(np.int64(2))
+    text: str = hotloop.sum_as_string(np.uint64(5), 2)
+    quotient: float = hotloop.divide(10**400, np.int64(7))
+    estimate: float = hotloop.monte_carlo_pi(np.int64(1000), seed=np.uint64(3))
+    print(total, kept, exact, text, quotient, estimate)
+    hotloop.set_num_threads(2.0)  # type: ignore[arg-type]
+    hotloop.divide("1", 2)  # type: ignore[arg-type]

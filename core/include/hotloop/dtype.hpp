@@ -30,11 +30,21 @@ const char* dtype_name(DType dtype) noexcept;  // "int64", ...; "unknown" outsid
 bool is_integer(DType dtype) noexcept;         // bool counts as an integer
 bool is_float(DType dtype) noexcept;
 
-// Calls f(T{}) with T the element type of dtype; throws ErrorKind::Type for an unknown dtype.
+// One element of a bool array as it lies in memory: a byte, true when it is not 0. NumPy
+// (np.frombuffer(b"\xff", bool)) and PEP 3118 '?' buffers may hold any byte; reading such a
+// byte as a C++ bool is undefined behaviour, so the engine never reads `bool` from user memory.
+struct BoolByte {
+    uint8_t byte;
+    constexpr operator bool() const noexcept { return byte != 0; }  // NOLINT: implicit on purpose
+};
+static_assert(sizeof(BoolByte) == 1, "a bool element is one byte");
+
+// Calls f(T{}) with T the element type of dtype (BoolByte for DType::Bool); throws
+// ErrorKind::Type for an unknown dtype.
 template <class F>
 decltype(auto) dispatch_dtype(DType dtype, F&& f) {
     switch (dtype) {
-        case DType::Bool: return f(bool{});
+        case DType::Bool: return f(BoolByte{});
         case DType::Int8: return f(int8_t{});
         case DType::Int16: return f(int16_t{});
         case DType::Int32: return f(int32_t{});

@@ -7,6 +7,7 @@
 #include "hotloop/buffer.hpp"
 #include "hotloop/dtype.hpp"
 #include "hotloop/parallel.hpp"
+#include "hotloop/view.hpp"
 
 namespace hotloop {
 
@@ -22,5 +23,16 @@ struct LowerBound {
 // ErrorKind::Type.
 Buffer filter_double(const void* data, std::size_t n, DType dtype, const LowerBound& min,
                      Control* ctl = nullptr);
+
+// The same over a view of any shape and strides (read in C order; a strided view costs one
+// contiguous copy), with the result in dtype `out`: the view's own dtype, or a wider one in which
+// 2 * x is exact, so that callers with unbounded semantics (Python ints and floats) lose nothing:
+// bool and the integers of at most 32 bits -> Int64 (bool also only so: NumPy's bool * 2),
+// Float32 -> Float64. Other pairs are ErrorKind::Type. Bool compares as 0 or 1 with
+// min.signed_min.
+Buffer filter_double(const View& src, DType out, const LowerBound& min, Control* ctl = nullptr);
+
+// Whether filter_double(view of `in`, out, ...) accepts the pair.
+bool filter_output_allowed(DType in, DType out) noexcept;
 
 }  // namespace hotloop

@@ -1,0 +1,87 @@
+"""Scalar arguments: one home for "an int here" and "a real number here", for every entry point.
+
+Python's own rule is followed: an int is anything with `__index__` (int, NumPy integer scalars,
+not float, not str), a real number is anything `float()` takes that is a number (int, float,
+Fraction, Decimal, NumPy scalars, not str, not complex). Errors are InvalidTypeError for the wrong
+kind and InvalidArgumentError (or the class the caller names) with the accepted range.
+"""
+import numbers
+import operator
+import sys
+
+from ._errors import InvalidArgumentError, InvalidTypeError, NumericOverflowError
+
+
+def as_index(value, what, name, low=None, high=None, *, allow_bool=False,
+             error=InvalidArgumentError):
+    """value as a Python int, checked against the inclusive bounds low and high (None: no bound).
+
+    bool (and numpy.bool_) is refused unless allow_bool: pass it where the function being
+    replaced accepts bools. Raises InvalidTypeError for a value without `__index__` (a float, a
+    str) and `error` (InvalidArgumentError by default) for one outside [low, high]."""
+    if _is_bool(value):
+        if not allow_bool:
+            raise InvalidTypeError("%s: %s must be an int, not bool" % (what, name))
+        value = int(value)
+    try:
+        value = operator.index(value)
+    except TypeError:
+        raise InvalidTypeError("%s: %s must be an int, not %s"
+                               % (what, name, type(value).__name__)) from None
+    if (low is not None and value < low) or (high is not None and value > high):
+        raise error("%s: %s must be %s, got %d" % (what, name, range_text(low, high), value))
+    return value
+
+
+def as_real(value, what, name, *, allow_bool=True):
+    """value itself, once it is a real number: a numbers.Real (int, float, Fraction, NumPy int
+    and float scalars, bool unless allow_bool is False) or another number float() takes
+    (Decimal). The value is returned unconverted so that comparisons keep its own exact
+    semantics. Raises InvalidTypeError for anything else (str, complex, None, sequences)."""
+    if _is_bool(value) and not allow_bool:
+        raise InvalidTypeError("%s: %s must be a real number, not bool" % (what, name))
+    if isinstance(value, numbers.Real):
+        return value
+    if (not isinstance(value, (str, bytes, bytearray, numbers.Complex))
+            and hasattr(type(value), "__float__") and getattr(value, "ndim", 0) == 0):
+        return value  # Decimal, a 0-d array, ...
+    raise InvalidTypeError("%s: %s must be a real number, not %s"
+                           % (what, name, type(value).__name__))
+
+
+def as_float(value, what, name, *, allow_bool=True):
+    """as_real(value), converted with float(). An int beyond the float range raises
+    NumericOverflowError, as float() would raise OverflowError."""
+    value = as_real(value, what, name, allow_bool=allow_bool)
+    try:
+        return float(value)
+    except OverflowError as exc:
+        raise NumericOverflowError("%s: %s: %s" % (what, name, exc)) from None
+    except (TypeError, ValueError) as exc:  # a foreign type whose __float__ fails
+        raise InvalidTypeError("%s: %s is not a real number: %s" % (what, name, exc)) from None
+
+
+def range_text(low, high):
+    """'in 1 .. 2**64 - 1', '>= 1', '<= 4096' for the inclusive bounds low and high."""
+    if low is not None and high is not None:
+        return "in %s .. %s" % (_number_text(low), _number_text(high))
+    if low is not None:
+        return ">= %s" % _number_text(low)
+    return "<= %s" % _number_text(high)
+
+
+def _number_text(value):
+    """Decimal text, or '2**63 - 1' style for powers of two (and their neighbours) beyond 2**31."""
+    for offset, suffix in ((0, ""), (1, " - 1"), (-1, " + 1")):
+        magnitude = abs(value) + offset
+        if magnitude > 2**31 and magnitude & (magnitude - 1) == 0:
+            text = "2**%d%s" % (magnitude.bit_length() - 1, suffix)
+            return "-(%s)" % text if value < 0 else text
+    return str(value)
+
+
+def _is_bool(value):
+    if isinstance(value, bool):
+        return True
+    np = sys.modules.get("numpy")  # a NumPy bool can only exist if NumPy was imported
+    return np is not None and isinstance(value, np.bool_)

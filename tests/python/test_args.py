@@ -1,0 +1,102 @@
+"""Scalar arguments (_args.py): anything with __index__ where an int is taken, any real number
+where a float is, with one message style for the wrong kind and the wrong range."""
+import decimal
+import fractions
+
+import numpy as np
+import pytest
+from hypothesis import given, strategies as st
+
+import hotloop
+from hotloop._args import as_float, as_index, as_real, range_text
+
+NUMPY_INTS = (np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32, np.uint64)
+
+
+@pytest.mark.parametrize("kind", NUMPY_INTS)
+def test_as_index_takes_numpy_integer_scalars(kind):
+    value = as_index(kind(7), "f", "n")
+    assert value == 7 and type(value) is int
+
+
+@pytest.mark.parametrize("bad", [1.0, np.float64(2.0), "3", None, [1], decimal.Decimal(1),
+                                 fractions.Fraction(1)])
+def test_as_index_refuses_non_integers(bad):
+    with pytest.raises(hotloop.InvalidTypeError, match="f: n must be an int, not "):
+        as_index(bad, "f", "n")
+
+
+def test_as_index_bool_only_where_allowed():
+    for flag in (True, np.bool_(True)):
+        with pytest.raises(hotloop.InvalidTypeError, match="must be an int, not bool"):
+            as_index(flag, "f", "n")
+        assert as_index(flag, "f", "n", allow_bool=True) == 1
+
+
+def test_as_index_range_messages():
+    with pytest.raises(hotloop.InvalidArgumentError, match=r"^f: n must be in 1 \.\. 4096, got 0$"):
+        as_index(0, "f", "n", 1, 4096)
+    with pytest.raises(hotloop.NumericOverflowError, match=r"in 0 \.\. 2\*\*64 - 1, got -1$"):
+        as_index(-1, "f", "n", 0, 2**64 - 1, error=hotloop.NumericOverflowError)
+    assert range_text(-(2**63), 2**63 - 1) == "in -(2**63) .. 2**63 - 1"
+    assert range_text(1, None) == ">= 1" and range_text(None, 10) == "<= 10"
+
+
+@pytest.mark.parametrize("value", [1, 2.5, True, np.float32(1.5), np.float16(2), np.int64(3),
+                                   np.uint64(2**64 - 1), fractions.Fraction(1, 3),
+                                   decimal.Decimal("0.1"), np.array(2.5)])
+def test_as_real_returns_real_numbers_unconverted(value):
+    assert as_real(value, "f", "t") is value
+
+
+@pytest.mark.parametrize("bad", ["1.5", b"1", 1j, np.complex128(1), None, [1.0], np.array([1.0])])
+def test_as_real_refuses_non_reals(bad):
+    with pytest.raises(hotloop.InvalidTypeError, match="f: t must be a real number, not "):
+        as_real(bad, "f", "t")
+
+
+def test_as_float_converts_and_reports_overflow():
+    assert as_float(fractions.Fraction(1, 4), "f", "t") == 0.25
+    with pytest.raises(hotloop.NumericOverflowError):
+        as_float(10**400, "f", "t")
+    with pytest.raises(hotloop.InvalidTypeError, match="not bool"):
+        as_float(True, "f", "t", allow_bool=False)
+
+
+# ---- every entry point that takes an int or a real accepts NumPy scalars ----
+
+def test_set_num_threads_takes_numpy_ints():
+    before = hotloop.get_num_threads()
+    try:
+        hotloop.set_num_threads(np.int64(2))
+        assert hotloop.get_num_threads() == 2
+        hotloop.set_num_threads(np.uint8(1))
+        assert hotloop.get_num_threads() == 1
+    finally:
+        hotloop.set_num_threads(before)
+    with pytest.raises(hotloop.InvalidTypeError, match="not bool"):
+        hotloop.set_num_threads(np.bool_(True))
+
+
+@given(st.integers(0, 2**63), st.integers(0, 2**63 - 1))
+def test_sum_as_string_takes_numpy_uint64(a, b):
+    assert hotloop.sum_as_string(np.uint64(a), np.int64(b)) == str(a + b)
+
+
+def test_monte_carlo_pi_takes_numpy_ints():
+    assert hotloop.monte_carlo_pi(np.int64(1000), np.uint64(3)) == hotloop.monte_carlo_pi(1000, 3)
+
+
+@pytest.mark.parametrize("n", [0, -5])
+def test_monte_carlo_pi_range_message_starts_at_1(n):
+    with pytest.raises(hotloop.InvalidArgumentError) as info:
+        hotloop.monte_carlo_pi(n, 1)
+    assert "n_samples must be in 1 .. 2**64 - 1, got %d" % n in str(info.value)
+    assert "0 .." not in str(info.value)
+
+
+@pytest.mark.parametrize("threshold", [np.float64(2.5), np.float32(2.5), np.int64(2),
+                                       np.uint8(2), fractions.Fraction(5, 2)])
+def test_process_numbers_takes_numpy_and_fraction_thresholds(threshold):
+    values = [1, 2, 3, 4]
+    assert hotloop.process_numbers(values, threshold) == [x * 2 for x in values if x > threshold]
