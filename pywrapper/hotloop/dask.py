@@ -43,6 +43,8 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Option
 import hotloop as _hotloop
 
 from . import _montecarlo
+from ._args import as_index
+from ._montecarlo import _UINT64_MAX
 from ._errors import (HotloopError, InternalError, InvalidArgumentError, InvalidTypeError,
                       MissingDependencyError)
 from ._loader import lib
@@ -397,10 +399,9 @@ def monte_carlo_pi(n_samples: int, seed: Optional[int] = None, *,
     >>> dask.compute(pi)[0] == hotloop.monte_carlo_pi(1_000_000, seed=7)
     True
     """
-    n = _montecarlo._uint64(n_samples, "n_samples")
-    if n == 0:
-        raise InvalidArgumentError("monte_carlo_pi: n_samples must be >= 1, got 0")
-    seed = int.from_bytes(os.urandom(8), "little") if seed is None else _montecarlo._uint64(seed, "seed")
+    n = as_index(n_samples, "monte_carlo_pi", "n_samples", 1, _UINT64_MAX)
+    seed = (int.from_bytes(os.urandom(8), "little") if seed is None
+            else as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX))
     ranges = _sample_ranges(n, chunks)
     token = tokenize(n, seed, [count for _, count in ranges], split_every)
     reduction = Reduction("monte_carlo_pi", functools.partial(_monte_carlo_partial, seed=seed),
@@ -440,7 +441,7 @@ def _chunk_sizes(chunks, n):
     if not sizes or len(sizes) > MAX_TASKS:
         raise InvalidArgumentError("monte_carlo_pi: chunks must hold 1 .. %d sizes, got %d"
                                    % (MAX_TASKS, len(sizes)))
-    sizes = [_montecarlo._uint64(size, "each chunk") for size in sizes]
+    sizes = [as_index(size, "monte_carlo_pi", "each chunk", 0, _UINT64_MAX) for size in sizes]
     if sum(sizes) != n:
         raise InvalidArgumentError("monte_carlo_pi: chunks add up to %d, not n_samples = %d"
                                    % (sum(sizes), n))
