@@ -10,8 +10,6 @@ with scipy's "reflect" border. The work runs in parallel over blocks of rows, wi
 This module holds the image-specific rules (PIL modes, channels); conversion to the C API's
 hl_view is _convert.as_view.
 """
-import numbers
-import operator
 import sys
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar, Union
@@ -21,8 +19,10 @@ try:
 except ImportError:  # pragma: no cover (Python < 3.8)
     Protocol = object  # type: ignore
 
+from ._args import as_float, as_index
 from ._convert import as_view, require_numpy
-from ._errors import InvalidArgumentError, InvalidTypeError, ShapeError, check
+from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
+                      check)
 from ._loader import lib
 from ._run import run
 from ._typing import Progress
@@ -192,9 +192,7 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
            [ 0, 30, 60],
            [ 0, 30, 60]], dtype=uint8)
     """
-    radius = _integer(radius, "box_blur", "radius")
-    if not 0 <= radius < 2**63:
-        raise InvalidArgumentError("box_blur: radius must be >= 0, got %d" % radius)
+    radius = as_index(radius, "box_blur", "radius", 0, 2**63 - 1)  # the engine caps it lower
     return _filter(img, "box_blur",
                    lambda src, dst, ctl: lib.hl_image_box_blur(src, dst, radius, ctl), progress)
 
@@ -581,25 +579,9 @@ def _pil_image(pixels, mode, info):
 # ---- parameters ----
 def _real(value, what, name):
     """A parameter taken as a float: any real number (NumPy scalars, Fraction, Decimal), not
-    bool or str."""
-    if isinstance(value, (bool, str, bytes)) or not (
-            isinstance(value, numbers.Real) or hasattr(type(value), "__float__")):
-        raise InvalidTypeError("%s: %s must be a real number, got %s"
-                               % (what, name, type(value).__name__))
+    bool or str. An int beyond float's range is out of the domain, as inf is."""
     try:
-        return float(value)
-    except OverflowError:  # an int beyond float's range: out of the domain, as inf is
+        return as_float(value, what, name, allow_bool=False)
+    except NumericOverflowError:
         return float("inf") if value > 0 else float("-inf")
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError("%s: %s must be a real number: %s" % (what, name, exc)) from None
 
-
-def _integer(value, what, name):
-    """A parameter taken as an int: anything with __index__, not bool."""
-    if isinstance(value, bool):
-        raise InvalidTypeError("%s: %s must be an int, got bool" % (what, name))
-    try:
-        return operator.index(value)
-    except TypeError:
-        raise InvalidTypeError("%s: %s must be an int, got %s"
-                               % (what, name, type(value).__name__)) from None
