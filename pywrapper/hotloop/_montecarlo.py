@@ -100,13 +100,13 @@ def monte_carlo_hits(first: Integer, count: Integer, seed: Integer, *,
     InvalidArgumentError
         An argument outside 64 bits, or a range ending past sample 2**64 - 1.
     """
-    first = as_index(first, "monte_carlo_pi", "first", 0, _UINT64_MAX)
-    count = as_index(count, "monte_carlo_pi", "count", 0, _UINT64_MAX)
-    seed = as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX)
-    if first + count > 2**64:
+    start = as_index(first, "monte_carlo_pi", "first", 0, _UINT64_MAX)
+    n = as_index(count, "monte_carlo_pi", "count", 0, _UINT64_MAX)
+    key = as_index(seed, "monte_carlo_pi", "seed", 0, _UINT64_MAX)
+    if start + n > 2**64:
         raise InvalidArgumentError("monte_carlo_pi: the range %d + %d ends past sample 2**64 - 1"
-                                   % (first, count))
+                                   % (start, n))
     inside = ffi.new(_UINT64_P)
-    run(lambda ctl: check(lib.hl_monte_carlo_hits(first, count, seed, inside, ctl)), count,
+    run(lambda ctl: check(lib.hl_monte_carlo_hits(start, n, key, inside, ctl)), n,
         progress, "monte_carlo_pi")
     return int(inside[0])
