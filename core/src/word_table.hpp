@@ -1,8 +1,8 @@
 // Hash tables from words (byte strings) to their count and first offset, built for the word
-// counter. Internal to the engine.
+// counter's per-thread counts (text.cpp). Internal to the engine.
 //   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
 //     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
-//   WordTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
+//   ArenaTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
 //     densely in insertion order, word bytes copied into one arena.
 // Neither points into the caller's text.
 #pragma once
@@ -11,6 +11,7 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <string_view>
 #include <vector>
 
 #include "simd.hpp"
@@ -173,7 +174,7 @@ private:
     std::size_t size_ = 0;
 };
 
-class WordTable {
+class ArenaTable {
 public:
     struct Entry {
         uint64_t hash;
@@ -183,7 +184,7 @@ public:
         std::size_t length;
     };
 
-    WordTable() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+    ArenaTable() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
 
     // Adds `count` occurrences of the word, first seen at `offset`.
     HL_INLINE void add(const uint8_t* word, std::size_t length, uint64_t hash, uint64_t offset,
@@ -241,6 +242,33 @@ private:
     std::size_t mask_;
     std::vector<Entry> entries_;
     std::vector<uint8_t> arena_;
+};
+
+// Open-addressing index from word to entry number, over a table's words.
+class WordIndex {
+public:
+    explicit WordIndex(std::size_t expected) {
+        std::size_t n = 16;
+        while (n < 2 * expected + 2) n *= 2;
+        slots_.assign(n, kEmpty);
+    }
+    // The entry already holding `word`, or -1 after recording it as entry `id`.
+    template <class WordOf>
+    int64_t find_or_add(std::string_view word, uint64_t id, WordOf&& word_of) {
+        const auto* p = reinterpret_cast<const uint8_t*>(word.data());
+        std::size_t i = hash_word(p, word.size(), p + word.size()) & (slots_.size() - 1);
+        for (;; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == kEmpty) {
+                slots_[i] = id;
+                return -1;
+            }
+            if (word_of(slots_[i]) == word) return static_cast<int64_t>(slots_[i]);
+        }
+    }
+
+private:
+    static constexpr uint64_t kEmpty = ~uint64_t(0);
+    std::vector<uint64_t> slots_;
 };
 
 }  // namespace hotloop
