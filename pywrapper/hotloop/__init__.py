@@ -11,6 +11,7 @@ from ._errors import (
     HotloopError,
     HotloopOSError,
     HotloopTimeoutError,
+    HotloopUnicodeDecodeError,
     InternalError,
     InvalidArgumentError,
     InvalidTypeError,
@@ -27,7 +28,7 @@ from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
 from ._reductions import parallel_sum
 from ._scalars import divide, sum_as_string
-from ._text import word_count, word_count_file
+from ._text import WordTable, word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
 __version__ = _ffi.string(_lib.hl_version()).decode("ascii")
@@ -44,6 +45,7 @@ def __getattr__(name):
 
 __all__ = [
     "DataProcessor",
+    "WordTable",
     "aio",
     "array_multiply",
     "box_blur",
@@ -71,6 +73,7 @@ __all__ = [
     "HotloopError",
     "HotloopOSError",
     "HotloopTimeoutError",
+    "HotloopUnicodeDecodeError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTypeError",
