@@ -71,7 +71,7 @@ class HotloopUnicodeDecodeError(EncodingError, UnicodeDecodeError):
     def __str__(self) -> str:
         return self.message
 
-    def __reduce__(self):  # type: ignore[override]
+    def __reduce__(self):  # noqa: D105 - the constructor takes the message first
         return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
                              self.reason, self.filename))
 
