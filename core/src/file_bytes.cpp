@@ -59,7 +59,7 @@ FileReader::~FileReader() {
     if (fd_ >= 0) ::close(fd_);
 }
 
-void FileReader::read(uint64_t pos, std::size_t n, std::vector<uint8_t>& out) const {
+void FileReader::read(uint64_t pos, std::size_t n, ByteBuffer& out) const {
     if (pos >= size_) {
         out.clear();
         return;

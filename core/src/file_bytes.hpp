@@ -7,13 +7,40 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
 #include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
 #include "hotloop/parallel.hpp"
 
 namespace hotloop {
+
+// A byte buffer that grows without zero-filling (a window is overwritten right after).
+class ByteBuffer {
+public:
+    uint8_t* data() noexcept { return data_.get(); }
+    const uint8_t* data() const noexcept { return data_.get(); }
+    std::size_t size() const noexcept { return size_; }
+    void clear() noexcept { size_ = 0; }
+    // Keeps the first min(size(), n) bytes; the others are uninitialised.
+    void resize(std::size_t n) {
+        if (n > capacity_) {
+            std::size_t cap = capacity_ ? capacity_ : 4096;
+            while (cap < n) cap *= 2;
+            std::unique_ptr<uint8_t[]> more(new uint8_t[cap]);
+            if (size_) std::memcpy(more.get(), data_.get(), size_);
+            data_ = std::move(more);
+            capacity_ = cap;
+        }
+        size_ = n;
+    }
+
+private:
+    std::unique_ptr<uint8_t[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
 
 // Thrown by FileReader::read when the file is shorter than when it was opened.
 struct FileChanged : std::exception {
@@ -35,7 +62,7 @@ public:
     const uint8_t* contents() const noexcept { return regular_ ? nullptr : read_.data(); }
     // Reads bytes [pos, pos + n) (clipped to size()) into out[0..]; out is resized to fit.
     // Safe from several threads at once. Throws FileChanged if the file ended early.
-    void read(uint64_t pos, std::size_t n, std::vector<uint8_t>& out) const;
+    void read(uint64_t pos, std::size_t n, ByteBuffer& out) const;
     const std::string& path() const noexcept { return path_; }
 
 private:

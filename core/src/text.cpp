@@ -27,6 +27,7 @@
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
+#include <memory>
 
 #include <tbb/enumerable_thread_specific.h>
 
@@ -158,6 +159,33 @@ HL_INLINE uint64_t classify64(const uint8_t* p, bool info_separators, uint64_t* 
 }
 #endif
 
+#if defined(__SSE2__)
+// True when every byte >= 0x80 of the 64 at p belongs to a valid 2-byte character (lead C2..DF,
+// then one continuation byte; a lead at p[63] is completed by p[64]) that is not whitespace
+// (C2 85, C2 A0), and p[0] is not a continuation byte. Bit masks of SSE2 compares, on signed bytes.
+HL_INLINE bool two_byte_chunk(const uint8_t* p) noexcept {
+    uint64_t lead = 0, cont = 0, high = 0, c2 = 0, space = 0;
+    for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        const auto bits = [&](__m128i m) { return uint64_t(uint16_t(_mm_movemask_epi8(m))) << (16 * k); };
+        lead |= bits(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(int8_t(0xC1))),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xE0)))));
+        cont |= bits(_mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xC0))));  // 80..BF
+        high |= bits(v);
+        c2 |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xC2))));
+        space |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0x85))),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xA0)))));
+    }
+    if (cont != lead << 1 || (lead | cont) != high || ((c2 << 1) & space) != 0) return false;
+    if (lead >> 63) {  // the last character ends at p[64]
+        const uint8_t next = p[64];
+        if ((next & 0xC0) != 0x80 || (p[63] == 0xC2 && (next == 0x85 || next == 0xA0)))
+            return false;
+    }
+    return true;
+}
+#endif
+
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
 // (context) and after (the rest of its last word).
 struct Block {
@@ -220,7 +248,14 @@ public:
                     pos += 64;
                     continue;
                 }
-                // Not all ASCII: decode these 64 bytes one unit at a time.
+                // ASCII and 2-byte characters (Cyrillic, Greek, ...), all valid and none of
+                // them whitespace: the ASCII whitespace marks every word edge.
+                if (stop - pos > 64 && two_byte_chunk(b.text + pos)) {
+                    ascii_chunk(pos, space);
+                    pos += 64 + ((b.text[pos + 63] & 0xE0) == 0xC0);  // a character cut at 64
+                    continue;
+                }
+                // Otherwise decode these 64 bytes one unit at a time.
                 const std::size_t chunk_end = pos + 64;
                 while (pos < chunk_end)
                     if (!step(pos)) return error_;
@@ -450,9 +485,16 @@ struct RawWord {
 // The distinct words of all thread tables (merged into the first), in order of their keys.
 std::vector<RawWord> merged_words(tbb::enumerable_thread_specific<Tables>& all) {
     Tables* merged = nullptr;
+    std::size_t n16 = 0, n32 = 0;
+    for (Tables& t : all) {
+        n16 += t.upto16.size();
+        n32 += t.upto32.size();
+    }
     for (Tables& t : all) {
         if (merged == nullptr) {
             merged = &t;
+            merged->upto16.reserve(n16);
+            merged->upto32.reserve(n32);
             continue;
         }
         merge_into(merged->upto16, t.upto16);
@@ -477,6 +519,18 @@ std::vector<RawWord> merged_words(tbb::enumerable_thread_specific<Tables>& all) 
     return words;
 }
 
+// An index of the ASCII words of `table` (room for `capacity` words).
+std::unique_ptr<WordIndex> ascii_words_index(const WordTable& table, std::size_t capacity) {
+    auto index = std::make_unique<WordIndex>(capacity);
+    auto word_of = [&](uint64_t i) { return table.word(static_cast<std::size_t>(i)); };
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const std::string_view w = table.word(i);
+        if (is_ascii(reinterpret_cast<const uint8_t*>(w.data()), w.size()))
+            index->find_or_add(w, i, word_of);
+    }
+    return index;
+}
+
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
 // alike, and builds the table. `words` are in order of first occurrence.
 WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
@@ -495,25 +549,70 @@ WordTable build_table(const std::vector<RawWord>& words, const TextOptions& opti
             out.append({reinterpret_cast<const char*>(w.bytes), w.length}, w.count, part, w.key);
         return out;
     }
-    WordIndex index(words.size());
+    // Distinct ASCII words stay distinct (they are lowercased already), so only a word that
+    // lowercases to something not ASCII can meet another such word, and only one that
+    // lowercases to ASCII (KELVIN SIGN -> k) can meet an ASCII word: two small indexes, the
+    // second built only if such a word exists.
+    std::vector<std::size_t> non_ascii_at;
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (!is_ascii(words[i].bytes, words[i].length)) non_ascii_at.push_back(i);
+    WordIndex lowered_index(non_ascii_at.size());
+    std::unique_ptr<WordIndex> ascii_index;
     auto word_of = [&](uint64_t i) { return out.word(static_cast<std::size_t>(i)); };
     std::string lowered;
     std::vector<char32_t> scratch;
-    for (const RawWord& w : words) {
+    std::size_t next_non_ascii = 0;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const RawWord& w = words[i];
         std::string_view word(reinterpret_cast<const char*>(w.bytes), w.length);
-        if (!is_ascii(w.bytes, w.length)) {
+        int64_t found = -1;
+        if (next_non_ascii < non_ascii_at.size() && non_ascii_at[next_non_ascii] == i) {
+            ++next_non_ascii;
             lowered.clear();
             lower_utf8(*options.casing, w.bytes, w.length, Beyond::Uncased, Beyond::Uncased,
                        scratch, lowered);
             word = lowered;
+            const auto* p = reinterpret_cast<const uint8_t*>(lowered.data());
+            if (!is_ascii(p, lowered.size())) {
+                found = lowered_index.find_or_add(word, out.size(), word_of);
+            } else {
+                if (!ascii_index) ascii_index = ascii_words_index(out, words.size());
+                found = ascii_index->find_or_add(word, out.size(), word_of);
+            }
+        } else if (ascii_index) {
+            found = ascii_index->find_or_add(word, out.size(), word_of);
         }
-        const int64_t found = index.find_or_add(word, out.size(), word_of);
         if (found >= 0)
             out.add_count(static_cast<std::size_t>(found), w.count);
         else
             out.append(word, w.count, part, w.key);
     }
     return out;
+}
+
+// Sorts by key (distinct): LSD radix sort on 11-bit digits, only those that vary.
+void sort_by_key(std::vector<RawWord>& words) {
+    if (words.size() < 2048) {
+        std::sort(words.begin(), words.end(),
+                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+        return;
+    }
+    uint64_t any = 0;
+    for (const RawWord& w : words) any |= w.key;
+    std::vector<RawWord> other(words.size());
+    std::vector<std::size_t> start(2048);
+    for (unsigned shift = 0; shift < 64 && (any >> shift) != 0; shift += 11) {
+        std::fill(start.begin(), start.end(), 0);
+        for (const RawWord& w : words) ++start[(w.key >> shift) & 2047];
+        std::size_t at = 0;
+        for (std::size_t& s : start) {
+            const std::size_t n = s;
+            s = at;
+            at += n;
+        }
+        for (const RawWord& w : words) other[start[(w.key >> shift) & 2047]++] = w;
+        words.swap(other);
+    }
 }
 
 // The table from the thread tables; keys become offsets through `offset_of`.
@@ -523,8 +622,7 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     std::vector<RawWord> words = merged_words(tables);
     for (RawWord& w : words) w.key = offset_of(w.key);
-    std::sort(words.begin(), words.end(),
-              [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+    sort_by_key(words);
     if (ctl) ctl->check();
     return build_table(words, options, part);
 }
@@ -575,30 +673,67 @@ WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& opti
 
 // ---- str layouts: Latin-1, UCS-2, UCS-4 code points ----
 
+// If the 16 code units at u are ASCII, writes them to out as bytes and returns true.
+template <class U>
+HL_INLINE bool ascii16(const U* u, uint8_t* out) noexcept {
+#if defined(__SSE2__)
+    const __m128i* v = reinterpret_cast<const __m128i*>(u);
+    if constexpr (sizeof(U) == 1) {
+        const __m128i a = _mm_loadu_si128(v);
+        if (_mm_movemask_epi8(a) != 0) return false;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), a);
+        return true;
+    } else if constexpr (sizeof(U) == 2) {
+        const __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
+        const __m128i high = _mm_and_si128(_mm_or_si128(a, b), _mm_set1_epi16(int16_t(0xFF80)));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(high, _mm_setzero_si128())) != 0xFFFF) return false;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(a, b));
+        return true;
+    } else {
+        const __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
+        const __m128i c = _mm_loadu_si128(v + 2), d = _mm_loadu_si128(v + 3);
+        const __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        const __m128i high = _mm_and_si128(any, _mm_set1_epi32(int32_t(0xFFFFFF80)));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi32(high, _mm_setzero_si128())) != 0xFFFF) return false;
+        // Values < 0x80: the signed saturating packs keep them as they are.
+        const __m128i lo = _mm_packs_epi32(a, b), hi = _mm_packs_epi32(c, d);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(lo, hi));
+        return true;
+    }
+#else
+    U any = 0;
+    for (int k = 0; k < 16; ++k) any |= u[k];
+    if (any >= 0x80) return false;
+    for (int k = 0; k < 16; ++k) out[k] = static_cast<uint8_t>(u[k]);
+    return true;
+#endif
+}
+
 // Appends the UTF-8 of units [from, to) to out (surrogates as 'surrogatepass' writes them).
 template <class U>
-HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to,
-                         std::vector<uint8_t>& out) {
+HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteBuffer& out) {
     std::size_t at = out.size();
     out.resize(at + 4 * (to - from));
     uint8_t* o = out.data();
     std::size_t i = from;
     while (i < to) {
-        if (to - i >= 16) {
-            U any = 0;
-            for (int k = 0; k < 16; ++k) any |= units[i + k];
-            if (any < 0x80) {
-                for (int k = 0; k < 16; ++k) o[at + k] = static_cast<uint8_t>(units[i + k]);
-                at += 16;
-                i += 16;
+        if (to - i >= 16 && ascii16(units + i, o + at)) {
+            at += 16;
+            i += 16;
+            continue;
+        }
+        // Not 16 ASCII units: encode the next 16 one by one before looking again.
+        for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {
+            const uint32_t c = units[i];
+            if (c < 0x80) {
+                o[at++] = static_cast<uint8_t>(c);
                 continue;
             }
+            if (c > 0x10FFFF)
+                fail(ErrorKind::InvalidArgument,
+                     "code point " + std::to_string(c) + " is above U+10FFFF");
+            at += static_cast<std::size_t>(utf8::encode(c, o + at));
         }
-        const uint32_t c = units[i++];
-        if (c > 0x10FFFF)
-            fail(ErrorKind::InvalidArgument,
-                 "code point " + std::to_string(c) + " is above U+10FFFF");
-        at += static_cast<std::size_t>(utf8::encode(c, o + at));
     }
     out.resize(at);
 }
@@ -615,12 +750,12 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, uint64
     std::vector<uint32_t> features(n_blocks, 0);
     std::vector<Malformation> errors(n_blocks);
     tbb::enumerable_thread_specific<Tables> tables;
-    tbb::enumerable_thread_specific<std::vector<uint8_t>> windows;
+    tbb::enumerable_thread_specific<ByteBuffer> windows;
     parallel_blocks(
         n_blocks,
         [&](std::size_t b) {
             const std::size_t cut = b * kBlockUnits, next = std::min(n, cut + kBlockUnits);
-            std::vector<uint8_t>& w = windows.local();
+            ByteBuffer& w = windows.local();
             w.clear();
             transcode(units, cut - std::min(cut, kContextUnits), cut, w);
             const std::size_t begin = w.size();
@@ -658,7 +793,7 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, uint64
 // A block's window of a file: bytes [lo, hi) read into a thread's buffer.
 class FileWindow final : public Grower {
 public:
-    FileWindow(const FileReader& file, std::vector<uint8_t>& buffer)
+    FileWindow(const FileReader& file, ByteBuffer& buffer)
         : file_(file), buffer_(buffer) {}
 
     void read(uint64_t lo, uint64_t hi) {
@@ -681,7 +816,7 @@ public:
 
 private:
     const FileReader& file_;
-    std::vector<uint8_t>& buffer_;
+    ByteBuffer& buffer_;
     uint64_t lo_ = 0, hi_ = 0;
 };
 
@@ -696,7 +831,7 @@ WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
     std::vector<Malformation> errors(n_blocks);
     std::vector<uint32_t> features(n_blocks, 0);
     tbb::enumerable_thread_specific<Tables> tables;
-    tbb::enumerable_thread_specific<std::vector<uint8_t>> buffers;
+    tbb::enumerable_thread_specific<ByteBuffer> buffers;
     parallel_blocks(
         n_blocks,
         [&](std::size_t b) {

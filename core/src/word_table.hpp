@@ -153,11 +153,18 @@ public:
     std::size_t size() const noexcept { return size_; }
     const std::vector<Slot>& slots() const noexcept { return slots_; }  // empty ones included
 
+    // Makes room for n keys in all, so that adding them does not grow the table step by step.
+    void reserve(std::size_t n) {
+        std::size_t slots = slots_.size();
+        while (n * 5 > slots * 3) slots *= 2;
+        if (slots != slots_.size()) grow(slots);
+    }
+
 private:
     static constexpr std::size_t kInitialSlots = 1024;
 
-    void grow() {
-        std::vector<Slot> slots(slots_.size() * 2, Slot{});
+    void grow(std::size_t n_slots = 0) {
+        std::vector<Slot> slots(n_slots ? n_slots : slots_.size() * 2, Slot{});
         const std::size_t mask = slots.size() - 1;
         for (const Slot& s : slots_) {
             if (s.key.lane[0] == 0) continue;
