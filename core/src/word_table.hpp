@@ -12,8 +12,10 @@
 #include <cstring>
 #include <new>
 #include <string_view>
+#include <utility>
 #include <vector>
 
+#include "memory.hpp"
 #include "simd.hpp"
 
 namespace hotloop {
@@ -111,6 +113,33 @@ HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
     return h;
 }
 
+// A zeroed array of trivially copyable T from allocate_aligned: large tables reuse recently
+// released blocks instead of paying the kernel's first-touch zeroing of fresh pages every call.
+template <class T>
+class ZeroedArray {
+public:
+    explicit ZeroedArray(std::size_t n)
+        : data_(static_cast<T*>(allocate_aligned(n * sizeof(T)))), size_(n) {
+        std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
+    }
+    ~ZeroedArray() { release_aligned(data_, size_ * sizeof(T)); }
+    ZeroedArray(const ZeroedArray&) = delete;
+    ZeroedArray& operator=(const ZeroedArray&) = delete;
+    void swap(ZeroedArray& o) noexcept {
+        std::swap(data_, o.data_);
+        std::swap(size_, o.size_);
+    }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    std::size_t size() const noexcept { return size_; }
+    const T* begin() const noexcept { return data_; }
+    const T* end() const noexcept { return data_ + size_; }
+
+private:
+    T* data_;
+    std::size_t size_;
+};
+
 // Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
 // and nothing else. Open addressing, linear probing, at most 60% full.
 template <unsigned K>
@@ -123,7 +152,7 @@ public:
         uint64_t first;
     };
 
-    InlineWordTable() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+    InlineWordTable() : slots_(kInitialSlots), mask_(kInitialSlots - 1) {}
 
     // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
     // can overlap the cache misses of several words before adding them.
@@ -151,7 +180,7 @@ public:
     }
 
     std::size_t size() const noexcept { return size_; }
-    const std::vector<Slot>& slots() const noexcept { return slots_; }  // empty ones included
+    const ZeroedArray<Slot>& slots() const noexcept { return slots_; }  // empty ones included
 
     // Makes room for n keys in all, so that adding them does not grow the table step by step.
     void reserve(std::size_t n) {
@@ -164,7 +193,7 @@ private:
     static constexpr std::size_t kInitialSlots = 1024;
 
     void grow(std::size_t n_slots = 0) {
-        std::vector<Slot> slots(n_slots ? n_slots : slots_.size() * 2, Slot{});
+        ZeroedArray<Slot> slots(n_slots ? n_slots : slots_.size() * 2);
         const std::size_t mask = slots.size() - 1;
         for (const Slot& s : slots_) {
             if (s.key.lane[0] == 0) continue;
@@ -176,7 +205,7 @@ private:
         mask_ = mask;
     }
 
-    std::vector<Slot> slots_;
+    ZeroedArray<Slot> slots_;
     std::size_t mask_;
     std::size_t size_ = 0;
 };
