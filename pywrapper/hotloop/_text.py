@@ -651,7 +651,15 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
                      lambda decoded: _counter(decoded, k))
 
 
-def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = "utf-8", *,
+@overload
+def word_count_file(path: PathInput, top: None = None, encoding: str = "utf-8", *,
+                    errors: str = "strict", progress: Progress = None) -> Dict[str, int]: ...
+@overload  # noqa: E302
+def word_count_file(path: PathInput, top: int, encoding: str = "utf-8", *,
+                    errors: str = "strict", progress: Progress = None) -> List[Tuple[str, int]]: ...
+
+
+def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = "utf-8", *,  # noqa: E302
                     errors: str = "strict", progress: Progress = None) -> WordCounts:
     """Count the words of a file: ``Counter(open(path, encoding=encoding, errors=errors).read().lower().split())``.
 

@@ -70,7 +70,9 @@ def words(text: str, data: bytes) -> None:
     the: int = counts["the"]
     for word, n in hotloop.word_count(data, top=10, errors="replace"):
         print(word.upper(), n + 1)
-    from_file = hotloop.word_count_file("corpus.txt", encoding="utf-8-sig")
+    from_file: "dict[str, int]" = hotloop.word_count_file("corpus.txt", encoding="utf-8-sig")
+    for word, n in hotloop.word_count_file("corpus.txt", 5):
+        print(word, n)
     with hotloop.WordTable.from_text(text, part=0) as a:
         b = hotloop.WordTable.from_file("corpus.txt", start=0, end=1 << 20, part=1)
         merged: hotloop.WordTable = a.merge(b)
