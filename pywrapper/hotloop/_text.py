@@ -917,8 +917,15 @@ class WordTable:
         if other is self:
             raise InvalidArgumentError("WordTable.merge: a table cannot be merged with itself "
                                        "(its words would count twice)")
-        return self._call(lambda a: other._call(lambda b: _adopt(_new_table(
-            lambda out: lib.hl_word_table_merge(a, b, out, ffi.NULL)))))
+        # Both locks, always in the same order: a.merge(b) and b.merge(a) on two threads must
+        # not wait for each other.
+        first, second = (self, other) if id(self) < id(other) else (other, self)
+        with first._lock, second._lock:
+            for table in (self, other):
+                if not table._finalizer.alive:
+                    raise ClosedHandleError("the WordTable is closed")
+            return _adopt(_new_table(
+                lambda out: lib.hl_word_table_merge(self._handle, other._handle, out, ffi.NULL)))
 
     def to_bytes(self) -> bytes:
         """The table as bytes (versioned; see :meth:`from_bytes`). Pickling uses them too.

@@ -728,3 +728,22 @@ def test_progress_reaches_the_end_once_done():
     assert hotloop.word_count(text, progress=lambda done, total: seen.append((done, total))) == reference(text)
     assert seen and seen[-1][0] == seen[-1][1] > 0
     assert all(d <= t for d, t in seen)
+
+
+def test_tables_merged_from_several_threads():
+    # Tables are immutable: any threads may merge and read them at once (a.merge(b) and
+    # b.merge(a) together must not deadlock on the tables' locks).
+    a = hotloop.WordTable.from_text("x y " * 1000, part=0)
+    b = hotloop.WordTable.from_text("y z " * 1000, part=1)
+    results = []
+
+    def work(i):
+        for _ in range(50):
+            results.append((a.merge(b) if i % 2 else b.merge(a)).to_dict())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 200 and all(r == {"x": 1000, "y": 2000, "z": 1000} for r in results)
