@@ -709,6 +709,18 @@ HL_INLINE bool ascii16(const U* u, uint8_t* out) noexcept {
 #endif
 }
 
+// True if the 16 code units at u are all below U+0800 (1 or 2 bytes of UTF-8 each).
+template <class U>
+HL_INLINE bool below_0x800(const U* u) noexcept {
+    if constexpr (sizeof(U) == 1) {
+        return true;
+    } else {
+        U any = 0;
+        for (int k = 0; k < 16; ++k) any |= u[k];
+        return any < 0x800;
+    }
+}
+
 // Appends the UTF-8 of units [from, to) to out (surrogates as 'surrogatepass' writes them).
 template <class U>
 HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteBuffer& out) {
@@ -722,7 +734,20 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
             i += 16;
             continue;
         }
-        // Not 16 ASCII units: encode the next 16 one by one before looking again.
+        if (to - i >= 16 && below_0x800(units + i)) {
+            // 1- and 2-byte characters only (Latin, Greek, Cyrillic, ... and ASCII between):
+            // each unit writes two bytes, and the output advances by its length, no branches.
+            for (int k = 0; k < 16; ++k) {
+                const uint32_t c = units[i + k];
+                const bool two = c >= 0x80;
+                o[at] = static_cast<uint8_t>(two ? (0xC0 | (c >> 6)) : c);
+                o[at + 1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
+                at += 1 + two;
+            }
+            i += 16;
+            continue;
+        }
+        // Otherwise encode the next 16 one by one before looking again.
         for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {
             const uint32_t c = units[i];
             if (c < 0x80) {
