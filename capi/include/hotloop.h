@@ -317,35 +317,105 @@ HL_API hl_status hl_image_grayscale(const hl_view *src, const hl_view *dst, hl_c
    never on the thread count. Cancellable every 2^20 samples. */
 HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *inside,
                                    double *estimate, hl_control *ctl);
-/* ---- word counting ---- */
-/* Counts the words of UTF-8 text: maximal runs of characters other than Python's str.split()
-   whitespace (09-0D, 1C-20, U+0085, U+00A0, U+1680, U+2000-200A, U+2028, U+2029, U+202F,
-   U+205F, U+3000). Words are counted as written, or with HL_TEXT_LOWER_ASCII their ASCII-only
-   words lowercased (str.lower() then only has to be applied to the others). Invalid UTF-8 by
-   Python's rules is HL_ERR_ENCODING; the message gives the byte offset of the first malformed
-   sequence. A cancelled ctl stops the count at its next 1 MiB block (HL_ERR_CANCELLED).
-   *out receives an HL_DTYPE_UINT8 buffer laid out as (uint64_t fields, native endianness):
-     n, blob_size, features, counts[n], first_offsets[n], then blob_size bytes holding the n
-     distinct words separated by one '\n' (no trailing separator),
-   words in order of first occurrence; first_offsets are byte offsets in the input; features
-   holds HL_TEXT_SAW_* bits with HL_TEXT_REPORT_FEATURES, else 0. */
-#define HL_TEXT_ALLOW_SURROGATES 1 /* accept encoded surrogates ED A0..BF xx ('surrogatepass') */
-#define HL_TEXT_SKIP_BOM 2         /* ignore a leading EF BB BF ('utf-8-sig') */
-#define HL_TEXT_LOWER_ASCII 4      /* count words made only of ASCII lowercased (A-Z -> a-z) */
+/* ---- word counting: word tables ---- */
+/* An hl_word_table holds the distinct words of some text, lowercased as Python's str.lower()
+   does, each with its count and its first occurrence (part, offset): what
+   collections.Counter(text.lower().split()) computes, plus what it takes to merge tables of
+   several texts or of byte ranges of files exactly (see docs/api/text.md).
+     - Words are maximal runs of characters other than Python's str.split() whitespace (the list:
+       hl_text_whitespace). Lowercasing uses the case table generated from the interpreter of
+       that Unicode version (hl_text_casing_available); with casing NULL or "", only words made
+       of ASCII are lowercased (A-Z -> a-z) and others are kept as written.
+     - `part` numbers the texts or files a caller combines; `offset` is the byte offset of a word
+       in its part's UTF-8 (a file's bytes, or the UTF-8 encoding of a str). Words are kept in
+       order of first occurrence (part, then offset).
+   Ownership: every hl_word_table ** out-parameter receives a new table that the caller owns and
+   frees with hl_word_table_destroy (*out is NULL after a failure). Tables are immutable after
+   creation: any number of threads may read one table at once (count, merge, serialize, export,
+   accessors); destroy it only after all of them returned. */
+typedef struct hl_word_table_s hl_word_table;
+/* `encoding` of hl_word_table_count's text: */
+#define HL_TEXT_UTF8 0   /* bytes, decoded as bytes.decode("utf-8", errors) */
+#define HL_TEXT_LATIN1 1 /* 1 byte per code point U+0000..U+00FF (CPython's 1-byte str kind) */
+#define HL_TEXT_UCS2 2   /* uint16_t code points, lone surrogates allowed (CPython's 2-byte kind) */
+#define HL_TEXT_UCS4 4   /* uint32_t code points <= U+10FFFF (CPython's 4-byte kind, wchar_t) */
+/* `flags` (bitwise or): */
+#define HL_TEXT_ALLOW_SURROGATES 1 /* UTF-8: accept encoded surrogates ED A0..BF xx ('surrogatepass') */
+#define HL_TEXT_SKIP_BOM 2         /* ignore EF BB BF at offset 0 ('utf-8-sig') */
 /* PyPy 3.9's str.split() whitespace differs from CPython's: these two flags select it. */
 #define HL_TEXT_KEEP_INFO_SEPARATORS 8 /* U+001C..U+001F do not split words */
 #define HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR 16 /* U+180E splits words */
-#define HL_TEXT_REPORT_FEATURES 32 /* fill `features`: what the text holds, among: */
+#define HL_TEXT_REPORT_FEATURES 32 /* fill hl_word_table_features: what the text holds, among: */
 #define HL_TEXT_SAW_NON_ASCII 1
 #define HL_TEXT_SAW_INFO_SEPARATOR 2           /* U+001C..U+001F */
 #define HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR 4 /* U+180E */
-/* text may be NULL when n == 0. */
-HL_API hl_status hl_word_count(const char *text, size_t n, int flags, hl_buffer **out,
-                               hl_control *ctl);
-/* The same over a file (memory-mapped when it is a regular file). OS failures are HL_ERR_IO
-   with hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). */
-HL_API hl_status hl_word_count_file(const char *path, int flags, hl_buffer **out,
-                                    hl_control *ctl);
+/* Malformed UTF-8 (Python's rules: no overlongs, nothing above U+10FFFF, surrogates only with
+   HL_TEXT_ALLOW_SURROGATES) is HL_ERR_ENCODING by default, with a message that starts
+   "invalid UTF-8 at byte offset N (byte 0xXX): <reason>", N being the first malformed sequence's
+   offset (Python's UnicodeDecodeError.start) and <reason> Python's. With these flags it becomes
+   U+FFFD per maximal invalid subpart (errors="replace") or nothing (errors="ignore"), as
+   bytes.decode does. */
+#define HL_TEXT_ERRORS_REPLACE 64
+#define HL_TEXT_ERRORS_IGNORE 128
+
+/* *out = 1 if this library has the case table of that Unicode version ("14.0.0", as Python's
+   unicodedata.unidata_version says), else 0. */
+HL_API hl_status hl_text_casing_available(const char *unicode_version, int *out);
+/* The code points that split words under `flags` (0: CPython's str.split()), ascending, into
+   out[0 .. capacity); *n receives how many there are (call with capacity 0 to ask). */
+HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, size_t *n);
+
+/* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
+   when n_units == 0) into a new table of one part, in parallel. casing: a Unicode version that
+   hl_text_casing_available accepts, or NULL / "" (ASCII words only). Errors: HL_ERR_ENCODING
+   (above), HL_ERR_INVALID_ARGUMENT (unknown encoding, flags or casing; a UCS-4 value above
+   U+10FFFF), HL_ERR_CANCELLED (checked every 1 MiB block). */
+HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encoding, int flags,
+                                     const char *casing, uint64_t part, hl_word_table **out,
+                                     hl_control *ctl);
+/* The same over the words that START in bytes [start, end) of a file (end is clipped to the
+   file's size; UINT64_MAX reads to its end). A word that starts before `start` belongs to the
+   range holding its start; one that runs past `end` is read to its end; a multi-byte character
+   or whitespace cut by `start` or `end` belongs to the range where it starts. Ranges that tile
+   a file merge into exactly the table of the whole file. Only the range and a bounded
+   lookahead are read, with pread() in 1 MiB blocks (files larger than memory work; the file is
+   never memory-mapped, so a file truncated meanwhile cannot raise SIGBUS: the count is
+   restarted, and after 3 attempts fails with HL_ERR_IO). OS failures are HL_ERR_IO with
+   hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Pipes and other non-regular files
+   are read whole. HL_TEXT_SKIP_BOM applies at offset 0 only. */
+HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint64_t end,
+                                          int flags, const char *casing, uint64_t part,
+                                          hl_word_table **out, hl_control *ctl);
+/* A new table holding a and b (neither changes): counts add up, a word's first occurrence is the
+   earlier (part, offset), so merging in any order gives the same table. HL_ERR_INVALID_ARGUMENT
+   if they were lowercased with different case tables, or both hold bytes of the same part that
+   overlap (the same text counted twice, or parts not numbered apart). */
+HL_API hl_status hl_word_table_merge(const hl_word_table *a, const hl_word_table *b,
+                                     hl_word_table **out, hl_control *ctl);
+/* The table as versioned bytes (format: docs/api/text.md) in a new HL_DTYPE_UINT8 buffer that
+   the caller frees with hl_buffer_free (*out NULL after a failure). */
+HL_API hl_status hl_word_table_serialize(const hl_word_table *table, hl_buffer **out);
+/* A new table from hl_word_table_serialize's bytes. Anything else (another format version
+   included) is HL_ERR_INVALID_ARGUMENT with a message saying what is wrong; never a crash. */
+HL_API hl_status hl_word_table_deserialize(const void *data, size_t n, hl_word_table **out);
+/* Number of distinct words. */
+HL_API hl_status hl_word_table_size(const hl_word_table *table, size_t *out);
+/* HL_TEXT_SAW_* bits (with HL_TEXT_REPORT_FEATURES when counted, else 0; merged: or-ed). */
+HL_API hl_status hl_word_table_features(const hl_word_table *table, int *out);
+/* Word i (0 <= i < size) in order of first occurrence: *word points into the table (valid until
+   it is destroyed; not NUL-terminated), *length bytes of UTF-8. Any out-parameter but word may
+   be NULL. Outputs are unchanged on failure (HL_ERR_INVALID_ARGUMENT for i out of range). */
+HL_API hl_status hl_word_table_entry(const hl_word_table *table, size_t i, const char **word,
+                                     size_t *length, uint64_t *count, uint64_t *part,
+                                     uint64_t *offset);
+/* The words and counts in two new buffers the caller frees with hl_buffer_free (both NULL after
+   a failure): *words an HL_DTYPE_UINT8 buffer of the words separated by one '\n' (no trailing
+   one), *counts an HL_DTYPE_UINT64 buffer of their counts. top < 0: every word, in order of
+   first occurrence (dict(Counter(...))'s order); top >= 0: the min(top, size) most common in
+   Counter.most_common order (count descending, ties in order of first occurrence). */
+HL_API hl_status hl_word_table_export(const hl_word_table *table, int64_t top,
+                                      hl_buffer **words, hl_buffer **counts, hl_control *ctl);
+HL_API void hl_word_table_destroy(hl_word_table *table);
 
 /* ---- Monte Carlo ranges: one estimate computed in pieces (hotloop.dask) ---- */
 /* Number of the samples first .. first + count - 1 that fall in the quarter disc, by the same

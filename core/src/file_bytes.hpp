@@ -1,9 +1,15 @@
-// The bytes of a file, without copying them when the OS allows it: regular files are
-// memory-mapped read-only; pipes, character devices and /proc files (whose size is unknown) are
-// read into memory. Internal to the engine.
+// Reading a file's bytes without mmap: a file that another process truncates while we read it
+// must never raise SIGBUS (which would kill the interpreter), so regular files are read with
+// pread() into the caller's buffers, and a read that comes up short reports FileChanged.
+// Pipes, character devices and /proc files (whose size is unknown) are read sequentially into
+// memory once. Internal to the engine.
 #pragma once
 
 #include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <exception>
+#include <memory>
 #include <string>
 #include <vector>
 
@@ -11,23 +17,60 @@
 
 namespace hotloop {
 
-class FileBytes {
+// A byte buffer that grows without zero-filling (a window is overwritten right after).
+class ByteBuffer {
+public:
+    uint8_t* data() noexcept { return data_.get(); }
+    const uint8_t* data() const noexcept { return data_.get(); }
+    std::size_t size() const noexcept { return size_; }
+    void clear() noexcept { size_ = 0; }
+    // Keeps the first min(size(), n) bytes; the others are uninitialised.
+    void resize(std::size_t n) {
+        if (n > capacity_) {
+            std::size_t cap = capacity_ ? capacity_ : 4096;
+            while (cap < n) cap *= 2;
+            std::unique_ptr<uint8_t[]> more(new uint8_t[cap]);
+            if (size_) std::memcpy(more.get(), data_.get(), size_);
+            data_ = std::move(more);
+            capacity_ = cap;
+        }
+        size_ = n;
+    }
+
+private:
+    std::unique_ptr<uint8_t[]> data_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
+// Thrown by FileReader::read when the file is shorter than when it was opened.
+struct FileChanged : std::exception {
+    const char* what() const noexcept override { return "file changed while it was read"; }
+};
+
+class FileReader {
 public:
     // Throws Error(Io) with errno on failure: ENOENT, EACCES, EISDIR, ... The message names the
     // path. `ctl` is checked while a non-regular file is read.
-    explicit FileBytes(const std::string& path, Control* ctl = nullptr);
-    ~FileBytes();
-    FileBytes(const FileBytes&) = delete;
-    FileBytes& operator=(const FileBytes&) = delete;
+    explicit FileReader(const std::string& path, Control* ctl = nullptr);
+    ~FileReader();
+    FileReader(const FileReader&) = delete;
+    FileReader& operator=(const FileReader&) = delete;
 
-    const char* data() const noexcept { return data_; }
-    std::size_t size() const noexcept { return size_; }
+    // The size at open (regular files) or of what was read (others).
+    uint64_t size() const noexcept { return size_; }
+    // Non-regular files: their whole contents; regular files: null.
+    const uint8_t* contents() const noexcept { return regular_ ? nullptr : read_.data(); }
+    // Reads bytes [pos, pos + n) (clipped to size()) into out[0..]; out is resized to fit.
+    // Safe from several threads at once. Throws FileChanged if the file ended early.
+    void read(uint64_t pos, std::size_t n, ByteBuffer& out) const;
+    const std::string& path() const noexcept { return path_; }
 
 private:
-    const char* data_ = nullptr;
-    std::size_t size_ = 0;
-    void* mapping_ = nullptr;  // the mmap'd region, when there is one
-    std::vector<char> read_;   // the bytes read, when the file could not be mapped
+    std::string path_;
+    int fd_ = -1;
+    bool regular_ = false;
+    uint64_t size_ = 0;
+    std::vector<uint8_t> read_;  // non-regular files: everything read
 };
 
 }  // namespace hotloop

@@ -1,22 +1,33 @@
-// Parallel word counting over UTF-8.
+// Parallel word counting: Counter(text.lower().split()) over UTF-8 bytes, CPython's 1/2/4-byte
+// str layouts, and byte ranges of files.
 //
-// The text is cut into fixed-size blocks (the cut points depend only on its size); each cut is
-// moved forward to a character boundary. A block validates and scans its own bytes and counts
-// the words that START in it, finishing a word that runs past its end by reading on; a word that
-// started in an earlier block is skipped. Counts go to one hash table per worker thread (a
-// word's count is a sum and its first offset a minimum, so the merged result does not depend on
-// which thread saw what), and the merged words are sorted by first occurrence.
+// The input is cut into fixed-size blocks (the cuts depend only on its size); each cut is moved
+// forward to a unit boundary as Python's decoder segments the bytes (utf8.hpp). A block sees a
+// *window* of UTF-8: its own bytes plus some bytes before (to know whether a word runs into it)
+// and after (to finish its last word). A block counts the words that START in it, reading on to
+// finish its last word; a word that started in an earlier block is skipped. In-memory UTF-8 is
+// its own window (no copy); files are read into per-thread windows with pread() (never mmap: a
+// file truncated meanwhile must not raise SIGBUS); str layouts of 1, 2 or 4 bytes per code
+// point are transcoded to UTF-8 block by block, in place of a whole encode() copy.
 //
-// Invalid UTF-8: every byte before the first malformed sequence q is valid, so every cut before
-// q is a true character boundary and every block before q scans exactly what a serial scan
-// would. The block holding q therefore reports q, blocks after it report positions beyond q, and
-// the smallest reported position is q.
+// Counting: words go to one set of hash tables per worker thread, keyed by their bytes as
+// written, except that ASCII words are lowercased at once (A-Z -> a-z is all str.lower() does to
+// them). A count is a sum and a first occurrence a minimum, so the merged tables do not depend on
+// which thread saw what. The merged words are then sorted by first occurrence, and the others
+// lowercased once per distinct word with the interpreter's case table (case_tables.hpp); words
+// that lowercase alike merge. Lowering word by word equals lowering the text, because the one
+// context-dependent mapping (final sigma) only looks across case-ignorable characters, and
+// whitespace is not case-ignorable - except U+180E, which PyPy 3.9 splits on: a word next to one
+// is lowered at once, in its context.
+//
+// Invalid UTF-8 (strict): every unit before the first malformed one q is valid, so every block
+// before q scans exactly what a serial scan would; the smallest reported position is q.
 #include "hotloop/text.hpp"
 
 #include <algorithm>
 #include <cstdio>
 #include <cstring>
-#include <numeric>
+#include <memory>
 
 #include <tbb/enumerable_thread_specific.h>
 
@@ -24,23 +35,28 @@
 #include <emmintrin.h>
 #endif
 
+#include "case_tables.hpp"
 #include "file_bytes.hpp"
-#include "simd.hpp"
 #include "hotloop/error.hpp"
+#include "simd.hpp"
 #include "utf8.hpp"
 #include "word_table.hpp"
 
 namespace hotloop {
 namespace {
 
-constexpr std::size_t kBlockBytes = std::size_t(1) << 20;
-constexpr std::size_t kNoError = std::size_t(-1);
+constexpr std::size_t kBlockBytes = std::size_t(1) << 20;  // UTF-8 and file blocks
+constexpr std::size_t kBlockUnits = std::size_t(1) << 18;  // str blocks (<= 1 MiB of UTF-8)
+constexpr std::size_t kLookbehind = 64;    // file windows: bytes read before a block
+constexpr std::size_t kLookahead = 1024;   // file windows: bytes read after a block, at first
+constexpr std::size_t kContextUnits = 16;  // str windows: code points kept around a block
+constexpr uint64_t kNoError = ~uint64_t(0);
 
 // One worker thread's counts.
 struct Tables {
     InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
     InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
-    WordTable others;
+    ArenaTable others;
 };
 
 // Inline words wait in a small ring whose slots are prefetched on entry: the table lookups of
@@ -77,8 +93,9 @@ private:
 };
 
 struct Malformation {
-    std::size_t offset = kNoError;
+    uint64_t offset = kNoError;
     int code = 0;
+    uint8_t byte = 0;
 };
 
 utf8::Rules rules_of(const TextOptions& options) noexcept {
@@ -104,8 +121,7 @@ inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
     return any < 0x80;
 }
 
-// kSaw* bits of the bytes [p, p + n), which hold whole characters. Plain loops: the clones
-// vectorise them.
+// kSaw* bits of the bytes [p, p + n). Plain loops: the clones vectorise them.
 HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
     uint8_t high = 0, info = 0, mvs = 0;
     for (std::size_t i = 0; i < n; ++i) {
@@ -143,34 +159,103 @@ HL_INLINE uint64_t classify64(const uint8_t* p, bool info_separators, uint64_t* 
 }
 #endif
 
-// Scans one block [begin, stop) of text[0, n) and adds the words starting in it to `table`.
+#if defined(__SSE2__)
+// True when every byte >= 0x80 of the 64 at p belongs to a valid 2-byte character (lead C2..DF,
+// then one continuation byte; a lead at p[63] is completed by p[64]) that is not whitespace
+// (C2 85, C2 A0), and p[0] is not a continuation byte. Bit masks of SSE2 compares, on signed bytes.
+HL_INLINE bool two_byte_chunk(const uint8_t* p) noexcept {
+    uint64_t lead = 0, cont = 0, high = 0, c2 = 0, space = 0;
+    for (int k = 0; k < 4; ++k) {
+        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
+        const auto bits = [&](__m128i m) { return uint64_t(uint16_t(_mm_movemask_epi8(m))) << (16 * k); };
+        lead |= bits(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(int8_t(0xC1))),
+                                   _mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xE0)))));
+        cont |= bits(_mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xC0))));  // 80..BF
+        high |= bits(v);
+        c2 |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xC2))));
+        space |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0x85))),
+                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xA0)))));
+    }
+    if (cont != lead << 1 || (lead | cont) != high || ((c2 << 1) & space) != 0) return false;
+    if (lead >> 63) {  // the last character ends at p[64]
+        const uint8_t next = p[64];
+        if ((next & 0xC0) != 0x80 || (p[63] == 0xC2 && (next == 0x85 || next == 0xA0)))
+            return false;
+    }
+    return true;
+}
+#endif
+
+// The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
+// (context) and after (the rest of its last word).
+struct Block {
+    const uint8_t* text;
+    std::size_t size;        // bytes in the window
+    std::size_t begin, end;  // the block's own units
+    bool in_word;            // a word that an earlier block owns runs into `begin`
+    bool at_input_end;       // the window ends where the input ends
+    uint64_t key_base;       // the key (first-occurrence position) of text[begin]
+};
+
+// Makes a block's window longer when its last word runs past it (files). False when it cannot.
+class Grower {
+public:
+    virtual bool grow(Block& block) = 0;
+
+protected:
+    ~Grower() = default;
+};
+
+// Whether a word runs into boundary `at`: the last unit before it that the decoder keeps is not
+// whitespace. errors="ignore" drops malformed units, so it looks further back. `floor` is where
+// the window's bytes start to count: reaching it means the text's start when floor_is_start,
+// else that more bytes before are needed (Unknown).
+enum class Before { Space, Word, Unknown };
+Before unit_before_is(const uint8_t* text, std::size_t size, std::size_t at, std::size_t floor,
+                      bool floor_is_start, const utf8::Rules& rules, DecodeErrors errors) {
+    while (at > floor) {
+        const std::size_t q = utf8::unit_before(text, size, at, rules);
+        const utf8::Unit u = utf8::decode(text + q, text + size, rules);
+        if (!u.malformed) return u.space ? Before::Space : Before::Word;
+        if (errors != DecodeErrors::Ignore) return Before::Word;  // U+FFFD, or an error anyway
+        at = q;
+    }
+    return floor_is_start ? Before::Space : Before::Unknown;
+}
+
+// Scans blocks and adds the words starting in them to one thread's tables.
 class BlockScanner {
 public:
-    // text[origin] is where the text starts (after a skipped byte order mark).
-    BlockScanner(const uint8_t* text, std::size_t n, std::size_t origin,
-                 const TextOptions& options, Tables& tables)
-        : text_(text),
-          n_(n),
-          origin_(origin),
-          rules_(rules_of(options)),
-          lower_ascii_(options.lower_ascii),
+    BlockScanner(const TextOptions& options, Tables& tables)
+        : rules_(rules_of(options)),
+          errors_(options.errors),
+          casing_(options.casing),
           tables_(tables) {}
 
-    Malformation scan(std::size_t begin, std::size_t stop) {
-        // A word in progress at `begin` started in an earlier block, which counts it.
-        in_word_ = begin > origin_ && !utf8::space_before(text_, begin, rules_);
+    Malformation scan(Block& b, Grower* grower) {
+        b_ = &b;
+        in_word_ = b.in_word;
         owned_ = false;
-        std::size_t pos = begin;
+        dirty_ = false;
+        std::size_t pos = b.begin;
+        const std::size_t stop = b.end;
         while (pos < stop) {
 #if defined(__SSE2__)
             if (stop - pos >= 64) {
                 uint64_t space;
-                if (classify64(text_ + pos, rules_.info_separators, &space) == 0) {
+                if (classify64(b.text + pos, rules_.info_separators, &space) == 0) {
                     ascii_chunk(pos, space);
                     pos += 64;
                     continue;
                 }
-                // Not all ASCII: decode these 64 bytes one character at a time.
+                // ASCII and 2-byte characters (Cyrillic, Greek, ...), all valid and none of
+                // them whitespace: the ASCII whitespace marks every word edge.
+                if (stop - pos > 64 && two_byte_chunk(b.text + pos)) {
+                    ascii_chunk(pos, space);
+                    pos += 64 + ((b.text[pos + 63] & 0xE0) == 0xC0);  // a character cut at 64
+                    continue;
+                }
+                // Otherwise decode these 64 bytes one unit at a time.
                 const std::size_t chunk_end = pos + 64;
                 while (pos < chunk_end)
                     if (!step(pos)) return error_;
@@ -179,13 +264,18 @@ public:
 #endif
             if (!step(pos)) return error_;
         }
-        // Finish the last word of the block, reading into the next block if need be.
-        while (in_word_ && owned_ && pos < n_) {
-            bool space;
-            const int len = utf8::decode(text_ + pos, text_ + n_, rules_, space);
-            if (len < 0) return Malformation{pos, len};
-            if (space) break;
-            pos += static_cast<std::size_t>(len);
+        // Finish the last word of the block, reading past its end if need be.
+        while (in_word_ && owned_) {
+            if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
+            if (pos >= b.size) break;
+            const utf8::Unit u = utf8::decode(b.text + pos, b.text + b.size, rules_);
+            if (u.malformed) {
+                if (errors_ == DecodeErrors::Strict) return malformed(pos, u);
+                dirty_ = true;
+            } else if (u.space) {
+                break;
+            }
+            pos += static_cast<std::size_t>(u.length);
         }
         if (in_word_) end_word(pos);
         ring16_.flush(tables_.upto16);
@@ -197,42 +287,115 @@ private:
     HL_INLINE void start_word(std::size_t at) {
         in_word_ = true;
         owned_ = true;
+        dirty_ = false;
         start_ = at;
     }
 
     HL_INLINE void end_word(std::size_t at) {
         in_word_ = false;
         if (!owned_) return;
-        const uint8_t* word = text_ + start_;
-        const std::size_t length = at - start_;
-        if (length <= 16 ? defer(word, length, tables_.upto16, ring16_)
-                         : length <= 32 && defer(word, length, tables_.upto32, ring32_))
+        const uint64_t key = b_->key_base + (start_ - b_->begin);
+        const uint8_t* word = b_->text + start_;
+        std::size_t length = at - start_;
+        if (dirty_) {
+            clean(start_, at);
+            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            length = cleaned_.size();
+        } else if (needs_context(start_, at)) {
+            lower_in_context(start_, at);
+            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            length = cleaned_.size();
+            tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
-        if (lower_ascii_ && is_ascii(word, length)) {
+        }
+        add(word, length, dirty_ ? word + length : b_->text + b_->size, key);
+    }
+
+    HL_INLINE void add(const uint8_t* word, std::size_t length, const uint8_t* bound,
+                       uint64_t key) {
+        if (length <= 16 ? defer(word, length, bound, tables_.upto16, ring16_, key)
+                         : length <= 32 && defer(word, length, bound, tables_.upto32, ring32_, key))
+            return;
+        if (is_ascii(word, length)) {
             lowered_.assign(reinterpret_cast<const char*>(word), length);
             for (char& c : lowered_)
                 if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
             word = reinterpret_cast<const uint8_t*>(lowered_.data());
-            tables_.others.add(word, length, hash_word(word, length, word + length), start_);
-            return;
+            bound = word + length;
         }
-        tables_.others.add(word, length, hash_word(word, length, text_ + n_), start_);
+        tables_.others.add(word, length, hash_word(word, length, bound), key);
     }
 
     // Queues an inline word; false if it holds a NUL byte (it then goes to tables_.others).
     template <unsigned K>
-    HL_INLINE bool defer(const uint8_t* word, std::size_t length, InlineWordTable<K>& table,
-                         Ring<K>& ring) {
+    HL_INLINE bool defer(const uint8_t* word, std::size_t length, const uint8_t* bound,
+                         InlineWordTable<K>& table, Ring<K>& ring, uint64_t key_value) {
         WordKey<K> key;
-        if (!load_key(word, length, text_ + n_, key)) return false;
-        if (lower_ascii_) {
-            uint64_t any = 0;
-            for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
-            if ((any & kHighBits) == 0)
-                for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
-        }
-        ring.push(table, key, start_);
+        if (!load_key(word, length, bound, key)) return false;
+        uint64_t any = 0;
+        for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
+        if ((any & kHighBits) == 0)
+            for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
+        ring.push(table, key, key_value);
         return true;
+    }
+
+    // The word's units with malformed ones replaced by U+FFFD or dropped, into cleaned_.
+    void clean(std::size_t from, std::size_t to) {
+        cleaned_.clear();
+        for (std::size_t p = from; p < to;) {
+            const utf8::Unit u = utf8::decode(b_->text + p, b_->text + to, rules_);
+            if (!u.malformed)
+                cleaned_.append(reinterpret_cast<const char*>(b_->text + p), u.length);
+            else if (errors_ == DecodeErrors::Replace)
+                cleaned_ += "\xEF\xBF\xBD";
+            p += static_cast<std::size_t>(u.length);
+        }
+    }
+
+    // PyPy splits on U+180E, which its lower() treats as case-ignorable: a capital sigma next
+    // to one sees past it, so such a word is lowered here, with its neighbours in view.
+    bool needs_context(std::size_t from, std::size_t to) const {
+        if (!rules_.mongolian_vowel_separator || casing_ == nullptr) return false;
+        const uint8_t* t = b_->text;
+        bool sigma = false;
+        for (std::size_t p = from; p + 1 < to; ++p) sigma |= t[p] == 0xCE && t[p + 1] == 0xA3;
+        if (!sigma) return false;
+        const bool mvs_before = from >= 3 && t[from - 3] == 0xE1 && t[from - 2] == 0xA0 &&
+                                t[from - 1] == 0x8E;
+        const bool mvs_after = to + 3 <= b_->size && t[to] == 0xE1 && t[to + 1] == 0xA0 &&
+                               t[to + 2] == 0x8E;
+        return mvs_before || mvs_after;
+    }
+
+    void lower_in_context(std::size_t from, std::size_t to) {
+        const uint8_t* t = b_->text;
+        utf8::Rules any = rules_;
+        any.surrogates = true;
+        Beyond before = Beyond::Uncased, after = Beyond::Uncased;
+        for (std::size_t p = from; p > 0;) {  // the window's start counts as the text's
+            const std::size_t q = utf8::unit_before(t, b_->size, p, any);
+            const utf8::Unit u = utf8::decode(t + q, t + b_->size, any);
+            if (u.malformed) break;
+            const char32_t c = utf8::code_point(t + q, u.length);
+            if (!case_ignorable(*casing_, c)) {
+                before = cased(*casing_, c) ? Beyond::Cased : Beyond::Uncased;
+                break;
+            }
+            p = q;
+        }
+        for (std::size_t p = to; p < b_->size;) {
+            const utf8::Unit u = utf8::decode(t + p, t + b_->size, any);
+            if (u.malformed) break;
+            const char32_t c = utf8::code_point(t + p, u.length);
+            if (!case_ignorable(*casing_, c)) {
+                after = cased(*casing_, c) ? Beyond::Cased : Beyond::Uncased;
+                break;
+            }
+            p += static_cast<std::size_t>(u.length);
+        }
+        cleaned_.clear();
+        lower_utf8(*casing_, t + from, to - from, before, after, code_points_, cleaned_);
     }
 
     // 64 ASCII bytes at pos, `space` marking the whitespace: visits each word edge in turn.
@@ -249,58 +412,89 @@ private:
         }
     }
 
-    // One character at pos; false (and error_ set) if it is malformed.
+    // One unit at pos; false (and error_ set) if it is malformed and errors are strict.
     HL_INLINE bool step(std::size_t& pos) {
-        bool space;
-        const int len = utf8::decode(text_ + pos, text_ + n_, rules_, space);
-        if (len < 0) {
-            error_ = Malformation{pos, len};
-            return false;
-        }
-        if (space) {
+        const utf8::Unit u = utf8::decode(b_->text + pos, b_->text + b_->size, rules_);
+        if (u.malformed) {
+            if (errors_ == DecodeErrors::Strict) {
+                error_ = malformed(pos, u);
+                return false;
+            }
+            // Replace: U+FFFD, a word character. Ignore: nothing, inside a word or not.
+            if (!in_word_ && errors_ == DecodeErrors::Replace) start_word(pos);
+            dirty_ |= in_word_;
+        } else if (u.space) {
             if (in_word_) end_word(pos);
         } else if (!in_word_) {
             start_word(pos);
         }
-        pos += static_cast<std::size_t>(len);
+        pos += static_cast<std::size_t>(u.length);
         return true;
     }
 
-    const uint8_t* text_;
-    std::size_t n_;
-    std::size_t origin_;
+    Malformation malformed(std::size_t pos, const utf8::Unit& u) const {
+        return Malformation{b_->key_base + (pos - b_->begin), u.malformed, b_->text[pos]};
+    }
+
     utf8::Rules rules_;
-    bool lower_ascii_;
+    DecodeErrors errors_;
+    const CaseTable* casing_;
     Tables& tables_;
+    Block* b_ = nullptr;
     std::string lowered_;  // a long ASCII word, lowercased
+    std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
+    std::vector<char32_t> code_points_;
     Ring<2> ring16_;
     Ring<4> ring32_;
     bool in_word_ = false;
     bool owned_ = false;  // the word in progress started in this block
+    bool dirty_ = false;  // the word in progress holds malformed units (errors != strict)
     std::size_t start_ = 0;
     Malformation error_;
 };
 
-[[noreturn]] void fail_malformed(const uint8_t* text, const Malformation& m) {
+[[noreturn]] void fail_malformed(const Malformation& m) {
     char byte[8];
-    std::snprintf(byte, sizeof byte, "0x%02x", text[m.offset]);
+    std::snprintf(byte, sizeof byte, "0x%02x", m.byte);
     fail(ErrorKind::Encoding, "invalid UTF-8 at byte offset " + std::to_string(m.offset) +
                                   " (byte " + byte + "): " + utf8::reason(m.code));
 }
 
-// Merges the per-thread tables and orders the words by first occurrence. A word belongs to the
-// same kind of table in every thread, so each kind merges separately.
+void check_errors(const std::vector<Malformation>& errors) {
+    const auto first = std::min_element(
+        errors.begin(), errors.end(),
+        [](const Malformation& a, const Malformation& b) { return a.offset < b.offset; });
+    if (first != errors.end() && first->offset != kNoError) fail_malformed(*first);
+}
+
+// ---- from the thread tables to the WordTable ----
+
 template <unsigned K>
 void merge_into(InlineWordTable<K>& into, const InlineWordTable<K>& from) {
     for (const auto& s : from.slots())
         if (s.key.lane[0] != 0) into.add(s.key, hash_key(s.key), s.first, s.count);
 }
 
-WordCounts collect(tbb::enumerable_thread_specific<Tables>& all) {
+struct RawWord {
+    uint64_t key;
+    uint64_t count;
+    const uint8_t* bytes;
+    std::size_t length;
+};
+
+// The distinct words of all thread tables (merged into the first), in order of their keys.
+std::vector<RawWord> merged_words(tbb::enumerable_thread_specific<Tables>& all) {
     Tables* merged = nullptr;
+    std::size_t n16 = 0, n32 = 0;
+    for (Tables& t : all) {
+        n16 += t.upto16.size();
+        n32 += t.upto32.size();
+    }
     for (Tables& t : all) {
         if (merged == nullptr) {
             merged = &t;
+            merged->upto16.reserve(n16);
+            merged->upto32.reserve(n32);
             continue;
         }
         merge_into(merged->upto16, t.upto16);
@@ -308,76 +502,148 @@ WordCounts collect(tbb::enumerable_thread_specific<Tables>& all) {
         for (const auto& e : t.others.entries())
             merged->others.add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
     }
-    WordCounts out;
-    if (merged == nullptr) return out;
-
-    struct Word {
-        uint64_t first;
-        uint64_t count;
-        const char* bytes;
-        std::size_t length;
-    };
-    std::vector<Word> words;
+    std::vector<RawWord> words;
+    if (merged == nullptr) return words;
     words.reserve(merged->upto16.size() + merged->upto32.size() + merged->others.size());
     auto add_inline = [&](const auto& table) {
         for (const auto& s : table.slots())
             if (s.key.lane[0] != 0)
-                words.push_back(Word{s.first, s.count, reinterpret_cast<const char*>(s.key.lane),
-                                     s.key.length()});
+                words.push_back(RawWord{s.first, s.count,
+                                        reinterpret_cast<const uint8_t*>(s.key.lane),
+                                        s.key.length()});
     };
     add_inline(merged->upto16);
     add_inline(merged->upto32);
     for (const auto& e : merged->others.entries())
-        words.push_back(Word{e.first, e.count,
-                             reinterpret_cast<const char*>(merged->others.bytes(e)), e.length});
-    std::sort(words.begin(), words.end(),
-              [](const Word& x, const Word& y) { return x.first < y.first; });
+        words.push_back(RawWord{e.first, e.count, merged->others.bytes(e), e.length});
+    return words;
+}
 
+// An index of the ASCII words of `table` (room for `capacity` words).
+std::unique_ptr<WordIndex> ascii_words_index(const WordTable& table, std::size_t capacity) {
+    auto index = std::make_unique<WordIndex>(capacity);
+    auto word_of = [&](uint64_t i) { return table.word(static_cast<std::size_t>(i)); };
+    for (std::size_t i = 0; i < table.size(); ++i) {
+        const std::string_view w = table.word(i);
+        if (is_ascii(reinterpret_cast<const uint8_t*>(w.data()), w.size()))
+            index->find_or_add(w, i, word_of);
+    }
+    return index;
+}
+
+// Lowercases the words that are not ASCII (when there is a case table), merges those that lower
+// alike, and builds the table. `words` are in order of first occurrence.
+WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
+                      uint64_t part) {
+    WordTable out;
     std::size_t total = 0;
-    for (const Word& w : words) total += w.length;
-    out.bytes.reserve(total);
-    out.starts.reserve(words.size());
-    out.lengths.reserve(words.size());
-    out.counts.reserve(words.size());
-    out.first.reserve(words.size());
-    for (const Word& w : words) {
-        out.starts.push_back(out.bytes.size());
-        out.bytes.append(w.bytes, w.length);
-        out.lengths.push_back(w.length);
-        out.counts.push_back(w.count);
-        out.first.push_back(w.first);
+    bool ascii = true;
+    for (const RawWord& w : words) {
+        total += w.length;
+        ascii = ascii && is_ascii(w.bytes, w.length);
+    }
+    out.reserve(words.size(), total);
+    if (options.casing) out.set_casing(options.casing->unicode_version);
+    if (ascii || options.casing == nullptr) {
+        for (const RawWord& w : words)
+            out.append({reinterpret_cast<const char*>(w.bytes), w.length}, w.count, part, w.key);
+        return out;
+    }
+    // Distinct ASCII words stay distinct (they are lowercased already), so only a word that
+    // lowercases to something not ASCII can meet another such word, and only one that
+    // lowercases to ASCII (KELVIN SIGN -> k) can meet an ASCII word: two small indexes, the
+    // second built only if such a word exists.
+    std::vector<std::size_t> non_ascii_at;
+    for (std::size_t i = 0; i < words.size(); ++i)
+        if (!is_ascii(words[i].bytes, words[i].length)) non_ascii_at.push_back(i);
+    WordIndex lowered_index(non_ascii_at.size());
+    std::unique_ptr<WordIndex> ascii_index;
+    auto word_of = [&](uint64_t i) { return out.word(static_cast<std::size_t>(i)); };
+    std::string lowered;
+    std::vector<char32_t> scratch;
+    std::size_t next_non_ascii = 0;
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        const RawWord& w = words[i];
+        std::string_view word(reinterpret_cast<const char*>(w.bytes), w.length);
+        int64_t found = -1;
+        if (next_non_ascii < non_ascii_at.size() && non_ascii_at[next_non_ascii] == i) {
+            ++next_non_ascii;
+            lowered.clear();
+            lower_utf8(*options.casing, w.bytes, w.length, Beyond::Uncased, Beyond::Uncased,
+                       scratch, lowered);
+            word = lowered;
+            const auto* p = reinterpret_cast<const uint8_t*>(lowered.data());
+            if (!is_ascii(p, lowered.size())) {
+                found = lowered_index.find_or_add(word, out.size(), word_of);
+            } else {
+                if (!ascii_index) ascii_index = ascii_words_index(out, words.size());
+                found = ascii_index->find_or_add(word, out.size(), word_of);
+            }
+        } else if (ascii_index) {
+            found = ascii_index->find_or_add(word, out.size(), word_of);
+        }
+        if (found >= 0)
+            out.add_count(static_cast<std::size_t>(found), w.count);
+        else
+            out.append(word, w.count, part, w.key);
     }
     return out;
 }
 
-}  // namespace
-
-bool is_python_whitespace(char32_t c) noexcept {
-    if (c < 0x80) return utf8::ascii_space(static_cast<uint8_t>(c));
-    return c == 0x85 || c == 0xA0 || c == 0x1680 || (c >= 0x2000 && c <= 0x200A) ||
-           c == 0x2028 || c == 0x2029 || c == 0x202F || c == 0x205F || c == 0x3000;
+// Sorts by key (distinct): LSD radix sort on 11-bit digits, only those that vary.
+void sort_by_key(std::vector<RawWord>& words) {
+    if (words.size() < 2048) {
+        std::sort(words.begin(), words.end(),
+                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+        return;
+    }
+    uint64_t any = 0;
+    for (const RawWord& w : words) any |= w.key;
+    std::vector<RawWord> other(words.size());
+    std::vector<std::size_t> start(2048);
+    for (unsigned shift = 0; shift < 64 && (any >> shift) != 0; shift += 11) {
+        std::fill(start.begin(), start.end(), 0);
+        for (const RawWord& w : words) ++start[(w.key >> shift) & 2047];
+        std::size_t at = 0;
+        for (std::size_t& s : start) {
+            const std::size_t n = s;
+            s = at;
+            at += n;
+        }
+        for (const RawWord& w : words) other[start[(w.key >> shift) & 2047]++] = w;
+        words.swap(other);
+    }
 }
 
-bool splits_words(char32_t c, const TextOptions& options) noexcept {
-    if (c >= 0x1C && c <= 0x1F) return options.info_separators_split;
-    if (c == 0x180E) return options.mongolian_vowel_separator_splits;
-    return is_python_whitespace(c);
+// The table from the thread tables; keys become offsets through `offset_of`.
+template <class OffsetOf>
+WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOptions& options,
+                 uint64_t part, OffsetOf&& offset_of, Control* ctl) {
+    if (ctl) ctl->check();
+    std::vector<RawWord> words = merged_words(tables);
+    for (RawWord& w : words) w.key = offset_of(w.key);
+    sort_by_key(words);
+    if (ctl) ctl->check();
+    return build_table(words, options, part);
 }
 
-WordCounts count_words(const char* chars, std::size_t n, const TextOptions& options,
-                       Control* ctl) {
-    if (n == 0) return WordCounts{};
-    if (chars == nullptr) fail(ErrorKind::InvalidArgument, "text is NULL");
-    const auto* text = reinterpret_cast<const uint8_t*>(chars);
-    std::size_t begin = 0;
+// Progress units of the serial merge that follows the blocks (one per 4 blocks).
+uint64_t finish_units(std::size_t n_blocks) noexcept { return n_blocks / 4 + 1; }
+
+// ---- in-memory UTF-8 ----
+
+WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& options,
+                     uint64_t part, Control* ctl) {
+    const utf8::Rules rules = rules_of(options);
+    std::size_t origin = 0;
     if (options.skip_bom && n >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF)
-        begin = 3;
-
+        origin = 3;
     const std::size_t n_blocks = block_count(n, kBlockBytes);
+    if (ctl) ctl->add_total(finish_units(n_blocks));
     std::vector<std::size_t> cuts(n_blocks + 1);
     for (std::size_t b = 0; b <= n_blocks; ++b)
-        cuts[b] = std::max(begin,
-                           utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n)));
+        cuts[b] = std::max(origin, utf8::boundary_at_or_after(text, n, std::min(b * kBlockBytes, n),
+                                                              rules));
     std::vector<Malformation> errors(n_blocks);
     std::vector<uint32_t> features(n_blocks, 0);
     tbb::enumerable_thread_specific<Tables> tables;
@@ -387,23 +653,303 @@ WordCounts count_words(const char* chars, std::size_t n, const TextOptions& opti
             if (cuts[b] >= cuts[b + 1]) return;
             if (options.report_features)
                 features[b] = text_features(text + cuts[b], cuts[b + 1] - cuts[b]);
-            BlockScanner scanner(text, n, begin, options, tables.local());
-            errors[b] = scanner.scan(cuts[b], cuts[b + 1]);
+            Block block{text, n, cuts[b], cuts[b + 1],
+                        unit_before_is(text, n, cuts[b], origin, true, rules, options.errors) ==
+                            Before::Word,
+                        true, cuts[b]};
+            BlockScanner scanner(options, tables.local());
+            errors[b] = scanner.scan(block, nullptr);
         },
         ctl);
-    const auto first_error = std::min_element(
-        errors.begin(), errors.end(),
-        [](const Malformation& a, const Malformation& b) { return a.offset < b.offset; });
-    if (first_error->offset != kNoError) fail_malformed(text, *first_error);
-    WordCounts out = collect(tables);
-    for (uint32_t f : features) out.features |= f;
+    check_errors(errors);
+    WordTable out = finish(tables, options, part, [](uint64_t k) { return k; }, ctl);
+    uint32_t f = 0;
+    for (uint32_t x : features) f |= x;
+    out.set_features(f);
+    out.add_span({part, 0, n});
+    if (ctl) ctl->advance(finish_units(n_blocks));
     return out;
 }
 
-WordCounts count_words_in_file(const std::string& path, const TextOptions& options,
-                               Control* ctl) {
-    const FileBytes file(path, ctl);
-    return count_words(file.data(), file.size(), options, ctl);
+// ---- str layouts: Latin-1, UCS-2, UCS-4 code points ----
+
+// If the 16 code units at u are ASCII, writes them to out as bytes and returns true.
+template <class U>
+HL_INLINE bool ascii16(const U* u, uint8_t* out) noexcept {
+#if defined(__SSE2__)
+    const __m128i* v = reinterpret_cast<const __m128i*>(u);
+    if constexpr (sizeof(U) == 1) {
+        const __m128i a = _mm_loadu_si128(v);
+        if (_mm_movemask_epi8(a) != 0) return false;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), a);
+        return true;
+    } else if constexpr (sizeof(U) == 2) {
+        const __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
+        const __m128i high = _mm_and_si128(_mm_or_si128(a, b), _mm_set1_epi16(int16_t(0xFF80)));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi16(high, _mm_setzero_si128())) != 0xFFFF) return false;
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(a, b));
+        return true;
+    } else {
+        const __m128i a = _mm_loadu_si128(v), b = _mm_loadu_si128(v + 1);
+        const __m128i c = _mm_loadu_si128(v + 2), d = _mm_loadu_si128(v + 3);
+        const __m128i any = _mm_or_si128(_mm_or_si128(a, b), _mm_or_si128(c, d));
+        const __m128i high = _mm_and_si128(any, _mm_set1_epi32(int32_t(0xFFFFFF80)));
+        if (_mm_movemask_epi8(_mm_cmpeq_epi32(high, _mm_setzero_si128())) != 0xFFFF) return false;
+        // Values < 0x80: the signed saturating packs keep them as they are.
+        const __m128i lo = _mm_packs_epi32(a, b), hi = _mm_packs_epi32(c, d);
+        _mm_storeu_si128(reinterpret_cast<__m128i*>(out), _mm_packus_epi16(lo, hi));
+        return true;
+    }
+#else
+    U any = 0;
+    for (int k = 0; k < 16; ++k) any |= u[k];
+    if (any >= 0x80) return false;
+    for (int k = 0; k < 16; ++k) out[k] = static_cast<uint8_t>(u[k]);
+    return true;
+#endif
+}
+
+// True if the 16 code units at u are all below U+0800 (1 or 2 bytes of UTF-8 each).
+template <class U>
+HL_INLINE bool below_0x800(const U* u) noexcept {
+    if constexpr (sizeof(U) == 1) {
+        return true;
+    } else {
+        U any = 0;
+        for (int k = 0; k < 16; ++k) any |= u[k];
+        return any < 0x800;
+    }
+}
+
+// Appends the UTF-8 of units [from, to) to out (surrogates as 'surrogatepass' writes them).
+template <class U>
+HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteBuffer& out) {
+    std::size_t at = out.size();
+    out.resize(at + 4 * (to - from));
+    uint8_t* o = out.data();
+    std::size_t i = from;
+    while (i < to) {
+        if (to - i >= 16 && ascii16(units + i, o + at)) {
+            at += 16;
+            i += 16;
+            continue;
+        }
+        if (to - i >= 16 && below_0x800(units + i)) {
+            // 1- and 2-byte characters only (Latin, Greek, Cyrillic, ... and ASCII between):
+            // each unit writes two bytes, and the output advances by its length, no branches.
+            for (int k = 0; k < 16; ++k) {
+                const uint32_t c = units[i + k];
+                const bool two = c >= 0x80;
+                o[at] = static_cast<uint8_t>(two ? (0xC0 | (c >> 6)) : c);
+                o[at + 1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
+                at += 1 + two;
+            }
+            i += 16;
+            continue;
+        }
+        // Otherwise encode the next 16 one by one before looking again.
+        for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {
+            const uint32_t c = units[i];
+            if (c < 0x80) {
+                o[at++] = static_cast<uint8_t>(c);
+                continue;
+            }
+            if (c > 0x10FFFF)
+                fail(ErrorKind::InvalidArgument,
+                     "code point " + std::to_string(c) + " is above U+10FFFF");
+            at += static_cast<std::size_t>(utf8::encode(c, o + at));
+        }
+    }
+    out.resize(at);
+}
+
+template <class U>
+WordTable count_units(const U* units, std::size_t n, TextOptions options, uint64_t part,
+                      Control* ctl) {
+    options.allow_surrogates = true;  // a str may hold lone surrogates
+    options.errors = DecodeErrors::Strict;
+    const utf8::Rules rules = rules_of(options);
+    const std::size_t n_blocks = block_count(n, kBlockUnits);
+    if (ctl) ctl->add_total(finish_units(n_blocks));
+    std::vector<uint64_t> own_bytes(n_blocks, 0);
+    std::vector<uint32_t> features(n_blocks, 0);
+    std::vector<Malformation> errors(n_blocks);
+    tbb::enumerable_thread_specific<Tables> tables;
+    tbb::enumerable_thread_specific<ByteBuffer> windows;
+    parallel_blocks(
+        n_blocks,
+        [&](std::size_t b) {
+            const std::size_t cut = b * kBlockUnits, next = std::min(n, cut + kBlockUnits);
+            ByteBuffer& w = windows.local();
+            w.clear();
+            transcode(units, cut - std::min(cut, kContextUnits), cut, w);
+            const std::size_t begin = w.size();
+            transcode(units, cut, next, w);
+            const std::size_t end = w.size();
+            std::size_t k = next;  // the rest of the last word, then some context
+            while (k < n && !rules.splits(units[k])) ++k;
+            const std::size_t stop = std::min(n, k + kContextUnits);
+            transcode(units, next, stop, w);
+            own_bytes[b] = end - begin;
+            if (options.report_features)
+                features[b] = text_features(w.data() + begin, end - begin);
+            Block block{w.data(), w.size(), begin, end, cut > 0 && !rules.splits(units[cut - 1]),
+                        stop == n, uint64_t(b) << 32};
+            BlockScanner scanner(options, tables.local());
+            errors[b] = scanner.scan(block, nullptr);
+        },
+        ctl);
+    check_errors(errors);  // only a code point above U+10FFFF can fail, and it throws above
+    std::vector<uint64_t> base(n_blocks + 1, 0);
+    for (std::size_t b = 0; b < n_blocks; ++b) base[b + 1] = base[b] + own_bytes[b];
+    WordTable out = finish(
+        tables, options, part,
+        [&](uint64_t key) { return base[key >> 32] + (key & 0xFFFFFFFFu); }, ctl);
+    uint32_t f = 0;
+    for (uint32_t x : features) f |= x;
+    out.set_features(f);
+    out.add_span({part, 0, base[n_blocks]});
+    if (ctl) ctl->advance(finish_units(n_blocks));
+    return out;
+}
+
+// ---- files ----
+
+// A block's window of a file: bytes [lo, hi) read into a thread's buffer.
+class FileWindow final : public Grower {
+public:
+    FileWindow(const FileReader& file, ByteBuffer& buffer)
+        : file_(file), buffer_(buffer) {}
+
+    void read(uint64_t lo, uint64_t hi) {
+        lo_ = lo;
+        hi_ = std::min(hi, file_.size());
+        file_.read(lo_, static_cast<std::size_t>(hi_ - lo_), buffer_);
+    }
+    bool grow(Block& block) override {
+        if (hi_ >= file_.size()) return false;
+        read(lo_, hi_ + std::max<uint64_t>(kLookahead, 2 * (hi_ - lo_)));
+        block.text = buffer_.data();
+        block.size = buffer_.size();
+        block.at_input_end = hi_ == file_.size();
+        return true;
+    }
+    uint64_t lo() const noexcept { return lo_; }
+    uint64_t hi() const noexcept { return hi_; }
+    const uint8_t* data() const noexcept { return buffer_.data(); }
+    std::size_t size() const noexcept { return buffer_.size(); }
+
+private:
+    const FileReader& file_;
+    ByteBuffer& buffer_;
+    uint64_t lo_ = 0, hi_ = 0;
+};
+
+WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
+                           const TextOptions& options, uint64_t part, Control* ctl) {
+    const utf8::Rules rules = rules_of(options);
+    const uint64_t size = file.size();
+    end = std::min(end, size);
+    start = std::min(start, end);
+    const std::size_t n_blocks = block_count(static_cast<std::size_t>(end - start), kBlockBytes);
+    if (ctl) ctl->add_total(finish_units(n_blocks));
+    std::vector<Malformation> errors(n_blocks);
+    std::vector<uint32_t> features(n_blocks, 0);
+    tbb::enumerable_thread_specific<Tables> tables;
+    tbb::enumerable_thread_specific<ByteBuffer> buffers;
+    parallel_blocks(
+        n_blocks,
+        [&](std::size_t b) {
+            const uint64_t cut = start + b * kBlockBytes;
+            const uint64_t next = std::min(end, cut + kBlockBytes);
+            FileWindow w(file, buffers.local());
+            std::size_t behind = kLookbehind;
+            Before before;
+            std::size_t begin = 0;
+            for (;;) {  // widened only when errors="ignore" meets a long malformed run
+                w.read(cut - std::min<uint64_t>(cut, behind), next + kLookahead);
+                const bool at_start = w.lo() == 0;
+                std::size_t origin = 0;
+                if (at_start && options.skip_bom && w.size() >= 3 && w.data()[0] == 0xEF &&
+                    w.data()[1] == 0xBB && w.data()[2] == 0xBF)
+                    origin = 3;
+                begin = std::max(origin, utf8::boundary_at_or_after(
+                                             w.data(), w.size(),
+                                             static_cast<std::size_t>(cut - w.lo()), rules));
+                before = unit_before_is(w.data(), w.size(), begin, origin, at_start, rules,
+                                        options.errors);
+                if (before != Before::Unknown) break;
+                behind *= 4;
+            }
+            const std::size_t stop =
+                next >= size ? w.size()
+                             : utf8::boundary_at_or_after(w.data(), w.size(),
+                                                          static_cast<std::size_t>(next - w.lo()),
+                                                          rules);
+            if (begin >= stop) return;
+            if (options.report_features)
+                features[b] = text_features(w.data() + begin, stop - begin);
+            Block block{w.data(), w.size(), begin, stop, before == Before::Word,
+                        w.hi() == size, w.lo() + begin};
+            BlockScanner scanner(options, tables.local());
+            errors[b] = scanner.scan(block, &w);
+        },
+        ctl);
+    check_errors(errors);
+    WordTable out = finish(tables, options, part, [](uint64_t k) { return k; }, ctl);
+    uint32_t f = 0;
+    for (uint32_t x : features) f |= x;
+    out.set_features(f);
+    out.add_span({part, start, end});
+    if (ctl) ctl->advance(finish_units(n_blocks));
+    return out;
+}
+
+}  // namespace
+
+bool is_python_whitespace(char32_t c) noexcept { return utf8::Rules{}.splits(c); }
+
+std::vector<char32_t> splitting_whitespace(const TextOptions& options) {
+    const utf8::Rules rules = rules_of(options);
+    std::vector<char32_t> out;
+    for (char32_t c : utf8::kPythonWhitespace)
+        if (rules.splits(c)) out.push_back(c);
+    if (rules.splits(utf8::kMongolianVowelSeparator)) out.push_back(utf8::kMongolianVowelSeparator);
+    std::sort(out.begin(), out.end());
+    return out;
+}
+
+WordTable count_words(const void* text, std::size_t n_units, TextEncoding encoding,
+                      const TextOptions& options, uint64_t part, Control* ctl) {
+    if (n_units > 0 && text == nullptr) fail(ErrorKind::InvalidArgument, "text is NULL");
+    switch (encoding) {
+        case TextEncoding::Utf8:
+            return count_utf8(static_cast<const uint8_t*>(text), n_units, options, part, ctl);
+        case TextEncoding::Latin1:
+            return count_units(static_cast<const uint8_t*>(text), n_units, options, part, ctl);
+        case TextEncoding::Ucs2:
+            return count_units(static_cast<const uint16_t*>(text), n_units, options, part, ctl);
+        case TextEncoding::Ucs4:
+            return count_units(static_cast<const uint32_t*>(text), n_units, options, part, ctl);
+    }
+    fail(ErrorKind::InvalidArgument, "unknown text encoding");
+}
+
+WordTable count_words_in_file(const std::string& path, uint64_t start, uint64_t end,
+                              const TextOptions& options, uint64_t part, Control* ctl) {
+    if (start > end) fail(ErrorKind::InvalidArgument, "start > end");
+    // A file that shrinks while it is read is counted again from its new size; it is only
+    // given up on (as an OSError) if it keeps changing.
+    for (int attempt = 0;; ++attempt) {
+        const FileReader file(path, ctl);
+        try {
+            return count_file_range(file, start, end, options, part, ctl);
+        } catch (const FileChanged&) {
+            if (attempt == 2)
+                throw Error(ErrorKind::Io, "file '" + path +
+                                               "' kept shrinking while it was read (3 attempts)");
+        }
+    }
 }
 
 }  // namespace hotloop

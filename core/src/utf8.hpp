@@ -1,14 +1,12 @@
 // UTF-8 decoding by Python's rules, and Python's whitespace, one character at a time.
-// Internal to the engine (text.cpp and its tests).
+// Internal to the engine (text.cpp, word_table.cpp, case_tables.cpp and their tests).
 //
-// Python's whitespace (str.split(), str.isspace()) in UTF-8:
-//   1 byte   09-0D, 1C-1F, 20
-//   2 bytes  C2 85 (U+0085), C2 A0 (U+00A0)
-//   3 bytes  E1 9A 80 (U+1680), E2 80 80..8A (U+2000..200A), E2 80 A8 / A9 (U+2028/2029),
-//            E2 80 AF (U+202F), E2 81 9F (U+205F), E3 80 80 (U+3000)
-// Not U+200B, U+180E or U+FEFF. tests/python/test_text.py checks this set against the running
-// interpreter's, over every code point. PyPy 3.9's str.split() (not its isspace()) differs:
-// 1C-1F do not split and U+180E (E1 A0 8E) does; Rules selects either set.
+// kPythonWhitespace below is THE definition of the whitespace that str.split() splits on (and
+// str.isspace() accepts) in CPython: every other form of it in the project is derived from it
+// (the byte tests below are its UTF-8 encodings; engine_text.cpp checks them against it over
+// every code point; the Python package asks the engine for the list, hl_text_whitespace()).
+// PyPy 3.9's str.split() differs: 1C-1F do not split an ASCII-only text and U+180E (E1 A0 8E)
+// splits any other; Rules selects either set.
 #pragma once
 
 #include <cstddef>
@@ -18,10 +16,18 @@
 
 namespace hotloop::utf8 {
 
-constexpr bool ascii_space(uint8_t b) noexcept {
-    return b == 0x20 || (b >= 0x09 && b <= 0x0D) || (b >= 0x1C && b <= 0x1F);
-}
+constexpr char32_t kPythonWhitespace[] = {
+    0x09, 0x0A, 0x0B, 0x0C, 0x0D, 0x1C, 0x1D, 0x1E, 0x1F, 0x20, 0x85, 0xA0, 0x1680,
+    0x2000, 0x2001, 0x2002, 0x2003, 0x2004, 0x2005, 0x2006, 0x2007, 0x2008, 0x2009, 0x200A,
+    0x2028, 0x2029, 0x202F, 0x205F, 0x3000,
+};
+constexpr char32_t kMongolianVowelSeparator = 0x180E;
 
+// The same set, tested on UTF-8 bytes:
+//   1 byte   09-0D, 1C-1F, 20
+//   2 bytes  C2 85 (U+0085), C2 A0 (U+00A0)
+//   3 bytes  E1 9A 80 (U+1680), E2 80 80..8A (U+2000..200A), E2 80 A8 / A9 (U+2028/2029),
+//            E2 80 AF (U+202F), E2 81 9F (U+205F), E3 80 80 (U+3000)
 constexpr bool three_byte_space(uint8_t b0, uint8_t b1, uint8_t b2) noexcept {
     if (b0 == 0xE2) {
         if (b1 == 0x80) return b2 <= 0x8A || b2 == 0xA8 || b2 == 0xA9 || b2 == 0xAF;
@@ -43,13 +49,22 @@ struct Rules {
         return three_byte_space(b0, b1, b2) ||
                (mongolian_vowel_separator && b0 == 0xE1 && b1 == 0xA0 && b2 == 0x8E);
     }
+    // The same test on a code point.
+    constexpr bool splits(char32_t c) const noexcept {
+        if (c >= 0x1C && c <= 0x1F) return info_separators;
+        if (c == kMongolianVowelSeparator) return mongolian_vowel_separator;
+        for (char32_t w : kPythonWhitespace)
+            if (w == c) return true;
+        return false;
+    }
 };
 
-// What decode() returns for a malformed sequence; the reasons are Python's.
+// What decode() reports for a malformed sequence; the reasons are Python's.
 enum Malformed : int {
-    kInvalidStart = -1,         // "invalid start byte"
-    kInvalidContinuation = -2,  // "invalid continuation byte"
-    kUnexpectedEnd = -3,        // "unexpected end of data"
+    kValid = 0,
+    kInvalidStart = 1,         // "invalid start byte"
+    kInvalidContinuation = 2,  // "invalid continuation byte"
+    kUnexpectedEnd = 3,        // "unexpected end of data"
 };
 
 inline const char* reason(int malformed) noexcept {
@@ -60,78 +75,112 @@ inline const char* reason(int malformed) noexcept {
     }
 }
 
-// Decodes the character at p (p < end): returns its length in bytes (1-4) and sets `space`, or
-// returns a Malformed code. Python's rules: shortest form only, at most U+10FFFF, and surrogates
-// (ED A0..BF xx) only when rules.surrogates is set.
-HL_INLINE int decode(const uint8_t* p, const uint8_t* end, const Rules& rules,
-                     bool& space) noexcept {
+// One decoded unit: a character, or one maximal invalid subpart (what Python's decoder replaces
+// by one U+FFFD with errors="replace" and drops with errors="ignore").
+struct Unit {
+    int length;     // bytes, 1-4
+    int malformed;  // kValid or a Malformed reason
+    bool space;     // a valid character that splits words
+};
+
+// Decodes the unit at p (p < end). Python's rules: shortest form only, at most U+10FFFF,
+// surrogates (ED A0..BF xx) only when rules.surrogates is set. A malformed unit spans what
+// CPython's decoder reports as one error: the lead byte and the continuation bytes that were
+// valid so far (1 byte for an invalid start byte; up to `end` for an unexpected end).
+HL_INLINE Unit decode(const uint8_t* p, const uint8_t* end, const Rules& rules) noexcept {
     const uint8_t b0 = p[0];
-    space = false;
-    if (b0 < 0x80) {
-        space = rules.ascii(b0);
-        return 1;
-    }
+    if (b0 < 0x80) return Unit{1, kValid, rules.ascii(b0)};
     const std::ptrdiff_t avail = end - p;
-    if (b0 < 0xC2) return kInvalidStart;  // a continuation byte, or an overlong C0/C1
+    if (b0 < 0xC2) return Unit{1, kInvalidStart, false};  // a continuation byte, or C0/C1
     if (b0 < 0xE0) {
-        if (avail < 2) return kUnexpectedEnd;
-        if ((p[1] & 0xC0) != 0x80) return kInvalidContinuation;
-        space = b0 == 0xC2 && (p[1] == 0x85 || p[1] == 0xA0);
-        return 2;
+        if (avail < 2) return Unit{1, kUnexpectedEnd, false};
+        if ((p[1] & 0xC0) != 0x80) return Unit{1, kInvalidContinuation, false};
+        return Unit{2, kValid, b0 == 0xC2 && (p[1] == 0x85 || p[1] == 0xA0)};
     }
+    uint8_t lo = 0x80, hi = 0xBF;
+    int len;
     if (b0 < 0xF0) {
-        const uint8_t lo = b0 == 0xE0 ? 0xA0 : 0x80;
-        const uint8_t hi = (b0 == 0xED && !rules.surrogates) ? 0x9F : 0xBF;
-        if (avail < 2) return kUnexpectedEnd;
-        if (p[1] < lo || p[1] > hi) return kInvalidContinuation;
-        if (avail < 3) return kUnexpectedEnd;
-        if ((p[2] & 0xC0) != 0x80) return kInvalidContinuation;
-        space = rules.three_bytes(b0, p[1], p[2]);
-        return 3;
+        len = 3;
+        if (b0 == 0xE0) lo = 0xA0;
+        if (b0 == 0xED && !rules.surrogates) hi = 0x9F;
+    } else if (b0 < 0xF5) {
+        len = 4;
+        if (b0 == 0xF0) lo = 0x90;
+        if (b0 == 0xF4) hi = 0x8F;
+    } else {
+        return Unit{1, kInvalidStart, false};
     }
-    if (b0 < 0xF5) {
-        const uint8_t lo = b0 == 0xF0 ? 0x90 : 0x80;
-        const uint8_t hi = b0 == 0xF4 ? 0x8F : 0xBF;
-        if (avail < 2) return kUnexpectedEnd;
-        if (p[1] < lo || p[1] > hi) return kInvalidContinuation;
-        if (avail < 3) return kUnexpectedEnd;
-        if ((p[2] & 0xC0) != 0x80) return kInvalidContinuation;
-        if (avail < 4) return kUnexpectedEnd;
-        if ((p[3] & 0xC0) != 0x80) return kInvalidContinuation;
-        return 4;
+    if (avail < 2) return Unit{1, kUnexpectedEnd, false};
+    if (p[1] < lo || p[1] > hi) return Unit{1, kInvalidContinuation, false};
+    for (int k = 2; k < len; ++k) {
+        if (avail <= k) return Unit{k, kUnexpectedEnd, false};
+        if ((p[k] & 0xC0) != 0x80) return Unit{k, kInvalidContinuation, false};
     }
-    return kInvalidStart;
+    return Unit{len, kValid, len == 3 && rules.three_bytes(b0, p[1], p[2])};
 }
 
-// Length of the sequence a lead byte announces (1 for ASCII and for bytes that lead nothing).
-constexpr int lead_length(uint8_t b) noexcept {
-    return b >= 0xF0 ? 4 : b >= 0xE0 ? 3 : b >= 0xC0 ? 2 : 1;
+// The code point of a valid character of `length` bytes at p (surrogates included).
+HL_INLINE char32_t code_point(const uint8_t* p, int length) noexcept {
+    switch (length) {
+        case 1: return p[0];
+        case 2: return char32_t(p[0] & 0x1F) << 6 | (p[1] & 0x3F);
+        case 3: return char32_t(p[0] & 0x0F) << 12 | char32_t(p[1] & 0x3F) << 6 | (p[2] & 0x3F);
+        default:
+            return char32_t(p[0] & 0x07) << 18 | char32_t(p[1] & 0x3F) << 12 |
+                   char32_t(p[2] & 0x3F) << 6 | (p[3] & 0x3F);
+    }
+}
+
+// Appends the UTF-8 of c (surrogates as ED A0..BF xx, as 'surrogatepass' writes them) at out;
+// returns the bytes written.
+HL_INLINE int encode(char32_t c, uint8_t* out) noexcept {
+    if (c < 0x80) {
+        out[0] = uint8_t(c);
+        return 1;
+    }
+    if (c < 0x800) {
+        out[0] = uint8_t(0xC0 | (c >> 6));
+        out[1] = uint8_t(0x80 | (c & 0x3F));
+        return 2;
+    }
+    if (c < 0x10000) {
+        out[0] = uint8_t(0xE0 | (c >> 12));
+        out[1] = uint8_t(0x80 | ((c >> 6) & 0x3F));
+        out[2] = uint8_t(0x80 | (c & 0x3F));
+        return 3;
+    }
+    out[0] = uint8_t(0xF0 | (c >> 18));
+    out[1] = uint8_t(0x80 | ((c >> 12) & 0x3F));
+    out[2] = uint8_t(0x80 | ((c >> 6) & 0x3F));
+    out[3] = uint8_t(0x80 | (c & 0x3F));
+    return 4;
 }
 
 constexpr bool is_continuation(uint8_t b) noexcept { return (b & 0xC0) == 0x80; }
 
-// The first character boundary at or after s (s <= n): s itself unless s falls inside a
-// character that starts before it. In valid UTF-8 this is exact; in invalid UTF-8 it is exact up
-// to the first malformed sequence, which is all the block split needs (see text.cpp).
-inline std::size_t boundary_at_or_after(const uint8_t* p, std::size_t n, std::size_t s) noexcept {
+// The first unit boundary at or after s in p[0, n), as Python's decoder segments the bytes
+// (valid or not): every byte that is not a continuation byte starts a unit, so decoding from the
+// last such byte at most 3 bytes before s finds the unit that covers s, if any.
+inline std::size_t boundary_at_or_after(const uint8_t* p, std::size_t n, std::size_t s,
+                                        const Rules& rules) noexcept {
     if (s == 0 || s >= n) return s < n ? s : n;
     for (std::size_t k = 1; k <= 3 && k <= s; ++k) {
-        const uint8_t b = p[s - k];
-        if (is_continuation(b)) continue;
-        const std::size_t len = static_cast<std::size_t>(lead_length(b));
-        if (len > k) return s - k + len < n ? s - k + len : n;
-        return s;
+        if (is_continuation(p[s - k])) continue;
+        const Unit u = decode(p + s - k, p + n, rules);
+        return s - k + static_cast<std::size_t>(u.length) > s ? s - k + u.length : s;
     }
-    return s;
+    return s;  // s is a lone continuation byte, or follows a complete 4-byte character
 }
 
-// Whether the character that ends just before boundary s (0 < s) is whitespace. Exact when the
-// bytes before s are valid UTF-8: a whitespace character's bytes cannot be the tail of another.
-inline bool space_before(const uint8_t* p, std::size_t s, const Rules& rules) noexcept {
-    const uint8_t last = p[s - 1];
-    if (last < 0x80) return rules.ascii(last);
-    if (s >= 2 && p[s - 2] == 0xC2 && (last == 0x85 || last == 0xA0)) return true;
-    return s >= 3 && rules.three_bytes(p[s - 3], p[s - 2], last);
+// The start of the unit that ends at boundary s (0 < s): found as boundary_at_or_after does.
+inline std::size_t unit_before(const uint8_t* p, std::size_t n, std::size_t s,
+                               const Rules& rules) noexcept {
+    for (std::size_t k = 1; k <= 4 && k <= s; ++k) {
+        if (is_continuation(p[s - k])) continue;
+        const Unit u = decode(p + s - k, p + n, rules);
+        return s - k + static_cast<std::size_t>(u.length) == s ? s - k : s - 1;
+    }
+    return s - 1;  // a lone continuation byte is a unit of its own
 }
 
 }  // namespace hotloop::utf8

@@ -1,8 +1,8 @@
 // Hash tables from words (byte strings) to their count and first offset, built for the word
-// counter. Internal to the engine.
+// counter's per-thread counts (text.cpp). Internal to the engine.
 //   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
 //     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
-//   WordTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
+//   ArenaTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
 //     densely in insertion order, word bytes copied into one arena.
 // Neither points into the caller's text.
 #pragma once
@@ -11,8 +11,11 @@
 #include <cstdint>
 #include <cstring>
 #include <new>
+#include <string_view>
+#include <utility>
 #include <vector>
 
+#include "memory.hpp"
 #include "simd.hpp"
 
 namespace hotloop {
@@ -110,6 +113,33 @@ HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
     return h;
 }
 
+// A zeroed array of trivially copyable T from allocate_aligned: large tables reuse recently
+// released blocks instead of paying the kernel's first-touch zeroing of fresh pages every call.
+template <class T>
+class ZeroedArray {
+public:
+    explicit ZeroedArray(std::size_t n)
+        : data_(static_cast<T*>(allocate_aligned(n * sizeof(T)))), size_(n) {
+        std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
+    }
+    ~ZeroedArray() { release_aligned(data_, size_ * sizeof(T)); }
+    ZeroedArray(const ZeroedArray&) = delete;
+    ZeroedArray& operator=(const ZeroedArray&) = delete;
+    void swap(ZeroedArray& o) noexcept {
+        std::swap(data_, o.data_);
+        std::swap(size_, o.size_);
+    }
+    T& operator[](std::size_t i) noexcept { return data_[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    std::size_t size() const noexcept { return size_; }
+    const T* begin() const noexcept { return data_; }
+    const T* end() const noexcept { return data_ + size_; }
+
+private:
+    T* data_;
+    std::size_t size_;
+};
+
 // Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
 // and nothing else. Open addressing, linear probing, at most 60% full.
 template <unsigned K>
@@ -122,7 +152,7 @@ public:
         uint64_t first;
     };
 
-    InlineWordTable() : slots_(kInitialSlots, Slot{}), mask_(kInitialSlots - 1) {}
+    InlineWordTable() : slots_(kInitialSlots), mask_(kInitialSlots - 1) {}
 
     // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
     // can overlap the cache misses of several words before adding them.
@@ -150,13 +180,20 @@ public:
     }
 
     std::size_t size() const noexcept { return size_; }
-    const std::vector<Slot>& slots() const noexcept { return slots_; }  // empty ones included
+    const ZeroedArray<Slot>& slots() const noexcept { return slots_; }  // empty ones included
+
+    // Makes room for n keys in all, so that adding them does not grow the table step by step.
+    void reserve(std::size_t n) {
+        std::size_t slots = slots_.size();
+        while (n * 5 > slots * 3) slots *= 2;
+        if (slots != slots_.size()) grow(slots);
+    }
 
 private:
     static constexpr std::size_t kInitialSlots = 1024;
 
-    void grow() {
-        std::vector<Slot> slots(slots_.size() * 2, Slot{});
+    void grow(std::size_t n_slots = 0) {
+        ZeroedArray<Slot> slots(n_slots ? n_slots : slots_.size() * 2);
         const std::size_t mask = slots.size() - 1;
         for (const Slot& s : slots_) {
             if (s.key.lane[0] == 0) continue;
@@ -168,12 +205,12 @@ private:
         mask_ = mask;
     }
 
-    std::vector<Slot> slots_;
+    ZeroedArray<Slot> slots_;
     std::size_t mask_;
     std::size_t size_ = 0;
 };
 
-class WordTable {
+class ArenaTable {
 public:
     struct Entry {
         uint64_t hash;
@@ -183,7 +220,7 @@ public:
         std::size_t length;
     };
 
-    WordTable() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
+    ArenaTable() : slots_(kInitialSlots, 0), mask_(kInitialSlots - 1) {}
 
     // Adds `count` occurrences of the word, first seen at `offset`.
     HL_INLINE void add(const uint8_t* word, std::size_t length, uint64_t hash, uint64_t offset,
@@ -241,6 +278,33 @@ private:
     std::size_t mask_;
     std::vector<Entry> entries_;
     std::vector<uint8_t> arena_;
+};
+
+// Open-addressing index from word to entry number, over a table's words.
+class WordIndex {
+public:
+    explicit WordIndex(std::size_t expected) {
+        std::size_t n = 16;
+        while (n < 2 * expected + 2) n *= 2;
+        slots_.assign(n, kEmpty);
+    }
+    // The entry already holding `word`, or -1 after recording it as entry `id`.
+    template <class WordOf>
+    int64_t find_or_add(std::string_view word, uint64_t id, WordOf&& word_of) {
+        const auto* p = reinterpret_cast<const uint8_t*>(word.data());
+        std::size_t i = hash_word(p, word.size(), p + word.size()) & (slots_.size() - 1);
+        for (;; i = (i + 1) & (slots_.size() - 1)) {
+            if (slots_[i] == kEmpty) {
+                slots_[i] = id;
+                return -1;
+            }
+            if (word_of(slots_[i]) == word) return static_cast<int64_t>(slots_[i]);
+        }
+    }
+
+private:
+    static constexpr uint64_t kEmpty = ~uint64_t(0);
+    std::vector<uint64_t> slots_;
 };
 
 }  // namespace hotloop

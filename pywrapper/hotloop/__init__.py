@@ -12,6 +12,7 @@ from ._errors import (
     HotloopError,
     HotloopOSError,
     HotloopTimeoutError,
+    HotloopUnicodeDecodeError,
     InternalError,
     InvalidArgumentError,
     InvalidTypeError,
@@ -30,7 +31,7 @@ from ._montecarlo import monte_carlo_pi
 from ._processor import DataProcessor
 from ._reductions import parallel_sum
 from ._scalars import divide, sum_as_string
-from ._text import word_count, word_count_file
+from ._text import WordTable, word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads
 
 # The package's release, from the header's HL_VERSION_* (through the generated cdef), the same
@@ -49,6 +50,7 @@ def __getattr__(name):
 
 __all__ = [
     "DataProcessor",
+    "WordTable",
     "aio",
     "array_multiply",
     "box_blur",
@@ -78,6 +80,7 @@ __all__ = [
     "HotloopError",
     "HotloopOSError",
     "HotloopTimeoutError",
+    "HotloopUnicodeDecodeError",
     "InternalError",
     "InvalidArgumentError",
     "InvalidTypeError",

@@ -83,6 +83,26 @@ class EncodingError(HotloopError, UnicodeError):
     status = _status("HL_ERR_ENCODING")
 
 
+class HotloopUnicodeDecodeError(EncodingError, UnicodeDecodeError):
+    """Bytes that are not valid in their encoding (a UnicodeDecodeError, so `except
+    UnicodeDecodeError` catches it). `start`/`end` are byte offsets in the input - in the file,
+    named by `filename`, for a file; `object` holds the input bytes, or for a file the malformed
+    bytes only (a file is never loaded whole)."""
+
+    def __init__(self, message: str, encoding: str, obj: bytes, start: int, end: int,
+                 reason: str, filename: Optional[str] = None) -> None:
+        UnicodeDecodeError.__init__(self, encoding, obj, start, end, reason)
+        self.message = message
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # noqa: D105 - the constructor takes the message first
+        return (type(self), (self.message, self.encoding, self.object, self.start, self.end,
+                             self.reason, self.filename))
+
+
 class HotloopOSError(HotloopError, OSError):
     status = _status("HL_ERR_IO")
 

@@ -1,61 +1,82 @@
-"""word_count and word_count_file: Counter(text.lower().split()), split and counted in parallel.
+"""word_count, word_count_file and WordTable: Counter(text.lower().split()), in C++.
 
-The engine splits the UTF-8 text on Python's whitespace and counts the words as written; this
-module lowers each DISTINCT word with the running interpreter's own str.lower() and merges the
-words that lower alike. That equals lower-then-split exactly: lowering never creates or removes
-whitespace, and the one context-dependent mapping (final sigma) never looks across whitespace,
-so lowering a text word by word gives the same words (tests/python/test_text.py checks both facts
-against the running interpreter). The Unicode version is therefore always the interpreter's.
+The engine splits the text on Python's whitespace, lowercases the words exactly as this
+interpreter's str.lower() does (case tables generated from each supported interpreter, one per
+Unicode version, chosen here by unicodedata.unidata_version), merges the words that lowercase
+alike and keeps each word's count and first occurrence, in a WordTable handle. Python then builds
+the dict in a few bulk calls: one decode of all distinct words, one split, one dict(zip(...)).
 
-Per-word Python work is a few C-level passes: one decode of all distinct words, one lower(), one
-split(), one dict(zip(...)); words that lower alike ("The", "the") are merged in one more pass.
+Interpreters differ, and both are followed exactly:
+- PyPy 3.9's str.split() does not split an ASCII-only text on U+001C..U+001F, and splits other
+  texts on U+180E too (which its lower() treats as case-ignorable: a final sigma looks across
+  it; the engine lowers such words in context). The interpreter's behaviour is probed once at
+  import and the engine told which whitespace to use.
+- An interpreter whose Unicode version has no case table in the engine gets the words as written
+  (ASCII ones lowercased) and lowers the distinct words here, with its own str.lower(): exact,
+  with per-word Python work. One whose whitespace the engine cannot mirror is left to Counter.
 
-Interpreters differ: PyPy 3.9's str.split() does not split an ASCII-only text on U+001C..U+001F,
-and splits other texts on U+180E too, which its lower() treats as case-ignorable (a final sigma
-looks across it). The interpreter's behaviour is probed once at import and the engine told which
-set to use; a text the engine cannot mirror (PyPy: one holding U+180E) is counted by Counter
-itself, exact but not fast.
+Text is read without a copy where the interpreter allows it: under CPython, a str in any of
+PEP 393's compact layouts (1, 2 or 4 bytes per code point) is read in place (the layout is
+verified on probe strings at import and on each string's header before use); bytes-like input is
+read in place; under PyPy a str is encoded once (UTF-8, or UTF-32 when it holds lone surrogates,
+whose UTF-8 'surrogatepass' encoding is quadratic there).
 """
+import array
 import codecs
 import collections
-import heapq
 import operator
 import os
+import re
 import sys
+import threading
+import unicodedata
+import weakref
 
-from typing import Any, Dict, List, Optional, Tuple, Union
+from typing import Any, Dict, List, Optional, Tuple, Union, overload
 
 from ._typing import Progress
 
-from ._errors import EncodingError, InvalidArgumentError, InvalidTypeError, check
+from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
+                      InvalidArgumentError, InvalidTypeError, check)
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
 WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
+TextInput = Union[str, bytes, bytearray, memoryview]
+PathInput = Union[str, bytes, "os.PathLike[Any]"]
 
+_TABLE_PP = ffi.typeof("hl_word_table **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
-_COUNT = operator.itemgetter(1)
+_ALL = -1
+_ERRORS = {"strict": 0, "replace": lib.HL_TEXT_ERRORS_REPLACE, "ignore": lib.HL_TEXT_ERRORS_IGNORE}
+_MAX_PART = 2 ** 64 - 1
 
-# Every character some Python's str.split() has treated as whitespace (the tests compare the
-# interpreter's full set, over every code point, with the part of this list it splits on).
-_CANDIDATES = (
-    "\t\n\x0b\x0c\r\x1c\x1d\x1e\x1f \x85\xa0\u1680\u180e"
-    + "".join(map(chr, range(0x2000, 0x200C))) + "\u2028\u2029\u202f\u205f\u3000\ufeff"
-)
-_CPYTHON_SPACES = frozenset(c for c in _CANDIDATES if c not in "\u180e\u200b\ufeff")
-_INFO_SEPARATORS = "\x1c\x1d\x1e\x1f"
+
+# ---- the interpreter: whitespace, casing ----
+
+def _engine_whitespace(flags):
+    """The code points that split words in the engine under `flags` (utf8.hpp defines them)."""
+    n = ffi.new("size_t *")
+    check(lib.hl_text_whitespace(flags, ffi.NULL, 0, n))
+    out = ffi.new("uint32_t[]", n[0])
+    check(lib.hl_text_whitespace(flags, out, n[0], n))
+    return frozenset(map(chr, out))
+
+
+_CPYTHON_SPACES = _engine_whitespace(0)
+_PYPY_UNICODE_SPACES = _engine_whitespace(lib.HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR)
+_PYPY_ASCII_SPACES = _engine_whitespace(lib.HL_TEXT_KEEP_INFO_SEPARATORS)
+#: Every character some Python's str.split() is known to split on (the tests check that the
+#: interpreter's whole set, over every code point, lies within it).
+_CANDIDATES = "".join(sorted(_CPYTHON_SPACES | _PYPY_UNICODE_SPACES | {"\u200b", "\ufeff"}))
 
 
 def _probe_interpreter():
     """How this interpreter's str.split() and str.lower() treat whitespace: (engine flags for texts
     holding a non-ASCII character, engine flags for ASCII-only texts, separators that lower()
-    looks across). Flags are None when the engine knows no such set: Counter then counts.
-
-    CPython splits every text on _CPYTHON_SPACES. PyPy 3.9 splits ASCII-only texts on
-    \\t\\n\\v\\f\\r and space only, other texts on _CPYTHON_SPACES and U+180E, which its
-    lower() treats as case-ignorable: a final sigma looks across it."""
+    looks across). Flags are None when the engine knows no such set: Counter then counts."""
     unicode_spaces = frozenset(c for c in _CANDIDATES if len(("a" + c + "b\xe9").split()) == 2)
     ascii_spaces = frozenset(
         c for c in _CANDIDATES if c < "\x80" and len(("a" + c + "b").split()) == 2
@@ -67,182 +88,332 @@ def _probe_interpreter():
     )
     unicode_flags = {
         _CPYTHON_SPACES: 0,
-        _CPYTHON_SPACES | {"\u180e"}: lib.HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR,
+        _PYPY_UNICODE_SPACES: lib.HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR,
     }.get(unicode_spaces)
-    ascii_cpython = frozenset(c for c in _CPYTHON_SPACES if c < "\x80")
     ascii_flags = {
-        ascii_cpython: 0,
-        ascii_cpython - frozenset(_INFO_SEPARATORS): lib.HL_TEXT_KEEP_INFO_SEPARATORS,
+        frozenset(c for c in _CPYTHON_SPACES if c < "\x80"): 0,
+        frozenset(c for c in _PYPY_ASCII_SPACES if c < "\x80"): lib.HL_TEXT_KEEP_INFO_SEPARATORS,
     }.get(ascii_spaces)
     return unicode_flags, ascii_flags, seen_through
 
 
 _UNICODE_FLAGS, _ASCII_FLAGS, _SEEN_THROUGH = _probe_interpreter()
 _PLAIN = _UNICODE_FLAGS == 0 and _ASCII_FLAGS == 0 and not _SEEN_THROUGH  # CPython
-# The engine can mirror this interpreter (it reports U+180E, the one separator it knows lower()
-# may look across); otherwise Counter counts every text.
+# The engine can mirror this interpreter's whitespace (U+180E is the one separator it knows
+# lower() may look across); otherwise Counter counts every text.
 _KNOWN = (_UNICODE_FLAGS is not None and _ASCII_FLAGS is not None
           and _SEEN_THROUGH in ("", "\u180e"))
 
-
-# CPython keeps an ASCII-only str's characters in the object itself, right after its header, as
-# one byte each: that is already UTF-8, and the engine can read it in place instead of a 50 MB
-# str.encode() copy (20-30% of the whole count). The layout is CPython's documented "compact
-# ASCII" form; it is checked on a probe string at import and on every str's own header before use,
-# and anything unexpected (PyPy, another layout, a legacy string) takes the encode() path.
-_STR_LENGTH_AT, _STR_STATE_AT = 16, 32  # PyASCIIObject: refcount, type, length, hash, state
-# The header's size (getsizeof counts the trailing NUL); PyPy's getsizeof raises.
-_STR_DATA_AT = sys.getsizeof("", 0) - 1
+# Characters whose lowering tells Unicode versions and implementations apart: checked against
+# the engine's table at import, so that a table is only used if it lowers as this interpreter.
+_CASING_PROBE = (
+    "\u0130 \u03a3\u0391\u03a3 \u0391\u03a3' '\u03a3 \u1e9e \u212a \u2126 \u0345\u03a3 A\u0345\u03a3\u0345 "
+    "\u10a0\u13a0\uab70 \u1c90\u1c9c \u2c2f \ua7c0\ua7c7\ua7d0 \U00010570\U000104b0 "
+    "\U00016e40\U0001e900 \u01c5\u1f88\u1fbc \u0149\u1e96 \u00c0\u00df\u0400\u0531 ANSI "
+)
 
 
-def _compact_ascii_address(text):
-    """The address of text's characters if it is a compact ASCII CPython str, else None."""
-    if type(text) is not str or not text.isascii():
+def _case_table_version():
+    """This interpreter's Unicode version if the engine has its case table and lowers the probe
+    as str.lower() does; else None (distinct words are then lowered in Python)."""
+    version = unicodedata.unidata_version
+    available = ffi.new("int *")
+    check(lib.hl_text_casing_available(version.encode("ascii"), available))
+    if not available[0] or not _KNOWN:
         return None
+    probe = _CASING_PROBE
+    table = _new_table(lambda out: lib.hl_word_table_count(
+        probe.encode("utf-8"), len(probe.encode("utf-8")), lib.HL_TEXT_UTF8, _UNICODE_FLAGS,
+        version.encode("ascii"), 0, out, ffi.NULL))
+    try:
+        ok = _export(table, None) == dict(collections.Counter(probe.lower().split()))
+    finally:
+        lib.hl_word_table_destroy(table)
+    return version if ok else None
+
+
+# ---- CPython's str layouts, read in place ----
+
+# PEP 393: a compact str keeps its code points right after its header, 1, 2 or 4 bytes each (an
+# ASCII-only one after a shorter header). The engine reads them there instead of an encode()
+# copy. The header fields used (state bits, length) are CPython's documented PyASCIIObject; the
+# data offsets come from sys.getsizeof. Everything is verified on probe strings at import, and
+# each string's own header is checked before use; anything unexpected (PyPy, another layout, a
+# legacy string, a str subclass) takes the encode() path.
+_STR_LENGTH_AT, _STR_STATE_AT = 16, 32  # PyASCIIObject: refcount, type, length, hash, state
+_ENCODING_OF_KIND = {1: lib.HL_TEXT_LATIN1, 2: lib.HL_TEXT_UCS2, 4: lib.HL_TEXT_UCS4}
+
+
+def _data_offsets():
+    """{(ascii, kind): offset of the code points from the object's address}, or {} if this
+    interpreter's str is not laid out as expected."""
+    if sys.implementation.name != "cpython" or ffi.sizeof("void *") != 8:
+        return {}
+    tag = "%d" % id(_data_offsets)  # fresh, non-interned strings
+    probes = [(True, 1, "hotloop probe " + tag, "ascii"), (False, 1, "h\xe9 " + tag, "latin-1"),
+              (False, 2, "h\u20ac " + tag, "utf-16-le"), (False, 4, "h\U0001f600 " + tag, "utf-32-le")]
+    offsets = {}
+    try:
+        for is_ascii, kind, probe, codec in probes:
+            offset = sys.getsizeof(probe) - (len(probe) + 1) * kind
+            offsets[(is_ascii, kind)] = offset
+            found = _in_place(probe, offsets)
+            expected = probe.encode(codec) + b"\0" * kind
+            if found is None or ffi.buffer(ffi.cast("char *", found[0]), len(expected))[:] != expected:
+                return {}
+    except Exception:  # pragma: no cover - an unexpected layout
+        return {}
+    return offsets
+
+
+def _in_place(text, offsets):
+    """(address, code units, HL_TEXT_* encoding) of a compact CPython str, else None."""
     base = id(text)  # CPython: the object's address
     state = ffi.cast("uint32_t *", base + _STR_STATE_AT)[0]
-    kind, compact, ascii_ = (state >> 2) & 7, (state >> 5) & 1, (state >> 6) & 1
-    if kind != 1 or not compact or not ascii_:
+    kind, compact, is_ascii = (state >> 2) & 7, (state >> 5) & 1, (state >> 6) & 1
+    offset = offsets.get((bool(is_ascii), kind))
+    if not compact or offset is None:
         return None
     if ffi.cast("int64_t *", base + _STR_LENGTH_AT)[0] != len(text):
         return None
-    return base + _STR_DATA_AT
+    encoding = lib.HL_TEXT_UTF8 if is_ascii else _ENCODING_OF_KIND[kind]
+    return base + offset, len(text), encoding
 
 
-def _probe_str_layout():
-    if sys.implementation.name != "cpython" or ffi.sizeof("void *") != 8 or _STR_DATA_AT <= 0:
-        return False
-    probe = "hotloop layout probe %d" % id(_probe_str_layout)  # a fresh, non-interned str
+_OFFSETS = _data_offsets()
+
+
+def _str_source(text):
+    """(cdata pointer, code units, encoding, flags, owner) for a str: in place where possible,
+    else one encoded copy (owner keeps it alive)."""
+    found = _in_place(text, _OFFSETS) if _OFFSETS and type(text) is str else None
+    if found is not None:
+        address, n, encoding = found
+        return ffi.cast("char *", address), n, encoding, 0, text
+    if sys.implementation.name == "pypy":
+        try:
+            data = text.encode("utf-8")
+        except UnicodeEncodeError:  # lone surrogates: UTF-32 is linear, 'surrogatepass' is not
+            data = text.encode("utf-32-le", "surrogatepass")
+            return ffi.from_buffer(data), len(data) // 4, lib.HL_TEXT_UCS4, 0, data
+        return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, 0, data
+    data = text.encode("utf-8", "surrogatepass")
+    return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, lib.HL_TEXT_ALLOW_SURROGATES, data
+
+
+# ---- handles ----
+
+def _new_table(call):
+    """Runs call(out) (a C function filling an hl_word_table **) and returns the table."""
+    out = ffi.new(_TABLE_PP)
+    check(call(out))
+    return out[0]
+
+
+def _export(table, k, ctl=ffi.NULL):
+    """The dict (k None) or the k most common pairs of a table: one decode, one split, one
+    dict(zip(...)) or list(zip(...))."""
+    words, counts = ffi.new(_BUFFER_PP), ffi.new(_BUFFER_PP)
+    check(lib.hl_word_table_export(table, _ALL if k is None else k, words, counts, ctl))
     try:
-        address = _compact_ascii_address(probe)
-        return address is not None and ffi.buffer(
-            ffi.cast("char *", address), len(probe) + 1)[:] == probe.encode() + b"\0"
-    except Exception:  # pragma: no cover - an unexpected layout
-        return False
+        n = lib.hl_buffer_length(counts[0])
+        if n == 0:
+            return {} if k is None else []
+        numbers = ffi.unpack(ffi.cast(_UINT64_P, lib.hl_buffer_data(counts[0])), n)
+        blob = ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(words[0])),
+                          lib.hl_buffer_length(words[0]))
+        keys = str(blob, "utf-8", "surrogatepass").split("\n")
+    finally:
+        lib.hl_buffer_free(words[0])
+        lib.hl_buffer_free(counts[0])
+    return dict(zip(keys, numbers)) if k is None else list(zip(keys, numbers))
 
 
-_IN_PLACE_STR = _probe_str_layout()
+# ---- counting ----
+
+def _count(call, flags, work, progress, what, finish, filename=None):
+    """Runs call(flags, casing, out, ctl) - a C count into an hl_word_table - with this
+    interpreter's whitespace and case table, then finish(table, ctl), which owns the table, all
+    through run(): interruptible, and with progress over the whole call (building the Python
+    result included). Returns finish's result, or None when the text needs Python's own lowering
+    of U+180E's neighbours (an interpreter without a case table; see _probe_interpreter)."""
+    casing = _CASING_BYTES
+
+    def native(ctl):
+        table = _count_once(call, flags, casing, ctl, filename)
+        return None if table is None else finish(table, ctl)
+
+    return run(native, work, progress, what)
 
 
-def word_count(text: Union[str, bytes, bytearray, memoryview], top: Optional[int] = None, *,
-               progress: Progress = None) -> WordCounts:
-    """Counts the words of text, lowercased: `dict(Counter(text.lower().split()))`, exactly.
-
-    text: a str (any code points, lone surrogates included) or a bytes-like object holding UTF-8
-    (bytes, bytearray, memoryview, mmap, array of bytes), counted as `bytes(text).decode()`.
-    top: None for the whole dict; an int k >= 0 for the k most common (word, count) pairs in
-    `Counter.most_common(k)` order (ties in order of first occurrence).
-
-    Raises EncodingError (a ValueError/UnicodeError) naming the byte offset of the first invalid
-    UTF-8 sequence in bytes input, TypeError for other input types.
-
-    An ASCII str is read in place under CPython; any other str is encoded to UTF-8 once (one copy).
-    Bytes-like input is read in place. Splitting and counting run in parallel in C++.
-    """
-    k = _check_top(top)
-    if isinstance(text, str):
-        if not _KNOWN:
-            return _counter(text, k)
-        address = _compact_ascii_address(text) if _IN_PLACE_STR else None
-        if address is not None:  # read in place; `text` keeps the characters alive
-            n = len(text)
-            source = ffi.cast("char *", address)
-            handle = _count(lambda f, out, ctl: lib.hl_word_count(source, n, f, out, ctl),
-                            lib.HL_TEXT_LOWER_ASCII, n, progress, "word_count")
-            return _result(handle, k) if handle is not None else _counter(text, k)
-        view = memoryview(text.encode("utf-8", "surrogatepass"))
-        flags = lib.HL_TEXT_ALLOW_SURROGATES | lib.HL_TEXT_LOWER_ASCII
-    else:
-        view = _utf8_view(text)
-        flags = lib.HL_TEXT_LOWER_ASCII
-    # Both the cffi view and the memoryview are released before an exception leaves this frame:
-    # a traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
-    # garbage collector.
-    with view:
-        if _KNOWN:
-            with ffi.from_buffer(view) as source:
-                n = len(source)
-                handle = _count(lambda f, out, ctl: lib.hl_word_count(source, n, f, out, ctl),
-                                flags, n, progress, "word_count")
-        if not _KNOWN or handle is None:
-            return _counter(text if isinstance(text, str) else _decode(view), k)
-    return _result(handle, k)
-
-
-def word_count_file(path: Union[str, bytes, "os.PathLike[Any]"], top: Optional[int] = None,
-                    encoding: str = "utf-8", *, progress: Progress = None) -> WordCounts:
-    """word_count over a file: `Counter(open(path, encoding=encoding).read().lower().split())`.
-
-    path: str, bytes or os.PathLike. UTF-8 ("utf-8", "utf8", ...) and "utf-8-sig" files are
-    memory-mapped and counted in C++ without loading them into Python; any other encoding is read
-    and decoded by Python first (one copy of the text in memory).
-
-    Raises FileNotFoundError, PermissionError, IsADirectoryError, ... as open() does (the
-    package's subclasses, with errno, strerror and filename), EncodingError for invalid UTF-8.
-    """
-    k = _check_top(top)
-    if not isinstance(path, (str, bytes, os.PathLike)):
-        raise InvalidTypeError(
-            "word_count_file: path must be str, bytes or os.PathLike, not %s" % type(path).__name__
-        )
-    name = os.fspath(path)
-    codec = codecs.lookup(encoding).name
-    if codec not in ("utf-8", "utf-8-sig"):
-        with open(name, encoding=encoding) as f:
-            return word_count(f.read(), top, progress=progress)
-    encoded = os.fsencode(name)
-    if b"\0" in encoded:
-        raise InvalidArgumentError("word_count_file: embedded null byte in path")
-    flags = lib.HL_TEXT_LOWER_ASCII
-    if codec == "utf-8-sig":
-        flags |= lib.HL_TEXT_SKIP_BOM
-    handle = None
-    if _KNOWN:
-        handle = _count(lambda f, out, ctl: lib.hl_word_count_file(encoded, f, out, ctl), flags,
-                        _file_size(name), progress, "word_count_file", filename=name)
-    if handle is None:
-        with open(name, "rb") as raw:
-            data = raw.read()
-        if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
-            data = data[3:]
-        return _counter(_decode(memoryview(data)), k)
-    return _result(handle, k)
-
-
-def _count(call, flags, work, progress, what, filename=None):
-    """Runs call(flags, out, ctl), a C word count over `work` bytes, with this interpreter's
-    whitespace (through run(): interruptible and with progress when long); returns the result's
-    hl_buffer, or None when the text needs Counter itself (see _probe_interpreter)."""
-    out = ffi.new(_BUFFER_PP)
-
+def _count_once(call, flags, casing, ctl, filename):
     def count(f):
-        run(lambda ctl: check(call(f, out, ctl), filename), work, progress, what)
+        return _new_table(lambda out: _checked(call(f, casing, out, ctl), filename))
 
     if _PLAIN:
-        count(flags)
-        return out[0]
-    count(flags | _UNICODE_FLAGS | lib.HL_TEXT_REPORT_FEATURES)
-    handle = out[0]
-    features = ffi.cast(_UINT64_P, lib.hl_buffer_data(handle))[2]
-    if features & lib.HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR and _SEEN_THROUGH:
-        lib.hl_buffer_free(handle)
+        return count(flags)
+    table = count(flags | _UNICODE_FLAGS | lib.HL_TEXT_REPORT_FEATURES)
+    features = ffi.new("int *")
+    check(lib.hl_word_table_features(table, features))
+    if features[0] & lib.HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR and _SEEN_THROUGH and not casing:
+        lib.hl_word_table_destroy(table)
         return None
-    if (_ASCII_FLAGS != _UNICODE_FLAGS and features & lib.HL_TEXT_SAW_INFO_SEPARATOR
-            and not features & lib.HL_TEXT_SAW_NON_ASCII):
+    if (_ASCII_FLAGS != _UNICODE_FLAGS and features[0] & lib.HL_TEXT_SAW_INFO_SEPARATOR
+            and not features[0] & lib.HL_TEXT_SAW_NON_ASCII):
         # An ASCII-only text with U+001C..U+001F: this interpreter splits it differently.
-        lib.hl_buffer_free(handle)
-        count(flags | _ASCII_FLAGS)
-        return out[0]
-    return handle
+        lib.hl_word_table_destroy(table)
+        return count(flags | _ASCII_FLAGS)
+    return table
 
 
-def _file_size(name):
-    """The size of a file for run()'s choice of thread; unknown sizes (FIFOs, /proc) count as long."""
+def _checked(status, filename):
+    """The status of a count; an encoding error is re-raised by the caller with detail."""
+    if status == lib.HL_ERR_ENCODING:
+        raise _DecodeFailure(ffi.string(lib.hl_last_error_message()).decode("utf-8", "replace"))
+    check(status, filename)
+    return status
+
+
+class _DecodeFailure(Exception):
+    """The engine's invalid-UTF-8 message, turned into HotloopUnicodeDecodeError by the caller
+    (which has the input to point into)."""
+
+
+_MALFORMED = re.compile(r"invalid UTF-8 at byte offset (\d+) \(byte 0x[0-9a-f]{2}\): (.*)")
+
+
+def _decode_error(failure, head, filename=None):
+    """HotloopUnicodeDecodeError for the engine's message; head(start) gives the input's bytes
+    from the malformed sequence on (at least 4), for Python's own view of its extent."""
+    match = _MALFORMED.match(str(failure))
+    if match is None:  # pragma: no cover - the message format is the C API's contract
+        raise EncodingError(str(failure))
+    start, reason = int(match.group(1)), match.group(2)
+    bad = head(start)
     try:
-        size = os.stat(name).st_size
-    except OSError:
-        return 0  # the C call reports the error as open() would
-    return size or DIRECT_MAX_WORK  # unknown (FIFO, /proc): treated as long
+        codecs.utf_8_decode(bad, "strict", True)
+        length = 1  # pragma: no cover - the engine and Python disagree
+    except UnicodeDecodeError as exc:
+        length = exc.end - exc.start
+    where = "byte offset %d" % start
+    message = "invalid UTF-8 at %s (byte 0x%02x)%s: %s" % (
+        where, bad[0], "" if filename is None else " of file %r" % filename, reason)
+    return message, start, start + length, reason
+
+
+def _casing():
+    version = _case_table_version()
+    return version, (version.encode("ascii") if version else ffi.NULL)
+
+
+# The case table in use ('' / NULL: none, distinct words are lowered in Python).
+_CASING_VERSION, _CASING_BYTES = None, ffi.NULL
+_CASING_VERSION, _CASING_BYTES = _casing()
+#: The Unicode version of the lowercasing: the table's, or this interpreter's own in Python.
+UNICODE_VERSION = unicodedata.unidata_version
+
+
+def _python_lowered(table):
+    """For an interpreter without a case table: (words, counts, parts, offsets) of a table whose
+    non-ASCII words are as written, lowered here with str.lower() and merged (first occurrence
+    kept: the table is in order of first occurrence)."""
+    words, counts, parts, offsets = _raw_entries(table)
+    merged = {}
+    for word, count, part, offset in zip(words, counts, parts, offsets):
+        low = word.lower()
+        entry = merged.get(low)
+        if entry is None:
+            merged[low] = [count, part, offset]
+        else:
+            entry[0] += count
+    return (list(merged), [e[0] for e in merged.values()], [e[1] for e in merged.values()],
+            [e[2] for e in merged.values()])
+
+
+def _raw_entries(table):
+    """(words, counts, parts, offsets) of a table, in order of first occurrence (bulk: one
+    serialize, parsed with array and one decode)."""
+    data = _serialize(table)
+    n, n_spans, words_size = (int.from_bytes(data[i:i + 8], "little") for i in (8, 16, 24))
+    casing_size = int.from_bytes(data[36:40], "little")
+    meta_at = 40 + (casing_size + 7) // 8 * 8 + 24 * n_spans
+    meta = array.array("Q", data[meta_at:meta_at + 32 * n])
+    if sys.byteorder != "little":  # pragma: no cover
+        meta.byteswap()
+    blob = data[meta_at + 32 * n:]
+    lengths, words, at = meta[3::4], [], 0
+    for length in lengths:
+        words.append(blob[at:at + length].decode("utf-8", "surrogatepass"))
+        at += length
+    return words, list(meta[0::4]), list(meta[1::4]), list(meta[2::4])
+
+
+def _serialize(table):
+    out = ffi.new(_BUFFER_PP)
+    check(lib.hl_word_table_serialize(table, out))
+    try:
+        return ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(out[0])),
+                          lib.hl_buffer_length(out[0]))[:]
+    finally:
+        lib.hl_buffer_free(out[0])
+
+
+def _table_bytes(words, counts, parts, offsets, spans, casing):
+    """Serialized format version 1 (word_table.cpp) of the given entries."""
+    encoded = [w.encode("utf-8", "surrogatepass") for w in words]
+    head = (b"HLWT" + (1).to_bytes(4, "little") + len(encoded).to_bytes(8, "little")
+            + len(spans).to_bytes(8, "little") + sum(map(len, encoded)).to_bytes(8, "little")
+            + (0).to_bytes(4, "little") + len(casing).to_bytes(4, "little") + casing
+            + b"\0" * ((8 - len(casing) % 8) % 8))
+    meta = array.array("Q")
+    for span in spans:
+        meta.extend(span)
+    for word, count, part, offset in zip(encoded, counts, parts, offsets):
+        meta.extend((count, part, offset, len(word)))
+    if sys.byteorder != "little":  # pragma: no cover
+        meta.byteswap()
+    return head + meta.tobytes() + b"".join(encoded)
+
+
+def _finish_table(table, ctl):
+    """finish() for WordTable: the handle itself, lowered in Python when there is no case table."""
+    if _CASING_VERSION is not None:
+        return _adopt(table)
+    try:
+        words, counts, parts, offsets = _python_lowered(table)
+        spans = _spans_of(table)
+    finally:
+        lib.hl_word_table_destroy(table)
+    data = _table_bytes(words, counts, parts, offsets, spans, UNICODE_VERSION.encode("ascii"))
+    return WordTable.from_bytes(data)
+
+
+def _spans_of(table):
+    data = _serialize(table)
+    n_spans = int.from_bytes(data[16:24], "little")
+    casing_size = int.from_bytes(data[36:40], "little")
+    at = 40 + (casing_size + 7) // 8 * 8
+    flat = array.array("Q", data[at:at + 24 * n_spans])
+    return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]
+
+
+def _finish_counts(k):
+    def finish(table, ctl):
+        try:
+            if _CASING_VERSION is not None:
+                return _export(table, k, ctl)
+            words, counts, _, _ = _python_lowered(table)
+        finally:
+            lib.hl_word_table_destroy(table)
+        return _from_pairs(words, counts, k)
+    return finish
+
+
+def _from_pairs(words, counts, k):
+    result = dict(zip(words, counts))
+    if k is None:
+        return result
+    return collections.Counter(result).most_common(k)
 
 
 def _counter(text, k):
@@ -250,13 +421,7 @@ def _counter(text, k):
     return dict(counts) if k is None else counts.most_common(k)
 
 
-def _decode(view):
-    try:
-        return str(view, "utf-8")
-    except UnicodeDecodeError as exc:
-        raise EncodingError("invalid UTF-8 at byte offset %d (byte 0x%02x): %s"
-                            % (exc.start, exc.object[exc.start], exc.reason)) from None
-
+# ---- arguments ----
 
 def _check_top(top):
     if top is None:
@@ -269,44 +434,579 @@ def _check_top(top):
     return k
 
 
-def _utf8_view(obj):
+def _check_errors(errors, what):
+    if not isinstance(errors, str):
+        raise InvalidTypeError("%s: errors must be a str, not %s" % (what, type(errors).__name__))
+    codecs.lookup_error(errors)  # LookupError for an unknown handler, as bytes.decode
+    return errors
+
+
+def _check_index(value, name, what, default=None):
+    if value is None and default is not None:
+        return default
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise InvalidTypeError("%s: %s must be an int, not %s" % (what, name, type(value).__name__))
+    v = operator.index(value)
+    if not 0 <= v <= _MAX_PART:
+        raise InvalidArgumentError("%s: %s must be in 0 .. 2**64 - 1, got %d" % (what, name, v))
+    return v
+
+
+def _utf8_view(obj, what):
     """A C-contiguous memoryview of bytes over obj (one copy only if obj is strided)."""
     try:
         view = memoryview(obj)
     except TypeError:
         raise InvalidTypeError(
-            "word_count: expected str or a bytes-like object, not %s" % type(obj).__name__
+            "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__)
         ) from None
     if view.itemsize != 1 or view.format not in ("B", "b", "c"):
         fmt = view.format
         view.release()
-        raise InvalidTypeError("word_count: a buffer of bytes is needed, got format %r" % fmt)
+        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r" % (what, fmt))
     if not view.c_contiguous:
         with view:
             return memoryview(view.tobytes())
     return view
 
 
-def _result(handle, k):
-    """The dict (or top-k list) from the engine's packed buffer; frees the buffer."""
+def _path_of(path, what):
+    if not isinstance(path, (str, bytes, os.PathLike)):
+        raise InvalidTypeError(
+            "%s: path must be str, bytes or os.PathLike, not %s" % (what, type(path).__name__))
+    name = os.fspath(path)
+    encoded = os.fsencode(name)
+    if b"\0" in encoded:
+        raise InvalidArgumentError("%s: embedded null byte in path" % what)
+    return name, encoded
+
+
+# ---- the three ways in: str, bytes, file ----
+
+def _run_text(text, errors, part, progress, what, finish, fallback):
+    """Counts a str or bytes-like text and returns finish(table, ctl); fallback() when the engine
+    cannot follow this interpreter (or the errors handler is not strict/replace/ignore)."""
+    if isinstance(text, str):
+        if not _KNOWN:
+            return fallback(text)
+        source, n, encoding, flags, owner = _str_source(text)
+        result = _count(lambda f, casing, out, ctl: lib.hl_word_table_count(
+            source, n, encoding, f, casing, part, out, ctl), flags, n, progress, what, finish)
+        del owner
+        return fallback(text) if result is None else result
+    view = _utf8_view(text, what)
+    # Both the cffi view and the memoryview are released before an exception leaves this frame:
+    # a traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
+    # garbage collector.
+    with view:
+        if errors not in _ERRORS or not _KNOWN:
+            return fallback(str(view, "utf-8", errors))
+        failure = None
+        with ffi.from_buffer(view) as source:
+            n = len(source)
+            try:
+                result = _count(lambda f, casing, out, ctl: lib.hl_word_table_count(
+                    source, n, lib.HL_TEXT_UTF8, f, casing, part, out, ctl),
+                    _ERRORS[errors], n, progress, what, finish)
+            except _DecodeFailure as exc:
+                failure = _decode_error(exc, lambda start: bytes(view[start:start + 4]))
+        if failure is not None:
+            message, start, end, reason = failure
+            obj = text if isinstance(text, bytes) else view.tobytes()
+            raise HotloopUnicodeDecodeError(message, "utf-8", obj, start, end, reason) from None
+        if result is None:
+            return fallback(str(view, "utf-8", errors))
+    return result
+
+
+_COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
+               (b"BZh", "bzip2", "bz2.open(path, 'rt')"),
+               (b"\xfd7zXZ\x00", "xz", "lzma.open(path, 'rt')"),
+               (b"\x28\xb5\x2f\xfd", "zstd", "a zstd reader")]
+
+
+def _compression_hint(name):
     try:
-        base = lib.hl_buffer_data(handle)
-        fields = ffi.cast(_UINT64_P, base)
-        n = fields[0]
-        if n == 0:
-            return {} if k is None else []
-        blob_size = fields[1]
-        counts = ffi.unpack(fields + 3, n)
-        blob = ffi.buffer(ffi.cast("char *", fields + 3 + 2 * n), blob_size)[:]
-    finally:
-        lib.hl_buffer_free(handle)
-    words = blob.decode("utf-8", "surrogatepass").lower().split("\n")
-    result = dict(zip(words, counts))
-    if len(result) != n:  # distinct words that lower alike: add their counts up
-        result = {}
-        get = result.get
-        for word, count in zip(words, counts):
-            result[word] = get(word, 0) + count
-    if k is None:
-        return result
-    return heapq.nlargest(k, result.items(), key=_COUNT)  # what Counter.most_common(k) does
+        with open(name, "rb") as f:
+            head = f.read(8)
+    except OSError:
+        return ""
+    for magic, kind, reader in _COMPRESSED:
+        if head.startswith(magic):
+            return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the "
+                    "text" % (kind, reader))
+    return ""
+
+
+def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback):
+    name, encoded = _path_of(path, what)
+    codec = codecs.lookup(encoding).name
+    if codec not in ("utf-8", "utf-8-sig") or errors not in _ERRORS or not _KNOWN:
+        if start != 0 or end is not None:
+            raise InvalidArgumentError(
+                "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
+                "'ignore' only" % what)
+        with open(name, encoding=encoding, errors=errors) as f:
+            return fallback(f.read())
+    flags = _ERRORS[errors] | (lib.HL_TEXT_SKIP_BOM if codec == "utf-8-sig" else 0)
+    stop = 2 ** 64 - 1 if end is None else end
+    try:
+        result = _count(lambda f, casing, out, ctl: lib.hl_word_table_count_file(
+            encoded, start, stop, f, casing, part, out, ctl), flags,
+            _file_size(name, start, end), progress, what, finish, filename=name)
+    except _DecodeFailure as exc:
+        failure = _decode_error(exc, lambda at: _read_at(name, at), filename=name)
+        message, first, last, reason = failure
+        message += _compression_hint(name)
+        raise HotloopUnicodeDecodeError(message, "utf-8", _read_at(name, first)[:last - first],
+                                        first, last, reason, filename=name) from None
+    if result is None:
+        with open(name, encoding=encoding, errors=errors) as f:
+            return fallback(f.read())
+    return result
+
+
+def _read_at(name, offset):
+    with open(name, "rb") as f:
+        f.seek(offset)
+        return f.read(4)
+
+
+def _file_size(name, start, end):
+    """The bytes to count, for run()'s choice of thread; unknown sizes (FIFOs, /proc) count as
+    long."""
+    try:
+        size = os.stat(name).st_size
+    except OSError:
+        return 0  # the C call reports the error as open() would
+    if not size:
+        return DIRECT_MAX_WORK  # unknown (FIFO, /proc): treated as long
+    return max(0, min(size, size if end is None else end) - start)
+
+
+# ---- the public API ----
+
+@overload
+def word_count(text: TextInput, top: None = None, *, errors: str = "strict",
+               progress: Progress = None) -> Dict[str, int]: ...
+@overload  # noqa: E302
+def word_count(text: TextInput, top: int, *, errors: str = "strict",
+               progress: Progress = None) -> List[Tuple[str, int]]: ...
+
+
+def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "strict",  # noqa: E302
+               progress: Progress = None) -> WordCounts:
+    """Count the words of a text, lowercased: ``dict(Counter(text.lower().split()))``, exactly.
+
+    Parameters
+    ----------
+    text : str or bytes-like
+        A str (any code points, lone surrogates included), or a bytes-like object holding UTF-8
+        (bytes, bytearray, memoryview, mmap, ``array('B')``), counted as
+        ``bytes(text).decode("utf-8", errors)``.
+    top : int, optional
+        None (default) for the whole dict; k >= 0 for the k most common ``(word, count)`` pairs
+        in ``Counter.most_common(k)`` order (count descending, ties in order of first
+        occurrence).
+    errors : str, optional
+        How malformed UTF-8 in bytes input is decoded, as ``bytes.decode``: ``"strict"``
+        (default: raise), ``"replace"`` (one U+FFFD per maximal invalid subpart, as CPython's
+        decoder), ``"ignore"`` (dropped); other handlers (``"surrogateescape"``, ...) decode in
+        Python first. Ignored for str input.
+    progress : bool or callable, optional
+        True for a tqdm bar, or a callable ``(done, total)``; covers the whole call.
+
+    Returns
+    -------
+    dict[str, int] or list[tuple[str, int]]
+        Words in the order ``Counter`` inserts them (first occurrence of each lowered word), or
+        the top-k pairs.
+
+    Raises
+    ------
+    HotloopUnicodeDecodeError
+        (a ``UnicodeDecodeError``) for invalid UTF-8 with ``errors="strict"``: ``start`` is the
+        byte offset of the first malformed sequence, ``reason`` Python's.
+    InvalidTypeError
+        for other input types, a non-byte buffer, or a ``top`` that is not an int.
+    InvalidArgumentError
+        for a negative ``top``.
+    LookupError
+        for an unknown ``errors`` handler.
+
+    Examples
+    --------
+    >>> word_count("The cat and THE hat")
+    {'the': 2, 'cat': 1, 'and': 1, 'hat': 1}
+    >>> word_count(b"b a B a c", top=2)
+    [('b', 2), ('a', 2)]
+    >>> word_count("ΟΔΥΣΣΕΥΣ")  # final sigma, as str.lower()
+    {'οδυσσευς': 1}
+    >>> word_count(b"ok \\xff ok", errors="replace")
+    {'ok': 2, '\\ufffd': 1}
+    """
+    k = _check_top(top)
+    _check_errors(errors, "word_count")
+    return _run_text(text, errors, 0, progress, "word_count", _finish_counts(k),
+                     lambda decoded: _counter(decoded, k))
+
+
+@overload
+def word_count_file(path: PathInput, top: None = None, encoding: str = "utf-8", *,
+                    errors: str = "strict", progress: Progress = None) -> Dict[str, int]: ...
+@overload  # noqa: E302
+def word_count_file(path: PathInput, top: int, encoding: str = "utf-8", *,
+                    errors: str = "strict", progress: Progress = None) -> List[Tuple[str, int]]: ...
+
+
+def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = "utf-8", *,  # noqa: E302
+                    errors: str = "strict", progress: Progress = None) -> WordCounts:
+    """Count the words of a file: ``Counter(open(path, encoding=encoding, errors=errors).read().lower().split())``.
+
+    Parameters
+    ----------
+    path : str, bytes or os.PathLike
+        The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
+        loaded whole, never memory-mapped); pipes and ``/proc`` files are read whole.
+    top : int, optional
+        As in :func:`word_count`.
+    encoding : str, optional
+        ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
+        natively; any other codec is decoded by Python first (one copy of the text).
+    errors : str, optional
+        As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
+    progress : bool or callable, optional
+        As in :func:`word_count`.
+
+    Returns
+    -------
+    dict[str, int] or list[tuple[str, int]]
+        As :func:`word_count`.
+
+    Raises
+    ------
+    HotloopUnicodeDecodeError
+        (a ``UnicodeDecodeError``) for invalid UTF-8: ``start`` is the byte offset in the file,
+        ``filename`` names it; the message says so when the file is gzip/bz2/xz/zstd-compressed.
+    FileNotFoundError, PermissionError, IsADirectoryError, OSError
+        as ``open()`` raises them (the package's subclasses, with errno, strerror, filename);
+        an ``OSError`` too if the file keeps shrinking while it is read (it is counted again
+        when it shrinks once, never crashing the process).
+    InvalidArgumentError
+        for a path holding a NUL byte. ``LookupError`` for an unknown codec or handler.
+
+    Examples
+    --------
+    >>> import os, tempfile
+    >>> with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False) as f:
+    ...     _ = f.write("To be, or not to be")
+    >>> word_count_file(f.name, top=2)
+    [('to', 2), ('be,', 1)]
+    >>> os.remove(f.name)
+    """
+    k = _check_top(top)
+    _check_errors(errors, "word_count_file")
+    return _run_file(path, 0, None, errors, encoding, 0, progress, "word_count_file",
+                     _finish_counts(k), lambda decoded: _counter(decoded, k))
+
+
+# ---- WordTable ----
+
+def _adopt(handle):
+    """A WordTable owning a new hl_word_table."""
+    table = WordTable.__new__(WordTable)
+    table._attach(handle)
+    return table
+
+
+class WordTable:
+    """The distinct lowercased words of some text with their counts and first occurrences: a
+    mergeable, picklable ``Counter(text.lower().split())``.
+
+    Build one with :meth:`from_text` or :meth:`from_file` (a byte range of a file), combine with
+    :meth:`merge`, read with :meth:`to_dict`. Each word keeps its first occurrence as
+    ``(part, offset)``: ``part`` numbers the texts or files you combine (give each its own, in
+    their order), ``offset`` is the byte offset in the part's UTF-8. Merged tables equal the
+    table of the concatenated input exactly - counts, dict order and ``most_common`` ties.
+
+    Parameters
+    ----------
+    None : ``WordTable()`` is an empty table.
+
+    Raises
+    ------
+    ClosedHandleError
+        when used after :meth:`close`.
+
+    Examples
+    --------
+    >>> a = WordTable.from_text("the cat", part=0)
+    >>> b = WordTable.from_text("The hat", part=1)
+    >>> a.merge(b).to_dict()
+    {'the': 2, 'cat': 1, 'hat': 1}
+    >>> a.merge(b).to_dict(top=1)
+    [('the', 2)]
+    >>> WordTable.from_bytes(a.to_bytes()).to_dict() == a.to_dict()
+    True
+    """
+
+    __slots__ = ("_handle", "_lock", "_finalizer", "__weakref__")
+
+    def __init__(self) -> None:
+        self._attach(_new_table(lambda out: lib.hl_word_table_count(
+            ffi.NULL, 0, lib.HL_TEXT_UTF8, 0, _CASING_BYTES, 0, out, ffi.NULL)))
+
+    def _attach(self, handle):
+        self._handle = handle
+        self._lock = threading.Lock()
+        self._finalizer = weakref.finalize(self, lib.hl_word_table_destroy, handle)
+
+    @classmethod
+    def from_text(cls, text: TextInput, *, part: int = 0, errors: str = "strict",
+                  progress: Progress = None) -> "WordTable":
+        """Count a str or UTF-8 bytes-like text (as :func:`word_count`) into a table of one part.
+
+        Parameters
+        ----------
+        text : str or bytes-like
+            As in :func:`word_count`.
+        part : int, optional
+            The text's place among the texts you will merge (0 .. 2**64 - 1; default 0).
+        errors : str, optional
+            As in :func:`word_count`.
+        progress : bool or callable, optional
+            As in :func:`word_count`.
+
+        Returns
+        -------
+        WordTable
+
+        Raises
+        ------
+        HotloopUnicodeDecodeError, InvalidTypeError, InvalidArgumentError
+            As :func:`word_count`.
+
+        Examples
+        --------
+        >>> len(WordTable.from_text("a b A"))
+        2
+        """
+        p = _check_index(part, "part", "WordTable.from_text")
+        _check_errors(errors, "WordTable.from_text")
+        return _run_text(text, errors, p, progress, "WordTable.from_text", _finish_table,
+                         lambda decoded: _python_table(decoded, p))
+
+    @classmethod
+    def from_file(cls, path: PathInput, *, start: int = 0, end: Optional[int] = None,
+                  part: int = 0, errors: str = "strict", encoding: str = "utf-8",
+                  progress: Progress = None) -> "WordTable":
+        """Count the words that START in bytes ``[start, end)`` of a UTF-8 file.
+
+        A word that starts before ``start`` belongs to the range that holds its start; one that
+        runs past ``end`` is read to its end. So tables of ranges that tile a file (same
+        ``part``, any cut points, even inside a character) merge into exactly the table of the
+        whole file. Only the range and a bounded lookahead are read (``pread()`` in 1 MiB
+        blocks): files larger than memory work.
+
+        Parameters
+        ----------
+        path : str, bytes or os.PathLike
+        start, end : int, optional
+            Byte offsets (default: the whole file; ``end`` is clipped to the file's size).
+        part : int, optional
+            The file's place among the inputs you will merge; offsets are file offsets.
+        errors : str, optional
+            ``"strict"``, ``"replace"`` or ``"ignore"`` (others: whole files only).
+        encoding : str, optional
+            ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python).
+        progress : bool or callable, optional
+
+        Returns
+        -------
+        WordTable
+
+        Raises
+        ------
+        HotloopUnicodeDecodeError, OSError subclasses, InvalidArgumentError
+            As :func:`word_count_file`; InvalidArgumentError also for ``start > end``.
+
+        Examples
+        --------
+        >>> import os, tempfile
+        >>> with tempfile.NamedTemporaryFile("wb", delete=False) as f:
+        ...     _ = f.write(b"alpha beta gamma beta")
+        >>> head = WordTable.from_file(f.name, end=8)    # "alpha", "beta" start in 0..8
+        >>> tail = WordTable.from_file(f.name, start=8)
+        >>> head.merge(tail).to_dict()
+        {'alpha': 1, 'beta': 2, 'gamma': 1}
+        >>> os.remove(f.name)
+        """
+        what = "WordTable.from_file"
+        p = _check_index(part, "part", what)
+        first = _check_index(start, "start", what)
+        last = None if end is None else _check_index(end, "end", what)
+        if last is not None and first > last:
+            raise InvalidArgumentError("%s: start (%d) > end (%d)" % (what, first, last))
+        _check_errors(errors, what)
+        return _run_file(path, first, last, errors, encoding, p, progress, what, _finish_table,
+                         lambda decoded: _python_table(decoded, p))
+
+    @classmethod
+    def from_bytes(cls, data: Union[bytes, bytearray, memoryview]) -> "WordTable":
+        """The table that :meth:`to_bytes` wrote.
+
+        Parameters
+        ----------
+        data : bytes-like
+            Serialized table (format version 1: docs/api/text.md).
+
+        Returns
+        -------
+        WordTable
+
+        Raises
+        ------
+        InvalidArgumentError
+            for anything else, including another format version (the message names it).
+
+        Examples
+        --------
+        >>> WordTable.from_bytes(WordTable.from_text("x y x").to_bytes()).to_dict()
+        {'x': 2, 'y': 1}
+        """
+        view = _utf8_view(data, "WordTable.from_bytes")
+        with view, ffi.from_buffer(view) as source:
+            n = len(source)
+            return _adopt(_new_table(lambda out: lib.hl_word_table_deserialize(source, n, out)))
+
+    def _call(self, fn):
+        with self._lock:
+            if not self._finalizer.alive:
+                raise ClosedHandleError("the WordTable is closed")
+            return fn(self._handle)
+
+    def merge(self, other: "WordTable") -> "WordTable":
+        """A new table holding both (neither changes): counts add up; each word keeps its earlier
+        first occurrence ``(part, offset)``.
+
+        Parameters
+        ----------
+        other : WordTable
+
+        Returns
+        -------
+        WordTable
+            Equal to the table of both inputs in part order.
+
+        Raises
+        ------
+        InvalidArgumentError
+            if both hold overlapping bytes of the same part (the same text twice, or texts not
+            given distinct ``part`` numbers), or were lowercased with different Unicode versions.
+        InvalidTypeError
+            if other is not a WordTable. ClosedHandleError if either is closed.
+
+        Examples
+        --------
+        >>> WordTable.from_text("a b", part=0).merge(WordTable.from_text("b", part=1)).to_dict()
+        {'a': 1, 'b': 2}
+        """
+        if not isinstance(other, WordTable):
+            raise InvalidTypeError("WordTable.merge: expected a WordTable, not %s"
+                                   % type(other).__name__)
+        if other is self:
+            raise InvalidArgumentError("WordTable.merge: a table cannot be merged with itself "
+                                       "(its words would count twice)")
+        # Both locks, always in the same order: a.merge(b) and b.merge(a) on two threads must
+        # not wait for each other.
+        first, second = (self, other) if id(self) < id(other) else (other, self)
+        with first._lock, second._lock:
+            for table in (self, other):
+                if not table._finalizer.alive:
+                    raise ClosedHandleError("the WordTable is closed")
+            return _adopt(_new_table(
+                lambda out: lib.hl_word_table_merge(self._handle, other._handle, out, ffi.NULL)))
+
+    def to_bytes(self) -> bytes:
+        """The table as bytes (versioned; see :meth:`from_bytes`). Pickling uses them too.
+
+        Returns
+        -------
+        bytes
+
+        Examples
+        --------
+        >>> WordTable.from_text("a").to_bytes()[:4]
+        b'HLWT'
+        """
+        return self._call(_serialize)
+
+    def __reduce__(self):
+        return (WordTable.from_bytes, (self.to_bytes(),))
+
+    @overload
+    def to_dict(self, top: None = None) -> Dict[str, int]: ...
+    @overload  # noqa: E301
+    def to_dict(self, top: int) -> List[Tuple[str, int]]: ...
+
+    def to_dict(self, top: Optional[int] = None) -> WordCounts:  # noqa: E301
+        """The counts as :func:`word_count` returns them.
+
+        Parameters
+        ----------
+        top : int, optional
+            None: ``dict(Counter(...))`` (words in order of first occurrence); k >= 0:
+            ``Counter(...).most_common(k)``.
+
+        Returns
+        -------
+        dict[str, int] or list[tuple[str, int]]
+
+        Raises
+        ------
+        InvalidTypeError, InvalidArgumentError
+            for a bad ``top``. ClosedHandleError after close().
+
+        Examples
+        --------
+        >>> WordTable.from_text("b a B").to_dict(top=1)
+        [('b', 2)]
+        """
+        k = _check_top(top)
+        return self._call(lambda h: _export(h, k))
+
+    def __len__(self) -> int:
+        n = ffi.new("size_t *")
+        self._call(lambda h: check(lib.hl_word_table_size(h, n)))
+        return n[0]
+
+    def close(self) -> None:
+        """Free the table now (also done when it is garbage-collected); later use raises
+        ClosedHandleError. Idempotent."""
+        with self._lock:
+            self._finalizer()
+
+    def __enter__(self) -> "WordTable":
+        return self
+
+    def __exit__(self, *exc_info: Any) -> None:
+        self.close()
+
+    def __repr__(self) -> str:
+        if not self._finalizer.alive:
+            return "<hotloop.WordTable (closed)>"
+        return "<hotloop.WordTable: %d distinct words>" % len(self)
+
+
+def _python_table(text, part):
+    """A WordTable built in Python, for texts the engine cannot follow on this interpreter:
+    offsets are the words' token indices (an order, not byte offsets)."""
+    first, counts = {}, collections.Counter()
+    for index, word in enumerate(text.lower().split()):
+        counts[word] += 1
+        first.setdefault(word, index)
+    words = list(counts)
+    data = _table_bytes(words, [counts[w] for w in words], [part] * len(words),
+                        [first[w] for w in words], [(part, 0, len(text))],
+                        UNICODE_VERSION.encode("ascii"))
+    return WordTable.from_bytes(data)

@@ -1,12 +1,11 @@
-// hl_word_count / hl_word_count_file: the packed result, NULLs, flags and error statuses.
+// The hl_word_table functions: results through the accessors and export, NULLs, flags, error
+// statuses, serialization and cancellation.
 #include <cerrno>
 #include <cstdio>
 #include <cstring>
 #include <string>
 #include <vector>
 
-#include <sys/stat.h>
-#include <sys/wait.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -15,37 +14,44 @@
 
 namespace {
 
-struct Unpacked {
-    uint64_t features = 0;
-    std::vector<uint64_t> counts, first;
+struct Exported {
     std::vector<std::string> words;
+    std::vector<uint64_t> counts;
 };
 
-// Reads the layout documented in hotloop.h, checking its sizes; frees the buffer.
-Unpacked unpack(hl_buffer* buf) {
-    REQUIRE(buf != nullptr);
-    REQUIRE(hl_buffer_dtype(buf) == HL_DTYPE_UINT8);
-    const auto* fields = static_cast<const uint64_t*>(hl_buffer_data(buf));
-    const uint64_t n = fields[0], blob = fields[1];
-    REQUIRE(hl_buffer_length(buf) == (3 + 2 * n) * 8 + blob);
-    Unpacked u;
-    u.features = fields[2];
-    u.counts.assign(fields + 3, fields + 3 + n);
-    u.first.assign(fields + 3 + n, fields + 3 + 2 * n);
-    const char* text = reinterpret_cast<const char*>(fields + 3 + 2 * n);
+// hl_word_table_export's two buffers, split and checked; frees them.
+Exported exported(const hl_word_table* table, int64_t top) {
+    hl_buffer *words = nullptr, *counts = nullptr;
+    REQUIRE(hl_word_table_export(table, top, &words, &counts, nullptr) == HL_OK);
+    REQUIRE(hl_buffer_dtype(words) == HL_DTYPE_UINT8);
+    REQUIRE(hl_buffer_dtype(counts) == HL_DTYPE_UINT64);
+    Exported e;
+    const size_t n = hl_buffer_length(counts);
+    const auto* c = static_cast<const uint64_t*>(hl_buffer_data(counts));
+    e.counts.assign(c, c + n);
+    const char* text = static_cast<const char*>(hl_buffer_data(words));
     std::string word;
-    for (uint64_t i = 0; i < blob; ++i) {
+    for (size_t i = 0; i < hl_buffer_length(words); ++i) {
         if (text[i] == '\n') {
-            u.words.push_back(word);
+            e.words.push_back(word);
             word.clear();
         } else {
             word += text[i];
         }
     }
-    if (n) u.words.push_back(word);
-    REQUIRE(u.words.size() == n);
-    hl_buffer_free(buf);
-    return u;
+    if (n) e.words.push_back(word);
+    REQUIRE(e.words.size() == n);
+    hl_buffer_free(words);
+    hl_buffer_free(counts);
+    return e;
+}
+
+hl_word_table* count(const std::string& text, int flags = 0, const char* casing = "14.0.0",
+                     uint64_t part = 0) {
+    hl_word_table* t = nullptr;
+    REQUIRE(hl_word_table_count(text.data(), text.size(), HL_TEXT_UTF8, flags, casing, part, &t,
+                                nullptr) == HL_OK);
+    return t;
 }
 
 std::string temp_file(const std::string& bytes) {
@@ -59,129 +65,156 @@ std::string temp_file(const std::string& bytes) {
 
 }  // namespace
 
-TEST_CASE("hl_word_count: packed result", "[capi][text]") {
-    const std::string text = "b a B\xe2\x80\x83" "a \xc3\x89t\xc3\xa9 Z";
-    hl_buffer* out = nullptr;
-    REQUIRE(hl_word_count(text.data(), text.size(), HL_TEXT_LOWER_ASCII, &out, nullptr) == HL_OK);
-    const Unpacked u = unpack(out);
-    CHECK(u.words == std::vector<std::string>{"b", "a", "\xc3\x89t\xc3\xa9", "z"});
-    CHECK(u.counts == std::vector<uint64_t>{2, 2, 1, 1});
-    CHECK(u.first == std::vector<uint64_t>{0, 2, 10, 16});
+TEST_CASE("hl_word_table: counts, order, accessors", "[capi][text]") {
+    hl_word_table* t = count("b a B\xe2\x80\x83" "a \xc3\x89t\xc3\xa9 Z \xc3\xa9T\xc3\x89");
+    Exported all = exported(t, -1);
+    CHECK(all.words == std::vector<std::string>{"b", "a", "\xc3\xa9t\xc3\xa9", "z"});
+    CHECK(all.counts == std::vector<uint64_t>{2, 2, 2, 1});
+    Exported top = exported(t, 3);  // most_common: count descending, ties by first occurrence
+    CHECK(top.words == std::vector<std::string>{"b", "a", "\xc3\xa9t\xc3\xa9"});
+    CHECK(exported(t, 0).words.empty());
+    size_t n = 0;
+    REQUIRE(hl_word_table_size(t, &n) == HL_OK);
+    CHECK(n == 4);
+    const char* word = nullptr;
+    size_t length = 0;
+    uint64_t c = 0, part = 9, offset = 0;
+    REQUIRE(hl_word_table_entry(t, 2, &word, &length, &c, &part, &offset) == HL_OK);
+    CHECK(std::string(word, length) == "\xc3\xa9t\xc3\xa9");
+    CHECK((c == 2 && part == 0 && offset == 10));
+    CHECK(hl_word_table_entry(t, 4, &word, &length, &c, &part, &offset) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_entry(t, 0, nullptr, nullptr, nullptr, nullptr, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    hl_word_table_destroy(t);
+    hl_word_table_destroy(nullptr);
 
-    REQUIRE(hl_word_count(text.data(), text.size(), 0, &out, nullptr) == HL_OK);
-    CHECK(unpack(out).words.size() == 5);  // "B" and "Z" kept as written
-
-    REQUIRE(hl_word_count(nullptr, 0, 0, &out, nullptr) == HL_OK);
-    CHECK(unpack(out).words.empty());
-    REQUIRE(hl_word_count(" \n", 2, 0, &out, nullptr) == HL_OK);
-    CHECK(unpack(out).words.empty());
+    hl_word_table* ascii_only = count("B b \xc3\x89 \xc3\xa9", 0, nullptr);  // no case table
+    CHECK(exported(ascii_only, -1).words == std::vector<std::string>{"b", "\xc3\x89", "\xc3\xa9"});
+    hl_word_table_destroy(ascii_only);
 }
 
-TEST_CASE("hl_word_count: NULLs, flags and encoding errors", "[capi][text]") {
-    hl_buffer* out = reinterpret_cast<hl_buffer*>(&out);
-    CHECK(hl_word_count(nullptr, 3, 0, &out, nullptr) == HL_ERR_INVALID_ARGUMENT);
+TEST_CASE("hl_word_table: NULLs, flags and statuses", "[capi][text]") {
+    hl_word_table* out = reinterpret_cast<hl_word_table*>(&out);
+    CHECK(hl_word_table_count(nullptr, 3, HL_TEXT_UTF8, 0, nullptr, 0, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
     CHECK(out == nullptr);  // cleared on failure
-    CHECK(std::string(hl_last_error_message()).find("text") != std::string::npos);
-    CHECK(hl_word_count("a", 1, 0, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_word_count("a", 1, 64, &out, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count("a", 1, HL_TEXT_UTF8, 0, nullptr, 0, nullptr, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count("a", 1, 3, 0, nullptr, 0, &out, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count("a", 1, HL_TEXT_UTF8, 4, nullptr, 0, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count("a", 1, HL_TEXT_UTF8,
+                              HL_TEXT_ERRORS_REPLACE | HL_TEXT_ERRORS_IGNORE, nullptr, 0, &out,
+                              nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count("a", 1, HL_TEXT_UTF8, 0, "1.0.0", 0, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(hl_last_error_message()).find("1.0.0") != std::string::npos);
 
-    CHECK(hl_word_count("abc \xed\xa0\x80", 7, 0, &out, nullptr) == HL_ERR_ENCODING);
+    CHECK(hl_word_table_count("abc \xed\xa0\x80", 7, HL_TEXT_UTF8, 0, nullptr, 0, &out,
+                              nullptr) == HL_ERR_ENCODING);
     CHECK(std::string(hl_last_error_message()).find("byte offset 4 ") != std::string::npos);
     CHECK(out == nullptr);
-    REQUIRE(hl_word_count("abc \xed\xa0\x80", 7, HL_TEXT_ALLOW_SURROGATES, &out, nullptr) ==
-            HL_OK);
-    CHECK(unpack(out).words.size() == 2);
-    CHECK(hl_word_count("\xe2\x82", 2, 0, &out, nullptr) == HL_ERR_ENCODING);
-    CHECK(std::string(hl_last_error_message()).find("unexpected end of data") !=
-          std::string::npos);
+    hl_word_table* t = count("abc \xed\xa0\x80", HL_TEXT_ALLOW_SURROGATES);
+    CHECK(exported(t, -1).words.size() == 2);
+    hl_word_table_destroy(t);
+    t = count("abc \xed\xa0\x80", HL_TEXT_ERRORS_REPLACE);
+    CHECK(exported(t, -1).words == std::vector<std::string>{"abc", "\xef\xbf\xbd\xef\xbf\xbd\xef\xbf\xbd"});
+    hl_word_table_destroy(t);
+
+    int available = -1;
+    REQUIRE(hl_text_casing_available("14.0.0", &available) == HL_OK);
+    CHECK(available == 1);
+    REQUIRE(hl_text_casing_available("2.0", &available) == HL_OK);
+    CHECK(available == 0);
+    CHECK(hl_text_casing_available(nullptr, &available) == HL_ERR_INVALID_ARGUMENT);
+
+    size_t n = 0;
+    REQUIRE(hl_text_whitespace(0, nullptr, 0, &n) == HL_OK);
+    std::vector<uint32_t> ws(n);
+    REQUIRE(hl_text_whitespace(0, ws.data(), ws.size(), &n) == HL_OK);
+    CHECK(n == 29);
+    CHECK((ws.front() == 0x09 && ws.back() == 0x3000));
+    CHECK(hl_text_whitespace(0, nullptr, 5, &n) == HL_ERR_INVALID_ARGUMENT);
 }
 
-TEST_CASE("hl_word_count: PyPy's whitespace flags", "[capi][text]") {
+TEST_CASE("hl_word_table: PyPy's whitespace and features", "[capi][text]") {
     const std::string text = "a\x1c" "b c\xe1\xa0\x8e" "d";
-    hl_buffer* out = nullptr;
-    REQUIRE(hl_word_count(text.data(), text.size(), 0, &out, nullptr) == HL_OK);
-    CHECK(unpack(out).words == std::vector<std::string>{"a", "b", "c\xe1\xa0\x8e" "d"});
-    const int pypy = HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR;
-    REQUIRE(hl_word_count(text.data(), text.size(), pypy, &out, nullptr) == HL_OK);
-    const Unpacked u = unpack(out);
-    CHECK(u.words == std::vector<std::string>{"a\x1c" "b", "c", "d"});
-    CHECK(u.features == 0);  // not asked for
-
-    struct Case {
-        std::string text;
-        uint64_t features;
-    };
-    for (const Case& c : std::vector<Case>{
-             {"", 0},
-             {"plain words", 0},
-             {"a\x1f" "b", HL_TEXT_SAW_INFO_SEPARATOR},
-             {"caf\xc3\xa9", HL_TEXT_SAW_NON_ASCII},
-             {"x\xe1\xa0\x8e" "y\x1c", HL_TEXT_SAW_NON_ASCII | HL_TEXT_SAW_INFO_SEPARATOR |
-                                              HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR},
-             {std::string(3 << 20, 'a') + "\xe1\xa0\x8e",
-              HL_TEXT_SAW_NON_ASCII | HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR}}) {
-        REQUIRE(hl_word_count(c.text.data(), c.text.size(), HL_TEXT_REPORT_FEATURES, &out,
-                              nullptr) == HL_OK);
-        CHECK(unpack(out).features == c.features);
-    }
+    hl_word_table* t = count(text);
+    CHECK(exported(t, -1).words == std::vector<std::string>{"a", "b", "c\xe1\xa0\x8e" "d"});
+    hl_word_table_destroy(t);
+    t = count(text, HL_TEXT_KEEP_INFO_SEPARATORS | HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR, "13.0.0");
+    CHECK(exported(t, -1).words == std::vector<std::string>{"a\x1c" "b", "c", "d"});
+    int features = -1;
+    REQUIRE(hl_word_table_features(t, &features) == HL_OK);
+    CHECK(features == 0);  // not asked for
+    hl_word_table_destroy(t);
+    t = count("x\xe1\xa0\x8e" "y\x1c", HL_TEXT_REPORT_FEATURES);
+    REQUIRE(hl_word_table_features(t, &features) == HL_OK);
+    CHECK(features == (HL_TEXT_SAW_NON_ASCII | HL_TEXT_SAW_INFO_SEPARATOR |
+                       HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR));
+    hl_word_table_destroy(t);
 }
 
-TEST_CASE("hl_word_count: cancellation", "[capi][text]") {
+TEST_CASE("hl_word_table: merge and serialize", "[capi][text]") {
+    hl_word_table* a = count("x y Y", 0, "14.0.0", 0);
+    hl_word_table* b = count("z x", 0, "14.0.0", 1);
+    hl_word_table* ab = nullptr;
+    REQUIRE(hl_word_table_merge(b, a, &ab, nullptr) == HL_OK);  // order of parts, not of calls
+    CHECK(exported(ab, -1).words == std::vector<std::string>{"x", "y", "z"});
+    CHECK(exported(ab, -1).counts == std::vector<uint64_t>{2, 2, 1});
+    hl_word_table* bad = reinterpret_cast<hl_word_table*>(&bad);
+    CHECK(hl_word_table_merge(a, a, &bad, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(bad == nullptr);
+    CHECK(hl_word_table_merge(a, nullptr, &bad, nullptr) == HL_ERR_INVALID_ARGUMENT);
+
+    hl_buffer* bytes = nullptr;
+    REQUIRE(hl_word_table_serialize(ab, &bytes) == HL_OK);
+    hl_word_table* back = nullptr;
+    REQUIRE(hl_word_table_deserialize(hl_buffer_data(bytes), hl_buffer_length(bytes), &back) ==
+            HL_OK);
+    CHECK(exported(back, -1).words == exported(ab, -1).words);
+    CHECK(hl_word_table_deserialize(hl_buffer_data(bytes), 7, &bad) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_deserialize("PK\x03\x04", 4, &bad) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(hl_last_error_message()).find("HLWT") != std::string::npos);
+    CHECK(hl_word_table_deserialize(nullptr, 0, &bad) == HL_ERR_INVALID_ARGUMENT);
+    hl_buffer_free(bytes);
+    for (hl_word_table* t : {a, b, ab, back}) hl_word_table_destroy(t);
+}
+
+TEST_CASE("hl_word_table_count_file: ranges and OS errors", "[capi][text]") {
+    const std::string path = temp_file("alpha beta\xe3\x80\x80gamma beta");
+    hl_word_table *head = nullptr, *tail = nullptr, *whole = nullptr, *both = nullptr;
+    REQUIRE(hl_word_table_count_file(path.c_str(), 0, 8, 0, "14.0.0", 0, &head, nullptr) == HL_OK);
+    REQUIRE(hl_word_table_count_file(path.c_str(), 8, UINT64_MAX, 0, "14.0.0", 0, &tail,
+                                     nullptr) == HL_OK);
+    REQUIRE(hl_word_table_count_file(path.c_str(), 0, UINT64_MAX, 0, "14.0.0", 0, &whole,
+                                     nullptr) == HL_OK);
+    CHECK(exported(head, -1).words == std::vector<std::string>{"alpha", "beta"});
+    REQUIRE(hl_word_table_merge(head, tail, &both, nullptr) == HL_OK);
+    CHECK(exported(both, -1).words == exported(whole, -1).words);
+    CHECK(exported(both, -1).counts == exported(whole, -1).counts);
+    for (hl_word_table* t : {head, tail, whole, both}) hl_word_table_destroy(t);
+
+    hl_word_table* out = reinterpret_cast<hl_word_table*>(&out);
+    CHECK(hl_word_table_count_file("/nonexistent/x", 0, UINT64_MAX, 0, nullptr, 0, &out,
+                                   nullptr) == HL_ERR_IO);
+    CHECK(hl_last_error_errno() == ENOENT);
+    CHECK(out == nullptr);
+    CHECK(hl_word_table_count_file(nullptr, 0, 1, 0, nullptr, 0, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count_file(path.c_str(), 5, 1, 0, nullptr, 0, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    std::remove(path.c_str());
+}
+
+TEST_CASE("hl_word_table: cancellation", "[capi][text]") {
     hl_control* ctl = nullptr;
     REQUIRE(hl_control_create(&ctl) == HL_OK);
     REQUIRE(hl_control_cancel(ctl) == HL_OK);
     const std::string text(4 << 20, 'x');
-    hl_buffer* out = nullptr;
-    CHECK(hl_word_count(text.data(), text.size(), 0, &out, ctl) == HL_ERR_CANCELLED);
+    hl_word_table* out = nullptr;
+    CHECK(hl_word_table_count(text.data(), text.size(), HL_TEXT_UTF8, 0, nullptr, 0, &out, ctl) ==
+          HL_ERR_CANCELLED);
     CHECK(out == nullptr);
     hl_control_destroy(ctl);
-}
-
-TEST_CASE("hl_word_count_file: files and OS errors", "[capi][text]") {
-    const std::string path = temp_file("\xef\xbb\xbfone two\ttwo");
-    hl_buffer* out = nullptr;
-    REQUIRE(hl_word_count_file(path.c_str(), HL_TEXT_SKIP_BOM, &out, nullptr) == HL_OK);
-    const Unpacked u = unpack(out);
-    CHECK(u.words == std::vector<std::string>{"one", "two"});
-    CHECK(u.first == std::vector<uint64_t>{3, 7});
-
-    CHECK(hl_word_count_file(nullptr, 0, &out, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_word_count_file(path.c_str(), 0, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
-
-    CHECK(hl_word_count_file("/nonexistent/hotloop.txt", 0, &out, nullptr) == HL_ERR_IO);
-    CHECK(hl_last_error_errno() == ENOENT);
-    CHECK(std::string(hl_last_error_message()).find("/nonexistent/hotloop.txt") !=
-          std::string::npos);
-    CHECK(out == nullptr);
-    CHECK(hl_word_count_file("/tmp", 0, &out, nullptr) == HL_ERR_IO);
-    CHECK(hl_last_error_errno() == EISDIR);
-    // A later success clears the errno.
-    REQUIRE(hl_word_count_file(path.c_str(), 0, &out, nullptr) == HL_OK);
-    CHECK(hl_last_error_errno() == 0);
-    hl_buffer_free(out);
-
-    const std::string bad = temp_file("ok \xc3(");
-    CHECK(hl_word_count_file(bad.c_str(), 0, &out, nullptr) == HL_ERR_ENCODING);
-    CHECK(std::string(hl_last_error_message()).find("byte offset 3 ") != std::string::npos);
-    std::remove(path.c_str());
-    std::remove(bad.c_str());
-}
-
-TEST_CASE("hl_word_count_file: an unreadable file is HL_ERR_IO with EACCES", "[capi][text]") {
-    // As root every file is readable: the child becomes nobody before trying.
-    const std::string path = temp_file("secret");
-    REQUIRE(chmod(path.c_str(), 0) == 0);
-    const pid_t child = fork();
-    REQUIRE(child >= 0);
-    if (child == 0) {
-        if (geteuid() == 0 && (setgid(65534) != 0 || setuid(65534) != 0)) _exit(2);
-        hl_buffer* out = nullptr;
-        const hl_status status = hl_word_count_file(path.c_str(), 0, &out, nullptr);
-        _exit(status == HL_ERR_IO && hl_last_error_errno() == EACCES && out == nullptr ? 0 : 1);
-    }
-    int status = 0;
-    REQUIRE(waitpid(child, &status, 0) == child);
-    std::remove(path.c_str());
-    REQUIRE(WIFEXITED(status));
-    CHECK(WEXITSTATUS(status) == 0);
 }

@@ -98,4 +98,61 @@ except ValueError as exc:
     assert "byte offset 3" in str(exc)
 else:
     raise AssertionError("invalid UTF-8 did not raise")
+# The engine lowers with the case table generated from this interpreter (Unicode version as
+# unicodedata says): every code point against chr(c).lower(), and the final-sigma contexts.
+import random  # noqa: E402
+import unicodedata  # noqa: E402
+
+
+def ref(text):
+    return dict(collections.Counter(text.lower().split()))
+
+
+assert _text._CASING_VERSION == unicodedata.unidata_version, _text._CASING_VERSION
+cased = [c for c in everything if c.lower() != c or c.upper() != c]
+for text in (" ".join(cased), "\u3000".join(c * 2 + "\u03a3" for c in cased)):
+    got = hotloop.word_count(text)
+    assert got == ref(text) and list(got) == list(ref(text))
+rng = random.Random(5)
+alphabet = ["\u03a3"] * 4 + list("Aa'. 1\n") + ["\u0345", "\u00ad", "\u0307", "\u2019", "\u0130",
+                                              "\u1fbc", "\u180e", "\u200b", "\U0001d400", "\u3000"]
+for _ in range(3000):
+    text = "".join(rng.choice(alphabet) for _ in range(rng.randrange(1, 20)))
+    assert hotloop.word_count(text) == ref(text), repr(text)
+    assert hotloop.word_count(text.encode()) == ref(text), repr(text)
+# Lone surrogates: encoded as UTF-32 here (UTF-8 'surrogatepass' is quadratic under PyPy).
+text = "ab\ud800 Cd \udfff\u03a3 " * 20000
+assert hotloop.word_count(text) == ref(text)
+# errors= as bytes.decode
+for _ in range(2000):
+    data = bytes(rng.choice([0x20, 0x41, 0x61, 0xff, 0x80, 0xc3, 0xa9, 0xe2, 0x82, 0xed, 0xa0, 0xce, 0xa3])
+                 for _ in range(rng.randrange(0, 16)))
+    for errors in ("replace", "ignore"):
+        assert hotloop.word_count(data, errors=errors) == ref(data.decode("utf-8", errors)), (data, errors)
+try:
+    hotloop.word_count(b"ok \xc3(")
+except UnicodeDecodeError as exc:
+    assert (exc.start, exc.end, exc.reason) == (3, 4, "invalid continuation byte")
+else:
+    raise AssertionError("invalid UTF-8 did not raise UnicodeDecodeError")
+# WordTable: merged parts and file ranges equal the whole
+texts = ["The cat \u03a3\u0391\u03a3", "the Hat \u03c3\u03b1\u03c2", "CAT"]
+merged = hotloop.WordTable()
+for i, t in enumerate(texts):
+    merged = merged.merge(hotloop.WordTable.from_text(t, part=i))
+whole = collections.Counter(" ".join(texts).lower().split())
+assert merged.to_dict() == dict(whole) and merged.to_dict(top=2) == whole.most_common(2)
+import pickle  # noqa: E402
+assert pickle.loads(pickle.dumps(merged)).to_dict() == dict(whole)
+data = " ".join(texts * 50).encode()
+with tempfile.NamedTemporaryFile(delete=False) as f:
+    f.write(data)
+try:
+    for step in (1, 7, 64):
+        merged = hotloop.WordTable()
+        for lo in range(0, len(data), step):
+            merged = merged.merge(hotloop.WordTable.from_file(f.name, start=lo, end=lo + step))
+        assert merged.to_dict() == ref(data.decode())
+finally:
+    os.remove(f.name)
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

@@ -2,24 +2,26 @@
 import array
 import collections
 import errno
+import functools
+import gzip
 import os
 import pathlib
+import pickle
 import subprocess
 import sys
 import tempfile
 import threading
+import unicodedata
 
 import pytest
 from hypothesis import given, strategies as st
 
 import hotloop
 
-# Python's str.split() whitespace, as the engine hard-codes it (core/src/utf8.hpp).
-ENGINE_WHITESPACE = (
-    [chr(c) for c in range(0x09, 0x0E)] + [chr(c) for c in range(0x1C, 0x21)]
-    + ["\x85", "\xa0", "\u1680"] + [chr(c) for c in range(0x2000, 0x200B)]
-    + ["\u2028", "\u2029", "\u202f", "\u205f", "\u3000"]
-)
+from hotloop import _text
+
+# Python's str.split() whitespace, as the engine defines it (core/src/utf8.hpp, the one place).
+ENGINE_WHITESPACE = sorted(_text._CPYTHON_SPACES)
 ALL_CHARS = [chr(c) for c in range(0x110000)]
 BLOCK = 1 << 20  # the engine's block size (core/src/text.cpp)
 
@@ -156,10 +158,12 @@ def test_invalid_utf8_names_the_offset(data):
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError as exc:
-        with pytest.raises(hotloop.EncodingError) as info:
+        with pytest.raises(UnicodeDecodeError) as info:
             hotloop.word_count(data)
-        assert "byte offset %d " % exc.start in str(info.value)
-        assert exc.reason in str(info.value)
+        ours = info.value
+        assert isinstance(ours, hotloop.EncodingError) and isinstance(ours, hotloop.HotloopError)
+        assert (ours.start, ours.end, ours.reason, ours.object) == (exc.start, exc.end, exc.reason, data)
+        assert "byte offset %d " % exc.start in str(ours)
     else:
         assert hotloop.word_count(data) == reference(text)
 
@@ -275,8 +279,12 @@ def test_file_path_kinds_and_encodings(tmp_path):
 
 def test_file_invalid_utf8(tmp_path):
     path = write(tmp_path / "bad.txt", b"fine words \xc3(")
-    with pytest.raises(hotloop.EncodingError, match="byte offset 11 .*invalid continuation byte"):
+    with pytest.raises(UnicodeDecodeError, match="byte offset 11 .*invalid continuation byte") as info:
         hotloop.word_count_file(path)
+    exc = info.value
+    assert isinstance(exc, hotloop.HotloopError)
+    assert (exc.start, exc.end, exc.reason, exc.filename) == (11, 12, "invalid continuation byte", str(path))
+    assert str(path) in str(exc)
 
 
 def python_error(path):
@@ -377,26 +385,365 @@ def test_large_file(tmp_path):
     assert hotloop.word_count_file(path, top=5) == collections.Counter(text.lower().split()).most_common(5)
 
 
-# ---- CPython: ASCII str read in place ----
+# ---- the engine's case tables ----
+
+def test_a_case_table_serves_this_interpreter():
+    # CPython 3.11 (Unicode 14.0.0) and PyPy 3.9 (13.0.0) have generated tables; the import-time
+    # probe found this one lowers as str.lower() does.
+    assert _text._CASING_VERSION == unicodedata.unidata_version
+
+
+CASED = [c for c in ALL_CHARS if c.lower() != c or c.upper() != c]
+
+
+def test_every_code_point_with_a_case_mapping():
+    for sep in (" ", "\u3000"):
+        assert_same(sep.join(CASED))
+        assert_same(sep.join(c * 3 for c in CASED))
+    # each one as its own str (a str's layout, 1/2/4 bytes, depends on its largest code point)
+    for c in CASED[::7]:
+        assert_same(c + " " + c + "x " + c.lower())
+
+
+SIGMA_ALPHABET = ["Σ", "Σ", "Σ", "A", "a", "'", ".", "\u0345", "\u00ad", "\u0307", "\u2019", "1",
+                  "\u0130", "\u1fbc", "\u180e", "\u200b", "\U0001d400", "\u02b0", " ", "\n", "\u3000"]
+
+
+@given(st.lists(st.sampled_from(SIGMA_ALPHABET), max_size=30))
+def test_final_sigma_contexts(chars):
+    text = "".join(chars)
+    assert_same(text)
+    assert hotloop.word_count(text.encode()) == reference(text)
+
+
+@given(st.text(alphabet=st.sampled_from(CASED + ["Σ", " ", "'", "\u0345"]), max_size=50))
+def test_cased_text(text):
+    assert_same(text)
+
+
+def test_without_a_case_table_python_lowers_the_words(monkeypatch):
+    # An interpreter whose Unicode version the engine has no table for: the engine keeps the
+    # non-ASCII words as written and Python lowers each distinct word once.
+    monkeypatch.setattr(_text, "_CASING_VERSION", None)
+    monkeypatch.setattr(_text, "_CASING_BYTES", _text.ffi.NULL)
+    text = " ".join(CASED[:3000]) + " ΣΑΣ σας Hello HELLO K \u212a"
+    assert_same(text)
+    assert hotloop.word_count(text, top=5) == collections.Counter(text.lower().split()).most_common(5)
+    t = hotloop.WordTable.from_text(text, part=1)
+    assert t.to_dict() == reference(text)
+    assert t.merge(hotloop.WordTable.from_text("hello", part=2)).to_dict()["hello"] == reference(text)["hello"] + 1
+
+
+# ---- CPython: str read in place (PEP 393) ----
+
+@pytest.mark.parametrize("sample, encoding", [
+    ("plain ASCII words", "HL_TEXT_UTF8"),
+    ("caf\xe9 CAF\xc9", "HL_TEXT_LATIN1"),
+    ("\u20ac euro \u0391\u03a3", "HL_TEXT_UCS2"),
+    ("\U0001f600 grin \ud800 \u03a3", "HL_TEXT_UCS4"),
+])
+def test_str_layouts_read_in_place(sample, encoding):
+    text = (sample + " ") * 5000 + sample.upper()
+    if sys.implementation.name != "cpython":
+        assert not _text._OFFSETS
+    else:
+        address, n, found = _text._in_place(text, _text._OFFSETS)
+        assert (n, found) == (len(text), getattr(_text.lib, encoding))
+    assert_same(text)
+
 
 def test_ascii_str_is_read_in_place_under_cpython():
-    from hotloop import _text
-
     if sys.implementation.name != "cpython":
-        assert not _text._IN_PLACE_STR
+        assert not _text._OFFSETS
         return
-    assert _text._IN_PLACE_STR
     text = "Hello hello world " * 1000 + "x"
-    address = _text._compact_ascii_address(text)
-    assert address is not None
+    address, n, _ = _text._in_place(text, _text._OFFSETS)
     # The address really holds the characters (and the terminating NUL).
     assert _text.ffi.buffer(_text.ffi.cast("char *", address), len(text) + 1)[:] == text.encode() + b"\0"
 
     class Sub(str):
         pass
 
-    for other in ("héllo", "\ud800", Sub("a b")):
-        assert _text._compact_ascii_address(other) is None
     for text in (text, text[3:], sys.intern("interned words"), "a", "".join(["b", " ", "B"])):
         assert_same(text)
     assert_same(Sub("a b A"))
+
+
+# ---- errors= ----
+
+def decoded_reference(data, errors):
+    return reference(data.decode("utf-8", errors))
+
+
+@given(st.binary(), st.sampled_from(["replace", "ignore"]))
+def test_errors_replace_and_ignore(data, errors):
+    assert hotloop.word_count(data, errors=errors) == decoded_reference(data, errors)
+    assert list(hotloop.word_count(data, errors=errors)) == list(decoded_reference(data, errors))
+
+
+MALFORMED = [b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98", b"\xed\xa0\x80", b"\xc0\xaf",
+             b"\xf4\x90\x80\x80", b"\xe2\x80\x83", b" ", b"a", b"A", b"\xce\xa3", b"\xc3\xa9"]
+
+
+@given(st.lists(st.sampled_from(MALFORMED), max_size=40), st.sampled_from(["replace", "ignore"]))
+def test_errors_between_words(pieces, errors):
+    data = b"".join(pieces)
+    assert hotloop.word_count(data, errors=errors) == decoded_reference(data, errors)
+
+
+@pytest.mark.parametrize("errors", ["replace", "ignore"])
+def test_errors_across_block_cuts(errors):
+    for shift in range(-4, 5):
+        for bad in (b"\xff\xfe", b"\xe2\x82", b"\xed\xa0\x80", b"\x80" * 100, b"a\xffb"):
+            data = b"w" * (BLOCK - 2 + shift) + bad + b"x y" + bad + b" z" * 5
+            assert hotloop.word_count(data, errors=errors) == decoded_reference(data, errors)
+
+
+def test_other_error_handlers_decode_in_python(tmp_path):
+    data = b"ok \xff OK"
+    assert hotloop.word_count(data, errors="surrogateescape") == reference(data.decode("utf-8", "surrogateescape"))
+    path = write(tmp_path / "x.txt", data)
+    assert hotloop.word_count_file(path, errors="backslashreplace") == reference(
+        data.decode("utf-8", "backslashreplace"))
+    with pytest.raises(LookupError):
+        hotloop.word_count(data, errors="no-such-handler")
+    with pytest.raises(TypeError):
+        hotloop.word_count(data, errors=3)
+    # str input is already decoded: errors does not apply
+    assert hotloop.word_count("a \ud800", errors="ignore") == {"a": 1, "\ud800": 1}
+
+
+@pytest.mark.parametrize("errors", ["strict", "replace", "ignore"])
+def test_file_errors(tmp_path, errors):
+    data = (b"fine \xff words \xe2\x82 more " * 50_000) + b"\xf0\x9f"
+    path = write(tmp_path / "x.txt", data)
+    if errors == "strict":
+        with pytest.raises(UnicodeDecodeError) as info:
+            hotloop.word_count_file(path, errors=errors)
+        assert info.value.start == 5 and info.value.filename == str(path)
+    else:
+        with open(path, encoding="utf-8", errors=errors) as f:
+            assert hotloop.word_count_file(path, errors=errors) == reference(f.read())
+
+
+def test_compressed_file_says_so(tmp_path):
+    path = tmp_path / "corpus.txt.gz"
+    with gzip.open(path, "wt") as f:
+        f.write("words " * 1000)
+    with pytest.raises(UnicodeDecodeError, match="gzip-compressed") as info:
+        hotloop.word_count_file(path)
+    assert info.value.filename == str(path)
+
+
+# ---- a file that shrinks while it is read (issue 10: SIGBUS) ----
+
+TRUNCATE_CHILD = r"""
+import os, sys, threading, time
+import hotloop
+path = sys.argv[1]
+chunk = ("alpha beta Gamma delta " * 4000).encode()
+outcomes = set()
+for attempt in range(int(sys.argv[2])):
+    with open(path, "wb") as f:
+        for _ in range(120):
+            f.write(chunk)
+    started = threading.Event()
+    def shrink():
+        started.wait()
+        time.sleep(0.0005 * (attempt % 7))
+        os.truncate(path, 4096 * (attempt % 3))
+    t = threading.Thread(target=shrink)
+    t.start()
+    started.set()
+    try:
+        counts = hotloop.word_count_file(path)
+        assert set(counts) <= {"alpha", "beta", "gamma", "delta", "alph", "alp", "al", "a", "b", "be", "bet", "g", "ga", "gam", "gamm", "d", "de", "del", "delt"}, counts
+        outcomes.add("result")
+    except OSError as exc:
+        assert isinstance(exc, hotloop.HotloopError), exc
+        outcomes.add("oserror")
+    t.join()
+print("survived", sorted(outcomes))
+"""
+
+
+def test_file_truncated_while_read_never_crashes(tmp_path):
+    # A real concurrent truncate, many times, in a child process: death by SIGBUS would show as
+    # a negative return code.
+    path = str(tmp_path / "shrinking.txt")
+    done = subprocess.run(
+        [sys.executable, "-c", TRUNCATE_CHILD, path, "40"], capture_output=True, text=True,
+        env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__))),
+        timeout=600,
+    )
+    assert done.returncode == 0, (done.returncode, done.stdout, done.stderr)
+    assert "survived" in done.stdout
+
+
+# ---- WordTable ----
+
+def parts_reference(texts):
+    counts = collections.Counter()
+    for text in texts:
+        counts.update(text.lower().split())
+    return counts
+
+
+@given(st.lists(st.text(alphabet=tricky, max_size=40), max_size=6), st.integers(0, 5))
+def test_merged_tables_equal_the_whole(texts, k):
+    tables = [hotloop.WordTable.from_text(t, part=i) for i, t in enumerate(texts)]
+    merged = hotloop.WordTable()
+    for t in tables:
+        merged = merged.merge(t)
+    ref = parts_reference(texts)
+    assert merged.to_dict() == dict(ref) and list(merged.to_dict()) == list(ref)
+    assert merged.to_dict(top=k) == ref.most_common(k)
+    assert len(merged) == len(ref)
+    # any merge order and tree shape: the first occurrence is kept by (part, offset)
+    if tables:
+        tree = functools.reduce(lambda a, b: b.merge(a), reversed(tables))
+        assert list(tree.to_dict()) == list(ref) and tree.to_dict(top=k) == ref.most_common(k)
+
+
+def test_most_common_ties_across_parts():
+    a = hotloop.WordTable.from_text("x y z", part=0)
+    b = hotloop.WordTable.from_text("z y x w w", part=1)
+    ref = parts_reference(["x y z", "z y x w w"])
+    assert b.merge(a).to_dict(top=4) == a.merge(b).to_dict(top=4) == ref.most_common(4)
+
+
+def test_merge_refuses_the_same_part_twice():
+    a = hotloop.WordTable.from_text("a b")
+    with pytest.raises(hotloop.InvalidArgumentError, match="part"):
+        a.merge(hotloop.WordTable.from_text("c d"))
+    with pytest.raises(hotloop.InvalidArgumentError):
+        a.merge(a)
+    with pytest.raises(TypeError):
+        a.merge({"a": 1})
+
+
+def test_table_bytes_and_pickle():
+    t = hotloop.WordTable.from_text("Héllo hello wörld \ud800 ΣΑΣ", part=7)
+    again = hotloop.WordTable.from_bytes(t.to_bytes())
+    assert again.to_dict() == t.to_dict() == reference("Héllo hello wörld \ud800 ΣΑΣ")
+    assert pickle.loads(pickle.dumps(t)).to_dict() == t.to_dict()
+    assert again.to_bytes() == t.to_bytes()
+    data = t.to_bytes()
+    with pytest.raises(hotloop.InvalidArgumentError, match="format version 2 is not supported"):
+        hotloop.WordTable.from_bytes(data[:4] + (2).to_bytes(4, "little") + data[8:])
+    with pytest.raises(hotloop.InvalidArgumentError, match="magic"):
+        hotloop.WordTable.from_bytes(b"PK\x03\x04" + data[4:])
+    for cut in range(len(data)):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            hotloop.WordTable.from_bytes(data[:cut])
+
+
+@given(st.binary(max_size=300))
+def test_table_bytes_never_crash(junk):
+    t = hotloop.WordTable.from_text("a b c", part=1)
+    data = bytearray(t.to_bytes())
+    for i, b in enumerate(junk[:len(data)]):
+        data[i] ^= b
+    try:
+        hotloop.WordTable.from_bytes(bytes(data)).to_dict()
+    except hotloop.InvalidArgumentError:
+        pass
+
+
+def test_table_lifetime():
+    t = hotloop.WordTable.from_text("a b a")
+    assert len(t) == 2 and "2 distinct words" in repr(t)
+    with t:
+        assert t.to_dict() == {"a": 2, "b": 1}
+    for use in (len, lambda x: x.to_dict(), lambda x: x.to_bytes(), lambda x: x.merge(hotloop.WordTable())):
+        with pytest.raises(hotloop.ClosedHandleError):
+            use(t)
+    t.close()  # idempotent
+    assert "closed" in repr(t)
+    with pytest.raises(hotloop.ClosedHandleError):
+        hotloop.WordTable().merge(t)
+
+
+def test_table_arguments():
+    with pytest.raises(TypeError):
+        hotloop.WordTable.from_text("a", part="1")
+    with pytest.raises(ValueError):
+        hotloop.WordTable.from_text("a", part=-1)
+    with pytest.raises(ValueError):
+        hotloop.WordTable.from_file(__file__, start=5, end=2)
+
+
+# ---- byte ranges of files ----
+
+RANGE_PIECES = ["a", "B", "é", "Σ", "ΑΣ", "\u3000", "\u2028", "\x85", " ", "\n", "\U0001f600", "İ", "xyz"]
+
+
+@given(st.lists(st.sampled_from(RANGE_PIECES), max_size=60), st.lists(st.integers(0, 200), max_size=6))
+def test_file_ranges_tile_exactly(pieces, cuts):
+    text = "".join(pieces)
+    data = text.encode()
+    bounds = sorted({0, len(data)} | {c % (len(data) + 1) for c in cuts})
+    with tempfile.TemporaryDirectory() as d:
+        path = write(os.path.join(d, "t.txt"), data)
+        merged = hotloop.WordTable()
+        for lo, hi in zip(bounds, bounds[1:]):
+            merged = merged.merge(hotloop.WordTable.from_file(path, start=lo, end=hi, part=3))
+        ref = collections.Counter(text.lower().split())
+        assert merged.to_dict() == dict(ref) and list(merged.to_dict()) == list(ref)
+        assert merged.to_dict(top=3) == ref.most_common(3)
+
+
+@given(st.lists(st.sampled_from(MALFORMED + [b"\xe3\x80\x80", b"\xc2\x85"]), max_size=40),
+       st.lists(st.integers(0, 100), max_size=5), st.sampled_from(["replace", "ignore"]))
+def test_file_ranges_with_errors(pieces, cuts, errors):
+    data = b"".join(pieces)
+    bounds = sorted({0, len(data)} | {c % (len(data) + 1) for c in cuts})
+    with tempfile.TemporaryDirectory() as d:
+        path = write(os.path.join(d, "t.bin"), data)
+        merged = hotloop.WordTable()
+        for lo, hi in zip(bounds, bounds[1:]):
+            merged = merged.merge(hotloop.WordTable.from_file(path, start=lo, end=hi, errors=errors))
+        assert merged.to_dict() == decoded_reference(data, errors)
+
+
+def test_large_file_in_ranges(tmp_path):
+    words = ["Zipf%d" % (i % 997) if i % 3 else "é%d" % (i % 13) for i in range(900_000)]
+    text = "\u3000".join(words)
+    path = write(tmp_path / "big.txt", text.encode())
+    size = os.path.getsize(path)
+    cuts = [0, 1, BLOCK - 1, BLOCK + 1, 2 * BLOCK, size // 2 + 1, size]
+    merged = hotloop.WordTable()
+    for i, (lo, hi) in enumerate(zip(cuts, cuts[1:])):
+        merged = merged.merge(hotloop.WordTable.from_file(path, start=lo, end=hi))
+    ref = collections.Counter(text.lower().split())
+    assert merged.to_dict() == dict(ref) and list(merged.to_dict()) == list(ref)
+    assert hotloop.WordTable.from_file(path, start=size + 10).to_dict() == {}
+
+
+# ---- progress covers the whole call ----
+
+def test_progress_reaches_the_end_once_done():
+    seen = []
+    text = "w%d " * 1 % 1 + " ".join("w%d" % (i % 50_000) for i in range(400_000))
+    assert hotloop.word_count(text, progress=lambda done, total: seen.append((done, total))) == reference(text)
+    assert seen and seen[-1][0] == seen[-1][1] > 0
+    assert all(d <= t for d, t in seen)
+
+
+def test_tables_merged_from_several_threads():
+    # Tables are immutable: any threads may merge and read them at once (a.merge(b) and
+    # b.merge(a) together must not deadlock on the tables' locks).
+    a = hotloop.WordTable.from_text("x y " * 1000, part=0)
+    b = hotloop.WordTable.from_text("y z " * 1000, part=1)
+    results = []
+
+    def work(i):
+        for _ in range(50):
+            results.append((a.merge(b) if i % 2 else b.merge(a)).to_dict())
+
+    threads = [threading.Thread(target=work, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert len(results) == 200 and all(r == {"x": 1000, "y": 2000, "z": 1000} for r in results)

@@ -115,3 +115,22 @@ def numpy_scalars_and_exact_numbers() -> None:
     print(total, kept, exact, text, quotient, estimate)
     hotloop.set_num_threads(2.0)  # type: ignore[arg-type]
     hotloop.divide("1", 2)  # type: ignore[arg-type]
+
+
+def words(text: str, data: bytes) -> None:
+    counts = hotloop.word_count(text)
+    the: int = counts["the"]
+    for word, n in hotloop.word_count(data, top=10, errors="replace"):
+        print(word.upper(), n + 1)
+    from_file: "dict[str, int]" = hotloop.word_count_file("corpus.txt", encoding="utf-8-sig")
+    for word, n in hotloop.word_count_file("corpus.txt", 5):
+        print(word, n)
+    with hotloop.WordTable.from_text(text, part=0) as a:
+        b = hotloop.WordTable.from_file("corpus.txt", start=0, end=1 << 20, part=1)
+        merged: hotloop.WordTable = a.merge(b)
+        as_dict: "dict[str, int]" = merged.to_dict()
+        top: "list[tuple[str, int]]" = merged.to_dict(top=3)
+        again = hotloop.WordTable.from_bytes(merged.to_bytes())
+        print(the, from_file, as_dict, top, len(again))
+    hotloop.word_count(3)  # type: ignore[call-overload]
+    hotloop.WordTable.from_text(text, part="0")  # type: ignore[arg-type]

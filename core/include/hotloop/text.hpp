@@ -1,8 +1,14 @@
-// Word counting over UTF-8 text: the words are the maximal runs of characters that are not
-// whitespace, with whitespace exactly as Python's str.split() defines it. Words are counted as
-// they stand, or with only their ASCII-only words lowercased: the Python layer lowers each
-// distinct word once, which gives the running interpreter's own Unicode semantics (see
-// docs/api/text.md for why that is exact).
+// Word counting: Counter(text.lower().split()) in C++, as mergeable word tables.
+//
+// A WordTable holds the distinct lowercased words of some input, each with its count and its
+// first occurrence (part, offset): `part` numbers the inputs (texts, files) a caller combines,
+// `offset` is the byte offset of the word in the input's UTF-8 (a file's bytes, or the UTF-8
+// encoding of a str). Words are kept in order of first occurrence, which is the insertion order
+// of dict(Counter(...)) over the inputs in part order.
+//
+// Words are maximal runs of characters that are not Python whitespace (utf8.hpp holds the one
+// definition of that set), lowercased exactly as the interpreter's str.lower() (generated case
+// tables per Unicode version, case_tables.hpp) when TextOptions::casing is set.
 #pragma once
 
 #include <cstddef>
@@ -15,56 +21,121 @@
 
 namespace hotloop {
 
+struct CaseTable;
+// The case table generated for a Unicode version ("14.0.0"), or null if there is none.
+const CaseTable* find_case_table(const std::string& unicode_version) noexcept;
+std::vector<std::string> case_table_versions();
+
+enum class TextEncoding {
+    Utf8,    // bytes, decoded as bytes.decode("utf-8", errors)
+    Latin1,  // one byte per code point U+0000..U+00FF (CPython's 1-byte str layout)
+    Ucs2,    // uint16 code points, no surrogate pairs (CPython's 2-byte str layout)
+    Ucs4,    // uint32 code points (CPython's 4-byte str layout; wchar_t on Linux)
+};
+
+// errors= of bytes.decode: what malformed UTF-8 becomes.
+enum class DecodeErrors { Strict, Replace, Ignore };
+
 struct TextOptions {
-    // Accept UTF-8-encoded surrogates U+D800..U+DFFF, as Python's 'surrogatepass' writes them
-    // (every Python str encodes that way). Strict UTF-8, as bytes.decode('utf-8'), rejects them.
+    // UTF-8 input: accept encoded surrogates ED A0..BF xx, as Python's 'surrogatepass' writes them.
     bool allow_surrogates = false;
-    // Ignore one leading byte order mark EF BB BF (Python's 'utf-8-sig').
+    // Ignore one leading byte order mark EF BB BF at offset 0 ('utf-8-sig').
     bool skip_bom = false;
-    // Count words made only of ASCII characters lowercased (A-Z -> a-z), which is what
-    // str.lower() does to them; other words are counted as written.
-    bool lower_ascii = false;
+    DecodeErrors errors = DecodeErrors::Strict;
+    // Lowercase every word with these tables. Null: only words made of ASCII are lowercased
+    // (A-Z -> a-z), others are kept as written (the caller lowers them).
+    const CaseTable* casing = nullptr;
     // Which whitespace splits words. The defaults are CPython's str.split(); PyPy 3.9's does not
-    // split on U+001C..U+001F and does split on U+180E.
+    // split an ASCII-only text on U+001C..U+001F and splits others on U+180E.
     bool info_separators_split = true;
     bool mongolian_vowel_separator_splits = false;
-    // Fill WordCounts::features (one more pass over the bytes, in the same parallel blocks).
+    // Fill WordTable::features() (one more pass over the bytes, in the same parallel blocks).
     bool report_features = false;
 };
 
-// WordCounts::features: what the text holds that interpreters split differently.
-constexpr uint32_t kSawNonAscii = 1;                 // a byte >= 0x80
+// WordTable::features(): what the input held that interpreters split differently.
+constexpr uint32_t kSawNonAscii = 1;                 // a character >= U+0080
 constexpr uint32_t kSawInfoSeparator = 2;            // U+001C..U+001F
 constexpr uint32_t kSawMongolianVowelSeparator = 4;  // U+180E
 
-// The distinct words of a text with their counts, in order of first occurrence.
-struct WordCounts {
-    std::string bytes;                 // the words' UTF-8 bytes, one after the other
-    std::vector<std::size_t> starts;   // word i is bytes[starts[i], starts[i] + lengths[i])
-    std::vector<std::size_t> lengths;
-    std::vector<uint64_t> counts;      // occurrences of word i
-    std::vector<uint64_t> first;       // byte offset of word i's first occurrence in the input
-    uint32_t features = 0;             // kSaw* bits, when TextOptions::report_features is set
-
-    std::size_t size() const noexcept { return counts.size(); }
-    std::string_view word(std::size_t i) const { return {bytes.data() + starts[i], lengths[i]}; }
-};
-
 // True for the code points that Python's str.split() and str.isspace() treat as whitespace.
 bool is_python_whitespace(char32_t c) noexcept;
-// True for the code points that split words under `options`.
-bool splits_words(char32_t c, const TextOptions& options) noexcept;
+// The code points that split words under `options`, ascending.
+std::vector<char32_t> splitting_whitespace(const TextOptions& options);
 
-// Counts the words of n bytes of UTF-8 (text may be null when n == 0), in parallel.
-// Invalid UTF-8 (by Python's rules: no overlongs, nothing above U+10FFFF, surrogates only with
-// allow_surrogates) throws Error(Encoding) naming the byte offset of the first invalid sequence,
-// the offset Python's UnicodeDecodeError.start gives.
-WordCounts count_words(const char* text, std::size_t n, const TextOptions& options = {},
-                       Control* ctl = nullptr);
+class WordTable {
+public:
+    struct Entry {
+        uint64_t count;
+        uint64_t part;    // first occurrence: part index and byte offset in it
+        uint64_t offset;
+        uint64_t at;      // the word's UTF-8 is bytes()[at, at + length)
+        uint64_t length;
+    };
+    // Bytes [begin, end) of part `part` were counted into this table.
+    struct Span {
+        uint64_t part, begin, end;
+    };
 
-// The same over a file: regular files are memory-mapped, anything else (pipes, /proc) is read.
-// OS failures throw Error(Io) carrying errno (ENOENT, EACCES, EISDIR, ...).
-WordCounts count_words_in_file(const std::string& path, const TextOptions& options = {},
-                               Control* ctl = nullptr);
+    std::size_t size() const noexcept { return entries_.size(); }
+    const Entry& entry(std::size_t i) const { return entries_[i]; }
+    std::string_view word(std::size_t i) const {
+        return {bytes_.data() + entries_[i].at, static_cast<std::size_t>(entries_[i].length)};
+    }
+    const std::string& bytes() const noexcept { return bytes_; }
+    const std::vector<Span>& spans() const noexcept { return spans_; }
+    uint32_t features() const noexcept { return features_; }
+    // The Unicode version the words were lowercased with ("" when only ASCII words were).
+    const std::string& casing() const noexcept { return casing_; }
+
+    // Indices of the k most common words (all for k >= size()) in Counter.most_common order:
+    // count descending, ties in order of first occurrence.
+    std::vector<std::size_t> most_common(std::size_t k) const;
+
+    // A new table holding both: counts add up, a word's first occurrence is the earlier (part,
+    // offset). InvalidArgument if the tables were lowered differently or cover overlapping bytes
+    // of the same part (the same text counted twice).
+    static WordTable merge(const WordTable& a, const WordTable& b, Control* ctl = nullptr);
+
+    // Versioned little-endian bytes (format in word_table.cpp); deserialize validates everything
+    // and throws InvalidArgument for anything else.
+    std::string serialize() const;
+    static WordTable deserialize(const void* data, std::size_t n);
+
+    // Building (text.cpp): words must be distinct and appended in order of first occurrence.
+    void append(std::string_view word, uint64_t count, uint64_t part, uint64_t offset);
+    void add_count(std::size_t i, uint64_t count) { entries_[i].count += count; }
+    void add_span(const Span& s) { spans_.push_back(s); }
+    void set_features(uint32_t f) noexcept { features_ = f; }
+    void set_casing(std::string c) { casing_ = std::move(c); }
+    void reserve(std::size_t words, std::size_t bytes);
+
+private:
+    std::string bytes_;
+    std::vector<Entry> entries_;
+    std::vector<Span> spans_;
+    uint32_t features_ = 0;
+    std::string casing_;
+};
+
+// Counts the words of n_units code units of text (bytes for Utf8 and Latin1), as
+// Counter(text.lower().split()) (with options.casing) into a table of one part. text may be null
+// when n_units == 0. Invalid UTF-8 with DecodeErrors::Strict throws Error(Encoding) whose message
+// starts "invalid UTF-8 at byte offset N (byte 0xXX): <Python's reason>" for the first malformed
+// sequence (N is UnicodeDecodeError.start).
+WordTable count_words(const void* text, std::size_t n_units, TextEncoding encoding,
+                      const TextOptions& options, uint64_t part = 0, Control* ctl = nullptr);
+
+// The words of bytes [start, end) of a file (end clipped to its size; UINT64_MAX: to its end)
+// that START in that range, as UTF-8: a word that starts before `start` belongs to the range
+// that holds its start, one that runs past `end` is read to its end. Ranges that tile a file
+// merge into exactly the table of the whole file. Reads with pread() in blocks (never mmap):
+// only the range and a bounded lookahead are read, so files larger than memory work, and a file
+// that shrinks meanwhile is counted again (up to 3 times) or gives Error(Io), never a crash.
+// OS failures throw Error(Io) carrying errno (ENOENT, EACCES, EISDIR, ...). Pipes and other
+// non-regular files are read sequentially.
+WordTable count_words_in_file(const std::string& path, uint64_t start, uint64_t end,
+                              const TextOptions& options, uint64_t part = 0,
+                              Control* ctl = nullptr);
 
 }  // namespace hotloop

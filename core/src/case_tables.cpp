@@ -1,0 +1,112 @@
+// The generated case tables and the lowering they drive: CPython's lower() with its final-sigma
+// rule (Objects/unicodeobject.c, handle_capital_sigma), which PyPy follows too.
+#include "case_tables.hpp"
+
+#include <algorithm>
+#include <cstring>
+
+#include "hotloop/text.hpp"
+#include "utf8.hpp"
+
+namespace hotloop {
+namespace {
+
+#include "case_tables/all.inc"  // namespaces unicode_X_Y_Z, each with its `table`
+
+const CaseTable* const kTables[] = {HL_ALL_CASE_TABLES};
+
+// Whether c lies in one of the n sorted [first, last] pairs.
+bool in_ranges(const uint32_t* pairs, std::size_t n, char32_t c) noexcept {
+    std::size_t lo = 0, hi = n;  // first pair whose `first` is > c
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (pairs[2 * mid] <= c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    return lo > 0 && c <= pairs[2 * (lo - 1) + 1];
+}
+
+// The single code point lowercase of c (c itself when unmapped).
+char32_t lower_single(const CaseTable& t, char32_t c) noexcept {
+    std::size_t lo = 0, hi = t.n_runs;
+    while (lo < hi) {
+        const std::size_t mid = (lo + hi) / 2;
+        if (t.runs[4 * mid] <= c)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo == 0) return c;
+    const uint32_t* r = t.runs + 4 * (lo - 1);
+    if (c > r[1] || (c - r[0]) % r[2] != 0) return c;
+    return static_cast<char32_t>(static_cast<int64_t>(c) + static_cast<int32_t>(r[3]));
+}
+
+const uint32_t* lower_multi(const CaseTable& t, char32_t c) noexcept {
+    for (std::size_t i = 0; i < t.n_multi; ++i)
+        if (t.multi[5 * i] == c) return t.multi + 5 * i;
+    return nullptr;
+}
+
+bool final_sigma(const CaseTable& t, const std::vector<char32_t>& s, std::size_t i,
+                 Beyond before, Beyond after) noexcept {
+    std::size_t j = i;
+    while (j > 0 && case_ignorable(t, s[j - 1])) --j;
+    const bool cased_before = j > 0 ? cased(t, s[j - 1]) : before == Beyond::Cased;
+    if (!cased_before) return false;
+    j = i + 1;
+    while (j < s.size() && case_ignorable(t, s[j])) ++j;
+    return j < s.size() ? !cased(t, s[j]) : after != Beyond::Cased;
+}
+
+}  // namespace
+
+bool case_ignorable(const CaseTable& table, char32_t c) noexcept {
+    return in_ranges(table.ignorable, table.n_ignorable, c);
+}
+
+bool cased(const CaseTable& table, char32_t c) noexcept {
+    return in_ranges(table.cased, table.n_cased, c);
+}
+
+const CaseTable* find_case_table(const std::string& unicode_version) noexcept {
+    for (const CaseTable* t : kTables)
+        if (unicode_version == t->unicode_version) return t;
+    return nullptr;
+}
+
+std::vector<std::string> case_table_versions() {
+    std::vector<std::string> out;
+    for (const CaseTable* t : kTables) out.emplace_back(t->unicode_version);
+    return out;
+}
+
+void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
+                Beyond after, std::vector<char32_t>& s, std::string& out) {
+    s.clear();
+    utf8::Rules rules;
+    rules.surrogates = true;
+    for (std::size_t i = 0; i < length;) {
+        const utf8::Unit u = utf8::decode(word + i, word + length, rules);
+        s.push_back(utf8::code_point(word + i, u.length));
+        i += static_cast<std::size_t>(u.length);
+    }
+    uint8_t bytes[4];
+    auto put = [&](char32_t c) { out.append(reinterpret_cast<char*>(bytes), utf8::encode(c, bytes)); };
+    for (std::size_t i = 0; i < s.size(); ++i) {
+        const char32_t c = s[i];
+        if (c < 0x80) {
+            put(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        } else if (c == 0x3A3) {
+            put(final_sigma(table, s, i, before, after) ? 0x3C2 : 0x3C3);
+        } else if (const uint32_t* m = lower_multi(table, c)) {
+            for (uint32_t k = 0; k < m[1]; ++k) put(m[2 + k]);
+        } else {
+            put(lower_single(table, c));
+        }
+    }
+}
+
+}  // namespace hotloop

@@ -1,0 +1,265 @@
+// hotloop::WordTable: the mergeable result of a word count (building, most_common, merge, the
+// serialized format).
+//
+// Serialized format, version 1 (all integers little-endian):
+//   offset 0   "HLWT"                  magic
+//          4   uint32 format version   1; any other value is refused with a message naming it
+//          8   uint64 n_words
+//         16   uint64 n_spans
+//         24   uint64 words_size       total bytes of the words
+//         32   uint32 features         kSaw* bits
+//         36   uint32 casing_size      bytes of the Unicode version string that follows
+//         40   casing, then zero padding to a multiple of 8
+//              n_spans x (uint64 part, begin, end)
+//              n_words x (uint64 count, part, offset, length), in order of first occurrence
+//              the words' UTF-8, one after the other (words_size bytes)
+// A change to the layout gets a new version number; readers refuse versions they do not know.
+#include <algorithm>
+#include <cstring>
+
+#include "hotloop/error.hpp"
+#include "hotloop/text.hpp"
+#include "utf8.hpp"
+#include "word_table.hpp"
+
+namespace hotloop {
+namespace {
+
+constexpr char kMagic[4] = {'H', 'L', 'W', 'T'};
+constexpr uint32_t kFormatVersion = 1;
+
+bool key_less(const WordTable::Entry& a, const WordTable::Entry& b) noexcept {
+    return a.part != b.part ? a.part < b.part : a.offset < b.offset;
+}
+
+void check_spans_disjoint(std::vector<WordTable::Span> spans) {
+    std::sort(spans.begin(), spans.end(), [](const auto& x, const auto& y) {
+        return x.part != y.part ? x.part < y.part : x.begin < y.begin;
+    });
+    for (std::size_t i = 1; i < spans.size(); ++i) {
+        const auto& p = spans[i - 1];
+        const auto& q = spans[i];
+        if (p.part == q.part && q.begin < p.end && q.begin < q.end && p.begin < p.end)
+            fail(ErrorKind::InvalidArgument,
+                 "the word tables both hold bytes " + std::to_string(q.begin) + ".." +
+                     std::to_string(std::min(p.end, q.end)) + " of part " +
+                     std::to_string(q.part) +
+                     ": give each text or file its own part number (part=...), and merge each "
+                     "table once");
+    }
+}
+
+// Joins adjacent spans of one part, so that a table merged from many ranges stays small.
+std::vector<WordTable::Span> coalesce(std::vector<WordTable::Span> spans) {
+    std::sort(spans.begin(), spans.end(), [](const auto& x, const auto& y) {
+        return x.part != y.part ? x.part < y.part : x.begin < y.begin;
+    });
+    std::vector<WordTable::Span> out;
+    for (const auto& s : spans) {
+        if (!out.empty() && out.back().part == s.part && out.back().end == s.begin)
+            out.back().end = s.end;
+        else
+            out.push_back(s);
+    }
+    return out;
+}
+
+// Little-endian reader over untrusted bytes.
+class Reader {
+public:
+    Reader(const uint8_t* p, std::size_t n) : p_(p), n_(n) {}
+    uint64_t u64() { return get(8); }
+    uint32_t u32() { return static_cast<uint32_t>(get(4)); }
+    const uint8_t* take(uint64_t n) {
+        need(n);
+        const uint8_t* at = p_ + pos_;
+        pos_ += static_cast<std::size_t>(n);
+        return at;
+    }
+    std::size_t left() const noexcept { return n_ - pos_; }
+
+private:
+    void need(uint64_t n) const {
+        if (n > n_ - pos_) fail(ErrorKind::InvalidArgument, "word table bytes are truncated");
+    }
+    uint64_t get(int bytes) {
+        const uint8_t* b = take(bytes);
+        uint64_t v = 0;
+        for (int i = bytes - 1; i >= 0; --i) v = v << 8 | b[i];
+        return v;
+    }
+    const uint8_t* p_;
+    std::size_t n_;
+    std::size_t pos_ = 0;
+};
+
+void put(std::string& out, uint64_t v, int bytes) {
+    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+}
+
+[[noreturn]] void bad_table(const std::string& why) {
+    fail(ErrorKind::InvalidArgument, "not a valid serialized word table: " + why);
+}
+
+}  // namespace
+
+void WordTable::append(std::string_view word, uint64_t count, uint64_t part, uint64_t offset) {
+    entries_.push_back(Entry{count, part, offset, bytes_.size(), word.size()});
+    bytes_.append(word);
+}
+
+void WordTable::reserve(std::size_t words, std::size_t bytes) {
+    entries_.reserve(words);
+    bytes_.reserve(bytes);
+}
+
+std::vector<std::size_t> WordTable::most_common(std::size_t k) const {
+    std::vector<std::size_t> order(entries_.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    // Entries are in order of first occurrence, so the index breaks ties.
+    auto before = [this](std::size_t x, std::size_t y) {
+        const uint64_t cx = entries_[x].count, cy = entries_[y].count;
+        return cx != cy ? cx > cy : x < y;
+    };
+    if (k >= order.size()) {
+        std::sort(order.begin(), order.end(), before);
+    } else {
+        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k),
+                          order.end(), before);
+        order.resize(k);
+    }
+    return order;
+}
+
+WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl) {
+    if (a.casing_ != b.casing_)
+        fail(ErrorKind::InvalidArgument,
+             "the word tables were lowercased with different Unicode versions ('" + a.casing_ +
+                 "' and '" + b.casing_ + "')");
+    std::vector<Span> spans = a.spans_;
+    spans.insert(spans.end(), b.spans_.begin(), b.spans_.end());
+    check_spans_disjoint(spans);
+    if (ctl) ctl->check();
+
+    // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
+    std::vector<Entry> entries = a.entries_;
+    std::string bytes = a.bytes_;
+    entries.reserve(a.size() + b.size());
+    WordIndex index(a.size() + b.size());
+    auto word_of = [&](uint64_t i) {
+        return std::string_view(bytes.data() + entries[i].at, entries[i].length);
+    };
+    for (std::size_t i = 0; i < entries.size(); ++i) index.find_or_add(word_of(i), i, word_of);
+    for (std::size_t i = 0; i < b.size(); ++i) {
+        const Entry& e = b.entries_[i];
+        const int64_t found = index.find_or_add(b.word(i), entries.size(), word_of);
+        if (found >= 0) {
+            Entry& mine = entries[static_cast<std::size_t>(found)];
+            mine.count += e.count;
+            if (key_less(e, mine)) {
+                mine.part = e.part;
+                mine.offset = e.offset;
+            }
+        } else {
+            entries.push_back(Entry{e.count, e.part, e.offset, bytes.size(), e.length});
+            bytes.append(b.word(i));
+        }
+    }
+    if (ctl) ctl->check();
+    std::stable_sort(entries.begin(), entries.end(), key_less);
+    WordTable out;
+    out.reserve(entries.size(), bytes.size());
+    for (const Entry& e : entries)
+        out.append(std::string_view(bytes.data() + e.at, e.length), e.count, e.part, e.offset);
+    out.spans_ = coalesce(std::move(spans));
+    out.features_ = a.features_ | b.features_;
+    out.casing_ = a.casing_;
+    return out;
+}
+
+std::string WordTable::serialize() const {
+    std::string out(kMagic, 4);
+    put(out, kFormatVersion, 4);
+    put(out, entries_.size(), 8);
+    put(out, spans_.size(), 8);
+    put(out, bytes_.size(), 8);
+    put(out, features_, 4);
+    put(out, casing_.size(), 4);
+    out += casing_;
+    out.append((8 - casing_.size() % 8) % 8, '\0');
+    for (const Span& s : spans_) {
+        put(out, s.part, 8);
+        put(out, s.begin, 8);
+        put(out, s.end, 8);
+    }
+    out.reserve(out.size() + 32 * entries_.size() + bytes_.size());
+    for (const Entry& e : entries_) {
+        put(out, e.count, 8);
+        put(out, e.part, 8);
+        put(out, e.offset, 8);
+        put(out, e.length, 8);
+    }
+    for (const Entry& e : entries_) out.append(bytes_, e.at, e.length);
+    return out;
+}
+
+WordTable WordTable::deserialize(const void* data, std::size_t n) {
+    if (data == nullptr && n > 0) fail(ErrorKind::InvalidArgument, "data is NULL");
+    Reader r(static_cast<const uint8_t*>(data), n);
+    if (n < 4 || std::memcmp(data, kMagic, 4) != 0)
+        bad_table("it does not start with the magic bytes 'HLWT'");
+    r.take(4);
+    const uint32_t version = r.u32();
+    if (version != kFormatVersion)
+        fail(ErrorKind::InvalidArgument,
+             "word table format version " + std::to_string(version) +
+                 " is not supported: this hotloop reads version " +
+                 std::to_string(kFormatVersion) + " (was it written by another hotloop version?)");
+    const uint64_t n_words = r.u64(), n_spans = r.u64(), words_size = r.u64();
+    WordTable t;
+    t.features_ = r.u32();
+    const uint32_t casing_size = r.u32();
+    if (casing_size > 64) bad_table("its Unicode version string is too long");
+    const uint8_t* casing = r.take(casing_size);
+    t.casing_.assign(reinterpret_cast<const char*>(casing), casing_size);
+    r.take((8 - casing_size % 8) % 8);
+    if (n_spans > r.left() / 24) bad_table("it is truncated");
+    for (uint64_t i = 0; i < n_spans; ++i) {
+        Span s{r.u64(), r.u64(), r.u64()};
+        if (s.begin > s.end) bad_table("a span ends before it begins");
+        t.spans_.push_back(s);
+    }
+    check_spans_disjoint(t.spans_);
+    if (n_words > r.left() / 32 || words_size != r.left() - 32 * n_words)
+        bad_table("its sizes do not match its length");
+    const uint8_t* meta = r.take(32 * n_words);
+    const uint8_t* words = r.take(words_size);
+    t.reserve(static_cast<std::size_t>(n_words), static_cast<std::size_t>(words_size));
+    Reader m(meta, 32 * n_words);
+    uint64_t at = 0;
+    utf8::Rules rules;
+    rules.surrogates = true;
+    for (uint64_t i = 0; i < n_words; ++i) {
+        const uint64_t count = m.u64(), part = m.u64(), offset = m.u64(), length = m.u64();
+        if (length == 0 || length > words_size - at) bad_table("a word's length is out of range");
+        if (count == 0) bad_table("a word has count 0");
+        const uint8_t* w = words + at;
+        for (uint64_t k = 0; k < length;) {
+            const utf8::Unit u = utf8::decode(w + k, w + length, rules);
+            if (u.malformed) bad_table("a word is not valid UTF-8");
+            k += static_cast<uint64_t>(u.length);
+        }
+        t.append(std::string_view(reinterpret_cast<const char*>(w), length), count, part, offset);
+        if (i > 0 && !key_less(t.entries_[i - 1], t.entries_[i]))
+            bad_table("its words are not in order of first occurrence");
+        at += length;
+    }
+    if (at != words_size) bad_table("its word bytes do not add up");
+    WordIndex index(t.size());
+    auto word_of = [&](uint64_t i) { return t.word(i); };
+    for (std::size_t i = 0; i < t.size(); ++i)
+        if (index.find_or_add(t.word(i), i, word_of) >= 0) bad_table("a word appears twice");
+    return t;
+}
+
+}  // namespace hotloop
