@@ -43,7 +43,7 @@ extern "C" {
 #define HL_VERSION_PATCH 0
 /* Bumped whenever a declaration below changes incompatibly; the Python package refuses a
    library whose hl_abi_version() differs from the one it was generated against. */
-#define HL_ABI_VERSION 2
+#define HL_ABI_VERSION 3
 
 /* Status codes. Values are permanent. */
 typedef int hl_status;
