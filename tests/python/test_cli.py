@@ -3,6 +3,7 @@ references (collections.Counter, statistics / NumPy, scipy.ndimage / PIL), stdin
 line with exit status 2, Ctrl-C, and the progress bar on a terminal."""
 import collections
 import csv
+import gzip
 import json
 import os
 import pty
@@ -94,20 +95,80 @@ def test_wordcount_json(tmp_path):
     assert json.loads(ok("wordcount", path, "--json", "--top", 2)) == {"z": 3, "y": 2}
 
 
-def test_wordcount_invalid_utf8(tmp_path):
+def test_wordcount_ties_follow_first_occurrence_across_files(tmp_path):
+    # Every word occurs twice: the order is first occurrence in the files' sequence, so "late"
+    # (first seen at the end of file 1) ranks before "early2" (first in file 2), and a file
+    # given twice counts twice.
+    texts = ["zeta late", "early2 zeta Late", "early2 only only", "alpha alpha"]
+    paths = []
+    for i, text in enumerate(texts):
+        paths.append(tmp_path / ("f%d.txt" % i))
+        paths[-1].write_text(text)
+    got = parse_counts(ok("wordcount", *paths))
+    assert got == reference_counts(texts)
+    assert [w for w, _ in got] == ["zeta", "late", "early2", "only", "alpha"]
+    again = [paths[3], paths[0], paths[3]]
+    assert parse_counts(ok("wordcount", *again)) == reference_counts([texts[3], texts[0], texts[3]])
+    # stdin in the middle is a part of its own; --top cuts the same order.
+    got = parse_counts(ok("wordcount", paths[2], "-", paths[0], "--top", 3, stdin=b"only late"))
+    assert got == reference_counts([texts[2], "only late", texts[0]], 3)
+
+
+def test_wordcount_invalid_utf8_strict_names_file_and_offset(tmp_path):
+    good = tmp_path / "good.txt"
+    good.write_bytes(b"fine words " * 1000)
     data = b"caf\xe9 caf\xe9 ok \xff\xfe ok ok"
     path = tmp_path / "latin1.txt"
     path.write_bytes(data)
     err = fails_cleanly("wordcount", path)
     assert str(path) in err and "byte offset 3" in err and "--errors replace" in err
-    fails_cleanly("wordcount", "-", stdin=data)
-    for handler in ("replace", "ignore", "surrogateescape"):
+    # The offset is in the file that holds the bad byte, not in the files summed before it.
+    err = fails_cleanly("wordcount", good, path)
+    assert str(path) in err and str(good) not in err and "byte offset 3 " in err
+    err = fails_cleanly("wordcount", good, "-", stdin=b"ok \xc3(")
+    assert err.startswith("hotloop wordcount: error: stdin: ") and "byte offset 3 " in err
+    compressed = tmp_path / "text.gz"
+    compressed.write_bytes(gzip.compress(b"some words"))
+    assert "gzip" in fails_cleanly("wordcount", compressed)
+
+
+def test_wordcount_errors_handlers(tmp_path):
+    data = b"caf\xe9 caf\xe9 ok \xff\xfe ok ok \xed\xa0\x80 x"
+    path = tmp_path / "latin1.txt"
+    path.write_bytes(data)
+    other = tmp_path / "other.txt"
+    other.write_bytes(b"ok \xfe caf\xe9")
+    # replace and ignore are native; the others go through the library's fallback (Python
+    # decodes): all must equal Counter over Python's decoding, files summed.
+    for handler in ("replace", "ignore", "surrogateescape", "backslashreplace"):
         expected = reference_counts([data.decode("utf-8", handler)])
-        assert parse_counts(ok("wordcount", path, "--errors", handler)) == expected
+        assert parse_counts(ok("wordcount", path, "--errors", handler)) == expected, handler
         assert parse_counts(ok("wordcount", "-", "--errors", handler, stdin=data)) == expected
+        both = reference_counts([data.decode("utf-8", handler), other.read_bytes().decode(
+            "utf-8", handler)])
+        assert parse_counts(ok("wordcount", path, other, "--errors", handler)) == both, handler
     # surrogateescape writes the original bytes back out.
     out = cli("wordcount", path, "--errors", "surrogateescape")
-    assert b"caf\xe9\t2\n" in out.stdout
+    assert b"caf\xe9\t2\n" in out.stdout and b"\xed\xa0\x80\t1\n" in out.stdout
+    assert b"caf\\xe9\t2\n" in cli("wordcount", path, "--errors", "backslashreplace").stdout
+    # --json stays valid UTF-8: lone surrogates as \u escapes that json.loads reads back.
+    as_json = cli("wordcount", path, "--errors", "surrogateescape", "--json").stdout
+    assert json.loads(as_json.decode("utf-8")) == dict(
+        reference_counts([data.decode("utf-8", "surrogateescape")]))
+    # surrogatepass lets an encoded surrogate through and still refuses other invalid bytes,
+    # naming the byte offset as strict does.
+    surrogate = tmp_path / "surrogate.txt"
+    surrogate.write_bytes(b"a \xed\xa0\x80 A")
+    assert cli("wordcount", surrogate, "--errors", "surrogatepass").stdout == (
+        b"a\t2\n\xed\xa0\x80\t1\n")
+    err = fails_cleanly("wordcount", path, "--errors", "surrogatepass")
+    assert str(path) in err and "byte offset 3 " in err
+    err = fails_cleanly("wordcount", "-", "--errors", "surrogatepass", stdin=data)
+    assert err.startswith("hotloop wordcount: error: stdin: ") and "byte offset 3 " in err
+    # Handlers that only encode cannot decode: refused before reading anything.
+    for handler in ("xmlcharrefreplace", "namereplace"):
+        assert "cannot decode" in fails_cleanly("wordcount", path, "--errors", handler)
+        fails_cleanly("wordcount", "-", "--errors", handler, stdin=data)
 
 
 def test_wordcount_bad_input_and_arguments(tmp_path):
@@ -321,5 +382,5 @@ def test_progress_bar_on_a_terminal(tmp_path):
     out, _ = child.communicate(timeout=120)
     os.close(main)
     assert child.returncode == 0
-    assert b"word_count_file" in seen and b"%|" in seen, seen
+    assert b"WordTable.from_file" in seen and b"%|" in seen, seen
     assert out == b"lorem\t131072\n"
