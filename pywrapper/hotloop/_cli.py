@@ -272,12 +272,15 @@ def _output_format(image: Any, path: str) -> str:
 
 
 def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
-    """What the input carries that the output should keep: ICC profile, DPI, EXIF, palette
-    transparency, and for JPEG the input's quantization tables and subsampling."""
-    options = {key: image.info[key] for key in ("icc_profile", "dpi", "exif")
-               if image.info.get(key) is not None}
-    if "transparency" in image.info and result.mode == image.mode:
-        options["transparency"] = image.info["transparency"]
+    """Save arguments for what the result's `info` carries (the library copies the input's) but
+    Pillow's writers only take as arguments: ICC profile, DPI, EXIF, transparency (when the mode
+    is unchanged: for a palette input the library moves it into the alpha channel); for JPEG
+    the input's quantization tables and subsampling, so that the output is not re-quantized
+    more coarsely than the input was."""
+    options = {key: result.info[key] for key in ("icc_profile", "dpi", "exif")
+               if result.info.get(key) is not None}
+    if "transparency" in result.info and result.mode == image.mode:
+        options["transparency"] = result.info["transparency"]
     if fmt == "JPEG" and getattr(image, "quantization", None):
         from PIL import JpegImagePlugin
 
@@ -286,52 +289,14 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
     return options
 
 
-# Until the image functions take and return PIL images (the imaging work), PIL images go
-# through NumPy here: L, RGB and RGBA as uint8 arrays, F as float32, 16- and 32-bit integer
-# modes through float32 (rounded and clipped back), LA as L plus its alpha, every other mode
-# through RGB(A) and back.
-_INTEGER_LIMITS = {"I;16": (0, 65535), "I": (-2**31, 2**31 - 1)}
-
-
-def _filter_pil(image: Any, op: str, params: Dict[str, Any], progress: Optional[bool]) -> Any:
-    """The filtered image, in the input's mode (grayscale: its one-channel counterpart)."""
-    import numpy
-    from PIL import Image
-
-    from ._imaging import process_image
-
-    mode = image.mode
-    if mode in ("L", "RGB", "RGBA", "F"):
-        pixels = numpy.asarray(image, dtype=numpy.float32 if mode == "F" else numpy.uint8)
-        filtered = process_image(pixels, op, progress=progress, **params)
-        if op == "grayscale" and mode == "RGBA":
-            return Image.merge("LA", (Image.fromarray(filtered, "L"), image.getchannel("A")))
-        return Image.fromarray(filtered, mode if filtered.ndim == 3 or mode == "F" else "L")
-    if mode in _INTEGER_LIMITS:
-        low, high = _INTEGER_LIMITS[mode]
-        pixels = numpy.asarray(image).astype(numpy.float32)
-        levels = numpy.clip(numpy.rint(process_image(pixels, op, progress=progress, **params)),
-                            low, high)
-        return Image.fromarray(levels.astype(numpy.uint16 if mode == "I;16" else numpy.int32), mode)
-    if mode == "LA":
-        gray = _filter_pil(image.getchannel("L"), op, params, progress)
-        return Image.merge("LA", (gray, image.getchannel("A")))
-    alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info
-    result = _filter_pil(image.convert("RGBA" if alpha else "RGB"), op, params, progress)
-    if op == "grayscale":
-        return result
-    if mode == "P":
-        none = getattr(Image, "Dither", Image).NONE
-        return result.convert("RGB").quantize(palette=image, dither=none)
-    return result.convert(mode)
-
-
 def _image(args: argparse.Namespace) -> None:
     try:
         from PIL import Image
     except ImportError:
         raise MissingDependencyError("hotloop image needs Pillow (Debian: apt-get install "
                                      "python3-pil; or pip install pillow)") from None
+    from ._imaging import process_image
+
     params = _image_params(args)
     op = "grayscale" if args.op == "gray" else args.op
     with Image.open(args.input) as image:
@@ -340,7 +305,10 @@ def _image(args: argparse.Namespace) -> None:
                              % (args.input, image.n_frames))
         image.load()
         fmt = _output_format(image, args.output)
-        result = _filter_pil(image, op, params, _progress())
+        # PIL in, PIL out, in the mode of the library's table (docs/api/imaging.md): the same
+        # mode, but RGB(A) for a palette image, L for grayscale of a colour image. A mode the
+        # table refuses raises InvalidTypeError, whose message names the convert() to make.
+        result = process_image(image, op, progress=_progress(), **params)
         options = _save_options(image, result, fmt)
     temporary = "%s.tmp-%d" % (args.output, os.getpid())
     try:
@@ -392,8 +360,12 @@ def _parser() -> argparse.ArgumentParser:
 
     image = commands.add_parser(
         "image", help="filter an image file (Pillow)",
-        description="Filter IN into OUT, in IN's mode and format. OP: blur (--sigma), box_blur "
-                    "(--radius), edges, sharpen (--sigma, --amount), grayscale or gray.")
+        description="Filter IN into OUT, in IN's format, keeping its ICC profile, DPI and EXIF. "
+                    "OP: blur (--sigma), box_blur (--radius), edges, sharpen (--sigma, "
+                    "--amount), grayscale or gray. The mode stays IN's (16-bit stays 16-bit), "
+                    "except: a palette image gives RGB or RGBA, grayscale of a colour image "
+                    "gives L; modes that cannot be filtered (1, HSV, ...) are refused with the "
+                    "convert() to make.")
     image.add_argument("op", choices=sorted(_IMAGE_OPS), metavar="OP")
     image.add_argument("input", metavar="IN")
     image.add_argument("output", metavar="OUT")
