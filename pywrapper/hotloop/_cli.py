@@ -11,18 +11,19 @@ unreadable or malformed input give one line on stderr and exit status 2, never a
 """
 import argparse
 import array
-import codecs
 import csv
 import json
 import math
-import operator
 import os
 import signal
 import sys
 
-from typing import Any, Dict, Iterable, List, NoReturn, Optional, Sequence, Tuple, Union
+from typing import TYPE_CHECKING, Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 
 from ._errors import EncodingError, HotloopError, MissingDependencyError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from ._text import WordTable
 
 EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
 EXIT_INTERRUPTED = 128 + signal.SIGINT
@@ -51,21 +52,27 @@ def _progress() -> Optional[bool]:
     return True
 
 
-def _write(text: str) -> None:
-    """Writes UTF-8 to stdout. Words decoded with surrogateescape get their bytes back; other
-    lone surrogates (which UTF-8 cannot hold) are written as \\udXXX escapes."""
+def _write(text: str, surrogates: str = "surrogateescape") -> None:
+    """Writes UTF-8 to stdout. Words that came with lone surrogates get their input bytes back
+    through the handler that decoded them (`surrogates`: surrogateescape or surrogatepass);
+    anything else UTF-8 cannot hold is written as \\udXXX escapes."""
     try:
-        data = text.encode("utf-8", "surrogateescape")
+        data = text.encode("utf-8", surrogates)
     except UnicodeEncodeError:
         data = text.encode("utf-8", "backslashreplace")
     sys.stdout.buffer.write(data)
 
 
 def _write_json(value: Any) -> None:
+    """One JSON line, valid UTF-8: non-ASCII as is, unless some string holds a lone surrogate
+    (--errors surrogateescape): then every non-ASCII character is a \\uXXXX escape, which
+    json.loads turns back into the same string."""
+    text = json.dumps(value, ensure_ascii=False)
     try:
-        _write(json.dumps(value, ensure_ascii=False) + "\n")
-    except UnicodeEncodeError:  # pragma: no cover - _write handles every str
-        _write(json.dumps(value) + "\n")
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        text = json.dumps(value)
+    _write(text + "\n")
 
 
 # ---- hotloop info ----
@@ -81,58 +88,80 @@ def _info(args: argparse.Namespace) -> None:
 
 # ---- hotloop wordcount ----
 
-def _count_path(path: str, errors: str, progress: Optional[bool]) -> Dict[str, int]:
-    """word_count of one file ("-": stdin). Invalid UTF-8 follows `errors`, a codec error
-    handler: "strict" raises EncodingError; the others decode the bytes with Python first."""
+def _check_handler(errors: str) -> None:
+    """--errors must name a handler that can decode: strict, replace and ignore are counted
+    natively; any other decoding handler (surrogateescape, backslashreplace, surrogatepass, a
+    registered one) through the library's fallback, where Python decodes the file first.
+    Encode-only handlers (xmlcharrefreplace, namereplace) are refused here, before any input is
+    read."""
     try:
-        return _count_source(path, errors, progress)
-    except EncodingError as exc:
-        raise UsageError("%s: %s (--errors replace counts it anyway)"
-                         % ("stdin" if path == "-" else path, exc)) from None
+        b"\xff".decode("utf-8", errors)
+    except LookupError:
+        raise UsageError("--errors: unknown error handler %r (strict, replace, ignore, "
+                         "surrogateescape, backslashreplace, ...)" % errors) from None
+    except UnicodeDecodeError:  # strict, surrogatepass: invalid bytes stay an error
+        pass
+    except Exception:  # TypeError: "don't know how to handle UnicodeDecodeError"
+        raise UsageError("--errors: %r cannot decode (it is an encoding error handler); use "
+                         "strict, replace, ignore, surrogateescape or backslashreplace"
+                         % errors) from None
 
 
-def _count_source(path: str, errors: str, progress: Optional[bool]) -> Dict[str, int]:
-    from ._text import word_count, word_count_file
+def _count_path(path: str, part: int, errors: str, progress: Optional[bool]) -> "WordTable":
+    """The WordTable of one file ("-": stdin) as input number `part`: its words' first
+    occurrences rank after those of the inputs before it."""
+    from ._text import WordTable
 
-    if path == "-":
-        data = sys.stdin.buffer.read()
-        text: Union[str, bytes] = data if errors == "strict" else data.decode("utf-8", errors)
-        return word_count(text, progress=progress)  # type: ignore[return-value]
-    if errors == "strict":
-        return word_count_file(path, progress=progress)  # type: ignore[return-value]
-    # Until word_count_file takes errors= (the text work): Python decodes, the engine counts.
-    with open(path, "rb") as f:
-        text = f.read().decode("utf-8", errors)
-    return word_count(text, progress=progress)  # type: ignore[return-value]
+    try:
+        if path == "-":
+            return WordTable.from_text(sys.stdin.buffer.read(), part=part, errors=errors,
+                                       progress=progress)
+        return WordTable.from_file(path, part=part, errors=errors, progress=progress)
+    except UnicodeDecodeError as exc:
+        raise UsageError("%s (--errors replace counts it anyway)"
+                         % _decode_problem(exc, path)) from None
 
 
-def _sum_counts(tables: Iterable[Dict[str, int]]) -> Dict[str, int]:
-    """The tables added up; words keep the order of their first occurrence across the tables."""
-    total: Dict[str, int] = {}
-    for table in tables:
-        for word, count in table.items():
-            total[word] = total.get(word, 0) + count
+def _decode_problem(exc: UnicodeDecodeError, path: str) -> str:
+    """The invalid UTF-8 as one line naming the input and the byte offset. The library's
+    HotloopUnicodeDecodeError says it all (for a file: the file and a hint if it is compressed);
+    Python's own decoder (the fallback of other handlers, which decodes the whole input at once,
+    so `start` is the byte offset) gets the same wording."""
+    if isinstance(exc, EncodingError):
+        message = str(exc)
+    else:
+        message = "invalid UTF-8 at byte offset %d (byte 0x%02x)%s: %s" % (
+            exc.start, exc.object[exc.start], "" if path == "-" else " of file %r" % path,
+            exc.reason)
+    return "stdin: " + message if path == "-" else message
+
+
+def _count_all(paths: Sequence[str], errors: str, progress: Optional[bool]) -> "WordTable":
+    """The merged WordTable of all inputs, input i being part i: exactly the table of their
+    words in sequence, so most_common's ties follow first occurrence across the files."""
+    from ._text import WordTable
+
+    total = WordTable()
+    for part, path in enumerate(paths):
+        with _count_path(path, part, errors, progress) as table:
+            merged = total.merge(table)
+        total.close()
+        total = merged
     return total
 
 
 def _wordcount(args: argparse.Namespace) -> None:
-    try:
-        codecs.lookup_error(args.errors)
-    except LookupError:
-        raise UsageError("--errors: unknown error handler %r (strict, replace, ignore, "
-                         "surrogateescape, backslashreplace, ...)" % args.errors) from None
+    _check_handler(args.errors)
     if args.top is not None and args.top < 0:
         raise UsageError("--top must be >= 0, got %d" % args.top)
-    progress = _progress()
-    total = _sum_counts(_count_path(path, args.errors, progress) for path in args.paths)
-    # Counter.most_common's order: by count, ties in order of first occurrence (sorted is stable).
-    ranked = sorted(total.items(), key=operator.itemgetter(1), reverse=True)
-    if args.top is not None:
-        ranked = ranked[:args.top]
+    with _count_all(args.paths, args.errors, _progress()) as total:
+        # Counter.most_common's order (by count, ties in order of first occurrence), in C++.
+        ranked = total.to_dict(top=len(total) if args.top is None else args.top)
     if args.json:
         _write_json(dict(ranked))
     else:
-        _write("".join("%s\t%d\n" % pair for pair in ranked))
+        surrogates = "surrogatepass" if args.errors == "surrogatepass" else "surrogateescape"
+        _write("".join("%s\t%d\n" % pair for pair in ranked), surrogates)
 
 
 # ---- hotloop stats ----
@@ -243,12 +272,15 @@ def _output_format(image: Any, path: str) -> str:
 
 
 def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
-    """What the input carries that the output should keep: ICC profile, DPI, EXIF, palette
-    transparency, and for JPEG the input's quantization tables and subsampling."""
-    options = {key: image.info[key] for key in ("icc_profile", "dpi", "exif")
-               if image.info.get(key) is not None}
-    if "transparency" in image.info and result.mode == image.mode:
-        options["transparency"] = image.info["transparency"]
+    """Save arguments for what the result's `info` carries (the library copies the input's) but
+    Pillow's writers only take as arguments: ICC profile, DPI, EXIF, transparency (when the mode
+    is unchanged: for a palette input the library moves it into the alpha channel); for JPEG
+    the input's quantization tables and subsampling, so that the output is not re-quantized
+    more coarsely than the input was."""
+    options = {key: result.info[key] for key in ("icc_profile", "dpi", "exif")
+               if result.info.get(key) is not None}
+    if "transparency" in result.info and result.mode == image.mode:
+        options["transparency"] = result.info["transparency"]
     if fmt == "JPEG" and getattr(image, "quantization", None):
         from PIL import JpegImagePlugin
 
@@ -257,52 +289,14 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
     return options
 
 
-# Until the image functions take and return PIL images (the imaging work), PIL images go
-# through NumPy here: L, RGB and RGBA as uint8 arrays, F as float32, 16- and 32-bit integer
-# modes through float32 (rounded and clipped back), LA as L plus its alpha, every other mode
-# through RGB(A) and back.
-_INTEGER_LIMITS = {"I;16": (0, 65535), "I": (-2**31, 2**31 - 1)}
-
-
-def _filter_pil(image: Any, op: str, params: Dict[str, Any], progress: Optional[bool]) -> Any:
-    """The filtered image, in the input's mode (grayscale: its one-channel counterpart)."""
-    import numpy
-    from PIL import Image
-
-    from ._imaging import process_image
-
-    mode = image.mode
-    if mode in ("L", "RGB", "RGBA", "F"):
-        pixels = numpy.asarray(image, dtype=numpy.float32 if mode == "F" else numpy.uint8)
-        filtered = process_image(pixels, op, progress=progress, **params)
-        if op == "grayscale" and mode == "RGBA":
-            return Image.merge("LA", (Image.fromarray(filtered, "L"), image.getchannel("A")))
-        return Image.fromarray(filtered, mode if filtered.ndim == 3 or mode == "F" else "L")
-    if mode in _INTEGER_LIMITS:
-        low, high = _INTEGER_LIMITS[mode]
-        pixels = numpy.asarray(image).astype(numpy.float32)
-        levels = numpy.clip(numpy.rint(process_image(pixels, op, progress=progress, **params)),
-                            low, high)
-        return Image.fromarray(levels.astype(numpy.uint16 if mode == "I;16" else numpy.int32), mode)
-    if mode == "LA":
-        gray = _filter_pil(image.getchannel("L"), op, params, progress)
-        return Image.merge("LA", (gray, image.getchannel("A")))
-    alpha = mode in ("PA", "RGBa", "La") or "transparency" in image.info
-    result = _filter_pil(image.convert("RGBA" if alpha else "RGB"), op, params, progress)
-    if op == "grayscale":
-        return result
-    if mode == "P":
-        none = getattr(Image, "Dither", Image).NONE
-        return result.convert("RGB").quantize(palette=image, dither=none)
-    return result.convert(mode)
-
-
 def _image(args: argparse.Namespace) -> None:
     try:
         from PIL import Image
     except ImportError:
         raise MissingDependencyError("hotloop image needs Pillow (Debian: apt-get install "
                                      "python3-pil; or pip install pillow)") from None
+    from ._imaging import process_image
+
     params = _image_params(args)
     op = "grayscale" if args.op == "gray" else args.op
     with Image.open(args.input) as image:
@@ -311,7 +305,10 @@ def _image(args: argparse.Namespace) -> None:
                              % (args.input, image.n_frames))
         image.load()
         fmt = _output_format(image, args.output)
-        result = _filter_pil(image, op, params, _progress())
+        # PIL in, PIL out, in the mode of the library's table (docs/api/imaging.md): the same
+        # mode, but RGB(A) for a palette image, L for grayscale of a colour image. A mode the
+        # table refuses raises InvalidTypeError, whose message names the convert() to make.
+        result = process_image(image, op, progress=_progress(), **params)
         options = _save_options(image, result, fmt)
     temporary = "%s.tmp-%d" % (args.output, os.getpid())
     try:
@@ -344,8 +341,10 @@ def _parser() -> argparse.ArgumentParser:
     words.add_argument("--top", type=int, metavar="K", help="only the K most common words")
     words.add_argument("--json", action="store_true", help="print a JSON object word: count")
     words.add_argument("--errors", default="strict", metavar="HANDLER",
-                       help="what to do with invalid UTF-8: strict (the default: fail), "
-                            "replace, ignore, surrogateescape, ... (Python's error handlers)")
+                       help="what to do with invalid UTF-8: strict (the default: fail, "
+                            "naming the byte offset), replace or ignore (counted natively), "
+                            "or another decoding handler of Python's such as "
+                            "surrogateescape or backslashreplace (Python decodes first)")
     words.set_defaults(run=_wordcount)
 
     stats = commands.add_parser(
@@ -361,8 +360,12 @@ def _parser() -> argparse.ArgumentParser:
 
     image = commands.add_parser(
         "image", help="filter an image file (Pillow)",
-        description="Filter IN into OUT, in IN's mode and format. OP: blur (--sigma), box_blur "
-                    "(--radius), edges, sharpen (--sigma, --amount), grayscale or gray.")
+        description="Filter IN into OUT, in IN's format, keeping its ICC profile, DPI and EXIF. "
+                    "OP: blur (--sigma), box_blur (--radius), edges, sharpen (--sigma, "
+                    "--amount), grayscale or gray. The mode stays IN's (16-bit stays 16-bit), "
+                    "except: a palette image gives RGB or RGBA, grayscale of a colour image "
+                    "gives L; modes that cannot be filtered (1, HSV, ...) are refused with the "
+                    "convert() to make.")
     image.add_argument("op", choices=sorted(_IMAGE_OPS), metavar="OP")
     image.add_argument("input", metavar="IN")
     image.add_argument("output", metavar="OUT")

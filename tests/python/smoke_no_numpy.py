@@ -155,4 +155,31 @@ try:
         assert merged.to_dict() == ref(data.decode())
 finally:
     os.remove(f.name)
+# The hotloop command: inputs summed as WordTable parts (ties across files in first-occurrence
+# order), --errors passed through (replace natively, surrogateescape by the library's fallback),
+# strict failures named by file and byte offset.
+import shutil  # noqa: E402
+import subprocess  # noqa: E402
+folder = tempfile.mkdtemp()
+try:
+    texts = [b"b a B\nc \xff a\n", b"c d C \xed\xa0\x80 d", b"e d"]
+    paths = []
+    for i, t in enumerate(texts[:2]):
+        paths.append(os.path.join(folder, "t%d.txt" % i))
+        with open(paths[-1], "wb") as f:
+            f.write(t)
+    for errors in ("replace", "surrogateescape"):
+        out = subprocess.run([sys.executable, "-m", "hotloop", "wordcount"] + paths
+                             + ["-", "--errors", errors], input=texts[2], capture_output=True)
+        assert out.returncode == 0 and out.stderr == b"", out
+        words = [w for t in texts for w in t.decode("utf-8", errors).lower().split()]
+        expected = "".join("%s\t%d\n" % p for p in collections.Counter(words).most_common())
+        assert out.stdout == expected.encode("utf-8", "surrogateescape"), (errors, out.stdout)
+    bad = subprocess.run([sys.executable, "-m", "hotloop", "wordcount", paths[1], paths[0]],
+                         capture_output=True)
+    assert bad.returncode == 2 and bad.stdout == b"", bad
+    assert bad.stderr.count(b"\n") == 1 and b"byte offset 6 " in bad.stderr, bad.stderr
+    assert paths[1].encode() in bad.stderr and b"t0.txt" not in bad.stderr, bad.stderr
+finally:
+    shutil.rmtree(folder)
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

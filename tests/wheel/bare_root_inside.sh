@@ -25,3 +25,7 @@ echo "== the hotloop command"
 /opt/venv/bin/hotloop info
 printf 'b a B\nc a\n' | /opt/venv/bin/hotloop wordcount - > counts.txt
 printf 'b\t2\na\t2\nc\t1\n' | cmp - counts.txt
+# Two inputs summed (ties in first-occurrence order across them), invalid UTF-8 replaced natively.
+printf 'x y\n' > one.txt
+printf 'y \377 x z' | /opt/venv/bin/hotloop wordcount one.txt - --errors replace > counts.txt
+printf 'x\t2\ny\t2\n\357\277\275\t1\nz\t1\n' | cmp - counts.txt
