@@ -1,0 +1,354 @@
+// Vectorised building blocks of the exact float reductions (reduce.cpp, stats.cpp,
+// processor.cpp), written once as HL_INLINE templates so that every HL_CLONES caller compiles
+// them for its own instruction set.
+//
+// Exact block sums by extraction (Rump, Ogita, Oishi, "Accurate floating-point summation part I",
+// SIAM J. Sci. Comput. 31(1), 2008: ExtractScalar). For n <= 2^L values with |x| <= 2^E and
+// sigma = 2^(E + L + 1), q = (sigma + x) - sigma is exact, a multiple of u * sigma (u = 2^-53),
+// and r = x - q is exact with |r| <= u * sigma; any partial sum of the q's is a multiple of
+// u * sigma below sigma in magnitude, hence exact in any order. A second level with
+// sigma2 = 2^(E - 52 + 2L + 1) extracts the r's the same way. A block's sum is then t1 + t2
+// exactly, plus the rare second-level remainders (values 2^(105 - 2L) times smaller than the
+// largest one, or values that are not multiples of the level's unit), which the caller adds to
+// an ExactSum one by one. No rounding error anywhere, so the lanes' order is irrelevant.
+#pragma once
+
+#include <cmath>
+#include <cstddef>
+#include <cstdint>
+#include <cstring>
+#include <type_traits>
+
+#include "hotloop/exact_sum.hpp"
+#include "hotloop/view.hpp"
+#include "simd.hpp"
+
+namespace hotloop {
+
+typedef double V8d __attribute__((vector_size(64)));
+typedef int64_t V8l __attribute__((vector_size(64)));
+template <class T>
+struct Vec8 {
+    typedef T type __attribute__((vector_size(8 * sizeof(T))));
+};
+
+// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
+template <class V>
+HL_INLINE void load(V& v, const void* p) {
+    std::memcpy(&v, p, sizeof v);
+}
+
+// The element type as stored: bool is one byte.
+template <class T>
+using Stored = std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>;
+
+// Eight elements of T as doubles (exact for every supported T but 64-bit integers); bool bytes
+// count as 1 whatever their nonzero value.
+template <class T>
+HL_INLINE V8d load_doubles(const T* p) {
+    typename Vec8<Stored<T>>::type v;
+    load(v, p);
+    V8d d = __builtin_convertvector(v, V8d);
+    if constexpr (std::is_same<T, bool>::value) d = d < 1.0 ? d : 1.0;
+    return d;
+}
+
+// Element i of p as a double, read with memcpy: views need not be aligned. Bool bytes are read
+// as bytes (any nonzero byte is true).
+template <class T>
+HL_INLINE double get(const T* p, std::size_t i) {
+    if constexpr (std::is_same<T, bool>::value) {
+        unsigned char b;
+        std::memcpy(&b, reinterpret_cast<const unsigned char*>(p) + i, 1);
+        return b ? 1.0 : 0.0;
+    } else {
+        T v;
+        std::memcpy(&v, reinterpret_cast<const char*>(p) + i * sizeof(T), sizeof v);
+        return static_cast<double>(v);
+    }
+}
+
+// The extraction constants of one block; ok is false when the values are too large (the first
+// sigma would overflow: |x| > 2^(1022 - L)), and the caller sums them one by one instead.
+struct Sigmas {
+    double s1 = 0, s2 = 0;
+    bool ok = true;
+};
+
+// For n values (n <= 2^15) whose magnitudes are at most max_abs (finite, >= 0).
+inline Sigmas sigmas_for(double max_abs, std::size_t n) {
+    Sigmas s;
+    if (max_abs == 0) return s;  // all zero: both sigmas 0 leave every value in q1
+    int L = 0;
+    while ((std::size_t(1) << L) < n) ++L;
+    int ex;
+    const double f = std::frexp(max_abs, &ex);  // max_abs = f * 2^ex, f in [0.5, 1)
+    const int E = f == 0.5 ? ex - 1 : ex;       // the smallest E with max_abs <= 2^E
+    const int e1 = E + L + 1;
+    if (e1 > 1023) {
+        s.ok = false;
+        return s;
+    }
+    // A level whose unit u * sigma is at most 2^-1074 needs no extraction: its values are
+    // multiples of 2^-1074 whose partial sums stay below 2^-1021, exact; sigma 0 keeps them.
+    s.s1 = e1 - 53 <= -1074 ? 0.0 : std::ldexp(1.0, e1);
+    const int e2 = e1 - 53 + L + 1;
+    s.s2 = (s.s1 == 0.0 || e2 - 53 <= -1074) ? 0.0 : std::ldexp(1.0, e2);
+    return s;
+}
+
+// The two extraction levels of eight values: adds their first-level parts to a1, second-level
+// parts to a2, and ORs the bits of the remainders into nz.
+HL_INLINE void extract(V8d x, V8d s1, V8d s2, V8d& a1, V8d& a2, V8l& nz) {
+    const V8d q1 = (s1 + x) - s1;
+    const V8d r1 = x - q1;
+    const V8d q2 = (s2 + r1) - s2;
+    a1 += q1;
+    a2 += q2;
+    nz |= (V8l)(r1 - q2);
+}
+
+struct LevelSums {
+    double t1 = 0, t2 = 0;
+    bool remainder = false;  // some second-level remainder is not zero: see add_remainders
+};
+
+inline bool any_bits(V8l nz) {
+    int64_t any = 0;
+    for (int j = 0; j < 8; ++j) any |= nz[j] & INT64_MAX;  // -0.0 is zero too
+    return any != 0;
+}
+
+inline double horizontal_sum(V8d a, V8d b) {  // exact for extracted parts: any order
+    double t = 0;
+    for (int j = 0; j < 8; ++j) t += a[j] + b[j];
+    return t;
+}
+
+// The exact block sum of n values of T (n <= 2^15, all finite, magnitudes within `s`).
+template <class T>
+HL_INLINE LevelSums level_sums(const T* p, std::size_t n, const Sigmas& s) {
+    const V8d s1 = V8d{} + s.s1, s2 = V8d{} + s.s2;
+    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
+    V8l nz = {};
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        extract(load_doubles(p + i), s1, s2, a1, a2, nz);
+        extract(load_doubles(p + i + 8), s1, s2, b1, b2, nz);
+    }
+    LevelSums r;
+    r.t1 = horizontal_sum(a1, b1);
+    r.t2 = horizontal_sum(a2, b2);
+    bool rest = any_bits(nz);
+    for (; i < n; ++i) {
+        const double x = get(p, i);
+        const double q1 = (s.s1 + x) - s.s1, r1 = x - q1, q2 = (s.s2 + r1) - s.s2;
+        r.t1 += q1;
+        r.t2 += q2;
+        rest |= (r1 - q2) != 0;
+    }
+    r.remainder = rest;
+    return r;
+}
+
+// level_sums that also finds the largest magnitude, for sigmas guessed before reading (from a
+// neighbouring block): the sums are exact only if max_abs turns out within the guess.
+struct CheckedSums {
+    LevelSums sums;
+    double max_abs = 0;  // NaN-blind: a NaN shows up as a NaN t1
+};
+template <class T>
+HL_INLINE CheckedSums level_sums_checked(const T* p, std::size_t n, const Sigmas& s) {
+    const V8d s1 = V8d{} + s.s1, s2 = V8d{} + s.s2;
+    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {}, m0 = {}, m1 = {};
+    V8l nz = {};
+    const V8l magnitude = V8l{} + INT64_MAX;
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const V8d x = load_doubles(p + i), y = load_doubles(p + i + 8);
+        extract(x, s1, s2, a1, a2, nz);
+        extract(y, s1, s2, b1, b2, nz);
+        const V8d ax = (V8d)((V8l)x & magnitude), ay = (V8d)((V8l)y & magnitude);
+        m0 = m0 < ax ? ax : m0;
+        m1 = m1 < ay ? ay : m1;
+    }
+    CheckedSums r;
+    r.sums.t1 = horizontal_sum(a1, b1);
+    r.sums.t2 = horizontal_sum(a2, b2);
+    bool rest = any_bits(nz);
+    double top = 0;
+    for (int j = 0; j < 8; ++j) {
+        top = top < m0[j] ? m0[j] : top;
+        top = top < m1[j] ? m1[j] : top;
+    }
+    for (; i < n; ++i) {
+        const double x = get(p, i);
+        const double q1 = (s.s1 + x) - s.s1, r1 = x - q1, q2 = (s.s2 + r1) - s.s2;
+        r.sums.t1 += q1;
+        r.sums.t2 += q2;
+        rest |= (r1 - q2) != 0;
+        top = top < std::fabs(x) ? std::fabs(x) : top;
+    }
+    r.sums.remainder = rest;
+    r.max_abs = top;
+    return r;
+}
+
+// The smallest power of two at least x (x > 0 finite), as a double; 0 for 0.
+inline double power_at_least(double x) {
+    if (x == 0) return 0;
+    int ex;
+    const double f = std::frexp(x, &ex);
+    return std::ldexp(1.0, f == 0.5 ? ex - 1 : ex);
+}
+
+// Adds the nonzero second-level remainders of the block to acc (after level_sums said some
+// exist): the part of the exact sum that t1 + t2 misses.
+template <class T>
+void add_remainders(const T* p, std::size_t n, const Sigmas& s, ExactSum& acc) {
+    for (std::size_t i = 0; i < n; ++i) {
+        const double x = get(p, i);
+        const double q1 = (s.s1 + x) - s.s1, r1 = x - q1, q2 = (s.s2 + r1) - s.s2;
+        const double r2 = r1 - q2;
+        if (r2 != 0) acc.add_finite(r2);
+    }
+}
+
+// Smallest and largest of n values (NaN ignored: a NaN is never below or above anything; the
+// caller finds NaN from the sums). Bool bytes count as 0 or 1. The sign of a zero extreme is
+// whichever zero came first in lane order: see signed_zero_extremes.
+struct MinMax {
+    double lo, hi;  // lo > hi when every value is NaN
+};
+template <class T>
+HL_INLINE MinMax min_max(const T* p, std::size_t n) {
+    V8d lo0 = V8d{} + INFINITY, lo1 = lo0, hi0 = -lo0, hi1 = hi0;
+    std::size_t i = 0;
+    for (; i + 16 <= n; i += 16) {
+        const V8d a = load_doubles(p + i), b = load_doubles(p + i + 8);
+        lo0 = a < lo0 ? a : lo0;
+        lo1 = b < lo1 ? b : lo1;
+        hi0 = hi0 < a ? a : hi0;
+        hi1 = hi1 < b ? b : hi1;
+    }
+    double lo = INFINITY, hi = -INFINITY;
+    for (int j = 0; j < 8; ++j) {
+        lo = lo0[j] < lo ? lo0[j] : lo;
+        lo = lo1[j] < lo ? lo1[j] : lo;
+        hi = hi < hi0[j] ? hi0[j] : hi;
+        hi = hi < hi1[j] ? hi1[j] : hi;
+    }
+    for (; i < n; ++i) {
+        const double x = get(p, i);
+        lo = x < lo ? x : lo;
+        hi = hi < x ? x : hi;
+    }
+    return {lo, hi};
+}
+
+// Zero extremes get IEEE 754-2019's signs (minimum: -0 < +0): min is -0.0 if some -0.0 occurs,
+// max is +0.0 if some +0.0 occurs. Float types only; reads the block again only when an extreme
+// is zero.
+template <class T>
+void signed_zero_extremes(const T* p, std::size_t n, MinMax& mm) {
+    if constexpr (std::is_floating_point<T>::value) {
+        if (mm.lo != 0 && mm.hi != 0) return;
+        bool negative = false, positive = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = get(p, i);
+            if (x == 0) (std::signbit(x) ? negative : positive) = true;
+        }
+        if (mm.lo == 0) mm.lo = negative ? -0.0 : 0.0;
+        if (mm.hi == 0) mm.hi = positive ? 0.0 : -0.0;
+    }
+}
+
+// The same rule for two extremes of consecutive blocks.
+inline double min_signed(double a, double b) {
+    if (a < b) return a;
+    if (b < a) return b;
+    return std::signbit(a) ? a : b;
+}
+inline double max_signed(double a, double b) {
+    if (a < b) return b;
+    if (b < a) return a;
+    return std::signbit(a) ? b : a;
+}
+
+// ---- reading a view block by block ----
+
+// Elements [begin, begin + n) of a view as a contiguous array of T: in place when the view is
+// C-contiguous, or dense and `any_order` (a reduction that does not depend on the order then
+// reads memory order: element i is the i-th of the block that lowest() starts), else gathered in
+// C order into scratch (n elements).
+template <class T>
+const T* block_of(const View& v, bool any_order, std::size_t begin, std::size_t n, T* scratch) {
+    if (v.c_contiguous())
+        return reinterpret_cast<const T*>(static_cast<const char*>(v.data) + begin * sizeof(T));
+    if (any_order && v.dense())
+        return reinterpret_cast<const T*>(static_cast<const char*>(v.lowest()) + begin * sizeof(T));
+    std::size_t filled = 0;
+    for_each_run(v, begin, begin + n, [&](const char* first, std::size_t count, std::ptrdiff_t step) {
+        for (std::size_t j = 0; j < count; ++j)
+            std::memcpy(reinterpret_cast<char*>(scratch + filled++),
+                        first + std::ptrdiff_t(j) * step, sizeof(T));
+    });
+    return scratch;
+}
+
+// Whether block_of needs scratch memory for this view.
+inline bool needs_gather(const View& v, bool any_order) {
+    return !(v.c_contiguous() || (any_order && v.dense()));
+}
+
+// ---- scalar error-free transformations (scalar code: chunk means, block corrections) ----
+
+inline void two_sum(double a, double b, double& s, double& e) {
+    s = a + b;
+    const double z = s - a;
+    e = (a - (s - z)) + (b - z);
+}
+
+// Dekker's product: a * b == p + e exactly (no FMA needed), for |a|, |b| < 2^996 and no
+// underflow of e.
+inline void split(double a, double& hi, double& lo) {
+    const double c = 134217729.0 * a;  // 2^27 + 1
+    hi = c - (c - a);
+    lo = a - hi;
+}
+inline void two_product(double a, double b, double& p, double& e) {
+    p = a * b;
+    double ah, al, bh, bl;
+    split(a, ah, al);
+    split(b, bh, bl);
+    e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
+}
+
+// The correctly rounded (hi + lo) / n for an exact double-double hi + lo, n >= 1; ok is false
+// when this fast path cannot decide (ties, tiny or huge values), and the caller divides an
+// ExactSum instead.
+inline double divide_exact_pair(double hi, double lo, uint64_t n, bool& ok) {
+    ok = true;
+    if (hi == 0 && lo == 0) return 0.0;
+    const double a = std::fabs(hi);
+    if (n > (uint64_t(1) << 53) || !(a > 0x1p-960 && a < 0x1p960)) {
+        ok = false;
+        return 0.0;
+    }
+    const double c = static_cast<double>(n);
+    const double q = hi / c;
+    double p, e;
+    two_product(q, c, p, e);
+    const double r = ((hi - p) - e) + lo;  // (hi + lo) - q * c, with a tiny absolute error
+    if (r == 0) return q;
+    const double toward = r > 0 ? INFINITY : -INFINITY;
+    const double next = std::nextafter(q, toward);
+    const double half = std::fabs(next - q) * 0.5 * c;  // the residual at the midpoint
+    const double ar = std::fabs(r);
+    if (ar < half * (1 - 0x1p-30)) return q;
+    if (ar > half * (1 + 0x1p-30) && ar < 1.5 * half * (1 - 0x1p-30)) return next;
+    ok = false;
+    return 0.0;
+}
+
+}  // namespace hotloop
