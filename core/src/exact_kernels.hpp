@@ -16,6 +16,7 @@
 #include <cmath>
 #include <cstddef>
 #include <cstdint>
+#include <algorithm>
 #include <cstring>
 #include <type_traits>
 
@@ -75,25 +76,44 @@ struct Sigmas {
     bool ok = true;
 };
 
+// The smallest E with x <= 2^E, for finite x > 0 (bit arithmetic: no libm call).
+inline int exponent_above(double x) {
+    uint64_t bits;
+    std::memcpy(&bits, &x, sizeof bits);
+    const int biased = static_cast<int>((bits >> 52) & 0x7ff);
+    if (biased == 0) {  // subnormal
+        int ex;
+        const double f = std::frexp(x, &ex);
+        return f == 0.5 ? ex - 1 : ex;
+    }
+    const bool power = (bits & ((uint64_t(1) << 52) - 1)) == 0;
+    return biased - 1023 + (power ? 0 : 1);
+}
+
+// 2^e as a double, for -1022 <= e <= 1023 (no libm call).
+inline double pow2(int e) {
+    const uint64_t bits = static_cast<uint64_t>(e + 1023) << 52;
+    double x;
+    std::memcpy(&x, &bits, sizeof x);
+    return x;
+}
+
 // For n values (n <= 2^15) whose magnitudes are at most max_abs (finite, >= 0).
 inline Sigmas sigmas_for(double max_abs, std::size_t n) {
     Sigmas s;
     if (max_abs == 0) return s;  // all zero: both sigmas 0 leave every value in q1
     int L = 0;
     while ((std::size_t(1) << L) < n) ++L;
-    int ex;
-    const double f = std::frexp(max_abs, &ex);  // max_abs = f * 2^ex, f in [0.5, 1)
-    const int E = f == 0.5 ? ex - 1 : ex;       // the smallest E with max_abs <= 2^E
-    const int e1 = E + L + 1;
+    const int e1 = exponent_above(max_abs) + L + 1;
     if (e1 > 1023) {
         s.ok = false;
         return s;
     }
     // A level whose unit u * sigma is at most 2^-1074 needs no extraction: its values are
     // multiples of 2^-1074 whose partial sums stay below 2^-1021, exact; sigma 0 keeps them.
-    s.s1 = e1 - 53 <= -1074 ? 0.0 : std::ldexp(1.0, e1);
+    s.s1 = e1 - 53 <= -1074 ? 0.0 : pow2(e1);
     const int e2 = e1 - 53 + L + 1;
-    s.s2 = (s.s1 == 0.0 || e2 - 53 <= -1074) ? 0.0 : std::ldexp(1.0, e2);
+    s.s2 = (s.s1 == 0.0 || e2 - 53 <= -1074) ? 0.0 : pow2(e2);
     return s;
 }
 
@@ -128,6 +148,17 @@ inline double horizontal_sum(V8d a, V8d b) {  // exact for extracted parts: any 
 // The exact block sum of n values of T (n <= 2^15, all finite, magnitudes within `s`).
 template <class T>
 HL_INLINE LevelSums level_sums(const T* p, std::size_t n, const Sigmas& s) {
+    if (n < 16) {  // no vector: skip the lanes' setup and reduction
+        LevelSums r;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = get(p, i);
+            const double q1 = (s.s1 + x) - s.s1, r1 = x - q1, q2 = (s.s2 + r1) - s.s2;
+            r.t1 += q1;
+            r.t2 += q2;
+            r.remainder |= (r1 - q2) != 0;
+        }
+        return r;
+    }
     const V8d s1 = V8d{} + s.s1, s2 = V8d{} + s.s2;
     V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
     V8l nz = {};
@@ -197,9 +228,8 @@ HL_INLINE CheckedSums level_sums_checked(const T* p, std::size_t n, const Sigmas
 // The smallest power of two at least x (x > 0 finite), as a double; 0 for 0.
 inline double power_at_least(double x) {
     if (x == 0) return 0;
-    int ex;
-    const double f = std::frexp(x, &ex);
-    return std::ldexp(1.0, f == 0.5 ? ex - 1 : ex);
+    const int e = exponent_above(x);
+    return e <= 1023 && e >= -1022 ? pow2(e) : std::ldexp(1.0, e);
 }
 
 // Adds the nonzero second-level remainders of the block to acc (after level_sums said some
@@ -222,6 +252,15 @@ struct MinMax {
 };
 template <class T>
 HL_INLINE MinMax min_max(const T* p, std::size_t n) {
+    if (n < 16) {  // no vector: skip the lanes' setup and reduction
+        double lo = INFINITY, hi = -INFINITY;
+        for (std::size_t i = 0; i < n; ++i) {
+            const double x = get(p, i);
+            lo = x < lo ? x : lo;
+            hi = hi < x ? x : hi;
+        }
+        return {lo, hi};
+    }
     V8d lo0 = V8d{} + INFINITY, lo1 = lo0, hi0 = -lo0, hi1 = hi0;
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
@@ -324,29 +363,88 @@ inline void two_product(double a, double b, double& p, double& e) {
     e = ((ah * bh - p) + ah * bl + al * bh) + al * bl;
 }
 
-// The correctly rounded (hi + lo) / n for an exact double-double hi + lo, n >= 1; ok is false
-// when this fast path cannot decide (ties, tiny or huge values), and the caller divides an
-// ExactSum instead.
+// The neighbour of a finite nonzero double, away from zero (up) or toward it (no libm call).
+inline double neighbour(double q, bool away_from_zero) {
+    uint64_t bits;
+    std::memcpy(&bits, &q, sizeof bits);
+    bits = away_from_zero ? bits + 1 : bits - 1;
+    std::memcpy(&q, &bits, sizeof q);
+    return q;
+}
+
+// The sign (-1, 0, 1) of the exact sum of k <= 6 doubles, or 2 when it stays undecided: VecSum
+// passes (error-free: the terms keep their exact sum) until the rounded sum dominates the rest.
+inline int exact_sign(double* t, int k) {
+    for (int pass = 0; pass < 6; ++pass) {
+        for (int i = 1; i < k; ++i) {
+            double sum, err;
+            two_sum(t[i - 1], t[i], sum, err);
+            t[i] = sum;
+            t[i - 1] = err;
+        }
+        double rest = 0;
+        for (int i = 0; i < k - 1; ++i) rest += std::fabs(t[i]);
+        const double top = t[k - 1];
+        if (top == 0 && rest == 0) return 0;
+        if (std::fabs(top) > rest * (1 + 0x1p-40)) return top > 0 ? 1 : -1;
+    }
+    return 2;
+}
+
+// The correctly rounded (hi + lo) / n for an exact double-double hi + lo (|lo| <= ulp(hi) / 2),
+// n >= 1, ties to even; ok is false when this fast path cannot decide (tiny or huge values, rare
+// residuals), and the caller divides an ExactSum instead.
 inline double divide_exact_pair(double hi, double lo, uint64_t n, bool& ok) {
     ok = true;
-    if (hi == 0 && lo == 0) return 0.0;
+    if (hi == 0) return 0.0;  // then lo == 0 too
     const double a = std::fabs(hi);
     if (n > (uint64_t(1) << 53) || !(a > 0x1p-960 && a < 0x1p960)) {
         ok = false;
         return 0.0;
     }
     const double c = static_cast<double>(n);
-    const double q = hi / c;
+    if ((n & (n - 1)) == 0) return hi / c;  // a power of two: hi is round(hi + lo), scaled exactly
+    double q = hi / c;
     double p, e;
     two_product(q, c, p, e);
-    const double r = ((hi - p) - e) + lo;  // (hi + lo) - q * c, with a tiny absolute error
-    if (r == 0) return q;
-    const double toward = r > 0 ? INFINITY : -INFINITY;
-    const double next = std::nextafter(q, toward);
-    const double half = std::fabs(next - q) * 0.5 * c;  // the residual at the midpoint
-    const double ar = std::fabs(r);
-    if (ar < half * (1 - 0x1p-30)) return q;
-    if (ar > half * (1 + 0x1p-30) && ar < 1.5 * half * (1 - 0x1p-30)) return next;
+    // The exact residual (hi + lo) - q * c is the sum of `terms` (d = hi - p is exact: Sterbenz).
+    // q moves toward the exact quotient, one neighbour at a time, until the residual is within
+    // half a gap (times n) of it: at most a few steps.
+    const double d = hi - p;
+    {   // Usually the rounded residual decides at once: its error is below `err`.
+        const double r = (d - e) + lo;
+        const double err = (std::fabs(d) + std::fabs(e) + std::fabs(lo)) * 0x1p-50;
+        const bool up = (r > 0) == (q > 0);
+        const double next = neighbour(q, up);
+        const double half = std::fabs(next - q) * 0.5 * c;
+        const double ar = std::fabs(r);
+        if (ar > err && ar < half - err) return q;
+        if (ar > half + err && ar < 1.5 * half - err && std::fabs(next - q) == std::fabs(
+                neighbour(next, up) - next)) return next;  // (no binade edge in between)
+    }
+    double terms[8] = {d, -e, lo};
+    int k = 3;
+    for (int step = 0; step < 4; ++step) {
+        double t[8];
+        std::copy(terms, terms + k, t);
+        const int sign = exact_sign(t, k);
+        if (sign == 0) return q;  // q * n is the exact sum
+        if (sign == 2) break;
+        const double next = neighbour(q, (sign > 0) == (q > 0));
+        const double gap_n = (next - q) * c;  // exact: a power of two times n, signed like the residual
+        std::copy(terms, terms + k, t);
+        t[k] = -0.5 * gap_n;
+        const int beyond = exact_sign(t, k + 1) * sign;  // sign of |residual| - |gap_n| / 2
+        if (beyond == -1) return q;
+        if (beyond == 0) {  // a tie: the even one
+            uint64_t bits;
+            std::memcpy(&bits, &q, sizeof bits);
+            return (bits & 1) ? next : q;
+        }
+        if (beyond != 1) break;
+        terms[k++] = -gap_n;  // the residual of `next`
+        q = next;
+    }
     ok = false;
     return 0.0;
 }

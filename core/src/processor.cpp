@@ -116,39 +116,54 @@ BlockCursor block_at(const BlockGrid& g, const Layout& L, uint64_t i) {
 
 // ---- chunk means ----
 
-// The mean of one chunk: its exact sum divided by its length, rounded once. Fast path: the two
-// extraction levels give the exact sum as t1 + t2; otherwise an ExactSum.
-HL_INLINE double chunk_mean(const double* p, std::size_t n) {
-    const MinMax mm = min_max(p, n);
-    if (std::isfinite(mm.lo) && std::isfinite(mm.hi)) {
-        const Sigmas s = sigmas_for(std::max(-mm.lo, mm.hi), n);
-        if (s.ok) {
-            const LevelSums ls = level_sums(p, n, s);
-            if (!std::isnan(ls.t1)) {
-                ExactSum exact;
-                if (!ls.remainder) {
-                    double hi, lo;
-                    two_sum(ls.t1, ls.t2, hi, lo);
-                    bool ok;
-                    const double mean = divide_exact_pair(hi, lo, n, ok);
-                    if (ok) return mean;
-                } else {
-                    add_remainders(p, n, s, exact);
-                }
-                exact.add_finite(ls.t1);
-                exact.add_finite(ls.t2);
-                return exact.divided_by(n);
-            }
-        }
-    }
+// The mean of a chunk through an ExactSum: any values, NaN and infinities included (rare: kept
+// out of the inlined fast path, which would otherwise clear an ExactSum per chunk).
+__attribute__((noinline)) double exact_chunk_mean(const double* p, std::size_t n) {
     ExactSum exact;
     for (std::size_t i = 0; i < n; ++i) exact.add(get(p, i));
     return exact.divided_by(n);
 }
 
-// Means of `count` consecutive chunks of `size` values into out.
-HL_CLONES void chunk_means(const double* p, std::size_t count, std::size_t size, double* out) {
-    for (std::size_t c = 0; c < count; ++c) out[c] = chunk_mean(p + c * size, size);
+// The mean of one chunk: its exact sum divided by its length, rounded once. Fast path: the two
+// extraction levels give the exact sum as t1 + t2; otherwise an ExactSum. Widens [lo, hi] to the
+// chunk's non-NaN values.
+HL_INLINE double chunk_mean(const double* p, std::size_t n, double& lo, double& hi) {
+    const MinMax mm = min_max(p, n);
+    lo = mm.lo < lo ? mm.lo : lo;
+    hi = hi < mm.hi ? mm.hi : hi;
+    if (std::isfinite(mm.lo) && std::isfinite(mm.hi)) {
+        const Sigmas s = sigmas_for(std::max(-mm.lo, mm.hi), n);
+        if (s.ok) {
+            const LevelSums ls = level_sums(p, n, s);
+            if (!std::isnan(ls.t1) && !ls.remainder) {
+                double hi, lo;
+                two_sum(ls.t1, ls.t2, hi, lo);
+                bool ok;
+                const double mean = divide_exact_pair(hi, lo, n, ok);
+                if (ok) return mean;
+            }
+        }
+    }
+    return exact_chunk_mean(p, n);
+}
+
+// Means of `count` consecutive chunks of `size` values into out; extremes[0..1] become the
+// smallest and largest non-NaN values read (+inf, -inf for none).
+HL_CLONES void chunk_means(const double* p, std::size_t count, std::size_t size, double* out,
+                           double* extremes) {
+    double lo = INFINITY, hi = -INFINITY;
+    if (size == 1) {  // each value is its own mean
+        for (std::size_t c = 0; c < count; ++c) {
+            const double x = get(p, c);
+            out[c] = x;
+            lo = x < lo ? x : lo;
+            hi = hi < x ? x : hi;
+        }
+    } else {
+        for (std::size_t c = 0; c < count; ++c) out[c] = chunk_mean(p + c * size, size, lo, hi);
+    }
+    extremes[0] = lo;
+    extremes[1] = hi;
 }
 
 double exact_mean(Span a, Span b, uint64_t n) {  // the mean of a chunk split in two spans
@@ -233,7 +248,8 @@ void compute_work(const BlockGrid& g, const Layout& L, const double* values, Wor
         const uint64_t from = L.first_chunk + first * c;
         if (from >= end) return;
         const uint64_t count = (end - from) / c;
-        chunk_means(values + from, count, c, w.means + first);
+        double extremes[2];
+        chunk_means(values + from, count, c, w.means + first, extremes);
     };
     const std::size_t tasks = 2 + L.blocks;
     parallel_blocks(
@@ -242,8 +258,17 @@ void compute_work(const BlockGrid& g, const Layout& L, const double* values, Wor
             if (t == 0) return means_in(0, L.head);
             if (t == tasks - 1) return means_in(L.tail, L.n);
             const BlockCursor b = block_at(g, L, t - 1);
-            w.blocks[t - 1] = Moments::of_block(values + b.begin, b.end - b.begin);
-            means_in(b.begin, b.end);
+            // The next block follows in memory: prefetched while this one is summarized.
+            const double* next = b.end < L.n ? values + b.end : nullptr;
+            const double* block = values + b.begin;
+            if (short_chunks) {  // whole chunks: their means first, which find the extremes
+                const uint64_t first = (b.begin - L.first_chunk) / c;
+                double extremes[2];
+                chunk_means(block, (b.end - b.begin) / c, c, w.means + first, extremes);
+                w.blocks[t - 1] = Moments::of_block(block, b.end - b.begin, next, extremes);
+            } else {
+                w.blocks[t - 1] = Moments::of_block(block, b.end - b.begin, next);
+            }
         },
         ctl);
 }

@@ -217,10 +217,11 @@ void set_extremes(Moments& out, const T* p, std::size_t m, MinMax mm) {
 
 // Moments of one block of T (not 64-bit integers).
 template <class T>
-Moments block_moments(const T* p, std::size_t m, NanPolicy policy, const char* next = nullptr) {
+Moments block_moments(const T* p, std::size_t m, NanPolicy policy, const char* next = nullptr,
+                      const MinMax* known = nullptr) {
     Moments out;
     if (std::is_floating_point<T>::value) out.sum.mark_float();
-    const MinMax mm = min_max_of(p, m);
+    const MinMax mm = known ? *known : min_max_of(p, m);
     set_extremes(out, p, m, mm);
     if (std::isfinite(mm.lo) && std::isfinite(mm.hi) &&
         finite_block(p, m, mm.lo, mm.hi, out, next))
@@ -367,8 +368,12 @@ Moments Moments::of(const View& data, NanPolicy policy, Control* ctl) {
     return total;
 }
 
-Moments Moments::of_block(const double* values, std::size_t n) {
-    Moments m = block_moments(values, n, NanPolicy::Propagate);
+Moments Moments::of_block(const double* values, std::size_t n, const void* next,
+                          const double* extremes) {
+    MinMax known{0, 0};
+    if (extremes) known = MinMax{extremes[0], extremes[1]};
+    Moments m = block_moments(values, n, NanPolicy::Propagate, static_cast<const char*>(next),
+                              extremes ? &known : nullptr);
     m.dtype = DType::Float64;
     return m;
 }

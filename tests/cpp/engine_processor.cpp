@@ -336,3 +336,25 @@ TEST_CASE("DataProcessor partials give the state of one add of the whole", "[pro
     const std::size_t size = b.length();
     CHECK(kind_of([&] { other.add_partials(&ptr, &size, 1); }) == ErrorKind::InvalidArgument);
 }
+
+TEST_CASE("chunk means are correctly rounded, ties to even, for every chunk size", "[processor]") {
+    // Values with few significant bits make exact quotients and exact ties common: the fast
+    // division's certificate must get every one of them right.
+    std::mt19937_64 rng(17);
+    for (std::size_t chunk = 2; chunk <= 40; ++chunk) {
+        std::vector<double> v(chunk * 500);
+        for (std::size_t i = 0; i < v.size(); ++i) {
+            const int kind = static_cast<int>(rng() % 3);
+            const double x = kind == 0   ? static_cast<double>(static_cast<int64_t>(rng() % 2001) - 1000) / 4
+                             : kind == 1 ? std::ldexp(static_cast<double>(rng() >> 11), -52)
+                                         : std::normal_distribution<double>(0, 1e3)(rng);
+            v[i] = x * (i % 5 == 0 ? 1e16 : 1.0);
+        }
+        DataProcessor p(chunk);
+        p.add(flat(v));
+        Buffer means = p.process_chunks();
+        REQUIRE(means.length() == 500);
+        for (std::size_t c = 0; c < 500; ++c)
+            REQUIRE(means.as<double>()[c] == exact_mean(v.data() + c * chunk, chunk));
+    }
+}

@@ -54,8 +54,11 @@ struct Moments {
     // split follows). NanPolicy::Raise throws ErrorKind::InvalidArgument at the first NaN found.
     static Moments of(const View& data, NanPolicy policy, Control* ctl = nullptr);
     // The moments of float64 values as the DataProcessor keeps them (one canonical block: n <=
-    // kMomentsBlock).
-    static Moments of_block(const double* values, std::size_t n);
+    // kMomentsBlock). `next`, when not null, is memory the caller reads next (prefetched
+    // meanwhile); `extremes`, when not null, the smallest and largest non-NaN values (+inf and
+    // -inf when all are NaN) found by the caller. Neither changes the result.
+    static Moments of_block(const double* values, std::size_t n, const void* next = nullptr,
+                            const double* extremes = nullptr);
 
     // Appends `later` (its values come after this one's). ErrorKind::InvalidArgument for another
     // dtype or NaN policy (an empty side takes the other's).
