@@ -327,7 +327,7 @@ void plan_add(const BlockGrid& g, State& s, const Layout& L, Span head,
         block.insert(block.end(), head.p, head.p + head.n);
         complete_block(g, Moments::of_block(block.data(), block.size()), s.held + head.n, plan);
     }
-    if (inner_means && inner_means != plan.means_out + plan.means_added)
+    if (L.chunks && inner_means != plan.means_out + plan.means_added)
         std::memcpy(plan.means_out + plan.means_added, inner_means, L.chunks * sizeof(double));
     plan.means_added += L.chunks;
     BlockCursor b = first_block(g, L);
