@@ -261,11 +261,19 @@ void compute_work(const BlockGrid& g, const Layout& L, const double* values, Wor
             // The next block follows in memory: prefetched while this one is summarized.
             const double* next = b.end < L.n ? values + b.end : nullptr;
             const double* block = values + b.begin;
-            if (short_chunks) {  // whole chunks: their means first, which find the extremes
-                const uint64_t first = (b.begin - L.first_chunk) / c;
+            const std::size_t len = static_cast<std::size_t>(b.end - b.begin);
+            if (short_chunks && c >= 16) {  // the chunks' means from the block's own pass
+                double* means = w.means + (b.begin - L.first_chunk) / c;
+                std::vector<std::size_t> pending;
+                w.blocks[t - 1] = Moments::of_chunks(block, len, c, means, &pending, next);
+                for (std::size_t k : pending) {
+                    double lo = INFINITY, hi = -INFINITY;
+                    means[k] = chunk_mean(block + k * c, c, lo, hi);
+                }
+            } else if (short_chunks) {  // tiny chunks: their means first, which find the extremes
                 double extremes[2];
-                chunk_means(block, (b.end - b.begin) / c, c, w.means + first, extremes);
-                w.blocks[t - 1] = Moments::of_block(block, b.end - b.begin, next, extremes);
+                chunk_means(block, len / c, c, w.means + (b.begin - L.first_chunk) / c, extremes);
+                w.blocks[t - 1] = Moments::of_block(block, len, next, extremes);
             } else {
                 w.blocks[t - 1] = Moments::of_block(block, b.end - b.begin, next);
             }
@@ -297,6 +305,15 @@ void reserve_means(const State& s, std::size_t count, Plan& plan) {
     plan.means_out = target.as<double>() + s.means_held;
 }
 
+// The moments of a canonical block, as every path computes them (blocks of whole chunks have a
+// chunk-structured pass of their own).
+Moments canonical_block(const BlockGrid& g, const double* values, std::size_t n) {
+    if (g.period() <= kBlock)
+        return Moments::of_chunks(values, n, static_cast<std::size_t>(g.chunk_size()), nullptr,
+                                  nullptr);
+    return Moments::of_block(values, n);
+}
+
 // Merges one completed block into the plan; for long chunks, a block that ends its chunk gives
 // the chunk's mean from the exact sum of its blocks.
 void complete_block(const BlockGrid& g, const Moments& block, uint64_t block_end, Plan& plan) {
@@ -325,7 +342,7 @@ void plan_add(const BlockGrid& g, State& s, const Layout& L, Span head,
     if (L.head_completes) {
         std::vector<double> block(s.open);
         block.insert(block.end(), head.p, head.p + head.n);
-        complete_block(g, Moments::of_block(block.data(), block.size()), s.held + head.n, plan);
+        complete_block(g, canonical_block(g, block.data(), block.size()), s.held + head.n, plan);
     }
     if (L.chunks && inner_means != plan.means_out + plan.means_added)
         std::memcpy(plan.means_out + plan.means_added, inner_means, L.chunks * sizeof(double));
@@ -534,7 +551,8 @@ Statistics DataProcessor::statistics(Control* ctl) const {
     if (ctl) ctl->check();
     std::lock_guard<std::mutex> lock(mutex_);
     Moments m = state_->done;
-    if (!state_->open.empty()) m.merge(Moments::of_block(state_->open.data(), state_->open.size()));
+    if (!state_->open.empty())
+        m.merge(canonical_block(grid_, state_->open.data(), state_->open.size()));
     return m.finish(0, false);
 }
 

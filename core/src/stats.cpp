@@ -127,9 +127,103 @@ HL_FUSED(uint8_t, fused_uint8)
 HL_FUSED(bool, fused_bool)
 #undef HL_FUSED
 
+// The exact sum of one chunk of a block (extraction levels with the block's sigmas: exact for
+// any subset of the block's values).
+struct ChunkLevels {
+    double t1 = 0, t2 = 0;
+    bool remainder = false;
+};
+
+// fused_pass for a block of whole chunks (the DataProcessor's canonical blocks): the same
+// deviations, for the whole block, and the extraction levels per chunk, so that the chunks'
+// exact sums (their means) and the block's come from the one read.
+HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
+                                      const Sigmas& sig, double scale, double cs, double sd,
+                                      const char* next, ChunkLevels* chunks) {
+    const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
+    const V8d vc = V8d{} + cs, vnc = V8d{} - cs, vsd = V8d{} + sd;
+    V8d P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
+    double tp = 0, tc = 0, ts = 0;  // the chunks' scalar tails
+    for (std::size_t begin = 0, c = 0; begin < m; begin += chunk, ++c) {
+        const double* q = p + begin;
+        const std::size_t len = std::min(chunk, m - begin);
+        V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
+        V8l nz = {};
+        std::size_t i = 0;
+        for (; i + 16 <= len; i += 16) {
+            if (next) {
+                __builtin_prefetch(next + (begin + i) * 8, 0, 3);
+                __builtin_prefetch(next + (begin + i) * 8 + 64, 0, 3);
+            }
+            const V8d x = load_doubles(q + i), y = load_doubles(q + i + 8);
+            extract(x, s1, s2, a1, a2, nz);
+            extract(y, s1, s2, b1, b2, nz);
+            deviations(x, vs, vc, vnc, vsd, P0, C0, S0);
+            deviations(y, vs, vc, vnc, vsd, P1, C1, S1);
+        }
+        ChunkLevels& out = chunks[c];
+        out.t1 = horizontal_sum(a1, b1);
+        out.t2 = horizontal_sum(a2, b2);
+        out.remainder = any_bits(nz);
+        for (; i < len; ++i) {
+            const double x = get(q, i);
+            const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+            out.t1 += q1;
+            out.t2 += q2;
+            out.remainder |= (r1 - q2) != 0;
+            deviation1(x, scale, cs, sd, tp, tc, ts);
+        }
+    }
+    PassSums r;
+    for (int j = 0; j < 8; ++j) {  // lanes in a fixed order, then the tails
+        add_lane(r.p, r.c, P0[j], C0[j]);
+        add_lane(r.p, r.c, P1[j], C1[j]);
+        r.s += S0[j] + S1[j];
+    }
+    add_lane(r.p, r.c, tp, tc);
+    r.s += ts;
+    return r;
+}
+
 [[noreturn]] void refuse_nan() {
     fail(ErrorKind::InvalidArgument,
          "compute_stats: the input contains NaN (nan_policy='raise'; 'omit' leaves NaN out)");
+}
+
+// m2 of a block from its pass: the scaled squared deviations about cs, minus the correction
+// (scaled sum - m cs)^2 / m (the centre's offset from the mean), computed from the exact
+// `scaled` sum; back to the data's scale (2^-2k).
+void finish_m2(const PassSums& r, std::size_t m, int k, double cs, ExactSum& scaled, Moments& out) {
+    double pp, pe;
+    two_product(static_cast<double>(m), cs, pp, pe);
+    scaled.add_finite(-pp);
+    scaled.add_finite(-pe);
+    const quad d = scaled.to_quad();
+    quad m2 = static_cast<quad>(r.p) + static_cast<quad>(r.c) + static_cast<quad>(r.s) -
+              d * d / static_cast<quad>(m);
+    if (m2 < 0) m2 = 0;
+    out.count = m;
+    out.m2 = m2 * pow2_quad(-2 * k);
+}
+
+// The scale, centre and splitting constant of a block's deviation pass, from its extremes.
+struct Centre {
+    int k;
+    double scale, cs, sd;
+};
+Centre centre_of(double lo, double hi) {
+    const double top = std::max(-lo, hi);
+    int ex;
+    std::frexp(top, &ex);  // top < 2^ex
+    Centre c;
+    c.k = std::min(-ex, 1023);
+    c.scale = std::ldexp(1.0, c.k);
+    c.cs = (lo * 0.5 + hi * 0.5) * c.scale;
+    const double reach = std::max(hi * c.scale - c.cs, c.cs - lo * c.scale) * (1 + 0x1p-40);
+    int er;
+    std::frexp(reach, &er);  // every |x * scale - cs| < 2^er
+    c.sd = std::ldexp(1.0, er + 28);
+    return c;
 }
 
 // Moments of m finite values of T (m <= kMomentsBlock) whose extremes are lo < hi or lo == hi.
@@ -158,17 +252,11 @@ bool finite_block(const T* p, std::size_t m, double lo, double hi, Moments& out,
         out.m2 = 0;
         return true;
     }
-    int ex;
-    std::frexp(top, &ex);  // top < 2^ex
-    const int k = std::min(-ex, 1023);
-    const double scale = std::ldexp(1.0, k);
-    const double cs = (lo * 0.5 + hi * 0.5) * scale;
-    const double reach = std::max(hi * scale - cs, cs - lo * scale) * (1 + 0x1p-40);
-    int er;
-    std::frexp(reach, &er);  // every |x * scale - cs| < 2^er
-    const double sd = std::ldexp(1.0, er + 28);
+    const Centre ctr = centre_of(lo, hi);
+    const int k = ctr.k;
+    const double scale = ctr.scale, cs = ctr.cs;
     const Sigmas levels = sig.ok ? sig : Sigmas{};
-    const PassSums r = fused_of(p, m, levels, scale, cs, sd, next);
+    const PassSums r = fused_of(p, m, levels, scale, cs, ctr.sd, next);
     if (std::isnan(r.p)) return false;  // a NaN value (the scaled deviations cannot overflow)
     ExactSum scaled;  // the block sum scaled, minus m * cs: the centre's offset from the mean
     if (sig.ok) {
@@ -193,16 +281,50 @@ bool finite_block(const T* p, std::size_t m, double lo, double hi, Moments& out,
             scaled.add_finite(x * scale);
         }
     }
-    double pp, pe;
-    two_product(static_cast<double>(m), cs, pp, pe);
-    scaled.add_finite(-pp);
-    scaled.add_finite(-pe);
-    const quad d = scaled.to_quad();
-    quad m2 = static_cast<quad>(r.p) + static_cast<quad>(r.c) + static_cast<quad>(r.s) -
-              d * d / static_cast<quad>(m);
-    if (m2 < 0) m2 = 0;
-    out.count = m;
-    out.m2 = m2 * pow2_quad(-2 * k);
+    finish_m2(r, m, k, cs, scaled, out);
+    return true;
+}
+
+// finite_block for a canonical DataProcessor block of whole chunks (chunk >= 16, lo < hi, every
+// value finite and below the sigmas' limit): the moments and, from the same read, the means of
+// its complete chunks; those whose exact sum needs more than the two levels go to `pending`.
+bool chunked_block(const double* p, std::size_t m, std::size_t chunk, double lo, double hi,
+                   Moments& out, const char* next, double* means,
+                   std::vector<std::size_t>* pending) {
+    const Sigmas sig = sigmas_for(std::max(-lo, hi), m);
+    if (!sig.ok) return false;
+    const Centre ctr = centre_of(lo, hi);
+    std::vector<ChunkLevels> chunks((m + chunk - 1) / chunk);
+    const PassSums r = fused_pass_chunked(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd, next,
+                                          chunks.data());
+    if (std::isnan(r.p)) return false;
+    ExactSum scaled;
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+        const ChunkLevels& cl = chunks[c];
+        out.sum.add_finite(cl.t1);
+        out.sum.add_finite(cl.t2);
+        scaled.add_finite(cl.t1 * ctr.scale);
+        scaled.add_finite(cl.t2 * ctr.scale);
+        const std::size_t begin = c * chunk, len = std::min(chunk, m - begin);
+        bool done = false;
+        if (cl.remainder) {
+            for (std::size_t i = begin; i < begin + len; ++i) {
+                const double x = get(p, i);
+                const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+                const double r2 = r1 - q2;
+                if (r2 != 0) {
+                    out.sum.add_finite(r2);
+                    scaled.add_finite(r2 * ctr.scale);
+                }
+            }
+        } else if (means && len == chunk) {
+            double h, l;
+            two_sum(cl.t1, cl.t2, h, l);
+            means[c] = divide_exact_pair(h, l, chunk, done);
+        }
+        if (means && len == chunk && !done) pending->push_back(c);
+    }
+    finish_m2(r, m, ctr.k, ctr.cs, scaled, out);
     return true;
 }
 
@@ -366,6 +488,31 @@ Moments Moments::of(const View& data, NanPolicy policy, Control* ctl) {
         [&](const Moments& block, std::size_t) { total.merge(block); }, ctl);
     if (policy == NanPolicy::Raise && total.nan_count()) refuse_nan();
     return total;
+}
+
+Moments Moments::of_chunks(const double* values, std::size_t n, std::size_t chunk, double* means,
+                           std::vector<std::size_t>* pending, const void* next) {
+    Moments out;
+    out.sum.mark_float();
+    const MinMax mm = min_max_of(values, n);
+    set_extremes(out, values, n, mm);
+    const bool finite = std::isfinite(mm.lo) && std::isfinite(mm.hi);
+    if (chunk >= 16 && finite && mm.lo < mm.hi &&
+        chunked_block(values, n, chunk, mm.lo, mm.hi, out, static_cast<const char*>(next), means,
+                      pending))
+        return out;
+    // Constant, NaN, infinities, magnitudes near the top of the range, short chunks: the plain
+    // block; constant chunks' means are their value, the others are the caller's.
+    const double extremes[2] = {mm.lo, mm.hi};
+    out = of_block(values, n, next, extremes);
+    const std::size_t whole = n / chunk;
+    for (std::size_t c = 0; means && c < whole; ++c) {
+        if (finite && mm.lo == mm.hi)
+            means[c] = mm.lo;
+        else
+            pending->push_back(c);
+    }
+    return out;
 }
 
 Moments Moments::of_block(const double* values, std::size_t n, const void* next,

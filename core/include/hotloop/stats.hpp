@@ -12,6 +12,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <vector>
 
 #include "hotloop/dtype.hpp"
 #include "hotloop/exact_sum.hpp"
@@ -59,6 +60,14 @@ struct Moments {
     // -inf when all are NaN) found by the caller. Neither changes the result.
     static Moments of_block(const double* values, std::size_t n, const void* next = nullptr,
                             const double* extremes = nullptr);
+    // The moments of a canonical block of a DataProcessor whose chunks have `chunk` values (the
+    // block starts a chunk): a function of the values and `chunk` only (not the same bits as
+    // of_block). When `means` is not null, also the means of the block's complete chunks
+    // (exact sum / chunk, rounded once), read in the same pass; the indices of those it left to
+    // the caller (exact sums beyond its fast path) are appended to *pending.
+    static Moments of_chunks(const double* values, std::size_t n, std::size_t chunk,
+                             double* means, std::vector<std::size_t>* pending,
+                             const void* next = nullptr);
 
     // Appends `later` (its values come after this one's). ErrorKind::InvalidArgument for another
     // dtype or NaN policy (an empty side takes the other's).
