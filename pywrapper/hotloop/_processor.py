@@ -230,12 +230,20 @@ class DataProcessor:
         return (count[0], mean[0], std[0])
 
     def clear(self) -> None:
-        """Removes every value.
+        """Removes every value (the chunk means and the statistics too).
 
         Raises
         ------
         ClosedHandleError
             After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(2) as p:
+        ...     p.add_data([1.0, 2.0, 3.0])
+        ...     p.clear()
+        ...     len(p), p.get_statistics(), p.process_chunks()
+        (0, (0, 0.0, 0.0), [])
         """
         with self._lock:
             check(lib.hl_processor_clear(self._live()))
