@@ -39,9 +39,16 @@ HL_INLINE void load(V& v, const void* p) {
     std::memcpy(&v, p, sizeof v);
 }
 
-// The element type as stored: bool is one byte.
+// Whether T is the element type of a bool array: bool, or the one-byte class a dtype dispatcher
+// may use for it (user memory may hold any byte: every nonzero byte is true, and the byte is
+// never read as a C++ bool).
 template <class T>
-using Stored = std::conditional_t<std::is_same<T, bool>::value, uint8_t, T>;
+constexpr bool is_bool_element =
+    std::is_same<T, bool>::value || (std::is_class<T>::value && sizeof(T) == 1);
+
+// The element type as stored: a bool element is one byte.
+template <class T>
+using Stored = std::conditional_t<is_bool_element<T>, uint8_t, T>;
 
 // Eight elements of T as doubles (exact for every supported T but 64-bit integers); bool bytes
 // count as 1 whatever their nonzero value.
@@ -50,7 +57,7 @@ HL_INLINE V8d load_doubles(const T* p) {
     typename Vec8<Stored<T>>::type v;
     load(v, p);
     V8d d = __builtin_convertvector(v, V8d);
-    if constexpr (std::is_same<T, bool>::value) d = d < 1.0 ? d : 1.0;
+    if constexpr (is_bool_element<T>) d = d < 1.0 ? d : 1.0;
     return d;
 }
 
@@ -58,7 +65,7 @@ HL_INLINE V8d load_doubles(const T* p) {
 // as bytes (any nonzero byte is true).
 template <class T>
 HL_INLINE double get(const T* p, std::size_t i) {
-    if constexpr (std::is_same<T, bool>::value) {
+    if constexpr (is_bool_element<T>) {
         unsigned char b;
         std::memcpy(&b, reinterpret_cast<const unsigned char*>(p) + i, 1);
         return b ? 1.0 : 0.0;

@@ -73,7 +73,8 @@ int128_t block_sum(const int16_t* p, std::size_t n) { return block_sum_int16(p, 
 int128_t block_sum(const uint16_t* p, std::size_t n) { return block_sum_uint16(p, n); }
 int128_t block_sum(const int8_t* p, std::size_t n) { return block_sum_int8(p, n); }
 int128_t block_sum(const uint8_t* p, std::size_t n) { return block_sum_uint8(p, n); }
-int128_t block_sum(const bool* p, std::size_t n) {
+template <class T, class = std::enable_if_t<is_bool_element<T>>>
+int128_t block_sum(const T* p, std::size_t n) {  // bool bytes: any nonzero byte counts 1
     return block_sum_bool(reinterpret_cast<const uint8_t*>(p), n);
 }
 
@@ -306,7 +307,7 @@ int128_t sum_int(const View& data, Control* ctl) {
     int128_t total = 0;
     dispatch_dtype(data.dtype, [&](auto tag) {
         using T = decltype(tag);
-        if constexpr (std::is_integral<T>::value) {
+        if constexpr (std::is_integral<T>::value || is_bool_element<T>) {
             view_blocks<T, int128_t>(
                 data, kIntBlock, true, ctl, [](const T* p, std::size_t n) { return block_sum(p, n); },
                 [&](int128_t partial) { total += partial; });

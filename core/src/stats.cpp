@@ -417,7 +417,9 @@ Moments block_moments_int64(const T* p, std::size_t m) {
 
 Moments block_of_dtype(const View& v, std::size_t begin, std::size_t len, NanPolicy policy) {
     return dispatch_dtype(v.dtype, [&](auto tag) {
-        using T = decltype(tag);
+        // Bool elements are read as bytes through the bool kernels, whatever tag the dispatcher
+        // gives them.
+        using T = std::conditional_t<is_bool_element<decltype(tag)>, bool, decltype(tag)>;
         const bool gather = needs_gather(v, true);
         std::unique_ptr<T[]> scratch(gather ? new T[len] : nullptr);
         const T* p = block_of<T>(v, true, begin, len, scratch.get());
@@ -586,8 +588,8 @@ double sqrt_quad(quad v) {
 
 template <class T>
 void write_as(unsigned char* out, double v) {
-    if constexpr (std::is_same<T, bool>::value)
-        store<bool>(out, v != 0);
+    if constexpr (is_bool_element<T>)
+        store<uint8_t>(out, v != 0 ? 1 : 0);
     else
         store<T>(out, static_cast<T>(v));
 }
