@@ -233,6 +233,14 @@ def cases():
              hotloop.parallel_sum,
              _with_numba({"numpy.sum": np.sum}, "Numba @njit(parallel=True)", numba_sum),
              goal_peer="numpy.sum", goal=1.3, same=lambda a, b: a == int(b)),
+        Case("sum", "parallel_sum, 10M float64 ndarray (exact: math.fsum)", float_array,
+             hotloop.parallel_sum,
+             _with_numba({"numpy.sum": np.sum}, "Numba @njit(parallel=True)", numba_sum),
+             goal_peer="numpy.sum", goal=1.0,
+             same=lambda a, b: math.isclose(a, float(b), rel_tol=1e-9),
+             note="hotloop returns math.fsum's value (the exact sum, rounded once) for any "
+                  "length, layout and thread count; numpy.sum (pairwise) and the Numba loop "
+                  "round at every addition."),
         Case("sum", "parallel_sum, 10M int list", int_list,
              hotloop.parallel_sum, {"builtin sum": sum},
              goal_peer="builtin sum", goal=0.9, same=lambda a, b: a == b,

@@ -182,16 +182,57 @@ HL_API hl_status hl_sum_as_string(uint64_t a, uint64_t b, char *buf, size_t buf_
 /* *out = a / b; HL_ERR_DIVISION_BY_ZERO if b == 0. */
 HL_API hl_status hl_divide(double a, double b, double *out);
 
-/* ---- reductions ---- */
-/* Exact sum of n integers (bool and any integer dtype), as a 128-bit two's-complement value
-   *out_hi * 2^64 + *out_lo. Never overflows for n < 2^64. */
-HL_API hl_status hl_sum_int(const void *data, size_t n, hl_dtype dtype, int64_t *out_hi,
-                            uint64_t *out_lo, hl_control *ctl);
-/* Compensated sum of n float32/float64 values, accumulated in double. The result is
-   bit-for-bit the same whatever the thread count. Infinities and NaN propagate as in IEEE
-   arithmetic. */
-HL_API hl_status hl_sum_float(const void *data, size_t n, hl_dtype dtype, double *out,
-                              hl_control *ctl);
+/* ---- exact sums: parallel_sum and its mergeable partials ---- */
+/* Result of hl_sum: which kind of sum, and its value. */
+typedef struct hl_sum_result {
+    int32_t is_integer; /* 1: integer or bool data, the sum is hi * 2^64 + lo; 0: float data */
+    int64_t hi;         /* integer sum, high 64 bits (two's complement with lo)              */
+    uint64_t lo;        /* integer sum, low 64 bits                                           */
+    double value;       /* float sum (is_integer == 0)                                        */
+} hl_sum_result;
+/* Sum of every element of a view of any ndim, dtype and strides (dense layouts are read in
+   place in memory order: exact sums do not depend on the order). Bool: nonzero bytes count 1.
+   Integers: exact (never overflows for fewer than 2^64 elements). Floats (float32 is widened
+   exactly): Python's math.fsum of the elements, i.e. the exact sum correctly rounded (ties to
+   even; an exact zero is +0.0), NaN if a NaN or both infinities occur, +-inf for infinities of
+   one sign; where math.fsum itself raises ("intermediate overflow" of a running sum of finite
+   values beyond the double range) the result is Python's sum() of the elements in C order (IEEE
+   additions from 0.0, left to right), as for a Python list. Bit-for-bit the same for every thread
+   count and block split. An empty view gives 0 (is_integer follows the dtype).
+   out: caller-owned; written only on HL_OK. Reads data only: safe to call from several threads. */
+HL_API hl_status hl_sum(const hl_view *data, hl_sum_result *out, hl_control *ctl);
+
+/* A mergeable exact sum (a superaccumulator): the partial result of hl_sum over one part of the
+   data. A plain value of fixed size: declare, copy or memcpy it freely; nothing to free. Records
+   that no hl_exact_sum_* function wrote are refused (HL_ERR_INVALID_ARGUMENT). Not
+   synchronized: concurrent calls may read one record but not write it. */
+#define HL_EXACT_SUM_WORDS 80
+typedef struct hl_exact_sum {
+    uint64_t state[HL_EXACT_SUM_WORDS];
+} hl_exact_sum;
+#define HL_EXACT_SUM_EMPTY 0   /* nothing was summed (value 0, an int for Python)             */
+#define HL_EXACT_SUM_INTEGER 1 /* only integer data: the value is an integer                  */
+#define HL_EXACT_SUM_FLOAT 2   /* float data: the value is a double                            */
+#define HL_EXACT_SUM_INTEGER_BYTES 144 /* an integer value as little-endian two's complement  */
+#define HL_EXACT_SUM_BYTES 608         /* the serialized record                                */
+/* *out = the exact sum of a view (as hl_sum reads it; NaN and infinities are counted). An empty
+   float view gives a HL_EXACT_SUM_FLOAT record. *out is written only on HL_OK. */
+HL_API hl_status hl_exact_sum_of(const hl_view *data, hl_exact_sum *out, hl_control *ctl);
+/* *a = *a + *b, exactly (the order of merges never matters). On failure *a is unchanged. */
+HL_API hl_status hl_exact_sum_merge(hl_exact_sum *a, const hl_exact_sum *b);
+/* The value: *kind = HL_EXACT_SUM_*; for HL_EXACT_SUM_FLOAT, *value = the sum as hl_sum's float
+   rule gives it, except that a running sum leaving the double range is never an error: the exact
+   sum is rounded (+-inf when it is beyond the range); for HL_EXACT_SUM_INTEGER (and EMPTY), the
+   integer is written to integer_bytes (HL_EXACT_SUM_INTEGER_BYTES bytes, may be NULL) and
+   *value = that integer correctly rounded to a double. Outputs are written only on HL_OK. */
+HL_API hl_status hl_exact_sum_value(const hl_exact_sum *s, int32_t *kind, double *value,
+                                    uint8_t *integer_bytes);
+/* The record as HL_EXACT_SUM_BYTES bytes: versioned, little-endian, canonical (equal sums give
+   equal bytes), into the caller's out. */
+HL_API hl_status hl_exact_sum_to_bytes(const hl_exact_sum *s, uint8_t *out);
+/* Reads bytes written by hl_exact_sum_to_bytes; anything else (another size, version or a
+   corrupt record) is HL_ERR_INVALID_ARGUMENT and *out is unchanged. */
+HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_exact_sum *out);
 
 /* ---- filter + map ---- */
 /* [x * 2 for x in data if x >= min], order kept, into a new buffer (*out, same dtype as data).
@@ -216,29 +257,56 @@ HL_API hl_status hl_filter_double_view(const hl_view *src, hl_dtype out_dtype, i
                                        hl_control *ctl);
 
 /* ---- DataProcessor: a queue of float64 values processed in fixed-size chunks ---- */
+/* A processor holds the means of its full chunks, the statistics of every value held, and the
+   values of its last incomplete block (at most 32767): never the whole queue. Its state is a
+   function of the sequence of values held, not of how they were added: any split into
+   hl_processor_add calls or partials gives bit-identical results. Every function is safe to call
+   on one processor from several threads at once (an internal mutex serializes them); every
+   mutation is all or nothing (a failed or cancelled call leaves the processor as it was). */
 typedef struct hl_processor_s hl_processor;
-/* chunk_size >= 1. */
+/* chunk_size >= 1. *out: a new processor, freed with hl_processor_destroy; NULL on failure. */
 HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor **out);
 HL_API void hl_processor_destroy(hl_processor *proc);
-/* Appends n values (all or nothing). They are read in place, once: the means of the chunks they
-   complete are taken then, and only those means and the values of a partial chunk are kept. */
-HL_API hl_status hl_processor_add(hl_processor *proc, const double *values, size_t n,
-                                  hl_control *ctl);
-/* Appends n values of any dtype, converted to float64 (all or nothing). */
-HL_API hl_status hl_processor_add_typed(hl_processor *proc, const void *values, size_t n,
-                                        hl_dtype dtype, hl_control *ctl);
-/* Removes every full chunk from the front and returns their means, in order, as a float64
-   buffer (possibly empty). A partial chunk stays. */
+/* Appends the view's elements in C order, converted to float64 (bool: nonzero is 1.0). A
+   C-contiguous float64 view is read in place, once; any other is copied once. The means of the
+   chunks completed are taken as the values are read. */
+HL_API hl_status hl_processor_add(hl_processor *proc, const hl_view *values, hl_control *ctl);
+/* Removes every full chunk from the front and returns their means, in order, as a new float64
+   buffer (*out, possibly empty; free with hl_buffer_free; NULL on failure). Each mean is the
+   exact sum of the chunk divided by chunk_size, rounded once. A partial chunk stays. */
 HL_API hl_status hl_processor_process_chunks(hl_processor *proc, hl_buffer **out,
                                              hl_control *ctl);
-/* Count, mean and population standard deviation of the values held; 0, 0.0, 0.0 if none. */
+/* Count (every value held), mean (the exact sum / count, rounded once) and population standard
+   deviation (within 1 ulp of the correctly rounded one) of the values held; 0, 0.0, 0.0 if
+   none. NaN propagates; infinities give std NaN and mean +-inf (NaN for both signs). Outputs are
+   written only on HL_OK. */
 HL_API hl_status hl_processor_statistics(const hl_processor *proc, uint64_t *count,
                                          double *mean, double *std, hl_control *ctl);
 HL_API hl_status hl_processor_clear(hl_processor *proc);
 HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
 HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
+/* The processor's state as a versioned little-endian byte string: *out, a new HL_DTYPE_UINT8
+   buffer (free with hl_buffer_free; NULL on failure). */
+HL_API hl_status hl_processor_to_bytes(const hl_processor *proc, hl_buffer **out);
+/* A new processor (*out, freed with hl_processor_destroy; NULL on failure) from bytes written by
+   hl_processor_to_bytes; anything else is HL_ERR_INVALID_ARGUMENT. */
+HL_API hl_status hl_processor_from_bytes(const uint8_t *data, size_t size, hl_processor **out);
+/* Distributed adds (e.g. one Dask partition each): the work of adding `values` to a processor of
+   chunk_size whose values, plus those of the partitions before this one, number `offset` - done
+   without the processor, on any machine. *out: a new HL_DTYPE_UINT8 buffer holding the
+   serialized partial (free with hl_buffer_free; NULL on failure). It keeps the values only where
+   a chunk or block straddles the partition's ends (at most 65534 of them), the means of the
+   chunks inside, and the statistics of the blocks inside. Reads values only: thread-safe. */
+HL_API hl_status hl_processor_partial(const hl_view *values, uint64_t chunk_size,
+                                      uint64_t offset, hl_buffer **out, hl_control *ctl);
+/* Adds n serialized partials (partials[i] of sizes[i] bytes), in order: the processor ends as
+   one hl_processor_add of all their values would leave it, bit for bit. All or nothing.
+   HL_ERR_INVALID_ARGUMENT for a record that is not a partial, one of another chunk_size, or
+   offsets that do not follow on from the processor's length and from each other. */
+HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *const *partials,
+                                           const size_t *sizes, size_t n, hl_control *ctl);
 
-/* ---- arrays: element-wise product, matrix product, one-pass statistics ---- */
+/* ---- arrays: element-wise product, matrix product ---- */
 /* out[i] = a[i] * b[i] for i < n; a, b and out all of dtype float32, float64, int32 or int64
    (else HL_ERR_TYPE). Floats are IEEE products (NumPy's `a * b` bit for bit). Integer products
    are exact: one that leaves the dtype's range is HL_ERR_OVERFLOW (NumPy would wrap), and then
@@ -256,20 +324,55 @@ HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype
                                     const void *a, size_t lda, int a_column_major,
                                     const void *b, size_t ldb, int b_column_major, void *out,
                                     hl_control *ctl);
-/* hl_processor_add for a strided n-dimensional array (a NumPy view): its elements in C order,
-   gathered into one float64 array first (one copy). first points at element (0, ..., 0); shape
-   and strides (in bytes, possibly negative or zero) have ndim <= 64 entries. All or nothing. */
-HL_API hl_status hl_processor_add_strided(hl_processor *proc, const void *first, size_t ndim,
-                                          const size_t *shape, const int64_t *strides,
-                                          hl_dtype dtype, hl_control *ctl);
-/* Statistics of n >= 1 elements of any dtype in one parallel pass: count, mean, sample
-   standard deviation (ddof = 1; NaN when n == 1), and the smallest and largest elements,
-   written to min and max as one element of dtype each (hl_dtype_size(dtype) bytes). A NaN in
-   float data makes every result NaN, as in NumPy. Bit-for-bit the same for every thread count.
-   n == 0 is HL_ERR_INVALID_ARGUMENT. */
-HL_API hl_status hl_compute_stats(const void *data, size_t n, hl_dtype dtype, uint64_t *count,
-                                  double *mean, double *std, void *min, void *max,
+/* ---- statistics: compute_stats and its mergeable partials ---- */
+/* What a NaN does (scipy.stats' nan_policy). */
+#define HL_NAN_PROPAGATE 0 /* every result NaN, as NumPy's mean/std/min/max                  */
+#define HL_NAN_OMIT 1      /* left out, as NumPy's nanmean/nanstd/nanmin/nanmax; count of the rest */
+#define HL_NAN_RAISE 2     /* HL_ERR_INVALID_ARGUMENT                                        */
+/* Results of hl_compute_stats and hl_moments_finish. */
+typedef struct hl_stats {
+    uint64_t count;  /* values used: all, or those that are not NaN under HL_NAN_OMIT      */
+    double mean;     /* the exact sum / count, rounded once                                 */
+    double std;      /* standard deviation with ddof (hl_compute_stats: 1), within 1 ulp     */
+    hl_dtype dtype;  /* the dtype of min and max                                            */
+    uint8_t min[8];  /* one element of dtype (hl_dtype_size(dtype) bytes, native endianness) */
+    uint8_t max[8];
+} hl_stats;
+/* Count, mean, sample standard deviation (ddof = 1; NaN for one value), min and max of every
+   element of a view of any ndim, dtype and strides, in one parallel pass (dense layouts in
+   place). The mean is correctly rounded; std is within 1 ulp of statistics.stdev, for data of
+   any offset and magnitude; constant data has std exactly 0. Infinities: std NaN, mean +-inf or
+   NaN for both signs (the exact value, where NumPy's sum may overflow). min/max are exact in the
+   input's dtype; a zero extreme follows IEEE 754-2019 (min is -0.0 if a -0.0 occurs, max is +0.0
+   if a +0.0 occurs). NaN: see nan_policy. An empty view, or HL_NAN_RAISE with a NaN, is
+   HL_ERR_INVALID_ARGUMENT. Bit-for-bit the same for every thread count. out: caller-owned,
+   written only on HL_OK. Reads data only: thread-safe. */
+HL_API hl_status hl_compute_stats(const hl_view *data, int32_t nan_policy, hl_stats *out,
                                   hl_control *ctl);
+/* The mergeable partial of hl_compute_stats: count, exact sum, m2 (binary128), min, max, NaN and
+   infinity counts, dtype and nan_policy. A plain value, like hl_exact_sum (copy freely, nothing
+   to free; records no hl_moments_* function wrote are refused). */
+#define HL_MOMENTS_WORDS 96
+typedef struct hl_moments {
+    uint64_t state[HL_MOMENTS_WORDS];
+} hl_moments;
+#define HL_MOMENTS_BYTES 688 /* the serialized record */
+/* *out = the moments of a view (an empty view gives empty moments). HL_NAN_RAISE with a NaN is
+   HL_ERR_INVALID_ARGUMENT. *out is written only on HL_OK. */
+HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_moments *out,
+                               hl_control *ctl);
+/* *a = the moments of a's values followed by b's (Chan et al.'s merge; the sum, count, min and
+   max are exact, m2 keeps ~110 bits). Deterministic for a given order of merges. Another dtype
+   or nan_policy is HL_ERR_INVALID_ARGUMENT (empty moments merge with any); *a is then unchanged. */
+HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
+/* The statistics of the moments with ddof (0 or 1), as hl_compute_stats defines them. Empty
+   moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
+HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *out);
+/* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out. */
+HL_API hl_status hl_moments_to_bytes(const hl_moments *m, uint8_t *out);
+/* Reads bytes written by hl_moments_to_bytes; anything else is HL_ERR_INVALID_ARGUMENT (*out
+   unchanged). */
+HL_API hl_status hl_moments_from_bytes(const uint8_t *data, size_t size, hl_moments *out);
 /* ---- images ---- */
 /* Image filters read the image `src` and write the image `dst`. An image is an hl_view of
    ndim 2 (H x W) or 3 (H x W x C, C = 1, 3 or 4; the 4th channel is alpha), dtype

@@ -21,6 +21,7 @@ struct hl_control_s {
 };
 struct hl_processor_s {
     explicit hl_processor_s(std::size_t chunk_size) : processor(chunk_size) {}
+    explicit hl_processor_s(const hotloop::DataProcessor& state) : processor(state) {}
     hotloop::DataProcessor processor;
 };
 

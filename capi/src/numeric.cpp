@@ -1,9 +1,8 @@
-// Scalar functions, reductions and filters.
+// Scalar functions and filters.
 #include <cstring>
 
 #include "boundary.hpp"
 #include "hotloop/filter.hpp"
-#include "hotloop/reduce.hpp"
 #include "hotloop/scalar.hpp"
 
 using namespace hotloop;
@@ -25,25 +24,6 @@ HL_API hl_status hl_sum_as_string(uint64_t a, uint64_t b, char* buf, size_t buf_
 
 HL_API hl_status hl_divide(double a, double b, double* out) {
     return guard([&] { *require(out, "out") = divide(a, b); });
-}
-
-HL_API hl_status hl_sum_int(const void* data, size_t n, hl_dtype dtype, int64_t* out_hi,
-                            uint64_t* out_lo, hl_control* ctl) {
-    return guard(ctl, [&] {
-        require(out_hi, "out_hi");
-        require(out_lo, "out_lo");
-        const int128_t total = sum_int(data, n, to_dtype(dtype), control_of(ctl));
-        *out_hi = static_cast<int64_t>(total >> 64);
-        *out_lo = static_cast<uint64_t>(total);
-    });
-}
-
-HL_API hl_status hl_sum_float(const void* data, size_t n, hl_dtype dtype, double* out,
-                              hl_control* ctl) {
-    return guard(ctl, [&] {
-        require(out, "out");
-        *out = sum_float(data, n, to_dtype(dtype), control_of(ctl));
-    });
 }
 
 HL_API hl_status hl_filter_double(const void* data, size_t n, hl_dtype dtype, int64_t min_int,

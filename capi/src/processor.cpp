@@ -18,17 +18,9 @@ HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor** out) {
 
 HL_API void hl_processor_destroy(hl_processor* proc) { delete proc; }
 
-HL_API hl_status hl_processor_add(hl_processor* proc, const double* values, size_t n,
-                                  hl_control* ctl) {
+HL_API hl_status hl_processor_add(hl_processor* proc, const hl_view* values, hl_control* ctl) {
     return guard(ctl, [&] {
-        require(proc, "proc")->processor.add(values, n, DType::Float64, control_of(ctl));
-    });
-}
-
-HL_API hl_status hl_processor_add_typed(hl_processor* proc, const void* values, size_t n,
-                                        hl_dtype dtype, hl_control* ctl) {
-    return guard(ctl, [&] {
-        require(proc, "proc")->processor.add(values, n, to_dtype(dtype), control_of(ctl));
+        require(proc, "proc")->processor.add(view_of(values, "values"), control_of(ctl));
     });
 }
 
@@ -52,10 +44,10 @@ HL_API hl_status hl_processor_statistics(const hl_processor* proc, uint64_t* cou
         require(count, "count");
         require(mean, "mean");
         require(std, "std");
-        const Moments m = proc->processor.statistics(control_of(ctl));
-        *count = m.count;
-        *mean = m.mean;
-        *std = m.population_std();
+        const Statistics s = proc->processor.statistics(control_of(ctl));
+        *count = s.count;
+        *mean = s.mean;
+        *std = s.std;
     });
 }
 
@@ -69,6 +61,42 @@ HL_API hl_status hl_processor_length(const hl_processor* proc, uint64_t* out) {
 
 HL_API hl_status hl_processor_chunk_size(const hl_processor* proc, uint64_t* out) {
     return guard([&] { *require(out, "out") = require(proc, "proc")->processor.chunk_size(); });
+}
+
+HL_API hl_status hl_processor_to_bytes(const hl_processor* proc, hl_buffer** out) {
+    return guard([&] {
+        require(out, "out");
+        *out = nullptr;
+        *out = release(require(proc, "proc")->processor.to_bytes());
+    });
+}
+
+HL_API hl_status hl_processor_from_bytes(const uint8_t* data, size_t size, hl_processor** out) {
+    return guard([&] {
+        require(out, "out");
+        *out = nullptr;
+        const std::unique_ptr<DataProcessor> state = DataProcessor::from_bytes(data, size);
+        *out = new hl_processor_s(*state);
+    });
+}
+
+HL_API hl_status hl_processor_partial(const hl_view* values, uint64_t chunk_size,
+                                      uint64_t offset, hl_buffer** out, hl_control* ctl) {
+    return guard(ctl, [&] {
+        require(out, "out");
+        *out = nullptr;
+        if (chunk_size > SIZE_MAX) fail(ErrorKind::InvalidArgument, "chunk_size is too large");
+        *out = release(DataProcessor::partial(view_of(values, "values"),
+                                              static_cast<std::size_t>(chunk_size), offset,
+                                              control_of(ctl)));
+    });
+}
+
+HL_API hl_status hl_processor_add_partials(hl_processor* proc, const uint8_t* const* partials,
+                                           const size_t* sizes, size_t n, hl_control* ctl) {
+    return guard(ctl, [&] {
+        require(proc, "proc")->processor.add_partials(partials, sizes, n, control_of(ctl));
+    });
 }
 
 }  // extern "C"

@@ -2,241 +2,701 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 #include <limits>
+#include <memory>
 #include <type_traits>
 #include <vector>
 
-#include "compensated.hpp"
-#include "float64_kernels.hpp"
+#include "exact_kernels.hpp"
 #include "simd.hpp"
 
 namespace hotloop {
 namespace {
 
-constexpr std::size_t kBlock = kMomentsBlock;  // 256 KB of float64: the m2 pass hits cache
+// ---- the finite-values pass of one block ----
 
-// Statistics of one block: its compensated sum, sum of squared deviations from its own mean,
-// extremes, and whether it holds a NaN.
-template <class T>
-struct BlockStats {
-    CompensatedSum sum;
-    double m2 = 0.0;
-    T min{}, max{};
-    bool nan = false;
-};
-
-// Sum of (x - mean)^2: eight lanes, combined in lane order, then the tail.
-template <class T>
-HL_INLINE double squared_deviations(const T* p, std::size_t n, double mean) {
-    using VT = typename Vec8<T>::type;
-    V8d acc = {};
-    std::size_t i = 0;
-    for (; i + 8 <= n; i += 8) {
-        VT a;
-        load(a, p + i);
-        const V8d d = __builtin_convertvector(a, V8d) - mean;
-        acc += d * d;
-    }
-    double m2 = 0.0;
-    for (int j = 0; j < 8; ++j) m2 += acc[j];
-    for (; i < n; ++i) {
-        const double d = static_cast<double>(p[i]) - mean;
-        m2 += d * d;
-    }
-    return m2;
+// Adds (x - centre)^2 of eight values, scaled: x * scale - cs is split error-free into dh + dl,
+// dh into A (at most 26 significant bits: A * A is exact) and B = dh - A + dl; d^2 = A^2 +
+// (2A + B) B. A^2 goes to a compensated sum (P, C), the small rest to S.
+HL_INLINE void deviations(V8d x, V8d scale, V8d cs, V8d ncs, V8d sd, V8d& P, V8d& C, V8d& S) {
+    const V8d xs = x * scale;
+    const V8d dh = xs - cs;
+    const V8d z = dh - xs;
+    const V8d dl = (xs - (dh - z)) + (ncs - z);
+    const V8d a = (sd + dh) - sd;
+    const V8d b = (dh - a) + dl;
+    const V8d a2 = a * a;
+    S += (a + a + b) * b;
+    const V8d t = P + a2;
+    const V8d w = t - P;
+    C += (P - (t - w)) + (a2 - w);
+    P = t;
 }
 
-// One block, read from memory once: a vectorised pass for the sum (compensated_sum_lanes, the
-// bits of every other compensated sum) and the extremes, then the squared deviations from the
-// block's mean over the now cached data. Without kExtremes, min, max and nan are left alone.
-template <class T, bool kExtremes = true>
-HL_INLINE BlockStats<T> block_stats(const T* p, std::size_t n) {
-    using VT = typename Vec8<T>::type;
-    BlockStats<T> r;
-    VT lo0, lo1, hi0, hi1;
-    lo0 = lo1 = hi0 = hi1 = VT{} + p[0];
-    r.sum = compensated_sum_lanes(p, n, [&](const VT& a, const VT& b) HL_INLINE_LAMBDA {
-        if constexpr (kExtremes) {
-            lo0 = a < lo0 ? a : lo0;
-            lo1 = b < lo1 ? b : lo1;
-            hi0 = hi0 < a ? a : hi0;
-            hi1 = hi1 < b ? b : hi1;
+// Scalar form of the same, for the tail.
+inline void deviation1(double x, double scale, double cs, double sd, double& P, double& C,
+                       double& S) {
+    const double xs = x * scale;
+    double dh, dl;
+    two_sum(xs, -cs, dh, dl);
+    const double a = (sd + dh) - sd;
+    const double b = (dh - a) + dl;
+    S += (a + a + b) * b;
+    double t, e;
+    two_sum(P, a * a, t, e);
+    C += e;
+    P = t;
+}
+
+// The sums of one pass: the exact-sum levels and the squared deviations.
+struct PassSums {
+    LevelSums levels;
+    double p = 0, c = 0, s = 0;  // sum of squared deviations = p + c + s (scaled)
+};
+
+inline void add_lane(double& P, double& C, double p, double c) {
+    double t, e;
+    two_sum(P, p, t, e);
+    P = t;
+    C += e + c;
+}
+
+// One read of the block: both extraction levels of the sum and the squared deviations. `next`
+// (or null) is the block this thread most likely reads next: it is prefetched meanwhile, so that
+// the next block's first read (its extremes) does not wait for memory.
+template <class T>
+HL_INLINE PassSums fused_pass(const T* p, std::size_t m, const Sigmas& sig, double scale,
+                              double cs, double sd, const char* next) {
+    const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
+    const V8d vc = V8d{} + cs, vnc = V8d{} - cs, vsd = V8d{} + sd;
+    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
+    V8l nz = {};
+    V8d P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
+    std::size_t i = 0;
+    for (; i + 16 <= m; i += 16) {
+        const V8d x = load_doubles(p + i), y = load_doubles(p + i + 8);
+        if (next) {
+            __builtin_prefetch(next + i * sizeof(T), 0, 3);
+            if (sizeof(T) == 8) __builtin_prefetch(next + i * sizeof(T) + 64, 0, 3);
         }
-    });
-    if constexpr (kExtremes) {
-        T mn = p[0], mx = p[0];
-        for (int j = 0; j < 8; ++j) {
-            mn = lo0[j] < mn ? lo0[j] : mn;
-            mx = mx < hi0[j] ? hi0[j] : mx;
-        }
-        for (int j = 0; j < 8; ++j) {
-            mn = lo1[j] < mn ? lo1[j] : mn;
-            mx = mx < hi1[j] ? hi1[j] : mx;
-        }
-        for (std::size_t i = n - n % 16; i < n; ++i) {  // the tail the lanes did not visit
-            mn = p[i] < mn ? p[i] : mn;
-            mx = mx < p[i] ? p[i] : mx;
-        }
-        r.min = mn;
-        r.max = mx;
+        extract(x, s1, s2, a1, a2, nz);
+        extract(y, s1, s2, b1, b2, nz);
+        deviations(x, vs, vc, vnc, vsd, P0, C0, S0);
+        deviations(y, vs, vc, vnc, vsd, P1, C1, S1);
     }
-    r.m2 = squared_deviations(p, n, r.sum.value() / static_cast<double>(n));
-    if constexpr (kExtremes && std::is_floating_point<T>::value) {
-        // A NaN makes the sum NaN (so does inf - inf); only then look for one.
-        if (std::isnan(r.sum.value()))
-            r.nan = std::any_of(p, p + n, [](T v) { return std::isnan(v); });
+    PassSums r;
+    r.levels.t1 = horizontal_sum(a1, b1);
+    r.levels.t2 = horizontal_sum(a2, b2);
+    r.levels.remainder = any_bits(nz);
+    for (int j = 0; j < 8; ++j) {  // lanes in a fixed order: the bits do not depend on the clone
+        add_lane(r.p, r.c, P0[j], C0[j]);
+        add_lane(r.p, r.c, P1[j], C1[j]);
+        r.s += S0[j] + S1[j];
+    }
+    for (; i < m; ++i) {
+        const double x = get(p, i);
+        const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+        r.levels.t1 += q1;
+        r.levels.t2 += q2;
+        r.levels.remainder |= (r1 - q2) != 0;
+        deviation1(x, scale, cs, sd, r.p, r.c, r.s);
     }
     return r;
 }
 
-#define HL_BLOCK_STATS(T, NAME) \
-    HL_CLONES BlockStats<T> NAME(const T* p, std::size_t n) { return block_stats(p, n); } \
-    BlockStats<T> block_stats_of(const T* p, std::size_t n) { return NAME(p, n); }
-HL_BLOCK_STATS(double, block_stats_float64)
-HL_BLOCK_STATS(float, block_stats_float32)
-HL_BLOCK_STATS(int64_t, block_stats_int64)
-HL_BLOCK_STATS(int32_t, block_stats_int32)
-HL_BLOCK_STATS(int16_t, block_stats_int16)
-HL_BLOCK_STATS(int8_t, block_stats_int8)
-HL_BLOCK_STATS(uint64_t, block_stats_uint64)
-HL_BLOCK_STATS(uint32_t, block_stats_uint32)
-HL_BLOCK_STATS(uint16_t, block_stats_uint16)
-HL_BLOCK_STATS(uint8_t, block_stats_uint8)
-#undef HL_BLOCK_STATS
+#define HL_FUSED(T, NAME)                                                                      \
+    HL_CLONES PassSums NAME(const T* p, std::size_t m, const Sigmas& sig, double scale,        \
+                            double cs, double sd, const char* next) {                          \
+        return fused_pass(p, m, sig, scale, cs, sd, next);                                     \
+    }                                                                                          \
+    PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, double cs,   \
+                      double sd, const char* next) {                                           \
+        return NAME(p, m, sig, scale, cs, sd, next);                                           \
+    }                                                                                          \
+    HL_CLONES MinMax NAME##_min_max(const T* p, std::size_t m) { return min_max(p, m); }      \
+    MinMax min_max_of(const T* p, std::size_t m) { return NAME##_min_max(p, m); }
+HL_FUSED(double, fused_float64)
+HL_FUSED(float, fused_float32)
+HL_FUSED(int32_t, fused_int32)
+HL_FUSED(int16_t, fused_int16)
+HL_FUSED(int8_t, fused_int8)
+HL_FUSED(uint32_t, fused_uint32)
+HL_FUSED(uint16_t, fused_uint16)
+HL_FUSED(uint8_t, fused_uint8)
+HL_FUSED(bool, fused_bool)
+#undef HL_FUSED
 
-// bool: a block's bytes become 0 or 1 (any nonzero byte is true, as in NumPy), then go through
-// the uint8 kernel: the same order and values as an array of clean bools.
-BlockStats<uint8_t> block_stats_of(const BoolByte* p, std::size_t n) {
-    std::vector<uint8_t> bits(p, p + n);  // BoolByte -> bool -> 0 or 1
-    return block_stats_of(bits.data(), n);
+// The exact sum of one chunk of a block (extraction levels with the block's sigmas: exact for
+// any subset of the block's values).
+struct ChunkLevels {
+    double t1 = 0, t2 = 0;
+    bool remainder = false;
+};
+
+// fused_pass for a block of whole chunks (the DataProcessor's canonical blocks): the same
+// deviations, for the whole block, and the extraction levels per chunk, so that the chunks'
+// exact sums (their means) and the block's come from the one read.
+HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
+                                      const Sigmas& sig, double scale, double cs, double sd,
+                                      const char* next, ChunkLevels* chunks) {
+    const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
+    const V8d vc = V8d{} + cs, vnc = V8d{} - cs, vsd = V8d{} + sd;
+    V8d P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
+    double tp = 0, tc = 0, ts = 0;  // the chunks' scalar tails
+    for (std::size_t begin = 0, c = 0; begin < m; begin += chunk, ++c) {
+        const double* q = p + begin;
+        const std::size_t len = std::min(chunk, m - begin);
+        V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
+        V8l nz = {};
+        std::size_t i = 0;
+        for (; i + 16 <= len; i += 16) {
+            if (next) {
+                __builtin_prefetch(next + (begin + i) * 8, 0, 3);
+                __builtin_prefetch(next + (begin + i) * 8 + 64, 0, 3);
+            }
+            const V8d x = load_doubles(q + i), y = load_doubles(q + i + 8);
+            extract(x, s1, s2, a1, a2, nz);
+            extract(y, s1, s2, b1, b2, nz);
+            deviations(x, vs, vc, vnc, vsd, P0, C0, S0);
+            deviations(y, vs, vc, vnc, vsd, P1, C1, S1);
+        }
+        ChunkLevels& out = chunks[c];
+        out.t1 = horizontal_sum(a1, b1);
+        out.t2 = horizontal_sum(a2, b2);
+        out.remainder = any_bits(nz);
+        for (; i < len; ++i) {
+            const double x = get(q, i);
+            const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+            out.t1 += q1;
+            out.t2 += q2;
+            out.remainder |= (r1 - q2) != 0;
+            deviation1(x, scale, cs, sd, tp, tc, ts);
+        }
+    }
+    PassSums r;
+    for (int j = 0; j < 8; ++j) {  // lanes in a fixed order, then the tails
+        add_lane(r.p, r.c, P0[j], C0[j]);
+        add_lane(r.p, r.c, P1[j], C1[j]);
+        r.s += S0[j] + S1[j];
+    }
+    add_lane(r.p, r.c, tp, tc);
+    r.s += ts;
+    return r;
+}
+
+[[noreturn]] void refuse_nan() {
+    fail(ErrorKind::InvalidArgument,
+         "compute_stats: the input contains NaN (nan_policy='raise'; 'omit' leaves NaN out)");
+}
+
+// m2 of a block from its pass: the scaled squared deviations about cs, minus the correction
+// (scaled sum - m cs)^2 / m (the centre's offset from the mean), computed from the exact
+// `scaled` sum; back to the data's scale (2^-2k).
+void finish_m2(const PassSums& r, std::size_t m, int k, double cs, ExactSum& scaled, Moments& out) {
+    double pp, pe;
+    two_product(static_cast<double>(m), cs, pp, pe);
+    scaled.add_finite(-pp);
+    scaled.add_finite(-pe);
+    const quad d = scaled.to_quad();
+    quad m2 = static_cast<quad>(r.p) + static_cast<quad>(r.c) + static_cast<quad>(r.s) -
+              d * d / static_cast<quad>(m);
+    if (m2 < 0) m2 = 0;
+    out.count = m;
+    out.m2 = m2 * pow2_quad(-2 * k);
+}
+
+// The scale, centre and splitting constant of a block's deviation pass, from its extremes.
+struct Centre {
+    int k;
+    double scale, cs, sd;
+};
+Centre centre_of(double lo, double hi) {
+    const double top = std::max(-lo, hi);
+    int ex;
+    std::frexp(top, &ex);  // top < 2^ex
+    Centre c;
+    c.k = std::min(-ex, 1023);
+    c.scale = std::ldexp(1.0, c.k);
+    c.cs = (lo * 0.5 + hi * 0.5) * c.scale;
+    const double reach = std::max(hi * c.scale - c.cs, c.cs - lo * c.scale) * (1 + 0x1p-40);
+    int er;
+    std::frexp(reach, &er);  // every |x * scale - cs| < 2^er
+    c.sd = std::ldexp(1.0, er + 28);
+    return c;
+}
+
+// Moments of m finite values of T (m <= kMomentsBlock) whose extremes are lo < hi or lo == hi.
+// Returns false when a NaN turned up (the caller then separates the finite values).
+template <class T>
+bool finite_block(const T* p, std::size_t m, double lo, double hi, Moments& out,
+                  const char* next = nullptr) {
+    const double top = std::max(-lo, hi);
+    const Sigmas sig = sigmas_for(top, m);
+    ExactSum& sum = out.sum;
+    if (lo == hi) {  // constant: no spread at all, and the sum is m * lo
+        if (sig.ok) {
+            const LevelSums ls = level_sums(p, m, sig);
+            if (std::isnan(ls.t1)) return false;
+            sum.add_finite(ls.t1);
+            sum.add_finite(ls.t2);
+            if (ls.remainder) add_remainders(p, m, sig, sum);
+        } else {
+            for (std::size_t i = 0; i < m; ++i) {
+                const double x = get(p, i);
+                if (std::isnan(x)) return false;
+                sum.add_finite(x);
+            }
+        }
+        out.count = m;
+        out.m2 = 0;
+        return true;
+    }
+    const Centre ctr = centre_of(lo, hi);
+    const int k = ctr.k;
+    const double scale = ctr.scale, cs = ctr.cs;
+    const Sigmas levels = sig.ok ? sig : Sigmas{};
+    const PassSums r = fused_of(p, m, levels, scale, cs, ctr.sd, next);
+    if (std::isnan(r.p)) return false;  // a NaN value (the scaled deviations cannot overflow)
+    ExactSum scaled;  // the block sum scaled, minus m * cs: the centre's offset from the mean
+    if (sig.ok) {
+        sum.add_finite(r.levels.t1);
+        sum.add_finite(r.levels.t2);
+        scaled.add_finite(r.levels.t1 * scale);
+        scaled.add_finite(r.levels.t2 * scale);
+        if (r.levels.remainder)
+            for (std::size_t i = 0; i < m; ++i) {
+                const double x = get(p, i);
+                const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+                const double r2 = r1 - q2;
+                if (r2 != 0) {
+                    sum.add_finite(r2);
+                    scaled.add_finite(r2 * scale);
+                }
+            }
+    } else {  // magnitudes near the top of the range: exact one by one
+        for (std::size_t i = 0; i < m; ++i) {
+            const double x = get(p, i);
+            sum.add_finite(x);
+            scaled.add_finite(x * scale);
+        }
+    }
+    finish_m2(r, m, k, cs, scaled, out);
+    return true;
+}
+
+// finite_block for a canonical DataProcessor block of whole chunks (chunk >= 16, lo < hi, every
+// value finite and below the sigmas' limit): the moments and, from the same read, the means of
+// its complete chunks; those whose exact sum needs more than the two levels go to `pending`.
+bool chunked_block(const double* p, std::size_t m, std::size_t chunk, double lo, double hi,
+                   Moments& out, const char* next, double* means,
+                   std::vector<std::size_t>* pending) {
+    const Sigmas sig = sigmas_for(std::max(-lo, hi), m);
+    if (!sig.ok) return false;
+    const Centre ctr = centre_of(lo, hi);
+    std::vector<ChunkLevels> chunks((m + chunk - 1) / chunk);
+    const PassSums r = fused_pass_chunked(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd, next,
+                                          chunks.data());
+    if (std::isnan(r.p)) return false;
+    ExactSum scaled;
+    for (std::size_t c = 0; c < chunks.size(); ++c) {
+        const ChunkLevels& cl = chunks[c];
+        out.sum.add_finite(cl.t1);
+        out.sum.add_finite(cl.t2);
+        scaled.add_finite(cl.t1 * ctr.scale);
+        scaled.add_finite(cl.t2 * ctr.scale);
+        const std::size_t begin = c * chunk, len = std::min(chunk, m - begin);
+        bool done = false;
+        if (cl.remainder) {
+            for (std::size_t i = begin; i < begin + len; ++i) {
+                const double x = get(p, i);
+                const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+                const double r2 = r1 - q2;
+                if (r2 != 0) {
+                    out.sum.add_finite(r2);
+                    scaled.add_finite(r2 * ctr.scale);
+                }
+            }
+        } else if (means && len == chunk) {
+            double h, l;
+            two_sum(cl.t1, cl.t2, h, l);
+            means[c] = divide_exact_pair(h, l, chunk, done);
+        }
+        if (means && len == chunk && !done) pending->push_back(c);
+    }
+    finish_m2(r, m, ctr.k, ctr.cs, scaled, out);
+    return true;
 }
 
 template <class T>
-Summary summarize_typed(const T* data, std::size_t n, DType dtype, Control* ctl) {
-    // Merged in block order (MomentsAccumulator keeps the mean as a compensated sum, which lets
-    // infinities through as NumPy's mean does). n >= 1, so data[0] seeds the extremes.
-    using Part = decltype(block_stats_of(data, n));  // BlockStats<uint8_t> for bool
-    using K = decltype(Part{}.min);
-    MomentsAccumulator total;
-    K mn = static_cast<K>(data[0]), mx = mn;
-    bool nan = false;
-    reduce_blocks<Part>(
-        n, kBlock,
-        [&](std::size_t begin, std::size_t len) { return block_stats_of(data + begin, len); },
-        [&](const Part& part, std::size_t len) {
-            total.add_block(len, part.sum.sum, part.sum.compensation, part.m2);
-            mn = part.min < mn ? part.min : mn;
-            mx = mx < part.max ? part.max : mx;
-            nan |= part.nan;
-        },
-        ctl);
-    if constexpr (std::is_floating_point<T>::value) {
-        if (nan) mn = mx = std::numeric_limits<T>::quiet_NaN();
+void set_extremes(Moments& out, const T* p, std::size_t m, MinMax mm) {
+    if (mm.lo > mm.hi) return;  // every value NaN
+    signed_zero_extremes(p, m, mm);
+    out.has_extremes = true;
+    out.lo = mm.lo;
+    out.hi = mm.hi;
+}
+
+// Moments of one block of T (not 64-bit integers).
+template <class T>
+Moments block_moments(const T* p, std::size_t m, NanPolicy policy, const char* next = nullptr,
+                      const MinMax* known = nullptr) {
+    Moments out;
+    if (std::is_floating_point<T>::value) out.sum.mark_float();
+    const MinMax mm = known ? *known : min_max_of(p, m);
+    set_extremes(out, p, m, mm);
+    if (std::isfinite(mm.lo) && std::isfinite(mm.hi) &&
+        finite_block(p, m, mm.lo, mm.hi, out, next))
+        return out;
+    // NaN or infinities: the finite values apart, the others counted.
+    std::vector<double> finite;
+    finite.reserve(m);
+    out = Moments{};
+    if (std::is_floating_point<T>::value) out.sum.mark_float();
+    set_extremes(out, p, m, mm);
+    for (std::size_t i = 0; i < m; ++i) {
+        const double x = get(p, i);
+        if (std::isfinite(x)) {
+            finite.push_back(x);
+        } else {
+            if (std::isnan(x) && policy == NanPolicy::Raise) refuse_nan();
+            out.sum.add(x);
+        }
     }
-    Summary s;
-    s.dtype = dtype;
-    s.moments = total.moments();
-    std::memcpy(s.min, &mn, sizeof mn);
-    std::memcpy(s.max, &mx, sizeof mx);
-    return s;
+    if (!finite.empty()) {
+        const MinMax fm = min_max_of(finite.data(), finite.size());
+        finite_block(finite.data(), finite.size(), fm.lo, fm.hi, out);
+    }
+    return out;
+}
+
+// 64-bit integers: exact integer sum and deviations (they may not fit a double).
+template <class T>
+Moments block_moments_int64(const T* p, std::size_t m) {
+    Moments out;
+    T lo = std::numeric_limits<T>::max(), hi = std::numeric_limits<T>::min();
+    int128_t total = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        T v;
+        std::memcpy(&v, p + i, sizeof v);
+        lo = v < lo ? v : lo;
+        hi = hi < v ? v : hi;
+        total += v;
+    }
+    out.has_extremes = true;
+    out.ilo = lo;
+    out.ihi = hi;
+    out.count = m;
+    out.sum.add_integer(total);
+    if (lo == hi) return out;
+    const int128_t centre = (static_cast<int128_t>(lo) + static_cast<int128_t>(hi)) / 2;
+    int er;
+    std::frexp(static_cast<double>(static_cast<int128_t>(hi) - lo) * (1 + 0x1p-40), &er);
+    const double sd = std::ldexp(1.0, er + 28);
+    double P = 0, C = 0, S = 0;
+    for (std::size_t i = 0; i < m; ++i) {
+        T v;
+        std::memcpy(&v, p + i, sizeof v);
+        const int128_t d = static_cast<int128_t>(v) - centre;  // |d| < 2^64
+        const double dh = static_cast<double>(d);
+        const double dl = static_cast<double>(d - static_cast<int128_t>(dh));
+        const double a = (sd + dh) - sd;
+        const double b = (dh - a) + dl;
+        S += (a + a + b) * b;
+        double t, e;
+        two_sum(P, a * a, t, e);
+        C += e;
+        P = t;
+    }
+    const quad d = static_cast<quad>(total - centre * static_cast<int128_t>(m));
+    quad m2 = static_cast<quad>(P) + static_cast<quad>(C) + static_cast<quad>(S) -
+              d * d / static_cast<quad>(m);
+    out.m2 = m2 < 0 ? 0 : m2;
+    return out;
+}
+
+Moments block_of_dtype(const View& v, std::size_t begin, std::size_t len, NanPolicy policy) {
+    return dispatch_dtype(v.dtype, [&](auto tag) {
+        // Bool elements are read as bytes through the bool kernels, whatever tag the dispatcher
+        // gives them.
+        using T = std::conditional_t<is_bool_element<decltype(tag)>, bool, decltype(tag)>;
+        const bool gather = needs_gather(v, true);
+        std::unique_ptr<T[]> scratch(gather ? new T[len] : nullptr);
+        const T* p = block_of<T>(v, true, begin, len, scratch.get());
+        // In place, the next block follows this one in memory.
+        const bool last = begin + len >= v.size();
+        const char* next = gather || last ? nullptr : reinterpret_cast<const char*>(p + len);
+        Moments m;
+        if constexpr (std::is_same<T, int64_t>::value || std::is_same<T, uint64_t>::value)
+            m = block_moments_int64(p, len);
+        else
+            m = block_moments(p, len, policy, next);
+        m.dtype = v.dtype;
+        m.nan_policy = policy;
+        return m;
+    });
+}
+
+// ---- serialization helpers ----
+void put64(unsigned char*& out, uint64_t v) {
+    for (int i = 0; i < 8; ++i) *out++ = static_cast<unsigned char>(v >> (8 * i));
+}
+uint64_t get64(const unsigned char*& in) {
+    uint64_t v = 0;
+    for (int i = 7; i >= 0; --i) v = (v << 8) | in[i];
+    in += 8;
+    return v;
+}
+void put128(unsigned char*& out, uint128_t v) {
+    put64(out, static_cast<uint64_t>(v));
+    put64(out, static_cast<uint64_t>(v >> 64));
+}
+uint128_t get128(const unsigned char*& in) {
+    const uint64_t lo = get64(in);
+    return (static_cast<uint128_t>(get64(in)) << 64) | lo;
+}
+uint64_t bits_of(double x) {
+    uint64_t b;
+    std::memcpy(&b, &x, sizeof b);
+    return b;
+}
+double double_of(uint64_t b) {
+    double x;
+    std::memcpy(&x, &b, sizeof x);
+    return x;
+}
+constexpr unsigned char kMomentsMagic[4] = {'H', 'L', 'M', 'O'};
+constexpr unsigned char kMomentsVersion = 1;
+
+template <class T>
+void store(unsigned char* out, T v) {
+    std::memcpy(out, &v, sizeof v);
 }
 
 }  // namespace
 
-HL_CLONES SumAndM2 block_sum_m2_float64(const double* p, std::size_t n) {
-    const BlockStats<double> r = block_stats<double, false>(p, n);
-    return SumAndM2{r.sum, r.m2};
-}
-
-HL_CLONES double squared_deviations_float64(const double* p, std::size_t n, double mean) {
-    return squared_deviations(p, n, mean);
-}
-
-void MomentsAccumulator::add_block(uint64_t n, double sum, double compensation,
-                                   double m2) noexcept {
-    if (n == 0) return;
-    CompensatedSum total{sum_, compensation_};
-    if (count_ == 0) {
-        m2_ = m2;
-    } else {
-        const double na = static_cast<double>(count_), nb = static_cast<double>(n);
-        const double delta = CompensatedSum{sum, compensation}.value() / nb - total.value() / na;
-        m2_ += m2 + delta * delta * (na * nb / (na + nb));
-    }
-    total.add(CompensatedSum{sum, compensation});
-    sum_ = total.sum;
-    compensation_ = total.compensation;
-    count_ += n;
-}
-
-void MomentsAccumulator::merge(const MomentsAccumulator& other) noexcept {
-    add_block(other.count_, other.sum_, other.compensation_, other.m2_);
-}
-
-Moments MomentsAccumulator::moments() const noexcept {
-    Moments m;
-    m.count = count_;
-    m.mean = count_ ? CompensatedSum{sum_, compensation_}.value() / static_cast<double>(count_) : 0.0;
-    m.m2 = m2_;
-    return m;
-}
-
-MomentsAccumulator block_moments(const double* data, std::size_t n) {
-    MomentsAccumulator acc;
-    if (n == 0) return acc;
-    const SumAndM2 part = block_sum_m2_float64(data, n);
-    acc.add_block(n, part.sum.sum, part.sum.compensation, part.m2);
-    return acc;
-}
-
-MomentsAccumulator moments_accumulator(const double* data, std::size_t n, Control* ctl) {
-    check_array(data, n, sizeof(double), "moments");
-    MomentsAccumulator total;
-    reduce_blocks<MomentsAccumulator>(
-        n, kBlock,
-        [&](std::size_t begin, std::size_t len) { return block_moments(data + begin, len); },
-        [&](const MomentsAccumulator& partial, std::size_t) { total.merge(partial); }, ctl);
+Moments Moments::of(const View& data, NanPolicy policy, Control* ctl) {
+    check_view(data, "compute_stats");
+    if (static_cast<int32_t>(policy) < 0 || static_cast<int32_t>(policy) > 2)
+        fail(ErrorKind::InvalidArgument, "compute_stats: unknown nan_policy code " +
+                                             std::to_string(static_cast<int32_t>(policy)));
+    Moments total;
+    total.dtype = data.dtype;
+    total.nan_policy = policy;
+    if (is_float(data.dtype)) total.sum.mark_float();
+    reduce_blocks<Moments>(
+        data.size(), kMomentsBlock,
+        [&](std::size_t begin, std::size_t len) { return block_of_dtype(data, begin, len, policy); },
+        [&](const Moments& block, std::size_t) { total.merge(block); }, ctl);
+    if (policy == NanPolicy::Raise && total.nan_count()) refuse_nan();
     return total;
 }
 
-void Moments::merge(const Moments& other) noexcept {
-    if (other.count == 0) return;
-    if (count == 0) {
-        *this = other;
+Moments Moments::of_chunks(const double* values, std::size_t n, std::size_t chunk, double* means,
+                           std::vector<std::size_t>* pending, const void* next) {
+    Moments out;
+    out.sum.mark_float();
+    const MinMax mm = min_max_of(values, n);
+    set_extremes(out, values, n, mm);
+    const bool finite = std::isfinite(mm.lo) && std::isfinite(mm.hi);
+    if (chunk >= 16 && finite && mm.lo < mm.hi &&
+        chunked_block(values, n, chunk, mm.lo, mm.hi, out, static_cast<const char*>(next), means,
+                      pending))
+        return out;
+    // Constant, NaN, infinities, magnitudes near the top of the range, short chunks: the plain
+    // block; constant chunks' means are their value, the others are the caller's.
+    const double extremes[2] = {mm.lo, mm.hi};
+    out = of_block(values, n, next, extremes);
+    const std::size_t whole = n / chunk;
+    for (std::size_t c = 0; means && c < whole; ++c) {
+        if (finite && mm.lo == mm.hi)
+            means[c] = mm.lo;
+        else
+            pending->push_back(c);
+    }
+    return out;
+}
+
+Moments Moments::of_block(const double* values, std::size_t n, const void* next,
+                          const double* extremes) {
+    MinMax known{0, 0};
+    if (extremes) known = MinMax{extremes[0], extremes[1]};
+    Moments m = block_moments(values, n, NanPolicy::Propagate, static_cast<const char*>(next),
+                              extremes ? &known : nullptr);
+    m.dtype = DType::Float64;
+    return m;
+}
+
+void Moments::merge(const Moments& later) {
+    if (later.values() == 0 && !later.has_extremes) {
+        sum.add(later.sum);  // keeps the kind
         return;
     }
-    const double na = static_cast<double>(count), nb = static_cast<double>(other.count);
-    const double n = na + nb;
-    const double delta = other.mean - mean;
-    mean += delta * (nb / n);
-    m2 += other.m2 + delta * delta * (na * nb / n);
-    count += other.count;
+    if (values() == 0 && !has_extremes) {
+        ExactSum kept = sum;
+        *this = later;
+        sum = kept;
+        sum.add(later.sum);
+        return;
+    }
+    if (dtype != later.dtype)
+        fail(ErrorKind::InvalidArgument, std::string("Moments: cannot merge moments of ") +
+                                             dtype_name(dtype) + " and " + dtype_name(later.dtype));
+    if (nan_policy != later.nan_policy)
+        fail(ErrorKind::InvalidArgument, "Moments: cannot merge moments of different nan_policy");
+    if (later.count != 0) {
+        if (count == 0) {
+            m2 = later.m2;
+        } else {
+            const uint64_t na = count, nb = later.count;
+            const quad d = ExactSum::weighted_difference(sum, nb, later.sum, na);
+            const quad n = static_cast<quad>(na) + static_cast<quad>(nb);
+            m2 = m2 + later.m2 + d * d / (static_cast<quad>(na) * static_cast<quad>(nb) * n);
+        }
+        count += later.count;
+    }
+    sum.add(later.sum);
+    if (later.has_extremes) {
+        if (!has_extremes) {
+            has_extremes = true;
+            lo = later.lo;
+            hi = later.hi;
+            ilo = later.ilo;
+            ihi = later.ihi;
+        } else {
+            lo = min_signed(lo, later.lo);
+            hi = max_signed(hi, later.hi);
+            ilo = later.ilo < ilo ? later.ilo : ilo;
+            ihi = ihi < later.ihi ? later.ihi : ihi;
+        }
+    }
 }
 
-double Moments::population_std() const noexcept { return std::sqrt(population_variance()); }
+namespace {
 
-double Moments::sample_std() const noexcept {
-    if (count < 2) return std::numeric_limits<double>::quiet_NaN();
-    return std::sqrt(m2 / static_cast<double>(count - 1));
+// sqrt(v) rounded to double for a non-negative quad v of any magnitude: scaled by an even power
+// of two into [1, 4), rounded once to double, rooted, scaled back.
+double sqrt_quad(quad v) {
+    if (!(v > 0)) return 0.0;
+    uint128_t bits;
+    std::memcpy(&bits, &v, sizeof bits);
+    const int e = static_cast<int>((bits >> 112) & 0x7fff) - 16383;  // v in [2^e, 2^(e + 1))
+    const int half = e >= 0 ? e / 2 : -((1 - e) / 2);                  // floor(e / 2)
+    const double x = static_cast<double>(v * pow2_quad(-2 * half));
+    return std::ldexp(std::sqrt(x), half);
 }
 
-Summary summarize(const void* data, std::size_t n, DType dtype, Control* ctl) {
-    const std::size_t size = dtype_size(dtype);
-    if (size == 0)
-        fail(ErrorKind::Type, "compute_stats: unknown dtype code " +
-                                  std::to_string(static_cast<int32_t>(dtype)));
-    check_array(data, n, size, "compute_stats");
-    if (n == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
-    return dispatch_dtype(dtype, [&](auto tag) {
+template <class T>
+void write_as(unsigned char* out, double v) {
+    if constexpr (is_bool_element<T>)
+        store<uint8_t>(out, v != 0 ? 1 : 0);
+    else
+        store<T>(out, static_cast<T>(v));
+}
+
+}  // namespace
+
+Statistics Moments::finish(int ddof, bool empty_is_error) const {
+    Statistics s;
+    s.dtype = dtype;
+    const uint64_t nan = sum.nan_count(), pinf = sum.pos_inf_count(), ninf = sum.neg_inf_count();
+    const uint64_t used = count + pinf + ninf;
+    if (nan_policy == NanPolicy::Raise && nan) refuse_nan();
+    const bool nan_result = nan_policy == NanPolicy::Propagate && nan;
+    s.count = nan_policy == NanPolicy::Omit ? used : used + nan;
+    if (used + nan == 0) {
+        if (empty_is_error) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
+        return s;
+    }
+    constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
+    if (nan_result || used == 0) {  // NaN propagates, or every value was NaN and left out
+        s.mean = s.std = kNan;
+        store(s.min, kNan);
+        store(s.max, kNan);
+        if (dtype == DType::Float32) {
+            store(s.min, std::numeric_limits<float>::quiet_NaN());
+            store(s.max, std::numeric_limits<float>::quiet_NaN());
+        }
+        return s;
+    }
+    if (pinf || ninf) {
+        s.mean = pinf && ninf ? kNan : pinf ? INFINITY : -INFINITY;
+        s.std = kNan;
+    } else {
+        s.mean = sum.finite().divided_by(count);
+        s.std = static_cast<uint64_t>(std::max(ddof, 0)) >= count
+                    ? kNan
+                    : sqrt_quad(m2 / static_cast<quad>(count - static_cast<uint64_t>(ddof)));
+    }
+    dispatch_dtype(dtype, [&](auto tag) {
         using T = decltype(tag);
-        return summarize_typed(static_cast<const T*>(data), n, dtype, ctl);
+        if constexpr (std::is_same<T, int64_t>::value || std::is_same<T, uint64_t>::value) {
+            store<T>(s.min, static_cast<T>(ilo));
+            store<T>(s.max, static_cast<T>(ihi));
+        } else {
+            write_as<T>(s.min, lo);
+            write_as<T>(s.max, hi);
+        }
     });
+    return s;
 }
 
-Moments moments(const double* data, std::size_t n, Control* ctl) {
-    check_array(data, n, sizeof(double), "moments");
-    if (n == 0) return Moments{};
-    return summarize(data, n, DType::Float64, ctl).moments;
+Statistics compute_stats(const View& data, NanPolicy policy, Control* ctl) {
+    check_view(data, "compute_stats");
+    if (data.size() == 0) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
+    return Moments::of(data, policy, ctl).finish(1);
+}
+
+void Moments::to_bytes(unsigned char* out) const noexcept {
+    std::memcpy(out, kMomentsMagic, 4);
+    out[4] = kMomentsVersion;
+    out[5] = static_cast<unsigned char>(dtype);
+    out[6] = static_cast<unsigned char>(nan_policy);
+    out[7] = has_extremes ? 1 : 0;
+    unsigned char* at = out + 8;
+    put64(at, count);
+    uint128_t qbits;
+    std::memcpy(&qbits, &m2, sizeof qbits);
+    put128(at, qbits);
+    put64(at, bits_of(lo));
+    put64(at, bits_of(hi));
+    put128(at, static_cast<uint128_t>(ilo));
+    put128(at, static_cast<uint128_t>(ihi));
+    sum.to_bytes(at);
+}
+
+Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
+    if (in == nullptr || size != kBytes || std::memcmp(in, kMomentsMagic, 4) != 0)
+        fail(ErrorKind::InvalidArgument, "not a serialized hotloop Moments record");
+    if (in[4] != kMomentsVersion)
+        fail(ErrorKind::InvalidArgument, "a serialized Moments record of format version " +
+                                             std::to_string(in[4]) + " (this library reads " +
+                                             std::to_string(kMomentsVersion) + ")");
+    const DType dtype = static_cast<DType>(in[5]);
+    if (dtype_size(dtype) == 0 || in[6] > 2 || in[7] > 1)
+        fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (bad header)");
+    Moments m;
+    m.dtype = dtype;
+    m.nan_policy = static_cast<NanPolicy>(in[6]);
+    m.has_extremes = in[7] != 0;
+    const unsigned char* at = in + 8;
+    m.count = get64(at);
+    const uint128_t qbits = get128(at);
+    std::memcpy(&m.m2, &qbits, sizeof qbits);
+    m.lo = double_of(get64(at));
+    m.hi = double_of(get64(at));
+    m.ilo = static_cast<int128_t>(get128(at));
+    m.ihi = static_cast<int128_t>(get128(at));
+    m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
+    if (!(m.m2 >= 0)) fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (m2)");
+    return m;
+}
+
+bool operator==(const Moments& a, const Moments& b) noexcept {
+    unsigned char x[Moments::kBytes], y[Moments::kBytes];
+    a.to_bytes(x);
+    b.to_bytes(y);
+    return std::memcmp(x, y, sizeof x) == 0;
 }
 
 }  // namespace hotloop

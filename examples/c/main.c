@@ -28,11 +28,14 @@ int main(void) {
 
     printf("hotloop %s (ABI %d), %d threads\n", hl_version(), hl_abi_version(), hl_get_num_threads());
 
-    /* Exact integer sum: a 128-bit result in two halves. */
-    int64_t hi = 0;
-    uint64_t lo = 0;
-    check(hl_sum_int(values, N, HL_DTYPE_INT64, &hi, &lo, NULL), "hl_sum_int");
-    printf("sum(0..%d) = %llu (high word %lld)\n", N - 1, (unsigned long long)lo, (long long)hi);
+    /* Exact integer sum of an array described by an hl_view (NULL strides: C-contiguous): a
+       128-bit result in two halves. */
+    int64_t n = N;
+    hl_view all = {values, HL_DTYPE_INT64, 1, &n, NULL};
+    hl_sum_result sum;
+    check(hl_sum(&all, &sum, NULL), "hl_sum");
+    printf("sum(0..%d) = %llu (high word %lld)\n", N - 1, (unsigned long long)sum.lo,
+           (long long)sum.hi);
 
     /* Filter + map into a buffer the library allocates: we own it and free it. Keep x > 999990,
        i.e. x >= 999991 for integers. */
@@ -47,8 +50,10 @@ int main(void) {
     /* A handle: create, use, destroy exactly once. */
     hl_processor *proc = NULL;
     check(hl_processor_create(3, &proc), "hl_processor_create");
-    const double data[] = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0};
-    check(hl_processor_add(proc, data, 7, NULL), "hl_processor_add");
+    double data[] = {1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0};
+    int64_t seven = 7;
+    hl_view seven_values = {data, HL_DTYPE_FLOAT64, 1, &seven, NULL};
+    check(hl_processor_add(proc, &seven_values, NULL), "hl_processor_add");
     uint64_t count = 0;
     double mean = 0.0, std = 0.0;
     check(hl_processor_statistics(proc, &count, &mean, &std, NULL), "hl_processor_statistics");

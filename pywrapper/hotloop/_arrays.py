@@ -1,20 +1,16 @@
-"""NumPy-style array functions: array_multiply, matrix_multiply, compute_stats.
+"""NumPy-style array functions: array_multiply and matrix_multiply (compute_stats: _stats.py).
 
 Inputs go through _convert (in place when their memory layout allows, one copy otherwise);
 results are NumPy arrays that Python allocates and C fills.
 """
-from typing import Dict, Union
-
 from ._typing import ArrayLike, NDArray, Progress
 from ._convert import as_array, as_matrix, as_ndarray, empty_array, require_numpy
-from ._dtypes import C_TYPES, NAMES
+from ._dtypes import NAMES
 from ._run import run
-from ._errors import InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError, check
+from ._errors import InvalidTypeError, NumericOverflowError, ShapeError, check
 from ._loader import ffi, lib
 
 _SIZE_P = ffi.typeof("size_t *")
-_UINT64_P = ffi.typeof("uint64_t *")
-_DOUBLE_P = ffi.typeof("double *")
 _MULTIPLY_DTYPES = ("int32", "int64", "float32", "float64")
 _CODE_BY_NAME = {name: code for code, name in NAMES.items()}
 
@@ -111,36 +107,3 @@ def _product(a, b, what, function, progress=None):
                                    y.data, y.ld, y.column_major, data, ctl)),
         x.rows * y.cols * x.cols, progress, what)
     return out
-
-
-def compute_stats(arr: ArrayLike, *,
-                  progress: Progress = None) -> Dict[str, Union[int, float, bool]]:
-    """{"mean", "std", "min", "max", "count"} of every element of arr (any shape, flattened),
-    in one parallel pass.
-
-    >>> compute_stats(__import__("numpy").array([1.0, 2.0, 3.0, 4.0]))["mean"]
-    2.5
-
-    std is the sample standard deviation (ddof=1), NaN for a single element. mean and std are
-    floats computed in float64 (within 1e-12 relative of NumPy's; more accurate than NumPy's
-    float32 arithmetic for float32 input); min and max keep the input's kind (int for integer
-    dtypes, exact even for int64; float for floats). A NaN anywhere makes all four NaN, as with
-    NumPy. Bit-for-bit the same result for any thread count. Empty input raises
-    InvalidArgumentError (a ValueError); an unsupported dtype InvalidTypeError.
-
-    Any dtype NumPy calls bool, int, uint or float is accepted. C-contiguous, Fortran-order and
-    reversed arrays are read in place; other strided views are copied once. Lists are converted
-    with NumPy (one copy). O(n).
-    """
-    array = as_array(arr, "compute_stats", layouts="CFK", masked="compress")
-    if array is None:
-        array = as_array(as_ndarray(arr, "compute_stats"), "compute_stats", layouts="CFK")
-    if array.length == 0:
-        raise InvalidArgumentError("compute_stats: the array is empty")
-    count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
-    element = C_TYPES[array.dtype] + " *"
-    low, high = ffi.new(element), ffi.new(element)
-    run(lambda ctl: check(lib.hl_compute_stats(array.data, array.length, array.dtype, count, mean,
-                                               std, low, high, ctl)),
-        array.length, progress, "compute_stats")
-    return {"mean": mean[0], "std": std[0], "min": low[0], "max": high[0], "count": count[0]}

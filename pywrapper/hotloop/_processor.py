@@ -1,15 +1,17 @@
-"""DataProcessor: the seed's stateful class, backed by an hl_processor handle.
+"""DataProcessor: the seed's stateful class, backed by an hl_processor handle, and ChunkPartial,
+the piece of an add computed elsewhere (one Dask partition).
 
 The Python object owns the handle: close() (or leaving a `with` block, or garbage collection)
 frees it exactly once. A lock makes close() wait for calls in flight, so no call ever touches a
 freed handle; the C side has its own lock, so concurrent calls from several threads are safe.
 """
+import struct
 import threading
 import weakref
 from types import TracebackType
-from typing import Any, List, Optional, Sequence, Tuple, Type, cast
+from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
 
-from ._convert import as_array, buffer_to_list, strided_view
+from ._convert import View, as_view, buffer_to_list
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
     check,
@@ -25,8 +27,35 @@ _DOUBLE_P = ffi.typeof("double *")
 
 
 class DataProcessor:
-    """A queue of floats, consumed in chunks of `chunk_size`.
+    """A queue of floats consumed in chunks of `chunk_size`, with the statistics of what it holds.
 
+    Parameters
+    ----------
+    chunk_size : int
+        Values per chunk, at least 1 (anything with ``__index__``).
+
+    Raises
+    ------
+    InvalidArgumentError
+        For ``chunk_size < 1`` or beyond 2**64 - 1.
+    InvalidTypeError
+        For a `chunk_size` that is not an integer.
+
+    Notes
+    -----
+    The processor keeps the means of its full chunks, the statistics of every value held and
+    the values of its last incomplete block (at most 32767 values): never the whole queue. Its
+    state is a function of the sequence of values held, not of how they arrived: adding them one
+    at a time, in any batches, or as :meth:`partial` results from Dask partitions gives
+    bit-identical chunk means and statistics. Chunk means are ``math.fsum(chunk) / chunk_size``
+    rounded once (exact sum, one rounding); the mean is within 1 ulp of ``statistics.fmean``,
+    the standard deviation within 1 ulp of ``statistics.pstdev``, for any offset and magnitude.
+    Every method is thread-safe; every mutation is all or nothing (a failed, interrupted or
+    cancelled call leaves the processor as it was). It pickles, copies (``copy.copy``) and
+    checkpoints (:meth:`to_bytes`) with its whole state.
+
+    Examples
+    --------
     >>> p = DataProcessor(chunk_size=3)
     >>> p.add_data([1.0, 2.0, 3.0, 4.0])
     >>> p.process_chunks()
@@ -53,22 +82,28 @@ class DataProcessor:
 
     def __init__(self, chunk_size: int) -> None:
         if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
-            raise InvalidTypeError("chunk_size must be an int, not %s" % type(chunk_size).__name__)
+            if isinstance(chunk_size, bool) or not hasattr(type(chunk_size), "__index__"):
+                raise InvalidTypeError("chunk_size must be an int, not %s"
+                                       % type(chunk_size).__name__)
+            chunk_size = chunk_size.__index__()
         if chunk_size < 1:
             raise InvalidArgumentError("chunk_size must be at least 1, got %d" % chunk_size)
         if chunk_size > 2**64 - 1:
             raise InvalidArgumentError("chunk_size is too large: %d" % chunk_size)
-        self._lock = threading.Lock()
-        self._handle = None
-        self._chunk_size = chunk_size
         out = ffi.new(_PROCESSOR_PP)
         check(lib.hl_processor_create(chunk_size, out))
-        self._handle = out[0]
-        self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, self._handle)
+        self._own(out[0], chunk_size)
+
+    def _own(self, handle: Any, chunk_size: int) -> None:
+        self._lock = threading.Lock()
+        self._chunk_size = chunk_size
+        self._handle = handle
+        self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, handle)
 
     # ---- lifetime ----
     def close(self) -> None:
-        """Frees the native processor. Further calls raise ClosedHandleError; close() again is a no-op."""
+        """Frees the native processor. Further calls raise ClosedHandleError; close() again is a
+        no-op."""
         with self._lock:
             self._handle = None
             self._finalizer()  # runs hl_processor_destroy once, whoever calls first
@@ -96,55 +131,120 @@ class DataProcessor:
     # The heavy methods take progress=True / callable(done, total) and stop at Ctrl-C; a call
     # that raises (Ctrl-C included) leaves the processor exactly as it was.
     def add_data(self, values: Numbers, *, progress: Progress = None) -> None:
-        """Appends values (a list, tuple, iterable, NumPy array or buffer of real numbers).
-        All or nothing: if one element is not a real number, nothing is added and the
-        TypeError names it."""
-        view = strided_view(values, "add_data")
-        if view is not None:  # a strided NumPy view: C reads it in place, one copy in all
-            add = lib.hl_processor_add_strided
-            n = view.owner.size
-            with self._lock:
-                handle = self._live()
-                run(lambda ctl: check(add(handle, view.first, view.ndim, view.shape, view.strides,
-                                          view.dtype, ctl)), n, progress, "add_data")
-            return
-        array = as_array(values, "add_data")
-        if array is None:
+        """Appends values at the end of the queue.
+
+        Parameters
+        ----------
+        values : iterable of real numbers, or array or buffer
+            A list, tuple or iterable of Python numbers, or a NumPy array / buffer of a bool,
+            integer or float dtype (any shape, taken in C order; converted to float64). A
+            C-contiguous float64 array is read in place, once; others are copied once.
+        progress : bool or callable, optional
+            ``True`` for a tqdm bar, or ``callable(done, total)``; a long add stops at Ctrl-C.
+
+        Raises
+        ------
+        InvalidTypeError
+            Naming the first element that is not a real number (nothing is added), or for an
+            unsupported dtype.
+        NumericOverflowError
+            For an element beyond the float range (nothing is added).
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(2) as p:
+        ...     p.add_data([1.0, 2.0, 3.0])
+        ...     len(p)
+        3
+        """
+        view = as_view(values, "add_data")
+        if view is None:
             seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
-            data, n, add = _to_doubles(seq), len(seq), lib.hl_processor_add
-            with self._lock:
-                handle = self._live()
-                run(lambda ctl: check(add(handle, data, n, ctl)), n, progress, "add_data")
-        else:
-            add = lib.hl_processor_add_typed
-            with self._lock:
-                handle = self._live()
-                run(lambda ctl: check(add(handle, array.data, array.length, array.dtype, ctl)),
-                    array.length, progress, "add_data")
+            data = _to_doubles(seq)
+            view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
+        with self._lock:
+            handle = self._live()
+            run(lambda ctl: check(lib.hl_processor_add(handle, view.c, ctl)), view.length,
+                progress, "add_data")
 
     def process_chunks(self, *, progress: Progress = None) -> List[float]:
-        """Removes every full chunk from the front and returns their means, in order. A partial
-        chunk stays for later."""
+        """Removes every full chunk from the front and returns their means, in order.
+
+        Returns
+        -------
+        list of float
+            Each mean is the exact sum of the chunk divided by `chunk_size`, rounded once. A
+            partial chunk stays for later; the statistics then cover it alone.
+
+        Raises
+        ------
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(2) as p:
+        ...     p.add_data([1.0, 2.0, 5.0])
+        ...     p.process_chunks(), len(p)
+        ([1.5], 1)
+        """
         out = ffi.new(_BUFFER_PP)
         with self._lock:
             handle = self._live()
+            # The means are handed out as they are; at most one block of values is kept.
             run(lambda ctl: check(lib.hl_processor_process_chunks(handle, out, ctl)),
-                _process_chunks_work(handle, self._chunk_size), progress, "process_chunks")
+                1, progress, "process_chunks")
         return buffer_to_list(out[0])
 
     def get_statistics(self, *, progress: Progress = None) -> Tuple[int, float, float]:
-        """(count, mean, population standard deviation) of the values held; (0, 0.0, 0.0) when
-        empty."""
+        """(count, mean, population standard deviation) of the values held.
+
+        Returns
+        -------
+        tuple of (int, float, float)
+            The mean is the exact sum / count rounded once (within 1 ulp of
+            ``statistics.fmean``), the standard deviation within 1 ulp of ``statistics.pstdev``;
+            ``(0, 0.0, 0.0)`` when empty. NaN propagates; infinities give a std of NaN and a
+            mean of +-inf (NaN for both signs, where ``statistics.fmean`` raises).
+
+        Raises
+        ------
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(10) as p:
+        ...     p.add_data([1e15 + 1, 1e15 - 1])
+        ...     p.get_statistics()
+        (2, 1000000000000000.0, 1.0)
+        """
         count, mean, std = ffi.new(_UINT64_P), ffi.new(_DOUBLE_P), ffi.new(_DOUBLE_P)
         with self._lock:
             handle = self._live()
-            # O(1): the processor keeps its statistics current.
+            # At most one block of values (32767) is read.
             run(lambda ctl: check(lib.hl_processor_statistics(handle, count, mean, std, ctl)),
                 1, progress, "get_statistics")
         return (count[0], mean[0], std[0])
 
     def clear(self) -> None:
-        """Removes every value."""
+        """Removes every value (the chunk means and the statistics too).
+
+        Raises
+        ------
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(2) as p:
+        ...     p.add_data([1.0, 2.0, 3.0])
+        ...     p.clear()
+        ...     len(p), p.get_statistics(), p.process_chunks()
+        (0, (0, 0.0, 0.0), [])
+        """
         with self._lock:
             check(lib.hl_processor_clear(self._live()))
 
@@ -164,17 +264,246 @@ class DataProcessor:
             return "DataProcessor(closed, chunk_size=%d)" % self._chunk_size
         return "DataProcessor(size=%d, chunk_size=%d)" % (len(self), self._chunk_size)
 
+    # ---- state: pickle, copy, checkpoints ----
+    def to_bytes(self) -> bytes:
+        """The processor's whole state as bytes (versioned, little-endian).
 
-def _process_chunks_work(handle: Any, chunk_size: int) -> int:
-    """Work estimate of process_chunks: it hands out one mean per full chunk (the means were
-    taken by add_data) and recomputes the statistics of the partial chunk left."""
-    out = ffi.new(_UINT64_P)
-    check(lib.hl_processor_length(handle, out))
-    held = int(out[0])
-    return held // chunk_size + held % chunk_size
+        Returns
+        -------
+        bytes
+            About 8 bytes per chunk mean and per value of the open block, plus ~1.4 KB.
+
+        Raises
+        ------
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        >>> with DataProcessor(2) as p:
+        ...     p.add_data([1.0, 2.0, 3.0])
+        ...     q = DataProcessor.from_bytes(p.to_bytes())
+        ...     q.get_statistics() == p.get_statistics(), q.process_chunks()
+        (True, [1.5])
+        """
+        out = ffi.new(_BUFFER_PP)
+        with self._lock:
+            check(lib.hl_processor_to_bytes(self._live(), out))
+        return _buffer_bytes(out[0])
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "DataProcessor":
+        """A new processor with the state :meth:`to_bytes` saved.
+
+        Parameters
+        ----------
+        data : bytes-like
+
+        Returns
+        -------
+        DataProcessor
+
+        Raises
+        ------
+        InvalidArgumentError
+            For bytes that are not a DataProcessor state of this format version.
+
+        Examples
+        --------
+        >>> DataProcessor.from_bytes(b"junk")
+        Traceback (most recent call last):
+          ...
+        hotloop._errors.InvalidArgumentError: a corrupt serialized DataProcessor
+        """
+        data = bytes(data)
+        out = ffi.new(_PROCESSOR_PP)
+        check(lib.hl_processor_from_bytes(data, len(data), out))
+        size = ffi.new(_UINT64_P)
+        try:
+            check(lib.hl_processor_chunk_size(out[0], size))
+        except BaseException:
+            lib.hl_processor_destroy(out[0])
+            raise
+        processor = cls.__new__(cls)
+        processor._own(out[0], int(size[0]))
+        return processor
+
+    def __reduce__(self) -> Any:
+        return (DataProcessor.from_bytes, (self.to_bytes(),))
+
+    def __copy__(self) -> "DataProcessor":
+        return DataProcessor.from_bytes(self.to_bytes())
+
+    def __deepcopy__(self, memo: Any) -> "DataProcessor":
+        return self.__copy__()
+
+    # ---- distributed adds ----
+    @staticmethod
+    def partial(values: Numbers, *, chunk_size: int, offset: int,
+                progress: Progress = None) -> "ChunkPartial":
+        """The work of adding `values` to a processor, done without it (e.g. on a Dask worker).
+
+        Parameters
+        ----------
+        values : iterable of real numbers, or array or buffer
+            As :meth:`add_data` takes them.
+        chunk_size : int
+            The chunk size of the processor the partial is for.
+        offset : int
+            How many values come before these in the processor: ``len(processor)`` plus the
+            lengths of the partitions before this one.
+        progress : bool or callable, optional
+            As for :meth:`add_data`.
+
+        Returns
+        -------
+        ChunkPartial
+            Picklable; holds the means of the chunks and the statistics of the blocks inside
+            the values, and the values themselves only where a chunk or block straddles either
+            end (at most 65534 of them).
+
+        Raises
+        ------
+        InvalidArgumentError
+            For ``chunk_size < 1`` or a negative offset.
+        InvalidTypeError
+            As :meth:`add_data`.
+
+        Examples
+        --------
+        >>> data = [float(i) for i in range(10)]
+        >>> parts = [DataProcessor.partial(data[:4], chunk_size=3, offset=0),
+        ...          DataProcessor.partial(data[4:], chunk_size=3, offset=4)]
+        >>> with DataProcessor(3) as p:
+        ...     p.add_partials(parts)
+        ...     p.process_chunks()
+        [1.0, 4.0, 7.0]
+        """
+        chunk_size = _index(chunk_size, "chunk_size")
+        offset = _index(offset, "offset")
+        if chunk_size < 1 or chunk_size > 2**64 - 1:
+            raise InvalidArgumentError("chunk_size must be in 1 .. 2**64 - 1, got %d" % chunk_size)
+        if offset < 0 or offset > 2**64 - 1:
+            raise InvalidArgumentError("offset must be in 0 .. 2**64 - 1, got %d" % offset)
+        view = as_view(values, "partial")
+        if view is None:
+            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
+            data = _to_doubles(seq, "partial")
+            view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
+        out = ffi.new(_BUFFER_PP)
+        run(lambda ctl: check(lib.hl_processor_partial(view.c, chunk_size, offset, out, ctl)),
+            view.length, progress, "partial")
+        return ChunkPartial(_buffer_bytes(out[0]))
+
+    def add_partials(self, partials: Iterable["ChunkPartial"], *,
+                     progress: Progress = None) -> None:
+        """Adds partials in order: the processor ends as one :meth:`add_data` of all their values
+        would leave it, bit for bit.
+
+        Parameters
+        ----------
+        partials : iterable of ChunkPartial
+            In the order of their values; their offsets must follow on from ``len(self)`` and
+            from each other.
+        progress : bool or callable, optional
+
+        Raises
+        ------
+        InvalidArgumentError
+            For a partial of another chunk size, or offsets that do not line up (nothing is
+            added).
+        InvalidTypeError
+            For something that is not a ChunkPartial.
+        ClosedHandleError
+            After close().
+
+        Examples
+        --------
+        See :meth:`partial`.
+        """
+        records = [p._bytes if isinstance(p, ChunkPartial) else _not_a_partial(p)
+                   for p in partials]
+        pointers = ffi.new("uint8_t *[]", [ffi.from_buffer(r) for r in records])
+        sizes = ffi.new("size_t[]", [len(r) for r in records])
+        work = sum(len(r) for r in records) // 8
+        with self._lock:
+            handle = self._live()
+            run(lambda ctl: check(lib.hl_processor_add_partials(handle, pointers, sizes,
+                                                                len(records), ctl)),
+                work, progress, "add_partials")
 
 
-def _to_doubles(seq: Any) -> Any:
+class ChunkPartial:
+    """What :meth:`DataProcessor.partial` computed for one partition: pass it to
+    :meth:`DataProcessor.add_partials`. A picklable value holding its serialized bytes.
+
+    Attributes
+    ----------
+    chunk_size : int
+        The chunk size it was made for.
+    length : int
+        How many values it stands for.
+    """
+
+    __slots__ = ("_bytes",)
+
+    def __init__(self, data: bytes) -> None:
+        if not isinstance(data, bytes) or data[:4] != b"HLCP" or len(data) < 32:
+            raise InvalidArgumentError("not a serialized hotloop ChunkPartial")
+        self._bytes = data
+
+    @property
+    def chunk_size(self) -> int:
+        return int(struct.unpack_from("<Q", self._bytes, 8)[0])
+
+    @property
+    def length(self) -> int:
+        return int(struct.unpack_from("<Q", self._bytes, 24)[0])
+
+    def to_bytes(self) -> bytes:
+        """The serialized partial (what pickling stores)."""
+        return self._bytes
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ChunkPartial":
+        """A ChunkPartial from :meth:`to_bytes`' output (checked when it is added)."""
+        return cls(bytes(data))
+
+    def __reduce__(self) -> Any:
+        return (ChunkPartial.from_bytes, (self._bytes,))
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ChunkPartial):
+            return NotImplemented
+        return self._bytes == other._bytes
+
+    def __hash__(self) -> int:
+        return hash(self._bytes)
+
+    def __repr__(self) -> str:
+        return "ChunkPartial(chunk_size=%d, length=%d)" % (self.chunk_size, self.length)
+
+
+def _not_a_partial(obj: Any) -> bytes:
+    raise InvalidTypeError("add_partials: expected ChunkPartial, got %s" % type(obj).__name__)
+
+
+def _index(value: Any, name: str) -> int:
+    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
+        raise InvalidTypeError("%s must be an int, not %s" % (name, type(value).__name__))
+    return int(value.__index__())
+
+
+def _buffer_bytes(handle: Any) -> bytes:
+    """The bytes of an HL_DTYPE_UINT8 hl_buffer; frees the buffer."""
+    try:
+        n = lib.hl_buffer_length(handle)
+        return bytes(ffi.buffer(lib.hl_buffer_data(handle), n)) if n else b""
+    finally:
+        lib.hl_buffer_free(handle)
+
+
+def _to_doubles(seq: Any, what: str = "add_data") -> Any:
     """A C double array of seq's values, or the error naming the first value cffi refuses."""
     try:
         return ffi.new("double[]", seq)
@@ -185,11 +514,11 @@ def _to_doubles(seq: Any) -> Any:
             ffi.new("double[]", (item,))  # the same conversion, one element at a time
         except TypeError:
             raise InvalidTypeError(
-                "add_data: element %d has type %s; expected a real number (nothing was added)"
-                % (index, type(item).__name__)
+                "%s: element %d has type %s; expected a real number (nothing was added)"
+                % (what, index, type(item).__name__)
             ) from None
         except OverflowError as exc:
             raise NumericOverflowError(
-                "add_data: element %d: %s (nothing was added)" % (index, exc)
+                "%s: element %d: %s (nothing was added)" % (what, index, exc)
             ) from None
-    raise InternalError("add_data: the values could not be converted (nothing was added)")
+    raise InternalError("%s: the values could not be converted (nothing was added)" % what)

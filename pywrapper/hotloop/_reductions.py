@@ -1,19 +1,17 @@
-"""parallel_sum: exact integer sums and compensated float sums."""
+"""parallel_sum and its mergeable partial, ExactSum: exact integer and float sums."""
 import math
 import sys
 from typing import Any, Iterable, Union, cast, overload
 
-from ._convert import as_array, as_list, element_type_error, resolve
-from ._dtypes import FLOAT_CODES
-from ._errors import NumericOverflowError, check
+from ._convert import as_list, as_ndarray, as_view, element_type_error, resolve
+from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._progress import make_reporter
 from ._run import run
-from ._typing import Progress, RealNumbers
+from ._typing import ArrayLike, Progress, RealNumbers
 
-_INT64_P = ffi.typeof("int64_t *")
-_UINT64_P = ffi.typeof("uint64_t *")
-_DOUBLE_P = ffi.typeof("double *")
+_SUM_RESULT_P = ffi.typeof("hl_sum_result *")
+_EXACT_SUM_P = ffi.typeof("hl_exact_sum *")
 
 
 @overload
@@ -23,7 +21,7 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
 
 
 def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[int, float]:
-    """Sum of numbers, exact for integers and correctly rounded or compensated for floats.
+    """Sum of numbers: exactly ``sum`` for integers, exactly ``math.fsum`` for floats.
 
     Parameters
     ----------
@@ -42,11 +40,15 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
     int or float
         A Python int when every element is an integer or bool: the exact sum, whatever the
         size (no int64 or int32 wrap-around, unlike NumPy's). A float as soon as a float is
-        present: for sequences the correctly rounded sum of the elements as floats (math.fsum;
-        each NumPy float scalar counts as the exact number it holds, so a list of np.float32
-        gives a Python float, not ``np.sum``'s float32-accumulated result); for float arrays a
-        compensated sum in double, bit for bit the same for any thread count. Infinities and
-        NaN follow IEEE arithmetic. An empty input (or an all-masked array) gives 0.
+        present, equal to ``math.fsum`` of the elements: the exact sum rounded once (ties to
+        even), whatever the length, layout or thread count. Each NumPy float scalar counts as
+        the exact number it holds (a list of np.float32 gives a Python float, not ``np.sum``'s
+        float32-accumulated result; float32/float16 arrays are widened exactly). NaN, and
+        ``inf + -inf`` (where fsum raises ValueError), give NaN; infinities of one sign give
+        that infinity. Where ``math.fsum`` raises OverflowError (its running sum of finite
+        values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``), the result is Python's
+        ``sum()`` of the values in order (here ``inf``), for lists and arrays alike. An empty
+        input (or an all-masked array) gives 0.
 
     Raises
     ------
@@ -76,21 +78,25 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
     >>> parallel_sum(array.array("q", range(1001)))  # summed in parallel, in place
     500500
 
+    >>> import numpy as np
+    >>> parallel_sum(np.array([1.0, 1e100, 1.0, -1e100] * 10000))  # math.fsum: 20000.0
+    20000.0
+
     Notes
     -----
     Lists are summed with Python's own exact arithmetic: converting a list to a C buffer costs
-    ~7x more than summing it. Arrays, buffers and pandas objects are summed in parallel in
-    place (a strided array is copied once; a masked array's unmasked elements are copied
-    once). A long sum stops at Ctrl-C (KeyboardInterrupt).
+    ~7x more than summing it. Arrays, buffers and pandas objects are summed in parallel, in
+    place whatever their strides (a masked array's unmasked elements are copied once). A long
+    sum stops at Ctrl-C (KeyboardInterrupt).
     """
     if type(numbers) is list or type(numbers) is tuple:
         return _sum_sequence(numbers, progress)
     values = resolve(numbers, "parallel_sum", masked="compress")
     if _is_object_ndarray(values):  # Python objects: summed as the sequence they are
         return _sum_sequence(cast(Any, values).ravel().tolist(), progress)
-    array = as_array(values, "parallel_sum", masked="compress")
-    if array is not None:
-        return _sum_array(array, progress)
+    view = as_view(values, "parallel_sum", masked="compress")
+    if view is not None:
+        return _sum_view(view, progress)
     return _sum_sequence(as_list(numbers, "parallel_sum"), progress)
 
 
@@ -175,14 +181,188 @@ def _is_object_ndarray(obj):
     return getattr(dtype, "kind", None) == "O" and hasattr(obj, "tolist")
 
 
-def _sum_array(array, progress):
-    if array.dtype in FLOAT_CODES:
-        out = ffi.new(_DOUBLE_P)
-        run(lambda ctl: check(lib.hl_sum_float(array.data, array.length, array.dtype, out, ctl)),
-            array.length, progress, "parallel_sum")
-        return out[0]
-    hi = ffi.new(_INT64_P)
-    lo = ffi.new(_UINT64_P)
-    run(lambda ctl: check(lib.hl_sum_int(array.data, array.length, array.dtype, hi, lo, ctl)),
-        array.length, progress, "parallel_sum")
-    return (hi[0] << 64) + lo[0]
+def _sum_view(view, progress):
+    out = ffi.new(_SUM_RESULT_P)
+    run(lambda ctl: check(lib.hl_sum(view.c, out, ctl)), view.length, progress, "parallel_sum")
+    if out.is_integer:
+        return (out.hi << 64) + out.lo
+    return out.value
+
+
+class ExactSum:
+    """The mergeable partial result of :func:`parallel_sum` over arrays: an exact sum.
+
+    A value object holding the sum of some values exactly (a superaccumulator, never rounded
+    until read): ``merge`` returns a new ExactSum, ``==`` compares the state, and it pickles (and
+    copies) as its bytes. Sums of the parts of some data merge, in any order, into the sum of
+    all of it.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> a = np.array([1e100, 1.0, -1e100])
+    >>> ExactSum.of(a[:1]).merge(ExactSum.of(a[1:])).value()  # math.fsum(a): 1.0
+    1.0
+    >>> ExactSum.of(np.array([2**62, 2**62])).value()  # integers stay exact Python ints
+    9223372036854775808
+    """
+
+    __slots__ = ("_record",)
+
+    def __init__(self, record: Any) -> None:
+        """Internal: use ExactSum.of or ExactSum.from_bytes."""
+        self._record = record
+
+    @classmethod
+    def of(cls, data: ArrayLike, *, progress: Progress = None) -> "ExactSum":
+        """The exact sum of an array or buffer of any dtype, shape and strides.
+
+        Parameters
+        ----------
+        data : array_like
+            A NumPy array or buffer (a list or tuple costs one conversion with NumPy).
+        progress : bool or callable, optional
+            As for :func:`parallel_sum`.
+
+        Returns
+        -------
+        ExactSum
+
+        Raises
+        ------
+        InvalidTypeError
+            For an unsupported dtype (object arrays of Python ints included).
+
+        Examples
+        --------
+        >>> ExactSum.of([0.1] * 10).value()
+        1.0
+        """
+        view = as_view(data, "ExactSum.of", masked="compress")
+        if view is None:
+            view = as_view(as_ndarray(data, "ExactSum.of"), "ExactSum.of")
+        record = ffi.new(_EXACT_SUM_P)
+        run(lambda ctl: check(lib.hl_exact_sum_of(view.c, record, ctl)), view.length, progress,
+            "ExactSum.of")
+        return cls(record)
+
+    def merge(self, other: "ExactSum") -> "ExactSum":
+        """The sum of this one's values and `other`'s (exact; the order never matters).
+
+        Parameters
+        ----------
+        other : ExactSum
+
+        Returns
+        -------
+        ExactSum
+            A new value; neither operand changes.
+
+        Raises
+        ------
+        InvalidTypeError
+            When `other` is not an ExactSum.
+
+        Examples
+        --------
+        >>> ExactSum.of([1, 2]).merge(ExactSum.of([3])).value()
+        6
+        """
+        if not isinstance(other, ExactSum):
+            raise InvalidTypeError("ExactSum.merge: expected ExactSum, got %s"
+                                   % type(other).__name__)
+        record = ffi.new(_EXACT_SUM_P)
+        ffi.memmove(record, self._record, ffi.sizeof("hl_exact_sum"))
+        check(lib.hl_exact_sum_merge(record, other._record))
+        return ExactSum(record)
+
+    def value(self) -> Union[int, float]:
+        """The sum: ``parallel_sum`` of all the values merged.
+
+        Returns
+        -------
+        int or float
+            An exact ``int`` when every part held integers (or nothing); else a float equal to
+            ``math.fsum`` of all the values (NaN and infinities as :func:`parallel_sum` treats
+            them). Where ``math.fsum`` would raise OverflowError for an intermediate overflow,
+            the exact sum is rounded instead (a finite value when it is within range, where
+            ``parallel_sum`` follows Python's ``sum()``): a merged partial cannot know the order
+            of a running sum.
+
+        Examples
+        --------
+        >>> ExactSum.of([1e308, 1e308, -1e308]).value()
+        1e+308
+        """
+        kind = ffi.new("int32_t *")
+        value = ffi.new("double *")
+        integer = ffi.new("uint8_t[]", lib.HL_EXACT_SUM_INTEGER_BYTES)
+        check(lib.hl_exact_sum_value(self._record, kind, value, integer))
+        if kind[0] == lib.HL_EXACT_SUM_FLOAT:
+            return value[0]
+        return int.from_bytes(bytes(ffi.buffer(integer)), "little", signed=True)
+
+    def to_bytes(self) -> bytes:
+        """The sum as bytes (versioned, little-endian; equal sums give equal bytes).
+
+        Returns
+        -------
+        bytes
+
+        Examples
+        --------
+        >>> ExactSum.from_bytes(ExactSum.of([1.5]).to_bytes()).value()
+        1.5
+        """
+        buf = ffi.new("uint8_t[]", lib.HL_EXACT_SUM_BYTES)
+        check(lib.hl_exact_sum_to_bytes(self._record, buf))
+        return bytes(ffi.buffer(buf))
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "ExactSum":
+        """An ExactSum from :meth:`to_bytes`' output.
+
+        Parameters
+        ----------
+        data : bytes-like
+
+        Returns
+        -------
+        ExactSum
+
+        Raises
+        ------
+        InvalidArgumentError
+            For bytes that are not an ExactSum record of this format version.
+
+        Examples
+        --------
+        >>> ExactSum.from_bytes(b"junk")
+        Traceback (most recent call last):
+          ...
+        hotloop.InvalidArgumentError: not a serialized hotloop ExactSum
+        """
+        data = bytes(data)
+        record = ffi.new(_EXACT_SUM_P)
+        check(lib.hl_exact_sum_from_bytes(data, len(data), record))
+        return cls(record)
+
+    def __reduce__(self) -> Any:
+        return (ExactSum.from_bytes, (self.to_bytes(),))
+
+    def __copy__(self) -> "ExactSum":
+        return self
+
+    def __deepcopy__(self, memo: Any) -> "ExactSum":
+        return self
+
+    def __eq__(self, other: object) -> bool:
+        if not isinstance(other, ExactSum):
+            return NotImplemented
+        return self.to_bytes() == other.to_bytes()
+
+    def __hash__(self) -> int:
+        return hash(self.to_bytes())
+
+    def __repr__(self) -> str:
+        return "ExactSum(%r)" % (self.value(),)

@@ -22,7 +22,7 @@ import asyncio
 import functools
 import threading
 
-from . import _arrays, _imaging, _run, _text
+from . import _arrays, _imaging, _run, _stats, _text
 from ._filters import process_numbers as _process_numbers
 from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
@@ -117,7 +117,7 @@ async def _wait_for_job(done):
 parallel_sum = twin(_parallel_sum)
 array_multiply = twin(_arrays.array_multiply)
 matrix_multiply = twin(_arrays.matrix_multiply)
-compute_stats = twin(_arrays.compute_stats)
+compute_stats = twin(_stats.compute_stats)
 process_image = twin(_imaging.process_image)
 gaussian_blur = twin(_imaging.gaussian_blur)
 box_blur = twin(_imaging.box_blur)

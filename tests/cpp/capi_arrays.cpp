@@ -1,4 +1,4 @@
-// C API tests: hl_array_multiply, hl_matrix_multiply(_reference), hl_compute_stats.
+// C API tests: hl_array_multiply, hl_matrix_multiply(_reference).
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -101,66 +101,4 @@ TEST_CASE("hl_matrix_multiply: layouts, reference, errors") {
                                          out, nullptr) == HL_ERR_INVALID_ARGUMENT);
     REQUIRE(hl_matrix_multiply(0, 0, 0, HL_DTYPE_FLOAT64, nullptr, 1, 0, nullptr, 1, 0, nullptr,
                                nullptr) == HL_OK);
-}
-
-TEST_CASE("hl_compute_stats: results, extremes in the input's dtype, errors") {
-    const double v[5] = {2, 4, 4, 5, 9};
-    uint64_t count = 0;
-    double mean = 0, sd = 0, lo = 0, hi = 0;
-    REQUIRE(hl_compute_stats(v, 5, HL_DTYPE_FLOAT64, &count, &mean, &sd, &lo, &hi, nullptr) ==
-            HL_OK);
-    REQUIRE(count == 5);
-    REQUIRE(mean == 4.8);
-    REQUIRE(sd == Approx(std::sqrt(26.8 / 4)).epsilon(1e-15));
-    REQUIRE(lo == 2);
-    REQUIRE(hi == 9);
-
-    const int16_t s[3] = {-32768, 7, 32767};
-    int16_t slo = 0, shi = 0;
-    REQUIRE(hl_compute_stats(s, 3, HL_DTYPE_INT16, &count, &mean, &sd, &slo, &shi, nullptr) ==
-            HL_OK);
-    REQUIRE(slo == -32768);
-    REQUIRE(shi == 32767);
-    REQUIRE(mean == Approx(6.0 / 3));
-
-    REQUIRE(hl_compute_stats(v, 1, HL_DTYPE_FLOAT64, &count, &mean, &sd, &lo, &hi, nullptr) ==
-            HL_OK);
-    REQUIRE(std::isnan(sd));
-    REQUIRE(hl_compute_stats(v, 0, HL_DTYPE_FLOAT64, &count, &mean, &sd, &lo, &hi, nullptr) ==
-            HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(message().find("empty") != std::string::npos);
-    REQUIRE(hl_compute_stats(nullptr, 4, HL_DTYPE_FLOAT64, &count, &mean, &sd, &lo, &hi,
-                             nullptr) == HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_compute_stats(v, 5, HL_DTYPE_FLOAT64, &count, &mean, nullptr, &lo, &hi, nullptr) ==
-            HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_compute_stats(v, 5, HL_DTYPE_FLOAT64, &count, &mean, &sd, nullptr, &hi, nullptr) ==
-            HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_compute_stats(v, 5, 0, &count, &mean, &sd, &lo, &hi, nullptr) == HL_ERR_TYPE);
-    REQUIRE(hl_compute_stats(v, SIZE_MAX / 4, HL_DTYPE_FLOAT64, &count, &mean, &sd, &lo, &hi,
-                             nullptr) == HL_ERR_INVALID_ARGUMENT);
-}
-
-TEST_CASE("hl_processor_add_strided: NULLs and a strided view") {
-    hl_processor* proc = nullptr;
-    REQUIRE(hl_processor_create(2, &proc) == HL_OK);
-    const double v[6] = {1, 2, 3, 4, 5, 6};
-    const size_t shape[1] = {3};
-    const int64_t stride[1] = {-16};
-    REQUIRE(hl_processor_add_strided(proc, v + 4, 1, shape, stride, HL_DTYPE_FLOAT64, nullptr) == HL_OK);
-    uint64_t n = 0;
-    REQUIRE(hl_processor_length(proc, &n) == HL_OK);
-    REQUIRE(n == 3);
-    hl_buffer* means = nullptr;
-    REQUIRE(hl_processor_process_chunks(proc, &means, nullptr) == HL_OK);
-    REQUIRE(hl_buffer_length(means) == 1);
-    REQUIRE(static_cast<double*>(hl_buffer_data(means))[0] == 4.0);  // (5 + 3) / 2
-    hl_buffer_free(means);
-    REQUIRE(hl_processor_add_strided(nullptr, v, 1, shape, stride, HL_DTYPE_FLOAT64, nullptr) ==
-            HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_processor_add_strided(proc, v, 1, nullptr, stride, HL_DTYPE_FLOAT64, nullptr) ==
-            HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_processor_add_strided(proc, v, 1, shape, stride, 99, nullptr) == HL_ERR_TYPE);
-    REQUIRE(hl_processor_length(proc, &n) == HL_OK);
-    REQUIRE(n == 1);
-    hl_processor_destroy(proc);
 }

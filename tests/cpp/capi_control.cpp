@@ -165,10 +165,11 @@ TEST_CASE("hl_sleep validates seconds; a failure is recorded in the control") {
 TEST_CASE("heavy functions record their outcome and progress in the control") {
     hl_control* ctl = make_control();
     std::vector<int64_t> data(200000, 3);
-    int64_t hi = 0;
-    uint64_t lo = 0;
-    REQUIRE(hl_sum_int(data.data(), data.size(), HL_DTYPE_INT64, &hi, &lo, ctl) == HL_OK);
-    CHECK(lo == 600000);
+    int64_t n = static_cast<int64_t>(data.size());
+    hl_view view = {data.data(), HL_DTYPE_INT64, 1, &n, nullptr};
+    hl_sum_result sum{};
+    REQUIRE(hl_sum(&view, &sum, ctl) == HL_OK);
+    CHECK(sum.lo == 600000);
     CHECK(hl_control_wait(ctl, 0) == HL_OK);
     uint64_t done = 0, total = 0;
     REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
@@ -177,7 +178,8 @@ TEST_CASE("heavy functions record their outcome and progress in the control") {
 
     // A failing call finishes the control too, with its status and message.
     REQUIRE(hl_control_reset(ctl) == HL_OK);
-    CHECK(hl_sum_int(data.data(), data.size(), 999, &hi, &lo, ctl) == HL_ERR_TYPE);
+    view.dtype = 999;
+    CHECK(hl_sum(&view, &sum, ctl) == HL_ERR_TYPE);
     const std::string message = hl_last_error_message();
     CHECK_FALSE(message.empty());
     hl_status status;
@@ -185,29 +187,6 @@ TEST_CASE("heavy functions record their outcome and progress in the control") {
     CHECK(status == HL_ERR_TYPE);
     CHECK(message_of(ctl) == message);
     hl_control_destroy(ctl);
-}
-
-TEST_CASE("a cancelled DataProcessor call changes nothing and returns no buffer") {
-    hl_processor* proc = nullptr;
-    REQUIRE(hl_processor_create(2, &proc) == HL_OK);
-    const double values[] = {1, 2, 3, 4, 5};
-    REQUIRE(hl_processor_add(proc, values, 5, nullptr) == HL_OK);
-    hl_control* ctl = make_control();
-    REQUIRE(hl_control_cancel(ctl) == HL_OK);
-    CHECK(hl_processor_add(proc, values, 5, ctl) == HL_ERR_CANCELLED);
-    hl_buffer* out = reinterpret_cast<hl_buffer*>(&out);  // garbage, must be overwritten
-    CHECK(hl_processor_process_chunks(proc, &out, ctl) == HL_ERR_CANCELLED);
-    CHECK(out == nullptr);
-    uint64_t count = 0, length = 0;
-    double mean = 0, std = 0;
-    CHECK(hl_processor_statistics(proc, &count, &mean, &std, ctl) == HL_ERR_CANCELLED);
-    REQUIRE(hl_processor_length(proc, &length) == HL_OK);
-    CHECK(length == 5);
-    REQUIRE(hl_processor_statistics(proc, &count, &mean, &std, nullptr) == HL_OK);
-    CHECK(count == 5);
-    CHECK(mean == 3.0);
-    hl_control_destroy(ctl);
-    hl_processor_destroy(proc);
 }
 
 namespace {
@@ -219,13 +198,15 @@ struct SumJob {
 };
 void* run_sum(void* arg) {
     auto* job = static_cast<SumJob*>(arg);
-    double out = 0;
-    job->status = hl_sum_float(job->data, job->n, HL_DTYPE_FLOAT64, &out, job->ctl);
+    int64_t n = static_cast<int64_t>(job->n);
+    const hl_view view = {const_cast<double*>(job->data), HL_DTYPE_FLOAT64, 1, &n, nullptr};
+    hl_sum_result out;
+    job->status = hl_sum(&view, &out, job->ctl);
     return nullptr;
 }
 }  // namespace
 
-TEST_CASE("cancelling a long hl_sum_float from another thread ends it within 100 ms") {
+TEST_CASE("cancelling a long float hl_sum from another thread ends it within 100 ms") {
     std::vector<double> data(std::size_t(1) << 25, 0.25);  // 256 MB
     hl_control* ctl = make_control();
     SumJob job{data.data(), data.size(), ctl, -1};

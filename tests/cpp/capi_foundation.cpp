@@ -108,35 +108,14 @@ TEST_CASE("scalar functions through the C API", "[capi]") {
     CHECK(hl_divide(7, 2, nullptr) == HL_ERR_INVALID_ARGUMENT);
 }
 
-TEST_CASE("sums through the C API, with NULLs and absurd sizes", "[capi]") {
-    std::vector<int64_t> v(1000, INT64_MAX);
-    int64_t hi = 0;
-    uint64_t lo = 0;
-    REQUIRE(hl_sum_int(v.data(), v.size(), HL_DTYPE_INT64, &hi, &lo, nullptr) == HL_OK);
-    // 1000 * (2^63 - 1) = 499 * 2^64 + (2^64 - 1000) + ... check via 128-bit arithmetic
-    __extension__ __int128 total = (static_cast<__int128>(hi) << 64) | lo;
-    CHECK(total == static_cast<__int128>(INT64_MAX) * 1000);
-    CHECK(hl_sum_int(nullptr, 5, HL_DTYPE_INT64, &hi, &lo, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_sum_int(v.data(), SIZE_MAX / 2, HL_DTYPE_INT64, &hi, &lo, nullptr) ==
-          HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_sum_int(v.data(), 1, HL_DTYPE_INT64, nullptr, &lo, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_sum_int(v.data(), 1, HL_DTYPE_FLOAT64, &hi, &lo, nullptr) == HL_ERR_TYPE);
-    CHECK(hl_sum_int(v.data(), 1, 77, &hi, &lo, nullptr) == HL_ERR_TYPE);
-    CHECK(message() == "unknown dtype code 77");
-    double d[3] = {0.5, 0.25, 0.125};
-    double s = 0;
-    REQUIRE(hl_sum_float(d, 3, HL_DTYPE_FLOAT64, &s, nullptr) == HL_OK);
-    CHECK(s == 0.875);
-    CHECK(hl_sum_float(d, 3, HL_DTYPE_INT32, &s, nullptr) == HL_ERR_TYPE);
-}
-
 TEST_CASE("cancellation and progress through hl_control", "[capi]") {
     hl_control* ctl = nullptr;
     REQUIRE(hl_control_create(&ctl) == HL_OK);
     std::vector<int64_t> v(1 << 18, 3);
-    int64_t hi;
-    uint64_t lo;
-    REQUIRE(hl_sum_int(v.data(), v.size(), HL_DTYPE_INT64, &hi, &lo, ctl) == HL_OK);
+    int64_t n = static_cast<int64_t>(v.size());
+    const hl_view view = {v.data(), HL_DTYPE_INT64, 1, &n, nullptr};
+    hl_sum_result sum;
+    REQUIRE(hl_sum(&view, &sum, ctl) == HL_OK);
     uint64_t done = 0, total = 0;
     REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
     CHECK(total == 4);
@@ -145,7 +124,7 @@ TEST_CASE("cancellation and progress through hl_control", "[capi]") {
     REQUIRE(hl_control_is_cancelled(ctl, &cancelled) == HL_OK);
     CHECK(cancelled == 0);
     REQUIRE(hl_control_cancel(ctl) == HL_OK);
-    CHECK(hl_sum_int(v.data(), v.size(), HL_DTYPE_INT64, &hi, &lo, ctl) == HL_ERR_CANCELLED);
+    CHECK(hl_sum(&view, &sum, ctl) == HL_ERR_CANCELLED);
     CHECK(message() == "operation cancelled");
     hl_control_destroy(ctl);
     hl_control_destroy(nullptr);
@@ -173,59 +152,6 @@ TEST_CASE("filter through the C API returns an owned buffer", "[capi]") {
     CHECK(message() == "2 * 2147483647 (element 0) does not fit in int32");
     CHECK(hl_filter_double(v.data(), v.size(), HL_DTYPE_INT32, 0, 0, 0.0, nullptr, nullptr) ==
           HL_ERR_INVALID_ARGUMENT);
-}
-
-TEST_CASE("processor handles: lifecycle, errors and all-or-nothing", "[capi]") {
-    hl_processor* p = nullptr;
-    CHECK(hl_processor_create(0, &p) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(p == nullptr);
-    CHECK(message() == "chunk_size must be at least 1");
-    REQUIRE(hl_processor_create(2, &p) == HL_OK);
-    double values[5] = {1, 2, 3, 4, 5};
-    REQUIRE(hl_processor_add(p, values, 5, nullptr) == HL_OK);
-    CHECK(hl_processor_add(p, nullptr, 5, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_add(p, values, SIZE_MAX, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_add(p, values, size_t(1) << 59, nullptr) == HL_ERR_NO_MEMORY);
-    CHECK(hl_processor_add_typed(p, values, 1, 42, nullptr) == HL_ERR_TYPE);
-    uint64_t n = 0;
-    REQUIRE(hl_processor_length(p, &n) == HL_OK);
-    CHECK(n == 5);
-    uint64_t count;
-    double mean, std_dev;
-    REQUIRE(hl_processor_statistics(p, &count, &mean, &std_dev, nullptr) == HL_OK);
-    CHECK(count == 5);
-    CHECK(mean == 3.0);
-    CHECK(std_dev == Approx(std::sqrt(2.0)));
-    hl_buffer* means = nullptr;
-    REQUIRE(hl_processor_process_chunks(p, &means, nullptr) == HL_OK);
-    REQUIRE(hl_buffer_length(means) == 2);
-    CHECK(static_cast<double*>(hl_buffer_data(means))[1] == 3.5);
-    hl_buffer_free(means);
-    REQUIRE(hl_processor_chunk_size(p, &n) == HL_OK);
-    CHECK(n == 2);
-    CHECK(hl_processor_process_chunks(p, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_processor_statistics(nullptr, &count, &mean, &std_dev, nullptr) == HL_ERR_INVALID_ARGUMENT);
-    REQUIRE(hl_processor_clear(p) == HL_OK);
-    REQUIRE(hl_processor_length(p, &n) == HL_OK);
-    CHECK(n == 0);
-    hl_processor_destroy(p);
-    hl_processor_destroy(nullptr);
-}
-
-TEST_CASE("processor is safe under concurrent adds", "[capi]") {
-    hl_processor* p = nullptr;
-    REQUIRE(hl_processor_create(10, &p) == HL_OK);
-    std::vector<double> chunk(1000, 1.0);
-    std::vector<std::thread> threads;
-    for (int t = 0; t < 4; ++t)
-        threads.emplace_back([&] {
-            for (int i = 0; i < 50; ++i) hl_processor_add(p, chunk.data(), chunk.size(), nullptr);
-        });
-    for (auto& t : threads) t.join();
-    uint64_t n = 0;
-    REQUIRE(hl_processor_length(p, &n) == HL_OK);
-    CHECK(n == 4 * 50 * 1000);
-    hl_processor_destroy(p);
 }
 
 TEST_CASE("thread count through the C API", "[capi]") {

@@ -10,7 +10,6 @@
 #include <vector>
 
 #include "hotloop/parallel.hpp"
-#include "hotloop/processor.hpp"
 #include "hotloop/reduce.hpp"
 #include "hotloop/timing.hpp"
 
@@ -112,10 +111,11 @@ TEST_CASE("a cancelled Control stops an operation before it starts") {
     Control ctl;
     ctl.cancel();
     std::vector<int64_t> data(1 << 20, 1);
-    CHECK(throws_cancelled([&] { sum_int(data.data(), data.size(), DType::Int64, &ctl); }));
-    CHECK(throws_cancelled([&] { sum_doubles_serial(nullptr, 0, &ctl); }) == false);
+    CHECK(throws_cancelled(
+        [&] { sum_int(contiguous_view(data.data(), data.size(), DType::Int64), &ctl); }));
     std::vector<double> d(1 << 16, 1.0);
-    CHECK(throws_cancelled([&] { sum_doubles_serial(d.data(), d.size(), &ctl); }));
+    CHECK(throws_cancelled(
+        [&] { sum_float(contiguous_view(d.data(), d.size(), DType::Float64), &ctl); }));
 }
 
 TEST_CASE("cancelling a long sum takes effect within 100 ms") {
@@ -123,7 +123,9 @@ TEST_CASE("cancelling a long sum takes effect within 100 ms") {
     for (int attempt = 0; attempt < 3; ++attempt) {
         bool cancelled = false;
         const double latency = cancel_latency(
-            [&](Control* ctl) { sum_float(data.data(), data.size(), DType::Float64, ctl); },
+            [&](Control* ctl) {
+                sum_float(contiguous_view(data.data(), data.size(), DType::Float64), ctl);
+            },
             &cancelled);
         CHECK(latency < 0.1);  // stopped, or finished, within 100 ms of the cancel
     }
@@ -132,7 +134,8 @@ TEST_CASE("cancelling a long sum takes effect within 100 ms") {
 TEST_CASE("progress counts blocks and ends at the total") {
     Control ctl;
     std::vector<int32_t> data((std::size_t(1) << 16) * 10 + 5, 2);
-    CHECK(sum_int(data.data(), data.size(), DType::Int32, &ctl) == int128_t(2) * data.size());
+    CHECK(sum_int(contiguous_view(data.data(), data.size(), DType::Int32), &ctl) ==
+          int128_t(2) * data.size());
     CHECK(ctl.total() == 11);
     CHECK(ctl.done() == 11);
 }
@@ -153,64 +156,4 @@ TEST_CASE("sleep_for: validation, progress, cancellation at once") {
     const double latency = cancel_latency([](Control* ctl) { sleep_for(30.0, ctl); }, &cancelled);
     CHECK(cancelled);
     CHECK(latency < 0.1);
-}
-
-TEST_CASE("a DataProcessor add cancelled midway keeps the held means and partial chunk") {
-    DataProcessor p(1000);
-    std::vector<double> first(1500);
-    std::iota(first.begin(), first.end(), 0.0);
-    p.add(first.data(), first.size(), DType::Float64);  // one full chunk and 500 values
-    std::vector<double> big(std::size_t(1) << 24, 3.0);  // 128 MB: 512 blocks
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        bool stopped = false;
-        cancel_latency([&](Control* ctl) { p.add(big.data(), big.size(), DType::Float64, ctl); },
-                       &stopped);
-        if (!stopped) {  // it finished first: undo it for the next attempt
-            p.clear();
-            p.add(first.data(), first.size(), DType::Float64);
-            continue;
-        }
-        CHECK(p.size() == 1500);
-        CHECK(p.statistics().mean == 749.5);
-    }
-    Buffer means = p.process_chunks();
-    REQUIRE(means.length() == 1);
-    CHECK(means.as<double>()[0] == 499.5);
-    CHECK(p.size() == 500);
-    CHECK(p.statistics().mean == 1249.5);
-}
-
-TEST_CASE("a cancelled DataProcessor call leaves the queue as it was") {
-    DataProcessor p(3);
-    const double first[] = {1, 2, 3, 4};
-    p.add(first, 4, DType::Float64);
-    Control cancelled;
-    cancelled.cancel();
-    std::vector<double> more(1 << 20, 1.0);
-    CHECK(throws_cancelled([&] { p.add(more.data(), more.size(), DType::Float64, &cancelled); }));
-    CHECK(throws_cancelled([&] { p.process_chunks(&cancelled); }));
-    CHECK(throws_cancelled([&] { p.statistics(&cancelled); }));
-    CHECK(p.size() == 4);
-
-    // Cancelled while running (or finished first): all or nothing either way.
-    std::vector<float> big(std::size_t(1) << 23, 2.0f);
-    for (int attempt = 0; attempt < 3; ++attempt) {
-        const std::size_t before = p.size();
-        bool stopped = false;
-        cancel_latency([&](Control* ctl) { p.add(big.data(), big.size(), DType::Float32, ctl); },
-                       &stopped);
-        CHECK(p.size() == (stopped ? before : before + big.size()));
-    }
-    const std::size_t held = p.size();
-    bool stopped = false;
-    Buffer means;
-    cancel_latency([&](Control* ctl) { means = p.process_chunks(ctl); }, &stopped);
-    if (stopped) {
-        CHECK(p.size() == held);
-    } else {
-        CHECK(p.size() == held % 3);
-        CHECK(means.length() == held / 3);
-    }
-    const Moments m = p.statistics();
-    CHECK(m.count == p.size());
 }

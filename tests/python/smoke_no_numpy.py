@@ -60,6 +60,25 @@ except hotloop.ClosedHandleError:
     pass
 else:
     raise AssertionError("closed processor did not raise")
+# Exact float reductions and their mergeable partials, on buffers (no NumPy needed).
+import math  # noqa: E402
+import pickle  # noqa: E402
+
+floats = array.array("d", [1.0, 1e100, 1.0, -1e100] * 1000)
+assert hotloop.parallel_sum(floats) == math.fsum(floats) == 2000.0
+halves = hotloop.ExactSum.of(floats[:1001]).merge(hotloop.ExactSum.of(floats[1001:]))
+assert pickle.loads(pickle.dumps(halves)).value() == 2000.0
+stats = hotloop.compute_stats(array.array("d", [1e15 + 1, 1e15 - 1, 1e15 + 3]))
+assert stats["mean"] == 1e15 + 1 and stats["std"] == 2.0, stats
+moments = hotloop.Moments.of(array.array("d", [1.0, 2.0])).merge(
+    hotloop.Moments.of(array.array("d", [3.0])))
+assert pickle.loads(pickle.dumps(moments)).result()["mean"] == 2.0
+parts = [hotloop.DataProcessor.partial([1.0, 2.0], chunk_size=3, offset=0),
+         hotloop.DataProcessor.partial([3.0, 4.0], chunk_size=3, offset=2)]
+with hotloop.DataProcessor(3) as p:
+    p.add_partials(pickle.loads(pickle.dumps(parts)))
+    q = pickle.loads(pickle.dumps(p))
+    assert q.process_chunks() == p.process_chunks() == [2.0]
 # word_count: the import-time probe of str.split() (a list of candidates) must see this
 # interpreter's whole whitespace, and lowering must neither make nor remove whitespace.
 import collections  # noqa: E402

@@ -56,17 +56,27 @@ def test_every_status_code_is_in_the_table():
     assert codes == set(_BY_STATUS)
 
 
+_KEEP = []  # the shapes of the views below stay alive for the test session
+
+
+def _flat(data, n, dtype):
+    """A one-dimensional C-contiguous hl_view of n elements at data."""
+    shape = ffi.new("int64_t[1]", [n])
+    _KEEP.extend([shape, data])
+    return ffi.new("hl_view *", {"data": data, "dtype": dtype, "ndim": 1, "shape": shape})
+
+
 # Real operations that end in each status.
 def test_real_invalid_argument():
     with pytest.raises(hotloop.InvalidArgumentError, match="chunk_size must be at least 1"):
         hotloop.DataProcessor(0)
     with pytest.raises(hotloop.InvalidArgumentError, match="NULL data"):
-        check(lib.hl_sum_int(ffi.NULL, 3, lib.HL_DTYPE_INT64, ffi.new("int64_t *"), ffi.new("uint64_t *"), ffi.NULL))
+        check(lib.hl_sum(_flat(ffi.NULL, 3, lib.HL_DTYPE_INT64), ffi.new("hl_sum_result *"), ffi.NULL))
 
 
 def test_real_type_error():
     with pytest.raises(hotloop.InvalidTypeError, match="unknown dtype code 99"):
-        check(lib.hl_sum_float(ffi.new("double[1]"), 1, 99, ffi.new("double *"), ffi.NULL))
+        check(lib.hl_sum(_flat(ffi.new("double[1]"), 1, 99), ffi.new("hl_sum_result *"), ffi.NULL))
 
 
 def test_real_overflow_division_closed():
@@ -86,7 +96,8 @@ def test_real_out_of_memory_leaves_the_processor_unchanged():
     p = hotloop.DataProcessor(2)
     p.add_data([1.0, 2.0])
     with pytest.raises(hotloop.OutOfMemoryError):
-        check(lib.hl_processor_add(p._handle, ffi.new("double[1]"), 2**59, ffi.NULL))
+        check(lib.hl_processor_add(p._handle, _flat(ffi.new("double[1]"), 2**59, lib.HL_DTYPE_FLOAT64),
+                                   ffi.NULL))
     assert p.get_statistics() == (2, 1.5, 0.5)
 
 
@@ -99,8 +110,8 @@ def test_real_cancellation():
     check(lib.hl_control_cancel(ctl))
     arr = np.ones(10**6, dtype=np.int64)
     with pytest.raises(hotloop.CancelledError, match="operation cancelled"):
-        check(lib.hl_sum_int(ffi.from_buffer(arr), arr.size, lib.HL_DTYPE_INT64,
-                             ffi.new("int64_t *"), ffi.new("uint64_t *"), ctl))
+        check(lib.hl_sum(_flat(ffi.from_buffer(arr), arr.size, lib.HL_DTYPE_INT64),
+                         ffi.new("hl_sum_result *"), ctl))
 
 
 # ---- public names ----

@@ -1,17 +1,33 @@
 import array
 import math
+import pickle
+import random
+import struct
 import sys
 from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given, settings, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import hotloop
 
 INT_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
+
+
+def fsum_or_sum(values):
+    """math.fsum, or Python's sum() where fsum raises (what parallel_sum documents)."""
+    try:
+        return math.fsum(values)
+    except (OverflowError, ValueError):
+        return sum(values)
+
+
+def same(a, b):
+    """Equal bit for bit (NaN equal to NaN)."""
+    return (math.isnan(a) and math.isnan(b)) or struct.pack("<d", a) == struct.pack("<d", b)
 
 
 @given(st.lists(st.integers()))
@@ -39,13 +55,13 @@ def test_float_lists_are_summed_exactly():
     assert hotloop.parallel_sum([0.1] * 10) == 1.0
 
 
-def test_float_arrays_are_compensated_where_pairwise_summation_loses_digits():
+def test_float_arrays_are_exact_where_pairwise_summation_loses_digits():
     arr = np.array([1.0, 1e-16] * 500_000)
     exact = math.fsum(arr.tolist())
     assert float(np.sum(arr)) != exact  # pairwise drops every 1e-16
     assert hotloop.parallel_sum(arr) == exact
-    adversarial = np.array([1e100, 1.0, -1e100, 1.0] * 1000)  # beyond any compensated sum
-    assert abs(hotloop.parallel_sum(adversarial) - 2000.0) <= abs(float(np.sum(adversarial)) - 2000.0)
+    adversarial = np.array([1, 1e100, 1, -1e100] * 10000)  # issue 16: was 0.0
+    assert hotloop.parallel_sum(adversarial) == math.fsum(adversarial.tolist()) == 20000.0
 
 
 def test_non_finite_floats_follow_ieee():
@@ -105,14 +121,10 @@ def test_large_int64_arrays_do_not_wrap():
 
 @pytest.mark.parametrize("dtype", ["float16", "float32", "float64"])
 @given(data=st.data())
-def test_float_arrays_are_at_least_as_accurate_as_numpy(dtype, data):
+def test_float_arrays_of_every_width_are_fsum(dtype, data):
     arr = data.draw(hnp.arrays(dtype, st.integers(0, 3000),
                                elements=st.floats(-6e4, 6e4, width=16 if dtype == "float16" else 32)))
-    exact = math.fsum(arr.astype(np.float64).tolist())
-    ours = hotloop.parallel_sum(arr)
-    with np.errstate(over="ignore"):  # float16 partial sums overflow in NumPy itself
-        theirs = float(np.sum(arr, dtype=arr.dtype))
-    assert abs(ours - exact) <= max(abs(theirs - exact), math.ulp(exact))
+    assert same(hotloop.parallel_sum(arr), fsum_or_sum(arr.astype(np.float64).tolist()))
 
 
 def test_float_sum_is_bit_identical_for_any_thread_count():
@@ -245,3 +257,175 @@ def test_numpy_ints_that_wrap_in_sum_then_meet_a_huge_int_stay_exact(repeat):
     values = [0, np.int64(2**62), np.int64(2**62), 2**70] * repeat
     result = hotloop.parallel_sum(values)
     assert result == repeat * (2**63 + 2**70) and type(result) is int
+
+
+# ---- float arrays: exactly math.fsum (issue 16) ----
+
+def _msum(iterable):
+    """Full precision summation by integer arithmetic: CPython's test_math reference (msum)."""
+    mant_dig = sys.float_info.mant_dig
+    etiny = sys.float_info.min_exp - mant_dig
+    tmant, texp = 0, 0
+    for x in iterable:
+        mant, exp = math.frexp(x)
+        mant, exp = int(math.ldexp(mant, mant_dig)), exp - mant_dig
+        if texp > exp:
+            tmant <<= texp - exp
+            texp = exp
+        else:
+            mant <<= exp - texp
+        tmant += mant
+    tail = max(len(bin(abs(tmant))) - 2 - mant_dig, etiny - texp)
+    if tail > 0:
+        h = 1 << (tail - 1)
+        tmant = tmant // (2 * h) + bool(tmant & h and tmant & 3 * h - 1)
+        texp += tail
+    return math.ldexp(tmant, texp)
+
+
+_TERMS = [1.7**i for i in range(1001)]
+# CPython's Lib/test/test_math.py, MathTests.testFsum (3.11): every fixed case and its value.
+CPYTHON_FSUM_CASES = [
+    ([], 0.0),
+    ([0.0], 0.0),
+    ([1e100, 1.0, -1e100, 1e-100, 1e50, -1.0, -1e50], 1e-100),
+    ([1e100, 1.0, -1e100, 1e-100, 1e50, -1, -1e50], 1e-100),
+    ([2.0**53, -0.5, -2.0**-54], 2.0**53 - 1.0),
+    ([2.0**53, 1.0, 2.0**-100], 2.0**53 + 2.0),
+    ([2.0**53 + 10.0, 1.0, 2.0**-100], 2.0**53 + 12.0),
+    ([2.0**53 - 4.0, 0.5, 2.0**-54], 2.0**53 - 3.0),
+    ([1. / n for n in range(1, 1001)], float.fromhex('0x1.df11f45f4e61ap+2')),
+    ([(-1.)**n / n for n in range(1, 1001)], float.fromhex('-0x1.62a2af1bd3624p-1')),
+    ([1e16, 1., 1e-16], 10000000000000002.0),
+    ([1e16 - 2., 1. - 2.**-53, -(1e16 - 2.), -(1. - 2.**-53)], 0.0),
+    # exercise code for resizing partials array
+    ([2.**n - 2.**(n + 50) + 2.**(n + 52) for n in range(-1074, 972, 2)] + [-2.**1022],
+     float.fromhex('0x1.5555555555555p+970')),
+    # Telescoping sum, with exact differences (due to Sterbenz)
+    ([_TERMS[i + 1] - _TERMS[i] for i in range(1000)] + [-_TERMS[1000]], -_TERMS[0]),
+]
+
+
+@pytest.mark.parametrize("values, expected", CPYTHON_FSUM_CASES)
+def test_cpython_fsum_cases(values, expected):
+    for arr in (np.array(values, dtype=np.float64), np.array(values[::-1], dtype=np.float64)[::-1],
+                array.array("d", values)):
+        assert same(hotloop.parallel_sum(arr), expected)
+    assert same(hotloop.parallel_sum([float(v) for v in values]), expected)  # the list path
+    assert same(hotloop.ExactSum.of(np.array(values, dtype=np.float64)).value(), expected)
+
+
+def test_cpython_fsum_random_cases():
+    # testFsum's random part: sums with huge cancellations against the integer reference.
+    rnd = random.Random(2937)
+    for _ in range(200):
+        vals = [7, 1e100, -7, -1e100, -9e-20, 8e-20] * 10
+        s = 0
+        for _ in range(200):
+            v = rnd.gauss(0, rnd.random()) ** 7 - s
+            s += v
+            vals.append(v)
+        rnd.shuffle(vals)
+        assert same(hotloop.parallel_sum(np.array(vals)), _msum(vals))
+
+
+def test_cpython_fsum_special_values():
+    # testFsum: [1.0, inf] is inf, [nan, 1.0] nan; where fsum raises (OverflowError for
+    # [1e308, 1e308], ValueError for [inf, -inf]) parallel_sum gives Python's sum(), as for lists.
+    assert hotloop.parallel_sum(np.array([1.0, math.inf])) == math.inf
+    assert math.isnan(hotloop.parallel_sum(np.array([math.nan, 1.0])))
+    assert hotloop.parallel_sum(np.array([1e308, 1e308])) == math.inf
+    assert math.isnan(hotloop.parallel_sum(np.array([math.inf, -math.inf])))
+    for values in ([1e308, 1e308, -1e308], [-1e308, -1e308, math.inf], [math.inf] + [-4.49e307] * 7):
+        assert same(hotloop.parallel_sum(np.array(values)), fsum_or_sum(values))
+        assert same(hotloop.parallel_sum(np.array(values)), hotloop.parallel_sum(values))
+
+
+def _adversarial_floats():
+    huge = st.floats(-1.7e308, 1.7e308, allow_nan=False)
+    tiny = st.floats(-1e-300, 1e-300, allow_nan=False)
+    subnormal = st.integers(-2**52, 2**52).map(lambda k: k * 5e-324)
+    normal = st.floats(-1e6, 1e6, allow_nan=False)
+    return st.one_of(huge, tiny, subnormal, normal, st.floats(allow_nan=False, allow_infinity=False))
+
+
+@st.composite
+def _cancelling(draw):
+    values = draw(st.lists(_adversarial_floats(), max_size=120))
+    shift = draw(st.sampled_from([0.0, 1.0, 1e9, 1e15, 1e300]))
+    negated = draw(st.lists(st.sampled_from(values), max_size=60)) if values else []
+    out = [v + shift if abs(v) < 1e290 else v for v in values] + [-v for v in negated]
+    draw(st.randoms()).shuffle(out)
+    return out
+
+
+@given(_cancelling(), st.integers(1, 3))
+@settings(max_examples=500, deadline=None)
+def test_float_arrays_sum_exactly_like_fsum(values, threads):
+    arr = np.array(values, dtype=np.float64)
+    saved = hotloop.get_num_threads()
+    hotloop.set_num_threads(threads)
+    try:
+        ours = hotloop.parallel_sum(arr)
+    finally:
+        hotloop.set_num_threads(saved)
+    assert same(ours, fsum_or_sum(values))
+    assert same(ours, hotloop.parallel_sum(values))  # the list path agrees
+    exact = sum(map(Fraction, values), Fraction(0))
+    try:
+        correctly_rounded = float(exact)
+    except OverflowError:
+        correctly_rounded = math.inf if exact > 0 else -math.inf
+    assert same(hotloop.ExactSum.of(arr).value(), correctly_rounded or 0.0)
+
+
+def test_long_arrays_and_every_layout_are_exact():
+    rng = np.random.default_rng(12)
+    a = rng.standard_normal((700, 1500)) * 10.0 ** rng.integers(-200, 200, (700, 1500))
+    a[::7] *= -1
+    expected = math.fsum(a.ravel().tolist())
+    for view in (a, a.T, a[::-1, ::-1], np.asfortranarray(a)):
+        assert same(hotloop.parallel_sum(view), expected)
+    assert same(hotloop.parallel_sum(a[::3, 5:]), math.fsum(a[::3, 5:].ravel().tolist()))
+    small = (a * 1e-170).astype(np.float32)  # within float32's range (some underflow to 0)
+    assert same(hotloop.parallel_sum(small), math.fsum(small.astype(np.float64).ravel().tolist()))
+
+
+def test_float_sum_progress_is_reported():
+    calls = []
+    hotloop.parallel_sum(np.ones(1_000_000), progress=lambda done, total: calls.append((done, total)))
+    assert calls and calls[-1][0] == calls[-1][1]
+
+
+# ---- ExactSum: parallel_sum's mergeable partial ----
+
+@given(_cancelling(), st.lists(st.integers(0, 200), max_size=5))
+@settings(max_examples=200, deadline=None)
+def test_exact_sums_of_any_split_merge_into_the_whole(values, cuts):
+    arr = np.array(values, dtype=np.float64)
+    cuts = sorted({c % (len(values) + 1) for c in cuts})
+    parts = [hotloop.ExactSum.of(arr[i:j]) for i, j in zip([0] + cuts, cuts + [len(values)])]
+    merged = parts[0]
+    for part in reversed(parts[1:]):  # any order
+        merged = merged.merge(part)
+    assert merged == hotloop.ExactSum.of(arr)
+    assert pickle.loads(pickle.dumps(merged)) == merged
+
+
+def test_exact_sum_integers_floats_and_bytes():
+    ints = hotloop.ExactSum.of(np.array([2**63 - 1] * 5, dtype=np.int64))
+    assert ints.value() == 5 * (2**63 - 1) and type(ints.value()) is int
+    total = ints.merge(hotloop.ExactSum.of(np.array([2**64 - 1], dtype=np.uint64)))
+    assert total.value() == 5 * (2**63 - 1) + 2**64 - 1
+    assert hotloop.ExactSum.of(np.array([], dtype=np.int8)).value() == 0
+    assert type(hotloop.ExactSum.of(np.array([], dtype=np.float32)).value()) is float
+    mixed = ints.merge(hotloop.ExactSum.of(np.array([0.5])))
+    assert mixed.value() == float(5 * (2**63 - 1) + Fraction(1, 2))
+    assert hotloop.ExactSum.of([1e308, 1e308, -1e308]).value() == 1e308  # never an overflow
+    assert hotloop.ExactSum.of(b"\x01\x02").value() == 3
+    assert "ExactSum(3)" == repr(hotloop.ExactSum.of(b"\x01\x02"))
+    for junk in (b"", b"junk", ints.to_bytes()[:-1], b"HLXS\x05" + ints.to_bytes()[5:]):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            hotloop.ExactSum.from_bytes(junk)
+    with pytest.raises(hotloop.InvalidTypeError):
+        ints.merge(3)

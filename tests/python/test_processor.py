@@ -1,25 +1,59 @@
+"""DataProcessor, the one Python test file of it: the queue against a plain-Python model, exact
+chunk means (fractions.Fraction), statistics within an ulp of the statistics module, results
+that do not depend on how the values arrived (adds of any size, partials, threads), arrays of
+every layout, lifetime, serialization and partials."""
+import copy
 import gc
 import math
+import pickle
 import statistics
+import struct
 import threading
+import tracemalloc
 from collections import deque
+from fractions import Fraction
 
 import numpy as np
 import pytest
-from hypothesis import given, settings, strategies as st
+from hypothesis import example, given, settings, strategies as st
+from hypothesis.extra import numpy as hnp
 from hypothesis.stateful import RuleBasedStateMachine, invariant, precondition, rule
 
 import hotloop
+from hotloop import ChunkPartial, DataProcessor
 
 FINITE = st.floats(-1e12, 1e12, allow_nan=False)
+ALL_DTYPES = [np.bool_, np.int8, np.int16, np.int32, np.int64, np.uint8, np.uint16, np.uint32,
+              np.uint64, np.float16, np.float32, np.float64]
 
 
-def close_enough(a, b):
-    return math.isclose(a, b, rel_tol=1e-12, abs_tol=1e-9)
+def exact_mean(values):
+    """The correctly rounded mean: the exact sum divided once."""
+    return float(sum(map(Fraction, values)) / len(values))
+
+
+def ulps(got, want):
+    if got == want:
+        return 0
+    return abs(got - want) / math.ulp(want)
+
+
+def bits(xs):
+    return [struct.pack("<d", x) for x in xs]
+
+
+def python_peak(fn):
+    """Peak bytes allocated through Python's allocators (NumPy data included) while fn() runs."""
+    tracemalloc.start()
+    try:
+        fn()
+        return tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
 
 
 class ProcessorModel(RuleBasedStateMachine):
-    """The processor against a plain-Python model (a deque and the statistics module)."""
+    """The processor against a plain-Python model (a deque and exact arithmetic)."""
 
     def __init__(self):
         super().__init__()
@@ -31,7 +65,7 @@ class ProcessorModel(RuleBasedStateMachine):
     @rule(chunk=st.integers(1, 7))
     def create(self, chunk):
         self.chunk = chunk
-        self.proc = hotloop.DataProcessor(chunk)
+        self.proc = DataProcessor(chunk)
 
     @precondition(lambda self: self.proc is not None)
     @rule(values=st.lists(FINITE, max_size=30), as_array=st.booleans())
@@ -52,10 +86,8 @@ class ProcessorModel(RuleBasedStateMachine):
         expected = []
         while len(self.model) >= self.chunk:
             chunk = [self.model.popleft() for _ in range(self.chunk)]
-            expected.append(statistics.fmean(chunk))
-        result = self.proc.process_chunks()
-        assert len(result) == len(expected)
-        assert all(close_enough(a, b) for a, b in zip(result, expected))
+            expected.append(exact_mean(chunk))
+        assert self.proc.process_chunks() == expected
 
     @precondition(lambda self: self.proc is not None)
     @rule()
@@ -71,8 +103,9 @@ class ProcessorModel(RuleBasedStateMachine):
         count, mean, std = self.proc.get_statistics()
         assert count == len(self.model)
         if self.model:
-            assert close_enough(mean, statistics.fmean(self.model))
-            assert math.isclose(std, statistics.pstdev(self.model), rel_tol=1e-9, abs_tol=1e-6)
+            assert mean == exact_mean(self.model)
+            assert ulps(mean, statistics.fmean(self.model)) <= 1
+            assert ulps(std, statistics.pstdev(self.model)) <= 1
         else:
             assert (count, mean, std) == (0, 0.0, 0.0)
 
@@ -204,3 +237,322 @@ def test_large_numpy_statistics_match_numpy():
     means = p.process_chunks()
     np.testing.assert_allclose(means, arr[:2_000_000].reshape(-1, 1000).mean(axis=1), rtol=1e-12)
     assert len(p) == 3
+
+
+# ---- the queue against a Python list ----
+
+_values = st.lists(st.integers(-1000, 1000).map(float), max_size=40)
+_steps = st.lists(st.one_of(st.tuples(st.just("add"), _values),
+                            st.tuples(st.just("add_array"), _values),
+                            st.tuples(st.just("process"), st.none())), max_size=25)
+
+
+@given(st.integers(1, 7), _steps)
+def test_queue_matches_a_python_list(chunk_size, ops):
+    p = DataProcessor(chunk_size)
+    queue = []
+    for op, data in ops:
+        if op == "add":
+            p.add_data(data)
+            queue += data
+        elif op == "add_array":
+            p.add_data(np.array(data, dtype=np.float32))
+            queue += data
+        else:
+            full = len(queue) // chunk_size * chunk_size
+            assert p.process_chunks() == [exact_mean(queue[i:i + chunk_size])
+                                          for i in range(0, full, chunk_size)]
+            del queue[:full]
+        assert len(p) == len(queue)
+    count, mean, _ = p.get_statistics()
+    assert count == len(queue)
+    assert mean == (exact_mean(queue) if queue else 0.0)
+
+
+# ---- the state is a function of the values, not of how they arrived ----
+
+@given(st.integers(1, 40),
+       st.lists(st.floats(width=64, allow_nan=False, allow_infinity=False), max_size=300),
+       st.lists(st.integers(0, 90), max_size=12))
+@example(3, [1.7976931348623157e+308] * 3 + [1.0], [2])  # chunk sums beyond the double range
+@example(11, [0.0] * 7 + [2.2158278651204453e+276, 2.9937604643020793e+292,
+                          1.7976931348623155e+308], [])
+def test_chunk_means_do_not_depend_on_how_the_values_were_added(chunk_size, values, cuts):
+    whole = DataProcessor(chunk_size)
+    whole.add_data(values)
+    pieces = DataProcessor(chunk_size)
+    start = 0
+    for cut in cuts:
+        pieces.add_data(values[start:start + cut])
+        start += cut
+    pieces.add_data(np.array(values[start:], dtype=np.float64))
+    assert len(whole) == len(pieces) == len(values)
+    assert whole.to_bytes() == pieces.to_bytes()
+    assert bits(whole.get_statistics()[1:]) == bits(pieces.get_statistics()[1:])
+    means = whole.process_chunks()
+    assert bits(pieces.process_chunks()) == bits(means)
+    assert means == [exact_mean(values[i:i + chunk_size])
+                     for i in range(0, len(values) - len(values) % chunk_size, chunk_size)]
+    assert len(whole) == len(pieces) == len(values) % chunk_size
+    assert bits(whole.get_statistics()[1:]) == bits(pieces.get_statistics()[1:])
+
+
+def _adversarial(draw):
+    n = draw(st.integers(1, 80))
+    base = draw(st.lists(st.floats(-1, 1, allow_nan=False), min_size=n, max_size=n))
+    scale = draw(st.sampled_from([1.0, 1e-300, 2.0**-1060, 1e300, 1.7e308]))
+    offset = draw(st.sampled_from([0.0, 1e6, 1e9, 1e12, 1e15, -1e15])) if scale == 1.0 else 0.0
+    return [offset + x * scale for x in base]
+
+
+@given(st.composite(_adversarial)(), st.integers(1, 9), st.integers(1, 3))
+@settings(max_examples=300, deadline=None)
+def test_statistics_are_exact_one_value_at_a_time(values, chunk_size, threads):
+    # Streamed one value per add, with any thread count: the mean is correctly rounded (within 1
+    # ulp of statistics.fmean) and pstdev within 1 ulp of statistics.pstdev.
+    before = hotloop.get_num_threads()
+    hotloop.set_num_threads(threads)
+    try:
+        one_by_one, at_once = DataProcessor(chunk_size), DataProcessor(chunk_size)
+        for v in values:
+            one_by_one.add_data([v])
+        at_once.add_data(np.array(values))
+    finally:
+        hotloop.set_num_threads(before)
+    count, mean, std = one_by_one.get_statistics()
+    assert bits(one_by_one.get_statistics()) == bits(at_once.get_statistics())
+    assert count == len(values)
+    assert mean == exact_mean(values)
+    try:
+        want = statistics.pstdev(values)
+    except (OverflowError, AttributeError):
+        want = math.inf
+    if math.isfinite(want):
+        assert ulps(std, want) <= 1
+
+
+def test_the_issues_cases():
+    # Issue 16: shifted data one value per add, chunk sizes 1/3/7: exactly CPython's pstdev.
+    data = [x + 1e9 for x in [1, 3, 3, 4, 5, 7, 9, 10, 11, 16]]
+    for chunk_size in (1, 3, 7, 1000):
+        p = DataProcessor(chunk_size)
+        for x in data:
+            p.add_data([x])
+        assert p.get_statistics()[2] == 4.369210454990696
+    p = DataProcessor(1000)
+    for x in [1e12 + 1, 1e12 - 1] * 50:
+        p.add_data([x])
+    assert p.get_statistics()[2] == 1.0
+    p = DataProcessor(4)
+    for x in [7.2] * 15:
+        p.add_data([x])
+    assert p.get_statistics()[2] == 0.0
+    big = [8.988465674311579e+307, 8.98846567431158e+307]
+    p = DataProcessor(5)
+    p.add_data(big)
+    assert p.get_statistics()[1] == statistics.mean(big)
+    values = [0.0] * 7 + [2.2158278651204453e+276, 2.9937604643020793e+292, 1.7976931348623155e+308]
+    for cuts in ([10], [8, 2], [1] * 10):
+        p, start = DataProcessor(11), 0
+        for cut in cuts:
+            p.add_data(values[start:start + cut])
+            start += cut
+        assert p.get_statistics()[1] == statistics.mean(values) == 1.7976931348623158e+307
+
+
+def test_infinities_and_nan():
+    p = DataProcessor(2)
+    p.add_data([math.inf, 1.0, 2.0])
+    count, mean, std = p.get_statistics()
+    assert (count, mean) == (3, math.inf) and math.isnan(std)
+    assert p.process_chunks() == [math.inf]
+    p.add_data([-math.inf, math.nan])
+    assert math.isnan(p.get_statistics()[1])
+    q = DataProcessor(2)
+    q.add_data([math.inf, -math.inf])  # statistics.fmean raises; the exact value is NaN
+    assert math.isnan(q.get_statistics()[1]) and math.isnan(q.process_chunks()[0])
+
+
+def test_statistics_and_chunks_do_not_depend_on_the_thread_count():
+    values = np.random.default_rng(8).standard_normal(2_000_003) * 50 + 3e9
+    before = hotloop.get_num_threads()
+    results = []
+    try:
+        for n in (1, 2, 3):
+            hotloop.set_num_threads(n)
+            with DataProcessor(chunk_size=4097) as p:
+                p.add_data(values)
+                results.append((p.get_statistics(), p.process_chunks()))
+    finally:
+        hotloop.set_num_threads(before)
+    assert all(r == results[0] for r in results)
+
+
+def test_large_arrays_match_the_exact_results():
+    arr = np.random.default_rng(3).normal(5.0, 2.0, 2_000_003)
+    p = DataProcessor(1000)
+    p.add_data(arr)
+    count, mean, std = p.get_statistics()
+    assert count == arr.size
+    assert math.isclose(mean, arr.mean(), rel_tol=1e-14)
+    assert math.isclose(std, arr.std(), rel_tol=1e-12)
+    means = p.process_chunks()
+    chunks = arr[:2_000_000].reshape(-1, 1000)
+    assert means[:50] == [exact_mean(c.tolist()) for c in chunks[:50]]
+    np.testing.assert_allclose(means, chunks.mean(axis=1), rtol=1e-14)
+    assert len(p) == 3
+
+
+# ---- arrays ----
+
+def test_arrays_are_read_without_a_python_copy():
+    rng = np.random.default_rng(5)
+    values = rng.standard_normal(1_000_000)
+    with DataProcessor(chunk_size=1000) as p:
+        assert python_peak(lambda: p.add_data(values)) < 100_000  # read in place by C
+        p.add_data(np.asfortranarray(values[:6000].reshape(100, 60)))
+        p.add_data(values[:3000].astype(np.float32))
+        p.add_data(np.arange(10, dtype=np.int16)[::-1])
+        held = np.concatenate([values, values[:6000].reshape(100, 60).ravel(),
+                               values[:3000].astype(np.float32), np.arange(10)[::-1]])
+        count, mean, std = p.get_statistics()
+        assert count == held.size
+        assert math.isclose(mean, held.mean(), rel_tol=1e-14)
+        assert math.isclose(std, held.std(), rel_tol=1e-12)
+        means = p.process_chunks()
+        assert len(means) == held.size // 1000
+        assert means[-3:] == [exact_mean(held[i * 1000:(i + 1) * 1000].tolist())
+                              for i in range(len(means) - 3, len(means))]
+        assert len(p) == held.size % 1000
+    base = np.arange(2_000_000, dtype=np.float64).reshape(1000, 2000)
+    view = base[::-1, ::2].T  # reversed, strided, transposed
+    with DataProcessor(chunk_size=10) as p:
+        assert python_peak(lambda: p.add_data(view)) < 100_000
+        assert p.get_statistics()[0] == view.size
+        assert p.process_chunks()[:2] == [float(view.ravel()[:10].mean()),
+                                          float(view.ravel()[10:20].mean())]
+
+
+def _finite(dt):
+    dt = np.dtype(dt)
+    if dt.kind != "f":
+        return None
+    bound = 2.0**15 if dt.itemsize == 2 else 2.0**100
+    return st.floats(-bound, bound, width=8 * dt.itemsize)
+
+
+@st.composite
+def _views(draw, dtype):
+    a = draw(hnp.arrays(dtype, hnp.array_shapes(min_dims=1, max_dims=3, min_side=0, max_side=6),
+                        elements=_finite(dtype)))
+    how = draw(st.sampled_from(["C", "F", "T", "reversed", "strided", "big-endian"]))
+    if how == "F":
+        a = np.asfortranarray(a)
+    elif how == "T" and a.ndim > 1:
+        a = np.ascontiguousarray(a.T).T
+    elif how == "reversed":
+        a = np.ascontiguousarray(a[::-1])[::-1]
+    elif how == "strided":
+        a = np.repeat(a, 2, axis=-1)[..., ::2]
+    elif how == "big-endian" and a.dtype.itemsize > 1:
+        a = a.astype(a.dtype.newbyteorder(">"))
+    return a
+
+
+@given(st.sampled_from(ALL_DTYPES).flatmap(_views))
+def test_any_view_is_taken_in_c_order(a):
+    with DataProcessor(chunk_size=3) as p:
+        p.add_data(a)
+        assert len(p) == a.size
+        expected = a.astype(np.float64).ravel().tolist()  # C order
+        assert p.process_chunks() == [exact_mean(expected[i:i + 3])
+                                      for i in range(0, a.size - a.size % 3, 3)]
+        assert p.get_statistics()[0] == a.size % 3
+
+
+def test_bool_bytes_other_than_one_are_true():
+    with DataProcessor(2) as p:
+        p.add_data(np.frombuffer(b"\xff" * 200, dtype=bool))
+        assert p.get_statistics() == (200, 1.0, 0.0)
+
+
+# ---- pickle, copy, checkpoints ----
+
+def test_state_pickles_copies_and_checkpoints():
+    p = DataProcessor(7)
+    p.add_data(np.arange(100.0) * 1e9 + 0.25)
+    for q in (pickle.loads(pickle.dumps(p)), copy.copy(p), copy.deepcopy(p),
+              DataProcessor.from_bytes(p.to_bytes())):
+        assert q is not p and q.chunk_size == 7 and len(q) == 100
+        assert q.to_bytes() == p.to_bytes()
+        assert q.get_statistics() == p.get_statistics()
+        q.add_data([1.0])  # independent state
+        assert len(p) == 100
+    restored = DataProcessor.from_bytes(p.to_bytes())
+    assert restored.process_chunks() == p.process_chunks()
+    assert restored.to_bytes() == p.to_bytes()
+
+
+def test_foreign_state_bytes_are_refused():
+    good = DataProcessor(3)
+    good.add_data([1.0, 2.0])
+    data = good.to_bytes()
+    for bad in (b"", b"junk", data[:-1], data + b"\\0", b"HLDP\\x07" + data[5:]):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            DataProcessor.from_bytes(bad)
+    p = DataProcessor(3)
+    p.close()
+    with pytest.raises(hotloop.ClosedHandleError):
+        p.to_bytes()
+
+
+# ---- partials (one per Dask partition) ----
+
+@given(st.integers(1, 70_000), st.integers(0, 40), st.lists(st.integers(0, 20_000), max_size=5),
+       st.integers(0, 1000))
+@settings(max_examples=40, deadline=None)
+def test_partials_give_the_state_of_one_add(chunk_size, held, cuts, seed):
+    rng = np.random.default_rng(seed)
+    values = rng.standard_normal(sum(cuts) + 10) * 1e3 + 1e10
+    first = rng.standard_normal(held)
+    whole, parts = DataProcessor(chunk_size), DataProcessor(chunk_size)
+    whole.add_data(first)
+    parts.add_data(first)
+    whole.add_data(values)
+    partials, start = [], 0
+    for n in cuts + [values.size - sum(cuts)]:
+        partials.append(DataProcessor.partial(values[start:start + n], chunk_size=chunk_size,
+                                              offset=held + start))
+        start += n
+    partials = [pickle.loads(pickle.dumps(part)) for part in partials]  # as Dask ships them
+    parts.add_partials(partials)
+    assert parts.to_bytes() == whole.to_bytes()
+    assert parts.process_chunks() == whole.process_chunks()
+
+
+def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():
+    values = [float(i) for i in range(50)]
+    a = DataProcessor.partial(values[:20], chunk_size=4, offset=0)
+    b = DataProcessor.partial(values[20:], chunk_size=4, offset=20)
+    assert isinstance(a, ChunkPartial) and (a.chunk_size, a.length) == (4, 20)
+    assert repr(a) == "ChunkPartial(chunk_size=4, length=20)"
+    p = DataProcessor(4)
+    p.add_data([1.0])
+    before = p.to_bytes()
+    with pytest.raises(hotloop.InvalidArgumentError, match="offset"):
+        p.add_partials([a, b])  # a was made for offset 0, the processor holds 1 value
+    with pytest.raises(hotloop.InvalidArgumentError, match="chunk_size 4"):
+        DataProcessor(5).add_partials([a])
+    with pytest.raises(hotloop.InvalidTypeError):
+        p.add_partials([a, "b"])
+    with pytest.raises(hotloop.InvalidArgumentError):
+        ChunkPartial(b"junk")
+    assert p.to_bytes() == before
+    q = DataProcessor(4)
+    q.add_partials([a, b])
+    assert q.process_chunks() == [1.5 + 4 * i for i in range(12)]
+    for bad in (dict(chunk_size=0, offset=0), dict(chunk_size=4, offset=-1)):
+        with pytest.raises(hotloop.InvalidArgumentError):
+            DataProcessor.partial(values, **bad)
+    with pytest.raises(hotloop.InvalidTypeError):
+        DataProcessor.partial(values, chunk_size=4, offset=1.5)

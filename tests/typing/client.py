@@ -134,3 +134,24 @@ def words(text: str, data: bytes) -> None:
         print(the, from_file, as_dict, top, len(again))
     hotloop.word_count(3)  # type: ignore[call-overload]
     hotloop.WordTable.from_text(text, part="0")  # type: ignore[arg-type]
+
+
+def exact_reductions(a: "npt.NDArray[np.float64]", parts: List["npt.NDArray[np.float64]"]) -> None:
+    stats = hotloop.compute_stats(a, nan_policy="omit")
+    mean: "int | float | bool" = stats["mean"]
+    moments = hotloop.Moments.of(parts[0])
+    for part in parts[1:]:
+        moments = moments.merge(hotloop.Moments.of(part, nan_policy="propagate"))
+    merged = moments.result()
+    restored: hotloop.Moments = hotloop.Moments.from_bytes(moments.to_bytes())
+    total = hotloop.ExactSum.of(a).merge(hotloop.ExactSum.of(parts[0]))
+    value: "int | float" = total.value()
+    blob: bytes = total.to_bytes()
+    print(mean, merged, restored, value, hotloop.ExactSum.from_bytes(blob))
+    with hotloop.DataProcessor(chunk_size=100) as p:
+        partial: hotloop.ChunkPartial = hotloop.DataProcessor.partial(a, chunk_size=100, offset=len(p))
+        p.add_partials([partial])
+        state: bytes = p.to_bytes()
+        copy: hotloop.DataProcessor = hotloop.DataProcessor.from_bytes(state)
+        print(copy)
+    hotloop.Moments.of(a, nan_policy=1)  # type: ignore[arg-type]

@@ -1,98 +1,94 @@
-// DataProcessor: a FIFO of float64 values consumed in fixed-size chunks. All member functions are
-// safe to call from several threads at once (one internal mutex); every mutation is all or
-// nothing, including a cancelled one: the queue changes only after the last cancellation check.
-// Statistics are maintained incrementally, deterministically for a given sequence of calls
-// whatever the thread count.
+// DataProcessor: a FIFO of float64 values consumed in fixed-size chunks, with the statistics of
+// the values held. All member functions are safe to call from several threads at once (one
+// internal mutex); every mutation is all or nothing, including a cancelled one.
 //
-// Nothing ever reads a full chunk's values again except to take its mean, so add() takes the mean
-// of every chunk it completes while it reads the new values, and keeps only those means and the
-// values after the last full chunk. Adding float64 values therefore reads them once and copies
-// none of them (except the partial chunk at the end); process_chunks() hands out the means.
+// The state is a function of the sequence of values held, never of how it arrived: the values
+// are cut into canonical blocks (chunk-aligned: as many whole chunks as fit kMomentsBlock, or
+// kMomentsBlock-value pieces of each chunk when chunks are longer), each block's Moments are
+// computed from all of its values at once, and the blocks are merged in order. Chunk means are
+// exact sums divided by chunk_size, rounded once. So adding values one by one, in any batches,
+// or as partials computed elsewhere (Dask partitions) gives bit-identical results.
+//
+// Storage: the means of full chunks, the Moments of completed blocks, and the values of the
+// open (last, incomplete) block: at most kMomentsBlock - 1 values. Nothing else is kept.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
-#include <cstdlib>
-#include <new>
 #include <memory>
 #include <mutex>
-#include <utility>
 #include <vector>
 
 #include "hotloop/buffer.hpp"
-#include "hotloop/dtype.hpp"
 #include "hotloop/parallel.hpp"
 #include "hotloop/stats.hpp"
+#include "hotloop/view.hpp"
 
 namespace hotloop {
 
-// Large, huge-page advised memory (core/src/memory.cpp); throws std::bad_alloc.
-void* allocate_queue_memory(std::size_t bytes);
-void release_queue_memory(void* p, std::size_t bytes) noexcept;
+// Where the canonical blocks of a processor with this chunk size end.
+class BlockGrid {
+public:
+    explicit BlockGrid(uint64_t chunk_size);
+    uint64_t chunk_size() const noexcept { return chunk_; }
+    // Positions repeat their block layout with this period (the block size, or the chunk size
+    // when chunks are longer than a block).
+    uint64_t period() const noexcept { return small_ ? block_ : chunk_; }
+    // The end of the block containing position pos (positions count from the first value held).
+    uint64_t block_end(uint64_t pos) const noexcept;
+    uint64_t block_start(uint64_t pos) const noexcept;
+    // Whether the block ending at `end` is the last block of its chunk.
+    bool ends_chunk(uint64_t end) const noexcept { return end % chunk_ == 0; }
+
+private:
+    uint64_t chunk_, block_;
+    bool small_;  // chunk_size <= kMomentsBlock: blocks of whole chunks
+};
 
 class DataProcessor {
 public:
     explicit DataProcessor(std::size_t chunk_size);  // chunk_size >= 1
+    DataProcessor(const DataProcessor& other);        // a copy of other's state (locks other)
+    DataProcessor& operator=(const DataProcessor&) = delete;
+    ~DataProcessor();
 
-    // Appends n values converted to float64 from dtype (all or nothing).
-    void add(const void* values, std::size_t n, DType dtype, Control* ctl = nullptr);
-    // Appends the elements of an ndim-dimensional strided array in C order, gathered into one
-    // float64 array first (the one copy a NumPy view costs). first points at element
-    // (0, ..., 0); strides are in bytes and may be negative or zero. All or nothing.
-    void add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
-                     const std::ptrdiff_t* strides, DType dtype, Control* ctl = nullptr);
-    // Removes every full chunk from the front; returns their means in order (float64 buffer).
-    // Each mean is sum_doubles_serial(chunk) / chunk_size, whichever adds the chunk came from.
+    // Appends the view's elements in C order, converted to float64 (float64 C-contiguous views
+    // are read in place; others are copied once). All or nothing.
+    void add(const View& values, Control* ctl = nullptr);
+    // Removes every full chunk from the front; returns their means in order (float64 buffer),
+    // each the exact chunk sum divided by chunk_size, rounded once.
     Buffer process_chunks(Control* ctl = nullptr);
-    // Count, mean and population standard deviation; all zero when empty.
-    Moments statistics(Control* ctl = nullptr) const;
+    // count (every value held), mean and population standard deviation (ddof 0); all zero when
+    // empty. NaN propagates; infinities give std NaN, mean +-inf (NaN for both signs).
+    Statistics statistics(Control* ctl = nullptr) const;
     void clear();
     std::size_t size() const;
-    std::size_t chunk_size() const noexcept { return chunk_size_; }
+    std::size_t chunk_size() const noexcept { return static_cast<std::size_t>(grid_.chunk_size()); }
+
+    // The state as a versioned little-endian byte string (an HL_DTYPE_UINT8 buffer), and back.
+    // from_bytes throws ErrorKind::InvalidArgument for anything not written by to_bytes.
+    Buffer to_bytes() const;
+    static std::unique_ptr<DataProcessor> from_bytes(const unsigned char* data, std::size_t n);
+
+    // The work of adding `values` to a processor of this chunk size whose held values (plus
+    // those of earlier partitions) number `offset`, done without the processor: a serialized
+    // ChunkPartial (uint8 buffer). The values themselves are kept only where a block or chunk
+    // straddles the partition's ends (at most 2 * kMomentsBlock of them).
+    static Buffer partial(const View& values, std::size_t chunk_size, uint64_t offset,
+                          Control* ctl = nullptr);
+    // Adds serialized partials in order: the state becomes that of one add() of their values.
+    // All or nothing; ErrorKind::InvalidArgument for a foreign record, another chunk size, or
+    // offsets that do not follow on from size() and from each other (modulo the block period).
+    void add_partials(const unsigned char* const* partials, const std::size_t* sizes,
+                      std::size_t n, Control* ctl = nullptr);
+
+    struct State;
+    struct Work;
 
 private:
-    // Requires mutex_: adds n float64 values (all or nothing).
-    void append(const double* values, std::size_t n, Control* ctl);
-    std::size_t held() const noexcept { return means_held_ * chunk_size_ + tail_.size(); }
-
-    const std::size_t chunk_size_;
+    const BlockGrid grid_;
     mutable std::mutex mutex_;
-    // Allocator for the queue: growing does not zero memory that is overwritten next, and memory
-    // comes from malloc, so an impossible size fails with std::bad_alloc (also under ASan), and
-    // large blocks use huge pages.
-    template <class T>
-    struct UninitAllocator {
-        using value_type = T;
-        UninitAllocator() = default;
-        template <class U>
-        UninitAllocator(const UninitAllocator<U>&) noexcept {}
-        T* allocate(std::size_t n) {
-            if (n > std::size_t(-1) / sizeof(T)) throw std::bad_alloc();
-            return static_cast<T*>(allocate_queue_memory(n * sizeof(T)));
-        }
-        void deallocate(T* p, std::size_t n) noexcept { release_queue_memory(p, n * sizeof(T)); }
-        template <class U>
-        void construct(U* p) noexcept {
-            ::new (static_cast<void*>(p)) U;
-        }
-        template <class U, class... Args>
-        void construct(U* p, Args&&... args) {
-            ::new (static_cast<void*>(p)) U(std::forward<Args>(args)...);
-        }
-        friend bool operator==(const UninitAllocator&, const UninitAllocator&) { return true; }
-        friend bool operator!=(const UninitAllocator&, const UninitAllocator&) { return false; }
-    };
-    using Doubles = std::vector<double, UninitAllocator<double>>;
-    // The means of the full chunks held, oldest first: means_[0, means_held_); the rest of
-    // means_ is room for more. process_chunks() hands the buffer out as it is.
-    Buffer means_;
-    std::size_t means_held_ = 0;
-    Doubles tail_;  // the values after the last full chunk: fewer than chunk_size_
-    // Moments of the values held, kept current by every mutation: add() merges the moments of
-    // the new values (taken while reading them), process_chunks() recomputes them over the
-    // partial chunk left behind. statistics() is then O(1).
-    MomentsAccumulator moments_;
-    using Partials = std::vector<MomentsAccumulator, UninitAllocator<MomentsAccumulator>>;
+    std::unique_ptr<State> state_;
 };
 
 }  // namespace hotloop

@@ -14,6 +14,23 @@ mod ffi {
     pub type hl_dtype = i32;
     pub const HL_OK: hl_status = 0;
     pub const HL_DTYPE_INT64: hl_dtype = 5;
+    pub const HL_DTYPE_FLOAT64: hl_dtype = 11;
+    /// A strided array (hl_view in hotloop.h); strides NULL means C-contiguous.
+    #[repr(C)]
+    pub struct hl_view {
+        pub data: *mut c_void,
+        pub dtype: hl_dtype,
+        pub ndim: i32,
+        pub shape: *const i64,
+        pub strides: *const i64,
+    }
+    #[repr(C)]
+    pub struct hl_sum_result {
+        pub is_integer: i32,
+        pub hi: i64,
+        pub lo: u64,
+        pub value: f64,
+    }
     #[repr(C)]
     pub struct hl_buffer {
         _private: [u8; 0],
@@ -32,8 +49,8 @@ mod ffi {
         pub fn hl_last_error_message() -> *const c_char;
         pub fn hl_status_name(status: hl_status) -> *const c_char;
         pub fn hl_divide(a: f64, b: f64, out: *mut f64) -> hl_status;
-        pub fn hl_sum_int(data: *const c_void, n: usize, dtype: hl_dtype, out_hi: *mut i64,
-                          out_lo: *mut u64, ctl: *mut hl_control) -> hl_status;
+        pub fn hl_sum(data: *const hl_view, out: *mut hl_sum_result, ctl: *mut hl_control)
+                      -> hl_status;
         pub fn hl_filter_double(data: *const c_void, n: usize, dtype: hl_dtype, min_int: i64,
                                 min_uint: u64, min_float: f64, out: *mut *mut hl_buffer,
                                 ctl: *mut hl_control) -> hl_status;
@@ -42,7 +59,7 @@ mod ffi {
         pub fn hl_buffer_free(buf: *mut hl_buffer);
         pub fn hl_processor_create(chunk_size: usize, out: *mut *mut hl_processor) -> hl_status;
         pub fn hl_processor_destroy(proc_: *mut hl_processor);
-        pub fn hl_processor_add(proc_: *mut hl_processor, values: *const f64, n: usize,
+        pub fn hl_processor_add(proc_: *mut hl_processor, values: *const hl_view,
                                 ctl: *mut hl_control) -> hl_status;
         pub fn hl_processor_process_chunks(proc_: *mut hl_processor, out: *mut *mut hl_buffer,
                                            ctl: *mut hl_control) -> hl_status;
@@ -98,14 +115,24 @@ pub fn divide(a: f64, b: f64) -> Result<f64, Error> {
     Ok(out)
 }
 
+/// A one-dimensional, contiguous hl_view of a slice; `shape` must outlive the view's use.
+fn flat_view<T>(values: &[T], dtype: ffi::hl_dtype, shape: &i64) -> ffi::hl_view {
+    ffi::hl_view {
+        data: values.as_ptr() as *mut c_void,
+        dtype,
+        ndim: 1,
+        shape,
+        strides: ptr::null(),
+    }
+}
+
 /// The exact sum of the values (never overflows: a 128-bit result), computed in parallel.
 pub fn sum(values: &[i64]) -> Result<i128, Error> {
-    let (mut hi, mut lo) = (0i64, 0u64);
-    check(unsafe {
-        ffi::hl_sum_int(values.as_ptr().cast(), values.len(), ffi::HL_DTYPE_INT64, &mut hi,
-                        &mut lo, ptr::null_mut())
-    })?;
-    Ok(((hi as i128) << 64) | lo as i128)
+    let n = values.len() as i64;
+    let view = flat_view(values, ffi::HL_DTYPE_INT64, &n);
+    let mut out = ffi::hl_sum_result { is_integer: 0, hi: 0, lo: 0, value: 0.0 };
+    check(unsafe { ffi::hl_sum(&view, &mut out, ptr::null_mut()) })?;
+    Ok(((out.hi as i128) << 64) | out.lo as i128)
 }
 
 /// Copies an hl_buffer of T into a Vec and frees the buffer.
@@ -149,7 +176,9 @@ impl Processor {
     }
 
     pub fn add_data(&mut self, values: &[f64]) -> Result<(), Error> {
-        check(unsafe { ffi::hl_processor_add(self.handle, values.as_ptr(), values.len(), std::ptr::null_mut()) })
+        let n = values.len() as i64;
+        let view = flat_view(values, ffi::HL_DTYPE_FLOAT64, &n);
+        check(unsafe { ffi::hl_processor_add(self.handle, &view, std::ptr::null_mut()) })
     }
 
     /// (count, mean, population standard deviation).
