@@ -9,6 +9,7 @@
 #include "hotloop/processor.hpp"
 #include "hotloop/reduce.hpp"
 #include "hotloop/stats.hpp"
+#include "hotloop/view.hpp"
 
 using namespace hotloop;
 
@@ -44,12 +45,15 @@ TEST_CASE("bool arrays with bytes other than 0 and 1: every reader counts them a
           "[dtype]") {
     const std::vector<uint8_t> bytes = bool_bytes();
     const std::size_t n = bytes.size(), trues = n - n / 5;
-    SECTION("sum_int") { REQUIRE(sum_int(bytes.data(), n, DType::Bool) == int128_t(trues)); }
-    SECTION("summarize: mean, spread and extremes of 0/1 values") {
-        const Summary s = summarize(bytes.data(), n, DType::Bool);
+    const View view = contiguous_view(bytes.data(), n, DType::Bool);
+    SECTION("sum_int") { REQUIRE(sum_int(view) == int128_t(trues)); }
+    SECTION("compute_stats: mean, spread and extremes of 0/1 values") {
+        const Statistics s = compute_stats(view, NanPolicy::Propagate);
         const double p = static_cast<double>(trues) / n;
-        REQUIRE(s.moments.mean == Approx(p).epsilon(1e-15));
-        REQUIRE(s.moments.population_variance() == Approx(p * (1 - p)).epsilon(1e-12));
+        REQUIRE(s.count == n);
+        REQUIRE(s.mean == Approx(p).epsilon(1e-15));
+        // sample variance of n values that are 0 or 1: n p (1 - p) / (n - 1)
+        REQUIRE(s.std * s.std == Approx(n * p * (1 - p) / (n - 1)).epsilon(1e-12));
         uint8_t low = 9, high = 9;
         std::memcpy(&low, s.min, 1);
         std::memcpy(&high, s.max, 1);
@@ -58,8 +62,8 @@ TEST_CASE("bool arrays with bytes other than 0 and 1: every reader counts them a
     }
     SECTION("DataProcessor::add converts each element to 0.0 or 1.0") {
         DataProcessor p(1000);
-        p.add(bytes.data(), n, DType::Bool);
-        const Moments m = p.statistics();
+        p.add(view);
+        const Statistics m = p.statistics();
         REQUIRE(m.count == n);
         REQUIRE(m.mean == Approx(static_cast<double>(trues) / n).epsilon(1e-15));
     }
