@@ -212,7 +212,7 @@ def _npy_array(path: str) -> Any:
 
 
 def _stats(args: argparse.Namespace) -> None:
-    from ._arrays import compute_stats
+    from ._stats import compute_stats
 
     if args.file.endswith(".npy"):
         if args.column is not None:

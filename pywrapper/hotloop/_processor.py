@@ -313,7 +313,7 @@ class DataProcessor:
         >>> DataProcessor.from_bytes(b"junk")
         Traceback (most recent call last):
           ...
-        hotloop._errors.InvalidArgumentError: a corrupt serialized DataProcessor
+        hotloop.InvalidArgumentError: a corrupt serialized DataProcessor
         """
         data = bytes(data)
         out = ffi.new(_PROCESSOR_PP)

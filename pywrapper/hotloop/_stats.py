@@ -68,7 +68,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     1.4142135623730951
     """
     policy = _policy_code(nan_policy)
-    view = _view(arr, "compute_stats")
+    view = _view(arr, "compute_stats", policy)
     out = ffi.new(_STATS_P)
     run(lambda ctl: check(lib.hl_compute_stats(view.c, policy, out, ctl)),
         view.length, progress, "compute_stats")
@@ -133,7 +133,7 @@ class Moments:
         1.5
         """
         policy = _policy_code(nan_policy)
-        view = _view(data, "Moments.of")
+        view = _view(data, "Moments.of", policy)
         record = ffi.new(_MOMENTS_P)
         run(lambda ctl: check(lib.hl_moments_of(view.c, policy, record, ctl)),
             view.length, progress, "Moments.of")
@@ -231,7 +231,7 @@ class Moments:
         >>> Moments.from_bytes(b"junk")
         Traceback (most recent call last):
           ...
-        hotloop._errors.InvalidArgumentError: not a serialized hotloop Moments record
+        hotloop.InvalidArgumentError: not a serialized hotloop Moments record
         """
         data = bytes(data)
         record = ffi.new(_MOMENTS_P)
@@ -275,8 +275,11 @@ def _policy_code(nan_policy: Optional[str]) -> int:
     return code
 
 
-def _view(data: Any, what: str) -> Any:
-    view = as_view(data, what)
+def _view(data: Any, what: str, policy: int) -> Any:
+    """A view of data: masked elements left out (NumPy's masked reductions), and pd.NA read as
+    NaN where a nan_policy other than "propagate" says what a missing value does."""
+    na = "raise" if policy == lib.HL_NAN_PROPAGATE else "nan"
+    view = as_view(data, what, masked="compress", na=na)
     if view is None:  # a list, tuple, or scalar: one conversion with NumPy
         view = as_view(as_ndarray(data, what), what)
     return view

@@ -398,3 +398,17 @@ def test_moments_over_engine_blocks_are_bit_identical():
         merged = merged.merge(Moments.of(a[start:start + block]))
     assert merged == Moments.of(a)
     assert merged.result() == hotloop.compute_stats(a)
+
+
+def test_pandas_missing_values_follow_nan_policy():
+    import pandas as pd
+    s = pd.Series([1.5, None, 3.5, None], dtype="Float64")
+    omitted = hotloop.compute_stats(s, nan_policy="omit")
+    reference = s.dropna().to_numpy(dtype=float)
+    assert omitted["count"] == 2
+    assert omitted["mean"] == float(reference.mean())
+    assert omitted["std"] == float(reference.std(ddof=1))
+    with pytest.raises(hotloop.InvalidArgumentError, match="nan_policy"):
+        hotloop.compute_stats(s, nan_policy="raise")
+    with pytest.raises(hotloop.InvalidArgumentError, match="dropna"):
+        hotloop.compute_stats(s)  # propagate: a missing value is no NaN; say how to choose
