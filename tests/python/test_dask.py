@@ -932,3 +932,15 @@ def test_a_worker_killed_in_a_merge_of_word_count_changes_nothing(client, tmp_pa
     reference = collections.Counter(whole_of(partitions).lower().split())
     assert found == dict(reference) and list(found) == list(reference)
     client.wait_for_workers(2, timeout=TIMEOUT)
+
+
+def test_the_corpus_example_runs_and_checks_itself():
+    example = os.path.join(PYWRAPPER, "..", "examples", "dask_corpus.py")
+    env = dict(os.environ, PYTHONPATH=PYWRAPPER)
+    done = subprocess.run([sys.executable, example, "--files", "3", "--megabytes", "1",
+                           "--pi-samples", "100000"], env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert "most_common(10) ties included" in done.stdout  # its own asserts passed
+    assert "the same top 10: True" in done.stdout
+    assert "pending phase 2b" in done.stdout and "bit for bit" in done.stdout
