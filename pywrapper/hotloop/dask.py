@@ -32,8 +32,13 @@ Each partial task first checks that its worker runs the client's hotloop version
 Unicode database (a ``ClusterMismatchError`` otherwise), so mixed workers fail loudly instead of
 merging incompatible partials; ``setup(client)`` checks every worker at once.
 """
+import codecs
+import datetime
+import errno
 import functools
 import os
+import reprlib
+import stat
 import sys
 import unicodedata
 from collections.abc import Iterator
@@ -42,12 +47,14 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Option
 
 import hotloop as _hotloop
 
-from . import _montecarlo
+from . import _montecarlo, _text
 from ._args import as_index
 from ._montecarlo import _UINT64_MAX
-from ._errors import (HotloopError, InternalError, InvalidArgumentError, InvalidTypeError,
-                      MissingDependencyError)
+from ._errors import (_OS_ERROR_BY_ERRNO, HotloopError, HotloopIsADirectoryError, HotloopOSError,
+                      HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
+                      InvalidTypeError, MissingDependencyError)
 from ._loader import lib
+from ._text import PathInput, WordTable
 
 try:
     from dask.base import tokenize
@@ -62,8 +69,8 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
 if TYPE_CHECKING:  # pragma: no cover
     import distributed
 
-__all__ = ["ClusterMismatchError", "DEFAULT_SPLIT_EVERY", "environment", "monte_carlo_pi",
-           "setup"]
+__all__ = ["ClusterMismatchError", "DEFAULT_BLOCKSIZE", "DEFAULT_SPLIT_EVERY", "FileChangedError",
+           "environment", "monte_carlo_pi", "setup", "word_count", "word_count_files"]
 
 #: Partials merged per merge task when split_every=None (dask.bag's default too).
 DEFAULT_SPLIT_EVERY = 8
@@ -71,6 +78,8 @@ DEFAULT_SPLIT_EVERY = 8
 MONTE_CARLO_CHUNK = 1 << 28
 #: Ranges at most per monte_carlo_pi graph (its default chunks grow to stay below it).
 MAX_TASKS = 100_000
+#: word_count_files' bytes of file per task when blocksize is not given.
+DEFAULT_BLOCKSIZE = "64MiB"
 
 #: split_every: None (DEFAULT_SPLIT_EVERY), an int >= 2, or False (one merge of everything).
 SplitEvery = Union[None, bool, int]
@@ -81,6 +90,23 @@ Environment = Tuple[str, int, str]
 class ClusterMismatchError(HotloopError, RuntimeError):
     """Workers whose hotloop version, ABI or Unicode database differ from the client's (their
     partial results would not merge into the single-machine answer)."""
+
+
+class FileChangedError(HotloopOSError):
+    """A file given to ``word_count_files`` whose size or modification time changed between the
+    graph's construction (where it was cut into byte ranges) and a task reading it. ``filename``
+    names it. An ``OSError``."""
+
+    def __init__(self, message: str, filename: str) -> None:
+        OSError.__init__(self, message)
+        self.message = message
+        self.filename = filename
+
+    def __str__(self) -> str:
+        return self.message
+
+    def __reduce__(self):  # noqa: D105 - Dask pickles it from the worker to the client
+        return (type(self), (self.message, self.filename))
 
 
 # ---- the machinery: one tree reduction, shared by every function ----
@@ -166,21 +192,34 @@ def partitions(x: Any, what: str = "x", function: str = "hotloop.dask") -> Tuple
 
 
 def merge_serialized(cls: Any, blobs: List[bytes]) -> bytes:
-    """merge() for partials that are hotloop objects serialized as bytes (cls.from_bytes /
-    a.merge(b), b after a / to_bytes): each blob is merged after the previous one."""
+    """merge() for partials that are hotloop objects serialized as bytes: each blob is merged
+    after the previous one (``cls.from_bytes``, then ``a.merge(b)`` - b after a -, then
+    ``to_bytes``). ``merge`` may update ``a`` in place (returning None or ``a``) or return a new
+    object (``WordTable.merge``). Blobs are deserialized one at a time and every object is
+    closed as soon as it is merged, so a merge task holds its input bytes (which Dask holds
+    anyway), the running result and one more object."""
     if len(blobs) == 1:
         return blobs[0]
-    objects = [cls.from_bytes(blob) for blob in blobs]
+    merged = cls.from_bytes(blobs[0])
     try:
-        first = objects[0]
-        for other in objects[1:]:
-            first.merge(other)
-        return first.to_bytes()
+        for blob in blobs[1:]:
+            other = cls.from_bytes(blob)
+            try:
+                result = merged.merge(other)
+            finally:
+                _close(other)
+            if result is not None and result is not merged:
+                _close(merged)
+                merged = result
+        return merged.to_bytes()
     finally:
-        for obj in objects:
-            close = getattr(obj, "close", None)
-            if close is not None:
-                close()
+        _close(merged)
+
+
+def _close(obj):
+    close = getattr(obj, "close", None)
+    if close is not None:
+        close()
 
 
 def _split_every(split_every, n_partials):
@@ -459,3 +498,404 @@ def _add_ints(partials):
 def _pi_estimate(n, hits):
     return 4 * hits / n  # hotloop.monte_carlo_pi's expression: exact ints, one rounded division
 
+
+
+# ---- word counts: word tables merged in order ----
+#
+# Every partial is a WordTable's bytes. Each input is one "part" of the tables (a partition of a
+# bag or Series, a file), numbered in order; a word's first occurrence is (part, byte offset), so
+# the merged table's dict order and most_common ties are those of the whole input, whatever the
+# partitioning and split_every.
+
+def word_count(bag: Any, top: Optional[int] = None, *, split_every: SplitEvery = None,
+               errors: str = "strict") -> Delayed:
+    """Lazy word counts of a dask bag (or dask dataframe column) of texts, lowercased: exactly
+    ``Counter(whole.lower().split())``, where ``whole = "\\n".join(texts)``.
+
+    The texts are the collection's elements in order (partition after partition). Each is a
+    separate text: a word never runs from one element into the next (joining them with any
+    whitespace, or counting them one after the other, gives the same). ``bytes`` elements are
+    UTF-8, decoded with `errors`; ``str`` and ``bytes`` may be mixed. So a bag of lines from
+    ``dask.bag.read_text(paths)`` counts as the files do with :func:`word_count_files`.
+
+    Each partition is counted on its worker as one text (its elements joined by ``"\\n"``: one
+    copy of the partition) into a ``WordTable`` whose part is the partition's index; the tables
+    are merged in partition order (docs/dask.md).
+
+    Parameters
+    ----------
+    bag : dask.bag.Bag or dask.dataframe.Series
+        Elements ``str`` or UTF-8 bytes-like (``bytes``, ``bytearray``, ``memoryview``, ...). A
+        Series must hold text (object, ``string`` or categorical dtype); missing values (None,
+        NaN, ``pd.NA``) are refused, as ``"\\n".join`` refuses them: drop them first
+        (``s.dropna()``, ``bag.remove(lambda t: t is None)``).
+    top : int, optional
+        None (default) for the whole dict; k >= 0 for ``Counter(whole.lower().split())
+        .most_common(k)``: count descending, ties in order of first occurrence.
+    split_every : int >= 2, False or None, optional
+        Word tables per merge task (None: 8; False: one merge of all, in the root task).
+    errors : str, optional
+        How invalid UTF-8 in bytes elements is decoded, as ``bytes.decode``: ``"strict"``
+        (default), ``"replace"``, ``"ignore"`` natively, any other registered handler in
+        Python. Ignored for ``str`` elements.
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        Computes to ``dict[str, int]`` (words in order of first occurrence), or with `top` the
+        ``list[tuple[str, int]]`` of the k most common: what
+        ``hotloop.word_count("\\n".join(texts), top)`` returns for the same texts.
+
+    Raises
+    ------
+    InvalidTypeError
+        Now: `bag` is not a dask bag or Series (a DataFrame: pass one column), a Series of a
+        non-text dtype, a bad `top` or `split_every`. When computed: an element that is not
+        str or bytes-like (the message names the element and partition).
+    InvalidArgumentError
+        Now: a negative `top`, ``split_every < 2``.
+    LookupError
+        Now: an unknown `errors` handler.
+    HotloopUnicodeDecodeError
+        When computed, for invalid UTF-8 in a bytes element with ``errors="strict"``: ``object``,
+        ``start``, ``end`` and ``reason`` are what ``element.decode("utf-8")`` raises; the
+        message names the element and partition.
+
+    Examples
+    --------
+    >>> import dask, dask.bag as db
+    >>> texts = db.from_sequence(["The cat", b"and THE", "hat the"], npartitions=2)
+    >>> dask.compute(word_count(texts), word_count(texts, top=1), scheduler="sync")
+    ({'the': 3, 'cat': 1, 'and': 1, 'hat': 1}, [('the', 3)])
+    """
+    what = "hotloop.dask.word_count"
+    k = _text._check_top(top)
+    _text._check_errors(errors, what)
+    _check_text_collection(bag, what)
+    token = tokenize(what, bag, k, errors, split_every)
+    reduction = Reduction("word_count", functools.partial(_texts_partial, errors=errors),
+                          _merge_tables, functools.partial(_table_counts, k))
+    return reduce_collection(reduction, bag, token, split_every=split_every, what="bag")
+
+
+def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional[int] = None, *,
+                     blocksize: Union[None, int, str] = DEFAULT_BLOCKSIZE,
+                     split_every: SplitEvery = None, errors: str = "strict",
+                     encoding: str = "utf-8") -> Delayed:
+    """Lazy word counts of files, read on the workers by byte ranges: exactly
+    ``Counter(whole.lower().split())`` where ``whole = "\\n".join(open(p, encoding=encoding,
+    errors=errors).read() for p in paths)``.
+
+    Each file is decoded on its own and a file boundary always ends a word: the result is the
+    files' words counted one file after the other, what ``hotloop.word_count_file`` gives for
+    one file and what :func:`word_count` gives for ``dask.bag.read_text(paths)``. Files are cut
+    into ranges of `blocksize` bytes; each task counts the words that *start* in its range
+    (``WordTable.from_file``), reading only its range and the end of its last word (a UTF-8
+    character or multi-byte whitespace cut by a range edge belongs to the range it starts in),
+    so files larger than any worker's memory work. No text crosses the network: only paths,
+    ranges and word tables.
+
+    When the graph is built, every file is opened and its size and modification time are
+    recorded (the only I/O before compute, as ``dask.bag.read_text``); every task checks them
+    again before and after reading and raises :class:`FileChangedError` if they differ.
+
+    Parameters
+    ----------
+    paths : path or sequence of paths
+        ``str``, ``bytes`` or ``os.PathLike``: regular files every worker sees at the same
+        path (local disk on one machine, NFS or a cluster filesystem on several). Relative
+        paths are made absolute on the client. No wildcard expansion: pass
+        ``sorted(glob.glob(pattern))``. The order of the files sets the order of first
+        occurrences (dict order, ``most_common`` ties).
+    top : int, optional
+        None (default) for the whole dict; k >= 0 for ``most_common(k)`` (ties in order of
+        first occurrence).
+    blocksize : int, str or None, optional
+        Bytes per task: an int >= 1 or a string ``dask.utils.parse_bytes`` reads ("64MiB",
+        the default; "100 MB"). None: one task per file.
+    split_every : int >= 2, False or None, optional
+        Word tables per merge task (None: 8; False: one merge of all, in the root task).
+    errors : str, optional
+        As ``open(..., errors=errors)``: ``"strict"`` (default), ``"replace"``, ``"ignore"``
+        natively; any other handler decodes each whole file in Python (one task per file).
+    encoding : str, optional
+        ``"utf-8"`` (default) or ``"utf-8-sig"`` (a BOM at the start of each file is skipped)
+        are counted natively by byte ranges; any other codec decodes each whole file in Python
+        on its worker (one task per file, which must fit the worker's memory).
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        Computes to ``dict[str, int]``, or with `top` the ``list[tuple[str, int]]`` of the k
+        most common words.
+
+    Raises
+    ------
+    FileNotFoundError, PermissionError, IsADirectoryError, OSError
+        Now, naming the file (the package's subclasses, with errno and filename): a file that
+        is missing or cannot be opened. When computed: the same on a worker that cannot open
+        it (the message names the worker).
+    FileChangedError
+        When computed: a file's size or modification time is not what it was when the graph
+        was built.
+    HotloopUnicodeDecodeError
+        When computed, for invalid UTF-8 with ``errors="strict"``: ``start`` is the byte offset
+        in the file, ``filename`` names it.
+    InvalidTypeError, InvalidArgumentError
+        Now: bad paths (no paths, a NUL byte, not a regular file: a pipe or device), `top`,
+        `blocksize` or `split_every`. ``LookupError`` for an unknown codec or handler.
+
+    Examples
+    --------
+    >>> import dask, os, tempfile
+    >>> folder = tempfile.mkdtemp()
+    >>> for name, text in [("a.txt", "to be or"), ("b.txt", "not TO BE")]:
+    ...     with open(os.path.join(folder, name), "w") as f:
+    ...         _ = f.write(text)
+    >>> paths = [os.path.join(folder, name) for name in ("a.txt", "b.txt")]
+    >>> dask.compute(word_count_files(paths, top=2, blocksize=4), scheduler="sync")[0]
+    [('to', 2), ('be', 2)]
+    >>> for path in paths:
+    ...     os.remove(path)
+    >>> os.rmdir(folder)
+    """
+    what = "hotloop.dask.word_count_files"
+    k = _text._check_top(top)
+    _text._check_errors(errors, what)
+    if not isinstance(encoding, str):
+        raise InvalidTypeError("%s: encoding must be a str, not %s"
+                               % (what, type(encoding).__name__))
+    codec = codecs.lookup(encoding).name
+    size_per_task = _blocksize(blocksize, what)
+    files = [_file_state(path, what) for path in _path_list(paths, what)]
+    # Byte ranges are counted natively for UTF-8 with the engine's error handlers; anything
+    # else is decoded by Python, one whole file per task.
+    if not (codec in ("utf-8", "utf-8-sig") and errors in _text._ERRORS and _text._KNOWN):
+        size_per_task = None
+    inputs = [(name, part, start, end, size, mtime_ns)
+              for part, (name, size, mtime_ns) in enumerate(files)
+              for start, end in _byte_ranges(size, size_per_task)]
+    token = tokenize(what, files, size_per_task, k, errors, codec, split_every)
+    reduction = Reduction(
+        "word_count_files",
+        functools.partial(_file_range_partial, errors=errors, encoding=encoding),
+        _merge_tables, functools.partial(_table_counts, k))
+    return reduce_inputs(reduction, inputs, token, split_every=split_every)
+
+
+# ---- word_count: arguments, and what runs in the tasks ----
+
+def _check_text_collection(x, what):
+    kind = _collection_kind(x)
+    if kind == "series":
+        dtype = getattr(x, "dtype", None)
+        if getattr(dtype, "kind", "O") in "biufcmM":
+            raise InvalidTypeError("%s: a Series of dtype %s holds no text (str or bytes)"
+                                   % (what, dtype))
+    elif kind != "bag":
+        raise InvalidTypeError(
+            "%s: bag must be a dask bag or a dask dataframe column (Series) of texts, not %s%s"
+            % (what, type(x).__name__,
+               "; pass one column, e.g. df['text']" if _is_dataframe(x)
+               else "; for text in memory call hotloop.word_count"))
+
+
+def _texts_partial(index, texts, errors):
+    """The WordTable (as bytes) of partition `index`: its texts joined by newlines, part=index."""
+    elements = texts.tolist() if hasattr(texts, "tolist") else texts  # a pandas Series
+    if not isinstance(elements, list):
+        elements = list(elements)
+    joined = _joined(elements, index, errors)
+    try:
+        table = WordTable.from_text(joined, part=index, errors=errors)
+    except UnicodeDecodeError as exc:
+        raise _element_decode_error(elements, index, errors, exc) from None
+    with table:
+        return table.to_bytes()
+
+
+def _joined(elements, index, errors):
+    """One text for the partition: str if any element is a str (bytes elements decoded with
+    `errors`), else UTF-8 bytes (decoded by the engine)."""
+    try:
+        return "\n".join(elements)  # all str: the common case, one copy
+    except TypeError:
+        pass
+    kinds = [_text_kind(element, index, j) for j, element in enumerate(elements)]
+    if str not in kinds:
+        return b"\n".join(elements)
+    decoded = []
+    for j, (element, kind) in enumerate(zip(elements, kinds)):
+        if kind is str:
+            decoded.append(element)
+            continue
+        try:
+            decoded.append(str(element, "utf-8", errors))
+        except UnicodeDecodeError as exc:
+            raise _decode_error_of(element, j, index, exc) from None
+    return "\n".join(decoded)
+
+
+def _text_kind(element, index, j):
+    """str or bytes for an element that is a text, else an InvalidTypeError naming it."""
+    if isinstance(element, str):
+        return str
+    if isinstance(element, (bytes, bytearray)):
+        return bytes
+    try:
+        with memoryview(element) as view:
+            if view.itemsize == 1 and view.format in ("B", "b", "c"):
+                return bytes
+    except TypeError:
+        pass
+    missing = (element is None or type(element).__name__ == "NAType"
+               or (isinstance(element, float) and element != element))
+    raise InvalidTypeError(
+        "hotloop.dask.word_count: element %d of partition %d is %s (%s), not str or UTF-8 "
+        "bytes%s" % (j, index, reprlib.repr(element), type(element).__name__,
+                     "; drop missing values first (series.dropna(), "
+                     "bag.remove(lambda t: t is None))" if missing else ""))
+
+
+def _element_decode_error(elements, index, errors, failure):
+    """The decode error of the first element that does not decode: element.decode's own
+    (start, end, reason), the message naming the element and the partition."""
+    for j, element in enumerate(elements):
+        if isinstance(element, str):
+            continue
+        try:
+            str(element, "utf-8", errors)
+        except UnicodeDecodeError as exc:
+            return _decode_error_of(element, j, index, exc)
+    return failure  # pragma: no cover - the engine and Python's decoder disagree
+
+
+def _decode_error_of(element, j, index, exc):
+    data = bytes(element)
+    message = "invalid UTF-8 at byte offset %d (byte 0x%02x) of element %d of partition %d: %s" % (
+        exc.start, data[exc.start], j, index, exc.reason)
+    return HotloopUnicodeDecodeError(message, "utf-8", data, exc.start, exc.end, exc.reason)
+
+
+def _merge_tables(blobs: List[bytes]) -> bytes:
+    return merge_serialized(WordTable, blobs)
+
+
+def _table_counts(top, blob):
+    with WordTable.from_bytes(blob) as table:
+        return table.to_dict(top)
+
+
+# ---- word_count_files: arguments, and what runs in the tasks ----
+
+def _path_list(paths, what):
+    if isinstance(paths, (str, bytes, os.PathLike)):
+        return [paths]
+    try:
+        found = list(paths)
+    except TypeError:
+        raise InvalidTypeError("%s: paths must be a path (str, bytes, os.PathLike) or a "
+                               "sequence of them, not %s" % (what, type(paths).__name__)) from None
+    if not found:
+        raise InvalidArgumentError("%s: no paths given" % what)
+    return found
+
+
+def _blocksize(blocksize, what):
+    if blocksize is None:
+        return None
+    if isinstance(blocksize, str):
+        from dask.utils import parse_bytes
+
+        try:
+            value = parse_bytes(blocksize)
+        except (ValueError, TypeError):
+            raise InvalidArgumentError("%s: blocksize %r is not a size (e.g. '64MiB', "
+                                       "'100 MB')" % (what, blocksize)) from None
+    elif isinstance(blocksize, bool) or not hasattr(type(blocksize), "__index__"):
+        raise InvalidTypeError("%s: blocksize must be an int, a size string ('64MiB') or None, "
+                               "not %s" % (what, type(blocksize).__name__))
+    else:
+        value = blocksize.__index__()
+    if value < 1:
+        raise InvalidArgumentError("%s: blocksize must be at least 1 byte, got %r"
+                                   % (what, blocksize))
+    return value
+
+
+def _file_state(path, what):
+    """(absolute path, size, mtime in ns) of a regular file the client can open; the package's
+    OSError subclasses otherwise, naming the file as given."""
+    name, _ = _text._path_of(path, what)
+    try:
+        mode = os.stat(name).st_mode
+    except OSError as exc:
+        raise _package_os_error(exc, name, _path_hint(name)) from None
+    if stat.S_ISDIR(mode):
+        raise HotloopIsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
+    if not stat.S_ISREG(mode):
+        raise InvalidArgumentError(
+            "%s: %r is not a regular file (a pipe, socket or device): byte ranges need one; "
+            "count it with hotloop.word_count_file" % (what, name))
+    try:
+        with open(name, "rb") as f:
+            found = os.fstat(f.fileno())
+    except OSError as exc:
+        raise _package_os_error(exc, name, "") from None
+    return os.path.abspath(name), found.st_size, found.st_mtime_ns
+
+
+def _path_hint(name):
+    text = os.fsdecode(name)
+    if "://" in text:
+        return " (word_count_files reads local or mounted files: no URLs)"
+    if any(c in text for c in "*?["):
+        return " (word_count_files does not expand wildcards: pass sorted(glob.glob(pattern)))"
+    return ""
+
+
+def _package_os_error(exc, name, hint):
+    cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
+    return cls(exc.errno, (exc.strerror or str(exc)) + hint, name)
+
+
+def _byte_ranges(size, block):
+    """[(start, end)] tiling a file of `size` bytes; one empty range for an empty file; (0, None)
+    (the whole file) when block is None."""
+    if block is None:
+        return [(0, None)]
+    if size == 0:
+        return [(0, 0)]
+    return [(start, min(start + block, size)) for start in range(0, size, block)]
+
+
+def _file_range_partial(index, name, part, start, end, size, mtime_ns, errors, encoding):
+    """The WordTable (as bytes) of the words starting in [start, end) of file number `part`,
+    if the file is still the one the graph was built for, before and after the reading."""
+    _check_unchanged(name, size, mtime_ns)
+    with WordTable.from_file(name, start=start, end=end, part=part, errors=errors,
+                             encoding=encoding) as table:
+        _check_unchanged(name, size, mtime_ns)
+        return table.to_bytes()
+
+
+def _check_unchanged(name, size, mtime_ns):
+    try:
+        found = os.stat(name)
+    except OSError as exc:
+        raise _package_os_error(
+            exc, name, " on worker %s (the client could open it when the graph was built: every "
+            "worker must see the files at the same path until the computation ends)"
+            % _worker_address()) from None
+    if (found.st_size, found.st_mtime_ns) != (size, mtime_ns):
+        raise FileChangedError(
+            "hotloop.dask.word_count_files: %r changed after the graph was built (size %d -> %d "
+            "bytes, modified %s -> %s): its byte ranges were cut for the old file; build the "
+            "graph again (call word_count_files again) once it no longer changes"
+            % (name, size, found.st_size, _when(mtime_ns), _when(found.st_mtime_ns)), name)
+
+
+def _when(ns):
+    seconds, rest = divmod(ns, 10**9)
+    return "%s.%09dZ" % (datetime.datetime.fromtimestamp(seconds, datetime.timezone.utc)
+                         .strftime("%Y-%m-%dT%H:%M:%S"), rest)

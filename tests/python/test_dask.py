@@ -1,15 +1,18 @@
 """hotloop.dask: the optional import, the tree-reduction machinery (partition order, split_every,
-what crosses the network), monte_carlo_pi against the single-machine call, and a real
-distributed.LocalCluster (2 worker processes of 1 thread on 127.0.0.1): setup(client), mismatched
-workers, and a worker killed in the middle of a job.
+what crosses the network), monte_carlo_pi, word_count and word_count_files against the
+single-machine calls, and a real distributed.LocalCluster (2 worker processes of 1 thread on
+127.0.0.1): the same functions there, setup(client), mismatched workers, a worker killed in the
+middle of a job, files changed between the graph's construction and its computation.
 
 No timing anywhere: the cluster gets generous timeouts, and its ports are chosen by the OS."""
+import collections
 import doctest
 import logging
 import os
 import pickle
 import subprocess
 import sys
+import tempfile
 
 import dask
 import pytest
@@ -210,6 +213,14 @@ def test_merge_serialized_merges_each_blob_after_the_previous_and_closes_them():
     assert hdask.merge_serialized(_Blob, [b"xyz"]) == b"xyz"
 
 
+def test_merge_serialized_keeps_the_new_object_a_merge_returns():
+    blobs = [hotloop.WordTable.from_text(text, part=i).to_bytes()
+             for i, text in enumerate(["b a", "", "A c b"])]
+    merged = hotloop.WordTable.from_bytes(hdask.merge_serialized(hotloop.WordTable, blobs))
+    assert merged.to_dict() == {"b": 2, "a": 2, "c": 1}
+    assert merged.to_dict(top=2) == [("b", 2), ("a", 2)]
+
+
 def test_a_partial_on_a_mismatched_process_names_it():
     expected = ("0.0.0+other",) + hdask.environment()[1:]
     with pytest.raises(hdask.ClusterMismatchError, match=r"\(this process\) has hotloop"):
@@ -317,6 +328,386 @@ def test_bad_arguments(kwargs, error, match):
     arguments = dict(dict(n_samples=100, seed=1), **kwargs)
     with pytest.raises(error, match=match):
         hdask.monte_carlo_pi(arguments.pop("n_samples"), **arguments)
+
+
+# ---- word counts: the texts, the files, and what the single-machine calls give ----
+
+# Pieces that make exact counting subtle: final sigma, İ (lowers to two code points), ß,
+# multi-byte whitespace (U+3000, U+2028, U+0085, U+00A0), \x1c, a 4-byte character, a BOM.
+TEXT_PIECES = ["a", "B", "é", "Σ", "ΑΣ", "ß", "İ", "xyz", "\U0001f600", "\ufeff", " ", "\n",
+               "\u3000", "\u2028", "\x85", "\xa0", "\x1c"]
+# Bytes for errors="replace"/"ignore": malformed sequences, and whitespace of 2 and 3 bytes.
+BYTE_PIECES = [b"\xff", b"\x80", b"\xc3", b"\xe2\x82", b"\xf0\x9f\x98", b"\xed\xa0\x80",
+               b"\xc0\xaf", b"\xe3\x80\x80", b"\xe2\x80\xa8", b"\xc2\x85", b" ", b"a", b"A",
+               b"\xce\xa3", b"\xc3\xa9"]
+
+
+def texts(errors):
+    """One element of a bag: a str, or bytes (valid UTF-8 unless errors is not strict)."""
+    text = st.lists(st.sampled_from(TEXT_PIECES), max_size=12).map("".join)
+    valid = text.map(str.encode)
+    if errors == "strict":
+        return st.one_of(text, valid)
+    return st.one_of(text, valid, st.lists(st.sampled_from(BYTE_PIECES), max_size=12).map(b"".join))
+
+
+@st.composite
+def partitioned_texts(draw, errors="strict", max_partitions=7):
+    """A list of partitions (lists of texts), empty partitions included."""
+    elements = draw(st.lists(texts(errors), max_size=16))
+    n = draw(st.integers(1, max_partitions))
+    cuts = sorted(draw(st.lists(st.integers(0, len(elements)), min_size=n - 1, max_size=n - 1)))
+    return [elements[a:b] for a, b in zip([0] + cuts, cuts + [len(elements)])]
+
+
+def bag_of(partitions):
+    """A dask bag with exactly these partitions (empty ones too)."""
+    import dask.bag as db
+
+    name = "test-texts-" + dask.base.tokenize(partitions)
+    graph = {(name, i): list(part) for i, part in enumerate(partitions)}
+    return db.Bag(graph, name, len(partitions))
+
+
+def decoded(element, errors):
+    return element if isinstance(element, str) else bytes(element).decode("utf-8", errors)
+
+
+def whole_of(partitions, errors="strict"):
+    """The documented meaning of a bag of texts: its elements in order, joined by newlines."""
+    return "\n".join(decoded(e, errors) for part in partitions for e in part)
+
+
+def assert_counts(result, top_result, whole, top):
+    reference = collections.Counter(whole.lower().split())
+    assert result == dict(reference)
+    assert list(result) == list(reference)  # Counter's order: first occurrence
+    assert top_result == reference.most_common(top)  # ties in order of first occurrence
+    assert result == hotloop.word_count(whole)
+    assert top_result == hotloop.word_count(whole, top=top)
+
+
+@settings(max_examples=100)
+@given(st.sampled_from(["strict", "replace", "ignore"]).flatmap(
+           lambda errors: st.tuples(st.just(errors), partitioned_texts(errors))),
+       st.integers(0, 6), st.sampled_from([None, False, 2, 3]))
+def test_word_count_of_a_bag_is_the_single_call_on_the_joined_texts(case, top, split_every):
+    errors, partitions = case
+    bag = bag_of(partitions)
+    counts = hdask.word_count(bag, split_every=split_every, errors=errors)
+    most = hdask.word_count(bag, top, split_every=split_every, errors=errors)
+    assert isinstance(counts, Delayed)
+    result, top_result = dask.compute(counts, most, scheduler="sync")
+    assert_counts(result, top_result, whole_of(partitions, errors), top)
+
+
+def test_word_count_of_a_dask_series_of_text():
+    import dask.dataframe as dd
+    import pandas as pd
+
+    values = ["The ΑΣ cat", "and\u3000THE", "", "hat İ the", "Straße STRASSE", "σ ς Σ"]
+    whole = "\n".join(values)
+    for series in (pd.Series(values), pd.Series(values, dtype="string"),
+                   pd.Series(values, dtype="category")):
+        for npartitions in (1, 2, 4):
+            s = dd.from_pandas(series, npartitions=npartitions)
+            result, top = dask.compute(hdask.word_count(s), hdask.word_count(s, top=3),
+                                       scheduler="sync")
+            assert_counts(result, top, whole, 3)
+
+
+def test_a_bag_of_lines_counts_as_its_files(tmp_path):
+    import dask.bag as db
+
+    contents = ["Hello wörld\r\nHELLO\u3000x", "", "tail ΑΣ\nno newline at the end", "Σ\n\n"]
+    paths = []
+    for i, text in enumerate(contents):
+        paths.append(str(tmp_path / ("f%d.txt" % i)))
+        with open(paths[-1], "w", encoding="utf-8", newline="") as f:
+            f.write(text)
+    lines = db.read_text(paths, blocksize=7, encoding="utf-8")
+    from_lines, from_files = dask.compute(hdask.word_count(lines, top=4),
+                                          hdask.word_count_files(paths, top=4, blocksize=5),
+                                          scheduler="sync")
+    assert from_lines == from_files == collections.Counter("\n".join(contents).lower().split()
+                                                           ).most_common(4)
+
+
+def _first_bad(partitions):
+    for i, part in enumerate(partitions):
+        for j, element in enumerate(part):
+            if not isinstance(element, str):
+                try:
+                    bytes(element).decode("utf-8")
+                except UnicodeDecodeError as exc:
+                    return i, j, exc
+    return None
+
+
+@pytest.mark.parametrize("partitions", [
+    [["ok"], [b"fine", b"ab\xe2\x82", b"\xff"]],           # bytes only: the engine decodes
+    [[b"x"], ["a str", bytearray(b"\xce\xa3\xce")]],       # mixed: Python decodes
+    [[memoryview(b"\xed\xa0\x80 surrogate")]],
+])
+def test_invalid_utf8_in_an_element_raises_what_element_decode_raises(partitions):
+    i, j, expected = _first_bad(partitions)
+    with pytest.raises(hotloop.HotloopUnicodeDecodeError) as info:
+        dask.compute(hdask.word_count(bag_of(partitions)), scheduler="sync")
+    found = info.value
+    assert isinstance(found, UnicodeDecodeError)
+    assert (found.object, found.start, found.end, found.reason) == (
+        expected.object, expected.start, expected.end, expected.reason)
+    assert "of element %d of partition %d" % (j, i) in str(found)
+
+
+@pytest.mark.parametrize("element,match", [
+    (None, r"None \(NoneType\).*dropna"), (float("nan"), "nan.*dropna"), (3, r"\(int\)"),
+    (["a", "b"], r"\(list\)"), (__import__("array").array("i", [1]), r"\(array\)"),
+])
+def test_elements_that_are_not_texts(element, match):
+    bag = bag_of([["fine"], ["a", element]])
+    with pytest.raises(hotloop.InvalidTypeError, match="element 1 of partition 1 is .*" + match):
+        dask.compute(hdask.word_count(bag), scheduler="sync")
+
+
+def test_word_count_refuses_what_holds_no_text_when_the_graph_is_built():
+    import dask.array as da
+    import dask.dataframe as dd
+    import pandas as pd
+
+    frame = dd.from_pandas(pd.DataFrame({"text": ["a"], "n": [1]}), npartitions=1)
+    with pytest.raises(hotloop.InvalidTypeError, match=r"one column, e.g. df\['text'\]"):
+        hdask.word_count(frame)
+    with pytest.raises(hotloop.InvalidTypeError, match="dtype int64 holds no text"):
+        hdask.word_count(frame["n"])
+    for x in (da.arange(3), ["some text"], "some text"):
+        with pytest.raises(hotloop.InvalidTypeError, match="hotloop.word_count"):
+            hdask.word_count(x)
+    bag = bag_of([["a"]])
+    with pytest.raises(hotloop.InvalidTypeError, match="top"):
+        hdask.word_count(bag, top="3")
+    with pytest.raises(hotloop.InvalidArgumentError, match="top"):
+        hdask.word_count(bag, top=-1)
+    with pytest.raises(LookupError):
+        hdask.word_count(bag, errors="no-such-handler")
+    with pytest.raises(hotloop.InvalidArgumentError, match="split_every"):
+        hdask.word_count(bag, split_every=1)
+
+
+def test_word_count_keys_follow_the_arguments():
+    bag = bag_of([["a b"], ["c"]])
+    key = hdask.word_count(bag).key
+    assert key.startswith("hotloop-word_count-") and hdask.word_count(bag).key == key
+    assert len({key, hdask.word_count(bag, 1).key, hdask.word_count(bag, errors="replace").key,
+                hdask.word_count(bag, split_every=2).key, hdask.word_count(bag_of([["a"]])).key}) == 5
+
+
+# ---- word_count_files ----
+
+def write_files(folder, contents):
+    paths = []
+    for i, data in enumerate(contents):
+        paths.append(os.path.join(folder, "part-%d.txt" % i))
+        with open(paths[-1], "wb") as f:
+            f.write(data)
+    return paths
+
+
+def files_whole(paths, encoding, errors):
+    """The documented meaning of several files: each decoded on its own, joined by newlines."""
+    texts_ = []
+    for path in paths:
+        with open(path, encoding=encoding, errors=errors) as f:
+            texts_.append(f.read())
+    return "\n".join(texts_)
+
+
+@st.composite
+def file_contents(draw, errors, max_files=4):
+    """Bytes of 1..max_files files (empty ones likely): valid UTF-8 for strict, else with
+    malformed sequences and multi-byte whitespace anywhere (so at range edges too)."""
+    text = st.lists(st.sampled_from(TEXT_PIECES), max_size=20).map(lambda p: "".join(p).encode())
+    content = text if errors == "strict" else st.one_of(
+        text, st.lists(st.sampled_from(BYTE_PIECES + [p.encode() for p in TEXT_PIECES]),
+                       max_size=24).map(b"".join))
+    return draw(st.lists(content, min_size=1, max_size=max_files))
+
+
+def file_cases(max_files=4):
+    """(errors, encoding, contents): a BOM is only special for utf-8-sig."""
+    return st.sampled_from(["strict", "replace", "ignore"]).flatmap(lambda errors: st.tuples(
+        st.just(errors), st.sampled_from(["utf-8", "utf-8-sig"]),
+        file_contents(errors, max_files)))
+
+
+@settings(max_examples=100)
+@given(file_cases(), st.one_of(st.integers(1, 12), st.none()), st.integers(0, 5),
+       st.sampled_from([None, False, 2, 3]))
+def test_word_count_files_is_the_single_call_on_the_files_one_after_the_other(
+        case, blocksize, top, split_every):
+    errors, encoding, contents = case
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_files(folder, contents)
+        kwargs = dict(blocksize=blocksize, split_every=split_every, errors=errors,
+                      encoding=encoding)
+        result, top_result = dask.compute(hdask.word_count_files(paths, **kwargs),
+                                          hdask.word_count_files(paths, top, **kwargs),
+                                          scheduler="sync")
+        assert_counts(result, top_result, files_whole(paths, encoding, errors), top)
+        if len(paths) == 1:
+            assert result == hotloop.word_count_file(paths[0], encoding=encoding, errors=errors)
+            assert top_result == hotloop.word_count_file(paths[0], top, encoding, errors=errors)
+
+
+def test_each_task_gets_one_byte_range_and_no_text(tmp_path):
+    data = ("Zipf wörd\u3000" * 200_000).encode()  # 2.6 MB
+    paths = write_files(str(tmp_path), [data, b""])
+    counts = hdask.word_count_files(paths, blocksize="512KiB")
+    graph = dict(counts.__dask_graph__())
+    partials = [task for key, task in sorted(
+        ((k, v) for k, v in graph.items() if isinstance(k, tuple) and "-partial-" in k[0]),
+        key=lambda item: item[0][1])]
+    block, stats = 512 * 1024, [os.stat(p) for p in paths]
+    expected = [(paths[0], 0, start, min(start + block, len(data)), len(data),
+                 stats[0].st_mtime_ns) for start in range(0, len(data), block)]
+    expected.append((paths[1], 1, 0, 0, 0, stats[1].st_mtime_ns))  # an empty file: one empty range
+    assert [task[0].args[3:] for task in partials] == expected
+    assert len(pickle.dumps(graph)) < 20_000  # paths and ranges, never the 2.6 MB of text
+    assert dask.compute(counts, scheduler="sync")[0] == hotloop.word_count(data)
+
+
+def test_relative_paths_are_made_absolute_on_the_client(tmp_path, monkeypatch):
+    write_files(str(tmp_path), [b"a b a"])
+    monkeypatch.chdir(tmp_path)
+    counts = hdask.word_count_files("part-0.txt", blocksize=2)
+    monkeypatch.chdir(os.path.dirname(str(tmp_path)))  # where a worker may run
+    assert dask.compute(counts, scheduler="sync")[0] == {"a": 2, "b": 1}
+
+
+def test_the_same_file_twice_counts_twice(tmp_path):
+    paths = write_files(str(tmp_path), [b"b a B"])
+    counts = hdask.word_count_files(paths * 2, top=2, blocksize=2)
+    assert dask.compute(counts, scheduler="sync")[0] == [("b", 4), ("a", 2)]
+
+
+def test_other_codecs_count_whole_files_decoded_by_python(tmp_path):
+    contents = ["Ærø ÆRØ\xa0x".encode("latin-1"), "ΣΑΣ σας".encode("cp1253")]
+    paths = write_files(str(tmp_path), contents)
+    for encoding in ("latin-1", "cp1253"):
+        counts = hdask.word_count_files(paths, blocksize=1, encoding=encoding)
+        partials = [k for k in dict(counts.__dask_graph__()) if "-partial-" in str(k)]
+        assert len(partials) == len(paths)  # one task per file
+        assert dask.compute(counts, scheduler="sync")[0] == dict(
+            collections.Counter(files_whole(paths, encoding, "strict").lower().split()))
+    counts = hdask.word_count_files(paths, blocksize=1, errors="backslashreplace")
+    assert dask.compute(counts, scheduler="sync")[0] == dict(collections.Counter(
+        files_whole(paths, "utf-8", "backslashreplace").lower().split()))
+
+
+def test_invalid_utf8_in_a_file_names_the_file_and_the_offset(tmp_path):
+    bad = b"ok ok \xe2\x82 more"
+    paths = write_files(str(tmp_path), [b"fine text", bad])
+    with pytest.raises(UnicodeDecodeError) as python:
+        bad.decode("utf-8")
+    for blocksize in (1, 3, 7, None):
+        with pytest.raises(hotloop.HotloopUnicodeDecodeError) as info:
+            dask.compute(hdask.word_count_files(paths, blocksize=blocksize), scheduler="sync")
+        found = info.value
+        assert (found.start, found.end, found.reason, found.filename) == (
+            python.value.start, python.value.end, python.value.reason, paths[1])
+
+
+def test_a_missing_file_is_named_when_the_graph_is_built(tmp_path):
+    paths = write_files(str(tmp_path), [b"x"]) + [str(tmp_path / "missing.txt")]
+    with pytest.raises(FileNotFoundError) as info:
+        hdask.word_count_files(paths)
+    assert isinstance(info.value, hotloop.HotloopOSError) and info.value.filename == paths[1]
+    assert "missing.txt" in str(info.value)
+    with pytest.raises(FileNotFoundError, match=r"glob\.glob"):
+        hdask.word_count_files(str(tmp_path / "*.txt"))
+    with pytest.raises(FileNotFoundError, match="no URLs"):
+        hdask.word_count_files("s3://bucket/corpus.txt")
+    with pytest.raises(IsADirectoryError) as info:
+        hdask.word_count_files([paths[0], str(tmp_path)])
+    assert isinstance(info.value, hotloop.HotloopOSError) and info.value.filename == str(tmp_path)
+
+
+def test_a_pipe_is_refused_without_being_opened(tmp_path):
+    fifo = str(tmp_path / "fifo")
+    os.mkfifo(fifo)  # opening it would block: the check must only stat it
+    with pytest.raises(hotloop.InvalidArgumentError, match="not a regular file"):
+        hdask.word_count_files(fifo)
+
+
+@pytest.mark.parametrize("change", ["append", "same size, new mtime", "truncate", "remove"])
+def test_a_file_changed_after_the_graph_was_built_raises(tmp_path, change):
+    paths = write_files(str(tmp_path), [b"one two three", b"four five"])
+    counts = hdask.word_count_files(paths, blocksize=4)
+    before = os.stat(paths[1])
+    if change == "append":
+        with open(paths[1], "ab") as f:
+            f.write(b" six")
+    elif change == "same size, new mtime":
+        with open(paths[1], "r+b") as f:
+            f.write(b"FOUR")
+        os.utime(paths[1], ns=(before.st_atime_ns, before.st_mtime_ns + 10**9))
+    elif change == "truncate":
+        os.truncate(paths[1], 3)
+    else:
+        os.remove(paths[1])
+    expected = FileNotFoundError if change == "remove" else hdask.FileChangedError
+    with pytest.raises(expected) as info:
+        dask.compute(counts, scheduler="sync")
+    assert isinstance(info.value, hotloop.HotloopOSError) and info.value.filename == paths[1]
+    assert ("changed after the graph was built" if change != "remove"
+            else "every worker must see the files") in str(info.value)
+    if change != "remove":  # a new graph counts the file as it is now
+        assert dask.compute(hdask.word_count_files(paths, blocksize=4), scheduler="sync")[0] == \
+            dict(collections.Counter(files_whole(paths, "utf-8", "strict").lower().split()))
+
+
+def test_file_changed_error_pickles_for_the_trip_to_the_client():
+    error = hdask.FileChangedError("the message", "/some/file")
+    copy = pickle.loads(pickle.dumps(error))
+    assert type(copy) is hdask.FileChangedError and isinstance(copy, hotloop.HotloopOSError)
+    assert (str(copy), copy.filename) == ("the message", "/some/file")
+
+
+@pytest.mark.parametrize("kwargs,error,match", [
+    (dict(paths=[]), hotloop.InvalidArgumentError, "no paths"),
+    (dict(paths=3), hotloop.InvalidTypeError, "paths must be"),
+    (dict(paths=[3]), hotloop.InvalidTypeError, "path must be"),
+    (dict(paths="a\0b"), hotloop.InvalidArgumentError, "null byte"),
+    (dict(blocksize=0), hotloop.InvalidArgumentError, "at least 1 byte"),
+    (dict(blocksize="0 B"), hotloop.InvalidArgumentError, "at least 1 byte"),
+    (dict(blocksize="lots"), hotloop.InvalidArgumentError, "not a size"),
+    (dict(blocksize=True), hotloop.InvalidTypeError, "blocksize"),
+    (dict(blocksize=1.5), hotloop.InvalidTypeError, "blocksize"),
+    (dict(top=-2), hotloop.InvalidArgumentError, "top"),
+    (dict(top=1.0), hotloop.InvalidTypeError, "top"),
+    (dict(split_every=1), hotloop.InvalidArgumentError, "split_every"),
+    (dict(encoding="no-such-codec"), LookupError, "no-such-codec"),
+    (dict(encoding=8), hotloop.InvalidTypeError, "encoding"),
+    (dict(errors="no-such-handler"), LookupError, "no-such-handler"),
+])
+def test_word_count_files_bad_arguments(tmp_path, kwargs, error, match):
+    arguments = dict(dict(paths=write_files(str(tmp_path), [b"x"])), **kwargs)
+    with pytest.raises(error, match=match):
+        hdask.word_count_files(arguments.pop("paths"), **arguments)
+
+
+def test_word_count_files_blocksizes_and_keys(tmp_path):
+    paths = write_files(str(tmp_path), [b"x " * 3000, b"y"])
+    def n_partials(**kwargs):
+        graph = dict(hdask.word_count_files(paths, **kwargs).__dask_graph__())
+        return sum(1 for k in graph if isinstance(k, tuple) and "-partial-" in k[0])
+    assert n_partials() == 2  # 64 MiB: one range per file
+    assert n_partials(blocksize="1 kB") == 6 + 1 and n_partials(blocksize=1000) == 6 + 1
+    assert n_partials(blocksize=None) == 2
+    key = hdask.word_count_files(paths).key
+    assert key.startswith("hotloop-word_count_files-") and hdask.word_count_files(paths).key == key
+    os.utime(paths[1], ns=(0, 10**9))  # a changed file is another graph
+    assert hdask.word_count_files(paths).key != key
 
 
 # ---- on a real cluster: 2 worker processes with 1 thread each ----
@@ -460,3 +851,96 @@ def test_a_worker_killed_mid_job_changes_nothing(client, tmp_path):
     assert len(set(after.values()) - pids) == 1  # the nanny started a new worker process
     # setup's plugin sized hotloop's threads on the new worker too.
     assert set(client.run(hotloop.get_num_threads).values()) == {1}
+
+
+# ---- word counts on the cluster ----
+
+@settings(max_examples=10)
+@given(partitioned_texts("replace"), st.integers(0, 5), st.sampled_from([None, 2]))
+def test_cluster_word_count_is_the_single_call(client, partitions, top, split_every):
+    bag = bag_of(partitions)
+    result = _on_cluster(client, hdask.word_count(bag, split_every=split_every, errors="replace"))
+    top_result = _on_cluster(client, hdask.word_count(bag, top, split_every=split_every,
+                                                      errors="replace"))
+    assert_counts(result, top_result, whole_of(partitions, "replace"), top)
+
+
+@settings(max_examples=10)
+@given(file_cases(), st.integers(1, 9), st.integers(0, 5), st.sampled_from([None, 2]))
+def test_cluster_word_count_files_is_the_single_call(client, case, blocksize, top, split_every):
+    errors, encoding, contents = case
+    with tempfile.TemporaryDirectory() as folder:
+        paths = write_files(folder, contents)
+        kwargs = dict(blocksize=blocksize, split_every=split_every, errors=errors,
+                      encoding=encoding)
+        result = _on_cluster(client, hdask.word_count_files(paths, **kwargs))
+        top_result = _on_cluster(client, hdask.word_count_files(paths, top, **kwargs))
+        assert_counts(result, top_result, files_whole(paths, encoding, errors), top)
+
+
+def test_cluster_errors_reach_the_client_as_the_single_call_raises_them(client, tmp_path):
+    bad = b"ok \xf0\x9f\x98 ok"
+    paths = write_files(str(tmp_path), [b"fine", bad, b"changing"])
+    with pytest.raises(hotloop.HotloopUnicodeDecodeError) as info:
+        _on_cluster(client, hdask.word_count_files(paths[:2], blocksize=2))
+    with pytest.raises(UnicodeDecodeError) as python:
+        bad.decode("utf-8")
+    assert (info.value.start, info.value.end, info.value.reason, info.value.filename) == (
+        python.value.start, python.value.end, python.value.reason, paths[1])
+    counts = hdask.word_count_files([paths[0], paths[2]], blocksize=3)
+    before = os.stat(paths[2])
+    os.utime(paths[2], ns=(before.st_atime_ns, before.st_mtime_ns - 10**9))
+    with pytest.raises(hdask.FileChangedError) as changed:
+        _on_cluster(client, counts)
+    assert changed.value.filename == paths[2] and "changed after the graph" in str(changed.value)
+    counts = hdask.word_count_files(paths[:1], blocksize=3)
+    os.remove(paths[0])
+    with pytest.raises(FileNotFoundError, match="on worker tcp://127.0.0.1:") as missing:
+        _on_cluster(client, counts)
+    assert missing.value.filename == paths[0]
+
+
+def _with_victim(delayed, stage, number, marker):
+    """The graph of `delayed` with its `number`-th task of `stage` ("partial", "merge0")
+    killing its worker the first time it runs."""
+    graph = dict(delayed.__dask_graph__())
+    keys = sorted(k for k in graph if isinstance(k, tuple) and "-%s-" % stage in k[0])
+    graph[keys[number]] = (_die_the_first_time, marker, graph[keys[number]])
+    return Delayed(delayed.key, graph)
+
+
+def test_a_worker_killed_mid_word_count_files_changes_nothing(client, tmp_path):
+    contents = [("Zipf wörd\u3000ΑΣ %d Σ\n" % (i % 37)).encode() * 400 for i in range(4)]
+    paths = write_files(str(tmp_path), contents)
+    counts = hdask.word_count_files(paths, top=7, blocksize=1000, split_every=3)
+    pids = set(client.run(os.getpid).values())
+    marker = str(tmp_path / "killed")
+    found = _on_cluster(client, _with_victim(counts, "partial", 20, marker))
+    assert os.path.exists(marker)
+    assert found == collections.Counter(files_whole(paths, "utf-8", "strict").lower().split()
+                                        ).most_common(7)
+    client.wait_for_workers(2, timeout=TIMEOUT)
+    assert len(set(client.run(os.getpid).values()) - pids) == 1  # a new worker process
+
+
+def test_a_worker_killed_in_a_merge_of_word_count_changes_nothing(client, tmp_path):
+    partitions = [["The ΑΣ cat %d" % i, b"and THE\xe3\x80\x80hat"] * (i % 3) for i in range(30)]
+    counts = hdask.word_count(bag_of(partitions), split_every=2)
+    marker = str(tmp_path / "killed")
+    found = _on_cluster(client, _with_victim(counts, "merge0", 7, marker))
+    assert os.path.exists(marker)
+    reference = collections.Counter(whole_of(partitions).lower().split())
+    assert found == dict(reference) and list(found) == list(reference)
+    client.wait_for_workers(2, timeout=TIMEOUT)
+
+
+def test_the_corpus_example_runs_and_checks_itself():
+    example = os.path.join(PYWRAPPER, "..", "examples", "dask_corpus.py")
+    env = dict(os.environ, PYTHONPATH=PYWRAPPER)
+    done = subprocess.run([sys.executable, example, "--files", "3", "--megabytes", "1",
+                           "--pi-samples", "100000"], env=env, capture_output=True, text=True,
+                          timeout=TIMEOUT)
+    assert done.returncode == 0, done.stderr
+    assert "most_common(10) ties included" in done.stdout  # its own asserts passed
+    assert "the same top 10: True" in done.stdout
+    assert "pending phase 2b" in done.stdout and "bit for bit" in done.stdout

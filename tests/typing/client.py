@@ -88,6 +88,7 @@ def images(img: "npt.NDArray[np.uint16]", path: str) -> None:
 from typing import Dict  # noqa: E402
 
 import distributed  # noqa: E402
+import dask.bag  # noqa: E402
 from dask.delayed import Delayed  # noqa: E402
 
 
@@ -155,3 +156,20 @@ def exact_reductions(a: "npt.NDArray[np.float64]", parts: List["npt.NDArray[np.f
         copy: hotloop.DataProcessor = hotloop.DataProcessor.from_bytes(state)
         print(copy)
     hotloop.Moments.of(a, nan_policy=1)  # type: ignore[arg-type]
+
+
+def words_on_dask(bag: "dask.bag.Bag", paths: List[str]) -> List[Delayed]:
+    import hotloop.dask
+
+    counts: Delayed = hotloop.dask.word_count(bag, top=10, split_every=4, errors="replace")
+    files: Delayed = hotloop.dask.word_count_files(paths, blocksize="64MiB", encoding="utf-8-sig")
+    one: Delayed = hotloop.dask.word_count_files("corpus.txt", 5, blocksize=None, split_every=False)
+    try:
+        print(one)
+    except hotloop.dask.FileChangedError as e:
+        changed: "str | None" = e.filename
+        print(changed)
+    hotloop.dask.word_count_files(paths, blocksize=1.5)  # type: ignore[arg-type]
+    hotloop.dask.word_count_files(paths, top="3")  # type: ignore[arg-type]
+    hotloop.dask.word_count(bag, errors=None)  # type: ignore[arg-type]
+    return [counts, files]
