@@ -11,7 +11,7 @@ import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
 
-from ._convert import View, as_view, buffer_to_list
+from ._convert import View, as_list, as_view, buffer_to_list
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
     check,
@@ -161,7 +161,8 @@ class DataProcessor:
         """
         view = as_view(values, "add_data")
         if view is None:
-            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
+            seq = (cast(Sequence[float], values) if type(values) in (list, tuple)
+                   else as_list(values, "add_data"))
             data = _to_doubles(seq)
             view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
         with self._lock:
@@ -387,7 +388,8 @@ class DataProcessor:
             raise InvalidArgumentError("offset must be in 0 .. 2**64 - 1, got %d" % offset)
         view = as_view(values, "partial")
         if view is None:
-            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
+            seq = (cast(Sequence[float], values) if type(values) in (list, tuple)
+                   else as_list(values, "add_data"))
             data = _to_doubles(seq, "partial")
             view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
         out = ffi.new(_BUFFER_PP)

@@ -556,3 +556,13 @@ def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():
             DataProcessor.partial(values, **bad)
     with pytest.raises(hotloop.InvalidTypeError):
         DataProcessor.partial(values, chunk_size=4, offset=1.5)
+
+
+@pytest.mark.parametrize("bad", [5, 2.5, None, object()])
+def test_add_data_of_a_non_iterable_is_a_hotloop_type_error_and_adds_nothing(bad):
+    with hotloop.DataProcessor(3) as p:
+        p.add_data([1.0, 2.0])
+        before = p.to_bytes()
+        with pytest.raises(hotloop.InvalidTypeError, match="add_data: expected a sequence"):
+            p.add_data(bad)
+        assert p.to_bytes() == before
