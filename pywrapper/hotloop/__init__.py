@@ -10,7 +10,10 @@ from ._errors import (
     EncodingError,
     HotloopCancelledError,
     HotloopError,
+    HotloopFileNotFoundError,
+    HotloopIsADirectoryError,
     HotloopOSError,
+    HotloopPermissionError,
     HotloopTimeoutError,
     HotloopUnicodeDecodeError,
     InternalError,
@@ -21,6 +24,7 @@ from ._errors import (
     NumericOverflowError,
     OutOfMemoryError,
     ShapeError,
+    UnknownErrorHandlerError,
 )
 from ._arrays import array_multiply, matrix_multiply
 from ._filters import process_numbers
@@ -82,7 +86,10 @@ __all__ = [
     "EncodingError",
     "HotloopCancelledError",
     "HotloopError",
+    "HotloopFileNotFoundError",
+    "HotloopIsADirectoryError",
     "HotloopOSError",
+    "HotloopPermissionError",
     "HotloopTimeoutError",
     "HotloopUnicodeDecodeError",
     "InternalError",
@@ -93,4 +100,5 @@ __all__ = [
     "NumericOverflowError",
     "OutOfMemoryError",
     "ShapeError",
+    "UnknownErrorHandlerError",
 ]

@@ -45,6 +45,11 @@ class InvalidTypeError(HotloopError, TypeError):
     status = _status("HL_ERR_TYPE")
 
 
+class UnknownErrorHandlerError(InvalidArgumentError, LookupError):
+    """An `errors=` name no codecs error handler is registered under (bytes.decode raises
+    LookupError for it too)."""
+
+
 class ShapeError(HotloopError, ValueError):
     status = _status("HL_ERR_SHAPE")
 

@@ -37,9 +37,10 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 from ._typing import Progress
 
 from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
-                      InvalidArgumentError, InvalidTypeError, check)
+                      InvalidArgumentError, InvalidTypeError, UnknownErrorHandlerError, check)
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
+from ._args import as_index
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
 WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
@@ -423,21 +424,29 @@ def _counter(text, k):
 
 # ---- arguments ----
 
-def _check_top(top):
-    if top is None:
-        return None
-    if isinstance(top, bool) or not hasattr(type(top), "__index__"):
-        raise InvalidTypeError("top must be None or an int, not %s" % type(top).__name__)
-    k = operator.index(top)
-    if k < 0:
-        raise InvalidArgumentError("top must be >= 0, got %d" % k)
-    return k
+def _check_top(top, what="word_count"):
+    return None if top is None else as_index(top, what, "top", 0)
+
+
+# A decoding failure to try handlers on: an encode-only handler (xmlcharrefreplace) refuses it.
+_PROBE_DECODE_ERROR = UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
 
 
 def _check_errors(errors, what):
+    """errors, once it names an error handler that can decode (as bytes.decode needs)."""
     if not isinstance(errors, str):
         raise InvalidTypeError("%s: errors must be a str, not %s" % (what, type(errors).__name__))
-    codecs.lookup_error(errors)  # LookupError for an unknown handler, as bytes.decode
+    try:
+        handler = codecs.lookup_error(errors)
+    except LookupError:
+        raise UnknownErrorHandlerError("%s: unknown error handler name %r" % (what, errors)) from None
+    try:
+        handler(_PROBE_DECODE_ERROR)
+    except UnicodeDecodeError:
+        pass  # "strict" and handlers like it: they raise the error they are given
+    except TypeError:
+        raise InvalidTypeError("%s: the error handler %r cannot decode (it only handles "
+                               "encoding errors)" % (what, errors)) from None
     return errors
 
 

@@ -747,3 +747,20 @@ def test_tables_merged_from_several_threads():
     for t in threads:
         t.join()
     assert len(results) == 200 and all(r == {"x": 1000, "y": 2000, "z": 1000} for r in results)
+
+
+def test_top_takes_numpy_integers_and_refuses_arrays_clearly():
+    import numpy as np
+
+    assert hotloop.word_count("a b a", top=np.int64(1)) == [("a", 2)]
+    with pytest.raises(hotloop.InvalidTypeError, match="top must be an int"):
+        hotloop.word_count("a b", top=np.array([1, 2]))
+
+
+def test_error_handlers_that_cannot_decode_are_hotloop_errors():
+    with pytest.raises(hotloop.InvalidTypeError, match="cannot decode"):
+        hotloop.word_count(b"a \xff", errors="xmlcharrefreplace")
+    with pytest.raises(LookupError) as info:  # as bytes.decode raises for an unknown name
+        hotloop.word_count(b"a \xff", errors="no-such-handler")
+    assert isinstance(info.value, hotloop.UnknownErrorHandlerError)
+    assert isinstance(info.value, hotloop.InvalidArgumentError)
