@@ -39,6 +39,7 @@
 #include "file_bytes.hpp"
 #include "hotloop/error.hpp"
 #include "simd.hpp"
+#include "text_kernels.hpp"
 #include "utf8.hpp"
 #include "word_table.hpp"
 
@@ -52,44 +53,59 @@ constexpr std::size_t kLookahead = 1024;   // file windows: bytes read after a b
 constexpr std::size_t kContextUnits = 16;  // str windows: code points kept around a block
 constexpr uint64_t kNoError = ~uint64_t(0);
 
-// One worker thread's counts.
+// An inline key on its way into a table: looked up a few words after its slot is prefetched.
+template <unsigned K>
+struct Pending {
+    WordKey<K> key;
+    uint64_t hash, offset;
+};
+
+constexpr std::size_t kChunksPerPass = 64;  // 4 KiB of text classified at a time
+// Words are added in batches of kBatch or a little more: a batch is cut after a chunk, which
+// adds at most 32 starts and ends.
+constexpr std::size_t kBatch = 256;
+constexpr std::size_t kTokensPerBatch = kBatch + 64;
+
+// One worker thread's counts, and its scratch for the fast scan.
 struct Tables {
     InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
     InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
     ArenaTable others;
+    uint32_t starts[kTokensPerBatch], ends[kTokensPerBatch];
+    Pending<2> pending16[kTokensPerBatch];
+    Pending<4> pending32[kTokensPerBatch];
 };
 
 // Inline words wait in a small ring whose slots are prefetched on entry: the table lookups of
 // several words then overlap their cache misses instead of paying them one by one.
 template <unsigned K>
-class Ring {
+class Pipe {
 public:
-    HL_INLINE void push(InlineWordTable<K>& table, const WordKey<K>& key, uint64_t offset) {
+    explicit Pipe(InlineWordTable<K>& table) : table_(table) {}
+
+    HL_INLINE void push(const WordKey<K>& key, uint64_t offset) {
         const uint64_t h = hash_key(key);
-        table.prefetch(h);
-        Pending& slot = items_[next_ % kSize];
-        if (next_ >= kSize) table.add(slot.key, slot.hash, slot.offset);
-        slot = Pending{key, h, offset};
+        table_.prefetch(h);
+        Pending<K>& slot = items_[next_ % kSize];
+        if (next_ >= kSize) table_.add(slot.key, slot.hash, slot.offset);
+        slot = Pending<K>{key, h, offset};
         ++next_;
     }
 
-    void flush(InlineWordTable<K>& table) {
-        const std::size_t held = next_ < kSize ? next_ : kSize;
-        for (std::size_t k = 0; k < held; ++k) {
-            const Pending& p = items_[(next_ - held + k) % kSize];
-            table.add(p.key, p.hash, p.offset);
+    void flush() {
+        const uint32_t held = next_ < kSize ? next_ : kSize;
+        for (uint32_t k = 0; k < held; ++k) {
+            const Pending<K>& p = items_[(next_ - held + k) % kSize];
+            table_.add(p.key, p.hash, p.offset);
         }
         next_ = 0;
     }
 
 private:
-    static constexpr std::size_t kSize = 16;
-    struct Pending {
-        WordKey<K> key;
-        uint64_t hash, offset;
-    };
-    Pending items_[kSize];
-    std::size_t next_ = 0;  // words pushed so far (the ring holds the last kSize)
+    static constexpr uint32_t kSize = 16;
+    InlineWordTable<K>& table_;
+    Pending<K> items_[kSize];
+    uint32_t next_ = 0;  // words pushed so far (the ring holds the last kSize)
 };
 
 struct Malformation {
@@ -115,6 +131,19 @@ HL_INLINE uint64_t lower_ascii(uint64_t x) noexcept {
     return x | ((at_least_A & ~above_Z & kHighBits) >> 2);
 }
 
+// kLaneMasks[n]: the two lanes' masks that keep the first n bytes of 16.
+struct LaneMasks {
+    uint64_t m[17][2];
+    constexpr LaneMasks() : m() {
+        for (int n = 0; n <= 16; ++n) {
+            m[n][0] = n >= 8 ? ~0ull : n == 0 ? 0 : ~0ull >> (64 - 8 * n);
+            m[n][1] = n >= 16 ? ~0ull : n <= 8 ? 0 : ~0ull >> (128 - 8 * n);
+        }
+    }
+    constexpr const uint64_t* operator[](std::size_t n) const { return m[n]; }
+};
+constexpr LaneMasks kLaneMasks;
+
 inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
     uint8_t any = 0;
     for (std::size_t i = 0; i < n; ++i) any |= p[i];
@@ -133,58 +162,6 @@ HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
     return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
            (mvs ? kSawMongolianVowelSeparator : 0);
 }
-
-#if defined(__SSE2__)
-// Bit i of *space is set when p[i] is ASCII whitespace; bit i of the result when p[i] >= 0x80.
-// 1C..1F count as whitespace when info_separators is set.
-HL_INLINE uint64_t classify64(const uint8_t* p, bool info_separators, uint64_t* space) noexcept {
-    const __m128i blank = _mm_set1_epi8(0x20);
-    const __m128i tab_lo = _mm_set1_epi8(0x08), tab_hi = _mm_set1_epi8(0x0E);  // 09..0D
-    // 1C..1F, or an empty range (x > 0x7F never holds for a signed byte).
-    const __m128i sep_lo = _mm_set1_epi8(info_separators ? 0x1B : 0x7F);
-    const __m128i sep_hi = _mm_set1_epi8(0x20);
-    uint64_t ws = 0, high = 0;
-    for (int k = 0; k < 4; ++k) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
-        const __m128i w = _mm_or_si128(
-            _mm_cmpeq_epi8(v, blank),
-            _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, tab_lo), _mm_cmplt_epi8(v, tab_hi)),
-                         _mm_and_si128(_mm_cmpgt_epi8(v, sep_lo), _mm_cmplt_epi8(v, sep_hi))));
-        ws |= uint64_t(uint16_t(_mm_movemask_epi8(w))) << (16 * k);
-        high |= uint64_t(uint16_t(_mm_movemask_epi8(v))) << (16 * k);
-    }
-    *space = ws;
-    return high;
-}
-#endif
-
-#if defined(__SSE2__)
-// True when every byte >= 0x80 of the 64 at p belongs to a valid 2-byte character (lead C2..DF,
-// then one continuation byte; a lead at p[63] is completed by p[64]) that is not whitespace
-// (C2 85, C2 A0), and p[0] is not a continuation byte. Bit masks of SSE2 compares, on signed bytes.
-HL_INLINE bool two_byte_chunk(const uint8_t* p) noexcept {
-    uint64_t lead = 0, cont = 0, high = 0, c2 = 0, space = 0;
-    for (int k = 0; k < 4; ++k) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-        const auto bits = [&](__m128i m) { return uint64_t(uint16_t(_mm_movemask_epi8(m))) << (16 * k); };
-        lead |= bits(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(int8_t(0xC1))),
-                                   _mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xE0)))));
-        cont |= bits(_mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xC0))));  // 80..BF
-        high |= bits(v);
-        c2 |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xC2))));
-        space |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0x85))),
-                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xA0)))));
-    }
-    if (cont != lead << 1 || (lead | cont) != high || ((c2 << 1) & space) != 0) return false;
-    if (lead >> 63) {  // the last character ends at p[64]
-        const uint8_t next = p[64];
-        if ((next & 0xC0) != 0x80 || (p[63] == 0xC2 && (next == 0x85 || next == 0xA0)))
-            return false;
-    }
-    return true;
-}
-#endif
 
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
 // (context) and after (the rest of its last word).
@@ -230,40 +207,38 @@ public:
         : rules_(rules_of(options)),
           errors_(options.errors),
           casing_(options.casing),
-          tables_(tables) {}
+          tables_(tables),
+          context_rule_(rules_.mongolian_vowel_separator && casing_ != nullptr) {}
 
     Malformation scan(Block& b, Grower* grower) {
         b_ = &b;
         in_word_ = b.in_word;
         owned_ = false;
         dirty_ = false;
+        careful_ = true;
+        key_shift_ = b.key_base - b.begin;
         std::size_t pos = b.begin;
         const std::size_t stop = b.end;
-        while (pos < stop) {
-#if defined(__SSE2__)
-            if (stop - pos >= 64) {
-                uint64_t space;
-                if (classify64(b.text + pos, rules_.info_separators, &space) == 0) {
-                    ascii_chunk(pos, space);
-                    pos += 64;
+        // Whole chunks of 64 bytes, classified kChunksPerPass at a time: the simple ones are
+        // walked by their whitespace bits, the others decoded unit by unit.
+        while (pos < stop && stop - pos >= 64) {
+            const std::size_t n = std::min(kChunksPerPass, (stop - pos) / 64);
+            simd_run<text::ClassifyChunks>(b.text, b.size, pos, n, rules_.info_separators,
+                                           space_, simple_);
+            const std::size_t base = pos;
+            for (std::size_t k = 0; k < n;) {
+                if (simple_[k]) {
+                    pos = fast_run(base, k, n, pos);
                     continue;
                 }
-                // ASCII and 2-byte characters (Cyrillic, Greek, ...), all valid and none of
-                // them whitespace: the ASCII whitespace marks every word edge.
-                if (stop - pos > 64 && two_byte_chunk(b.text + pos)) {
-                    ascii_chunk(pos, space);
-                    pos += 64 + ((b.text[pos + 63] & 0xE0) == 0xC0);  // a character cut at 64
-                    continue;
-                }
-                // Otherwise decode these 64 bytes one unit at a time.
-                const std::size_t chunk_end = pos + 64;
-                while (pos < chunk_end)
+                careful_ = true;  // the word in progress, if any, runs through this chunk
+                while (pos < base + 64 * k + 64)
                     if (!step(pos)) return error_;
-                continue;
+                ++k;
             }
-#endif
-            if (!step(pos)) return error_;
         }
+        while (pos < stop)
+            if (!step(pos)) return error_;
         // Finish the last word of the block, reading past its end if need be.
         while (in_word_ && owned_) {
             if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
@@ -278,43 +253,176 @@ public:
             pos += static_cast<std::size_t>(u.length);
         }
         if (in_word_) end_word(pos);
-        ring16_.flush(tables_.upto16);
-        ring32_.flush(tables_.upto32);
+        pipe16_.flush();
+        pipe32_.flush();
         return Malformation{};
     }
 
 private:
+    // A word starting at `at` in a chunk decoded unit by unit.
     HL_INLINE void start_word(std::size_t at) {
         in_word_ = true;
         owned_ = true;
         dirty_ = false;
+        careful_ = true;
         start_ = at;
     }
 
-    HL_INLINE void end_word(std::size_t at) {
+    // Walks the simple chunks (ClassifyChunks) k, k + 1, ... of the pass at `base`, from pos
+    // on, by their whitespace bits; returns the position after them and advances k. Bytes
+    // before pos in the first chunk belong to a character decoded before (a word's, so the
+    // word in progress carries over them). The starts and ends of words are listed as offsets
+    // from `base` (the bits of the chunk, one after the other) and the words added in batches
+    // (add_words). A word that lies in simple chunks only is ASCII or valid 2-byte characters
+    // without NUL bytes.
+    HL_INLINE std::size_t fast_run(std::size_t base, std::size_t& k, std::size_t n,
+                                   std::size_t pos) {
+        uint32_t* const starts = tables_.starts;
+        uint32_t* const ends = tables_.ends;
+        const uint8_t* const text = b_->text;
+        uint32_t n_starts = 0, n_ends = 0;
+        // The word in progress at entry (if any) ends at ends[0]: the others pair up after it.
+        bool carried = in_word_;
+        uint64_t carry = in_word_;  // whether the byte before the chunk is a word's
+        for (; k < n && simple_[k]; ++k) {
+            const uint32_t at = static_cast<uint32_t>(64 * k);
+            const uint64_t space = space_[k], word = ~space;
+            const uint64_t after_word = (word << 1) | carry;
+            carry = word >> 63;
+            for (uint64_t m = word & ~after_word; m != 0; m &= m - 1)
+                starts[n_starts++] = at + static_cast<uint32_t>(__builtin_ctzll(m));
+            for (uint64_t m = space & after_word; m != 0; m &= m - 1)
+                ends[n_ends++] = at + static_cast<uint32_t>(__builtin_ctzll(m));
+            pos = base + at + 64 + (text[base + at + 63] >= 0xC0);  // a character cut at 64
+            if (n_starts >= kBatch) {
+                pair_up(base, carried, n_starts, n_ends);
+                carried = false;
+            }
+        }
+        pair_up(base, carried, n_starts, n_ends);
+        return pos;
+    }
+
+    // Adds the words whose starts and ends fast_run listed (the word in progress first, if
+    // `carried`); keeps the start of an unfinished last word, as the word in progress.
+    HL_INLINE void pair_up(std::size_t base, bool carried, uint32_t& n_starts,
+                           uint32_t& n_ends) {
+        const uint32_t* const starts = tables_.starts;
+        const uint32_t* const ends = tables_.ends;
+        uint32_t first_end = 0;
+        if (carried && n_ends > 0) {
+            // The word in progress: one that lay in simple chunks only is plain.
+            if (owned_ && !careful_)
+                add_words(&start_, base, ends, 0, 1, false);
+            else
+                end_word(base + ends[0]);
+            first_end = 1;
+        }
+        const uint32_t complete = std::min(n_starts, n_ends - first_end);
+        add_words(starts, base, ends + first_end, 0, complete, true);
+        if (n_starts > complete) {  // an unfinished word: the new word in progress
+            start_ = base + starts[n_starts - 1];
+            in_word_ = owned_ = true;
+            careful_ = dirty_ = false;
+            tables_.starts[0] = starts[n_starts - 1];
+            n_starts = 1;
+        } else {
+            n_starts = 0;
+            if (n_ends > 0) in_word_ = false;  // else the carried word goes on
+        }
+        n_ends = 0;
+    }
+
+    // Adds words [from, to) of a list: word j is text[base + start_j, base + ends[j]), where
+    // start_j is starts[j] (relative) or, when !relative, *starts itself (absolute). Inline keys
+    // are loaded, lowered (ASCII ones), hashed and their slots prefetched, then looked up once
+    // all are: the cache misses of a batch overlap.
+    template <class Start>
+    HL_INLINE void add_words(const Start* starts, std::size_t base, const uint32_t* ends,
+                             uint32_t from, uint32_t to, bool relative) {
+        const uint8_t* const text = b_->text;
+        const std::size_t size = b_->size;
+        const uint64_t key_shift = key_shift_;
+        Pending<2>* const p16 = tables_.pending16;
+        Pending<4>* const p32 = tables_.pending32;
+        auto v16 = tables_.upto16.view();
+        auto v32 = tables_.upto32.view();
+        uint32_t n16 = 0, n32 = 0;
+        for (uint32_t j = from; j < to; ++j) {
+            const std::size_t start = relative ? base + starts[j] : starts[0];
+            const std::size_t length = base + ends[j] - start;
+            const uint8_t* word = text + start;
+            if (context_rule_ && needs_context(start, start + length)) {
+                add_word(start, start + length, false);
+            } else if (length <= 16 && size - start >= 16) {
+                WordKey<2> key;
+                key.lane[0] = load64(word) & kLaneMasks[length][0];
+                key.lane[1] = load64(word + 8) & kLaneMasks[length][1];
+                lower_lanes(key);
+                const uint64_t h = hash_key(key);
+                __builtin_prefetch(&v16.slots[static_cast<std::size_t>(h) & v16.mask]);
+                p16[n16++] = Pending<2>{key, h, key_shift + start};
+            } else if (length <= 32 && size - start >= 32) {
+                WordKey<4> key;
+                key.lane[0] = load64(word);
+                key.lane[1] = load64(word + 8);
+                key.lane[2] = load64(word + 16) & kLaneMasks[length - 16][0];
+                key.lane[3] = load64(word + 24) & kLaneMasks[length - 16][1];
+                lower_lanes(key);
+                const uint64_t h = hash_key(key);
+                __builtin_prefetch(&v32.slots[static_cast<std::size_t>(h) & v32.mask]);
+                p32[n32++] = Pending<4>{key, h, key_shift + start};
+            } else {
+                add(word, length, text + size, key_shift + start);
+            }
+        }
+        // The fallbacks above may have grown the tables.
+        v16 = tables_.upto16.view();
+        v32 = tables_.upto32.view();
+        for (uint32_t j = 0; j < n16; ++j)
+            tables_.upto16.add(v16, p16[j].key, p16[j].hash, p16[j].offset);
+        for (uint32_t j = 0; j < n32; ++j)
+            tables_.upto32.add(v32, p32[j].key, p32[j].hash, p32[j].offset);
+    }
+
+    // A-Z -> a-z in a key made of ASCII; other keys stay as written (lowered once per
+    // distinct word at the end).
+    template <unsigned K>
+    HL_INLINE static void lower_lanes(WordKey<K>& key) {
+        uint64_t any = 0;
+        for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
+        if ((any & kHighBits) == 0)
+            for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
+    }
+
+    void end_word(std::size_t at) {
         in_word_ = false;
-        if (!owned_) return;
-        const uint64_t key = b_->key_base + (start_ - b_->begin);
-        const uint8_t* word = b_->text + start_;
-        std::size_t length = at - start_;
-        if (dirty_) {
-            clean(start_, at);
+        if (owned_) add_word(start_, at, dirty_);
+    }
+
+    // Adds the word text[from, to) of the window; `dirty`: it holds malformed units.
+    void add_word(std::size_t from, std::size_t to, bool dirty) {
+        const uint64_t key = key_shift_ + from;
+        const uint8_t* word = b_->text + from;
+        std::size_t length = to - from;
+        if (dirty) {
+            clean(from, to);
             word = reinterpret_cast<const uint8_t*>(cleaned_.data());
             length = cleaned_.size();
-        } else if (needs_context(start_, at)) {
-            lower_in_context(start_, at);
+        } else if (needs_context(from, to)) {
+            lower_in_context(from, to);
             word = reinterpret_cast<const uint8_t*>(cleaned_.data());
             length = cleaned_.size();
             tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
         }
-        add(word, length, dirty_ ? word + length : b_->text + b_->size, key);
+        add(word, length, dirty ? word + length : b_->text + b_->size, key);
     }
 
     HL_INLINE void add(const uint8_t* word, std::size_t length, const uint8_t* bound,
                        uint64_t key) {
-        if (length <= 16 ? defer(word, length, bound, tables_.upto16, ring16_, key)
-                         : length <= 32 && defer(word, length, bound, tables_.upto32, ring32_, key))
+        if (length <= 16 ? defer(word, length, bound, pipe16_, key)
+                         : length <= 32 && defer(word, length, bound, pipe32_, key))
             return;
         if (is_ascii(word, length)) {
             lowered_.assign(reinterpret_cast<const char*>(word), length);
@@ -329,14 +437,14 @@ private:
     // Queues an inline word; false if it holds a NUL byte (it then goes to tables_.others).
     template <unsigned K>
     HL_INLINE bool defer(const uint8_t* word, std::size_t length, const uint8_t* bound,
-                         InlineWordTable<K>& table, Ring<K>& ring, uint64_t key_value) {
+                         Pipe<K>& pipe, uint64_t key_value) {
         WordKey<K> key;
         if (!load_key(word, length, bound, key)) return false;
         uint64_t any = 0;
         for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
         if ((any & kHighBits) == 0)
             for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
-        ring.push(table, key, key_value);
+        pipe.push(key, key_value);
         return true;
     }
 
@@ -398,20 +506,6 @@ private:
         lower_utf8(*casing_, t + from, to - from, before, after, code_points_, cleaned_);
     }
 
-    // 64 ASCII bytes at pos, `space` marking the whitespace: visits each word edge in turn.
-    HL_INLINE void ascii_chunk(std::size_t pos, uint64_t space) {
-        unsigned i = 0;
-        for (;;) {
-            const uint64_t rest = (in_word_ ? space : ~space) >> i;
-            if (rest == 0) return;
-            i += static_cast<unsigned>(__builtin_ctzll(rest));
-            if (in_word_)
-                end_word(pos + i);
-            else
-                start_word(pos + i);
-        }
-    }
-
     // One unit at pos; false (and error_ set) if it is malformed and errors are strict.
     HL_INLINE bool step(std::size_t& pos) {
         const utf8::Unit u = utf8::decode(b_->text + pos, b_->text + b_->size, rules_);
@@ -444,12 +538,19 @@ private:
     std::string lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
     std::vector<char32_t> code_points_;
-    Ring<2> ring16_;
-    Ring<4> ring32_;
+    Pipe<2> pipe16_{tables_.upto16};
+    Pipe<4> pipe32_{tables_.upto32};
     bool in_word_ = false;
     bool owned_ = false;  // the word in progress started in this block
     bool dirty_ = false;  // the word in progress holds malformed units (errors != strict)
+    bool careful_ = true;  // the word in progress touched a chunk decoded unit by unit
+    // PyPy: words next to U+180E are lowered in context (needs_context), so every word is
+    // looked at by end_word.
+    const bool context_rule_;
     std::size_t start_ = 0;
+    uint64_t key_shift_ = 0;  // the key of text[i] is key_shift_ + i
+    uint64_t space_[kChunksPerPass];
+    uint8_t simple_[kChunksPerPass];
     Malformation error_;
 };
 

@@ -162,20 +162,32 @@ public:
 
     // Adds `count` occurrences of the key (h == hash_key(key)), first seen at `offset`.
     HL_INLINE void add(const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
-        std::size_t i = static_cast<std::size_t>(h) & mask_;
+        View v = view();
+        add(v, key, h, offset, count);
+    }
+
+    // Where the slots are: a hot loop keeps a copy in registers (stores into slots could alias
+    // the table's own fields), refreshed by add() when the table grows.
+    struct View {
+        Slot* slots;
+        std::size_t mask;
+    };
+    View view() noexcept { return View{&slots_[0], mask_}; }
+
+    HL_INLINE void add(View& v, const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
+        std::size_t i = static_cast<std::size_t>(h) & v.mask;
         for (;;) {
-            Slot& s = slots_[i];
+            Slot& s = v.slots[i];
             if (s.key == key) {
                 s.count += count;
-                if (offset < s.first) s.first = offset;
+                s.first = offset < s.first ? offset : s.first;
                 return;
             }
             if (s.key.lane[0] == 0) {
-                s = Slot{key, count, offset};
-                if (++size_ * 5 > slots_.size() * 3) grow();
+                v = place(i, key, offset, count);
                 return;
             }
-            i = (i + 1) & mask_;
+            i = (i + 1) & v.mask;
         }
     }
 
@@ -191,6 +203,13 @@ public:
 
 private:
     static constexpr std::size_t kInitialSlots = 1024;
+
+    // A new key in the empty slot i; returns where the slots are now.
+    View place(std::size_t i, const Key& key, uint64_t offset, uint64_t count) {
+        slots_[i] = Slot{key, count, offset};
+        if (++size_ * 5 > slots_.size() * 3) grow();
+        return view();
+    }
 
     void grow(std::size_t n_slots = 0) {
         ZeroedArray<Slot> slots(n_slots ? n_slots : slots_.size() * 2);
