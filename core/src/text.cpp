@@ -835,18 +835,15 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
             i += 16;
             continue;
         }
-        if (to - i >= 16 && below_0x800(units + i)) {
-            // 1- and 2-byte characters only (Latin, Greek, Cyrillic, ... and ASCII between):
-            // each unit writes two bytes, and the output advances by its length, no branches.
-            for (int k = 0; k < 16; ++k) {
-                const uint32_t c = units[i + k];
-                const bool two = c >= 0x80;
-                o[at] = static_cast<uint8_t>(two ? (0xC0 | (c >> 6)) : c);
-                o[at + 1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
-                at += 1 + two;
+        if constexpr (sizeof(U) <= 2) {
+            // Latin, Greek, Cyrillic, ... and ASCII between: 16 units at a time.
+            const auto done = simd_run<text::TranscodeShort>(units + i, to - i, o + at);
+            i += done.first;
+            at += done.second;
+            if (to - i < 16) {
+                for (; i < to; ++i) at += static_cast<std::size_t>(utf8::encode(units[i], o + at));
+                break;
             }
-            i += 16;
-            continue;
         }
         // Otherwise encode the next 16 one by one before looking again.
         for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {

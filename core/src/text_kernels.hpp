@@ -5,6 +5,7 @@
 
 #include <cstddef>
 #include <cstdint>
+#include <utility>
 
 #include "simd.hpp"
 
@@ -87,6 +88,96 @@ struct ClassifyChunks {
             }
             simple[k] = ok;
         }
+    }
+};
+
+// ---- str layouts to UTF-8 ----
+
+// kSqueeze.order[m]: for 8 code units below U+0800 encoded as 16 bytes (two per unit: the UTF-8
+// lead or ASCII byte, then the continuation byte), the shuffle that keeps both bytes of the
+// units whose bit is set in m (2-byte characters) and the first byte of the others (ASCII);
+// kSqueeze.length[m] the bytes kept.
+struct Squeeze {
+    uint8_t order[256][16];
+    uint8_t length[256];
+    constexpr Squeeze() : order(), length() {
+        for (int m = 0; m < 256; ++m) {
+            int n = 0;
+            for (int k = 0; k < 8; ++k) {
+                order[m][n++] = static_cast<uint8_t>(2 * k);
+                if ((m >> k) & 1) order[m][n++] = static_cast<uint8_t>(2 * k + 1);
+            }
+            length[m] = static_cast<uint8_t>(n);
+            for (; n < 16; ++n) order[m][n] = 0;
+        }
+    }
+};
+inline constexpr Squeeze kSqueeze{};
+
+using Units16 = simd::VecN<uint16_t, 8>;
+using Bytes16 = simd::VecN<uint8_t, 16>;
+using Bytes8 = simd::VecN<uint8_t, 8>;
+
+// Whether every lane of v is 0.
+HL_INLINE bool none(Units16 v) {
+    uint64_t half[2];
+    std::memcpy(half, &v, sizeof half);
+    return (half[0] | half[1]) == 0;
+}
+
+// Writes the UTF-8 of the 8 code units u (all below U+0800) at out (which has room for 16 bytes)
+// and returns its length.
+HL_INLINE std::size_t squeeze8(Units16 u, uint8_t* out) {
+    const Units16 zero = Units16{};
+    const Units16 two = u > (zero + 0x7F);  // 0xFFFF for a 2-byte character
+    // Little-endian lanes: the lead byte first, then the continuation byte.
+    const Units16 pair = (((u & 0x3F) | 0x80) << 8) | ((u >> 6) | 0xC0);
+    const Units16 enc = (pair & two) | (u & ~two);
+#if defined(HL_SIMD_X86)
+    __m128i t;
+    std::memcpy(&t, &two, sizeof t);
+    const __m128i packed = _mm_packs_epi16(t, _mm_setzero_si128());
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(packed));
+#else
+    unsigned m = 0;
+    for (int k = 0; k < 8; ++k) m |= unsigned(two[k] != 0) << k;
+#endif
+    Bytes16 bytes, order;
+    std::memcpy(&bytes, &enc, sizeof bytes);
+    std::memcpy(&order, kSqueeze.order[m], sizeof order);
+    simd::store(out, __builtin_shuffle(bytes, order));
+    return kSqueeze.length[m];
+}
+
+// Transcodes code units (uint8_t: Latin-1, uint16_t: UCS-2) to UTF-8 at out, 16 at a time, from
+// units[0] for as long as a group of 16 lies below U+0800; out has room for 32 bytes per unit
+// group. Returns {units done, bytes written}: the caller encodes what follows one by one.
+struct TranscodeShort {
+    template <class U>
+    HL_INLINE static std::pair<std::size_t, std::size_t> run(const U* units, std::size_t n,
+                                                             uint8_t* out) {
+        std::size_t i = 0, at = 0;
+        for (; i + 16 <= n; i += 16) {
+            Units16 lo, hi;
+            if constexpr (sizeof(U) == 1) {
+                lo = __builtin_convertvector(simd::load<Bytes8>(units + i), Units16);
+                hi = __builtin_convertvector(simd::load<Bytes8>(units + i + 8), Units16);
+            } else {
+                lo = simd::load<Units16>(units + i);
+                hi = simd::load<Units16>(units + i + 8);
+            }
+            const Units16 any = lo | hi;
+            if (!none(any & 0xF800)) break;
+            if (none(any & 0xFF80)) {  // ASCII: 16 bytes as they are
+                simd::store(out + at, __builtin_convertvector(lo, Bytes8));
+                simd::store(out + at + 8, __builtin_convertvector(hi, Bytes8));
+                at += 16;
+                continue;
+            }
+            at += squeeze8(lo, out + at);
+            at += squeeze8(hi, out + at);
+        }
+        return {i, at};
     }
 };
 

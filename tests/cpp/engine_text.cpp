@@ -350,9 +350,22 @@ TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD le
                 if (set_simd_level(level) != level) continue;
                 const WordTable got = count(text, options);
                 require_matches(got, want);
+                // CPython's str layouts, transcoded to UTF-8 block by block: the same table.
                 const std::vector<uint32_t> ucs4(chars.begin(), chars.end());
                 require_same(count_words(ucs4.data(), ucs4.size(), TextEncoding::Ucs4, options),
                              got);
+                std::vector<uint16_t> ucs2;
+                for (char32_t c : chars)
+                    ucs2.push_back(static_cast<uint16_t>(c < 0x10000 ? c : 'q'));
+                const std::vector<char32_t> bmp(ucs2.begin(), ucs2.end());
+                require_same(count_words(ucs2.data(), ucs2.size(), TextEncoding::Ucs2, options),
+                             count(encode(bmp), options));
+                std::vector<uint8_t> latin;
+                for (char32_t c : chars)
+                    latin.push_back(static_cast<uint8_t>(c < 0x100 ? c : 0xE9));
+                const std::vector<char32_t> low(latin.begin(), latin.end());
+                require_same(count_words(latin.data(), latin.size(), TextEncoding::Latin1, options),
+                             count(encode(low), options));
             }
             set_simd_level(best);
         }
