@@ -810,18 +810,6 @@ HL_INLINE bool ascii16(const U* u, uint8_t* out) noexcept {
 #endif
 }
 
-// True if the 16 code units at u are all below U+0800 (1 or 2 bytes of UTF-8 each).
-template <class U>
-HL_INLINE bool below_0x800(const U* u) noexcept {
-    if constexpr (sizeof(U) == 1) {
-        return true;
-    } else {
-        U any = 0;
-        for (int k = 0; k < 16; ++k) any |= u[k];
-        return any < 0x800;
-    }
-}
-
 // Appends the UTF-8 of units [from, to) to out (surrogates as 'surrogatepass' writes them).
 template <class U>
 HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteBuffer& out) {
