@@ -70,7 +70,7 @@ constexpr std::size_t kTokensPerBatch = kBatch + 64;
 struct Tables {
     InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
     InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
-    ArenaTable others;
+    ArenaSet others;
     uint32_t starts[kTokensPerBatch], ends[kTokensPerBatch];
     Pending<2> pending16[kTokensPerBatch];
     Pending<4> pending32[kTokensPerBatch];
@@ -85,7 +85,7 @@ public:
 
     HL_INLINE void push(const WordKey<K>& key, uint64_t offset) {
         const uint64_t h = hash_key(key);
-        table_.prefetch(h);
+        InlineWordTable<K>::prefetch(table_.view(), h);
         Pending<K>& slot = items_[next_ % kSize];
         if (next_ >= kSize) table_.add(slot.key, slot.hash, slot.offset);
         slot = Pending<K>{key, h, offset};
@@ -360,7 +360,7 @@ private:
                 key.lane[1] = load64(word + 8) & kLaneMasks[length][1];
                 lower_lanes(key);
                 const uint64_t h = hash_key(key);
-                __builtin_prefetch(&v16.slots[static_cast<std::size_t>(h) & v16.mask]);
+                InlineWordTable<2>::prefetch(v16, h);
                 p16[n16++] = Pending<2>{key, h, key_shift + start};
             } else if (length <= 32 && size - start >= 32) {
                 WordKey<4> key;
@@ -370,7 +370,7 @@ private:
                 key.lane[3] = load64(word + 24) & kLaneMasks[length - 16][1];
                 lower_lanes(key);
                 const uint64_t h = hash_key(key);
-                __builtin_prefetch(&v32.slots[static_cast<std::size_t>(h) & v32.mask]);
+                InlineWordTable<4>::prefetch(v32, h);
                 p32[n32++] = Pending<4>{key, h, key_shift + start};
             } else {
                 add(word, length, text + size, key_shift + start);
@@ -569,151 +569,294 @@ void check_errors(const std::vector<Malformation>& errors) {
 }
 
 // ---- from the thread tables to the WordTable ----
+// In parallel: the threads' tables merge partition by partition (each partition's words are in
+// one table per thread), the distinct words are sorted by first occurrence (bucketed by key,
+// then each bucket sorted), and the table is filled. Words that are not ASCII are lowercased
+// and merged on one thread, in order of first occurrence.
 
-template <unsigned K>
-void merge_into(InlineWordTable<K>& into, const InlineWordTable<K>& from) {
-    for (const auto& s : from.slots())
-        if (s.key.lane[0] != 0) into.add(s.key, hash_key(s.key), s.first, s.count);
-}
-
+// A distinct word of the merged tables: its key (first occurrence), count and bytes (in a
+// thread's table).
 struct RawWord {
     uint64_t key;
     uint64_t count;
     const uint8_t* bytes;
-    std::size_t length;
+    uint64_t length_ascii;  // length << 1 | whether the bytes are ASCII
+
+    RawWord() = default;
+    RawWord(uint64_t k, uint64_t c, const uint8_t* b, std::size_t length, bool ascii)
+        : key(k), count(c), bytes(b), length_ascii(uint64_t(length) << 1 | ascii) {}
+    std::size_t length() const noexcept { return static_cast<std::size_t>(length_ascii >> 1); }
+    bool ascii() const noexcept { return length_ascii & 1; }
 };
 
-// The distinct words of all thread tables (merged into the first), in order of their keys.
-std::vector<RawWord> merged_words(tbb::enumerable_thread_specific<Tables>& all) {
-    Tables* merged = nullptr;
-    std::size_t n16 = 0, n32 = 0;
-    for (Tables& t : all) {
-        n16 += t.upto16.size();
-        n32 += t.upto32.size();
-    }
-    for (Tables& t : all) {
-        if (merged == nullptr) {
-            merged = &t;
-            merged->upto16.reserve(n16);
-            merged->upto32.reserve(n32);
-            continue;
-        }
-        merge_into(merged->upto16, t.upto16);
-        merge_into(merged->upto32, t.upto32);
-        for (const auto& e : t.others.entries())
-            merged->others.add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
-    }
-    std::vector<RawWord> words;
-    if (merged == nullptr) return words;
-    words.reserve(merged->upto16.size() + merged->upto32.size() + merged->others.size());
-    auto add_inline = [&](const auto& table) {
-        for (const auto& s : table.slots())
-            if (s.key.lane[0] != 0)
-                words.push_back(RawWord{s.first, s.count,
-                                        reinterpret_cast<const uint8_t*>(s.key.lane),
-                                        s.key.length()});
-    };
-    add_inline(merged->upto16);
-    add_inline(merged->upto32);
-    for (const auto& e : merged->others.entries())
-        words.push_back(RawWord{e.first, e.count, merged->others.bytes(e), e.length});
-    return words;
+void merge_into(ArenaTable& into, const ArenaTable& from) {
+    for (const auto& e : from.entries())
+        into.add(from.bytes(e), e.length, e.hash, e.first, e.count);
 }
 
-// An index of the ASCII words of `table` (room for `capacity` words).
-std::unique_ptr<WordIndex> ascii_words_index(const WordTable& table, std::size_t capacity) {
-    auto index = std::make_unique<WordIndex>(capacity);
-    auto word_of = [&](uint64_t i) { return table.word(static_cast<std::size_t>(i)); };
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        const std::string_view w = table.word(i);
-        if (is_ascii(reinterpret_cast<const uint8_t*>(w.data()), w.size()))
-            index->find_or_add(w, i, word_of);
+// The threads' inline tables of one key length, merged: the one table itself, or a new one
+// (`merged`) whose region p merge_partition(p) fills.
+template <unsigned K>
+class InlineMerge {
+public:
+    InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member) {
+        for (Tables* t : all) tables_.push_back(&(t->*member));
+        if (tables_.size() == 1) return;
+        std::size_t largest = 0;  // the most keys one region will hold
+        unsigned bits = 0;
+        for (std::size_t p = 0; p < kPartitions; ++p) {
+            std::size_t n = 0;
+            for (const auto* t : tables_) n += t->region_size(p);
+            largest = std::max(largest, n);
+        }
+        for (const auto* t : tables_) bits = std::max(bits, t->region_bits());
+        bits = std::max(bits, InlineWordTable<K>::region_bits_for(largest));
+        merged_ = std::make_unique<InlineWordTable<K>>(bits, false);
     }
-    return index;
+    // Merges region p (distinct p on distinct threads at once) and returns the merged table.
+    const InlineWordTable<K>& merge_partition(std::size_t p) {
+        if (!merged_) return *tables_[0];
+        merged_->clear_region(p);
+        for (const auto* t : tables_) merged_->merge_region(p, *t);
+        return *merged_;
+    }
+
+private:
+    std::vector<InlineWordTable<K>*> tables_;
+    std::unique_ptr<InlineWordTable<K>> merged_;
+};
+
+template <unsigned K, class OffsetOf>
+void emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offset_of,
+                 std::vector<RawWord>& out) {
+    const auto* slots = table.region(p);
+    for (std::size_t k = 0; k < table.region_slots(); ++k) {
+        const auto& s = slots[k];
+        if (s.key.lane[0] == 0) continue;
+        uint64_t any = 0;
+        for (unsigned i = 0; i < K; ++i) any |= s.key.lane[i];
+        out.emplace_back(offset_of(s.first), s.count,
+                         reinterpret_cast<const uint8_t*>(s.key.lane), s.key.length(),
+                         (any & kHighBits) == 0);
+    }
 }
 
-// Lowercases the words that are not ASCII (when there is a case table), merges those that lower
-// alike, and builds the table. `words` are in order of first occurrence.
-WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
-                      uint64_t part) {
-    WordTable out;
-    std::size_t total = 0;
-    bool ascii = true;
-    for (const RawWord& w : words) {
-        total += w.length;
-        ascii = ascii && is_ascii(w.bytes, w.length);
-    }
-    out.reserve(words.size(), total);
-    if (options.casing) out.set_casing(options.casing->unicode_version);
-    if (ascii || options.casing == nullptr) {
-        for (const RawWord& w : words)
-            out.append({reinterpret_cast<const char*>(w.bytes), w.length}, w.count, part, w.key);
-        return out;
-    }
-    // Distinct ASCII words stay distinct (they are lowercased already), so only a word that
-    // lowercases to something not ASCII can meet another such word, and only one that
-    // lowercases to ASCII (KELVIN SIGN -> k) can meet an ASCII word: two small indexes, the
-    // second built only if such a word exists.
-    std::vector<std::size_t> non_ascii_at;
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (!is_ascii(words[i].bytes, words[i].length)) non_ascii_at.push_back(i);
-    WordIndex lowered_index(non_ascii_at.size());
-    std::unique_ptr<WordIndex> ascii_index;
-    auto word_of = [&](uint64_t i) { return out.word(static_cast<std::size_t>(i)); };
-    std::string lowered;
-    std::vector<char32_t> scratch;
-    std::size_t next_non_ascii = 0;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        const RawWord& w = words[i];
-        std::string_view word(reinterpret_cast<const char*>(w.bytes), w.length);
-        int64_t found = -1;
-        if (next_non_ascii < non_ascii_at.size() && non_ascii_at[next_non_ascii] == i) {
-            ++next_non_ascii;
-            lowered.clear();
-            lower_utf8(*options.casing, w.bytes, w.length, Beyond::Uncased, Beyond::Uncased,
-                       scratch, lowered);
-            word = lowered;
-            const auto* p = reinterpret_cast<const uint8_t*>(lowered.data());
-            if (!is_ascii(p, lowered.size())) {
-                found = lowered_index.find_or_add(word, out.size(), word_of);
-            } else {
-                if (!ascii_index) ascii_index = ascii_words_index(out, words.size());
-                found = ascii_index->find_or_add(word, out.size(), word_of);
-            }
-        } else if (ascii_index) {
-            found = ascii_index->find_or_add(word, out.size(), word_of);
-        }
-        if (found >= 0)
-            out.add_count(static_cast<std::size_t>(found), w.count);
-        else
-            out.append(word, w.count, part, w.key);
+// The distinct words of partition p, merged over the threads.
+template <class OffsetOf>
+std::vector<RawWord> partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16,
+                                     InlineMerge<4>& m32, std::size_t p, OffsetOf& offset_of) {
+    const auto& t16 = m16.merge_partition(p);
+    const auto& t32 = m32.merge_partition(p);
+    ArenaTable* others = &all[0]->others.part(p);
+    for (Tables* t : all)
+        if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
+    for (Tables* t : all)
+        if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
+    std::vector<RawWord> out;
+    out.reserve(t16.region_size(p) + t32.region_size(p) + others->size());
+    emit_region(t16, p, offset_of, out);
+    emit_region(t32, p, offset_of, out);
+    for (const auto& e : others->entries()) {
+        const uint8_t* bytes = others->bytes(e);
+        out.emplace_back(offset_of(e.first), e.count, bytes, e.length, is_ascii(bytes, e.length));
     }
     return out;
 }
 
-// Sorts by key (distinct): LSD radix sort on 11-bit digits, only those that vary.
-void sort_by_key(std::vector<RawWord>& words) {
-    if (words.size() < 2048) {
-        std::sort(words.begin(), words.end(),
-                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
-        return;
+// The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
+// (each partition counts its words per bucket, then places them), then each bucket sorted.
+std::vector<RawWord> sort_by_key(const std::vector<std::vector<RawWord>>& parts) {
+    constexpr unsigned kBucketBits = 12;
+    constexpr std::size_t kBuckets = std::size_t(1) << kBucketBits;
+    uint64_t top = 0;
+    std::size_t n = 0;
+    for (const auto& words : parts) {
+        n += words.size();
+        for (const RawWord& w : words) top |= w.key;
     }
-    uint64_t any = 0;
-    for (const RawWord& w : words) any |= w.key;
-    std::vector<RawWord> other(words.size());
-    std::vector<std::size_t> start(2048);
-    for (unsigned shift = 0; shift < 64 && (any >> shift) != 0; shift += 11) {
-        std::fill(start.begin(), start.end(), 0);
-        for (const RawWord& w : words) ++start[(w.key >> shift) & 2047];
-        std::size_t at = 0;
-        for (std::size_t& s : start) {
-            const std::size_t n = s;
-            s = at;
-            at += n;
+    unsigned shift = 0;
+    while ((top >> shift) >= kBuckets) ++shift;
+    const std::size_t n_parts = parts.size();
+    std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
+    parallel_blocks(n_parts, [&](std::size_t p) {
+        uint32_t* count = &at[p * kBuckets];
+        std::fill(count, count + kBuckets, 0);
+        for (const RawWord& w : parts[p]) ++count[w.key >> shift];
+    });
+    std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+        bucket_begin[b] = sum;
+        for (std::size_t p = 0; p < n_parts; ++p) {
+            const std::size_t c = at[p * kBuckets + b];
+            at[p * kBuckets + b] = static_cast<uint32_t>(sum);
+            sum += c;
         }
-        for (const RawWord& w : words) other[start[(w.key >> shift) & 2047]++] = w;
-        words.swap(other);
     }
+    bucket_begin[kBuckets] = sum;
+    if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
+        std::vector<RawWord> all;
+        for (const auto& words : parts) all.insert(all.end(), words.begin(), words.end());
+        std::sort(all.begin(), all.end(),
+                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+        return all;
+    }
+    std::vector<RawWord> sorted(n);
+    parallel_blocks(n_parts, [&](std::size_t p) {
+        uint32_t* next = &at[p * kBuckets];
+        for (const RawWord& w : parts[p]) sorted[next[w.key >> shift]++] = w;
+    });
+    constexpr std::size_t kBucketsPerBlock = 128;
+    parallel_blocks(kBuckets / kBucketsPerBlock, [&](std::size_t g) {
+        for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b) {
+            RawWord* first = sorted.data() + bucket_begin[b];
+            RawWord* last = sorted.data() + bucket_begin[b + 1];
+            if (last - first <= 24) {  // insertion sort
+                for (RawWord* i = first + 1; i < last; ++i) {
+                    const RawWord w = *i;
+                    RawWord* j = i;
+                    for (; j > first && (j - 1)->key > w.key; --j) *j = *(j - 1);
+                    *j = w;
+                }
+            } else {
+                std::sort(first, last,
+                          [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+            }
+        }
+    });
+    return sorted;
+}
+
+// Where word i of the table comes from: its RawWord, or (lowered) bytes of its own.
+struct Final {
+    const uint8_t* bytes;
+    std::size_t length;
+    uint64_t count;  // the word's own and those of the later words lowercased alike
+};
+
+// The table of `words` (in order of first occurrence), word i being `final[i]` unless
+// final[i].length is kMerged (lowercased alike an earlier word, which counts it). Filled in
+// parallel: slices of words count their bytes, then copy them in place.
+constexpr std::size_t kMerged = ~std::size_t(0);
+
+template <class FinalOf>
+WordTable fill_table(const std::vector<RawWord>& words, FinalOf&& final_of, uint64_t part) {
+    constexpr std::size_t kSlice = 8192;
+    const std::size_t n_slices = block_count(words.size(), kSlice);
+    std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::size_t kept = 0, bytes = 0;
+        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+            const Final f = final_of(i);
+            if (f.length == kMerged) continue;
+            ++kept;
+            bytes += f.length + 1;
+        }
+        slice_words[k + 1] = kept;
+        slice_bytes[k + 1] = bytes;
+    });
+    for (std::size_t k = 0; k < n_slices; ++k) {
+        slice_words[k + 1] += slice_words[k];
+        slice_bytes[k + 1] += slice_bytes[k];
+    }
+    WordTable out;
+    out.resize_for_fill(slice_words[n_slices], slice_bytes[n_slices] - slice_words[n_slices]);
+    WordTable::Entry* entries = out.entry_data();
+    char* bytes = out.byte_data();
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::size_t e = slice_words[k], at = slice_bytes[k];
+        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+            const Final f = final_of(i);
+            if (f.length == kMerged) continue;
+            entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
+            std::memcpy(bytes + at, f.bytes, f.length);
+            bytes[at + f.length] = '\n';
+            at += f.length + 1;
+        }
+    });
+    return out;
+}
+
+// Lowercases the words that are not ASCII (when there is a case table), merges those that lower
+// alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
+// parallel; the merging of lowered words goes through them in order on one thread.
+WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
+                      uint64_t part) {
+    std::vector<std::size_t> non_ascii;  // indices of the words to lower
+    if (options.casing)
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (!words[i].ascii()) non_ascii.push_back(i);
+    if (non_ascii.empty()) {
+        WordTable out = fill_table(
+            words,
+            [&](std::size_t i) {
+                return Final{words[i].bytes, words[i].length(), words[i].count};
+            },
+            part);
+        if (options.casing) out.set_casing(options.casing->unicode_version);
+        return out;
+    }
+    // Lowered forms, slice by slice: lowered[k] holds slice k's, low[j] says where word
+    // non_ascii[j]'s is.
+    constexpr std::size_t kSlice = 4096;
+    const std::size_t n_slices = block_count(non_ascii.size(), kSlice);
+    std::vector<std::string> lowered(n_slices);
+    std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
+    std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::vector<char32_t> scratch;
+        std::string& out = lowered[k];
+        for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
+            const RawWord& w = words[non_ascii[j]];
+            const std::size_t at = out.size();
+            lower_utf8(*options.casing, w.bytes, w.length(), Beyond::Uncased, Beyond::Uncased,
+                       scratch, out);
+            low[j] = {at, out.size() - at};
+            if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
+                lowers_to_ascii[k] = 1;
+        }
+    });
+    auto lowered_of = [&](std::size_t j) {
+        const std::string& slice = lowered[j / kSlice];
+        return std::string_view(slice.data() + low[j].first, low[j].second);
+    };
+    // Distinct ASCII words stay distinct (they are lowercased already), so a lowered word can
+    // only meet another lowered word - or, if it lowers to ASCII (KELVIN SIGN -> k), an ASCII
+    // word: then every word joins the index.
+    const bool to_ascii = std::find(lowers_to_ascii.begin(), lowers_to_ascii.end(), 1) !=
+                          lowers_to_ascii.end();
+    std::vector<uint64_t> counts(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) counts[i] = words[i].count;
+    std::vector<uint8_t> merged(words.size(), 0);
+    std::vector<std::size_t> slot_of(words.size(), 0);  // non_ascii position + 1, or 0
+    for (std::size_t j = 0; j < non_ascii.size(); ++j) slot_of[non_ascii[j]] = j + 1;
+    auto final_bytes = [&](std::size_t i) {
+        if (slot_of[i]) return lowered_of(slot_of[i] - 1);
+        return std::string_view(reinterpret_cast<const char*>(words[i].bytes), words[i].length());
+    };
+    WordIndex index(to_ascii ? words.size() : non_ascii.size());
+    auto word_of = [&](uint64_t i) { return final_bytes(static_cast<std::size_t>(i)); };
+    auto visit = [&](std::size_t i) {
+        const int64_t found = index.find_or_add(final_bytes(i), i, word_of);
+        if (found >= 0) {
+            counts[static_cast<std::size_t>(found)] += counts[i];
+            merged[i] = 1;
+        }
+    };
+    if (to_ascii)
+        for (std::size_t i = 0; i < words.size(); ++i) visit(i);
+    else
+        for (std::size_t i : non_ascii) visit(i);
+    WordTable out = fill_table(
+        words,
+        [&](std::size_t i) {
+            if (merged[i]) return Final{nullptr, kMerged, 0};
+            const std::string_view b = final_bytes(i);
+            return Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(), counts[i]};
+        },
+        part);
+    out.set_casing(options.casing->unicode_version);
+    return out;
 }
 
 // The table from the thread tables; keys become offsets through `offset_of`.
@@ -721,9 +864,18 @@ template <class OffsetOf>
 WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOptions& options,
                  uint64_t part, OffsetOf&& offset_of, Control* ctl) {
     if (ctl) ctl->check();
-    std::vector<RawWord> words = merged_words(tables);
-    for (RawWord& w : words) w.key = offset_of(w.key);
-    sort_by_key(words);
+    std::vector<Tables*> all;
+    for (Tables& t : tables) all.push_back(&t);
+    if (all.empty()) return build_table({}, options, part);
+    // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
+    InlineMerge<2> m16(all, &Tables::upto16);
+    InlineMerge<4> m32(all, &Tables::upto32);
+    std::vector<std::vector<RawWord>> parts(kPartitions);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        parts[p] = partition_words(all, m16, m32, p, offset_of);
+    });
+    if (ctl) ctl->check();
+    const std::vector<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
     return build_table(words, options, part);
 }
