@@ -131,23 +131,34 @@ HL_INLINE uint64_t lower_ascii(uint64_t x) noexcept {
     return x | ((at_least_A & ~above_Z & kHighBits) >> 2);
 }
 
-// kLaneMasks[n]: the two lanes' masks that keep the first n bytes of 16.
-struct LaneMasks {
-    uint64_t m[17][2];
-    constexpr LaneMasks() : m() {
-        for (int n = 0; n <= 16; ++n) {
-            m[n][0] = n >= 8 ? ~0ull : n == 0 ? 0 : ~0ull >> (64 - 8 * n);
-            m[n][1] = n >= 16 ? ~0ull : n <= 8 ? 0 : ~0ull >> (128 - 8 * n);
-        }
+// kByteMasks[n]: 16 bytes, the first n 0xFF, the others 0.
+struct ByteMasks {
+    uint8_t m[17][16];
+    constexpr ByteMasks() : m() {
+        for (int n = 0; n <= 16; ++n)
+            for (int i = 0; i < 16; ++i) m[n][i] = i < n ? 0xFF : 0;
     }
-    constexpr const uint64_t* operator[](std::size_t n) const { return m[n]; }
+    constexpr const uint8_t* operator[](std::size_t n) const { return m[n]; }
 };
-constexpr LaneMasks kLaneMasks;
+constexpr ByteMasks kByteMasks;
 
 inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
-    uint8_t any = 0;
-    for (std::size_t i = 0; i < n; ++i) any |= p[i];
-    return any < 0x80;
+    uint64_t any = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) any |= load64(p + i);
+    for (; i < n; ++i) any |= p[i];
+    return (any & kHighBits) == 0;
+}
+
+// A-Z -> a-z of n ASCII bytes from p to out, 8 at a time.
+inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t x = lower_ascii(load64(p + i));
+        std::memcpy(out + i, &x, 8);
+    }
+    for (; i < n; ++i)
+        out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
 // kSaw* bits of the bytes [p, p + n). Plain loops: the clones vectorise them.
@@ -355,20 +366,12 @@ private:
             if (context_rule_ && needs_context(start, start + length)) {
                 add_word(start, start + length, false);
             } else if (length <= 16 && size - start >= 16) {
-                WordKey<2> key;
-                key.lane[0] = load64(word) & kLaneMasks[length][0];
-                key.lane[1] = load64(word + 8) & kLaneMasks[length][1];
-                lower_lanes(key);
+                const WordKey<2> key = key16(word, length);
                 const uint64_t h = hash_key(key);
                 InlineWordTable<2>::prefetch(v16, h);
                 p16[n16++] = Pending<2>{key, h, key_shift + start};
             } else if (length <= 32 && size - start >= 32) {
-                WordKey<4> key;
-                key.lane[0] = load64(word);
-                key.lane[1] = load64(word + 8);
-                key.lane[2] = load64(word + 16) & kLaneMasks[length - 16][0];
-                key.lane[3] = load64(word + 24) & kLaneMasks[length - 16][1];
-                lower_lanes(key);
+                const WordKey<4> key = key32(word, length);
                 const uint64_t h = hash_key(key);
                 InlineWordTable<4>::prefetch(v32, h);
                 p32[n32++] = Pending<4>{key, h, key_shift + start};
@@ -385,14 +388,34 @@ private:
             tables_.upto32.add(v32, p32[j].key, p32[j].hash, p32[j].offset);
     }
 
-    // A-Z -> a-z in a key made of ASCII; other keys stay as written (lowered once per
-    // distinct word at the end).
-    template <unsigned K>
-    HL_INLINE static void lower_lanes(WordKey<K>& key) {
-        uint64_t any = 0;
-        for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
-        if ((any & kHighBits) == 0)
-            for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
+    // The key of a word of 1-16 bytes at p (16 bytes readable), A-Z lowered if it is ASCII
+    // (other keys stay as written: lowered once per distinct word at the end). 16-byte vector
+    // operations, which every x86-64 level has.
+    HL_INLINE static WordKey<2> key16(const uint8_t* p, std::size_t length) {
+        using V = simd::VecN<int8_t, 16>;
+        V v = simd::load<V>(p) & simd::load<V>(kByteMasks[length]);
+        if (text::bits(v) == 0) {  // ASCII
+            const V upper = (v > text::splat('A' - 1)) & (v < text::splat('Z' + 1));
+            v += upper & text::splat(0x20);
+        }
+        WordKey<2> key;
+        std::memcpy(key.lane, &v, sizeof key.lane);
+        return key;
+    }
+
+    // The same for a word of 17-32 bytes (32 bytes readable).
+    HL_INLINE static WordKey<4> key32(const uint8_t* p, std::size_t length) {
+        using V = simd::VecN<int8_t, 16>;
+        V lo = simd::load<V>(p);
+        V hi = simd::load<V>(p + 16) & simd::load<V>(kByteMasks[length - 16]);
+        if (text::bits(lo | hi) == 0) {  // ASCII
+            lo += (lo > text::splat('A' - 1)) & (lo < text::splat('Z' + 1)) & text::splat(0x20);
+            hi += (hi > text::splat('A' - 1)) & (hi < text::splat('Z' + 1)) & text::splat(0x20);
+        }
+        WordKey<4> key;
+        std::memcpy(key.lane, &lo, 16);
+        std::memcpy(key.lane + 2, &hi, 16);
+        return key;
     }
 
     void end_word(std::size_t at) {
@@ -425,9 +448,8 @@ private:
                          : length <= 32 && defer(word, length, bound, pipe32_, key))
             return;
         if (is_ascii(word, length)) {
-            lowered_.assign(reinterpret_cast<const char*>(word), length);
-            for (char& c : lowered_)
-                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+            lowered_.resize(length);
+            lower_ascii_copy(word, length, reinterpret_cast<uint8_t*>(&lowered_[0]));
             word = reinterpret_cast<const uint8_t*>(lowered_.data());
             bound = word + length;
         }

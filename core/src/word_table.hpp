@@ -152,7 +152,7 @@ HL_INLINE std::size_t partition_of(uint64_t h) noexcept {
 // Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
 // and nothing else. Open addressing with linear probing inside one region of slots per
 // partition (all regions of one size, a power of 2): a key's region is its partition, its slot
-// in the region the low bits of its hash; no region gets more than 3/4 full.
+// in the region the next bits of its hash; no region gets more than 3/4 full.
 template <unsigned K>
 class InlineWordTable {
 public:
@@ -173,16 +173,19 @@ public:
     struct View {
         Slot* slots;
         std::size_t region_mask;
-        unsigned region_bits;
+        unsigned shift;  // 64 - kPartitionBits - region bits
+        // The top bits of the hash: the partition (the region), then the slot in the region.
         HL_INLINE std::size_t home(uint64_t h) const noexcept {
-            return partition_of(h) << region_bits | (static_cast<std::size_t>(h) & region_mask);
+            return static_cast<std::size_t>(h >> shift);
         }
         HL_INLINE std::size_t next(std::size_t i) const noexcept {
             return (i & ~region_mask) | ((i + 1) & region_mask);
         }
     };
-    View view() noexcept {
-        return View{&slots_[0], (std::size_t(1) << region_bits_) - 1, region_bits_};
+    View view() noexcept { return view_of(&slots_[0], region_bits_); }
+    static View view_of(Slot* slots, unsigned region_bits) noexcept {
+        return View{slots, (std::size_t(1) << region_bits) - 1,
+                    64 - kPartitionBits - region_bits};
     }
 
     // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
@@ -240,7 +243,7 @@ public:
                     sizeof(Slot) << region_bits_);
     }
     void merge_region(std::size_t p, const InlineWordTable& from) noexcept {
-        const View v{&slots_[0], (std::size_t(1) << region_bits_) - 1, region_bits_};
+        const View v = view_of(&slots_[0], region_bits_);
         const Slot* in = from.region(p);
         std::size_t added = 0;
         for (std::size_t k = 0; k < from.region_slots(); ++k) {
@@ -279,7 +282,7 @@ private:
     void grow() {
         const unsigned bits = region_bits_ + 1;
         ZeroedArray<Slot> slots(kPartitions << bits);
-        const View v{&slots[0], (std::size_t(1) << bits) - 1, bits};
+        const View v = view_of(&slots[0], bits);
         for (const Slot& s : slots_) {
             if (s.key.lane[0] == 0) continue;
             std::size_t i = v.home(hash_key(s.key));
