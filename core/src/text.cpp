@@ -623,28 +623,35 @@ class InlineMerge {
 public:
     InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member) {
         for (Tables* t : all) tables_.push_back(&(t->*member));
+        into_ = tables_[0];
         if (tables_.size() == 1) return;
-        std::size_t largest = 0;  // the most keys one region will hold
-        unsigned bits = 0;
+        std::size_t largest = 0;  // the most keys one region can get
         for (std::size_t p = 0; p < kPartitions; ++p) {
             std::size_t n = 0;
             for (const auto* t : tables_) n += t->region_size(p);
             largest = std::max(largest, n);
         }
-        for (const auto* t : tables_) bits = std::max(bits, t->region_bits());
+        for (auto* t : tables_)
+            if (t->region_bits() > into_->region_bits()) into_ = t;
+        // Merged in place into the largest table when every region has room (up to 15/16
+        // full: the merged table is only read from then on); else into a new table.
+        if (largest * 16 <= into_->region_slots() * 15) return;
+        unsigned bits = into_->region_bits();
         bits = std::max(bits, InlineWordTable<K>::region_bits_for(largest));
         merged_ = std::make_unique<InlineWordTable<K>>(bits, false);
+        into_ = merged_.get();
     }
     // Merges region p (distinct p on distinct threads at once) and returns the merged table.
     const InlineWordTable<K>& merge_partition(std::size_t p) {
-        if (!merged_) return *tables_[0];
-        merged_->clear_region(p);
-        for (const auto* t : tables_) merged_->merge_region(p, *t);
-        return *merged_;
+        if (merged_) merged_->clear_region(p);
+        for (const auto* t : tables_)
+            if (t != into_) into_->merge_region(p, *t);
+        return *into_;
     }
 
 private:
     std::vector<InlineWordTable<K>*> tables_;
+    InlineWordTable<K>* into_;
     std::unique_ptr<InlineWordTable<K>> merged_;
 };
 
