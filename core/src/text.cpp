@@ -70,10 +70,12 @@ constexpr std::size_t kTokensPerBatch = kBatch + 64;
 struct Tables {
     InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
     InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
+    InlineWordTable<8> upto64;  // words of 33-64 bytes (without NUL)
     ArenaSet others;
     uint32_t starts[kTokensPerBatch], ends[kTokensPerBatch];
     Pending<2> pending16[kTokensPerBatch];
     Pending<4> pending32[kTokensPerBatch];
+    Pending<8> pending64[kTokensPerBatch];
 };
 
 // Inline words wait in a small ring whose slots are prefetched on entry: the table lookups of
@@ -266,6 +268,7 @@ public:
         if (in_word_) end_word(pos);
         pipe16_.flush();
         pipe32_.flush();
+        pipe64_.flush();
         return Malformation{};
     }
 
@@ -354,67 +357,73 @@ private:
         const uint8_t* const text = b_->text;
         const std::size_t size = b_->size;
         const uint64_t key_shift = key_shift_;
-        Pending<2>* const p16 = tables_.pending16;
-        Pending<4>* const p32 = tables_.pending32;
-        auto v16 = tables_.upto16.view();
-        auto v32 = tables_.upto32.view();
-        uint32_t n16 = 0, n32 = 0;
+        Batch<2> b16{tables_.upto16, tables_.pending16};
+        Batch<4> b32{tables_.upto32, tables_.pending32};
+        Batch<8> b64{tables_.upto64, tables_.pending64};
         for (uint32_t j = from; j < to; ++j) {
             const std::size_t start = relative ? base + starts[j] : starts[0];
             const std::size_t length = base + ends[j] - start;
             const uint8_t* word = text + start;
-            if (context_rule_ && needs_context(start, start + length)) {
+            const uint64_t key = key_shift + start;
+            if (context_rule_ && needs_context(start, start + length))
                 add_word(start, start + length, false);
-            } else if (length <= 16 && size - start >= 16) {
-                const WordKey<2> key = key16(word, length);
-                const uint64_t h = hash_key(key);
-                InlineWordTable<2>::prefetch(v16, h);
-                p16[n16++] = Pending<2>{key, h, key_shift + start};
-            } else if (length <= 32 && size - start >= 32) {
-                const WordKey<4> key = key32(word, length);
-                const uint64_t h = hash_key(key);
-                InlineWordTable<4>::prefetch(v32, h);
-                p32[n32++] = Pending<4>{key, h, key_shift + start};
-            } else {
-                add(word, length, text + size, key_shift + start);
+            else if (length <= 16 && size - start >= 16)
+                b16.push(inline_key<2>(word, length), key);
+            else if (length <= 32 && size - start >= 32)
+                b32.push(inline_key<4>(word, length), key);
+            else if (length <= 64 && size - start >= 64)
+                b64.push(inline_key<8>(word, length), key);
+            else
+                add(word, length, text + size, key);
+        }
+        b16.finish();
+        b32.finish();
+        b64.finish();
+    }
+
+    // Words of one key length on their way into a table: hashed and their slots prefetched as
+    // they come, looked up all at once at the end.
+    template <unsigned K>
+    struct Batch {
+        InlineWordTable<K>& table;
+        Pending<K>* pending;
+        typename InlineWordTable<K>::View view = table.view();
+        uint32_t n = 0;
+
+        HL_INLINE void push(const WordKey<K>& key, uint64_t offset) {
+            const uint64_t h = hash_key(key);
+            InlineWordTable<K>::prefetch(view, h);
+            pending[n++] = Pending<K>{key, h, offset};
+        }
+        HL_INLINE void finish() {
+            view = table.view();  // the fallbacks (add) may have grown the table
+            for (uint32_t j = 0; j < n; ++j)
+                table.add(view, pending[j].key, pending[j].hash, pending[j].offset);
+        }
+    };
+
+    // The inline key of a word of 8 (K - 2) < length <= 8 K bytes at p (8 K bytes readable),
+    // A-Z lowered if it is ASCII (other keys stay as written: lowered once per distinct word at
+    // the end). 16-byte vector operations, which every x86-64 level has.
+    template <unsigned K>
+    HL_INLINE static WordKey<K> inline_key(const uint8_t* p, std::size_t length) {
+        using V = simd::VecN<int8_t, 16>;
+        constexpr unsigned kParts = K / 2;
+        V v[kParts];
+        V any = V{};
+        for (unsigned i = 0; i < kParts; ++i) {
+            const std::size_t in = length > 16 * i ? std::min<std::size_t>(16, length - 16 * i) : 0;
+            v[i] = simd::load<V>(p + 16 * i) & simd::load<V>(kByteMasks[in]);
+            any |= v[i];
+        }
+        if (text::bits(any) == 0) {  // ASCII
+            for (V& x : v) {
+                const V upper = (x > text::splat('A' - 1)) & (x < text::splat('Z' + 1));
+                x += upper & text::splat(0x20);
             }
         }
-        // The fallbacks above may have grown the tables.
-        v16 = tables_.upto16.view();
-        v32 = tables_.upto32.view();
-        for (uint32_t j = 0; j < n16; ++j)
-            tables_.upto16.add(v16, p16[j].key, p16[j].hash, p16[j].offset);
-        for (uint32_t j = 0; j < n32; ++j)
-            tables_.upto32.add(v32, p32[j].key, p32[j].hash, p32[j].offset);
-    }
-
-    // The key of a word of 1-16 bytes at p (16 bytes readable), A-Z lowered if it is ASCII
-    // (other keys stay as written: lowered once per distinct word at the end). 16-byte vector
-    // operations, which every x86-64 level has.
-    HL_INLINE static WordKey<2> key16(const uint8_t* p, std::size_t length) {
-        using V = simd::VecN<int8_t, 16>;
-        V v = simd::load<V>(p) & simd::load<V>(kByteMasks[length]);
-        if (text::bits(v) == 0) {  // ASCII
-            const V upper = (v > text::splat('A' - 1)) & (v < text::splat('Z' + 1));
-            v += upper & text::splat(0x20);
-        }
-        WordKey<2> key;
-        std::memcpy(key.lane, &v, sizeof key.lane);
-        return key;
-    }
-
-    // The same for a word of 17-32 bytes (32 bytes readable).
-    HL_INLINE static WordKey<4> key32(const uint8_t* p, std::size_t length) {
-        using V = simd::VecN<int8_t, 16>;
-        V lo = simd::load<V>(p);
-        V hi = simd::load<V>(p + 16) & simd::load<V>(kByteMasks[length - 16]);
-        if (text::bits(lo | hi) == 0) {  // ASCII
-            lo += (lo > text::splat('A' - 1)) & (lo < text::splat('Z' + 1)) & text::splat(0x20);
-            hi += (hi > text::splat('A' - 1)) & (hi < text::splat('Z' + 1)) & text::splat(0x20);
-        }
-        WordKey<4> key;
-        std::memcpy(key.lane, &lo, 16);
-        std::memcpy(key.lane + 2, &hi, 16);
+        WordKey<K> key;
+        std::memcpy(key.lane, v, sizeof key.lane);
         return key;
     }
 
@@ -444,8 +453,9 @@ private:
 
     HL_INLINE void add(const uint8_t* word, std::size_t length, const uint8_t* bound,
                        uint64_t key) {
-        if (length <= 16 ? defer(word, length, bound, pipe16_, key)
-                         : length <= 32 && defer(word, length, bound, pipe32_, key))
+        if (length <= 16   ? defer(word, length, bound, pipe16_, key)
+            : length <= 32 ? defer(word, length, bound, pipe32_, key)
+                           : length <= 64 && defer(word, length, bound, pipe64_, key))
             return;
         if (is_ascii(word, length)) {
             lowered_.resize(length);
@@ -562,6 +572,7 @@ private:
     std::vector<char32_t> code_points_;
     Pipe<2> pipe16_{tables_.upto16};
     Pipe<4> pipe32_{tables_.upto32};
+    Pipe<8> pipe64_{tables_.upto64};
     bool in_word_ = false;
     bool owned_ = false;  // the word in progress started in this block
     bool dirty_ = false;  // the word in progress holds malformed units (errors != strict)
@@ -673,18 +684,21 @@ void emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offse
 // The distinct words of partition p, merged over the threads.
 template <class OffsetOf>
 std::vector<RawWord> partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16,
-                                     InlineMerge<4>& m32, std::size_t p, OffsetOf& offset_of) {
+                                     InlineMerge<4>& m32, InlineMerge<8>& m64, std::size_t p,
+                                     OffsetOf& offset_of) {
     const auto& t16 = m16.merge_partition(p);
     const auto& t32 = m32.merge_partition(p);
+    const auto& t64 = m64.merge_partition(p);
     ArenaTable* others = &all[0]->others.part(p);
     for (Tables* t : all)
         if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
     for (Tables* t : all)
         if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
     std::vector<RawWord> out;
-    out.reserve(t16.region_size(p) + t32.region_size(p) + others->size());
+    out.reserve(t16.region_size(p) + t32.region_size(p) + t64.region_size(p) + others->size());
     emit_region(t16, p, offset_of, out);
     emit_region(t32, p, offset_of, out);
+    emit_region(t64, p, offset_of, out);
     for (const auto& e : others->entries()) {
         const uint8_t* bytes = others->bytes(e);
         out.emplace_back(offset_of(e.first), e.count, bytes, e.length, is_ascii(bytes, e.length));
@@ -899,9 +913,10 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
     InlineMerge<2> m16(all, &Tables::upto16);
     InlineMerge<4> m32(all, &Tables::upto32);
+    InlineMerge<8> m64(all, &Tables::upto64);
     std::vector<std::vector<RawWord>> parts(kPartitions);
     parallel_blocks(kPartitions, [&](std::size_t p) {
-        parts[p] = partition_words(all, m16, m32, p, offset_of);
+        parts[p] = partition_words(all, m16, m32, m64, p, offset_of);
     });
     if (ctl) ctl->check();
     const std::vector<RawWord> words = sort_by_key(parts);

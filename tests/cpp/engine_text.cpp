@@ -259,25 +259,28 @@ TEST_CASE("case tables: one per interpreter's Unicode version", "[text]") {
     }
 }
 
-TEST_CASE("count_words: words of every length up to 40 bytes and beyond", "[text]") {
-    // Lengths around the 16- and 32-byte inline keys, in ASCII of both cases, 2-byte characters
-    // and with NUL bytes, at the end of the buffer too (no over-read).
-    std::vector<char32_t> chars;
-    for (std::size_t len = 1; len <= 41; ++len) {
-        for (char32_t c : {char32_t('a'), char32_t('A'), char32_t(0xE9), char32_t(0)}) {
-            for (std::size_t k = 0; k < len; ++k) chars.push_back(c == 0 && k == 0 ? 'x' : c);
-            chars.push_back(' ');
-            for (std::size_t k = 0; k < len; ++k) chars.push_back(k % 3 ? c : char32_t('B'));
-            chars.push_back(0x3000);
+TEST_CASE("count_words: words of every length up to 70 bytes and beyond", "[text]") {
+    // Lengths around the 16-, 32- and 64-byte inline keys, in ASCII of both cases, 2-byte
+    // characters and with NUL bytes, at the end of the buffer too (no over-read); separated by
+    // a 3-byte space (chunks decoded unit by unit) or by ASCII ones only (the fast scan).
+    for (char32_t separator : {char32_t(0x3000), char32_t('\n')}) {
+        std::vector<char32_t> chars;
+        for (std::size_t len = 1; len <= 70; ++len) {
+            for (char32_t c : {char32_t('a'), char32_t('A'), char32_t(0xE9), char32_t(0)}) {
+                for (std::size_t k = 0; k < len; ++k) chars.push_back(c == 0 && k == 0 ? 'x' : c);
+                chars.push_back(' ');
+                for (std::size_t k = 0; k < len; ++k) chars.push_back(k % 3 ? c : char32_t('B'));
+                chars.push_back(separator);
+            }
         }
-    }
-    for (std::size_t cut = chars.size() - 90; cut <= chars.size(); ++cut) {
-        const std::vector<char32_t> part(chars.begin(), chars.begin() + cut);
-        const std::string text = encode(part);
-        // An exact-size copy, so that reading past the end would be caught by ASan.
-        const std::vector<char> exact(text.begin(), text.end());
-        require_matches(count_words(exact.data(), exact.size(), TextEncoding::Utf8, {}),
-                        reference(part, {}));
+        for (std::size_t cut = chars.size() - 160; cut <= chars.size(); ++cut) {
+            const std::vector<char32_t> part(chars.begin(), chars.begin() + cut);
+            const std::string text = encode(part);
+            // An exact-size copy, so that reading past the end would be caught by ASan.
+            const std::vector<char> exact(text.begin(), text.end());
+            require_matches(count_words(exact.data(), exact.size(), TextEncoding::Utf8, {}),
+                            reference(part, {}));
+        }
     }
 }
 
@@ -321,7 +324,7 @@ TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD le
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace
     // (U+0085, U+00A0), NUL, U+001C, 3-byte characters, invalid bytes; at every alignment to
-    // the 64-byte chunks, in words of every length around the 16- and 32-byte keys.
+    // the 64-byte chunks, in words of every length around the 16-, 32- and 64-byte keys.
     std::mt19937_64 rng(7);
     const std::vector<char32_t> common = {'a', 'B', 'z', 0xE9, 0xC9, 0x416, 0x436, 0x3A3, 0x7FF};
     const std::vector<char32_t> spaces = {' ', ' ', ' ', '\n', '\t', 0x0B};
@@ -332,7 +335,7 @@ TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD le
         const std::size_t n = round < 2 ? 600'000 : 20'000 + rng() % 5'000;
         const unsigned rare_one_in = round % 3 == 0 ? 1'000'000 : round % 3 == 1 ? 5'000 : 300;
         while (chars.size() < n) {
-            const std::size_t length = rng() % 8 == 0 ? rng() % 40 + 1 : rng() % 9 + 1;
+            const std::size_t length = rng() % 8 == 0 ? rng() % 80 + 1 : rng() % 9 + 1;
             for (std::size_t k = 0; k < length; ++k)
                 chars.push_back(rng() % rare_one_in == 0 ? rare[rng() % rare.size()]
                                                          : common[rng() % common.size()]);
