@@ -666,65 +666,85 @@ private:
     std::unique_ptr<InlineWordTable<K>> merged_;
 };
 
+// Writes the words of region p of a table at out; returns how many.
 template <unsigned K, class OffsetOf>
-void emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offset_of,
-                 std::vector<RawWord>& out) {
+std::size_t emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offset_of,
+                        RawWord* out) {
     const auto* slots = table.region(p);
+    std::size_t n = 0;
     for (std::size_t k = 0; k < table.region_slots(); ++k) {
         const auto& s = slots[k];
         if (s.key.lane[0] == 0) continue;
         uint64_t any = 0;
         for (unsigned i = 0; i < K; ++i) any |= s.key.lane[i];
-        out.emplace_back(offset_of(s.first), s.count,
-                         reinterpret_cast<const uint8_t*>(s.key.lane), s.key.length(),
-                         (any & kHighBits) == 0);
+        out[n++] = RawWord(offset_of(s.first), s.count,
+                           reinterpret_cast<const uint8_t*>(s.key.lane), s.key.length(),
+                           (any & kHighBits) == 0);
     }
+    return n;
 }
 
-// The distinct words of partition p, merged over the threads.
+// The distinct words of every partition, merged over the threads: partition p's are
+// words[at[p], at[p] + n[p]). The words' bytes stay in the tables (the threads' or the merged
+// ones), which must outlive them.
+struct PartitionWords {
+    detail::PodArray<RawWord> words;
+    std::size_t at[kPartitions], n[kPartitions];
+};
+
 template <class OffsetOf>
-std::vector<RawWord> partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16,
-                                     InlineMerge<4>& m32, InlineMerge<8>& m64, std::size_t p,
-                                     OffsetOf& offset_of) {
-    const auto& t16 = m16.merge_partition(p);
-    const auto& t32 = m32.merge_partition(p);
-    const auto& t64 = m64.merge_partition(p);
-    ArenaTable* others = &all[0]->others.part(p);
-    for (Tables* t : all)
-        if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
-    for (Tables* t : all)
-        if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
-    std::vector<RawWord> out;
-    out.reserve(t16.region_size(p) + t32.region_size(p) + t64.region_size(p) + others->size());
-    emit_region(t16, p, offset_of, out);
-    emit_region(t32, p, offset_of, out);
-    emit_region(t64, p, offset_of, out);
-    for (const auto& e : others->entries()) {
-        const uint8_t* bytes = others->bytes(e);
-        out.emplace_back(offset_of(e.first), e.count, bytes, e.length, is_ascii(bytes, e.length));
+void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, InlineMerge<4>& m32,
+                     InlineMerge<8>& m64, OffsetOf& offset_of, PartitionWords& out) {
+    std::size_t total = 0;  // room for every thread's words: at least the merged ones
+    for (std::size_t p = 0; p < kPartitions; ++p) {
+        out.at[p] = total;
+        for (Tables* t : all)
+            total += t->upto16.region_size(p) + t->upto32.region_size(p) +
+                     t->upto64.region_size(p) + t->others.part(p).size();
     }
-    return out;
+    out.words.resize(total);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        RawWord* to = out.words.data() + out.at[p];
+        std::size_t n = emit_region(m16.merge_partition(p), p, offset_of, to);
+        n += emit_region(m32.merge_partition(p), p, offset_of, to + n);
+        n += emit_region(m64.merge_partition(p), p, offset_of, to + n);
+        ArenaTable* others = &all[0]->others.part(p);
+        for (Tables* t : all)
+            if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
+        for (Tables* t : all)
+            if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
+        for (const auto& e : others->entries()) {
+            const uint8_t* bytes = others->bytes(e);
+            to[n++] = RawWord(offset_of(e.first), e.count, bytes, e.length,
+                              is_ascii(bytes, e.length));
+        }
+        out.n[p] = n;
+    });
 }
 
 // The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
 // (each partition counts its words per bucket, then places them), then each bucket sorted.
-std::vector<RawWord> sort_by_key(const std::vector<std::vector<RawWord>>& parts) {
+detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     constexpr unsigned kBucketBits = 12;
     constexpr std::size_t kBuckets = std::size_t(1) << kBucketBits;
+    constexpr std::size_t n_parts = kPartitions;
+    auto words_of = [&](std::size_t p) {
+        const RawWord* first = parts.words.data() + parts.at[p];
+        return std::make_pair(first, first + parts.n[p]);
+    };
     uint64_t top = 0;
     std::size_t n = 0;
-    for (const auto& words : parts) {
-        n += words.size();
-        for (const RawWord& w : words) top |= w.key;
+    for (std::size_t p = 0; p < n_parts; ++p) {
+        n += parts.n[p];
+        for (auto [w, end] = words_of(p); w != end; ++w) top |= w->key;
     }
     unsigned shift = 0;
     while ((top >> shift) >= kBuckets) ++shift;
-    const std::size_t n_parts = parts.size();
     std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
     parallel_blocks(n_parts, [&](std::size_t p) {
         uint32_t* count = &at[p * kBuckets];
         std::fill(count, count + kBuckets, 0);
-        for (const RawWord& w : parts[p]) ++count[w.key >> shift];
+        for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
     });
     std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
     std::size_t sum = 0;
@@ -737,17 +757,19 @@ std::vector<RawWord> sort_by_key(const std::vector<std::vector<RawWord>>& parts)
         }
     }
     bucket_begin[kBuckets] = sum;
+    detail::PodArray<RawWord> sorted;
+    sorted.resize(n);
     if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
-        std::vector<RawWord> all;
-        for (const auto& words : parts) all.insert(all.end(), words.begin(), words.end());
-        std::sort(all.begin(), all.end(),
+        std::size_t k = 0;
+        for (std::size_t p = 0; p < n_parts; ++p)
+            for (auto [w, end] = words_of(p); w != end; ++w) sorted[k++] = *w;
+        std::sort(sorted.data(), sorted.data() + n,
                   [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
-        return all;
+        return sorted;
     }
-    std::vector<RawWord> sorted(n);
     parallel_blocks(n_parts, [&](std::size_t p) {
         uint32_t* next = &at[p * kBuckets];
-        for (const RawWord& w : parts[p]) sorted[next[w.key >> shift]++] = w;
+        for (auto [w, end] = words_of(p); w != end; ++w) sorted[next[w->key >> shift]++] = *w;
     });
     constexpr std::size_t kBucketsPerBlock = 128;
     parallel_blocks(kBuckets / kBucketsPerBlock, [&](std::size_t g) {
@@ -783,7 +805,8 @@ struct Final {
 constexpr std::size_t kMerged = ~std::size_t(0);
 
 template <class FinalOf>
-WordTable fill_table(const std::vector<RawWord>& words, FinalOf&& final_of, uint64_t part) {
+WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
+                     uint64_t part) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
     std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
@@ -823,7 +846,7 @@ WordTable fill_table(const std::vector<RawWord>& words, FinalOf&& final_of, uint
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
-WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
+WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
                       uint64_t part) {
     std::vector<std::size_t> non_ascii;  // indices of the words to lower
     if (options.casing)
@@ -909,17 +932,15 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     std::vector<Tables*> all;
     for (Tables& t : tables) all.push_back(&t);
-    if (all.empty()) return build_table({}, options, part);
+    if (all.empty()) return build_table(detail::PodArray<RawWord>{}, options, part);
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
     InlineMerge<2> m16(all, &Tables::upto16);
     InlineMerge<4> m32(all, &Tables::upto32);
     InlineMerge<8> m64(all, &Tables::upto64);
-    std::vector<std::vector<RawWord>> parts(kPartitions);
-    parallel_blocks(kPartitions, [&](std::size_t p) {
-        parts[p] = partition_words(all, m16, m32, m64, p, offset_of);
-    });
+    PartitionWords parts;
+    partition_words(all, m16, m32, m64, offset_of, parts);
     if (ctl) ctl->check();
-    const std::vector<RawWord> words = sort_by_key(parts);
+    const detail::PodArray<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
     return build_table(words, options, part);
 }

@@ -20,6 +20,7 @@
 #include <string_view>
 #include <vector>
 
+#include "hotloop/buffer.hpp"
 #include "hotloop/parallel.hpp"
 
 namespace hotloop {
@@ -69,7 +70,8 @@ std::vector<char32_t> splitting_whitespace(const TextOptions& options);
 namespace detail {
 
 // A growable array of trivially copyable T whose new elements are left uninitialised, so that a
-// table's entries and bytes can be sized once and filled in parallel.
+// table's entries and bytes can be sized once and filled in parallel. Its memory is a Buffer's
+// (the engine's allocator, which reuses large blocks instead of faulting in fresh pages).
 template <class T>
 class PodArray {
 public:
@@ -86,18 +88,18 @@ public:
     PodArray& operator=(PodArray&&) noexcept = default;
 
     std::size_t size() const noexcept { return size_; }
-    T* data() noexcept { return data_.get(); }
-    const T* data() const noexcept { return data_.get(); }
-    T& operator[](std::size_t i) noexcept { return data_[i]; }
-    const T& operator[](std::size_t i) const noexcept { return data_[i]; }
+    T* data() noexcept { return static_cast<T*>(buffer_.data()); }
+    const T* data() const noexcept { return static_cast<const T*>(buffer_.data()); }
+    T& operator[](std::size_t i) noexcept { return data()[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data()[i]; }
     const T* begin() const noexcept { return data(); }
     const T* end() const noexcept { return data() + size_; }
 
     void reserve(std::size_t n) {
         if (n <= capacity_) return;
-        std::unique_ptr<T[]> more(new T[n]);
-        if (size_) std::memcpy(static_cast<void*>(more.get()), data_.get(), size_ * sizeof(T));
-        data_ = std::move(more);
+        Buffer more(DType::UInt8, n * sizeof(T));
+        if (size_) std::memcpy(more.data(), buffer_.data(), size_ * sizeof(T));
+        buffer_ = std::move(more);
         capacity_ = n;
     }
     // New elements (if any) are uninitialised.
@@ -107,16 +109,16 @@ public:
     }
     void push_back(const T& x) {
         if (size_ == capacity_) reserve(capacity_ ? 2 * capacity_ : 16);
-        data_[size_++] = x;
+        data()[size_++] = x;
     }
     void append(const T* p, std::size_t n) {
         if (n == 0) return;
         resize(size_ + n);
-        std::memcpy(static_cast<void*>(data_.get() + size_ - n), p, n * sizeof(T));
+        std::memcpy(static_cast<void*>(data() + size_ - n), p, n * sizeof(T));
     }
 
 private:
-    std::unique_ptr<T[]> data_;
+    Buffer buffer_;
     std::size_t size_ = 0, capacity_ = 0;
 };
 
