@@ -97,13 +97,13 @@ def _count_source(path: str, errors: str, progress: Optional[bool]) -> Dict[str,
     if path == "-":
         data = sys.stdin.buffer.read()
         text: Union[str, bytes] = data if errors == "strict" else data.decode("utf-8", errors)
-        return word_count(text, progress=progress)  # type: ignore[return-value]
+        return word_count(text, progress=progress)
     if errors == "strict":
-        return word_count_file(path, progress=progress)  # type: ignore[return-value]
+        return word_count_file(path, progress=progress)
     # Until word_count_file takes errors= (the text work): Python decodes, the engine counts.
     with open(path, "rb") as f:
         text = f.read().decode("utf-8", errors)
-    return word_count(text, progress=progress)  # type: ignore[return-value]
+    return word_count(text, progress=progress)
 
 
 def _sum_counts(tables: Iterable[Dict[str, int]]) -> Dict[str, int]:
