@@ -645,8 +645,19 @@ public:
         for (auto* t : tables_)
             if (t->region_bits() > into_->region_bits()) into_ = t;
         // Merged in place into the largest table when every region has room (up to 15/16
-        // full: the merged table is only read from then on); else into a new table.
-        if (largest * 16 <= into_->region_slots() * 15) return;
+        // full: the merged table is only read from then on); else into a new table. The
+        // threads mostly see the same words: if their sum does not fit, the words new to the
+        // largest table are counted (in parallel) before giving up.
+        const std::size_t room = into_->region_slots() * 15 / 16;
+        if (largest <= room) return;
+        std::vector<uint8_t> fits(kPartitions, 0);
+        parallel_blocks(kPartitions, [&](std::size_t p) {
+            std::size_t n = into_->region_size(p);
+            for (const auto* t : tables_)
+                if (t != into_) n += into_->count_new(p, *t);
+            fits[p] = n <= room;
+        });
+        if (std::find(fits.begin(), fits.end(), 0) == fits.end()) return;
         unsigned bits = into_->region_bits();
         bits = std::max(bits, InlineWordTable<K>::region_bits_for(largest));
         merged_ = std::make_unique<InlineWordTable<K>>(bits, false);

@@ -242,6 +242,24 @@ public:
         std::memset(static_cast<void*>(&slots_[p << region_bits_]), 0,
                     sizeof(Slot) << region_bits_);
     }
+    // How many keys of region p of `from` this table does not hold.
+    std::size_t count_new(std::size_t p, const InlineWordTable& from) const noexcept {
+        const View v = view_of(const_cast<Slot*>(&slots_[0]), region_bits_);
+        const Slot* in = from.region(p);
+        std::size_t fresh = 0;
+        for (std::size_t k = 0; k < from.region_slots(); ++k) {
+            const Slot& f = in[k];
+            if (f.key.lane[0] == 0) continue;
+            for (std::size_t i = v.home(hash_key(f.key));; i = v.next(i)) {
+                if (v.slots[i].key == f.key) break;
+                if (v.slots[i].key.lane[0] == 0) {
+                    ++fresh;
+                    break;
+                }
+            }
+        }
+        return fresh;
+    }
     void merge_region(std::size_t p, const InlineWordTable& from) noexcept {
         const View v = view_of(&slots_[0], region_bits_);
         const Slot* in = from.region(p);
