@@ -10,12 +10,18 @@
 // file truncated meanwhile must not raise SIGBUS); str layouts of 1, 2 or 4 bytes per code
 // point are transcoded to UTF-8 block by block, in place of a whole encode() copy.
 //
+// Scanning: 64-byte chunks are classified by a vector kernel (text_kernels.hpp); chunks whose
+// ASCII whitespace bits alone mark every word edge (ASCII and valid 2-byte characters) list
+// their words from the bit masks, and the words are added in prefetched batches; other chunks are
+// decoded unit by unit.
+//
 // Counting: words go to one set of hash tables per worker thread, keyed by their bytes as
 // written, except that ASCII words are lowercased at once (A-Z -> a-z is all str.lower() does to
 // them). A count is a sum and a first occurrence a minimum, so the merged tables do not depend on
-// which thread saw what. The merged words are then sorted by first occurrence, and the others
-// lowercased once per distinct word with the interpreter's case table (case_tables.hpp); words
-// that lowercase alike merge. Lowering word by word equals lowering the text, because the one
+// which thread saw what. The tables are partitioned by hash, so that the threads' tables merge
+// partition by partition in parallel; the merged words are then sorted by first occurrence, and
+// the others lowercased once per distinct word with the interpreter's case table
+// (case_tables.hpp); words that lowercase alike merge. Lowering word by word equals lowering the text, because the one
 // context-dependent mapping (final sigma) only looks across case-ignorable characters, and
 // whitespace is not case-ignorable - except U+180E, which PyPy 3.9 splits on: a word next to one
 // is lowered at once, in its context.

@@ -1,9 +1,10 @@
 // Hash tables from words (byte strings) to their count and first offset, built for the word
 // counter's per-thread counts (text.cpp). Internal to the engine.
 //   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
-//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
+//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot; one
+//     region of slots per hash partition, so that tables merge partition by partition.
 //   ArenaTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
-//     densely in insertion order, word bytes copied into one arena.
+//     densely in insertion order, word bytes copied into one arena (ArenaSet: one per partition).
 // Neither points into the caller's text.
 #pragma once
 
