@@ -158,7 +158,7 @@ HL_API hl_status hl_word_table_entry(const hl_word_table* table, size_t i, const
                                                  " out of range (the table has " +
                                                  std::to_string(t.size()) + " words)");
         const WordTable::Entry& e = t.entry(i);
-        *word = t.bytes().data() + e.at;
+        *word = t.word(i).data();
         if (length) *length = static_cast<size_t>(e.length);
         if (count) *count = e.count;
         if (part) *part = e.part;
@@ -173,13 +173,20 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
         require(counts, "counts");
         *words = *counts = nullptr;
         const WordTable& t = table_of(table);
-        std::vector<std::size_t> order;
-        if (top >= 0) {
-            order = t.most_common(static_cast<std::size_t>(top));
-        } else {
-            order.resize(t.size());
-            for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+        if (top < 0) {  // all words, in order: the table's own layout
+            const std::string_view joined = t.words_joined();
+            Buffer blob(DType::UInt8, joined.empty() ? 0 : joined.size() - 1);
+            Buffer numbers(DType::UInt64, t.size());
+            if (blob.length()) std::memcpy(blob.as<char>(), joined.data(), blob.length());
+            auto* c = numbers.as<uint64_t>();
+            for (std::size_t i = 0; i < t.size(); ++i) c[i] = t.entry(i).count;
+            std::unique_ptr<hl_buffer, void (*)(hl_buffer*)> held(release(std::move(blob)),
+                                                                  hl_buffer_free);
+            *counts = release(std::move(numbers));
+            *words = held.release();
+            return;
         }
+        const std::vector<std::size_t> order = t.most_common(static_cast<std::size_t>(top));
         if (ctl) ctl->control.check();
         std::size_t total = order.empty() ? 0 : order.size() - 1;
         for (std::size_t i : order) total += static_cast<std::size_t>(t.entry(i).length);
@@ -190,7 +197,7 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
         for (std::size_t k = 0; k < order.size(); ++k) {
             const WordTable::Entry& e = t.entry(order[k]);
             if (k) *w++ = '\n';
-            std::memcpy(w, t.bytes().data() + e.at, static_cast<std::size_t>(e.length));
+            std::memcpy(w, t.word(order[k]).data(), static_cast<std::size_t>(e.length));
             w += e.length;
             c[k] = e.count;
         }

@@ -83,8 +83,69 @@ std::vector<std::string> case_table_versions() {
     return out;
 }
 
+namespace {
+
+// The lowercase of the code points below U+0800 (1- and 2-byte UTF-8) when it is one code point
+// below U+0800 and not context-dependent: a word made of those is lowered by lookups alone.
+// kSlow marks the others (capital sigma, multi code point mappings, lowercase above U+07FF).
+constexpr uint16_t kSlow = 0xFFFF;
+struct ShortLower {
+    uint16_t of[0x800];
+};
+
+ShortLower make_short_lower(const CaseTable& t) {
+    ShortLower m;
+    for (char32_t c = 0; c < 0x800; ++c) {
+        const char32_t low = lower_single(t, c);
+        m.of[c] = c == 0x3A3 || lower_multi(t, c) != nullptr || low >= 0x800
+                      ? kSlow
+                      : static_cast<uint16_t>(low);
+    }
+    return m;
+}
+
+const ShortLower& short_lower(const CaseTable& t) {
+    static const std::vector<ShortLower> all = [] {
+        std::vector<ShortLower> v;
+        for (const CaseTable* table : kTables) v.push_back(make_short_lower(*table));
+        return v;
+    }();
+    std::size_t i = 0;
+    while (kTables[i] != &t) ++i;
+    return all[i];
+}
+
+// lower_utf8 for a word of characters below U+0800 that short_lower maps: appends its lowercase
+// and returns true, or returns false (out unchanged) if the word needs the general path.
+bool lower_short(const ShortLower& m, const uint8_t* word, std::size_t length, std::string& out) {
+    const std::size_t at = out.size();
+    out.resize(at + length);  // each character lowers to one of the same UTF-8 length
+    uint8_t* o = reinterpret_cast<uint8_t*>(&out[at]);
+    std::size_t i = 0;
+    while (i < length) {
+        const uint8_t b = word[i];
+        if (b < 0x80) {
+            o[i] = static_cast<uint8_t>(b >= 'A' && b <= 'Z' ? b + 32 : b);
+            ++i;
+            continue;
+        }
+        if ((b & 0xE0) != 0xC0 || i + 1 >= length) break;
+        const uint16_t low = m.of[char32_t(b & 0x1F) << 6 | (word[i + 1] & 0x3F)];
+        if (low == kSlow || low < 0x80) break;  // an ASCII lowercase would change the length
+        o[i] = static_cast<uint8_t>(0xC0 | (low >> 6));
+        o[i + 1] = static_cast<uint8_t>(0x80 | (low & 0x3F));
+        i += 2;
+    }
+    if (i == length) return true;
+    out.resize(at);
+    return false;
+}
+
+}  // namespace
+
 void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
                 Beyond after, std::vector<char32_t>& s, std::string& out) {
+    if (lower_short(short_lower(table), word, length, out)) return;
     s.clear();
     utf8::Rules rules;
     rules.surrogates = true;

@@ -10,12 +10,18 @@
 // file truncated meanwhile must not raise SIGBUS); str layouts of 1, 2 or 4 bytes per code
 // point are transcoded to UTF-8 block by block, in place of a whole encode() copy.
 //
+// Scanning: 64-byte chunks are classified by a vector kernel (text_kernels.hpp); chunks whose
+// ASCII whitespace bits alone mark every word edge (ASCII and valid 2-byte characters) list
+// their words from the bit masks, and the words are added in prefetched batches; other chunks are
+// decoded unit by unit.
+//
 // Counting: words go to one set of hash tables per worker thread, keyed by their bytes as
 // written, except that ASCII words are lowercased at once (A-Z -> a-z is all str.lower() does to
 // them). A count is a sum and a first occurrence a minimum, so the merged tables do not depend on
-// which thread saw what. The merged words are then sorted by first occurrence, and the others
-// lowercased once per distinct word with the interpreter's case table (case_tables.hpp); words
-// that lowercase alike merge. Lowering word by word equals lowering the text, because the one
+// which thread saw what. The tables are partitioned by hash, so that the threads' tables merge
+// partition by partition in parallel; the merged words are then sorted by first occurrence, and
+// the others lowercased once per distinct word with the interpreter's case table
+// (case_tables.hpp); words that lowercase alike merge. Lowering word by word equals lowering the text, because the one
 // context-dependent mapping (final sigma) only looks across case-ignorable characters, and
 // whitespace is not case-ignorable - except U+180E, which PyPy 3.9 splits on: a word next to one
 // is lowered at once, in its context.
@@ -39,6 +45,7 @@
 #include "file_bytes.hpp"
 #include "hotloop/error.hpp"
 #include "simd.hpp"
+#include "text_kernels.hpp"
 #include "utf8.hpp"
 #include "word_table.hpp"
 
@@ -52,44 +59,61 @@ constexpr std::size_t kLookahead = 1024;   // file windows: bytes read after a b
 constexpr std::size_t kContextUnits = 16;  // str windows: code points kept around a block
 constexpr uint64_t kNoError = ~uint64_t(0);
 
-// One worker thread's counts.
+// An inline key on its way into a table: looked up a few words after its slot is prefetched.
+template <unsigned K>
+struct Pending {
+    WordKey<K> key;
+    uint64_t hash, offset;
+};
+
+constexpr std::size_t kChunksPerPass = 64;  // 4 KiB of text classified at a time
+// Words are added in batches of kBatch or a little more: a batch is cut after a chunk, which
+// adds at most 32 starts and ends.
+constexpr std::size_t kBatch = 256;
+constexpr std::size_t kTokensPerBatch = kBatch + 64;
+
+// One worker thread's counts, and its scratch for the fast scan.
 struct Tables {
     InlineWordTable<2> upto16;  // words of 1-16 bytes (without NUL)
     InlineWordTable<4> upto32;  // words of 17-32 bytes (without NUL)
-    ArenaTable others;
+    InlineWordTable<8> upto64;  // words of 33-64 bytes (without NUL)
+    ArenaSet others;
+    uint32_t starts[kTokensPerBatch], ends[kTokensPerBatch];
+    Pending<2> pending16[kTokensPerBatch];
+    Pending<4> pending32[kTokensPerBatch];
+    Pending<8> pending64[kTokensPerBatch];
 };
 
 // Inline words wait in a small ring whose slots are prefetched on entry: the table lookups of
 // several words then overlap their cache misses instead of paying them one by one.
 template <unsigned K>
-class Ring {
+class Pipe {
 public:
-    HL_INLINE void push(InlineWordTable<K>& table, const WordKey<K>& key, uint64_t offset) {
+    explicit Pipe(InlineWordTable<K>& table) : table_(table) {}
+
+    HL_INLINE void push(const WordKey<K>& key, uint64_t offset) {
         const uint64_t h = hash_key(key);
-        table.prefetch(h);
-        Pending& slot = items_[next_ % kSize];
-        if (next_ >= kSize) table.add(slot.key, slot.hash, slot.offset);
-        slot = Pending{key, h, offset};
+        InlineWordTable<K>::prefetch(table_.view(), h);
+        Pending<K>& slot = items_[next_ % kSize];
+        if (next_ >= kSize) table_.add(slot.key, slot.hash, slot.offset);
+        slot = Pending<K>{key, h, offset};
         ++next_;
     }
 
-    void flush(InlineWordTable<K>& table) {
-        const std::size_t held = next_ < kSize ? next_ : kSize;
-        for (std::size_t k = 0; k < held; ++k) {
-            const Pending& p = items_[(next_ - held + k) % kSize];
-            table.add(p.key, p.hash, p.offset);
+    void flush() {
+        const uint32_t held = next_ < kSize ? next_ : kSize;
+        for (uint32_t k = 0; k < held; ++k) {
+            const Pending<K>& p = items_[(next_ - held + k) % kSize];
+            table_.add(p.key, p.hash, p.offset);
         }
         next_ = 0;
     }
 
 private:
-    static constexpr std::size_t kSize = 16;
-    struct Pending {
-        WordKey<K> key;
-        uint64_t hash, offset;
-    };
-    Pending items_[kSize];
-    std::size_t next_ = 0;  // words pushed so far (the ring holds the last kSize)
+    static constexpr uint32_t kSize = 16;
+    InlineWordTable<K>& table_;
+    Pending<K> items_[kSize];
+    uint32_t next_ = 0;  // words pushed so far (the ring holds the last kSize)
 };
 
 struct Malformation {
@@ -115,10 +139,34 @@ HL_INLINE uint64_t lower_ascii(uint64_t x) noexcept {
     return x | ((at_least_A & ~above_Z & kHighBits) >> 2);
 }
 
+// kByteMasks[n]: 16 bytes, the first n 0xFF, the others 0.
+struct ByteMasks {
+    uint8_t m[17][16];
+    constexpr ByteMasks() : m() {
+        for (int n = 0; n <= 16; ++n)
+            for (int i = 0; i < 16; ++i) m[n][i] = i < n ? 0xFF : 0;
+    }
+    constexpr const uint8_t* operator[](std::size_t n) const { return m[n]; }
+};
+constexpr ByteMasks kByteMasks;
+
 inline bool is_ascii(const uint8_t* p, std::size_t n) noexcept {
-    uint8_t any = 0;
-    for (std::size_t i = 0; i < n; ++i) any |= p[i];
-    return any < 0x80;
+    uint64_t any = 0;
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) any |= load64(p + i);
+    for (; i < n; ++i) any |= p[i];
+    return (any & kHighBits) == 0;
+}
+
+// A-Z -> a-z of n ASCII bytes from p to out, 8 at a time.
+inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8) {
+        const uint64_t x = lower_ascii(load64(p + i));
+        std::memcpy(out + i, &x, 8);
+    }
+    for (; i < n; ++i)
+        out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
 // kSaw* bits of the bytes [p, p + n). Plain loops: the clones vectorise them.
@@ -133,58 +181,6 @@ HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
     return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
            (mvs ? kSawMongolianVowelSeparator : 0);
 }
-
-#if defined(__SSE2__)
-// Bit i of *space is set when p[i] is ASCII whitespace; bit i of the result when p[i] >= 0x80.
-// 1C..1F count as whitespace when info_separators is set.
-HL_INLINE uint64_t classify64(const uint8_t* p, bool info_separators, uint64_t* space) noexcept {
-    const __m128i blank = _mm_set1_epi8(0x20);
-    const __m128i tab_lo = _mm_set1_epi8(0x08), tab_hi = _mm_set1_epi8(0x0E);  // 09..0D
-    // 1C..1F, or an empty range (x > 0x7F never holds for a signed byte).
-    const __m128i sep_lo = _mm_set1_epi8(info_separators ? 0x1B : 0x7F);
-    const __m128i sep_hi = _mm_set1_epi8(0x20);
-    uint64_t ws = 0, high = 0;
-    for (int k = 0; k < 4; ++k) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-        // Signed compares: bytes >= 0x80 are negative and fall outside both ranges.
-        const __m128i w = _mm_or_si128(
-            _mm_cmpeq_epi8(v, blank),
-            _mm_or_si128(_mm_and_si128(_mm_cmpgt_epi8(v, tab_lo), _mm_cmplt_epi8(v, tab_hi)),
-                         _mm_and_si128(_mm_cmpgt_epi8(v, sep_lo), _mm_cmplt_epi8(v, sep_hi))));
-        ws |= uint64_t(uint16_t(_mm_movemask_epi8(w))) << (16 * k);
-        high |= uint64_t(uint16_t(_mm_movemask_epi8(v))) << (16 * k);
-    }
-    *space = ws;
-    return high;
-}
-#endif
-
-#if defined(__SSE2__)
-// True when every byte >= 0x80 of the 64 at p belongs to a valid 2-byte character (lead C2..DF,
-// then one continuation byte; a lead at p[63] is completed by p[64]) that is not whitespace
-// (C2 85, C2 A0), and p[0] is not a continuation byte. Bit masks of SSE2 compares, on signed bytes.
-HL_INLINE bool two_byte_chunk(const uint8_t* p) noexcept {
-    uint64_t lead = 0, cont = 0, high = 0, c2 = 0, space = 0;
-    for (int k = 0; k < 4; ++k) {
-        const __m128i v = _mm_loadu_si128(reinterpret_cast<const __m128i*>(p + 16 * k));
-        const auto bits = [&](__m128i m) { return uint64_t(uint16_t(_mm_movemask_epi8(m))) << (16 * k); };
-        lead |= bits(_mm_and_si128(_mm_cmpgt_epi8(v, _mm_set1_epi8(int8_t(0xC1))),
-                                   _mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xE0)))));
-        cont |= bits(_mm_cmplt_epi8(v, _mm_set1_epi8(int8_t(0xC0))));  // 80..BF
-        high |= bits(v);
-        c2 |= bits(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xC2))));
-        space |= bits(_mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0x85))),
-                                   _mm_cmpeq_epi8(v, _mm_set1_epi8(int8_t(0xA0)))));
-    }
-    if (cont != lead << 1 || (lead | cont) != high || ((c2 << 1) & space) != 0) return false;
-    if (lead >> 63) {  // the last character ends at p[64]
-        const uint8_t next = p[64];
-        if ((next & 0xC0) != 0x80 || (p[63] == 0xC2 && (next == 0x85 || next == 0xA0)))
-            return false;
-    }
-    return true;
-}
-#endif
 
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
 // (context) and after (the rest of its last word).
@@ -230,40 +226,38 @@ public:
         : rules_(rules_of(options)),
           errors_(options.errors),
           casing_(options.casing),
-          tables_(tables) {}
+          tables_(tables),
+          context_rule_(rules_.mongolian_vowel_separator && casing_ != nullptr) {}
 
     Malformation scan(Block& b, Grower* grower) {
         b_ = &b;
         in_word_ = b.in_word;
         owned_ = false;
         dirty_ = false;
+        careful_ = true;
+        key_shift_ = b.key_base - b.begin;
         std::size_t pos = b.begin;
         const std::size_t stop = b.end;
-        while (pos < stop) {
-#if defined(__SSE2__)
-            if (stop - pos >= 64) {
-                uint64_t space;
-                if (classify64(b.text + pos, rules_.info_separators, &space) == 0) {
-                    ascii_chunk(pos, space);
-                    pos += 64;
+        // Whole chunks of 64 bytes, classified kChunksPerPass at a time: the simple ones are
+        // walked by their whitespace bits, the others decoded unit by unit.
+        while (pos < stop && stop - pos >= 64) {
+            const std::size_t n = std::min(kChunksPerPass, (stop - pos) / 64);
+            simd_run<text::ClassifyChunks>(b.text, b.size, pos, n, rules_.info_separators,
+                                           space_, simple_);
+            const std::size_t base = pos;
+            for (std::size_t k = 0; k < n;) {
+                if (simple_[k]) {
+                    pos = fast_run(base, k, n, pos);
                     continue;
                 }
-                // ASCII and 2-byte characters (Cyrillic, Greek, ...), all valid and none of
-                // them whitespace: the ASCII whitespace marks every word edge.
-                if (stop - pos > 64 && two_byte_chunk(b.text + pos)) {
-                    ascii_chunk(pos, space);
-                    pos += 64 + ((b.text[pos + 63] & 0xE0) == 0xC0);  // a character cut at 64
-                    continue;
-                }
-                // Otherwise decode these 64 bytes one unit at a time.
-                const std::size_t chunk_end = pos + 64;
-                while (pos < chunk_end)
+                careful_ = true;  // the word in progress, if any, runs through this chunk
+                while (pos < base + 64 * k + 64)
                     if (!step(pos)) return error_;
-                continue;
+                ++k;
             }
-#endif
-            if (!step(pos)) return error_;
         }
+        while (pos < stop)
+            if (!step(pos)) return error_;
         // Finish the last word of the block, reading past its end if need be.
         while (in_word_ && owned_) {
             if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
@@ -278,48 +272,200 @@ public:
             pos += static_cast<std::size_t>(u.length);
         }
         if (in_word_) end_word(pos);
-        ring16_.flush(tables_.upto16);
-        ring32_.flush(tables_.upto32);
+        pipe16_.flush();
+        pipe32_.flush();
+        pipe64_.flush();
         return Malformation{};
     }
 
 private:
+    // A word starting at `at` in a chunk decoded unit by unit.
     HL_INLINE void start_word(std::size_t at) {
         in_word_ = true;
         owned_ = true;
         dirty_ = false;
+        careful_ = true;
         start_ = at;
     }
 
-    HL_INLINE void end_word(std::size_t at) {
+    // Walks the simple chunks (ClassifyChunks) k, k + 1, ... of the pass at `base`, from pos
+    // on, by their whitespace bits; returns the position after them and advances k. Bytes
+    // before pos in the first chunk belong to a character decoded before (a word's, so the
+    // word in progress carries over them). The starts and ends of words are listed as offsets
+    // from `base` (the bits of the chunk, one after the other) and the words added in batches
+    // (add_words). A word that lies in simple chunks only is ASCII or valid 2-byte characters
+    // without NUL bytes.
+    HL_INLINE std::size_t fast_run(std::size_t base, std::size_t& k, std::size_t n,
+                                   std::size_t pos) {
+        uint32_t* const starts = tables_.starts;
+        uint32_t* const ends = tables_.ends;
+        const uint8_t* const text = b_->text;
+        uint32_t n_starts = 0, n_ends = 0;
+        // The word in progress at entry (if any) ends at ends[0]: the others pair up after it.
+        bool carried = in_word_;
+        uint64_t carry = in_word_;  // whether the byte before the chunk is a word's
+        for (; k < n && simple_[k]; ++k) {
+            const uint32_t at = static_cast<uint32_t>(64 * k);
+            const uint64_t space = space_[k], word = ~space;
+            const uint64_t after_word = (word << 1) | carry;
+            carry = word >> 63;
+            for (uint64_t m = word & ~after_word; m != 0; m &= m - 1)
+                starts[n_starts++] = at + static_cast<uint32_t>(__builtin_ctzll(m));
+            for (uint64_t m = space & after_word; m != 0; m &= m - 1)
+                ends[n_ends++] = at + static_cast<uint32_t>(__builtin_ctzll(m));
+            pos = base + at + 64 + (text[base + at + 63] >= 0xC0);  // a character cut at 64
+            if (n_starts >= kBatch) {
+                pair_up(base, carried, n_starts, n_ends);
+                carried = false;
+            }
+        }
+        pair_up(base, carried, n_starts, n_ends);
+        return pos;
+    }
+
+    // Adds the words whose starts and ends fast_run listed (the word in progress first, if
+    // `carried`); keeps the start of an unfinished last word, as the word in progress.
+    HL_INLINE void pair_up(std::size_t base, bool carried, uint32_t& n_starts,
+                           uint32_t& n_ends) {
+        const uint32_t* const starts = tables_.starts;
+        const uint32_t* const ends = tables_.ends;
+        uint32_t first_end = 0;
+        if (carried && n_ends > 0) {
+            // The word in progress: one that lay in simple chunks only is plain.
+            if (owned_ && !careful_)
+                add_words(&start_, base, ends, 0, 1, false);
+            else
+                end_word(base + ends[0]);
+            first_end = 1;
+        }
+        const uint32_t complete = std::min(n_starts, n_ends - first_end);
+        add_words(starts, base, ends + first_end, 0, complete, true);
+        if (n_starts > complete) {  // an unfinished word: the new word in progress
+            start_ = base + starts[n_starts - 1];
+            in_word_ = owned_ = true;
+            careful_ = dirty_ = false;
+            tables_.starts[0] = starts[n_starts - 1];
+            n_starts = 1;
+        } else {
+            n_starts = 0;
+            if (n_ends > 0) in_word_ = false;  // else the carried word goes on
+        }
+        n_ends = 0;
+    }
+
+    // Adds words [from, to) of a list: word j is text[base + start_j, base + ends[j]), where
+    // start_j is starts[j] (relative) or, when !relative, *starts itself (absolute). Inline keys
+    // are loaded, lowered (ASCII ones), hashed and their slots prefetched, then looked up once
+    // all are: the cache misses of a batch overlap.
+    template <class Start>
+    HL_INLINE void add_words(const Start* starts, std::size_t base, const uint32_t* ends,
+                             uint32_t from, uint32_t to, bool relative) {
+        const uint8_t* const text = b_->text;
+        const std::size_t size = b_->size;
+        const uint64_t key_shift = key_shift_;
+        Batch<2> b16{tables_.upto16, tables_.pending16};
+        Batch<4> b32{tables_.upto32, tables_.pending32};
+        Batch<8> b64{tables_.upto64, tables_.pending64};
+        for (uint32_t j = from; j < to; ++j) {
+            const std::size_t start = relative ? base + starts[j] : starts[0];
+            const std::size_t length = base + ends[j] - start;
+            const uint8_t* word = text + start;
+            const uint64_t key = key_shift + start;
+            if (context_rule_ && needs_context(start, start + length))
+                add_word(start, start + length, false);
+            else if (length <= 16 && size - start >= 16)
+                b16.push(inline_key<2>(word, length), key);
+            else if (length <= 32 && size - start >= 32)
+                b32.push(inline_key<4>(word, length), key);
+            else if (length <= 64 && size - start >= 64)
+                b64.push(inline_key<8>(word, length), key);
+            else
+                add(word, length, text + size, key);
+        }
+        b16.finish();
+        b32.finish();
+        b64.finish();
+    }
+
+    // Words of one key length on their way into a table: hashed and their slots prefetched as
+    // they come, looked up all at once at the end.
+    template <unsigned K>
+    struct Batch {
+        InlineWordTable<K>& table;
+        Pending<K>* pending;
+        typename InlineWordTable<K>::View view = table.view();
+        uint32_t n = 0;
+
+        HL_INLINE void push(const WordKey<K>& key, uint64_t offset) {
+            const uint64_t h = hash_key(key);
+            InlineWordTable<K>::prefetch(view, h);
+            pending[n++] = Pending<K>{key, h, offset};
+        }
+        HL_INLINE void finish() {
+            view = table.view();  // the fallbacks (add) may have grown the table
+            for (uint32_t j = 0; j < n; ++j)
+                table.add(view, pending[j].key, pending[j].hash, pending[j].offset);
+        }
+    };
+
+    // The inline key of a word of 8 (K - 2) < length <= 8 K bytes at p (8 K bytes readable),
+    // A-Z lowered if it is ASCII (other keys stay as written: lowered once per distinct word at
+    // the end). 16-byte vector operations, which every x86-64 level has.
+    template <unsigned K>
+    HL_INLINE static WordKey<K> inline_key(const uint8_t* p, std::size_t length) {
+        using V = simd::VecN<int8_t, 16>;
+        constexpr unsigned kParts = K / 2;
+        V v[kParts];
+        V any = V{};
+        for (unsigned i = 0; i < kParts; ++i) {
+            const std::size_t in = length > 16 * i ? std::min<std::size_t>(16, length - 16 * i) : 0;
+            v[i] = simd::load<V>(p + 16 * i) & simd::load<V>(kByteMasks[in]);
+            any |= v[i];
+        }
+        if (text::bits(any) == 0) {  // ASCII
+            for (V& x : v) {
+                const V upper = (x > text::splat('A' - 1)) & (x < text::splat('Z' + 1));
+                x += upper & text::splat(0x20);
+            }
+        }
+        WordKey<K> key;
+        std::memcpy(key.lane, v, sizeof key.lane);
+        return key;
+    }
+
+    void end_word(std::size_t at) {
         in_word_ = false;
-        if (!owned_) return;
-        const uint64_t key = b_->key_base + (start_ - b_->begin);
-        const uint8_t* word = b_->text + start_;
-        std::size_t length = at - start_;
-        if (dirty_) {
-            clean(start_, at);
+        if (owned_) add_word(start_, at, dirty_);
+    }
+
+    // Adds the word text[from, to) of the window; `dirty`: it holds malformed units.
+    void add_word(std::size_t from, std::size_t to, bool dirty) {
+        const uint64_t key = key_shift_ + from;
+        const uint8_t* word = b_->text + from;
+        std::size_t length = to - from;
+        if (dirty) {
+            clean(from, to);
             word = reinterpret_cast<const uint8_t*>(cleaned_.data());
             length = cleaned_.size();
-        } else if (needs_context(start_, at)) {
-            lower_in_context(start_, at);
+        } else if (needs_context(from, to)) {
+            lower_in_context(from, to);
             word = reinterpret_cast<const uint8_t*>(cleaned_.data());
             length = cleaned_.size();
             tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
         }
-        add(word, length, dirty_ ? word + length : b_->text + b_->size, key);
+        add(word, length, dirty ? word + length : b_->text + b_->size, key);
     }
 
     HL_INLINE void add(const uint8_t* word, std::size_t length, const uint8_t* bound,
                        uint64_t key) {
-        if (length <= 16 ? defer(word, length, bound, tables_.upto16, ring16_, key)
-                         : length <= 32 && defer(word, length, bound, tables_.upto32, ring32_, key))
+        if (length <= 16   ? defer(word, length, bound, pipe16_, key)
+            : length <= 32 ? defer(word, length, bound, pipe32_, key)
+                           : length <= 64 && defer(word, length, bound, pipe64_, key))
             return;
         if (is_ascii(word, length)) {
-            lowered_.assign(reinterpret_cast<const char*>(word), length);
-            for (char& c : lowered_)
-                if (c >= 'A' && c <= 'Z') c = static_cast<char>(c + ('a' - 'A'));
+            lowered_.resize(length);
+            lower_ascii_copy(word, length, reinterpret_cast<uint8_t*>(&lowered_[0]));
             word = reinterpret_cast<const uint8_t*>(lowered_.data());
             bound = word + length;
         }
@@ -329,14 +475,14 @@ private:
     // Queues an inline word; false if it holds a NUL byte (it then goes to tables_.others).
     template <unsigned K>
     HL_INLINE bool defer(const uint8_t* word, std::size_t length, const uint8_t* bound,
-                         InlineWordTable<K>& table, Ring<K>& ring, uint64_t key_value) {
+                         Pipe<K>& pipe, uint64_t key_value) {
         WordKey<K> key;
         if (!load_key(word, length, bound, key)) return false;
         uint64_t any = 0;
         for (unsigned i = 0; i < K; ++i) any |= key.lane[i];
         if ((any & kHighBits) == 0)
             for (unsigned i = 0; i < K; ++i) key.lane[i] = lower_ascii(key.lane[i]);
-        ring.push(table, key, key_value);
+        pipe.push(key, key_value);
         return true;
     }
 
@@ -398,20 +544,6 @@ private:
         lower_utf8(*casing_, t + from, to - from, before, after, code_points_, cleaned_);
     }
 
-    // 64 ASCII bytes at pos, `space` marking the whitespace: visits each word edge in turn.
-    HL_INLINE void ascii_chunk(std::size_t pos, uint64_t space) {
-        unsigned i = 0;
-        for (;;) {
-            const uint64_t rest = (in_word_ ? space : ~space) >> i;
-            if (rest == 0) return;
-            i += static_cast<unsigned>(__builtin_ctzll(rest));
-            if (in_word_)
-                end_word(pos + i);
-            else
-                start_word(pos + i);
-        }
-    }
-
     // One unit at pos; false (and error_ set) if it is malformed and errors are strict.
     HL_INLINE bool step(std::size_t& pos) {
         const utf8::Unit u = utf8::decode(b_->text + pos, b_->text + b_->size, rules_);
@@ -444,12 +576,20 @@ private:
     std::string lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
     std::vector<char32_t> code_points_;
-    Ring<2> ring16_;
-    Ring<4> ring32_;
+    Pipe<2> pipe16_{tables_.upto16};
+    Pipe<4> pipe32_{tables_.upto32};
+    Pipe<8> pipe64_{tables_.upto64};
     bool in_word_ = false;
     bool owned_ = false;  // the word in progress started in this block
     bool dirty_ = false;  // the word in progress holds malformed units (errors != strict)
+    bool careful_ = true;  // the word in progress touched a chunk decoded unit by unit
+    // PyPy: words next to U+180E are lowered in context (needs_context), so every word is
+    // looked at by end_word.
+    const bool context_rule_;
     std::size_t start_ = 0;
+    uint64_t key_shift_ = 0;  // the key of text[i] is key_shift_ + i
+    uint64_t space_[kChunksPerPass];
+    uint8_t simple_[kChunksPerPass];
     Malformation error_;
 };
 
@@ -468,151 +608,338 @@ void check_errors(const std::vector<Malformation>& errors) {
 }
 
 // ---- from the thread tables to the WordTable ----
+// In parallel: the threads' tables merge partition by partition (each partition's words are in
+// one table per thread), the distinct words are sorted by first occurrence (bucketed by key,
+// then each bucket sorted), and the table is filled. Words that are not ASCII are lowercased
+// and merged on one thread, in order of first occurrence.
 
-template <unsigned K>
-void merge_into(InlineWordTable<K>& into, const InlineWordTable<K>& from) {
-    for (const auto& s : from.slots())
-        if (s.key.lane[0] != 0) into.add(s.key, hash_key(s.key), s.first, s.count);
-}
-
+// A distinct word of the merged tables: its key (first occurrence), count and bytes (in a
+// thread's table).
 struct RawWord {
     uint64_t key;
     uint64_t count;
     const uint8_t* bytes;
-    std::size_t length;
+    uint64_t length_ascii;  // length << 1 | whether the bytes are ASCII
+
+    RawWord() = default;
+    RawWord(uint64_t k, uint64_t c, const uint8_t* b, std::size_t length, bool ascii)
+        : key(k), count(c), bytes(b), length_ascii(uint64_t(length) << 1 | ascii) {}
+    std::size_t length() const noexcept { return static_cast<std::size_t>(length_ascii >> 1); }
+    bool ascii() const noexcept { return length_ascii & 1; }
 };
 
-// The distinct words of all thread tables (merged into the first), in order of their keys.
-std::vector<RawWord> merged_words(tbb::enumerable_thread_specific<Tables>& all) {
-    Tables* merged = nullptr;
-    std::size_t n16 = 0, n32 = 0;
-    for (Tables& t : all) {
-        n16 += t.upto16.size();
-        n32 += t.upto32.size();
-    }
-    for (Tables& t : all) {
-        if (merged == nullptr) {
-            merged = &t;
-            merged->upto16.reserve(n16);
-            merged->upto32.reserve(n32);
-            continue;
+void merge_into(ArenaTable& into, const ArenaTable& from) {
+    for (const auto& e : from.entries())
+        into.add(from.bytes(e), e.length, e.hash, e.first, e.count);
+}
+
+// The threads' inline tables of one key length, merged: the one table itself, or a new one
+// (`merged`) whose region p merge_partition(p) fills.
+template <unsigned K>
+class InlineMerge {
+public:
+    InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member) {
+        for (Tables* t : all) tables_.push_back(&(t->*member));
+        into_ = tables_[0];
+        if (tables_.size() == 1) return;
+        std::size_t largest = 0;  // the most keys one region can get
+        for (std::size_t p = 0; p < kPartitions; ++p) {
+            std::size_t n = 0;
+            for (const auto* t : tables_) n += t->region_size(p);
+            largest = std::max(largest, n);
         }
-        merge_into(merged->upto16, t.upto16);
-        merge_into(merged->upto32, t.upto32);
-        for (const auto& e : t.others.entries())
-            merged->others.add(t.others.bytes(e), e.length, e.hash, e.first, e.count);
+        for (auto* t : tables_)
+            if (t->region_bits() > into_->region_bits()) into_ = t;
+        // Merged in place into the largest table when every region has room (up to 15/16
+        // full: the merged table is only read from then on); else into a new table. The
+        // threads mostly see the same words: if their sum does not fit, the words new to the
+        // largest table are counted (in parallel) before giving up.
+        const std::size_t room = into_->region_slots() * 15 / 16;
+        if (largest <= room) return;
+        std::vector<uint8_t> fits(kPartitions, 0);
+        parallel_blocks(kPartitions, [&](std::size_t p) {
+            std::size_t n = into_->region_size(p);
+            for (const auto* t : tables_)
+                if (t != into_) n += into_->count_new(p, *t);
+            fits[p] = n <= room;
+        });
+        if (std::find(fits.begin(), fits.end(), 0) == fits.end()) return;
+        unsigned bits = into_->region_bits();
+        bits = std::max(bits, InlineWordTable<K>::region_bits_for(largest));
+        merged_ = std::make_unique<InlineWordTable<K>>(bits, false);
+        into_ = merged_.get();
     }
-    std::vector<RawWord> words;
-    if (merged == nullptr) return words;
-    words.reserve(merged->upto16.size() + merged->upto32.size() + merged->others.size());
-    auto add_inline = [&](const auto& table) {
-        for (const auto& s : table.slots())
-            if (s.key.lane[0] != 0)
-                words.push_back(RawWord{s.first, s.count,
-                                        reinterpret_cast<const uint8_t*>(s.key.lane),
-                                        s.key.length()});
+    // Merges region p (distinct p on distinct threads at once) and returns the merged table.
+    const InlineWordTable<K>& merge_partition(std::size_t p) {
+        if (merged_) merged_->clear_region(p);
+        for (const auto* t : tables_)
+            if (t != into_) into_->merge_region(p, *t);
+        return *into_;
+    }
+
+private:
+    std::vector<InlineWordTable<K>*> tables_;
+    InlineWordTable<K>* into_;
+    std::unique_ptr<InlineWordTable<K>> merged_;
+};
+
+// Writes the words of region p of a table at out; returns how many.
+template <unsigned K, class OffsetOf>
+std::size_t emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offset_of,
+                        RawWord* out) {
+    const auto* slots = table.region(p);
+    std::size_t n = 0;
+    for (std::size_t k = 0; k < table.region_slots(); ++k) {
+        const auto& s = slots[k];
+        if (s.key.lane[0] == 0) continue;
+        uint64_t any = 0;
+        for (unsigned i = 0; i < K; ++i) any |= s.key.lane[i];
+        out[n++] = RawWord(offset_of(s.first), s.count,
+                           reinterpret_cast<const uint8_t*>(s.key.lane), s.key.length(),
+                           (any & kHighBits) == 0);
+    }
+    return n;
+}
+
+// The distinct words of every partition, merged over the threads: partition p's are
+// words[at[p], at[p] + n[p]). The words' bytes stay in the tables (the threads' or the merged
+// ones), which must outlive them.
+struct PartitionWords {
+    detail::PodArray<RawWord> words;
+    std::size_t at[kPartitions], n[kPartitions];
+};
+
+template <class OffsetOf>
+void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, InlineMerge<4>& m32,
+                     InlineMerge<8>& m64, OffsetOf& offset_of, PartitionWords& out) {
+    std::size_t total = 0;  // room for every thread's words: at least the merged ones
+    for (std::size_t p = 0; p < kPartitions; ++p) {
+        out.at[p] = total;
+        for (Tables* t : all)
+            total += t->upto16.region_size(p) + t->upto32.region_size(p) +
+                     t->upto64.region_size(p) + t->others.part(p).size();
+    }
+    out.words.resize(total);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        RawWord* to = out.words.data() + out.at[p];
+        std::size_t n = emit_region(m16.merge_partition(p), p, offset_of, to);
+        n += emit_region(m32.merge_partition(p), p, offset_of, to + n);
+        n += emit_region(m64.merge_partition(p), p, offset_of, to + n);
+        ArenaTable* others = &all[0]->others.part(p);
+        for (Tables* t : all)
+            if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
+        for (Tables* t : all)
+            if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
+        for (const auto& e : others->entries()) {
+            const uint8_t* bytes = others->bytes(e);
+            to[n++] = RawWord(offset_of(e.first), e.count, bytes, e.length,
+                              is_ascii(bytes, e.length));
+        }
+        out.n[p] = n;
+    });
+}
+
+// The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
+// (each partition counts its words per bucket, then places them), then each bucket sorted.
+detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
+    constexpr unsigned kBucketBits = 12;
+    constexpr std::size_t kBuckets = std::size_t(1) << kBucketBits;
+    constexpr std::size_t n_parts = kPartitions;
+    auto words_of = [&](std::size_t p) {
+        const RawWord* first = parts.words.data() + parts.at[p];
+        return std::make_pair(first, first + parts.n[p]);
     };
-    add_inline(merged->upto16);
-    add_inline(merged->upto32);
-    for (const auto& e : merged->others.entries())
-        words.push_back(RawWord{e.first, e.count, merged->others.bytes(e), e.length});
-    return words;
-}
-
-// An index of the ASCII words of `table` (room for `capacity` words).
-std::unique_ptr<WordIndex> ascii_words_index(const WordTable& table, std::size_t capacity) {
-    auto index = std::make_unique<WordIndex>(capacity);
-    auto word_of = [&](uint64_t i) { return table.word(static_cast<std::size_t>(i)); };
-    for (std::size_t i = 0; i < table.size(); ++i) {
-        const std::string_view w = table.word(i);
-        if (is_ascii(reinterpret_cast<const uint8_t*>(w.data()), w.size()))
-            index->find_or_add(w, i, word_of);
+    uint64_t top = 0;
+    std::size_t n = 0;
+    for (std::size_t p = 0; p < n_parts; ++p) {
+        n += parts.n[p];
+        for (auto [w, end] = words_of(p); w != end; ++w) top |= w->key;
     }
-    return index;
-}
-
-// Lowercases the words that are not ASCII (when there is a case table), merges those that lower
-// alike, and builds the table. `words` are in order of first occurrence.
-WordTable build_table(const std::vector<RawWord>& words, const TextOptions& options,
-                      uint64_t part) {
-    WordTable out;
-    std::size_t total = 0;
-    bool ascii = true;
-    for (const RawWord& w : words) {
-        total += w.length;
-        ascii = ascii && is_ascii(w.bytes, w.length);
-    }
-    out.reserve(words.size(), total);
-    if (options.casing) out.set_casing(options.casing->unicode_version);
-    if (ascii || options.casing == nullptr) {
-        for (const RawWord& w : words)
-            out.append({reinterpret_cast<const char*>(w.bytes), w.length}, w.count, part, w.key);
-        return out;
-    }
-    // Distinct ASCII words stay distinct (they are lowercased already), so only a word that
-    // lowercases to something not ASCII can meet another such word, and only one that
-    // lowercases to ASCII (KELVIN SIGN -> k) can meet an ASCII word: two small indexes, the
-    // second built only if such a word exists.
-    std::vector<std::size_t> non_ascii_at;
-    for (std::size_t i = 0; i < words.size(); ++i)
-        if (!is_ascii(words[i].bytes, words[i].length)) non_ascii_at.push_back(i);
-    WordIndex lowered_index(non_ascii_at.size());
-    std::unique_ptr<WordIndex> ascii_index;
-    auto word_of = [&](uint64_t i) { return out.word(static_cast<std::size_t>(i)); };
-    std::string lowered;
-    std::vector<char32_t> scratch;
-    std::size_t next_non_ascii = 0;
-    for (std::size_t i = 0; i < words.size(); ++i) {
-        const RawWord& w = words[i];
-        std::string_view word(reinterpret_cast<const char*>(w.bytes), w.length);
-        int64_t found = -1;
-        if (next_non_ascii < non_ascii_at.size() && non_ascii_at[next_non_ascii] == i) {
-            ++next_non_ascii;
-            lowered.clear();
-            lower_utf8(*options.casing, w.bytes, w.length, Beyond::Uncased, Beyond::Uncased,
-                       scratch, lowered);
-            word = lowered;
-            const auto* p = reinterpret_cast<const uint8_t*>(lowered.data());
-            if (!is_ascii(p, lowered.size())) {
-                found = lowered_index.find_or_add(word, out.size(), word_of);
-            } else {
-                if (!ascii_index) ascii_index = ascii_words_index(out, words.size());
-                found = ascii_index->find_or_add(word, out.size(), word_of);
-            }
-        } else if (ascii_index) {
-            found = ascii_index->find_or_add(word, out.size(), word_of);
+    unsigned shift = 0;
+    while ((top >> shift) >= kBuckets) ++shift;
+    std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
+    parallel_blocks(n_parts, [&](std::size_t p) {
+        uint32_t* count = &at[p * kBuckets];
+        std::fill(count, count + kBuckets, 0);
+        for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
+    });
+    std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kBuckets; ++b) {
+        bucket_begin[b] = sum;
+        for (std::size_t p = 0; p < n_parts; ++p) {
+            const std::size_t c = at[p * kBuckets + b];
+            at[p * kBuckets + b] = static_cast<uint32_t>(sum);
+            sum += c;
         }
-        if (found >= 0)
-            out.add_count(static_cast<std::size_t>(found), w.count);
-        else
-            out.append(word, w.count, part, w.key);
     }
+    bucket_begin[kBuckets] = sum;
+    detail::PodArray<RawWord> sorted;
+    sorted.resize(n);
+    if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
+        std::size_t k = 0;
+        for (std::size_t p = 0; p < n_parts; ++p)
+            for (auto [w, end] = words_of(p); w != end; ++w) sorted[k++] = *w;
+        std::sort(sorted.data(), sorted.data() + n,
+                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+        return sorted;
+    }
+    parallel_blocks(n_parts, [&](std::size_t p) {
+        uint32_t* next = &at[p * kBuckets];
+        for (auto [w, end] = words_of(p); w != end; ++w) sorted[next[w->key >> shift]++] = *w;
+    });
+    constexpr std::size_t kBucketsPerBlock = 128;
+    parallel_blocks(kBuckets / kBucketsPerBlock, [&](std::size_t g) {
+        for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b) {
+            RawWord* first = sorted.data() + bucket_begin[b];
+            RawWord* last = sorted.data() + bucket_begin[b + 1];
+            if (last - first <= 24) {  // insertion sort
+                for (RawWord* i = first + 1; i < last; ++i) {
+                    const RawWord w = *i;
+                    RawWord* j = i;
+                    for (; j > first && (j - 1)->key > w.key; --j) *j = *(j - 1);
+                    *j = w;
+                }
+            } else {
+                std::sort(first, last,
+                          [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+            }
+        }
+    });
+    return sorted;
+}
+
+// Where word i of the table comes from: its RawWord, or (lowered) bytes of its own.
+struct Final {
+    const uint8_t* bytes;
+    std::size_t length;
+    uint64_t count;  // the word's own and those of the later words lowercased alike
+};
+
+// The table of `words` (in order of first occurrence), word i being `final[i]` unless
+// final[i].length is kMerged (lowercased alike an earlier word, which counts it). Filled in
+// parallel: slices of words count their bytes, then copy them in place.
+constexpr std::size_t kMerged = ~std::size_t(0);
+
+template <class FinalOf>
+WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
+                     uint64_t part) {
+    constexpr std::size_t kSlice = 8192;
+    const std::size_t n_slices = block_count(words.size(), kSlice);
+    std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::size_t kept = 0, bytes = 0;
+        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+            const Final f = final_of(i);
+            if (f.length == kMerged) continue;
+            ++kept;
+            bytes += f.length + 1;
+        }
+        slice_words[k + 1] = kept;
+        slice_bytes[k + 1] = bytes;
+    });
+    for (std::size_t k = 0; k < n_slices; ++k) {
+        slice_words[k + 1] += slice_words[k];
+        slice_bytes[k + 1] += slice_bytes[k];
+    }
+    WordTable out;
+    out.resize_for_fill(slice_words[n_slices], slice_bytes[n_slices] - slice_words[n_slices]);
+    WordTable::Entry* entries = out.entry_data();
+    char* bytes = out.byte_data();
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::size_t e = slice_words[k], at = slice_bytes[k];
+        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+            const Final f = final_of(i);
+            if (f.length == kMerged) continue;
+            entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
+            std::memcpy(bytes + at, f.bytes, f.length);
+            bytes[at + f.length] = '\n';
+            at += f.length + 1;
+        }
+    });
     return out;
 }
 
-// Sorts by key (distinct): LSD radix sort on 11-bit digits, only those that vary.
-void sort_by_key(std::vector<RawWord>& words) {
-    if (words.size() < 2048) {
-        std::sort(words.begin(), words.end(),
-                  [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
-        return;
+// Lowercases the words that are not ASCII (when there is a case table), merges those that lower
+// alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
+// parallel; the merging of lowered words goes through them in order on one thread.
+WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
+                      uint64_t part) {
+    std::vector<std::size_t> non_ascii;  // indices of the words to lower
+    if (options.casing)
+        for (std::size_t i = 0; i < words.size(); ++i)
+            if (!words[i].ascii()) non_ascii.push_back(i);
+    if (non_ascii.empty()) {
+        WordTable out = fill_table(
+            words,
+            [&](std::size_t i) {
+                return Final{words[i].bytes, words[i].length(), words[i].count};
+            },
+            part);
+        if (options.casing) out.set_casing(options.casing->unicode_version);
+        return out;
     }
-    uint64_t any = 0;
-    for (const RawWord& w : words) any |= w.key;
-    std::vector<RawWord> other(words.size());
-    std::vector<std::size_t> start(2048);
-    for (unsigned shift = 0; shift < 64 && (any >> shift) != 0; shift += 11) {
-        std::fill(start.begin(), start.end(), 0);
-        for (const RawWord& w : words) ++start[(w.key >> shift) & 2047];
-        std::size_t at = 0;
-        for (std::size_t& s : start) {
-            const std::size_t n = s;
-            s = at;
-            at += n;
+    // Lowered forms, slice by slice: lowered[k] holds slice k's, low[j] says where word
+    // non_ascii[j]'s is.
+    constexpr std::size_t kSlice = 4096;
+    const std::size_t n_slices = block_count(non_ascii.size(), kSlice);
+    std::vector<std::string> lowered(n_slices);
+    std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
+    std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
+    parallel_blocks(n_slices, [&](std::size_t k) {
+        std::vector<char32_t> scratch;
+        std::string& out = lowered[k];
+        for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
+            const RawWord& w = words[non_ascii[j]];
+            const std::size_t at = out.size();
+            lower_utf8(*options.casing, w.bytes, w.length(), Beyond::Uncased, Beyond::Uncased,
+                       scratch, out);
+            low[j] = {at, out.size() - at};
+            if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
+                lowers_to_ascii[k] = 1;
         }
-        for (const RawWord& w : words) other[start[(w.key >> shift) & 2047]++] = w;
-        words.swap(other);
-    }
+    });
+    auto lowered_of = [&](std::size_t j) {
+        const std::string& slice = lowered[j / kSlice];
+        return std::string_view(slice.data() + low[j].first, low[j].second);
+    };
+    // Distinct ASCII words stay distinct (they are lowercased already), so a lowered word can
+    // only meet another lowered word - or, if it lowers to ASCII (KELVIN SIGN -> k), an ASCII
+    // word: then every word joins the index.
+    const bool to_ascii = std::find(lowers_to_ascii.begin(), lowers_to_ascii.end(), 1) !=
+                          lowers_to_ascii.end();
+    std::vector<uint64_t> counts(words.size());
+    for (std::size_t i = 0; i < words.size(); ++i) counts[i] = words[i].count;
+    std::vector<uint8_t> merged(words.size(), 0);
+    std::vector<std::size_t> slot_of(words.size(), 0);  // non_ascii position + 1, or 0
+    for (std::size_t j = 0; j < non_ascii.size(); ++j) slot_of[non_ascii[j]] = j + 1;
+    auto final_bytes = [&](std::size_t i) {
+        if (slot_of[i]) return lowered_of(slot_of[i] - 1);
+        return std::string_view(reinterpret_cast<const char*>(words[i].bytes), words[i].length());
+    };
+    WordIndex index(to_ascii ? words.size() : non_ascii.size());
+    auto word_of = [&](uint64_t i) { return final_bytes(static_cast<std::size_t>(i)); };
+    auto visit = [&](std::size_t i) {
+        const int64_t found = index.find_or_add(final_bytes(i), i, word_of);
+        if (found >= 0) {
+            counts[static_cast<std::size_t>(found)] += counts[i];
+            merged[i] = 1;
+        }
+    };
+    if (to_ascii)
+        for (std::size_t i = 0; i < words.size(); ++i) visit(i);
+    else
+        for (std::size_t i : non_ascii) visit(i);
+    WordTable out = fill_table(
+        words,
+        [&](std::size_t i) {
+            if (merged[i]) return Final{nullptr, kMerged, 0};
+            const std::string_view b = final_bytes(i);
+            return Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(), counts[i]};
+        },
+        part);
+    out.set_casing(options.casing->unicode_version);
+    return out;
 }
 
 // The table from the thread tables; keys become offsets through `offset_of`.
@@ -620,9 +947,17 @@ template <class OffsetOf>
 WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOptions& options,
                  uint64_t part, OffsetOf&& offset_of, Control* ctl) {
     if (ctl) ctl->check();
-    std::vector<RawWord> words = merged_words(tables);
-    for (RawWord& w : words) w.key = offset_of(w.key);
-    sort_by_key(words);
+    std::vector<Tables*> all;
+    for (Tables& t : tables) all.push_back(&t);
+    if (all.empty()) return build_table(detail::PodArray<RawWord>{}, options, part);
+    // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
+    InlineMerge<2> m16(all, &Tables::upto16);
+    InlineMerge<4> m32(all, &Tables::upto32);
+    InlineMerge<8> m64(all, &Tables::upto64);
+    PartitionWords parts;
+    partition_words(all, m16, m32, m64, offset_of, parts);
+    if (ctl) ctl->check();
+    const detail::PodArray<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
     return build_table(words, options, part);
 }
@@ -709,18 +1044,6 @@ HL_INLINE bool ascii16(const U* u, uint8_t* out) noexcept {
 #endif
 }
 
-// True if the 16 code units at u are all below U+0800 (1 or 2 bytes of UTF-8 each).
-template <class U>
-HL_INLINE bool below_0x800(const U* u) noexcept {
-    if constexpr (sizeof(U) == 1) {
-        return true;
-    } else {
-        U any = 0;
-        for (int k = 0; k < 16; ++k) any |= u[k];
-        return any < 0x800;
-    }
-}
-
 // Appends the UTF-8 of units [from, to) to out (surrogates as 'surrogatepass' writes them).
 template <class U>
 HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteBuffer& out) {
@@ -734,18 +1057,15 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
             i += 16;
             continue;
         }
-        if (to - i >= 16 && below_0x800(units + i)) {
-            // 1- and 2-byte characters only (Latin, Greek, Cyrillic, ... and ASCII between):
-            // each unit writes two bytes, and the output advances by its length, no branches.
-            for (int k = 0; k < 16; ++k) {
-                const uint32_t c = units[i + k];
-                const bool two = c >= 0x80;
-                o[at] = static_cast<uint8_t>(two ? (0xC0 | (c >> 6)) : c);
-                o[at + 1] = static_cast<uint8_t>(0x80 | (c & 0x3F));
-                at += 1 + two;
+        if constexpr (sizeof(U) <= 2) {
+            // Latin, Greek, Cyrillic, ... and ASCII between: 16 units at a time.
+            const auto done = simd_run<text::TranscodeShort>(units + i, to - i, o + at);
+            i += done.first;
+            at += done.second;
+            if (to - i < 16) {
+                for (; i < to; ++i) at += static_cast<std::size_t>(utf8::encode(units[i], o + at));
+                break;
             }
-            i += 16;
-            continue;
         }
         // Otherwise encode the next 16 one by one before looking again.
         for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {

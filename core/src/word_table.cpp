@@ -105,12 +105,13 @@ void put(std::string& out, uint64_t v, int bytes) {
 
 void WordTable::append(std::string_view word, uint64_t count, uint64_t part, uint64_t offset) {
     entries_.push_back(Entry{count, part, offset, bytes_.size(), word.size()});
-    bytes_.append(word);
+    bytes_.append(word.data(), word.size());
+    bytes_.push_back('\n');
 }
 
 void WordTable::reserve(std::size_t words, std::size_t bytes) {
     entries_.reserve(words);
-    bytes_.reserve(bytes);
+    bytes_.reserve(bytes + words);
 }
 
 std::vector<std::size_t> WordTable::most_common(std::size_t k) const {
@@ -142,8 +143,8 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     if (ctl) ctl->check();
 
     // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
-    std::vector<Entry> entries = a.entries_;
-    std::string bytes = a.bytes_;
+    std::vector<Entry> entries(a.entries_.begin(), a.entries_.end());
+    std::string bytes(a.bytes_.data(), a.bytes_.size());
     entries.reserve(a.size() + b.size());
     WordIndex index(a.size() + b.size());
     auto word_of = [&](uint64_t i) {
@@ -163,6 +164,7 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
         } else {
             entries.push_back(Entry{e.count, e.part, e.offset, bytes.size(), e.length});
             bytes.append(b.word(i));
+            bytes.push_back('\n');
         }
     }
     if (ctl) ctl->check();
@@ -182,7 +184,7 @@ std::string WordTable::serialize() const {
     put(out, kFormatVersion, 4);
     put(out, entries_.size(), 8);
     put(out, spans_.size(), 8);
-    put(out, bytes_.size(), 8);
+    put(out, word_bytes(), 8);
     put(out, features_, 4);
     put(out, casing_.size(), 4);
     out += casing_;
@@ -192,14 +194,14 @@ std::string WordTable::serialize() const {
         put(out, s.begin, 8);
         put(out, s.end, 8);
     }
-    out.reserve(out.size() + 32 * entries_.size() + bytes_.size());
+    out.reserve(out.size() + 32 * entries_.size() + word_bytes());
     for (const Entry& e : entries_) {
         put(out, e.count, 8);
         put(out, e.part, 8);
         put(out, e.offset, 8);
         put(out, e.length, 8);
     }
-    for (const Entry& e : entries_) out.append(bytes_, e.at, e.length);
+    for (const Entry& e : entries_) out.append(bytes_.data() + e.at, e.length);
     return out;
 }
 

@@ -1,9 +1,10 @@
 // Hash tables from words (byte strings) to their count and first offset, built for the word
 // counter's per-thread counts (text.cpp). Internal to the engine.
 //   InlineWordTable<K>: words of up to 8 * K bytes without NUL bytes (nearly all words), held
-//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot.
+//     inline in the slots as zero-padded 8-byte lanes, so that a lookup touches one slot; one
+//     region of slots per hash partition, so that tables merge partition by partition.
 //   ArenaTable: any other word; 8-byte slots (a 32-bit hash tag and an entry index), entries kept
-//     densely in insertion order, word bytes copied into one arena.
+//     densely in insertion order, word bytes copied into one arena (ArenaSet: one per partition).
 // Neither points into the caller's text.
 #pragma once
 
@@ -113,14 +114,14 @@ HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
     return h;
 }
 
-// A zeroed array of trivially copyable T from allocate_aligned: large tables reuse recently
+// A zeroed array (unless asked otherwise) of trivially copyable T from allocate_aligned: large tables reuse recently
 // released blocks instead of paying the kernel's first-touch zeroing of fresh pages every call.
 template <class T>
 class ZeroedArray {
 public:
-    explicit ZeroedArray(std::size_t n)
+    explicit ZeroedArray(std::size_t n, bool zeroed = true)
         : data_(static_cast<T*>(allocate_aligned(n * sizeof(T)))), size_(n) {
-        std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
+        if (zeroed) std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
     }
     ~ZeroedArray() { release_aligned(data_, size_ * sizeof(T)); }
     ZeroedArray(const ZeroedArray&) = delete;
@@ -140,8 +141,19 @@ private:
     std::size_t size_;
 };
 
+// A table's words are spread over kPartitions partitions by the top bits of their hash, so that
+// the tables of several threads can be merged partition by partition, in parallel, each merge
+// small enough to stay in cache.
+constexpr unsigned kPartitionBits = 5;
+constexpr std::size_t kPartitions = std::size_t(1) << kPartitionBits;
+HL_INLINE std::size_t partition_of(uint64_t h) noexcept {
+    return static_cast<std::size_t>(h >> (64 - kPartitionBits));
+}
+
 // Words held inline as keys of K lanes, in slots of 8 * (K + 2) bytes: a lookup touches the slot
-// and nothing else. Open addressing, linear probing, at most 60% full.
+// and nothing else. Open addressing with linear probing inside one region of slots per
+// partition (all regions of one size, a power of 2): a key's region is its partition, its slot
+// in the region the next bits of its hash; no region gets more than 3/4 full.
 template <unsigned K>
 class InlineWordTable {
 public:
@@ -152,62 +164,157 @@ public:
         uint64_t first;
     };
 
-    InlineWordTable() : slots_(kInitialSlots), mask_(kInitialSlots - 1) {}
+    // Regions of 2^region_bits slots; zeroed unless `zeroed` is false (then the caller zeroes
+    // each region with clear_region before using it).
+    explicit InlineWordTable(unsigned region_bits = kInitialRegionBits, bool zeroed = true)
+        : slots_(kPartitions << region_bits, zeroed), region_bits_(region_bits) {}
+
+    // Where the slots are: a hot loop keeps a copy in registers (stores into slots could alias
+    // the table's own fields), refreshed by add() when the table grows.
+    struct View {
+        Slot* slots;
+        std::size_t region_mask;
+        unsigned shift;  // 64 - kPartitionBits - region bits
+        // The top bits of the hash: the partition (the region), then the slot in the region.
+        HL_INLINE std::size_t home(uint64_t h) const noexcept {
+            return static_cast<std::size_t>(h >> shift);
+        }
+        HL_INLINE std::size_t next(std::size_t i) const noexcept {
+            return (i & ~region_mask) | ((i + 1) & region_mask);
+        }
+    };
+    View view() noexcept { return view_of(&slots_[0], region_bits_); }
+    static View view_of(Slot* slots, unsigned region_bits) noexcept {
+        return View{slots, (std::size_t(1) << region_bits) - 1,
+                    64 - kPartitionBits - region_bits};
+    }
 
     // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
     // can overlap the cache misses of several words before adding them.
-    HL_INLINE void prefetch(uint64_t h) const noexcept {
-        __builtin_prefetch(&slots_[static_cast<std::size_t>(h) & mask_]);
+    HL_INLINE static void prefetch(const View& v, uint64_t h) noexcept {
+        __builtin_prefetch(&v.slots[v.home(h)]);
     }
 
     // Adds `count` occurrences of the key (h == hash_key(key)), first seen at `offset`.
     HL_INLINE void add(const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
-        std::size_t i = static_cast<std::size_t>(h) & mask_;
+        View v = view();
+        add(v, key, h, offset, count);
+    }
+
+    HL_INLINE void add(View& v, const Key& key, uint64_t h, uint64_t offset, uint64_t count = 1) {
+        std::size_t i = v.home(h);
         for (;;) {
-            Slot& s = slots_[i];
+            Slot& s = v.slots[i];
             if (s.key == key) {
                 s.count += count;
-                if (offset < s.first) s.first = offset;
+                s.first = offset < s.first ? offset : s.first;
                 return;
             }
             if (s.key.lane[0] == 0) {
-                s = Slot{key, count, offset};
-                if (++size_ * 5 > slots_.size() * 3) grow();
+                v = place(i, key, offset, count);
                 return;
             }
-            i = (i + 1) & mask_;
+            i = v.next(i);
         }
     }
 
-    std::size_t size() const noexcept { return size_; }
-    const ZeroedArray<Slot>& slots() const noexcept { return slots_; }  // empty ones included
+    std::size_t size() const noexcept {
+        std::size_t n = 0;
+        for (uint32_t r : region_size_) n += r;
+        return n;
+    }
+    unsigned region_bits() const noexcept { return region_bits_; }
+    std::size_t region_size(std::size_t p) const noexcept { return region_size_[p]; }
+    // The slots of partition p's region, empty ones included.
+    const Slot* region(std::size_t p) const noexcept { return &slots_[p << region_bits_]; }
+    std::size_t region_slots() const noexcept { return std::size_t(1) << region_bits_; }
 
-    // Makes room for n keys in all, so that adding them does not grow the table step by step.
-    void reserve(std::size_t n) {
-        std::size_t slots = slots_.size();
-        while (n * 5 > slots * 3) slots *= 2;
-        if (slots != slots_.size()) grow(slots);
+    // Region bits with room for n keys in one region.
+    static unsigned region_bits_for(std::size_t n) noexcept {
+        unsigned bits = kInitialRegionBits;
+        while (n * 4 > (std::size_t(3) << bits)) ++bits;
+        return bits;
+    }
+
+    // For merging into a table made with zeroed = false: zeroes region p, then adds the keys of
+    // region p of `from` (all must fit: region_bits_for). Distinct regions may be filled by
+    // distinct threads at once.
+    void clear_region(std::size_t p) noexcept {
+        std::memset(static_cast<void*>(&slots_[p << region_bits_]), 0,
+                    sizeof(Slot) << region_bits_);
+    }
+    // How many keys of region p of `from` this table does not hold.
+    std::size_t count_new(std::size_t p, const InlineWordTable& from) const noexcept {
+        const View v = view_of(const_cast<Slot*>(&slots_[0]), region_bits_);
+        const Slot* in = from.region(p);
+        std::size_t fresh = 0;
+        for (std::size_t k = 0; k < from.region_slots(); ++k) {
+            const Slot& f = in[k];
+            if (f.key.lane[0] == 0) continue;
+            for (std::size_t i = v.home(hash_key(f.key));; i = v.next(i)) {
+                if (v.slots[i].key == f.key) break;
+                if (v.slots[i].key.lane[0] == 0) {
+                    ++fresh;
+                    break;
+                }
+            }
+        }
+        return fresh;
+    }
+    void merge_region(std::size_t p, const InlineWordTable& from) noexcept {
+        const View v = view_of(&slots_[0], region_bits_);
+        const Slot* in = from.region(p);
+        std::size_t added = 0;
+        for (std::size_t k = 0; k < from.region_slots(); ++k) {
+            const Slot& f = in[k];
+            if (f.key.lane[0] == 0) continue;
+            std::size_t i = v.home(hash_key(f.key));
+            for (;;) {
+                Slot& s = v.slots[i];
+                if (s.key == f.key) {
+                    s.count += f.count;
+                    s.first = f.first < s.first ? f.first : s.first;
+                    break;
+                }
+                if (s.key.lane[0] == 0) {
+                    s = f;
+                    ++added;
+                    break;
+                }
+                i = v.next(i);
+            }
+        }
+        region_size_[p] += static_cast<uint32_t>(added);  // each region is one thread's
     }
 
 private:
-    static constexpr std::size_t kInitialSlots = 1024;
+    static constexpr unsigned kInitialRegionBits = 4;  // 512 slots in all
 
-    void grow(std::size_t n_slots = 0) {
-        ZeroedArray<Slot> slots(n_slots ? n_slots : slots_.size() * 2);
-        const std::size_t mask = slots.size() - 1;
+    // A new key in the empty slot i; returns where the slots are now.
+    View place(std::size_t i, const Key& key, uint64_t offset, uint64_t count) {
+        slots_[i] = Slot{key, count, offset};
+        const std::size_t p = i >> region_bits_;
+        if (std::size_t(++region_size_[p]) * 4 > (std::size_t(3) << region_bits_)) grow();
+        return view();
+    }
+
+    void grow() {
+        const unsigned bits = region_bits_ + 1;
+        ZeroedArray<Slot> slots(kPartitions << bits);
+        const View v = view_of(&slots[0], bits);
         for (const Slot& s : slots_) {
             if (s.key.lane[0] == 0) continue;
-            std::size_t i = static_cast<std::size_t>(hash_key(s.key)) & mask;
-            while (slots[i].key.lane[0] != 0) i = (i + 1) & mask;
+            std::size_t i = v.home(hash_key(s.key));
+            while (slots[i].key.lane[0] != 0) i = v.next(i);
             slots[i] = s;
         }
         slots_.swap(slots);
-        mask_ = mask;
+        region_bits_ = bits;
     }
 
     ZeroedArray<Slot> slots_;
-    std::size_t mask_;
-    std::size_t size_ = 0;
+    unsigned region_bits_;
+    uint32_t region_size_[kPartitions] = {};  // keys in each region
 };
 
 class ArenaTable {
@@ -249,7 +356,7 @@ public:
     std::size_t size() const noexcept { return entries_.size(); }
 
 private:
-    static constexpr std::size_t kInitialSlots = 1024;
+    static constexpr std::size_t kInitialSlots = 64;  // one of kPartitions
 
     void insert_new(std::size_t i, const uint8_t* word, std::size_t length, uint64_t hash,
                     uint64_t offset, uint64_t count) {
@@ -278,6 +385,18 @@ private:
     std::size_t mask_;
     std::vector<Entry> entries_;
     std::vector<uint8_t> arena_;
+};
+
+// A thread's long words: one ArenaTable per partition (see InlineWordTable).
+class ArenaSet {
+public:
+    HL_INLINE void add(const uint8_t* word, std::size_t length, uint64_t hash, uint64_t offset) {
+        parts_[partition_of(hash)].add(word, length, hash, offset);
+    }
+    ArenaTable& part(std::size_t p) noexcept { return parts_[p]; }
+
+private:
+    ArenaTable parts_[kPartitions];
 };
 
 // Open-addressing index from word to entry number, over a table's words.

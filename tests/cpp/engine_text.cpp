@@ -19,6 +19,7 @@
 #include <catch2/catch.hpp>
 
 #include "hotloop/error.hpp"
+#include "hotloop/simd.hpp"
 #include "hotloop/text.hpp"
 #include "../../core/src/file_bytes.hpp"
 
@@ -258,25 +259,28 @@ TEST_CASE("case tables: one per interpreter's Unicode version", "[text]") {
     }
 }
 
-TEST_CASE("count_words: words of every length up to 40 bytes and beyond", "[text]") {
-    // Lengths around the 16- and 32-byte inline keys, in ASCII of both cases, 2-byte characters
-    // and with NUL bytes, at the end of the buffer too (no over-read).
-    std::vector<char32_t> chars;
-    for (std::size_t len = 1; len <= 41; ++len) {
-        for (char32_t c : {char32_t('a'), char32_t('A'), char32_t(0xE9), char32_t(0)}) {
-            for (std::size_t k = 0; k < len; ++k) chars.push_back(c == 0 && k == 0 ? 'x' : c);
-            chars.push_back(' ');
-            for (std::size_t k = 0; k < len; ++k) chars.push_back(k % 3 ? c : char32_t('B'));
-            chars.push_back(0x3000);
+TEST_CASE("count_words: words of every length up to 70 bytes and beyond", "[text]") {
+    // Lengths around the 16-, 32- and 64-byte inline keys, in ASCII of both cases, 2-byte
+    // characters and with NUL bytes, at the end of the buffer too (no over-read); separated by
+    // a 3-byte space (chunks decoded unit by unit) or by ASCII ones only (the fast scan).
+    for (char32_t separator : {char32_t(0x3000), char32_t('\n')}) {
+        std::vector<char32_t> chars;
+        for (std::size_t len = 1; len <= 70; ++len) {
+            for (char32_t c : {char32_t('a'), char32_t('A'), char32_t(0xE9), char32_t(0)}) {
+                for (std::size_t k = 0; k < len; ++k) chars.push_back(c == 0 && k == 0 ? 'x' : c);
+                chars.push_back(' ');
+                for (std::size_t k = 0; k < len; ++k) chars.push_back(k % 3 ? c : char32_t('B'));
+                chars.push_back(separator);
+            }
         }
-    }
-    for (std::size_t cut = chars.size() - 90; cut <= chars.size(); ++cut) {
-        const std::vector<char32_t> part(chars.begin(), chars.begin() + cut);
-        const std::string text = encode(part);
-        // An exact-size copy, so that reading past the end would be caught by ASan.
-        const std::vector<char> exact(text.begin(), text.end());
-        require_matches(count_words(exact.data(), exact.size(), TextEncoding::Utf8, {}),
-                        reference(part, {}));
+        for (std::size_t cut = chars.size() - 160; cut <= chars.size(); ++cut) {
+            const std::vector<char32_t> part(chars.begin(), chars.begin() + cut);
+            const std::string text = encode(part);
+            // An exact-size copy, so that reading past the end would be caught by ASan.
+            const std::vector<char> exact(text.begin(), text.end());
+            require_matches(count_words(exact.data(), exact.size(), TextEncoding::Utf8, {}),
+                            reference(part, {}));
+        }
     }
 }
 
@@ -314,6 +318,75 @@ TEST_CASE("count_words: random texts match the serial reference, in every layout
                  count(encode(chars)));
     const uint32_t too_big = 0x110000;
     CHECK_THROWS_AS(count_words(&too_big, 1, TextEncoding::Ucs4, {}), Error);
+}
+
+TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
+    // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
+    // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace
+    // (U+0085, U+00A0), NUL, U+001C, 3-byte characters, invalid bytes; at every alignment to
+    // the 64-byte chunks, in words of every length around the 16-, 32- and 64-byte keys.
+    std::mt19937_64 rng(7);
+    const std::vector<char32_t> common = {'a', 'B', 'z', 0xE9, 0xC9, 0x416, 0x436, 0x3A3, 0x7FF};
+    const std::vector<char32_t> spaces = {' ', ' ', ' ', '\n', '\t', 0x0B};
+    const std::vector<char32_t> rare = {0x85, 0xA0, 0, 0x1C, 0x3000, 0x4E2D, 0x1F600, 0x180E};
+    const SimdLevel best = simd_level();
+    for (int round = 0; round < 6; ++round) {
+        std::vector<char32_t> chars(rng() % 64, 'x');
+        const std::size_t n = round < 2 ? 600'000 : 20'000 + rng() % 5'000;
+        const unsigned rare_one_in = round % 3 == 0 ? 1'000'000 : round % 3 == 1 ? 5'000 : 300;
+        while (chars.size() < n) {
+            const std::size_t length = rng() % 8 == 0 ? rng() % 80 + 1 : rng() % 9 + 1;
+            for (std::size_t k = 0; k < length; ++k)
+                chars.push_back(rng() % rare_one_in == 0 ? rare[rng() % rare.size()]
+                                                         : common[rng() % common.size()]);
+            chars.push_back(spaces[rng() % spaces.size()]);
+        }
+        std::string text = encode(chars);
+        for (int variant = 0; variant < 2; ++variant) {
+            TextOptions options;
+            if (variant) {  // PyPy 3.9's str.split() set
+                options.info_separators_split = false;
+                options.mongolian_vowel_separator_splits = true;
+            }
+            const auto want = reference(chars, options);
+            for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+                if (set_simd_level(level) != level) continue;
+                const WordTable got = count(text, options);
+                require_matches(got, want);
+                // CPython's str layouts, transcoded to UTF-8 block by block: the same table.
+                const std::vector<uint32_t> ucs4(chars.begin(), chars.end());
+                require_same(count_words(ucs4.data(), ucs4.size(), TextEncoding::Ucs4, options),
+                             got);
+                std::vector<uint16_t> ucs2;
+                for (char32_t c : chars)
+                    ucs2.push_back(static_cast<uint16_t>(c < 0x10000 ? c : 'q'));
+                const std::vector<char32_t> bmp(ucs2.begin(), ucs2.end());
+                require_same(count_words(ucs2.data(), ucs2.size(), TextEncoding::Ucs2, options),
+                             count(encode(bmp), options));
+                std::vector<uint8_t> latin;
+                for (char32_t c : chars)
+                    latin.push_back(static_cast<uint8_t>(c < 0x100 ? c : 0xE9));
+                const std::vector<char32_t> low(latin.begin(), latin.end());
+                require_same(count_words(latin.data(), latin.size(), TextEncoding::Latin1, options),
+                             count(encode(low), options));
+            }
+            set_simd_level(best);
+        }
+        // Invalid bytes: the same table as Python's decoder with errors="replace" would give.
+        if (round == 5) {
+            for (int k = 0; k < 50; ++k)
+                text[rng() % text.size()] = static_cast<char>(0x80 + rng() % 0x40);
+            TextOptions replace;
+            replace.errors = DecodeErrors::Replace;
+            std::vector<WordTable> tables;
+            for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+                if (set_simd_level(level) != level) continue;
+                tables.push_back(count(text, replace));
+            }
+            set_simd_level(best);
+            for (const WordTable& t : tables) require_same(t, tables.front());
+        }
+    }
 }
 
 TEST_CASE("count_words: words and characters across block cuts", "[text]") {

@@ -141,6 +141,27 @@ def test_large_text_and_thread_counts():
         assert r == ref and list(r) == list(ref)
 
 
+def test_large_vocabulary_result_is_a_plain_dict():
+    # 30k distinct words (the result dict is made with room for them at once under CPython):
+    # exact keys, counts and order, a plain dict owned only by the caller, and equal under
+    # any thread count (the threads' tables merge partition by partition).
+    words = ["v%dx%s" % (i, "Q" * (i % 70)) for i in range(30_000)]
+    text = " ".join(words[i * 7919 % 30_000] for i in range(60_000)) + " " + " ".join(words)
+    before = hotloop.get_num_threads()
+    try:
+        for n in (1, 2):
+            hotloop.set_num_threads(n)
+            ours = hotloop.word_count(text)
+            ref = reference(text)
+            assert type(ours) is dict
+            assert ours == ref and list(ours) == list(ref)
+            if hasattr(sys, "getrefcount"):
+                plain = dict(ours)
+                assert sys.getrefcount(ours) == sys.getrefcount(plain)
+    finally:
+        hotloop.set_num_threads(before)
+
+
 # ---- bytes-like input ----
 
 @given(st.text())

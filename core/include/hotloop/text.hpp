@@ -11,12 +11,16 @@
 // tables per Unicode version, case_tables.hpp) when TextOptions::casing is set.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
+#include <cstring>
+#include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
 
+#include "hotloop/buffer.hpp"
 #include "hotloop/parallel.hpp"
 
 namespace hotloop {
@@ -63,6 +67,63 @@ bool is_python_whitespace(char32_t c) noexcept;
 // The code points that split words under `options`, ascending.
 std::vector<char32_t> splitting_whitespace(const TextOptions& options);
 
+namespace detail {
+
+// A growable array of trivially copyable T whose new elements are left uninitialised, so that a
+// table's entries and bytes can be sized once and filled in parallel. Its memory is a Buffer's
+// (the engine's allocator, which reuses large blocks instead of faulting in fresh pages).
+template <class T>
+class PodArray {
+public:
+    PodArray() = default;
+    PodArray(const PodArray& o) { append(o.data(), o.size()); }
+    PodArray& operator=(const PodArray& o) {
+        if (this != &o) {
+            size_ = 0;
+            append(o.data(), o.size());
+        }
+        return *this;
+    }
+    PodArray(PodArray&&) noexcept = default;
+    PodArray& operator=(PodArray&&) noexcept = default;
+
+    std::size_t size() const noexcept { return size_; }
+    T* data() noexcept { return static_cast<T*>(buffer_.data()); }
+    const T* data() const noexcept { return static_cast<const T*>(buffer_.data()); }
+    T& operator[](std::size_t i) noexcept { return data()[i]; }
+    const T& operator[](std::size_t i) const noexcept { return data()[i]; }
+    const T* begin() const noexcept { return data(); }
+    const T* end() const noexcept { return data() + size_; }
+
+    void reserve(std::size_t n) {
+        if (n <= capacity_) return;
+        Buffer more(DType::UInt8, n * sizeof(T));
+        if (size_) std::memcpy(more.data(), buffer_.data(), size_ * sizeof(T));
+        buffer_ = std::move(more);
+        capacity_ = n;
+    }
+    // New elements (if any) are uninitialised.
+    void resize(std::size_t n) {
+        if (n > capacity_) reserve(std::max(n, 2 * capacity_));
+        size_ = n;
+    }
+    void push_back(const T& x) {
+        if (size_ == capacity_) reserve(capacity_ ? 2 * capacity_ : 16);
+        data()[size_++] = x;
+    }
+    void append(const T* p, std::size_t n) {
+        if (n == 0) return;
+        resize(size_ + n);
+        std::memcpy(static_cast<void*>(data() + size_ - n), p, n * sizeof(T));
+    }
+
+private:
+    Buffer buffer_;
+    std::size_t size_ = 0, capacity_ = 0;
+};
+
+}  // namespace detail
+
 class WordTable {
 public:
     struct Entry {
@@ -82,7 +143,10 @@ public:
     std::string_view word(std::size_t i) const {
         return {bytes_.data() + entries_[i].at, static_cast<std::size_t>(entries_[i].length)};
     }
-    const std::string& bytes() const noexcept { return bytes_; }
+    // All words in order, each followed by '\n' (never part of a word: it is whitespace).
+    std::string_view words_joined() const noexcept { return {bytes_.data(), bytes_.size()}; }
+    // The total bytes of the words (without the '\n's).
+    std::size_t word_bytes() const noexcept { return bytes_.size() - entries_.size(); }
     const std::vector<Span>& spans() const noexcept { return spans_; }
     uint32_t features() const noexcept { return features_; }
     // The Unicode version the words were lowercased with ("" when only ASCII words were).
@@ -109,10 +173,19 @@ public:
     void set_features(uint32_t f) noexcept { features_ = f; }
     void set_casing(std::string c) { casing_ = std::move(c); }
     void reserve(std::size_t words, std::size_t bytes);
+    // Sizes the table for `words` entries and `bytes` bytes of words ('\n's not counted), left
+    // uninitialised: the caller fills entry_data() and byte_data() (each word followed by '\n'
+    // at its `at`) as append() would have, possibly from several threads.
+    void resize_for_fill(std::size_t words, std::size_t bytes) {
+        entries_.resize(words);
+        bytes_.resize(bytes + words);
+    }
+    Entry* entry_data() noexcept { return entries_.data(); }
+    char* byte_data() noexcept { return bytes_.data(); }
 
 private:
-    std::string bytes_;
-    std::vector<Entry> entries_;
+    detail::PodArray<char> bytes_;  // the words, each followed by '\n'
+    detail::PodArray<Entry> entries_;
     std::vector<Span> spans_;
     uint32_t features_ = 0;
     std::string casing_;

@@ -1,0 +1,184 @@
+// The vector kernels of the word counter (text.cpp), in the house SIMD idiom (simd.hpp): structs
+// whose HL_INLINE static run() works on simd::Vec steps, called through simd_run<Kernel>(...).
+// Every level computes the same bits (the engine tests compare the levels).
+#pragma once
+
+#include <cstddef>
+#include <cstdint>
+#include <utility>
+
+#include "simd.hpp"
+
+// 64-byte vectors change the calling convention without AVX-512; every function taking them is
+// always inlined, so no such call exists.
+#pragma GCC diagnostic ignored "-Wpsabi"
+
+namespace hotloop::text {
+
+// 16 signed bytes (bytes >= 0x80 are negative). Not simd::Vec<int8_t>: GCC 12 turns compares of
+// integer vectors wider than the level's registers (64 bytes below AVX-512BW, 32 at baseline)
+// into one scalar compare per byte, so the kernels below go through 64 bytes a quarter at a time,
+// which every level compiles to its own 16-byte instructions.
+using Bytes = simd::VecN<int8_t, 16>;
+
+HL_INLINE Bytes splat(int8_t b) { return Bytes{} + b; }
+
+// Bit i set when byte i of m is set (m: the result of a comparison, 0 or -1 per byte).
+HL_INLINE uint32_t bits(Bytes m) {
+#if defined(HL_SIMD_X86)
+    __m128i x;
+    std::memcpy(&x, &m, sizeof m);
+    return static_cast<uint32_t>(_mm_movemask_epi8(x));
+#else
+    uint32_t out = 0;
+    for (int k = 0; k < 16; ++k) out |= uint32_t(m[k] < 0) << k;
+    return out;
+#endif
+}
+
+// Classifies the chunks of 64 bytes at text[from + 64 k], k < n, of a window of `size` bytes:
+//   space[k]:  bit i set when byte i is ASCII whitespace (09-0D, 20, and 1C-1F when
+//              info_separators is set);
+//   simple[k]: 1 when those bits alone mark every word edge of the chunk, because the chunk
+//              holds no NUL byte and every byte >= 0x80 belongs to a valid 2-byte character
+//              (lead C2..DF, one continuation byte) that is not whitespace (C2 85, C2 A0);
+//              a character cut by the chunk's edges counts with the byte before (text[from +
+//              64 k - 1], if in the window) or after (text[from + 64 k + 64], which must be).
+// Any other chunk (3- and 4-byte characters, malformed bytes, NUL) is decoded unit by unit.
+struct ClassifyChunks {
+    HL_INLINE static void run(const uint8_t* text, std::size_t size, std::size_t from,
+                              std::size_t n, bool info_separators, uint64_t* space,
+                              uint8_t* simple) {
+        const int8_t sep_lo = info_separators ? 0x1B : 0x7F;  // 1C..1F, or an empty range
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t at = from + 64 * k;
+            uint64_t ws = 0, high = 0, nul = 0;
+            for (int q = 0; q < 4; ++q) {
+                const Bytes v = simd::load<Bytes>(text + at + 16 * q);
+                const Bytes w = (v == splat(0x20)) | ((v > splat(0x08)) & (v < splat(0x0E))) |
+                                ((v > splat(sep_lo)) & (v < splat(0x20)));
+                ws |= uint64_t(bits(w)) << (16 * q);
+                high |= uint64_t(bits(v < splat(0))) << (16 * q);
+                nul |= uint64_t(bits(v == splat(0))) << (16 * q);
+            }
+            space[k] = ws;
+            if (nul != 0 || high == 0) {
+                simple[k] = nul == 0;
+                continue;
+            }
+            uint64_t lead = 0, cont = 0, c2 = 0, space2 = 0;
+            for (int q = 0; q < 4; ++q) {
+                const Bytes v = simd::load<Bytes>(text + at + 16 * q);
+                const Bytes is_lead = (v > splat(int8_t(0xC1))) & (v < splat(int8_t(0xE0)));
+                const Bytes is_space2 = (v == splat(int8_t(0x85))) | (v == splat(int8_t(0xA0)));
+                lead |= uint64_t(bits(is_lead)) << (16 * q);
+                cont |= uint64_t(bits(v < splat(int8_t(0xC0)))) << (16 * q);  // 80..BF
+                c2 |= uint64_t(bits(v == splat(int8_t(0xC2)))) << (16 * q);
+                space2 |= uint64_t(bits(is_space2)) << (16 * q);
+            }
+            const uint8_t before = at > 0 ? text[at - 1] : 0;
+            const uint64_t lead_in = before >= 0xC2 && before <= 0xDF;
+            const uint64_t c2_in = before == 0xC2;
+            bool ok = cont == ((lead << 1) | lead_in) && (lead | cont) == high &&
+                      ((((c2 << 1) | c2_in) & space2) == 0);
+            if (ok && (lead >> 63)) {  // the last character ends in the next chunk
+                const uint8_t last = text[at + 63];
+                const uint8_t next = at + 64 < size ? text[at + 64] : 0;
+                ok = (next & 0xC0) == 0x80 && !(last == 0xC2 && (next == 0x85 || next == 0xA0));
+            }
+            simple[k] = ok;
+        }
+    }
+};
+
+// ---- str layouts to UTF-8 ----
+
+// kSqueeze.order[m]: for 8 code units below U+0800 encoded as 16 bytes (two per unit: the UTF-8
+// lead or ASCII byte, then the continuation byte), the shuffle that keeps both bytes of the
+// units whose bit is set in m (2-byte characters) and the first byte of the others (ASCII);
+// kSqueeze.length[m] the bytes kept.
+struct Squeeze {
+    uint8_t order[256][16];
+    uint8_t length[256];
+    constexpr Squeeze() : order(), length() {
+        for (int m = 0; m < 256; ++m) {
+            int n = 0;
+            for (int k = 0; k < 8; ++k) {
+                order[m][n++] = static_cast<uint8_t>(2 * k);
+                if ((m >> k) & 1) order[m][n++] = static_cast<uint8_t>(2 * k + 1);
+            }
+            length[m] = static_cast<uint8_t>(n);
+            for (; n < 16; ++n) order[m][n] = 0;
+        }
+    }
+};
+inline constexpr Squeeze kSqueeze{};
+
+using Units16 = simd::VecN<uint16_t, 8>;
+using Bytes16 = simd::VecN<uint8_t, 16>;
+using Bytes8 = simd::VecN<uint8_t, 8>;
+
+// Whether every lane of v is 0.
+HL_INLINE bool none(Units16 v) {
+    uint64_t half[2];
+    std::memcpy(half, &v, sizeof half);
+    return (half[0] | half[1]) == 0;
+}
+
+// Writes the UTF-8 of the 8 code units u (all below U+0800) at out (which has room for 16 bytes)
+// and returns its length.
+HL_INLINE std::size_t squeeze8(Units16 u, uint8_t* out) {
+    const Units16 zero = Units16{};
+    const Units16 two = u > (zero + 0x7F);  // 0xFFFF for a 2-byte character
+    // Little-endian lanes: the lead byte first, then the continuation byte.
+    const Units16 pair = (((u & 0x3F) | 0x80) << 8) | ((u >> 6) | 0xC0);
+    const Units16 enc = (pair & two) | (u & ~two);
+#if defined(HL_SIMD_X86)
+    __m128i t;
+    std::memcpy(&t, &two, sizeof t);
+    const __m128i packed = _mm_packs_epi16(t, _mm_setzero_si128());
+    const unsigned m = static_cast<unsigned>(_mm_movemask_epi8(packed));
+#else
+    unsigned m = 0;
+    for (int k = 0; k < 8; ++k) m |= unsigned(two[k] != 0) << k;
+#endif
+    Bytes16 bytes, order;
+    std::memcpy(&bytes, &enc, sizeof bytes);
+    std::memcpy(&order, kSqueeze.order[m], sizeof order);
+    simd::store(out, __builtin_shuffle(bytes, order));
+    return kSqueeze.length[m];
+}
+
+// Transcodes code units (uint8_t: Latin-1, uint16_t: UCS-2) to UTF-8 at out, 16 at a time, from
+// units[0] for as long as a group of 16 lies below U+0800; out has room for 32 bytes per unit
+// group. Returns {units done, bytes written}: the caller encodes what follows one by one.
+struct TranscodeShort {
+    template <class U>
+    HL_INLINE static std::pair<std::size_t, std::size_t> run(const U* units, std::size_t n,
+                                                             uint8_t* out) {
+        std::size_t i = 0, at = 0;
+        for (; i + 16 <= n; i += 16) {
+            Units16 lo, hi;
+            if constexpr (sizeof(U) == 1) {
+                lo = __builtin_convertvector(simd::load<Bytes8>(units + i), Units16);
+                hi = __builtin_convertvector(simd::load<Bytes8>(units + i + 8), Units16);
+            } else {
+                lo = simd::load<Units16>(units + i);
+                hi = simd::load<Units16>(units + i + 8);
+            }
+            const Units16 any = lo | hi;
+            if (!none(any & 0xF800)) break;
+            if (none(any & 0xFF80)) {  // ASCII: 16 bytes as they are
+                simd::store(out + at, __builtin_convertvector(lo, Bytes8));
+                simd::store(out + at + 8, __builtin_convertvector(hi, Bytes8));
+                at += 16;
+                continue;
+            }
+            at += squeeze8(lo, out + at);
+            at += squeeze8(hi, out + at);
+        }
+        return {i, at};
+    }
+};
+
+}  // namespace hotloop::text
