@@ -87,38 +87,6 @@ private:
     std::string message_;
 };
 
-// ---- worker placement ----
-
-// Called by a thread about to start a parallel region: keeps the engine's known workers off this
-// thread's CPU (Linux; elsewhere these do nothing), so that waking them does not queue them
-// behind this thread. Why, and what it leaves alone: core/src/worker_steering.cpp.
-// HOTLOOP_STEER_WORKERS=0 turns it off.
-void steer_workers_off_this_cpu() noexcept;
-// Called when the region ends: the steered workers get their CPUs back.
-void release_steered_workers() noexcept;
-// Called by a worker thread running part of a region: makes it known for steering.
-void note_worker_thread() noexcept;
-
-// Steering costs a few system calls (~10 µs a region on the 2-vCPU test machine); regions of
-// fewer blocks (~0.2 ms of work) would pay too large a share of their time for it.
-constexpr std::size_t kSteerFromBlocks = 32;
-
-// Steers the workers for the lifetime of one region of n_blocks blocks.
-class SteeredRegion {
-public:
-    explicit SteeredRegion(std::size_t n_blocks) noexcept : steer_(n_blocks >= kSteerFromBlocks) {
-        if (steer_) steer_workers_off_this_cpu();
-    }
-    ~SteeredRegion() {
-        if (steer_) release_steered_workers();
-    }
-    SteeredRegion(const SteeredRegion&) = delete;
-    SteeredRegion& operator=(const SteeredRegion&) = delete;
-
-private:
-    bool steer_;
-};
-
 // ---- block loops ----
 // Number of blocks of block_size elements needed for n elements (the last may be partial).
 constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcept {
@@ -143,12 +111,9 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         return;
     }
     auto arena = current_arena();
-    const auto caller = std::this_thread::get_id();
-    SteeredRegion steered(n_blocks);
     arena->execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
                           [&](const tbb::blocked_range<std::size_t>& r) {
-                              if (std::this_thread::get_id() != caller) note_worker_thread();
                               for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
                           });
     });
