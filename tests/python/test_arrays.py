@@ -7,7 +7,7 @@ import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+from hypothesis import assume, example, given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import hotloop
@@ -321,6 +321,7 @@ def test_compute_stats_matches_numpy(a):
 
 
 @given(hnp.arrays(np.float64, st.integers(1, 200)), st.integers(0, 199))
+@example(np.full(8, -4.49423283715579e307), 0)  # issue 12: [inf] + [-4.49e307] * 7, mean inf
 def test_compute_stats_nan_and_infinities_as_numpy(a, where):
     a[where % a.size] = np.nan if where % 2 else np.inf
     stats = hotloop.compute_stats(a)
