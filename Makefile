@@ -13,7 +13,7 @@ DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch
                python3 python3-cffi
 DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
                python3-wheel python3-venv python3-pip python3-tqdm pypy3 pypy3-venv binutils \
-               mypy python3-matplotlib python3-scipy python3-pil
+               mypy python3-matplotlib python3-scipy python3-pil python3-threadpoolctl
 DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
                python3-matplotlib
 

@@ -33,8 +33,6 @@ int num_threads();
 // The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
 // so set_num_threads() may replace the arena while work is running.
 std::shared_ptr<tbb::task_arena> current_arena();
-// Hook so that other thread pools (BLAS) follow set_num_threads(); called with the new count.
-void on_num_threads_changed(void (*hook)(int n));
 
 // ---- cancellation, progress and completion ----
 // A Control is shared between the thread that runs an operation and the threads that watch it.
