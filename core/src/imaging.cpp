@@ -656,6 +656,7 @@ void sobel_edges(const ImageView& src, const ImageView& dst, Control* ctl) {
 
 void grayscale(const ImageView& src, const ImageView& dst, Control* ctl) {
     check_pair(src, dst, "grayscale", 1);
+    if (src.height == 0 || src.width == 0) return;  // no rows to read (and no row buffer)
     by_dtype(src.dtype, [&](auto tag) { grayscale_typed<decltype(tag)>(src, dst, ctl); });
 }
 

@@ -24,6 +24,10 @@
 
 #include "hotloop/error.hpp"
 
+#if defined(HOTLOOP_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace hotloop {
 
 // ---- thread count ----
@@ -86,6 +90,61 @@ private:
 };
 
 // ---- block loops ----
+
+#if defined(HOTLOOP_TSAN)
+namespace detail {
+// `make tsan` only. libtbb is not instrumented, so ThreadSanitizer cannot see the ordering TBB
+// guarantees: a copy of a region's body is handed from the thread that made it to the thread
+// that runs it (in task memory TBB recycles), and every block ends before the region returns,
+// also when one throws. This wrapper states exactly that and nothing more: each copy is released
+// when made and acquired before use (and its memory's previous occupant is acquired before it is
+// overwritten), and each run releases `end`, which the caller acquires when the region ends. Two
+// blocks stay unordered, so a race between blocks is still reported.
+inline void tsan_acquire(const void* at) { __tsan_acquire(const_cast<void*>(at)); }
+inline void tsan_release(const void* at) { __tsan_release(const_cast<void*>(at)); }
+
+struct TsanRelease {  // releases `at` when the scope ends, exception or not
+    const void* at;
+    ~TsanRelease() { tsan_release(at); }
+};
+struct TsanAcquire {  // acquires `at` when the scope ends, exception or not
+    const void* at;
+    ~TsanAcquire() { tsan_acquire(at); }
+};
+
+template <class Body>
+class TsanOrderedBody {
+public:
+    TsanOrderedBody(const Body& body, const char* end) : body_(previous(this, body)), end_(end) {
+        tsan_release(this);
+    }
+    TsanOrderedBody(const TsanOrderedBody& other)
+        : body_(previous(this, acquired(other).body_)), end_(other.end_) {
+        tsan_release(this);
+    }
+    ~TsanOrderedBody() { tsan_release(this); }
+    template <class Range>
+    void operator()(const Range& r) const {
+        tsan_acquire(this);
+        const TsanRelease self{this}, region{end_};
+        body_(r);
+    }
+
+private:
+    // Acquires what earlier users of this memory released, before the body is copied into it.
+    static const Body& previous(const void* memory, const Body& body) {
+        tsan_acquire(memory);
+        return body;
+    }
+    static const TsanOrderedBody& acquired(const TsanOrderedBody& other) {
+        tsan_acquire(&other);
+        return other;
+    }
+    Body body_;
+    const char* end_;
+};
+}  // namespace detail
+#endif
 // Number of blocks of block_size elements needed for n elements (the last may be partial).
 constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcept {
     return n / block_size + (n % block_size != 0);
@@ -109,12 +168,21 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         return;
     }
     auto arena = current_arena();
+    auto blocks = [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
+    };
+#if defined(HOTLOOP_TSAN)
+    const char region_end = 0;
+    const detail::TsanAcquire after_region{&region_end};
     arena->execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
-                          [&](const tbb::blocked_range<std::size_t>& r) {
-                              for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
-                          });
+                          detail::TsanOrderedBody<decltype(blocks)>(blocks, &region_end));
     });
+#else
+    arena->execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1), blocks);
+    });
+#endif
 }
 
 // The deterministic reduction every kernel uses: n elements in blocks of block_size;
