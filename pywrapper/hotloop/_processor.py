@@ -3,6 +3,8 @@
 The Python object owns the handle: close() (or leaving a `with` block, or garbage collection)
 frees it exactly once. A lock makes close() wait for calls in flight, so no call ever touches a
 freed handle; the C side has its own lock, so concurrent calls from several threads are safe.
+A call made from inside another on the same thread (from its progress callable, or a signal
+handler) would wait for that lock forever: it raises InvalidArgumentError instead.
 """
 import threading
 import weakref
@@ -22,6 +24,30 @@ _PROCESSOR_PP = ffi.typeof("hl_processor **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
+
+
+class _HandleLock:
+    """The lock around every native call on one handle, refusing re-entry from the thread that
+    holds it (which would deadlock)."""
+
+    __slots__ = ("_lock", "_owner")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None  # the holder's thread id (only it sets its own id)
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        if self._owner == me:
+            raise InvalidArgumentError(
+                "DataProcessor: called from inside another of its calls on this thread (a "
+                "progress callable or a signal handler); call it once that call has returned")
+        self._lock.acquire()
+        self._owner = me
+
+    def __exit__(self, *exc: Any) -> None:
+        self._owner = None
+        self._lock.release()
 
 
 class DataProcessor:
@@ -58,7 +84,7 @@ class DataProcessor:
             raise InvalidArgumentError("chunk_size must be at least 1, got %d" % chunk_size)
         if chunk_size > 2**64 - 1:
             raise InvalidArgumentError("chunk_size is too large: %d" % chunk_size)
-        self._lock = threading.Lock()
+        self._lock = _HandleLock()
         self._handle = None
         self._chunk_size = chunk_size
         out = ffi.new(_PROCESSOR_PP)
@@ -99,6 +125,7 @@ class DataProcessor:
         """Appends values (a list, tuple, iterable, NumPy array or buffer of real numbers).
         All or nothing: if one element is not a real number, nothing is added and the
         TypeError names it."""
+        self._live()  # a closed processor says so, whatever the values are
         view = strided_view(values, "add_data")
         if view is not None:  # a strided NumPy view: C reads it in place, one copy in all
             add = lib.hl_processor_add_strided

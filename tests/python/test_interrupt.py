@@ -129,6 +129,50 @@ def test_a_raising_progress_callable_leaves_the_processor_as_it_was():
     assert len(p) == 4 and p.process_chunks() == [2.0]
 
 
+def test_a_progress_callable_raising_after_the_call_completed_changes_no_outcome():
+    # A short call reports once, at its end: the data is in, so the call cannot fail any more.
+    # The exception becomes a warning; a raising call would have changed nothing.
+    p = hotloop.DataProcessor(chunk_size=2)
+
+    def stop(done, total):
+        raise RuntimeError("too late")
+
+    with pytest.warns(RuntimeWarning, match="add_data: RuntimeError: too late"):
+        p.add_data([1.0, 2.0, 3.0], progress=stop)
+    assert len(p) == 3 and p.process_chunks() == [1.5]
+
+
+def test_a_processor_called_from_its_own_progress_callable_refuses_instead_of_deadlocking():
+    # The call holds the processor's lock while its progress callable runs on the same thread:
+    # re-entering would wait for itself forever.
+    p = hotloop.DataProcessor(chunk_size=3)
+    p.add_data([1.0, 2.0])
+    pages = mmap.mmap(-1, 8 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ)
+    outcomes = []
+
+    def reenter(done, total):
+        for call in (lambda: p.add_data([9.0]), p.close, lambda: len(p), p.get_statistics):
+            try:
+                call()
+            except hotloop.InvalidArgumentError as exc:
+                outcomes.append(exc)
+        raise RuntimeError("stop")
+
+    def main():
+        try:
+            p.add_data(memoryview(pages).cast("d"), progress=reenter)
+        except RuntimeError:
+            outcomes.append("stopped")
+
+    thread = threading.Thread(target=main, daemon=True)  # a deadlock fails, not hangs, the run
+    thread.start()
+    thread.join(600)
+    assert not thread.is_alive(), "deadlocked"
+    assert len(outcomes) == 5 and outcomes[-1] == "stopped"
+    assert "inside another of its calls" in str(outcomes[0])
+    assert not p.closed and len(p) == 2 and p.get_statistics()[0] == 2
+
+
 def test_short_calls_take_the_direct_path(monkeypatch):
     started = []
     real = _run._run_watched
