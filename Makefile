@@ -123,10 +123,12 @@ check:
 	$(PYPATH) $(PYTHON) -m pytest -q tests/python
 
 # Hypothesis with fresh random seeds and many more examples (HOTLOOP_HYPOTHESIS_EXAMPLES, default
-# 2000) than `make test`'s fixed, derandomized profile. A counterexample it finds goes into its
-# test as an explicit @example.
+# 2000) than `make test`'s fixed, derandomized profile: every property test, and the hostile-input
+# properties (run in child interpreters). A counterexample it finds goes into its test as an
+# explicit @example.
 test-explore: build
 	HOTLOOP_HYPOTHESIS_PROFILE=explore $(PYPATH) $(PYTHON) -m pytest -q -m hypothesis tests/python
+	HOTLOOP_HYPOTHESIS_PROFILE=explore $(PYPATH) $(PYTHON) -m pytest -q tests/python/test_hostile_inputs.py
 
 deps-fuzz: deps
 	@./scripts/install-deps.sh $(DEPS_FUZZ)
