@@ -67,10 +67,11 @@ Layout make_layout(uint8_t code, const int64_t dims[3], int64_t element, bool ze
 
 bool valid_dtype(hl_dtype t) { return t == HL_DTYPE_UINT8 || t == HL_DTYPE_FLOAT32; }
 
-std::size_t kernel_side(int filter, const Params& p) {
+// The kernel's side in pixels (in double: a huge sigma gives a side no image has).
+double kernel_side(int filter, const Params& p) {
     switch (filter) {
-        case kGaussian: case kSharpen: return 2 * static_cast<std::size_t>(4 * p.sigma + 0.5) + 1;
-        case kBox: return 2 * static_cast<std::size_t>(p.radius) + 1;
+        case kGaussian: case kSharpen: return 2 * std::floor(4 * p.sigma + 0.5) + 1;
+        case kBox: return 2 * double(p.radius) + 1;
         case kSobel: return 3;
         default: return 0;  // grayscale has no kernel: any size, empty included
     }
@@ -135,9 +136,12 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const hl_dtype st = dtype_choices[types % 8];
     const hl_dtype dt = (types & 8) ? dtype_choices[(types >> 4) % 8] : st;
     Params params;
-    params.sigma = p1 < 250 ? 0.125 * (p1 % 24 + 1) : p1 == 250 ? 0.0 : p1 == 251 ? -1.0 : NAN;
-    params.radius = p1 < 250 ? p1 % 5 : -1;
-    params.amount = p2 < 250 ? 0.25 * (p2 % 12) : p2 == 250 ? -0.5 : INFINITY;
+    // Mostly kernels that fit; then zero, negative, NaN, infinite, huge and tiny values.
+    static const double odd_sigma[8] = {0.0, -1.0, NAN, INFINITY, 1e300, 4.9e-324, 2.25e15, 1e9};
+    params.sigma = p1 < 248 ? 0.125 * (p1 % 24 + 1) : odd_sigma[p1 - 248];
+    params.radius = p1 < 248 ? p1 % 5 : p1 % 2 ? -1 : INT64_MAX;
+    static const double odd_amount[6] = {-0.5, INFINITY, NAN, 1e300, -0.0, 4.9e-324};
+    params.amount = p2 < 250 ? 0.25 * (p2 % 12) : odd_amount[p2 - 250];
     const int64_t dc = filter == kGray ? 1 : c;
 
     const int64_t se = static_cast<int64_t>(std::max<std::size_t>(1, fuzz::size_of(st)));
@@ -165,13 +169,14 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     if (!valid_dtype(st) || !valid_dtype(dt) || st != dt) broken.push_back(HL_ERR_TYPE);
     if (c != 1 && c != 3 && c != 4) broken.push_back(HL_ERR_SHAPE);
     if (overlap) broken.push_back(HL_ERR_INVALID_ARGUMENT);
-    const bool bad_sigma = (filter == kGaussian || filter == kSharpen) && !(params.sigma > 0);
-    const bool bad_amount = filter == kSharpen && !(params.amount >= 0 && std::isfinite(params.amount));
+    const bool bad_sigma = (filter == kGaussian || filter == kSharpen) &&
+                           !(params.sigma > 0 && std::isfinite(params.sigma));
+    const bool bad_amount = filter == kSharpen && !(params.amount >= 0 && params.amount <= 3.4028234663852886e38);
     const bool bad_radius = filter == kBox && params.radius < 0;
     if (bad_sigma || bad_amount || bad_radius) broken.push_back(HL_ERR_INVALID_ARGUMENT);
     // Each side must hold the kernel (an empty image holds none).
     if (!bad_sigma && !bad_radius &&
-        (std::size_t(h) < kernel_side(filter, params) || std::size_t(w) < kernel_side(filter, params)))
+        (double(h) < kernel_side(filter, params) || double(w) < kernel_side(filter, params)))
         broken.push_back(HL_ERR_SHAPE);
     if (!broken.empty() || status != HL_OK) {
         FUZZ_CHECK(std::find(broken.begin(), broken.end(), status) != broken.end());

@@ -247,7 +247,8 @@ HL_API hl_status hl_image_gaussian_blur(const hl_image *src, const hl_image *dst
 /* Mean over the (2 * radius + 1)^2 window (scipy.ndimage.uniform_filter); radius >= 0. */
 HL_API hl_status hl_image_box_blur(const hl_image *src, const hl_image *dst, int64_t radius,
                                    hl_control *ctl);
-/* Unsharp mask src + amount * (src - gaussian(src, sigma)); amount finite and >= 0. */
+/* Unsharp mask src + amount * (src - gaussian(src, sigma)); amount >= 0 and finite in float32
+   (at most FLT_MAX: the arithmetic is float32). */
 HL_API hl_status hl_image_sharpen(const hl_image *src, const hl_image *dst, double sigma,
                                   double amount, hl_control *ctl);
 /* Sobel gradient magnitude per channel, hypot(sobel(axis=0), sobel(axis=1)) as scipy.ndimage. */

@@ -594,7 +594,9 @@ std::vector<float> gaussian_weights(double sigma, std::size_t radius) {
     double total = 0.0;
     for (std::size_t k = 0; k <= radius; ++k) {
         const double x = static_cast<double>(k);
-        phi[k] = std::exp(-0.5 / (sigma * sigma) * x * x);
+        // The centre is exp(0) = 1, also when sigma * sigma underflows to 0 (then -0.5 / 0 * 0
+        // would be NaN, and so would every weight).
+        phi[k] = k == 0 ? 1.0 : std::exp(-0.5 / (sigma * sigma) * x * x);
         total += k == 0 ? phi[k] : 2.0 * phi[k];
     }
     std::vector<float> w(radius + 1);
@@ -632,9 +634,11 @@ void gaussian_blur(const ImageView& src, const ImageView& dst, double sigma, Con
 
 void sharpen(const ImageView& src, const ImageView& dst, double sigma, double amount,
              Control* ctl) {
-    if (!(amount >= 0.0) || !std::isfinite(amount))
+    // The arithmetic is float32: a larger amount would be infinite there, and inf * 0 (a pixel
+    // equal to its blur) is NaN, which no uint8 can hold.
+    if (!(amount >= 0.0) || !(amount <= std::numeric_limits<float>::max()))
         fail(ErrorKind::InvalidArgument,
-             "sharpen: amount must be finite and >= 0, got " + std::to_string(amount));
+             "sharpen: amount must be finite (in float32) and >= 0, got " + std::to_string(amount));
     blur_or_sharpen(src, dst, sigma, true, amount, "sharpen", ctl);
 }
 

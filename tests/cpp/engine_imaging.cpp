@@ -213,6 +213,27 @@ TEST_CASE("bad images and parameters are rejected", "[imaging]") {
     REQUIRE(kind([&] { gaussian_blur(src, dst, 1.0, &ctl); }) == ErrorKind::Cancelled);
 }
 
+TEST_CASE("fuzzing findings: degenerate sigma, float32-infinite amount, empty images", "[imaging]") {
+    // fuzz/seeds/images.txt keeps the inputs. A sigma whose square underflows has a one-tap
+    // kernel (weight 1, not NaN): the blur is a copy and the unsharp mask leaves the image.
+    std::vector<uint8_t> img = noise(12 * 12 * 3, 7), out(img.size(), 0);
+    gaussian_blur(view(img, 12, 12, 3), view(out, 12, 12, 3), 4.9e-324);
+    CHECK(out == img);
+    std::vector<float> fimg(12 * 12, 0.5f), fout(fimg.size(), 0.0f);
+    sharpen(view(fimg, 12, 12, 1), view(fout, 12, 12, 1), 4.9e-324, 2.0);
+    CHECK(fout == fimg);
+    // An amount beyond FLT_MAX is infinite in the float32 arithmetic (inf * 0 = NaN): refused.
+    try {
+        sharpen(view(img, 12, 12, 3), view(out, 12, 12, 3), 1.0, 1e300);
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::InvalidArgument);
+    }
+    // An empty image has no rows to read: grayscale writes nothing and reads nothing.
+    std::vector<uint8_t> none;
+    grayscale(view(none, 13, 0, 3), view(none, 13, 0, 1));
+}
+
 TEST_CASE("the vectorised generator matches the scalar definition at any offset", "[montecarlo]") {
     const uint64_t offsets[] = {0, 1, 12345, uint64_t(1) << 33, uint64_t(1) << 40,
                                 10'000'000'000ULL - 500, uint64_t(1) << 63, ~uint64_t(0) - 300};
