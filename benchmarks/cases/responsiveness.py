@@ -22,8 +22,9 @@ PACKAGE = os.path.join(HERE, "..", "..", "pywrapper")
 # The child prints "ready" just before its long call and, when KeyboardInterrupt reaches it, the
 # CLOCK_MONOTONIC time (one clock for every process).
 _CHILD = r"""
-import mmap, sys, time
+import mmap, signal, sys, time
 import hotloop
+signal.signal(signal.SIGINT, signal.default_int_handler)  # even if started with SIGINT ignored
 pages = mmap.mmap(-1, 64 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ)
 view = memoryview(pages).cast("q")
 calls = {"hotloop": lambda: hotloop.parallel_sum(view), "python": lambda: time.sleep(600)}

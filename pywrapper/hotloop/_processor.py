@@ -137,7 +137,7 @@ class DataProcessor:
             return
         array = as_array(values, "add_data")
         if array is None:
-            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else list(values)
+            seq = cast(Sequence[float], values) if type(values) in (list, tuple) else _listed(values)
             data, n, add = _to_doubles(seq), len(seq), lib.hl_processor_add
             with self._lock:
                 handle = self._live()
@@ -199,6 +199,17 @@ def _process_chunks_work(handle: Any, chunk_size: int) -> int:
     check(lib.hl_processor_length(handle, out))
     held = int(out[0])
     return held // chunk_size + held % chunk_size
+
+
+def _listed(values: Any) -> List[Any]:
+    """list(values), with Python's own complaints about a non-iterable (or a broken __len__ /
+    __iter__) as the wrapper's InvalidTypeError; what the object itself raises passes through."""
+    try:
+        return list(values)
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidTypeError(
+            "add_data: values must be an iterable of real numbers, not %s (%s; nothing was added)"
+            % (type(values).__name__, exc)) from exc
 
 
 def _to_doubles(seq: Any) -> Any:

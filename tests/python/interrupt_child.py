@@ -10,6 +10,7 @@ Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, wordfile
 """
 import json
 import mmap
+import signal
 import sys
 import threading
 import time
@@ -41,6 +42,9 @@ def interruptible(call):
 
 
 def main():
+    # A process started from a background job (`make test &`, nohup, some CI runners) inherits
+    # SIGINT ignored, and Python then installs no KeyboardInterrupt handler: install it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     scenario, rounds = sys.argv[1], int(sys.argv[2])
     state = {}
     if scenario == "sleep":
