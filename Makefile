@@ -14,7 +14,7 @@ DEPS_BUILD  := build-essential cmake pkg-config libtbb-dev libopenblas-dev catch
                python3 python3-cffi
 DEPS_TEST   := python3-numpy python3-pytest python3-hypothesis python3-setuptools \
                python3-wheel python3-venv python3-pip python3-tqdm pypy3 pypy3-venv binutils \
-               mypy python3-matplotlib python3-scipy python3-pil \
+               mypy python3-matplotlib python3-scipy python3-pil python3-threadpoolctl \
                python3-dask python3-distributed python3-pandas \
                patchelf python3-pyelftools debootstrap
 DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-numba \
@@ -22,7 +22,7 @@ DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-nu
 
 .PHONY: all deps deps-test deps-bench build asan test test-cpp test-asan test-python \
         test-other-pythons demo bench clean bench-quick sdist wheel test-wheel test-install \
-        typecheck deps-rust test-bare-root
+        typecheck deps-rust test-bare-root check test-explore fuzz test-fuzz deps-fuzz tsan
 
 all: build
 
@@ -49,7 +49,7 @@ asan: deps
 
 test: deps-test build asan
 	$(MAKE) --no-print-directory test-cpp test-asan test-python test-other-pythons \
-	        typecheck test-install test-wheel test-bare-root
+	        typecheck test-install test-wheel test-bare-root test-fuzz
 
 test-cpp:
 	ctest --test-dir $(BUILD) --output-on-failure
@@ -74,7 +74,8 @@ bench: build deps-bench
 
 clean:
 	@[ ! -d $(BARE_ROOT) ] || ./tests/wheel/test_bare_root.sh $(BARE_ROOT) --clean
-	rm -rf $(BUILD) $(ASAN_BUILD) dist *.egg-info pywrapper/hotloop/libhotloop.so .mypy_cache \
+	rm -rf $(BUILD) $(ASAN_BUILD) $(FUZZ_BUILD) $(TSAN_BUILD) dist *.egg-info \
+	       pywrapper/hotloop/libhotloop.so .mypy_cache \
 	       pywrapper/hotloop/_hotloop_ffi.py
 
 # ---- packaging, reuse from other languages, typing, benchmark results (issue 6) ----
@@ -117,3 +118,52 @@ deps-rust:
 # Debian's mypy over the package (inline annotations + py.typed) and a client of its API.
 typecheck: deps-test build
 	$(PYPATH) mypy --config-file mypy.ini pywrapper/hotloop tests/typing
+
+# ---- robustness (issue 12): the quick loop, hypothesis exploration, fuzzing, ThreadSanitizer ----
+FUZZ_BUILD        ?= build-fuzz
+TSAN_BUILD        ?= build-tsan
+FUZZ_SECONDS      ?= 10
+FUZZ_TEST_SECONDS ?= 3
+DEPS_FUZZ         := clang-14 libfuzzer-14-dev libclang-rt-14-dev
+
+# The edit-test loop: build, C++ tests, pytest. Never runs apt and builds no sanitizer variant
+# (`make test` stays the full gate).
+check:
+	cmake -S . -B $(BUILD) -DCMAKE_BUILD_TYPE=Release -DPython3_EXECUTABLE=$(PYTHON) >/dev/null
+	cmake --build $(BUILD) -j $(JOBS)
+	ctest --test-dir $(BUILD) --output-on-failure
+	$(PYPATH) $(PYTHON) -m pytest -q tests/python
+
+# Hypothesis with fresh random seeds and many more examples (HOTLOOP_HYPOTHESIS_EXAMPLES, default
+# 2000) than `make test`'s fixed, derandomized profile: every property test, and the hostile-input
+# properties (run in child interpreters). A counterexample it finds goes into its test as an
+# explicit @example.
+test-explore: build
+	HOTLOOP_HYPOTHESIS_PROFILE=explore $(PYPATH) $(PYTHON) -m pytest -q -m hypothesis tests/python
+	HOTLOOP_HYPOTHESIS_PROFILE=explore $(PYPATH) $(PYTHON) -m pytest -q tests/python/test_hostile_inputs.py
+
+deps-fuzz: deps
+	@./scripts/install-deps.sh $(DEPS_FUZZ)
+
+# libFuzzer targets of every C entry point that reads caller memory (fuzz/), built by clang with
+# -fsanitize=fuzzer,address,undefined; each runs FUZZ_SECONDS seconds (fuzz/run.sh).
+fuzz: deps-fuzz
+	cmake -S . -B $(FUZZ_BUILD) -DCMAKE_C_COMPILER=clang-14 -DCMAKE_CXX_COMPILER=clang++-14 \
+	      -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLOOP_FUZZ=ON -DHOTLOOP_BUILD_TESTS=OFF \
+	      -DHOTLOOP_PYTHON_INPLACE=OFF >/dev/null
+	cmake --build $(FUZZ_BUILD) -j $(JOBS) --target fuzz_targets
+	./fuzz/run.sh $(FUZZ_BUILD) $(FUZZ_SECONDS)
+
+# What `make test` runs: every fuzz target for a few seconds.
+test-fuzz:
+	$(MAKE) --no-print-directory fuzz FUZZ_SECONDS=$(FUZZ_TEST_SECONDS)
+
+# The engine and C API tests under ThreadSanitizer. tests/tsan.supp holds the suppressions for
+# TBB's own (uninstrumented) internals, and nothing else.
+TSAN_ENV := TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 allocator_may_return_null=1"
+tsan: deps
+	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLOOP_TSAN=ON \
+	      -DHOTLOOP_PYTHON_INPLACE=OFF >/dev/null
+	cmake --build $(TSAN_BUILD) -j $(JOBS) --target test_engine test_capi
+	$(TSAN_ENV) $(TSAN_BUILD)/tests/test_engine
+	$(TSAN_ENV) $(TSAN_BUILD)/tests/test_capi

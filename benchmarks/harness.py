@@ -135,9 +135,7 @@ def run_case(case, repeat=None):
 # would hide a contender's peak). Untouched pages of an allocation are not resident and are not
 # counted: that is the memory the call really uses.
 
-# hotloop keeps a few released large blocks for reuse; off here, so that the probe sees what one
-# call needs rather than memory an earlier call left resident.
-PROBE_ENV = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024), "HOTLOOP_REUSE_MEMORY": "0"}
+PROBE_ENV = {"MALLOC_MMAP_THRESHOLD_": str(128 * 1024)}
 
 
 def _status_kib(key):

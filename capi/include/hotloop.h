@@ -318,7 +318,9 @@ HL_API hl_status hl_array_multiply(const void *a, const void *b, void *out, size
    (dgemm) through OpenBLAS. Each operand is described as BLAS does: with *_column_major == 0,
    element (i, j) is at x[i * ldx + j] (ldx >= columns); otherwise at x[j * ldx + i] (ldx >=
    rows), which is how a transposed or Fortran-order array reaches BLAS without a copy.
-   OpenBLAS's threads follow hl_set_num_threads. m, n, k and the leading dimensions must fit in
+   OpenBLAS runs hl_get_num_threads() threads for the call; its process-wide count (shared with
+   NumPy) is given back afterwards, and a product another thread starts in OpenBLAS meanwhile
+   runs with that count. m, n, k and the leading dimensions must fit in
    an int (HL_ERR_INVALID_ARGUMENT). Not interruptible once BLAS runs. */
 HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype,
                                     const void *a, size_t lda, int a_column_major,
@@ -404,7 +406,8 @@ HL_API hl_status hl_image_gaussian_blur(const hl_view *src, const hl_view *dst, 
 HL_API hl_status hl_image_box_blur(const hl_view *src, const hl_view *dst, int64_t radius,
                                    hl_control *ctl);
 /* Unsharp mask src + amount * (src - gaussian_filter(src, sigma)), rounded once; sigma as for
-   hl_image_gaussian_blur, amount finite and >= 0. */
+   hl_image_gaussian_blur; amount >= 0 and at most FLT_MAX (uint8, uint16 and float32 images are
+   computed in float32, where a larger amount is infinite). */
 HL_API hl_status hl_image_sharpen(const hl_view *src, const hl_view *dst, double sigma,
                                   double amount, hl_control *ctl);
 /* Sobel gradient magnitude per channel, hypot(sobel(src, 0), sobel(src, 1)) as scipy.ndimage

@@ -62,9 +62,11 @@ void gaussian_blur(const View& src, const View& dst, double sigma, Control* ctl)
 void sharpen(const View& src, const View& dst, double sigma, double amount, Control* ctl) {
     const Pair images = imaging::image_pair(src, dst, "sharpen");
     check_sigma(sigma, "sharpen");
-    if (!(amount >= 0.0) || !std::isfinite(amount))
+    // uint8 and float32 images are computed in float32: a larger amount would be infinite
+    // there, and inf * 0 (a pixel equal to its blur) is NaN, which no uint8 can hold.
+    if (!(amount >= 0.0) || !(amount <= std::numeric_limits<float>::max()))
         fail(ErrorKind::InvalidArgument,
-             "sharpen: amount must be finite and >= 0, got " + number(amount));
+             "sharpen: amount must be finite (in float32) and >= 0, got " + number(amount));
     gaussian_pass(images, sigma, true, amount, "sharpen", ctl);
 }
 

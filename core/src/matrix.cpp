@@ -11,12 +11,12 @@
 namespace hotloop {
 namespace {
 
-// OpenBLAS keeps its own thread pool; set_num_threads() resizes it too, from the first product
-// on (registering calls the hook once with the current count).
-void follow_num_threads() {
-    static std::once_flag once;
-    std::call_once(once, [] { on_num_threads_changed([](int n) { openblas_set_num_threads(n); }); });
-}
+// The BlasThreadsScopes alive, the count OpenBLAS had before the first of them, and the count
+// they last gave it. All guarded by g_blas_mutex.
+std::mutex g_blas_mutex;
+int g_blas_scopes = 0;
+int g_blas_before = 0;
+int g_blas_given = 0;
 
 void check_operands(const MatrixView& a, const MatrixView& b, const void* out, DType dtype,
                     const char* what) {
@@ -111,9 +111,9 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
                   ldb = blas_int(b.ld, "b's leading dimension");
     const CBLAS_TRANSPOSE ta = a.column_major ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = b.column_major ? CblasTrans : CblasNoTrans;
-    follow_num_threads();
     // Called on the caller's thread, never inside parallel_blocks: OpenBLAS brings its own
-    // threads, sized by set_num_threads().
+    // threads, as many as the engine's for this call.
+    BlasThreadsScope blas_threads(num_threads());
     if (dtype == DType::Float64)
         cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, static_cast<const double*>(a.data), lda,
                     static_cast<const double*>(b.data), ldb, 0.0, static_cast<double*>(out), N);
@@ -121,6 +121,21 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
         cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, static_cast<const float*>(a.data), lda,
                     static_cast<const float*>(b.data), ldb, 0.0f, static_cast<float*>(out), N);
     if (ctl) ctl->advance(1);
+}
+
+BlasThreadsScope::BlasThreadsScope(int n) {
+    std::lock_guard<std::mutex> lock(g_blas_mutex);
+    const int now = openblas_get_num_threads();
+    if (g_blas_scopes++ == 0) g_blas_before = now;
+    if (now != n) openblas_set_num_threads(n);
+    g_blas_given = openblas_get_num_threads();  // OpenBLAS caps n at its build's maximum
+}
+
+BlasThreadsScope::~BlasThreadsScope() {
+    std::lock_guard<std::mutex> lock(g_blas_mutex);
+    if (--g_blas_scopes == 0 && g_blas_given != g_blas_before &&
+        openblas_get_num_threads() == g_blas_given)
+        openblas_set_num_threads(g_blas_before);
 }
 
 int blas_num_threads() { return openblas_get_num_threads(); }

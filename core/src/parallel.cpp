@@ -14,7 +14,6 @@ namespace {
 std::mutex g_mutex;
 std::shared_ptr<tbb::task_arena> g_arena;  // created on first use
 int g_num_threads = 0;                     // 0 until the first use
-std::vector<void (*)(int)> g_hooks;
 
 // HOTLOOP_NUM_THREADS if it holds a positive integer, else the machine's concurrency.
 int default_num_threads() {
@@ -42,18 +41,13 @@ void set_num_threads(int n) {
     if (n < 1)
         fail(ErrorKind::InvalidArgument,
              "number of threads must be at least 1, got " + std::to_string(n));
-    std::vector<void (*)(int)> hooks;
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        ensure_initialised();
-        if (n != g_num_threads) {
-            // Work in flight keeps the old arena alive through its own shared_ptr.
-            g_arena = std::make_shared<tbb::task_arena>(n);
-            g_num_threads = n;
-        }
-        hooks = g_hooks;
+    std::lock_guard<std::mutex> lock(g_mutex);
+    ensure_initialised();
+    if (n != g_num_threads) {
+        // Work in flight keeps the old arena alive through its own shared_ptr.
+        g_arena = std::make_shared<tbb::task_arena>(n);
+        g_num_threads = n;
     }
-    for (auto hook : hooks) hook(n);
 }
 
 int num_threads() {
@@ -66,17 +60,6 @@ std::shared_ptr<tbb::task_arena> current_arena() {
     std::lock_guard<std::mutex> lock(g_mutex);
     ensure_initialised();
     return g_arena;
-}
-
-void on_num_threads_changed(void (*hook)(int n)) {
-    int n;
-    {
-        std::lock_guard<std::mutex> lock(g_mutex);
-        ensure_initialised();
-        g_hooks.push_back(hook);
-        n = g_num_threads;
-    }
-    hook(n);
 }
 
 }  // namespace hotloop

@@ -76,7 +76,8 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
     Transposed, Fortran-order and sliced operands are passed to BLAS with their strides, not
     copied; other layouts and dtype conversions cost one copy. Not 2-D raises ShapeError; inner
     dimensions that differ raise ShapeError (a ValueError) "Incompatible dimensions for matrix
-    multiplication". O(m n k); OpenBLAS's threads follow set_num_threads().
+    multiplication". O(m n k); OpenBLAS runs get_num_threads() threads for this call and then
+    gets its own (process-wide, NumPy's too) thread count back.
     """
     return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply, progress)
 

@@ -4,6 +4,8 @@ the piece of an add computed elsewhere (one Dask partition).
 The Python object owns the handle: close() (or leaving a `with` block, or garbage collection)
 frees it exactly once. A lock makes close() wait for calls in flight, so no call ever touches a
 freed handle; the C side has its own lock, so concurrent calls from several threads are safe.
+A call made from inside another on the same thread (from its progress callable, or a signal
+handler) would wait for that lock forever: it raises InvalidArgumentError instead.
 """
 import struct
 import threading
@@ -24,6 +26,30 @@ _PROCESSOR_PP = ffi.typeof("hl_processor **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
+
+
+class _HandleLock:
+    """The lock around every native call on one handle, refusing re-entry from the thread that
+    holds it (which would deadlock)."""
+
+    __slots__ = ("_lock", "_owner")
+
+    def __init__(self) -> None:
+        self._lock = threading.Lock()
+        self._owner: Optional[int] = None  # the holder's thread id (only it sets its own id)
+
+    def __enter__(self) -> None:
+        me = threading.get_ident()
+        if self._owner == me:
+            raise InvalidArgumentError(
+                "DataProcessor: called from inside another of its calls on this thread (a "
+                "progress callable or a signal handler); call it once that call has returned")
+        self._lock.acquire()
+        self._owner = me
+
+    def __exit__(self, *exc: Any) -> None:
+        self._owner = None
+        self._lock.release()
 
 
 class DataProcessor:
@@ -95,7 +121,7 @@ class DataProcessor:
         self._own(out[0], chunk_size)
 
     def _own(self, handle: Any, chunk_size: int) -> None:
-        self._lock = threading.Lock()
+        self._lock = _HandleLock()
         self._chunk_size = chunk_size
         self._handle = handle
         self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, handle)
@@ -159,6 +185,7 @@ class DataProcessor:
         ...     len(p)
         3
         """
+        self._live()  # a closed processor says so, whatever the values are
         view = as_view(values, "add_data")
         if view is None:
             seq = (cast(Sequence[float], values) if type(values) in (list, tuple)

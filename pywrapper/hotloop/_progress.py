@@ -2,7 +2,16 @@
 
 The numbers come from the engine's hl_control counters, in the operation's own units (blocks of
 work, or milliseconds for sleep); only their ratio means something to a user.
+
+A callable that raises while the call runs cancels it (the call then raises that exception and
+changes nothing). One that raises once the call has completed - at its final report, or too
+late to stop it - cannot make the call fail, because the call has taken effect and a raising
+hotloop call changes nothing: the result is returned, and the exception becomes a
+RuntimeWarning (a KeyboardInterrupt is delivered again just after the return, as Ctrl-C is).
 """
+import _thread
+import warnings
+
 from ._errors import InvalidTypeError, MissingDependencyError, check
 from ._loader import ffi, lib
 
@@ -16,15 +25,31 @@ def read_progress(ctl):
     return done[0], total[0]
 
 
-def finish_report(reporter, ctl, interrupted):
+def finish_report(reporter, ctl, interrupted, what="hotloop"):
     """Ends a call's progress report: the final numbers if the call completed, or an abandoned
-    bar if it was interrupted. No-op without a reporter."""
+    bar if it was interrupted. No-op without a reporter. The call has ended, so whatever the
+    reporter raises here goes to completed_anyway()."""
     if reporter is None:
         return
     if interrupted:
         reporter.abandon()
-    else:
+        return
+    try:
         reporter.close(*read_progress(ctl))
+    except (Exception, KeyboardInterrupt) as exc:
+        completed_anyway(exc, what)
+
+
+def completed_anyway(exc, what):
+    """`exc` was raised (by a progress callable, or a signal handler) after the call `what` had
+    completed: the call's effect stands, so exc must not become its outcome. A KeyboardInterrupt
+    is delivered again just after the return (from another thread: raised here, it would lose
+    the result); anything else becomes a RuntimeWarning."""
+    if isinstance(exc, KeyboardInterrupt):
+        _thread.start_new_thread(_thread.interrupt_main, ())
+        return
+    warnings.warn("%s: %s: %s was raised after the call had completed; its result stands"
+                  % (what, type(exc).__name__, exc), RuntimeWarning, stacklevel=4)
 
 
 def make_reporter(progress, what):

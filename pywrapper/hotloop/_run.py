@@ -16,7 +16,8 @@ raises through `check`, and returns what the C call produced. run() picks the th
   freeing what it allocated and changing nothing), and the exception propagates.
   A call that had already passed its last cancellation check completes instead: its result is
   returned and a KeyboardInterrupt is delivered again just after, so that a call either takes
-  full effect or none, and Ctrl-C is never lost.
+  full effect or none, and Ctrl-C is never lost (any other exception that came too late becomes
+  a RuntimeWarning: see _progress.completed_anyway).
 - Other threads make long calls directly too: Python delivers signals to the main thread only.
 
 `work` is an estimate of the elements (bytes, samples, multiply-adds) the call touches; about
@@ -31,7 +32,7 @@ import time
 
 from ._errors import check
 from ._loader import ffi, lib
-from ._progress import make_reporter, read_progress, finish_report
+from ._progress import completed_anyway, make_reporter, read_progress, finish_report
 
 DIRECT_MAX_WORK = 1 << 25  # ~30 ms of the heaviest per-element work: Ctrl-C still within 200 ms
 POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is interruptible)
@@ -72,11 +73,11 @@ def _run_watched(native, work, progress, what):
         try:
             return native(ctl)
         finally:
-            finish_report(reporter, ctl, False)
-    return _run_on_worker(native, ctl, reporter)
+            finish_report(reporter, ctl, False, what)
+    return _run_on_worker(native, ctl, reporter, what)
 
 
-def _run_on_worker(native, ctl, reporter):
+def _run_on_worker(native, ctl, reporter, what="hotloop"):
     outcome = []  # [(True, result)] or [(False, exception)], appended by the worker
     # A raw lock, not a threading.Event: a Ctrl-C landing inside Event.wait() can leave the
     # Event's internal lock held (a KeyboardInterrupt between a `with` statement's acquire and its
@@ -117,13 +118,12 @@ def _run_on_worker(native, ctl, reporter):
             raise
     ok, value = outcome.pop()
     try:
-        finish_report(reporter, ctl, interrupt is not None)
+        finish_report(reporter, ctl, interrupt is not None, what)
         if interrupt is not None:
-            if not ok or not isinstance(interrupt, KeyboardInterrupt):
+            if not ok:  # stopped (or failed) without an effect: the interrupt is the outcome
                 raise interrupt from None
-            # The call completed first: keep its effect, and deliver Ctrl-C again just after the
-            # return (from another thread: raised here, it would lose the result).
-            _thread.start_new_thread(_thread.interrupt_main, ())
+            # The call completed first: keep its effect (Ctrl-C comes again just after).
+            completed_anyway(interrupt, what)
         if ok:
             return value
         raise value

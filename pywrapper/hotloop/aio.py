@@ -27,7 +27,7 @@ from ._filters import process_numbers as _process_numbers
 from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
-from ._progress import make_reporter, read_progress, finish_report
+from ._progress import completed_anyway, make_reporter, read_progress, finish_report
 from ._reductions import parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
@@ -90,13 +90,16 @@ async def _run_job(function, name, args, kwargs):
         await _wait_for_job(done)
     ok, value = done.result()
     try:
-        finish_report(reporter, ctl, interrupt is not None)
+        finish_report(reporter, ctl, interrupt is not None, name)
         if interrupt is not None:
-            if not ok or not isinstance(interrupt, asyncio.CancelledError):
+            if not ok:  # stopped (or failed) without an effect: the interrupt is the outcome
                 raise interrupt
-            task = asyncio.current_task()
-            if task is not None and hasattr(task, "uncancel"):
-                task.uncancel()  # the call completed first: its result stands
+            if isinstance(interrupt, asyncio.CancelledError):
+                task = asyncio.current_task()
+                if task is not None and hasattr(task, "uncancel"):
+                    task.uncancel()  # the call completed first: its result stands
+            else:  # the progress callable raised too late to stop the call
+                completed_anyway(interrupt, name)
         if ok:
             return value
         raise value

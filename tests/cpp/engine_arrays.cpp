@@ -11,6 +11,8 @@
 #include <random>
 #include <vector>
 
+#include <cblas.h>  // openblas_set_num_threads, as another OpenBLAS user calls it
+
 #include "hotloop/elementwise.hpp"
 #include "hotloop/matrix.hpp"
 
@@ -219,12 +221,29 @@ TEST_CASE("matrix_multiply: errors") {
             ErrorKind::Cancelled);
 }
 
-TEST_CASE("set_num_threads governs OpenBLAS") {
+TEST_CASE("OpenBLAS's process-wide thread count is the engine's during a product only") {
     ThreadCount restore;
+    const int own = blas_num_threads();  // what NumPy's products in this process use
+    const int other = own == 1 ? 2 : 1;
+    set_num_threads(other);
+    CHECK(blas_num_threads() == own);  // set_num_threads leaves OpenBLAS alone
     double a[4] = {1, 2, 3, 4}, out[4];
     matrix_multiply({a, 2, 2, 2, false}, {a, 2, 2, 2, false}, out, DType::Float64);
-    set_num_threads(1);
-    REQUIRE(blas_num_threads() == 1);
-    set_num_threads(2);
-    REQUIRE(blas_num_threads() == 2);
+    CHECK(out[0] == 7);
+    CHECK(blas_num_threads() == own);  // restored after the product
+    {
+        BlasThreadsScope outer(other);
+        CHECK(blas_num_threads() == other);
+        {
+            BlasThreadsScope inner(other);  // overlapping scopes (two threads' products)
+        }
+        CHECK(blas_num_threads() == other);  // the outer one is still alive
+    }
+    CHECK(blas_num_threads() == own);  // the last scope restores the count before the first
+    {
+        BlasThreadsScope scope(other);
+        openblas_set_num_threads(3);  // a user's own change while the engine's product runs
+    }
+    CHECK(blas_num_threads() == 3);  // stays: it is not the engine's to undo
+    openblas_set_num_threads(own);
 }

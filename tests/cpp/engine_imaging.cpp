@@ -374,3 +374,21 @@ TEST_CASE("empty images are fine", "[imaging]") {
     gray.data = nullptr;
     grayscale(src, gray);
 }
+
+TEST_CASE("fuzzing findings: degenerate sigma and a float32-infinite amount", "[imaging]") {
+    // fuzz/seeds/images.txt keeps the inputs. A sigma whose square underflows has a one-tap
+    // kernel (weight 1, not NaN): the blur is a copy and the unsharp mask leaves the image.
+    std::vector<uint8_t> img = noise<uint8_t>(12 * 12 * 3, 7), out(img.size(), 0);
+    gaussian_blur(image(img, 12, 12, 3), image(out, 12, 12, 3), 4.9e-324);
+    CHECK(out == img);
+    std::vector<float> fimg(12 * 12, 0.5f), fout(fimg.size(), 0.0f);
+    sharpen(image(fimg, 12, 12, 1), image(fout, 12, 12, 1), 4.9e-324, 2.0);
+    CHECK(fout == fimg);
+    // An amount beyond FLT_MAX is infinite in the float32 arithmetic (inf * 0 = NaN): refused.
+    try {
+        sharpen(image(img, 12, 12, 3), image(out, 12, 12, 3), 1.0, 1e300);
+        FAIL("accepted");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::InvalidArgument);
+    }
+}

@@ -6,9 +6,20 @@ from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pywrapper"))
 
-# No deadline: the first call of a function may warm up the thread pool. "ci" is the default.
+# No deadline: the first call of a function may warm up the thread pool.
+# "ci" (the default, `make test`): derandomized - each test draws the same examples on every
+# machine and every run - and no example database, so a result never depends on what an earlier
+# run on this machine happened to find. A counterexample found by "explore" becomes an explicit
+# @example in its test, and from then on "ci" checks it on every run.
 settings.register_profile(
-    "ci", max_examples=200, deadline=None, suppress_health_check=[HealthCheck.too_slow]
+    "ci", max_examples=200, deadline=None, derandomize=True, database=None,
+    suppress_health_check=[HealthCheck.too_slow],
 )
-settings.register_profile("thorough", max_examples=2000, deadline=None)
+# "explore" (`make test-explore`): fresh random seeds and many more examples, looking for new
+# counterexamples; failures print the falsifying example to copy into an @example.
+settings.register_profile(
+    "explore", max_examples=int(os.environ.get("HOTLOOP_HYPOTHESIS_EXAMPLES", "2000")),
+    deadline=None, derandomize=False, database=None, print_blob=True,
+    suppress_health_check=[HealthCheck.too_slow],
+)
 settings.load_profile(os.environ.get("HOTLOOP_HYPOTHESIS_PROFILE", "ci"))

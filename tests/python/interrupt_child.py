@@ -10,6 +10,7 @@ Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, wordfile
 """
 import json
 import mmap
+import signal
 import sys
 import threading
 import time
@@ -21,7 +22,8 @@ from hotloop import _timing
 def zero_pages(nbytes):
     """A buffer of zeros whose pages cost no memory until read (each first read faults in the
     shared zero page), so summing it is long without using RAM."""
-    return mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS)
+    # Read-only: the kernel commits no memory for it, whatever its size and the overcommit policy.
+    return mmap.mmap(-1, nbytes, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ)
 
 
 def rss_bytes():
@@ -40,6 +42,9 @@ def interruptible(call):
 
 
 def main():
+    # A process started from a background job (`make test &`, nohup, some CI runners) inherits
+    # SIGINT ignored, and Python then installs no KeyboardInterrupt handler: install it.
+    signal.signal(signal.SIGINT, signal.default_int_handler)
     scenario, rounds = sys.argv[1], int(sys.argv[2])
     state = {}
     if scenario == "sleep":
@@ -90,7 +95,7 @@ def main():
     else:
         raise SystemExit("unknown scenario " + scenario)
     # The process is intact: the worker threads ended, and the engine still computes.
-    deadline = time.monotonic() + 5
+    deadline = time.monotonic() + 300  # ends as soon as they are gone
     while any(t.name.startswith("hotloop-") for t in threading.enumerate()) and time.monotonic() < deadline:
         time.sleep(0.01)
     state["threads"] = [t.name for t in threading.enumerate() if t.name.startswith("hotloop-")]

@@ -1,13 +1,13 @@
 """array_multiply, matrix_multiply and array conversion, against NumPy (compute_stats:
 test_stats.py; DataProcessor: test_processor.py)."""
 import array
-import ctypes
 import math
 import tracemalloc
 
 import numpy as np
 import pytest
-from hypothesis import assume, given, strategies as st
+import threadpoolctl
+from hypothesis import assume, example, given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import hotloop
@@ -279,17 +279,65 @@ def test_matrix_multiply_errors():
     assert hotloop.matrix_multiply(np.ones((2, 0)), np.ones((0, 3))).tolist() == [[0.0] * 3] * 2
 
 
-def test_set_num_threads_governs_openblas():
-    blas = ctypes.CDLL("libopenblas.so.0")  # the same library libhotloop.so links
-    before = hotloop.get_num_threads()
+def blas_threads():
+    """{library path: thread count} of every BLAS loaded in this process, as threadpoolctl (the
+    tool users have to inspect and limit them) sees them. With Debian's shared OpenBLAS, NumPy
+    and libhotloop.so use the same one."""
+    return {pool["filepath"]: pool["num_threads"] for pool in threadpoolctl.threadpool_info()
+            if pool["user_api"] == "blas"}
+
+
+def test_matrix_multiply_leaves_numpy_blas_threads_alone():
+    a = np.ones((64, 64))
+    a @ a  # NumPy's BLAS is loaded
+    before = blas_threads()
+    assert before
+    threads = hotloop.get_num_threads()
     try:
-        hotloop.matrix_multiply(np.ones((4, 4)), np.ones((4, 4)))
-        hotloop.set_num_threads(1)
-        assert blas.openblas_get_num_threads() == 1
-        hotloop.set_num_threads(2)
-        assert blas.openblas_get_num_threads() == 2
+        for n in (1, 3):
+            hotloop.set_num_threads(n)
+            assert blas_threads() == before
+            np.testing.assert_array_equal(hotloop.matrix_multiply(a, a), a @ a)
+            assert blas_threads() == before
     finally:
-        hotloop.set_num_threads(before)
+        hotloop.set_num_threads(threads)
+
+
+def test_a_users_blas_limit_survives_matrix_multiply():
+    a = np.ones((64, 64))
+    threads = hotloop.get_num_threads()
+    try:
+        hotloop.set_num_threads(3)
+        with threadpoolctl.threadpool_limits(limits=1, user_api="blas"):
+            limited = blas_threads()
+            assert set(limited.values()) == {1}
+            hotloop.matrix_multiply(a, a)
+            assert blas_threads() == limited
+    finally:
+        hotloop.set_num_threads(threads)
+
+
+def test_blas_threads_are_restored_when_products_overlap():
+    import threading
+
+    a = np.ones((300, 300))
+    before = blas_threads()
+    threads = hotloop.get_num_threads()
+    try:
+        hotloop.set_num_threads(1 if max(before.values()) != 1 else 2)
+
+        def work():
+            for _ in range(20):
+                hotloop.matrix_multiply(a, a)
+
+        workers = [threading.Thread(target=work) for _ in range(4)]
+        for w in workers:
+            w.start()
+        for w in workers:
+            w.join()
+        assert blas_threads() == before
+    finally:
+        hotloop.set_num_threads(threads)
 
 
 def test_array_functions_from_several_python_threads_at_once():

@@ -126,11 +126,25 @@ def test_set_and_get_num_threads():
             hotloop.set_num_threads(bad)
 
 
+def default_num_threads():
+    """The thread count without HOTLOOP_NUM_THREADS: TBB's default concurrency, which counts
+    the CPUs this process may use (a cpuset or `taskset` gives fewer than os.cpu_count())."""
+    out = run_python("import hotloop; print(hotloop.get_num_threads())")
+    assert out.returncode == 0, out.stderr
+    return int(out.stdout)
+
+
+def test_the_default_is_the_usable_cpus():
+    assert 1 <= default_num_threads() <= os.cpu_count()
+    if hasattr(os, "sched_getaffinity"):
+        assert default_num_threads() <= len(os.sched_getaffinity(0))
+
+
 @pytest.mark.parametrize("value, expected", [("1", 1), ("3", 3), (" +2", 2), ("junk", None),
                                              ("0", None), ("4097", None), ("2 ", None), ("", None)])
 def test_environment_variable_sets_the_default(value, expected):
     out = run_python("import hotloop; print(hotloop.get_num_threads())", env_extra={"HOTLOOP_NUM_THREADS": value})
     assert out.returncode == 0, out.stderr
-    assert int(out.stdout) == (expected if expected is not None else os.cpu_count())
+    assert int(out.stdout) == (expected if expected is not None else default_num_threads())
     warned = "RuntimeWarning: HOTLOOP_NUM_THREADS=%r is not an integer in 1 .. 4096: ignored" % value
     assert (warned in out.stderr) == (expected is None), out.stderr

@@ -277,6 +277,7 @@ def test_queue_matches_a_python_list(chunk_size, ops):
 @example(3, [1.7976931348623157e+308] * 3 + [1.0], [2])  # chunk sums beyond the double range
 @example(11, [0.0] * 7 + [2.2158278651204453e+276, 2.9937604643020793e+292,
                           1.7976931348623155e+308], [])
+@example(5, [1.7976931348623157e308] * 4, [2])  # issue 12: the mean is DBL_MAX, split adds
 def test_chunk_means_do_not_depend_on_how_the_values_were_added(chunk_size, values, cuts):
     whole = DataProcessor(chunk_size)
     whole.add_data(values)

@@ -7,6 +7,9 @@ import gzip
 import os
 import pathlib
 import pickle
+import pwd
+import shutil
+import stat
 import subprocess
 import sys
 import tempfile
@@ -17,6 +20,7 @@ import pytest
 from hypothesis import given, strategies as st
 
 import hotloop
+import hotloop._loader
 
 from hotloop import _text
 
@@ -358,26 +362,56 @@ else:
 """
 
 
+def others_may_enter(path):
+    """True when every folder from / down to `path` lets any user through (o+x)."""
+    path = os.path.abspath(path)
+    while True:
+        if not os.stat(path).st_mode & stat.S_IXOTH:
+            return False
+        parent = os.path.dirname(path)
+        if parent == path:
+            return True
+        path = parent
+
+
+def open_to_others(top):
+    """Makes a tree readable by every user (files a+r, folders a+rx), whatever the umask was."""
+    for folder, dirs, files in os.walk(top):
+        os.chmod(folder, 0o755)
+        for name in files:
+            os.chmod(os.path.join(folder, name), 0o755 if name.endswith(".so") else 0o644)
+
+
 def test_permission_denied():
     # Root reads any file, so the check runs in a child process as an unprivileged user
-    # (as root we can always switch to one); as a normal user, in a child all the same.
-    d = tempfile.mkdtemp()
+    # (as root we can always switch to `nobody`); as a normal user, in a child all the same.
+    # That user may not be able to enter the checkout (a clone in a 0700 folder), so the child
+    # imports a copy of the package placed, with the unreadable file, in a folder anyone can
+    # enter: the EACCES it gets is the file's own, not the checkout's.
+    base = next((b for b in (tempfile.gettempdir(), "/tmp", "/var/tmp") if others_may_enter(b)), None)
+    assert base is not None, "no temporary folder that every user can enter"
+    d = tempfile.mkdtemp(dir=base)
     try:
-        os.chmod(d, 0o755)
+        package = os.path.join(d, "pkg", "hotloop")
+        shutil.copytree(os.path.dirname(hotloop.__file__), package,
+                        ignore=shutil.ignore_patterns("__pycache__", "libhotloop.so"))
+        shutil.copy(hotloop._loader.library_path(), os.path.join(package, "libhotloop.so"))
         path = write(os.path.join(d, "secret.txt"), b"secret words")
+        open_to_others(d)
         os.chmod(path, 0)
-        user = 65534 if os.geteuid() == 0 else None  # nobody
+        ids = {}
+        if os.geteuid() == 0:
+            nobody = pwd.getpwnam("nobody")
+            ids = dict(user=nobody.pw_uid, group=nobody.pw_gid, extra_groups=[])
+        env = {k: v for k, v in os.environ.items() if k != "HOTLOOP_LIBRARY"}
+        env["PYTHONPATH"] = os.path.dirname(package)
         done = subprocess.run(
-            [sys.executable, "-c", PERMISSION_CHILD, path], user=user, capture_output=True,
-            text=True, env=dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__))),
-            timeout=120,
-        )
+            [sys.executable, "-c", PERMISSION_CHILD, path], capture_output=True, text=True,
+            env=env, cwd=d, timeout=600, **ids)
         assert done.returncode == 0, done.stdout + done.stderr
         assert done.stdout.startswith("ok [Errno 13]")
     finally:
-        os.chmod(path, 0o600)
-        os.remove(path)
-        os.rmdir(d)
+        shutil.rmtree(d)
 
 
 def test_fifo_is_read_not_mapped(tmp_path):

@@ -23,8 +23,8 @@ struct MatrixView {
 // out (a.rows x b.cols, row-major, contiguous) = a @ b, through cblas_dgemm (float64) or
 // cblas_sgemm (float32); other dtypes are ErrorKind::Type. a.cols != b.rows is ErrorKind::Shape
 // ("Incompatible dimensions for matrix multiplication"). BLAS runs on the calling thread with
-// OpenBLAS's own threads, whose number follows set_num_threads(); it must never be called from
-// inside a TBB region (both pools would compete for the cores).
+// OpenBLAS's own threads, num_threads() of them during the call (BlasThreadsScope); it must
+// never be called from inside a TBB region (both pools would compete for the cores).
 void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
                      Control* ctl = nullptr);
 
@@ -33,7 +33,21 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
 void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
                                Control* ctl = nullptr);
 
-// OpenBLAS's thread count (it follows set_num_threads() once a product has run).
+// OpenBLAS's thread count is process-wide: NumPy, SciPy and threadpoolctl use the same one
+// when they share the system's OpenBLAS. A scope sets it to n for the engine's own products;
+// when the last of the scopes alive at once ends, OpenBLAS gets back the count it had before the
+// first began, unless someone else changed it meanwhile (then their change stays). The count
+// is left alone entirely when it already is n. What this cannot avoid: a product another
+// thread starts in OpenBLAS while a scope is alive runs with the scope's count.
+class BlasThreadsScope {
+public:
+    explicit BlasThreadsScope(int n);
+    ~BlasThreadsScope();
+    BlasThreadsScope(const BlasThreadsScope&) = delete;
+    BlasThreadsScope& operator=(const BlasThreadsScope&) = delete;
+};
+
+// OpenBLAS's current thread count.
 int blas_num_threads();
 
 }  // namespace hotloop

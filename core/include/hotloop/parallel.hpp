@@ -24,6 +24,10 @@
 
 #include "hotloop/error.hpp"
 
+#if defined(HOTLOOP_TSAN)
+#include <sanitizer/tsan_interface.h>
+#endif
+
 namespace hotloop {
 
 // ---- thread count ----
@@ -33,8 +37,6 @@ int num_threads();
 // The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
 // so set_num_threads() may replace the arena while work is running.
 std::shared_ptr<tbb::task_arena> current_arena();
-// Hook so that other thread pools (BLAS) follow set_num_threads(); called with the new count.
-void on_num_threads_changed(void (*hook)(int n));
 
 // ---- cancellation, progress and completion ----
 // A Control is shared between the thread that runs an operation and the threads that watch it.
@@ -87,39 +89,62 @@ private:
     std::string message_;
 };
 
-// ---- worker placement ----
+// ---- block loops ----
 
-// Called by a thread about to start a parallel region: keeps the engine's known workers off this
-// thread's CPU (Linux; elsewhere these do nothing), so that waking them does not queue them
-// behind this thread. Why, and what it leaves alone: core/src/worker_steering.cpp.
-// HOTLOOP_STEER_WORKERS=0 turns it off.
-void steer_workers_off_this_cpu() noexcept;
-// Called when the region ends: the steered workers get their CPUs back.
-void release_steered_workers() noexcept;
-// Called by a worker thread running part of a region: makes it known for steering.
-void note_worker_thread() noexcept;
+#if defined(HOTLOOP_TSAN)
+namespace detail {
+// `make tsan` only. libtbb is not instrumented, so ThreadSanitizer cannot see the ordering TBB
+// guarantees: a copy of a region's body is handed from the thread that made it to the thread
+// that runs it (in task memory TBB recycles), and every block ends before the region returns,
+// also when one throws. This wrapper states exactly that and nothing more: each copy is released
+// when made and acquired before use (and its memory's previous occupant is acquired before it is
+// overwritten), and each run releases `end`, which the caller acquires when the region ends. Two
+// blocks stay unordered, so a race between blocks is still reported.
+inline void tsan_acquire(const void* at) { __tsan_acquire(const_cast<void*>(at)); }
+inline void tsan_release(const void* at) { __tsan_release(const_cast<void*>(at)); }
 
-// Steering costs a few system calls (~10 µs a region on the 2-vCPU test machine); regions of
-// fewer blocks (~0.2 ms of work) would pay too large a share of their time for it.
-constexpr std::size_t kSteerFromBlocks = 32;
-
-// Steers the workers for the lifetime of one region of n_blocks blocks.
-class SteeredRegion {
-public:
-    explicit SteeredRegion(std::size_t n_blocks) noexcept : steer_(n_blocks >= kSteerFromBlocks) {
-        if (steer_) steer_workers_off_this_cpu();
-    }
-    ~SteeredRegion() {
-        if (steer_) release_steered_workers();
-    }
-    SteeredRegion(const SteeredRegion&) = delete;
-    SteeredRegion& operator=(const SteeredRegion&) = delete;
-
-private:
-    bool steer_;
+struct TsanRelease {  // releases `at` when the scope ends, exception or not
+    const void* at;
+    ~TsanRelease() { tsan_release(at); }
+};
+struct TsanAcquire {  // acquires `at` when the scope ends, exception or not
+    const void* at;
+    ~TsanAcquire() { tsan_acquire(at); }
 };
 
-// ---- block loops ----
+template <class Body>
+class TsanOrderedBody {
+public:
+    TsanOrderedBody(const Body& body, const char* end) : body_(previous(this, body)), end_(end) {
+        tsan_release(this);
+    }
+    TsanOrderedBody(const TsanOrderedBody& other)
+        : body_(previous(this, acquired(other).body_)), end_(other.end_) {
+        tsan_release(this);
+    }
+    ~TsanOrderedBody() { tsan_release(this); }
+    template <class Range>
+    void operator()(const Range& r) const {
+        tsan_acquire(this);
+        const TsanRelease self{this}, region{end_};
+        body_(r);
+    }
+
+private:
+    // Acquires what earlier users of this memory released, before the body is copied into it.
+    static const Body& previous(const void* memory, const Body& body) {
+        tsan_acquire(memory);
+        return body;
+    }
+    static const TsanOrderedBody& acquired(const TsanOrderedBody& other) {
+        tsan_acquire(&other);
+        return other;
+    }
+    Body body_;
+    const char* end_;
+};
+}  // namespace detail
+#endif
 // Number of blocks of block_size elements needed for n elements (the last may be partial).
 constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcept {
     return n / block_size + (n % block_size != 0);
@@ -143,15 +168,21 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         return;
     }
     auto arena = current_arena();
-    const auto caller = std::this_thread::get_id();
-    SteeredRegion steered(n_blocks);
+    auto blocks = [&](const tbb::blocked_range<std::size_t>& r) {
+        for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
+    };
+#if defined(HOTLOOP_TSAN)
+    const char region_end = 0;
+    const detail::TsanAcquire after_region{&region_end};
     arena->execute([&] {
         tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1),
-                          [&](const tbb::blocked_range<std::size_t>& r) {
-                              if (std::this_thread::get_id() != caller) note_worker_thread();
-                              for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);
-                          });
+                          detail::TsanOrderedBody<decltype(blocks)>(blocks, &region_end));
     });
+#else
+    arena->execute([&] {
+        tbb::parallel_for(tbb::blocked_range<std::size_t>(0, n_blocks, 1), blocks);
+    });
+#endif
 }
 
 // The deterministic reduction every kernel uses: n elements in blocks of block_size;

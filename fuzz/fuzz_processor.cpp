@@ -1,0 +1,249 @@
+// hl_processor_* driven by a byte-coded sequence of operations, against a model queue (a deque of
+// doubles): lengths and chunk means after every step, statistics, and failures (cancelled
+// controls, NULL values, unknown dtypes, bad strided views) that must leave the processor as
+// it was.
+//
+// Input: bytes 0-1 = chunk size (0 must be refused; else 1 + value % 64), then operations: one
+// opcode byte each, followed by that operation's own bytes (see the switch below).
+#include <cmath>
+#include <deque>
+
+#include "fuzz_util.hpp"
+
+namespace {
+
+// ---- adapter: today's hl_processor_* ----
+struct Processor {
+    hl_processor* handle = nullptr;
+    ~Processor() { hl_processor_destroy(handle); }
+    uint64_t length() const {
+        uint64_t n = 0;
+        FUZZ_CHECK(hl_processor_length(handle, &n) == HL_OK);
+        return n;
+    }
+    hl_status add(const double* v, std::size_t n, hl_control* ctl) {
+        return hl_processor_add(handle, v, n, ctl);
+    }
+    hl_status add_typed(const void* v, std::size_t n, hl_dtype t, hl_control* ctl) {
+        return hl_processor_add_typed(handle, v, n, t, ctl);
+    }
+    hl_status add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
+                          const int64_t* strides, hl_dtype t, hl_control* ctl) {
+        return hl_processor_add_strided(handle, first, ndim, shape, strides, t, ctl);
+    }
+    hl_status process(std::vector<double>& means, hl_control* ctl) {
+        hl_buffer* buf = reinterpret_cast<hl_buffer*>(this);  // garbage: must be overwritten
+        const hl_status s = hl_processor_process_chunks(handle, &buf, ctl);
+        if (s != HL_OK) {
+            FUZZ_CHECK(buf == nullptr);
+            return s;
+        }
+        FUZZ_CHECK(hl_buffer_dtype(buf) == HL_DTYPE_FLOAT64);
+        const auto* p = static_cast<const double*>(hl_buffer_data(buf));
+        means.assign(p, p + hl_buffer_length(buf));
+        hl_buffer_free(buf);
+        return s;
+    }
+    hl_status statistics(uint64_t& count, double& mean, double& std, hl_control* ctl) {
+        return hl_processor_statistics(handle, &count, &mean, &std, ctl);
+    }
+};
+
+struct Control {
+    hl_control* handle = nullptr;
+    Control() {
+        FUZZ_CHECK(hl_control_create(&handle) == HL_OK);
+        FUZZ_CHECK(hl_control_cancel(handle) == HL_OK);
+    }
+    ~Control() { hl_control_destroy(handle); }
+};
+
+// ---- the model's checks ----
+
+bool tame(const std::deque<double>& q, std::size_t from, std::size_t n) {
+    for (std::size_t i = from; i < from + n; ++i)
+        if (!std::isfinite(q[i]) || std::fabs(q[i]) > 1e150) return false;
+    return true;
+}
+
+// A mean taken with a compensated sum: within 4u|mean| + O(n u^2) of the exact one. Values
+// near DBL_MAX (or not finite) are the exact-float reductions' concern (issue 12 notes): only
+// NaN-ness is checked for them.
+void check_mean(double got, const std::deque<double>& q, std::size_t from, std::size_t n) {
+    std::vector<double> x(q.begin() + from, q.begin() + from + n);
+    bool nan = false;
+    for (double v : x) nan = nan || std::isnan(v);
+    if (nan) FUZZ_CHECK(std::isnan(got));
+    if (!tame(q, from, n)) return;
+    double sum = 0, magnitude = 0;
+    FUZZ_CHECK(fuzz::exact_sum(x.data(), n, sum));
+    for (double v : x) magnitude += std::fabs(v);
+    const double want = sum / double(n), u = fuzz::kUnit;
+    FUZZ_CHECK(std::fabs(got - want) <=
+               4 * u * std::fabs(want) + 4 * double(n + 1) * u * u * magnitude / double(n) + 4.9e-324);
+}
+
+void check_statistics(Processor& p, const std::deque<double>& q) {
+    uint64_t count = 0;
+    double mean = -1, std = -1;
+    FUZZ_CHECK(p.statistics(count, mean, std, nullptr) == HL_OK);
+    FUZZ_CHECK(count == q.size());
+    if (q.empty()) {
+        FUZZ_CHECK(mean == 0.0 && std == 0.0);
+        return;
+    }
+    check_mean(mean, q, 0, q.size());
+    if (!tame(q, 0, q.size())) return;
+    double sum = 0;
+    std::vector<double> x(q.begin(), q.end());
+    fuzz::exact_sum(x.data(), x.size(), sum);
+    const double m = sum / double(x.size());
+    long double ss = 0, squares = 0;
+    for (double v : x) {
+        ss += (static_cast<long double>(v) - m) * (static_cast<long double>(v) - m);
+        squares += static_cast<long double>(v) * v;
+    }
+    const double n = double(x.size()), var = static_cast<double>(ss / x.size());
+    // As in fuzz_compute_stats.cpp; the last term: means of merged parts that are off by an
+    // ulp (a mean of equal values is not always exactly that value) add (u x)^2 per value.
+    const double u = fuzz::kUnit;
+    const double bound =
+        16.0 * n * u * static_cast<double>((ss + std::sqrt(ss * squares)) / x.size()) +
+        16.0 * n * u * u * static_cast<double>(squares / x.size()) + 1e-300;
+    FUZZ_CHECK(std::fabs(std * std - var) <= bound);
+}
+
+}  // namespace
+
+extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
+    fuzz::Input in(data, size);
+    const auto chunk_code = in.take<uint16_t>();
+    Processor p;
+    if (chunk_code == 0) {
+        FUZZ_CHECK(hl_processor_create(0, &p.handle) == HL_ERR_INVALID_ARGUMENT);
+        return 0;
+    }
+    const std::size_t chunk = 1 + chunk_code % 64;
+    FUZZ_CHECK(hl_processor_create(chunk, &p.handle) == HL_OK);
+    uint64_t got_chunk = 0;
+    FUZZ_CHECK(hl_processor_chunk_size(p.handle, &got_chunk) == HL_OK && got_chunk == chunk);
+    std::deque<double> model;
+
+    for (int step = 0; step < 64 && in.left() > 0; ++step) {
+        const auto op = in.take<uint8_t>();
+        switch (op % 8) {
+            case 0: {  // add float64 values
+                const std::size_t n = in.take<uint8_t>() % 80;
+                std::vector<double> v(n);
+                for (double& x : v) x = in.take<double>();
+                FUZZ_CHECK(p.add(n ? v.data() : nullptr, n, nullptr) == HL_OK);
+                model.insert(model.end(), v.begin(), v.end());
+                break;
+            }
+            case 1: {  // add values of any dtype (an unknown one changes nothing)
+                const hl_dtype t = fuzz::kDtypes[in.take<uint8_t>() % fuzz::kDtypeCount];
+                const std::size_t n = in.take<uint8_t>() % 80;
+                const std::size_t element = fuzz::size_of(t) ? fuzz::size_of(t) : 1;
+                std::vector<uint8_t> bytes = in.bytes(n * element);
+                bytes.resize(n * element);
+                fuzz::avoid_known_bool_finding(t, bytes);
+                const hl_status s = p.add_typed(n ? bytes.data() : nullptr, n, t, nullptr);
+                if (fuzz::size_of(t) == 0) {
+                    FUZZ_CHECK(s == HL_ERR_TYPE);
+                    break;
+                }
+                FUZZ_CHECK(s == HL_OK);
+                for (std::size_t i = 0; i < n; ++i) model.push_back(fuzz::double_at(bytes.data(), t, i));
+                break;
+            }
+            case 2: {  // add a strided view: up to 3 axes of up to 5, any sign, gaps, zeros
+                const hl_dtype t = fuzz::kDtypes[in.take<uint8_t>() % (fuzz::kDtypeCount - 1)];
+                const std::size_t ndim = in.take<uint8_t>() % 4;
+                const int64_t element = static_cast<int64_t>(fuzz::size_of(t));
+                std::size_t shape[3];
+                int64_t strides[3];
+                int64_t step_bytes = element, low = 0, high = element;
+                for (std::size_t k = ndim; k-- > 0;) {
+                    const auto code = in.take<uint8_t>();
+                    shape[k] = code % 6;
+                    strides[k] = (code & 0x40) ? 0 : step_bytes + ((code & 0x10) ? element : 0);
+                    if (code & 0x80) strides[k] = -strides[k];
+                    step_bytes = std::max<int64_t>(step_bytes, std::llabs(strides[k]) * int64_t(shape[k]));
+                }
+                std::size_t count = 1;
+                for (std::size_t k = 0; k < ndim; ++k) {
+                    count *= shape[k];
+                    if (shape[k] == 0) continue;
+                    const int64_t span = int64_t(shape[k] - 1) * strides[k];
+                    (span < 0 ? low : high) += span;
+                }
+                std::vector<uint8_t> buffer(static_cast<std::size_t>(high - low));
+                const std::vector<uint8_t> fill = in.bytes(buffer.size());
+                std::copy(fill.begin(), fill.end(), buffer.begin());
+                fuzz::avoid_known_bool_finding(t, buffer);
+                const uint8_t* first = buffer.data() - low;
+                FUZZ_CHECK(p.add_strided(first, ndim, shape, strides, t, nullptr) == HL_OK);
+                if (count == 0) break;
+                std::size_t index[3] = {0, 0, 0};
+                for (std::size_t e = 0; e < count; ++e) {
+                    int64_t offset = 0;
+                    for (std::size_t k = 0; k < ndim; ++k) offset += int64_t(index[k]) * strides[k];
+                    model.push_back(fuzz::double_at(first + offset, t, 0));
+                    for (std::size_t k = ndim; k-- > 0;) {  // C order: the last axis fastest
+                        if (++index[k] < shape[k]) break;
+                        index[k] = 0;
+                    }
+                }
+                break;
+            }
+            case 3: {  // process the full chunks
+                std::vector<double> means;
+                FUZZ_CHECK(p.process(means, nullptr) == HL_OK);
+                FUZZ_CHECK(means.size() == model.size() / chunk);
+                for (std::size_t c = 0; c < means.size(); ++c) check_mean(means[c], model, c * chunk, chunk);
+                model.erase(model.begin(), model.begin() + means.size() * chunk);
+                break;
+            }
+            case 4:
+                check_statistics(p, model);
+                break;
+            case 5:
+                FUZZ_CHECK(hl_processor_clear(p.handle) == HL_OK);
+                model.clear();
+                break;
+            case 6: {  // a cancelled control: every operation fails and changes nothing
+                Control cancelled;
+                const double v[3] = {1, 2, 3};
+                std::vector<double> means;
+                uint64_t count;
+                double mean, std;
+                const std::size_t shape[1] = {3};
+                const int64_t strides[1] = {8};
+                FUZZ_CHECK(p.add(v, 3, cancelled.handle) == HL_ERR_CANCELLED);
+                FUZZ_CHECK(p.add_typed(v, 3, HL_DTYPE_FLOAT64, cancelled.handle) == HL_ERR_CANCELLED);
+                FUZZ_CHECK(p.add_strided(v, 1, shape, strides, HL_DTYPE_FLOAT64, cancelled.handle) ==
+                           HL_ERR_CANCELLED);
+                if (model.size() >= chunk) FUZZ_CHECK(p.process(means, cancelled.handle) == HL_ERR_CANCELLED);
+                FUZZ_CHECK(p.statistics(count, mean, std, cancelled.handle) == HL_ERR_CANCELLED);
+                break;
+            }
+            default: {  // refused arguments change nothing
+                const double v[1] = {1};
+                FUZZ_CHECK(p.add(nullptr, 1 + in.take<uint8_t>(), nullptr) == HL_ERR_INVALID_ARGUMENT);
+                FUZZ_CHECK(p.add_typed(v, 1, 999, nullptr) == HL_ERR_TYPE);
+                const std::size_t shape[1] = {1};
+                const int64_t strides[1] = {8};
+                FUZZ_CHECK(p.add_strided(v, 65, shape, strides, HL_DTYPE_FLOAT64, nullptr) != HL_OK);
+                FUZZ_CHECK(p.add_strided(v, 1, nullptr, strides, HL_DTYPE_FLOAT64, nullptr) != HL_OK);
+                FUZZ_CHECK(hl_processor_statistics(p.handle, nullptr, nullptr, nullptr, nullptr) ==
+                           HL_ERR_INVALID_ARGUMENT);
+                FUZZ_CHECK(hl_processor_process_chunks(p.handle, nullptr, nullptr) ==
+                           HL_ERR_INVALID_ARGUMENT);
+                break;
+            }
+        }
+        FUZZ_CHECK(p.length() == model.size());
+    }
+    check_statistics(p, model);
+    return 0;
+}
