@@ -191,29 +191,64 @@ def partitions(x: Any, what: str = "x", function: str = "hotloop.dask") -> Tuple
     return x, list(x.__dask_keys__())
 
 
-def merge_serialized(cls: Any, blobs: List[bytes]) -> bytes:
+def merge_serialized(cls: Any, blobs: List[bytes], *, balanced: bool = False) -> bytes:
     """merge() for partials that are hotloop objects serialized as bytes: each blob is merged
     after the previous one (``cls.from_bytes``, then ``a.merge(b)`` - b after a -, then
     ``to_bytes``). ``merge`` may update ``a`` in place (returning None or ``a``) or return a new
     object (``WordTable.merge``). Blobs are deserialized one at a time and every object is
-    closed as soon as it is merged, so a merge task holds its input bytes (which Dask holds
-    anyway), the running result and one more object."""
+    closed as soon as it is merged.
+
+    balanced=False: a left fold, ``((b0 + b1) + b2) + ...``, holding the running result and one
+    more object (what ``Moments`` needs: its rounding follows the grouping). balanced=True: for
+    merges whose result does not depend on the grouping (``WordTable``, ``ExactSum``), the
+    consecutive runs are merged as a binary counter adds (pairs, then pairs of pairs; always
+    left before right), so that a merge that returns a new object copies each input
+    O(log k) times rather than O(k) - a fold of k tables with disjoint words is quadratic - while
+    holding at most log2(k) + 1 objects."""
     if len(blobs) == 1:
         return blobs[0]
-    merged = cls.from_bytes(blobs[0])
-    try:
+    if not balanced:
+        merged = cls.from_bytes(blobs[0])
         for blob in blobs[1:]:
-            other = cls.from_bytes(blob)
-            try:
-                result = merged.merge(other)
-            finally:
-                _close(other)
-            if result is not None and result is not merged:
-                _close(merged)
-                merged = result
+            merged = _merge_two(merged, cls.from_bytes(blob))
+    else:
+        runs: List[Tuple[int, Any]] = []  # (inputs merged, object); sizes strictly decrease
+        try:
+            for blob in blobs:
+                size, obj = 1, cls.from_bytes(blob)
+                while runs and runs[-1][0] <= size:
+                    left_size, left = runs.pop()
+                    size, obj = left_size + size, _merge_two(left, obj)
+                runs.append((size, obj))
+            while len(runs) > 1:
+                _, right = runs.pop()
+                left_size, left = runs.pop()
+                runs.append((left_size, _merge_two(left, right)))
+        except BaseException:
+            for _, obj in runs:
+                _close(obj)
+            raise
+        merged = runs[0][1]
+    try:
         return merged.to_bytes()
     finally:
         _close(merged)
+
+
+def _merge_two(a: Any, b: Any) -> Any:
+    """a.merge(b) (b after a), both inputs closed: the merged object (a itself when updated in
+    place). On failure both are closed too."""
+    try:
+        result = a.merge(b)
+    except BaseException:
+        _close(a)
+        raise
+    finally:
+        _close(b)
+    if result is None or result is a:
+        return a
+    _close(a)
+    return result
 
 
 def _close(obj):
@@ -778,7 +813,8 @@ def _decode_error_of(element, j, index, exc):
 
 
 def _merge_tables(blobs: List[bytes]) -> bytes:
-    return merge_serialized(WordTable, blobs)
+    # Merging tables is exact and its result does not depend on the grouping: balanced.
+    return merge_serialized(WordTable, blobs, balanced=True)
 
 
 def _table_counts(top, blob):

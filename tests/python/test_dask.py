@@ -213,6 +213,34 @@ def test_merge_serialized_merges_each_blob_after_the_previous_and_closes_them():
     assert hdask.merge_serialized(_Blob, [b"xyz"]) == b"xyz"
 
 
+class _Counted(_Blob):
+    """A _Blob that counts the objects alive (made and not yet closed)."""
+    alive = peak = 0
+
+    def __init__(self, data):
+        super().__init__(data)
+        type(self).alive += 1
+        type(self).peak = max(type(self).peak, type(self).alive)
+
+    def close(self):
+        type(self).alive -= 1
+
+
+@pytest.mark.parametrize("k", [1, 2, 3, 5, 8, 13, 32, 33])
+def test_a_balanced_merge_keeps_the_order_and_few_objects(k):
+    blobs = [bytes([65 + i % 26]) for i in range(k)]
+    _Counted.alive = _Counted.peak = 0
+    assert hdask.merge_serialized(_Counted, blobs, balanced=True) == b"".join(blobs)
+    assert _Counted.alive == 0  # every object closed
+    assert _Counted.peak <= k.bit_length() + 1  # the binary counter's runs, and one more
+    tables = [hotloop.WordTable.from_text("w%d shared" % (i % 5), part=i).to_bytes()
+              for i in range(k)]
+    merged = hotloop.WordTable.from_bytes(hdask.merge_serialized(hotloop.WordTable, tables,
+                                                                 balanced=True))
+    reference = collections.Counter(" ".join("w%d shared" % (i % 5) for i in range(k)).split())
+    assert merged.to_dict() == dict(reference) and list(merged.to_dict()) == list(reference)
+
+
 def test_merge_serialized_keeps_the_new_object_a_merge_returns():
     blobs = [hotloop.WordTable.from_text(text, part=i).to_bytes()
              for i, text in enumerate(["b a", "", "A c b"])]
