@@ -17,20 +17,26 @@ With --corpus, the folder's *.txt files are used (and generated first if there a
 The single-machine checks read the whole corpus on the client: skip them with --no-check on a
 corpus bigger than its memory.
 
-Word counts (word_count_files over the files, word_count over a bag of their lines) and
-monte_carlo_pi run now. Statistics of a dask array (compute_stats, parallel_sum) are pending
-phase 2b: they need the engine's mergeable moments and exact sums, not merged yet.
+It runs, each checked against the single-machine call unless --no-check:
+- word counts: word_count_files over the files, word_count over a bag of their lines;
+- statistics: parallel_sum of the words per line (a bag of ints: the same total as the word
+  counts), compute_stats and parallel_sum of a dask array of measurements generated on the
+  workers (far from zero: 1e12 + noise), and add_data of it into a DataProcessor (the state
+  one add_data of the whole gives, bit for bit);
+- monte_carlo_pi, bit for bit.
 """
 import argparse
 import collections
 import glob
 import logging
+import math
 import os
 import random
 import tempfile
 import time
 
 import dask
+import dask.array as da
 import dask.bag as db
 from distributed import Client, LocalCluster
 
@@ -92,6 +98,8 @@ def main():
     parser.add_argument("--megabytes", type=int, default=4, help="per generated file")
     parser.add_argument("--pi-samples", type=int, default=10**9,
                         help="samples of the Monte Carlo estimate of pi")
+    parser.add_argument("--measurements", type=int, default=1 << 21,
+                        help="values of the generated dask array of measurements")
     parser.add_argument("--no-check", action="store_true",
                         help="skip the single-machine comparisons")
     args = parser.parse_args()
@@ -108,14 +116,15 @@ def main():
         try:
             threads = hotloop.dask.setup(client)  # same hotloop everywhere; threads per worker
             print("workers (hotloop threads):", threads)
-            run(client, paths, args.pi_samples, check=not args.no_check)
+            run(client, paths, args.pi_samples, check=not args.no_check,
+                measurement_count=args.measurements)
         finally:
             client.close()
             if cluster is not None:
                 cluster.close()
 
 
-def run(client, paths, pi_samples, check):
+def run(client, paths, pi_samples, check, measurement_count=1 << 21):
     # ---- word counts: one task per byte range of a file, word tables merged in order ----
     counts = hotloop.dask.word_count_files(paths, blocksize=BLOCKSIZE)
     top = hotloop.dask.word_count_files(paths, top=10, blocksize=BLOCKSIZE)
@@ -139,9 +148,39 @@ def run(client, paths, pi_samples, check):
           % (line_top == top))
     assert line_top == top
 
-    # ---- statistics of dask arrays ----
-    print("\ncompute_stats / parallel_sum over dask arrays: pending phase 2b (the engine's "
-          "mergeable moments and exact sums are not merged yet)")
+    # ---- statistics: exact partials (ExactSum, Moments, ChunkPartial) merged in a tree ----
+    words_per_line = lines.map(lambda line: len(line.split()))  # a bag of ints
+    total = hotloop.dask.parallel_sum(words_per_line).compute()
+    print("\nparallel_sum(words per line) = %d" % total)
+    assert total == sum(counts.values())  # the word counts' total, whatever the partitioning
+    print("  = the total of the word counts")
+
+    measurements = da.random.RandomState(7).normal(0.0, 1e-3, size=measurement_count,
+                                                   chunks=1 << 18) + 1e12
+    measurements = client.persist(measurements)  # generated on the workers; kept there
+    stats, exact_sum = dask.compute(hotloop.dask.compute_stats(measurements),
+                                    hotloop.dask.parallel_sum(measurements))
+    print("\ncompute_stats of %d measurements (1e12 + noise), %d chunks: mean %r, std %r"
+          % (measurement_count, measurements.numblocks[0], stats["mean"], stats["std"]))
+    print("parallel_sum = %r" % exact_sum)
+    processor = hotloop.DataProcessor(chunk_size=1000)
+    hotloop.dask.add_data(processor, measurements)  # eager: partials computed on the workers
+    print("DataProcessor after add_data: %d values, statistics %r"
+          % (len(processor), processor.get_statistics()))
+    if check:
+        whole = measurements.compute()  # the single-machine reference reads it all here
+        single = hotloop.compute_stats(whole)
+        assert {k: stats[k] for k in ("count", "mean", "min", "max")} == \
+            {k: single[k] for k in ("count", "mean", "min", "max")}
+        assert abs(stats["std"] - single["std"]) <= 2 * math.ulp(single["std"])
+        assert exact_sum == hotloop.parallel_sum(whole) == math.fsum(whole.tolist())
+        with hotloop.DataProcessor(chunk_size=1000) as reference:
+            reference.add_data(whole)
+            assert processor.to_bytes() == reference.to_bytes()
+        print("  = hotloop.compute_stats (count, mean, min, max exactly; std within 2 ulp: "
+              "each is within 1 ulp of the correctly rounded value), parallel_sum (math.fsum), "
+              "and one DataProcessor.add_data of the whole: the same state, bit for bit")
+    processor.close()
 
     # ---- Monte Carlo: ranges of samples, bit-identical to the single call ----
     pi = hotloop.dask.monte_carlo_pi(pi_samples, seed=1)

@@ -11,7 +11,16 @@ With top=None the ~50 000-word dict itself crosses from the root worker to the c
 entry, ~1 s here), while the bag side returns a Counter, pickled whole. The top=10 case leaves
 that transfer out. A third case counts the same bag of lines (db.read_text) with hotloop.dask.word_count against
 the same dask.bag + Counter: there the text does reach the workers as Python strings.
-All must give dict(Counter(text.lower().split())). The cluster is started once, in setup
+All must give dict(Counter(text.lower().split())).
+
+Statistics of a dask array of 2**24 float64 (128 MB, 1e6 + normal noise, 16 chunks of 2**20,
+persisted in the workers' memory before timing): hotloop.dask.compute_stats vs the single
+hotloop.compute_stats on the same values in this process vs the dask.array code a Dask user
+writes (x.mean(), x.std(ddof=1), x.min(), x.max() in one dask.compute); hotloop.dask.parallel_sum
+vs hotloop.parallel_sum vs x.sum(). The Dask peers are not exact: their results are compared
+within 1e-9 relative.
+
+The cluster is started once, in setup
 (untimed), and closed at exit; its workers' memory is not the probing process's, so the
 memory probe is off for these cases. On a 2-core machine the cluster cannot beat the engine's
 own two threads: the case shows the cost of going through Dask, and the gap to dask.bag.
@@ -124,6 +133,65 @@ def _hotloop_dask_bag(path):
     return _cluster_client().compute(counts).result()
 
 
+STATS_SIZE = 1 << 24   # float64 values: 128 MB
+STATS_CHUNK = 1 << 20  # per chunk: 8 MB, a multiple of the engine's 32768-value block
+
+
+def _stats_setup():
+    if "array" not in _STATE:
+        import dask.array as da
+        from distributed import wait
+
+        client = _cluster_client()
+        x = da.random.RandomState(2024).normal(1e6, 1.0, size=STATS_SIZE, chunks=STATS_CHUNK)
+        x = client.persist(x)  # generated and kept on the workers: only partials move
+        wait(x)
+        _STATE.update(array=x, local=x.compute())
+    return _STATE["array"], _STATE["local"]
+
+
+def _hotloop_dask_stats(x, local):
+    import hotloop.dask
+
+    return _cluster_client().compute(hotloop.dask.compute_stats(x)).result()
+
+
+def _single_stats(x, local):
+    return hotloop.compute_stats(local)
+
+
+def _dask_array_stats(x, local):
+    import dask
+
+    mean, std, low, high = dask.compute(x.mean(), x.std(ddof=1), x.min(), x.max())
+    return {"mean": float(mean), "std": float(std), "min": float(low), "max": float(high),
+            "count": x.size}
+
+
+def _hotloop_dask_sum(x, local):
+    import hotloop.dask
+
+    return _cluster_client().compute(hotloop.dask.parallel_sum(x)).result()
+
+
+def _single_sum(x, local):
+    return hotloop.parallel_sum(local)
+
+
+def _dask_array_sum(x, local):
+    return float(x.sum().compute())
+
+
+def _close_to(a, b):
+    return abs(a - b) <= 1e-9 * abs(b)
+
+
+def _same_stats(ours, theirs):
+    return (ours["count"] == theirs["count"] and ours["min"] == theirs["min"]
+            and ours["max"] == theirs["max"] and _close_to(ours["mean"], theirs["mean"])
+            and _close_to(ours["std"], theirs["std"]))
+
+
 def cases():
     single = "hotloop.word_count_file (1 process, engine threads)"
     bag = "dask.bag.read_text + Counter (LocalCluster 2x1)"
@@ -165,5 +233,31 @@ def cases():
             memory=False,
             same=lambda a, b: a == b,
             note=note,
+        ),
+        Case(
+            group="dask",
+            name="hotloop.dask.compute_stats vs peers, 2**24 float64 persisted on 2 workers",
+            setup=_stats_setup,
+            hotloop=_hotloop_dask_stats,
+            peers={"hotloop.compute_stats (1 process, engine threads)": _single_stats,
+                   "dask.array mean/std/min/max (LocalCluster 2x1)": _dask_array_stats},
+            repeat=5,
+            quick=False,
+            memory=False,
+            same=_same_stats,
+            note=note + "; 16 chunks of 2**20 values",
+        ),
+        Case(
+            group="dask",
+            name="hotloop.dask.parallel_sum vs peers, the same array",
+            setup=_stats_setup,
+            hotloop=_hotloop_dask_sum,
+            peers={"hotloop.parallel_sum (1 process, engine threads)": _single_sum,
+                   "dask.array x.sum() (LocalCluster 2x1)": _dask_array_sum},
+            repeat=5,
+            quick=False,
+            memory=False,
+            same=lambda a, b: _close_to(a, b),
+            note=note + "; the Dask peer is not exact (within 1e-9 here)",
         ),
     ]

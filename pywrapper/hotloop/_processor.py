@@ -424,8 +424,8 @@ class DataProcessor:
             view.length, progress, "partial")
         return ChunkPartial(_buffer_bytes(out[0]))
 
-    def add_partials(self, partials: Iterable["ChunkPartial"], *,
-                     progress: Progress = None) -> None:
+    def add_partials(self, partials: Iterable["ChunkPartial"], *, progress: Progress = None,
+                     expected_length: Optional[int] = None) -> None:
         """Adds partials in order: the processor ends as one :meth:`add_data` of all their values
         would leave it, bit for bit.
 
@@ -435,12 +435,16 @@ class DataProcessor:
             In the order of their values; their offsets must follow on from ``len(self)`` and
             from each other.
         progress : bool or callable, optional
+        expected_length : int, optional
+            The processor's length the partials were planned for (their first offset): checked
+            under the processor's lock, in the same step as the add, so that values another
+            thread added or processed meanwhile are never silently interleaved.
 
         Raises
         ------
         InvalidArgumentError
-            For a partial of another chunk size, or offsets that do not line up (nothing is
-            added).
+            For a partial of another chunk size, offsets that do not line up, or a length other
+            than `expected_length` (nothing is added).
         InvalidTypeError
             For something that is not a ChunkPartial.
         ClosedHandleError
@@ -455,8 +459,12 @@ class DataProcessor:
         pointers = ffi.new("uint8_t *[]", [ffi.from_buffer(r) for r in records])
         sizes = ffi.new("size_t[]", [len(r) for r in records])
         work = sum(len(r) for r in records) // 8
+        if expected_length is not None:
+            expected_length = _index(expected_length, "expected_length")
         with self._lock:
             handle = self._live()
+            if expected_length is not None:
+                _check_length(handle, expected_length)
             run(lambda ctl: check(lib.hl_processor_add_partials(handle, pointers, sizes,
                                                                 len(records), ctl)),
                 work, progress, "add_partials")
@@ -511,6 +519,15 @@ class ChunkPartial:
 
     def __repr__(self) -> str:
         return "ChunkPartial(chunk_size=%d, length=%d)" % (self.chunk_size, self.length)
+
+
+def _check_length(handle: Any, expected: int) -> None:
+    out = ffi.new(_UINT64_P)
+    check(lib.hl_processor_length(handle, out))
+    if out[0] != expected:
+        raise InvalidArgumentError(
+            "add_partials: the processor holds %d values, but the partials were planned for %d "
+            "(values were added or processed meanwhile): nothing was added" % (out[0], expected))
 
 
 def _not_a_partial(obj: Any) -> bytes:

@@ -21,7 +21,8 @@ reduction (docs/dask.md has the whole model):
 The graph is built by hand (like ``dask.bag.Bag.reduction``), so keys are deterministic: the same
 call twice gives the same keys. A function returns a ``dask.delayed.Delayed``: nothing runs until
 ``dask.compute(...)`` / ``.compute()`` / ``client.compute(...)``; every function here is lazy
-except ``setup`` (it configures the workers now).
+except ``setup`` (it configures the workers now) and ``add_data`` (it mutates a local
+``DataProcessor``: it computes the partials now and adds them at once).
 
 Inputs (for the functions that take data): a dask array (any shape: its elements in C order,
 through ``x.ravel()``, which rechunks only an array chunked along a later axis), a dask
@@ -52,11 +53,16 @@ from ._args import as_index
 from ._montecarlo import _UINT64_MAX
 from ._errors import (_OS_ERROR_BY_ERRNO, HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
-                      InvalidTypeError, MissingDependencyError)
+                      InvalidTypeError, MissingDependencyError, NumericOverflowError)
+from ._convert import resolve
 from ._loader import lib
+from ._processor import ChunkPartial, DataProcessor
+from ._reductions import ExactSum, _first_bad_element, _kind_of
+from ._stats import Moments, _policy_code
 from ._text import PathInput, WordTable
 
 try:
+    import dask
     from dask.base import tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
@@ -67,10 +73,19 @@ except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by t
     ) from _exc
 
 if TYPE_CHECKING:  # pragma: no cover
+    import dask.array
+    import dask.bag
+    import dask.dataframe
     import distributed
 
+    #: What compute_stats and add_data take: a dask array or a dask dataframe column.
+    ArrayOrSeries = Union[dask.array.Array, dask.dataframe.Series]
+    #: What parallel_sum takes: those, or a bag of numbers.
+    NumberCollection = Union[dask.array.Array, dask.dataframe.Series, dask.bag.Bag]
+
 __all__ = ["ClusterMismatchError", "DEFAULT_BLOCKSIZE", "DEFAULT_SPLIT_EVERY", "FileChangedError",
-           "environment", "monte_carlo_pi", "setup", "word_count", "word_count_files"]
+           "add_data", "compute_stats", "environment", "monte_carlo_pi", "parallel_sum", "setup",
+           "word_count", "word_count_files"]
 
 #: Partials merged per merge task when split_every=None (dask.bag's default too).
 DEFAULT_SPLIT_EVERY = 8
@@ -140,10 +155,11 @@ def reduce_inputs(reduction: Reduction, inputs: Sequence[Tuple[Any, ...]], token
 
 
 def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: SplitEvery = None,
-                      what: str = "x") -> Delayed:
+                      what: str = "x", ravel: bool = True) -> Delayed:
     """The lazy tree reduction of a dask array, Series or bag: partial i is
-    ``reduction.partial(i, partition_i)``, partitions in their order (see partitions())."""
-    collection, keys = partitions(x, what, reduction.name)
+    ``reduction.partial(i, partition_i)``, partitions in their order (see partitions(); with
+    ravel=False, the chunks of an n-D array as they are, in C order of the chunk grid)."""
+    collection, keys = partitions(x, what, reduction.name, ravel=ravel)
     expected = environment()
     tasks = [(functools.partial(_run_partial, reduction.partial, expected, i), key)
              for i, key in enumerate(keys)]
@@ -175,10 +191,15 @@ def _tree(reduction: Reduction, tasks: Sequence[Tuple[Any, ...]], token: str,
     return Delayed(root, graph)
 
 
-def partitions(x: Any, what: str = "x", function: str = "hotloop.dask") -> Tuple[Any, List[Any]]:
+def partitions(x: Any, what: str = "x", function: str = "hotloop.dask", *,
+               ravel: bool = True) -> Tuple[Any, List[Any]]:
     """(the collection to depend on, the keys of its partitions in order) for a dask array (any
     shape, raveled in C order), a dask dataframe Series or a dask bag. Anything else is an
-    InvalidTypeError; the modules that define those types are only looked at when imported."""
+    InvalidTypeError; the modules that define those types are only looked at when imported.
+
+    ravel=False leaves an n-D array's chunks as they are (for reductions whose result does not
+    depend on the order of the elements: no rechunking, so no data moves), in C order of the
+    chunk grid."""
     kind = _collection_kind(x)
     if kind is None:
         raise InvalidTypeError(
@@ -187,33 +208,72 @@ def partitions(x: Any, what: str = "x", function: str = "hotloop.dask") -> Tuple
                     "; pass one column, e.g. df['x']" if _is_dataframe(x)
                     else "; for data in memory call hotloop's own function"))
     if kind == "array" and x.ndim != 1:
+        if not ravel:
+            from dask.core import flatten
+
+            return x, list(flatten(x.__dask_keys__()))
         x = x.ravel()
     return x, list(x.__dask_keys__())
 
 
-def merge_serialized(cls: Any, blobs: List[bytes]) -> bytes:
+def merge_serialized(cls: Any, blobs: List[bytes], *, balanced: bool = False) -> bytes:
     """merge() for partials that are hotloop objects serialized as bytes: each blob is merged
     after the previous one (``cls.from_bytes``, then ``a.merge(b)`` - b after a -, then
     ``to_bytes``). ``merge`` may update ``a`` in place (returning None or ``a``) or return a new
     object (``WordTable.merge``). Blobs are deserialized one at a time and every object is
-    closed as soon as it is merged, so a merge task holds its input bytes (which Dask holds
-    anyway), the running result and one more object."""
+    closed as soon as it is merged.
+
+    balanced=False: a left fold, ``((b0 + b1) + b2) + ...``, holding the running result and one
+    more object (what ``Moments`` needs: its rounding follows the grouping). balanced=True: for
+    merges whose result does not depend on the grouping (``WordTable``, ``ExactSum``), the
+    consecutive runs are merged as a binary counter adds (pairs, then pairs of pairs; always
+    left before right), so that a merge that returns a new object copies each input
+    O(log k) times rather than O(k) - a fold of k tables with disjoint words is quadratic - while
+    holding at most log2(k) + 1 objects."""
     if len(blobs) == 1:
         return blobs[0]
-    merged = cls.from_bytes(blobs[0])
-    try:
+    if not balanced:
+        merged = cls.from_bytes(blobs[0])
         for blob in blobs[1:]:
-            other = cls.from_bytes(blob)
-            try:
-                result = merged.merge(other)
-            finally:
-                _close(other)
-            if result is not None and result is not merged:
-                _close(merged)
-                merged = result
+            merged = _merge_two(merged, cls.from_bytes(blob))
+    else:
+        runs: List[Tuple[int, Any]] = []  # (inputs merged, object); sizes strictly decrease
+        try:
+            for blob in blobs:
+                size, obj = 1, cls.from_bytes(blob)
+                while runs and runs[-1][0] <= size:
+                    left_size, left = runs.pop()
+                    size, obj = left_size + size, _merge_two(left, obj)
+                runs.append((size, obj))
+            while len(runs) > 1:
+                _, right = runs.pop()
+                left_size, left = runs.pop()
+                runs.append((left_size, _merge_two(left, right)))
+        except BaseException:
+            for _, obj in runs:
+                _close(obj)
+            raise
+        merged = runs[0][1]
+    try:
         return merged.to_bytes()
     finally:
         _close(merged)
+
+
+def _merge_two(a: Any, b: Any) -> Any:
+    """a.merge(b) (b after a), both inputs closed: the merged object (a itself when updated in
+    place). On failure both are closed too."""
+    try:
+        result = a.merge(b)
+    except BaseException:
+        _close(a)
+        raise
+    finally:
+        _close(b)
+    if result is None or result is a:
+        return a
+    _close(a)
+    return result
 
 
 def _close(obj):
@@ -500,6 +560,523 @@ def _pi_estimate(n, hits):
 
 
 
+# ---- numbers: parallel_sum, compute_stats, add_data ----
+#
+# parallel_sum and compute_stats are tree reductions of exact partials (ExactSum, Moments, or
+# for Python objects a _NumberSum) over the chunks of an array or the partitions of a Series or
+# bag; both are free of element order, so an n-D array's chunks are reduced where they are (no
+# rechunking). add_data is eager: it computes one ChunkPartial per partition (in C order, as
+# DataProcessor.add_data reads the whole) and adds them to the local processor at once.
+
+def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> Delayed:
+    """Lazy exact sum of a dask array, Series or bag: ``hotloop.parallel_sum`` of the whole.
+
+    Integer data gives the exact ``int`` (no wrap-around, whatever the size); float data the
+    correctly rounded sum, ``math.fsum`` of every element, whatever the partitioning and
+    `split_every`. Each partition is summed on its worker into an exact partial (a
+    superaccumulator, :class:`hotloop.ExactSum`, 608 bytes), and the partials are merged
+    exactly, so the tree's shape never changes the answer.
+
+    Parameters
+    ----------
+    x : dask.array.Array, dask.dataframe.Series or dask.bag.Bag
+        An array of any shape and chunks (zero-size chunks too) or a Series, of a bool,
+        integer or float dtype (NumPy or pandas nullable: ``Int64``, ``Float64``,
+        ``boolean``; ``pd.NA`` raises, as in the single call), masked arrays included (their
+        unmasked elements, as ``m.sum()``). An array or Series of ``object`` dtype, and a bag,
+        hold Python numbers: ints of any size, floats, bools, NumPy integer, bool and float
+        scalars (see Notes).
+    split_every : int >= 2, False or None, optional
+        Partials per merge task (None: 8; False: one merge of all, in the root task).
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        Computes to what ``hotloop.parallel_sum(x.compute())`` returns: an ``int`` when every
+        element is an integer or bool (0 for no element), else a ``float`` equal to
+        ``math.fsum`` of the elements (NaN for a NaN or infinities of both signs; an infinity
+        of one sign gives it). One corner differs: where ``math.fsum`` raises OverflowError (a
+        running sum of finite values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``),
+        the single call gives Python's left-to-right ``sum()`` (here ``inf``) but this gives
+        the exact sum correctly rounded (here ``1e308``; +-inf when the exact sum itself is
+        beyond the range; with infinities present, as ``ExactSum.value``): the order of a
+        running sum does not survive partitioning.
+
+    Raises
+    ------
+    InvalidTypeError
+        Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
+        dtype holds no numbers (complex, datetime, str, ...). When computed, naming the
+        partition: an element that is not such a number (a bag or object dtype).
+    InvalidArgumentError
+        When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
+    NumericOverflowError
+        When computed: Python elements mixing floats with an int beyond the float range (as
+        ``float()`` and the single call raise).
+
+    Notes
+    -----
+    A bag (or object dtype) has no dtype when the graph is built, and whether the sum is an
+    int or a float depends on every partition. So each partition's partial carries both forms
+    its elements may need: the exact sum of its ints (a Python int) and the exact sum of all its
+    elements converted to float one by one (as ``math.fsum`` converts them; an
+    :class:`hotloop.ExactSum`), with a flag for "a float occurred" and one for "an int too big
+    for a float occurred". The root returns the int when no partition saw a float, else the
+    float form. A partial is 620 bytes plus the int's bytes.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da, dask.bag as db, numpy as np
+    >>> data = np.array([1e100, 1.0, -1e100, 1.0])
+    >>> x = da.from_array(data, chunks=(1, 2, 1))
+    >>> dask.compute(parallel_sum(x), scheduler="sync")[0], data.sum()  # math.fsum(data): 2.0
+    (2.0, 1.0)
+    >>> big = db.from_sequence([2**64, -1, True, 2**70], npartitions=3)
+    >>> dask.compute(parallel_sum(big), scheduler="sync")[0]  # exact Python ints
+    1199038364791120855040
+    """
+    what = "hotloop.dask.parallel_sum"
+    objects = _elements(x, what, objects=True) == "objects"
+    token = tokenize(what, x, split_every)
+    if objects:
+        reduction = Reduction("parallel_sum", _number_sum_partial, _merge_number_sums,
+                              _number_sum_value)
+    else:
+        reduction = Reduction("parallel_sum", _exact_sum_partial, _merge_exact_sums,
+                              _exact_sum_value)
+    return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
+
+
+def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
+                  split_every: SplitEvery = None) -> Delayed:
+    """Lazy count, mean, std, min and max of a dask array or Series: ``hotloop.compute_stats``
+    of the whole.
+
+    Each chunk's :class:`hotloop.Moments` (count, exact sum, sum of squared deviations in
+    binary128, min, max, NaN and infinity counts: 688 bytes) is computed on its worker, and
+    the moments are merged in chunk order, `split_every` at a time.
+
+    Parameters
+    ----------
+    x : dask.array.Array or dask.dataframe.Series
+        Any shape and chunks (zero-size chunks too), a bool, integer or float dtype (NumPy or
+        pandas nullable), masked arrays included (their unmasked elements).
+    nan_policy : {"propagate", "omit", "raise"}, optional
+        As ``hotloop.compute_stats`` (and ``scipy.stats``): NaN makes mean, std, min and max
+        NaN; NaN is left out (``count`` is the number of values used); NaN raises.
+    split_every : int >= 2, False or None, optional
+        Moments per merge task (None: 8; False: one left-to-right merge of all, in the root).
+
+    Returns
+    -------
+    dask.delayed.Delayed
+        Computes to ``{"mean", "std", "min", "max", "count"}`` as
+        ``hotloop.compute_stats(x.compute(), nan_policy=nan_policy)`` defines them: ``count``,
+        ``min`` and ``max`` exactly equal (their kind too: int, bool or float), ``mean`` equal
+        (the exact sum divided by the count, rounded once), ``std`` within 1 ulp of the
+        correctly rounded sample standard deviation (the single call's bound too; the two may
+        differ in the last bit), and the same bits as the single call when the merges repeat
+        its own: see Notes. NaN and infinities as the single call.
+
+    Raises
+    ------
+    InvalidTypeError
+        Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
+        numbers (object, complex, datetime, str, ...).
+    InvalidArgumentError
+        Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
+        as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
+        ``"propagate"`` (the message names ``s.dropna()``).
+
+    Notes
+    -----
+    The single call cuts the data (in C order) into blocks of 32768 elements and merges their
+    moments left to right. The result here has the same bits when the same merges happen:
+    every non-empty chunk but the last holds exactly one whole block (32768 elements, its C
+    order being a run of the whole's: a 1-D array or Series, or an array chunked along its
+    first axis only), the last at most one (empty chunks may be anywhere), and the moments are
+    merged left to right in one task (``split_every=False``, or at most `split_every`
+    chunks). Otherwise each chunk's moments are merged from its own blocks and the merge
+    order differs, which only moves ``std`` (by at most the 1-ulp bound above): count, sum,
+    min and max merge exactly.
+
+    Examples
+    --------
+    >>> import dask, dask.array as da, numpy as np
+    >>> import hotloop
+    >>> data = np.array([1e12 + 1, 1e12 - 1, 1e12 + 3, np.nan])
+    >>> x = da.from_array(data, chunks=(1, 0, 3))
+    >>> stats = dask.compute(compute_stats(x, nan_policy="omit"), scheduler="sync")[0]
+    >>> stats == hotloop.compute_stats(data, nan_policy="omit")
+    True
+    >>> stats["mean"], stats["count"]
+    (1000000000001.0, 3)
+    """
+    what = "hotloop.dask.compute_stats"
+    _policy_code(nan_policy)
+    _elements(x, what, objects=False)
+    token = tokenize(what, x, nan_policy, split_every)
+    if nan_policy == "omit" and _nullable_not_float64(x.dtype):
+        reduction = Reduction("compute_stats", _nullable_moments_partial,
+                              _merge_nullable_moments, _nullable_moments_result)
+    else:
+        reduction = Reduction("compute_stats", functools.partial(_moments_partial,
+                                                                 nan_policy=nan_policy),
+                              _merge_moments, _moments_result)
+    return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
+
+
+def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any) -> None:
+    """Adds a dask array or Series to a ``DataProcessor``: its state afterwards is the one
+    ``processor.add_data(x.compute())`` gives, bit for bit. Eager.
+
+    Each partition's :meth:`DataProcessor.partial` (the means of the chunks inside it, the
+    statistics of its blocks, and its values only where a chunk or block straddles its ends)
+    is computed on its worker for the offset where its values will land; the client then adds
+    the partials in order with :meth:`DataProcessor.add_partials`: all at once, or nothing.
+    The data itself never reaches the client.
+
+    Eager, unlike the other functions here: it mutates a local object, which a lazy task could
+    do at an unknown time, twice (Dask recomputes lost results), or never; and the offsets are
+    planned from ``len(processor)`` now. It computes with ``dask.compute`` (the active
+    ``distributed.Client`` if there is one), then adds.
+
+    Parameters
+    ----------
+    processor : hotloop.DataProcessor
+        Open. Its length is read now; when the partials are added (under its lock) it must
+        still be the same, else nothing is added.
+    x : dask.array.Array or dask.dataframe.Series
+        An array of any shape (its elements in C order, as ``x.ravel()``) and chunks (zero-size
+        too), or a Series: anything ``DataProcessor.add_data`` takes as a partition (bool,
+        integer or float values, converted to float64).
+    **compute_kwargs
+        Passed to ``dask.compute`` (e.g. ``scheduler="sync"``).
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InvalidTypeError
+        Now: `processor` is not a DataProcessor, `x` not a dask array or Series, or its dtype
+        not bool, integer or float (``add_data`` refuses object arrays too). When computed,
+        naming the partition: values ``add_data`` refuses (nothing is added).
+    InvalidArgumentError
+        ``pd.NA`` in a partition, a partition whose length is not what its chunks declare, or
+        a processor whose length changed while the partials were computed (another thread
+        added or processed values): nothing is added.
+    NumericOverflowError
+        A value beyond the float range (nothing is added).
+    ClosedHandleError
+        The processor is closed (now, or before the partials are added).
+
+    Notes
+    -----
+    A partition's partial depends on where its values land (the processor's length plus the
+    lengths of the partitions before it). An array's chunk sizes give those offsets now. A
+    Series does not know its partitions' lengths: each partition's length is taken on its
+    worker (a tiny task), and a chain of additions gives every offset, in the same graph, so
+    the data is read once; a partition waits, in its worker's memory, until the lengths of
+    those before it are known. What reaches the client: per partition up to 65534 values (two
+    engine blocks cut by its ends), 8 bytes per chunk mean and 688 bytes per whole block
+    inside it. The processor keeps only what one ``add_data`` would (the chunk means and its
+    last open block).
+
+    Examples
+    --------
+    >>> import dask.array as da, numpy as np
+    >>> import hotloop
+    >>> data = np.arange(10.0)
+    >>> p, q = hotloop.DataProcessor(3), hotloop.DataProcessor(3)
+    >>> add_data(p, da.from_array(data, chunks=(4, 0, 6)), scheduler="sync")
+    >>> q.add_data(data)
+    >>> p.to_bytes() == q.to_bytes(), p.process_chunks()
+    (True, [1.0, 4.0, 7.0])
+    """
+    what = "hotloop.dask.add_data"
+    if not isinstance(processor, DataProcessor):
+        raise InvalidTypeError("%s: processor must be a hotloop.DataProcessor, not %s"
+                               % (what, type(processor).__name__))
+    _elements(x, what, objects=False)  # DataProcessor.add_data refuses object dtype too
+    collection, keys = partitions(x, "x", what)
+    chunk_size = processor.chunk_size
+    start = len(processor)  # the plan; add_partials checks it again (ClosedHandleError now)
+    lengths = _declared_lengths(collection)
+    token = tokenize(what, collection, chunk_size, start)
+    layer, offsets = _offsets(keys, lengths, start, token)
+    expected = environment()
+    name = "hotloop-add_data-partial-" + token
+    task = functools.partial(_run_partial, functools.partial(_chunk_partial,
+                                                             chunk_size=chunk_size), expected)
+    for i, key in enumerate(keys):
+        layer[(name, i)] = (functools.partial(task, i), key, offsets[i])
+    graph = HighLevelGraph.from_collections(name, layer, dependencies=[collection])
+    blobs = dask.compute(*[Delayed((name, i), graph, layer=name) for i in range(len(keys))],
+                         **compute_kwargs)
+    found = [ChunkPartial(blob) for blob in blobs]
+    for i, part in enumerate(found):
+        if lengths is not None and part.length != lengths[i]:
+            raise InvalidArgumentError(
+                "%s: partition %d holds %d values, but the array's chunks say %d (nothing was "
+                "added)" % (what, i, part.length, lengths[i]))
+    processor.add_partials(found, expected_length=start)
+
+
+def _elements(x, what, *, objects):
+    """What x's partitions hold, checked when the graph is built: "numbers" (a bool, integer or
+    float dtype, NumPy or pandas) or, with objects=True, "objects" (a bag, or object dtype:
+    Python numbers summed as Python sums them). InvalidTypeError for anything else."""
+    kind = _collection_kind(x)
+    if kind is None or (kind == "bag" and not objects):
+        partitions(x, "x", what)  # the InvalidTypeError naming what x is
+        raise InvalidTypeError("%s: x must be a dask array or a dask dataframe column (Series), "
+                               "not a bag (a bag has no dtype: make it an array or a Series "
+                               "first)" % what)
+    if kind == "bag":
+        return "objects"
+    dtype = x.dtype
+    numeric = getattr(getattr(dtype, "categories", None), "dtype", dtype)  # a Categorical's
+    if getattr(numeric, "kind", None) in ("b", "i", "u", "f"):
+        return "numbers"
+    if objects and _is_object_dtype(dtype):
+        return "objects"
+    raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype is needed%s)"
+                           % (what, dtype, ", or object for Python numbers" if objects else ""))
+
+
+def _is_object_dtype(dtype):
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(dtype, np.dtype) and dtype.kind == "O"
+
+
+_PARTITION_ERRORS = (InvalidArgumentError, InvalidTypeError, NumericOverflowError)
+_CALL_PREFIXES = ("ExactSum.of: ", "Moments.of: ", "partial: ", "parallel_sum: ",
+                  "compute_stats: ")
+
+
+def _in_partition(function, index, compute):
+    """compute(); an error about the data is raised again, same class, naming the function and
+    the partition (instead of the partial object's constructor)."""
+    try:
+        return compute()
+    except _PARTITION_ERRORS as exc:
+        message = str(exc)
+        for prefix in _CALL_PREFIXES:
+            if message.startswith(prefix):
+                message = message[len(prefix):]
+                break
+        raise type(exc)("hotloop.dask.%s: partition %d: %s" % (function, index, message)) from None
+
+
+def _exact_sum_partial(index, part):
+    return _in_partition("parallel_sum", index, lambda: ExactSum.of(part).to_bytes())
+
+
+def _merge_exact_sums(blobs: List[bytes]) -> bytes:
+    return merge_serialized(ExactSum, blobs)
+
+
+def _exact_sum_value(blob):
+    return ExactSum.from_bytes(blob).value()
+
+
+class _NumberSum:
+    """parallel_sum's partial for Python numbers (a bag's elements, object dtype): the two forms
+    the whole's sum may need, since which one is only known at the root.
+
+    flags: FLOAT (a float occurred: the sum is math.fsum of all elements) and HUGE (an int beyond
+    the float range occurred: with a float anywhere, float() raises); integer: the exact sum of
+    the ints (meaningful without FLOAT); floats: the exact sum of every element converted to
+    float one by one (as math.fsum converts them). Bytes: b"HLNS", version, flags, 2 zero bytes,
+    the ExactSum's 608 bytes, then the int (little-endian two's complement, as short as it can
+    be)."""
+
+    FLOAT, HUGE = 1, 2
+    _MAGIC, _VERSION = b"HLNS", 1
+    _HEAD = 8 + 608
+    __slots__ = ("flags", "integer", "floats")
+
+    def __init__(self, flags: int, integer: int, floats: ExactSum) -> None:
+        self.flags, self.integer, self.floats = flags, integer, floats
+
+    @classmethod
+    def of(cls, seq: List[Any]) -> "_NumberSum":
+        from array import array
+
+        kinds = set(map(_kind_of, set(map(type, seq))))
+        if None in kinds:
+            raise _first_bad_element(seq)
+        flags = cls.FLOAT if "float" in kinds else 0
+        integer = 0 if flags else sum(map(int, seq))  # ints, bools, NumPy integers: exact
+        try:
+            floats = array("d", seq)  # each element as float() converts it
+        except OverflowError:
+            flags |= cls.HUGE  # the float form is never used then
+            floats = array("d")
+        return cls(flags, integer, ExactSum.of(floats))
+
+    def merge(self, other: "_NumberSum") -> "_NumberSum":
+        return _NumberSum(self.flags | other.flags, self.integer + other.integer,
+                          self.floats.merge(other.floats))
+
+    def value(self) -> Union[int, float]:
+        if not self.flags & self.FLOAT:
+            return self.integer
+        if self.flags & self.HUGE:
+            raise NumericOverflowError("hotloop.dask.parallel_sum: int too large to convert to "
+                                       "float (the elements mix floats and such an int)")
+        return self.floats.value()
+
+    def to_bytes(self) -> bytes:
+        integer = self.integer.to_bytes((self.integer.bit_length() + 8) // 8, "little",
+                                        signed=True)
+        return (self._MAGIC + bytes([self._VERSION, self.flags, 0, 0]) + self.floats.to_bytes()
+                + integer)
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "_NumberSum":
+        if (len(data) <= cls._HEAD or data[:4] != cls._MAGIC or data[4] != cls._VERSION
+                or data[5] > 3):
+            raise InternalError("hotloop.dask.parallel_sum: not a partial sum of Python numbers")
+        return cls(data[5], int.from_bytes(data[cls._HEAD:], "little", signed=True),
+                   ExactSum.from_bytes(data[8:cls._HEAD]))
+
+
+def _number_sum_partial(index, part):
+    if not isinstance(part, list):
+        values = resolve(part, "parallel_sum", masked="compress")  # pandas: as the single call
+        part = values.ravel().tolist() if hasattr(values, "ravel") else list(values)
+    return _in_partition("parallel_sum", index, lambda: _NumberSum.of(part).to_bytes())
+
+
+def _merge_number_sums(blobs: List[bytes]) -> bytes:
+    return merge_serialized(_NumberSum, blobs)
+
+
+def _number_sum_value(blob):
+    return _NumberSum.from_bytes(blob).value()
+
+
+def _moments_partial(index, part, nan_policy):
+    return _in_partition("compute_stats", index,
+                         lambda: Moments.of(part, nan_policy=nan_policy).to_bytes())
+
+
+def _merge_moments(blobs: List[bytes]) -> bytes:
+    # A left fold: Moments' rounding follows the grouping (see compute_stats' Notes).
+    return merge_serialized(Moments, blobs)
+
+
+def _moments_result(blob):
+    return Moments.from_bytes(blob).result()
+
+
+def _nullable_not_float64(dtype):
+    """A pandas nullable dtype (pd.NA) of numbers other than float64 (Int*, UInt*, boolean,
+    Float32): the single call reads it natively without pd.NA, as float64 with NaN with pd.NA
+    under nan_policy="omit", so which one depends on the whole Series."""
+    pd = sys.modules.get("pandas")
+    numeric = getattr(dtype, "numpy_dtype", None)
+    return (pd is not None and numeric is not None and getattr(dtype, "na_value", None) is pd.NA
+            and numeric.kind in "biuf" and not (numeric.kind == "f" and numeric.itemsize == 8))
+
+
+class _NullableMoments:
+    """compute_stats' partial for a nullable Series of ints, bools or float32 under
+    nan_policy="omit": the moments of the partition read natively (meaningful if no partition
+    holds pd.NA) and as float64 with NaN for pd.NA (what the single call reads when the whole
+    holds one). Bytes: b"HLNM", version, has-NA flag, 2 zero bytes, then both Moments records
+    (688 bytes each; without pd.NA the native one, else a copy of the float64 one)."""
+
+    _MAGIC, _VERSION, _SIZE = b"HLNM", 1, 8 + 2 * 688
+    __slots__ = ("missing", "native", "floats")
+
+    def __init__(self, missing: bool, native: Moments, floats: Moments) -> None:
+        self.missing, self.native, self.floats = missing, native, floats
+
+    @classmethod
+    def of(cls, part: Any) -> "_NullableMoments":
+        import numpy as np
+
+        floats = Moments.of(part.to_numpy(dtype=np.float64, na_value=np.nan), nan_policy="omit")
+        missing = bool(part.isna().any())
+        return cls(missing, floats if missing else Moments.of(part, nan_policy="omit"), floats)
+
+    def merge(self, other: "_NullableMoments") -> "_NullableMoments":
+        floats = self.floats.merge(other.floats)
+        if self.missing or other.missing:
+            return _NullableMoments(True, floats, floats)
+        return _NullableMoments(False, self.native.merge(other.native), floats)
+
+    def result(self) -> Dict[str, Any]:
+        return (self.floats if self.missing else self.native).result()
+
+    def to_bytes(self) -> bytes:
+        return (self._MAGIC + bytes([self._VERSION, int(self.missing), 0, 0])
+                + self.native.to_bytes() + self.floats.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "_NullableMoments":
+        if (len(data) != cls._SIZE or data[:4] != cls._MAGIC or data[4] != cls._VERSION
+                or data[5] > 1):
+            raise InternalError("hotloop.dask.compute_stats: not a partial of a nullable Series")
+        return cls(bool(data[5]), Moments.from_bytes(data[8:8 + 688]),
+                   Moments.from_bytes(data[8 + 688:]))
+
+
+def _nullable_moments_partial(index, part):
+    return _in_partition("compute_stats", index, lambda: _NullableMoments.of(part).to_bytes())
+
+
+def _merge_nullable_moments(blobs: List[bytes]) -> bytes:
+    return merge_serialized(_NullableMoments, blobs)
+
+
+def _nullable_moments_result(blob):
+    return _NullableMoments.from_bytes(blob).result()
+
+
+def _declared_lengths(collection):
+    """The partitions' lengths if the graph knows them (an array's chunks), else None."""
+    if _collection_kind(collection) != "array":
+        return None
+    sizes = collection.chunks[0]
+    if any(size != size for size in sizes):  # NaN: unknown chunk sizes
+        return None
+    return [int(size) for size in sizes]
+
+
+def _offsets(keys: List[Any], lengths: Optional[List[int]], start: int,
+             token: str) -> Tuple[Dict[Any, Any], List[Any]]:
+    """(graph layer, offsets): where partition i's values land in the processor. Known lengths
+    give literal ints; otherwise a length task per partition (on its worker) and a chain of
+    additions, so that the data is read once."""
+    offsets: List[Any] = [start]
+    if lengths is not None:
+        for length in lengths[:-1]:
+            offsets.append(offsets[-1] + length)
+        return {}, offsets
+    lengths_name = "hotloop-add_data-length-" + token
+    offsets_name = "hotloop-add_data-offset-" + token
+    layer: Dict[Any, Any] = {}
+    for i, key in enumerate(keys[:-1]):
+        layer[(lengths_name, i)] = (_partition_length, key)
+        layer[(offsets_name, i + 1)] = (_add_ints, [offsets[-1], (lengths_name, i)])
+        offsets.append((offsets_name, i + 1))
+    return layer, offsets
+
+
+def _partition_length(part):
+    return len(part)
+
+
+def _chunk_partial(index, values, offset, chunk_size):
+    return _in_partition("add_data", index, lambda: DataProcessor.partial(
+        values, chunk_size=chunk_size, offset=offset).to_bytes())
+
+
 # ---- word counts: word tables merged in order ----
 #
 # Every partial is a WordTable's bytes. Each input is one "part" of the tables (a partition of a
@@ -778,7 +1355,8 @@ def _decode_error_of(element, j, index, exc):
 
 
 def _merge_tables(blobs: List[bytes]) -> bytes:
-    return merge_serialized(WordTable, blobs)
+    # Merging tables is exact and its result does not depend on the grouping: balanced.
+    return merge_serialized(WordTable, blobs, balanced=True)
 
 
 def _table_counts(top, blob):

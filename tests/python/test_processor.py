@@ -567,3 +567,17 @@ def test_add_data_of_a_non_iterable_is_a_hotloop_type_error_and_adds_nothing(bad
         with pytest.raises(hotloop.InvalidTypeError, match="add_data: expected a sequence"):
             p.add_data(bad)
         assert p.to_bytes() == before
+
+
+def test_add_partials_checks_the_expected_length_under_the_lock():
+    p = DataProcessor(3)
+    p.add_data([1.0, 2.0])
+    part = DataProcessor.partial([3.0, 4.0], chunk_size=3, offset=2)
+    with pytest.raises(hotloop.InvalidArgumentError, match="holds 2 values, but the partials "
+                                                            "were planned for 5"):
+        p.add_partials([part], expected_length=5)
+    assert len(p) == 2
+    with pytest.raises(hotloop.InvalidTypeError, match="expected_length"):
+        p.add_partials([part], expected_length="2")
+    p.add_partials([part], expected_length=2)
+    assert p.process_chunks() == [2.0]

@@ -88,7 +88,9 @@ def images(img: "npt.NDArray[np.uint16]", path: str) -> None:
 from typing import Dict  # noqa: E402
 
 import distributed  # noqa: E402
+import dask.array  # noqa: E402
 import dask.bag  # noqa: E402
+import dask.dataframe  # noqa: E402
 from dask.delayed import Delayed  # noqa: E402
 
 
@@ -173,3 +175,19 @@ def words_on_dask(bag: "dask.bag.Bag", paths: List[str]) -> List[Delayed]:
     hotloop.dask.word_count_files(paths, top="3")  # type: ignore[arg-type]
     hotloop.dask.word_count(bag, errors=None)  # type: ignore[arg-type]
     return [counts, files]
+
+
+def numbers_on_dask(x: "dask.array.Array", s: "dask.dataframe.Series", bag: "dask.bag.Bag",
+                    p: hotloop.DataProcessor) -> List[Delayed]:
+    import hotloop.dask
+
+    total: Delayed = hotloop.dask.parallel_sum(x, split_every=4)
+    words: Delayed = hotloop.dask.parallel_sum(bag)
+    stats: Delayed = hotloop.dask.compute_stats(s, nan_policy="omit", split_every=False)
+    hotloop.dask.add_data(p, x, scheduler="sync")  # eager: mutates p, returns None
+    hotloop.dask.compute_stats(x, nan_policy=1)  # type: ignore[arg-type]
+    hotloop.dask.compute_stats(bag)  # type: ignore[arg-type]
+    hotloop.dask.parallel_sum(np.arange(3))  # type: ignore[arg-type]
+    hotloop.dask.parallel_sum(x, split_every="2")  # type: ignore[arg-type]
+    hotloop.dask.add_data([1.0], x)  # type: ignore[arg-type]
+    return [total, words, stats]
