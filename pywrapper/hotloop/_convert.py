@@ -16,8 +16,10 @@ What every entry point shares (`resolve`), so that each input kind is handled on
     unmasked elements). A mask with nothing masked costs nothing. Hidden data is never read.
   - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and
     for the nullable dtypes (Int64, Float64, boolean, ...) without missing values. pd.NA is
-    refused with an error naming the fix (`na="raise"`), or becomes NaN (`na="nan"`: one
-    float64 copy, for functions with a NaN policy).
+    refused with an error naming the fix (`na="raise"`), becomes NaN (`na="nan"`: one
+    float64 copy, for functions with a NaN policy), or is left out (`na="omit"`: one copy of
+    the other values in their own dtype, as pandas' skipna reductions: an Int64 Series keeps
+    integer min and max).
   - buffers: every PEP 3118 single-item format of a number, in any byte order ('<i8', '>d',
     '!H', 'e' float16, '?'): native formats in place, others converted once.
 
@@ -33,7 +35,7 @@ from ._errors import InvalidArgumentError, InvalidTypeError, MissingDependencyEr
 from ._loader import ffi, lib
 
 MASK_POLICIES = ("refuse", "compress")
-NA_POLICIES = ("raise", "nan")
+NA_POLICIES = ("raise", "nan", "omit")
 
 
 class Array:
@@ -134,7 +136,8 @@ def resolve(obj, what, *, masked="refuse", na="raise"):
     masked: "refuse" a masked array that hides elements (InvalidTypeError naming the fix), or
     "compress" it to its unmasked elements (a 1-D copy, as m.compressed()). na: pandas' missing
     values (pd.NA in nullable dtypes) "raise" an InvalidArgumentError naming the fix, or become
-    "nan" (the values as float64, NA as NaN). Buffers, lists and other objects are returned
+    "nan" (the values as float64, NA as NaN), or are left out ("omit": the other values, one
+    copy in their own dtype). Buffers, lists and other objects are returned
     unchanged."""
     np = sys.modules.get("numpy")  # every object below but PIL images implies NumPy was imported
     if np is None:
@@ -186,6 +189,8 @@ def _pandas_values(np, pd, obj, what, na):
         return data if data is not None else values.to_numpy(dtype=numeric)
     if na == "nan":
         return values.to_numpy(dtype=np.float64, na_value=np.nan)
+    if na == "omit":
+        return (data if data is not None else values.to_numpy(dtype=numeric, na_value=0))[~mask]
     missing = int(np.count_nonzero(mask))
     raise InvalidArgumentError(
         "%s: the %s holds %d missing value%s (pd.NA), which %s no number: drop them with "

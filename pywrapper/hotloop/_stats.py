@@ -1,4 +1,5 @@
 """compute_stats and its mergeable partial, Moments (the engine's core/src/stats.cpp)."""
+import math
 from typing import Any, Dict, Optional, Union
 
 from ._convert import as_ndarray, as_view
@@ -69,6 +70,10 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     """
     policy = _policy_code(nan_policy)
     view = _view(arr, "compute_stats", policy)
+    if view.length == 0 and policy == lib.HL_NAN_OMIT and _sized(arr):
+        # Every value was missing (pd.NA or masked) and left out: as for all-NaN data, nothing
+        # remains to describe (NumPy's nanmean of all-NaN data is NaN, with a warning).
+        return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan, "count": 0}
     out = ffi.new(_STATS_P)
     run(lambda ctl: check(lib.hl_compute_stats(view.c, policy, out, ctl)),
         view.length, progress, "compute_stats")
@@ -276,13 +281,22 @@ def _policy_code(nan_policy: Optional[str]) -> int:
 
 
 def _view(data: Any, what: str, policy: int) -> Any:
-    """A view of data: masked elements left out (NumPy's masked reductions), and pd.NA read as
-    NaN where a nan_policy other than "propagate" says what a missing value does."""
-    na = "raise" if policy == lib.HL_NAN_PROPAGATE else "nan"
+    """A view of data: masked elements left out (NumPy's masked reductions); pd.NA refused under
+    "propagate", left out under "omit" (pandas' skipna: integer dtypes stay integers), read as
+    NaN under "raise" (which then raises)."""
+    na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
     view = as_view(data, what, masked="compress", na=na)
     if view is None:  # a list, tuple, or scalar: one conversion with NumPy
         view = as_view(as_ndarray(data, what), what)
     return view
+
+
+def _sized(data: Any) -> bool:
+    """Whether data has a length above 0 (False for what has none)."""
+    try:
+        return len(data) > 0
+    except TypeError:
+        return False
 
 
 def _as_dict(out: Any) -> Stats:

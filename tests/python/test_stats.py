@@ -400,6 +400,29 @@ def test_moments_over_engine_blocks_are_bit_identical():
     assert merged.result() == hotloop.compute_stats(a)
 
 
+@pytest.mark.parametrize("dtype", ["Int64", "UInt8", "Int32", "boolean", "Float32"])
+def test_pandas_nullable_missing_values_omitted_as_pandas_skipna(dtype):
+    import pandas as pd
+    s = pd.Series([True, None, False, True] if dtype == "boolean" else [3, None, 1, 7, None],
+                  dtype=dtype)
+    stats = hotloop.compute_stats(s, nan_policy="omit")
+    # pandas' own skipna reductions: min and max keep the dtype's kind (ints stay ints)
+    assert (stats["min"], stats["max"]) == (s.min(), s.max())
+    assert type(stats["min"]) is {"boolean": bool, "Float32": float}.get(dtype, int)
+    assert stats["count"] == s.count()
+    assert stats["mean"] == float(s.mean())
+    assert stats["std"] == pytest.approx(float(s.std()), rel=1e-15)
+    # all missing: nothing left, as for all-NaN data under "omit"
+    empty = hotloop.compute_stats(pd.Series([None, None], dtype=dtype), nan_policy="omit")
+    assert empty["count"] == 0 and math.isnan(empty["mean"])
+    # partitions with and without missing values (a Dask Series) merge: the dtype stays
+    parts = [s[:2], pd.Series([None], dtype=dtype), s[2:]]
+    merged = Moments.of(parts[0], nan_policy="omit")
+    for part in parts[1:]:
+        merged = merged.merge(Moments.of(part, nan_policy="omit"))
+    assert merged.result() == stats
+
+
 def test_pandas_missing_values_follow_nan_policy():
     import pandas as pd
     s = pd.Series([1.5, None, 3.5, None], dtype="Float64")
