@@ -119,14 +119,26 @@ def as_array(obj, what, layouts="C", dtype=None, *, masked="refuse", na="raise")
     np = sys.modules.get("numpy")  # an ndarray can only exist if NumPy was imported
     if np is not None and isinstance(obj, np.ndarray):
         return _from_ndarray(np, obj, what, layouts, dtype)
-    try:
-        view = memoryview(obj)
-    except TypeError:
+    view = buffer_of(obj, what)
+    if view is None:
         return None
     if dtype is not None:
         np = require_numpy(what)
         return _from_ndarray(np, _memoryview_ndarray(np, view, what), what, layouts, dtype)
     return _from_memoryview(view, what)
+
+
+def buffer_of(obj, what):
+    """memoryview(obj), or None for an object without the buffer protocol. A buffer that cannot
+    be exported (a released memoryview, a NumPy dtype PEP 3118 cannot describe, such as
+    datetime64) is an InvalidArgumentError (a ValueError, as Python's own)."""
+    try:
+        return memoryview(obj)
+    except TypeError:
+        return None
+    except ValueError as exc:
+        raise InvalidArgumentError("%s: cannot read the %s's memory: %s"
+                                   % (what, type(obj).__name__, exc)) from None
 
 
 def resolve(obj, what, *, masked="refuse", na="raise"):
@@ -293,10 +305,9 @@ def as_ndarray(obj, what, *, masked="refuse", na="raise"):
     if isinstance(obj, np.ndarray):
         return obj
     if not isinstance(obj, (list, tuple, str)):
-        try:
-            return _memoryview_ndarray(np, memoryview(obj), what)
-        except TypeError:
-            pass
+        view = buffer_of(obj, what)
+        if view is not None:
+            return _memoryview_ndarray(np, view, what)
     try:
         return np.asarray(obj)
     except (TypeError, ValueError) as exc:

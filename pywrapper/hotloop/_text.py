@@ -38,6 +38,7 @@ from ._typing import Progress
 
 from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
                       InvalidArgumentError, InvalidTypeError, UnknownErrorHandlerError, check)
+from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
 from ._args import as_index
@@ -468,8 +469,9 @@ def _check_top(top, what="word_count"):
     return None if top is None else as_index(top, what, "top", 0)
 
 
-# A decoding failure to try handlers on: an encode-only handler (xmlcharrefreplace) refuses it.
-_PROBE_DECODE_ERROR = UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte")
+# Python's own handlers that decode; any other is tried on a decoding failure first.
+_DECODING_HANDLERS = frozenset(("strict", "replace", "ignore", "surrogateescape",
+                                "backslashreplace", "surrogatepass"))
 
 
 def _check_errors(errors, what):
@@ -480,8 +482,12 @@ def _check_errors(errors, what):
         handler = codecs.lookup_error(errors)
     except LookupError:
         raise UnknownErrorHandlerError("%s: unknown error handler name %r" % (what, errors)) from None
+    if errors in _DECODING_HANDLERS:
+        return errors
+    # A fresh failure each time: a handler that raises it (as "strict" does) adds a traceback to
+    # the exception it raises, so a shared one would grow with every call (a leak).
     try:
-        handler(_PROBE_DECODE_ERROR)
+        handler(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
     except UnicodeDecodeError:
         pass  # "strict" and handlers like it: they raise the error they are given
     except TypeError:
@@ -503,12 +509,10 @@ def _check_index(value, name, what, default=None):
 
 def _utf8_view(obj, what):
     """A C-contiguous memoryview of bytes over obj (one copy only if obj is strided)."""
-    try:
-        view = memoryview(obj)
-    except TypeError:
+    view = buffer_of(obj, what)
+    if view is None:
         raise InvalidTypeError(
-            "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__)
-        ) from None
+            "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__))
     if view.itemsize != 1 or view.format not in ("B", "b", "c"):
         fmt = view.format
         view.release()

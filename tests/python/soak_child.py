@@ -71,6 +71,7 @@ def small_cases(path):
         "word_count_file": lambda: hotloop.word_count_file(path),
         "sum_as_string": lambda: hotloop.sum_as_string(5, 20),
         "divide": lambda: hotloop.divide(1.0, 3.0),
+        "show_config": lambda: hotloop.show_config(mode="dicts"),
         "get_num_threads + set_num_threads": lambda: hotloop.set_num_threads(hotloop.get_num_threads()),
         # Failures must free what they allocated too.
         "divide by zero": lambda: expect(hotloop.DivisionByZeroError, hotloop.divide, 1.0, 0.0),

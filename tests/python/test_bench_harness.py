@@ -43,28 +43,36 @@ def test_goal_verdicts():
     assert Result(_case(), timing(1.0), {"peer": timing(1.0)}, []).goal_met() is None
 
 
-def test_memory_probe_sees_python_and_native_allocations():
-    # b"x" * n writes every page; bytearray(n) may come from calloc'ed pages never touched, whose
-    # RSS depends on what the process allocated before (the test's order).
-    big = harness.probe(lambda: b"x" * 60_000_000, ())
-    assert big.rss >= 50_000_000 and big.traced >= 60_000_000
-    nothing = harness.probe(lambda: None, ())
-    assert nothing.rss < 5_000_000 and nothing.traced < 100_000
-    # Native memory, in a process with the probe's environment (as measure_memory runs it):
-    # a 64 MB result in C++ memory, invisible to tracemalloc (why RSS is the headline).
+def _probe_in_fresh_interpreter(setup, call):
+    """Memory(rss, traced) of harness.probe(call) run in a new interpreter with the probe's
+    environment, as measure_memory runs it: what this process allocated before (other tests)
+    cannot hide a probe's growth in memory it already holds."""
     import subprocess
     import sys
 
     import hotloop
 
-    code = ("import numpy as np, hotloop, harness; a = np.arange(8_000_000, dtype=np.int64); "
-            "m = harness.probe(hotloop.process_numbers, (a, -1)); print(m.rss, m.traced)")
+    code = "import harness; %s; m = harness.probe(%s, ()); print(m.rss, m.traced)" % (setup, call)
     bench_dir = os.path.dirname(harness.__file__)
     package_dir = os.path.dirname(os.path.dirname(hotloop.__file__))
     env = dict(os.environ, **harness.PROBE_ENV, PYTHONPATH=os.pathsep.join([bench_dir, package_dir]))
     out = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr
     rss, traced = map(int, out.stdout.split())
+    return rss, traced
+
+
+def test_memory_probe_sees_python_and_native_allocations():
+    # b"x" * n writes every page (bytearray(n) may get calloc'ed pages never touched).
+    rss, traced = _probe_in_fresh_interpreter("pass", 'lambda: b"x" * 60_000_000')
+    assert rss >= 50_000_000 and traced >= 60_000_000
+    rss, traced = _probe_in_fresh_interpreter("pass", "lambda: None")
+    assert rss < 5_000_000 and traced < 100_000
+    # Native memory: a 64 MB result in C++ memory, invisible to tracemalloc (why RSS is the
+    # headline).
+    rss, traced = _probe_in_fresh_interpreter(
+        "import numpy as np, hotloop; a = np.arange(8_000_000, dtype=np.int64)",
+        "lambda: hotloop.process_numbers(a, -1)")
     assert rss >= 50_000_000
     assert traced < 1_000_000
 

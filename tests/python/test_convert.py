@@ -286,3 +286,17 @@ def test_nullable_arrays_without_the_masked_layout_take_the_public_route(monkeyp
     assert hotloop.parallel_sum(s) == 15
     with pytest.raises(hotloop.InvalidArgumentError, match="holds 1 missing value .pd.NA., which is"):
         hotloop.parallel_sum(pd.Series([1, None], dtype="Int64"))
+
+
+@pytest.mark.parametrize("call", [
+    hotloop.parallel_sum, hotloop.compute_stats, hotloop.word_count, hotloop.ExactSum.of,
+    hotloop.Moments.of, lambda x: hotloop.process_numbers(x, 1),
+    lambda x: hotloop.array_multiply(x, x), lambda x: hotloop.DataProcessor(2).add_data(x)])
+def test_a_buffer_that_cannot_be_exported_is_a_hotloop_error(call):
+    released = memoryview(b"abc")
+    released.release()
+    with pytest.raises(hotloop.InvalidArgumentError, match="released memoryview"):
+        call(released)
+    with pytest.raises((hotloop.InvalidTypeError, hotloop.InvalidArgumentError),
+                       match="datetime64|cannot read the ndarray's memory"):
+        call(np.array(["2020"], "M8[Y]"))  # datetime64: no PEP 3118 format

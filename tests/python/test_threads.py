@@ -44,8 +44,11 @@ def test_the_gil_is_released_during_a_long_sum():
     pages = mmap.mmap(-1, 64 << 30, flags=mmap.MAP_PRIVATE | mmap.MAP_ANONYMOUS, prot=mmap.PROT_READ)
     data = ffi.from_buffer(pages)
     ctl = new_control()
-    hi, lo = ffi.new("int64_t *"), ffi.new("uint64_t *")
+    shape = ffi.new("int64_t[1]", [len(pages) // 8])
+    view = ffi.new("hl_view *", {"data": data, "dtype": lib.HL_DTYPE_INT64, "ndim": 1,
+                                 "shape": shape, "strides": ffi.NULL})
+    out = ffi.new("hl_sum_result *")
     watcher = cancel_once_started(ctl, lambda done, total: 0 < done < total)
-    status = lib.hl_sum_int(data, len(pages) // 8, lib.HL_DTYPE_INT64, hi, lo, ctl)
+    status = lib.hl_sum(view, out, ctl)
     watcher.join()
     assert status == lib.HL_ERR_CANCELLED
