@@ -27,6 +27,7 @@ import collections
 import operator
 import os
 import re
+import stat
 import sys
 import threading
 import unicodedata
@@ -601,6 +602,9 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
                 "'ignore' only" % what)
         with open(name, encoding=encoding, errors=errors) as f:
             return fallback(f.read())
+    if _is_stream(name):
+        return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
+                           fallback)
     flags = _ERRORS[errors] | (lib.HL_TEXT_SKIP_BOM if codec == "utf-8-sig" else 0)
     stop = 2 ** 64 - 1 if end is None else end
     try:
@@ -617,6 +621,34 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
         with open(name, encoding=encoding, errors=errors) as f:
             return fallback(f.read())
     return result
+
+
+def _is_stream(name):
+    """Whether name is a FIFO, pipe, socket or terminal: its open() and read() may wait for a
+    writer indefinitely, which a C call could not stop on Ctrl-C."""
+    try:
+        mode = os.stat(name).st_mode
+    except OSError:
+        return False  # the C call reports the error as open() would
+    return stat.S_ISFIFO(mode) or stat.S_ISCHR(mode) or stat.S_ISSOCK(mode)
+
+
+def _run_stream(name, start, end, errors, codec, part, progress, what, finish, fallback):
+    """A stream read whole by Python (where Ctrl-C interrupts a waiting open() or read(), as for
+    open(name).read()), then counted as bytes."""
+    if start != 0 or end is not None:
+        raise InvalidArgumentError("%s: %s is a pipe or device: byte ranges need a regular file"
+                                   % (what, name))
+    with open(name, "rb") as f:
+        data = f.read()
+    if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
+        data = data[len(codecs.BOM_UTF8):]
+    try:
+        return _run_text(data, errors, part, progress, what, finish, fallback)
+    except HotloopUnicodeDecodeError as exc:
+        message = exc.message.replace(": ", " of file %r: " % name, 1)
+        raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                        exc.reason, filename=name) from None
 
 
 def _read_at(name, offset):
@@ -720,7 +752,8 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped); pipes and ``/proc`` files are read whole.
+        loaded whole, never memory-mapped); ``/proc`` files are read whole; FIFOs, pipes and
+        devices are read whole by Python's ``open()`` (Ctrl-C interrupts a wait for a writer).
     top : int, optional
         As in :func:`word_count`.
     encoding : str, optional

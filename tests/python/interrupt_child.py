@@ -6,7 +6,7 @@ real SIGINT. Protocol, one line each on stdout:
              "completed"                      if the call ended without one (a failure)
 and finally "state <json>" with what the child checked after the interrupts.
 
-Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, wordfile, montecarlo, processor)
+Usage: interrupt_child.py SCENARIO ROUNDS   (SCENARIO: sleep, aio, sum, fifo, wordfile, montecarlo, processor)
 """
 import json
 import mmap
@@ -60,6 +60,20 @@ def main():
             view = memoryview(zero_pages(16 << 30)).cast("q")
             interruptible(lambda: hotloop.parallel_sum(view))
             del view  # unmapped once the last reference goes
+    elif scenario == "fifo":  # a FIFO nobody writes to: open() waits for a writer forever
+        import os
+        import tempfile
+
+        folder = tempfile.mkdtemp()
+        path = os.path.join(folder, "fifo")
+        os.mkfifo(path)
+        try:
+            for _ in range(rounds):
+                interruptible(lambda: hotloop.word_count_file(path))
+            state["small_ok"] = hotloop.word_count("a b a") == {"a": 2, "b": 1}
+        finally:
+            os.remove(path)
+            os.rmdir(folder)
     elif scenario == "wordfile":  # a 1 GB corpus: about a second of engine work per count
         import os
         import tempfile

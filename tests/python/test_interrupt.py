@@ -92,6 +92,13 @@ def test_ctrl_c_stops_counting_the_words_of_a_1_gb_file():
     assert state["threads"] == [] and state["sum_ok"]
 
 
+def test_ctrl_c_stops_waiting_for_a_fifo_writer():
+    # Without a writer the open() never returns: only an interrupted wait ends the call.
+    _, state = interrupt_child("fifo", delay=0.3)
+    assert state["small_ok"]
+    assert state["threads"] == [] and state["sum_ok"]
+
+
 def test_ctrl_c_stops_a_ten_billion_sample_monte_carlo_pi():
     _, state = interrupt_child("montecarlo", delay=0.3)
     assert state["small_ok"]
