@@ -467,7 +467,9 @@ def _counter(text, k):
 # ---- arguments ----
 
 def _check_top(top, what="word_count"):
-    return None if top is None else as_index(top, what, "top", 0)
+    """top as an int k >= 0, or None. A k beyond any table's size means "all", as for
+    Counter.most_common(k): it is capped where the C API's int64 ends."""
+    return None if top is None else min(as_index(top, what, "top", 0), 2 ** 63 - 1)
 
 
 # Python's own handlers that decode; any other is tried on a decoding failure first.

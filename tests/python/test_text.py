@@ -251,6 +251,15 @@ def test_top_ties_follow_first_occurrence():
     assert hotloop.word_count(text.encode(), top=10) == collections.Counter(text.lower().split()).most_common(10)
 
 
+@pytest.mark.parametrize("k", [2**63 - 1, 2**63, 2**64, 10**30])
+def test_top_beyond_int64_means_all_as_most_common(tmp_path, k):
+    text = "b a B c A d"
+    expected = collections.Counter(text.lower().split()).most_common(k)
+    assert hotloop.word_count(text, top=k) == expected
+    assert hotloop.word_count_file(write(tmp_path / "t.txt", text.encode()), top=k) == expected
+    assert hotloop.WordTable.from_text(text).to_dict(top=k) == expected
+
+
 @pytest.mark.parametrize("bad", [-1, -10])
 def test_top_negative(bad):
     with pytest.raises(ValueError, match="top"):
