@@ -374,8 +374,24 @@ class _ThreadsPlugin:
 
     name = "hotloop"
 
+    def __init__(self, client_pid: int = -1) -> None:
+        self.client_pid = client_pid
+
     def setup(self, worker: Any) -> None:
+        # hotloop's pool is per process: a worker in the client's process, or one of several
+        # workers in a process (LocalCluster(processes=False)), must not resize the pool the
+        # client and the other workers share. It is left as the user set it.
+        if os.getpid() == self.client_pid or _workers_in_process() > 1:
+            return
         _hotloop.set_num_threads(_worker_threads(worker))
+
+
+def _workers_in_process():
+    try:
+        from distributed import Worker
+    except ImportError:  # pragma: no cover - a plugin only runs inside distributed
+        return 1
+    return len(getattr(Worker, "_instances", ())) or 1
 
 
 def _worker_threads(worker):
@@ -398,6 +414,8 @@ def setup(client: "distributed.Client") -> Dict[str, int]:
     ``hotloop.set_num_threads`` to each worker's thread count, on the workers present and on
     every worker that joins or restarts later. (Dask's nanny sets OMP/MKL/OPENBLAS_NUM_THREADS
     but not HOTLOOP_NUM_THREADS: without this, every worker runs hotloop on every core.)
+    hotloop's pool belongs to a process: workers that share one - with the client, or with each
+    other (``LocalCluster(processes=False)``) - leave it as it is.
     Calling it again is harmless (the plugin is replaced).
 
     Parameters
@@ -448,7 +466,7 @@ def setup(client: "distributed.Client") -> Dict[str, int]:
         raise ClusterMismatchError(
             "hotloop.dask.setup: %d of %d workers differ from the client (%s): %s"
             % (len(odd), len(reports), _describe(expected), "; ".join(odd)))
-    client.register_worker_plugin(_ThreadsPlugin(), name=_ThreadsPlugin.name)
+    client.register_worker_plugin(_ThreadsPlugin(os.getpid()), name=_ThreadsPlugin.name)
     return {address: threads for address, (_, threads) in client.run(_worker_report).items()}
 
 

@@ -1486,6 +1486,22 @@ def test_setup_sizes_hotloop_threads_to_each_workers_threads(client):
     assert hdask.setup(client) == configured  # again: harmless
 
 
+def test_setup_leaves_a_pool_shared_with_the_client_alone():
+    from distributed import Client, LocalCluster
+
+    before = hotloop.get_num_threads()
+    hotloop.set_num_threads(3)
+    try:
+        with LocalCluster(n_workers=2, threads_per_worker=1, processes=False,
+                          dashboard_address=None) as cluster, Client(cluster) as local:
+            configured = hdask.setup(local)
+            assert set(configured.values()) == {3}  # in-process workers: the client's pool
+            assert hotloop.get_num_threads() == 3
+        assert hotloop.get_num_threads() == 3
+    finally:
+        hotloop.set_num_threads(before)
+
+
 @pytest.mark.parametrize("patch,restore,shown", [
     (lambda c, w: c.run(_set_version, "0.0.0+odd", workers=[w])[w],
      lambda c, w, old: c.run(_set_version, old, workers=[w]), "hotloop 0.0.0+odd"),
