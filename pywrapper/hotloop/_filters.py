@@ -234,7 +234,8 @@ def _process_array(source, values, view, threshold, progress):
         return buffer_to_array(handle, source.typecode) if handle is not None \
             else _array.array(source.typecode)
     result = buffer_to_numpy(handle) if handle is not None else np.empty(0, numpy_dtype(out_code))
-    if getattr(values, "dtype", None) == np.float16:
+    dtype = getattr(values, "dtype", None)
+    if getattr(dtype, "kind", "") == "f" and getattr(dtype, "itemsize", 0) == 2:  # any byte order
         with np.errstate(over="ignore"):  # beyond 65504 is inf, as float32 doubling gives inf
             result = result.astype(np.float16)  # exact: doubled float16 values are float16 values
     return result

@@ -216,7 +216,7 @@ def test_bool_buffers_and_swapped_buffers():
     assert hotloop.process_numbers(swapped, 2) == [2 * (2**64 - 1), 6]
 
 
-@pytest.mark.parametrize("dtype", ["float16", "bool", ">i4", ">f8", "<f2"])
+@pytest.mark.parametrize("dtype", ["float16", "bool", ">i4", ">f8", "<f2", ">f2", ">i8", ">u2", ">f4"])
 def test_arrays_keep_their_dtype(dtype):
     arr = (np.arange(-5, 20) * 7 % 11).astype(dtype)
     result = hotloop.process_numbers(arr, 3)
