@@ -414,7 +414,8 @@ HL_API hl_status hl_image_sharpen(const hl_view *src, const hl_view *dst, double
    (unnormalised 3 x 3 kernels: up to 4 * sqrt(2) times the largest sample, so uint8 and uint16
    results saturate). */
 HL_API hl_status hl_image_sobel_edges(const hl_view *src, const hl_view *dst, hl_control *ctl);
-/* BT.601 luma 0.299 R + 0.587 G + 0.114 B into a one-channel dst (1 channel: a copy). */
+/* BT.601 luma 0.299 R + 0.587 G + 0.114 B into a one-channel dst (1 channel: a copy). uint8:
+   Pillow's convert("L") exactly, (19595 R + 38470 G + 7471 B + 2^15) >> 16. */
 HL_API hl_status hl_image_grayscale(const hl_view *src, const hl_view *dst, hl_control *ctl);
 /* ---- Monte Carlo ---- */
 /* Monte Carlo estimate of pi from n_samples >= 1 points: *inside of them fall in the quarter disc,
