@@ -85,3 +85,20 @@ def _is_bool(value):
         return True
     np = sys.modules.get("numpy")  # a NumPy bool can only exist if NumPy was imported
     return np is not None and isinstance(value, np.bool_)
+
+
+def as_bytes(data, what):
+    """The bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer), copied once
+    unless they are bytes already. InvalidTypeError for anything else: bytes(5) would be five
+    zero bytes and bytes(str) wants an encoding, neither what a caller of `what` meant."""
+    if isinstance(data, bytes):
+        return data
+    try:
+        view = memoryview(data)
+    except TypeError:
+        raise InvalidTypeError("%s: expected a bytes-like object, not %s"
+                               % (what, type(data).__name__)) from None
+    except ValueError as exc:  # a released memoryview
+        raise InvalidArgumentError("%s: %s" % (what, exc)) from None
+    with view:
+        return view.tobytes()

@@ -13,6 +13,7 @@ import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
 
+from ._args import as_bytes
 from ._convert import View, as_list, as_view, buffer_to_list
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
@@ -343,7 +344,7 @@ class DataProcessor:
           ...
         hotloop.InvalidArgumentError: a corrupt serialized DataProcessor
         """
-        data = bytes(data)
+        data = as_bytes(data, "DataProcessor.from_bytes")
         out = ffi.new(_PROCESSOR_PP)
         check(lib.hl_processor_from_bytes(data, len(data), out))
         size = ffi.new(_UINT64_P)
@@ -504,7 +505,7 @@ class ChunkPartial:
     @classmethod
     def from_bytes(cls, data: bytes) -> "ChunkPartial":
         """A ChunkPartial from :meth:`to_bytes`' output (checked when it is added)."""
-        return cls(bytes(data))
+        return cls(as_bytes(data, "ChunkPartial.from_bytes"))
 
     def __reduce__(self) -> Any:
         return (ChunkPartial.from_bytes, (self._bytes,))

@@ -3,6 +3,7 @@ import math
 import sys
 from typing import Any, Iterable, Union, cast, overload
 
+from ._args import as_bytes
 from ._convert import as_list, as_ndarray, as_view, element_type_error, resolve
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
@@ -342,7 +343,7 @@ class ExactSum:
           ...
         hotloop.InvalidArgumentError: not a serialized hotloop ExactSum
         """
-        data = bytes(data)
+        data = as_bytes(data, "ExactSum.from_bytes")
         record = ffi.new(_EXACT_SUM_P)
         check(lib.hl_exact_sum_from_bytes(data, len(data), record))
         return cls(record)

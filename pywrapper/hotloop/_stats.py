@@ -2,6 +2,7 @@
 import math
 from typing import Any, Dict, Optional, Union
 
+from ._args import as_bytes
 from ._convert import as_ndarray, as_view
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
@@ -238,7 +239,7 @@ class Moments:
           ...
         hotloop.InvalidArgumentError: not a serialized hotloop Moments record
         """
-        data = bytes(data)
+        data = as_bytes(data, "Moments.from_bytes")
         record = ffi.new(_MOMENTS_P)
         check(lib.hl_moments_from_bytes(data, len(data), record))
         return cls(record)

@@ -42,7 +42,7 @@ from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeErro
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
-from ._args import as_index
+from ._args import as_bytes, as_index
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
 WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
@@ -962,10 +962,9 @@ class WordTable:
         >>> WordTable.from_bytes(WordTable.from_text("x y x").to_bytes()).to_dict()
         {'x': 2, 'y': 1}
         """
-        view = _utf8_view(data, "WordTable.from_bytes")
-        with view, ffi.from_buffer(view) as source:
-            n = len(source)
-            return _adopt(_new_table(lambda out: lib.hl_word_table_deserialize(source, n, out)))
+        data = as_bytes(data, "WordTable.from_bytes")
+        n = len(data)
+        return _adopt(_new_table(lambda out: lib.hl_word_table_deserialize(data, n, out)))
 
     def _call(self, fn):
         with self._lock:

@@ -100,3 +100,18 @@ def test_monte_carlo_pi_range_message_starts_at_1(n):
 def test_process_numbers_takes_numpy_and_fraction_thresholds(threshold):
     values = [1, 2, 3, 4]
     assert hotloop.process_numbers(values, threshold) == [x * 2 for x in values if x > threshold]
+
+
+@pytest.mark.parametrize("bad", ["text", None, 5, 2.5, [1, 2]])
+@pytest.mark.parametrize("load", [hotloop.ExactSum.from_bytes, hotloop.Moments.from_bytes,
+                                  hotloop.DataProcessor.from_bytes, hotloop.WordTable.from_bytes])
+def test_from_bytes_takes_bytes_like_objects_only(load, bad):
+    # bytes(5) would be five zero bytes and bytes("text") a TypeError: neither is what was meant
+    with pytest.raises(hotloop.InvalidTypeError, match="bytes-like"):
+        load(bad)
+
+
+def test_from_bytes_reads_any_bytes_like_object():
+    record = hotloop.ExactSum.of([0.1, 0.2]).to_bytes()
+    for data in (record, bytearray(record), memoryview(record)):
+        assert hotloop.ExactSum.from_bytes(data).value() == hotloop.ExactSum.of([0.1, 0.2]).value()
