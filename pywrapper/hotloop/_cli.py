@@ -12,6 +12,7 @@ unreadable or malformed input give one line on stderr and exit status 2, never a
 import argparse
 import array
 import csv
+import io
 import json
 import math
 import os
@@ -167,36 +168,68 @@ def _wordcount(args: argparse.Namespace) -> None:
 # ---- hotloop stats ----
 
 def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
-    """(column name, its values): int64 when every cell is an integer, else float64."""
-    with open(path, newline="", encoding="utf-8") as f:
-        rows = csv.reader(f)
-        header = next(rows, None)
-        if not header:
-            raise UsageError("%s: empty CSV file" % path)
-        if column is None:
-            if len(header) != 1:
-                raise UsageError("%s has %d columns (%s): choose one with --column"
-                                 % (path, len(header), ", ".join(header)))
-            column = header[0]
-        if column not in header:
-            raise UsageError("%s: no column %r (columns: %s)" % (path, column, ", ".join(header)))
-        index = header.index(column)
-        cells = [(rows.line_num, row[index].strip() if index < len(row) else "") for row in rows]
-    return column, _numbers(path, column, cells)
+    """(column name, its values): int64 (or uint64) when every cell is an integer, else float64.
+    A byte-order mark (as Excel writes) is skipped; "-" reads standard input."""
+    if path == "-":
+        f = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+    else:
+        f = open(path, newline="", encoding="utf-8-sig")
+    with f:
+        try:
+            return _read_column(path, csv.reader(f), column)
+        except UnicodeDecodeError as exc:
+            raise UsageError("%s is not UTF-8 text (%s); arrays go in .npy files"
+                             % (_input_name(path), exc)) from None
 
 
-def _numbers(path: str, column: str, cells: List[Tuple[int, str]]) -> "array.array[Any]":
+def _read_column(path: str, rows: Any, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
+    name = _input_name(path)
+    header = next(rows, None)
+    if not header:
+        raise UsageError("%s: empty CSV file" % name)
+    if column is None:
+        if len(header) != 1:
+            raise UsageError("%s has %d columns (%s): choose one with --column"
+                             % (name, len(header), ", ".join(header)))
+        column = header[0]
+    if column not in header:
+        raise UsageError("%s: no column %r (columns: %s)" % (name, column, ", ".join(header)))
+    index = header.index(column)
+    cells = [(rows.line_num, row[index].strip() if index < len(row) else "") for row in rows]
+    return column, _numbers(name, column, cells)
+
+
+def _input_name(path: str) -> str:
+    return "standard input" if path == "-" else path
+
+
+def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.array[Any]":
+    """The cells as int64 or uint64 when all are integers, else as float64. Python's own
+    literal forms that no CSV reader takes ("1_000") are refused."""
+    for line, text in cells:
+        if "_" in text:
+            raise UsageError("%s line %d: %r in column %r is not a number"
+                             % (name, line, text, column))
     try:
-        return array.array("q", [int(text) for _, text in cells])
-    except (ValueError, OverflowError):
-        pass
+        ints = [int(text) for _, text in cells]
+    except ValueError:
+        ints = None
+    if ints is not None:
+        for typecode in ("q", "Q"):
+            try:
+                return array.array(typecode, ints)
+            except OverflowError:
+                pass
+        line, text = next((line, text) for line, text in cells if not -2**63 <= int(text) < 2**64)
+        raise UsageError("%s line %d: %s in column %r is beyond 64-bit integers (float64 would "
+                         "round it)" % (name, line, text, column))
     values = array.array("d")
     for line, text in cells:
         try:
             values.append(float(text))
         except ValueError:
             raise UsageError("%s line %d: %r in column %r is not a number"
-                             % (path, line, text, column)) from None
+                             % (name, line, text, column)) from None
     return values
 
 
@@ -214,7 +247,11 @@ def _npy_array(path: str) -> Any:
 def _stats(args: argparse.Namespace) -> None:
     from ._stats import compute_stats
 
-    if args.file.endswith(".npy"):
+    suffix = os.path.splitext(args.file)[1].lower()
+    if suffix == ".npz":
+        raise UsageError("%s: an .npz archive holds several arrays: save the one to describe "
+                         "with numpy.save (.npy)" % args.file)
+    if suffix == ".npy":
         if args.column is not None:
             raise UsageError("--column applies to CSV files, not .npy arrays")
         name, data = os.path.basename(args.file), _npy_array(args.file)
@@ -349,10 +386,12 @@ def _parser() -> argparse.ArgumentParser:
 
     stats = commands.add_parser(
         "stats", help="count, mean, std, min and max of a CSV column or a .npy array",
-        description="compute_stats of a column of a CSV file (with a header row) or of every "
-                    "element of a .npy array: count, mean, sample standard deviation (ddof=1), "
-                    "min and max.")
-    stats.add_argument("file", metavar="FILE")
+        description="compute_stats of a column of a CSV file (UTF-8, a byte-order mark allowed, "
+                    "with a header row; '-' reads standard input) or of every element of a .npy "
+                    "array: count, mean, sample standard deviation (ddof=1), min and max. A "
+                    "column of integers stays integers (int64 or uint64; beyond them it is an "
+                    "error, as float64 would round them).")
+    stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")
     stats.add_argument("--json", action="store_true", help="print a JSON object")

@@ -232,6 +232,26 @@ def test_stats_errors(tmp_path):
     fails_cleanly("stats", tmp_path / "missing.csv")
     (tmp_path / "bad.npy").write_bytes(b"not an array")
     fails_cleanly("stats", tmp_path / "bad.npy")
+    (tmp_path / "binary.csv").write_bytes(b"a\n\xd0\x00\xff\n")
+    assert "binary.csv is not UTF-8" in fails_cleanly("stats", tmp_path / "binary.csv")
+    (tmp_path / "a.npz").write_bytes(b"PK")
+    assert "numpy.save" in fails_cleanly("stats", tmp_path / "a.npz")
+    (tmp_path / "u.csv").write_text("x\n1_000\n")  # Python's literal, no CSV reader's number
+    assert "'1_000'" in fails_cleanly("stats", tmp_path / "u.csv")
+    (tmp_path / "huge.csv").write_text("x\n1\n%d\n" % 10**22)  # float64 would round it
+    assert "line 3" in fails_cleanly("stats", tmp_path / "huge.csv")
+
+
+def test_stats_reads_excel_csv_stdin_uint64_and_any_npy_suffix_case(tmp_path):
+    (tmp_path / "bom.csv").write_bytes(b"\xef\xbb\xbfa,b\r\n1,2\r\n3,4\r\n")  # Excel's UTF-8
+    assert parse_stats(ok("stats", tmp_path / "bom.csv", "--column", "a"))["max"] == "3"
+    assert parse_stats(ok("stats", "-", stdin=b"v\n1\n2\n"))["count"] == "2"
+    (tmp_path / "u64.csv").write_text("x\n1\n%d\n" % (2**64 - 1))
+    assert parse_stats(ok("stats", tmp_path / "u64.csv"))["max"] == str(2**64 - 1)
+    np = pytest.importorskip("numpy")
+    with open(tmp_path / "A.NPY", "wb") as f:
+        np.save(f, np.arange(4.0))
+    assert parse_stats(ok("stats", tmp_path / "A.NPY"))["count"] == "4"
 
 
 # ---- image ----
