@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <limits>
 #include <utility>
 
 #include "exact_kernels.hpp"
@@ -614,6 +615,11 @@ Buffer DataProcessor::partial(const View& values, std::size_t chunk_size, uint64
     if (ctl) ctl->check();
     const BlockGrid g(chunk_size);
     const std::size_t n = values.size();
+    // A processor holds at most 2^64 - 1 values: the partition's last one must be countable.
+    if (n > std::numeric_limits<uint64_t>::max() - offset)
+        fail(ErrorKind::InvalidArgument,
+             "partial: offset " + std::to_string(offset) + " + " + std::to_string(n) +
+                 " values passes 2**64 - 1, the most a DataProcessor can hold");
     Buffer converted;
     const bool in_place = values.dtype == DType::Float64 && values.c_contiguous();
     if (!in_place && n) converted = gather_float64(values, ctl);

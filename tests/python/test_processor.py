@@ -531,6 +531,12 @@ def test_partials_give_the_state_of_one_add(chunk_size, held, cuts, seed):
     assert parts.process_chunks() == whole.process_chunks()
 
 
+def test_a_partial_past_the_largest_processor_is_refused():
+    DataProcessor.partial([1.0] * 50, chunk_size=7, offset=2**64 - 51)  # the last countable one
+    with pytest.raises(hotloop.InvalidArgumentError, match="2\\*\\*64 - 1"):
+        DataProcessor.partial([1.0] * 60, chunk_size=7, offset=2**64 - 50)
+
+
 def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():
     values = [float(i) for i in range(50)]
     a = DataProcessor.partial(values[:20], chunk_size=4, offset=0)
