@@ -1,9 +1,10 @@
 """compute_stats and its mergeable partial, Moments (the engine's core/src/stats.cpp)."""
 import math
+import numbers
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
-from ._convert import as_ndarray, as_view
+from ._convert import as_ndarray, as_view, element_type_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -288,8 +289,26 @@ def _view(data: Any, what: str, policy: int) -> Any:
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
     view = as_view(data, what, masked="compress", na=na)
     if view is None:  # a list, tuple, or scalar: one conversion with NumPy
-        view = as_view(as_ndarray(data, what), what)
+        array = as_ndarray(data, what)
+        if array.dtype.kind not in "biuf" and isinstance(data, (list, tuple)):
+            _refuse_elements(data, what)
+        view = as_view(array, what)
     return view
+
+
+def _refuse_elements(data: Any, what: str) -> None:
+    """The error naming the first element NumPy could not give a numeric dtype: not a real
+    number, or an int beyond 64 bits (statistics need a dtype; parallel_sum takes any int)."""
+    for index, item in enumerate(data):
+        if isinstance(item, numbers.Integral) and not -2**63 <= item < 2**64:
+            raise InvalidTypeError(
+                "%s: element %d is an int beyond 64 bits (-2**63 .. 2**64 - 1), which no NumPy "
+                "dtype holds: convert the values to float to describe them approximately"
+                % (what, index))
+    error = element_type_error(what, data, lambda item: isinstance(item, numbers.Real),
+                               "a real number")
+    if error is not None:
+        raise error
 
 
 def _sized(data: Any) -> bool:

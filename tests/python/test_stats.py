@@ -435,3 +435,12 @@ def test_pandas_missing_values_follow_nan_policy():
         hotloop.compute_stats(s, nan_policy="raise")
     with pytest.raises(hotloop.InvalidArgumentError, match="dropna"):
         hotloop.compute_stats(s)  # propagate: a missing value is no NaN; say how to choose
+
+
+@pytest.mark.parametrize("values, named", [([1, 2**70], "element 1 is an int beyond 64 bits"),
+                                           ([1.0, "2"], "element 1 has type str"),
+                                           ([None, 1.0], "element 0 has type NoneType"),
+                                           ([1 + 2j], "element 0 has type complex")])
+def test_lists_without_a_numeric_dtype_name_the_element(values, named):
+    with pytest.raises(hotloop.InvalidTypeError, match=named):
+        hotloop.compute_stats(values)
