@@ -40,13 +40,37 @@ def finish_report(reporter, ctl, interrupted, what="hotloop"):
         completed_anyway(exc, what)
 
 
+# A Ctrl-C that came too late for a call that then completed is owed to the main thread. It is
+# delivered once: by the next hotloop call (before it starts, so that a loop of calls that cannot
+# be stopped, such as BLAS products, does not swallow it in each call's wait), or by a thread, for
+# code that makes no further call.
+_pending_lock = _thread.allocate_lock()
+_interrupt_pending = False
+
+
+def take_pending_interrupt():
+    """True (once) if a deferred Ctrl-C is owed and this caller is to raise it."""
+    global _interrupt_pending
+    with _pending_lock:
+        pending, _interrupt_pending = _interrupt_pending, False
+    return pending
+
+
+def _deliver_interrupt():
+    if take_pending_interrupt():
+        _thread.interrupt_main()
+
+
 def completed_anyway(exc, what):
     """`exc` was raised (by a progress callable, or a signal handler) after the call `what` had
     completed: the call's effect stands, so exc must not become its outcome. A KeyboardInterrupt
     is delivered again just after the return (from another thread: raised here, it would lose
     the result); anything else becomes a RuntimeWarning."""
     if isinstance(exc, KeyboardInterrupt):
-        _thread.start_new_thread(_thread.interrupt_main, ())
+        global _interrupt_pending
+        with _pending_lock:
+            _interrupt_pending = True
+        _thread.start_new_thread(_deliver_interrupt, ())
         return
     warnings.warn("%s: %s: %s was raised after the call had completed; its result stands"
                   % (what, type(exc).__name__, exc), RuntimeWarning, stacklevel=4)

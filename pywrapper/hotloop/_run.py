@@ -32,7 +32,8 @@ import time
 
 from ._errors import check
 from ._loader import ffi, lib
-from ._progress import completed_anyway, make_reporter, read_progress, finish_report
+from ._progress import (completed_anyway, finish_report, make_reporter, read_progress,
+                        take_pending_interrupt)
 
 DIRECT_MAX_WORK = 1 << 25  # ~30 ms of the heaviest per-element work: Ctrl-C still within 200 ms
 POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is interruptible)
@@ -68,6 +69,8 @@ def _run_watched(native, work, progress, what):
         return native(ctl)  # hotloop.aio watches, reports and cancels
     if reporter is None and _thread.get_ident() != _MAIN_THREAD:
         return native(ffi.NULL)  # no signal can reach this thread: nothing to watch for
+    if _thread.get_ident() == _MAIN_THREAD and take_pending_interrupt():
+        raise KeyboardInterrupt  # owed by the previous call, which completed despite it
     ctl = new_control()
     if work < DIRECT_MAX_WORK:  # short, with a progress callable: it gets the final numbers
         try:

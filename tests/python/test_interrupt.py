@@ -295,3 +295,20 @@ def test_a_call_that_completes_despite_the_interrupt_keeps_its_result_and_redeli
         while time.monotonic() < deadline:  # the re-delivered Ctrl-C lands here
             time.sleep(0.001)
     assert got == 42
+
+
+def test_a_ctrl_c_owed_by_a_completed_call_is_raised_by_the_next_call(monkeypatch):
+    # A call that completed despite a Ctrl-C (a BLAS product cannot stop) owes it to the main
+    # thread. The next hotloop call raises it before starting: in a loop of such calls the
+    # Ctrl-C would otherwise land in each call's own wait and be deferred again (seconds late).
+    from hotloop import _progress
+
+    monkeypatch.setattr(_progress, "_deliver_interrupt", lambda: None)  # no delivering thread
+    ran = []
+    long_call = lambda: _run.run(lambda ctl: ran.append(1), work=_run.DIRECT_MAX_WORK)  # noqa: E731
+    _progress.completed_anyway(KeyboardInterrupt(), "test")
+    with pytest.raises(KeyboardInterrupt):
+        long_call()
+    assert ran == []  # raised before the call started
+    long_call()  # owed once: delivered
+    assert ran == [1]
