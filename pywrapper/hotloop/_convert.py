@@ -31,7 +31,8 @@ import struct
 import sys
 
 from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
-from ._errors import InvalidArgumentError, InvalidTypeError, MissingDependencyError, ShapeError
+from ._errors import (InvalidArgumentError, InvalidTypeError, MissingDependencyError,
+                      OutOfMemoryError, ShapeError)
 from ._loader import ffi, lib
 
 MASK_POLICIES = ("refuse", "compress")
@@ -229,7 +230,8 @@ def _from_ndarray(np, a, what, layouts="C", dtype=None):
     a = _with_dtype(np, a, what, dtype)
     layout = _layout(a, layouts)
     if layout is None:
-        a = np.ascontiguousarray(a)  # the only copy, and only for layouts the caller cannot use
+        # the only copy, and only for layouts the caller cannot use
+        a = numpy_allocation(what, lambda: np.ascontiguousarray(a))
         layout = "C"
     if layout == "C":
         data = ffi.from_buffer(a)
@@ -331,7 +333,8 @@ def as_matrix(a, what, dtype):
         ld = _leading_dimension(a, column_major)
         if ld is not None:
             return Matrix(_address(a), rows, cols, ld, column_major, a)
-    a = np.ascontiguousarray(a)  # negative or interleaved strides: one copy
+    # negative or interleaved strides: one copy
+    a = numpy_allocation(what, lambda: np.ascontiguousarray(a))
     return Matrix(_address(a), rows, cols, max(1, cols), False, a)
 
 
@@ -380,8 +383,17 @@ def strided_view(obj, what):
 def empty_array(shape, dtype, order="C"):
     """A new uninitialised NumPy array for C to write results into, and its data pointer."""
     np = require_numpy("hotloop")
-    result = np.empty(shape, numpy_dtype(dtype), order=order)
+    result = numpy_allocation("hotloop", lambda: np.empty(shape, numpy_dtype(dtype), order=order))
     return result, _address(result)
+
+
+def numpy_allocation(what, make):
+    """make() - a NumPy call that allocates (np.empty, a contiguous copy) - with NumPy's
+    MemoryError as the package's OutOfMemoryError (still a MemoryError)."""
+    try:
+        return make()
+    except MemoryError as exc:
+        raise OutOfMemoryError("%s: not enough memory for an array: %s" % (what, exc)) from None
 
 
 def _from_memoryview(view, what):

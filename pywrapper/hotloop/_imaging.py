@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover (Python < 3.8)
     Protocol = object  # type: ignore
 
 from ._args import as_float, as_index
-from ._convert import as_view, require_numpy
+from ._convert import as_view, numpy_allocation, require_numpy
 from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
                       check)
 from ._loader import lib
@@ -443,7 +443,8 @@ def _image_array(obj, what):
 def _filter_array(a, what, native, progress):
     """A new array: native applied to the image array a (grayscale: H x W)."""
     np = require_numpy(what)
-    out = np.empty(a.shape[:2] if what == "grayscale" else a.shape, a.dtype.newbyteorder("="))
+    out = numpy_allocation(what, lambda: np.empty(a.shape[:2] if what == "grayscale" else a.shape,
+                                                  a.dtype.newbyteorder("=")))
     _run_filter(native, [(a, out)], progress, what)
     return out
 

@@ -300,3 +300,10 @@ def test_a_buffer_that_cannot_be_exported_is_a_hotloop_error(call):
     with pytest.raises((hotloop.InvalidTypeError, hotloop.InvalidArgumentError),
                        match="datetime64|cannot read the ndarray's memory"):
         call(np.array(["2020"], "M8[Y]"))  # datetime64: no PEP 3118 format
+
+
+def test_numpy_running_out_of_memory_is_out_of_memory_error():
+    huge = np.broadcast_to(1.0, (10**6, 10**6))  # 8 TB as a result or a copy: NumPy refuses
+    with pytest.raises(hotloop.OutOfMemoryError, match="array_multiply"):
+        hotloop.array_multiply(huge, huge)
+    assert issubclass(hotloop.OutOfMemoryError, MemoryError)
