@@ -163,11 +163,7 @@ def resolve(obj, what, *, masked="refuse", na="raise"):
     if pd is not None and isinstance(obj, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
         return _pandas_values(np, pd, obj, what, na)
     if hasattr(obj, "__array_interface__") or hasattr(obj, "__array__"):
-        try:
-            return resolve(np.asarray(obj), what, masked=masked, na=na)
-        except (TypeError, ValueError) as exc:
-            raise InvalidTypeError("%s: cannot use %s as an array: %s"
-                                   % (what, type(obj).__name__, exc)) from None
+        return resolve(_asarray(np, obj, what), what, masked=masked, na=na)
     return obj
 
 
@@ -310,10 +306,17 @@ def as_ndarray(obj, what, *, masked="refuse", na="raise"):
         view = buffer_of(obj, what)
         if view is not None:
             return _memoryview_ndarray(np, view, what)
+    return _asarray(np, obj, what)
+
+
+def _asarray(np, obj, what):
+    """numpy.asarray(obj), with what NumPy raises for an object it cannot make an array of (a
+    ragged list, a broken __array_interface__, a size beyond C's integers) as InvalidTypeError."""
     try:
-        return np.asarray(obj)
-    except (TypeError, ValueError) as exc:
-        raise InvalidTypeError("%s: cannot use %s as an array: %s" % (what, type(obj).__name__, exc)) from None
+        return numpy_allocation(what, lambda: np.asarray(obj))
+    except (TypeError, ValueError, OverflowError) as exc:
+        raise InvalidTypeError("%s: cannot use %s as an array: %s"
+                               % (what, type(obj).__name__, exc)) from None
 # A 2-D array as BLAS takes it: element (i, j) at data[i * ld + j], or at data[j * ld + i]
 # when column_major (a transposed or Fortran-order array); owner keeps the memory alive.
 Matrix = collections.namedtuple("Matrix", "data rows cols ld column_major owner")

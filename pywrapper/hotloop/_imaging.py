@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover (Python < 3.8)
     Protocol = object  # type: ignore
 
 from ._args import as_float, as_index
-from ._convert import as_view, numpy_allocation, require_numpy
+from ._convert import as_ndarray, as_view, numpy_allocation, require_numpy
 from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
                       check)
 from ._loader import lib
@@ -426,7 +426,7 @@ def _image_array(obj, what):
             raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C) or a "
                                    "PIL image, got %s" % (what, type(obj).__name__))
         np = require_numpy(what)
-        obj = np.asarray(obj)
+        obj = as_ndarray(obj, what)
     if isinstance(obj, np.ma.MaskedArray):
         raise InvalidTypeError("%s: masked arrays are not images; fill the masked pixels first "
                                "(img.filled(value))" % what)

@@ -13,7 +13,7 @@ import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
 
-from ._args import as_bytes
+from ._args import as_bytes, as_index
 from ._convert import View, as_list, as_view, buffer_to_list
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
@@ -108,15 +108,7 @@ class DataProcessor:
     """
 
     def __init__(self, chunk_size: int) -> None:
-        if not isinstance(chunk_size, int) or isinstance(chunk_size, bool):
-            if isinstance(chunk_size, bool) or not hasattr(type(chunk_size), "__index__"):
-                raise InvalidTypeError("chunk_size must be an int, not %s"
-                                       % type(chunk_size).__name__)
-            chunk_size = chunk_size.__index__()
-        if chunk_size < 1:
-            raise InvalidArgumentError("chunk_size must be at least 1, got %d" % chunk_size)
-        if chunk_size > 2**64 - 1:
-            raise InvalidArgumentError("chunk_size is too large: %d" % chunk_size)
+        chunk_size = as_index(chunk_size, "DataProcessor", "chunk_size", 1, 2**64 - 1)
         out = ffi.new(_PROCESSOR_PP)
         check(lib.hl_processor_create(chunk_size, out))
         self._own(out[0], chunk_size)

@@ -530,7 +530,10 @@ def _path_of(path, what):
     if not isinstance(path, (str, bytes, os.PathLike)):
         raise InvalidTypeError(
             "%s: path must be str, bytes or os.PathLike, not %s" % (what, type(path).__name__))
-    name = os.fspath(path)
+    try:
+        name = os.fspath(path)
+    except TypeError as exc:  # a __fspath__ returning something else
+        raise InvalidTypeError("%s: %s" % (what, exc)) from None
     encoded = os.fsencode(name)
     if b"\0" in encoded:
         raise InvalidArgumentError("%s: embedded null byte in path" % what)

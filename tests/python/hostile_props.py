@@ -23,7 +23,7 @@ import struct
 import sys
 
 import numpy as np
-from hypothesis import HealthCheck, given, settings, strategies as st
+from hypothesis import HealthCheck, example, given, settings, strategies as st
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
 import conftest  # noqa: E402,F401  (registers and loads the hypothesis profile)
@@ -332,6 +332,8 @@ def _set_num_threads(x):
 
 CLOSED = hotloop.DataProcessor(2)
 CLOSED.close()
+_RELEASED = memoryview(b"abc")
+_RELEASED.release()
 CALLS = _calls(CLOSED)
 
 
@@ -341,8 +343,15 @@ def prop_public_functions_survive_hostile_arguments(call, obj):
     attempt(call[1], obj, strict=False)
 
 
+_HUGE_SHAPE = FakeArray({"version": 3, "typestr": "<f8", "shape": (2**64,), "data": (0, False)})
+
+
 @MANY
 @given(st.sampled_from(CALLS), hostile())
+# issue 12 (found in a full run): NumPy's OverflowError for a shape beyond C's integers
+@example(next(c for c in CALLS if c[0] == "parallel_sum"), _HUGE_SHAPE)
+@example(next(c for c in CALLS if c[0] == "array_multiply a"), (0, _HUGE_SHAPE))
+@example(next(c for c in CALLS if c[0] == "parallel_sum"), _RELEASED)
 def prop_public_functions_raise_hotloop_errors_for_hostile_arguments(call, obj):
     attempt(call[1], obj)
 

@@ -157,7 +157,7 @@ def test_bad_element_adds_nothing_and_names_it():
 
 def test_chunk_size_validation():
     for bad in (0, -3):
-        with pytest.raises(ValueError, match="at least 1"):
+        with pytest.raises(ValueError, match="chunk_size must be in 1"):
             hotloop.DataProcessor(bad)
     for bad in (1.5, "3", None, True):
         with pytest.raises(TypeError):
