@@ -294,4 +294,44 @@ inline Array make_array(Input& in, hl_dtype t, std::size_t big, bool zero_stride
     return a;
 }
 
+// ---- damaged records, for the deserializers ----
+
+// Damages a serialized record 1-4 times as the fuzzer's bytes say: flips or sets a byte,
+// overwrites an aligned 64-bit field with a fuzzed or a boundary value, truncates, or appends.
+inline void damage(Input& in, std::vector<uint8_t>& bytes) {
+    static const uint64_t kEdges[8] = {0, 1, 2, 0x7F, 0xFFFFFFFFu, uint64_t(1) << 63, UINT64_MAX, UINT64_MAX / 32};
+    const std::size_t times = 1 + in.take<uint8_t>() % 4;
+    for (std::size_t k = 0; k < times; ++k) {
+        const auto op = in.take<uint8_t>();
+        const auto where = in.take<uint16_t>();
+        switch (op % 6) {
+            case 0:
+                if (!bytes.empty()) bytes[where % bytes.size()] ^= static_cast<uint8_t>(1u << (op >> 5));
+                break;
+            case 1:
+                if (!bytes.empty()) bytes[where % bytes.size()] = in.take<uint8_t>();
+                break;
+            case 2:
+            case 3: {
+                const uint64_t value = op % 6 == 2 ? in.take<uint64_t>() : kEdges[(op >> 3) % 8];
+                if (bytes.size() >= 8) {
+                    const std::size_t at = (where % (bytes.size() / 8)) * 8;
+                    std::memcpy(bytes.data() + at, &value, 8);
+                }
+                break;
+            }
+            case 4:
+                bytes.resize(where % (bytes.size() + 1));
+                break;
+            default: {
+                const std::vector<uint8_t> more = in.bytes(where % 64);
+                bytes.insert(bytes.end(), more.begin(), more.end());
+            }
+        }
+    }
+}
+
+// What a deserializer may answer for bytes it did not write.
+inline bool clean_status(hl_status s) { return s == HL_OK || s == HL_ERR_INVALID_ARGUMENT; }
+
 }  // namespace fuzz
