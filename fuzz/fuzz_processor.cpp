@@ -1,7 +1,8 @@
 // hl_processor_* driven by a byte-coded sequence of operations, against a model queue (a deque of
-// doubles): lengths and chunk means after every step, statistics, and failures (cancelled
-// controls, NULL values, unknown dtypes, bad strided views) that must leave the processor as
-// it was.
+// doubles): lengths and chunk means after every step, statistics, values added as hl_views of any
+// dtype and layout or as partials (hl_processor_partial + hl_processor_add_partials, with any
+// offset), to_bytes / from_bytes round trips, and failures (cancelled controls, NULL or bad
+// views, unknown dtypes, damaged partials) that must leave the processor as it was.
 //
 // Input: bytes 0-1 = chunk size (0 must be refused; else 1 + value % 64), then operations: one
 // opcode byte each, followed by that operation's own bytes (see the switch below).
@@ -13,6 +14,18 @@
 namespace {
 
 // ---- adapter: today's hl_processor_* ----
+hl_view flat(const void* data, hl_dtype t, const int64_t* shape) {
+    return hl_view{const_cast<void*>(data), t, 1, shape, nullptr};
+}
+
+std::vector<uint8_t> bytes_of(hl_buffer* buf) {
+    FUZZ_CHECK(hl_buffer_dtype(buf) == HL_DTYPE_UINT8);
+    const auto* p = static_cast<const uint8_t*>(hl_buffer_data(buf));
+    std::vector<uint8_t> out(p, p + hl_buffer_length(buf));
+    hl_buffer_free(buf);
+    return out;
+}
+
 struct Processor {
     hl_processor* handle = nullptr;
     ~Processor() { hl_processor_destroy(handle); }
@@ -22,14 +35,19 @@ struct Processor {
         return n;
     }
     hl_status add(const double* v, std::size_t n, hl_control* ctl) {
-        return hl_processor_add(handle, v, n, ctl);
+        const int64_t shape[1] = {static_cast<int64_t>(n)};
+        const hl_view view = flat(v, HL_DTYPE_FLOAT64, shape);
+        return hl_processor_add(handle, &view, ctl);
     }
     hl_status add_typed(const void* v, std::size_t n, hl_dtype t, hl_control* ctl) {
-        return hl_processor_add_typed(handle, v, n, t, ctl);
+        const int64_t shape[1] = {static_cast<int64_t>(n)};
+        const hl_view view = flat(v, t, shape);
+        return hl_processor_add(handle, &view, ctl);
     }
-    hl_status add_strided(const void* first, std::size_t ndim, const std::size_t* shape,
+    hl_status add_strided(const void* first, std::size_t ndim, const int64_t* shape,
                           const int64_t* strides, hl_dtype t, hl_control* ctl) {
-        return hl_processor_add_strided(handle, first, ndim, shape, strides, t, ctl);
+        const hl_view view{const_cast<void*>(first), t, static_cast<int32_t>(ndim), shape, strides};
+        return hl_processor_add(handle, &view, ctl);
     }
     hl_status process(std::vector<double>& means, hl_control* ctl) {
         hl_buffer* buf = reinterpret_cast<hl_buffer*>(this);  // garbage: must be overwritten
@@ -47,7 +65,21 @@ struct Processor {
     hl_status statistics(uint64_t& count, double& mean, double& std, hl_control* ctl) {
         return hl_processor_statistics(handle, &count, &mean, &std, ctl);
     }
+    std::vector<uint8_t> to_bytes() const {
+        hl_buffer* buf = nullptr;
+        FUZZ_CHECK(hl_processor_to_bytes(handle, &buf) == HL_OK);
+        return bytes_of(buf);
+    }
 };
+
+// The serialized partial of n doubles for a processor of `chunk` holding `offset` values.
+std::vector<uint8_t> partial(const double* v, std::size_t n, std::size_t chunk, uint64_t offset) {
+    const int64_t shape[1] = {static_cast<int64_t>(n)};
+    const hl_view view = flat(n ? v : nullptr, HL_DTYPE_FLOAT64, shape);
+    hl_buffer* buf = nullptr;
+    FUZZ_CHECK(hl_processor_partial(&view, chunk, offset, &buf, nullptr) == HL_OK);
+    return bytes_of(buf);
+}
 
 struct Control {
     hl_control* handle = nullptr;
@@ -81,6 +113,20 @@ void check_mean(double got, const std::deque<double>& q, std::size_t from, std::
     const double want = sum / double(n), u = fuzz::kUnit;
     FUZZ_CHECK(std::fabs(got - want) <=
                4 * u * std::fabs(want) + 4 * double(n + 1) * u * u * magnitude / double(n) + 4.9e-324);
+}
+
+// A processor whose values are unknown: every query answers without a crash.
+void check_any_state(Processor& p) {
+    uint64_t count = 0;
+    double mean = 0, std = 0;
+    FUZZ_CHECK(p.statistics(count, mean, std, nullptr) == HL_OK);
+    FUZZ_CHECK(count == p.length());
+    std::vector<double> means;
+    FUZZ_CHECK(p.process(means, nullptr) == HL_OK);
+    const std::vector<uint8_t> bytes = p.to_bytes();
+    Processor copy;
+    FUZZ_CHECK(hl_processor_from_bytes(bytes.data(), bytes.size(), &copy.handle) == HL_OK);
+    FUZZ_CHECK(copy.to_bytes() == bytes);
 }
 
 void check_statistics(Processor& p, const std::deque<double>& q) {
@@ -131,7 +177,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
     for (int step = 0; step < 64 && in.left() > 0; ++step) {
         const auto op = in.take<uint8_t>();
-        switch (op % 8) {
+        switch (op % 11) {
             case 0: {  // add float64 values
                 const std::size_t n = in.take<uint8_t>() % 80;
                 std::vector<double> v(n);
@@ -146,7 +192,6 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 const std::size_t element = fuzz::size_of(t) ? fuzz::size_of(t) : 1;
                 std::vector<uint8_t> bytes = in.bytes(n * element);
                 bytes.resize(n * element);
-                fuzz::avoid_known_bool_finding(t, bytes);
                 const hl_status s = p.add_typed(n ? bytes.data() : nullptr, n, t, nullptr);
                 if (fuzz::size_of(t) == 0) {
                     FUZZ_CHECK(s == HL_ERR_TYPE);
@@ -160,7 +205,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 const hl_dtype t = fuzz::kDtypes[in.take<uint8_t>() % (fuzz::kDtypeCount - 1)];
                 const std::size_t ndim = in.take<uint8_t>() % 4;
                 const int64_t element = static_cast<int64_t>(fuzz::size_of(t));
-                std::size_t shape[3];
+                int64_t shape[3];
                 int64_t strides[3];
                 int64_t step_bytes = element, low = 0, high = element;
                 for (std::size_t k = ndim; k-- > 0;) {
@@ -168,26 +213,25 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                     shape[k] = code % 6;
                     strides[k] = (code & 0x40) ? 0 : step_bytes + ((code & 0x10) ? element : 0);
                     if (code & 0x80) strides[k] = -strides[k];
-                    step_bytes = std::max<int64_t>(step_bytes, std::llabs(strides[k]) * int64_t(shape[k]));
+                    step_bytes = std::max<int64_t>(step_bytes, std::llabs(strides[k]) * shape[k]);
                 }
                 std::size_t count = 1;
                 for (std::size_t k = 0; k < ndim; ++k) {
-                    count *= shape[k];
+                    count *= static_cast<std::size_t>(shape[k]);
                     if (shape[k] == 0) continue;
-                    const int64_t span = int64_t(shape[k] - 1) * strides[k];
+                    const int64_t span = (shape[k] - 1) * strides[k];
                     (span < 0 ? low : high) += span;
                 }
                 std::vector<uint8_t> buffer(static_cast<std::size_t>(high - low));
                 const std::vector<uint8_t> fill = in.bytes(buffer.size());
                 std::copy(fill.begin(), fill.end(), buffer.begin());
-                fuzz::avoid_known_bool_finding(t, buffer);
                 const uint8_t* first = buffer.data() - low;
                 FUZZ_CHECK(p.add_strided(first, ndim, shape, strides, t, nullptr) == HL_OK);
                 if (count == 0) break;
-                std::size_t index[3] = {0, 0, 0};
+                int64_t index[3] = {0, 0, 0};
                 for (std::size_t e = 0; e < count; ++e) {
                     int64_t offset = 0;
-                    for (std::size_t k = 0; k < ndim; ++k) offset += int64_t(index[k]) * strides[k];
+                    for (std::size_t k = 0; k < ndim; ++k) offset += index[k] * strides[k];
                     model.push_back(fuzz::double_at(first + offset, t, 0));
                     for (std::size_t k = ndim; k-- > 0;) {  // C order: the last axis fastest
                         if (++index[k] < shape[k]) break;
@@ -217,7 +261,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 std::vector<double> means;
                 uint64_t count;
                 double mean, std;
-                const std::size_t shape[1] = {3};
+                const int64_t shape[1] = {3};
                 const int64_t strides[1] = {8};
                 FUZZ_CHECK(p.add(v, 3, cancelled.handle) == HL_ERR_CANCELLED);
                 FUZZ_CHECK(p.add_typed(v, 3, HL_DTYPE_FLOAT64, cancelled.handle) == HL_ERR_CANCELLED);
@@ -227,18 +271,74 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 FUZZ_CHECK(p.statistics(count, mean, std, cancelled.handle) == HL_ERR_CANCELLED);
                 break;
             }
-            default: {  // refused arguments change nothing
+            case 7: {  // refused arguments change nothing
                 const double v[1] = {1};
                 FUZZ_CHECK(p.add(nullptr, 1 + in.take<uint8_t>(), nullptr) == HL_ERR_INVALID_ARGUMENT);
                 FUZZ_CHECK(p.add_typed(v, 1, 999, nullptr) == HL_ERR_TYPE);
-                const std::size_t shape[1] = {1};
+                FUZZ_CHECK(hl_processor_add(p.handle, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
+                const int64_t shape[1] = {1}, negative[1] = {-1};
                 const int64_t strides[1] = {8};
                 FUZZ_CHECK(p.add_strided(v, 65, shape, strides, HL_DTYPE_FLOAT64, nullptr) != HL_OK);
                 FUZZ_CHECK(p.add_strided(v, 1, nullptr, strides, HL_DTYPE_FLOAT64, nullptr) != HL_OK);
+                FUZZ_CHECK(p.add_strided(v, 1, negative, strides, HL_DTYPE_FLOAT64, nullptr) != HL_OK);
+                const int64_t huge[2] = {int64_t(1) << 40, int64_t(1) << 40};
+                FUZZ_CHECK(p.add_strided(v, 2, huge, nullptr, HL_DTYPE_FLOAT64, nullptr) == HL_ERR_SHAPE);
                 FUZZ_CHECK(hl_processor_statistics(p.handle, nullptr, nullptr, nullptr, nullptr) ==
                            HL_ERR_INVALID_ARGUMENT);
                 FUZZ_CHECK(hl_processor_process_chunks(p.handle, nullptr, nullptr) ==
                            HL_ERR_INVALID_ARGUMENT);
+                break;
+            }
+            case 8: {  // to_bytes / from_bytes: the same bytes again; go on with the copy
+                const std::vector<uint8_t> bytes = p.to_bytes();
+                Processor copy;
+                FUZZ_CHECK(hl_processor_from_bytes(bytes.data(), bytes.size(), &copy.handle) == HL_OK);
+                FUZZ_CHECK(copy.to_bytes() == bytes);
+                std::swap(p.handle, copy.handle);
+                break;
+            }
+            case 9: {  // values added as 1-4 partials (hl_processor_partial + add_partials)
+                const std::size_t n = in.take<uint16_t>() % 300;
+                std::vector<double> v(n);
+                for (double& x : v) x = in.take<double>();
+                const std::size_t parts = 1 + in.take<uint8_t>() % 4;
+                std::vector<std::vector<uint8_t>> records;
+                uint64_t offset = model.size();
+                std::size_t at = 0;
+                for (std::size_t k = 0; k < parts; ++k) {
+                    const std::size_t m = k + 1 == parts ? n - at : in.take<uint16_t>() % (n - at + 1);
+                    records.push_back(partial(v.data() + at, m, chunk, offset));
+                    at += m;
+                    offset += m;
+                }
+                std::vector<const uint8_t*> pointers;
+                std::vector<std::size_t> sizes;
+                for (const auto& r : records) pointers.push_back(r.data()), sizes.push_back(r.size());
+                FUZZ_CHECK(hl_processor_add_partials(p.handle, pointers.data(), sizes.data(), parts, nullptr) == HL_OK);
+                model.insert(model.end(), v.begin(), v.end());
+                break;
+            }
+            default: {  // a damaged partial: HL_OK or a clean error that changes nothing
+                const std::size_t n = in.take<uint16_t>() % 200;
+                std::vector<double> v(n);
+                for (double& x : v) x = in.take<double>();
+                std::vector<uint8_t> record = partial(v.data(), n, chunk, model.size());
+                const std::size_t flips = 1 + in.take<uint8_t>() % 4;
+                for (std::size_t k = 0; k < flips; ++k) {
+                    const auto where = in.take<uint16_t>();
+                    const auto what = in.take<uint8_t>();
+                    if (where & 0x8000) record.resize(where % (record.size() + 9));
+                    else if (!record.empty()) record[where % record.size()] ^= what ? what : 1;
+                }
+                const std::vector<uint8_t> before = p.to_bytes();
+                Processor copy;
+                FUZZ_CHECK(hl_processor_from_bytes(before.data(), before.size(), &copy.handle) == HL_OK);
+                const uint8_t* pointer = record.data();
+                const std::size_t record_size = record.size();
+                const hl_status s = hl_processor_add_partials(copy.handle, &pointer, &record_size, 1, nullptr);
+                FUZZ_CHECK(s == HL_OK || s == HL_ERR_INVALID_ARGUMENT || s == HL_ERR_NO_MEMORY);
+                if (s != HL_OK) FUZZ_CHECK(copy.to_bytes() == before);
+                else check_any_state(copy);
                 break;
             }
         }

@@ -1,7 +1,7 @@
 // The small entry points that write into caller memory or take sizes: hl_sum_as_string into a
 // buffer of every size, hl_divide, hl_status_name and hl_dtype_size of any value,
-// hl_control_message truncation, and sizes whose byte count overflows size_t (refused before
-// anything is read).
+// hl_control_message truncation, and views whose byte count overflows the address space (refused
+// with HL_ERR_SHAPE before anything is read, by every entry point that takes an hl_view).
 //
 // Input: 8 + 8 bytes = a and b, 1 byte = buffer size, 4 bytes = a status/dtype code, 8 bytes =
 // a count.
@@ -50,28 +50,38 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     const std::size_t element = hl_dtype_size(code);
     FUZZ_CHECK(element == fuzz::size_of(code) || (code == 0 && element == 0));
 
-    // A count whose byte size overflows must be refused without reading (data points at 8 bytes).
+    // A view whose byte size overflows (one axis, or the product of two) must be refused with
+    // HL_ERR_SHAPE before anything is read (data points at 8 bytes).
     const int64_t eight = 0;
-    if (count > SIZE_MAX / 8) {
-        int64_t hi;
-        uint64_t lo;
-        double sum;
-        FUZZ_CHECK(hl_sum_int(&eight, count, HL_DTYPE_INT64, &hi, &lo, nullptr) != HL_OK);
-        FUZZ_CHECK(hl_sum_float(&eight, count, HL_DTYPE_FLOAT64, &sum, nullptr) != HL_OK);
-        hl_buffer* out = nullptr;
-        FUZZ_CHECK(hl_filter_double(&eight, count, HL_DTYPE_INT64, 0, 0, 0, &out, nullptr) != HL_OK);
+    const int64_t huge = static_cast<int64_t>(count & INT64_MAX);
+    const int64_t big1[1] = {huge};
+    const int64_t big2[2] = {huge, static_cast<int64_t>((count >> 20) | 1)};
+    const bool overflows1 = uint64_t(huge) > SIZE_MAX / 8 / 2;  // beyond half the address space
+    const bool overflows2 = static_cast<unsigned __int128>(uint64_t(huge)) * uint64_t(big2[1]) * 8 >
+                            static_cast<unsigned __int128>(SIZE_MAX / 2);
+    for (int form = 0; form < 2; ++form) {
+        if (!(form == 0 ? overflows1 : overflows2)) continue;
+        const hl_view v{const_cast<int64_t*>(&eight), HL_DTYPE_INT64, form + 1, form == 0 ? big1 : big2, nullptr};
+        hl_sum_result sum;
+        FUZZ_CHECK(hl_sum(&v, &sum, nullptr) == HL_ERR_SHAPE);
+        hl_exact_sum exact;
+        FUZZ_CHECK(hl_exact_sum_of(&v, &exact, nullptr) == HL_ERR_SHAPE);
+        hl_buffer* out = reinterpret_cast<hl_buffer*>(&sum);  // garbage: must be overwritten
+        FUZZ_CHECK(hl_filter_double_view(&v, HL_DTYPE_INT64, 0, 0, 0, &out, nullptr) == HL_ERR_SHAPE);
         FUZZ_CHECK(out == nullptr);
-        uint64_t n;
-        double mean, std;
-        unsigned char mn[8], mx[8];
-        FUZZ_CHECK(hl_compute_stats(&eight, count, HL_DTYPE_INT64, &n, &mean, &std, mn, mx, nullptr) !=
-                   HL_OK);
+        hl_stats stats;
+        FUZZ_CHECK(hl_compute_stats(&v, HL_NAN_PROPAGATE, &stats, nullptr) == HL_ERR_SHAPE);
+        hl_moments moments;
+        FUZZ_CHECK(hl_moments_of(&v, HL_NAN_PROPAGATE, &moments, nullptr) == HL_ERR_SHAPE);
         hl_processor* proc = nullptr;
         FUZZ_CHECK(hl_processor_create(4, &proc) == HL_OK);
-        FUZZ_CHECK(hl_processor_add(proc, reinterpret_cast<const double*>(&eight), count, nullptr) != HL_OK);
+        FUZZ_CHECK(hl_processor_add(proc, &v, nullptr) == HL_ERR_SHAPE);
         uint64_t length = 1;
         FUZZ_CHECK(hl_processor_length(proc, &length) == HL_OK && length == 0);
         hl_processor_destroy(proc);
+        out = reinterpret_cast<hl_buffer*>(&sum);
+        FUZZ_CHECK(hl_processor_partial(&v, 4, 0, &out, nullptr) == HL_ERR_SHAPE);
+        FUZZ_CHECK(out == nullptr);
     }
 
     // hl_control_message: NUL-terminated, truncated to the buffer, never past it.

@@ -3,7 +3,7 @@ per input, in hex ("-" for the empty input), after optional "# comment" lines. T
 review and merge better than hundreds of binary files.
 
     python3 fuzz/seeds.py unpack fuzz/seeds BUILD/fuzz-seeds     # run.sh does this
-    python3 fuzz/seeds.py pack CORPUS_DIR >> fuzz/seeds/<target>.txt   # keep what a run found
+    python3 fuzz/seeds.py pack CORPUS_DIR_OR_FILE >> fuzz/seeds/<target>.txt   # keep a finding
 """
 import os
 import sys
@@ -23,9 +23,10 @@ def unpack(seeds_dir, out_dir):
                 out.write(data)
 
 
-def pack(corpus_dir):
-    for name in sorted(os.listdir(corpus_dir)):
-        with open(os.path.join(corpus_dir, name), "rb") as f:
+def pack(corpus):
+    names = [corpus] if os.path.isfile(corpus) else [os.path.join(corpus, n) for n in sorted(os.listdir(corpus))]
+    for name in names:
+        with open(name, "rb") as f:
             data = f.read()
         print(data.hex() or "-")
 

@@ -158,6 +158,10 @@ void ExactSum::add_integer(int128_t v) noexcept {
     note_add();
 }
 
+namespace {
+uint64_t saturating_add(uint64_t a, uint64_t b) noexcept { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
+}  // namespace
+
 void ExactSum::add(const ExactSum& other) noexcept {
     if (other.kind_ == Kind::Float || (other.kind_ == Kind::Integer && kind_ == Kind::Empty))
         kind_ = other.kind_;
@@ -165,9 +169,11 @@ void ExactSum::add(const ExactSum& other) noexcept {
     copy.normalize();
     normalize();
     for (int i = 0; i < kDigits; ++i) digit_[i] += copy.digit_[i];
-    nan_ += other.nan_;
-    pos_inf_ += other.pos_inf_;
-    neg_inf_ += other.neg_inf_;
+    // The counts saturate instead of wrapping: only records read from bytes can hold counts that
+    // large, and a NaN or an infinity once counted must never vanish from the sum.
+    nan_ = saturating_add(nan_, other.nan_);
+    pos_inf_ = saturating_add(pos_inf_, other.pos_inf_);
+    neg_inf_ = saturating_add(neg_inf_, other.neg_inf_);
     normalize();
 }
 

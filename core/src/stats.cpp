@@ -665,6 +665,27 @@ void Moments::to_bytes(unsigned char* out) const noexcept {
     sum.to_bytes(at);
 }
 
+namespace {
+
+// Whether a double extreme read from bytes converts to the dtype as finish() converts it (an
+// integer out of range would be undefined behaviour there). 64-bit integers keep theirs in int128.
+bool extreme_fits(DType dtype, double v) {
+    return dispatch_dtype(dtype, [&](auto tag) -> bool {
+        using T = decltype(tag);
+        if constexpr (is_bool_element<T> || std::is_same<T, int64_t>::value ||
+                      std::is_same<T, uint64_t>::value || std::is_same<T, double>::value) {
+            return true;
+        } else if constexpr (std::is_same<T, float>::value) {
+            return std::isnan(v) || std::isinf(v) || std::fabs(v) <= std::numeric_limits<float>::max();
+        } else {
+            return v >= static_cast<double>(std::numeric_limits<T>::lowest()) &&
+                   v <= static_cast<double>(std::numeric_limits<T>::max());
+        }
+    });
+}
+
+}  // namespace
+
 Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     if (in == nullptr || size != kBytes || std::memcmp(in, kMomentsMagic, 4) != 0)
         fail(ErrorKind::InvalidArgument, "not a serialized hotloop Moments record");
@@ -689,6 +710,8 @@ Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     m.ihi = static_cast<int128_t>(get128(at));
     m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
     if (!(m.m2 >= 0)) fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (m2)");
+    if (!extreme_fits(dtype, m.lo) || !extreme_fits(dtype, m.hi))
+        fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (extremes)");
     return m;
 }
 

@@ -793,6 +793,7 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b) {
             RawWord* first = sorted.data() + bucket_begin[b];
             RawWord* last = sorted.data() + bucket_begin[b + 1];
+            if (last - first < 2) continue;  // also: no `first + 1` on an empty (null) array
             if (last - first <= 24) {  // insertion sort
                 for (RawWord* i = first + 1; i < last; ++i) {
                     const RawWord w = *i;

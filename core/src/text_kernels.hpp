@@ -145,7 +145,13 @@ HL_INLINE std::size_t squeeze8(Units16 u, uint8_t* out) {
     Bytes16 bytes, order;
     std::memcpy(&bytes, &enc, sizeof bytes);
     std::memcpy(&order, kSqueeze.order[m], sizeof order);
-    simd::store(out, __builtin_shuffle(bytes, order));
+#if defined(__clang__)  // clang has no __builtin_shuffle (the fuzz build uses clang): its meaning
+    Bytes16 shuffled;
+    for (int k = 0; k < 16; ++k) shuffled[k] = bytes[order[k] & 15];
+#else
+    const Bytes16 shuffled = __builtin_shuffle(bytes, order);
+#endif
+    simd::store(out, shuffled);
     return kSqueeze.length[m];
 }
 

@@ -112,3 +112,28 @@ TEST_CASE("hl_exact_sum: records no function wrote and foreign bytes are refused
     CHECK(hl_exact_sum_of(nullptr, &out, nullptr) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_exact_sum_to_bytes(&out, nullptr) == HL_ERR_INVALID_ARGUMENT);
 }
+
+// Fuzz finding (fuzz_exact_sum_bytes): the NaN and infinity counts of a record read from bytes
+// could be as large as 2^63, and merging two such records wrapped the count to 0, so that the
+// NaN (or infinity) vanished from the sum. The counts now saturate.
+TEST_CASE("hl_exact_sum: merging huge NaN and infinity counts never loses them") {
+    const double values[2] = {NAN, INFINITY};
+    for (int which = 0; which < 2; ++which) {
+        Flat one(&values[which], 1, HL_DTYPE_FLOAT64);
+        hl_exact_sum s;
+        REQUIRE(hl_exact_sum_of(&one.view, &s, nullptr) == HL_OK);
+        uint8_t bytes[HL_EXACT_SUM_BYTES];
+        REQUIRE(hl_exact_sum_to_bytes(&s, bytes) == HL_OK);
+        const uint64_t huge = uint64_t(1) << 63;  // the count field: NaN at 8, +inf at 16
+        std::memcpy(bytes + 8 + 8 * which, &huge, 8);
+        REQUIRE(hl_exact_sum_from_bytes(bytes, sizeof bytes, &s) == HL_OK);
+        hl_exact_sum twice = s;
+        REQUIRE(hl_exact_sum_merge(&twice, &s) == HL_OK);
+        int32_t kind = -1;
+        double value = 0;
+        REQUIRE(hl_exact_sum_value(&twice, &kind, &value, nullptr) == HL_OK);
+        CHECK(kind == HL_EXACT_SUM_FLOAT);
+        if (which == 0) CHECK(std::isnan(value));
+        else CHECK(value == INFINITY);
+    }
+}

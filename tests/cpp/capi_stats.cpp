@@ -129,3 +129,31 @@ TEST_CASE("hl_moments: mismatched merges, empty moments and foreign records") {
     CHECK(hl_moments_from_bytes(junk, 3, &zero) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_moments_to_bytes(nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
 }
+
+// Fuzz finding (fuzz_moments_bytes): a record read from bytes could hold a minimum or maximum
+// (a double, for integer dtypes up to 32 bits) outside its dtype's range, which finishing
+// converted to that integer type: undefined behaviour. Such records are refused now.
+TEST_CASE("hl_moments_from_bytes: extremes outside the dtype are refused") {
+    const int8_t d[2] = {-3, 7};
+    Flat f(d, 2, HL_DTYPE_INT8);
+    hl_moments m, out;
+    REQUIRE(hl_moments_of(&f.view, HL_NAN_PROPAGATE, &m, nullptr) == HL_OK);
+    uint8_t bytes[HL_MOMENTS_BYTES];
+    REQUIRE(hl_moments_to_bytes(&m, bytes) == HL_OK);
+    const double lows[3] = {1e300, -129.0, NAN};  // the minimum: a double at offset 32
+    for (double low : lows) {
+        uint8_t bad[HL_MOMENTS_BYTES];
+        std::memcpy(bad, bytes, sizeof bad);
+        std::memcpy(bad + 32, &low, 8);
+        std::memcpy(&out, &m, sizeof out);
+        CHECK(hl_moments_from_bytes(bad, sizeof bad, &out) == HL_ERR_INVALID_ARGUMENT);
+        CHECK(message().find("extremes") != std::string::npos);
+        CHECK(std::memcmp(&out, &m, sizeof out) == 0);  // unchanged
+    }
+    const double low = -128.0;  // the dtype's own minimum is fine
+    std::memcpy(bytes + 32, &low, 8);
+    REQUIRE(hl_moments_from_bytes(bytes, sizeof bytes, &out) == HL_OK);
+    hl_stats s;
+    REQUIRE(hl_moments_finish(&out, 1, &s) == HL_OK);
+    CHECK(static_cast<int8_t>(s.min[0]) == -128);
+}

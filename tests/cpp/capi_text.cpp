@@ -207,6 +207,25 @@ TEST_CASE("hl_word_table_count_file: ranges and OS errors", "[capi][text]") {
     std::remove(path.c_str());
 }
 
+// Fuzz finding (fuzz_word_count): a count whose text holds no word sorted an empty (null) array
+// by forming `first + 1` on it, undefined behaviour that clang's UBSan reports.
+TEST_CASE("hl_word_table: text and file ranges without a word", "[capi][text]") {
+    const std::string path = temp_file("\x0b");
+    hl_word_table *text = count("\x0b", 0, nullptr), *a = nullptr, *b = nullptr, *merged = nullptr;
+    REQUIRE(hl_word_table_count_file(path.c_str(), 0, 0, 0, nullptr, 0, &a, nullptr) == HL_OK);
+    REQUIRE(hl_word_table_count_file(path.c_str(), 0, UINT64_MAX, 0, nullptr, 0, &b, nullptr) ==
+            HL_OK);
+    REQUIRE(hl_word_table_merge(b, a, &merged, nullptr) == HL_OK);
+    for (hl_word_table* t : {text, a, b, merged}) {
+        size_t n = 99;
+        REQUIRE(hl_word_table_size(t, &n) == HL_OK);
+        CHECK(n == 0);
+        CHECK(exported(t, -1).words.empty());
+        hl_word_table_destroy(t);
+    }
+    std::remove(path.c_str());
+}
+
 TEST_CASE("hl_word_table: cancellation", "[capi][text]") {
     hl_control* ctl = nullptr;
     REQUIRE(hl_control_create(&ctl) == HL_OK);
