@@ -300,7 +300,7 @@ def _refuse_elements(data: Any, what: str) -> None:
     """The error naming the first element NumPy could not give a numeric dtype: not a real
     number, or an int beyond 64 bits (statistics need a dtype; parallel_sum takes any int)."""
     for index, item in enumerate(data):
-        if isinstance(item, numbers.Integral) and not -2**63 <= item < 2**64:
+        if isinstance(item, numbers.Integral) and not -2**63 <= int(item) < 2**64:
             raise InvalidTypeError(
                 "%s: element %d is an int beyond 64 bits (-2**63 .. 2**64 - 1), which no NumPy "
                 "dtype holds: convert the values to float to describe them approximately"
