@@ -26,6 +26,7 @@ A new heavy function gets its twin with one line: `name = twin(sync_function)`.
 """
 import asyncio
 import functools
+import inspect
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, TypeVar
 
 from . import _arrays, _imaging, _run, _stats, _text
@@ -99,7 +100,7 @@ def twin(function: "Callable[_P, _R]",
 
     awaitable.__name__ = awaitable.__qualname__ = twin_name
     awaitable.__doc__ = "Awaitable twin of %s (see hotloop.aio).\n\n%s" % (
-        function.__qualname__, function.__doc__ or "")
+        function.__qualname__, inspect.cleandoc(function.__doc__ or ""))
     return awaitable
 
 
@@ -166,7 +167,8 @@ def _method_twin(function: "Callable[_P, _R]", name: str,
     awaitable = twin(function, name)
     awaitable.__doc__ = ("``%s``: the awaitable twin of %s (see hotloop.aio); the same parameters,"
                          " result and errors, the object a method works on coming first.\n\n%s"
-                         % (usage, function.__qualname__, function.__doc__ or ""))
+                         % (usage, function.__qualname__,
+                            inspect.cleandoc(function.__doc__ or "")))
     return awaitable
 
 
