@@ -82,8 +82,10 @@ def twin(function: "Callable[_P, _R]",
 
     Raises
     ------
-    Nothing itself; awaiting the twin raises what function raises, and
-    asyncio.CancelledError when the awaiting task is cancelled before the call completed.
+    asyncio.CancelledError
+        From awaiting the twin, when the awaiting task is cancelled before the call completed
+        (the engine was stopped and changed nothing). Otherwise awaiting the twin raises what
+        `function` raises; twin() itself raises nothing.
 
     Examples
     --------

@@ -14,7 +14,6 @@ SECTION = re.compile(r"^(\w[\w ]*)\n-{3,}$", re.M)
 # Calls that raise nothing by design (a Raises section would list nothing): name -> why.
 RAISE_NOTHING = {
     "get_num_threads": "reads a number the library keeps",
-    "aio.twin": "wraps a function; awaiting the twin raises what the function raises",
     "ChunkPartial.to_bytes": "returns the bytes the partial holds",
     "WordTable.close": "frees the table; closing twice is a no-op",
     # Value objects that own their plain record: reading it cannot fail.
