@@ -16,19 +16,60 @@ _CODE_BY_NAME = {name: code for code, name in NAMES.items()}
 
 
 def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> NDArray:
-    """Element-wise product of two arrays of the same shape (any number of dimensions).
+    """Element-wise product ``a * b`` of two arrays of the same shape, exact for integers.
 
+    Matches ``numpy.multiply(a, b)`` (bit for bit for floats) where NumPy's result fits; where
+    an integer product does not fit, NumPy wraps around silently and this raises instead.
+
+    Parameters
+    ----------
+    a, b : array_like
+        Arrays of the same shape, any number of dimensions (0-d included), any strides;
+        anything ``numpy.asarray`` takes (lists, buffers, ``__array_interface__`` objects).
+        NumPy's promotion of the two dtypes must give int32, int64, float32 or float64 (so
+        int16 * int32 is int32, int32 * float32 is float64, bool * int64 is int64); an input
+        of another dtype is converted once. C- or Fortran-ordered inputs are read in place.
+    progress : None, True or callable(done, total), optional
+        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new array of a's shape and the promoted dtype, in Fortran order when both inputs
+        are Fortran-contiguous (and not both C-contiguous), else C order.
+
+    Raises
+    ------
+    ShapeError (ValueError)
+        "Arrays must have the same shape": the shapes differ (no broadcasting).
+    InvalidTypeError (TypeError)
+        The promoted dtype is not int32, int64, float32 or float64 (complex, uint64 with
+        int64, object, str...).
+    NumericOverflowError (OverflowError)
+        An integer product does not fit the result dtype; the message names the first such
+        element and its operands.
+    MissingDependencyError (ImportError)
+        NumPy is not installed.
+
+    See Also
+    --------
+    numpy.multiply : the reference; this runs it in parallel, without the GIL.
+
+    Notes
+    -----
+    O(n) work, in parallel blocks; the result does not depend on the thread count.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> array_multiply(np.array([[1.0, 2.0]]), np.array([[3.0, 4.0]]))
     array([[3., 8.]])
-
-    dtypes: NumPy's promotion of the pair must give float32, float64, int32 or int64 (so int16 *
-    int32 is int32, int32 * float32 is float64, as in NumPy); an input of another dtype is
-    converted once. Floats are bit for bit `a * b`. Integer products are exact: one that does
-    not fit raises OverflowError naming the element (NumPy would silently wrap). Different
-    shapes raise ShapeError (a ValueError) "Arrays must have the same shape". The result is a
-    new array, in Fortran order when both inputs are, else C order; inputs in either order are
-    read in place, others are copied once. O(n), parallel.
+    >>> array_multiply(np.array([1, 2], np.int16), np.array([3, 4], np.int32)).dtype
+    dtype('int32')
+    >>> array_multiply(np.array([2**62]), np.array([4]))
+    Traceback (most recent call last):
+      ...
+    hotloop.NumericOverflowError: array_multiply: element [0]: 4611686018427387904 * 4 does not fit in int64 (NumPy would wrap around)
     """
     np = require_numpy("array_multiply")
     a = as_ndarray(a, "array_multiply")
@@ -64,20 +105,59 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
 
 
 def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> NDArray:
-    """Matrix product `a @ b` of two 2-D arrays, through OpenBLAS (dgemm / sgemm).
+    """Matrix product ``a @ b`` of two 2-D arrays, through OpenBLAS (dgemm / sgemm).
 
+    Matches ``numpy.matmul(a, b)`` for float64 and float32 inputs up to BLAS's rounding (NumPy
+    calls a BLAS too; summation orders differ between BLAS builds).
+
+    Parameters
+    ----------
+    a : array_like
+        An m x k matrix of any real dtype (bool, ints, floats), any strides.
+    b : array_like
+        A k x n matrix, likewise.
+    progress : None, True or callable(done, total), optional
+        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
+
+    Returns
+    -------
+    numpy.ndarray
+        A new C-ordered m x n array: float32 when both inputs are float32 (sgemm), float64 for
+        every other combination (ints and bools included, where NumPy keeps an integer dtype).
+
+    Raises
+    ------
+    ShapeError (ValueError)
+        An operand is not 2-D, or "Incompatible dimensions for matrix multiplication": the
+        inner dimensions differ.
+    InvalidTypeError (TypeError)
+        A complex, object or other non-real dtype.
+    MissingDependencyError (ImportError)
+        NumPy is not installed.
+
+    See Also
+    --------
+    numpy.matmul : the reference.
+
+    Notes
+    -----
+    O(m n k) work. Transposed, Fortran-order and sliced operands are passed to BLAS with their
+    strides, not copied; other layouts and dtype conversions cost one copy. OpenBLAS runs
+    get_num_threads() threads for this call and then gets its own (process-wide, NumPy's too)
+    thread count back.
+
+    Examples
+    --------
     >>> import numpy as np
     >>> matrix_multiply(np.eye(2), np.array([[1.0, 2.0], [3.0, 4.0]]))
     array([[1., 2.],
            [3., 4.]])
-
-    Two float32 arrays give float32 (sgemm); every other numeric combination is computed and
-    returned in float64 (ints and bools included, where NumPy would keep an integer dtype).
-    Transposed, Fortran-order and sliced operands are passed to BLAS with their strides, not
-    copied; other layouts and dtype conversions cost one copy. Not 2-D raises ShapeError; inner
-    dimensions that differ raise ShapeError (a ValueError) "Incompatible dimensions for matrix
-    multiplication". O(m n k); OpenBLAS runs get_num_threads() threads for this call and then
-    gets its own (process-wide, NumPy's too) thread count back.
+    >>> matrix_multiply(np.ones((2, 3), np.int64), np.ones((3, 1), np.int64)).dtype
+    dtype('float64')
+    >>> matrix_multiply(np.ones((2, 3)), np.ones((2, 3)))
+    Traceback (most recent call last):
+      ...
+    hotloop.ShapeError: Incompatible dimensions for matrix multiplication: (2, 3) @ (2, 3)
     """
     return _product(a, b, "matrix_multiply", lib.hl_matrix_multiply, progress)
 

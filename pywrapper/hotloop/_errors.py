@@ -38,10 +38,18 @@ _status = ffi.integer_const
 
 
 class InvalidArgumentError(HotloopError, ValueError):
+    """An argument of the right type has a value the function refuses: out of range (sigma < 0,
+    chunk_size 0, n_samples 0), an unknown name (op, nan_policy, errors=), malformed serialized
+    bytes. A ValueError; C status HL_ERR_INVALID_ARGUMENT."""
+
     status = _status("HL_ERR_INVALID_ARGUMENT")
 
 
 class InvalidTypeError(HotloopError, TypeError):
+    """An argument of a type (or NumPy dtype) the function does not take: a str among numbers,
+    a complex or object array, a float where an int is needed, an unsupported image dtype or
+    PIL mode. A TypeError; C status HL_ERR_TYPE."""
+
     status = _status("HL_ERR_TYPE")
 
 
@@ -51,22 +59,39 @@ class UnknownErrorHandlerError(InvalidArgumentError, LookupError):
 
 
 class ShapeError(HotloopError, ValueError):
+    """Arrays whose shapes do not fit the operation: different shapes for array_multiply,
+    inner dimensions that differ for matrix_multiply, an image that is not H x W or H x W x C
+    (C in 1, 3, 4). A ValueError; C status HL_ERR_SHAPE."""
+
     status = _status("HL_ERR_SHAPE")
 
 
 class NumericOverflowError(HotloopError, OverflowError):
+    """A result or argument does not fit its type: an integer product beyond int64
+    (array_multiply, process_numbers on an int64 array), an int beyond what the C call takes.
+    An OverflowError; C status HL_ERR_OVERFLOW."""
+
     status = _status("HL_ERR_OVERFLOW")
 
 
 class OutOfMemoryError(HotloopError, MemoryError):
+    """The engine could not allocate what the call needs; nothing was changed. A MemoryError;
+    C status HL_ERR_NO_MEMORY."""
+
     status = _status("HL_ERR_NO_MEMORY")
 
 
 class DivisionByZeroError(HotloopError, ZeroDivisionError, ValueError):
+    """divide() by zero. A ZeroDivisionError (as Python's ``/``) and a ValueError (as the seed
+    raised); C status HL_ERR_DIVISION_BY_ZERO."""
+
     status = _status("HL_ERR_DIVISION_BY_ZERO")
 
 
 class ClosedHandleError(HotloopError, ValueError):
+    """A DataProcessor or WordTable used after close() (or after leaving its ``with`` block).
+    A ValueError, as for a closed file; C status HL_ERR_CLOSED."""
+
     status = _status("HL_ERR_CLOSED")
 
 
@@ -81,10 +106,18 @@ CancelledError = HotloopCancelledError  # the name before 0.2, kept as an alias
 
 
 class InternalError(HotloopError, RuntimeError):
+    """A bug in hotloop: the engine failed in a way it has no status for (an unexpected C++
+    exception caught at the C API's boundary). Please report it with the message. A
+    RuntimeError; C status HL_ERR_INTERNAL."""
+
     status = _status("HL_ERR_INTERNAL")
 
 
 class EncodingError(HotloopError, UnicodeError):
+    """Text that cannot be taken in the encoding asked for (the base of
+    HotloopUnicodeDecodeError; an unsupported encoding= name). A UnicodeError; C status
+    HL_ERR_ENCODING."""
+
     status = _status("HL_ERR_ENCODING")
 
 
@@ -109,22 +142,28 @@ class HotloopUnicodeDecodeError(EncodingError, UnicodeDecodeError):
 
 
 class HotloopOSError(HotloopError, OSError):
+    """A file could not be opened or read (word_count_file, WordTable.from_file); ``errno``,
+    ``strerror`` and ``filename`` are set as open() sets them. An OSError; C status HL_ERR_IO."""
+
     status = _status("HL_ERR_IO")
 
 
 class HotloopFileNotFoundError(HotloopOSError, FileNotFoundError):
-    pass
+    """The file does not exist (errno ENOENT). A FileNotFoundError."""
 
 
 class HotloopPermissionError(HotloopOSError, PermissionError):
-    pass
+    """The file cannot be read by this process (EACCES, EPERM). A PermissionError."""
 
 
 class HotloopIsADirectoryError(HotloopOSError, IsADirectoryError):
-    pass
+    """The path names a directory (EISDIR). An IsADirectoryError."""
 
 
 class HotloopTimeoutError(HotloopError, TimeoutError):
+    """A wait on a control (hl_control_wait, C API) ended before the call did. A
+    TimeoutError; C status HL_ERR_TIMEOUT."""
+
     status = _status("HL_ERR_TIMEOUT")
 
 

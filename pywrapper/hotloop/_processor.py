@@ -121,8 +121,24 @@ class DataProcessor:
 
     # ---- lifetime ----
     def close(self) -> None:
-        """Frees the native processor. Further calls raise ClosedHandleError; close() again is a
-        no-op."""
+        """Frees the native processor, once calls in flight on other threads have returned.
+
+        Further calls raise ClosedHandleError; close() again is a no-op. Leaving a ``with``
+        block closes the processor; garbage collection frees it too.
+
+        Raises
+        ------
+        InvalidArgumentError
+            When called from inside another call on this processor on the same thread (its
+            progress callable, or a signal handler): that call still uses the processor.
+
+        Examples
+        --------
+        >>> p = DataProcessor(2)
+        >>> p.close(); p.close()
+        >>> p.closed
+        True
+        """
         with self._lock:
             self._handle = None
             self._finalizer()  # runs hl_processor_destroy once, whoever calls first
@@ -193,6 +209,12 @@ class DataProcessor:
     def process_chunks(self, *, progress: Progress = None) -> List[float]:
         """Removes every full chunk from the front and returns their means, in order.
 
+        Parameters
+        ----------
+        progress : None, True or callable(done, total), optional
+            True shows a tqdm bar; a callable gets (done, total). The call reads at most one
+            block of values, so there is rarely anything to show.
+
         Returns
         -------
         list of float
@@ -221,6 +243,12 @@ class DataProcessor:
 
     def get_statistics(self, *, progress: Progress = None) -> Tuple[int, float, float]:
         """(count, mean, population standard deviation) of the values held.
+
+        Parameters
+        ----------
+        progress : None, True or callable(done, total), optional
+            True shows a tqdm bar; a callable gets (done, total). The call reads at most one
+            block of values, so there is rarely anything to show.
 
         Returns
         -------
@@ -467,12 +495,33 @@ class ChunkPartial:
     """What :meth:`DataProcessor.partial` computed for one partition: pass it to
     :meth:`DataProcessor.add_partials`. A picklable value holding its serialized bytes.
 
+    Made by DataProcessor.partial, or rebuilt from :meth:`to_bytes` by :meth:`from_bytes` (the
+    constructor takes those bytes too). Equal partials have equal bytes.
+
+    Parameters
+    ----------
+    data : bytes
+        A serialized partial (``b"HLCP"`` header); its contents are checked when it is added.
+
     Attributes
     ----------
     chunk_size : int
         The chunk size it was made for.
     length : int
         How many values it stands for.
+
+    Raises
+    ------
+    InvalidArgumentError (ValueError)
+        `data` is not bytes with a ChunkPartial header.
+
+    Examples
+    --------
+    >>> part = DataProcessor.partial([1.0, 2.0, 3.0], chunk_size=2, offset=0)
+    >>> part
+    ChunkPartial(chunk_size=2, length=3)
+    >>> ChunkPartial.from_bytes(part.to_bytes()) == part
+    True
     """
 
     __slots__ = ("_bytes",)
@@ -484,19 +533,58 @@ class ChunkPartial:
 
     @property
     def chunk_size(self) -> int:
+        """The chunk size of the processor it was made for."""
         return int(struct.unpack_from("<Q", self._bytes, 8)[0])
 
     @property
     def length(self) -> int:
+        """How many values it stands for."""
         return int(struct.unpack_from("<Q", self._bytes, 24)[0])
 
     def to_bytes(self) -> bytes:
-        """The serialized partial (what pickling stores)."""
+        """The serialized partial (what pickling stores).
+
+        Returns
+        -------
+        bytes
+            Versioned, little-endian; about 8 bytes per chunk mean plus the values of the
+            chunks and blocks that straddle either end.
+
+        Examples
+        --------
+        >>> part = DataProcessor.partial([1.0, 2.0], chunk_size=2, offset=0)
+        >>> part.to_bytes()[:4]
+        b'HLCP'
+        """
         return self._bytes
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "ChunkPartial":
-        """A ChunkPartial from :meth:`to_bytes`' output (checked when it is added)."""
+        """A ChunkPartial from :meth:`to_bytes`' output (checked when it is added).
+
+        Parameters
+        ----------
+        data : bytes-like
+            What :meth:`to_bytes` returned (copied).
+
+        Returns
+        -------
+        ChunkPartial
+
+        Raises
+        ------
+        InvalidTypeError (TypeError)
+            `data` is not bytes-like.
+        InvalidArgumentError (ValueError)
+            `data` does not start with a ChunkPartial header; a damaged body is refused by
+            DataProcessor.add_partials, which then adds nothing.
+
+        Examples
+        --------
+        >>> part = DataProcessor.partial([1.0, 2.0], chunk_size=2, offset=0)
+        >>> ChunkPartial.from_bytes(bytearray(part.to_bytes())).length
+        2
+        """
         return cls(as_bytes(data, "ChunkPartial.from_bytes"))
 
     def __reduce__(self) -> Any:

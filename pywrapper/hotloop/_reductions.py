@@ -198,6 +198,13 @@ class ExactSum:
     copies) as its bytes. Sums of the parts of some data merge, in any order, into the sum of
     all of it.
 
+    Build one with :meth:`of` (or :meth:`from_bytes`); the constructor is internal.
+
+    Raises
+    ------
+    InvalidTypeError
+        From :meth:`of`, for an unsupported dtype; from :meth:`merge`, for a non-ExactSum.
+
     Examples
     --------
     >>> import numpy as np

@@ -25,6 +25,12 @@ raises through `check`, and returns what the C call produced. run() picks the th
 enough that a Ctrl-C arriving meanwhile is still raised well within 200 ms, once the call returns,
 and long enough that a typical 10M-element call skips the worker thread (its start and handoff
 make timings noticeably less steady).
+
+The job itself - a thread of its own running the call under a fresh hl_control, progress read
+from that control, the cancel, and the rule that decides the outcome once the call has ended -
+is one class, Job, shared with hotloop.aio: run() waits for a Job on the calling thread
+(interrupted by Ctrl-C), an awaitable twin waits for one on the event loop (interrupted by task
+cancellation). Only the waiting differs.
 """
 import _thread
 import threading
@@ -40,7 +46,7 @@ POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is
 
 _CONTROL_PP = ffi.typeof("hl_control **")
 _MAIN_THREAD = threading.main_thread().ident
-_job = threading.local()  # .control: the hl_control of the hotloop.aio job on this thread
+_job = threading.local()  # .control: the hl_control of the Job running on this thread
 
 
 def new_control():
@@ -62,84 +68,144 @@ def run(native, work, progress=None, what="hotloop"):
     return _run_watched(native, work, progress, what)
 
 
+class Job:
+    """One call, call(ctl), run under a fresh hl_control `ctl`: the one place where hotloop
+    starts a native call on a thread of its own, reports its progress and cancels it.
+
+    While call runs on the job's thread, run() hands ctl to every native call made there (the
+    thread-local job control), so a whole Python function - conversions and several C calls -
+    can be the job (hotloop.aio's twins), as well as a single C call (run()'s worker).
+    The waiter: start(ended), then report() while waiting, cancel() if the wait is interrupted
+    (and keep waiting for `outcome`: the call may still read the caller's memory), and finally
+    result(interrupt), which applies the one rule of what the caller gets.
+    """
+
+    def __init__(self, call, reporter, what):
+        self.what = what
+        self.reporter = reporter  # from make_reporter(), or None
+        self.ctl = new_control()
+        self.outcome = []  # [(True, result)] or [(False, exception)], appended by the job thread
+        self._call = call
+        self._ended = None
+
+    def start(self, ended, thread_name=None):
+        """Starts call(ctl) on a new thread; ended() is called there once `outcome` is set.
+        Without a name the thread is a raw _thread one: threading.Thread.start() waits on an
+        Event, which a Ctrl-C can interrupt in a state where the thread may or may not run.
+        A name (the awaitable twins': no signal reaches a loop's await) makes it a visible
+        threading.Thread. Raises RuntimeError when no thread can be started."""
+        self._ended = ended
+        if thread_name is None:
+            _thread.start_new_thread(self._work, ())
+        else:
+            threading.Thread(target=self._work, name=thread_name, daemon=True).start()
+
+    def run_here(self):
+        """Runs the call on this thread (short calls that only want their final progress)."""
+        try:
+            return self._call(self.ctl)
+        finally:
+            finish_report(self.reporter, self.ctl, False, self.what)
+
+    def _work(self):
+        set_job_control(self.ctl)
+        try:
+            self.outcome.append((True, self._call(self.ctl)))
+        except BaseException as exc:  # handed to the waiter
+            self.outcome.append((False, exc))
+        finally:
+            set_job_control(None)
+            self._call = None  # the call's inputs are released with the call
+            self._ended()
+
+    def report(self):
+        """Shows the control's progress through the reporter (no-op without one)."""
+        if self.reporter is not None:
+            self.reporter.update(*read_progress(self.ctl))
+
+    def cancel(self):
+        """Asks the engine to stop: it does within 100 ms, changing nothing."""
+        lib.hl_control_cancel(self.ctl)
+
+    def result(self, interrupt=None, completed_first=None):
+        """What the caller gets once the call has ended: its result, or its exception.
+
+        interrupt is what ended the wait early (KeyboardInterrupt, a task's CancelledError, or
+        what a progress callable or signal handler raised), or None. If the call stopped or
+        failed, the interrupt is the outcome. If it completed anyway (it had passed its last
+        cancellation check), its effect stands and its result is returned:
+        completed_first(interrupt, what) decides what happens to the interrupt (default:
+        _progress.completed_anyway, which re-delivers a Ctrl-C or warns)."""
+        ok, value = self.outcome.pop()
+        try:
+            finish_report(self.reporter, self.ctl, interrupt is not None, self.what)
+            if interrupt is not None:
+                if not ok:
+                    raise interrupt from None
+                (completed_first or completed_anyway)(interrupt, self.what)
+            if ok:
+                return value
+            raise value
+        finally:
+            # No reference cycles through the tracebacks: the call's inputs (memory the engine was
+            # reading) are released as soon as the caller lets go of them.
+            interrupt = value = None
+
+
 def _run_watched(native, work, progress, what):
     reporter = make_reporter(progress, what)
     ctl = getattr(_job, "control", None)
     if ctl is not None:
-        return native(ctl)  # hotloop.aio watches, reports and cancels
+        return native(ctl)  # a Job's thread: its waiter watches, reports and cancels
     if reporter is None and _thread.get_ident() != _MAIN_THREAD:
         return native(ffi.NULL)  # no signal can reach this thread: nothing to watch for
     if _thread.get_ident() == _MAIN_THREAD and take_pending_interrupt():
         raise KeyboardInterrupt  # owed by the previous call, which completed despite it
-    ctl = new_control()
+    job = Job(native, reporter, what)
     if work < DIRECT_MAX_WORK:  # short, with a progress callable: it gets the final numbers
-        try:
-            return native(ctl)
-        finally:
-            finish_report(reporter, ctl, False, what)
-    return _run_on_worker(native, ctl, reporter, what)
+        return job.run_here()
+    return _wait_blocking(job)
 
 
-def _run_on_worker(native, ctl, reporter, what="hotloop"):
-    outcome = []  # [(True, result)] or [(False, exception)], appended by the worker
+def _wait_blocking(job):
+    """Runs the job on its thread while this thread waits, interruptibly (module docstring)."""
     # A raw lock, not a threading.Event: a Ctrl-C landing inside Event.wait() can leave the
     # Event's internal lock held (a KeyboardInterrupt between a `with` statement's acquire and its
-    # protection), and the worker's set() then blocks forever. A raw lock's release never blocks,
+    # protection), and the job's set() then blocks forever. A raw lock's release never blocks,
     # and the waits below hold nothing when they are interrupted.
     done = _thread.allocate_lock()
-    done.acquire()  # released by the worker when the call has ended
-
-    def work():
-        try:
-            outcome.append((True, native(ctl)))
-        except BaseException as exc:  # handed to the caller
-            outcome.append((False, exc))
-        finally:
-            done.release()
-
+    done.acquire()  # released on the job thread when the call has ended
     interrupt = None
     launched = False
     try:
         try:
-            _thread.start_new_thread(work, ())
+            job.start(done.release)
         except RuntimeError:  # no thread could be started: nothing runs, nothing to wait for
             launched = None
             raise
         launched = True
         while not done.acquire(True, POLL_SECONDS):
-            if reporter is not None:
-                reporter.update(*read_progress(ctl))
+            job.report()
     except BaseException as exc:  # KeyboardInterrupt, or whatever a handler or reporter raised
         if launched is None:
             raise
         interrupt = exc
-        lib.hl_control_cancel(ctl)
-        # If the Ctrl-C came between starting the thread and noting it, the worker may or may
-        # not exist: a started call ends within 100 ms of the cancel, so 2 s settles it.
-        _wait_for_outcome(outcome, done, None if launched else 2.0)
-        if not outcome:
+        job.cancel()
+        # If the Ctrl-C came between starting the thread and noting it, the job may or may not
+        # exist: a started call ends within 100 ms of the cancel, so 2 s settles it.
+        _wait_for_outcome(job.outcome, done, None if launched else 2.0)
+        if not job.outcome:
             raise
-    ok, value = outcome.pop()
     try:
-        finish_report(reporter, ctl, interrupt is not None, what)
-        if interrupt is not None:
-            if not ok:  # stopped (or failed) without an effect: the interrupt is the outcome
-                raise interrupt from None
-            # The call completed first: keep its effect (Ctrl-C comes again just after).
-            completed_anyway(interrupt, what)
-        if ok:
-            return value
-        raise value
+        return job.result(interrupt)
     finally:
-        # No reference cycles through the tracebacks: the call's inputs (memory the engine was
-        # reading) are released as soon as the caller lets go of them.
-        interrupt = value = None
+        interrupt = None  # no cycle through the traceback (see Job.result)
 
 
 def _wait_for_outcome(outcome, done, limit):
-    """Waits for the worker after a cancel, whatever more Ctrl-Cs arrive (it ends within 100 ms):
+    """Waits for the job after a cancel, whatever more Ctrl-Cs arrive (it ends within 100 ms):
     the call may still be reading memory that the caller's objects own. `limit` (seconds) bounds
-    the wait when it is not known that the worker started."""
+    the wait when it is not known that the job started."""
     deadline = None if limit is None else time.monotonic() + limit
     while not outcome and (deadline is None or time.monotonic() < deadline):
         try:

@@ -91,6 +91,14 @@ class Moments:
     gives what one call over all of it gives: count, mean, min and max exactly; std within 1 ulp
     (the merge keeps ~110 bits), bit-identical for a given order of merges.
 
+    Build one with :meth:`of` (or :meth:`from_bytes`); the constructor is internal.
+
+    Raises
+    ------
+    InvalidTypeError, InvalidArgumentError
+        As :func:`compute_stats` (from :meth:`of`), or when merging moments of different
+        dtypes or NaN policies (from :meth:`merge`).
+
     Examples
     --------
     >>> import numpy as np

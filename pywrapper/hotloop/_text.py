@@ -1023,6 +1023,13 @@ class WordTable:
         Returns
         -------
         bytes
+            Versioned and little-endian: the words (UTF-8), their counts and their first
+            occurrences; about the size of the distinct words' text plus 24 bytes per word.
+
+        Raises
+        ------
+        ClosedHandleError
+            After :meth:`close`.
 
         Examples
         --------
@@ -1072,7 +1079,17 @@ class WordTable:
 
     def close(self) -> None:
         """Free the table now (also done when it is garbage-collected); later use raises
-        ClosedHandleError. Idempotent."""
+        ClosedHandleError. Idempotent; leaving a ``with`` block closes it too.
+
+        Examples
+        --------
+        >>> t = WordTable.from_text("a b a")
+        >>> t.close(); t.close()
+        >>> t.to_dict()
+        Traceback (most recent call last):
+          ...
+        hotloop.ClosedHandleError: the WordTable is closed
+        """
         with self._lock:
             self._finalizer()
 

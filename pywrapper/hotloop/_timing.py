@@ -3,13 +3,42 @@ from ._args import as_float
 from ._errors import InvalidArgumentError, check
 from ._loader import lib
 from ._run import run
+from ._typing import Progress, RealNumber
 
 
-def sleep(seconds, *, progress=None):
-    """Sleeps `seconds` (0 <= seconds <= 1e9) inside the engine, without the GIL; Ctrl-C ends a
-    long sleep at once. Used by hotloop.aio.sleep, which cancels it when its task is cancelled."""
-    seconds = as_float(seconds, "sleep", "seconds", allow_bool=False)
-    if not 0 <= seconds <= 1e9:  # NaN fails too
-        raise InvalidArgumentError("sleep: seconds must be between 0 and 1e9, got %r" % (seconds,))
+def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
+    """Sleeps inside the engine, without the GIL: the seed's async_sleep, cancellable.
+
+    Ctrl-C ends a long sleep at once; hotloop.aio.sleep, its awaitable twin, ends it when its
+    task is cancelled. Unlike time.sleep, the wait is an engine job with a control: it is the
+    test double of a long native call.
+
+    Parameters
+    ----------
+    seconds : float
+        0 <= seconds <= 1e9 (any real number: int, float, NumPy scalars; not bool).
+    progress : None, True or callable(done, total), optional
+        Reports the wait in milliseconds: True shows a tqdm bar.
+
+    Returns
+    -------
+    None
+
+    Raises
+    ------
+    InvalidArgumentError (ValueError)
+        seconds negative, NaN or above 1e9.
+    InvalidTypeError (TypeError)
+        seconds not a real number.
+
+    Examples
+    --------
+    >>> sleep(0.01)
+    >>> import asyncio, hotloop.aio
+    >>> asyncio.run(hotloop.aio.sleep(0.01))
+    """
+    wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
+    if not 0 <= wait <= 1e9:  # NaN fails too
+        raise InvalidArgumentError("sleep: seconds must be between 0 and 1e9, got %r" % (wait,))
     # Work in nanoseconds of waiting: sleeps of a few milliseconds or more are watched.
-    run(lambda ctl: check(lib.hl_sleep(seconds, ctl)), seconds * 1e9, progress, "sleep")
+    run(lambda ctl: check(lib.hl_sleep(wait, ctl)), wait * 1e9, progress, "sleep")

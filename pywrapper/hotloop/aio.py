@@ -3,10 +3,13 @@
     total = await hotloop.aio.parallel_sum(array)
     await hotloop.aio.sleep(0.5)
 
-Each twin runs the whole synchronous function (conversions included) on a job thread of its
-own, with an hl_control that hotloop's run() hands to every native call (see _run.py). The event
-loop thread only waits: the result comes back through loop.call_soon_threadsafe, so the loop
-keeps running while the engine works (cffi releases the GIL during native calls).
+Each twin runs the whole synchronous function (conversions included) as a _run.Job: the job
+runner of the blocking calls, on a thread of its own, with an hl_control that hotloop's run()
+hands to every native call made there (see _run.py). A blocking call waits for its Job on the
+calling thread and cancels it on Ctrl-C; a twin waits on the event loop and cancels it when its
+task is cancelled. The loop thread only waits: the job thread wakes it through
+loop.call_soon_threadsafe, so the loop keeps running while the engine works (cffi releases the
+GIL during native calls).
 
 Cancelling the awaiting task cancels the control: the engine stops within 100 ms and changes
 nothing, the twin waits for the job thread to end and raises CancelledError. A call that had
@@ -16,95 +19,138 @@ interrupted; cancelling waits for them.
 
 `progress=True` / `progress=callable(done, total)` is reported from the event loop thread.
 
+Methods take their object first (``await add_data(processor, values)``); class builders are
+named <class>_<method> (``await moments_of(data)`` is ``Moments.of(data)``).
+
 A new heavy function gets its twin with one line: `name = twin(sync_function)`.
 """
 import asyncio
 import functools
-import threading
+import inspect
+from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, TypeVar
 
 from . import _arrays, _imaging, _run, _stats, _text
 from ._filters import process_numbers as _process_numbers
-from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
-from ._progress import completed_anyway, make_reporter, read_progress, finish_report
-from ._reductions import parallel_sum as _parallel_sum
+from ._progress import completed_anyway, make_reporter
+from ._reductions import ExactSum as _ExactSum, parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
-__all__ = ["add_data", "array_multiply", "box_blur", "compute_stats", "gaussian_blur",
-           "get_statistics", "grayscale", "matrix_multiply", "monte_carlo_pi", "parallel_sum",
-           "process_chunks", "process_image", "process_numbers", "sharpen", "sleep", "sobel_edges",
-           "twin", "word_count", "word_count_file"]
+if TYPE_CHECKING:  # pragma: no cover (ParamSpec is Python 3.10+; PyPy 3.9 runs this module)
+    import array as _array
+    from typing import Dict, Iterable, List, ParamSpec, Tuple, Union, overload
+
+    import numpy
+
+    from ._filters import _DType, _Item
+    from ._text import PathInput, TextInput
+    from ._typing import Progress, RealNumber, RealNumbers
+
+    _P = ParamSpec("_P")
+_R = TypeVar("_R")
+
+__all__ = ["add_data", "add_partials", "array_multiply", "box_blur", "compute_stats",
+           "data_processor_partial", "exact_sum_of", "gaussian_blur", "get_statistics",
+           "grayscale", "matrix_multiply", "moments_of", "monte_carlo_pi", "parallel_sum",
+           "process_chunks", "process_image", "process_numbers", "sharpen", "sleep",
+           "sobel_edges", "twin", "word_count", "word_count_file", "word_table_from_file",
+           "word_table_from_text"]
 
 
-def twin(function, name=None):
-    """The awaitable twin of a synchronous hotloop function (or method: the twin then takes the
-    object as its first argument)."""
-    name = name or function.__name__
+def twin(function: "Callable[_P, _R]",
+         name: Optional[str] = None) -> "Callable[_P, Coroutine[Any, Any, _R]]":
+    """The awaitable twin of a synchronous hotloop function.
+
+    The twin takes the same arguments and returns (once awaited) the same result or raises the
+    same exception, running the whole function on a job thread of its own (module docstring).
+
+    Parameters
+    ----------
+    function : callable
+        A hotloop function, or a method (the twin then takes the object as its first
+        argument); its heavy native calls go through hotloop's run(), so they are cancelled
+        with the awaiting task.
+    name : str, optional
+        The twin's name (default: function.__name__), shown in progress bars, in the job
+        thread's name ("hotloop-aio-<name>") and in warnings.
+
+    Returns
+    -------
+    coroutine function
+        ``async def twin(*args, **kwargs)`` with function's signature and docstring.
+
+    Raises
+    ------
+    asyncio.CancelledError
+        From awaiting the twin, when the awaiting task is cancelled before the call completed
+        (the engine was stopped and changed nothing). Otherwise awaiting the twin raises what
+        `function` raises; twin() itself raises nothing.
+
+    Examples
+    --------
+    >>> import asyncio, hotloop
+    >>> total = twin(hotloop.parallel_sum)
+    >>> asyncio.run(total([1, 2, 3]))
+    6
+    """
+    twin_name = name or function.__name__
 
     @functools.wraps(function)
-    async def awaitable(*args, **kwargs):
-        return await _run_job(function, name, args, kwargs)
+    async def awaitable(*args: Any, **kwargs: Any) -> Any:
+        return await _run_job(function, twin_name, args, kwargs)
 
-    awaitable.__name__ = awaitable.__qualname__ = name
+    awaitable.__name__ = awaitable.__qualname__ = twin_name
     awaitable.__doc__ = "Awaitable twin of %s (see hotloop.aio).\n\n%s" % (
-        function.__qualname__, function.__doc__ or "")
+        function.__qualname__, inspect.cleandoc(function.__doc__ or ""))
     return awaitable
 
 
-async def _run_job(function, name, args, kwargs):
+async def _run_job(function: Callable[..., Any], name: str, args: Any, kwargs: Any) -> Any:
+    """Runs function(*args, **kwargs) as a _run.Job and waits for it on the event loop: the
+    same job as a blocking call's, where a task cancellation takes the place of Ctrl-C."""
     loop = asyncio.get_running_loop()
-    reporter = make_reporter(kwargs.get("progress"), name)
-    ctl = _run.new_control()
-    done = loop.create_future()
+    job = _run.Job(lambda ctl: function(*args, **kwargs),
+                   make_reporter(kwargs.get("progress"), name), name)
+    done: Any = loop.create_future()
 
-    def settle(outcome):
+    def settle() -> None:
         if not done.done():
-            done.set_result(outcome)
+            done.set_result(None)
 
-    def job():
-        _run.set_job_control(ctl)
+    def ended() -> None:  # on the job thread
         try:
-            outcome = (True, function(*args, **kwargs))
-        except BaseException as exc:  # handed to the awaiting task
-            outcome = (False, exc)
-        finally:
-            _run.set_job_control(None)
-        try:
-            loop.call_soon_threadsafe(settle, outcome)
+            loop.call_soon_threadsafe(settle)
         except RuntimeError:  # the loop was closed: nobody is waiting any more
             pass
-        outcome = None
 
-    threading.Thread(target=job, name="hotloop-aio-" + name, daemon=True).start()
+    job.start(ended, "hotloop-aio-" + name)
     interrupt = None
     try:
-        while not done.done():
-            # asyncio.wait never cancels `done`, so the job can always be waited for.
-            await asyncio.wait((done,), timeout=None if reporter is None else _run.POLL_SECONDS)
-            if reporter is not None and not done.done():
-                reporter.update(*read_progress(ctl))
-    except BaseException as exc:  # the task was cancelled, or the progress callable raised
-        interrupt = exc
-        lib.hl_control_cancel(ctl)
-        await _wait_for_job(done)
-    ok, value = done.result()
-    try:
-        finish_report(reporter, ctl, interrupt is not None, name)
-        if interrupt is not None:
-            if not ok:  # stopped (or failed) without an effect: the interrupt is the outcome
-                raise interrupt
-            if isinstance(interrupt, asyncio.CancelledError):
-                task = asyncio.current_task()
-                if task is not None and hasattr(task, "uncancel"):
-                    task.uncancel()  # the call completed first: its result stands
-            else:  # the progress callable raised too late to stop the call
-                completed_anyway(interrupt, name)
-        if ok:
-            return value
-        raise value
+        try:
+            while not done.done():
+                # asyncio.wait never cancels `done`, so the job can always be waited for.
+                await asyncio.wait((done,), timeout=None if job.reporter is None
+                                   else _run.POLL_SECONDS)
+                if not done.done():
+                    job.report()
+        except BaseException as exc:  # the task was cancelled, or the progress callable raised
+            interrupt = exc
+            job.cancel()
+            await _wait_for_job(done)
+        return job.result(interrupt, _completed_first)
     finally:
-        interrupt = value = done = None  # no reference cycles through the tracebacks
+        interrupt = done = None  # no reference cycles through the tracebacks
+
+
+def _completed_first(interrupt: BaseException, name: str) -> None:
+    """The job completed before the cancel reached it: its result stands."""
+    if isinstance(interrupt, asyncio.CancelledError):
+        task = asyncio.current_task()
+        if task is not None and hasattr(task, "uncancel"):
+            task.uncancel()
+    else:  # the progress callable raised too late to stop the call
+        completed_anyway(interrupt, name)
 
 
 async def _wait_for_job(done):
@@ -117,7 +163,65 @@ async def _wait_for_job(done):
             pass
 
 
-parallel_sum = twin(_parallel_sum)
+def _method_twin(function: "Callable[_P, _R]", name: str,
+                 usage: str) -> "Callable[_P, Coroutine[Any, Any, _R]]":
+    """twin() of a method or class builder, with how to call it on top of its docstring."""
+    awaitable = twin(function, name)
+    awaitable.__doc__ = ("``%s``: the awaitable twin of %s (see hotloop.aio); the same parameters,"
+                         " result and errors, the object a method works on coming first.\n\n%s"
+                         % (usage, function.__qualname__,
+                            inspect.cleandoc(function.__doc__ or "")))
+    return awaitable
+
+
+if TYPE_CHECKING:  # pragma: no cover
+    # Overloaded functions: a ParamSpec keeps only their first signature, so their twins are
+    # spelled out for the type checker (they are twin() at run time, as the others).
+    @overload
+    async def parallel_sum(numbers: Iterable[int], *, progress: Progress = None) -> int: ...
+    @overload  # noqa: E301
+    async def parallel_sum(numbers: RealNumbers, *,
+                           progress: Progress = None) -> Union[int, float]: ...
+    async def parallel_sum(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301
+
+    @overload
+    async def process_numbers(  # type: ignore[misc] # an ndarray is also an Iterable
+        numbers: "numpy.ndarray[Any, _DType]", threshold: RealNumber, *,
+        progress: Progress = None) -> "numpy.ndarray[Any, _DType]": ...
+    @overload  # noqa: E301
+    async def process_numbers(  # type: ignore[misc] # so is an array.array
+        numbers: "_array.array[_Item]", threshold: RealNumber, *,
+        progress: Progress = None) -> "_array.array[_Item]": ...
+    @overload  # noqa: E301
+    async def process_numbers(numbers: Iterable[int], threshold: RealNumber, *,
+                              progress: Progress = None) -> List[int]: ...
+    @overload  # noqa: E301
+    async def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
+                              progress: Progress = None) -> List[Any]: ...
+    async def process_numbers(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301
+
+    @overload
+    async def word_count(text: TextInput, top: None = None, *, errors: str = "strict",
+                         progress: Progress = None) -> Dict[str, int]: ...
+    @overload  # noqa: E301
+    async def word_count(text: TextInput, top: int, *, errors: str = "strict",
+                         progress: Progress = None) -> List[Tuple[str, int]]: ...
+    async def word_count(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301
+
+    @overload
+    async def word_count_file(path: PathInput, top: None = None, encoding: str = "utf-8", *,
+                              errors: str = "strict",
+                              progress: Progress = None) -> Dict[str, int]: ...
+    @overload  # noqa: E301
+    async def word_count_file(path: PathInput, top: int, encoding: str = "utf-8", *,
+                              errors: str = "strict",
+                              progress: Progress = None) -> List[Tuple[str, int]]: ...
+    async def word_count_file(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301
+else:
+    parallel_sum = twin(_parallel_sum)
+    process_numbers = twin(_process_numbers)
+    word_count = twin(_text.word_count)
+    word_count_file = twin(_text.word_count_file)
 array_multiply = twin(_arrays.array_multiply)
 matrix_multiply = twin(_arrays.matrix_multiply)
 compute_stats = twin(_stats.compute_stats)
@@ -128,12 +232,27 @@ sharpen = twin(_imaging.sharpen)
 sobel_edges = twin(_imaging.sobel_edges)
 grayscale = twin(_imaging.grayscale)
 monte_carlo_pi = twin(_monte_carlo_pi)
-word_count = twin(_text.word_count)
-word_count_file = twin(_text.word_count_file)
-process_numbers = twin(_process_numbers)
 sleep = twin(_sleep)
-sleep.__doc__ = """await sleep(seconds): sleeps inside the engine (the seed's async_sleep).
-Cancelling the task ends the engine's sleep at once."""
-add_data = twin(_DataProcessor.add_data, "add_data")
-process_chunks = twin(_DataProcessor.process_chunks, "process_chunks")
-get_statistics = twin(_DataProcessor.get_statistics, "get_statistics")
+# Methods take the object first; class builders are named <class>_<method>.
+add_data = _method_twin(_DataProcessor.add_data, "add_data",
+                        "await add_data(processor, values, *, progress=None)")
+add_partials = _method_twin(_DataProcessor.add_partials, "add_partials",
+                            "await add_partials(processor, partials, *, progress=None, "
+                            "expected_length=None)")
+process_chunks = _method_twin(_DataProcessor.process_chunks, "process_chunks",
+                              "await process_chunks(processor, *, progress=None)")
+get_statistics = _method_twin(_DataProcessor.get_statistics, "get_statistics",
+                              "await get_statistics(processor, *, progress=None)")
+data_processor_partial = _method_twin(_DataProcessor.partial, "data_processor_partial",
+                                      "await data_processor_partial(values, *, chunk_size, "
+                                      "offset, progress=None)")
+moments_of = _method_twin(_stats.Moments.of, "moments_of",
+                          "await moments_of(data, *, nan_policy='propagate', progress=None)")
+exact_sum_of = _method_twin(_ExactSum.of, "exact_sum_of",
+                            "await exact_sum_of(data, *, progress=None)")
+word_table_from_text = _method_twin(_text.WordTable.from_text, "word_table_from_text",
+                                    "await word_table_from_text(text, *, part=0, "
+                                    "errors='strict', progress=None)")
+word_table_from_file = _method_twin(_text.WordTable.from_file, "word_table_from_file",
+                                    "await word_table_from_file(path, *, start=0, end=None, "
+                                    "part=0, errors='strict', encoding='utf-8', progress=None)")

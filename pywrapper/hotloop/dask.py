@@ -336,8 +336,24 @@ def _checked_partial(value, stage):
 
 
 def environment() -> Environment:
-    """What must be equal on the client and every worker for partials to merge exactly:
-    (hotloop version, C ABI version, unicodedata.unidata_version)."""
+    """What must be equal on the client and every worker for partials to merge exactly.
+
+    :func:`setup` compares it across the cluster and raises ClusterMismatchError when a
+    worker's differs.
+
+    Returns
+    -------
+    tuple of (str, int, str)
+        (hotloop.__version__, the C library's ABI version, unicodedata.unidata_version): the
+        last one decides which characters are letters and how words are lowercased.
+
+    Examples
+    --------
+    >>> import hotloop, unicodedata
+    >>> version, abi, unicode_version = environment()
+    >>> version == hotloop.__version__ and unicode_version == unicodedata.unidata_version
+    True
+    """
     return (_hotloop.__version__, int(lib.hl_abi_version()), unicodedata.unidata_version)
 
 

@@ -201,4 +201,27 @@ try:
     assert paths[1].encode() in bad.stderr and b"t0.txt" not in bad.stderr, bad.stderr
 finally:
     shutil.rmtree(folder)
+# hotloop.aio on this interpreter: twins give the sync results, and a cancelled task stops the
+# engine (an hour-long sleep would otherwise hold the job thread).
+import asyncio  # noqa: E402
+import threading  # noqa: E402
+
+import hotloop.aio  # noqa: E402
+
+
+async def _aio_checks():
+    assert await hotloop.aio.word_count("b a B") == {"b": 2, "a": 1}
+    assert await hotloop.aio.parallel_sum([1, 2, 10**30]) == 3 + 10**30
+    task = asyncio.ensure_future(hotloop.aio.sleep(3600))
+    while not any(t.name.startswith("hotloop-aio-") for t in threading.enumerate()):
+        await asyncio.sleep(0.01)
+    task.cancel()
+    try:
+        await task
+    except asyncio.CancelledError:
+        return
+    raise AssertionError("the cancelled aio.sleep returned")
+
+
+asyncio.run(_aio_checks())
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

@@ -1,6 +1,6 @@
 """The public API is fully annotated (the package ships py.typed; `make typecheck` runs mypy):
-every function and every public method of every class in hotloop.__all__ has annotations for
-all its parameters and its return value."""
+every function and every public method of every class in hotloop.__all__, hotloop.aio.__all__
+and hotloop.dask.__all__ has annotations for all its parameters and its return value."""
 import inspect
 import os
 
@@ -9,9 +9,29 @@ import pytest
 import hotloop
 
 
+def _modules():
+    import hotloop.aio
+
+    yield "", hotloop
+    yield "aio.", hotloop.aio
+    try:
+        import hotloop.dask
+    except hotloop.MissingDependencyError:  # Dask is optional
+        return
+    yield "dask.", hotloop.dask
+
+
 def _public_callables():
-    for name in hotloop.__all__:
-        obj = getattr(hotloop, name)
+    for prefix, module in _modules():
+        for name, obj in _members(module):
+            yield prefix + name, obj
+
+
+def _members(module):
+    for name in module.__all__:
+        obj = getattr(module, name)
+        if inspect.ismodule(obj):
+            continue
         if inspect.isclass(obj):
             if issubclass(obj, BaseException):
                 continue
@@ -32,6 +52,7 @@ PUBLIC = list(_public_callables())
 def test_the_api_is_not_empty():
     names = [name for name, _ in PUBLIC]
     assert "parallel_sum" in names and "DataProcessor.add_data" in names
+    assert "aio.word_count" in names and "aio.twin" in names
 
 
 @pytest.mark.parametrize("name,fn", PUBLIC, ids=[name for name, _ in PUBLIC])

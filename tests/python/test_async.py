@@ -14,7 +14,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 import hotloop
-from hotloop import _progress, _timing, aio
+from hotloop import _progress, _run, _timing, aio
 from threads_util import hotloop_threads_after
 
 np = pytest.importorskip("numpy")
@@ -324,3 +324,64 @@ def test_every_heavy_function_has_an_awaitable_twin_that_matches_it():
     np.testing.assert_array_equal(blurred, hotloop.gaussian_blur(img, 1.0))
     np.testing.assert_array_equal(edges, hotloop.sobel_edges(img))
     assert pi == hotloop.monte_carlo_pi(10_000, seed=3)
+
+
+def test_twins_of_the_builders_and_methods_match_the_sync_calls(tmp_path):
+    a = np.linspace(-3.0, 7.0, 100_001)
+    text = "the cat and the hat; The end\n" * 50
+    path = tmp_path / "words.txt"
+    path.write_text(text, encoding="utf-8")
+
+    async def main():
+        p = hotloop.DataProcessor(chunk_size=3)
+        part = await aio.data_processor_partial(a, chunk_size=3, offset=0)
+        await aio.add_partials(p, [part], expected_length=0)
+        return (await aio.moments_of(a, nan_policy="omit"), await aio.exact_sum_of(a),
+                await aio.word_table_from_text(text, part=0),
+                await aio.word_table_from_file(str(path), part=1), part, p)
+
+    moments, total, from_text, from_file, part, p = run(main())
+    assert moments == hotloop.Moments.of(a, nan_policy="omit")
+    assert total == hotloop.ExactSum.of(a)
+    assert from_text.to_dict() == hotloop.word_count(text)
+    assert from_file.to_dict() == hotloop.word_count_file(str(path))
+    assert part == hotloop.DataProcessor.partial(a, chunk_size=3, offset=0)
+    q = hotloop.DataProcessor(chunk_size=3)
+    q.add_data(a)
+    assert p.to_bytes() == q.to_bytes()
+
+
+def test_twins_and_blocking_calls_run_on_the_same_job_runner(monkeypatch):
+    started = []
+
+    class Recording(_run.Job):
+        def start(self, ended, thread_name=None):
+            started.append((self.what, thread_name))
+            super().start(ended, thread_name)
+
+    monkeypatch.setattr(_run, "Job", Recording)
+    seen = []
+    _timing.sleep(0.05, progress=lambda done, total: seen.append(done))  # a watched call
+    run(aio.sleep(0.05))
+    assert started == [("sleep", None), ("sleep", "hotloop-aio-sleep")]
+    assert seen[-1] == 50
+
+
+def test_every_public_heavy_call_has_a_twin():
+    # Heavy = takes progress= (its native work goes through run()): functions, methods, builders.
+    import inspect
+
+    twins = {aio.__dict__[name].__wrapped__ for name in aio.__all__
+             if name not in ("twin",)}
+    missing = []
+    for name in hotloop.__all__:
+        obj = getattr(hotloop, name)
+        candidates = [(name, obj)] if inspect.isfunction(obj) else [
+            ("%s.%s" % (name, attr), getattr(obj, attr)) for attr in vars(obj)
+            if not attr.startswith("_")] if inspect.isclass(obj) else []
+        for qualified, fn in candidates:
+            if callable(fn) and "progress" in inspect.signature(fn).parameters:
+                fn = getattr(fn, "__func__", fn)
+                if fn not in {getattr(t, "__func__", t) for t in twins}:
+                    missing.append(qualified)
+    assert missing == []

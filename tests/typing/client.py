@@ -191,3 +191,39 @@ def numbers_on_dask(x: "dask.array.Array", s: "dask.dataframe.Series", bag: "das
     hotloop.dask.parallel_sum(x, split_every="2")  # type: ignore[arg-type]
     hotloop.dask.add_data([1.0], x)  # type: ignore[arg-type]
     return [total, words, stats]
+
+
+async def on_asyncio(text: str, a: "npt.NDArray[np.float64]", img: "npt.NDArray[np.uint8]",
+                     p: hotloop.DataProcessor) -> None:
+    import hotloop.aio
+
+    counts: Dict[str, int] = await hotloop.aio.word_count(text)
+    the: int = counts["the"]
+    for word, n in await hotloop.aio.word_count(text, top=10):
+        print(word.upper(), n + 1)
+    for word, n in await hotloop.aio.word_count_file("corpus.txt", 5):
+        print(word, n)
+    exact: int = await hotloop.aio.parallel_sum([1, 2, 3])
+    total: float = await hotloop.aio.parallel_sum(a)
+    kept: List[int] = await hotloop.aio.process_numbers([1, 5, 10], 4)
+    kept_array: "npt.NDArray[np.float64]" = await hotloop.aio.process_numbers(a, 0.5)
+    blurred: "npt.NDArray[np.uint8]" = await hotloop.aio.gaussian_blur(img, 2.0)
+    product: "npt.NDArray[Any]" = await hotloop.aio.matrix_multiply(a, a.T)
+    stats = await hotloop.aio.compute_stats(a, nan_policy="omit")
+    pi: float = await hotloop.aio.monte_carlo_pi(10**6, seed=1)
+    await hotloop.aio.add_data(p, a)
+    means: List[float] = await hotloop.aio.process_chunks(p)
+    summary: Tuple[int, float, float] = await hotloop.aio.get_statistics(p)
+    moments: hotloop.Moments = await hotloop.aio.moments_of(a)
+    exact_sum: hotloop.ExactSum = await hotloop.aio.exact_sum_of(a)
+    table: hotloop.WordTable = await hotloop.aio.word_table_from_file("corpus.txt", part=1)
+    partial: hotloop.ChunkPartial = await hotloop.aio.data_processor_partial(
+        a, chunk_size=10, offset=0)
+    await hotloop.aio.add_partials(p, [partial])
+    await hotloop.aio.sleep(0.5)
+    print(the, exact, total, kept, kept_array, blurred, product, stats["mean"], pi, means,
+          summary, moments, exact_sum, table)
+    await hotloop.aio.word_count(3)  # type: ignore[call-overload]
+    await hotloop.aio.add_data([1.0], a)  # type: ignore[arg-type]
+    await hotloop.aio.sleep("1")  # type: ignore[arg-type]
+    await hotloop.aio.moments_of(a, nan_policy=1)  # type: ignore[arg-type]
