@@ -105,27 +105,29 @@ HL_INLINE PassSums fused_pass(const T* p, std::size_t m, const Sigmas& sig, doub
     return r;
 }
 
-#define HL_FUSED(T, NAME)                                                                      \
-    HL_CLONES PassSums NAME(const T* p, std::size_t m, const Sigmas& sig, double scale,        \
-                            double cs, double sd, const char* next) {                          \
-        return fused_pass(p, m, sig, scale, cs, sd, next);                                     \
-    }                                                                                          \
-    PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, double cs,   \
-                      double sd, const char* next) {                                           \
-        return NAME(p, m, sig, scale, cs, sd, next);                                           \
-    }                                                                                          \
-    HL_CLONES MinMax NAME##_min_max(const T* p, std::size_t m) { return min_max(p, m); }      \
-    MinMax min_max_of(const T* p, std::size_t m) { return NAME##_min_max(p, m); }
-HL_FUSED(double, fused_float64)
-HL_FUSED(float, fused_float32)
-HL_FUSED(int32_t, fused_int32)
-HL_FUSED(int16_t, fused_int16)
-HL_FUSED(int8_t, fused_int8)
-HL_FUSED(uint32_t, fused_uint32)
-HL_FUSED(uint16_t, fused_uint16)
-HL_FUSED(uint8_t, fused_uint8)
-HL_FUSED(bool, fused_bool)
-#undef HL_FUSED
+// The pass and the extremes of one block, for simd_run.
+struct FusedPass {
+    template <class T>
+    HL_INLINE static PassSums run(const T* p, std::size_t m, Sigmas sig, double scale, double cs,
+                                  double sd, const char* next) {
+        return fused_pass(p, m, sig, scale, cs, sd, next);
+    }
+};
+template <class T>
+PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, double cs, double sd,
+                  const char* next) {
+    return simd_run<FusedPass>(p, m, sig, scale, cs, sd, next);
+}
+struct MinMaxPass {
+    template <class T>
+    HL_INLINE static MinMax run(const T* p, std::size_t m) {
+        return min_max(p, m);
+    }
+};
+template <class T>
+MinMax min_max_of(const T* p, std::size_t m) {
+    return simd_run<MinMaxPass>(p, m);
+}
 
 // The exact sum of one chunk of a block (extraction levels with the block's sigmas: exact for
 // any subset of the block's values).
@@ -137,7 +139,7 @@ struct ChunkLevels {
 // fused_pass for a block of whole chunks (the DataProcessor's canonical blocks): the same
 // deviations, for the whole block, and the extraction levels per chunk, so that the chunks'
 // exact sums (their means) and the block's come from the one read.
-HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
+HL_INLINE PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
                                       const Sigmas& sig, double scale, double cs, double sd,
                                       const char* next, ChunkLevels* chunks) {
     const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
@@ -184,6 +186,14 @@ HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_
     r.s += ts;
     return r;
 }
+
+struct FusedPassChunked {
+    HL_INLINE static PassSums run(const double* p, std::size_t m, std::size_t chunk, Sigmas sig,
+                                  double scale, double cs, double sd, const char* next,
+                                  ChunkLevels* chunks) {
+        return fused_pass_chunked(p, m, chunk, sig, scale, cs, sd, next, chunks);
+    }
+};
 
 [[noreturn]] void refuse_nan() {
     fail(ErrorKind::InvalidArgument,
@@ -295,8 +305,8 @@ bool chunked_block(const double* p, std::size_t m, std::size_t chunk, double lo,
     if (!sig.ok) return false;
     const Centre ctr = centre_of(lo, hi);
     std::vector<ChunkLevels> chunks((m + chunk - 1) / chunk);
-    const PassSums r = fused_pass_chunked(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd, next,
-                                          chunks.data());
+    const PassSums r = simd_run<FusedPassChunked>(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd,
+                                                  next, chunks.data());
     if (std::isnan(r.p)) return false;
     ExactSum scaled;
     for (std::size_t c = 0; c < chunks.size(); ++c) {

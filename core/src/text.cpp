@@ -169,17 +169,22 @@ inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noex
         out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
-// kSaw* bits of the bytes [p, p + n). Plain loops: the clones vectorise them.
-HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
-    uint8_t high = 0, info = 0, mvs = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        high |= p[i];
-        info |= (p[i] >= 0x1C) & (p[i] <= 0x1F);
+// kSaw* bits of the bytes [p, p + n), for simd_run. Plain loops: each level vectorises them.
+struct TextFeatures {
+    HL_INLINE static uint32_t run(const uint8_t* p, std::size_t n) noexcept {
+        uint8_t high = 0, info = 0, mvs = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            high |= p[i];
+            info |= (p[i] >= 0x1C) & (p[i] <= 0x1F);
+        }
+        for (std::size_t i = 0; i + 2 < n; ++i)
+            mvs |= (p[i] == 0xE1) & (p[i + 1] == 0xA0) & (p[i + 2] == 0x8E);
+        return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
+               (mvs ? kSawMongolianVowelSeparator : 0);
     }
-    for (std::size_t i = 0; i + 2 < n; ++i)
-        mvs |= (p[i] == 0xE1) & (p[i + 1] == 0xA0) & (p[i + 2] == 0x8E);
-    return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
-           (mvs ? kSawMongolianVowelSeparator : 0);
+};
+uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
+    return simd_run<TextFeatures>(p, n);
 }
 
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
