@@ -231,17 +231,16 @@ struct DataProcessor::State {
     }
 };
 
-// The parallel part of an add: the Moments of the complete blocks inside the new values and
-// (short chunks) the means of the complete chunks inside them.
-struct DataProcessor::Work {
-    std::vector<Moments> blocks;
-    double* means = nullptr;  // layout.chunks means, written by compute_work
-};
-
 namespace {
 
 using State = DataProcessor::State;
-using Work = DataProcessor::Work;
+
+// The parallel part of an add: the Moments of the complete blocks inside the new values and
+// (short chunks) the means of the complete chunks inside them.
+struct Work {
+    std::vector<Moments> blocks;
+    double* means = nullptr;  // layout.chunks means, written by compute_work
+};
 
 // Reads the values once, in parallel: one task per complete block (its Moments and its chunks'
 // means), plus one task each for the chunks inside the head and inside the tail.
