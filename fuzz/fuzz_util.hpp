@@ -171,7 +171,7 @@ inline bool exact_sum(const double* x, std::size_t n, double& out) {
 
 constexpr double kUnit = 1.0 / 9007199254740992.0;  // 2^-53, double's unit roundoff
 
-// KNOWN FINDING (issue 12, for core/src/stats.cpp and processor.cpp, whose rewrite is under way):
+// KNOWN FINDING (issue 12, for core/src/numeric/stats.cpp and processor.cpp, whose rewrite is under way):
 // a bool element whose byte is neither 0 nor 1 (np.frombuffer(b"\x09", bool) makes one) is
 // loaded as a C++ bool - undefined behaviour, caught by UBSan, and the statistics then use 9.
 // Until those files read bools as `byte != 0`, the targets that reach them pass 0/1 bytes only:

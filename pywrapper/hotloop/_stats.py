@@ -1,4 +1,4 @@
-"""compute_stats and its mergeable partial, Moments (the engine's core/src/stats.cpp)."""
+"""compute_stats and its mergeable partial, Moments (the engine's core/src/numeric/stats.cpp)."""
 from typing import Any, Dict, Optional, Union
 
 from ._convert import as_ndarray, as_view

@@ -1,4 +1,4 @@
-// Engine tests of the SIMD dispatch (core/src/simd.hpp): every kernel that runs through
+// Engine tests of the SIMD dispatch (core/src/runtime/simd.hpp): every kernel that runs through
 // simd_run gives the same bits at every level this CPU has (baseline x86-64, AVX2, AVX-512),
 // errors included. The imaging and text kernels have their own level tests (engine_imaging.cpp,
 // engine_text.cpp); these cover the sums, the statistics, the DataProcessor's chunk means, the
