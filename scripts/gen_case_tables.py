@@ -3,7 +3,7 @@
     /usr/bin/python3 scripts/gen_case_tables.py     # CPython 3.11: Unicode 14.0.0
     pypy3 scripts/gen_case_tables.py                # PyPy 3.9:    Unicode 13.0.0
 
-writes core/src/case_tables/unicode_<version>.inc and rewrites core/src/case_tables/all.inc
+writes core/src/text/case_tables/unicode_<version>.inc and rewrites core/src/text/case_tables/all.inc
 (the list the engine compiles in). Everything comes from the interpreter itself, so the engine
 lowers exactly as its str.lower() does:
 
@@ -26,7 +26,7 @@ import unicodedata
 
 SIGMA = "\u03a3"
 HERE = os.path.dirname(os.path.abspath(__file__))
-OUT_DIR = os.path.join(HERE, "..", "core", "src", "case_tables")
+OUT_DIR = os.path.join(HERE, "..", "core", "src", "text", "case_tables")
 
 
 def properties():

@@ -1,4 +1,4 @@
-"""compute_stats and its mergeable partial, Moments (the engine's core/src/stats.cpp)."""
+"""compute_stats and its mergeable partial, Moments (the engine's core/src/numeric/stats.cpp)."""
 import math
 import numbers
 from typing import Any, Dict, Optional, Union

@@ -21,7 +21,7 @@
 #include "hotloop/error.hpp"
 #include "hotloop/simd.hpp"
 #include "hotloop/text.hpp"
-#include "../../core/src/file_bytes.hpp"
+#include "../../core/src/runtime/file_bytes.hpp"
 
 using namespace hotloop;
 

@@ -24,10 +24,10 @@ import hotloop._loader
 
 from hotloop import _text
 
-# Python's str.split() whitespace, as the engine defines it (core/src/utf8.hpp, the one place).
+# Python's str.split() whitespace, as the engine defines it (core/src/text/utf8.hpp, the one place).
 ENGINE_WHITESPACE = sorted(_text._CPYTHON_SPACES)
 ALL_CHARS = [chr(c) for c in range(0x110000)]
-BLOCK = 1 << 20  # the engine's block size (core/src/text.cpp)
+BLOCK = 1 << 20  # the engine's block size (core/src/text/text.cpp)
 
 
 def reference(text):

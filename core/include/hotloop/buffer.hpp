@@ -11,7 +11,7 @@
 
 namespace hotloop {
 
-// Returns a Buffer's memory to the engine's allocator (core/src/memory.cpp).
+// Returns a Buffer's memory to the engine's allocator (core/src/runtime/memory.cpp).
 struct BufferRelease {
     std::size_t bytes = 0;
     void operator()(void* p) const noexcept;

@@ -53,7 +53,6 @@ public:
     uint64_t nan_count() const noexcept { return nan_; }
     uint64_t pos_inf_count() const noexcept { return pos_inf_; }
     uint64_t neg_inf_count() const noexcept { return neg_inf_; }
-    bool has_special() const noexcept { return nan_ || pos_inf_ || neg_inf_; }
     // This sum without its NaN and infinity counts: the sum of the finite values.
     ExactSum finite() const noexcept {
         ExactSum f = *this;

@@ -36,11 +36,6 @@ constexpr std::size_t kMaxImageSide = std::size_t(1) << 31;
 // The largest kernel radius (larger is ErrorKind::InvalidArgument): sigma up to about 4 million.
 constexpr std::size_t kMaxKernelRadius = std::size_t(1) << 24;
 
-// Radius of the Gaussian kernel for sigma, as scipy computes it with truncate=4:
-// int(4 * sigma + 0.5); 0 (the identity) for sigma < 0.125. sigma must be finite and >= 0 and the
-// radius at most kMaxKernelRadius (else InvalidArgument).
-std::size_t gaussian_radius(double sigma);
-
 // scipy.ndimage.gaussian_filter(img, sigma, mode="reflect", truncate=4.0) on each channel.
 // sigma 0 (and any sigma < 0.125, whose kernel is one tap) returns the input unchanged, as
 // scipy does.

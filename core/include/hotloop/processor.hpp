@@ -82,8 +82,9 @@ public:
     void add_partials(const unsigned char* const* partials, const std::size_t* sizes,
                       std::size_t n, Control* ctl = nullptr);
 
+    // The storage above (means, completed blocks' Moments, the open block), defined in
+    // processor.cpp with the helpers that plan and commit an add.
     struct State;
-    struct Work;
 
 private:
     const BlockGrid grid_;

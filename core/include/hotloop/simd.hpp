@@ -1,6 +1,6 @@
 // The SIMD level the engine's kernels run at. The library is built for baseline x86-64 and
 // carries AVX2 and AVX-512 copies of its vector kernels; one is picked at run time
-// (core/src/simd.hpp describes the idiom). Every level computes the same bits.
+// (core/src/runtime/simd.hpp describes the idiom). Every level computes the same bits.
 #pragma once
 
 namespace hotloop {

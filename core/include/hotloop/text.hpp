@@ -28,7 +28,6 @@ namespace hotloop {
 struct CaseTable;
 // The case table generated for a Unicode version ("14.0.0"), or null if there is none.
 const CaseTable* find_case_table(const std::string& unicode_version) noexcept;
-std::vector<std::string> case_table_versions();
 
 enum class TextEncoding {
     Utf8,    // bytes, decoded as bytes.decode("utf-8", errors)
@@ -168,7 +167,6 @@ public:
 
     // Building (text.cpp): words must be distinct and appended in order of first occurrence.
     void append(std::string_view word, uint64_t count, uint64_t part, uint64_t offset);
-    void add_count(std::size_t i, uint64_t count) { entries_[i].count += count; }
     void add_span(const Span& s) { spans_.push_back(s); }
     void set_features(uint32_t f) noexcept { features_ = f; }
     void set_casing(std::string c) { casing_ = std::move(c); }

@@ -1,5 +1,5 @@
 // Vectorised building blocks of the exact float reductions (reduce.cpp, stats.cpp,
-// processor.cpp), written once as HL_INLINE templates so that every HL_CLONES caller compiles
+// processor.cpp), written once as HL_INLINE templates so that every simd_run kernel compiles
 // them for its own instruction set.
 //
 // Exact block sums by extraction (Rump, Ogita, Oishi, "Accurate floating-point summation part I",

@@ -4,6 +4,7 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <type_traits>
 
 #include "simd.hpp"
 
@@ -13,37 +14,38 @@ namespace {
 constexpr std::size_t kBlock = std::size_t(1) << 16;  // elements per parallel block
 constexpr std::size_t kNone = std::numeric_limits<std::size_t>::max();
 
-HL_CLONES void multiply_float64(const double* a, const double* b, double* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
-}
-HL_CLONES void multiply_float32(const float* a, const float* b, float* out, std::size_t n) {
-    for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
-}
-
-// The int32 product is exact in 64 bits; a range check flags overflow. Returns whether any
-// element overflowed (the products written are then meaningless).
-HL_CLONES bool multiply_int32(const int32_t* a, const int32_t* b, int32_t* out, std::size_t n) {
-    uint64_t bad = 0;  // OR of (p ^ sign-extended low half): non-zero iff some p left int32
-    for (std::size_t i = 0; i < n; ++i) {
-        const int64_t p = int64_t(a[i]) * int64_t(b[i]);
-        const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(p));
-        bad |= static_cast<uint64_t>(p ^ int64_t(low));
-        out[i] = low;
+// The products of one block, for simd_run. Returns whether any element overflowed (the products
+// written are then meaningless); floats never do.
+struct Multiply {
+    template <class F>
+    HL_INLINE static bool run(const F* a, const F* b, F* out, std::size_t n) {
+        static_assert(std::is_floating_point<F>::value, "integers have their own overloads");
+        for (std::size_t i = 0; i < n; ++i) out[i] = a[i] * b[i];
+        return false;
     }
-    return bad != 0;
-}
-
-// No vector instruction gives the high half of a 64-bit product; the scalar overflow check is
-// still faster than memory.
-HL_CLONES bool multiply_int64(const int64_t* a, const int64_t* b, int64_t* out, std::size_t n) {
-    bool bad = false;
-    for (std::size_t i = 0; i < n; ++i) {
-        int64_t p;
-        bad |= __builtin_mul_overflow(a[i], b[i], &p);
-        out[i] = p;
+    // The int32 product is exact in 64 bits; a range check flags overflow.
+    HL_INLINE static bool run(const int32_t* a, const int32_t* b, int32_t* out, std::size_t n) {
+        uint64_t bad = 0;  // OR of (p ^ sign-extended low half): non-zero iff some p left int32
+        for (std::size_t i = 0; i < n; ++i) {
+            const int64_t p = int64_t(a[i]) * int64_t(b[i]);
+            const int32_t low = static_cast<int32_t>(static_cast<uint32_t>(p));
+            bad |= static_cast<uint64_t>(p ^ int64_t(low));
+            out[i] = low;
+        }
+        return bad != 0;
     }
-    return bad;
-}
+    // No vector instruction gives the high half of a 64-bit product; the scalar overflow check
+    // is still faster than memory.
+    HL_INLINE static bool run(const int64_t* a, const int64_t* b, int64_t* out, std::size_t n) {
+        bool bad = false;
+        for (std::size_t i = 0; i < n; ++i) {
+            int64_t p;
+            bad |= __builtin_mul_overflow(a[i], b[i], &p);
+            out[i] = p;
+        }
+        return bad;
+    }
+};
 
 bool overlaps(const void* x, const void* y, std::size_t bytes) {
     const auto px = reinterpret_cast<std::uintptr_t>(x), py = reinterpret_cast<std::uintptr_t>(y);
@@ -59,27 +61,19 @@ std::size_t first_overflow(const T* a, const T* b, std::size_t begin, std::size_
     return kNone;
 }
 
+template <class T>
+bool multiply_typed(const void* a, const void* b, void* out, std::size_t begin, std::size_t len) {
+    return simd_run<Multiply>(static_cast<const T*>(a) + begin, static_cast<const T*>(b) + begin,
+                              static_cast<T*>(out) + begin, len);
+}
+
 bool multiply_block(const void* a, const void* b, void* out, std::size_t begin, std::size_t len,
                     DType dtype) {
     switch (dtype) {
-        case DType::Float64:
-            multiply_float64(static_cast<const double*>(a) + begin,
-                             static_cast<const double*>(b) + begin,
-                             static_cast<double*>(out) + begin, len);
-            return false;
-        case DType::Float32:
-            multiply_float32(static_cast<const float*>(a) + begin,
-                             static_cast<const float*>(b) + begin,
-                             static_cast<float*>(out) + begin, len);
-            return false;
-        case DType::Int32:
-            return multiply_int32(static_cast<const int32_t*>(a) + begin,
-                                  static_cast<const int32_t*>(b) + begin,
-                                  static_cast<int32_t*>(out) + begin, len);
-        case DType::Int64:
-            return multiply_int64(static_cast<const int64_t*>(a) + begin,
-                                  static_cast<const int64_t*>(b) + begin,
-                                  static_cast<int64_t*>(out) + begin, len);
+        case DType::Float64: return multiply_typed<double>(a, b, out, begin, len);
+        case DType::Float32: return multiply_typed<float>(a, b, out, begin, len);
+        case DType::Int32: return multiply_typed<int32_t>(a, b, out, begin, len);
+        case DType::Int64: return multiply_typed<int64_t>(a, b, out, begin, len);
         default: return false;
     }
 }

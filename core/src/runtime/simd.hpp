@@ -9,13 +9,16 @@
 // and kernels use no reassociating operations, so every level computes the same bits: the engine
 // tests check it with set_simd_level().
 //
-// HL_CLONES (target_clones) is the older idiom; kernels that still use it move to simd_run.
+// A kernel may give AVX-512 its own code for what the vector extensions cannot say (the filter's
+// lane compression): a `HL_TARGET_AVX512 HL_INLINE static run_avx512(...)` beside run(), with the
+// same results. simd_run still makes the choice; no kernel tests the CPU itself.
 #pragma once
 
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
 #include <type_traits>
+#include <utility>
 
 #include "hotloop/simd.hpp"
 
@@ -24,15 +27,7 @@
 #define HL_SIMD_X86 1
 #endif
 
-#if defined(__GNUC__) && !defined(__clang__) && defined(__x86_64__) && !defined(HOTLOOP_NO_CLONES)
-#define HL_CLONES __attribute__((target_clones("avx512f", "avx2", "default")))
-#define HL_HAS_CLONES 1  // simd_level() (info.cpp) repeats the resolver's tests: keep them in step
-#else
-#define HL_CLONES
-#define HL_HAS_CLONES 0
-#endif
-
-// Inlines a helper into every clone, so the helper is compiled for that clone's target.
+// Inlines a helper into every level's copy of a kernel, so it is compiled for that level.
 #define HL_INLINE inline __attribute__((always_inline))
 // The same for a lambda, written after its parameter list.
 #define HL_INLINE_LAMBDA __attribute__((always_inline))
@@ -49,9 +44,18 @@ namespace hotloop {
 #endif
 
 namespace simd_detail {
+// Whether K has its own AVX-512 code for these arguments (K::run_avx512).
+template <class K, class... A>
+auto has_avx512_code(int) -> decltype(K::run_avx512(std::declval<A&>()...), std::true_type{});
+template <class K, class... A>
+std::false_type has_avx512_code(...);
+
 template <class K, class... A>
 HL_TARGET_AVX512 auto run_avx512(A... a) {
-    return K::run(a...);
+    if constexpr (decltype(has_avx512_code<K, A...>(0))::value)
+        return K::run_avx512(a...);
+    else
+        return K::run(a...);
 }
 template <class K, class... A>
 HL_TARGET_AVX2 auto run_avx2(A... a) {

@@ -1,5 +1,5 @@
 // Lowercasing exactly as a Python interpreter's str.lower() does, from tables generated out of
-// that interpreter (scripts/gen_case_tables.py; one per Unicode version, core/src/case_tables/).
+// that interpreter (scripts/gen_case_tables.py; one per Unicode version, core/src/text/case_tables/).
 // Internal to the engine.
 #pragma once
 

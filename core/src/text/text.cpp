@@ -169,17 +169,22 @@ inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noex
         out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
-// kSaw* bits of the bytes [p, p + n). Plain loops: the clones vectorise them.
-HL_CLONES uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
-    uint8_t high = 0, info = 0, mvs = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        high |= p[i];
-        info |= (p[i] >= 0x1C) & (p[i] <= 0x1F);
+// kSaw* bits of the bytes [p, p + n), for simd_run. Plain loops: each level vectorises them.
+struct TextFeatures {
+    HL_INLINE static uint32_t run(const uint8_t* p, std::size_t n) noexcept {
+        uint8_t high = 0, info = 0, mvs = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            high |= p[i];
+            info |= (p[i] >= 0x1C) & (p[i] <= 0x1F);
+        }
+        for (std::size_t i = 0; i + 2 < n; ++i)
+            mvs |= (p[i] == 0xE1) & (p[i + 1] == 0xA0) & (p[i + 2] == 0x8E);
+        return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
+               (mvs ? kSawMongolianVowelSeparator : 0);
     }
-    for (std::size_t i = 0; i + 2 < n; ++i)
-        mvs |= (p[i] == 0xE1) & (p[i + 1] == 0xA0) & (p[i + 2] == 0x8E);
-    return (high >= 0x80 ? kSawNonAscii : 0) | (info ? kSawInfoSeparator : 0) |
-           (mvs ? kSawMongolianVowelSeparator : 0);
+};
+uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
+    return simd_run<TextFeatures>(p, n);
 }
 
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
@@ -739,11 +744,45 @@ void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, Inlin
     });
 }
 
+constexpr std::size_t kKeyBuckets = std::size_t(1) << 12;
+
+// Turns the words' counts per partition and bucket (at[part * kKeyBuckets + bucket]) into their
+// positions in the sorted order: bucket by bucket, partitions in order within a bucket. Returns
+// where each bucket starts, and the total at the end.
+std::vector<std::size_t> bucket_positions(std::vector<uint32_t>& at, std::size_t n_parts) {
+    std::vector<std::size_t> bucket_begin(kKeyBuckets + 1, 0);
+    std::size_t sum = 0;
+    for (std::size_t b = 0; b < kKeyBuckets; ++b) {
+        bucket_begin[b] = sum;
+        for (std::size_t p = 0; p < n_parts; ++p) {
+            const std::size_t c = at[p * kKeyBuckets + b];
+            at[p * kKeyBuckets + b] = static_cast<uint32_t>(sum);
+            sum += c;
+        }
+    }
+    bucket_begin[kKeyBuckets] = sum;
+    return bucket_begin;
+}
+
+// Sorts one bucket by key (distinct keys): insertion sort for the short ones.
+void sort_bucket(RawWord* first, RawWord* last) {
+    if (last - first < 2) return;  // also: no `first + 1` on an empty (null) array
+    if (last - first <= 24) {
+        for (RawWord* i = first + 1; i < last; ++i) {
+            const RawWord w = *i;
+            RawWord* j = i;
+            for (; j > first && (j - 1)->key > w.key; --j) *j = *(j - 1);
+            *j = w;
+        }
+    } else {
+        std::sort(first, last, [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
+    }
+}
+
 // The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
 // (each partition counts its words per bucket, then places them), then each bucket sorted.
 detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
-    constexpr unsigned kBucketBits = 12;
-    constexpr std::size_t kBuckets = std::size_t(1) << kBucketBits;
+    constexpr std::size_t kBuckets = kKeyBuckets;
     constexpr std::size_t n_parts = kPartitions;
     auto words_of = [&](std::size_t p) {
         const RawWord* first = parts.words.data() + parts.at[p];
@@ -763,17 +802,7 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         std::fill(count, count + kBuckets, 0);
         for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
     });
-    std::vector<std::size_t> bucket_begin(kBuckets + 1, 0);
-    std::size_t sum = 0;
-    for (std::size_t b = 0; b < kBuckets; ++b) {
-        bucket_begin[b] = sum;
-        for (std::size_t p = 0; p < n_parts; ++p) {
-            const std::size_t c = at[p * kBuckets + b];
-            at[p * kBuckets + b] = static_cast<uint32_t>(sum);
-            sum += c;
-        }
-    }
-    bucket_begin[kBuckets] = sum;
+    const std::vector<std::size_t> bucket_begin = bucket_positions(at, n_parts);
     detail::PodArray<RawWord> sorted;
     sorted.resize(n);
     if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
@@ -790,22 +819,8 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     });
     constexpr std::size_t kBucketsPerBlock = 128;
     parallel_blocks(kBuckets / kBucketsPerBlock, [&](std::size_t g) {
-        for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b) {
-            RawWord* first = sorted.data() + bucket_begin[b];
-            RawWord* last = sorted.data() + bucket_begin[b + 1];
-            if (last - first < 2) continue;  // also: no `first + 1` on an empty (null) array
-            if (last - first <= 24) {  // insertion sort
-                for (RawWord* i = first + 1; i < last; ++i) {
-                    const RawWord w = *i;
-                    RawWord* j = i;
-                    for (; j > first && (j - 1)->key > w.key; --j) *j = *(j - 1);
-                    *j = w;
-                }
-            } else {
-                std::sort(first, last,
-                          [](const RawWord& x, const RawWord& y) { return x.key < y.key; });
-            }
-        }
+        for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b)
+            sort_bucket(sorted.data() + bucket_begin[b], sorted.data() + bucket_begin[b + 1]);
     });
     return sorted;
 }

@@ -9,11 +9,11 @@
 #include <utility>
 #include <vector>
 
-#if defined(__x86_64__)
+#include "simd.hpp"
+
+#if defined(HL_SIMD_X86)
 #include <immintrin.h>
 #endif
-
-#include "simd.hpp"
 
 namespace hotloop {
 namespace {
@@ -70,17 +70,22 @@ HL_INLINE void write_kept(const T* p, std::size_t n, Bound min, T* out) {
     }
 }
 
-#if defined(__x86_64__) && defined(__GNUC__) && !defined(HOTLOOP_NO_CLONES)
-#define HL_HAVE_AVX512_COMPRESS 1
-// AVX-512 writer: compare a vector, double it, compress the kept lanes into a register and store
-// the whole register into the staging area (compress-to-memory is microcoded on AMD cores).
+// The AVX-512 code exists for the 4- and 8-byte types that dominate real data.
+template <class T>
+constexpr bool kHasAvx512Kernel = std::is_same<T, int64_t>::value || std::is_same<T, uint64_t>::value ||
+                                  std::is_same<T, double>::value || std::is_same<T, int32_t>::value;
+
+#if defined(HL_SIMD_X86)
+// AVX-512 lanes: compare a vector, double it, compress the kept lanes into a register and store
+// the whole register into the staging area (compress-to-memory is microcoded on AMD cores). Lane
+// compression is the one operation here that GCC's vector extensions cannot express.
 template <class T>
 struct Avx512Lanes;
 template <>
 struct Avx512Lanes<int64_t> {
     static constexpr int kWidth = 8;
     // Counts the kept lanes; flags kept lanes whose double leaves the range.
-    __attribute__((target("avx512f"))) static unsigned count(const int64_t* p, int64_t min, bool* bad) {
+    HL_TARGET_AVX512 HL_INLINE static unsigned count(const int64_t* p, int64_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epi64_mask(x, _mm512_set1_epi64(min));
         const __mmask8 high = _mm512_cmpgt_epi64_mask(x, _mm512_set1_epi64(Doubling<int64_t>::kHigh));
@@ -88,7 +93,7 @@ struct Avx512Lanes<int64_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    __attribute__((target("avx512f"))) static void step(const int64_t* p, int64_t min,
+    HL_TARGET_AVX512 HL_INLINE static void step(const int64_t* p, int64_t min,
                                                         int64_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epi64_mask(x, _mm512_set1_epi64(min));
@@ -99,7 +104,7 @@ struct Avx512Lanes<int64_t> {
 template <>
 struct Avx512Lanes<uint64_t> {
     static constexpr int kWidth = 8;
-    __attribute__((target("avx512f"))) static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
+    HL_TARGET_AVX512 HL_INLINE static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epu64_mask(x, _mm512_set1_epi64(static_cast<int64_t>(min)));
         const __mmask8 high = _mm512_cmpgt_epu64_mask(
@@ -107,7 +112,7 @@ struct Avx512Lanes<uint64_t> {
         *bad |= (keep & high) != 0;
         return __builtin_popcount(keep);
     }
-    __attribute__((target("avx512f"))) static void step(const uint64_t* p, uint64_t min,
+    HL_TARGET_AVX512 HL_INLINE static void step(const uint64_t* p, uint64_t min,
                                                         uint64_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epu64_mask(x, _mm512_set1_epi64(static_cast<int64_t>(min)));
@@ -118,10 +123,10 @@ struct Avx512Lanes<uint64_t> {
 template <>
 struct Avx512Lanes<double> {
     static constexpr int kWidth = 8;
-    __attribute__((target("avx512f"))) static unsigned count(const double* p, double min, bool*) {
+    HL_TARGET_AVX512 HL_INLINE static unsigned count(const double* p, double min, bool*) {
         return __builtin_popcount(_mm512_cmp_pd_mask(_mm512_loadu_pd(p), _mm512_set1_pd(min), _CMP_GE_OQ));
     }
-    __attribute__((target("avx512f"))) static void step(const double* p, double min,
+    HL_TARGET_AVX512 HL_INLINE static void step(const double* p, double min,
                                                         double* stage, std::size_t* k) {
         const __m512d x = _mm512_loadu_pd(p);
         const __mmask8 keep = _mm512_cmp_pd_mask(x, _mm512_set1_pd(min), _CMP_GE_OQ);
@@ -132,7 +137,7 @@ struct Avx512Lanes<double> {
 template <>
 struct Avx512Lanes<int32_t> {
     static constexpr int kWidth = 16;
-    __attribute__((target("avx512f"))) static unsigned count(const int32_t* p, int32_t min, bool* bad) {
+    HL_TARGET_AVX512 HL_INLINE static unsigned count(const int32_t* p, int32_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask16 keep = _mm512_cmpge_epi32_mask(x, _mm512_set1_epi32(min));
         const __mmask16 high = _mm512_cmpgt_epi32_mask(x, _mm512_set1_epi32(Doubling<int32_t>::kHigh));
@@ -140,7 +145,7 @@ struct Avx512Lanes<int32_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    __attribute__((target("avx512f"))) static void step(const int32_t* p, int32_t min,
+    HL_TARGET_AVX512 HL_INLINE static void step(const int32_t* p, int32_t min,
                                                         int32_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask16 keep = _mm512_cmpge_epi32_mask(x, _mm512_set1_epi32(min));
@@ -149,94 +154,66 @@ struct Avx512Lanes<int32_t> {
     }
 };
 
-template <class T>
-__attribute__((target("avx512f"))) void write_kept_avx512(const T* p, std::size_t n, T min,
-                                                           T* out) {
-    constexpr int kW = Avx512Lanes<T>::kWidth;
-    T stage[kStage + kW];
-    for (std::size_t begin = 0; begin < n; begin += kStage) {
-        const std::size_t len = std::min(kStage, n - begin);
-        std::size_t k = 0, i = 0;
-        for (; i + kW <= len; i += kW) Avx512Lanes<T>::step(p + begin + i, min, stage, &k);
-        for (; i < len; ++i) {
-            const T x = p[begin + i];
-            stage[k] = Doubling<T>::twice(x);
-            k += x >= min;
-        }
-        if (k != 0) {
-            std::memcpy(out, stage, k * sizeof(T));
-            out += k;
+#endif
+
+// The kernels of one block, for simd_run: the count (and whether a kept element would
+// overflow), then the writes. Plain loops every level vectorises; AVX-512 compresses lanes.
+struct CountKept {
+    template <class T, class Bound>
+    HL_INLINE static std::size_t run(const T* p, std::size_t n, Bound min, bool* overflow) {
+        return count_kept(p, n, min, overflow);
+    }
+#if defined(HL_SIMD_X86)
+    template <class T, class Bound>
+    HL_TARGET_AVX512 HL_INLINE static std::size_t run_avx512(const T* p, std::size_t n, Bound min,
+                                                             bool* overflow) {
+        if constexpr (kHasAvx512Kernel<T>) {
+            constexpr int kW = Avx512Lanes<T>::kWidth;
+            std::size_t count = 0, i = 0;
+            bool bad = false;
+            for (; i + kW <= n; i += kW) count += Avx512Lanes<T>::count(p + i, min, &bad);
+            bool tail_bad = false;
+            count += count_kept(p + i, n - i, min, &tail_bad);
+            *overflow = bad || tail_bad;
+            return count;
+        } else {
+            return count_kept(p, n, min, overflow);
         }
     }
-}
-
-template <class T>
-__attribute__((target("avx512f"))) std::size_t count_kept_avx512(const T* p, std::size_t n, T min,
-                                                                  bool* overflow) {
-    constexpr int kW = Avx512Lanes<T>::kWidth;
-    std::size_t count = 0, i = 0;
-    bool bad = false;
-    for (; i + kW <= n; i += kW) count += Avx512Lanes<T>::count(p + i, min, &bad);
-    bool tail_bad = false;
-    count += count_kept(p + i, n - i, min, &tail_bad);
-    *overflow = bad || tail_bad;
-    return count;
-}
-
-bool cpu_has_avx512f() {
-    static const bool has = __builtin_cpu_supports("avx512f");
-    return has;
-}
 #endif
+};
 
-// One vectorised clone set per element type.
-#define HL_FILTER_KERNELS(T, Bound)                                                         \
-    HL_CLONES std::size_t count_kept_k(const T* p, std::size_t n, Bound min, bool* ovf) { \
-        return count_kept(p, n, min, ovf);                                                \
-    }                                                                                     \
-    HL_CLONES void write_kept_k(const T* p, std::size_t n, Bound min, T* out) {           \
-        write_kept(p, n, min, out);                                                       \
+struct WriteKept {
+    template <class T, class Bound>
+    HL_INLINE static void run(const T* p, std::size_t n, Bound min, T* out) {
+        write_kept(p, n, min, out);
     }
-HL_FILTER_KERNELS(int8_t, int8_t)
-HL_FILTER_KERNELS(int16_t, int16_t)
-HL_FILTER_KERNELS(int32_t, int32_t)
-HL_FILTER_KERNELS(int64_t, int64_t)
-HL_FILTER_KERNELS(uint8_t, uint8_t)
-HL_FILTER_KERNELS(uint16_t, uint16_t)
-HL_FILTER_KERNELS(uint32_t, uint32_t)
-HL_FILTER_KERNELS(uint64_t, uint64_t)
-HL_FILTER_KERNELS(float, double)
-HL_FILTER_KERNELS(double, double)
-#undef HL_FILTER_KERNELS
-
-// The AVX-512 kernels exist for the 4- and 8-byte types that dominate real data.
-template <class T>
-constexpr bool kHasAvx512Kernel = std::is_same<T, int64_t>::value || std::is_same<T, uint64_t>::value ||
-                                  std::is_same<T, double>::value || std::is_same<T, int32_t>::value;
-
-template <class T>
-bool use_avx512() {
-#ifdef HL_HAVE_AVX512_COMPRESS
-    if constexpr (kHasAvx512Kernel<T>) return cpu_has_avx512f();
+#if defined(HL_SIMD_X86)
+    template <class T, class Bound>
+    HL_TARGET_AVX512 HL_INLINE static void run_avx512(const T* p, std::size_t n, Bound min, T* out) {
+        if constexpr (kHasAvx512Kernel<T>) {
+            constexpr int kW = Avx512Lanes<T>::kWidth;
+            T stage[kStage + kW];
+            for (std::size_t begin = 0; begin < n; begin += kStage) {
+                const std::size_t len = std::min(kStage, n - begin);
+                std::size_t k = 0, i = 0;
+                for (; i + kW <= len; i += kW) Avx512Lanes<T>::step(p + begin + i, min, stage, &k);
+                for (; i < len; ++i) {
+                    const T x = p[begin + i];
+                    stage[k] = Doubling<T>::twice(x);
+                    k += x >= min;
+                }
+                if (k != 0) {
+                    std::memcpy(out, stage, k * sizeof(T));
+                    out += k;
+                }
+            }
+        } else {
+            write_kept(p, n, min, out);
+        }
+    }
 #endif
-    return false;
-}
-
-template <class T, class Bound>
-std::size_t count_kept_avx512_dispatch(const T* p, std::size_t n, Bound min, bool* overflow) {
-#ifdef HL_HAVE_AVX512_COMPRESS
-    if constexpr (kHasAvx512Kernel<T>) return count_kept_avx512<T>(p, n, min, overflow);
-#endif
-    return count_kept_k(p, n, min, overflow);
-}
-
-template <class T, class Bound>
-void write_kept_avx512_dispatch(const T* p, std::size_t n, Bound min, T* out) {
-#ifdef HL_HAVE_AVX512_COMPRESS
-    if constexpr (kHasAvx512Kernel<T>) return write_kept_avx512<T>(p, n, min, out);
-#endif
-    write_kept_k(p, n, min, out);
-}
+};
 
 template <class T, class Bound>
 Buffer filter_typed(const T* p, std::size_t n, DType dtype, Bound min, Control* ctl) {
@@ -249,10 +226,7 @@ Buffer filter_typed(const T* p, std::size_t n, DType dtype, Bound min, Control* 
             const std::size_t begin = b * kBlock;
             const std::size_t len = std::min(kBlock, n - begin);
             bool ovf = false;
-            if (use_avx512<T>())
-                counts[b] = count_kept_avx512_dispatch(p + begin, len, min, &ovf);
-            else
-                counts[b] = count_kept_k(p + begin, len, min, &ovf);
+            counts[b] = simd_run<CountKept>(p + begin, len, min, &ovf);
             overflow[b] = ovf;
         },
         ctl);
@@ -276,10 +250,7 @@ Buffer filter_typed(const T* p, std::size_t n, DType dtype, Bound min, Control* 
         blocks,
         [&](std::size_t b) {
             const std::size_t begin = b * kBlock, len = std::min(kBlock, n - begin);
-            if (use_avx512<T>())
-                write_kept_avx512_dispatch(p + begin, len, min, dst + counts[b]);
-            else
-                write_kept_k(p + begin, len, min, dst + counts[b]);
+            simd_run<WriteKept>(p + begin, len, min, dst + counts[b]);
         },
         ctl);
     return out;
@@ -325,7 +296,7 @@ Buffer filter_widened(const T* p, std::size_t n, DType out_dtype, Bound min, Con
         [&](std::size_t b) {
             const std::size_t begin = b * kBlock;
             bool ignored = false;  // 2 * x cannot leave O
-            offsets[b] = count_kept_k(p + begin, std::min(kBlock, n - begin), min, &ignored);
+            offsets[b] = simd_run<CountKept>(p + begin, std::min(kBlock, n - begin), min, &ignored);
         },
         ctl);
     std::size_t total = 0;

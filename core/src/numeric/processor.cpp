@@ -149,22 +149,30 @@ HL_INLINE double chunk_mean(const double* p, std::size_t n, double& lo, double& 
 }
 
 // Means of `count` consecutive chunks of `size` values into out; extremes[0..1] become the
-// smallest and largest non-NaN values read (+inf, -inf for none).
-HL_CLONES void chunk_means(const double* p, std::size_t count, std::size_t size, double* out,
-                           double* extremes) {
-    double lo = INFINITY, hi = -INFINITY;
-    if (size == 1) {  // each value is its own mean
-        for (std::size_t c = 0; c < count; ++c) {
-            const double x = get(p, c);
-            out[c] = x;
-            lo = x < lo ? x : lo;
-            hi = hi < x ? x : hi;
+// smallest and largest non-NaN values read (+inf, -inf for none). For simd_run.
+struct ChunkMeans {
+    HL_INLINE static void run(const double* p, std::size_t count, std::size_t size, double* out,
+                              double* extremes) {
+        double lo = INFINITY, hi = -INFINITY;
+        if (size == 1) {  // each value is its own mean
+            for (std::size_t c = 0; c < count; ++c) {
+                const double x = get(p, c);
+                out[c] = x;
+                lo = x < lo ? x : lo;
+                hi = hi < x ? x : hi;
+            }
+        } else {
+            for (std::size_t c = 0; c < count; ++c)
+                out[c] = chunk_mean(p + c * size, size, lo, hi);
         }
-    } else {
-        for (std::size_t c = 0; c < count; ++c) out[c] = chunk_mean(p + c * size, size, lo, hi);
+        extremes[0] = lo;
+        extremes[1] = hi;
     }
-    extremes[0] = lo;
-    extremes[1] = hi;
+};
+
+void chunk_means(const double* p, std::size_t count, std::size_t size, double* out,
+                 double* extremes) {
+    simd_run<ChunkMeans>(p, count, size, out, extremes);
 }
 
 double exact_mean(Span a, Span b, uint64_t n) {  // the mean of a chunk split in two spans
@@ -224,17 +232,16 @@ struct DataProcessor::State {
     }
 };
 
-// The parallel part of an add: the Moments of the complete blocks inside the new values and
-// (short chunks) the means of the complete chunks inside them.
-struct DataProcessor::Work {
-    std::vector<Moments> blocks;
-    double* means = nullptr;  // layout.chunks means, written by compute_work
-};
-
 namespace {
 
 using State = DataProcessor::State;
-using Work = DataProcessor::Work;
+
+// The parallel part of an add: the Moments of the complete blocks inside the new values and
+// (short chunks) the means of the complete chunks inside them.
+struct Work {
+    std::vector<Moments> blocks;
+    double* means = nullptr;  // layout.chunks means, written by compute_work
+};
 
 // Reads the values once, in parallel: one task per complete block (its Moments and its chunks'
 // means), plus one task each for the chunks inside the head and inside the tail.

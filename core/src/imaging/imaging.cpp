@@ -52,8 +52,6 @@ void gaussian_pass(const Pair& images, double sigma, bool unsharp, double amount
 
 }  // namespace
 
-std::size_t gaussian_radius(double sigma) { return radius_of(sigma, "gaussian_radius"); }
-
 void gaussian_blur(const View& src, const View& dst, double sigma, Control* ctl) {
     const Pair images = imaging::image_pair(src, dst, "gaussian_blur");
     gaussian_pass(images, sigma, false, 0.0, "gaussian_blur", ctl);

@@ -105,27 +105,29 @@ HL_INLINE PassSums fused_pass(const T* p, std::size_t m, const Sigmas& sig, doub
     return r;
 }
 
-#define HL_FUSED(T, NAME)                                                                      \
-    HL_CLONES PassSums NAME(const T* p, std::size_t m, const Sigmas& sig, double scale,        \
-                            double cs, double sd, const char* next) {                          \
-        return fused_pass(p, m, sig, scale, cs, sd, next);                                     \
-    }                                                                                          \
-    PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, double cs,   \
-                      double sd, const char* next) {                                           \
-        return NAME(p, m, sig, scale, cs, sd, next);                                           \
-    }                                                                                          \
-    HL_CLONES MinMax NAME##_min_max(const T* p, std::size_t m) { return min_max(p, m); }      \
-    MinMax min_max_of(const T* p, std::size_t m) { return NAME##_min_max(p, m); }
-HL_FUSED(double, fused_float64)
-HL_FUSED(float, fused_float32)
-HL_FUSED(int32_t, fused_int32)
-HL_FUSED(int16_t, fused_int16)
-HL_FUSED(int8_t, fused_int8)
-HL_FUSED(uint32_t, fused_uint32)
-HL_FUSED(uint16_t, fused_uint16)
-HL_FUSED(uint8_t, fused_uint8)
-HL_FUSED(bool, fused_bool)
-#undef HL_FUSED
+// The pass and the extremes of one block, for simd_run.
+struct FusedPass {
+    template <class T>
+    HL_INLINE static PassSums run(const T* p, std::size_t m, Sigmas sig, double scale, double cs,
+                                  double sd, const char* next) {
+        return fused_pass(p, m, sig, scale, cs, sd, next);
+    }
+};
+template <class T>
+PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, double cs, double sd,
+                  const char* next) {
+    return simd_run<FusedPass>(p, m, sig, scale, cs, sd, next);
+}
+struct MinMaxPass {
+    template <class T>
+    HL_INLINE static MinMax run(const T* p, std::size_t m) {
+        return min_max(p, m);
+    }
+};
+template <class T>
+MinMax min_max_of(const T* p, std::size_t m) {
+    return simd_run<MinMaxPass>(p, m);
+}
 
 // The exact sum of one chunk of a block (extraction levels with the block's sigmas: exact for
 // any subset of the block's values).
@@ -137,7 +139,7 @@ struct ChunkLevels {
 // fused_pass for a block of whole chunks (the DataProcessor's canonical blocks): the same
 // deviations, for the whole block, and the extraction levels per chunk, so that the chunks'
 // exact sums (their means) and the block's come from the one read.
-HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
+HL_INLINE PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
                                       const Sigmas& sig, double scale, double cs, double sd,
                                       const char* next, ChunkLevels* chunks) {
     const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
@@ -185,6 +187,14 @@ HL_CLONES PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_
     return r;
 }
 
+struct FusedPassChunked {
+    HL_INLINE static PassSums run(const double* p, std::size_t m, std::size_t chunk, Sigmas sig,
+                                  double scale, double cs, double sd, const char* next,
+                                  ChunkLevels* chunks) {
+        return fused_pass_chunked(p, m, chunk, sig, scale, cs, sd, next, chunks);
+    }
+};
+
 [[noreturn]] void refuse_nan() {
     fail(ErrorKind::InvalidArgument,
          "compute_stats: the input contains NaN (nan_policy='raise'; 'omit' leaves NaN out)");
@@ -226,62 +236,70 @@ Centre centre_of(double lo, double hi) {
     return c;
 }
 
+// Moments of m values of T, all equal and finite: no spread at all, the sum m * the value.
+// Returns false when a NaN turned up.
+template <class T>
+bool constant_block(const T* p, std::size_t m, const Sigmas& sig, Moments& out) {
+    ExactSum& sum = out.sum;
+    if (sig.ok) {
+        const LevelSums ls = level_sums(p, m, sig);
+        if (std::isnan(ls.t1)) return false;
+        sum.add_finite(ls.t1);
+        sum.add_finite(ls.t2);
+        if (ls.remainder) add_remainders(p, m, sig, sum);
+    } else {
+        for (std::size_t i = 0; i < m; ++i) {
+            const double x = get(p, i);
+            if (std::isnan(x)) return false;
+            sum.add_finite(x);
+        }
+    }
+    out.count = m;
+    out.m2 = 0;
+    return true;
+}
+
+// Adds the second-level remainders of values [begin, end) to sum, and scaled to scaled.
+template <class T>
+void add_level_remainders(const T* p, std::size_t begin, std::size_t end, const Sigmas& sig,
+                          double scale, ExactSum& sum, ExactSum& scaled) {
+    for (std::size_t i = begin; i < end; ++i) {
+        const double x = get(p, i);
+        const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
+        const double r2 = r1 - q2;
+        if (r2 != 0) {
+            sum.add_finite(r2);
+            scaled.add_finite(r2 * scale);
+        }
+    }
+}
+
 // Moments of m finite values of T (m <= kMomentsBlock) whose extremes are lo < hi or lo == hi.
 // Returns false when a NaN turned up (the caller then separates the finite values).
 template <class T>
 bool finite_block(const T* p, std::size_t m, double lo, double hi, Moments& out,
                   const char* next = nullptr) {
-    const double top = std::max(-lo, hi);
-    const Sigmas sig = sigmas_for(top, m);
-    ExactSum& sum = out.sum;
-    if (lo == hi) {  // constant: no spread at all, and the sum is m * lo
-        if (sig.ok) {
-            const LevelSums ls = level_sums(p, m, sig);
-            if (std::isnan(ls.t1)) return false;
-            sum.add_finite(ls.t1);
-            sum.add_finite(ls.t2);
-            if (ls.remainder) add_remainders(p, m, sig, sum);
-        } else {
-            for (std::size_t i = 0; i < m; ++i) {
-                const double x = get(p, i);
-                if (std::isnan(x)) return false;
-                sum.add_finite(x);
-            }
-        }
-        out.count = m;
-        out.m2 = 0;
-        return true;
-    }
+    const Sigmas sig = sigmas_for(std::max(-lo, hi), m);
+    if (lo == hi) return constant_block(p, m, sig, out);
     const Centre ctr = centre_of(lo, hi);
-    const int k = ctr.k;
-    const double scale = ctr.scale, cs = ctr.cs;
-    const Sigmas levels = sig.ok ? sig : Sigmas{};
-    const PassSums r = fused_of(p, m, levels, scale, cs, ctr.sd, next);
+    const PassSums r = fused_of(p, m, sig.ok ? sig : Sigmas{}, ctr.scale, ctr.cs, ctr.sd, next);
     if (std::isnan(r.p)) return false;  // a NaN value (the scaled deviations cannot overflow)
+    ExactSum& sum = out.sum;
     ExactSum scaled;  // the block sum scaled, minus m * cs: the centre's offset from the mean
     if (sig.ok) {
         sum.add_finite(r.levels.t1);
         sum.add_finite(r.levels.t2);
-        scaled.add_finite(r.levels.t1 * scale);
-        scaled.add_finite(r.levels.t2 * scale);
-        if (r.levels.remainder)
-            for (std::size_t i = 0; i < m; ++i) {
-                const double x = get(p, i);
-                const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
-                const double r2 = r1 - q2;
-                if (r2 != 0) {
-                    sum.add_finite(r2);
-                    scaled.add_finite(r2 * scale);
-                }
-            }
+        scaled.add_finite(r.levels.t1 * ctr.scale);
+        scaled.add_finite(r.levels.t2 * ctr.scale);
+        if (r.levels.remainder) add_level_remainders(p, 0, m, sig, ctr.scale, sum, scaled);
     } else {  // magnitudes near the top of the range: exact one by one
         for (std::size_t i = 0; i < m; ++i) {
             const double x = get(p, i);
             sum.add_finite(x);
-            scaled.add_finite(x * scale);
+            scaled.add_finite(x * ctr.scale);
         }
     }
-    finish_m2(r, m, k, cs, scaled, out);
+    finish_m2(r, m, ctr.k, ctr.cs, scaled, out);
     return true;
 }
 
@@ -295,8 +313,8 @@ bool chunked_block(const double* p, std::size_t m, std::size_t chunk, double lo,
     if (!sig.ok) return false;
     const Centre ctr = centre_of(lo, hi);
     std::vector<ChunkLevels> chunks((m + chunk - 1) / chunk);
-    const PassSums r = fused_pass_chunked(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd, next,
-                                          chunks.data());
+    const PassSums r = simd_run<FusedPassChunked>(p, m, chunk, sig, ctr.scale, ctr.cs, ctr.sd,
+                                                  next, chunks.data());
     if (std::isnan(r.p)) return false;
     ExactSum scaled;
     for (std::size_t c = 0; c < chunks.size(); ++c) {
@@ -308,15 +326,7 @@ bool chunked_block(const double* p, std::size_t m, std::size_t chunk, double lo,
         const std::size_t begin = c * chunk, len = std::min(chunk, m - begin);
         bool done = false;
         if (cl.remainder) {
-            for (std::size_t i = begin; i < begin + len; ++i) {
-                const double x = get(p, i);
-                const double q1 = (sig.s1 + x) - sig.s1, r1 = x - q1, q2 = (sig.s2 + r1) - sig.s2;
-                const double r2 = r1 - q2;
-                if (r2 != 0) {
-                    out.sum.add_finite(r2);
-                    scaled.add_finite(r2 * ctr.scale);
-                }
-            }
+            add_level_remainders(p, begin, begin + len, sig, ctr.scale, out.sum, scaled);
         } else if (means && len == chunk) {
             double h, l;
             two_sum(cl.t1, cl.t2, h, l);

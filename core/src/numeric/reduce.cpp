@@ -15,67 +15,59 @@ namespace {
 
 // ---- integers: exact in 64 or 128 bits per block ----
 
-// 64-bit elements are split into a high and a low 32-bit half, each summed in 64 bits: over a
-// block of 2^16 elements neither half-sum can overflow, and the loop vectorises.
-HL_CLONES int128_t block_sum_int64(const int64_t* p, std::size_t n) {
-    int64_t hi = 0;
-    uint64_t lo = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        int64_t v;
-        std::memcpy(&v, p + i, sizeof v);
-        hi += v >> 32;
-        lo += static_cast<uint64_t>(v) & 0xffffffffu;
+// The exact sum of one block of integers, for simd_run. 64-bit elements are split into a high
+// and a low 32-bit half, each summed in 64 bits: over a block of 2^16 elements neither half-sum
+// can overflow, and the loop vectorises. Narrower integers fit a 64-bit accumulator.
+struct IntBlockSum {
+    HL_INLINE static int128_t run(const int64_t* p, std::size_t n) {
+        int64_t hi = 0;
+        uint64_t lo = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            int64_t v;
+            std::memcpy(&v, p + i, sizeof v);
+            hi += v >> 32;
+            lo += static_cast<uint64_t>(v) & 0xffffffffu;
+        }
+        return static_cast<int128_t>(hi) * (int128_t(1) << 32) + static_cast<int128_t>(lo);
     }
-    return static_cast<int128_t>(hi) * (int128_t(1) << 32) + static_cast<int128_t>(lo);
-}
-
-HL_CLONES int128_t block_sum_uint64(const uint64_t* p, std::size_t n) {
-    uint64_t hi = 0, lo = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        uint64_t v;
-        std::memcpy(&v, p + i, sizeof v);
-        hi += v >> 32;
-        lo += v & 0xffffffffu;
+    HL_INLINE static int128_t run(const uint64_t* p, std::size_t n) {
+        uint64_t hi = 0, lo = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            uint64_t v;
+            std::memcpy(&v, p + i, sizeof v);
+            hi += v >> 32;
+            lo += v & 0xffffffffu;
+        }
+        return static_cast<int128_t>(hi) * (int128_t(1) << 32) + static_cast<int128_t>(lo);
     }
-    return static_cast<int128_t>(hi) * (int128_t(1) << 32) + static_cast<int128_t>(lo);
-}
+    template <class T>
+    HL_INLINE static int128_t run(const T* p, std::size_t n) {
+        using Acc = std::conditional_t<std::is_signed<T>::value, int64_t, uint64_t>;
+        Acc acc = 0;
+        for (std::size_t i = 0; i < n; ++i) {
+            T v;
+            std::memcpy(&v, p + i, sizeof v);
+            acc += static_cast<Acc>(v);
+        }
+        return static_cast<int128_t>(acc);
+    }
+};
 
-// Narrower integers fit a 64-bit accumulator over a whole block.
+// Bool bytes: any nonzero byte counts 1.
+struct BoolBlockSum {
+    HL_INLINE static int128_t run(const uint8_t* p, std::size_t n) {
+        uint64_t acc = 0;
+        for (std::size_t i = 0; i < n; ++i) acc += p[i] != 0;
+        return static_cast<int128_t>(acc);
+    }
+};
+
 template <class T>
-HL_INLINE int128_t block_sum_narrow(const T* p, std::size_t n) {
-    using Acc = std::conditional_t<std::is_signed<T>::value, int64_t, uint64_t>;
-    Acc acc = 0;
-    for (std::size_t i = 0; i < n; ++i) {
-        T v;
-        std::memcpy(&v, p + i, sizeof v);
-        acc += static_cast<Acc>(v);
-    }
-    return static_cast<int128_t>(acc);
-}
-
-HL_CLONES int128_t block_sum_bool(const uint8_t* p, std::size_t n) {
-    uint64_t acc = 0;
-    for (std::size_t i = 0; i < n; ++i) acc += p[i] != 0;
-    return static_cast<int128_t>(acc);
-}
-HL_CLONES int128_t block_sum_int32(const int32_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-HL_CLONES int128_t block_sum_uint32(const uint32_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-HL_CLONES int128_t block_sum_int16(const int16_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-HL_CLONES int128_t block_sum_uint16(const uint16_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-HL_CLONES int128_t block_sum_int8(const int8_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-HL_CLONES int128_t block_sum_uint8(const uint8_t* p, std::size_t n) { return block_sum_narrow(p, n); }
-
-int128_t block_sum(const int64_t* p, std::size_t n) { return block_sum_int64(p, n); }
-int128_t block_sum(const uint64_t* p, std::size_t n) { return block_sum_uint64(p, n); }
-int128_t block_sum(const int32_t* p, std::size_t n) { return block_sum_int32(p, n); }
-int128_t block_sum(const uint32_t* p, std::size_t n) { return block_sum_uint32(p, n); }
-int128_t block_sum(const int16_t* p, std::size_t n) { return block_sum_int16(p, n); }
-int128_t block_sum(const uint16_t* p, std::size_t n) { return block_sum_uint16(p, n); }
-int128_t block_sum(const int8_t* p, std::size_t n) { return block_sum_int8(p, n); }
-int128_t block_sum(const uint8_t* p, std::size_t n) { return block_sum_uint8(p, n); }
-template <class T, class = std::enable_if_t<is_bool_element<T>>>
-int128_t block_sum(const T* p, std::size_t n) {  // bool bytes: any nonzero byte counts 1
-    return block_sum_bool(reinterpret_cast<const uint8_t*>(p), n);
+int128_t block_sum(const T* p, std::size_t n) {
+    if constexpr (is_bool_element<T>)
+        return simd_run<BoolBlockSum>(reinterpret_cast<const uint8_t*>(p), n);
+    else
+        return simd_run<IntBlockSum>(p, n);
 }
 
 // ---- floats: exact block sums ----
@@ -157,12 +149,18 @@ HL_INLINE FloatPartial float_block(const T* p, std::size_t n) {
     return out;
 }
 
-HL_CLONES FloatPartial float_block_f64(const double* p, std::size_t n) { return float_block(p, n); }
-HL_CLONES FloatPartial float_block_f32(const float* p, std::size_t n) { return float_block(p, n); }
-FloatPartial float_block_of(const double* p, std::size_t n) { return float_block_f64(p, n); }
-FloatPartial float_block_of(const float* p, std::size_t n) { return float_block_f32(p, n); }
+struct FloatBlock {
+    template <class T>
+    HL_INLINE static FloatPartial run(const T* p, std::size_t n) {
+        return float_block(p, n);
+    }
+};
+template <class T>
+FloatPartial float_block_of(const T* p, std::size_t n) {
+    return simd_run<FloatBlock>(p, n);
+}
 
-// Integer blocks: 2^16 elements keep a 64-bit half-sum from overflowing (block_sum_int64).
+// Integer blocks: 2^16 elements keep a 64-bit half-sum from overflowing (IntBlockSum).
 constexpr std::size_t kIntBlock = std::size_t(1) << 16;
 
 // Runs compute(block pointer, length) over the view's blocks of `block` elements in parallel

@@ -77,12 +77,6 @@ const CaseTable* find_case_table(const std::string& unicode_version) noexcept {
     return nullptr;
 }
 
-std::vector<std::string> case_table_versions() {
-    std::vector<std::string> out;
-    for (const CaseTable* t : kTables) out.emplace_back(t->unicode_version);
-    return out;
-}
-
 namespace {
 
 // The lowercase of the code points below U+0800 (1- and 2-byte UTF-8) when it is one code point
