@@ -307,24 +307,43 @@ HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *co
                                            const size_t *sizes, size_t n, hl_control *ctl);
 
 /* ---- arrays: element-wise product, matrix product ---- */
-/* out[i] = a[i] * b[i] for i < n; a, b and out all of dtype float32, float64, int32 or int64
-   (else HL_ERR_TYPE). Floats are IEEE products (NumPy's `a * b` bit for bit). Integer products
-   are exact: one that leaves the dtype's range is HL_ERR_OVERFLOW (NumPy would wrap), and then
-   *overflow_index (if not NULL) receives the smallest such i. out must not overlap a or b
-   (HL_ERR_INVALID_ARGUMENT); after a failure its contents are unspecified. */
-HL_API hl_status hl_array_multiply(const void *a, const void *b, void *out, size_t n,
-                                   hl_dtype dtype, size_t *overflow_index, hl_control *ctl);
-/* out (m x n, row-major, contiguous) = a (m x k) @ b (k x n), float32 (sgemm) or float64
-   (dgemm) through OpenBLAS. Each operand is described as BLAS does: with *_column_major == 0,
-   element (i, j) is at x[i * ldx + j] (ldx >= columns); otherwise at x[j * ldx + i] (ldx >=
-   rows), which is how a transposed or Fortran-order array reaches BLAS without a copy.
+/* out = a * b element by element: three views of the same shape (any ndim) and the same dtype,
+   float32, float64, int32 or int64 (else HL_ERR_TYPE; shapes that differ are HL_ERR_SHAPE). Any
+   strides (zero strides in a and b only): views sharing one dense layout (C, Fortran, ...) are
+   read and written in place, others in C-order blocks. Floats are IEEE products (NumPy's
+   `a * b` bit for bit). Integer products are exact: one that leaves the dtype's range is
+   HL_ERR_OVERFLOW (NumPy would wrap), and then *overflow_index (if not NULL) receives the C-order
+   flat index of the first such element in C order (unravel it with the shape in C order).
+   out's memory must overlap neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT).
+   Ownership: the caller owns the three views and their memory; the library reads a and b and
+   writes out during the call only and keeps no pointer. *overflow_index is written only on
+   HL_ERR_OVERFLOW. On failure out's contents are unspecified (a cancelled or overflowing call
+   may have written part of it); a and b are never written.
+   Thread safety: any number of calls may run at once; an out must not be written by two calls
+   at once, nor read while a call writes it. */
+HL_API hl_status hl_array_multiply(const hl_view *a, const hl_view *b, const hl_view *out,
+                                   size_t *overflow_index, hl_control *ctl);
+/* out (m x n) = a (m x k) @ b (k x n): three 2-D views (else HL_ERR_SHAPE) of one dtype, float32
+   (sgemm) or float64 (dgemm) through OpenBLAS (any other dtype, or dtypes that differ, is
+   HL_ERR_TYPE; integer data must be converted by the caller). a.shape[1] != b.shape[0] is
+   HL_ERR_SHAPE ("Incompatible dimensions for matrix multiplication"), as is an out that is not
+   m x n. Strides are read as BLAS does: an operand whose column stride is one element is passed
+   row-major, one whose row stride is one element (a transposed or Fortran-order array)
+   column-major, with the other stride as the leading dimension (a whole number of elements,
+   at most INT_MAX): no copy. Any other layout (negative, zero or unaligned strides) is copied
+   once into C order inside the call. An out in either BLAS layout is written in place (a
+   column-major out as out^T = b^T @ a^T), any other through one copy. out's memory must overlap
+   neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
+   (HL_ERR_INVALID_ARGUMENT).
    OpenBLAS runs hl_get_num_threads() threads for the call; its process-wide count (shared with
    NumPy) is given back afterwards, and a product another thread starts in OpenBLAS meanwhile
-   runs with that count. m, n, k and the leading dimensions must fit in
-   an int (HL_ERR_INVALID_ARGUMENT). Not interruptible once BLAS runs. */
-HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                    const void *a, size_t lda, int a_column_major,
-                                    const void *b, size_t ldb, int b_column_major, void *out,
+   runs with that count. Cancellation is checked once, before BLAS runs (BLAS itself cannot be
+   interrupted).
+   Ownership: the caller owns the views and their memory; the library reads a and b and writes
+   out during the call only and keeps no pointer. On failure out's contents are unspecified; a
+   and b are never written.
+   Thread safety: as hl_array_multiply. */
+HL_API hl_status hl_matrix_multiply(const hl_view *a, const hl_view *b, const hl_view *out,
                                     hl_control *ctl);
 /* ---- statistics: compute_stats and its mergeable partials ---- */
 /* What a NaN does (scipy.stats' nan_policy). */
@@ -544,11 +563,10 @@ HL_API hl_status hl_monte_carlo_hits(uint64_t first, uint64_t count, uint64_t se
 #ifdef HL_TESTING_API
 
 /* The same product as hl_matrix_multiply by the seed's naive row-parallel loop: a reference for
-   tests and benchmarks, many times slower. Same arguments, errors and ownership. */
-HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                              const void *a, size_t lda, int a_column_major,
-                                              const void *b, size_t ldb, int b_column_major,
-                                              void *out, hl_control *ctl);
+   tests and benchmarks, many times slower. Same arguments, layouts, errors, ownership and thread
+   safety (no BLAS, so OpenBLAS's thread count is untouched; cancellable between row blocks). */
+HL_API hl_status hl_matrix_multiply_reference(const hl_view *a, const hl_view *b,
+                                              const hl_view *out, hl_control *ctl);
 
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the
