@@ -235,26 +235,22 @@ HL_API hl_status hl_exact_sum_to_bytes(const hl_exact_sum *s, uint8_t *out);
 HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_exact_sum *out);
 
 /* ---- filter + map ---- */
-/* [x * 2 for x in data if x >= min], order kept, into a new buffer (*out, same dtype as data).
-   The bound is inclusive and typed so that every exact comparison can be expressed: signed
-   dtypes use min_int, unsigned dtypes min_uint, float dtypes min_float (NaN keeps nothing).
-   For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY) (floats). An integer result
-   that leaves the dtype's range is HL_ERR_OVERFLOW; HL_DTYPE_BOOL is HL_ERR_TYPE. */
-HL_API hl_status hl_filter_double(const void *data, size_t n, hl_dtype dtype, int64_t min_int,
-                                  uint64_t min_uint, double min_float, hl_buffer **out,
-                                  hl_control *ctl);
-/* The same over a view of any shape and strides, read in C order (a strided view costs one
-   contiguous copy inside the call), with the result in dtype out_dtype: src's own dtype, or a
-   wider one in which every 2 * x is exact (for callers whose numbers are unbounded, such as
-   Python's): HL_DTYPE_BOOL and the integer dtypes of at most 32 bits -> HL_DTYPE_INT64 (bool
-   only so: its elements are 0 or 1, any nonzero byte being 1, compared with min_int), and
-   HL_DTYPE_FLOAT32 -> HL_DTYPE_FLOAT64. Another pair is HL_ERR_TYPE.
+/* [x * 2 for x in src if x >= min] over a view of any shape and strides, read in C order (a
+   strided view costs one contiguous copy inside the call), order kept, into a new buffer of
+   dtype out_dtype: src's own dtype, or a wider one in which every 2 * x is exact (for callers
+   whose numbers are unbounded, such as Python's): HL_DTYPE_BOOL and the integer dtypes of at
+   most 32 bits -> HL_DTYPE_INT64 (bool only so: its elements are 0 or 1, any nonzero byte being
+   1, compared with min_int), and HL_DTYPE_FLOAT32 -> HL_DTYPE_FLOAT64. Another pair is
+   HL_ERR_TYPE. The bound is inclusive and typed so that every exact comparison can be
+   expressed: signed dtypes (and bool) use min_int, unsigned dtypes min_uint, float dtypes
+   min_float (NaN keeps nothing). For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY)
+   (floats). A result that leaves out_dtype's range is HL_ERR_OVERFLOW.
    Ownership: src and its memory stay the caller's and are only read during the call; on HL_OK
    *out is a new buffer the caller frees with hl_buffer_free; on failure *out is set to NULL.
-   Thread-safety: any number of calls may run at once, also over the same src. */
-HL_API hl_status hl_filter_double_view(const hl_view *src, hl_dtype out_dtype, int64_t min_int,
-                                       uint64_t min_uint, double min_float, hl_buffer **out,
-                                       hl_control *ctl);
+   Thread safety: any number of calls may run at once, also over the same src. */
+HL_API hl_status hl_filter_double(const hl_view *src, hl_dtype out_dtype, int64_t min_int,
+                                  uint64_t min_uint, double min_float, hl_buffer **out,
+                                  hl_control *ctl);
 
 /* ---- DataProcessor: a queue of float64 values processed in fixed-size chunks ---- */
 /* A processor holds the means of its full chunks, the statistics of every value held, and the

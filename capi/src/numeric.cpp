@@ -26,20 +26,9 @@ HL_API hl_status hl_divide(double a, double b, double* out) {
     return guard([&] { *require(out, "out") = divide(a, b); });
 }
 
-HL_API hl_status hl_filter_double(const void* data, size_t n, hl_dtype dtype, int64_t min_int,
+HL_API hl_status hl_filter_double(const hl_view* src, hl_dtype out_dtype, int64_t min_int,
                                   uint64_t min_uint, double min_float, hl_buffer** out,
                                   hl_control* ctl) {
-    return guard(ctl, [&] {
-        require(out, "out");
-        *out = nullptr;
-        const LowerBound min{min_int, min_uint, min_float};
-        *out = release(filter_double(data, n, to_dtype(dtype), min, control_of(ctl)));
-    });
-}
-
-HL_API hl_status hl_filter_double_view(const hl_view* src, hl_dtype out_dtype, int64_t min_int,
-                                       uint64_t min_uint, double min_float, hl_buffer** out,
-                                       hl_control* ctl) {
     return guard(ctl, [&] {
         require(out, "out");
         *out = nullptr;

@@ -133,27 +133,6 @@ TEST_CASE("cancellation and progress through hl_control", "[capi]") {
     CHECK(hl_control_progress(nullptr, &done, &total) == HL_ERR_INVALID_ARGUMENT);
 }
 
-TEST_CASE("filter through the C API returns an owned buffer", "[capi]") {
-    std::vector<int32_t> v = {5, -3, 10, 7, 2};
-    hl_buffer* out = nullptr;
-    REQUIRE(hl_filter_double(v.data(), v.size(), HL_DTYPE_INT32, 6, 0, 0.0, &out, nullptr) == HL_OK);
-    REQUIRE(hl_buffer_length(out) == 2);
-    CHECK(hl_buffer_dtype(out) == HL_DTYPE_INT32);
-    CHECK(static_cast<int32_t*>(hl_buffer_data(out))[0] == 20);
-    CHECK(static_cast<int32_t*>(hl_buffer_data(out))[1] == 14);
-    hl_buffer_free(out);
-    hl_buffer_free(nullptr);
-    CHECK(hl_buffer_length(nullptr) == 0);
-    CHECK(hl_buffer_data(nullptr) == nullptr);
-    std::vector<int32_t> big = {INT32_MAX};
-    out = reinterpret_cast<hl_buffer*>(0x1);
-    CHECK(hl_filter_double(big.data(), 1, HL_DTYPE_INT32, 0, 0, 0.0, &out, nullptr) == HL_ERR_OVERFLOW);
-    CHECK(out == nullptr);
-    CHECK(message() == "2 * 2147483647 (element 0) does not fit in int32");
-    CHECK(hl_filter_double(v.data(), v.size(), HL_DTYPE_INT32, 0, 0, 0.0, nullptr, nullptr) ==
-          HL_ERR_INVALID_ARGUMENT);
-}
-
 TEST_CASE("thread count through the C API", "[capi]") {
     const int saved = hl_get_num_threads();
     CHECK(saved >= 1);
