@@ -23,12 +23,12 @@ import functools
 import threading
 
 from . import _arrays, _imaging, _run, _stats, _text
-from ._filters import process_numbers as _process_numbers
+from ._filter import process_numbers as _process_numbers
 from ._loader import lib
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
 from ._progress import completed_anyway, make_reporter, read_progress, finish_report
-from ._reductions import parallel_sum as _parallel_sum
+from ._reduce import parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
 __all__ = ["add_data", "array_multiply", "box_blur", "compute_stats", "gaussian_blur",
