@@ -10,10 +10,14 @@
 
 namespace {
 
-// ---- adapter: today's hl_array_multiply ----
+// ---- adapter: today's hl_array_multiply (three 1-D views of n elements) ----
 hl_status hotloop_multiply(const void* a, const void* b, void* out, std::size_t n, hl_dtype t,
                            std::size_t* overflow_index) {
-    return hl_array_multiply(a, b, out, n, t, overflow_index, nullptr);
+    const int64_t shape[1] = {static_cast<int64_t>(n)};
+    const hl_view va{const_cast<void*>(a), t, 1, shape, nullptr};
+    const hl_view vb{const_cast<void*>(b), t, 1, shape, nullptr};
+    const hl_view vout{out, t, 1, shape, nullptr};
+    return hl_array_multiply(&va, &vb, &vout, overflow_index, nullptr);
 }
 
 bool supported(hl_dtype t) {

@@ -1,4 +1,4 @@
-// hl_filter_double_view over arbitrary bytes of every dtype, in every layout (fuzz::make_array),
+// hl_filter_double over arbitrary bytes of every dtype, in every layout (fuzz::make_array),
 // with every bound and result dtype (the source's own or the wider one): [x * 2 for x in data
 // if x >= min] in C order, integer overflow an error, against a plain loop.
 //
@@ -16,7 +16,7 @@ struct Kept {
     std::vector<uint8_t> bytes;  // the result's elements
 };
 
-// ---- adapter: today's hl_filter_double_view ----
+// ---- adapter: today's hl_filter_double ----
 Kept hotloop_filter(const hl_view& v, hl_dtype out_t, uint64_t bound) {
     Kept out;
     int64_t min_int;
@@ -24,7 +24,7 @@ Kept hotloop_filter(const hl_view& v, hl_dtype out_t, uint64_t bound) {
     std::memcpy(&min_int, &bound, 8);
     std::memcpy(&min_float, &bound, 8);
     hl_buffer* buf = reinterpret_cast<hl_buffer*>(&out);  // garbage: must be overwritten
-    out.status = hl_filter_double_view(&v, out_t, min_int, bound, min_float, &buf, nullptr);
+    out.status = hl_filter_double(&v, out_t, min_int, bound, min_float, &buf, nullptr);
     if (out.status != HL_OK) {
         FUZZ_CHECK(buf == nullptr);
         return out;

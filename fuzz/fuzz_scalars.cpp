@@ -67,7 +67,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         hl_exact_sum exact;
         FUZZ_CHECK(hl_exact_sum_of(&v, &exact, nullptr) == HL_ERR_SHAPE);
         hl_buffer* out = reinterpret_cast<hl_buffer*>(&sum);  // garbage: must be overwritten
-        FUZZ_CHECK(hl_filter_double_view(&v, HL_DTYPE_INT64, 0, 0, 0, &out, nullptr) == HL_ERR_SHAPE);
+        FUZZ_CHECK(hl_filter_double(&v, HL_DTYPE_INT64, 0, 0, 0, &out, nullptr) == HL_ERR_SHAPE);
         FUZZ_CHECK(out == nullptr);
         hl_stats stats;
         FUZZ_CHECK(hl_compute_stats(&v, HL_NAN_PROPAGATE, &stats, nullptr) == HL_ERR_SHAPE);

@@ -10,6 +10,12 @@
  *   - No C++ exception ever leaves the library.
  *   - Handles are opaque and typed. Every *_destroy / *_free accepts NULL.
  *   - Heavy functions take an optional hl_control* (NULL = none) for cancellation and progress.
+ *   - At each function: who owns and frees each out-parameter, whether outputs are written on
+ *     failure, and what may run on several threads at once. Unless it says otherwise: plain
+ *     out-parameters (numbers, records) are the caller's and are written only on HL_OK; an
+ *     out-parameter that receives something to free (hl_buffer **, a handle **) is set to NULL
+ *     first, so it is NULL after any failure; input arrays and strings are the caller's, read
+ *     during the call only, never kept.
  *
  * This header is valid C99 and C++. The part between the cdef markers is also the single source
  * of the Python package's cffi declarations (pywrapper/build_ffi.py extracts it), so it may only
@@ -43,7 +49,7 @@ extern "C" {
 #define HL_VERSION_PATCH 0
 /* Bumped whenever a declaration below changes incompatibly; the Python package refuses a
    library whose hl_abi_version() differs from the one it was generated against. */
-#define HL_ABI_VERSION 3
+#define HL_ABI_VERSION 4
 
 /* Status codes. Values are permanent. */
 typedef int hl_status;
@@ -95,6 +101,9 @@ typedef struct hl_view {
 } hl_view;
 
 /* ---- library ---- */
+/* These never fail and are thread-safe. Strings in static storage are valid while the library
+   is loaded and never freed; hl_last_error_message's belongs to the calling thread and stays
+   valid until that thread's next call into the library (copy it to keep it). */
 HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static storage */
 HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */
 HL_API const char *hl_last_error_message(void); /* "" when the last call succeeded */
@@ -103,8 +112,12 @@ HL_API const char *hl_status_name(hl_status status); /* "HL_ERR_TYPE", ...; stat
 HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an unknown dtype */
 
 /* Worker threads of the engine (TBB workers, and the BLAS threads where BLAS is used).
-   The default is HOTLOOP_NUM_THREADS from the environment, else the number of cores. */
-HL_API hl_status hl_set_num_threads(int n); /* n >= 1 */
+   The default is HOTLOOP_NUM_THREADS from the environment, else the number of cores.
+   hl_set_num_threads: n >= 1 (else HL_ERR_INVALID_ARGUMENT, the count unchanged). It applies to
+   the library's own task arena only (never to other TBB users or to OpenBLAS outside
+   hl_matrix_multiply) and to calls that start afterwards; calls already running finish with
+   the count they began with. Both are thread-safe; results never depend on the count. */
+HL_API hl_status hl_set_num_threads(int n);
 HL_API int hl_get_num_threads(void);
 
 /* ---- configuration: what the library was built with and chose at run time ----
@@ -136,10 +149,15 @@ HL_API hl_status hl_info_string(int key, const char **out);
 HL_API hl_status hl_info_int(int key, int64_t *out);
 
 /* ---- buffers the library allocates for variable-size results ---- */
+/* A function that returns an hl_buffer gives it to the caller, who frees it with hl_buffer_free
+   exactly once (NULL is accepted). Its data stays valid and unmoved until then, so it may be
+   handed to another owner without a copy. A buffer is immutable: any number of threads may read
+   one at once; free it only after all of them are done. The accessors never fail (NULL gives
+   NULL, 0 and 0). */
 typedef struct hl_buffer_s hl_buffer;
 HL_API void *hl_buffer_data(const hl_buffer *buf); /* 64-byte aligned; NULL when empty */
-HL_API size_t hl_buffer_length(const hl_buffer *buf); /* number of elements */
-HL_API hl_dtype hl_buffer_dtype(const hl_buffer *buf);
+HL_API size_t hl_buffer_length(const hl_buffer *buf); /* number of elements, not bytes */
+HL_API hl_dtype hl_buffer_dtype(const hl_buffer *buf); /* HL_DTYPE_* of the elements */
 HL_API void hl_buffer_free(hl_buffer *buf);
 
 /* ---- cancellation, progress and completion ---- */
@@ -148,38 +166,49 @@ HL_API void hl_buffer_free(hl_buffer *buf);
    Cancellation is checked at least every few milliseconds of work, so a cancelled operation
    returns HL_ERR_CANCELLED within 100 ms, having freed what it allocated and changed nothing
    (an operation that had passed its last check completes normally). A control is destroyed
-   only after its operation returned; reuse it for another operation after hl_control_reset. */
+   only after its operation returned; reuse it for another operation after hl_control_reset.
+   Thread safety: every hl_control_* function below may be called from any thread while the
+   operation runs, except hl_control_destroy (only after it returned) and hl_control_reset
+   (refused while it runs). A second operation started with a control that is in use fails with
+   HL_ERR_INVALID_ARGUMENT. */
 typedef struct hl_control_s hl_control;
+/* *out: a new control, owned by the caller and freed with hl_control_destroy (exactly once,
+   after its operation returned; NULL is accepted); NULL after a failure. */
 HL_API hl_status hl_control_create(hl_control **out);
 HL_API void hl_control_destroy(hl_control *ctl);
 /* Ask the operation that uses ctl to stop; it returns HL_ERR_CANCELLED at its next check.
    Sticky: an operation started later with this control fails at its first check (until
    hl_control_reset). Safe from any thread. */
 HL_API hl_status hl_control_cancel(hl_control *ctl);
+/* *out = 1 if cancelled, else 0; written only on HL_OK. */
 HL_API hl_status hl_control_is_cancelled(const hl_control *ctl, int *out);
 /* Work done and total work of the operation, in the operation's own units (*done <= *total;
-   the total may grow while the operation runs). */
+   the total may grow while the operation runs). Both written only on HL_OK. */
 HL_API hl_status hl_control_progress(const hl_control *ctl, uint64_t *done, uint64_t *total);
 /* Waits until the operation using ctl has finished (returned, whatever its status): HL_OK when
    it has, HL_ERR_TIMEOUT after timeout_ms milliseconds otherwise (timeout_ms < 0: no limit).
-   An operation that has not started yet is waited for too. */
+   An operation that has not started yet is waited for too. Any number of threads may wait. */
 HL_API hl_status hl_control_wait(hl_control *ctl, int64_t timeout_ms);
-/* The status the finished operation returned; HL_ERR_INVALID_ARGUMENT if none has finished. */
+/* The status the finished operation returned (*out, written only on HL_OK);
+   HL_ERR_INVALID_ARGUMENT if none has finished. */
 HL_API hl_status hl_control_result(const hl_control *ctl, hl_status *out);
-/* Its error message ("" on success) into buf, NUL-terminated and truncated to buf_size. */
+/* Its error message ("" on success) into the caller's buf, NUL-terminated and truncated to
+   buf_size (>= 1; else HL_ERR_INVALID_ARGUMENT and buf untouched). */
 HL_API hl_status hl_control_message(const hl_control *ctl, char *buf, size_t buf_size);
 /* Back to a fresh control: not cancelled, no progress, nothing finished. HL_ERR_INVALID_ARGUMENT
-   while an operation is running with it. */
+   (the control unchanged) while an operation is running with it. */
 HL_API hl_status hl_control_reset(hl_control *ctl);
 /* Sleeps `seconds` (0 <= seconds <= 1e9) on the calling thread. Cancelling ctl ends the sleep at
-   once with HL_ERR_CANCELLED; progress counts milliseconds. */
+   once with HL_ERR_CANCELLED; progress counts milliseconds. No outputs; thread-safe. */
 HL_API hl_status hl_sleep(double seconds, hl_control *ctl);
 
 /* ---- scalar functions ---- */
-/* Decimal text of a + b into buf (NUL-terminated). HL_ERR_OVERFLOW if a + b > UINT64_MAX,
-   HL_ERR_INVALID_ARGUMENT if buf is too small (21 bytes always suffice). */
+/* Pure functions: no shared state, thread-safe. */
+/* Decimal text of a + b into the caller's buf (NUL-terminated). HL_ERR_OVERFLOW if a + b >
+   UINT64_MAX, HL_ERR_INVALID_ARGUMENT if buf is too small (21 bytes always suffice); buf is
+   written only on HL_OK. */
 HL_API hl_status hl_sum_as_string(uint64_t a, uint64_t b, char *buf, size_t buf_size);
-/* *out = a / b; HL_ERR_DIVISION_BY_ZERO if b == 0. */
+/* *out = a / b; HL_ERR_DIVISION_BY_ZERO if b == 0. *out is written only on HL_OK. */
 HL_API hl_status hl_divide(double a, double b, double *out);
 
 /* ---- exact sums: parallel_sum and its mergeable partials ---- */
@@ -228,33 +257,29 @@ HL_API hl_status hl_exact_sum_merge(hl_exact_sum *a, const hl_exact_sum *b);
 HL_API hl_status hl_exact_sum_value(const hl_exact_sum *s, int32_t *kind, double *value,
                                     uint8_t *integer_bytes);
 /* The record as HL_EXACT_SUM_BYTES bytes: versioned, little-endian, canonical (equal sums give
-   equal bytes), into the caller's out. */
+   equal bytes), into the caller's out (HL_EXACT_SUM_BYTES bytes), written only on HL_OK. */
 HL_API hl_status hl_exact_sum_to_bytes(const hl_exact_sum *s, uint8_t *out);
 /* Reads bytes written by hl_exact_sum_to_bytes; anything else (another size, version or a
    corrupt record) is HL_ERR_INVALID_ARGUMENT and *out is unchanged. */
 HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_exact_sum *out);
 
 /* ---- filter + map ---- */
-/* [x * 2 for x in data if x >= min], order kept, into a new buffer (*out, same dtype as data).
-   The bound is inclusive and typed so that every exact comparison can be expressed: signed
-   dtypes use min_int, unsigned dtypes min_uint, float dtypes min_float (NaN keeps nothing).
-   For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY) (floats). An integer result
-   that leaves the dtype's range is HL_ERR_OVERFLOW; HL_DTYPE_BOOL is HL_ERR_TYPE. */
-HL_API hl_status hl_filter_double(const void *data, size_t n, hl_dtype dtype, int64_t min_int,
-                                  uint64_t min_uint, double min_float, hl_buffer **out,
-                                  hl_control *ctl);
-/* The same over a view of any shape and strides, read in C order (a strided view costs one
-   contiguous copy inside the call), with the result in dtype out_dtype: src's own dtype, or a
-   wider one in which every 2 * x is exact (for callers whose numbers are unbounded, such as
-   Python's): HL_DTYPE_BOOL and the integer dtypes of at most 32 bits -> HL_DTYPE_INT64 (bool
-   only so: its elements are 0 or 1, any nonzero byte being 1, compared with min_int), and
-   HL_DTYPE_FLOAT32 -> HL_DTYPE_FLOAT64. Another pair is HL_ERR_TYPE.
+/* [x * 2 for x in src if x >= min] over a view of any shape and strides, read in C order (a
+   strided view costs one contiguous copy inside the call), order kept, into a new buffer of
+   dtype out_dtype: src's own dtype, or a wider one in which every 2 * x is exact (for callers
+   whose numbers are unbounded, such as Python's): HL_DTYPE_BOOL and the integer dtypes of at
+   most 32 bits -> HL_DTYPE_INT64 (bool only so: its elements are 0 or 1, any nonzero byte being
+   1, compared with min_int), and HL_DTYPE_FLOAT32 -> HL_DTYPE_FLOAT64. Another pair is
+   HL_ERR_TYPE. The bound is inclusive and typed so that every exact comparison can be
+   expressed: signed dtypes (and bool) use min_int, unsigned dtypes min_uint, float dtypes
+   min_float (NaN keeps nothing). For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY)
+   (floats). A result that leaves out_dtype's range is HL_ERR_OVERFLOW.
    Ownership: src and its memory stay the caller's and are only read during the call; on HL_OK
    *out is a new buffer the caller frees with hl_buffer_free; on failure *out is set to NULL.
-   Thread-safety: any number of calls may run at once, also over the same src. */
-HL_API hl_status hl_filter_double_view(const hl_view *src, hl_dtype out_dtype, int64_t min_int,
-                                       uint64_t min_uint, double min_float, hl_buffer **out,
-                                       hl_control *ctl);
+   Thread safety: any number of calls may run at once, also over the same src. */
+HL_API hl_status hl_filter_double(const hl_view *src, hl_dtype out_dtype, int64_t min_int,
+                                  uint64_t min_uint, double min_float, hl_buffer **out,
+                                  hl_control *ctl);
 
 /* ---- DataProcessor: a queue of float64 values processed in fixed-size chunks ---- */
 /* A processor holds the means of its full chunks, the statistics of every value held, and the
@@ -266,10 +291,12 @@ HL_API hl_status hl_filter_double_view(const hl_view *src, hl_dtype out_dtype, i
 typedef struct hl_processor_s hl_processor;
 /* chunk_size >= 1. *out: a new processor, freed with hl_processor_destroy; NULL on failure. */
 HL_API hl_status hl_processor_create(size_t chunk_size, hl_processor **out);
+/* Frees proc (NULL is accepted): exactly once, after every call on it returned. */
 HL_API void hl_processor_destroy(hl_processor *proc);
 /* Appends the view's elements in C order, converted to float64 (bool: nonzero is 1.0). A
    C-contiguous float64 view is read in place, once; any other is copied once. The means of the
-   chunks completed are taken as the values are read. */
+   chunks completed are taken as the values are read. All or nothing: on failure (cancellation
+   included) the processor holds what it held; values stays the caller's, read during the call. */
 HL_API hl_status hl_processor_add(hl_processor *proc, const hl_view *values, hl_control *ctl);
 /* Removes every full chunk from the front and returns their means, in order, as a new float64
    buffer (*out, possibly empty; free with hl_buffer_free; NULL on failure). Each mean is the
@@ -282,7 +309,9 @@ HL_API hl_status hl_processor_process_chunks(hl_processor *proc, hl_buffer **out
    written only on HL_OK. */
 HL_API hl_status hl_processor_statistics(const hl_processor *proc, uint64_t *count,
                                          double *mean, double *std, hl_control *ctl);
+/* Removes every value held (the chunk size stays). */
 HL_API hl_status hl_processor_clear(hl_processor *proc);
+/* *out = the number of values held / the chunk size; written only on HL_OK. */
 HL_API hl_status hl_processor_length(const hl_processor *proc, uint64_t *out);
 HL_API hl_status hl_processor_chunk_size(const hl_processor *proc, uint64_t *out);
 /* The processor's state as a versioned little-endian byte string: *out, a new HL_DTYPE_UINT8
@@ -302,29 +331,49 @@ HL_API hl_status hl_processor_partial(const hl_view *values, uint64_t chunk_size
 /* Adds n serialized partials (partials[i] of sizes[i] bytes), in order: the processor ends as
    one hl_processor_add of all their values would leave it, bit for bit. All or nothing.
    HL_ERR_INVALID_ARGUMENT for a record that is not a partial, one of another chunk_size, or
-   offsets that do not follow on from the processor's length and from each other. */
+   offsets that do not follow on from the processor's length and from each other. The partials
+   stay the caller's, read during the call only. */
 HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *const *partials,
                                            const size_t *sizes, size_t n, hl_control *ctl);
 
 /* ---- arrays: element-wise product, matrix product ---- */
-/* out[i] = a[i] * b[i] for i < n; a, b and out all of dtype float32, float64, int32 or int64
-   (else HL_ERR_TYPE). Floats are IEEE products (NumPy's `a * b` bit for bit). Integer products
-   are exact: one that leaves the dtype's range is HL_ERR_OVERFLOW (NumPy would wrap), and then
-   *overflow_index (if not NULL) receives the smallest such i. out must not overlap a or b
-   (HL_ERR_INVALID_ARGUMENT); after a failure its contents are unspecified. */
-HL_API hl_status hl_array_multiply(const void *a, const void *b, void *out, size_t n,
-                                   hl_dtype dtype, size_t *overflow_index, hl_control *ctl);
-/* out (m x n, row-major, contiguous) = a (m x k) @ b (k x n), float32 (sgemm) or float64
-   (dgemm) through OpenBLAS. Each operand is described as BLAS does: with *_column_major == 0,
-   element (i, j) is at x[i * ldx + j] (ldx >= columns); otherwise at x[j * ldx + i] (ldx >=
-   rows), which is how a transposed or Fortran-order array reaches BLAS without a copy.
+/* out = a * b element by element: three views of the same shape (any ndim) and the same dtype,
+   float32, float64, int32 or int64 (else HL_ERR_TYPE; shapes that differ are HL_ERR_SHAPE). Any
+   strides (zero strides in a and b only): views sharing one dense layout (C, Fortran, ...) are
+   read and written in place, others in C-order blocks. Floats are IEEE products (NumPy's
+   `a * b` bit for bit). Integer products are exact: one that leaves the dtype's range is
+   HL_ERR_OVERFLOW (NumPy would wrap), and then *overflow_index (if not NULL) receives the C-order
+   flat index of the first such element in C order (unravel it with the shape in C order).
+   out's memory must overlap neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT).
+   Ownership: the caller owns the three views and their memory; the library reads a and b and
+   writes out during the call only and keeps no pointer. *overflow_index is written only on
+   HL_ERR_OVERFLOW. On failure out's contents are unspecified (a cancelled or overflowing call
+   may have written part of it); a and b are never written.
+   Thread safety: any number of calls may run at once; an out must not be written by two calls
+   at once, nor read while a call writes it. */
+HL_API hl_status hl_array_multiply(const hl_view *a, const hl_view *b, const hl_view *out,
+                                   size_t *overflow_index, hl_control *ctl);
+/* out (m x n) = a (m x k) @ b (k x n): three 2-D views (else HL_ERR_SHAPE) of one dtype, float32
+   (sgemm) or float64 (dgemm) through OpenBLAS (any other dtype, or dtypes that differ, is
+   HL_ERR_TYPE; integer data must be converted by the caller). a.shape[1] != b.shape[0] is
+   HL_ERR_SHAPE ("Incompatible dimensions for matrix multiplication"), as is an out that is not
+   m x n. Strides are read as BLAS does: an operand whose column stride is one element is passed
+   row-major, one whose row stride is one element (a transposed or Fortran-order array)
+   column-major, with the other stride as the leading dimension (a whole number of elements,
+   at most INT_MAX): no copy. Any other layout (negative, zero or unaligned strides) is copied
+   once into C order inside the call. An out in either BLAS layout is written in place (a
+   column-major out as out^T = b^T @ a^T), any other through one copy. out's memory must overlap
+   neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
+   (HL_ERR_INVALID_ARGUMENT).
    OpenBLAS runs hl_get_num_threads() threads for the call; its process-wide count (shared with
    NumPy) is given back afterwards, and a product another thread starts in OpenBLAS meanwhile
-   runs with that count. m, n, k and the leading dimensions must fit in
-   an int (HL_ERR_INVALID_ARGUMENT). Not interruptible once BLAS runs. */
-HL_API hl_status hl_matrix_multiply(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                    const void *a, size_t lda, int a_column_major,
-                                    const void *b, size_t ldb, int b_column_major, void *out,
+   runs with that count. Cancellation is checked once, before BLAS runs (BLAS itself cannot be
+   interrupted).
+   Ownership: the caller owns the views and their memory; the library reads a and b and writes
+   out during the call only and keeps no pointer. On failure out's contents are unspecified; a
+   and b are never written.
+   Thread safety: as hl_array_multiply. */
+HL_API hl_status hl_matrix_multiply(const hl_view *a, const hl_view *b, const hl_view *out,
                                     hl_control *ctl);
 /* ---- statistics: compute_stats and its mergeable partials ---- */
 /* What a NaN does (scipy.stats' nan_policy). */
@@ -370,7 +419,8 @@ HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
 /* The statistics of the moments with ddof (0 or 1), as hl_compute_stats defines them. Empty
    moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
 HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *out);
-/* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out. */
+/* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out
+   (HL_MOMENTS_BYTES bytes), written only on HL_OK. */
 HL_API hl_status hl_moments_to_bytes(const hl_moments *m, uint8_t *out);
 /* Reads bytes written by hl_moments_to_bytes; anything else is HL_ERR_INVALID_ARGUMENT (*out
    unchanged). */
@@ -421,7 +471,8 @@ HL_API hl_status hl_image_grayscale(const hl_view *src, const hl_view *dst, hl_c
 /* Monte Carlo estimate of pi from n_samples >= 1 points: *inside of them fall in the quarter disc,
    *estimate = 4 * inside / n_samples. Point i uses output i of SplitMix64 seeded with seed (high
    31 bits x, low 31 bits y, tested exactly), so the result depends only on n_samples and seed,
-   never on the thread count. Cancellable every 2^20 samples. */
+   never on the thread count. Cancellable every 2^20 samples. Outputs (caller-owned) are written
+   only on HL_OK. Thread-safe: no shared state. */
 HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *inside,
                                    double *estimate, hl_control *ctl);
 /* ---- word counting: word tables ---- */
@@ -439,7 +490,9 @@ HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *
    Ownership: every hl_word_table ** out-parameter receives a new table that the caller owns and
    frees with hl_word_table_destroy (*out is NULL after a failure). Tables are immutable after
    creation: any number of threads may read one table at once (count, merge, serialize, export,
-   accessors); destroy it only after all of them returned. */
+   accessors); destroy it only after all of them returned. Every function is thread-safe; text,
+   paths and serialized bytes stay the caller's, read during the call only. Plain
+   out-parameters (sizes, counts, flags) are written only on HL_OK. */
 typedef struct hl_word_table_s hl_word_table;
 /* `encoding` of hl_word_table_count's text: */
 #define HL_TEXT_UTF8 0   /* bytes, decoded as bytes.decode("utf-8", errors) */
@@ -469,7 +522,8 @@ typedef struct hl_word_table_s hl_word_table;
    unicodedata.unidata_version says), else 0. */
 HL_API hl_status hl_text_casing_available(const char *unicode_version, int *out);
 /* The code points that split words under `flags` (0: CPython's str.split()), ascending, into
-   out[0 .. capacity); *n receives how many there are (call with capacity 0 to ask). */
+   the caller's out[0 .. min(capacity, *n)); *n receives how many there are (call with capacity
+   0 and out NULL to ask). */
 HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, size_t *n);
 
 /* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
@@ -522,6 +576,8 @@ HL_API hl_status hl_word_table_entry(const hl_word_table *table, size_t i, const
    Counter.most_common order (count descending, ties in order of first occurrence). */
 HL_API hl_status hl_word_table_export(const hl_word_table *table, int64_t top,
                                       hl_buffer **words, hl_buffer **counts, hl_control *ctl);
+/* Frees a table (NULL is accepted): exactly once, after every call reading it returned. Words
+   obtained from hl_word_table_entry die with it; buffers from export do not. */
 HL_API void hl_word_table_destroy(hl_word_table *table);
 
 /* ---- Monte Carlo ranges: one estimate computed in pieces (hotloop.dask) ---- */
@@ -545,15 +601,15 @@ HL_API hl_status hl_monte_carlo_hits(uint64_t first, uint64_t count, uint64_t se
 #ifdef HL_TESTING_API
 
 /* The same product as hl_matrix_multiply by the seed's naive row-parallel loop: a reference for
-   tests and benchmarks, many times slower. Same arguments, errors and ownership. */
-HL_API hl_status hl_matrix_multiply_reference(size_t m, size_t n, size_t k, hl_dtype dtype,
-                                              const void *a, size_t lda, int a_column_major,
-                                              const void *b, size_t ldb, int b_column_major,
-                                              void *out, hl_control *ctl);
+   tests and benchmarks, many times slower. Same arguments, layouts, errors, ownership and thread
+   safety (no BLAS, so OpenBLAS's thread count is untouched; cancellable between row blocks). */
+HL_API hl_status hl_matrix_multiply_reference(const hl_view *a, const hl_view *b,
+                                              const hl_view *out, hl_control *ctl);
 
 /* Fails on purpose, so that bindings can test their error mapping: `what` is an HL_ERR_* code
    (other than HL_ERR_NO_MEMORY) raised as the engine's own exception of that kind, or one of the
-   HL_DEBUG_THROW_* values below. Returns the status the failure maps to. */
+   HL_DEBUG_THROW_* values below. Returns the status the failure maps to, with the calling
+   thread's hl_last_error_message() set. Thread-safe; no outputs. */
 #define HL_DEBUG_THROW_BAD_ALLOC 100    /* std::bad_alloc -> HL_ERR_NO_MEMORY          */
 #define HL_DEBUG_THROW_STD_EXCEPTION 101 /* a std::logic_error -> HL_ERR_INTERNAL       */
 #define HL_DEBUG_THROW_NON_STD 102      /* `throw 42;` -> HL_ERR_INTERNAL                */

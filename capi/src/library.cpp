@@ -1,4 +1,4 @@
-// Library-wide entry points: version, errors, threads, buffers.
+// Library-wide entry points: version, errors, dtypes, threads (buffers: buffer.cpp).
 #include <cstdio>
 #include <cstring>
 #include <stdexcept>
@@ -97,8 +97,6 @@ View view_of(const hl_view* view, const char* name) {
     return v;
 }
 
-hl_buffer* release(Buffer&& buffer) { return new hl_buffer_s{std::move(buffer)}; }
-
 }  // namespace hotloop::capi
 
 extern "C" {
@@ -138,15 +136,6 @@ HL_API int hl_get_num_threads(void) {
     guard([&] { n = num_threads(); });
     return n;
 }
-
-HL_API void* hl_buffer_data(const hl_buffer* buf) {
-    return buf ? const_cast<void*>(buf->buffer.data()) : nullptr;
-}
-HL_API size_t hl_buffer_length(const hl_buffer* buf) { return buf ? buf->buffer.length() : 0; }
-HL_API hl_dtype hl_buffer_dtype(const hl_buffer* buf) {
-    return buf ? static_cast<hl_dtype>(buf->buffer.dtype()) : 0;
-}
-HL_API void hl_buffer_free(hl_buffer* buf) { delete buf; }
 
 HL_API hl_status hl_debug_throw(int what) {
     return guard([&] {

@@ -27,14 +27,14 @@ from ._errors import (
     UnknownErrorHandlerError,
 )
 from ._arrays import array_multiply, matrix_multiply
-from ._filters import process_numbers
+from ._filter import process_numbers
 from ._imaging import box_blur, gaussian_blur, grayscale, process_image, sharpen, sobel_edges
 from ._info import show_config
 from ._loader import ffi as _ffi, lib as _lib
 from ._montecarlo import monte_carlo_pi
 from ._processor import ChunkPartial, DataProcessor
-from ._reductions import ExactSum, parallel_sum
-from ._scalars import divide, sum_as_string
+from ._reduce import ExactSum, parallel_sum
+from ._scalar import divide, sum_as_string
 from ._stats import Moments, compute_stats
 from ._text import WordTable, word_count, word_count_file
 from ._threads import get_num_threads, set_num_threads

@@ -4,7 +4,7 @@ Inputs go through _convert (in place when their memory layout allows, one copy o
 results are NumPy arrays that Python allocates and C fills.
 """
 from ._typing import ArrayLike, NDArray, Progress
-from ._convert import as_array, as_matrix, as_ndarray, empty_array, require_numpy
+from ._convert import as_ndarray, as_view, empty_array, require_numpy
 from ._dtypes import NAMES
 from ._run import run
 from ._errors import InvalidTypeError, NumericOverflowError, ShapeError, check
@@ -28,7 +28,9 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
         anything ``numpy.asarray`` takes (lists, buffers, ``__array_interface__`` objects).
         NumPy's promotion of the two dtypes must give int32, int64, float32 or float64 (so
         int16 * int32 is int32, int32 * float32 is float64, bool * int64 is int64); an input
-        of another dtype is converted once. C- or Fortran-ordered inputs are read in place.
+        of another dtype is converted once. Inputs of any strides are read in place (C- or
+        Fortran-ordered ones in one pass, others in C-order blocks); only a dtype conversion
+        copies.
     progress : None, True or callable(done, total), optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
 
@@ -88,15 +90,16 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
     fortran = a.ndim > 1 and a.flags.f_contiguous and b.flags.f_contiguous and not (
         a.flags.c_contiguous and b.flags.c_contiguous)
     order = "F" if fortran else "C"
-    x = as_array(a, "array_multiply", layouts=order, dtype=code)
-    y = as_array(b, "array_multiply", layouts=order, dtype=code)
-    out, data = empty_array(a.shape, code, order)
+    x = as_view(a, "array_multiply", dtype=code)
+    y = as_view(b, "array_multiply", dtype=code)
+    out, _ = empty_array(a.shape, code, order)
+    z = as_view(out, "array_multiply")
     where = ffi.new(_SIZE_P)
     try:
-        run(lambda ctl: check(lib.hl_array_multiply(x.data, y.data, data, x.length, code, where, ctl)),
+        run(lambda ctl: check(lib.hl_array_multiply(x.c, y.c, z.c, where, ctl)),
             x.length, progress, "array_multiply")
     except NumericOverflowError:
-        index = np.unravel_index(where[0], a.shape, order=order) if a.ndim else ()
+        index = np.unravel_index(where[0], a.shape) if a.ndim else ()
         index = tuple(int(i) for i in index)
         raise NumericOverflowError(
             "array_multiply: element %s: %d * %d does not fit in %s (NumPy would wrap around)"
@@ -142,7 +145,9 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
     Notes
     -----
     O(m n k) work. Transposed, Fortran-order and sliced operands are passed to BLAS with their
-    strides, not copied; other layouts and dtype conversions cost one copy. OpenBLAS runs
+    strides (as transpose flags and leading dimensions), not copied; other layouts (negative or
+    interleaved strides) are copied once inside the C call, dtype conversions once here. OpenBLAS
+    runs
     get_num_threads() threads for this call and then gets its own (process-wide, NumPy's too)
     thread count back.
 
@@ -181,10 +186,10 @@ def _product(a, b, what, function, progress=None):
                          % (a.shape, b.shape))
     single = a.dtype == np.float32 and b.dtype == np.float32
     code = lib.HL_DTYPE_FLOAT32 if single else lib.HL_DTYPE_FLOAT64
-    x = as_matrix(a, what, code)
-    y = as_matrix(b, what, code)
-    out, data = empty_array((x.rows, y.cols), code)
-    run(lambda ctl: check(function(x.rows, y.cols, x.cols, code, x.data, x.ld, x.column_major,
-                                   y.data, y.ld, y.column_major, data, ctl)),
-        x.rows * y.cols * x.cols, progress, what)
+    x = as_view(a, what, dtype=code)
+    y = as_view(b, what, dtype=code)
+    out, _ = empty_array((a.shape[0], b.shape[1]), code)
+    z = as_view(out, what)
+    run(lambda ctl: check(function(x.c, y.c, z.c, ctl)),
+        a.shape[0] * b.shape[1] * a.shape[1], progress, what)
     return out

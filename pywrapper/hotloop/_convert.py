@@ -6,8 +6,9 @@ and anything with the buffer protocol (array.array, memoryview, bytes, mmap) bec
 and of a supported dtype; otherwise one copy is made. Python lists are not handled here: each
 function picks the cheapest strategy for them.
 Consumers that do not care about element order (statistics) may also take Fortran-order and
-other dense layouts in place (`layouts="CFK"`); matrices reach BLAS with their strides
-(`as_matrix`), so transposed and Fortran-order operands are not copied either.
+other dense layouts in place (`layouts="CFK"`); `as_view` passes any strides to C (the matrix
+product derives BLAS's transpose flags and leading dimensions from them, so transposed and
+Fortran-order operands are not copied either).
 
 What every entry point shares (`resolve`), so that each input kind is handled once:
   - numpy.ma masked arrays: the caller says how it treats masked elements (`masked=`):
@@ -317,45 +318,6 @@ def _asarray(np, obj, what):
     except (TypeError, ValueError, OverflowError) as exc:
         raise InvalidTypeError("%s: cannot use %s as an array: %s"
                                % (what, type(obj).__name__, exc)) from None
-# A 2-D array as BLAS takes it: element (i, j) at data[i * ld + j], or at data[j * ld + i]
-# when column_major (a transposed or Fortran-order array); owner keeps the memory alive.
-Matrix = collections.namedtuple("Matrix", "data rows cols ld column_major owner")
-
-
-def as_matrix(a, what, dtype):
-    """A Matrix over the 2-D ndarray a converted to the HL_DTYPE code dtype. Row- or column-
-    major layouts with any leading dimension (slices, transposes) are used in place; other
-    strides are copied once. Not 2-D is a ShapeError."""
-    if a.ndim != 2:
-        raise ShapeError("%s: expected a 2-D array, got %d dimension%s"
-                         % (what, a.ndim, "" if a.ndim == 1 else "s"))
-    np = require_numpy(what)
-    a = _with_dtype(np, a, what, dtype)
-    rows, cols = a.shape
-    for column_major in (False, True):
-        ld = _leading_dimension(a, column_major)
-        if ld is not None:
-            return Matrix(_address(a), rows, cols, ld, column_major, a)
-    # negative or interleaved strides: one copy
-    a = numpy_allocation(what, lambda: np.ascontiguousarray(a))
-    return Matrix(_address(a), rows, cols, max(1, cols), False, a)
-
-
-def _leading_dimension(a, column_major):
-    """BLAS's leading dimension for a in row-major (or column-major) order, or None if a's
-    strides do not fit that order. The stride of a dimension of length <= 1 is never used, so
-    it is taken to be whatever fits."""
-    item = a.itemsize
-    (n_outer, n_inner), (s_outer, s_inner) = a.shape, a.strides
-    if column_major:
-        (n_outer, n_inner), (s_outer, s_inner) = (n_inner, n_outer), (s_inner, s_outer)
-    if n_inner <= 1:
-        s_inner = item
-    if n_outer <= 1:
-        s_outer = max(1, n_inner) * item
-    if s_inner != item or s_outer % item or s_outer < max(1, n_inner) * item:
-        return None
-    return s_outer // item
 
 
 def _address(a):

@@ -30,11 +30,11 @@ import inspect
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, TypeVar
 
 from . import _arrays, _imaging, _run, _stats, _text
-from ._filters import process_numbers as _process_numbers
+from ._filter import process_numbers as _process_numbers
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
 from ._progress import completed_anyway, make_reporter
-from ._reductions import ExactSum as _ExactSum, parallel_sum as _parallel_sum
+from ._reduce import ExactSum as _ExactSum, parallel_sum as _parallel_sum
 from ._timing import sleep as _sleep
 
 if TYPE_CHECKING:  # pragma: no cover (ParamSpec is Python 3.10+; PyPy 3.9 runs this module)
@@ -43,7 +43,7 @@ if TYPE_CHECKING:  # pragma: no cover (ParamSpec is Python 3.10+; PyPy 3.9 runs 
 
     import numpy
 
-    from ._filters import _DType, _Item
+    from ._filter import _DType, _Item
     from ._text import PathInput, TextInput
     from ._typing import Progress, RealNumber, RealNumbers
 

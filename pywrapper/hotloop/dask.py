@@ -57,7 +57,7 @@ from ._errors import (_OS_ERROR_BY_ERRNO, HotloopError, HotloopIsADirectoryError
 from ._convert import resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
-from ._reductions import ExactSum, _first_bad_element, _kind_of
+from ._reduce import ExactSum, _first_bad_element, _kind_of
 from ._stats import Moments, _policy_code
 from ._text import PathInput, WordTable
 

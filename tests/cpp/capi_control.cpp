@@ -228,3 +228,28 @@ TEST_CASE("cancelling a long float hl_sum from another thread ends it within one
     }
     hl_control_destroy(ctl);
 }
+
+TEST_CASE("cancellation and progress through hl_control", "[capi]") {
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    std::vector<int64_t> v(1 << 18, 3);
+    int64_t n = static_cast<int64_t>(v.size());
+    const hl_view view = {v.data(), HL_DTYPE_INT64, 1, &n, nullptr};
+    hl_sum_result sum;
+    REQUIRE(hl_sum(&view, &sum, ctl) == HL_OK);
+    uint64_t done = 0, total = 0;
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(total == 4);
+    CHECK(done == 4);
+    int cancelled = -1;
+    REQUIRE(hl_control_is_cancelled(ctl, &cancelled) == HL_OK);
+    CHECK(cancelled == 0);
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    CHECK(hl_sum(&view, &sum, ctl) == HL_ERR_CANCELLED);
+    CHECK(std::string(hl_last_error_message()) == "operation cancelled");
+    hl_control_destroy(ctl);
+    hl_control_destroy(nullptr);
+    CHECK(hl_control_create(nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_cancel(nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_control_progress(nullptr, &done, &total) == HL_ERR_INVALID_ARGUMENT);
+}

@@ -247,3 +247,172 @@ TEST_CASE("OpenBLAS's process-wide thread count is the engine's during a product
     CHECK(blas_num_threads() == 3);  // stays: it is not the engine's to undo
     openblas_set_num_threads(own);
 }
+
+namespace {
+
+View view2(const void* data, DType dtype, std::size_t rows, std::size_t cols,
+           std::ptrdiff_t row_stride, std::ptrdiff_t col_stride) {
+    View v;
+    v.data = const_cast<void*>(data);
+    v.dtype = dtype;
+    v.shape = {rows, cols};
+    v.strides = {row_stride, col_stride};
+    return v;
+}
+
+}  // namespace
+
+TEST_CASE("multiply over views: every layout gives the plain product, in C order") {
+    const std::size_t rows = 300, cols = 301;  // several blocks
+    const auto a = random_doubles(rows * cols, 3), b = random_doubles(rows * cols, 4);
+    const auto bt = transpose(b, rows, cols);  // b in Fortran order
+    std::vector<double> out(rows * cols, -1.0);
+    const View va = view2(a.data(), DType::Float64, rows, cols, cols * 8, 8);
+    // out with reversed rows, b column-major: the gathered path.
+    const View vb = view2(bt.data(), DType::Float64, rows, cols, 8, rows * 8);
+    const View vout = view2(out.data() + (rows - 1) * cols, DType::Float64, rows, cols,
+                            -static_cast<std::ptrdiff_t>(cols * 8), 8);
+    multiply(va, vb, vout);
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+            REQUIRE(out[(rows - 1 - i) * cols + j] == a[i * cols + j] * b[i * cols + j]);
+    // All three Fortran-order: the flat kernel in place.
+    const auto at = transpose(a, rows, cols);
+    std::vector<double> out_f(rows * cols);
+    multiply(view2(at.data(), DType::Float64, rows, cols, 8, rows * 8),
+             view2(bt.data(), DType::Float64, rows, cols, 8, rows * 8),
+             view2(out_f.data(), DType::Float64, rows, cols, 8, rows * 8));
+    for (std::size_t i = 0; i < rows; ++i)
+        for (std::size_t j = 0; j < cols; ++j)
+            REQUIRE(out_f[j * rows + i] == a[i * cols + j] * b[i * cols + j]);
+}
+
+TEST_CASE("multiply over views: the first overflow in C order, whatever the layout or threads") {
+    const std::size_t rows = 512, cols = 512;  // 4 blocks of 2^16
+    std::vector<int64_t> a(rows * cols, 3), b(rows * cols, 5), out(rows * cols);
+    // In Fortran order: element (i, j) at j * rows + i. Overflow at (400, 1) (C index 204801,
+    // memory position 912) and at (2, 300) (C index 1324, memory position 153602).
+    a[1 * rows + 400] = INT64_MAX;
+    a[300 * rows + 2] = INT64_MAX;
+    const std::ptrdiff_t r = 8, c = static_cast<std::ptrdiff_t>(rows * 8);
+    for (int threads : {1, 2, 3}) {
+        ThreadCount restore;
+        set_num_threads(threads);
+        for (bool gathered : {false, true}) {
+            // gathered: out in C order, so the layouts differ and blocks are gathered.
+            const View vout = gathered ? view2(out.data(), DType::Int64, rows, cols, cols * 8, 8)
+                                       : view2(out.data(), DType::Int64, rows, cols, r, c);
+            try {
+                multiply(view2(a.data(), DType::Int64, rows, cols, r, c),
+                         view2(b.data(), DType::Int64, rows, cols, r, c), vout);
+                FAIL("no overflow");
+            } catch (const ElementOverflow& e) {
+                REQUIRE(e.index() == 2 * cols + 300);
+            }
+        }
+    }
+}
+
+TEST_CASE("multiply over views: refusals") {
+    double a[6] = {1, 2, 3, 4, 5, 6}, out[6];
+    const View v = view2(a, DType::Float64, 2, 3, 24, 8), o = view2(out, DType::Float64, 2, 3, 24, 8);
+    REQUIRE(kind_of([&] { multiply(v, v, view2(out, DType::Float64, 3, 2, 16, 8)); }) ==
+            ErrorKind::Shape);
+    REQUIRE(kind_of([&] { multiply(v, v, view2(out, DType::Int64, 2, 3, 24, 8)); }) ==
+            ErrorKind::Type);
+    REQUIRE(kind_of([&] { multiply(v, o, v); }) == ErrorKind::InvalidArgument);  // out is a
+    REQUIRE(kind_of([&] { multiply(v, v, view2(out, DType::Float64, 2, 3, 8, 8)); }) ==
+            ErrorKind::InvalidArgument);  // out's rows overlap
+    REQUIRE(a[0] == 1);
+}
+
+TEST_CASE("blas_layout: transpose flags and leading dimensions from strides") {
+    double a[12] = {};
+    auto layout = [&](std::size_t rows, std::size_t cols, std::ptrdiff_t rs, std::ptrdiff_t cs) {
+        return blas_layout(view2(a, DType::Float64, rows, cols, rs, cs));
+    };
+    auto m = layout(3, 4, 32, 8);  // C order
+    REQUIRE((m && !m->column_major && m->ld == 4));
+    m = layout(4, 3, 8, 32);  // its transpose
+    REQUIRE((m && m->column_major && m->ld == 4));
+    m = layout(2, 2, 32, 8);  // a[1:3, 1:3] of a 4-wide array: ld 4
+    REQUIRE((m && !m->column_major && m->ld == 4));
+    m = layout(3, 1, 32, 8);  // one column of a 4-wide array
+    REQUIRE((m && !m->column_major && m->ld == 4));
+    m = layout(1, 3, 8, 24);  // one row of a Fortran-order 3 x 3: column-major, ld 1
+    REQUIRE(m);
+    REQUIRE(!layout(3, 4, -32, 8));  // reversed rows: copied
+    REQUIRE(!layout(3, 4, 0, 8));    // broadcast rows
+    REQUIRE(!layout(3, 4, 32, 16));  // every other column
+    REQUIRE(!layout(3, 4, 12, 4));   // a half-element column stride
+    REQUIRE(!layout(3, 4, 8, 8));    // rows overlap
+}
+
+TEST_CASE("matrix_multiply over views: every layout of a, b and out gives the reference") {
+    const std::size_t m = 23, k = 31, n = 17;
+    const auto a = int_matrix(m, k, 5), b = int_matrix(k, n, 6);
+    const auto at = transpose(a, m, k), bt = transpose(b, k, n);
+    const auto reversed_rows = [](const std::vector<double>& c, std::size_t rows, std::size_t cols) {
+        std::vector<double> r(c.size());
+        for (std::size_t i = 0; i < rows; ++i)
+            std::copy_n(c.begin() + (rows - 1 - i) * cols, cols, r.begin() + i * cols);
+        return r;
+    };
+    const auto ar = reversed_rows(a, m, k), br = reversed_rows(b, k, n);
+    std::vector<double> expected(m * n);
+    for (std::size_t i = 0; i < m; ++i)
+        for (std::size_t j = 0; j < n; ++j)
+            for (std::size_t p = 0; p < k; ++p) expected[i * n + j] += a[i * k + p] * b[p * n + j];
+    // Layout 0: C order; 1: Fortran order; 2: rows reversed in memory (no BLAS layout). c, f and
+    // r hold the matrix in those three memory orders.
+    const auto pick = [](const std::vector<double>& c, const std::vector<double>& f,
+                         const std::vector<double>& r, std::size_t rows, std::size_t cols,
+                         int layout) {
+        if (layout == 0) return view2(c.data(), DType::Float64, rows, cols, cols * 8, 8);
+        if (layout == 1) return view2(f.data(), DType::Float64, rows, cols, 8, rows * 8);
+        return view2(r.data() + (rows - 1) * cols, DType::Float64, rows, cols,
+                     -static_cast<std::ptrdiff_t>(cols * 8), 8);
+    };
+    const int own = blas_num_threads();
+    for (int la = 0; la < 3; ++la)
+        for (int lb = 0; lb < 3; ++lb)
+            for (int lo = 0; lo < 3; ++lo)
+                for (bool reference : {false, true}) {
+                    std::vector<double> out(m * n, -1.0);
+                    const View vout = pick(out, out, out, m, n, lo);
+                    const View va = pick(a, at, ar, m, k, la), vb = pick(b, bt, br, k, n, lb);
+                    if (reference)
+                        matrix_multiply_reference(va, vb, vout);
+                    else
+                        matrix_multiply(va, vb, vout);
+                    for (std::size_t i = 0; i < m; ++i)
+                        for (std::size_t j = 0; j < n; ++j) {
+                            const std::size_t at_ij = lo == 0   ? i * n + j
+                                                      : lo == 1 ? j * m + i
+                                                                : (m - 1 - i) * n + j;  // r
+                            REQUIRE(out[at_ij] == expected[i * n + j]);
+                        }
+                }
+    REQUIRE(blas_num_threads() == own);  // given back after every product
+}
+
+TEST_CASE("matrix_multiply over views: refusals") {
+    double a[4] = {1, 2, 3, 4}, out[4];
+    const View sq = view2(a, DType::Float64, 2, 2, 16, 8);
+    const View o = view2(out, DType::Float64, 2, 2, 16, 8);
+    REQUIRE(kind_of([&] { matrix_multiply(sq, sq, sq); }) == ErrorKind::InvalidArgument);
+    REQUIRE(kind_of([&] { matrix_multiply(sq, view2(a, DType::Float64, 1, 2, 16, 8), o); }) ==
+            ErrorKind::Shape);
+    REQUIRE(kind_of([&] { matrix_multiply(sq, sq, view2(out, DType::Float64, 2, 1, 16, 8)); }) ==
+            ErrorKind::Shape);
+    REQUIRE(kind_of([&] {
+                matrix_multiply(view2(a, DType::Int64, 2, 2, 16, 8),
+                                view2(a, DType::Int64, 2, 2, 16, 8),
+                                view2(out, DType::Int64, 2, 2, 16, 8));
+            }) == ErrorKind::Type);
+    REQUIRE(kind_of([&] { matrix_multiply(sq, sq, view2(out, DType::Float32, 2, 2, 8, 4)); }) ==
+            ErrorKind::Type);
+    REQUIRE(kind_of([&] { matrix_multiply(sq, sq, view2(out, DType::Float64, 2, 2, 0, 8)); }) ==
+            ErrorKind::InvalidArgument);  // out overlaps itself
+    REQUIRE(a[0] == 1);
+}

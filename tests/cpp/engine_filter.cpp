@@ -1,4 +1,5 @@
-// Engine tests: filter_double over views, with results widened so that 2 * x is exact.
+// Engine tests: filter_double over pointers and over views, with results widened so that 2 * x
+// is exact.
 #include <catch2/catch.hpp>
 
 #include <cmath>
@@ -137,4 +138,58 @@ TEST_CASE("filter_double over a view stops when cancelled", "[filter]") {
               filter_double(contiguous_view(v.data(), v.size(), DType::Int16), DType::Int64,
                             signed_from(0), &ctl);
           }) == ErrorKind::Cancelled);
+}
+
+TEST_CASE("filter_double keeps order, doubles and detects overflow", "[filter]") {
+    std::vector<int64_t> v(200000);
+    std::iota(v.begin(), v.end(), -100000);
+    LowerBound min;
+    min.signed_min = 51;  // x > 50
+    Buffer out = filter_double(v.data(), v.size(), DType::Int64, min);
+    std::vector<int64_t> expected;
+    for (auto x : v)
+        if (x > 50) expected.push_back(2 * x);
+    REQUIRE(out.length() == expected.size());
+    CHECK(std::equal(expected.begin(), expected.end(), out.as<int64_t>()));
+
+    std::vector<int64_t> edge = {std::numeric_limits<int64_t>::max() / 2,
+                                 std::numeric_limits<int64_t>::max() / 2 + 1};
+    min.signed_min = 0;
+    CHECK(kind_of([&] { filter_double(edge.data(), 2, DType::Int64, min); }) ==
+          ErrorKind::Overflow);
+    CHECK(filter_double(edge.data(), 1, DType::Int64, min).as<int64_t>()[0] ==
+          std::numeric_limits<int64_t>::max() - 1);
+    // An overflowing value that is filtered out is no error.
+    min.signed_min = std::numeric_limits<int64_t>::max();
+    CHECK(filter_double(edge.data(), 2, DType::Int64, min).length() == 0);
+}
+
+TEST_CASE("filter_double clamps bounds to narrow dtypes and handles floats", "[filter]") {
+    std::vector<int8_t> v = {-128, -65, -64, 0, 63, 64, 127};
+    LowerBound min;
+    min.signed_min = std::numeric_limits<int64_t>::min();  // everything passes
+    CHECK(kind_of([&] { filter_double(v.data(), v.size(), DType::Int8, min); }) ==
+          ErrorKind::Overflow);
+    min.signed_min = -64;
+    Buffer ok = filter_double(v.data(), 5, DType::Int8, min);
+    REQUIRE(ok.length() == 3);
+    CHECK(ok.as<int8_t>()[0] == -128);
+    CHECK(ok.as<int8_t>()[2] == 126);
+    min.signed_min = 1000;  // above int8: nothing passes
+    CHECK(filter_double(v.data(), v.size(), DType::Int8, min).length() == 0);
+
+    std::vector<uint64_t> u = {0, 1ull << 63, ~0ull};
+    min.unsigned_min = 1;
+    CHECK(kind_of([&] { filter_double(u.data(), 3, DType::UInt64, min); }) == ErrorKind::Overflow);
+
+    std::vector<double> f = {std::nan(""), -1.5, 0.5, 2.0, std::numeric_limits<double>::infinity()};
+    min.float_min = 0.5;
+    Buffer kept = filter_double(f.data(), f.size(), DType::Float64, min);
+    REQUIRE(kept.length() == 3);
+    CHECK(kept.as<double>()[0] == 1.0);
+    CHECK(std::isinf(kept.as<double>()[2]));
+    min.float_min = std::nan("");
+    CHECK(filter_double(f.data(), f.size(), DType::Float64, min).length() == 0);
+    bool b = true;
+    CHECK(kind_of([&] { filter_double(&b, 1, DType::Bool, min); }) == ErrorKind::Type);
 }

@@ -95,22 +95,20 @@ def test_fortran_and_reversed_layouts_are_used_in_place_when_order_does_not_matt
     assert _convert.as_array(strided, "t", layouts="CFK").owner is not strided
 
 
-def test_matrices_reach_blas_with_their_strides():
+def test_matrix_operands_reach_c_as_views_of_their_own_memory():
+    # The C side derives BLAS's transpose flags and leading dimensions from these strides
+    # (tests/cpp/engine_arrays.cpp: blas_layout); Python copies nothing.
     a = np.arange(12.0).reshape(3, 4)
-    t = _convert.as_matrix(a.T, "t", lib.HL_DTYPE_FLOAT64)
-    assert t.column_major and t.ld == 4 and address(t.data) == data_address(a)
-    sub = _convert.as_matrix(a[1:, 1:3], "t", lib.HL_DTYPE_FLOAT64)
-    assert not sub.column_major and sub.ld == 4 and address(sub.data) == data_address(a) + 5 * 8
-    column = _convert.as_matrix(a[:, 2:3], "t", lib.HL_DTYPE_FLOAT64)  # one column: ld 4
-    assert not column.column_major and column.ld == 4 and address(column.data) == data_address(a) + 16
     f = np.asfortranarray(a)
-    row = _convert.as_matrix(f[1:2, :], "t", lib.HL_DTYPE_FLOAT64)  # one row of Fortran: ld 3
-    assert row.column_major and row.ld == 3 and address(row.data) == data_address(f) + 8
-    for vector in (a[:, 2:3], f[1:2, :], a[1:2, :], f[:, 3:4]):
+    for operand, base, first in ((a.T, a, 0), (a[1:, 1:3], a, 5), (a[:, 2:3], a, 2),
+                                 (f[1:2, :], f, 1), (a[::-1], a, 8)):
+        view = _convert.as_view(operand, "t", dtype=lib.HL_DTYPE_FLOAT64)
+        assert view.owner is operand
+        assert address(view.c.data) == data_address(base) + first * 8
+        assert tuple(view.c.strides[i] for i in range(2)) == operand.strides
+    for vector in (a[:, 2:3], f[1:2, :], a[1:2, :], f[:, 3:4], a[::-1], a[::-1, ::-2]):
         assert np.array_equal(hotloop.matrix_multiply(vector, vector.T), vector @ vector.T)
         assert np.array_equal(hotloop.matrix_multiply(vector.T, vector), vector.T @ vector)
-    rev = _convert.as_matrix(a[::-1], "t", lib.HL_DTYPE_FLOAT64)
-    assert rev.ld == 4 and address(rev.data) != data_address(a)  # negative strides: one copy
 
 
 def python_peak(fn):

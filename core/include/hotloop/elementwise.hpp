@@ -6,6 +6,7 @@
 
 #include "hotloop/dtype.hpp"
 #include "hotloop/parallel.hpp"
+#include "hotloop/view.hpp"
 
 namespace hotloop {
 
@@ -27,5 +28,13 @@ private:
 // so a failure leaves the inputs intact; out's contents are then unspecified.
 void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtype,
               Control* ctl = nullptr);
+
+// The same over three views of one shape and dtype, any ndim and strides (zero strides in a and
+// b only): out[idx] = a[idx] * b[idx]. Views that share one dense layout (C, Fortran, any axis
+// order) run the flat kernel in place; others are gathered in C-order blocks. ElementOverflow's
+// index is the C-order flat index of the first overflowing element in C order. Shapes that
+// differ are ErrorKind::Shape, dtypes that differ ErrorKind::Type; out overlapping a, b or itself
+// is ErrorKind::InvalidArgument (checked before anything is written).
+void multiply(const View& a, const View& b, const View& out, Control* ctl = nullptr);
 
 }  // namespace hotloop

@@ -3,9 +3,11 @@
 #pragma once
 
 #include <cstddef>
+#include <optional>
 
 #include "hotloop/dtype.hpp"
 #include "hotloop/parallel.hpp"
+#include "hotloop/view.hpp"
 
 namespace hotloop {
 
@@ -31,6 +33,24 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
 // The same product by the seed's naive algorithm (rows in parallel, i-k-j loop order): a
 // reference for tests and a scale for benchmarks, never the fast path.
 void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
+                               Control* ctl = nullptr);
+
+// How a 2-D view reaches BLAS without a copy: row-major when its column stride is one element,
+// column-major when its row stride is (a transposed or Fortran-order array), with the other
+// stride as the leading dimension (a positive whole number of elements, at most INT_MAX). The
+// stride of an axis of size <= 1 is never used, so it fits either way. nullopt when no layout
+// fits (negative, zero, unaligned or interleaved strides): the caller then copies.
+std::optional<MatrixView> blas_layout(const View& v) noexcept;
+
+// out = a @ b over views: a (m x k), b (k x n) and out (m x n), all 2-D and of one dtype,
+// float32 or float64 (else ErrorKind::Type; a wrong ndim or shapes that do not fit are
+// ErrorKind::Shape). Operands whose strides fit a BLAS layout (blas_layout) are passed to
+// BLAS with transpose flags and leading dimensions, in place; any other operand is copied once
+// into C order. A column-major out is computed as out^T = b^T a^T in place; an out of another
+// layout receives a copy. out overlapping a, b or itself is ErrorKind::InvalidArgument
+// (checked before anything is written).
+void matrix_multiply(const View& a, const View& b, const View& out, Control* ctl = nullptr);
+void matrix_multiply_reference(const View& a, const View& b, const View& out,
                                Control* ctl = nullptr);
 
 // OpenBLAS's thread count is process-wide: NumPy, SciPy and threadpoolctl use the same one

@@ -42,6 +42,18 @@ View contiguous_view(const void* data, std::size_t n, DType dtype);
 // an unknown dtype. `what` prefixes the message.
 void check_view(const View& view, const char* what);
 
+// Whether the byte ranges the two views span intersect (a conservative test: views that
+// interleave without sharing an element count as overlapping). Empty views overlap nothing.
+bool views_overlap(const View& a, const View& b) noexcept;
+// Whether two elements of the view share memory (a zero stride on an axis of size > 1, or axes
+// whose strides interleave); a view written by a kernel must not.
+bool overlaps_itself(const View& view) noexcept;
+
+// Copies elements [begin, end) of the flattened view (C order) to dst, one after the other;
+// scatter() does the reverse. Serial: callers split the range into blocks.
+void gather(const View& src, std::size_t begin, std::size_t end, void* dst);
+void scatter(const void* src, const View& dst, std::size_t begin, std::size_t end);
+
 // Calls run(first, count, step) for each run of consecutive elements of the innermost
 // dimension, in C order, covering elements [begin, end) of the flattened view (a run may start
 // or end mid-row). first points at the run's first element, step is the byte stride between

@@ -4,7 +4,9 @@
 #include <atomic>
 #include <cstdint>
 #include <limits>
+#include <string>
 #include <type_traits>
+#include <vector>
 
 #include "simd.hpp"
 
@@ -79,20 +81,91 @@ bool multiply_block(const void* a, const void* b, void* out, std::size_t begin, 
 }
 
 template <class T>
-[[noreturn]] void throw_overflow(const T* a, const T* b, std::size_t i, DType dtype) {
-    throw ElementOverflow(i, "array_multiply: element " + std::to_string(i) + ": " +
-                                 std::to_string(a[i]) + " * " + std::to_string(b[i]) +
-                                 " does not fit in " + dtype_name(dtype));
+[[noreturn]] void throw_overflow(const T* a, const T* b, std::size_t i, DType dtype,
+                                 std::size_t first = 0) {
+    throw ElementOverflow(first + i, "array_multiply: element " + std::to_string(first + i) +
+                                         ": " + std::to_string(a[i]) + " * " +
+                                         std::to_string(b[i]) + " does not fit in " +
+                                         dtype_name(dtype));
 }
 
-}  // namespace
-
-void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtype, Control* ctl) {
+void check_dtype(DType dtype) {
     if (dtype != DType::Float64 && dtype != DType::Float32 && dtype != DType::Int32 &&
         dtype != DType::Int64)
         fail(ErrorKind::Type, std::string("array_multiply: unsupported dtype ") +
                                   dtype_name(dtype) +
                                   " (expected float32, float64, int32 or int64)");
+}
+
+// Throws the ElementOverflow of the first overflowing element of C-order block blk (gathered
+// into a and b, len elements), if any.
+void throw_first_overflow(const char* a, const char* b, std::size_t first, std::size_t len,
+                          DType dtype) {
+    if (dtype == DType::Int32) {
+        const auto* pa = reinterpret_cast<const int32_t*>(a);
+        const auto* pb = reinterpret_cast<const int32_t*>(b);
+        const std::size_t i = first_overflow(pa, pb, 0, len);
+        if (i != kNone) throw_overflow(pa, pb, i, dtype, first);
+    } else if (dtype == DType::Int64) {
+        const auto* pa = reinterpret_cast<const int64_t*>(a);
+        const auto* pb = reinterpret_cast<const int64_t*>(b);
+        const std::size_t i = first_overflow(pa, pb, 0, len);
+        if (i != kNone) throw_overflow(pa, pb, i, dtype, first);
+    }
+}
+
+// a and b gathered block by block in C order, from block `from` on; throws at the first
+// overflowing element. Serial: only the error path of a non-C layout uses it.
+void throw_first_overflow_in_c_order(const View& a, const View& b, std::size_t from) {
+    const std::size_t n = a.size(), item = a.item_size();
+    std::vector<char> x(kBlock * item), y(kBlock * item);
+    for (std::size_t begin = from * kBlock; begin < n; begin += kBlock) {
+        const std::size_t end = std::min(n, begin + kBlock);
+        gather(a, begin, end, x.data());
+        gather(b, begin, end, y.data());
+        throw_first_overflow(x.data(), y.data(), begin, end - begin, a.dtype);
+    }
+    fail(ErrorKind::Internal, "array_multiply: overflow reported but not found");
+}
+
+// Whether the three views lie in one dense layout, element for element (the flat kernel can
+// then run over their lowest addresses in memory order).
+bool same_dense_layout(const View& a, const View& b, const View& out) {
+    if (!out.dense()) return false;
+    for (std::size_t d = 0; d < out.ndim(); ++d)
+        if (out.shape[d] > 1 && (a.strides[d] != out.strides[d] || b.strides[d] != out.strides[d]))
+            return false;
+    return true;
+}
+
+// The general path: C-order blocks of a and b gathered, multiplied, scattered into out.
+void multiply_gathered(const View& a, const View& b, const View& out, Control* ctl) {
+    const std::size_t n = out.size(), item = out.item_size();
+    std::atomic<std::size_t> first_bad_block{kNone};
+    parallel_blocks(
+        block_count(n, kBlock),
+        [&](std::size_t blk) {
+            const std::size_t begin = blk * kBlock, end = std::min(n, begin + kBlock);
+            std::vector<char> x((end - begin) * item), y(x.size()), z(x.size());
+            gather(a, begin, end, x.data());
+            gather(b, begin, end, y.data());
+            if (multiply_block(x.data(), y.data(), z.data(), 0, end - begin, out.dtype)) {
+                std::size_t seen = first_bad_block.load();
+                while (blk < seen && !first_bad_block.compare_exchange_weak(seen, blk)) {
+                }
+                return;
+            }
+            scatter(z.data(), out, begin, end);
+        },
+        ctl);
+    const std::size_t bad = first_bad_block.load();
+    if (bad != kNone) throw_first_overflow_in_c_order(a, b, bad);
+}
+
+}  // namespace
+
+void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtype, Control* ctl) {
+    check_dtype(dtype);
     const std::size_t size = dtype_size(dtype);
     check_array(a, n, size, "array_multiply: a");
     check_array(b, n, size, "array_multiply: b");
@@ -130,6 +203,35 @@ void multiply(const void* a, const void* b, void* out, std::size_t n, DType dtyp
         if (i != kNone) throw_overflow(pa, pb, i, dtype);
     }
     fail(ErrorKind::Internal, "array_multiply: overflow reported but not found");
+}
+
+}  // namespace hotloop
+
+namespace hotloop {
+
+void multiply(const View& a, const View& b, const View& out, Control* ctl) {
+    check_view(a, "array_multiply: a");
+    check_view(b, "array_multiply: b");
+    check_view(out, "array_multiply: out");
+    check_dtype(a.dtype);
+    if (b.dtype != a.dtype || out.dtype != a.dtype)
+        fail(ErrorKind::Type, std::string("array_multiply: dtypes differ: ") + dtype_name(a.dtype) +
+                                  ", " + dtype_name(b.dtype) + " and out " + dtype_name(out.dtype));
+    if (a.shape != b.shape || a.shape != out.shape)
+        fail(ErrorKind::Shape, "array_multiply: a, b and out must have the same shape");
+    // A failed call must leave the inputs as they were, and no element of out is written twice.
+    if (views_overlap(out, a) || views_overlap(out, b))
+        fail(ErrorKind::InvalidArgument, "array_multiply: out overlaps an input");
+    if (overlaps_itself(out))
+        fail(ErrorKind::InvalidArgument, "array_multiply: out overlaps itself");
+    if (!same_dense_layout(a, b, out)) return multiply_gathered(a, b, out, ctl);
+    try {
+        multiply(a.lowest(), b.lowest(), const_cast<void*>(out.lowest()), out.size(), out.dtype,
+                 ctl);
+    } catch (const ElementOverflow&) {
+        if (out.c_contiguous()) throw;  // memory order is C order
+        throw_first_overflow_in_c_order(a, b, 0);
+    }
 }
 
 }  // namespace hotloop

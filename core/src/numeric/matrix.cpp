@@ -7,6 +7,7 @@
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <vector>
 
 namespace hotloop {
 namespace {
@@ -69,14 +70,15 @@ inline T at(const MatrixView& m, std::size_t i, std::size_t j) {
 }
 
 template <class T>
-void reference_product(const MatrixView& a, const MatrixView& b, T* out, Control* ctl) {
+void reference_product(const MatrixView& a, const MatrixView& b, T* out, std::size_t ldc,
+                       Control* ctl) {
     const std::size_t m = a.rows, n = b.cols, k = a.cols;
     constexpr std::size_t kRows = 8;  // rows per parallel block
     parallel_blocks(
         block_count(m, kRows),
         [&](std::size_t blk) {
             for (std::size_t i = blk * kRows; i < std::min(m, (blk + 1) * kRows); ++i) {
-                T* row = out + i * n;
+                T* row = out + i * ldc;
                 std::fill(row, row + n, T(0));
                 for (std::size_t p = 0; p < k; ++p) {
                     const T aip = at<T>(a, i, p);
@@ -87,10 +89,9 @@ void reference_product(const MatrixView& a, const MatrixView& b, T* out, Control
         ctl);
 }
 
-}  // namespace
-
-void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
-                     Control* ctl) {
+// out (row-major, leading dimension ldc >= b.cols) = a @ b through BLAS.
+void blas_product(const MatrixView& a, const MatrixView& b, void* out, std::size_t ldc,
+                  DType dtype, Control* ctl) {
     check_operands(a, b, out, dtype, "matrix_multiply");
     const std::size_t m = a.rows, n = b.cols, k = a.cols;
     if (ctl) {
@@ -102,13 +103,16 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
         return;
     }
     if (k == 0) {  // an empty sum: zeros (not every BLAS writes C when k == 0)
-        std::memset(out, 0, m * n * dtype_size(dtype));
+        for (std::size_t i = 0; i < m; ++i)
+            std::memset(static_cast<char*>(out) + i * ldc * dtype_size(dtype), 0,
+                        n * dtype_size(dtype));
         if (ctl) ctl->advance(1);
         return;
     }
     const blasint M = blas_int(m, "rows of a"), N = blas_int(n, "columns of b"),
                   K = blas_int(k, "columns of a"), lda = blas_int(a.ld, "a's leading dimension"),
-                  ldb = blas_int(b.ld, "b's leading dimension");
+                  ldb = blas_int(b.ld, "b's leading dimension"),
+                  LDC = blas_int(ldc, "out's leading dimension");
     const CBLAS_TRANSPOSE ta = a.column_major ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = b.column_major ? CblasTrans : CblasNoTrans;
     // Called on the caller's thread, never inside parallel_blocks: OpenBLAS brings its own
@@ -116,11 +120,114 @@ void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType 
     BlasThreadsScope blas_threads(num_threads());
     if (dtype == DType::Float64)
         cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, static_cast<const double*>(a.data), lda,
-                    static_cast<const double*>(b.data), ldb, 0.0, static_cast<double*>(out), N);
+                    static_cast<const double*>(b.data), ldb, 0.0, static_cast<double*>(out), LDC);
     else
         cblas_sgemm(CblasRowMajor, ta, tb, M, N, K, 1.0f, static_cast<const float*>(a.data), lda,
-                    static_cast<const float*>(b.data), ldb, 0.0f, static_cast<float*>(out), N);
+                    static_cast<const float*>(b.data), ldb, 0.0f, static_cast<float*>(out), LDC);
     if (ctl) ctl->advance(1);
+}
+
+void reference_product(const MatrixView& a, const MatrixView& b, void* out, std::size_t ldc,
+                       DType dtype, Control* ctl) {
+    check_operands(a, b, out, dtype, "matrix_multiply_reference");
+    if (dtype == DType::Float64)
+        reference_product(a, b, static_cast<double*>(out), ldc, ctl);
+    else
+        reference_product(a, b, static_cast<float*>(out), ldc, ctl);
+}
+
+using Product = void (*)(const MatrixView&, const MatrixView&, void*, std::size_t, DType,
+                         Control*);
+
+MatrixView transposed(MatrixView m) {
+    std::swap(m.rows, m.cols);
+    m.column_major = !m.column_major;
+    return m;
+}
+
+void check_views(const View& a, const View& b, const View& out, const char* what) {
+    check_view(a, "matrix_multiply: a");
+    check_view(b, "matrix_multiply: b");
+    check_view(out, "matrix_multiply: out");
+    if (a.dtype != DType::Float64 && a.dtype != DType::Float32)
+        fail(ErrorKind::Type, std::string(what) + ": unsupported dtype " + dtype_name(a.dtype) +
+                                  " (expected float32 or float64)");
+    if (b.dtype != a.dtype || out.dtype != a.dtype)
+        fail(ErrorKind::Type, std::string(what) + ": dtypes differ: " + dtype_name(a.dtype) +
+                                  ", " + dtype_name(b.dtype) + " and out " + dtype_name(out.dtype));
+    if (a.ndim() != 2 || b.ndim() != 2 || out.ndim() != 2)
+        fail(ErrorKind::Shape, std::string(what) + ": a, b and out must be 2-D");
+    if (a.shape[1] != b.shape[0])
+        fail(ErrorKind::Shape, "Incompatible dimensions for matrix multiplication: (" +
+                                   std::to_string(a.shape[0]) + ", " + std::to_string(a.shape[1]) +
+                                   ") @ (" + std::to_string(b.shape[0]) + ", " +
+                                   std::to_string(b.shape[1]) + ")");
+    if (out.shape[0] != a.shape[0] || out.shape[1] != b.shape[1])
+        fail(ErrorKind::Shape, std::string(what) + ": out must be " + std::to_string(a.shape[0]) +
+                                   " x " + std::to_string(b.shape[1]));
+    // A failed call leaves the inputs as they were, and BLAS never reads what it writes.
+    if (views_overlap(out, a) || views_overlap(out, b))
+        fail(ErrorKind::InvalidArgument, std::string(what) + ": out overlaps an input");
+    if (overlaps_itself(out))
+        fail(ErrorKind::InvalidArgument, std::string(what) + ": out overlaps itself");
+}
+
+// An operand as BLAS reads it: in place when its strides allow, else gathered into `copy`.
+MatrixView operand(const View& v, std::vector<char>& copy) {
+    if (const std::optional<MatrixView> m = blas_layout(v)) return *m;
+    copy.resize(v.size() * v.item_size());
+    gather(v, 0, v.size(), copy.data());
+    return MatrixView{copy.data(), v.shape[0], v.shape[1], std::max<std::size_t>(1, v.shape[1]),
+                      false};
+}
+
+void view_product(const View& a, const View& b, const View& out, Control* ctl, Product product,
+                  const char* what) {
+    check_views(a, b, out, what);
+    std::vector<char> a_copy, b_copy;
+    const MatrixView ma = operand(a, a_copy), mb = operand(b, b_copy);
+    const std::optional<MatrixView> mo = blas_layout(out);
+    if (mo && !mo->column_major) return product(ma, mb, out.data, mo->ld, out.dtype, ctl);
+    if (mo)  // column-major out: its transpose is row-major, and out^T = b^T a^T
+        return product(transposed(mb), transposed(ma), out.data, mo->ld, out.dtype, ctl);
+    std::vector<char> result(out.size() * out.item_size());
+    product(ma, mb, result.data(), std::max<std::size_t>(1, out.shape[1]), out.dtype, ctl);
+    scatter(result.data(), out, 0, out.size());
+}
+
+}  // namespace
+
+void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
+                     Control* ctl) {
+    blas_product(a, b, out, b.cols, dtype, ctl);
+}
+
+void matrix_multiply(const View& a, const View& b, const View& out, Control* ctl) {
+    view_product(a, b, out, ctl, blas_product, "matrix_multiply");
+}
+
+void matrix_multiply_reference(const View& a, const View& b, const View& out, Control* ctl) {
+    view_product(a, b, out, ctl, reference_product, "matrix_multiply_reference");
+}
+
+std::optional<MatrixView> blas_layout(const View& v) noexcept {
+    if (v.ndim() != 2) return std::nullopt;
+    const auto item = static_cast<std::ptrdiff_t>(v.item_size());
+    for (const bool column_major : {false, true}) {
+        const std::size_t outer = column_major ? 1 : 0, inner = 1 - outer;
+        const std::size_t n_inner = v.shape[inner], n_outer = v.shape[outer];
+        const std::ptrdiff_t s_inner = n_inner <= 1 ? item : v.strides[inner];
+        const std::ptrdiff_t s_outer =
+            n_outer <= 1 ? static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, n_inner)) * item
+                         : v.strides[outer];
+        if (s_inner != item || s_outer % item != 0 ||
+            s_outer < static_cast<std::ptrdiff_t>(std::max<std::size_t>(1, n_inner)) * item ||
+            s_outer / item > INT_MAX)
+            continue;
+        return MatrixView{v.data, v.shape[0], v.shape[1], static_cast<std::size_t>(s_outer / item),
+                          column_major};
+    }
+    return std::nullopt;
 }
 
 BlasThreadsScope::BlasThreadsScope(int n) {
@@ -142,11 +249,7 @@ int blas_num_threads() { return openblas_get_num_threads(); }
 
 void matrix_multiply_reference(const MatrixView& a, const MatrixView& b, void* out, DType dtype,
                                Control* ctl) {
-    check_operands(a, b, out, dtype, "matrix_multiply_reference");
-    if (dtype == DType::Float64)
-        reference_product(a, b, static_cast<double*>(out), ctl);
-    else
-        reference_product(a, b, static_cast<float*>(out), ctl);
+    reference_product(a, b, out, b.cols, dtype, ctl);
 }
 
 }  // namespace hotloop

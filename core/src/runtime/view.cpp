@@ -1,6 +1,7 @@
 #include "hotloop/view.hpp"
 
 #include <algorithm>
+#include <cstring>
 #include <string>
 #include <utility>
 
@@ -47,6 +48,74 @@ const void* View::lowest() const noexcept {
         if (strides[d] < 0 && shape[d] > 0)
             offset += static_cast<std::ptrdiff_t>(shape[d] - 1) * strides[d];
     return static_cast<const char*>(data) + offset;
+}
+
+namespace {
+
+// [lowest, highest + item) of a non-empty view, as addresses.
+std::pair<std::uintptr_t, std::uintptr_t> byte_range(const View& v) noexcept {
+    std::ptrdiff_t high = 0;
+    for (std::size_t d = 0; d < v.ndim(); ++d)
+        if (v.strides[d] > 0) high += static_cast<std::ptrdiff_t>(v.shape[d] - 1) * v.strides[d];
+    const auto low = reinterpret_cast<std::uintptr_t>(v.lowest());
+    const auto first = reinterpret_cast<std::uintptr_t>(v.data);
+    return {low, first + static_cast<std::uintptr_t>(high) + v.item_size()};
+}
+
+}  // namespace
+
+bool views_overlap(const View& a, const View& b) noexcept {
+    if (a.size() == 0 || b.size() == 0) return false;
+    const auto [a_low, a_high] = byte_range(a);
+    const auto [b_low, b_high] = byte_range(b);
+    return a_low < b_high && b_low < a_high;
+}
+
+bool overlaps_itself(const View& view) noexcept {
+    if (view.size() <= 1) return false;
+    // Sorted by |stride|, each axis must step past everything the axes inside it span.
+    std::vector<std::pair<std::size_t, std::size_t>> axes;  // (|stride|, size)
+    for (std::size_t d = 0; d < view.ndim(); ++d)
+        if (view.shape[d] > 1)
+            axes.emplace_back(
+                static_cast<std::size_t>(view.strides[d] < 0 ? -view.strides[d] : view.strides[d]),
+                view.shape[d]);
+    std::sort(axes.begin(), axes.end());
+    std::size_t extent = view.item_size();
+    for (const auto& [stride, side] : axes) {
+        if (stride < extent) return true;
+        extent = stride * (side - 1) + extent;
+    }
+    return false;
+}
+
+void gather(const View& src, std::size_t begin, std::size_t end, void* dst) {
+    const std::size_t item = src.item_size();
+    char* d = static_cast<char*>(dst);
+    for_each_run(src, begin, end, [&](const char* first, std::size_t count, std::ptrdiff_t step) {
+        if (step == static_cast<std::ptrdiff_t>(item)) {
+            std::memcpy(d, first, count * item);
+            d += count * item;
+            return;
+        }
+        for (std::size_t j = 0; j < count; ++j, d += item)
+            std::memcpy(d, first + static_cast<std::ptrdiff_t>(j) * step, item);
+    });
+}
+
+void scatter(const void* src, const View& dst, std::size_t begin, std::size_t end) {
+    const std::size_t item = dst.item_size();
+    const char* s = static_cast<const char*>(src);
+    for_each_run(dst, begin, end, [&](const char* first, std::size_t count, std::ptrdiff_t step) {
+        char* to = const_cast<char*>(first);
+        if (step == static_cast<std::ptrdiff_t>(item)) {
+            std::memcpy(to, s, count * item);
+            s += count * item;
+            return;
+        }
+        for (std::size_t j = 0; j < count; ++j, s += item)
+            std::memcpy(to + static_cast<std::ptrdiff_t>(j) * step, s, item);
+    });
 }
 
 View contiguous_view(const void* data, std::size_t n, DType dtype) {

@@ -51,7 +51,7 @@ mod ffi {
         pub fn hl_divide(a: f64, b: f64, out: *mut f64) -> hl_status;
         pub fn hl_sum(data: *const hl_view, out: *mut hl_sum_result, ctl: *mut hl_control)
                       -> hl_status;
-        pub fn hl_filter_double(data: *const c_void, n: usize, dtype: hl_dtype, min_int: i64,
+        pub fn hl_filter_double(src: *const hl_view, out_dtype: hl_dtype, min_int: i64,
                                 min_uint: u64, min_float: f64, out: *mut *mut hl_buffer,
                                 ctl: *mut hl_control) -> hl_status;
         pub fn hl_buffer_data(buf: *const hl_buffer) -> *mut c_void;
@@ -70,7 +70,7 @@ mod ffi {
 }
 
 /// The ABI version these declarations were written against (HL_ABI_VERSION in hotloop.h).
-pub const ABI_VERSION: i32 = 3;
+pub const ABI_VERSION: i32 = 4;
 
 /// A failed call: the C status name (e.g. "HL_ERR_DIVISION_BY_ZERO") and the library's message.
 #[derive(Debug, Clone, PartialEq)]
@@ -152,10 +152,11 @@ pub fn process_numbers(values: &[i64], threshold: i64) -> Result<Vec<i64>, Error
         Some(min) => min,
         None => return Ok(Vec::new()),
     };
+    let n = values.len() as i64;
+    let view = flat_view(values, ffi::HL_DTYPE_INT64, &n);
     let mut buf = ptr::null_mut();
     check(unsafe {
-        ffi::hl_filter_double(values.as_ptr().cast(), values.len(), ffi::HL_DTYPE_INT64, min, 0,
-                              0.0, &mut buf, ptr::null_mut())
+        ffi::hl_filter_double(&view, ffi::HL_DTYPE_INT64, min, 0, 0.0, &mut buf, ptr::null_mut())
     })?;
     Ok(unsafe { take_buffer(buf) })
 }

@@ -267,11 +267,11 @@ def _contiguous(data, n):
 
 
 def _filter_call(view, out_code, bounds, progress):
-    """Runs hl_filter_double_view over a View; returns the hl_buffer handle."""
+    """Runs hl_filter_double over a View; returns the hl_buffer handle."""
     min_int, min_uint, min_float = bounds
     out = ffi.new(_BUFFER_PP)
-    run(lambda ctl: check(lib.hl_filter_double_view(view.c, out_code, min_int, min_uint,
-                                                    min_float, out, ctl)),
+    run(lambda ctl: check(lib.hl_filter_double(view.c, out_code, min_int, min_uint,
+                                               min_float, out, ctl)),
         view.length, progress, "process_numbers")
     return out[0]
 
