@@ -27,13 +27,12 @@ What every entry point shares (`resolve`), so that each input kind is handled on
 Outputs: an hl_buffer from the C API becomes a list (one copy, element by element) or a NumPy
 array that owns the C memory (no copy; the buffer is freed when the array is).
 """
-import collections
 import struct
 import sys
 
 from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
 from ._errors import (InvalidArgumentError, InvalidTypeError, MissingDependencyError,
-                      OutOfMemoryError, ShapeError)
+                      OutOfMemoryError)
 from ._loader import ffi, lib
 
 MASK_POLICIES = ("refuse", "compress")
@@ -322,27 +321,6 @@ def _asarray(np, obj, what):
 
 def _address(a):
     return ffi.cast("void *", a.__array_interface__["data"][0])
-
-
-# A strided n-dimensional view as C reads it: `first` (void * to element (0, ..., 0)), ndim,
-# shape (size_t[ndim]), strides (int64_t[ndim], in bytes), dtype and owner.
-Strided = collections.namedtuple("Strided", "first ndim shape strides dtype owner")
-
-
-def strided_view(obj, what):
-    """A Strided over a NumPy array that is not C-contiguous but has a native supported dtype,
-    for C functions that read strides themselves (no copy here); None for anything else."""
-    np = sys.modules.get("numpy")
-    if np is None or not isinstance(obj, np.ndarray) or obj.flags.c_contiguous:
-        return None
-    if isinstance(obj, np.ma.MaskedArray):
-        return None  # its data alone would be wrong: as_array applies the caller's mask policy
-    dt = obj.dtype
-    code = BY_KIND_SIZE.get((dt.kind, dt.itemsize))
-    if code is None or not dt.isnative:
-        return None
-    return Strided(ffi.cast("void *", obj.__array_interface__["data"][0]), obj.ndim,
-                   ffi.new("size_t[]", obj.shape), ffi.new("int64_t[]", obj.strides), code, obj)
 
 
 def empty_array(shape, dtype, order="C"):
