@@ -92,7 +92,7 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
     order = "F" if fortran else "C"
     x = as_view(a, "array_multiply", dtype=code)
     y = as_view(b, "array_multiply", dtype=code)
-    out, _ = empty_array(a.shape, code, order)
+    out, _ = empty_array(a.shape, code, "array_multiply", order)
     z = as_view(out, "array_multiply")
     where = ffi.new(_SIZE_P)
     try:
@@ -188,7 +188,7 @@ def _product(a, b, what, function, progress=None):
     code = lib.HL_DTYPE_FLOAT32 if single else lib.HL_DTYPE_FLOAT64
     x = as_view(a, what, dtype=code)
     y = as_view(b, what, dtype=code)
-    out, _ = empty_array((a.shape[0], b.shape[1]), code)
+    out, _ = empty_array((a.shape[0], b.shape[1]), code, what)
     z = as_view(out, what)
     run(lambda ctl: check(function(x.c, y.c, z.c, ctl)),
         a.shape[0] * b.shape[1] * a.shape[1], progress, what)

@@ -323,10 +323,10 @@ def _address(a):
     return ffi.cast("void *", a.__array_interface__["data"][0])
 
 
-def empty_array(shape, dtype, order="C"):
+def empty_array(shape, dtype, what, order="C"):
     """A new uninitialised NumPy array for C to write results into, and its data pointer."""
-    np = require_numpy("hotloop")
-    result = numpy_allocation("hotloop", lambda: np.empty(shape, numpy_dtype(dtype), order=order))
+    np = require_numpy(what)
+    result = numpy_allocation(what, lambda: np.empty(shape, numpy_dtype(dtype), order=order))
     return result, _address(result)
 
 

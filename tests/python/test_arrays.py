@@ -360,3 +360,12 @@ def test_array_functions_from_several_python_threads_at_once():
     for t in threads:
         t.join()
     assert not failures
+
+
+def test_matrix_dimensions_beyond_blas_ints_are_refused_before_any_copy():
+    # Broadcast operands (zero strides) have no BLAS layout and would be gathered first: 16 GB
+    # here. The dimension check comes before it (new-user trial: the process was OOM-killed).
+    a = np.broadcast_to(1.0, (1, 2**31))
+    b = np.broadcast_to(1.0, (2**31, 1))
+    with pytest.raises(hotloop.InvalidArgumentError, match="k = 2147483648 is too large for BLAS"):
+        hotloop.matrix_multiply(a, b)

@@ -165,6 +165,11 @@ void check_views(const View& a, const View& b, const View& out, const char* what
     if (out.shape[0] != a.shape[0] || out.shape[1] != b.shape[1])
         fail(ErrorKind::Shape, std::string(what) + ": out must be " + std::to_string(a.shape[0]) +
                                    " x " + std::to_string(b.shape[1]));
+    // BLAS takes int dimensions: checked before an operand is copied (a broadcast 1 x 2^31 view
+    // would otherwise be gathered into 16 GB first).
+    blas_int(a.shape[0], "m");
+    blas_int(a.shape[1], "k");
+    blas_int(b.shape[1], "n");
     // A failed call leaves the inputs as they were, and BLAS never reads what it writes.
     if (views_overlap(out, a) || views_overlap(out, b))
         fail(ErrorKind::InvalidArgument, std::string(what) + ": out overlaps an input");
