@@ -37,6 +37,7 @@ import codecs
 import datetime
 import errno
 import functools
+import math
 import os
 import reprlib
 import stat
@@ -1019,10 +1020,11 @@ def _nullable_not_float64(dtype):
 
 class _NullableMoments:
     """compute_stats' partial for a nullable Series of ints, bools or float32 under
-    nan_policy="omit": the moments of the partition read natively (meaningful if no partition
-    holds pd.NA) and as float64 with NaN for pd.NA (what the single call reads when the whole
-    holds one). Bytes: b"HLNM", version, has-NA flag, 2 zero bytes, then both Moments records
-    (688 bytes each; without pd.NA the native one, else a copy of the float64 one)."""
+    nan_policy="omit": the moments of the partition with pd.NA left out, in the Series' own
+    dtype (as the single call reads the whole), and whether the partition held pd.NA (so that a
+    whole of nothing but pd.NA gives the single call's count-0 result, not an error). Bytes:
+    b"HLNM", version, has-NA flag, 2 zero bytes, then the Moments record twice (688 bytes each;
+    the second is kept for the format's sake)."""
 
     _MAGIC, _VERSION, _SIZE = b"HLNM", 1, 8 + 2 * 688
     __slots__ = ("missing", "native", "floats")
@@ -1032,20 +1034,21 @@ class _NullableMoments:
 
     @classmethod
     def of(cls, part: Any) -> "_NullableMoments":
-        import numpy as np
-
-        floats = Moments.of(part.to_numpy(dtype=np.float64, na_value=np.nan), nan_policy="omit")
-        missing = bool(part.isna().any())
-        return cls(missing, floats if missing else Moments.of(part, nan_policy="omit"), floats)
+        native = Moments.of(part, nan_policy="omit")
+        return cls(bool(part.isna().any()), native, native)
 
     def merge(self, other: "_NullableMoments") -> "_NullableMoments":
-        floats = self.floats.merge(other.floats)
-        if self.missing or other.missing:
-            return _NullableMoments(True, floats, floats)
-        return _NullableMoments(False, self.native.merge(other.native), floats)
+        native = self.native.merge(other.native)
+        return _NullableMoments(self.missing or other.missing, native, native)
 
     def result(self) -> Dict[str, Any]:
-        return (self.floats if self.missing else self.native).result()
+        try:
+            return self.native.result()
+        except InvalidArgumentError:  # nothing left once pd.NA was: as _stats.compute_stats
+            if not self.missing:
+                raise
+            return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan,
+                    "count": 0}
 
     def to_bytes(self) -> bytes:
         return (self._MAGIC + bytes([self._VERSION, int(self.missing), 0, 0])
