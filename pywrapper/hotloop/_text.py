@@ -644,8 +644,7 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
     if start != 0 or end is not None:
         raise InvalidArgumentError("%s: %s is a pipe or device: byte ranges need a regular file"
                                    % (what, name))
-    with open(name, "rb") as f:
-        data = f.read()
+    data = _read_stream(name)
     if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
         data = data[len(codecs.BOM_UTF8):]
     try:
@@ -654,6 +653,18 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
         message = exc.message.replace(": ", " of file %r: " % name, 1)
         raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
                                         exc.reason, filename=name) from None
+
+
+def _read_stream(name):
+    """The whole stream, read 1 MiB at a time: between reads Python sees a pending Ctrl-C, which
+    one read() of a stream that keeps flowing would never let it do."""
+    parts = []
+    with open(name, "rb", buffering=0) as f:
+        while True:
+            chunk = f.read(1 << 20)
+            if not chunk:
+                return b"".join(parts)
+            parts.append(chunk)
 
 
 def _read_at(name, offset):
