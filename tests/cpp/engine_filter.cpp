@@ -12,19 +12,12 @@
 #include "hotloop/filter.hpp"
 #include "hotloop/view.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::kind_of;
 
 namespace {
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error thrown");
-    return ErrorKind::Internal;
-}
 
 template <class T>
 std::vector<T> contents(Buffer& b) {

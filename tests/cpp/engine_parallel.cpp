@@ -23,7 +23,10 @@
 #include "hotloop/parallel.hpp"
 #include "hotloop/reduce.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::kind_of;
 
 namespace {
 
@@ -32,16 +35,6 @@ struct ThreadCountGuard {
     int saved = num_threads();
     ~ThreadCountGuard() { set_num_threads(saved); }
 };
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error thrown");
-    return ErrorKind::Internal;
-}
 
 }  // namespace
 

@@ -16,20 +16,13 @@
 #include "hotloop/processor.hpp"
 #include "hotloop/reduce.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::kind_of;
 using Clock = std::chrono::steady_clock;
 
 namespace {
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error thrown");
-    return ErrorKind::Internal;
-}
 
 bool throws_cancelled(const std::function<void()>& f) {
     try {

@@ -8,21 +8,10 @@
 #include "hotloop/error.hpp"
 #include "hotloop/scalar.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
-
-namespace {
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error thrown");
-    return ErrorKind::Internal;
-}
-
-}  // namespace
+using hotloop::test::kind_of;
 
 TEST_CASE("scalar functions", "[scalar]") {
     CHECK(sum_as_string(5, 20) == "25");

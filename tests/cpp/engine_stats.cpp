@@ -14,19 +14,12 @@
 
 #include "hotloop/stats.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::kind_of;
 
 namespace {
-
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error thrown");
-    return ErrorKind::Internal;
-}
 
 struct ThreadCount {
     int saved = num_threads();
