@@ -140,13 +140,13 @@ struct LevelSums {
     bool remainder = false;  // some second-level remainder is not zero: see add_remainders
 };
 
-inline bool any_bits(V8l nz) {
+HL_INLINE bool any_bits(V8l nz) {
     int64_t any = 0;
     for (int j = 0; j < 8; ++j) any |= nz[j] & INT64_MAX;  // -0.0 is zero too
     return any != 0;
 }
 
-inline double horizontal_sum(V8d a, V8d b) {  // exact for extracted parts: any order
+HL_INLINE double horizontal_sum(V8d a, V8d b) {  // exact for extracted parts: any order
     double t = 0;
     for (int j = 0; j < 8; ++j) t += a[j] + b[j];
     return t;

@@ -7,7 +7,7 @@ namespace hotloop {
 namespace {
 
 SimdLevel detect() noexcept {
-#if defined(HL_SIMD_X86) && !defined(HL_SIMD_BASELINE_ONLY)
+#if defined(HL_SIMD_X86)
     __builtin_cpu_init();
     if (__builtin_cpu_supports("avx512f")) return SimdLevel::AVX512;
     if (__builtin_cpu_supports("avx2")) return SimdLevel::AVX2;

@@ -28,6 +28,10 @@
 #endif
 
 // Inlines a helper into every level's copy of a kernel, so it is compiled for that level.
+// Required of every helper that takes or returns a vector type: an out-of-line copy exists once
+// (the first level that emitted it), while callers at other levels pass 64-byte vectors in other
+// registers or in memory (GCC's -Wpsabi, off in CMakeLists.txt). -O2 happened to inline such
+// helpers anyway; the -O0 ASan build, which runs every level, does not: it gave wrong sums.
 #define HL_INLINE inline __attribute__((always_inline))
 // The same for a lambda, written after its parameter list.
 #define HL_INLINE_LAMBDA __attribute__((always_inline))
