@@ -385,3 +385,70 @@ def test_every_public_heavy_call_has_a_twin():
                 if fn not in {getattr(t, "__func__", t) for t in twins}:
                     missing.append(qualified)
     assert missing == []
+
+
+# ---- signatures ----
+
+def _overloads(module):
+    """{name: [signature text of each @overload]} of a module's source (the aio ones sit under
+    `if TYPE_CHECKING`, which no runtime registry sees)."""
+    import ast
+    import inspect
+
+    def annotation(node):
+        if node is None:
+            return None
+        if isinstance(node, ast.Constant) and isinstance(node.value, str):
+            node = ast.parse(node.value, mode="eval").body  # "numpy.ndarray[...]" quoted or not
+        return ast.unparse(node)
+
+    def text(fn):
+        a = fn.args
+        positional = [(p.arg, annotation(p.annotation)) for p in a.posonlyargs + a.args]
+        keyword = [(p.arg, annotation(p.annotation)) for p in a.kwonlyargs]
+        defaults = [ast.unparse(d) for d in a.defaults]
+        kw_defaults = [d and ast.unparse(d) for d in a.kw_defaults]
+        return positional, defaults, keyword, kw_defaults, annotation(fn.returns)
+
+    found = {}
+    for node in ast.walk(ast.parse(inspect.getsource(module))):
+        if isinstance(node, (ast.FunctionDef, ast.AsyncFunctionDef)) and any(
+                ast.unparse(d) == "overload" for d in node.decorator_list):
+            found.setdefault(node.name, []).append(text(node))
+    return found
+
+
+def test_spelled_out_twin_overloads_are_the_sync_ones():
+    from hotloop import _filter, _reduce, _text
+    sync = {}
+    for module in (_filter, _reduce, _text):
+        sync.update(_overloads(module))
+    twins = _overloads(aio)
+    assert set(twins) == {"parallel_sum", "process_numbers", "word_count", "word_count_file"}
+    for name, signatures in twins.items():
+        assert signatures == sync[name], name
+
+
+def test_method_twins_document_the_methods_parameters():
+    # `await add_partials(processor, partials, *, progress=None, ...)`: the usage line heading
+    # each method twin's docstring names the method's own parameters, defaults included.
+    import inspect
+    import re
+    methods = {"add_data": hotloop.DataProcessor.add_data,
+               "add_partials": hotloop.DataProcessor.add_partials,
+               "process_chunks": hotloop.DataProcessor.process_chunks,
+               "get_statistics": hotloop.DataProcessor.get_statistics,
+               "data_processor_partial": hotloop.DataProcessor.partial,
+               "moments_of": hotloop.Moments.of, "exact_sum_of": hotloop.ExactSum.of,
+               "word_table_from_text": hotloop.WordTable.from_text,
+               "word_table_from_file": hotloop.WordTable.from_file}
+    for name, method in methods.items():
+        usage = re.match(r"``await %s\((.*)\)``" % name, getattr(aio, name).__doc__).group(1)
+        documented = [p.strip() for p in usage.split(",") if p.strip() != "*"]
+        params = list(inspect.signature(method).parameters.values())
+        # A method's twin takes the object first (the docs call it `processor`); a class
+        # builder's signature, bound to its class, has no cls.
+        expected = ["processor"] if params[0].name == "self" else []
+        expected += [p.name if p.default is inspect.Parameter.empty else
+                     "%s=%r" % (p.name, p.default) for p in params if p.name != "self"]
+        assert sorted(documented) == sorted(expected), name
