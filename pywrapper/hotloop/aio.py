@@ -55,7 +55,7 @@ __all__ = ["add_data", "add_partials", "array_multiply", "box_blur", "compute_st
            "grayscale", "matrix_multiply", "moments_of", "monte_carlo_pi", "parallel_sum",
            "process_chunks", "process_image", "process_numbers", "sharpen", "sleep",
            "sobel_edges", "twin", "word_count", "word_count_file", "word_table_from_file",
-           "word_table_from_text"]
+           "word_table_from_text", "word_table_merge"]
 
 
 def twin(function: "Callable[_P, _R]",
@@ -256,3 +256,5 @@ word_table_from_text = _method_twin(_text.WordTable.from_text, "word_table_from_
 word_table_from_file = _method_twin(_text.WordTable.from_file, "word_table_from_file",
                                     "await word_table_from_file(path, *, start=0, end=None, "
                                     "part=0, errors='strict', encoding='utf-8', progress=None)")
+word_table_merge = _method_twin(_text.WordTable.merge, "word_table_merge",
+                                "await word_table_merge(table, other, *, progress=None)")

@@ -512,6 +512,27 @@ TEST_CASE("count_words: a cancelled control stops it", "[text]") {
     CHECK(progress.total() > 3);  // the blocks, and the merge after them
 }
 
+TEST_CASE("WordTable::merge reports progress over every entry and honours a cancel", "[text]") {
+    std::string one, two;
+    for (int i = 0; i < 100'000; ++i) one += "w" + std::to_string(i) + " ";
+    for (int i = 50'000; i < 230'000; ++i) two += "w" + std::to_string(i) + " ";
+    const WordTable a = count_words(one.data(), one.size(), TextEncoding::Utf8, {}, 0);
+    const WordTable b = count_words(two.data(), two.size(), TextEncoding::Utf8, {}, 1);
+    Control progress;
+    const WordTable ab = WordTable::merge(a, b, &progress);
+    CHECK(ab.size() == 230'000);
+    CHECK(progress.total() == 2 * (100'000 + 180'000));  // indexing and merging, then building
+    CHECK(progress.done() == progress.total());
+    Control cancelled;
+    cancelled.cancel();
+    try {
+        WordTable::merge(a, b, &cancelled);
+        FAIL("not cancelled");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Cancelled);
+    }
+}
+
 TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
     const std::string one = "b a B c", two = "c d a a";
     const WordTable a = count_words(one.data(), one.size(), TextEncoding::Utf8, {}, 0);

@@ -341,6 +341,8 @@ def test_twins_of_the_builders_and_methods_match_the_sync_calls(tmp_path):
                 await aio.word_table_from_file(str(path), part=1), part, p)
 
     moments, total, from_text, from_file, part, p = run(main())
+    merged = run(aio.word_table_merge(from_text, from_file))
+    assert merged.to_dict() == from_text.merge(from_file).to_dict() == hotloop.word_count(text * 2)
     assert moments == hotloop.Moments.of(a, nan_policy="omit")
     assert total == hotloop.ExactSum.of(a)
     assert from_text.to_dict() == hotloop.word_count(text)
@@ -441,14 +443,15 @@ def test_method_twins_document_the_methods_parameters():
                "data_processor_partial": hotloop.DataProcessor.partial,
                "moments_of": hotloop.Moments.of, "exact_sum_of": hotloop.ExactSum.of,
                "word_table_from_text": hotloop.WordTable.from_text,
-               "word_table_from_file": hotloop.WordTable.from_file}
+               "word_table_from_file": hotloop.WordTable.from_file,
+               "word_table_merge": hotloop.WordTable.merge}
     for name, method in methods.items():
         usage = re.match(r"``await %s\((.*)\)``" % name, getattr(aio, name).__doc__).group(1)
         documented = [p.strip() for p in usage.split(",") if p.strip() != "*"]
         params = list(inspect.signature(method).parameters.values())
-        # A method's twin takes the object first (the docs call it `processor`); a class
-        # builder's signature, bound to its class, has no cls.
-        expected = ["processor"] if params[0].name == "self" else []
+        # A method's twin takes the object first (named for its class: processor, table); a
+        # class builder's signature, bound to its class, has no cls.
+        expected = documented[:1] if params[0].name == "self" else []
         expected += [p.name if p.default is inspect.Parameter.empty else
                      "%s=%r" % (p.name, p.default) for p in params if p.name != "self"]
         assert sorted(documented) == sorted(expected), name

@@ -828,3 +828,14 @@ def test_error_handlers_that_cannot_decode_are_hotloop_errors():
         hotloop.word_count(b"a \xff", errors="no-such-handler")
     assert isinstance(info.value, hotloop.UnknownErrorHandlerError)
     assert isinstance(info.value, hotloop.InvalidArgumentError)
+
+
+def test_word_table_merge_reports_progress_to_the_end():
+    a = hotloop.WordTable.from_text(" ".join("a%d" % i for i in range(60_000)), part=0)
+    b = hotloop.WordTable.from_text(" ".join("a%d" % i for i in range(30_000, 90_000)), part=1)
+    seen = []
+    merged = a.merge(b, progress=lambda done, total: seen.append((done, total)))
+    assert len(merged) == 90_000
+    assert seen and seen[-1][0] == seen[-1][1] == 2 * (60_000 + 60_000)
+    assert [done for done, _ in seen] == sorted(done for done, _ in seen)
+

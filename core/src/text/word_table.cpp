@@ -140,7 +140,21 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     std::vector<Span> spans = a.spans_;
     spans.insert(spans.end(), b.spans_.begin(), b.spans_.end());
     check_spans_disjoint(spans);
-    if (ctl) ctl->check();
+    // Progress in entries: a's indexed, b's merged, then the result built (both sizes again).
+    // Checked for cancellation every kStep entries: a merge of millions of words takes seconds.
+    constexpr uint64_t kStep = uint64_t(1) << 16;
+    const uint64_t total = 2 * (uint64_t(a.size()) + b.size());
+    uint64_t done = 0;
+    const auto step = [&] {
+        if (ctl && ++done % kStep == 0) {
+            ctl->check();
+            ctl->advance(kStep);
+        }
+    };
+    if (ctl) {
+        ctl->add_total(total);
+        ctl->check();
+    }
 
     // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
     std::vector<Entry> entries(a.entries_.begin(), a.entries_.end());
@@ -150,8 +164,12 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     auto word_of = [&](uint64_t i) {
         return std::string_view(bytes.data() + entries[i].at, entries[i].length);
     };
-    for (std::size_t i = 0; i < entries.size(); ++i) index.find_or_add(word_of(i), i, word_of);
+    for (std::size_t i = 0; i < entries.size(); ++i) {
+        index.find_or_add(word_of(i), i, word_of);
+        step();
+    }
     for (std::size_t i = 0; i < b.size(); ++i) {
+        step();
         const Entry& e = b.entries_[i];
         const int64_t found = index.find_or_add(b.word(i), entries.size(), word_of);
         if (found >= 0) {
@@ -171,8 +189,11 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     std::stable_sort(entries.begin(), entries.end(), key_less);
     WordTable out;
     out.reserve(entries.size(), bytes.size());
-    for (const Entry& e : entries)
+    for (const Entry& e : entries) {
         out.append(std::string_view(bytes.data() + e.at, e.length), e.count, e.part, e.offset);
+        step();
+    }
+    if (ctl) ctl->advance(total - done / kStep * kStep);  // the rest: the whole total at the end
     out.spans_ = coalesce(std::move(spans));
     out.features_ = a.features_ | b.features_;
     out.casing_ = a.casing_;
