@@ -20,7 +20,10 @@ def set_num_threads(n: Integer) -> None:
         1 .. 4096; a Python int or anything with ``__index__`` (a NumPy integer), not bool.
         The default is the HOTLOOP_NUM_THREADS environment variable (read at the first parallel
         call; an invalid value gives a RuntimeWarning at import and is ignored), else one
-        thread per core. OpenBLAS's threads (matrix_multiply) follow it too.
+        thread per core. OpenBLAS's threads (matrix_multiply) follow it too. oneTBB runs at
+        most one thread per CPU this process may use (its affinity mask, or a larger oneTBB
+        ``global_control`` limit the application set): a larger n is accepted, reported by
+        get_num_threads, and runs on that many threads.
 
     Returns
     -------

@@ -126,6 +126,20 @@ def test_set_and_get_num_threads():
             hotloop.set_num_threads(bad)
 
 
+def test_more_threads_than_cpus_work_quietly():
+    # oneTBB runs at most one thread per usable CPU; an arena asking for more made it print a
+    # warning on stderr (seen by every user of a CLI or notebook). Both the setting and the
+    # environment variable ask for far more threads than any machine here has.
+    code = ("import hotloop, sys; hotloop.set_num_threads(4096); "
+            "print(hotloop.get_num_threads(), hotloop.parallel_sum(range(1, 200_001)), "
+            "hotloop.word_count('a b ' * 100_000))")
+    for env in ({}, {"HOTLOOP_NUM_THREADS": "4000"}):
+        out = run_python(code, env_extra=env)
+        assert out.returncode == 0, out.stderr
+        assert out.stdout.split() == ["4096", "20000100000", "{'a':", "100000,", "'b':", "100000}"]
+        assert out.stderr == ""
+
+
 def default_num_threads():
     """The thread count without HOTLOOP_NUM_THREADS: TBB's default concurrency, which counts
     the CPUs this process may use (a cpuset or `taskset` gives fewer than os.cpu_count())."""

@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include <tbb/global_control.h>
 #include <tbb/info.h>
 
 namespace hotloop {
@@ -28,11 +29,22 @@ int default_num_threads() {
     return n >= 1 ? n : 1;
 }
 
+// An arena for n threads. oneTBB never runs more threads than its process-wide limit (the CPUs
+// this process may use, or a global_control the application set), and an arena asking for more
+// makes it print a warning on stderr: the arena asks for at most the limit. get_num_threads()
+// still reports n, as set.
+std::shared_ptr<tbb::task_arena> arena_for(int n) {
+    const std::size_t limit =
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    return std::make_shared<tbb::task_arena>(
+        limit >= 1 && limit < static_cast<std::size_t>(n) ? static_cast<int>(limit) : n);
+}
+
 // Requires g_mutex.
 void ensure_initialised() {
     if (g_num_threads != 0) return;
     g_num_threads = default_num_threads();
-    g_arena = std::make_shared<tbb::task_arena>(g_num_threads);
+    g_arena = arena_for(g_num_threads);
 }
 
 }  // namespace
@@ -45,7 +57,7 @@ void set_num_threads(int n) {
     ensure_initialised();
     if (n != g_num_threads) {
         // Work in flight keeps the old arena alive through its own shared_ptr.
-        g_arena = std::make_shared<tbb::task_arena>(n);
+        g_arena = arena_for(n);
         g_num_threads = n;
     }
 }
