@@ -7,6 +7,7 @@ from ._args import as_bytes
 from ._convert import as_list, as_ndarray, as_view, element_type_error, resolve
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
+from ._record import ByteRecord
 from ._progress import make_reporter
 from ._run import run
 from ._typing import ArrayLike, Progress, RealNumbers
@@ -190,7 +191,7 @@ def _sum_view(view, progress):
     return out.value
 
 
-class ExactSum:
+class ExactSum(ByteRecord):
     """The mergeable partial result of :func:`parallel_sum` over arrays: an exact sum.
 
     A value object holding the sum of some values exactly (a superaccumulator, never rounded
@@ -354,23 +355,6 @@ class ExactSum:
         record = ffi.new(_EXACT_SUM_P)
         check(lib.hl_exact_sum_from_bytes(data, len(data), record))
         return cls(record)
-
-    def __reduce__(self) -> Any:
-        return (ExactSum.from_bytes, (self.to_bytes(),))
-
-    def __copy__(self) -> "ExactSum":
-        return self
-
-    def __deepcopy__(self, memo: Any) -> "ExactSum":
-        return self
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, ExactSum):
-            return NotImplemented
-        return self.to_bytes() == other.to_bytes()
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
 
     def __repr__(self) -> str:
         return "ExactSum(%r)" % (self.value(),)

@@ -8,6 +8,7 @@ from ._convert import as_ndarray, as_view, element_type_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
+from ._record import ByteRecord
 from ._run import run
 from ._typing import ArrayLike, Progress
 
@@ -82,7 +83,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     return _as_dict(out)
 
 
-class Moments:
+class Moments(ByteRecord):
     """The mergeable partial result of :func:`compute_stats`: count, exact sum, sum of squared
     deviations, min, max and NaN count of some values, with their dtype and NaN policy.
 
@@ -257,23 +258,6 @@ class Moments:
     def nan_policy(self) -> str:
         """The NaN policy the moments were computed with."""
         return _POLICY_NAMES[self.to_bytes()[6]]
-
-    def __reduce__(self) -> Any:
-        return (Moments.from_bytes, (self.to_bytes(),))
-
-    def __copy__(self) -> "Moments":
-        return self
-
-    def __deepcopy__(self, memo: Any) -> "Moments":
-        return self
-
-    def __eq__(self, other: object) -> bool:
-        if not isinstance(other, Moments):
-            return NotImplemented
-        return self.to_bytes() == other.to_bytes()
-
-    def __hash__(self) -> int:
-        return hash(self.to_bytes())
 
     def __repr__(self) -> str:
         try:
