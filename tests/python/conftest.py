@@ -1,7 +1,9 @@
 """Shared pytest configuration: hypothesis profiles and the in-tree package on sys.path."""
 import os
+import signal
 import sys
 
+import pytest
 from hypothesis import HealthCheck, settings
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "pywrapper"))
@@ -23,3 +25,16 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow],
 )
 settings.load_profile(os.environ.get("HOTLOOP_HYPOTHESIS_PROFILE", "ci"))
+
+
+@pytest.fixture
+def sigint_raises():
+    """Ctrl-C raises KeyboardInterrupt in this process for the test, as in an interactive Python,
+    and in the children it starts meanwhile (exec resets a handled signal to its default), even
+    if pytest was started with SIGINT ignored (from a background job, nohup, some CI runners):
+    then Python installs no handler, _thread.interrupt_main() does nothing, and a child inherits
+    the ignored SIGINT, so no Ctrl-C reaches it."""
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
+    yield
+    signal.signal(signal.SIGINT, previous)
+

@@ -486,7 +486,8 @@ def test_info_prints_show_config():
 # ---- Ctrl-C and the progress bar, on a word count fed through a FIFO ----
 # A FIFO has no size, so run() treats the count as long: a worker thread runs it, watched.
 
-def test_ctrl_c_stops_cleanly(tmp_path):
+def test_ctrl_c_stops_cleanly(tmp_path, sigint_raises):
+    # sigint_raises: the child starts with SIGINT at its default, as under a terminal.
     fifo = tmp_path / "words"
     os.mkfifo(fifo)
     child = subprocess.Popen([sys.executable, "-m", "hotloop", "wordcount", str(fifo)],

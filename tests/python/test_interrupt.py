@@ -26,16 +26,6 @@ HERE = os.path.dirname(os.path.abspath(__file__))
 ROUNDS = 3
 
 
-@pytest.fixture
-def sigint_raises():
-    """Ctrl-C raises KeyboardInterrupt in this process for the test, as in an interactive Python,
-    even if pytest was started with SIGINT ignored (from a background job, nohup, some CI
-    runners): then Python installs no handler and _thread.interrupt_main() does nothing."""
-    previous = signal.signal(signal.SIGINT, signal.default_int_handler)
-    yield
-    signal.signal(signal.SIGINT, previous)
-
-
 def interrupt_child(scenario, delay, env=None):
     """Runs interrupt_child.py, interrupts each of its calls `delay` seconds after it starts;
     returns (latencies, final state)."""
