@@ -837,6 +837,8 @@ struct Final {
 // parallel: slices of words count their bytes, then copy them in place.
 constexpr std::size_t kMerged = ~std::size_t(0);
 
+constexpr std::size_t kFetchAhead = 16;
+
 template <class FinalOf>
 WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
                      uint64_t part) {
@@ -864,7 +866,11 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
     char* bytes = out.byte_data();
     parallel_blocks(n_slices, [&](std::size_t k) {
         std::size_t e = slice_words[k], at = slice_bytes[k];
-        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+        const std::size_t stop = std::min(words.size(), (k + 1) * kSlice);
+        for (std::size_t i = k * kSlice; i < stop; ++i) {
+            // The bytes are in the hash tables, in no useful order: fetch them a few words
+            // ahead, so that the copies' cache misses overlap.
+            if (i + kFetchAhead < stop) __builtin_prefetch(words[i + kFetchAhead].bytes);
             const Final f = final_of(i);
             if (f.length == kMerged) continue;
             entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
