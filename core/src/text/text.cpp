@@ -779,8 +779,46 @@ void sort_bucket(RawWord* first, RawWord* last) {
     }
 }
 
-// The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
-// (each partition counts its words per bucket, then places them), then each bucket sorted.
+// The words of all partitions in order of their keys (distinct), by rank: each key sets its bit
+// in a bitmap of the keys' range, and a word's place is the number of bits set before its own
+// (a running count per 64-bit word, plus one popcount). Linear, no comparisons; used when the
+// bitmap is small next to the words (a key range of at most kRankSpanPerWord bytes of text per
+// distinct word: real text with a large vocabulary). False (and `sorted` untouched) otherwise.
+constexpr uint64_t kRankSpanPerWord = 512;  // bitmap and counts: <= 96 bytes per word
+
+template <class WordsOf>
+bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
+                  detail::PodArray<RawWord>& sorted) {
+    if (n == 0 || n >= UINT32_MAX || (hi - lo) / kRankSpanPerWord >= n) return false;
+    const std::size_t n_lanes = static_cast<std::size_t>((hi - lo) / 64 + 1);
+    std::vector<uint64_t> bits(n_lanes, 0);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            const uint64_t at = w->key - lo;
+            __atomic_fetch_or(&bits[at >> 6], uint64_t(1) << (at & 63), __ATOMIC_RELAXED);
+        }
+    });
+    std::vector<uint32_t> before(n_lanes);  // keys in the lanes before each lane
+    uint64_t total = 0;
+    for (std::size_t i = 0; i < n_lanes; ++i) {
+        before[i] = static_cast<uint32_t>(total);
+        total += static_cast<uint64_t>(__builtin_popcountll(bits[i]));
+    }
+    if (total != n) return false;  // keys not distinct: cannot happen; the comparison sort copes
+    sorted.resize(n);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            const uint64_t at = w->key - lo;
+            const uint64_t below = bits[at >> 6] & ((uint64_t(1) << (at & 63)) - 1);
+            sorted[before[at >> 6] + static_cast<std::size_t>(__builtin_popcountll(below))] = *w;
+        }
+    });
+    return true;
+}
+
+// The words of all partitions in order of their keys (distinct): by rank (sort_by_rank) when the
+// keys are dense enough, else bucketed by the keys' top bits (each partition counts its words per
+// bucket, then places them), then each bucket sorted.
 detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     constexpr std::size_t kBuckets = kKeyBuckets;
     constexpr std::size_t n_parts = kPartitions;
@@ -788,12 +826,18 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         const RawWord* first = parts.words.data() + parts.at[p];
         return std::make_pair(first, first + parts.n[p]);
     };
-    uint64_t top = 0;
+    uint64_t top = 0, lowest = ~uint64_t(0), highest = 0;
     std::size_t n = 0;
     for (std::size_t p = 0; p < n_parts; ++p) {
         n += parts.n[p];
-        for (auto [w, end] = words_of(p); w != end; ++w) top |= w->key;
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            top |= w->key;
+            lowest = std::min(lowest, w->key);
+            highest = std::max(highest, w->key);
+        }
     }
+    detail::PodArray<RawWord> sorted;
+    if (sort_by_rank(words_of, n, lowest, highest, sorted)) return sorted;
     unsigned shift = 0;
     while ((top >> shift) >= kBuckets) ++shift;
     std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
@@ -803,7 +847,6 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
     });
     const std::vector<std::size_t> bucket_begin = bucket_positions(at, n_parts);
-    detail::PodArray<RawWord> sorted;
     sorted.resize(n);
     if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
         std::size_t k = 0;
