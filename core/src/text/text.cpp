@@ -868,34 +868,50 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     return sorted;
 }
 
-// Where word i of the table comes from: its RawWord, or (lowered) bytes of its own.
+// What word i of the table is, when it is not its RawWord's bytes and count: lowered bytes of
+// its own, the counts of later words lowercased alike added to its own, or (length kMerged)
+// lowercased alike an earlier word, which counts it.
 struct Final {
     const uint8_t* bytes;
     std::size_t length;
-    uint64_t count;  // the word's own and those of the later words lowercased alike
+    uint64_t count;
 };
-
-// The table of `words` (in order of first occurrence), word i being `final[i]` unless
-// final[i].length is kMerged (lowercased alike an earlier word, which counts it). Filled in
-// parallel: slices of words count their bytes, then copy them in place.
 constexpr std::size_t kMerged = ~std::size_t(0);
+struct Override {
+    std::size_t index;  // of the word in `words`
+    Final final;
+};
 
 constexpr std::size_t kFetchAhead = 16;
 
-template <class FinalOf>
-WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
+// The table of `words` (in order of first occurrence), each word as its RawWord says unless
+// `overrides` (sorted by index; few: the non-ASCII words, lowered) say otherwise. Filled in
+// parallel: slices of words count their bytes, then copy them in place.
+WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<Override>& overrides,
                      uint64_t part) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
+    // Calls f(i, final) for each word of slice k that is kept, in order.
+    auto walk = [&](std::size_t k, auto&& f) {
+        const std::size_t first = k * kSlice, stop = std::min(words.size(), first + kSlice);
+        auto o = std::lower_bound(overrides.begin(), overrides.end(), first,
+                                  [](const Override& x, std::size_t i) { return x.index < i; });
+        for (std::size_t i = first; i < stop; ++i) {
+            if (o != overrides.end() && o->index == i) {
+                const Final g = (o++)->final;
+                if (g.length != kMerged) f(i, g, stop);
+                continue;
+            }
+            f(i, Final{words[i].bytes, words[i].length(), words[i].count}, stop);
+        }
+    };
     std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         std::size_t kept = 0, bytes = 0;
-        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
-            const Final f = final_of(i);
-            if (f.length == kMerged) continue;
+        walk(k, [&](std::size_t, const Final& f, std::size_t) {
             ++kept;
             bytes += f.length + 1;
-        }
+        });
         slice_words[k + 1] = kept;
         slice_bytes[k + 1] = bytes;
     });
@@ -909,18 +925,15 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
     char* bytes = out.byte_data();
     parallel_blocks(n_slices, [&](std::size_t k) {
         std::size_t e = slice_words[k], at = slice_bytes[k];
-        const std::size_t stop = std::min(words.size(), (k + 1) * kSlice);
-        for (std::size_t i = k * kSlice; i < stop; ++i) {
+        walk(k, [&](std::size_t i, const Final& f, std::size_t stop) {
             // The bytes are in the hash tables, in no useful order: fetch them a few words
             // ahead, so that the copies' cache misses overlap.
             if (i + kFetchAhead < stop) __builtin_prefetch(words[i + kFetchAhead].bytes);
-            const Final f = final_of(i);
-            if (f.length == kMerged) continue;
             entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
             std::memcpy(bytes + at, f.bytes, f.length);
             bytes[at + f.length] = '\n';
             at += f.length + 1;
-        }
+        });
     });
     return out;
 }
@@ -935,12 +948,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!words[i].ascii()) non_ascii.push_back(i);
     if (non_ascii.empty()) {
-        WordTable out = fill_table(
-            words,
-            [&](std::size_t i) {
-                return Final{words[i].bytes, words[i].length(), words[i].count};
-            },
-            part);
+        WordTable out = fill_table(words, {}, part);
         if (options.casing) out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -973,6 +981,31 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     // word: then every word joins the index.
     const bool to_ascii = std::find(lowers_to_ascii.begin(), lowers_to_ascii.end(), 1) !=
                           lowers_to_ascii.end();
+    std::vector<Override> overrides;
+    if (!to_ascii) {  // one override per non-ASCII word, merged among themselves
+        overrides.reserve(non_ascii.size());
+        for (std::size_t j = 0; j < non_ascii.size(); ++j) {
+            const std::string_view b = lowered_of(j);
+            overrides.push_back(Override{
+                non_ascii[j], Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(),
+                                    words[non_ascii[j]].count}});
+        }
+        WordIndex index(non_ascii.size());
+        auto word_of = [&](uint64_t j) {
+            const Final& f = overrides[static_cast<std::size_t>(j)].final;
+            return std::string_view(reinterpret_cast<const char*>(f.bytes), f.length);
+        };
+        for (std::size_t j = 0; j < overrides.size(); ++j) {
+            const int64_t found = index.find_or_add(word_of(j), j, word_of);
+            if (found >= 0) {
+                overrides[static_cast<std::size_t>(found)].final.count += overrides[j].final.count;
+                overrides[j].final.length = kMerged;
+            }
+        }
+        WordTable out = fill_table(words, overrides, part);
+        out.set_casing(options.casing->unicode_version);
+        return out;
+    }
     std::vector<uint64_t> counts(words.size());
     for (std::size_t i = 0; i < words.size(); ++i) counts[i] = words[i].count;
     std::vector<uint8_t> merged(words.size(), 0);
@@ -982,27 +1015,22 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         if (slot_of[i]) return lowered_of(slot_of[i] - 1);
         return std::string_view(reinterpret_cast<const char*>(words[i].bytes), words[i].length());
     };
-    WordIndex index(to_ascii ? words.size() : non_ascii.size());
+    WordIndex index(words.size());
     auto word_of = [&](uint64_t i) { return final_bytes(static_cast<std::size_t>(i)); };
-    auto visit = [&](std::size_t i) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
         const int64_t found = index.find_or_add(final_bytes(i), i, word_of);
         if (found >= 0) {
             counts[static_cast<std::size_t>(found)] += counts[i];
             merged[i] = 1;
         }
-    };
-    if (to_ascii)
-        for (std::size_t i = 0; i < words.size(); ++i) visit(i);
-    else
-        for (std::size_t i : non_ascii) visit(i);
-    WordTable out = fill_table(
-        words,
-        [&](std::size_t i) {
-            if (merged[i]) return Final{nullptr, kMerged, 0};
-            const std::string_view b = final_bytes(i);
-            return Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(), counts[i]};
-        },
-        part);
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (!slot_of[i] && !merged[i] && counts[i] == words[i].count) continue;
+        const std::string_view b = final_bytes(i);
+        overrides.push_back(Override{i, Final{reinterpret_cast<const uint8_t*>(b.data()),
+                                              merged[i] ? kMerged : b.size(), counts[i]}});
+    }
+    WordTable out = fill_table(words, overrides, part);
     out.set_casing(options.casing->unicode_version);
     return out;
 }
