@@ -17,8 +17,8 @@ void release_aligned(void* p, std::size_t bytes) noexcept;
 // 64-byte aligned zeroed memory from calloc: a large block that glibc maps fresh is already zero
 // (the kernel zeroes each page at first touch), so calloc skips the memset that
 // allocate_aligned + memset pays on top of the kernel's zeroing; a reused block is memset by
-// calloc as before. Blocks of 4 MB or more get the huge-page advice on their 2 MB-aligned
-// interior. Throws std::bad_alloc. Release with release_zeroed(p).
+// calloc as before. Blocks of 4 MB or more are 2 MB-aligned and advised to use huge pages, as
+// allocate_aligned's. Throws std::bad_alloc. Release with release_zeroed(p).
 void* allocate_zeroed(std::size_t bytes);
 void release_zeroed(void* p) noexcept;
 
