@@ -783,8 +783,9 @@ void sort_bucket(RawWord* first, RawWord* last) {
 // in a bitmap of the keys' range, and a word's place is the number of bits set before its own
 // (a running count per 64-bit word, plus one popcount). Linear, no comparisons; used when the
 // bitmap is small next to the words (a key range of at most kRankSpanPerWord bytes of text per
-// distinct word: real text with a large vocabulary). False (and `sorted` untouched) otherwise.
-constexpr uint64_t kRankSpanPerWord = 512;  // bitmap and counts: <= 96 bytes per word
+// distinct word: real text with a large vocabulary, as the Python sources). False (and `sorted`
+// untouched) otherwise.
+constexpr uint64_t kRankSpanPerWord = 256;  // bitmap and counts: <= 48 bytes per word
 
 template <class WordsOf>
 bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
