@@ -87,6 +87,7 @@ public:
     PodArray& operator=(PodArray&&) noexcept = default;
 
     std::size_t size() const noexcept { return size_; }
+    std::size_t capacity() const noexcept { return capacity_; }
     T* data() noexcept { return static_cast<T*>(buffer_.data()); }
     const T* data() const noexcept { return static_cast<const T*>(buffer_.data()); }
     T& operator[](std::size_t i) noexcept { return data()[i]; }
@@ -116,7 +117,20 @@ public:
         std::memcpy(static_cast<void*>(data() + size_ - n), p, n * sizeof(T));
     }
 
+    // An empty array of T in the memory of `from` (left empty), with room for as many T as fit:
+    // a buffer that is no longer needed holds the next array without faulting in fresh pages.
+    template <class U>
+    static PodArray reuse(PodArray<U>&& from) noexcept {
+        PodArray out;
+        out.capacity_ = from.capacity_ * sizeof(U) / sizeof(T);
+        out.buffer_ = std::move(from.buffer_);
+        from.size_ = from.capacity_ = 0;
+        return out;
+    }
+
 private:
+    template <class>
+    friend class PodArray;
     Buffer buffer_;
     std::size_t size_ = 0, capacity_ = 0;
 };
@@ -178,6 +192,9 @@ public:
         entries_.resize(words);
         bytes_.resize(bytes + words);
     }
+    // Before resize_for_fill: the entries go in `spare`'s memory (a buffer the builder no longer
+    // needs, holding room for at least as many entries as will be filled).
+    void reuse_for_entries(detail::PodArray<Entry>&& spare) noexcept { entries_ = std::move(spare); }
     Entry* entry_data() noexcept { return entries_.data(); }
     char* byte_data() noexcept { return bytes_.data(); }
 

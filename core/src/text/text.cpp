@@ -724,6 +724,9 @@ void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, Inlin
             total += t->upto16.region_size(p) + t->upto32.region_size(p) +
                      t->upto64.region_size(p) + t->others.part(p).size();
     }
+    // Room for the table's entries (40 bytes each, RawWords 32) to take their place later
+    // (fill_table): the pages faulted in for the words serve twice.
+    out.words.reserve(total + total / 4 + 1);
     out.words.resize(total);
     parallel_blocks(kPartitions, [&](std::size_t p) {
         RawWord* to = out.words.data() + out.at[p];
@@ -889,7 +892,7 @@ constexpr std::size_t kFetchAhead = 16;
 // `overrides` (sorted by index; few: the non-ASCII words, lowered) say otherwise. Filled in
 // parallel: slices of words count their bytes, then copy them in place.
 WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<Override>& overrides,
-                     uint64_t part) {
+                     uint64_t part, detail::PodArray<RawWord>& spare) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
     // Calls f(i, final) for each word of slice k that is kept, in order.
@@ -921,6 +924,12 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
         slice_bytes[k + 1] += slice_bytes[k];
     }
     WordTable out;
+    // The entries take the place of the merged words (read no more) when they fit there, and
+    // the result does not hold more than twice the memory it needs: no fresh pages to fault in.
+    const std::size_t need = slice_words[n_slices] * sizeof(WordTable::Entry);
+    const std::size_t room = spare.capacity() * sizeof(RawWord);
+    if (need > 0 && room >= need && room <= 2 * need)
+        out.reuse_for_entries(detail::PodArray<WordTable::Entry>::reuse(std::move(spare)));
     out.resize_for_fill(slice_words[n_slices], slice_bytes[n_slices] - slice_words[n_slices]);
     WordTable::Entry* entries = out.entry_data();
     char* bytes = out.byte_data();
@@ -943,13 +952,13 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
 WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
-                      uint64_t part) {
+                      uint64_t part, detail::PodArray<RawWord>& spare) {
     std::vector<std::size_t> non_ascii;  // indices of the words to lower
     if (options.casing)
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!words[i].ascii()) non_ascii.push_back(i);
     if (non_ascii.empty()) {
-        WordTable out = fill_table(words, {}, part);
+        WordTable out = fill_table(words, {}, part, spare);
         if (options.casing) out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1003,7 +1012,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
                 overrides[j].final.length = kMerged;
             }
         }
-        WordTable out = fill_table(words, overrides, part);
+        WordTable out = fill_table(words, overrides, part, spare);
         out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1031,7 +1040,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         overrides.push_back(Override{i, Final{reinterpret_cast<const uint8_t*>(b.data()),
                                               merged[i] ? kMerged : b.size(), counts[i]}});
     }
-    WordTable out = fill_table(words, overrides, part);
+    WordTable out = fill_table(words, overrides, part, spare);
     out.set_casing(options.casing->unicode_version);
     return out;
 }
@@ -1043,7 +1052,8 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     std::vector<Tables*> all;
     for (Tables& t : tables) all.push_back(&t);
-    if (all.empty()) return build_table(detail::PodArray<RawWord>{}, options, part);
+    detail::PodArray<RawWord> none;
+    if (all.empty()) return build_table(none, options, part, none);
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
     InlineMerge<2> m16(all, &Tables::upto16);
     InlineMerge<4> m32(all, &Tables::upto32);
@@ -1053,7 +1063,7 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     const detail::PodArray<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
-    return build_table(words, options, part);
+    return build_table(words, options, part, parts.words);
 }
 
 // Progress units of the serial merge that follows the blocks (one per 4 blocks).
