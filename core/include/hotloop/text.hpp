@@ -70,7 +70,8 @@ namespace detail {
 
 // A growable array of trivially copyable T whose new elements are left uninitialised, so that a
 // table's entries and bytes can be sized once and filled in parallel. Its memory is a Buffer's
-// (the engine's allocator, which reuses large blocks instead of faulting in fresh pages).
+// (allocate_aligned: fresh pages for a large block, which is why reuse() hands a buffer that is
+// no longer needed to the next array of a call).
 template <class T>
 class PodArray {
 public:
