@@ -320,6 +320,49 @@ TEST_CASE("count_words: random texts match the serial reference, in every layout
     CHECK_THROWS_AS(count_words(&too_big, 1, TextEncoding::Ucs4, {}), Error);
 }
 
+TEST_CASE("count_words: a large vocabulary, first seen densely or sparsely", "[text]") {
+    // The distinct words are put in order of first occurrence by rank (a bitmap of the keys)
+    // when they are dense in the text, else by a bucketed comparison sort: both against the
+    // reference. 300k distinct words also grow every thread's tables many times over. On one
+    // thread the table's entries always take the place of the merged words (fill_table), on
+    // several only when the threads' tables overlap enough: the same table either way.
+    std::mt19937_64 rng(11);
+    struct Restore {
+        int threads = num_threads();
+        ~Restore() { set_num_threads(threads); }
+    } restore;
+    const std::pair<std::size_t, int> runs[] = {{0, 1}, {0, restore.threads}, {2000, restore.threads}};
+    for (const auto& [gap, threads] : runs) {
+        set_num_threads(threads);
+        std::vector<char32_t> chars;
+        const std::size_t distinct = gap ? 3000 : 300'000;
+        for (std::size_t i = 0; i < distinct; ++i) {
+            // Words of 1 to ~60 bytes, some with capitals or 2-byte characters.
+            const std::size_t length = 1 + rng() % (i % 7 == 0 ? 60 : 12);
+            for (std::size_t k = 0; k < length; ++k) {
+                const uint64_t r = rng() % 40;
+                chars.push_back(r < 26   ? char32_t('a' + r)
+                                : r < 32 ? char32_t('A' + (r - 26))
+                                         : char32_t(0xE0 + r));
+            }
+            chars.push_back(i % 5 ? ' ' : '\n');
+            for (std::size_t k = 0; k < gap; ++k) chars.push_back(k % 2 ? ' ' : 'x');
+            if (rng() % 3 == 0) {  // an earlier word again
+                const std::size_t back = std::min<std::size_t>(chars.size(), 1 + rng() % 64);
+                const std::vector<char32_t> again(chars.end() - back, chars.end());
+                chars.insert(chars.end(), again.begin(), again.end());
+                chars.push_back(' ');
+            }
+        }
+        const std::string text = encode(chars);
+        const WordTable utf = count(text);
+        CHECK(utf.size() >= distinct / 2);
+        require_matches(utf, reference(chars, {}));
+        const std::vector<uint16_t> ucs2(chars.begin(), chars.end());
+        require_same(count_words(ucs2.data(), ucs2.size(), TextEncoding::Ucs2, {}), utf);
+    }
+}
+
 TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace

@@ -70,7 +70,8 @@ namespace detail {
 
 // A growable array of trivially copyable T whose new elements are left uninitialised, so that a
 // table's entries and bytes can be sized once and filled in parallel. Its memory is a Buffer's
-// (the engine's allocator, which reuses large blocks instead of faulting in fresh pages).
+// (allocate_aligned: fresh pages for a large block, which is why reuse() hands a buffer that is
+// no longer needed to the next array of a call).
 template <class T>
 class PodArray {
 public:
@@ -87,6 +88,7 @@ public:
     PodArray& operator=(PodArray&&) noexcept = default;
 
     std::size_t size() const noexcept { return size_; }
+    std::size_t capacity() const noexcept { return capacity_; }
     T* data() noexcept { return static_cast<T*>(buffer_.data()); }
     const T* data() const noexcept { return static_cast<const T*>(buffer_.data()); }
     T& operator[](std::size_t i) noexcept { return data()[i]; }
@@ -116,7 +118,20 @@ public:
         std::memcpy(static_cast<void*>(data() + size_ - n), p, n * sizeof(T));
     }
 
+    // An empty array of T in the memory of `from` (left empty), with room for as many T as fit:
+    // a buffer that is no longer needed holds the next array without faulting in fresh pages.
+    template <class U>
+    static PodArray reuse(PodArray<U>&& from) noexcept {
+        PodArray out;
+        out.capacity_ = from.capacity_ * sizeof(U) / sizeof(T);
+        out.buffer_ = std::move(from.buffer_);
+        from.size_ = from.capacity_ = 0;
+        return out;
+    }
+
 private:
+    template <class>
+    friend class PodArray;
     Buffer buffer_;
     std::size_t size_ = 0, capacity_ = 0;
 };
@@ -178,6 +193,9 @@ public:
         entries_.resize(words);
         bytes_.resize(bytes + words);
     }
+    // Before resize_for_fill: the entries go in `spare`'s memory (a buffer the builder no longer
+    // needs, holding room for at least as many entries as will be filled).
+    void reuse_for_entries(detail::PodArray<Entry>&& spare) noexcept { entries_ = std::move(spare); }
     Entry* entry_data() noexcept { return entries_.data(); }
     char* byte_data() noexcept { return bytes_.data(); }
 

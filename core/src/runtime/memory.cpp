@@ -1,6 +1,8 @@
 #include "memory.hpp"
 
+#include <cstdint>
 #include <cstdlib>
+#include <cstring>
 #include <new>
 
 #if defined(__linux__)
@@ -36,5 +38,30 @@ void* allocate_aligned(std::size_t bytes) {
 }
 
 void release_aligned(void* p, std::size_t) noexcept { std::free(p); }
+
+void* allocate_zeroed(std::size_t bytes) {
+    // calloc's pointer is 16-byte aligned: room is added to align it (to 2 MB for a large block,
+    // so that all of it can be huge pages, as allocate_aligned's are) and to keep the pointer
+    // to free just before the aligned one.
+    const bool large = is_large(bytes);
+    const std::size_t alignment = large ? kHugePage : 64;
+    if (bytes > std::size_t(-1) - 2 * kHugePage) throw std::bad_alloc();
+    void* raw = std::calloc(1, bytes + alignment);
+    if (raw == nullptr) throw std::bad_alloc();
+    const auto at = (reinterpret_cast<std::uintptr_t>(raw) + alignment) & ~(alignment - 1);
+    void* p = reinterpret_cast<void*>(at);
+    std::memcpy(static_cast<char*>(p) - sizeof(void*), &raw, sizeof raw);
+#if defined(__linux__) && defined(MADV_HUGEPAGE)
+    if (large) madvise(p, bytes & ~(kHugePage - 1), MADV_HUGEPAGE);  // whole pages of this block
+#endif
+    return p;
+}
+
+void release_zeroed(void* p) noexcept {
+    if (p == nullptr) return;
+    void* raw;
+    std::memcpy(&raw, static_cast<char*>(p) - sizeof(void*), sizeof raw);
+    std::free(raw);
+}
 
 }  // namespace hotloop

@@ -14,4 +14,12 @@ namespace hotloop {
 void* allocate_aligned(std::size_t bytes);
 void release_aligned(void* p, std::size_t bytes) noexcept;
 
+// 64-byte aligned zeroed memory from calloc: a large block that glibc maps fresh is already zero
+// (the kernel zeroes each page at first touch), so calloc skips the memset that
+// allocate_aligned + memset pays on top of the kernel's zeroing; a reused block is memset by
+// calloc as before. Blocks of 4 MB or more are 2 MB-aligned and advised to use huge pages, as
+// allocate_aligned's. Throws std::bad_alloc. Release with release_zeroed(p).
+void* allocate_zeroed(std::size_t bytes);
+void release_zeroed(void* p) noexcept;
+
 }  // namespace hotloop

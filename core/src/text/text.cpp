@@ -724,6 +724,9 @@ void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, Inlin
             total += t->upto16.region_size(p) + t->upto32.region_size(p) +
                      t->upto64.region_size(p) + t->others.part(p).size();
     }
+    // Room for the table's entries (40 bytes each, RawWords 32) to take their place later
+    // (fill_table): the pages faulted in for the words serve twice.
+    out.words.reserve(total + total / 4 + 1);
     out.words.resize(total);
     parallel_blocks(kPartitions, [&](std::size_t p) {
         RawWord* to = out.words.data() + out.at[p];
@@ -779,8 +782,47 @@ void sort_bucket(RawWord* first, RawWord* last) {
     }
 }
 
-// The words of all partitions in order of their keys (distinct): bucketed by the keys' top bits
-// (each partition counts its words per bucket, then places them), then each bucket sorted.
+// The words of all partitions in order of their keys (distinct), by rank: each key sets its bit
+// in a bitmap of the keys' range, and a word's place is the number of bits set before its own
+// (a running count per 64-bit word, plus one popcount). Linear, no comparisons; used when the
+// bitmap is small next to the words (a key range of at most kRankSpanPerWord bytes of text per
+// distinct word: real text with a large vocabulary, as the Python sources). False (and `sorted`
+// untouched) otherwise.
+constexpr uint64_t kRankSpanPerWord = 256;  // bitmap and counts: <= 48 bytes per word
+
+template <class WordsOf>
+bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
+                  detail::PodArray<RawWord>& sorted) {
+    if (n == 0 || n >= UINT32_MAX || (hi - lo) / kRankSpanPerWord >= n) return false;
+    const std::size_t n_lanes = static_cast<std::size_t>((hi - lo) / 64 + 1);
+    std::vector<uint64_t> bits(n_lanes, 0);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            const uint64_t at = w->key - lo;
+            __atomic_fetch_or(&bits[at >> 6], uint64_t(1) << (at & 63), __ATOMIC_RELAXED);
+        }
+    });
+    std::vector<uint32_t> before(n_lanes);  // keys in the lanes before each lane
+    uint64_t total = 0;
+    for (std::size_t i = 0; i < n_lanes; ++i) {
+        before[i] = static_cast<uint32_t>(total);
+        total += static_cast<uint64_t>(__builtin_popcountll(bits[i]));
+    }
+    if (total != n) return false;  // keys not distinct: cannot happen; the comparison sort copes
+    sorted.resize(n);
+    parallel_blocks(kPartitions, [&](std::size_t p) {
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            const uint64_t at = w->key - lo;
+            const uint64_t below = bits[at >> 6] & ((uint64_t(1) << (at & 63)) - 1);
+            sorted[before[at >> 6] + static_cast<std::size_t>(__builtin_popcountll(below))] = *w;
+        }
+    });
+    return true;
+}
+
+// The words of all partitions in order of their keys (distinct): by rank (sort_by_rank) when the
+// keys are dense enough, else bucketed by the keys' top bits (each partition counts its words per
+// bucket, then places them), then each bucket sorted.
 detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     constexpr std::size_t kBuckets = kKeyBuckets;
     constexpr std::size_t n_parts = kPartitions;
@@ -788,12 +830,18 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         const RawWord* first = parts.words.data() + parts.at[p];
         return std::make_pair(first, first + parts.n[p]);
     };
-    uint64_t top = 0;
+    uint64_t top = 0, lowest = ~uint64_t(0), highest = 0;
     std::size_t n = 0;
     for (std::size_t p = 0; p < n_parts; ++p) {
         n += parts.n[p];
-        for (auto [w, end] = words_of(p); w != end; ++w) top |= w->key;
+        for (auto [w, end] = words_of(p); w != end; ++w) {
+            top |= w->key;
+            lowest = std::min(lowest, w->key);
+            highest = std::max(highest, w->key);
+        }
     }
+    detail::PodArray<RawWord> sorted;
+    if (sort_by_rank(words_of, n, lowest, highest, sorted)) return sorted;
     unsigned shift = 0;
     while ((top >> shift) >= kBuckets) ++shift;
     std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
@@ -803,7 +851,6 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
     });
     const std::vector<std::size_t> bucket_begin = bucket_positions(at, n_parts);
-    detail::PodArray<RawWord> sorted;
     sorted.resize(n);
     if (n >= UINT32_MAX) {  // positions are 32-bit: billions of distinct words, one by one
         std::size_t k = 0;
@@ -825,32 +872,50 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     return sorted;
 }
 
-// Where word i of the table comes from: its RawWord, or (lowered) bytes of its own.
+// What word i of the table is, when it is not its RawWord's bytes and count: lowered bytes of
+// its own, the counts of later words lowercased alike added to its own, or (length kMerged)
+// lowercased alike an earlier word, which counts it.
 struct Final {
     const uint8_t* bytes;
     std::size_t length;
-    uint64_t count;  // the word's own and those of the later words lowercased alike
+    uint64_t count;
+};
+constexpr std::size_t kMerged = ~std::size_t(0);
+struct Override {
+    std::size_t index;  // of the word in `words`
+    Final final;
 };
 
-// The table of `words` (in order of first occurrence), word i being `final[i]` unless
-// final[i].length is kMerged (lowercased alike an earlier word, which counts it). Filled in
-// parallel: slices of words count their bytes, then copy them in place.
-constexpr std::size_t kMerged = ~std::size_t(0);
+constexpr std::size_t kFetchAhead = 16;
 
-template <class FinalOf>
-WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
-                     uint64_t part) {
+// The table of `words` (in order of first occurrence), each word as its RawWord says unless
+// `overrides` (sorted by index; few: the non-ASCII words, lowered) say otherwise. Filled in
+// parallel: slices of words count their bytes, then copy them in place.
+WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<Override>& overrides,
+                     uint64_t part, detail::PodArray<RawWord>& spare) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
+    // Calls f(i, final) for each word of slice k that is kept, in order.
+    auto walk = [&](std::size_t k, auto&& f) {
+        const std::size_t first = k * kSlice, stop = std::min(words.size(), first + kSlice);
+        auto o = std::lower_bound(overrides.begin(), overrides.end(), first,
+                                  [](const Override& x, std::size_t i) { return x.index < i; });
+        for (std::size_t i = first; i < stop; ++i) {
+            if (o != overrides.end() && o->index == i) {
+                const Final g = (o++)->final;
+                if (g.length != kMerged) f(i, g, stop);
+                continue;
+            }
+            f(i, Final{words[i].bytes, words[i].length(), words[i].count}, stop);
+        }
+    };
     std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         std::size_t kept = 0, bytes = 0;
-        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
-            const Final f = final_of(i);
-            if (f.length == kMerged) continue;
+        walk(k, [&](std::size_t, const Final& f, std::size_t) {
             ++kept;
             bytes += f.length + 1;
-        }
+        });
         slice_words[k + 1] = kept;
         slice_bytes[k + 1] = bytes;
     });
@@ -859,19 +924,26 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
         slice_bytes[k + 1] += slice_bytes[k];
     }
     WordTable out;
+    // The entries take the place of the merged words (read no more) when they fit there, and
+    // the result does not hold more than twice the memory it needs: no fresh pages to fault in.
+    const std::size_t need = slice_words[n_slices] * sizeof(WordTable::Entry);
+    const std::size_t room = spare.capacity() * sizeof(RawWord);
+    if (need > 0 && room >= need && room <= 2 * need)
+        out.reuse_for_entries(detail::PodArray<WordTable::Entry>::reuse(std::move(spare)));
     out.resize_for_fill(slice_words[n_slices], slice_bytes[n_slices] - slice_words[n_slices]);
     WordTable::Entry* entries = out.entry_data();
     char* bytes = out.byte_data();
     parallel_blocks(n_slices, [&](std::size_t k) {
         std::size_t e = slice_words[k], at = slice_bytes[k];
-        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
-            const Final f = final_of(i);
-            if (f.length == kMerged) continue;
+        walk(k, [&](std::size_t i, const Final& f, std::size_t stop) {
+            // The bytes are in the hash tables, in no useful order: fetch them a few words
+            // ahead, so that the copies' cache misses overlap.
+            if (i + kFetchAhead < stop) __builtin_prefetch(words[i + kFetchAhead].bytes);
             entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
             std::memcpy(bytes + at, f.bytes, f.length);
             bytes[at + f.length] = '\n';
             at += f.length + 1;
-        }
+        });
     });
     return out;
 }
@@ -880,18 +952,13 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, FinalOf&& final_of,
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
 WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
-                      uint64_t part) {
+                      uint64_t part, detail::PodArray<RawWord>& spare) {
     std::vector<std::size_t> non_ascii;  // indices of the words to lower
     if (options.casing)
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!words[i].ascii()) non_ascii.push_back(i);
     if (non_ascii.empty()) {
-        WordTable out = fill_table(
-            words,
-            [&](std::size_t i) {
-                return Final{words[i].bytes, words[i].length(), words[i].count};
-            },
-            part);
+        WordTable out = fill_table(words, {}, part, spare);
         if (options.casing) out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -924,6 +991,31 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     // word: then every word joins the index.
     const bool to_ascii = std::find(lowers_to_ascii.begin(), lowers_to_ascii.end(), 1) !=
                           lowers_to_ascii.end();
+    std::vector<Override> overrides;
+    if (!to_ascii) {  // one override per non-ASCII word, merged among themselves
+        overrides.reserve(non_ascii.size());
+        for (std::size_t j = 0; j < non_ascii.size(); ++j) {
+            const std::string_view b = lowered_of(j);
+            overrides.push_back(Override{
+                non_ascii[j], Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(),
+                                    words[non_ascii[j]].count}});
+        }
+        WordIndex index(non_ascii.size());
+        auto word_of = [&](uint64_t j) {
+            const Final& f = overrides[static_cast<std::size_t>(j)].final;
+            return std::string_view(reinterpret_cast<const char*>(f.bytes), f.length);
+        };
+        for (std::size_t j = 0; j < overrides.size(); ++j) {
+            const int64_t found = index.find_or_add(word_of(j), j, word_of);
+            if (found >= 0) {
+                overrides[static_cast<std::size_t>(found)].final.count += overrides[j].final.count;
+                overrides[j].final.length = kMerged;
+            }
+        }
+        WordTable out = fill_table(words, overrides, part, spare);
+        out.set_casing(options.casing->unicode_version);
+        return out;
+    }
     std::vector<uint64_t> counts(words.size());
     for (std::size_t i = 0; i < words.size(); ++i) counts[i] = words[i].count;
     std::vector<uint8_t> merged(words.size(), 0);
@@ -933,27 +1025,22 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         if (slot_of[i]) return lowered_of(slot_of[i] - 1);
         return std::string_view(reinterpret_cast<const char*>(words[i].bytes), words[i].length());
     };
-    WordIndex index(to_ascii ? words.size() : non_ascii.size());
+    WordIndex index(words.size());
     auto word_of = [&](uint64_t i) { return final_bytes(static_cast<std::size_t>(i)); };
-    auto visit = [&](std::size_t i) {
+    for (std::size_t i = 0; i < words.size(); ++i) {
         const int64_t found = index.find_or_add(final_bytes(i), i, word_of);
         if (found >= 0) {
             counts[static_cast<std::size_t>(found)] += counts[i];
             merged[i] = 1;
         }
-    };
-    if (to_ascii)
-        for (std::size_t i = 0; i < words.size(); ++i) visit(i);
-    else
-        for (std::size_t i : non_ascii) visit(i);
-    WordTable out = fill_table(
-        words,
-        [&](std::size_t i) {
-            if (merged[i]) return Final{nullptr, kMerged, 0};
-            const std::string_view b = final_bytes(i);
-            return Final{reinterpret_cast<const uint8_t*>(b.data()), b.size(), counts[i]};
-        },
-        part);
+    }
+    for (std::size_t i = 0; i < words.size(); ++i) {
+        if (!slot_of[i] && !merged[i] && counts[i] == words[i].count) continue;
+        const std::string_view b = final_bytes(i);
+        overrides.push_back(Override{i, Final{reinterpret_cast<const uint8_t*>(b.data()),
+                                              merged[i] ? kMerged : b.size(), counts[i]}});
+    }
+    WordTable out = fill_table(words, overrides, part, spare);
     out.set_casing(options.casing->unicode_version);
     return out;
 }
@@ -965,7 +1052,8 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     std::vector<Tables*> all;
     for (Tables& t : tables) all.push_back(&t);
-    if (all.empty()) return build_table(detail::PodArray<RawWord>{}, options, part);
+    detail::PodArray<RawWord> none;
+    if (all.empty()) return build_table(none, options, part, none);
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
     InlineMerge<2> m16(all, &Tables::upto16);
     InlineMerge<4> m32(all, &Tables::upto32);
@@ -975,7 +1063,7 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     const detail::PodArray<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
-    return build_table(words, options, part);
+    return build_table(words, options, part, parts.words);
 }
 
 // Progress units of the serial merge that follows the blocks (one per 4 blocks).

@@ -114,21 +114,29 @@ HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
     return h;
 }
 
-// A zeroed array (unless asked otherwise) of trivially copyable T from allocate_aligned: large tables reuse recently
-// released blocks instead of paying the kernel's first-touch zeroing of fresh pages every call.
+// A zeroed array (unless asked otherwise) of trivially copyable T. Zeroed ones come from
+// allocate_zeroed: a fresh large table is zero already and is not written twice (memset, then
+// the kernel's first-touch zeroing). The others come from allocate_aligned, uninitialised.
 template <class T>
 class ZeroedArray {
 public:
     explicit ZeroedArray(std::size_t n, bool zeroed = true)
-        : data_(static_cast<T*>(allocate_aligned(n * sizeof(T)))), size_(n) {
-        if (zeroed) std::memset(static_cast<void*>(data_), 0, n * sizeof(T));
+        : data_(static_cast<T*>(zeroed ? allocate_zeroed(n * sizeof(T))
+                                       : allocate_aligned(n * sizeof(T)))),
+          size_(n),
+          zeroed_(zeroed) {}
+    ~ZeroedArray() {
+        if (zeroed_)
+            release_zeroed(data_);
+        else
+            release_aligned(data_, size_ * sizeof(T));
     }
-    ~ZeroedArray() { release_aligned(data_, size_ * sizeof(T)); }
     ZeroedArray(const ZeroedArray&) = delete;
     ZeroedArray& operator=(const ZeroedArray&) = delete;
     void swap(ZeroedArray& o) noexcept {
         std::swap(data_, o.data_);
         std::swap(size_, o.size_);
+        std::swap(zeroed_, o.zeroed_);
     }
     T& operator[](std::size_t i) noexcept { return data_[i]; }
     const T& operator[](std::size_t i) const noexcept { return data_[i]; }
@@ -139,6 +147,7 @@ public:
 private:
     T* data_;
     std::size_t size_;
+    bool zeroed_;
 };
 
 // A table's words are spread over kPartitions partitions by the top bits of their hash, so that
