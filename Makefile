@@ -164,7 +164,10 @@ test-fuzz: fuzz-build
 
 # The engine and C API tests under ThreadSanitizer. tests/tsan.supp holds the suppressions for
 # TBB's own (uninstrumented) internals, and nothing else.
-TSAN_ENV := TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 allocator_may_return_null=1"
+# history_size=7 (the most): a worker's last accesses inside TBB's inlined wait code, to the
+# caller's stack, stay on record, so that their reports match the suppressions; with the default,
+# TSan "failed to restore the stack" of the worker and reported the caller's next stack write.
+TSAN_ENV := TSAN_OPTIONS="suppressions=$(CURDIR)/tests/tsan.supp halt_on_error=1 allocator_may_return_null=1 history_size=7"
 tsan: deps
 	cmake -S . -B $(TSAN_BUILD) -DCMAKE_BUILD_TYPE=RelWithDebInfo -DHOTLOOP_TSAN=ON \
 	      -DHOTLOOP_PYTHON_INPLACE=OFF >/dev/null

@@ -414,7 +414,8 @@ HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_momen
                                hl_control *ctl);
 /* *a = the moments of a's values followed by b's (Chan et al.'s merge; the sum, count, min and
    max are exact, m2 keeps ~110 bits). Deterministic for a given order of merges. Another dtype
-   or nan_policy is HL_ERR_INVALID_ARGUMENT (empty moments merge with any); *a is then unchanged. */
+   or nan_policy is HL_ERR_INVALID_ARGUMENT (empty moments merge with any), more than 2^64 - 1
+   values in all is HL_ERR_OVERFLOW; *a is then unchanged. */
 HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
 /* The statistics of the moments with ddof (0 or 1), as hl_compute_stats defines them. Empty
    moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */

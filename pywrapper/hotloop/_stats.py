@@ -174,6 +174,9 @@ class Moments(ByteRecord):
             When the two hold different dtypes or NaN policies (empty moments merge with any).
         InvalidTypeError
             When `other` is not a Moments.
+        NumericOverflowError
+            When both together would hold more than 2**64 - 1 values (records read with
+            from_bytes can claim that many).
 
         Examples
         --------

@@ -242,6 +242,30 @@ TEST_CASE("Moments of parts merge into the moments of the whole") {
     CHECK(blocks == whole);
 }
 
+TEST_CASE("Moments counts never wrap: a merge past 2^64 - 1 values is refused") {
+    // Records read from bytes can claim any count (make fuzz found a saturated infinity count
+    // whose finish() wrapped count + infinities, and a self-merge giving 29 for 2 x 14).
+    std::vector<double> d = {1, 2, INFINITY};
+    const Moments three = Moments::of(contiguous_view(d.data(), 3, DType::Float64), NanPolicy::Omit);
+    unsigned char bytes[Moments::kBytes];
+    three.to_bytes(bytes);
+    const auto with_count = [&](uint64_t count) {  // the finite count: bytes 8..15
+        unsigned char b[Moments::kBytes];
+        std::memcpy(b, bytes, sizeof b);
+        for (int k = 0; k < 8; ++k) b[8 + k] = static_cast<unsigned char>(count >> (8 * k));
+        return Moments::from_bytes(b, sizeof b);
+    };
+    Moments huge = with_count(UINT64_MAX - 1);  // + 1 infinity: exactly 2^64 - 1 values
+    CHECK(huge.finish(0).count == UINT64_MAX);
+    const Moments before = huge;
+    CHECK(kind_of([&] { huge.merge(three); }) == ErrorKind::Overflow);
+    CHECK(huge == before);
+    CHECK(kind_of([&] { with_count(UINT64_MAX); }) == ErrorKind::InvalidArgument);
+    Moments half = with_count(UINT64_MAX / 2 - 2);
+    half.merge(with_count(UINT64_MAX / 2 - 2));
+    CHECK(half.finish(0).count == 2 * (UINT64_MAX / 2 - 2) + 2);
+}
+
 TEST_CASE("Moments refuse other dtypes, policies and foreign bytes") {
     std::vector<double> d = {1, 2};
     std::vector<int32_t> i = {1, 2};

@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <limits>
 #include <memory>
@@ -538,6 +539,10 @@ Moments Moments::of_block(const double* values, std::size_t n, const void* next,
 }
 
 void Moments::merge(const Moments& later) {
+    // The counts (finite, NaN, +-inf) stay exact: a merge past 2^64 - 1 values is refused, not
+    // wrapped (ExactSum alone saturates its special counts, which only decide inf/NaN there).
+    if (values() > UINT64_MAX - later.values())
+        fail(ErrorKind::Overflow, "Moments: the merged moments would hold more than 2^64 - 1 values");
     if (later.values() == 0 && !later.has_extremes) {
         sum.add(later.sum);  // keeps the kind
         return;
@@ -696,6 +701,16 @@ bool extreme_fits(DType dtype, double v) {
 
 }  // namespace
 
+namespace {
+// Whether count finite values plus the sum's NaN and infinity counts fit a uint64 (values()).
+bool counts_fit(uint64_t count, const ExactSum& sum) {
+    uint64_t total = count;
+    for (const uint64_t n : {sum.nan_count(), sum.pos_inf_count(), sum.neg_inf_count()})
+        if (__builtin_add_overflow(total, n, &total)) return false;
+    return true;
+}
+}  // namespace
+
 Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     if (in == nullptr || size != kBytes || std::memcmp(in, kMomentsMagic, 4) != 0)
         fail(ErrorKind::InvalidArgument, "not a serialized hotloop Moments record");
@@ -720,6 +735,8 @@ Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     m.ihi = static_cast<int128_t>(get128(at));
     m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
     if (!(m.m2 >= 0)) fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (m2)");
+    if (!counts_fit(m.count, m.sum))  // more than 2^64 - 1 values: no data gives that
+        fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (counts)");
     if (!extreme_fits(dtype, m.lo) || !extreme_fits(dtype, m.hi))
         fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (extremes)");
     return m;
