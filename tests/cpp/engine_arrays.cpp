@@ -16,24 +16,14 @@
 #include "hotloop/elementwise.hpp"
 #include "hotloop/matrix.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::ThreadCountGuard;
+using hotloop::test::kind_of;
 
 namespace {
 
-ErrorKind kind_of(const std::function<void()>& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    FAIL("no hotloop::Error was thrown");
-    return ErrorKind::Internal;
-}
-
-struct ThreadCount {  // restores the thread count when a test ends
-    int saved = num_threads();
-    ~ThreadCount() { set_num_threads(saved); }
-};
 
 std::vector<double> random_doubles(std::size_t n, unsigned seed) {
     std::mt19937_64 rng(seed);
@@ -77,7 +67,7 @@ TEST_CASE("multiply: integers are exact up to the limits, overflow names the fir
     a[199'999] = std::numeric_limits<int64_t>::min();
     b[199'999] = -1;
     for (int threads : {1, 2, 3}) {
-        ThreadCount restore;
+        ThreadCountGuard restore;
         set_num_threads(threads);
         try {
             multiply(a.data(), b.data(), out.data(), a.size(), DType::Int64);
@@ -222,7 +212,7 @@ TEST_CASE("matrix_multiply: errors") {
 }
 
 TEST_CASE("OpenBLAS's process-wide thread count is the engine's during a product only") {
-    ThreadCount restore;
+    ThreadCountGuard restore;
     const int own = blas_num_threads();  // what NumPy's products in this process use
     const int other = own == 1 ? 2 : 1;
     set_num_threads(other);
@@ -296,7 +286,7 @@ TEST_CASE("multiply over views: the first overflow in C order, whatever the layo
     a[300 * rows + 2] = INT64_MAX;
     const std::ptrdiff_t r = 8, c = static_cast<std::ptrdiff_t>(rows * 8);
     for (int threads : {1, 2, 3}) {
-        ThreadCount restore;
+        ThreadCountGuard restore;
         set_num_threads(threads);
         for (bool gathered : {false, true}) {
             // gathered: out in C order, so the layouts differ and blocks are gathered.

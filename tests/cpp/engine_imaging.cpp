@@ -15,7 +15,10 @@
 #include "hotloop/parallel.hpp"
 #include "hotloop/simd.hpp"
 
+#include "engine_util.hpp"
+
 using namespace hotloop;
+using hotloop::test::kind_of;
 
 namespace {
 
@@ -169,16 +172,6 @@ std::vector<std::vector<T>> all_filters(std::vector<T>& img, std::size_t h, std:
     results[5].resize(h * w);
     grayscale(src, image(results[5], h, w, 1));
     return results;
-}
-
-template <class F>
-ErrorKind kind_of(F&& f) {
-    try {
-        f();
-    } catch (const Error& e) {
-        return e.kind();
-    }
-    return ErrorKind::Internal;
 }
 
 }  // namespace

@@ -26,15 +26,11 @@
 #include "engine_util.hpp"
 
 using namespace hotloop;
+using hotloop::test::ThreadCountGuard;
 using hotloop::test::kind_of;
 
 namespace {
 
-// Restores the thread count a test changed.
-struct ThreadCountGuard {
-    int saved = num_threads();
-    ~ThreadCountGuard() { set_num_threads(saved); }
-};
 
 }  // namespace
 

@@ -16,14 +16,11 @@
 #include "engine_util.hpp"
 
 using namespace hotloop;
+using hotloop::test::ThreadCountGuard;
 using hotloop::test::kind_of;
 
 namespace {
 
-struct ThreadCountGuard {
-    int saved = num_threads();
-    ~ThreadCountGuard() { set_num_threads(saved); }
-};
 
 bool same_bits(double a, double b) { return std::memcmp(&a, &b, sizeof a) == 0; }
 

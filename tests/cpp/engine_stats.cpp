@@ -17,14 +17,11 @@
 #include "engine_util.hpp"
 
 using namespace hotloop;
+using hotloop::test::ThreadCountGuard;
 using hotloop::test::kind_of;
 
 namespace {
 
-struct ThreadCount {
-    int saved = num_threads();
-    ~ThreadCount() { set_num_threads(saved); }
-};
 
 template <class T>
 DType dtype_of() {
@@ -91,7 +88,7 @@ double ulps(double got, double want) {
 }  // namespace
 
 TEST_CASE("compute_stats: mean and std of data far from zero, any thread count, same bits") {
-    ThreadCount restore;
+    ThreadCountGuard restore;
     for (double offset : {0.0, 1e6, 1e12, -1e15}) {
         const auto v = normal(1'000'003, offset, 1.0, 5);
         set_num_threads(1);

@@ -6,6 +6,7 @@
 #include <functional>
 
 #include "hotloop/error.hpp"
+#include "hotloop/parallel.hpp"
 
 namespace hotloop::test {
 
@@ -19,5 +20,11 @@ inline ErrorKind kind_of(const std::function<void()>& f) {
     FAIL("no hotloop::Error thrown");
     return ErrorKind::Internal;
 }
+
+// Restores the thread count a test changed, when the test ends.
+struct ThreadCountGuard {
+    int saved = num_threads();
+    ~ThreadCountGuard() { set_num_threads(saved); }
+};
 
 }  // namespace hotloop::test
