@@ -406,3 +406,37 @@ TEST_CASE("matrix_multiply over views: refusals") {
             ErrorKind::InvalidArgument);  // out overlaps itself
     REQUIRE(a[0] == 1);
 }
+
+TEST_CASE("matrix_multiply over views: messages name the function called") {
+    double a[4] = {1, 2, 3, 4}, out[4];
+    const View sq = view2(a, DType::Float64, 2, 2, 16, 8);
+    View bad = sq;
+    bad.data = nullptr;  // a view of 4 elements at NULL: check_view refuses it
+    const auto message = [](const std::function<void()>& f) {
+        try {
+            f();
+        } catch (const Error& e) {
+            return std::string(e.what());
+        }
+        return std::string("no error");
+    };
+    const View o = view2(out, DType::Float64, 2, 2, 16, 8);
+    const View wide = view2(a, DType::Float64, 1, std::size_t(1) << 31, 0, 0);  // broadcast
+    const View tall = view2(a, DType::Float64, std::size_t(1) << 31, 1, 0, 0);
+    for (bool reference : {false, true}) {
+        const std::string name = reference ? "matrix_multiply_reference: " : "matrix_multiply: ";
+        const auto call = [&](const View& x, const View& y, const View& z) {
+            return message([&] {
+                if (reference)
+                    matrix_multiply_reference(x, y, z);
+                else
+                    matrix_multiply(x, y, z);
+            });
+        };
+        CAPTURE(reference);
+        REQUIRE(call(bad, sq, o).rfind(name + "a", 0) == 0);
+        REQUIRE(call(sq, bad, o).rfind(name + "b", 0) == 0);
+        REQUIRE(call(sq, sq, bad).rfind(name + "out", 0) == 0);
+        REQUIRE(call(wide, tall, view2(out, DType::Float64, 1, 1, 8, 8)).rfind(name + "k = ", 0) == 0);
+    }
+}

@@ -54,10 +54,11 @@ void check_operands(const MatrixView& a, const MatrixView& b, const void* out, D
     }
 }
 
-blasint blas_int(std::size_t v, const char* what) {
+// The function's name in messages: matrix_multiply, or the reference twin's (from check_views).
+blasint blas_int(std::size_t v, const char* what, const char* function = "matrix_multiply") {
     if (v > static_cast<std::size_t>(INT_MAX))
         fail(ErrorKind::InvalidArgument,
-             std::string("matrix_multiply: ") + what + " = " + std::to_string(v) +
+             std::string(function) + ": " + what + " = " + std::to_string(v) +
                  " is too large for BLAS (at most " + std::to_string(INT_MAX) + ")");
     return static_cast<blasint>(v);
 }
@@ -146,9 +147,10 @@ MatrixView transposed(MatrixView m) {
 }
 
 void check_views(const View& a, const View& b, const View& out, const char* what) {
-    check_view(a, "matrix_multiply: a");
-    check_view(b, "matrix_multiply: b");
-    check_view(out, "matrix_multiply: out");
+    const std::string name(what);
+    check_view(a, (name + ": a").c_str());
+    check_view(b, (name + ": b").c_str());
+    check_view(out, (name + ": out").c_str());
     if (a.dtype != DType::Float64 && a.dtype != DType::Float32)
         fail(ErrorKind::Type, std::string(what) + ": unsupported dtype " + dtype_name(a.dtype) +
                                   " (expected float32 or float64)");
@@ -167,9 +169,9 @@ void check_views(const View& a, const View& b, const View& out, const char* what
                                    " x " + std::to_string(b.shape[1]));
     // BLAS takes int dimensions: checked before an operand is copied (a broadcast 1 x 2^31 view
     // would otherwise be gathered into 16 GB first).
-    blas_int(a.shape[0], "m");
-    blas_int(a.shape[1], "k");
-    blas_int(b.shape[1], "n");
+    blas_int(a.shape[0], "m", what);
+    blas_int(a.shape[1], "k", what);
+    blas_int(b.shape[1], "n", what);
     // A failed call leaves the inputs as they were, and BLAS never reads what it writes.
     if (views_overlap(out, a) || views_overlap(out, b))
         fail(ErrorKind::InvalidArgument, std::string(what) + ": out overlaps an input");
