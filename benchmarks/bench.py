@@ -39,6 +39,15 @@ def load_cases(quick, only=""):
     return found, broken
 
 
+def finish_module(module_name):
+    """Calls the case module's finish() after its last case, if it has one: what a module started
+    for its cases (dask's LocalCluster: a scheduler and two worker processes) must not keep
+    running beside the next groups' timings."""
+    finish = getattr(importlib.import_module("cases." + module_name), "finish", None)
+    if finish is not None:
+        finish()
+
+
 def memory_probe_main(spec):
     """`bench.py --memory-probe '["module", "case name", "label"]'`: prints the Memory as JSON."""
     module_name, case_name, label = json.loads(spec)
@@ -103,7 +112,7 @@ def main(argv=None):
     load_at_start = os.getloadavg()[0]
     selected, broken = load_cases(args.quick, args.only)
     results = []
-    for module_name, case in selected:
+    for index, (module_name, case) in enumerate(selected):
         ours, peers, problems = run_case(case, repeat=3 if args.quick else None)
         result = Result(case, ours, peers, problems)
         if case.memory and not args.no_memory:
@@ -113,6 +122,8 @@ def main(argv=None):
                     result.memory[label] = memory
         print_result(result)
         results.append(result)
+        if index + 1 == len(selected) or selected[index + 1][0] != module_name:
+            finish_module(module_name)
     for module_name, exc in broken:
         print("PROBLEM: benchmarks/cases/%s.py failed to load: %r" % (module_name, exc))
 

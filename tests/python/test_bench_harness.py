@@ -98,3 +98,39 @@ def test_report_writes_markdown_json_and_png(tmp_path):
     data = json.loads(js)
     assert [row["verdict"] for row in data["rows"]] == ["met", "MISSED"]
     assert png.startswith(b"\x89PNG")
+
+
+def test_each_case_module_is_finished_after_its_last_case(monkeypatch, tmp_path):
+    """bench.py calls a case module's finish() once, right after that module's last case (the
+    dask module closes its LocalCluster there, before the next groups are timed)."""
+    import bench
+    import report
+
+    events = []
+    selected = [("a", _case(name="a1")), ("a", _case(name="a2")), ("b", _case(name="b1"))]
+    monkeypatch.setattr(bench, "load_cases", lambda quick, only: (selected, []))
+    monkeypatch.setattr(bench, "run_case", lambda case, repeat: (
+        events.append(case.name) or Timing("x", 1.0, 0.0, [1.0]), {}, []))
+    monkeypatch.setattr(bench, "finish_module", lambda name: events.append("finish " + name))
+    monkeypatch.setattr(report, "write_all", lambda *a, **kw: [])
+    assert bench.main(["--no-memory", "--output", str(tmp_path)]) == 0
+    assert events == ["a1", "a2", "finish a", "b1", "finish b"]
+
+
+def test_the_dask_cases_close_their_cluster_in_finish(monkeypatch):
+    from cases import dask as dask_cases
+
+    closed = []
+
+    class Closable:
+        def __init__(self, name):
+            self.name = name
+
+        def close(self):
+            closed.append(self.name)
+
+    monkeypatch.setattr(dask_cases, "_STATE", {"client": Closable("client"),
+                                               "cluster": Closable("cluster")})
+    dask_cases.finish()
+    dask_cases.finish()  # again (atexit): nothing left to close
+    assert closed == ["client", "cluster"] and dask_cases._STATE == {}
