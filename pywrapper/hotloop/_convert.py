@@ -309,6 +309,28 @@ def as_ndarray(obj, what, *, masked="refuse", na="raise"):
     return _asarray(np, obj, what)
 
 
+def as_exact_ndarray(obj, what, *, masked="refuse", na="raise"):
+    """as_ndarray for the exact reductions (ExactSum, Moments, compute_stats): a list or tuple
+    of integers that NumPy would turn into float64 - some at or above 2**63 beside smaller
+    ones: uint64 and int64 promote to float64, silently rounded - becomes uint64 when every one
+    is in 0 .. 2**64 - 1. When no 64-bit integer dtype holds them all (negatives beside values
+    at or above 2**63), InvalidTypeError says so instead of rounding."""
+    array = as_ndarray(obj, what, masked=masked, na=na)
+    if array.dtype.kind != "f" or not isinstance(obj, (list, tuple)) or not obj:
+        return array
+    np = sys.modules["numpy"]
+    items = np.array(obj, dtype=object).ravel()  # nested lists too
+    if not all(isinstance(item, (int, np.integer)) for item in items):
+        return array  # floats in the list: float64 is what they are
+    low, high = int(min(items)), int(max(items))
+    if low < 0:
+        raise InvalidTypeError(
+            "%s: the ints span %d .. %d, which neither int64 nor uint64 holds (NumPy would round "
+            "them to float64): sum the ints with parallel_sum, or convert them to float to "
+            "describe them approximately" % (what, low, high))
+    return numpy_allocation(what, lambda: np.array(obj, dtype=np.uint64))
+
+
 def _asarray(np, obj, what):
     """numpy.asarray(obj), with what NumPy raises for an object it cannot make an array of (a
     ragged list, a broken __array_interface__, a size beyond C's integers) as InvalidTypeError."""

@@ -4,7 +4,7 @@ import sys
 from typing import Any, Iterable, Union, cast, overload
 
 from ._args import as_bytes
-from ._convert import as_list, as_ndarray, as_view, element_type_error, resolve
+from ._convert import as_exact_ndarray, as_list, as_view, element_type_error, resolve
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._record import ByteRecord
@@ -50,7 +50,8 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
         that infinity. Where ``math.fsum`` raises OverflowError (its running sum of finite
         values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``), the result is Python's
         ``sum()`` of the values in order (here ``inf``), for lists and arrays alike. An empty
-        input (or an all-masked array) gives 0.
+        input gives 0 (an empty list, or an empty or all-masked integer array) or 0.0 (an
+        empty or all-masked float array, as ``numpy.sum`` and ``math.fsum`` give).
 
     Raises
     ------
@@ -229,7 +230,9 @@ class ExactSum(ByteRecord):
         Parameters
         ----------
         data : array_like
-            A NumPy array or buffer (a list or tuple costs one conversion with NumPy).
+            A NumPy array or buffer (a list or tuple costs one conversion with NumPy; ints
+            that NumPy would make float64, some at or above 2**63 beside smaller ones, are read
+            as uint64, exactly).
         progress : bool or callable, optional
             As for :func:`parallel_sum`.
 
@@ -240,7 +243,8 @@ class ExactSum(ByteRecord):
         Raises
         ------
         InvalidTypeError
-            For an unsupported dtype (object arrays of Python ints included).
+            For an unsupported dtype (object arrays of Python ints included), or a list of ints
+            that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints).
 
         Examples
         --------
@@ -249,7 +253,7 @@ class ExactSum(ByteRecord):
         """
         view = as_view(data, "ExactSum.of", masked="compress")
         if view is None:
-            view = as_view(as_ndarray(data, "ExactSum.of"), "ExactSum.of")
+            view = as_view(as_exact_ndarray(data, "ExactSum.of"), "ExactSum.of")
         record = ffi.new(_EXACT_SUM_P)
         run(lambda ctl: check(lib.hl_exact_sum_of(view.c, record, ctl)), view.length, progress,
             "ExactSum.of")

@@ -4,7 +4,7 @@ import numbers
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
-from ._convert import as_ndarray, as_view, element_type_error
+from ._convert import as_exact_ndarray, as_view, element_type_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -29,7 +29,9 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     arr : array_like
         A NumPy array of any shape (flattened) and of a bool, int, uint or float dtype, a
         buffer (``array.array``, ``memoryview``, ...), or anything ``numpy.asarray`` takes (a
-        list costs one conversion). Any strides: dense layouts (C, Fortran, reversed) are read in
+        list costs one conversion). A list of ints that NumPy would make float64 (some at or
+        above 2**63 beside smaller ones) is read as uint64, exactly; ints that neither int64
+        nor uint64 holds raise. Any strides: dense layouts (C, Fortran, reversed) are read in
         place, other views once.
     nan_policy : {"propagate", "omit", "raise"}, optional
         As ``scipy.stats``: ``"propagate"`` (default) makes mean, std, min and max NaN when a
@@ -59,7 +61,8 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         For an empty input, an unknown ``nan_policy``, or a NaN with ``nan_policy="raise"``
         (a ValueError, as scipy raises).
     InvalidTypeError
-        For an unsupported dtype (complex, object, ...).
+        For an unsupported dtype (complex, object, ...), or a list of ints that no 64-bit
+        integer dtype holds.
 
     Examples
     --------
@@ -284,7 +287,7 @@ def _view(data: Any, what: str, policy: int) -> Any:
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
     view = as_view(data, what, masked="compress", na=na)
     if view is None:  # a list, tuple, or scalar: one conversion with NumPy
-        array = as_ndarray(data, what)
+        array = as_exact_ndarray(data, what)
         if array.dtype.kind not in "biuf" and isinstance(data, (list, tuple)):
             _refuse_elements(data, what)
         view = as_view(array, what)

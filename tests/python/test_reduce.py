@@ -412,6 +412,27 @@ def test_exact_sums_of_any_split_merge_into_the_whole(values, cuts):
     assert pickle.loads(pickle.dumps(merged)) == merged
 
 
+def test_exact_sum_of_int_lists_numpy_would_make_float64():
+    # NumPy's float64 for [2**64 - 1, 2] rounded the sum to 1.8446744073709552e+19.
+    for values in ([2**64 - 1, 2], (2**63 + 1, True, np.uint64(7)), [[2**63, 1], [2, 3]]):
+        total = hotloop.ExactSum.of(values)
+        assert total.value() == sum(map(int, np.array(values, dtype=object).ravel()))
+        assert type(total.value()) is int
+    assert type(hotloop.ExactSum.of([2**63, 0.5]).value()) is float  # a float: float64 it is
+    with pytest.raises(hotloop.InvalidTypeError, match="neither int64 nor uint64"):
+        hotloop.ExactSum.of([2**63, -1])
+    assert hotloop.parallel_sum([2**63, -1]) == 2**63 - 1  # the sum of any ints
+
+
+def test_empty_sums_keep_the_kind_of_their_input():
+    for empty, expected in (([], 0), (np.array([], dtype=np.int64), 0),
+                            (np.array([], dtype=np.float64), 0.0),
+                            (np.ma.masked_all(3, dtype=np.float32), 0.0),
+                            (np.ma.masked_all(3, dtype=np.int16), 0)):
+        total = hotloop.parallel_sum(empty)
+        assert total == expected and type(total) is type(expected)
+
+
 def test_exact_sum_integers_floats_and_bytes():
     ints = hotloop.ExactSum.of(np.array([2**63 - 1] * 5, dtype=np.int64))
     assert ints.value() == 5 * (2**63 - 1) and type(ints.value()) is int

@@ -437,7 +437,24 @@ def test_pandas_missing_values_follow_nan_policy():
         hotloop.compute_stats(s)  # propagate: a missing value is no NaN; say how to choose
 
 
+@given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40).map(
+    lambda xs: xs + [2**63 + 1]))
+@settings(max_examples=60, deadline=None)
+def test_int_lists_reaching_past_2_63_stay_exact(values):
+    """NumPy makes [2**63 + 1, 1] float64 (uint64 and int64 promote to float64): the lists are
+    read as uint64 instead, so min and max are the ints themselves and the mean is the exact
+    mean rounded once (a trial found max 9.223372036854776e+18 for 9223372036854775811)."""
+    stats = hotloop.compute_stats(values)
+    assert stats["min"] == min(values) and type(stats["min"]) is int
+    assert stats["max"] == max(values) and type(stats["max"]) is int
+    assert stats["mean"] == float(Fraction(sum(values), len(values)))
+    assert stats["count"] == len(values)
+    assert Moments.of(values).result() == stats
+
+
 @pytest.mark.parametrize("values, named", [([1, 2**70], "element 1 is an int beyond 64 bits"),
+                                           ([2**63, -1], "neither int64 nor uint64"),
+                                           ([[-5], [2**64 - 1]], "neither int64 nor uint64"),
                                            ([1.0, "2"], "element 1 has type str"),
                                            ([None, 1.0], "element 0 has type NoneType"),
                                            ([1 + 2j], "element 0 has type complex")])
