@@ -278,6 +278,16 @@ TEST_CASE("Moments refuse other dtypes, policies and foreign bytes") {
     unsigned char bytes[Moments::kBytes];
     md.to_bytes(bytes);
     CHECK(Moments::from_bytes(bytes, sizeof bytes) == md);
+    unsigned char bad_sum[Moments::kBytes];
+    std::memcpy(bad_sum, bytes, sizeof bytes);
+    std::memset(bad_sum + 80 + 32, 0xFF, 8);  // the sum's first digit (record bytes 80 on) < 0
+    try {
+        Moments::from_bytes(bad_sum, sizeof bad_sum);
+        FAIL("a record with a corrupt sum was accepted");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::InvalidArgument);
+        CHECK(std::string(e.what()).rfind("a corrupt serialized Moments record (its sum: ", 0) == 0);
+    }
     bytes[5] = 77;  // no such dtype
     CHECK(kind_of([&] { Moments::from_bytes(bytes, sizeof bytes); }) == ErrorKind::InvalidArgument);
     CHECK(kind_of([&] { Moments::from_bytes(bytes, 10); }) == ErrorKind::InvalidArgument);

@@ -733,7 +733,12 @@ Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     m.hi = double_of(get64(at));
     m.ilo = static_cast<int128_t>(get128(at));
     m.ihi = static_cast<int128_t>(get128(at));
-    m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
+    try {
+        m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
+    } catch (const Error& e) {  // named as the record the caller passed, not as a bare ExactSum
+        fail(ErrorKind::InvalidArgument,
+             std::string("a corrupt serialized Moments record (its sum: ") + e.what() + ")");
+    }
     if (!(m.m2 >= 0)) fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (m2)");
     if (!counts_fit(m.count, m.sum))  // more than 2^64 - 1 values: no data gives that
         fail(ErrorKind::InvalidArgument, "a corrupt serialized Moments record (counts)");
