@@ -36,7 +36,7 @@ def finish_report(reporter, ctl, interrupted, what="hotloop"):
         return
     try:
         reporter.close(*read_progress(ctl))
-    except (Exception, KeyboardInterrupt) as exc:
+    except BaseException as exc:  # SystemExit too: the call has completed, its effect stands
         completed_anyway(exc, what)
 
 

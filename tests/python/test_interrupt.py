@@ -149,6 +149,20 @@ def test_a_progress_callable_raising_after_the_call_completed_changes_no_outcome
     assert len(p) == 3 and p.process_chunks() == [1.5]
 
 
+@pytest.mark.parametrize("late", [SystemExit("stop"), GeneratorExit("stop")])
+def test_a_base_exception_from_the_final_report_follows_the_same_rule(late):
+    # A trial's callable raised SystemExit at the final report: the call raised although the
+    # data was in. Every exception but Ctrl-C that comes after the call completed is a warning.
+    p = hotloop.DataProcessor(chunk_size=7)
+
+    def stop(done, total):
+        raise late
+
+    with pytest.warns(RuntimeWarning, match="add_data: %s: stop" % type(late).__name__):
+        p.add_data([1.0] * 1000, progress=stop)
+    assert len(p) == 1000
+
+
 def test_a_processor_called_from_its_own_progress_callable_refuses_instead_of_deadlocking():
     # The call holds the processor's lock while its progress callable runs on the same thread:
     # re-entering would wait for itself forever.
