@@ -713,7 +713,9 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
         How malformed UTF-8 in bytes input is decoded, as ``bytes.decode``: ``"strict"``
         (default: raise), ``"replace"`` (one U+FFFD per maximal invalid subpart, as CPython's
         decoder), ``"ignore"`` (dropped); other handlers (``"surrogateescape"``, ...) decode in
-        Python first. Ignored for str input.
+        Python first. Not used for str input, but checked for every input: an unknown name
+        raises at once, where ``bytes.decode`` looks a handler up only at the first malformed
+        byte.
     progress : bool or callable, optional
         True for a tqdm bar, or a callable ``(done, total)``; covers the whole call.
 
@@ -733,7 +735,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     InvalidArgumentError
         for a negative ``top``.
     LookupError
-        for an unknown ``errors`` handler.
+        for an unknown ``errors`` handler (str input too).
 
     Examples
     --------

@@ -828,6 +828,9 @@ def test_error_handlers_that_cannot_decode_are_hotloop_errors():
         hotloop.word_count(b"a \xff", errors="no-such-handler")
     assert isinstance(info.value, hotloop.UnknownErrorHandlerError)
     assert isinstance(info.value, hotloop.InvalidArgumentError)
+    for valid in ("a b", b"a b"):  # checked at once, as documented (decode would wait for a
+        with pytest.raises(hotloop.UnknownErrorHandlerError):  # malformed byte)
+            hotloop.word_count(valid, errors="no-such-handler")
 
 
 def test_word_table_merge_reports_progress_to_the_end():
