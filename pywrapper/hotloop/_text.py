@@ -605,8 +605,7 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             raise InvalidArgumentError(
                 "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
                 "'ignore' only" % what)
-        with open(name, encoding=encoding, errors=errors) as f:
-            return fallback(f.read())
+        return fallback(_python_read(name, encoding, errors))
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
                            fallback)
@@ -623,9 +622,29 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
         raise HotloopUnicodeDecodeError(message, "utf-8", _read_at(name, first)[:last - first],
                                         first, last, reason, filename=name) from None
     if result is None:
-        with open(name, encoding=encoding, errors=errors) as f:
-            return fallback(f.read())
+        return fallback(_python_read(name, encoding, errors))
     return result
+
+
+def _python_read(name, encoding, errors):
+    """open(name, encoding=encoding, errors=errors).read() for the words (a file the engine does
+    not decode), decoded whole: a decoding error is then a HotloopUnicodeDecodeError naming the
+    file, with start and end as byte offsets in it (open()'s are offsets in one read chunk).
+    Universal newlines aside (whitespace either way), the text is the same: open()'s incremental
+    decoder, given the whole file at once."""
+    if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # as open() checks
+        raise LookupError("%r is not a text encoding; use codecs.open() to handle arbitrary "
+                          "codecs" % encoding)
+    decoder = codecs.getincrementaldecoder(encoding)(errors)
+    with open(name, "rb") as f:
+        data = f.read()
+    try:
+        return decoder.decode(data, final=True)
+    except UnicodeDecodeError as exc:
+        message = "%s at byte offset %d of file %r: %s%s" % (
+            exc.encoding, exc.start, name, exc.reason, _compression_hint(name))
+        raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                        exc.reason, filename=name) from None
 
 
 def _is_stream(name):
@@ -790,8 +809,11 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
     Raises
     ------
     HotloopUnicodeDecodeError
-        (a ``UnicodeDecodeError``) for invalid UTF-8: ``start`` is the byte offset in the file,
-        ``filename`` names it; the message says so when the file is gzip/bz2/xz/zstd-compressed.
+        (a ``UnicodeDecodeError``) for bytes invalid in `encoding`, with any handler that raises:
+        ``start`` and ``end`` are byte offsets in the file, ``filename`` names it; the message
+        says so when the file is gzip/bz2/xz/zstd-compressed. ``object`` holds the malformed
+        bytes only where the engine decodes (UTF-8 with "strict"), else the whole file (which
+        Python read whole to decode it).
     FileNotFoundError, PermissionError, IsADirectoryError, OSError
         as ``open()`` raises them (the package's subclasses, with errno, strerror, filename);
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again

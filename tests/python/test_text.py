@@ -821,6 +821,32 @@ def test_top_takes_numpy_integers_and_refuses_arrays_clearly():
         hotloop.word_count("a b", top=np.array([1, 2]))
 
 
+def test_files_python_decodes_raise_hotloop_errors_at_file_offsets(tmp_path):
+    # Other codecs and handlers decode in Python. open().read() raises a plain
+    # UnicodeDecodeError whose offsets are in one read chunk (a trial found no file name).
+    path = tmp_path / "late.txt"
+    path.write_bytes(b"word " * 20000 + b"\xff tail\n")  # the bad byte at 100000
+    for encoding, errors in (("ascii", "strict"), ("utf-8", "surrogatepass"),
+                             ("utf-16", "strict")):
+        with pytest.raises(hotloop.HotloopUnicodeDecodeError) as info:
+            hotloop.word_count_file(path, encoding=encoding, errors=errors)
+        e = info.value
+        assert isinstance(e, UnicodeDecodeError) and e.filename == str(path)
+        assert str(path) in str(e) and e.object == path.read_bytes()
+        with pytest.raises(UnicodeDecodeError) as python:
+            path.read_bytes().decode(encoding, errors)
+        assert (e.start, e.end, e.reason) == (python.value.start, python.value.end,
+                                              python.value.reason)
+        if encoding != "utf-16":  # (UTF-16 fails at the odd last byte)
+            assert e.start == 100000 and e.object[e.start:e.end] == b"\xff"
+    for encoding in ("cp1252", "latin-1"):
+        with open(path, encoding=encoding) as f:
+            expected = dict(collections.Counter(f.read().lower().split()))
+        assert hotloop.word_count_file(path, encoding=encoding) == expected
+    with pytest.raises(LookupError, match="not a text encoding"):  # as open() refuses it
+        hotloop.word_count_file(path, encoding="rot13")
+
+
 def test_error_handlers_that_cannot_decode_are_hotloop_errors():
     with pytest.raises(hotloop.InvalidTypeError, match="cannot decode"):
         hotloop.word_count(b"a \xff", errors="xmlcharrefreplace")
