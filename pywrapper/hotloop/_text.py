@@ -721,7 +721,9 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     Parameters
     ----------
     text : str or bytes-like
-        A str (any code points, lone surrogates included), or a bytes-like object holding UTF-8
+        A str (any code points, lone surrogates included; a str subclass counts as its str
+        value: an overridden ``lower()`` or ``split()`` is not called), or a bytes-like object
+        holding UTF-8
         (bytes, bytearray, memoryview, mmap, ``array('B')``), counted as
         ``bytes(text).decode("utf-8", errors)``.
     top : int, optional
