@@ -27,9 +27,9 @@ HL_API hl_status hl_processor_add(hl_processor* proc, const hl_view* values, hl_
 HL_API hl_status hl_processor_process_chunks(hl_processor* proc, hl_buffer** out,
                                              hl_control* ctl) {
     return guard(ctl, [&] {
-        require(proc, "proc");
         require(out, "out");
-        *out = nullptr;
+        *out = nullptr;  // NULL after any failure, as the header says
+        require(proc, "proc");
         // The handle is allocated before the queue changes, so a failure loses no value.
         std::unique_ptr<hl_buffer_s> result(new hl_buffer_s{});
         result->buffer = proc->processor.process_chunks(control_of(ctl));

@@ -169,10 +169,12 @@ HL_API hl_status hl_word_table_entry(const hl_word_table* table, size_t i, const
 HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, hl_buffer** words,
                                       hl_buffer** counts, hl_control* ctl) {
     return guard(ctl, [&] {
+        if (words) *words = nullptr;  // both NULL after any failure, as the header says
+        if (counts) *counts = nullptr;
         require(words, "words");
         require(counts, "counts");
-        *words = *counts = nullptr;
         const WordTable& t = table_of(table);
+        if (ctl) ctl->control.check();  // a cancel is sticky: refused before any work
         if (top < 0) {  // all words, in order: the table's own layout
             const std::string_view joined = t.words_joined();
             Buffer blob(DType::UInt8, joined.empty() ? 0 : joined.size() - 1);

@@ -69,6 +69,9 @@ TEST_CASE("processor handles: lifecycle, errors and all-or-nothing") {
     REQUIRE(hl_processor_chunk_size(p, &n) == HL_OK);
     CHECK(n == 2);
     CHECK(hl_processor_process_chunks(p, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    means = reinterpret_cast<hl_buffer*>(&means);  // garbage: NULL after the failure
+    CHECK(hl_processor_process_chunks(nullptr, &means, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(means == nullptr);
     CHECK(hl_processor_statistics(nullptr, &count, &mean, &std_dev, nullptr) ==
           HL_ERR_INVALID_ARGUMENT);
     REQUIRE(hl_processor_clear(p) == HL_OK);

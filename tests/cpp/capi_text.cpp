@@ -235,5 +235,24 @@ TEST_CASE("hl_word_table: cancellation", "[capi][text]") {
     CHECK(hl_word_table_count(text.data(), text.size(), HL_TEXT_UTF8, 0, nullptr, 0, &out, ctl) ==
           HL_ERR_CANCELLED);
     CHECK(out == nullptr);
+    // Export honours the sticky cancel for every `top` (the whole table, top < 0, included).
+    REQUIRE(hl_word_table_count("a b a", 5, HL_TEXT_UTF8, 0, nullptr, 0, &out, nullptr) == HL_OK);
+    for (int64_t top : {int64_t(-1), int64_t(1)}) {
+        hl_buffer* words = reinterpret_cast<hl_buffer*>(&words);  // garbage, must be overwritten
+        hl_buffer* counts = reinterpret_cast<hl_buffer*>(&counts);
+        CHECK(hl_word_table_export(out, top, &words, &counts, ctl) == HL_ERR_CANCELLED);
+        CHECK(words == nullptr);
+        CHECK(counts == nullptr);
+    }
+    hl_word_table_destroy(out);
     hl_control_destroy(ctl);
+}
+
+TEST_CASE("hl_word_table_export: the output it was given is NULL after a failure", "[capi][text]") {
+    hl_buffer* words = reinterpret_cast<hl_buffer*>(&words);
+    hl_buffer* counts = reinterpret_cast<hl_buffer*>(&counts);
+    CHECK(hl_word_table_export(nullptr, -1, &words, nullptr, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(words == nullptr);
+    CHECK(hl_word_table_export(nullptr, -1, nullptr, &counts, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(counts == nullptr);
 }
