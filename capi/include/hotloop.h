@@ -112,8 +112,11 @@ HL_API const char *hl_status_name(hl_status status); /* "HL_ERR_TYPE", ...; stat
 HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an unknown dtype */
 
 /* Worker threads of the engine (TBB workers, and the BLAS threads where BLAS is used).
-   The default is HOTLOOP_NUM_THREADS from the environment, else the number of cores.
-   hl_set_num_threads: n >= 1 (else HL_ERR_INVALID_ARGUMENT, the count unchanged). It applies to
+   The default is HOTLOOP_NUM_THREADS from the environment when it holds an integer in
+   1 .. 4096 (anything else is ignored), else the number of cores.
+   hl_set_num_threads: 1 <= n <= 4096 (else HL_ERR_INVALID_ARGUMENT, the count unchanged); more
+   than the CPUs the process may use is accepted and reported by hl_get_num_threads, though no
+   more threads than those CPUs run. It applies to
    the library's own task arena only (never to other TBB users or to OpenBLAS outside
    hl_matrix_multiply) and to calls that start afterwards; calls already running finish with
    the count they began with. Both are thread-safe; results never depend on the count. */
@@ -124,9 +127,9 @@ HL_API int hl_get_num_threads(void);
    hotloop.show_config() and `hotloop info` print these. String keys (hl_info_string): */
 #define HL_INFO_LIBRARY_PATH 1 /* the file this library was loaded from                      */
 #define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at load time:
-                                  "avx512f", "avx2" or "baseline" (x86-64 SSE2)              */
+                                  "avx512", "avx2" or "baseline" (x86-64 SSE2)              */
 #define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
-#define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8.0"                 */
+#define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8"                   */
 #define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */
 #define HL_INFO_TBB_PATH 6     /* the file TBB's code runs from (a wheel's bundled copy, or
                                   the system's)                                              */
@@ -273,7 +276,8 @@ HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_ex
    HL_ERR_TYPE. The bound is inclusive and typed so that every exact comparison can be
    expressed: signed dtypes (and bool) use min_int, unsigned dtypes min_uint, float dtypes
    min_float (NaN keeps nothing). For `x > t` pass t + 1 (integers) or nextafter(t, INFINITY)
-   (floats). A result that leaves out_dtype's range is HL_ERR_OVERFLOW.
+   (floats). An integer result that leaves out_dtype's range is HL_ERR_OVERFLOW; a float
+   result beyond the float range is +-inf with HL_OK, as NumPy's x * 2.
    Ownership: src and its memory stay the caller's and are only read during the call; on HL_OK
    *out is a new buffer the caller frees with hl_buffer_free; on failure *out is set to NULL.
    Thread safety: any number of calls may run at once, also over the same src. */
@@ -417,8 +421,8 @@ HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_momen
    or nan_policy is HL_ERR_INVALID_ARGUMENT (empty moments merge with any), more than 2^64 - 1
    values in all is HL_ERR_OVERFLOW; *a is then unchanged. */
 HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
-/* The statistics of the moments with ddof (0 or 1), as hl_compute_stats defines them. Empty
-   moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
+/* The statistics of the moments with ddof >= 0 (NumPy's delta degrees of freedom: 0 population,
+   1 sample), as hl_compute_stats defines them. Empty moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
 HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *out);
 /* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out
    (HL_MOMENTS_BYTES bytes), written only on HL_OK. */

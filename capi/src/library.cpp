@@ -132,9 +132,13 @@ HL_API hl_status hl_set_num_threads(int n) {
 }
 
 HL_API int hl_get_num_threads(void) {
-    int n = 1;
-    guard([&] { n = num_threads(); });
-    return n;
+    // Not through guard(): a function that returns its value directly leaves the last error
+    // message as it was (docs/c_api.md), as hl_version and hl_status_name do.
+    try {
+        return num_threads();
+    } catch (...) {
+        return 1;
+    }
 }
 
 HL_API hl_status hl_debug_throw(int what) {

@@ -22,8 +22,8 @@ def set_num_threads(n: Integer) -> None:
         call; an invalid value gives a RuntimeWarning at import and is ignored), else one
         thread per core. OpenBLAS's threads (matrix_multiply) follow it too. oneTBB runs at
         most one thread per CPU this process may use (its affinity mask, or a larger oneTBB
-        ``global_control`` limit the application set): a larger n is accepted, reported by
-        get_num_threads, and runs on that many threads.
+        ``global_control`` limit the application set): a larger n is accepted and reported by
+        get_num_threads, but runs on that many threads only (no warning is printed).
 
     Returns
     -------

@@ -2,6 +2,7 @@
 // entry points of capi/src/library.cpp.
 #include <catch2/catch.hpp>
 
+#include <climits>
 #include <cstdint>
 #include <cmath>
 #include <cstring>
@@ -64,6 +65,12 @@ TEST_CASE("thread count through the C API", "[capi]") {
     CHECK(saved >= 1);
     CHECK(hl_set_num_threads(0) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_set_num_threads(-4) == HL_ERR_INVALID_ARGUMENT);
+    // 1 .. 4096, as Python's set_num_threads and HOTLOOP_NUM_THREADS (INT_MAX was accepted).
+    CHECK(hl_set_num_threads(4097) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(std::string(hl_last_error_message()) == "number of threads must be in 1 .. 4096, got 4097");
+    CHECK(hl_get_num_threads() == saved);  // unchanged, and the message is still there:
+    CHECK(std::string(hl_last_error_message()).rfind("number of threads", 0) == 0);
+    CHECK(hl_set_num_threads(INT_MAX) == HL_ERR_INVALID_ARGUMENT);
     REQUIRE(hl_set_num_threads(2) == HL_OK);
     CHECK(hl_get_num_threads() == 2);
     REQUIRE(hl_set_num_threads(saved) == HL_OK);

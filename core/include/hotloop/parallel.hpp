@@ -32,7 +32,9 @@ namespace hotloop {
 
 // ---- thread count ----
 // The default comes from HOTLOOP_NUM_THREADS, else the hardware concurrency.
-void set_num_threads(int n);  // n >= 1, else ErrorKind::InvalidArgument
+// The worker counts the library accepts, from set_num_threads and HOTLOOP_NUM_THREADS alike.
+constexpr int kMaxThreads = 4096;
+void set_num_threads(int n);  // 1 <= n <= kMaxThreads, else ErrorKind::InvalidArgument
 int num_threads();
 // The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
 // so set_num_threads() may replace the arena while work is running.

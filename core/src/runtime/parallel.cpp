@@ -16,13 +16,13 @@ std::mutex g_mutex;
 std::shared_ptr<tbb::task_arena> g_arena;  // created on first use
 int g_num_threads = 0;                     // 0 until the first use
 
-// HOTLOOP_NUM_THREADS if it holds a positive integer, else the machine's concurrency.
+// HOTLOOP_NUM_THREADS if it holds an integer in 1 .. kMaxThreads, else the machine's concurrency.
 int default_num_threads() {
     if (const char* env = std::getenv("HOTLOOP_NUM_THREADS")) {
         char* end = nullptr;
         errno = 0;
         const long n = std::strtol(env, &end, 10);
-        if (errno == 0 && end != env && *end == '\0' && n >= 1 && n <= 4096)
+        if (errno == 0 && end != env && *end == '\0' && n >= 1 && n <= kMaxThreads)
             return static_cast<int>(n);
     }
     const int n = tbb::info::default_concurrency();
@@ -50,9 +50,10 @@ void ensure_initialised() {
 }  // namespace
 
 void set_num_threads(int n) {
-    if (n < 1)
-        fail(ErrorKind::InvalidArgument,
-             "number of threads must be at least 1, got " + std::to_string(n));
+    if (n < 1 || n > kMaxThreads)
+        fail(ErrorKind::InvalidArgument, "number of threads must be in 1 .. " +
+                                             std::to_string(kMaxThreads) + ", got " +
+                                             std::to_string(n));
     std::lock_guard<std::mutex> lock(g_mutex);
     ensure_initialised();
     if (n != g_num_threads) {
