@@ -24,6 +24,7 @@ from ._errors import (
     NumericOverflowError,
     OutOfMemoryError,
     ShapeError,
+    UnknownEncodingError,
     UnknownErrorHandlerError,
 )
 from ._arrays import array_multiply, matrix_multiply
@@ -100,5 +101,6 @@ __all__ = [
     "NumericOverflowError",
     "OutOfMemoryError",
     "ShapeError",
+    "UnknownEncodingError",
     "UnknownErrorHandlerError",
 ]

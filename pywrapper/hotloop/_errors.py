@@ -58,6 +58,11 @@ class UnknownErrorHandlerError(InvalidArgumentError, LookupError):
     LookupError for it too)."""
 
 
+class UnknownEncodingError(InvalidArgumentError, LookupError):
+    """An `encoding=` name no codec is registered under, or a codec that is not a text encoding
+    (open() raises LookupError for both too)."""
+
+
 class ShapeError(HotloopError, ValueError):
     """Arrays whose shapes do not fit the operation: different shapes for array_multiply,
     inner dimensions that differ for matrix_multiply, an image that is not H x W or H x W x C

@@ -38,7 +38,8 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 from ._typing import Progress
 
 from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
-                      InvalidArgumentError, InvalidTypeError, UnknownErrorHandlerError, check)
+                      InvalidArgumentError, InvalidTypeError, UnknownEncodingError,
+                      UnknownErrorHandlerError, check)
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
@@ -559,7 +560,7 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
     # garbage collector.
     with view:
         if errors not in _ERRORS or not _KNOWN:
-            return fallback(str(view, "utf-8", errors))
+            return fallback(_python_decoded(view, errors))
         failure = None
         with ffi.from_buffer(view) as source:
             n = len(source)
@@ -574,8 +575,19 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
             obj = text if isinstance(text, bytes) else view.tobytes()
             raise HotloopUnicodeDecodeError(message, "utf-8", obj, start, end, reason) from None
         if result is None:
-            return fallback(str(view, "utf-8", errors))
+            return fallback(_python_decoded(view, errors))
     return result
+
+
+def _python_decoded(view, errors):
+    """bytes(view).decode("utf-8", errors) (other handlers, or an interpreter the engine cannot
+    follow), its UnicodeDecodeError a HotloopUnicodeDecodeError as the engine's are."""
+    try:
+        return str(view, "utf-8", errors)
+    except UnicodeDecodeError as exc:
+        message = "invalid UTF-8 at byte offset %d: %s" % (exc.start, exc.reason)
+        raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                        exc.reason) from None
 
 
 _COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
@@ -599,7 +611,7 @@ def _compression_hint(name):
 
 def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback):
     name, encoded = _path_of(path, what)
-    codec = codecs.lookup(encoding).name
+    codec = _codec_name(encoding, what)
     if codec not in ("utf-8", "utf-8-sig") or errors not in _ERRORS or not _KNOWN:
         if start != 0 or end is not None:
             raise InvalidArgumentError(
@@ -626,15 +638,27 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
     return result
 
 
+def _codec_name(encoding, what):
+    """The codec's name, once it is a text encoding (as open() checks both)."""
+    try:
+        info = codecs.lookup(encoding)
+    except (LookupError, TypeError):
+        if not isinstance(encoding, str):
+            raise InvalidTypeError("%s: encoding must be a str, not %s"
+                                   % (what, type(encoding).__name__)) from None
+        raise UnknownEncodingError("%s: unknown encoding: %s" % (what, encoding)) from None
+    if not getattr(info, "_is_text_encoding", True):
+        raise UnknownEncodingError("%s: %r is not a text encoding; use codecs.open() to handle "
+                                   "arbitrary codecs" % (what, encoding))
+    return info.name
+
+
 def _python_read(name, encoding, errors):
     """open(name, encoding=encoding, errors=errors).read() for the words (a file the engine does
     not decode), decoded whole: a decoding error is then a HotloopUnicodeDecodeError naming the
     file, with start and end as byte offsets in it (open()'s are offsets in one read chunk).
     Universal newlines aside (whitespace either way), the text is the same: open()'s incremental
     decoder, given the whole file at once."""
-    if not getattr(codecs.lookup(encoding), "_is_text_encoding", True):  # as open() checks
-        raise LookupError("%r is not a text encoding; use codecs.open() to handle arbitrary "
-                          "codecs" % encoding)
     decoder = codecs.getincrementaldecoder(encoding)(errors)
     with open(name, "rb") as f:
         data = f.read()
@@ -821,7 +845,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again
         when it shrinks once, never crashing the process).
     InvalidArgumentError
-        for a path holding a NUL byte. ``LookupError`` for an unknown codec or handler.
+        for a path holding a NUL byte. ``UnknownEncodingError`` / ``UnknownErrorHandlerError``
+        (``LookupError`` subclasses) for an unknown codec (or one that is not a text encoding)
+        or handler.
 
     Examples
     --------

@@ -33,7 +33,6 @@ Each partial task first checks that its worker runs the client's hotloop version
 Unicode database (a ``ClusterMismatchError`` otherwise), so mixed workers fail loudly instead of
 merging incompatible partials; ``setup(client)`` checks every worker at once.
 """
-import codecs
 import datetime
 import errno
 import functools
@@ -1276,10 +1275,7 @@ def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional
     what = "hotloop.dask.word_count_files"
     k = _text._check_top(top)
     _text._check_errors(errors, what)
-    if not isinstance(encoding, str):
-        raise InvalidTypeError("%s: encoding must be a str, not %s"
-                               % (what, type(encoding).__name__))
-    codec = codecs.lookup(encoding).name
+    codec = _text._codec_name(encoding, what)
     size_per_task = _blocksize(blocksize, what)
     files = [_file_state(path, what) for path in _path_list(paths, what)]
     # Byte ranges are counted natively for UTF-8 with the engine's error handlers; anything

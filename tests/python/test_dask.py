@@ -720,7 +720,7 @@ def test_file_changed_error_pickles_for_the_trip_to_the_client():
     (dict(top=-2), hotloop.InvalidArgumentError, "top"),
     (dict(top=1.0), hotloop.InvalidTypeError, "top"),
     (dict(split_every=1), hotloop.InvalidArgumentError, "split_every"),
-    (dict(encoding="no-such-codec"), LookupError, "no-such-codec"),
+    (dict(encoding="no-such-codec"), hotloop.UnknownEncodingError, "no-such-codec"),
     (dict(encoding=8), hotloop.InvalidTypeError, "encoding"),
     (dict(errors="no-such-handler"), LookupError, "no-such-handler"),
 ])

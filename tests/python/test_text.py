@@ -305,8 +305,9 @@ def test_file_path_kinds_and_encodings(tmp_path):
     assert hotloop.word_count_file(empty) == {} and hotloop.word_count_file(empty, top=2) == []
     with pytest.raises(TypeError):
         hotloop.word_count_file(3)
-    with pytest.raises(LookupError):
+    with pytest.raises(LookupError) as unknown:  # as open() raises it, and a HotloopError
         hotloop.word_count_file(path, encoding="no-such-codec")
+    assert isinstance(unknown.value, hotloop.UnknownEncodingError)
     with pytest.raises(ValueError):
         hotloop.word_count_file(str(path) + "\0x")
 
@@ -843,8 +844,19 @@ def test_files_python_decodes_raise_hotloop_errors_at_file_offsets(tmp_path):
         with open(path, encoding=encoding) as f:
             expected = dict(collections.Counter(f.read().lower().split()))
         assert hotloop.word_count_file(path, encoding=encoding) == expected
-    with pytest.raises(LookupError, match="not a text encoding"):  # as open() refuses it
+    with pytest.raises(hotloop.UnknownEncodingError, match="not a text encoding"):  # as open()
         hotloop.word_count_file(path, encoding="rot13")
+
+
+def test_bytes_python_decodes_raise_hotloop_errors():
+    # Other handlers decode in Python first: the error is the package's, at Python's offsets.
+    for data in (b"a \xff", bytearray(b"ok \xed\xa0\x80 b \xc3")):
+        with pytest.raises(hotloop.HotloopUnicodeDecodeError) as info:
+            hotloop.word_count(data, errors="surrogatepass")
+        with pytest.raises(UnicodeDecodeError) as python:
+            bytes(data).decode("utf-8", "surrogatepass")
+        e, p = info.value, python.value
+        assert (e.start, e.end, e.reason, e.object) == (p.start, p.end, p.reason, bytes(data))
 
 
 def test_error_handlers_that_cannot_decode_are_hotloop_errors():
