@@ -320,8 +320,8 @@ def as_exact_ndarray(obj, what, *, masked="refuse", na="raise"):
         return array
     np = sys.modules["numpy"]
     items = np.array(obj, dtype=object).ravel()  # nested lists too
-    if not all(isinstance(item, (int, np.integer)) for item in items):
-        return array  # floats in the list: float64 is what they are
+    if not items.size or not all(isinstance(item, (int, np.integer)) for item in items):
+        return array  # no ints at all ([[], []]), or floats: float64 is what they are
     low, high = int(min(items)), int(max(items))
     if low < 0:
         raise InvalidTypeError(

@@ -419,6 +419,7 @@ def test_exact_sum_of_int_lists_numpy_would_make_float64():
         assert total.value() == sum(map(int, np.array(values, dtype=object).ravel()))
         assert type(total.value()) is int
     assert type(hotloop.ExactSum.of([2**63, 0.5]).value()) is float  # a float: float64 it is
+    assert hotloop.ExactSum.of(([], [])).value() == 0.0  # nested, but no ints: NumPy's float64
     with pytest.raises(hotloop.InvalidTypeError, match="neither int64 nor uint64"):
         hotloop.ExactSum.of([2**63, -1])
     assert hotloop.parallel_sum([2**63, -1]) == 2**63 - 1  # the sum of any ints
