@@ -16,8 +16,10 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import sys
+import warnings
 
 from typing import TYPE_CHECKING, Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 
@@ -68,11 +70,11 @@ def _write_json(value: Any) -> None:
     """One JSON line, valid UTF-8: non-ASCII as is, unless some string holds a lone surrogate
     (--errors surrogateescape): then every non-ASCII character is a \\uXXXX escape, which
     json.loads turns back into the same string."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)  # NaN, Infinity: not JSON
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(value)
+        text = json.dumps(value, allow_nan=False)
     _write(text + "\n")
 
 
@@ -211,7 +213,7 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
             raise UsageError("%s line %d: %r in column %r is not a number"
                              % (name, line, text, column))
     try:
-        ints = [int(text) for _, text in cells]
+        ints = [_integer(text) for _, text in cells]
     except ValueError:
         ints = None
     if ints is not None:
@@ -220,9 +222,12 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
                 return array.array(typecode, ints)
             except OverflowError:
                 pass
-        line, text = next((line, text) for line, text in cells if not -2**63 <= int(text) < 2**64)
+        line, text = next((line, text) for (line, text), value in zip(cells, ints)
+                          if not -2**63 <= value < 2**64)
+        shown = text if len(text) <= 40 else "%s...%s (%d characters)" % (text[:12], text[-6:],
+                                                                           len(text))
         raise UsageError("%s line %d: %s in column %r is beyond 64-bit integers (float64 would "
-                         "round it)" % (name, line, text, column))
+                         "round it)" % (name, line, shown, column))
     values = array.array("d")
     for line, text in cells:
         try:
@@ -233,14 +238,42 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
     return values
 
 
+_DIGITS = re.compile(r"([+-]?)0*(\d+)")
+
+
+def _integer(text: str) -> int:
+    """int(text), but an integer literal longer than Python's int-string limit
+    (sys.get_int_max_str_digits(), 4300 by default) is not a ValueError (which would make the
+    column float64 and the value inf): it gives a stand-in beyond 64 bits with its sign, so the
+    column is refused as beyond 64-bit integers, as a shorter one is."""
+    try:
+        return int(text)
+    except ValueError:
+        match = _DIGITS.fullmatch(text)
+        if match is None:
+            raise
+        sign, digits = match.groups()
+        if len(digits) <= 20:  # only leading zeros made it long: its value fits
+            return int(sign + digits)
+        return -2**64 if sign == "-" else 2**64
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
 def _npy_array(path: str) -> Any:
     try:
         import numpy
     except ImportError:
         raise MissingDependencyError("reading .npy files needs NumPy") from None
+    with open(path, "rb") as f:
+        magic = f.read(len(_NPY_MAGIC))
+    if magic != _NPY_MAGIC:  # numpy.load would take it for a pickle (or say "no data left")
+        raise UsageError("%s is not a valid .npy file (it does not start with NumPy's \\x93NUMPY "
+                         "header); save arrays with numpy.save" % path)
     try:
         return numpy.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:  # not an .npy file, or object arrays
+    except (ValueError, EOFError) as exc:  # a damaged header or data, or object arrays
         raise UsageError("%s: %s" % (path, exc)) from None
 
 
@@ -257,12 +290,16 @@ def _stats(args: argparse.Namespace) -> None:
         name, data = os.path.basename(args.file), _npy_array(args.file)
     else:
         name, data = _csv_column(args.file, args.column)
-    if len(data) == 0:
-        raise UsageError("%s: no values in %s" % (args.file, name))
+    # A 0-d array is one value, as NumPy counts it (size 1; numpy.mean of it is the value):
+    # len() would refuse it. A shape with a 0 in it has no values even when len() > 0.
+    if (data.size if hasattr(data, "size") else len(data)) == 0:
+        raise UsageError("%s: no values in %s" % (_input_name(args.file), name))
     result = compute_stats(data, progress=_progress())
     ordered = {key: result[key] for key in ("count", "mean", "std", "min", "max")}
     if args.json:
-        _write_json({k: (v if not (isinstance(v, float) and math.isnan(v)) else None)
+        # JSON has no NaN or infinity: non-finite values are null, as JavaScript's
+        # JSON.stringify writes them (the text output shows nan, inf, -inf).
+        _write_json({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                      for k, v in ordered.items()})
     else:
         _write("".join("%s\t%r\n" % (key, value) for key, value in ordered.items()))
@@ -394,7 +431,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")
-    stats.add_argument("--json", action="store_true", help="print a JSON object")
+    stats.add_argument("--json", action="store_true",
+                       help="print a JSON object; a non-finite value (nan, inf, -inf) is null, "
+                            "as JavaScript's JSON.stringify writes it, since JSON has none")
     stats.set_defaults(run=_stats)
 
     image = commands.add_parser(

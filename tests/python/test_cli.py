@@ -35,9 +35,9 @@ def ok(*args, stdin=b""):
     return out.stdout.decode("utf-8", "surrogateescape")
 
 
-def fails_cleanly(*args, stdin=b""):
+def fails_cleanly(*args, stdin=b"", **kwargs):
     """The command must fail with status 2 and one line on stderr, no traceback; returns it."""
-    out = cli(*args, stdin=stdin)
+    out = cli(*args, stdin=stdin, **kwargs)
     err = out.stderr.decode()
     assert out.returncode == 2, (out.returncode, err)
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -252,6 +252,49 @@ def test_stats_reads_excel_csv_stdin_uint64_and_any_npy_suffix_case(tmp_path):
     with open(tmp_path / "A.NPY", "wb") as f:
         np.save(f, np.arange(4.0))
     assert parse_stats(ok("stats", tmp_path / "A.NPY"))["count"] == "4"
+
+
+def test_stats_of_a_0d_npy_is_its_one_value(tmp_path):
+    # numpy.load gives a 0-d array; NumPy counts it as one value (size 1), as compute_stats does.
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "scalar.npy", np.float64(3.5))
+    data = np.load(tmp_path / "scalar.npy")
+    got = json.loads(ok("stats", tmp_path / "scalar.npy", "--json"))
+    assert got["count"] == data.size == 1
+    assert got["mean"] == float(data.mean()) and got["min"] == got["max"] == float(data)
+    assert got["std"] is None and np.isnan(np.std(data, ddof=1))  # one value: no sample std
+    np.save(tmp_path / "wide.npy", np.zeros((3, 0)))  # len() 3, but no values
+    assert "no values" in fails_cleanly("stats", tmp_path / "wide.npy")
+
+
+def test_stats_refuses_integers_beyond_pythons_digit_limit(tmp_path):
+    # int() refuses over sys.get_int_max_str_digits() digits: that must not make the column
+    # float64 (1 followed by 4999 ones would be inf), it is an integer beyond 64 bits.
+    err = fails_cleanly("stats", "-", stdin=("v\n%s\n2\n" % ("1" * 5000)).encode())
+    assert "line 2" in err and "beyond 64-bit" in err and len(err) < 200
+    assert "line 3" in fails_cleanly("stats", "-", stdin=("v\n1\n-%s\n" % ("9" * 5000)).encode())
+    zeros = "0" * 5000 + "7"  # long, but its value fits
+    assert parse_stats(ok("stats", "-", stdin=("v\n%s\n2\n" % zeros).encode()))["max"] == "7"
+
+
+def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
+    def strict(text):
+        return json.loads(text, parse_constant=lambda name: pytest.fail("not JSON: " + name))
+
+    got = strict(ok("stats", "-", "--json", stdin=b"v\n1\ninf\n"))
+    assert got == {"count": 2, "mean": None, "std": None, "min": 1.0, "max": None}
+    got = strict(ok("stats", "-", "--json", stdin=b"v\n-inf\n2\n4\n"))
+    assert (got["mean"], got["min"], got["max"]) == (None, None, 4.0)
+    assert parse_stats(ok("stats", "-", stdin=b"v\n1\ninf\n"))["max"] == "inf"  # text keeps it
+
+
+def test_stats_messages_name_the_input_plainly(tmp_path):
+    assert fails_cleanly("stats", "-", stdin=b"v\n").startswith(
+        "hotloop stats: error: standard input: no values")
+    for name, content in (("empty.npy", b""), ("junk.npy", b"not an array at all")):
+        (tmp_path / name).write_bytes(content)
+        err = fails_cleanly("stats", tmp_path / name)
+        assert "not a valid .npy file" in err and name in err and "pickle" not in err
 
 
 # ---- image ----
