@@ -363,9 +363,34 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
     return options
 
 
+def _open_image(path: str) -> Any:
+    """Image.open(path), loaded, or a one-line UsageError naming the file: for an image over
+    Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to twice
+    it, the command refuses it from the limit on, before decoding anything) and for files Pillow
+    cannot read (not an image, truncated, damaged)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            size = re.search(r"\((\d+) pixels\)", str(exc))
+            raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_IMAGE_"
+                             "PIXELS, a guard against decompression bombs)"
+                             % (path, size.group(1) if size else "its", Image.MAX_IMAGE_PIXELS)
+                             ) from None
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise these
+        image.close()
+        raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
+    return image
+
+
 def _image(args: argparse.Namespace) -> None:
     try:
-        from PIL import Image
+        from PIL import Image  # noqa: F401
     except ImportError:
         raise MissingDependencyError("hotloop image needs Pillow (Debian: apt-get install "
                                      "python3-pil; or pip install pillow)") from None
@@ -373,11 +398,14 @@ def _image(args: argparse.Namespace) -> None:
 
     params = _image_params(args)
     op = "grayscale" if args.op == "gray" else args.op
-    with Image.open(args.input) as image:
+    for role, path in (("IN", args.input), ("OUT", args.output)):
+        if path == "-":  # it means stdin for wordcount and stats: do not make a file named "-"
+            raise UsageError("%s '-': image reads and writes files, not standard input or "
+                             "output (name a file; ./- for one called '-')" % role)
+    with _open_image(args.input) as image:
         if getattr(image, "n_frames", 1) > 1:
             raise UsageError("%s has %d frames: only single images are supported"
                              % (args.input, image.n_frames))
-        image.load()
         fmt = _output_format(image, args.output)
         # PIL in, PIL out, in the mode of the library's table (docs/api/imaging.md): the same
         # mode, but RGB(A) for a palette image, L for grayscale of a colour image. A mode the
@@ -388,6 +416,10 @@ def _image(args: argparse.Namespace) -> None:
     try:
         result.save(temporary, format=fmt, **options)
         os.replace(temporary, args.output)  # a failed or interrupted write leaves OUT as it was
+    except OSError as exc:
+        if exc.filename == temporary:  # name the user's path, not our temporary file
+            exc.filename = args.output
+        raise
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -443,7 +475,9 @@ def _parser() -> argparse.ArgumentParser:
                     "--amount), grayscale or gray. The mode stays IN's (16-bit stays 16-bit), "
                     "except: a palette image gives RGB or RGBA, grayscale of a colour image "
                     "gives L; modes that cannot be filtered (1, HSV, ...) are refused with the "
-                    "convert() to make.")
+                    "convert() to make. IN and OUT are files ('-' is refused); images over "
+                    "Pillow's decompression-bomb limit (PIL.Image.MAX_IMAGE_PIXELS pixels) are "
+                    "refused.")
     image.add_argument("op", choices=sorted(_IMAGE_OPS), metavar="OP")
     image.add_argument("input", metavar="IN")
     image.add_argument("output", metavar="OUT")

@@ -513,6 +513,52 @@ def test_image_errors_leave_no_output(tmp_path):
     assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
 
 
+def png_header_only(path, width, height):
+    """A PNG whose header claims width x height gray pixels (and holds none)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+def test_image_over_pillows_pixel_limit_is_refused_in_one_line(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    limit = Image.MAX_IMAGE_PIXELS
+    # Pillow raises DecompressionBombError beyond twice its limit and warns from the limit on.
+    for name, side in (("bomb.png", 30000), ("warned.png", int((1.5 * limit) ** 0.5))):
+        assert side * side > limit
+        png_header_only(tmp_path / name, side, side)
+        err = fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
+        assert name in err and str(limit) in err and "MAX_IMAGE_PIXELS" in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_image_unreadable_inputs_name_the_file(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (64, 64), "red").save(tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[:len(data) // 2])
+    (tmp_path / "text.png").write_text("not an image")
+    for name in ("cut.png", "text.png"):
+        assert name in fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_image_output_errors_name_the_users_path_and_dash_is_refused(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "in.png")
+    target = tmp_path / "missing" / "o.png"
+    err = fails_cleanly("image", "blur", tmp_path / "in.png", target)
+    assert "%s: " % target in err and ".tmp-" not in err
+    err = fails_cleanly("image", "blur", tmp_path / "in.png", "-", cwd=tmp_path)
+    assert "'-'" in err and not (tmp_path / "-").exists()
+
+
 # ---- info ----
 
 def test_info_prints_show_config():
