@@ -8,6 +8,8 @@
 Long calls show a tqdm bar when stderr is a terminal and tqdm is installed; Ctrl-C stops them
 cleanly (the engine is cancelled, nothing is written) with exit status 130. Bad arguments and
 unreadable or malformed input give one line on stderr and exit status 2, never a traceback.
+--json output is strict JSON: a non-finite number (nan, inf, -inf) is null, as JavaScript's
+JSON.stringify writes it. `-` is standard input for wordcount and stats; image takes files only.
 """
 import argparse
 import array
