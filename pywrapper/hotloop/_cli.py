@@ -264,15 +264,15 @@ _NPY_MAGIC = b"\x93NUMPY"
 
 
 def _npy_array(path: str) -> Any:
-    try:
-        import numpy
-    except ImportError:
-        raise MissingDependencyError("reading .npy files needs NumPy") from None
-    with open(path, "rb") as f:
+    with open(path, "rb") as f:  # checked first: a file that is no .npy is that, NumPy or not
         magic = f.read(len(_NPY_MAGIC))
     if magic != _NPY_MAGIC:  # numpy.load would take it for a pickle (or say "no data left")
         raise UsageError("%s is not a valid .npy file (it does not start with NumPy's \\x93NUMPY "
                          "header); save arrays with numpy.save" % path)
+    try:
+        import numpy
+    except ImportError:
+        raise MissingDependencyError("reading .npy files needs NumPy") from None
     try:
         return numpy.load(path, mmap_mode="r", allow_pickle=False)
     except (ValueError, EOFError) as exc:  # a damaged header or data, or object arrays
