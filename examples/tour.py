@@ -2,6 +2,7 @@
 
 Run with `make demo` (or `PYTHONPATH=pywrapper python3 examples/tour.py` after `make build`).
 """
+import array as stdlib_array  # main() has a local named array
 import time
 
 import hotloop
@@ -88,15 +89,20 @@ def main():
     print("  aio.sleep(0.2) and aio.parallel_sum together: %.0f ms, sum %d" % ((time.perf_counter() - start) * 1e3, total))
 
     print("\n5. Errors are Python exceptions")
+    # A list never overflows (process_numbers([2**62], 0) is [2**63], as the comprehension
+    # gives); an int64 array.array does: 2**62 * 2 is beyond int64, an error instead of a wrap.
     for label, call in (
         ("parallel_sum([1, 'two'])", lambda: hotloop.parallel_sum([1, "two"])),
-        ("process_numbers([2**62], 0)", lambda: hotloop.process_numbers([2**62], 0)),
+        ("process_numbers(array('q', [2**62]), 0)",
+         lambda: hotloop.process_numbers(stdlib_array.array("q", [2**62]), 0)),
         ("DataProcessor(0)", lambda: hotloop.DataProcessor(0)),
     ):
         try:
-            call()
+            result = call()
         except hotloop.HotloopError as exc:
-            print("  %-28s -> %s: %s" % (label, type(exc).__name__, exc))
+            print("  %-40s -> %s: %s" % (label, type(exc).__name__, exc))
+        else:  # an example that raises nothing is a wrong example: say so, do not hide it
+            raise SystemExit("tour: %s returned %r instead of raising" % (label, result))
 
 
 if __name__ == "__main__":

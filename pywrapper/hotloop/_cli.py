@@ -8,6 +8,8 @@
 Long calls show a tqdm bar when stderr is a terminal and tqdm is installed; Ctrl-C stops them
 cleanly (the engine is cancelled, nothing is written) with exit status 130. Bad arguments and
 unreadable or malformed input give one line on stderr and exit status 2, never a traceback.
+--json output is strict JSON: a non-finite number (nan, inf, -inf) is null, as JavaScript's
+JSON.stringify writes it. `-` is standard input for wordcount and stats; image takes files only.
 """
 import argparse
 import array
@@ -16,8 +18,10 @@ import io
 import json
 import math
 import os
+import re
 import signal
 import sys
+import warnings
 
 from typing import TYPE_CHECKING, Any, Dict, List, NoReturn, Optional, Sequence, Tuple
 
@@ -68,11 +72,11 @@ def _write_json(value: Any) -> None:
     """One JSON line, valid UTF-8: non-ASCII as is, unless some string holds a lone surrogate
     (--errors surrogateescape): then every non-ASCII character is a \\uXXXX escape, which
     json.loads turns back into the same string."""
-    text = json.dumps(value, ensure_ascii=False)
+    text = json.dumps(value, ensure_ascii=False, allow_nan=False)  # NaN, Infinity: not JSON
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        text = json.dumps(value)
+        text = json.dumps(value, allow_nan=False)
     _write(text + "\n")
 
 
@@ -211,7 +215,7 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
             raise UsageError("%s line %d: %r in column %r is not a number"
                              % (name, line, text, column))
     try:
-        ints = [int(text) for _, text in cells]
+        ints = [_integer(text) for _, text in cells]
     except ValueError:
         ints = None
     if ints is not None:
@@ -220,9 +224,12 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
                 return array.array(typecode, ints)
             except OverflowError:
                 pass
-        line, text = next((line, text) for line, text in cells if not -2**63 <= int(text) < 2**64)
+        line, text = next((line, text) for (line, text), value in zip(cells, ints)
+                          if not -2**63 <= value < 2**64)
+        shown = text if len(text) <= 40 else "%s...%s (%d characters)" % (text[:12], text[-6:],
+                                                                           len(text))
         raise UsageError("%s line %d: %s in column %r is beyond 64-bit integers (float64 would "
-                         "round it)" % (name, line, text, column))
+                         "round it)" % (name, line, shown, column))
     values = array.array("d")
     for line, text in cells:
         try:
@@ -233,14 +240,42 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
     return values
 
 
+_DIGITS = re.compile(r"([+-]?)0*(\d+)")
+
+
+def _integer(text: str) -> int:
+    """int(text), but an integer literal longer than Python's int-string limit
+    (sys.get_int_max_str_digits(), 4300 by default) is not a ValueError (which would make the
+    column float64 and the value inf): it gives a stand-in beyond 64 bits with its sign, so the
+    column is refused as beyond 64-bit integers, as a shorter one is."""
+    try:
+        return int(text)
+    except ValueError:
+        match = _DIGITS.fullmatch(text)
+        if match is None:
+            raise
+        sign, digits = match.groups()
+        if len(digits) <= 20:  # only leading zeros made it long: its value fits
+            return int(sign + digits)
+        return -2**64 if sign == "-" else 2**64
+
+
+_NPY_MAGIC = b"\x93NUMPY"
+
+
 def _npy_array(path: str) -> Any:
+    with open(path, "rb") as f:  # checked first: a file that is no .npy is that, NumPy or not
+        magic = f.read(len(_NPY_MAGIC))
+    if magic != _NPY_MAGIC:  # numpy.load would take it for a pickle (or say "no data left")
+        raise UsageError("%s is not a valid .npy file (it does not start with NumPy's \\x93NUMPY "
+                         "header); save arrays with numpy.save" % path)
     try:
         import numpy
     except ImportError:
         raise MissingDependencyError("reading .npy files needs NumPy") from None
     try:
         return numpy.load(path, mmap_mode="r", allow_pickle=False)
-    except ValueError as exc:  # not an .npy file, or object arrays
+    except (ValueError, EOFError) as exc:  # a damaged header or data, or object arrays
         raise UsageError("%s: %s" % (path, exc)) from None
 
 
@@ -257,12 +292,16 @@ def _stats(args: argparse.Namespace) -> None:
         name, data = os.path.basename(args.file), _npy_array(args.file)
     else:
         name, data = _csv_column(args.file, args.column)
-    if len(data) == 0:
-        raise UsageError("%s: no values in %s" % (args.file, name))
+    # A 0-d array is one value, as NumPy counts it (size 1; numpy.mean of it is the value):
+    # len() would refuse it. A shape with a 0 in it has no values even when len() > 0.
+    if (data.size if hasattr(data, "size") else len(data)) == 0:
+        raise UsageError("%s: no values in %s" % (_input_name(args.file), name))
     result = compute_stats(data, progress=_progress())
     ordered = {key: result[key] for key in ("count", "mean", "std", "min", "max")}
     if args.json:
-        _write_json({k: (v if not (isinstance(v, float) and math.isnan(v)) else None)
+        # JSON has no NaN or infinity: non-finite values are null, as JavaScript's
+        # JSON.stringify writes them (the text output shows nan, inf, -inf).
+        _write_json({k: (None if isinstance(v, float) and not math.isfinite(v) else v)
                      for k, v in ordered.items()})
     else:
         _write("".join("%s\t%r\n" % (key, value) for key, value in ordered.items()))
@@ -326,9 +365,34 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
     return options
 
 
+def _open_image(path: str) -> Any:
+    """Image.open(path), loaded, or a one-line UsageError naming the file: for an image over
+    Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to twice
+    it, the command refuses it from the limit on, before decoding anything) and for files Pillow
+    cannot read (not an image, truncated, damaged)."""
+    from PIL import Image
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error", Image.DecompressionBombWarning)
+        try:
+            image = Image.open(path)
+        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+            size = re.search(r"\((\d+) pixels\)", str(exc))
+            raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_IMAGE_"
+                             "PIXELS, a guard against decompression bombs)"
+                             % (path, size.group(1) if size else "its", Image.MAX_IMAGE_PIXELS)
+                             ) from None
+    try:
+        image.load()
+    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise these
+        image.close()
+        raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
+    return image
+
+
 def _image(args: argparse.Namespace) -> None:
     try:
-        from PIL import Image
+        from PIL import Image  # noqa: F401
     except ImportError:
         raise MissingDependencyError("hotloop image needs Pillow (Debian: apt-get install "
                                      "python3-pil; or pip install pillow)") from None
@@ -336,11 +400,14 @@ def _image(args: argparse.Namespace) -> None:
 
     params = _image_params(args)
     op = "grayscale" if args.op == "gray" else args.op
-    with Image.open(args.input) as image:
+    for role, path in (("IN", args.input), ("OUT", args.output)):
+        if path == "-":  # it means stdin for wordcount and stats: do not make a file named "-"
+            raise UsageError("%s '-': image reads and writes files, not standard input or "
+                             "output (name a file; ./- for one called '-')" % role)
+    with _open_image(args.input) as image:
         if getattr(image, "n_frames", 1) > 1:
             raise UsageError("%s has %d frames: only single images are supported"
                              % (args.input, image.n_frames))
-        image.load()
         fmt = _output_format(image, args.output)
         # PIL in, PIL out, in the mode of the library's table (docs/api/imaging.md): the same
         # mode, but RGB(A) for a palette image, L for grayscale of a colour image. A mode the
@@ -351,6 +418,10 @@ def _image(args: argparse.Namespace) -> None:
     try:
         result.save(temporary, format=fmt, **options)
         os.replace(temporary, args.output)  # a failed or interrupted write leaves OUT as it was
+    except OSError as exc:
+        if exc.filename == temporary:  # name the user's path, not our temporary file
+            exc.filename = args.output
+        raise
     finally:
         if os.path.exists(temporary):
             os.remove(temporary)
@@ -394,7 +465,9 @@ def _parser() -> argparse.ArgumentParser:
     stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")
-    stats.add_argument("--json", action="store_true", help="print a JSON object")
+    stats.add_argument("--json", action="store_true",
+                       help="print a JSON object; a non-finite value (nan, inf, -inf) is null, "
+                            "as JavaScript's JSON.stringify writes it, since JSON has none")
     stats.set_defaults(run=_stats)
 
     image = commands.add_parser(
@@ -404,7 +477,9 @@ def _parser() -> argparse.ArgumentParser:
                     "--amount), grayscale or gray. The mode stays IN's (16-bit stays 16-bit), "
                     "except: a palette image gives RGB or RGBA, grayscale of a colour image "
                     "gives L; modes that cannot be filtered (1, HSV, ...) are refused with the "
-                    "convert() to make.")
+                    "convert() to make. IN and OUT are files ('-' is refused); images over "
+                    "Pillow's decompression-bomb limit (PIL.Image.MAX_IMAGE_PIXELS pixels) are "
+                    "refused.")
     image.add_argument("op", choices=sorted(_IMAGE_OPS), metavar="OP")
     image.add_argument("input", metavar="IN")
     image.add_argument("output", metavar="OUT")

@@ -35,9 +35,9 @@ def ok(*args, stdin=b""):
     return out.stdout.decode("utf-8", "surrogateescape")
 
 
-def fails_cleanly(*args, stdin=b""):
+def fails_cleanly(*args, stdin=b"", **kwargs):
     """The command must fail with status 2 and one line on stderr, no traceback; returns it."""
-    out = cli(*args, stdin=stdin)
+    out = cli(*args, stdin=stdin, **kwargs)
     err = out.stderr.decode()
     assert out.returncode == 2, (out.returncode, err)
     assert err.count("\n") == 1 and "Traceback" not in err, err
@@ -254,6 +254,50 @@ def test_stats_reads_excel_csv_stdin_uint64_and_any_npy_suffix_case(tmp_path):
     assert parse_stats(ok("stats", tmp_path / "A.NPY"))["count"] == "4"
 
 
+def test_stats_of_a_0d_npy_is_its_one_value(tmp_path):
+    # numpy.load gives a 0-d array; NumPy counts it as one value (size 1), as compute_stats does.
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "scalar.npy", np.float64(3.5))
+    data = np.load(tmp_path / "scalar.npy")
+    got = json.loads(ok("stats", tmp_path / "scalar.npy", "--json"))
+    assert got["count"] == data.size == 1
+    assert got["mean"] == float(data.mean()) and got["min"] == got["max"] == float(data)
+    with pytest.warns(RuntimeWarning):  # NumPy too: one value has no sample std (nan)
+        assert got["std"] is None and np.isnan(np.std(data, ddof=1))
+    np.save(tmp_path / "wide.npy", np.zeros((3, 0)))  # len() 3, but no values
+    assert "no values" in fails_cleanly("stats", tmp_path / "wide.npy")
+
+
+def test_stats_refuses_integers_beyond_pythons_digit_limit(tmp_path):
+    # int() refuses over sys.get_int_max_str_digits() digits: that must not make the column
+    # float64 (1 followed by 4999 ones would be inf), it is an integer beyond 64 bits.
+    err = fails_cleanly("stats", "-", stdin=("v\n%s\n2\n" % ("1" * 5000)).encode())
+    assert "line 2" in err and "beyond 64-bit" in err and len(err) < 200
+    assert "line 3" in fails_cleanly("stats", "-", stdin=("v\n1\n-%s\n" % ("9" * 5000)).encode())
+    zeros = "0" * 5000 + "7"  # long, but its value fits
+    assert parse_stats(ok("stats", "-", stdin=("v\n%s\n2\n" % zeros).encode()))["max"] == "7"
+
+
+def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
+    def strict(text):
+        return json.loads(text, parse_constant=lambda name: pytest.fail("not JSON: " + name))
+
+    got = strict(ok("stats", "-", "--json", stdin=b"v\n1\ninf\n"))
+    assert got == {"count": 2, "mean": None, "std": None, "min": 1.0, "max": None}
+    got = strict(ok("stats", "-", "--json", stdin=b"v\n-inf\n2\n4\n"))
+    assert (got["mean"], got["min"], got["max"]) == (None, None, 4.0)
+    assert parse_stats(ok("stats", "-", stdin=b"v\n1\ninf\n"))["max"] == "inf"  # text keeps it
+
+
+def test_stats_messages_name_the_input_plainly(tmp_path):
+    assert fails_cleanly("stats", "-", stdin=b"v\n").startswith(
+        "hotloop stats: error: standard input: no values")
+    for name, content in (("empty.npy", b""), ("junk.npy", b"not an array at all")):
+        (tmp_path / name).write_bytes(content)
+        err = fails_cleanly("stats", tmp_path / name)
+        assert "not a valid .npy file" in err and name in err and "pickle" not in err
+
+
 # ---- image ----
 
 def test_image_ops_match_scipy_and_keep_mode_format_and_dpi(tmp_path):
@@ -468,6 +512,52 @@ def test_image_errors_leave_no_output(tmp_path):
     fails_cleanly("image", "blur", tmp_path / "text.png", target)
     assert not target.exists() and not (tmp_path / "out.jpg").exists()
     assert [p.name for p in tmp_path.iterdir() if ".tmp-" in p.name] == []
+
+
+def png_header_only(path, width, height):
+    """A PNG whose header claims width x height gray pixels (and holds none)."""
+    import struct
+    import zlib
+
+    def chunk(kind, data):
+        return (struct.pack(">I", len(data)) + kind + data
+                + struct.pack(">I", zlib.crc32(kind + data)))
+    path.write_bytes(b"\x89PNG\r\n\x1a\n"
+                     + chunk(b"IHDR", struct.pack(">IIBBBBB", width, height, 8, 0, 0, 0, 0))
+                     + chunk(b"IDAT", zlib.compress(b"")) + chunk(b"IEND", b""))
+
+
+def test_image_over_pillows_pixel_limit_is_refused_in_one_line(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    limit = Image.MAX_IMAGE_PIXELS
+    # Pillow raises DecompressionBombError beyond twice its limit and warns from the limit on.
+    for name, side in (("bomb.png", 30000), ("warned.png", int((1.5 * limit) ** 0.5))):
+        assert side * side > limit
+        png_header_only(tmp_path / name, side, side)
+        err = fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
+        assert name in err and str(limit) in err and "MAX_IMAGE_PIXELS" in err
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_image_unreadable_inputs_name_the_file(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (64, 64), "red").save(tmp_path / "whole.png")
+    data = (tmp_path / "whole.png").read_bytes()
+    (tmp_path / "cut.png").write_bytes(data[:len(data) // 2])
+    (tmp_path / "text.png").write_text("not an image")
+    for name in ("cut.png", "text.png"):
+        assert name in fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
+    assert not (tmp_path / "o.png").exists()
+
+
+def test_image_output_errors_name_the_users_path_and_dash_is_refused(tmp_path):
+    Image = pytest.importorskip("PIL.Image")
+    Image.new("RGB", (8, 8), "red").save(tmp_path / "in.png")
+    target = tmp_path / "missing" / "o.png"
+    err = fails_cleanly("image", "blur", tmp_path / "in.png", target)
+    assert "%s: " % target in err and ".tmp-" not in err
+    err = fails_cleanly("image", "blur", tmp_path / "in.png", "-", cwd=tmp_path)
+    assert "'-'" in err and not (tmp_path / "-").exists()
 
 
 # ---- info ----
