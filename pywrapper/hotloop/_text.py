@@ -585,7 +585,8 @@ def _python_decoded(view, errors):
     try:
         return str(view, "utf-8", errors)
     except UnicodeDecodeError as exc:
-        message = "invalid UTF-8 at byte offset %d: %s" % (exc.start, exc.reason)
+        message = "invalid UTF-8 at byte offset %d (byte 0x%02x): %s" % (
+            exc.start, exc.object[exc.start], exc.reason)  # the engine's own wording
         raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
                                         exc.reason) from None
 
@@ -665,8 +666,9 @@ def _python_read(name, encoding, errors):
     try:
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
-        message = "%s at byte offset %d of file %r: %s%s" % (
-            exc.encoding, exc.start, name, exc.reason, _compression_hint(name))
+        message = "invalid %s at byte offset %d (byte 0x%02x) of file %r: %s%s" % (
+            exc.encoding, exc.start, exc.object[exc.start], name, exc.reason,
+            _compression_hint(name))  # the engine's wording, for any codec
         raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
                                         exc.reason, filename=name) from None
 
