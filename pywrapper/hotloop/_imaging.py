@@ -275,7 +275,12 @@ def sobel_edges(img: Image, *, progress: Progress = None) -> Image:
     Notes
     -----
     <RULES>
-    O(H * W * C) work.
+    O(H * W * C) work. Computed in scipy's order (the [-1, 0, 1] difference first, then the
+    [1, 2, 1] smoothing), so flat areas are 0 at any magnitude, the magnitude is scaled like
+    numpy.hypot (no overflow or underflow of the squares), and inf and NaN samples give
+    scipy's inf and NaN. float32 differences are float32: where two samples two pixels apart
+    differ by more than the float32 maximum (3.4e38), they are infinite where scipy's float64
+    values are not.
 
     <MODES>
 

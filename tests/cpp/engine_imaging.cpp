@@ -6,6 +6,7 @@
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -384,4 +385,98 @@ TEST_CASE("fuzzing findings: degenerate sigma and a float32-infinite amount", "[
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::InvalidArgument);
     }
+}
+
+namespace {
+
+// scipy.ndimage.sobel's own order, in double: the [-1, 0, 1] difference (centre * 0 included,
+// as correlate1d adds it) along one axis, then the [1, 2, 1] smoothing along the other; then
+// numpy.hypot.
+template <class T>
+double scipy_sobel_at(const std::vector<T>& img, std::size_t h, std::size_t w, std::ptrdiff_t y,
+                      std::ptrdiff_t x) {
+    auto at = [&](std::ptrdiff_t yy, std::ptrdiff_t xx) {
+        return double(img[mirror(yy, h) * std::ptrdiff_t(w) + mirror(xx, w)]);
+    };
+    double dx[3], dy[3];
+    for (int d = -1; d <= 1; ++d) {
+        dx[d + 1] = at(y + d, x) * 0.0 + (at(y + d, x - 1) - at(y + d, x + 1)) * -1.0;
+        dy[d + 1] = at(y, x + d) * 0.0 + (at(y - 1, x + d) - at(y + 1, x + d)) * -1.0;
+    }
+    const double gx = dx[1] * 2.0 + (dx[0] + dx[2]);
+    const double gy = dy[1] * 2.0 + (dy[0] + dy[2]);
+    return std::hypot(gx, gy);
+}
+
+// v rounded to T: from FLT_MAX + half its last place on, infinite (where a cast is undefined).
+template <class T>
+double rounded_to(double v) {
+    const double limit = std::is_same<T, float>::value
+                             ? double(std::numeric_limits<float>::max()) + 0x1p103
+                             : std::numeric_limits<double>::infinity();
+    if (std::abs(v) >= limit) return std::copysign(std::numeric_limits<double>::infinity(), v);
+    return double(T(v));
+}
+
+// sobel_edges of the one-channel h x w img at every SIMD level against scipy_sobel_at: NaN where
+// it is NaN, the same infinity, else within float precision (relative: values here are far from
+// 1).
+template <class T>
+void check_sobel_against_scipy_order(const std::vector<T>& img, std::size_t h, std::size_t w) {
+    const SimdLevel best = simd_level_supported();
+    std::vector<T> in = img, out(img.size());
+    for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+        if (static_cast<int>(level) > static_cast<int>(best)) continue;
+        REQUIRE(set_simd_level(level) == level);
+        sobel_edges(image(in, h, w, 1), image(out, h, w, 1));
+        for (std::size_t y = 0; y < h; ++y)
+            for (std::size_t x = 0; x < w; ++x) {
+                const double got = double(out[y * w + x]);
+                const double want = rounded_to<T>(scipy_sobel_at(img, h, w, y, x));
+                CAPTURE(simd_level_name(level), sizeof(T), y, x, got, want);
+                if (std::isnan(want))
+                    REQUIRE(std::isnan(got));
+                else if (std::isinf(want))
+                    REQUIRE(got == want);
+                else
+                    REQUIRE(std::abs(got - want) <=
+                            (std::is_same<T, float>::value ? 1e-6 : 1e-14) * std::abs(want));
+            }
+    }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
+}
+
+}  // namespace
+
+TEST_CASE("sobel_edges follows scipy on huge, tiny and non-finite samples", "[imaging][simd]") {
+    // 37 columns: vector bodies and scalar tails at every level, for float and double.
+    const std::size_t h = 5, w = 37;
+    auto run = [&](auto tag, std::initializer_list<double> flats,
+                   std::initializer_list<double> steps) {
+        using T = decltype(tag);
+        for (double v : flats) {  // flat areas: 0 (smoothing first gave inf - inf = NaN)
+            CAPTURE(v);
+            check_sobel_against_scipy_order(std::vector<T>(h * w, T(v)), h, w);
+        }
+        for (double v : steps) {  // a step from 0 to v at column 20: |gx| = 4 |v|
+            CAPTURE(v);
+            std::vector<T> img(h * w, T(0));
+            for (std::size_t y = 0; y < h; ++y)
+                for (std::size_t x = 20; x < w; ++x) img[y * w + x] = T(v);
+            check_sobel_against_scipy_order(img, h, w);
+        }
+        const T specials[] = {std::numeric_limits<T>::infinity(),
+                              -std::numeric_limits<T>::infinity(),
+                              std::numeric_limits<T>::quiet_NaN()};
+        for (T special : specials)  // one such pixel in the body and one in the tail
+            for (std::size_t x : {std::size_t(5), std::size_t(35)}) {
+                std::vector<T> img(h * w, T(1));
+                img[2 * w + x] = special;
+                check_sobel_against_scipy_order(img, h, w);
+            }
+    };
+    run(float{}, {1e38, 3e38, -3.4e38, 1e-45},
+        {1e20, -1e20, 1e-30, 1e-44, 8e37, 9e37});  // 9e37: gx = 3.6e38 is inf in both
+    run(double{}, {5e307, 1.7e308, -1.7e308, 5e-324},
+        {1e200, -1e200, 1e-200, 1e-310, 4e307, 5e307});  // 5e307: gx = 2e308 is inf in both
 }

@@ -331,3 +331,36 @@ def test_a_huge_sigma_on_a_small_image_is_computed():
     img = make_image((6, 7), np.float64)
     out = hotloop.gaussian_blur(img, 1e4)  # 80001 taps folded onto 6 and 7 pixels
     np.testing.assert_allclose(out, ref_gaussian(img, 1e4), rtol=1e-9)
+
+
+def _sobel_extremes(dtype):
+    """Images whose Sobel edges take scipy's order to get right: flat areas of huge values (0,
+    not inf - inf = NaN), steps whose squared gradients overflow or underflow, steps next to the
+    float maximum, and single inf, -inf and NaN pixels."""
+    info = np.finfo(dtype)
+    images = [np.full((3, 3), 5e307 if dtype == np.float64 else 1e38, dtype),
+              np.full((4, 37, 3), info.max, dtype), np.full((4, 37), -info.max, dtype),
+              np.full((5, 9), info.smallest_subnormal, dtype)]
+    for v in ((1e200, -1e200, 1e-200, 1e-310, 4e307, 5e307) if dtype == np.float64
+              else (1e20, -1e20, 1e-30, 1e-44, 8e37, 9e37)):
+        step = np.zeros((5, 37), dtype)
+        step[:, 20:] = v
+        images += [step, step.T.copy()]
+    for special in (np.inf, -np.inf, np.nan):
+        for where in ((2, 5), (2, 35), (0, 0)):
+            img = np.ones((5, 37), dtype)
+            img[where] = special
+            images.append(img)
+    return images
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sobel_edges_of_extreme_values_match_scipy(dtype):
+    for img in _sobel_extremes(dtype):
+        with np.errstate(all="ignore"):
+            expected = ref_sobel(img).astype(dtype)  # scipy in float64, rounded to dtype
+        got = hotloop.sobel_edges(img)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got, expected, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                                   atol=0)

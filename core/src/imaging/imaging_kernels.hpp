@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "imaging_image.hpp"
@@ -191,18 +192,68 @@ struct AlongRow {
 };
 
 // ---- Sobel ----
-// Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
-// lie s values apart. gx and gy are exact for integer samples.
+// The same value in every lane of X.
 template <class X, class F>
+HL_INLINE X splat(F v) {
+    return X{} + v;
+}
+
+// sqrt(gx^2 + gy^2) as numpy.hypot gives it. Integer samples: gx and gy are exact integers below
+// 2^19, so the plain formula is exact enough. Float samples: gx and gy are scaled by a power of two
+// around the squares, which overflowed from 2^64 (float32) and 2^512 (float64) and lost bits from
+// 2^-63 and 2^-511 down; and hypot(inf, NaN) is inf.
+template <class T, class X, class F>
+HL_INLINE X magnitude(X gx, X gy) {
+    if constexpr (std::is_integral<T>::value) {
+        return simd::sqrt_lanes(gx * gx + gy * gy);
+    } else {
+        constexpr bool wide = std::is_same<F, double>::value;
+        // Beyond `big`, scaled down by `down` (squares below 2^848 / 2^116); below `small`, up by
+        // `up` (squares of the smallest subnormal from 2^-948 / 2^-118, normal).
+        const X big = splat<X>(F(wide ? 0x1p500 : 0x1p60));
+        const X small = splat<X>(F(wide ? 0x1p-500 : 0x1p-60));
+        const X down = splat<X>(F(wide ? 0x1p-600 : 0x1p-70));
+        const X down_back = splat<X>(F(wide ? 0x1p600 : 0x1p70));
+        const X up = splat<X>(F(wide ? 0x1p600 : 0x1p90));
+        const X up_back = splat<X>(F(wide ? 0x1p-600 : 0x1p-90));
+        const X zero = splat<X>(F(0)), one = splat<X>(F(1));
+        const X ax = gx < zero ? -gx : gx;
+        const X ay = gy < zero ? -gy : gy;
+        const X m = ax > ay ? ax : ay;  // NaN: either; the result is NaN or inf anyway
+        const X in = m > big ? down : (m < small ? up : one);
+        const X back = m > big ? down_back : (m < small ? up_back : one);
+        const X sx = gx * in, sy = gy * in;
+        const X sx2 = sx * sx, sy2 = sy * sy;  // infinite only where gx or gy is
+        const X r = simd::sqrt_lanes(sx2 + sy2) * back;
+        // Selecting sx2 and sy2 rather than the constant inf in both keeps GCC 12 from merging
+        // the two selects into one on `mask | mask`, which it does lane by lane (4x slower).
+        const X inf = splat<X>(std::numeric_limits<F>::infinity());
+        const X r1 = sx2 == inf ? sx2 : r;
+        return sy2 == inf ? sy2 : r1;
+    }
+}
+
+// Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
+// lie s values apart. scipy.ndimage.sobel's order: the [-1, 0, 1] difference along one axis
+// first, then the [1, 2, 1] smoothing along the other, so each gx and gy rounds as scipy's
+// (exactly so for float64; exact integers for integer samples). Smoothing first overflowed
+// flat areas of huge values to inf - inf = NaN.
+template <class T, class X, class F>
 HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s) {
     using simd::load;
-    const X left = load<X>(a + i - s) + F(2) * load<X>(b + i - s) + load<X>(c + i - s);
-    const X right = load<X>(a + i + s) + F(2) * load<X>(b + i + s) + load<X>(c + i + s);
-    const X up = load<X>(a + i - s) + F(2) * load<X>(a + i) + load<X>(a + i + s);
-    const X down = load<X>(c + i - s) + F(2) * load<X>(c + i) + load<X>(c + i + s);
-    const X gx = right - left;
-    const X gy = down - up;
-    return simd::sqrt_lanes(gx * gx + gy * gy);
+    const X a_l = load<X>(a + i - s), a_c = load<X>(a + i), a_r = load<X>(a + i + s);
+    const X b_l = load<X>(b + i - s), b_r = load<X>(b + i + s);
+    const X c_l = load<X>(c + i - s), c_c = load<X>(c + i), c_r = load<X>(c + i + s);
+    X gx = F(2) * (b_r - b_l) + ((a_r - a_l) + (c_r - c_l));
+    X gy = F(2) * (c_c - a_c) + ((c_l - a_l) + (c_r - a_r));
+    if constexpr (std::is_floating_point<T>::value) {
+        // scipy's difference also adds centre * 0 (the kernel's middle tap): NaN where the
+        // centre sample is inf or NaN, which the sum carries into gx or gy.
+        const X zero_b = F(0) * load<X>(b + i);
+        gx += (F(0) * a_c + zero_b) + F(0) * c_c;
+        gy += (F(0) * b_l + zero_b) + F(0) * b_r;
+    }
+    return magnitude<T, X, F>(gx, gy);
 }
 
 struct SobelRow {
@@ -212,8 +263,8 @@ struct SobelRow {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
         std::size_t i = 0;
-        for (; i + L <= n; i += L) put(out + i, sobel_at<V>(a, b, c, i, s));
-        for (; i < n; ++i) put(out + i, sobel_at<F>(a, b, c, i, s));
+        for (; i + L <= n; i += L) put(out + i, sobel_at<T, V>(a, b, c, i, s));
+        for (; i < n; ++i) put(out + i, sobel_at<T, F>(a, b, c, i, s));
     }
 };
 
