@@ -276,11 +276,10 @@ def sobel_edges(img: Image, *, progress: Progress = None) -> Image:
     -----
     <RULES>
     O(H * W * C) work. Computed in scipy's order (the [-1, 0, 1] difference first, then the
-    [1, 2, 1] smoothing), so flat areas are 0 at any magnitude, the magnitude is scaled like
-    numpy.hypot (no overflow or underflow of the squares), and inf and NaN samples give
-    scipy's inf and NaN. float32 differences are float32: where two samples two pixels apart
-    differ by more than the float32 maximum (3.4e38), they are infinite where scipy's float64
-    values are not.
+    [1, 2, 1] smoothing), so flat areas are 0 at any magnitude. Any range of finite values
+    is covered: where the float32 or float64 arithmetic would overflow or lose the bits of
+    tiny gradients, and next to inf and NaN samples, those samples are recomputed in float64
+    with numpy.hypot's rules (hypot(inf, NaN) is inf), giving scipy's value, inf or NaN.
 
     <MODES>
 

@@ -192,45 +192,41 @@ struct AlongRow {
 };
 
 // ---- Sobel ----
-// The same value in every lane of X.
-template <class X, class F>
-HL_INLINE X splat(F v) {
-    return X{} + v;
-}
+// No comparison or select here: GCC 12 does those lane by lane on 64-byte vectors below AVX-512
+// (7x slower at AVX2). What needs them (inf and NaN, overflowing squares) is rare, so the
+// vector pass only reports it and the pass redoes those samples in scalar code (imaging_sobel.cpp).
 
-// sqrt(gx^2 + gy^2) as numpy.hypot gives it. Integer samples: gx and gy are exact integers below
-// 2^19, so the plain formula is exact enough. Float samples: gx and gy are scaled by a power of two
-// around the squares, which overflowed from 2^64 (float32) and 2^512 (float64) and lost bits from
-// 2^-63 and 2^-511 down; and hypot(inf, NaN) is inf.
-template <class T, class X, class F>
-HL_INLINE X magnitude(X gx, X gy) {
-    if constexpr (std::is_integral<T>::value) {
-        return simd::sqrt_lanes(gx * gx + gy * gy);
-    } else {
-        constexpr bool wide = std::is_same<F, double>::value;
-        // Beyond `big`, scaled down by `down` (squares below 2^848 / 2^116); below `small`, up by
-        // `up` (squares of the smallest subnormal from 2^-948 / 2^-118, normal).
-        const X big = splat<X>(F(wide ? 0x1p500 : 0x1p60));
-        const X small = splat<X>(F(wide ? 0x1p-500 : 0x1p-60));
-        const X down = splat<X>(F(wide ? 0x1p-600 : 0x1p-70));
-        const X down_back = splat<X>(F(wide ? 0x1p600 : 0x1p70));
-        const X up = splat<X>(F(wide ? 0x1p600 : 0x1p90));
-        const X up_back = splat<X>(F(wide ? 0x1p-600 : 0x1p-90));
-        const X zero = splat<X>(F(0)), one = splat<X>(F(1));
-        const X ax = gx < zero ? -gx : gx;
-        const X ay = gy < zero ? -gy : gy;
-        const X m = ax > ay ? ax : ay;  // NaN: either; the result is NaN or inf anyway
-        const X in = m > big ? down : (m < small ? up : one);
-        const X back = m > big ? down_back : (m < small ? up_back : one);
-        const X sx = gx * in, sy = gy * in;
-        const X sx2 = sx * sx, sy2 = sy * sy;  // infinite only where gx or gy is
-        const X r = simd::sqrt_lanes(sx2 + sy2) * back;
-        // Selecting sx2 and sy2 rather than the constant inf in both keeps GCC 12 from merging
-        // the two selects into one on `mask | mask`, which it does lane by lane (4x slower).
-        const X inf = splat<X>(std::numeric_limits<F>::infinity());
-        const X r1 = sx2 == inf ? sx2 : r;
-        return sy2 == inf ? sy2 : r1;
-    }
+// The integer lanes of the same width as the lanes of X (float or double, scalar or vector).
+template <class F, class X>
+using BitsOf = typename std::conditional<
+    std::is_arithmetic<X>::value,
+    typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type,
+    simd::VecN<typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type,
+               sizeof(X) / sizeof(F)>>::type;
+
+// Top bit of each lane set where 0 < |gx| + |gy| < 2^-60 (float) or 2^-500 (double): below,
+// the squares lose bits (above, the larger of the two has a normal square). Integer operations
+// only: the sum - 1 wraps to all ones for 0, and stays below the bits of the bound less one
+// exactly when the sum is below the bound.
+template <class F, class X>
+HL_INLINE BitsOf<F, X> tiny_lanes(X gx, X gy) {
+    using U = BitsOf<F, X>;
+    using W = typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type;
+    constexpr W magnitude_bits = W(~W(0)) >> 1;
+    constexpr W bound_less_one = sizeof(F) == 8 ? W(0x20afffffffffffffu) : W(0x217fffffu);
+    U x, y;
+    std::memcpy(&x, &gx, sizeof x);
+    std::memcpy(&y, &gy, sizeof y);
+    x &= magnitude_bits;
+    y &= magnitude_bits;
+    X sum;  // |gx| + |gy|
+    std::memcpy(&gx, &x, sizeof x);
+    std::memcpy(&gy, &y, sizeof y);
+    sum = gx + gy;
+    U bits;
+    std::memcpy(&bits, &sum, sizeof bits);
+    const U less_one = bits - W(1);
+    return ~less_one & (less_one - bound_less_one);
 }
 
 // Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
@@ -238,33 +234,57 @@ HL_INLINE X magnitude(X gx, X gy) {
 // first, then the [1, 2, 1] smoothing along the other, so each gx and gy rounds as scipy's
 // (exactly so for float64; exact integers for integer samples). Smoothing first overflowed
 // flat areas of huge values to inf - inf = NaN.
-template <class T, class X, class F>
-HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s) {
+template <class T, class X, class F, class Tiny>
+HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s,
+                     Tiny& tiny) {
     using simd::load;
     const X a_l = load<X>(a + i - s), a_c = load<X>(a + i), a_r = load<X>(a + i + s);
     const X b_l = load<X>(b + i - s), b_r = load<X>(b + i + s);
     const X c_l = load<X>(c + i - s), c_c = load<X>(c + i), c_r = load<X>(c + i + s);
-    X gx = F(2) * (b_r - b_l) + ((a_r - a_l) + (c_r - c_l));
-    X gy = F(2) * (c_c - a_c) + ((c_l - a_l) + (c_r - a_r));
-    if constexpr (std::is_floating_point<T>::value) {
-        // scipy's difference also adds centre * 0 (the kernel's middle tap): NaN where the
-        // centre sample is inf or NaN, which the sum carries into gx or gy.
-        const X zero_b = F(0) * load<X>(b + i);
-        gx += (F(0) * a_c + zero_b) + F(0) * c_c;
-        gy += (F(0) * b_l + zero_b) + F(0) * b_r;
+    const X gx = F(2) * (b_r - b_l) + ((a_r - a_l) + (c_r - c_l));
+    const X gy = F(2) * (c_c - a_c) + ((c_l - a_l) + (c_r - a_r));
+    // The plain formula: exact enough for integer samples (gx and gy are exact integers below
+    // 2^19). Float squares overflow from 2^64 / 2^512 (then infinite) and lose bits below
+    // 2^-63 / 2^-511 (tiny says so): SobelRow's caller redoes those samples as scipy does.
+    const X r = simd::sqrt_lanes(gx * gx + gy * gy);
+    if constexpr (!std::is_floating_point<T>::value) {
+        return r;
+    } else {
+        tiny |= tiny_lanes<F>(gx, gy);
+        // Every other sample of the window is in gx or gy, so an inf or NaN there makes r inf or
+        // NaN, to be redone; the centre's own (scipy adds centre * 0, NaN for inf) is added here.
+        return r + F(0) * load<X>(b + i);
     }
-    return magnitude<T, X, F>(gx, gy);
 }
 
+// One row of magnitudes. Returns whether any float sample's is inf or NaN, or has a gx or gy
+// below 2^-60 / 2^-500: those the pass redoes as numpy.hypot (hypot(inf, NaN) is inf; float32's
+// own differences may have overflowed).
 struct SobelRow {
     template <class F, class T>
-    HL_INLINE static void run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
+    HL_INLINE static bool run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
                               T* out) {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
+        V lanes{};  // 0 * magnitude summed: NaN once a magnitude is not finite
+        F tail = 0;
+        using W = typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type;
+        simd::VecN<W, L> tiny_vector{};
+        W tiny = 0;
         std::size_t i = 0;
-        for (; i + L <= n; i += L) put(out + i, sobel_at<T, V>(a, b, c, i, s));
-        for (; i < n; ++i) put(out + i, sobel_at<T, F>(a, b, c, i, s));
+        for (; i + L <= n; i += L) {
+            const V m = sobel_at<T, V>(a, b, c, i, s, tiny_vector);
+            if constexpr (std::is_floating_point<T>::value) lanes += F(0) * m;
+            put(out + i, m);
+        }
+        for (; i < n; ++i) {
+            const F m = sobel_at<T, F>(a, b, c, i, s, tiny);
+            if constexpr (std::is_floating_point<T>::value) tail += F(0) * m;
+            put(out + i, m);
+        }
+        for (std::size_t j = 0; j < L; ++j) tail += lanes[j];
+        for (std::size_t j = 0; j < L; ++j) tiny |= tiny_vector[j];
+        return tail != tail || tiny >> (8 * sizeof(W) - 1);
     }
 };
 

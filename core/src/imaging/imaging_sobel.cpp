@@ -1,6 +1,8 @@
 // The Sobel pass: each block keeps a ring of three source rows, converted to the working type
 // and padded by one reflected pixel on each side.
 #include <algorithm>
+#include <cmath>
+#include <type_traits>
 
 #include "imaging_kernels.hpp"
 #include "imaging_passes.hpp"
@@ -49,12 +51,36 @@ private:
             load(ring, y + 1);
             const auto row = static_cast<std::size_t>(y);
             T* out = row_target(im_.dst, row, spare);
-            simd_run<SobelRow>(static_cast<const F*>(slot(ring, y - 1)),
-                               static_cast<const F*>(slot(ring, y)),
-                               static_cast<const F*>(slot(ring, y + 1)), n_,
-                               im_.src.channels, out);
+            const F* above = slot(ring, y - 1);
+            const F* at = slot(ring, y);
+            const F* below = slot(ring, y + 1);
+            if (simd_run<SobelRow>(above, at, below, n_, im_.src.channels, out))
+                redo_not_finite(above, at, below, out);
             store_row(im_.dst, row, out);
             copy_alpha(im_, row);
+        }
+    }
+
+    // The samples of a row whose magnitude came out inf or NaN, or below 2^-59 / 2^-499,
+    // again as scipy computes them: in double (float32's own differences may have overflowed)
+    // with numpy.hypot, which is inf for (inf, NaN) and scales the squares. Rare: only rows
+    // with inf or NaN inputs, huge gradients or tiny ones.
+    void redo_not_finite(const F* a, const F* b, const F* c, T* out) const {
+        if constexpr (std::is_floating_point<T>::value) {
+            const std::size_t s = im_.src.channels;
+            for (std::size_t i = 0; i < n_; ++i) {
+                const double tiny = std::is_same<T, double>::value ? 0x1p-499 : 0x1p-59;
+                if (std::isfinite(out[i]) && !(double(out[i]) < tiny)) continue;
+                auto dx = [&](const F* row) {
+                    return double(row[i]) * 0.0 + (double(row[i + s]) - double(row[i - s]));
+                };
+                auto dy = [&](std::size_t j) {
+                    return double(b[j]) * 0.0 + (double(c[j]) - double(a[j]));
+                };
+                const double gx = 2.0 * dx(b) + (dx(a) + dx(c));
+                const double gy = 2.0 * dy(i) + (dy(i - s) + dy(i + s));
+                out[i] = static_cast<T>(std::hypot(gx, gy));  // beyond float32: inf (x86)
+            }
         }
     }
 
