@@ -52,7 +52,10 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
 _PROGRESS_PARAMETER = """progress : None, True or callable, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
-    saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64. The
+    saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64,
+    without overflow where scipy's float64 has none (float32 blurs weigh each tap on its own),
+    except for float32 samples within about 3 float32 steps of the float32 maximum
+    (|x| >= 3.40282e38), which can blur to +-inf. The
     alpha channel is copied unchanged. Borders are scipy.ndimage's mode "reflect"
     (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs,
     so images of any size, down to 1 x 1, are filtered. Results are the same for every thread

@@ -3,6 +3,7 @@
 // determinism across thread counts and SIMD levels, and errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
@@ -479,4 +480,71 @@ TEST_CASE("sobel_edges follows scipy on huge, tiny and non-finite samples", "[im
         {1e20, -1e20, 1e-30, 1e-44, 8e37, 9e37});  // 9e37: gx = 3.6e38 is inf in both
     run(double{}, {5e307, 1.7e308, -1.7e308, 5e-324},
         {1e200, -1e200, 1e-200, 1e-310, 4e307, 5e307});  // 5e307: gx = 2e308 is inf in both
+}
+
+TEST_CASE("float32 blurs of values above half the float32 maximum stay finite",
+          "[imaging][simd]") {
+    // Pair sums w * (p + q) overflowed from 1.7e38; scipy (float64 inside) is finite here.
+    const std::size_t h = 6, w = 37;  // vector bodies and scalar tails
+    std::vector<std::vector<float>> images = {std::vector<float>(h * w, 2e38f),
+                                              std::vector<float>(h * w, -3e38f),
+                                              std::vector<float>(h * w, 3.4e38f)};
+    std::vector<float> spike(h * w, 0.0f), mixed(h * w);
+    spike[3 * w + 35] = 3.4e38f;
+    images.push_back(spike);
+    for (std::size_t i = 0; i < mixed.size(); ++i)  // +-[1e38, 3.4e38]
+        mixed[i] = float((splitmix64_at(9, i) & 1 ? 1.0 : -1.0) *
+                         (1e38 + 2.4e38 * double(splitmix64_at(10, i) >> 11) / 0x1p53));
+    images.push_back(mixed);
+    // float32 rounding: relative to the largest sample (mixed signs cancel).
+    auto require_near = [](float got, double exact, double scale) {
+        REQUIRE(std::abs(double(got) - exact) <= 1e-6 * scale);
+    };
+    const SimdLevel best = simd_level_supported();
+    for (auto& img : images)
+        for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+            if (static_cast<int>(level) > static_cast<int>(best)) continue;
+            REQUIRE(set_simd_level(level) == level);
+            CAPTURE(simd_level_name(level), img[0]);
+            double scale = 0;
+            for (float v : img) scale = std::max(scale, std::abs(double(v)));
+            std::vector<float> out(img.size());
+            for (double sigma : {0.7, 2.0}) {
+                gaussian_blur(image(img, h, w, 1), image(out, h, w, 1), sigma);
+                const auto ref = correlate(img, h, w, 1, gaussian_kernel(sigma));
+                for (std::size_t i = 0; i < out.size(); ++i) require_near(out[i], ref[i], scale);
+                sharpen(image(img, h, w, 1), image(out, h, w, 1), sigma, 0.5);
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    const double exact = img[i] + 0.5 * (img[i] - ref[i]);
+                    if (std::isinf(rounded_to<float>(exact)))  // beyond float32, as scipy's
+                        REQUIRE(double(out[i]) == rounded_to<float>(exact));
+                    else
+                        require_near(out[i], exact, 2 * scale);
+                }
+            }
+            box_blur(image(img, h, w, 1), image(out, h, w, 1), 2);
+            const auto box = correlate(img, h, w, 1, std::vector<double>(5, 1.0 / 5));
+            for (std::size_t i = 0; i < out.size(); ++i) require_near(out[i], box[i], scale);
+        }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
+}
+
+TEST_CASE("float32 sharpen whose difference passes the float32 maximum", "[imaging][simd]") {
+    // x - blur(x) = 4.2e38 overflowed float32; x + 0.1 * (x - blur) = 2.9e38 does not.
+    const std::size_t h = 5, w = 37;
+    std::vector<float> img(h * w, -2.5e38f), out(img.size());
+    img[2 * w + 3] = img[2 * w + 35] = 2.5e38f;  // in a vector body and in a scalar tail
+    const auto blur = correlate(img, h, w, 1, gaussian_kernel(1.0));
+    const SimdLevel best = simd_level_supported();
+    for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+        if (static_cast<int>(level) > static_cast<int>(best)) continue;
+        REQUIRE(set_simd_level(level) == level);
+        CAPTURE(simd_level_name(level));
+        sharpen(image(img, h, w, 1), image(out, h, w, 1), 1.0, 0.1);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const double exact = img[i] + 0.1 * (img[i] - blur[i]);
+            REQUIRE(std::abs(double(out[i]) - exact) <= 1e-6 * std::abs(exact));
+        }
+    }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
 }

@@ -75,10 +75,25 @@ void load_row(const Image& im, std::size_t y, F* out) {
 }
 
 // ---- separable filters ----
+// Whether the taps of a pair are weighted one by one, wk * p + wk * q, not wk * (p + q): for
+// float32 samples, whose pair sums overflowed from 1.7e38 where scipy's float64 does not. The
+// others keep the pair sum: it cannot overflow for integer samples, and it is scipy's own
+// (symmetric correlate1d) arithmetic for float64.
+template <class T>
+constexpr bool kWeighEachTap = std::is_same<T, float>::value;
+
+template <bool Each, class X, class F>
+HL_INLINE X pair_of_taps(F wk, X p, X q) {
+    if constexpr (Each)
+        return wk * p + wk * q;
+    else
+        return wk * (p + q);
+}
+
 // Symmetric kernel w[0..r] (w[0] the centre) down the rows rows[0..2r] (centre rows[r]), at the
 // N vectors (or scalars) X from sample i on. N independent accumulators hide the additions'
 // latency; every sample gets w[0] * centre + sum over k of w[k] * (above + below), in order.
-template <std::size_t N, class X, class F>
+template <std::size_t N, class X, bool Each, class F>
 HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
                             F* out) {
     constexpr std::size_t L = sizeof(X) / sizeof(F);
@@ -89,11 +104,14 @@ HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std
         const F* above = rows[r - k] + i;
         const F* below = rows[r + k] + i;
         for (std::size_t j = 0; j < N; ++j)
-            acc[j] += wk * (simd::load<X>(above + j * L) + simd::load<X>(below + j * L));
+            acc[j] += pair_of_taps<Each>(wk, simd::load<X>(above + j * L),
+                                         simd::load<X>(below + j * L));
     }
     for (std::size_t j = 0; j < N; ++j) simd::store(out + i + j * L, acc[j]);
 }
 
+// T: the sample type (kWeighEachTap).
+template <class T>
 struct DownRows {
     template <class F>
     HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
@@ -101,16 +119,17 @@ struct DownRows {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
         std::size_t i = 0;
-        for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V>(rows, i, w, r, out);
-        for (; i + L <= n; i += L) down_rows_at<1, V>(rows, i, w, r, out);
-        for (; i < n; ++i) down_rows_at<1, F>(rows, i, w, r, out);
+        constexpr bool each = kWeighEachTap<T>;
+        for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V, each>(rows, i, w, r, out);
+        for (; i + L <= n; i += L) down_rows_at<1, V, each>(rows, i, w, r, out);
+        for (; i < n; ++i) down_rows_at<1, F, each>(rows, i, w, r, out);
     }
 };
 
 // down_rows_at for two consecutive output rows at once: rows[0..2r + 1], centres rows[r] and
 // rows[r + 1]. Each row vector is loaded once for both outputs (half the loads), and each output
 // gets exactly down_rows_at's operations in its order.
-template <std::size_t N, class X, class F>
+template <std::size_t N, class X, bool Each, class F>
 HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
                                 F* out0, F* out1) {
     constexpr std::size_t L = sizeof(X) / sizeof(F);
@@ -128,8 +147,8 @@ HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w,
         for (std::size_t j = 0; j < N; ++j) {
             const X a = simd::load<X>(above + j * L);
             const X b = simd::load<X>(below + j * L);
-            acc0[j] += wk * (a + down[j]);  // rows[r - k] + rows[r + k]
-            acc1[j] += wk * (up[j] + b);    // rows[r + 1 - k] + rows[r + 1 + k]
+            acc0[j] += pair_of_taps<Each>(wk, a, down[j]);  // rows[r - k], rows[r + k]
+            acc1[j] += pair_of_taps<Each>(wk, up[j], b);    // rows[r + 1 - k], rows[r + 1 + k]
             up[j] = a;
             down[j] = b;
         }
@@ -140,6 +159,7 @@ HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w,
     }
 }
 
+template <class T>
 struct DownTwoRows {
     template <class F>
     HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
@@ -147,11 +167,25 @@ struct DownTwoRows {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
         std::size_t i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) down_two_rows_at<2, V>(rows, i, w, r, out0, out1);
-        for (; i + L <= n; i += L) down_two_rows_at<1, V>(rows, i, w, r, out0, out1);
-        for (; i < n; ++i) down_two_rows_at<1, F>(rows, i, w, r, out0, out1);
+        constexpr bool each = kWeighEachTap<T>;
+        for (; i + 2 * L <= n; i += 2 * L)
+            down_two_rows_at<2, V, each>(rows, i, w, r, out0, out1);
+        for (; i + L <= n; i += L) down_two_rows_at<1, V, each>(rows, i, w, r, out0, out1);
+        for (; i < n; ++i) down_two_rows_at<1, F, each>(rows, i, w, r, out0, out1);
     }
 };
+
+// The unsharp mask x + amount * (x - blurred). For float32 samples x - blurred overflowed from
+// 1.7e38 where the result need not (scipy computes it in float64): halves are subtracted, and
+// the product doubled, which gives the same bits wherever nothing overflows (subnormal halves
+// aside). No select: see the Sobel section.
+template <class T, class X, class F>
+HL_INLINE X unsharp(X x, X blurred, F amount) {
+    if constexpr (std::is_same<T, float>::value)
+        return x + (amount * (F(0.5) * x - F(0.5) * blurred)) * F(2);
+    else
+        return x + amount * (x - blurred);
+}
 
 // The same kernel along a row whose neighbours lie `step` values apart (the channel count), at N
 // vectors X from sample i on; with `orig`, the unsharp mask orig + amount * (orig - blurred).
@@ -167,13 +201,11 @@ HL_INLINE void along_row_at(const F* in, std::size_t i, std::size_t step, const 
         const F* before = p - k * step;
         const F* after = p + k * step;
         for (std::size_t j = 0; j < N; ++j)
-            acc[j] += wk * (simd::load<X>(before + j * L) + simd::load<X>(after + j * L));
+            acc[j] += pair_of_taps<kWeighEachTap<T>>(wk, simd::load<X>(before + j * L),
+                                                     simd::load<X>(after + j * L));
     }
     for (std::size_t j = 0; j < N; ++j) {
-        if (orig) {
-            const X x = simd::load<X>(orig + i + j * L);
-            acc[j] = x + amount * (x - acc[j]);
-        }
+        if (orig) acc[j] = unsharp<T>(simd::load<X>(orig + i + j * L), acc[j], amount);
         put(out + i + j * L, acc[j]);
     }
 }
