@@ -104,6 +104,10 @@ def _document(function: _Function) -> _Function:
     return function
 
 
+#: The largest kernel radius, as the engine's kMaxKernelRadius (core/include/hotloop/imaging.hpp).
+_MAX_KERNEL_RADIUS = 2**24
+
+
 # ---- the filters ----
 @_document
 def gaussian_blur(img: Image, sigma: float = 1.0, *, progress: Progress = None) -> Image:
@@ -195,7 +199,7 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
            [ 0, 30, 60],
            [ 0, 30, 60]], dtype=uint8)
     """
-    radius = as_index(radius, "box_blur", "radius", 0, 2**63 - 1)  # the engine caps it lower
+    radius = as_index(radius, "box_blur", "radius", 0, _MAX_KERNEL_RADIUS)
     return _filter(img, "box_blur",
                    lambda src, dst, ctl: lib.hl_image_box_blur(src, dst, radius, ctl), progress)
 

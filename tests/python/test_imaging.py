@@ -396,3 +396,11 @@ def test_float32_sharpen_whose_difference_passes_the_float32_maximum_is_finite()
     got = hotloop.sharpen(img, 1.0, 0.1)
     assert np.isfinite(got).all()
     np.testing.assert_allclose(got, ref_sharpen(img, 1.0, 0.1), rtol=1e-6)
+
+
+def test_box_blur_radius_errors_state_the_real_range():
+    img = make_image((8, 8), np.uint8)
+    for radius in (-1, 2**24 + 1, 2**63):
+        with pytest.raises(hotloop.InvalidArgumentError, match=r"in 0 \.\. 16777216, got "):
+            hotloop.box_blur(img, radius)
+    assert hotloop.box_blur(img, 2**24).shape == img.shape  # the limit itself is accepted
