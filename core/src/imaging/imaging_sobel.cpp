@@ -2,6 +2,7 @@
 // and padded by one reflected pixel on each side.
 #include <algorithm>
 #include <cmath>
+#include <limits>
 #include <type_traits>
 
 #include "imaging_kernels.hpp"
@@ -9,6 +10,22 @@
 
 namespace hotloop::imaging {
 namespace {
+
+// numpy.hypot(x, y): inf if either is inf (even with a NaN), else NaN if either is NaN, else
+// sqrt(x^2 + y^2) with the squares scaled by a power of two (no overflow, no lost bits). Not
+// std::hypot: glibc 2.35's new hypot symbol would raise the wheel's manylinux tag.
+double hypot_of(double x, double y) {
+    x = std::abs(x);
+    y = std::abs(y);
+    if (std::isinf(x) || std::isinf(y)) return std::numeric_limits<double>::infinity();
+    if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+    const double larger = std::max(x, y);
+    if (larger == 0.0) return 0.0;
+    int exponent = 0;
+    std::frexp(larger, &exponent);
+    const double sx = std::ldexp(x, -exponent), sy = std::ldexp(y, -exponent);
+    return std::ldexp(std::sqrt(sx * sx + sy * sy), exponent);
+}
 
 template <class T, class F>
 class Sobel {
@@ -63,8 +80,8 @@ private:
 
     // The samples of a row whose magnitude came out inf or NaN, or below 2^-59 / 2^-499,
     // again as scipy computes them: in double (float32's own differences may have overflowed)
-    // with numpy.hypot, which is inf for (inf, NaN) and scales the squares. Rare: only rows
-    // with inf or NaN inputs, huge gradients or tiny ones.
+    // with numpy.hypot's rules (hypot_of). Rare: only rows with inf or NaN inputs, huge
+    // gradients or tiny ones.
     void redo_not_finite(const F* a, const F* b, const F* c, T* out) const {
         if constexpr (std::is_floating_point<T>::value) {
             const std::size_t s = im_.src.channels;
@@ -79,7 +96,7 @@ private:
                 };
                 const double gx = 2.0 * dx(b) + (dx(a) + dx(c));
                 const double gy = 2.0 * dy(i) + (dy(i - s) + dy(i + s));
-                out[i] = static_cast<T>(std::hypot(gx, gy));  // beyond float32: inf (x86)
+                out[i] = static_cast<T>(hypot_of(gx, gy));  // beyond float32: inf (x86)
             }
         }
     }
