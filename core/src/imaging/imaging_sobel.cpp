@@ -84,14 +84,15 @@ private:
     // gradients or tiny ones.
     void redo_not_finite(const F* a, const F* b, const F* c, T* out) const {
         if constexpr (std::is_floating_point<T>::value) {
-            const std::size_t s = im_.src.channels;
-            for (std::size_t i = 0; i < n_; ++i) {
+            const auto s = static_cast<std::ptrdiff_t>(im_.src.channels);  // pixel -1 is padding
+            const auto n = static_cast<std::ptrdiff_t>(n_);
+            for (std::ptrdiff_t i = 0; i < n; ++i) {
                 const double tiny = std::is_same<T, double>::value ? 0x1p-499 : 0x1p-59;
                 if (std::isfinite(out[i]) && !(double(out[i]) < tiny)) continue;
                 auto dx = [&](const F* row) {
                     return double(row[i]) * 0.0 + (double(row[i + s]) - double(row[i - s]));
                 };
-                auto dy = [&](std::size_t j) {
+                auto dy = [&](std::ptrdiff_t j) {
                     return double(b[j]) * 0.0 + (double(c[j]) - double(a[j]));
                 };
                 const double gx = 2.0 * dx(b) + (dx(a) + dx(c));
