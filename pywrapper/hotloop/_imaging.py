@@ -52,7 +52,10 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
 _PROGRESS_PARAMETER = """progress : None, True or callable, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
-    saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64. The
+    saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64,
+    without overflow where scipy's float64 has none (float32 blurs weigh each tap on its own),
+    except for float32 samples within about 3 float32 steps of the float32 maximum
+    (|x| >= 3.40282e38), which can blur to +-inf. The
     alpha channel is copied unchanged. Borders are scipy.ndimage's mode "reflect"
     (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs,
     so images of any size, down to 1 x 1, are filtered. Results are the same for every thread
@@ -99,6 +102,10 @@ def _document(function: _Function) -> _Function:
                         .replace("<MODES>", _MODE_TABLE)
                         .replace("<RAISES>", _RAISES))
     return function
+
+
+#: The largest kernel radius, as the engine's kMaxKernelRadius (core/include/hotloop/imaging.hpp).
+_MAX_KERNEL_RADIUS = 2**24
 
 
 # ---- the filters ----
@@ -192,7 +199,7 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
            [ 0, 30, 60],
            [ 0, 30, 60]], dtype=uint8)
     """
-    radius = as_index(radius, "box_blur", "radius", 0, 2**63 - 1)  # the engine caps it lower
+    radius = as_index(radius, "box_blur", "radius", 0, _MAX_KERNEL_RADIUS)
     return _filter(img, "box_blur",
                    lambda src, dst, ctl: lib.hl_image_box_blur(src, dst, radius, ctl), progress)
 
@@ -275,7 +282,11 @@ def sobel_edges(img: Image, *, progress: Progress = None) -> Image:
     Notes
     -----
     <RULES>
-    O(H * W * C) work.
+    O(H * W * C) work. Computed in scipy's order (the [-1, 0, 1] difference first, then the
+    [1, 2, 1] smoothing), so flat areas are 0 at any magnitude. Any range of finite values
+    is covered: where the float32 or float64 arithmetic would overflow or lose the bits of
+    tiny gradients, and next to inf and NaN samples, those samples are recomputed in float64
+    with numpy.hypot's rules (hypot(inf, NaN) is inf), giving scipy's value, inf or NaN.
 
     <MODES>
 

@@ -3,9 +3,11 @@
 // determinism across thread counts and SIMD levels, and errors.
 #include <catch2/catch.hpp>
 
+#include <algorithm>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 #include <vector>
 
@@ -384,4 +386,165 @@ TEST_CASE("fuzzing findings: degenerate sigma and a float32-infinite amount", "[
     } catch (const Error& e) {
         CHECK(e.kind() == ErrorKind::InvalidArgument);
     }
+}
+
+namespace {
+
+// scipy.ndimage.sobel's own order, in double: the [-1, 0, 1] difference (centre * 0 included,
+// as correlate1d adds it) along one axis, then the [1, 2, 1] smoothing along the other; then
+// numpy.hypot.
+template <class T>
+double scipy_sobel_at(const std::vector<T>& img, std::size_t h, std::size_t w, std::ptrdiff_t y,
+                      std::ptrdiff_t x) {
+    auto at = [&](std::ptrdiff_t yy, std::ptrdiff_t xx) {
+        return double(img[mirror(yy, h) * std::ptrdiff_t(w) + mirror(xx, w)]);
+    };
+    double dx[3], dy[3];
+    for (int d = -1; d <= 1; ++d) {
+        dx[d + 1] = at(y + d, x) * 0.0 + (at(y + d, x - 1) - at(y + d, x + 1)) * -1.0;
+        dy[d + 1] = at(y, x + d) * 0.0 + (at(y - 1, x + d) - at(y + 1, x + d)) * -1.0;
+    }
+    const double gx = dx[1] * 2.0 + (dx[0] + dx[2]);
+    const double gy = dy[1] * 2.0 + (dy[0] + dy[2]);
+    return std::hypot(gx, gy);
+}
+
+// v rounded to T: from FLT_MAX + half its last place on, infinite (where a cast is undefined).
+template <class T>
+double rounded_to(double v) {
+    const double limit = std::is_same<T, float>::value
+                             ? double(std::numeric_limits<float>::max()) + 0x1p103
+                             : std::numeric_limits<double>::infinity();
+    if (std::abs(v) >= limit) return std::copysign(std::numeric_limits<double>::infinity(), v);
+    return double(T(v));
+}
+
+// sobel_edges of the one-channel h x w img at every SIMD level against scipy_sobel_at: NaN where
+// it is NaN, the same infinity, else within float precision (relative: values here are far from
+// 1).
+template <class T>
+void check_sobel_against_scipy_order(const std::vector<T>& img, std::size_t h, std::size_t w) {
+    const SimdLevel best = simd_level_supported();
+    std::vector<T> in = img, out(img.size());
+    for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+        if (static_cast<int>(level) > static_cast<int>(best)) continue;
+        REQUIRE(set_simd_level(level) == level);
+        sobel_edges(image(in, h, w, 1), image(out, h, w, 1));
+        for (std::size_t y = 0; y < h; ++y)
+            for (std::size_t x = 0; x < w; ++x) {
+                const double got = double(out[y * w + x]);
+                const double want = rounded_to<T>(scipy_sobel_at(img, h, w, y, x));
+                CAPTURE(simd_level_name(level), sizeof(T), y, x, got, want);
+                if (std::isnan(want))
+                    REQUIRE(std::isnan(got));
+                else if (std::isinf(want))
+                    REQUIRE(got == want);
+                else
+                    REQUIRE(std::abs(got - want) <=
+                            (std::is_same<T, float>::value ? 1e-6 : 1e-14) * std::abs(want));
+            }
+    }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
+}
+
+}  // namespace
+
+TEST_CASE("sobel_edges follows scipy on huge, tiny and non-finite samples", "[imaging][simd]") {
+    // 37 columns: vector bodies and scalar tails at every level, for float and double.
+    const std::size_t h = 5, w = 37;
+    auto run = [&](auto tag, std::initializer_list<double> flats,
+                   std::initializer_list<double> steps) {
+        using T = decltype(tag);
+        for (double v : flats) {  // flat areas: 0 (smoothing first gave inf - inf = NaN)
+            CAPTURE(v);
+            check_sobel_against_scipy_order(std::vector<T>(h * w, T(v)), h, w);
+        }
+        for (double v : steps) {  // a step from 0 to v at column 20: |gx| = 4 |v|
+            CAPTURE(v);
+            std::vector<T> img(h * w, T(0));
+            for (std::size_t y = 0; y < h; ++y)
+                for (std::size_t x = 20; x < w; ++x) img[y * w + x] = T(v);
+            check_sobel_against_scipy_order(img, h, w);
+        }
+        const T specials[] = {std::numeric_limits<T>::infinity(),
+                              -std::numeric_limits<T>::infinity(),
+                              std::numeric_limits<T>::quiet_NaN()};
+        for (T special : specials)  // one such pixel in the body and one in the tail
+            for (std::size_t x : {std::size_t(5), std::size_t(35)}) {
+                std::vector<T> img(h * w, T(1));
+                img[2 * w + x] = special;
+                check_sobel_against_scipy_order(img, h, w);
+            }
+    };
+    run(float{}, {1e38, 3e38, -3.4e38, 1e-45},
+        {1e20, -1e20, 1e-30, 1e-44, 8e37, 9e37});  // 9e37: gx = 3.6e38 is inf in both
+    run(double{}, {5e307, 1.7e308, -1.7e308, 5e-324},
+        {1e200, -1e200, 1e-200, 1e-310, 4e307, 5e307});  // 5e307: gx = 2e308 is inf in both
+}
+
+TEST_CASE("float32 blurs of values above half the float32 maximum stay finite",
+          "[imaging][simd]") {
+    // Pair sums w * (p + q) overflowed from 1.7e38; scipy (float64 inside) is finite here.
+    const std::size_t h = 6, w = 37;  // vector bodies and scalar tails
+    std::vector<std::vector<float>> images = {std::vector<float>(h * w, 2e38f),
+                                              std::vector<float>(h * w, -3e38f),
+                                              std::vector<float>(h * w, 3.4e38f)};
+    std::vector<float> spike(h * w, 0.0f), mixed(h * w);
+    spike[3 * w + 35] = 3.4e38f;
+    images.push_back(spike);
+    for (std::size_t i = 0; i < mixed.size(); ++i)  // +-[1e38, 3.4e38]
+        mixed[i] = float((splitmix64_at(9, i) & 1 ? 1.0 : -1.0) *
+                         (1e38 + 2.4e38 * double(splitmix64_at(10, i) >> 11) / 0x1p53));
+    images.push_back(mixed);
+    // float32 rounding: relative to the largest sample (mixed signs cancel).
+    auto require_near = [](float got, double exact, double scale) {
+        REQUIRE(std::abs(double(got) - exact) <= 1e-6 * scale);
+    };
+    const SimdLevel best = simd_level_supported();
+    for (auto& img : images)
+        for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+            if (static_cast<int>(level) > static_cast<int>(best)) continue;
+            REQUIRE(set_simd_level(level) == level);
+            CAPTURE(simd_level_name(level), img[0]);
+            double scale = 0;
+            for (float v : img) scale = std::max(scale, std::abs(double(v)));
+            std::vector<float> out(img.size());
+            for (double sigma : {0.7, 2.0}) {
+                gaussian_blur(image(img, h, w, 1), image(out, h, w, 1), sigma);
+                const auto ref = correlate(img, h, w, 1, gaussian_kernel(sigma));
+                for (std::size_t i = 0; i < out.size(); ++i) require_near(out[i], ref[i], scale);
+                sharpen(image(img, h, w, 1), image(out, h, w, 1), sigma, 0.5);
+                for (std::size_t i = 0; i < out.size(); ++i) {
+                    const double exact = img[i] + 0.5 * (img[i] - ref[i]);
+                    if (std::isinf(rounded_to<float>(exact)))  // beyond float32, as scipy's
+                        REQUIRE(double(out[i]) == rounded_to<float>(exact));
+                    else
+                        require_near(out[i], exact, 2 * scale);
+                }
+            }
+            box_blur(image(img, h, w, 1), image(out, h, w, 1), 2);
+            const auto box = correlate(img, h, w, 1, std::vector<double>(5, 1.0 / 5));
+            for (std::size_t i = 0; i < out.size(); ++i) require_near(out[i], box[i], scale);
+        }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
+}
+
+TEST_CASE("float32 sharpen whose difference passes the float32 maximum", "[imaging][simd]") {
+    // x - blur(x) = 4.2e38 overflowed float32; x + 0.1 * (x - blur) = 2.9e38 does not.
+    const std::size_t h = 5, w = 37;
+    std::vector<float> img(h * w, -2.5e38f), out(img.size());
+    img[2 * w + 3] = img[2 * w + 35] = 2.5e38f;  // in a vector body and in a scalar tail
+    const auto blur = correlate(img, h, w, 1, gaussian_kernel(1.0));
+    const SimdLevel best = simd_level_supported();
+    for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512}) {
+        if (static_cast<int>(level) > static_cast<int>(best)) continue;
+        REQUIRE(set_simd_level(level) == level);
+        CAPTURE(simd_level_name(level));
+        sharpen(image(img, h, w, 1), image(out, h, w, 1), 1.0, 0.1);
+        for (std::size_t i = 0; i < out.size(); ++i) {
+            const double exact = img[i] + 0.1 * (img[i] - blur[i]);
+            REQUIRE(std::abs(double(out[i]) - exact) <= 1e-6 * std::abs(exact));
+        }
+    }
+    REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
 }

@@ -331,3 +331,76 @@ def test_a_huge_sigma_on_a_small_image_is_computed():
     img = make_image((6, 7), np.float64)
     out = hotloop.gaussian_blur(img, 1e4)  # 80001 taps folded onto 6 and 7 pixels
     np.testing.assert_allclose(out, ref_gaussian(img, 1e4), rtol=1e-9)
+
+
+def _sobel_extremes(dtype):
+    """Images whose Sobel edges take scipy's order to get right: flat areas of huge values (0,
+    not inf - inf = NaN), steps whose squared gradients overflow or underflow, steps next to the
+    float maximum, and single inf, -inf and NaN pixels."""
+    info = np.finfo(dtype)
+    images = [np.full((3, 3), 5e307 if dtype == np.float64 else 1e38, dtype),
+              np.full((4, 37, 3), info.max, dtype), np.full((4, 37), -info.max, dtype),
+              np.full((5, 9), info.smallest_subnormal, dtype)]
+    for v in ((1e200, -1e200, 1e-200, 1e-310, 4e307, 5e307) if dtype == np.float64
+              else (1e20, -1e20, 1e-30, 1e-44, 8e37, 9e37)):
+        step = np.zeros((5, 37), dtype)
+        step[:, 20:] = v
+        images += [step, step.T.copy()]
+    for special in (np.inf, -np.inf, np.nan):
+        for where in ((2, 5), (2, 35), (0, 0)):
+            img = np.ones((5, 37), dtype)
+            img[where] = special
+            images.append(img)
+    return images
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_sobel_edges_of_extreme_values_match_scipy(dtype):
+    for img in _sobel_extremes(dtype):
+        with np.errstate(all="ignore"):
+            expected = ref_sobel(img).astype(dtype)  # scipy in float64, rounded to dtype
+        got = hotloop.sobel_edges(img)
+        assert got.dtype == dtype
+        np.testing.assert_array_equal(np.isnan(got), np.isnan(expected))
+        np.testing.assert_allclose(got, expected, rtol=1e-6 if dtype == np.float32 else 1e-12,
+                                   atol=0)
+
+
+def test_float32_blurs_of_values_above_half_the_float32_maximum_are_finite():
+    # Pair sums w * (p + q) overflowed from 1.7e38 where scipy (float64 inside) is finite.
+    spike = np.zeros((1, 5), np.float32)
+    spike[0, 2] = 2e38
+    rng = np.random.default_rng(3)
+    mixed = (rng.choice([-1.0, 1.0], (6, 37, 3)) * rng.uniform(1e38, 3.4e38, (6, 37, 3)))
+    for img in (np.full((3, 3), 2e38, np.float32), np.full((6, 37, 3), -3.4e38, np.float32),
+                spike, mixed.astype(np.float32)):
+        scale = np.abs(img.astype(np.float64)).max()
+        for got, expected in ((hotloop.gaussian_blur(img, 1.0), ref_gaussian(img, 1.0)),
+                              (hotloop.gaussian_blur(img, 2.5), ref_gaussian(img, 2.5)),
+                              (hotloop.box_blur(img, 1), ref_box(img, 1)),
+                              (hotloop.sharpen(img, 1.0, 0.3), ref_sharpen(img, 1.0, 0.3))):
+            with np.errstate(over="ignore"):
+                rounded = expected.astype(np.float32)  # sharpen's overshoots can pass FLT_MAX
+            assert got.dtype == np.float32
+            np.testing.assert_array_equal(np.isinf(got), np.isinf(rounded))
+            # float32 rounding, relative to the largest sample (mixed signs cancel)
+            finite = np.isfinite(rounded)
+            np.testing.assert_allclose(got[finite], expected[finite], rtol=1e-6,
+                                       atol=2e-6 * scale)
+
+
+def test_float32_sharpen_whose_difference_passes_the_float32_maximum_is_finite():
+    # x - blur(x) = 4.2e38 overflowed float32; x + 0.1 * (x - blur) = 2.9e38 does not.
+    img = np.full((5, 5), -2.5e38, np.float32)
+    img[2, 2] = 2.5e38
+    got = hotloop.sharpen(img, 1.0, 0.1)
+    assert np.isfinite(got).all()
+    np.testing.assert_allclose(got, ref_sharpen(img, 1.0, 0.1), rtol=1e-6)
+
+
+def test_box_blur_radius_errors_state_the_real_range():
+    img = make_image((8, 8), np.uint8)
+    for radius in (-1, 2**24 + 1, 2**63):
+        with pytest.raises(hotloop.InvalidArgumentError, match=r"in 0 \.\. 16777216, got "):
+            hotloop.box_blur(img, radius)
+    assert hotloop.box_blur(img, 2**24).shape == img.shape  # the limit itself is accepted

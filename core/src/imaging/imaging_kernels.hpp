@@ -7,6 +7,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <limits>
 #include <type_traits>
 
 #include "imaging_image.hpp"
@@ -74,10 +75,25 @@ void load_row(const Image& im, std::size_t y, F* out) {
 }
 
 // ---- separable filters ----
+// Whether the taps of a pair are weighted one by one, wk * p + wk * q, not wk * (p + q): for
+// float32 samples, whose pair sums overflowed from 1.7e38 where scipy's float64 does not. The
+// others keep the pair sum: it cannot overflow for integer samples, and it is scipy's own
+// (symmetric correlate1d) arithmetic for float64.
+template <class T>
+constexpr bool kWeighEachTap = std::is_same<T, float>::value;
+
+template <bool Each, class X, class F>
+HL_INLINE X pair_of_taps(F wk, X p, X q) {
+    if constexpr (Each)
+        return wk * p + wk * q;
+    else
+        return wk * (p + q);
+}
+
 // Symmetric kernel w[0..r] (w[0] the centre) down the rows rows[0..2r] (centre rows[r]), at the
 // N vectors (or scalars) X from sample i on. N independent accumulators hide the additions'
 // latency; every sample gets w[0] * centre + sum over k of w[k] * (above + below), in order.
-template <std::size_t N, class X, class F>
+template <std::size_t N, class X, bool Each, class F>
 HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
                             F* out) {
     constexpr std::size_t L = sizeof(X) / sizeof(F);
@@ -88,11 +104,14 @@ HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std
         const F* above = rows[r - k] + i;
         const F* below = rows[r + k] + i;
         for (std::size_t j = 0; j < N; ++j)
-            acc[j] += wk * (simd::load<X>(above + j * L) + simd::load<X>(below + j * L));
+            acc[j] += pair_of_taps<Each>(wk, simd::load<X>(above + j * L),
+                                         simd::load<X>(below + j * L));
     }
     for (std::size_t j = 0; j < N; ++j) simd::store(out + i + j * L, acc[j]);
 }
 
+// T: the sample type (kWeighEachTap).
+template <class T>
 struct DownRows {
     template <class F>
     HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
@@ -100,16 +119,17 @@ struct DownRows {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
         std::size_t i = 0;
-        for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V>(rows, i, w, r, out);
-        for (; i + L <= n; i += L) down_rows_at<1, V>(rows, i, w, r, out);
-        for (; i < n; ++i) down_rows_at<1, F>(rows, i, w, r, out);
+        constexpr bool each = kWeighEachTap<T>;
+        for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V, each>(rows, i, w, r, out);
+        for (; i + L <= n; i += L) down_rows_at<1, V, each>(rows, i, w, r, out);
+        for (; i < n; ++i) down_rows_at<1, F, each>(rows, i, w, r, out);
     }
 };
 
 // down_rows_at for two consecutive output rows at once: rows[0..2r + 1], centres rows[r] and
 // rows[r + 1]. Each row vector is loaded once for both outputs (half the loads), and each output
 // gets exactly down_rows_at's operations in its order.
-template <std::size_t N, class X, class F>
+template <std::size_t N, class X, bool Each, class F>
 HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w, std::size_t r,
                                 F* out0, F* out1) {
     constexpr std::size_t L = sizeof(X) / sizeof(F);
@@ -127,8 +147,8 @@ HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w,
         for (std::size_t j = 0; j < N; ++j) {
             const X a = simd::load<X>(above + j * L);
             const X b = simd::load<X>(below + j * L);
-            acc0[j] += wk * (a + down[j]);  // rows[r - k] + rows[r + k]
-            acc1[j] += wk * (up[j] + b);    // rows[r + 1 - k] + rows[r + 1 + k]
+            acc0[j] += pair_of_taps<Each>(wk, a, down[j]);  // rows[r - k], rows[r + k]
+            acc1[j] += pair_of_taps<Each>(wk, up[j], b);    // rows[r + 1 - k], rows[r + 1 + k]
             up[j] = a;
             down[j] = b;
         }
@@ -139,6 +159,7 @@ HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w,
     }
 }
 
+template <class T>
 struct DownTwoRows {
     template <class F>
     HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
@@ -146,11 +167,25 @@ struct DownTwoRows {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
         std::size_t i = 0;
-        for (; i + 2 * L <= n; i += 2 * L) down_two_rows_at<2, V>(rows, i, w, r, out0, out1);
-        for (; i + L <= n; i += L) down_two_rows_at<1, V>(rows, i, w, r, out0, out1);
-        for (; i < n; ++i) down_two_rows_at<1, F>(rows, i, w, r, out0, out1);
+        constexpr bool each = kWeighEachTap<T>;
+        for (; i + 2 * L <= n; i += 2 * L)
+            down_two_rows_at<2, V, each>(rows, i, w, r, out0, out1);
+        for (; i + L <= n; i += L) down_two_rows_at<1, V, each>(rows, i, w, r, out0, out1);
+        for (; i < n; ++i) down_two_rows_at<1, F, each>(rows, i, w, r, out0, out1);
     }
 };
+
+// The unsharp mask x + amount * (x - blurred). For float32 samples x - blurred overflowed from
+// 1.7e38 where the result need not (scipy computes it in float64): halves are subtracted, and
+// the product doubled, which gives the same bits wherever nothing overflows (subnormal halves
+// aside). No select: see the Sobel section.
+template <class T, class X, class F>
+HL_INLINE X unsharp(X x, X blurred, F amount) {
+    if constexpr (std::is_same<T, float>::value)
+        return x + (amount * (F(0.5) * x - F(0.5) * blurred)) * F(2);
+    else
+        return x + amount * (x - blurred);
+}
 
 // The same kernel along a row whose neighbours lie `step` values apart (the channel count), at N
 // vectors X from sample i on; with `orig`, the unsharp mask orig + amount * (orig - blurred).
@@ -166,13 +201,11 @@ HL_INLINE void along_row_at(const F* in, std::size_t i, std::size_t step, const 
         const F* before = p - k * step;
         const F* after = p + k * step;
         for (std::size_t j = 0; j < N; ++j)
-            acc[j] += wk * (simd::load<X>(before + j * L) + simd::load<X>(after + j * L));
+            acc[j] += pair_of_taps<kWeighEachTap<T>>(wk, simd::load<X>(before + j * L),
+                                                     simd::load<X>(after + j * L));
     }
     for (std::size_t j = 0; j < N; ++j) {
-        if (orig) {
-            const X x = simd::load<X>(orig + i + j * L);
-            acc[j] = x + amount * (x - acc[j]);
-        }
+        if (orig) acc[j] = unsharp<T>(simd::load<X>(orig + i + j * L), acc[j], amount);
         put(out + i + j * L, acc[j]);
     }
 }
@@ -191,29 +224,99 @@ struct AlongRow {
 };
 
 // ---- Sobel ----
-// Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
-// lie s values apart. gx and gy are exact for integer samples.
-template <class X, class F>
-HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s) {
-    using simd::load;
-    const X left = load<X>(a + i - s) + F(2) * load<X>(b + i - s) + load<X>(c + i - s);
-    const X right = load<X>(a + i + s) + F(2) * load<X>(b + i + s) + load<X>(c + i + s);
-    const X up = load<X>(a + i - s) + F(2) * load<X>(a + i) + load<X>(a + i + s);
-    const X down = load<X>(c + i - s) + F(2) * load<X>(c + i) + load<X>(c + i + s);
-    const X gx = right - left;
-    const X gy = down - up;
-    return simd::sqrt_lanes(gx * gx + gy * gy);
+// No comparison or select here: GCC 12 does those lane by lane on 64-byte vectors below AVX-512
+// (7x slower at AVX2). What needs them (inf and NaN, overflowing squares) is rare, so the
+// vector pass only reports it and the pass redoes those samples in scalar code (imaging_sobel.cpp).
+
+// The integer lanes of the same width as the lanes of X (float or double, scalar or vector).
+template <class F, class X>
+using BitsOf = typename std::conditional<
+    std::is_arithmetic<X>::value,
+    typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type,
+    simd::VecN<typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type,
+               sizeof(X) / sizeof(F)>>::type;
+
+// Top bit of each lane set where 0 < |gx| + |gy| < 2^-60 (float) or 2^-500 (double): below,
+// the squares lose bits (above, the larger of the two has a normal square). Integer operations
+// only: the sum - 1 wraps to all ones for 0, and stays below the bits of the bound less one
+// exactly when the sum is below the bound.
+template <class F, class X>
+HL_INLINE BitsOf<F, X> tiny_lanes(X gx, X gy) {
+    using U = BitsOf<F, X>;
+    using W = typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type;
+    constexpr W magnitude_bits = W(~W(0)) >> 1;
+    constexpr W bound_less_one = sizeof(F) == 8 ? W(0x20afffffffffffffu) : W(0x217fffffu);
+    U x, y;
+    std::memcpy(&x, &gx, sizeof x);
+    std::memcpy(&y, &gy, sizeof y);
+    x &= magnitude_bits;
+    y &= magnitude_bits;
+    X sum;  // |gx| + |gy|
+    std::memcpy(&gx, &x, sizeof x);
+    std::memcpy(&gy, &y, sizeof y);
+    sum = gx + gy;
+    U bits;
+    std::memcpy(&bits, &sum, sizeof bits);
+    const U less_one = bits - W(1);
+    return ~less_one & (less_one - bound_less_one);
 }
 
+// Sobel magnitude at sample i of the rows above (a), at (b) and below (c); horizontal neighbours
+// lie s values apart. scipy.ndimage.sobel's order: the [-1, 0, 1] difference along one axis
+// first, then the [1, 2, 1] smoothing along the other, so each gx and gy rounds as scipy's
+// (exactly so for float64; exact integers for integer samples). Smoothing first overflowed
+// flat areas of huge values to inf - inf = NaN.
+template <class T, class X, class F, class Tiny>
+HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::size_t s,
+                     Tiny& tiny) {
+    using simd::load;
+    const X a_l = load<X>(a + i - s), a_c = load<X>(a + i), a_r = load<X>(a + i + s);
+    const X b_l = load<X>(b + i - s), b_r = load<X>(b + i + s);
+    const X c_l = load<X>(c + i - s), c_c = load<X>(c + i), c_r = load<X>(c + i + s);
+    const X gx = F(2) * (b_r - b_l) + ((a_r - a_l) + (c_r - c_l));
+    const X gy = F(2) * (c_c - a_c) + ((c_l - a_l) + (c_r - a_r));
+    // The plain formula: exact enough for integer samples (gx and gy are exact integers below
+    // 2^19). Float squares overflow from 2^64 / 2^512 (then infinite) and lose bits below
+    // 2^-63 / 2^-511 (tiny says so): SobelRow's caller redoes those samples as scipy does.
+    const X r = simd::sqrt_lanes(gx * gx + gy * gy);
+    if constexpr (!std::is_floating_point<T>::value) {
+        return r;
+    } else {
+        tiny |= tiny_lanes<F>(gx, gy);
+        // Every other sample of the window is in gx or gy, so an inf or NaN there makes r inf or
+        // NaN, to be redone; the centre's own (scipy adds centre * 0, NaN for inf) is added here.
+        return r + F(0) * load<X>(b + i);
+    }
+}
+
+// One row of magnitudes. Returns whether any float sample's is inf or NaN, or has a gx or gy
+// below 2^-60 / 2^-500: those the pass redoes as numpy.hypot (hypot(inf, NaN) is inf; float32's
+// own differences may have overflowed).
 struct SobelRow {
     template <class F, class T>
-    HL_INLINE static void run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
+    HL_INLINE static bool run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
                               T* out) {
         using V = simd::Vec<F>;
         constexpr std::size_t L = simd::kLanes<F>;
+        V lanes{};  // 0 * magnitude summed: NaN once a magnitude is not finite
+        F tail = 0;
+        using W = typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type;
+        simd::VecN<W, L> tiny_vector{};
+        W tiny = 0;
         std::size_t i = 0;
-        for (; i + L <= n; i += L) put(out + i, sobel_at<V>(a, b, c, i, s));
-        for (; i < n; ++i) put(out + i, sobel_at<F>(a, b, c, i, s));
+        for (; i + L <= n; i += L) {
+            const V m = sobel_at<T, V>(a, b, c, i, s, tiny_vector);
+            if constexpr (std::is_floating_point<T>::value) lanes += F(0) * m;
+            put(out + i, m);
+        }
+        for (; i < n; ++i) {
+            const F m = sobel_at<T, F>(a, b, c, i, s, tiny);
+            if constexpr (std::is_floating_point<T>::value) tail += F(0) * m;
+            put(out + i, m);
+        }
+        for (std::size_t j = 0; j < L; ++j) tail += lanes[j];
+        for (std::size_t j = 0; j < L; ++j) tiny |= tiny_vector[j];
+        return tail != tail || tiny >> (8 * sizeof(W) - 1);
     }
 };
 

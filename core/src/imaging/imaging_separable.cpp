@@ -93,14 +93,14 @@ private:
             load(ring, y + r);
             load(ring, y + r + 1);
             window(y, slots_);
-            simd_run<DownTwoRows>(rows.data(), n_, down_.data(), rows_radius(), line0, line1);
+            simd_run<DownTwoRows<T>>(rows.data(), n_, down_.data(), rows_radius(), line0, line1);
             finish(line0, static_cast<std::size_t>(y), rows[r], spare);
             finish(line1, static_cast<std::size_t>(y + 1), rows[r + 1], spare);
         }
         if (y < y1) {  // an odd last row
             load(ring, y + r);
             window(y, slots_ - 1);
-            simd_run<DownRows>(rows.data(), n_, down_.data(), rows_radius(), line0);
+            simd_run<DownRows<T>>(rows.data(), n_, down_.data(), rows_radius(), line0);
             finish(line0, static_cast<std::size_t>(y), rows[r], spare);
         }
     }

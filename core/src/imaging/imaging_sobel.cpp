@@ -1,12 +1,31 @@
 // The Sobel pass: each block keeps a ring of three source rows, converted to the working type
 // and padded by one reflected pixel on each side.
 #include <algorithm>
+#include <cmath>
+#include <limits>
+#include <type_traits>
 
 #include "imaging_kernels.hpp"
 #include "imaging_passes.hpp"
 
 namespace hotloop::imaging {
 namespace {
+
+// numpy.hypot(x, y): inf if either is inf (even with a NaN), else NaN if either is NaN, else
+// sqrt(x^2 + y^2) with the squares scaled by a power of two (no overflow, no lost bits). Not
+// std::hypot: glibc 2.35's new hypot symbol would raise the wheel's manylinux tag.
+double hypot_of(double x, double y) {
+    x = std::abs(x);
+    y = std::abs(y);
+    if (std::isinf(x) || std::isinf(y)) return std::numeric_limits<double>::infinity();
+    if (std::isnan(x) || std::isnan(y)) return std::numeric_limits<double>::quiet_NaN();
+    const double larger = std::max(x, y);
+    if (larger == 0.0) return 0.0;
+    int exponent = 0;
+    std::frexp(larger, &exponent);
+    const double sx = std::ldexp(x, -exponent), sy = std::ldexp(y, -exponent);
+    return std::ldexp(std::sqrt(sx * sx + sy * sy), exponent);
+}
 
 template <class T, class F>
 class Sobel {
@@ -49,12 +68,37 @@ private:
             load(ring, y + 1);
             const auto row = static_cast<std::size_t>(y);
             T* out = row_target(im_.dst, row, spare);
-            simd_run<SobelRow>(static_cast<const F*>(slot(ring, y - 1)),
-                               static_cast<const F*>(slot(ring, y)),
-                               static_cast<const F*>(slot(ring, y + 1)), n_,
-                               im_.src.channels, out);
+            const F* above = slot(ring, y - 1);
+            const F* at = slot(ring, y);
+            const F* below = slot(ring, y + 1);
+            if (simd_run<SobelRow>(above, at, below, n_, im_.src.channels, out))
+                redo_not_finite(above, at, below, out);
             store_row(im_.dst, row, out);
             copy_alpha(im_, row);
+        }
+    }
+
+    // The samples of a row whose magnitude came out inf or NaN, or below 2^-59 / 2^-499,
+    // again as scipy computes them: in double (float32's own differences may have overflowed)
+    // with numpy.hypot's rules (hypot_of). Rare: only rows with inf or NaN inputs, huge
+    // gradients or tiny ones.
+    void redo_not_finite(const F* a, const F* b, const F* c, T* out) const {
+        if constexpr (std::is_floating_point<T>::value) {
+            const auto s = static_cast<std::ptrdiff_t>(im_.src.channels);  // pixel -1 is padding
+            const auto n = static_cast<std::ptrdiff_t>(n_);
+            for (std::ptrdiff_t i = 0; i < n; ++i) {
+                const double tiny = std::is_same<T, double>::value ? 0x1p-499 : 0x1p-59;
+                if (std::isfinite(out[i]) && !(double(out[i]) < tiny)) continue;
+                auto dx = [&](const F* row) {
+                    return double(row[i]) * 0.0 + (double(row[i + s]) - double(row[i - s]));
+                };
+                auto dy = [&](std::ptrdiff_t j) {
+                    return double(b[j]) * 0.0 + (double(c[j]) - double(a[j]));
+                };
+                const double gx = 2.0 * dx(b) + (dx(a) + dx(c));
+                const double gy = 2.0 * dy(i) + (dy(i - s) + dy(i + s));
+                out[i] = static_cast<T>(hypot_of(gx, gy));  // beyond float32: inf (x86)
+            }
         }
     }
 
