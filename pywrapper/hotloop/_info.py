@@ -28,8 +28,11 @@ def _string(key):
 
 
 def _path(key):
-    """A file path the library reports, without the loader's "hotloop/../hotloop.libs" detour."""
-    return os.path.normpath(_string(key))
+    """The file behind a path the library reports (dladdr: the name it was first loaded under),
+    symlinks resolved: the same OpenBLAS is /lib/x86_64-linux-gnu/libopenblas.so.0 when NumPy
+    loaded it first and /usr/lib/.../openblas-pthread/libopenblas.so.0 when hotloop did (also
+    without the loader's "hotloop/../hotloop.libs" detour)."""
+    return os.path.realpath(_string(key))
 
 
 def _integer(key):

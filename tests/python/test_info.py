@@ -48,6 +48,21 @@ def test_the_reported_libraries_are_the_loaded_ones(config):
         assert os.path.basename(path).startswith(stem)
 
 
+def test_the_reported_libraries_do_not_depend_on_who_loaded_them_first():
+    # dladdr names a library as it was first loaded: NumPy loads OpenBLAS as
+    # /lib/x86_64-linux-gnu/libopenblas.so.0, hotloop through /usr/lib/...; the CLI test
+    # comparing `hotloop info` with this process failed after other tests imported NumPy.
+    import subprocess
+
+    code = ("import sys; %s; import hotloop, json; c = hotloop.show_config(mode='dicts'); "
+            "print(json.dumps([c[s]['library'] for s in ('hotloop', 'tbb', 'blas')]))")
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
+    seen = [subprocess.run([sys.executable, "-c", code % first], env=env, check=True,
+                           capture_output=True, text=True).stdout
+            for first in ("import numpy", "pass")]
+    assert seen[0] == seen[1]
+
+
 def test_simd_level_matches_the_cpu(config):
     flags = cpu_flags()
     expected = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
