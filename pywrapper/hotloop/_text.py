@@ -339,10 +339,24 @@ def _decode_error(failure, head, filename=None):
         length = 1  # pragma: no cover - the engine and Python disagree
     except UnicodeDecodeError as exc:
         length = exc.end - exc.start
-    where = "byte offset %d" % start
-    message = "invalid UTF-8 at %s (byte 0x%02x)%s: %s" % (
-        where, bad[0], "" if filename is None else " of file %r" % filename, reason)
-    return message, start, start + length, reason
+    return _malformed_message("UTF-8", start, bad[0], reason, filename), start, start + length, reason
+
+
+def _malformed_message(codec, start, byte, reason, filename=None):
+    """The one wording of every decoding error, the engine's and Python's codecs' alike."""
+    where = "" if filename is None else " of file %r" % filename
+    return "invalid %s at byte offset %d (byte 0x%02x)%s: %s" % (codec, start, byte, where, reason)
+
+
+def _from_python_error(exc, filename=None):
+    """HotloopUnicodeDecodeError for what a Python codec raised (other codecs and handlers), at
+    its offsets in the whole input; for a file, named and with the compression hint."""
+    codec = "UTF-8" if exc.encoding == "utf-8" else exc.encoding
+    message = _malformed_message(codec, exc.start, exc.object[exc.start], exc.reason, filename)
+    if filename is not None:  # exc.object is the whole file: no second read (a FIFO has none)
+        message += _hint_for(exc.object[:8])
+    return HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
+                                     exc.reason, filename=filename)
 
 
 def _casing():
@@ -585,10 +599,7 @@ def _python_decoded(view, errors):
     try:
         return str(view, "utf-8", errors)
     except UnicodeDecodeError as exc:
-        message = "invalid UTF-8 at byte offset %d (byte 0x%02x): %s" % (
-            exc.start, exc.object[exc.start], exc.reason)  # the engine's own wording
-        raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
-                                        exc.reason) from None
+        raise _from_python_error(exc) from None
 
 
 _COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
@@ -600,9 +611,13 @@ _COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
 def _compression_hint(name):
     try:
         with open(name, "rb") as f:
-            head = f.read(8)
+            return _hint_for(f.read(8))
     except OSError:
         return ""
+
+
+def _hint_for(head):
+    """What to say of a file starting with `head` that does not decode: compressed, or nothing."""
     for magic, kind, reader in _COMPRESSED:
         if head.startswith(magic):
             return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the "
@@ -666,11 +681,7 @@ def _python_read(name, encoding, errors):
     try:
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
-        message = "invalid %s at byte offset %d (byte 0x%02x) of file %r: %s%s" % (
-            exc.encoding, exc.start, exc.object[exc.start], name, exc.reason,
-            _compression_hint(name))  # the engine's wording, for any codec
-        raise HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
-                                        exc.reason, filename=name) from None
+        raise _from_python_error(exc, filename=name) from None
 
 
 def _is_stream(name):
