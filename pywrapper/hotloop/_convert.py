@@ -319,8 +319,10 @@ def as_exact_ndarray(obj, what, *, masked="refuse", na="raise"):
     if array.dtype.kind != "f" or not isinstance(obj, (list, tuple)) or not obj:
         return array
     np = sys.modules["numpy"]
-    items = np.array(obj, dtype=object).ravel()  # nested lists too
-    if not items.size or not all(isinstance(item, (int, np.integer)) for item in items):
+    # A flat list is looked at in place (a list of floats stops at its first element); only a
+    # nested one is flattened through an object array.
+    items = obj if array.ndim == 1 else np.array(obj, dtype=object).ravel()
+    if not len(items) or not all(isinstance(item, (int, np.integer)) for item in items):
         return array  # no ints at all ([[], []]), or floats: float64 is what they are
     low, high = int(min(items)), int(max(items))
     if low < 0:
@@ -328,7 +330,7 @@ def as_exact_ndarray(obj, what, *, masked="refuse", na="raise"):
             "%s: the ints span %d .. %d, which neither int64 nor uint64 holds (NumPy would round "
             "them to float64): sum the ints with parallel_sum, or convert them to float to "
             "describe them approximately" % (what, low, high))
-    return numpy_allocation(what, lambda: np.array(obj, dtype=np.uint64))
+    return numpy_allocation(what, lambda: np.array(items, dtype=np.uint64).reshape(array.shape))
 
 
 def _asarray(np, obj, what):
