@@ -258,6 +258,38 @@ TEST_CASE("any strides give the contiguous result; alpha is copied", "[imaging]"
     REQUIRE(out2 == out3);
 }
 
+TEST_CASE("the RGB samples of RGBA pixels, as source and destination", "[imaging]") {
+    // The layout of a PIL RGB image read with its padding byte, and of an RGB slice of RGBA
+    // pixels: every filter gives the contiguous RGB result and leaves the 4th samples alone.
+    const std::size_t h = 9, w = 13;
+    for_each_dtype([&](auto sample) {
+        using T = decltype(sample);
+        auto rgba = noise<T>(h * w * 4, 5);
+        std::vector<T> rgb(h * w * 3);
+        for (std::size_t p = 0; p < h * w; ++p)
+            for (std::size_t ch = 0; ch < 3; ++ch) rgb[3 * p + ch] = rgba[4 * p + ch];
+        auto rgb_of = [&](std::vector<T>& four) {
+            View v = image(four, h, w, 4);
+            v.shape[2] = 3;
+            return v;
+        };
+        auto check = [&](auto&& filter) {
+            std::vector<T> expected(rgb.size()), out(rgba.size(), T(7));
+            filter(image(rgb, h, w, 3), image(expected, h, w, 3));
+            filter(rgb_of(rgba), rgb_of(out));
+            for (std::size_t p = 0; p < h * w; ++p) {
+                for (std::size_t ch = 0; ch < 3; ++ch)
+                    REQUIRE(out[4 * p + ch] == expected[3 * p + ch]);
+                REQUIRE(out[4 * p + 3] == T(7));
+            }
+        };
+        check([](const View& s, const View& d) { gaussian_blur(s, d, 1.5); });
+        check([](const View& s, const View& d) { box_blur(s, d, 2); });
+        check([](const View& s, const View& d) { sharpen(s, d, 1.0, 1.5); });
+        check([](const View& s, const View& d) { sobel_edges(s, d); });
+    });
+}
+
 TEST_CASE("image results do not depend on the thread count", "[imaging]") {
     const int before = num_threads();
     const std::size_t h = 300, w = 41;  // several row blocks

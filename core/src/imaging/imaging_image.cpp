@@ -131,10 +131,36 @@ std::size_t checked_mul(std::size_t a, std::size_t b) {
 Scratch::Scratch(std::size_t bytes) : data_(allocate_aligned(bytes)), bytes_(bytes) {}
 Scratch::~Scratch() { release_aligned(data_, bytes_); }
 
+namespace {
+
+// Sample 3 of each of n 4-sample pixels, both rows contiguous (RGBA images, PIL's RGBA and RGBX
+// among them): a loop the compiler vectorises; the general loop below made an RGBA blur 1.4x
+// slower.
+template <class T>
+void copy_fourth(const char* src, char* dst, std::size_t n) {
+    for (std::size_t x = 0; x < n; ++x) {
+        T v;
+        std::memcpy(&v, src + (4 * x + 3) * sizeof(T), sizeof v);
+        std::memcpy(dst + (4 * x + 3) * sizeof(T), &v, sizeof v);
+    }
+}
+
+}  // namespace
+
 void copy_alpha(const Pair& images, std::size_t y) {
     if (images.src.channels != 4) return;
-    const std::size_t size = dtype_size(images.src.dtype);
-    for (std::size_t x = 0; x < images.src.width; ++x)
+    const std::size_t size = dtype_size(images.src.dtype), W = images.src.width;
+    if (images.src.rows_contiguous() && images.dst.rows_contiguous()) {
+        const char* src = images.src.at(y, 0, 0);
+        char* dst = images.dst.at(y, 0, 0);
+        switch (size) {
+            case 1: return copy_fourth<uint8_t>(src, dst, W);
+            case 2: return copy_fourth<uint16_t>(src, dst, W);
+            case 4: return copy_fourth<uint32_t>(src, dst, W);
+            default: return copy_fourth<uint64_t>(src, dst, W);
+        }
+    }
+    for (std::size_t x = 0; x < W; ++x)
         std::memcpy(images.dst.at(y, x, 3), images.src.at(y, x, 3), size);
 }
 

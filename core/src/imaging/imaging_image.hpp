@@ -101,6 +101,13 @@ T* row_target(const Image& dst, std::size_t y, T* spare) {
 template <class T>
 void store_row(const Image& dst, std::size_t y, const T* row) {
     if (dst.rows_contiguous()) return;
+    // An RGB slice of RGBA pixels, as load_pixels reads it.
+    if (dst.channels == 3 && dst.channel_stride == static_cast<std::ptrdiff_t>(sizeof(T))) {
+        char* p = dst.at(y, 0, 0);
+        for (std::size_t x = 0; x < dst.width; ++x, p += dst.col_stride)
+            std::memcpy(p, row + 3 * x, 3 * sizeof(T));
+        return;
+    }
     for (std::size_t x = 0; x < dst.width; ++x)
         for (std::size_t c = 0; c < dst.channels; ++c)
             std::memcpy(dst.at(y, x, c), row + x * dst.channels + c, sizeof(T));

@@ -54,6 +54,17 @@ struct Widen {
     }
 };
 
+// The C adjacent samples of each of n pixels `step` bytes apart, widened: an RGB slice of RGBA
+// pixels (img[..., :3]) in one pass, without the general loop's index arithmetic per sample.
+template <std::size_t C, class T, class F>
+void load_pixels(const char* p, std::ptrdiff_t step, std::size_t n, F* out) {
+    for (std::size_t x = 0; x < n; ++x, p += step) {
+        T v[C];
+        std::memcpy(v, p, sizeof v);
+        for (std::size_t c = 0; c < C; ++c) out[x * C + c] = static_cast<F>(v[c]);
+    }
+}
+
 // Row y of an image (T samples) as width * channels working values F.
 template <class T, class F>
 void load_row(const Image& im, std::size_t y, F* out) {
@@ -66,6 +77,8 @@ void load_row(const Image& im, std::size_t y, F* out) {
             simd_run<Widen>(row, out, n);
         return;
     }
+    if (im.channels == 3 && im.channel_stride == static_cast<std::ptrdiff_t>(sizeof(T)))
+        return load_pixels<3, T>(im.at(y, 0, 0), im.col_stride, im.width, out);
     for (std::size_t x = 0; x < im.width; ++x)
         for (std::size_t c = 0; c < im.channels; ++c) {
             T v;
