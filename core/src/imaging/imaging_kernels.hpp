@@ -1,7 +1,9 @@
 // The vector kernels of the image passes, in the house SIMD idiom (simd.hpp): each kernel is a
-// struct whose HL_INLINE static run() works on rows of working values F (float for uint8, uint16
-// and float32 images, double for float64), in simd::Vec<F> steps with a scalar tail that performs
-// the same operations in the same order; passes call them through simd_run<Kernel>(...).
+// struct whose HL_INLINE static run_width<Bytes>() works on rows of working values F (float for
+// uint8, uint16 and float32 images, double for float64), in simd::Vec<F, Bytes> steps (the
+// level's register width) with a scalar tail that performs the same operations in the same
+// order; passes call them through simd_run<Kernel>(...). Every sample is computed on its own,
+// so the width changes no bits.
 #pragma once
 
 #include <cstddef>
@@ -126,11 +128,11 @@ HL_INLINE void down_rows_at(const F* const* rows, std::size_t i, const F* w, std
 // T: the sample type (kWeighEachTap).
 template <class T>
 struct DownRows {
-    template <class F>
-    HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
-                              F* out) {
-        using V = simd::Vec<F>;
-        constexpr std::size_t L = simd::kLanes<F>;
+    template <std::size_t Bytes, class F>
+    HL_INLINE static void run_width(const F* const* rows, std::size_t n, const F* w,
+                                    std::size_t r, F* out) {
+        using V = simd::Vec<F, Bytes>;
+        constexpr std::size_t L = simd::kLanes<F, Bytes>;
         std::size_t i = 0;
         constexpr bool each = kWeighEachTap<T>;
         for (; i + 4 * L <= n; i += 4 * L) down_rows_at<4, V, each>(rows, i, w, r, out);
@@ -174,11 +176,11 @@ HL_INLINE void down_two_rows_at(const F* const* rows, std::size_t i, const F* w,
 
 template <class T>
 struct DownTwoRows {
-    template <class F>
-    HL_INLINE static void run(const F* const* rows, std::size_t n, const F* w, std::size_t r,
-                              F* out0, F* out1) {
-        using V = simd::Vec<F>;
-        constexpr std::size_t L = simd::kLanes<F>;
+    template <std::size_t Bytes, class F>
+    HL_INLINE static void run_width(const F* const* rows, std::size_t n, const F* w,
+                                    std::size_t r, F* out0, F* out1) {
+        using V = simd::Vec<F, Bytes>;
+        constexpr std::size_t L = simd::kLanes<F, Bytes>;
         std::size_t i = 0;
         constexpr bool each = kWeighEachTap<T>;
         for (; i + 2 * L <= n; i += 2 * L)
@@ -224,11 +226,11 @@ HL_INLINE void along_row_at(const F* in, std::size_t i, std::size_t step, const 
 }
 
 struct AlongRow {
-    template <class F, class T>
-    HL_INLINE static void run(const F* in, std::size_t n, std::size_t step, const F* w,
-                              std::size_t r, const F* orig, F amount, T* out) {
-        using V = simd::Vec<F>;
-        constexpr std::size_t L = simd::kLanes<F>;
+    template <std::size_t Bytes, class F, class T>
+    HL_INLINE static void run_width(const F* in, std::size_t n, std::size_t step, const F* w,
+                                    std::size_t r, const F* orig, F amount, T* out) {
+        using V = simd::Vec<F, Bytes>;
+        constexpr std::size_t L = simd::kLanes<F, Bytes>;
         std::size_t i = 0;
         for (; i + 4 * L <= n; i += 4 * L) along_row_at<4, V>(in, i, step, w, r, orig, amount, out);
         for (; i + L <= n; i += L) along_row_at<1, V>(in, i, step, w, r, orig, amount, out);
@@ -237,9 +239,10 @@ struct AlongRow {
 };
 
 // ---- Sobel ----
-// No comparison or select here: GCC 12 does those lane by lane on 64-byte vectors below AVX-512
-// (7x slower at AVX2). What needs them (inf and NaN, overflowing squares) is rare, so the
-// vector pass only reports it and the pass redoes those samples in scalar code (imaging_sobel.cpp).
+// No comparison or select here (GCC 12 does them lane by lane on vectors wider than the level's
+// registers, and they would serve rare samples). What needs them (inf and NaN, overflowing
+// squares) is rare, so the vector pass only reports it and the pass redoes those samples in
+// scalar code (imaging_sobel.cpp).
 
 // The integer lanes of the same width as the lanes of X (float or double, scalar or vector).
 template <class F, class X>
@@ -306,11 +309,11 @@ HL_INLINE X sobel_at(const F* a, const F* b, const F* c, std::size_t i, std::siz
 // below 2^-60 / 2^-500: those the pass redoes as numpy.hypot (hypot(inf, NaN) is inf; float32's
 // own differences may have overflowed).
 struct SobelRow {
-    template <class F, class T>
-    HL_INLINE static bool run(const F* a, const F* b, const F* c, std::size_t n, std::size_t s,
-                              T* out) {
-        using V = simd::Vec<F>;
-        constexpr std::size_t L = simd::kLanes<F>;
+    template <std::size_t Bytes, class F, class T>
+    HL_INLINE static bool run_width(const F* a, const F* b, const F* c, std::size_t n,
+                                    std::size_t s, T* out) {
+        using V = simd::Vec<F, Bytes>;
+        constexpr std::size_t L = simd::kLanes<F, Bytes>;
         V lanes{};  // 0 * magnitude summed: NaN once a magnitude is not finite
         F tail = 0;
         using W = typename std::conditional<sizeof(F) == 8, uint64_t, uint32_t>::type;

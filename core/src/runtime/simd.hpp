@@ -9,6 +9,11 @@
 // and kernels use no reassociating operations, so every level computes the same bits: the engine
 // tests check it with set_simd_level().
 //
+// A kernel whose results do not depend on how many lanes it runs at once (each output element
+// computed on its own, in the same order) says so with `template <std::size_t Bytes> HL_INLINE
+// static run_width(...)` in place of run(), on simd::Vec<T, Bytes>: simd_run passes the level's
+// register width, 64 bytes at AVX-512, 32 at AVX2, 16 at baseline.
+//
 // A kernel may give AVX-512 its own code for what the vector extensions cannot say (the filter's
 // lane compression): a `HL_TARGET_AVX512 HL_INLINE static run_avx512(...)` beside run(), with the
 // same results. simd_run still makes the choice; no kernel tests the CPU itself.
@@ -54,20 +59,36 @@ auto has_avx512_code(int) -> decltype(K::run_avx512(std::declval<A&>()...), std:
 template <class K, class... A>
 std::false_type has_avx512_code(...);
 
+// Whether K is written for any vector width (K::run_width<Bytes>).
+template <class K, std::size_t Bytes, class... A>
+auto has_width_code(int)
+    -> decltype(K::template run_width<Bytes>(std::declval<A&>()...), std::true_type{});
+template <class K, std::size_t Bytes, class... A>
+std::false_type has_width_code(...);
+
+// K::run_width<Bytes>, vectors of the level's register width, if K has it; else K::run.
+template <class K, std::size_t Bytes, class... A>
+HL_INLINE auto run_at_width(A... a) {
+    if constexpr (decltype(has_width_code<K, Bytes, A...>(0))::value)
+        return K::template run_width<Bytes>(a...);
+    else
+        return K::run(a...);
+}
+
 template <class K, class... A>
 HL_TARGET_AVX512 auto run_avx512(A... a) {
     if constexpr (decltype(has_avx512_code<K, A...>(0))::value)
         return K::run_avx512(a...);
     else
-        return K::run(a...);
+        return run_at_width<K, 64>(a...);
 }
 template <class K, class... A>
 HL_TARGET_AVX2 auto run_avx2(A... a) {
-    return K::run(a...);
+    return run_at_width<K, 32>(a...);
 }
 template <class K, class... A>
 auto run_baseline(A... a) {
-    return K::run(a...);
+    return run_at_width<K, 16>(a...);
 }
 }  // namespace simd_detail
 
@@ -91,11 +112,14 @@ struct VecType {
 // N lanes of T.
 template <class T, std::size_t N>
 using VecN = typename VecType<T, N>::type;
-// 64 bytes of T: one zmm register, two ymm or four xmm, as the level has them.
-template <class T>
-constexpr std::size_t kLanes = 64 / sizeof(T);
-template <class T>
-using Vec = VecN<T, kLanes<T>>;
+// `Bytes` bytes of T. 64: one zmm register, two ymm or four xmm, as the level has them. GCC 12
+// keeps a vector wider than the level's registers in memory and does its compares and selects
+// lane by lane (a blur 10x slower at AVX2 than at AVX-512), so a kernel that can takes the
+// level's own width from simd_run (run_width<Bytes>: 64, 32 or 16).
+template <class T, std::size_t Bytes = 64>
+constexpr std::size_t kLanes = Bytes / sizeof(T);
+template <class T, std::size_t Bytes = 64>
+using Vec = VecN<T, kLanes<T, Bytes>>;
 
 // Loads and stores of a vector or a scalar X at an address of its element type (no alignment).
 template <class X, class T>
@@ -114,30 +138,29 @@ HL_INLINE void store(T* p, X x) {
 HL_INLINE float sqrt_lanes(float v) { return __builtin_sqrtf(v); }
 HL_INLINE double sqrt_lanes(double v) { return __builtin_sqrt(v); }
 #if defined(HL_SIMD_X86)
-HL_INLINE Vec<float> sqrt_lanes(Vec<float> v) {
-    __m128 parts[4];
-    std::memcpy(parts, &v, sizeof v);
-    for (auto& part : parts) part = _mm_sqrt_ps(part);
-    std::memcpy(&v, parts, sizeof v);
-    return v;
-}
-HL_INLINE Vec<double> sqrt_lanes(Vec<double> v) {
-    __m128d parts[4];
-    std::memcpy(parts, &v, sizeof v);
-    for (auto& part : parts) part = _mm_sqrt_pd(part);
-    std::memcpy(&v, parts, sizeof v);
-    return v;
-}
-#else
-HL_INLINE Vec<float> sqrt_lanes(Vec<float> v) {
-    for (std::size_t j = 0; j < kLanes<float>; ++j) v[j] = sqrt_lanes(float(v[j]));
-    return v;
-}
-HL_INLINE Vec<double> sqrt_lanes(Vec<double> v) {
-    for (std::size_t j = 0; j < kLanes<double>; ++j) v[j] = sqrt_lanes(double(v[j]));
-    return v;
-}
+HL_INLINE __m128 sqrt_part(__m128 v) { return _mm_sqrt_ps(v); }
+HL_INLINE __m128d sqrt_part(__m128d v) { return _mm_sqrt_pd(v); }
 #endif
+// A vector of floats or doubles, of any width the kernels use (16, 32 or 64 bytes), as 16-byte
+// parts.
+template <class V, class E = std::remove_cv_t<std::remove_reference_t<decltype(V{}[0])>>>
+HL_INLINE V sqrt_lanes(V v) {
+#if defined(HL_SIMD_X86)
+    static_assert(sizeof(V) % 16 == 0, "whole 16-byte parts");
+    for (std::size_t at = 0; at < sizeof(V); at += 16) {
+        typename VecType<E, 16 / sizeof(E)>::type part;  // __m128 or __m128d
+        std::memcpy(&part, reinterpret_cast<const char*>(&v) + at, 16);
+        if constexpr (std::is_same<E, float>::value)
+            part = sqrt_part(__m128(part));
+        else
+            part = sqrt_part(__m128d(part));
+        std::memcpy(reinterpret_cast<char*>(&v) + at, &part, 16);
+    }
+#else
+    for (std::size_t j = 0; j < sizeof(V) / sizeof(E); ++j) v[j] = sqrt_lanes(E(v[j]));
+#endif
+    return v;
+}
 
 }  // namespace simd
 }  // namespace hotloop
