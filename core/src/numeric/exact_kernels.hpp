@@ -26,17 +26,72 @@
 
 namespace hotloop {
 
-typedef double V8d __attribute__((vector_size(64)));
-typedef int64_t V8l __attribute__((vector_size(64)));
-template <class T>
-struct Vec8 {
-    typedef T type __attribute__((vector_size(8 * sizeof(T))));
-};
+// Eight lanes of E (double or int64_t) as the SIMD level's vectors: 64 / Bytes parts of Bytes
+// bytes (simd_run's width: one zmm, two ymm or four xmm registers). The kernels below work on
+// eight logical lanes at every width, so that the lanes' fixed-order reductions (stats.cpp)
+// give the same bits at every level; GCC keeps each part in a register of the level.
+template <class E, std::size_t Bytes>
+struct Lanes8 {
+    static constexpr std::size_t kPer = Bytes / sizeof(E), kParts = 8 / kPer;
+    using Part = simd::VecN<E, kPer>;
+    Part part[kParts];
 
-// Unaligned load (an out-parameter: returning a vector by value would change the ABI per clone).
-template <class V>
-HL_INLINE void load(V& v, const void* p) {
-    std::memcpy(&v, p, sizeof v);
+    HL_INLINE static Lanes8 splat(E v) {
+        Lanes8 r;
+        for (auto& q : r.part) q = Part{} + v;
+        return r;
+    }
+    HL_INLINE E operator[](std::size_t j) const { return part[j / kPer][j % kPer]; }
+};
+template <std::size_t Bytes>
+using D8 = Lanes8<double, Bytes>;
+template <std::size_t Bytes>
+using L8 = Lanes8<int64_t, Bytes>;
+
+#define HL_LANES8_OP(op)                                                              \
+    template <class E, std::size_t B>                                                 \
+    HL_INLINE Lanes8<E, B> operator op(const Lanes8<E, B>& a, const Lanes8<E, B>& b) { \
+        Lanes8<E, B> r;                                                               \
+        for (std::size_t k = 0; k < Lanes8<E, B>::kParts; ++k)                        \
+            r.part[k] = a.part[k] op b.part[k];                                       \
+        return r;                                                                     \
+    }                                                                                 \
+    template <class E, std::size_t B>                                                 \
+    HL_INLINE Lanes8<E, B>& operator op##=(Lanes8<E, B>& a, const Lanes8<E, B>& b) {   \
+        for (std::size_t k = 0; k < Lanes8<E, B>::kParts; ++k)                        \
+            a.part[k] = a.part[k] op b.part[k];                                       \
+        return a;                                                                     \
+    }
+HL_LANES8_OP(+)
+HL_LANES8_OP(-)
+HL_LANES8_OP(*)
+HL_LANES8_OP(|)
+HL_LANES8_OP(&)
+#undef HL_LANES8_OP
+
+// The bits of the lanes as the other type (a double's bits as int64_t and back).
+template <class To, class From, std::size_t B>
+HL_INLINE Lanes8<To, B> bit_cast_lanes(const Lanes8<From, B>& v) {
+    static_assert(sizeof(To) == sizeof(From), "same lane width");
+    Lanes8<To, B> r;
+    std::memcpy(&r, &v, sizeof r);
+    return r;
+}
+
+// Lane by lane: b where a < b, else a (b < a: the same with the roles swapped). NaN never wins.
+template <class E, std::size_t B>
+HL_INLINE Lanes8<E, B> max_lanes(const Lanes8<E, B>& a, const Lanes8<E, B>& b) {
+    Lanes8<E, B> r;
+    for (std::size_t k = 0; k < Lanes8<E, B>::kParts; ++k)
+        r.part[k] = a.part[k] < b.part[k] ? b.part[k] : a.part[k];
+    return r;
+}
+template <class E, std::size_t B>
+HL_INLINE Lanes8<E, B> min_lanes(const Lanes8<E, B>& a, const Lanes8<E, B>& b) {
+    Lanes8<E, B> r;
+    for (std::size_t k = 0; k < Lanes8<E, B>::kParts; ++k)
+        r.part[k] = b.part[k] < a.part[k] ? b.part[k] : a.part[k];
+    return r;
 }
 
 // Whether T is the element type of a bool array: bool, or the one-byte class a dtype dispatcher
@@ -52,12 +107,16 @@ using Stored = std::conditional_t<is_bool_element<T>, uint8_t, T>;
 
 // Eight elements of T as doubles (exact for every supported T but 64-bit integers); bool bytes
 // count as 1 whatever their nonzero value.
-template <class T>
-HL_INLINE V8d load_doubles(const T* p) {
-    typename Vec8<Stored<T>>::type v;
-    load(v, p);
-    V8d d = __builtin_convertvector(v, V8d);
-    if constexpr (is_bool_element<T>) d = d < 1.0 ? d : 1.0;
+template <std::size_t B, class T>
+HL_INLINE D8<B> load_doubles(const T* p) {
+    constexpr std::size_t per = D8<B>::kPer;
+    D8<B> d;
+    for (std::size_t k = 0; k < D8<B>::kParts; ++k) {
+        simd::VecN<Stored<T>, per> v;
+        std::memcpy(&v, reinterpret_cast<const char*>(p) + k * per * sizeof(T), sizeof v);
+        d.part[k] = __builtin_convertvector(v, typename D8<B>::Part);
+        if constexpr (is_bool_element<T>) d.part[k] = d.part[k] < 1.0 ? d.part[k] : 1.0;
+    }
     return d;
 }
 
@@ -126,13 +185,15 @@ inline Sigmas sigmas_for(double max_abs, std::size_t n) {
 
 // The two extraction levels of eight values: adds their first-level parts to a1, second-level
 // parts to a2, and ORs the bits of the remainders into nz.
-HL_INLINE void extract(V8d x, V8d s1, V8d s2, V8d& a1, V8d& a2, V8l& nz) {
-    const V8d q1 = (s1 + x) - s1;
-    const V8d r1 = x - q1;
-    const V8d q2 = (s2 + r1) - s2;
+template <std::size_t B>
+HL_INLINE void extract(const D8<B>& x, const D8<B>& s1, const D8<B>& s2, D8<B>& a1, D8<B>& a2,
+                       L8<B>& nz) {
+    const D8<B> q1 = (s1 + x) - s1;
+    const D8<B> r1 = x - q1;
+    const D8<B> q2 = (s2 + r1) - s2;
     a1 += q1;
     a2 += q2;
-    nz |= (V8l)(r1 - q2);
+    nz |= bit_cast_lanes<int64_t>(r1 - q2);
 }
 
 struct LevelSums {
@@ -140,20 +201,22 @@ struct LevelSums {
     bool remainder = false;  // some second-level remainder is not zero: see add_remainders
 };
 
-HL_INLINE bool any_bits(V8l nz) {
+template <std::size_t B>
+HL_INLINE bool any_bits(const L8<B>& nz) {
     int64_t any = 0;
     for (int j = 0; j < 8; ++j) any |= nz[j] & INT64_MAX;  // -0.0 is zero too
     return any != 0;
 }
 
-HL_INLINE double horizontal_sum(V8d a, V8d b) {  // exact for extracted parts: any order
+template <std::size_t B>
+HL_INLINE double horizontal_sum(const D8<B>& a, const D8<B>& b) {  // exact: any order
     double t = 0;
     for (int j = 0; j < 8; ++j) t += a[j] + b[j];
     return t;
 }
 
 // The exact block sum of n values of T (n <= 2^15, all finite, magnitudes within `s`).
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE LevelSums level_sums(const T* p, std::size_t n, const Sigmas& s) {
     if (n < 16) {  // no vector: skip the lanes' setup and reduction
         LevelSums r;
@@ -166,13 +229,13 @@ HL_INLINE LevelSums level_sums(const T* p, std::size_t n, const Sigmas& s) {
         }
         return r;
     }
-    const V8d s1 = V8d{} + s.s1, s2 = V8d{} + s.s2;
-    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
-    V8l nz = {};
+    const D8<B> s1 = D8<B>::splat(s.s1), s2 = D8<B>::splat(s.s2);
+    D8<B> a1 = {}, b1 = {}, a2 = {}, b2 = {};
+    L8<B> nz = {};
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        extract(load_doubles(p + i), s1, s2, a1, a2, nz);
-        extract(load_doubles(p + i + 8), s1, s2, b1, b2, nz);
+        extract(load_doubles<B>(p + i), s1, s2, a1, a2, nz);
+        extract(load_doubles<B>(p + i + 8), s1, s2, b1, b2, nz);
     }
     LevelSums r;
     r.t1 = horizontal_sum(a1, b1);
@@ -195,20 +258,21 @@ struct CheckedSums {
     LevelSums sums;
     double max_abs = 0;  // NaN-blind: a NaN shows up as a NaN t1
 };
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE CheckedSums level_sums_checked(const T* p, std::size_t n, const Sigmas& s) {
-    const V8d s1 = V8d{} + s.s1, s2 = V8d{} + s.s2;
-    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {}, m0 = {}, m1 = {};
-    V8l nz = {};
-    const V8l magnitude = V8l{} + INT64_MAX;
+    const D8<B> s1 = D8<B>::splat(s.s1), s2 = D8<B>::splat(s.s2);
+    D8<B> a1 = {}, b1 = {}, a2 = {}, b2 = {}, m0 = {}, m1 = {};
+    L8<B> nz = {};
+    const L8<B> magnitude = L8<B>::splat(INT64_MAX);
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        const V8d x = load_doubles(p + i), y = load_doubles(p + i + 8);
+        const D8<B> x = load_doubles<B>(p + i), y = load_doubles<B>(p + i + 8);
         extract(x, s1, s2, a1, a2, nz);
         extract(y, s1, s2, b1, b2, nz);
-        const V8d ax = (V8d)((V8l)x & magnitude), ay = (V8d)((V8l)y & magnitude);
-        m0 = m0 < ax ? ax : m0;
-        m1 = m1 < ay ? ay : m1;
+        const D8<B> ax = bit_cast_lanes<double>(bit_cast_lanes<int64_t>(x) & magnitude);
+        const D8<B> ay = bit_cast_lanes<double>(bit_cast_lanes<int64_t>(y) & magnitude);
+        m0 = max_lanes(m0, ax);
+        m1 = max_lanes(m1, ay);
     }
     CheckedSums r;
     r.sums.t1 = horizontal_sum(a1, b1);
@@ -257,7 +321,7 @@ void add_remainders(const T* p, std::size_t n, const Sigmas& s, ExactSum& acc) {
 struct MinMax {
     double lo, hi;  // lo > hi when every value is NaN
 };
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE MinMax min_max(const T* p, std::size_t n) {
     if (n < 16) {  // no vector: skip the lanes' setup and reduction
         double lo = INFINITY, hi = -INFINITY;
@@ -268,14 +332,14 @@ HL_INLINE MinMax min_max(const T* p, std::size_t n) {
         }
         return {lo, hi};
     }
-    V8d lo0 = V8d{} + INFINITY, lo1 = lo0, hi0 = -lo0, hi1 = hi0;
+    D8<B> lo0 = D8<B>::splat(INFINITY), lo1 = lo0, hi0 = D8<B>::splat(-INFINITY), hi1 = hi0;
     std::size_t i = 0;
     for (; i + 16 <= n; i += 16) {
-        const V8d a = load_doubles(p + i), b = load_doubles(p + i + 8);
-        lo0 = a < lo0 ? a : lo0;
-        lo1 = b < lo1 ? b : lo1;
-        hi0 = hi0 < a ? a : hi0;
-        hi1 = hi1 < b ? b : hi1;
+        const D8<B> a = load_doubles<B>(p + i), b = load_doubles<B>(p + i + 8);
+        lo0 = min_lanes(lo0, a);
+        lo1 = min_lanes(lo1, b);
+        hi0 = max_lanes(hi0, a);
+        hi1 = max_lanes(hi1, b);
     }
     double lo = INFINITY, hi = -INFINITY;
     for (int j = 0; j < 8; ++j) {

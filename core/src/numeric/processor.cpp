@@ -128,14 +128,15 @@ __attribute__((noinline)) double exact_chunk_mean(const double* p, std::size_t n
 // The mean of one chunk: its exact sum divided by its length, rounded once. Fast path: the two
 // extraction levels give the exact sum as t1 + t2; otherwise an ExactSum. Widens [lo, hi] to the
 // chunk's non-NaN values.
+template <std::size_t B>
 HL_INLINE double chunk_mean(const double* p, std::size_t n, double& lo, double& hi) {
-    const MinMax mm = min_max(p, n);
+    const MinMax mm = min_max<B>(p, n);
     lo = mm.lo < lo ? mm.lo : lo;
     hi = hi < mm.hi ? mm.hi : hi;
     if (std::isfinite(mm.lo) && std::isfinite(mm.hi)) {
         const Sigmas s = sigmas_for(std::max(-mm.lo, mm.hi), n);
         if (s.ok) {
-            const LevelSums ls = level_sums(p, n, s);
+            const LevelSums ls = level_sums<B>(p, n, s);
             if (!std::isnan(ls.t1) && !ls.remainder) {
                 double hi, lo;
                 two_sum(ls.t1, ls.t2, hi, lo);
@@ -151,8 +152,9 @@ HL_INLINE double chunk_mean(const double* p, std::size_t n, double& lo, double& 
 // Means of `count` consecutive chunks of `size` values into out; extremes[0..1] become the
 // smallest and largest non-NaN values read (+inf, -inf for none). For simd_run.
 struct ChunkMeans {
-    HL_INLINE static void run(const double* p, std::size_t count, std::size_t size, double* out,
-                              double* extremes) {
+    template <std::size_t Bytes>
+    HL_INLINE static void run_width(const double* p, std::size_t count, std::size_t size,
+                                    double* out, double* extremes) {
         double lo = INFINITY, hi = -INFINITY;
         if (size == 1) {  // each value is its own mean
             for (std::size_t c = 0; c < count; ++c) {
@@ -163,7 +165,7 @@ struct ChunkMeans {
             }
         } else {
             for (std::size_t c = 0; c < count; ++c)
-                out[c] = chunk_mean(p + c * size, size, lo, hi);
+                out[c] = chunk_mean<Bytes>(p + c * size, size, lo, hi);
         }
         extremes[0] = lo;
         extremes[1] = hi;
@@ -276,7 +278,7 @@ void compute_work(const BlockGrid& g, const Layout& L, const double* values, Wor
                 w.blocks[t - 1] = Moments::of_chunks(block, len, c, means, &pending, next);
                 for (std::size_t k : pending) {
                     double lo = INFINITY, hi = -INFINITY;
-                    means[k] = chunk_mean(block + k * c, c, lo, hi);
+                    means[k] = chunk_mean<16>(block + k * c, c, lo, hi);  // baseline code
                 }
             } else if (short_chunks) {  // tiny chunks: their means first, which find the extremes
                 double extremes[2];

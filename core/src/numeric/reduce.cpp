@@ -103,14 +103,14 @@ HL_INLINE void add_levels(const T* p, std::size_t n, const Sigmas& s, const Leve
 }
 
 // One piece with sigmas fitted to its own extremes (two reads of the piece).
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE double add_piece(const T* p, std::size_t n, FloatPartial& out) {
-    const MinMax mm = min_max(p, n);
+    const MinMax mm = min_max<B>(p, n);
     if (std::isfinite(mm.lo) && std::isfinite(mm.hi)) {
         const double top = std::max(-mm.lo, mm.hi);
         const Sigmas s = sigmas_for(top, n);
         if (s.ok) {
-            const LevelSums ls = level_sums(p, n, s);
+            const LevelSums ls = level_sums<B>(p, n, s);
             if (!std::isnan(ls.t1)) {  // a NaN makes t1 NaN (min_max does not see it)
                 add_levels(p, n, s, ls, top, out);
                 return top;
@@ -124,11 +124,11 @@ HL_INLINE double add_piece(const T* p, std::size_t n, FloatPartial& out) {
 // One piece with sigmas guessed from the previous piece's largest magnitude (with a bit to
 // spare), checked after one read; a wrong guess reads the piece again. Returns the magnitude
 // to guess from next.
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE double add_piece_guessed(const T* p, std::size_t n, double guess, FloatPartial& out) {
     if (guess > 0 && guess < 0x1p1000) {
         const Sigmas s = sigmas_for(2 * guess, n);
-        const CheckedSums r = level_sums_checked(p, n, s);
+        const CheckedSums r = level_sums_checked<B>(p, n, s);
         const bool fits = r.max_abs <= power_at_least(2 * guess);
         const bool tight = !r.sums.remainder || r.max_abs * 16 > guess;  // no bits wasted
         if (fits && tight && !std::isnan(r.sums.t1)) {
@@ -136,23 +136,23 @@ HL_INLINE double add_piece_guessed(const T* p, std::size_t n, double guess, Floa
             return r.max_abs;
         }
     }
-    return add_piece(p, n, out);
+    return add_piece<B>(p, n, out);
 }
 
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE FloatPartial float_block(const T* p, std::size_t n) {
     FloatPartial out;
     out.sum.mark_float();
     double guess = 0;
     for (std::size_t i = 0; i < n; i += kPiece)
-        guess = add_piece_guessed(p + i, std::min(kPiece, n - i), guess, out);
+        guess = add_piece_guessed<B>(p + i, std::min(kPiece, n - i), guess, out);
     return out;
 }
 
 struct FloatBlock {
-    template <class T>
-    HL_INLINE static FloatPartial run(const T* p, std::size_t n) {
-        return float_block(p, n);
+    template <std::size_t Bytes, class T>
+    HL_INLINE static FloatPartial run_width(const T* p, std::size_t n) {
+        return float_block<Bytes>(p, n);
     }
 };
 template <class T>

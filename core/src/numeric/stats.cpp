@@ -20,17 +20,19 @@ namespace {
 // Adds (x - centre)^2 of eight values, scaled: x * scale - cs is split error-free into dh + dl,
 // dh into A (at most 26 significant bits: A * A is exact) and B = dh - A + dl; d^2 = A^2 +
 // (2A + B) B. A^2 goes to a compensated sum (P, C), the small rest to S.
-HL_INLINE void deviations(V8d x, V8d scale, V8d cs, V8d ncs, V8d sd, V8d& P, V8d& C, V8d& S) {
-    const V8d xs = x * scale;
-    const V8d dh = xs - cs;
-    const V8d z = dh - xs;
-    const V8d dl = (xs - (dh - z)) + (ncs - z);
-    const V8d a = (sd + dh) - sd;
-    const V8d b = (dh - a) + dl;
-    const V8d a2 = a * a;
+template <std::size_t B>
+HL_INLINE void deviations(const D8<B>& x, const D8<B>& scale, const D8<B>& cs, const D8<B>& ncs,
+                          const D8<B>& sd, D8<B>& P, D8<B>& C, D8<B>& S) {
+    const D8<B> xs = x * scale;
+    const D8<B> dh = xs - cs;
+    const D8<B> z = dh - xs;
+    const D8<B> dl = (xs - (dh - z)) + (ncs - z);
+    const D8<B> a = (sd + dh) - sd;
+    const D8<B> b = (dh - a) + dl;
+    const D8<B> a2 = a * a;
     S += (a + a + b) * b;
-    const V8d t = P + a2;
-    const V8d w = t - P;
+    const D8<B> t = P + a2;
+    const D8<B> w = t - P;
     C += (P - (t - w)) + (a2 - w);
     P = t;
 }
@@ -66,17 +68,17 @@ inline void add_lane(double& P, double& C, double p, double c) {
 // One read of the block: both extraction levels of the sum and the squared deviations. `next`
 // (or null) is the block this thread most likely reads next: it is prefetched meanwhile, so that
 // the next block's first read (its extremes) does not wait for memory.
-template <class T>
+template <std::size_t B, class T>
 HL_INLINE PassSums fused_pass(const T* p, std::size_t m, const Sigmas& sig, double scale,
                               double cs, double sd, const char* next) {
-    const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
-    const V8d vc = V8d{} + cs, vnc = V8d{} - cs, vsd = V8d{} + sd;
-    V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
-    V8l nz = {};
-    V8d P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
+    const D8<B> s1 = D8<B>::splat(sig.s1), s2 = D8<B>::splat(sig.s2), vs = D8<B>::splat(scale);
+    const D8<B> vc = D8<B>::splat(cs), vnc = D8<B>::splat(-cs), vsd = D8<B>::splat(sd);
+    D8<B> a1 = {}, b1 = {}, a2 = {}, b2 = {};
+    L8<B> nz = {};
+    D8<B> P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
     std::size_t i = 0;
     for (; i + 16 <= m; i += 16) {
-        const V8d x = load_doubles(p + i), y = load_doubles(p + i + 8);
+        const D8<B> x = load_doubles<B>(p + i), y = load_doubles<B>(p + i + 8);
         if (next) {
             __builtin_prefetch(next + i * sizeof(T), 0, 3);
             if (sizeof(T) == 8) __builtin_prefetch(next + i * sizeof(T) + 64, 0, 3);
@@ -108,10 +110,10 @@ HL_INLINE PassSums fused_pass(const T* p, std::size_t m, const Sigmas& sig, doub
 
 // The pass and the extremes of one block, for simd_run.
 struct FusedPass {
-    template <class T>
-    HL_INLINE static PassSums run(const T* p, std::size_t m, Sigmas sig, double scale, double cs,
-                                  double sd, const char* next) {
-        return fused_pass(p, m, sig, scale, cs, sd, next);
+    template <std::size_t Bytes, class T>
+    HL_INLINE static PassSums run_width(const T* p, std::size_t m, Sigmas sig, double scale,
+                                        double cs, double sd, const char* next) {
+        return fused_pass<Bytes>(p, m, sig, scale, cs, sd, next);
     }
 };
 template <class T>
@@ -120,9 +122,9 @@ PassSums fused_of(const T* p, std::size_t m, const Sigmas& sig, double scale, do
     return simd_run<FusedPass>(p, m, sig, scale, cs, sd, next);
 }
 struct MinMaxPass {
-    template <class T>
-    HL_INLINE static MinMax run(const T* p, std::size_t m) {
-        return min_max(p, m);
+    template <std::size_t Bytes, class T>
+    HL_INLINE static MinMax run_width(const T* p, std::size_t m) {
+        return min_max<Bytes>(p, m);
     }
 };
 template <class T>
@@ -140,25 +142,26 @@ struct ChunkLevels {
 // fused_pass for a block of whole chunks (the DataProcessor's canonical blocks): the same
 // deviations, for the whole block, and the extraction levels per chunk, so that the chunks'
 // exact sums (their means) and the block's come from the one read.
+template <std::size_t B>
 HL_INLINE PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_t chunk,
                                       const Sigmas& sig, double scale, double cs, double sd,
                                       const char* next, ChunkLevels* chunks) {
-    const V8d s1 = V8d{} + sig.s1, s2 = V8d{} + sig.s2, vs = V8d{} + scale;
-    const V8d vc = V8d{} + cs, vnc = V8d{} - cs, vsd = V8d{} + sd;
-    V8d P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
+    const D8<B> s1 = D8<B>::splat(sig.s1), s2 = D8<B>::splat(sig.s2), vs = D8<B>::splat(scale);
+    const D8<B> vc = D8<B>::splat(cs), vnc = D8<B>::splat(-cs), vsd = D8<B>::splat(sd);
+    D8<B> P0 = {}, P1 = {}, C0 = {}, C1 = {}, S0 = {}, S1 = {};
     double tp = 0, tc = 0, ts = 0;  // the chunks' scalar tails
     for (std::size_t begin = 0, c = 0; begin < m; begin += chunk, ++c) {
         const double* q = p + begin;
         const std::size_t len = std::min(chunk, m - begin);
-        V8d a1 = {}, b1 = {}, a2 = {}, b2 = {};
-        V8l nz = {};
+        D8<B> a1 = {}, b1 = {}, a2 = {}, b2 = {};
+        L8<B> nz = {};
         std::size_t i = 0;
         for (; i + 16 <= len; i += 16) {
             if (next) {
                 __builtin_prefetch(next + (begin + i) * 8, 0, 3);
                 __builtin_prefetch(next + (begin + i) * 8 + 64, 0, 3);
             }
-            const V8d x = load_doubles(q + i), y = load_doubles(q + i + 8);
+            const D8<B> x = load_doubles<B>(q + i), y = load_doubles<B>(q + i + 8);
             extract(x, s1, s2, a1, a2, nz);
             extract(y, s1, s2, b1, b2, nz);
             deviations(x, vs, vc, vnc, vsd, P0, C0, S0);
@@ -189,10 +192,11 @@ HL_INLINE PassSums fused_pass_chunked(const double* p, std::size_t m, std::size_
 }
 
 struct FusedPassChunked {
-    HL_INLINE static PassSums run(const double* p, std::size_t m, std::size_t chunk, Sigmas sig,
-                                  double scale, double cs, double sd, const char* next,
-                                  ChunkLevels* chunks) {
-        return fused_pass_chunked(p, m, chunk, sig, scale, cs, sd, next, chunks);
+    template <std::size_t Bytes>
+    HL_INLINE static PassSums run_width(const double* p, std::size_t m, std::size_t chunk,
+                                        Sigmas sig, double scale, double cs, double sd,
+                                        const char* next, ChunkLevels* chunks) {
+        return fused_pass_chunked<Bytes>(p, m, chunk, sig, scale, cs, sd, next, chunks);
     }
 };
 
@@ -243,7 +247,7 @@ template <class T>
 bool constant_block(const T* p, std::size_t m, const Sigmas& sig, Moments& out) {
     ExactSum& sum = out.sum;
     if (sig.ok) {
-        const LevelSums ls = level_sums(p, m, sig);
+        const LevelSums ls = level_sums<16>(p, m, sig);  // baseline code: xmm width
         if (std::isnan(ls.t1)) return false;
         sum.add_finite(ls.t1);
         sum.add_finite(ls.t2);
