@@ -40,7 +40,32 @@ HL_INLINE void put(T* p, X v) {
         } else {
             constexpr std::size_t N = sizeof(X) / sizeof(float);
             const auto whole = __builtin_convertvector(v + 0.5f, simd::VecN<int32_t, N>);
-            simd::store(p, __builtin_convertvector(whole, simd::VecN<T, N>));
+            if constexpr (N == 16) {  // AVX-512: one narrowing instruction
+                simd::store(p, __builtin_convertvector(whole, simd::VecN<T, N>));
+            } else {
+                // Narrower vectors: GCC 12 narrows lane by lane; the low bytes of each lane (the
+                // value: it is within [0, top]; little-endian lanes) are picked by one byte
+                // shuffle instead.
+                static_assert(__BYTE_ORDER__ == __ORDER_LITTLE_ENDIAN__, "low bytes first");
+                simd::VecN<uint8_t, 4 * N> bytes;
+                std::memcpy(&bytes, &whole, sizeof bytes);
+                simd::VecN<T, N> narrow;
+                if constexpr (sizeof(T) == 1) {
+                    if constexpr (N == 8)
+                        narrow = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12, 16, 20, 24, 28);
+                    else
+                        narrow = __builtin_shufflevector(bytes, bytes, 0, 4, 8, 12);
+                } else {
+                    simd::VecN<uint8_t, 2 * N> pairs;
+                    if constexpr (N == 8)
+                        pairs = __builtin_shufflevector(bytes, bytes, 0, 1, 4, 5, 8, 9, 12, 13, 16,
+                                                        17, 20, 21, 24, 25, 28, 29);
+                    else
+                        pairs = __builtin_shufflevector(bytes, bytes, 0, 1, 4, 5, 8, 9, 12, 13);
+                    std::memcpy(&narrow, &pairs, sizeof narrow);
+                }
+                simd::store(p, narrow);
+            }
         }
     } else {
         simd::store(p, v);
