@@ -37,9 +37,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 
 from ._typing import Progress
 
-from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
-                      InvalidArgumentError, InvalidTypeError, UnknownEncodingError,
-                      UnknownErrorHandlerError, check)
+from ._errors import (_OS_ERROR_BY_ERRNO, ClosedHandleError, EncodingError, HotloopOSError,
+                      HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
+                      UnknownEncodingError, UnknownErrorHandlerError, check)
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
@@ -676,12 +676,23 @@ def _python_read(name, encoding, errors):
     Universal newlines aside (whitespace either way), the text is the same: open()'s incremental
     decoder, given the whole file at once."""
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    with open(name, "rb") as f:
-        data = f.read()
+    data = _read_whole(name, lambda f: f.read())
     try:
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc, filename=name) from None
+
+
+def _read_whole(name, read):
+    """read(f) of the file opened as open(name, "rb", buffering=0); open()'s and read()'s
+    OSError as the package's subclass of the same builtin, errno, strerror and filename (as
+    the engine's own reads report them)."""
+    try:
+        with open(name, "rb", buffering=0) as f:
+            return read(f)
+    except OSError as exc:
+        cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
+        raise cls(exc.errno, exc.strerror or str(exc), name) from None
 
 
 def _is_stream(name):
@@ -714,13 +725,14 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
 def _read_stream(name):
     """The whole stream, read 1 MiB at a time: between reads Python sees a pending Ctrl-C, which
     one read() of a stream that keeps flowing would never let it do."""
-    parts = []
-    with open(name, "rb", buffering=0) as f:
+    def read(f):
+        parts = []
         while True:
             chunk = f.read(1 << 20)
             if not chunk:
                 return b"".join(parts)
             parts.append(chunk)
+    return _read_whole(name, read)
 
 
 def _read_at(name, offset):

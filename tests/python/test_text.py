@@ -350,6 +350,22 @@ def test_directory(tmp_path):
     assert_like_python(info.value, python_error(str(tmp_path)), IsADirectoryError)
 
 
+# Files Python decodes (another codec, another error handler) are opened by the package itself.
+PYTHON_READ = [dict(encoding="latin-1"), dict(encoding="utf-16"), dict(errors="surrogateescape")]
+
+
+@pytest.mark.parametrize("how", PYTHON_READ)
+def test_missing_file_and_directory_python_read(tmp_path, how):
+    for path, kind in ((str(tmp_path / "missing.txt"), FileNotFoundError),
+                       (str(tmp_path), IsADirectoryError)):
+        with pytest.raises(kind) as info:
+            hotloop.word_count_file(path, **how)
+        assert_like_python(info.value, python_error(path), kind)
+        with pytest.raises(kind) as info:
+            hotloop.WordTable.from_file(path, **how)
+        assert_like_python(info.value, python_error(path), kind)
+
+
 PERMISSION_CHILD = r"""
 import sys
 import hotloop
