@@ -681,6 +681,8 @@ def _python_read(name, encoding, errors):
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc, filename=name) from None
+    except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM, IDNA labels
+        raise EncodingError("%s (file %r)" % (exc, name)) from None
 
 
 def _read_whole(name, read):

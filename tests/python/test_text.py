@@ -366,6 +366,20 @@ def test_missing_file_and_directory_python_read(tmp_path, how):
         assert_like_python(info.value, python_error(path), kind)
 
 
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_missing_bom_is_an_encoding_error(tmp_path, encoding):
+    # open() of a BOM-less file in a BOM-detecting codec raises a bare UnicodeError (not a
+    # UnicodeDecodeError): it must come out as the package's EncodingError, naming the file.
+    data = "no bom here".encode(encoding + "-le")
+    path = write(tmp_path / "t.txt", data)
+    with pytest.raises(UnicodeError) as expected:
+        open(path, encoding=encoding).read()
+    with pytest.raises(UnicodeError) as info:
+        hotloop.word_count_file(path, encoding=encoding)
+    assert isinstance(info.value, hotloop.EncodingError)
+    assert str(expected.value) in str(info.value) and str(path) in str(info.value)
+
+
 PERMISSION_CHILD = r"""
 import sys
 import hotloop
