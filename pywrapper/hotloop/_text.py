@@ -559,7 +559,8 @@ def _path_of(path, what):
 
 def _run_text(text, errors, part, progress, what, finish, fallback):
     """Counts a str or bytes-like text and returns finish(table, ctl); fallback() when the engine
-    cannot follow this interpreter (or the errors handler is not strict/replace/ignore)."""
+    cannot follow this interpreter. Bytes with another errors handler than strict/replace/ignore
+    are decoded by Python, then counted as a str."""
     if isinstance(text, str):
         if not _KNOWN:
             return fallback(text)
@@ -568,6 +569,10 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
             source, n, encoding, f, casing, part, out, ctl), flags, n, progress, what, finish)
         del owner
         return fallback(text) if result is None else result
+    if errors not in _ERRORS and _KNOWN:  # Python decodes; the engine counts the str
+        with _utf8_view(text, what) as view:
+            decoded = _python_decoded(view, errors)
+        return _run_text(decoded, errors, part, progress, what, finish, fallback)
     view = _utf8_view(text, what)
     # Both the cffi view and the memoryview are released before an exception leaves this frame:
     # a traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
@@ -633,7 +638,8 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             raise InvalidArgumentError(
                 "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
                 "'ignore' only" % what)
-        return fallback(_python_read(name, encoding, errors))
+        return _run_text(_python_read(name, encoding, errors), errors, part, progress, what,
+                         finish, fallback)
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
                            fallback)
@@ -848,7 +854,8 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         As in :func:`word_count`.
     encoding : str, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively; any other codec is decoded by Python first (one copy of the text).
+        natively; any other codec is decoded by Python first (one copy of the text), then
+        counted by the engine as a str.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
     progress : bool or callable, optional

@@ -825,6 +825,29 @@ def test_progress_reaches_the_end_once_done():
     assert all(d <= t for d, t in seen)
 
 
+def test_python_decoded_input_is_counted_by_the_engine(tmp_path):
+    # Other codecs and error handlers: Python decodes, then the engine counts the str, so
+    # progress (and Ctrl-C, and the GIL released) cover the count as for UTF-8.
+    text = "Grüße GRÜSSE\r\n" + " ".join("wört%d" % (i % 5_000) for i in range(100_000))
+    path = write(tmp_path / "latin.txt", text.encode("latin-1"))
+    raw = text.encode("utf-8") + b" \xff\xfe end"
+    cases = [
+        (lambda progress: hotloop.word_count_file(path, encoding="latin-1", progress=progress),
+         reference(open(path, encoding="latin-1").read())),
+        (lambda progress: hotloop.word_count_file(path, errors="surrogateescape", progress=progress),
+         reference(open(path, errors="surrogateescape").read())),
+        (lambda progress: hotloop.word_count(raw, errors="surrogateescape", progress=progress),
+         reference(raw.decode("utf-8", "surrogateescape"))),
+        (lambda progress: hotloop.WordTable.from_file(path, encoding="cp1252", progress=progress).to_dict(),
+         reference(open(path, encoding="cp1252").read())),
+    ]
+    for count, expected in cases:
+        seen = []
+        result = count(lambda done, total: seen.append((done, total)))
+        assert result == expected and list(result) == list(expected)
+        assert seen and seen[-1][0] == seen[-1][1] > 0
+
+
 def test_tables_merged_from_several_threads():
     # Tables are immutable: any threads may merge and read them at once (a.merge(b) and
     # b.merge(a) together must not deadlock on the tables' locks).
