@@ -24,6 +24,7 @@ whose UTF-8 'surrogatepass' encoding is quadratic there).
 import array
 import codecs
 import collections
+import io
 import operator
 import os
 import re
@@ -638,7 +639,7 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             raise InvalidArgumentError(
                 "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
                 "'ignore' only" % what)
-        return _run_text(_python_read(name, encoding, errors), errors, part, progress, what,
+        return _run_text(_python_read(name, codec, errors), errors, part, progress, what,
                          finish, fallback)
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
@@ -656,12 +657,18 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
         raise HotloopUnicodeDecodeError(message, "utf-8", _read_at(name, first)[:last - first],
                                         first, last, reason, filename=name) from None
     if result is None:
-        return fallback(_python_read(name, encoding, errors))
+        return fallback(_python_read(name, codec, errors))
     return result
 
 
 def _codec_name(encoding, what):
-    """The codec's name, once it is a text encoding (as open() checks both)."""
+    """The codec's name, once it is a text encoding (as open() checks both). "locale" is the
+    locale's encoding, as open() resolves it (Python 3.10+; an unknown encoding before)."""
+    if encoding == "locale":
+        try:
+            encoding = io.TextIOWrapper(io.BytesIO(), encoding="locale").encoding
+        except LookupError:
+            pass
     try:
         info = codecs.lookup(encoding)
     except (LookupError, TypeError):
@@ -854,7 +861,8 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         As in :func:`word_count`.
     encoding : str, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively; any other codec is decoded by Python first (one copy of the text), then
+        natively (``"locale"``: the locale's encoding, as ``open()`` takes it on Python
+        3.10+); any other codec is decoded by Python first (one copy of the text), then
         counted by the engine as a str.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.

@@ -366,6 +366,47 @@ def test_missing_file_and_directory_python_read(tmp_path, how):
         assert_like_python(info.value, python_error(path), kind)
 
 
+LOCALE_CHILD = r"""
+import collections
+import sys
+import hotloop
+
+
+def outcome(count):
+    try:
+        return count()
+    except UnicodeDecodeError as exc:  # the locale's codec cannot decode the file
+        return ("UnicodeDecodeError", exc.encoding, exc.start, isinstance(exc, hotloop.HotloopError))
+    except LookupError as exc:  # Python < 3.10: open() knows no encoding "locale"
+        return ("LookupError", isinstance(exc, hotloop.HotloopError))
+
+
+path = sys.argv[1]
+expected = outcome(lambda: dict(collections.Counter(
+    open(path, encoding="locale").read().lower().split())))
+if isinstance(expected, tuple):
+    expected = expected[:-1] + (True,)  # hotloop raises its subclass of the same builtin
+got = outcome(lambda: hotloop.word_count_file(path, encoding="locale"))
+assert got == expected, (got, expected)
+print("ok", got)
+"""
+
+
+@pytest.mark.parametrize("lc_all", ["C.UTF-8", "C"])
+def test_locale_encoding_as_open(tmp_path, lc_all):
+    # open(encoding="locale") (Python 3.10+) reads with the locale's encoding: UTF-8 under
+    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode).
+    path = write(tmp_path / "t.txt", "Grüße GRÜSSE ok".encode("latin-1"))
+    ascii_path = write(tmp_path / "a.txt", b"Plain plain ASCII")
+    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8="0",
+               PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
+    for p in (path, ascii_path):
+        done = subprocess.run([sys.executable, "-c", LOCALE_CHILD, str(p)], capture_output=True,
+                              text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.startswith("ok")
+
+
 @pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
 def test_missing_bom_is_an_encoding_error(tmp_path, encoding):
     # open() of a BOM-less file in a BOM-detecting codec raises a bare UnicodeError (not a
