@@ -366,6 +366,16 @@ def test_missing_file_and_directory_python_read(tmp_path, how):
         assert_like_python(info.value, python_error(path), kind)
 
 
+def test_socket_raises_as_open(tmp_path):
+    # A socket is a stream: Python's open() reads it, and fails (ENXIO) as open() does.
+    import socket
+    path = str(tmp_path / "sock")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(path)
+        with pytest.raises(OSError) as info:
+            hotloop.word_count_file(path)
+        assert_like_python(info.value, python_error(path), OSError)
+
 LOCALE_CHILD = r"""
 import collections
 import sys
