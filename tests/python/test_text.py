@@ -366,6 +366,15 @@ def test_missing_file_and_directory_python_read(tmp_path, how):
         assert_like_python(info.value, python_error(path), kind)
 
 
+@pytest.mark.parametrize("how", [{}] + PYTHON_READ)
+def test_path_through_a_file_is_not_a_directory(tmp_path, how):
+    # "notes.txt/part": open() raises NotADirectoryError (ENOTDIR); so must the package.
+    path = str(write(tmp_path / "notes.txt", b"words")) + "/part"
+    with pytest.raises(NotADirectoryError) as info:
+        hotloop.word_count_file(path, **how)
+    assert_like_python(info.value, python_error(path), NotADirectoryError)
+    assert isinstance(info.value, hotloop.HotloopNotADirectoryError)
+
 def test_socket_raises_as_open(tmp_path):
     # A socket is a stream: Python's open() reads it, and fails (ENXIO) as open() does.
     import socket
