@@ -166,6 +166,10 @@ class HotloopIsADirectoryError(HotloopOSError, IsADirectoryError):
     """The path names a directory (EISDIR). An IsADirectoryError."""
 
 
+class HotloopNotADirectoryError(HotloopOSError, NotADirectoryError):
+    """A folder of the path is a file (ENOTDIR: ``"notes.txt/part"``). A NotADirectoryError."""
+
+
 class HotloopTimeoutError(HotloopError, TimeoutError):
     """A wait on a control (hl_control_wait, C API) ended before the call did. A
     TimeoutError; C status HL_ERR_TIMEOUT."""
@@ -186,6 +190,7 @@ _OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
     _errno.EACCES: HotloopPermissionError,
     _errno.EPERM: HotloopPermissionError,
     _errno.EISDIR: HotloopIsADirectoryError,
+    _errno.ENOTDIR: HotloopNotADirectoryError,
 }
 
 

@@ -24,6 +24,7 @@ whose UTF-8 'surrogatepass' encoding is quadratic there).
 import array
 import codecs
 import collections
+import io
 import operator
 import os
 import re
@@ -37,9 +38,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 
 from ._typing import Progress
 
-from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
-                      InvalidArgumentError, InvalidTypeError, UnknownEncodingError,
-                      UnknownErrorHandlerError, check)
+from ._errors import (_OS_ERROR_BY_ERRNO, ClosedHandleError, EncodingError, HotloopOSError,
+                      HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
+                      UnknownEncodingError, UnknownErrorHandlerError, check)
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
@@ -559,7 +560,8 @@ def _path_of(path, what):
 
 def _run_text(text, errors, part, progress, what, finish, fallback):
     """Counts a str or bytes-like text and returns finish(table, ctl); fallback() when the engine
-    cannot follow this interpreter (or the errors handler is not strict/replace/ignore)."""
+    cannot follow this interpreter. Bytes with another errors handler than strict/replace/ignore
+    are decoded by Python, then counted as a str."""
     if isinstance(text, str):
         if not _KNOWN:
             return fallback(text)
@@ -568,6 +570,10 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
             source, n, encoding, f, casing, part, out, ctl), flags, n, progress, what, finish)
         del owner
         return fallback(text) if result is None else result
+    if errors not in _ERRORS and _KNOWN:  # Python decodes; the engine counts the str
+        with _utf8_view(text, what) as view:
+            decoded = _python_decoded(view, errors)
+        return _run_text(decoded, errors, part, progress, what, finish, fallback)
     view = _utf8_view(text, what)
     # Both the cffi view and the memoryview are released before an exception leaves this frame:
     # a traceback that keeps an exported memoryview alive in a reference cycle crashes CPython's
@@ -633,7 +639,8 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             raise InvalidArgumentError(
                 "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
                 "'ignore' only" % what)
-        return fallback(_python_read(name, encoding, errors))
+        return _run_text(_python_read(name, codec, errors), errors, part, progress, what,
+                         finish, fallback)
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
                            fallback)
@@ -650,12 +657,18 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
         raise HotloopUnicodeDecodeError(message, "utf-8", _read_at(name, first)[:last - first],
                                         first, last, reason, filename=name) from None
     if result is None:
-        return fallback(_python_read(name, encoding, errors))
+        return fallback(_python_read(name, codec, errors))
     return result
 
 
 def _codec_name(encoding, what):
-    """The codec's name, once it is a text encoding (as open() checks both)."""
+    """The codec's name, once it is a text encoding (as open() checks both). "locale" is the
+    locale's encoding, as open() resolves it (Python 3.10+; an unknown encoding before)."""
+    if encoding == "locale":
+        try:
+            encoding = io.TextIOWrapper(io.BytesIO(), encoding="locale").encoding
+        except LookupError:
+            pass
     try:
         info = codecs.lookup(encoding)
     except (LookupError, TypeError):
@@ -676,12 +689,25 @@ def _python_read(name, encoding, errors):
     Universal newlines aside (whitespace either way), the text is the same: open()'s incremental
     decoder, given the whole file at once."""
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    with open(name, "rb") as f:
-        data = f.read()
+    data = _read_whole(name, lambda f: f.read())
     try:
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc, filename=name) from None
+    except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM, IDNA labels
+        raise EncodingError("%s (file %r)" % (exc, name)) from None
+
+
+def _read_whole(name, read):
+    """read(f) of the file opened as open(name, "rb", buffering=0); open()'s and read()'s
+    OSError as the package's subclass of the same builtin, errno, strerror and filename (as
+    the engine's own reads report them)."""
+    try:
+        with open(name, "rb", buffering=0) as f:
+            return read(f)
+    except OSError as exc:
+        cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
+        raise cls(exc.errno, exc.strerror or str(exc), name) from None
 
 
 def _is_stream(name):
@@ -714,13 +740,14 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
 def _read_stream(name):
     """The whole stream, read 1 MiB at a time: between reads Python sees a pending Ctrl-C, which
     one read() of a stream that keeps flowing would never let it do."""
-    parts = []
-    with open(name, "rb", buffering=0) as f:
+    def read(f):
+        parts = []
         while True:
             chunk = f.read(1 << 20)
             if not chunk:
                 return b"".join(parts)
             parts.append(chunk)
+    return _read_whole(name, read)
 
 
 def _read_at(name, offset):
@@ -834,7 +861,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         As in :func:`word_count`.
     encoding : str, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively; any other codec is decoded by Python first (one copy of the text).
+        natively (``"locale"``: the locale's encoding, as ``open()`` takes it on Python
+        3.10+); any other codec is decoded by Python first (one copy of the text), then
+        counted by the engine as a str.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
     progress : bool or callable, optional

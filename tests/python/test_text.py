@@ -350,6 +350,96 @@ def test_directory(tmp_path):
     assert_like_python(info.value, python_error(str(tmp_path)), IsADirectoryError)
 
 
+# Files Python decodes (another codec, another error handler) are opened by the package itself.
+PYTHON_READ = [dict(encoding="latin-1"), dict(encoding="utf-16"), dict(errors="surrogateescape")]
+
+
+@pytest.mark.parametrize("how", PYTHON_READ)
+def test_missing_file_and_directory_python_read(tmp_path, how):
+    for path, kind in ((str(tmp_path / "missing.txt"), FileNotFoundError),
+                       (str(tmp_path), IsADirectoryError)):
+        with pytest.raises(kind) as info:
+            hotloop.word_count_file(path, **how)
+        assert_like_python(info.value, python_error(path), kind)
+        with pytest.raises(kind) as info:
+            hotloop.WordTable.from_file(path, **how)
+        assert_like_python(info.value, python_error(path), kind)
+
+
+@pytest.mark.parametrize("how", [{}] + PYTHON_READ)
+def test_path_through_a_file_is_not_a_directory(tmp_path, how):
+    # "notes.txt/part": open() raises NotADirectoryError (ENOTDIR); so must the package.
+    path = str(write(tmp_path / "notes.txt", b"words")) + "/part"
+    with pytest.raises(NotADirectoryError) as info:
+        hotloop.word_count_file(path, **how)
+    assert_like_python(info.value, python_error(path), NotADirectoryError)
+    assert isinstance(info.value, hotloop.HotloopNotADirectoryError)
+
+def test_socket_raises_as_open(tmp_path):
+    # A socket is a stream: Python's open() reads it, and fails (ENXIO) as open() does.
+    import socket
+    path = str(tmp_path / "sock")
+    with socket.socket(socket.AF_UNIX) as server:
+        server.bind(path)
+        with pytest.raises(OSError) as info:
+            hotloop.word_count_file(path)
+        assert_like_python(info.value, python_error(path), OSError)
+
+LOCALE_CHILD = r"""
+import collections
+import sys
+import hotloop
+
+
+def outcome(count):
+    try:
+        return count()
+    except UnicodeDecodeError as exc:  # the locale's codec cannot decode the file
+        return ("UnicodeDecodeError", exc.encoding, exc.start, isinstance(exc, hotloop.HotloopError))
+    except LookupError as exc:  # Python < 3.10: open() knows no encoding "locale"
+        return ("LookupError", isinstance(exc, hotloop.HotloopError))
+
+
+path = sys.argv[1]
+expected = outcome(lambda: dict(collections.Counter(
+    open(path, encoding="locale").read().lower().split())))
+if isinstance(expected, tuple):
+    expected = expected[:-1] + (True,)  # hotloop raises its subclass of the same builtin
+got = outcome(lambda: hotloop.word_count_file(path, encoding="locale"))
+assert got == expected, (got, expected)
+print("ok", got)
+"""
+
+
+@pytest.mark.parametrize("lc_all", ["C.UTF-8", "C"])
+def test_locale_encoding_as_open(tmp_path, lc_all):
+    # open(encoding="locale") (Python 3.10+) reads with the locale's encoding: UTF-8 under
+    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode).
+    path = write(tmp_path / "t.txt", "Grüße GRÜSSE ok".encode("latin-1"))
+    ascii_path = write(tmp_path / "a.txt", b"Plain plain ASCII")
+    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8="0",
+               PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
+    for p in (path, ascii_path):
+        done = subprocess.run([sys.executable, "-c", LOCALE_CHILD, str(p)], capture_output=True,
+                              text=True, env=env, timeout=600)
+        assert done.returncode == 0, done.stdout + done.stderr
+        assert done.stdout.startswith("ok")
+
+
+@pytest.mark.parametrize("encoding", ["utf-16", "utf-32"])
+def test_missing_bom_is_an_encoding_error(tmp_path, encoding):
+    # open() of a BOM-less file in a BOM-detecting codec raises a bare UnicodeError (not a
+    # UnicodeDecodeError): it must come out as the package's EncodingError, naming the file.
+    data = "no bom here".encode(encoding + "-le")
+    path = write(tmp_path / "t.txt", data)
+    with pytest.raises(UnicodeError) as expected:
+        open(path, encoding=encoding).read()
+    with pytest.raises(UnicodeError) as info:
+        hotloop.word_count_file(path, encoding=encoding)
+    assert isinstance(info.value, hotloop.EncodingError)
+    assert str(expected.value) in str(info.value) and str(path) in str(info.value)
+
+
 PERMISSION_CHILD = r"""
 import sys
 import hotloop
@@ -793,6 +883,29 @@ def test_progress_reaches_the_end_once_done():
     assert hotloop.word_count(text, progress=lambda done, total: seen.append((done, total))) == reference(text)
     assert seen and seen[-1][0] == seen[-1][1] > 0
     assert all(d <= t for d, t in seen)
+
+
+def test_python_decoded_input_is_counted_by_the_engine(tmp_path):
+    # Other codecs and error handlers: Python decodes, then the engine counts the str, so
+    # progress (and Ctrl-C, and the GIL released) cover the count as for UTF-8.
+    text = "Grüße GRÜSSE\r\n" + " ".join("wört%d" % (i % 5_000) for i in range(100_000))
+    path = write(tmp_path / "latin.txt", text.encode("latin-1"))
+    raw = text.encode("utf-8") + b" \xff\xfe end"
+    cases = [
+        (lambda progress: hotloop.word_count_file(path, encoding="latin-1", progress=progress),
+         reference(open(path, encoding="latin-1").read())),
+        (lambda progress: hotloop.word_count_file(path, errors="surrogateescape", progress=progress),
+         reference(open(path, errors="surrogateescape").read())),
+        (lambda progress: hotloop.word_count(raw, errors="surrogateescape", progress=progress),
+         reference(raw.decode("utf-8", "surrogateescape"))),
+        (lambda progress: hotloop.WordTable.from_file(path, encoding="cp1252", progress=progress).to_dict(),
+         reference(open(path, encoding="cp1252").read())),
+    ]
+    for count, expected in cases:
+        seen = []
+        result = count(lambda done, total: seen.append((done, total)))
+        assert result == expected and list(result) == list(expected)
+        assert seen and seen[-1][0] == seen[-1][1] > 0
 
 
 def test_tables_merged_from_several_threads():
