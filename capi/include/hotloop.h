@@ -127,7 +127,9 @@ HL_API int hl_get_num_threads(void);
    hotloop.show_config() and `hotloop info` print these. String keys (hl_info_string): */
 #define HL_INFO_LIBRARY_PATH 1 /* the file this library was loaded from                      */
 #define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at load time:
-                                  "avx512", "avx2" or "baseline" (x86-64 SSE2)              */
+                                  "avx512", "avx2" or "baseline" (x86-64 SSE2); the
+                                  HOTLOOP_SIMD_LEVEL environment variable ("avx2",
+                                  "baseline") lowers it, never raises it                    */
 #define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
 #define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8"                   */
 #define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */

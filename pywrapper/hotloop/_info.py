@@ -8,6 +8,7 @@ system's), not the ones it was linked against.
 import os
 import sys
 import unicodedata
+import warnings
 
 from typing import Any, Dict, Literal, Optional, overload
 
@@ -75,6 +76,7 @@ def _config():
             "simd": _string(lib.HL_INFO_SIMD_LEVEL),
             "threads": threads,
             "HOTLOOP_NUM_THREADS": os.environ.get("HOTLOOP_NUM_THREADS"),
+            "HOTLOOP_SIMD_LEVEL": os.environ.get("HOTLOOP_SIMD_LEVEL"),
         },
         "python": {
             "implementation": sys.implementation.name,
@@ -139,7 +141,8 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
     None or dict
         With mode="dicts", one dict per section: "hotloop" (package and library versions, ABI,
         library path, compiler, the SIMD level the kernels picked at run time -- "avx512",
-        "avx2" or "baseline" -- and the thread count), "python" (interpreter, cffi and NumPy
+        "avx2" or "baseline", the best the CPU has unless the HOTLOOP_SIMD_LEVEL environment
+        variable names a lower one -- and the thread count), "python" (interpreter, cffi and NumPy
         versions, None when absent), "tbb" and "blas" (name, version, the file really loaded,
         whether it is the wheel's bundled copy, threads), "unicode" (the Unicode version of the
         interpreter's str.lower(), which word_count uses).
@@ -166,3 +169,19 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
         return config
     print(_format(config))
     return None
+
+
+#: The values HOTLOOP_SIMD_LEVEL may take (the engine lowers its level to one, never raises it).
+SIMD_LEVELS = ("avx512", "avx2", "baseline")
+
+
+def _check_environment():
+    """Warns when HOTLOOP_SIMD_LEVEL is set but names no level: the engine then ignores it."""
+    value = os.environ.get("HOTLOOP_SIMD_LEVEL")
+    if value is not None and value not in SIMD_LEVELS:
+        warnings.warn("HOTLOOP_SIMD_LEVEL=%r is not one of %s: ignored, hotloop runs at %s"
+                      % (value, ", ".join(SIMD_LEVELS), _string(lib.HL_INFO_SIMD_LEVEL)),
+                      RuntimeWarning, stacklevel=3)
+
+
+_check_environment()

@@ -63,10 +63,61 @@ def test_the_reported_libraries_do_not_depend_on_who_loaded_them_first():
     assert seen[0] == seen[1]
 
 
-def test_simd_level_matches_the_cpu(config):
+LEVELS = ("baseline", "avx2", "avx512")  # lowest first
+
+
+def cpu_level():
     flags = cpu_flags()
-    expected = "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
+    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
+
+
+def lower(a, b):
+    return LEVELS[min(LEVELS.index(a), LEVELS.index(b))]
+
+
+def test_simd_level_matches_the_cpu(config):
+    asked = os.environ.get("HOTLOOP_SIMD_LEVEL")
+    expected = lower(asked, cpu_level()) if asked in LEVELS else cpu_level()
     assert config["hotloop"]["simd"] == expected
+
+
+# Prints the level, then digests of results whose every kernel has a copy per level (image
+# filters, exact sums and statistics, in float64 and float32).
+SIMD_CHILD = """
+import hashlib, numpy as np, hotloop
+rng = np.random.default_rng(5)
+img = rng.integers(0, 256, (37, 53, 4), dtype=np.uint8)
+x = rng.standard_normal(100003) * 1e3
+results = [hotloop.gaussian_blur(img, 1.7), hotloop.sobel_edges(img.astype(np.float32)),
+           hotloop.sharpen(img[..., :3], 1.2, 0.8), hotloop.parallel_sum(x),
+           hotloop.compute_stats(x), hotloop.compute_stats(x.astype(np.float32))]
+print(hotloop.show_config(mode="dicts")["hotloop"]["simd"])
+print(hashlib.sha256(repr([r.tobytes() if hasattr(r, "tobytes") else r
+                           for r in results]).encode()).hexdigest())
+"""
+
+
+def run_child(code, level):
+    import subprocess
+    env = {k: v for k, v in os.environ.items() if k != "HOTLOOP_SIMD_LEVEL"}
+    if level is not None:
+        env["HOTLOOP_SIMD_LEVEL"] = level
+    return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True)
+
+
+@pytest.mark.parametrize("value", ["baseline", "avx2", "avx512", "AVX2", "sse", ""])
+def test_simd_level_environment_variable_lowers_the_level_and_keeps_the_bits(value):
+    pytest.importorskip("numpy")
+    best = run_child(SIMD_CHILD, None)
+    got = run_child(SIMD_CHILD, value)
+    assert best.returncode == 0 and got.returncode == 0, best.stderr + got.stderr
+    best_level, best_digest = best.stdout.split()
+    level, digest = got.stdout.split()
+    assert best_level == cpu_level()
+    assert level == (lower(value, cpu_level()) if value in LEVELS else cpu_level())
+    assert digest == best_digest  # every level computes the same bits
+    warned = "RuntimeWarning: HOTLOOP_SIMD_LEVEL=%r is not one of" % value
+    assert (warned in got.stderr) == (value not in LEVELS), got.stderr
 
 
 def test_threads_follow_set_num_threads():
@@ -103,7 +154,7 @@ def test_stdout_mode_prints_every_value(config):
     for section, values in config.items():
         assert "\n%s:\n" % section in "\n" + text
         for key, value in values.items():
-            if key not in ("threads", "HOTLOOP_NUM_THREADS"):
+            if key not in ("threads", "HOTLOOP_NUM_THREADS", "HOTLOOP_SIMD_LEVEL"):
                 assert "  %s: " % key in text and str(value) in text, (section, key)
 
 

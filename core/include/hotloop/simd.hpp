@@ -7,7 +7,8 @@ namespace hotloop {
 
 enum class SimdLevel : int { Baseline = 0, AVX2 = 1, AVX512 = 2 };
 
-// The level kernels run at: the best the CPU supports, unless set_simd_level() lowered it.
+// The level kernels run at: the best the CPU supports, unless the HOTLOOP_SIMD_LEVEL environment
+// variable ("avx2", "baseline"; read at the first call) or set_simd_level() lowered it.
 SimdLevel simd_level() noexcept;
 // The best level this CPU supports (Baseline off x86-64).
 SimdLevel simd_level_supported() noexcept;

@@ -1,7 +1,10 @@
-// The SIMD level kernels run at (simd.hpp): detected once, lowered only by set_simd_level().
+// The SIMD level kernels run at (simd.hpp): detected once, lowered by HOTLOOP_SIMD_LEVEL (read
+// once) or set_simd_level().
 #include "simd.hpp"
 
 #include <atomic>
+#include <cstdlib>
+#include <cstring>
 
 namespace hotloop {
 namespace {
@@ -15,8 +18,21 @@ SimdLevel detect() noexcept {
     return SimdLevel::Baseline;
 }
 
+// The supported level, lowered to HOTLOOP_SIMD_LEVEL if that names a lower one ("avx2",
+// "baseline"; as NumPy's NPY_DISABLE_CPU_FEATURES, for measuring and for ruling a level out in
+// a bug report). Any other value is ignored (the Python package warns at import).
+SimdLevel initial_level() noexcept {
+    const SimdLevel best = simd_level_supported();
+    const char* env = std::getenv("HOTLOOP_SIMD_LEVEL");
+    if (env == nullptr) return best;
+    for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512})
+        if (std::strcmp(env, simd_level_name(level)) == 0)
+            return static_cast<int>(level) < static_cast<int>(best) ? level : best;
+    return best;
+}
+
 std::atomic<int>& current() noexcept {
-    static std::atomic<int> level{static_cast<int>(simd_level_supported())};
+    static std::atomic<int> level{static_cast<int>(initial_level())};
     return level;
 }
 
