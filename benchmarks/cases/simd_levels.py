@@ -4,6 +4,7 @@ with HOTLOOP_SIMD_LEVEL=avx2 while its peer runs at its own best level on this A
 
 Each contender times itself in a child process (median of 5 calls after a warm-up) and reports
 seconds per call; the hotloop child checks that it really runs at AVX2."""
+import importlib.util
 import json
 import os
 import subprocess
@@ -62,11 +63,7 @@ def _timed(kind, who):
 
 
 def _has_cv2():
-    try:
-        import cv2  # noqa: F401
-    except ImportError:
-        return False
-    return True
+    return importlib.util.find_spec("cv2") is not None
 
 
 def cases():
