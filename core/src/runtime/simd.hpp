@@ -114,7 +114,7 @@ template <class T, std::size_t N>
 using VecN = typename VecType<T, N>::type;
 // `Bytes` bytes of T. 64: one zmm register, two ymm or four xmm, as the level has them. GCC 12
 // keeps a vector wider than the level's registers in memory and does its compares and selects
-// lane by lane (a blur 10x slower at AVX2 than at AVX-512), so a kernel that can takes the
+// lane by lane (a uint8 blur 16x slower at AVX2 than at AVX-512), so a kernel that can takes the
 // level's own width from simd_run (run_width<Bytes>: 64, 32 or 16).
 template <class T, std::size_t Bytes = 64>
 constexpr std::size_t kLanes = Bytes / sizeof(T);
