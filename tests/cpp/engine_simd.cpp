@@ -230,6 +230,69 @@ TEST_CASE("the filter gives the same elements at every SIMD level", "[simd][filt
     }
 }
 
+TEST_CASE("the filter's lane steps at the edges of their compares", "[simd][filter]") {
+    // Every value beside each bound and each overflow limit, in every lane position: AVX2
+    // compares 64-bit lanes signed and greater-than only, and unsigned ones with the sign flipped.
+    const uint64_t top = uint64_t(1) << 63;
+    std::vector<uint64_t> u;
+    for (uint64_t centre :
+         {uint64_t(0), top - 1, top, top + 1, ~uint64_t(0), top / 2, uint64_t(100)})
+        for (uint64_t d = 0; d < 3; ++d) u.push_back(centre + d - 1);
+    std::vector<int64_t> i64(u.begin(), u.end());
+    std::vector<int32_t> i32;
+    for (int64_t x : i64) i32.push_back(static_cast<int32_t>(x));
+    std::vector<double> f;
+    const double inf = std::numeric_limits<double>::infinity();
+    for (double x : {0.0, -0.0, 1e6, std::nextafter(1e6, 0.0),
+                     std::numeric_limits<double>::quiet_NaN(), -inf, inf, 3.0})
+        f.push_back(x);
+    for (int rotate = 0; rotate < 8; ++rotate) {
+        CAPTURE(rotate);
+        std::rotate(u.begin(), u.begin() + 1, u.end());
+        std::rotate(i64.begin(), i64.begin() + 1, i64.end());
+        std::rotate(i32.begin(), i32.begin() + 1, i32.end());
+        std::rotate(f.begin(), f.begin() + 1, f.end());
+        for (uint64_t bound : {uint64_t(0), top - 1, top, top + 1, uint64_t(101)}) {
+            LowerBound b;
+            b.unsigned_min = bound;
+            b.signed_min = static_cast<int64_t>(bound);
+            b.float_min = 1e6;
+            const std::string got = same_at_every_level([&] {
+                std::string out;
+                append_buffer(out, filter_double(contiguous_view(u.data(), u.size(), DType::UInt64),
+                                                 DType::UInt64, b));
+                return out;
+            });
+            REQUIRE(got.size() > 0);
+            const std::string halves = same_at_every_level([&] {
+                std::string out;
+                std::vector<uint64_t> half(u);
+                for (auto& x : half) x >>= 1;  // below the overflow limit: a result, not an error
+                append_buffer(out, filter_double(contiguous_view(half.data(), half.size(),
+                                                                 DType::UInt64),
+                                                 DType::UInt64, b));
+                std::vector<int64_t> shifted(i64);
+                for (auto& x : shifted) x /= 2;
+                append_buffer(out, filter_double(contiguous_view(shifted.data(), shifted.size(),
+                                                                 DType::Int64),
+                                                 DType::Int64, b));
+                std::vector<int32_t> small(i32);
+                for (auto& x : small) x /= 2;
+                LowerBound b32 = b;
+                b32.signed_min = static_cast<int32_t>(bound);
+                append_buffer(out, filter_double(contiguous_view(small.data(), small.size(),
+                                                                 DType::Int32),
+                                                 DType::Int32, b32));
+                append_buffer(out, filter_double(contiguous_view(f.data(), f.size(),
+                                                                 DType::Float64),
+                                                 DType::Float64, b));
+                return out;
+            });
+            REQUIRE(halves.rfind("error", 0) != 0);
+        }
+    }
+}
+
 TEST_CASE("array_multiply gives the same bits at every SIMD level", "[simd][elementwise]") {
     for (DType dtype : {DType::Float64, DType::Float32, DType::Int32, DType::Int64}) {
         for (bool overflow : {false, true}) {

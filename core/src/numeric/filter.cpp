@@ -85,7 +85,7 @@ template <>
 struct Avx512Lanes<int64_t> {
     static constexpr int kWidth = 8;
     // Counts the kept lanes; flags kept lanes whose double leaves the range.
-    HL_TARGET_AVX512 HL_INLINE static unsigned count(const int64_t* p, int64_t min, bool* bad) {
+    HL_TARGET_AVX512 static unsigned count(const int64_t* p, int64_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epi64_mask(x, _mm512_set1_epi64(min));
         const __mmask8 high = _mm512_cmpgt_epi64_mask(x, _mm512_set1_epi64(Doubling<int64_t>::kHigh));
@@ -93,7 +93,7 @@ struct Avx512Lanes<int64_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 HL_INLINE static void step(const int64_t* p, int64_t min,
+    HL_TARGET_AVX512 static void step(const int64_t* p, int64_t min,
                                                         int64_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epi64_mask(x, _mm512_set1_epi64(min));
@@ -104,7 +104,7 @@ struct Avx512Lanes<int64_t> {
 template <>
 struct Avx512Lanes<uint64_t> {
     static constexpr int kWidth = 8;
-    HL_TARGET_AVX512 HL_INLINE static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
+    HL_TARGET_AVX512 static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epu64_mask(x, _mm512_set1_epi64(static_cast<int64_t>(min)));
         const __mmask8 high = _mm512_cmpgt_epu64_mask(
@@ -112,7 +112,7 @@ struct Avx512Lanes<uint64_t> {
         *bad |= (keep & high) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 HL_INLINE static void step(const uint64_t* p, uint64_t min,
+    HL_TARGET_AVX512 static void step(const uint64_t* p, uint64_t min,
                                                         uint64_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epu64_mask(x, _mm512_set1_epi64(static_cast<int64_t>(min)));
@@ -123,10 +123,10 @@ struct Avx512Lanes<uint64_t> {
 template <>
 struct Avx512Lanes<double> {
     static constexpr int kWidth = 8;
-    HL_TARGET_AVX512 HL_INLINE static unsigned count(const double* p, double min, bool*) {
+    HL_TARGET_AVX512 static unsigned count(const double* p, double min, bool*) {
         return __builtin_popcount(_mm512_cmp_pd_mask(_mm512_loadu_pd(p), _mm512_set1_pd(min), _CMP_GE_OQ));
     }
-    HL_TARGET_AVX512 HL_INLINE static void step(const double* p, double min,
+    HL_TARGET_AVX512 static void step(const double* p, double min,
                                                         double* stage, std::size_t* k) {
         const __m512d x = _mm512_loadu_pd(p);
         const __mmask8 keep = _mm512_cmp_pd_mask(x, _mm512_set1_pd(min), _CMP_GE_OQ);
@@ -137,7 +137,7 @@ struct Avx512Lanes<double> {
 template <>
 struct Avx512Lanes<int32_t> {
     static constexpr int kWidth = 16;
-    HL_TARGET_AVX512 HL_INLINE static unsigned count(const int32_t* p, int32_t min, bool* bad) {
+    HL_TARGET_AVX512 static unsigned count(const int32_t* p, int32_t min, bool* bad) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask16 keep = _mm512_cmpge_epi32_mask(x, _mm512_set1_epi32(min));
         const __mmask16 high = _mm512_cmpgt_epi32_mask(x, _mm512_set1_epi32(Doubling<int32_t>::kHigh));
@@ -145,7 +145,7 @@ struct Avx512Lanes<int32_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 HL_INLINE static void step(const int32_t* p, int32_t min,
+    HL_TARGET_AVX512 static void step(const int32_t* p, int32_t min,
                                                         int32_t* stage, std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask16 keep = _mm512_cmpge_epi32_mask(x, _mm512_set1_epi32(min));
@@ -154,10 +154,179 @@ struct Avx512Lanes<int32_t> {
     }
 };
 
+// AVX2 lanes: the same steps, the kept lanes moved to the front by a permutation looked up by
+// the lanes' keep mask (AVX2 has no compress). 64-bit lanes are permuted as pairs of 32-bit ones.
+struct Avx2Permutations {
+    int32_t of8[256][8];  // 8 lanes of 32 bits: kept lanes first
+    int32_t of4[16][8];   // 4 lanes of 64 bits, as 8 of 32 bits
+    constexpr Avx2Permutations() : of8(), of4() {
+        for (int m = 0; m < 256; ++m) {
+            int n = 0;
+            for (int j = 0; j < 8; ++j)
+                if ((m >> j) & 1) of8[m][n++] = j;
+        }
+        for (int m = 0; m < 16; ++m) {
+            int n = 0;
+            for (int j = 0; j < 4; ++j)
+                if ((m >> j) & 1) {
+                    of4[m][n++] = 2 * j;
+                    of4[m][n++] = 2 * j + 1;
+                }
+        }
+    }
+};
+inline constexpr Avx2Permutations kAvx2Permutations{};
+
+template <class T>
+struct Avx2Lanes;
+// 64-bit lanes: keep, and the kept lanes whose double overflows, as 4-bit masks.
+struct Avx2Lanes64 {
+    static constexpr int kWidth = 4;
+    HL_TARGET_AVX2 HL_INLINE static unsigned mask(__m256i m) {
+        return static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(m)));
+    }
+    HL_TARGET_AVX2 HL_INLINE static void store(__m256i doubled, unsigned keep, void* stage) {
+        const __m256i order = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(kAvx2Permutations.of4[keep]));
+        _mm256_storeu_si256(static_cast<__m256i*>(stage),
+                            _mm256_permutevar8x32_epi32(doubled, order));
+    }
+};
+template <>
+struct Avx2Lanes<int64_t> : Avx2Lanes64 {
+    // x >= min as !(min > x): AVX2 compares 64-bit lanes signed, greater-than only.
+    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, int64_t min) {
+        return 15u & ~mask(_mm256_cmpgt_epi64(_mm256_set1_epi64x(min), x));
+    }
+    HL_TARGET_AVX2 static unsigned count(const int64_t* p, int64_t min, bool* bad) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const unsigned high = mask(_mm256_cmpgt_epi64(x, _mm256_set1_epi64x(Doubling<int64_t>::kHigh)));
+        const unsigned low = mask(_mm256_cmpgt_epi64(_mm256_set1_epi64x(Doubling<int64_t>::kLow), x));
+        const unsigned kept = keep(x, min);
+        *bad |= (kept & (high | low)) != 0;
+        return __builtin_popcount(kept);
+    }
+    HL_TARGET_AVX2 static void step(const int64_t* p, int64_t min, int64_t* stage,
+                                              std::size_t* k) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const unsigned kept = keep(x, min);
+        store(_mm256_add_epi64(x, x), kept, stage + *k);
+        *k += __builtin_popcount(kept);
+    }
+};
+template <>
+struct Avx2Lanes<uint64_t> : Avx2Lanes64 {
+    // Unsigned order: both sides with the sign bit flipped, compared signed.
+    HL_TARGET_AVX2 HL_INLINE static __m256i flip(__m256i x) {
+        return _mm256_xor_si256(x, _mm256_set1_epi64x(INT64_MIN));
+    }
+    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, uint64_t min) {
+        const __m256i bound = _mm256_set1_epi64x(static_cast<int64_t>(min ^ (uint64_t(1) << 63)));
+        return 15u & ~mask(_mm256_cmpgt_epi64(bound, flip(x)));
+    }
+    HL_TARGET_AVX2 static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const __m256i high_bound = _mm256_set1_epi64x(
+            static_cast<int64_t>(Doubling<uint64_t>::kHigh ^ (uint64_t(1) << 63)));
+        const unsigned high = mask(_mm256_cmpgt_epi64(flip(x), high_bound));
+        const unsigned kept = keep(x, min);
+        *bad |= (kept & high) != 0;
+        return __builtin_popcount(kept);
+    }
+    HL_TARGET_AVX2 static void step(const uint64_t* p, uint64_t min, uint64_t* stage,
+                                              std::size_t* k) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const unsigned kept = keep(x, min);
+        store(_mm256_add_epi64(x, x), kept, stage + *k);
+        *k += __builtin_popcount(kept);
+    }
+};
+template <>
+struct Avx2Lanes<double> : Avx2Lanes64 {
+    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256d x, double min) {
+        return static_cast<unsigned>(
+            _mm256_movemask_pd(_mm256_cmp_pd(x, _mm256_set1_pd(min), _CMP_GE_OQ)));
+    }
+    HL_TARGET_AVX2 static unsigned count(const double* p, double min, bool*) {
+        return __builtin_popcount(keep(_mm256_loadu_pd(p), min));
+    }
+    HL_TARGET_AVX2 static void step(const double* p, double min, double* stage,
+                                              std::size_t* k) {
+        const __m256d x = _mm256_loadu_pd(p);
+        const unsigned kept = keep(x, min);
+        store(_mm256_castpd_si256(_mm256_add_pd(x, x)), kept, stage + *k);
+        *k += __builtin_popcount(kept);
+    }
+};
+template <>
+struct Avx2Lanes<int32_t> {
+    static constexpr int kWidth = 8;
+    HL_TARGET_AVX2 HL_INLINE static unsigned mask(__m256i m) {
+        return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+    }
+    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, int32_t min) {
+        return 255u & ~mask(_mm256_cmpgt_epi32(_mm256_set1_epi32(min), x));
+    }
+    HL_TARGET_AVX2 static unsigned count(const int32_t* p, int32_t min, bool* bad) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const unsigned high = mask(_mm256_cmpgt_epi32(x, _mm256_set1_epi32(Doubling<int32_t>::kHigh)));
+        const unsigned low = mask(_mm256_cmpgt_epi32(_mm256_set1_epi32(Doubling<int32_t>::kLow), x));
+        const unsigned kept = keep(x, min);
+        *bad |= (kept & (high | low)) != 0;
+        return __builtin_popcount(kept);
+    }
+    HL_TARGET_AVX2 static void step(const int32_t* p, int32_t min, int32_t* stage,
+                                              std::size_t* k) {
+        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+        const unsigned kept = keep(x, min);
+        const __m256i order = _mm256_loadu_si256(
+            reinterpret_cast<const __m256i*>(kAvx2Permutations.of8[kept]));
+        _mm256_storeu_si256(reinterpret_cast<__m256i*>(stage + *k),
+                            _mm256_permutevar8x32_epi32(_mm256_add_epi32(x, x), order));
+        *k += __builtin_popcount(kept);
+    }
+};
+
+// The count and the writes of one block through Lanes (Avx512Lanes or Avx2Lanes) for its
+// kWidth-lane steps and the scalar loops for the tail: the same elements as the plain loops.
+// Lanes' count and step carry their target and take no vectors, so these loops need none: they
+// are inlined into run_avx512 / run_avx2, which inline the steps in turn.
+template <class Lanes, class T, class Bound>
+HL_INLINE std::size_t count_kept_lanes(const T* p, std::size_t n, Bound min, bool* overflow) {
+    constexpr int kW = Lanes::kWidth;
+    std::size_t count = 0, i = 0;
+    bool bad = false;
+    for (; i + kW <= n; i += kW) count += Lanes::count(p + i, min, &bad);
+    bool tail_bad = false;
+    count += count_kept(p + i, n - i, min, &tail_bad);
+    *overflow = bad || tail_bad;
+    return count;
+}
+template <class Lanes, class T, class Bound>
+HL_INLINE void write_kept_lanes(const T* p, std::size_t n, Bound min, T* out) {
+    constexpr int kW = Lanes::kWidth;
+    T stage[kStage + kW];  // a step stores all kW lanes, kept or not
+    for (std::size_t begin = 0; begin < n; begin += kStage) {
+        const std::size_t len = std::min(kStage, n - begin);
+        std::size_t k = 0, i = 0;
+        for (; i + kW <= len; i += kW) Lanes::step(p + begin + i, min, stage, &k);
+        for (; i < len; ++i) {
+            const T x = p[begin + i];
+            stage[k] = Doubling<T>::twice(x);
+            k += x >= min;
+        }
+        if (k != 0) {
+            std::memcpy(out, stage, k * sizeof(T));
+            out += k;
+        }
+    }
+}
+
 #endif
 
 // The kernels of one block, for simd_run: the count (and whether a kept element would
-// overflow), then the writes. Plain loops every level vectorises; AVX-512 compresses lanes.
+// overflow), then the writes. Plain loops at baseline; AVX-512 compresses lanes, AVX2 permutes
+// them (the 4- and 8-byte types that dominate real data).
 struct CountKept {
     template <class T, class Bound>
     HL_INLINE static std::size_t run(const T* p, std::size_t n, Bound min, bool* overflow) {
@@ -167,18 +336,18 @@ struct CountKept {
     template <class T, class Bound>
     HL_TARGET_AVX512 HL_INLINE static std::size_t run_avx512(const T* p, std::size_t n, Bound min,
                                                              bool* overflow) {
-        if constexpr (kHasAvx512Kernel<T>) {
-            constexpr int kW = Avx512Lanes<T>::kWidth;
-            std::size_t count = 0, i = 0;
-            bool bad = false;
-            for (; i + kW <= n; i += kW) count += Avx512Lanes<T>::count(p + i, min, &bad);
-            bool tail_bad = false;
-            count += count_kept(p + i, n - i, min, &tail_bad);
-            *overflow = bad || tail_bad;
-            return count;
-        } else {
+        if constexpr (kHasAvx512Kernel<T>)
+            return count_kept_lanes<Avx512Lanes<T>>(p, n, min, overflow);
+        else
             return count_kept(p, n, min, overflow);
-        }
+    }
+    template <class T, class Bound>
+    HL_TARGET_AVX2 HL_INLINE static std::size_t run_avx2(const T* p, std::size_t n, Bound min,
+                                                         bool* overflow) {
+        if constexpr (kHasAvx512Kernel<T>)
+            return count_kept_lanes<Avx2Lanes<T>>(p, n, min, overflow);
+        else
+            return count_kept(p, n, min, overflow);
     }
 #endif
 };
@@ -191,26 +360,17 @@ struct WriteKept {
 #if defined(HL_SIMD_X86)
     template <class T, class Bound>
     HL_TARGET_AVX512 HL_INLINE static void run_avx512(const T* p, std::size_t n, Bound min, T* out) {
-        if constexpr (kHasAvx512Kernel<T>) {
-            constexpr int kW = Avx512Lanes<T>::kWidth;
-            T stage[kStage + kW];
-            for (std::size_t begin = 0; begin < n; begin += kStage) {
-                const std::size_t len = std::min(kStage, n - begin);
-                std::size_t k = 0, i = 0;
-                for (; i + kW <= len; i += kW) Avx512Lanes<T>::step(p + begin + i, min, stage, &k);
-                for (; i < len; ++i) {
-                    const T x = p[begin + i];
-                    stage[k] = Doubling<T>::twice(x);
-                    k += x >= min;
-                }
-                if (k != 0) {
-                    std::memcpy(out, stage, k * sizeof(T));
-                    out += k;
-                }
-            }
-        } else {
+        if constexpr (kHasAvx512Kernel<T>)
+            write_kept_lanes<Avx512Lanes<T>>(p, n, min, out);
+        else
             write_kept(p, n, min, out);
-        }
+    }
+    template <class T, class Bound>
+    HL_TARGET_AVX2 HL_INLINE static void run_avx2(const T* p, std::size_t n, Bound min, T* out) {
+        if constexpr (kHasAvx512Kernel<T>)
+            write_kept_lanes<Avx2Lanes<T>>(p, n, min, out);
+        else
+            write_kept(p, n, min, out);
     }
 #endif
 };

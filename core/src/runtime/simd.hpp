@@ -14,9 +14,10 @@
 // static run_width(...)` in place of run(), on simd::Vec<T, Bytes>: simd_run passes the level's
 // register width, 64 bytes at AVX-512, 32 at AVX2, 16 at baseline.
 //
-// A kernel may give AVX-512 its own code for what the vector extensions cannot say (the filter's
-// lane compression): a `HL_TARGET_AVX512 HL_INLINE static run_avx512(...)` beside run(), with the
-// same results. simd_run still makes the choice; no kernel tests the CPU itself.
+// A kernel may give AVX-512 or AVX2 its own code for what the vector extensions cannot say (the
+// filter's lane compression): a `HL_TARGET_AVX512 HL_INLINE static run_avx512(...)` or
+// `HL_TARGET_AVX2 HL_INLINE static run_avx2(...)` beside run(), with the same results. simd_run
+// still makes the choice; no kernel tests the CPU itself.
 #pragma once
 
 #include <cstddef>
@@ -58,6 +59,11 @@ template <class K, class... A>
 auto has_avx512_code(int) -> decltype(K::run_avx512(std::declval<A&>()...), std::true_type{});
 template <class K, class... A>
 std::false_type has_avx512_code(...);
+// The same for AVX2 (K::run_avx2).
+template <class K, class... A>
+auto has_avx2_code(int) -> decltype(K::run_avx2(std::declval<A&>()...), std::true_type{});
+template <class K, class... A>
+std::false_type has_avx2_code(...);
 
 // Whether K is written for any vector width (K::run_width<Bytes>).
 template <class K, std::size_t Bytes, class... A>
@@ -84,7 +90,10 @@ HL_TARGET_AVX512 auto run_avx512(A... a) {
 }
 template <class K, class... A>
 HL_TARGET_AVX2 auto run_avx2(A... a) {
-    return run_at_width<K, 32>(a...);
+    if constexpr (decltype(has_avx2_code<K, A...>(0))::value)
+        return K::run_avx2(a...);
+    else
+        return run_at_width<K, 32>(a...);
 }
 template <class K, class... A>
 auto run_baseline(A... a) {
