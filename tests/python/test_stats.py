@@ -461,3 +461,19 @@ def test_int_lists_reaching_past_2_63_stay_exact(values):
 def test_lists_without_a_numeric_dtype_name_the_element(values, named):
     with pytest.raises(hotloop.InvalidTypeError, match=named):
         hotloop.compute_stats(values)
+
+
+@settings(max_examples=150)
+@given(st.sampled_from([np.int64, np.uint64]), st.integers(-2**63, 2**64 - 1),
+       st.integers(1, 2**54), st.lists(st.integers(0, 2**54), min_size=2, max_size=60))
+def test_64_bit_integers_on_both_sides_of_the_2_53_span(dtype, base, span, offsets):
+    """64-bit integer blocks whose span is below 2^53 take a path without 128-bit arithmetic:
+    the mean stays the correctly rounded exact one and std within 1 ulp of statistics.stdev (as
+    documented), whatever the span and the distance from zero."""
+    info = np.iinfo(dtype)
+    base = min(max(base, int(info.min)), int(info.max) - span)
+    data = [base + (o % (span + 1)) for o in offsets]
+    stats = hotloop.compute_stats(np.array(data, dtype=dtype))
+    assert stats["mean"] == exact_mean(data)
+    assert stats["min"] == min(data) and stats["max"] == max(data)
+    assert ulps(stats["std"], statistics.stdev([d - base for d in data])) <= 1
