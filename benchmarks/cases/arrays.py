@@ -60,6 +60,12 @@ def cases():
         Case("arrays", "compute_stats, 10M float64 (vs NumPy)", lambda: (x,),
              hotloop.compute_stats, {"numpy: mean, std(ddof=1), min, max": _stats_numpy},
              goal_peer="numpy: mean, std(ddof=1), min, max", goal=5.0, same=_same_stats),
+        Case("arrays", "compute_stats, 10M int64 (vs NumPy)",
+             lambda: (rng.integers(-10**6, 10**6, N),),
+             hotloop.compute_stats, {"numpy: mean, std(ddof=1), min, max": _stats_numpy},
+             goal_peer="numpy: mean, std(ddof=1), min, max", goal=2.0, same=_same_stats,
+             note="exact: the sum in 128-bit integers, the deviations in doubles while the "
+                  "values span less than 2^53"),
     ] + ([
         Case("arrays", "compute_stats, 10M float64 (vs Numba)", lambda: (x,),
              hotloop.compute_stats, {"numba one-pass parallel kernel": kernel},
