@@ -274,6 +274,12 @@ def test_top_not_an_int(bad):
 
 # ---- files ----
 
+def read_text(path, **kwargs):
+    """open(path, **kwargs).read(), the file closed even when decoding fails."""
+    with open(path, **kwargs) as f:
+        return f.read()
+
+
 def write(path, data):
     with open(path, "wb") as f:
         f.write(data)
@@ -433,7 +439,7 @@ def test_missing_bom_is_an_encoding_error(tmp_path, encoding):
     data = "no bom here".encode(encoding + "-le")
     path = write(tmp_path / "t.txt", data)
     with pytest.raises(UnicodeError) as expected:
-        open(path, encoding=encoding).read()
+        read_text(path, encoding=encoding)
     with pytest.raises(UnicodeError) as info:
         hotloop.word_count_file(path, encoding=encoding)
     assert isinstance(info.value, hotloop.EncodingError)
@@ -893,13 +899,13 @@ def test_python_decoded_input_is_counted_by_the_engine(tmp_path):
     raw = text.encode("utf-8") + b" \xff\xfe end"
     cases = [
         (lambda progress: hotloop.word_count_file(path, encoding="latin-1", progress=progress),
-         reference(open(path, encoding="latin-1").read())),
+         reference(read_text(path, encoding="latin-1"))),
         (lambda progress: hotloop.word_count_file(path, errors="surrogateescape", progress=progress),
-         reference(open(path, errors="surrogateescape").read())),
+         reference(read_text(path, errors="surrogateescape"))),
         (lambda progress: hotloop.word_count(raw, errors="surrogateescape", progress=progress),
          reference(raw.decode("utf-8", "surrogateescape"))),
         (lambda progress: hotloop.WordTable.from_file(path, encoding="cp1252", progress=progress).to_dict(),
-         reference(open(path, encoding="cp1252").read())),
+         reference(read_text(path, encoding="cp1252"))),
     ]
     for count, expected in cases:
         seen = []
