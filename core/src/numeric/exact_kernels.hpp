@@ -78,7 +78,8 @@ HL_INLINE Lanes8<To, B> bit_cast_lanes(const Lanes8<From, B>& v) {
     return r;
 }
 
-// Lane by lane: b where a < b, else a (b < a: the same with the roles swapped). NaN never wins.
+// Lane by lane, the running extreme a and a new value b: max_lanes takes b where a < b, min_lanes
+// where b < a; a NaN b never replaces a (the compares are false).
 template <class E, std::size_t B>
 HL_INLINE Lanes8<E, B> max_lanes(const Lanes8<E, B>& a, const Lanes8<E, B>& b) {
     Lanes8<E, B> r;
