@@ -587,3 +587,46 @@ def test_add_partials_checks_the_expected_length_under_the_lock():
         p.add_partials([part], expected_length="2")
     p.add_partials([part], expected_length=2)
     assert p.process_chunks() == [2.0]
+
+
+class _Resizes:
+    """A number whose __float__ empties (or grows) the list that holds it: cffi read a list's
+    item array in place, so converting such a list read freed memory (a segfault)."""
+
+    def __init__(self, values, grow):
+        self.values, self.grow = values, grow
+
+    def __float__(self):
+        if self.grow:
+            self.values.extend([0.0] * len(self.values))  # the item array moves
+        else:
+            self.values.clear()  # the item array is freed
+        return 1.0
+
+
+@pytest.mark.parametrize("grow", [False, True])
+@pytest.mark.parametrize("call", ["add_data", "partial"])
+def test_a_list_resized_by_its_own_element_is_refused_and_adds_nothing(call, grow):
+    values = [0.5] * 300_000  # an item array that malloc gives back to the system when freed
+    values[1] = _Resizes(values, grow)
+    with DataProcessor(3) as p:
+        p.add_data([1.0, 2.0])
+        before = p.to_bytes()
+        with pytest.raises(hotloop.InvalidArgumentError, match="changed length during the call"):
+            if call == "add_data":
+                p.add_data(values)
+            else:
+                DataProcessor.partial(values, chunk_size=3, offset=2)
+        assert p.to_bytes() == before
+
+
+def test_a_list_whose_elements_run_python_code_converts_as_float_does():
+    class Half:
+        def __float__(self):
+            return 0.5
+
+    values = [1.0, Half(), 3, np.float32(0.1)] * 20_000
+    with DataProcessor(7) as p, DataProcessor(7) as q:
+        p.add_data(values)
+        q.add_data(np.array([float(v) for v in values]))
+        assert p.to_bytes() == q.to_bytes()
