@@ -206,7 +206,9 @@ class Moments(ByteRecord):
         Raises
         ------
         InvalidArgumentError
-            When there is no value (or only NaN under ``"raise"``).
+            When there is no value (or only NaN under ``"raise"``), also for the moments of a
+            Series of nothing but ``pd.NA`` under ``"omit"`` (where :func:`compute_stats`
+            gives count 0: the record does not say that values were left out).
 
         Examples
         --------
