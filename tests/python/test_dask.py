@@ -1237,10 +1237,11 @@ def test_compute_stats_of_an_empty_whole_raises_when_computed():
         with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
             dask.compute(lazy, scheduler="sync")
     masked = da.ma.masked_array(da.ones(4, chunks=2), mask=[True] * 4)
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        dask.compute(hdask.compute_stats(masked), scheduler="sync")
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        hotloop.compute_stats(masked.compute())
+    for policy in ("propagate", "omit"):  # "omit": masked is not missing (pd.NA) either way
+        with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+            dask.compute(hdask.compute_stats(masked, nan_policy=policy), scheduler="sync")
+        with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+            hotloop.compute_stats(masked.compute(), nan_policy=policy)
 
 
 def test_compute_stats_of_masked_and_bool_and_float32_arrays_keeps_kinds():
