@@ -639,14 +639,15 @@ def _to_doubles(seq: Any, what: str = "add_data") -> Any:
 
     cffi reads a list's item array in place, while an element's ``__float__`` may run Python
     code that resizes the list and frees or moves that array under it (a crash). So cffi reads
-    slices, each a list of our own (small enough to stay in cache, so the copy costs little),
-    and a sequence whose length changed meanwhile is refused: nothing is added.
+    a list in slices, each a list of our own (small enough to stay in cache), and a list whose
+    length changed meanwhile is refused: nothing is added. A tuple cannot change: read whole.
     """
     n = len(seq)
     data = _new_doubles("double[]", n)
+    step = max(n, 1) if type(seq) is tuple else _CONVERT_SLICE  # tuple[0:n] is the tuple itself
     try:
-        for start in range(0, n, _CONVERT_SLICE):
-            part = seq[start:min(start + _CONVERT_SLICE, n)]
+        for start in range(0, n, step):
+            part = seq[start:min(start + step, n)]
             data[start:start + len(part)] = part
     except (TypeError, OverflowError):
         _check_unresized(seq, n, what)

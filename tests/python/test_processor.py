@@ -626,7 +626,8 @@ def test_a_list_whose_elements_run_python_code_converts_as_float_does():
             return 0.5
 
     values = [1.0, Half(), 3, np.float32(0.1)] * 20_000
-    with DataProcessor(7) as p, DataProcessor(7) as q:
+    with DataProcessor(7) as p, DataProcessor(7) as q, DataProcessor(7) as r:
         p.add_data(values)
         q.add_data(np.array([float(v) for v in values]))
-        assert p.to_bytes() == q.to_bytes()
+        r.add_data(tuple(values))  # a tuple cannot change: read whole
+        assert p.to_bytes() == q.to_bytes() == r.to_bytes()
