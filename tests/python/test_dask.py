@@ -1520,6 +1520,15 @@ def test_setup_leaves_a_pool_shared_with_the_client_alone():
     assert out.stdout.split() == ["[3]", "3", "3"]
 
 
+def test_setup_of_a_closed_client_is_a_hotloop_error(client):
+    from distributed import Client
+
+    closed = Client(client.scheduler.address, set_as_default=False)
+    closed.close()  # distributed's own client.run then fails with an AttributeError on None
+    with pytest.raises(hotloop.InvalidArgumentError, match="client is closed"):
+        hdask.setup(closed)
+
+
 @pytest.mark.parametrize("patch,restore,shown", [
     (lambda c, w: c.run(_set_version, "0.0.0+odd", workers=[w])[w],
      lambda c, w, old: c.run(_set_version, old, workers=[w]), "hotloop 0.0.0+odd"),
