@@ -479,8 +479,13 @@ class DataProcessor:
         --------
         See :meth:`partial`.
         """
+        try:
+            items = iter(partials)
+        except TypeError:
+            raise InvalidTypeError("add_partials: partials must be an iterable of ChunkPartial, "
+                                   "not %s" % type(partials).__name__) from None
         records = [p._bytes if isinstance(p, ChunkPartial) else _not_a_partial(p)
-                   for p in partials]
+                   for p in items]
         pointers = ffi.new("uint8_t *[]", [ffi.from_buffer(r) for r in records])
         sizes = ffi.new("size_t[]", [len(r) for r in records])
         work = sum(len(r) for r in records) // 8
@@ -620,9 +625,8 @@ def _not_a_partial(obj: Any) -> bytes:
 
 
 def _index(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise InvalidTypeError("%s must be an int, not %s" % (name, type(value).__name__))
-    return int(value.__index__())
+    # as_index: a NumPy array has __index__ yet only a 0-d integer one converts (TypeError)
+    return as_index(value, "DataProcessor", name)
 
 
 def _buffer_bytes(handle: Any) -> bytes:

@@ -631,3 +631,33 @@ def test_a_list_whose_elements_run_python_code_converts_as_float_does():
         q.add_data(np.array([float(v) for v in values]))
         r.add_data(tuple(values))  # a tuple cannot change: read whole
         assert p.to_bytes() == q.to_bytes() == r.to_bytes()
+
+
+@pytest.mark.parametrize("bad", [np.array([2]), np.array([2.0]), np.array(2.0)])
+def test_index_arguments_refuse_arrays_as_hotloop_type_errors(bad):
+    # A NumPy array has __index__, but only a 0-d integer one converts: operator.index (the
+    # reference) raises its bare TypeError, which the partial's and add_partials' own index
+    # helpers let through.
+    import operator
+
+    with pytest.raises(TypeError):
+        operator.index(bad)
+    for call in (lambda: DataProcessor.partial([1.0], chunk_size=bad, offset=0),
+                 lambda: DataProcessor.partial([1.0], chunk_size=2, offset=bad),
+                 lambda: DataProcessor(2).add_partials([], expected_length=bad),
+                 lambda: hotloop.WordTable.from_text("a", part=bad)):
+        with pytest.raises(hotloop.InvalidTypeError, match="must be an int"):
+            call()
+    with DataProcessor(2) as p:  # a 0-d integer array is an int, as operator.index says
+        p.add_partials([DataProcessor.partial([1.0], chunk_size=np.array(2), offset=np.int64(0))])
+        assert len(p) == 1
+
+
+@pytest.mark.parametrize("bad", [None, 3, 1.5, object()])
+def test_add_partials_of_a_non_iterable_is_a_hotloop_type_error(bad):
+    with DataProcessor(2) as p:
+        p.add_data([1.0])
+        before = p.to_bytes()
+        with pytest.raises(hotloop.InvalidTypeError, match="partials"):
+            p.add_partials(bad)
+        assert p.to_bytes() == before
