@@ -677,9 +677,6 @@ def _python_read(name, encoding, errors):
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc, filename=name) from None
-    except UnicodeError as exc:  # some codecs raise the base class (UTF-16 without a BOM ...)
-        raise EncodingError("%s (decoding %r as %s with errors=%r)"
-                            % (exc, os.fsdecode(name), encoding, errors)) from None
 
 
 def _is_stream(name):
@@ -851,9 +848,6 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         says so when the file is gzip/bz2/xz/zstd-compressed. ``object`` holds the malformed
         bytes only where the engine decodes (UTF-8 with "strict"), else the whole file (which
         Python read whole to decode it).
-    EncodingError
-        (a ``UnicodeError``) where Python's codec raises a plain ``UnicodeError`` (UTF-16 or
-        UTF-32 without a BOM, ...), with its message and the file's name.
     FileNotFoundError, PermissionError, IsADirectoryError, OSError
         as ``open()`` raises them (the package's subclasses, with errno, strerror, filename);
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again
@@ -999,8 +993,7 @@ class WordTable:
 
         Raises
         ------
-        HotloopUnicodeDecodeError (or EncodingError, as word_count_file), OSError subclasses,
-        InvalidArgumentError
+        HotloopUnicodeDecodeError, OSError subclasses, InvalidArgumentError
             As :func:`word_count_file`; InvalidArgumentError also for ``start > end``.
 
         Examples

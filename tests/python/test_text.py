@@ -848,24 +848,6 @@ def test_files_python_decodes_raise_hotloop_errors_at_file_offsets(tmp_path):
         hotloop.word_count_file(path, encoding="rot13")
 
 
-def test_files_python_codecs_plain_unicode_errors_are_hotloop_errors(tmp_path):
-    # Some codecs raise a plain UnicodeError, not a UnicodeDecodeError (UTF-16/32 without a
-    # BOM, idna with errors="replace", "undefined"): it escaped as that bare builtin.
-    path = tmp_path / "no_bom.txt"
-    path.write_bytes(b"a b a\n")
-    for encoding, errors in (("utf-16", "strict"), ("utf-32", "replace"), ("idna", "replace"),
-                             ("undefined", "strict")):
-        with pytest.raises(UnicodeError) as python:
-            with open(path, encoding=encoding, errors=errors) as f:
-                f.read()
-        for call in (lambda: hotloop.word_count_file(path, encoding=encoding, errors=errors),
-                     lambda: hotloop.WordTable.from_file(path, encoding=encoding, errors=errors)):
-            with pytest.raises(hotloop.EncodingError) as info:
-                call()
-            assert isinstance(info.value, UnicodeError)
-            assert str(python.value) in str(info.value) and str(path) in str(info.value)
-
-
 def test_bytes_python_decodes_raise_hotloop_errors():
     # Other handlers decode in Python first: the error is the package's, at Python's offsets.
     for data in (b"a \xff", bytearray(b"ok \xed\xa0\x80 b \xc3")):
