@@ -24,6 +24,7 @@ whose UTF-8 'surrogatepass' encoding is quadratic there).
 import array
 import codecs
 import collections
+import operator
 import os
 import re
 import stat
