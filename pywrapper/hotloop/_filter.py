@@ -77,6 +77,8 @@ def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
         - a 1-D numpy.ndarray of the same dtype for a NumPy array (bool gives int64, as
           NumPy's ``bool * 2``; float16 stays float16), a masked array, a pandas Series (its
           NumPy dtype) or another array-like;
+        - a list for an object array or Series: the comprehension over its elements (in C
+          order), with their own values and types;
         - an array.array of the same typecode for an array.array.
 
     Raises

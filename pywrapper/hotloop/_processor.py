@@ -184,6 +184,9 @@ class DataProcessor:
             unsupported dtype.
         NumericOverflowError
             For an element beyond the float range (nothing is added).
+        InvalidArgumentError
+            For a list that an element's ``__float__`` resized during the call (nothing is
+            added).
         ClosedHandleError
             After close().
 
@@ -414,7 +417,8 @@ class DataProcessor:
         Raises
         ------
         InvalidArgumentError
-            For ``chunk_size < 1`` or a negative offset.
+            For ``chunk_size < 1``, a negative offset, or a list resized during the call (as
+            :meth:`add_data`).
         InvalidTypeError
             As :meth:`add_data`.
 
@@ -475,8 +479,13 @@ class DataProcessor:
         --------
         See :meth:`partial`.
         """
+        try:
+            items = iter(partials)
+        except TypeError:
+            raise InvalidTypeError("add_partials: partials must be an iterable of ChunkPartial, "
+                                   "not %s" % type(partials).__name__) from None
         records = [p._bytes if isinstance(p, ChunkPartial) else _not_a_partial(p)
-                   for p in partials]
+                   for p in items]
         pointers = ffi.new("uint8_t *[]", [ffi.from_buffer(r) for r in records])
         sizes = ffi.new("size_t[]", [len(r) for r in records])
         work = sum(len(r) for r in records) // 8
@@ -616,9 +625,8 @@ def _not_a_partial(obj: Any) -> bytes:
 
 
 def _index(value: Any, name: str) -> int:
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise InvalidTypeError("%s must be an int, not %s" % (name, type(value).__name__))
-    return int(value.__index__())
+    # as_index: a NumPy array has __index__ yet only a 0-d integer one converts (TypeError)
+    return as_index(value, "DataProcessor", name)
 
 
 def _buffer_bytes(handle: Any) -> bytes:
@@ -631,21 +639,47 @@ def _buffer_bytes(handle: Any) -> bytes:
 
 
 def _to_doubles(seq: Any, what: str = "add_data") -> Any:
-    """A C double array of seq's values, or the error naming the first value cffi refuses."""
+    """A C double array of seq's values, or the error naming the first value cffi refuses.
+
+    cffi reads a list's item array in place, while an element's ``__float__`` may run Python
+    code that resizes the list and frees or moves that array under it (a crash). So cffi reads
+    a list in slices, each a list of our own (small enough to stay in cache), and a list whose
+    length changed meanwhile is refused: nothing is added. A tuple cannot change: read whole.
+    """
+    n = len(seq)
+    data = _new_doubles("double[]", n)
+    step = max(n, 1) if type(seq) is tuple else _CONVERT_SLICE  # tuple[0:n] is the tuple itself
     try:
-        return ffi.new("double[]", seq)
+        for start in range(0, n, step):
+            part = seq[start:min(start + step, n)]
+            data[start:start + len(part)] = part
     except (TypeError, OverflowError):
-        pass
+        _check_unresized(seq, n, what)
+        raise _refused_element(seq, what) from None
+    _check_unresized(seq, n, what)
+    return data
+
+
+_CONVERT_SLICE = 1 << 13
+_new_doubles = ffi.new_allocator(should_clear_after_alloc=False)  # every element is written
+
+
+def _check_unresized(seq: Any, n: int, what: str) -> None:
+    if len(seq) != n:
+        raise InvalidArgumentError(
+            "%s: the sequence changed length during the call, from %d to %d values (an "
+            "element's __float__ resized it; nothing was added)" % (what, n, len(seq)))
+
+
+def _refused_element(seq: Any, what: str) -> Exception:
     for index, item in enumerate(seq):
         try:
             ffi.new("double[]", (item,))  # the same conversion, one element at a time
         except TypeError:
-            raise InvalidTypeError(
+            return InvalidTypeError(
                 "%s: element %d has type %s; expected a real number (nothing was added)"
-                % (what, index, type(item).__name__)
-            ) from None
+                % (what, index, type(item).__name__))
         except OverflowError as exc:
-            raise NumericOverflowError(
-                "%s: element %d: %s (nothing was added)" % (what, index, exc)
-            ) from None
-    raise InternalError("%s: the values could not be converted (nothing was added)" % what)
+            return NumericOverflowError(
+                "%s: element %d: %s (nothing was added)" % (what, index, exc))
+    return InternalError("%s: the values could not be converted (nothing was added)" % what)

@@ -1,6 +1,7 @@
 """compute_stats and its mergeable partial, Moments (the engine's core/src/numeric/stats.cpp)."""
 import math
 import numbers
+import sys
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
@@ -76,9 +77,10 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     """
     policy = _policy_code(nan_policy)
     view = _view(arr, "compute_stats", policy)
-    if view.length == 0 and policy == lib.HL_NAN_OMIT and _sized(arr):
-        # Every value was missing (pd.NA or masked) and left out: as for all-NaN data, nothing
-        # remains to describe (NumPy's nanmean of all-NaN data is NaN, with a warning).
+    if view.length == 0 and policy == lib.HL_NAN_OMIT and _sized(arr) and not _masked(arr):
+        # Every value was pd.NA and left out: as for all-NaN data, nothing remains to describe
+        # (NumPy's nanmean of all-NaN data is NaN, with a warning). An all-masked array is the
+        # empty input under every policy, as documented and as hotloop.dask gives.
         return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan, "count": 0}
     out = ffi.new(_STATS_P)
     run(lambda ctl: check(lib.hl_compute_stats(view.c, policy, out, ctl)),
@@ -204,7 +206,9 @@ class Moments(ByteRecord):
         Raises
         ------
         InvalidArgumentError
-            When there is no value (or only NaN under ``"raise"``).
+            When there is no value (or only NaN under ``"raise"``), also for the moments of a
+            Series of nothing but ``pd.NA`` under ``"omit"`` (where :func:`compute_stats`
+            gives count 0: the record does not say that values were left out).
 
         Examples
         --------
@@ -307,6 +311,12 @@ def _refuse_elements(data: Any, what: str) -> None:
                                "a real number")
     if error is not None:
         raise error
+
+
+def _masked(data: Any) -> bool:
+    """Whether data is a NumPy masked array (NumPy is imported if one exists)."""
+    np = sys.modules.get("numpy")
+    return np is not None and isinstance(data, np.ma.MaskedArray)
 
 
 def _sized(data: Any) -> bool:

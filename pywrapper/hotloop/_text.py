@@ -518,12 +518,8 @@ def _check_errors(errors, what):
 def _check_index(value, name, what, default=None):
     if value is None and default is not None:
         return default
-    if isinstance(value, bool) or not hasattr(type(value), "__index__"):
-        raise InvalidTypeError("%s: %s must be an int, not %s" % (what, name, type(value).__name__))
-    v = operator.index(value)
-    if not 0 <= v <= _MAX_PART:
-        raise InvalidArgumentError("%s: %s must be in 0 .. 2**64 - 1, got %d" % (what, name, v))
-    return v
+    # as_index: a NumPy array has __index__ yet only a 0-d integer one converts (TypeError)
+    return as_index(value, what, name, 0, _MAX_PART)
 
 
 def _utf8_view(obj, what):

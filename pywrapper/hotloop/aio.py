@@ -30,6 +30,7 @@ import inspect
 from typing import TYPE_CHECKING, Any, Callable, Coroutine, Optional, TypeVar
 
 from . import _arrays, _imaging, _run, _stats, _text
+from ._errors import InvalidTypeError
 from ._filter import process_numbers as _process_numbers
 from ._montecarlo import monte_carlo_pi as _monte_carlo_pi
 from ._processor import DataProcessor as _DataProcessor
@@ -163,15 +164,29 @@ async def _wait_for_job(done):
             pass
 
 
-def _method_twin(function: "Callable[_P, _R]", name: str,
-                 usage: str) -> "Callable[_P, Coroutine[Any, Any, _R]]":
-    """twin() of a method or class builder, with how to call it on top of its docstring."""
-    awaitable = twin(function, name)
+def _method_twin(function: "Callable[_P, _R]", name: str, usage: str,
+                 owner: Optional[type] = None) -> "Callable[_P, Coroutine[Any, Any, _R]]":
+    """twin() of a method or class builder, with how to call it on top of its docstring.
+    owner: the method's class, for a method, whose twin then checks its first argument."""
+    awaitable = twin(function if owner is None else _first_checked(function, name, owner), name)
+    awaitable.__wrapped__ = function  # type: ignore[attr-defined] # the method, not the check
     awaitable.__doc__ = ("``%s``: the awaitable twin of %s (see hotloop.aio); the same parameters,"
                          " result and errors, the object a method works on coming first.\n\n%s"
                          % (usage, function.__qualname__,
                             inspect.cleandoc(function.__doc__ or "")))
     return awaitable
+
+
+def _first_checked(function: Callable[..., Any], name: str, owner: type) -> Any:
+    """function, refusing a first argument that is not an owner with InvalidTypeError (the
+    method would fail on it with an AttributeError)."""
+    @functools.wraps(function)
+    def checked(*args: Any, **kwargs: Any) -> Any:
+        if not args or not isinstance(args[0], owner):
+            raise InvalidTypeError("aio.%s: the first argument must be a %s, not %s" % (
+                name, owner.__name__, type(args[0]).__name__ if args else "nothing"))
+        return function(*args, **kwargs)
+    return checked
 
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -235,14 +250,14 @@ monte_carlo_pi = twin(_monte_carlo_pi)
 sleep = twin(_sleep)
 # Methods take the object first; class builders are named <class>_<method>.
 add_data = _method_twin(_DataProcessor.add_data, "add_data",
-                        "await add_data(processor, values, *, progress=None)")
+                        "await add_data(processor, values, *, progress=None)", _DataProcessor)
 add_partials = _method_twin(_DataProcessor.add_partials, "add_partials",
                             "await add_partials(processor, partials, *, progress=None, "
-                            "expected_length=None)")
+                            "expected_length=None)", _DataProcessor)
 process_chunks = _method_twin(_DataProcessor.process_chunks, "process_chunks",
-                              "await process_chunks(processor, *, progress=None)")
+                              "await process_chunks(processor, *, progress=None)", _DataProcessor)
 get_statistics = _method_twin(_DataProcessor.get_statistics, "get_statistics",
-                              "await get_statistics(processor, *, progress=None)")
+                              "await get_statistics(processor, *, progress=None)", _DataProcessor)
 data_processor_partial = _method_twin(_DataProcessor.partial, "data_processor_partial",
                                       "await data_processor_partial(values, *, chunk_size, "
                                       "offset, progress=None)")
@@ -257,4 +272,5 @@ word_table_from_file = _method_twin(_text.WordTable.from_file, "word_table_from_
                                     "await word_table_from_file(path, *, start=0, end=None, "
                                     "part=0, errors='strict', encoding='utf-8', progress=None)")
 word_table_merge = _method_twin(_text.WordTable.merge, "word_table_merge",
-                                "await word_table_merge(table, other, *, progress=None)")
+                                "await word_table_merge(table, other, *, progress=None)",
+                                _text.WordTable)

@@ -451,6 +451,8 @@ def setup(client: "distributed.Client") -> Dict[str, int]:
         hotloop; the message names every such worker.
     InvalidTypeError
         `client` is not a distributed.Client.
+    InvalidArgumentError
+        The client is not running (closed, or not connected yet).
     MissingDependencyError
         distributed is not installed.
 
@@ -470,6 +472,9 @@ def setup(client: "distributed.Client") -> Dict[str, int]:
     if not isinstance(client, distributed.Client):
         raise InvalidTypeError("setup: client must be a distributed.Client, not %s"
                                % type(client).__name__)
+    if client.status != "running":  # else distributed fails inside client.run (on None, ...)
+        raise InvalidArgumentError("setup: the client is %s, not connected: pass a running "
+                                   "distributed.Client" % client.status)
     reports = client.run(_worker_report, on_error="return")
     expected = environment()
     odd = []

@@ -89,6 +89,25 @@ def test_errors_come_back_as_the_same_exceptions():
     run(main())
 
 
+@pytest.mark.parametrize("wrong", [None, 5, "p", [1.0]])
+def test_method_twins_given_another_object_first_raise_hotloop_type_errors(wrong):
+    # The method twins take their object first; anything else raised an AttributeError
+    # ('int' object has no attribute '_lock') from inside the method.
+    table = hotloop.WordTable.from_text("a")
+    calls = {"add_data": lambda: aio.add_data(wrong, [1.0]),
+             "add_partials": lambda: aio.add_partials(wrong, []),
+             "process_chunks": lambda: aio.process_chunks(wrong),
+             "get_statistics": lambda: aio.get_statistics(wrong),
+             "word_table_merge": lambda: aio.word_table_merge(wrong, table)}
+
+    async def main():
+        for name, call in calls.items():
+            with pytest.raises(hotloop.InvalidTypeError, match="aio.%s: " % name):
+                await call()
+
+    run(main())
+
+
 def test_a_hundred_concurrent_awaits_finish_correctly():
     arrays = [np.arange(i, i + 200_000 * (1 + i % 5), dtype=np.int64) for i in range(50)]
 

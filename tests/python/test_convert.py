@@ -82,8 +82,10 @@ def test_masked_arrays_in_every_function():
 def test_all_masked():
     m = np.ma.masked_array([1, 2], mask=[1, 1])
     assert hotloop.parallel_sum(m) == 0  # the empty sum (NumPy gives the masked constant)
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        hotloop.compute_stats(m)
+    assert m.mean() is np.ma.masked  # NumPy: nothing to describe
+    for policy in ("propagate", "omit", "raise"):  # "omit" too: masked is not missing-as-NaN
+        with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+            hotloop.compute_stats(m, nan_policy=policy)
     assert hotloop.process_numbers(m, 0).tolist() == []
 
 

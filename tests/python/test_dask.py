@@ -1237,10 +1237,11 @@ def test_compute_stats_of_an_empty_whole_raises_when_computed():
         with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
             dask.compute(lazy, scheduler="sync")
     masked = da.ma.masked_array(da.ones(4, chunks=2), mask=[True] * 4)
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        dask.compute(hdask.compute_stats(masked), scheduler="sync")
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        hotloop.compute_stats(masked.compute())
+    for policy in ("propagate", "omit"):  # "omit": masked is not missing (pd.NA) either way
+        with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+            dask.compute(hdask.compute_stats(masked, nan_policy=policy), scheduler="sync")
+        with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+            hotloop.compute_stats(masked.compute(), nan_policy=policy)
 
 
 def test_compute_stats_of_masked_and_bool_and_float32_arrays_keeps_kinds():
@@ -1517,6 +1518,15 @@ def test_setup_leaves_a_pool_shared_with_the_client_alone():
     """)
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == ["[3]", "3", "3"]
+
+
+def test_setup_of_a_closed_client_is_a_hotloop_error(client):
+    from distributed import Client
+
+    closed = Client(client.scheduler.address, set_as_default=False)
+    closed.close()  # distributed's own client.run then fails with an AttributeError on None
+    with pytest.raises(hotloop.InvalidArgumentError, match="client is closed"):
+        hdask.setup(closed)
 
 
 @pytest.mark.parametrize("patch,restore,shown", [

@@ -587,3 +587,77 @@ def test_add_partials_checks_the_expected_length_under_the_lock():
         p.add_partials([part], expected_length="2")
     p.add_partials([part], expected_length=2)
     assert p.process_chunks() == [2.0]
+
+
+class _Resizes:
+    """A number whose __float__ empties (or grows) the list that holds it: cffi read a list's
+    item array in place, so converting such a list read freed memory (a segfault)."""
+
+    def __init__(self, values, grow):
+        self.values, self.grow = values, grow
+
+    def __float__(self):
+        if self.grow:
+            self.values.extend([0.0] * len(self.values))  # the item array moves
+        else:
+            self.values.clear()  # the item array is freed
+        return 1.0
+
+
+@pytest.mark.parametrize("grow", [False, True])
+@pytest.mark.parametrize("call", ["add_data", "partial"])
+def test_a_list_resized_by_its_own_element_is_refused_and_adds_nothing(call, grow):
+    values = [0.5] * 300_000  # an item array that malloc gives back to the system when freed
+    values[1] = _Resizes(values, grow)
+    with DataProcessor(3) as p:
+        p.add_data([1.0, 2.0])
+        before = p.to_bytes()
+        with pytest.raises(hotloop.InvalidArgumentError, match="changed length during the call"):
+            if call == "add_data":
+                p.add_data(values)
+            else:
+                DataProcessor.partial(values, chunk_size=3, offset=2)
+        assert p.to_bytes() == before
+
+
+def test_a_list_whose_elements_run_python_code_converts_as_float_does():
+    class Half:
+        def __float__(self):
+            return 0.5
+
+    values = [1.0, Half(), 3, np.float32(0.1)] * 20_000
+    with DataProcessor(7) as p, DataProcessor(7) as q, DataProcessor(7) as r:
+        p.add_data(values)
+        q.add_data(np.array([float(v) for v in values]))
+        r.add_data(tuple(values))  # a tuple cannot change: read whole
+        assert p.to_bytes() == q.to_bytes() == r.to_bytes()
+
+
+@pytest.mark.parametrize("bad", [np.array([2]), np.array([2.0]), np.array(2.0)])
+def test_index_arguments_refuse_arrays_as_hotloop_type_errors(bad):
+    # A NumPy array has __index__, but only a 0-d integer one converts: operator.index (the
+    # reference) raises its bare TypeError, which the partial's and add_partials' own index
+    # helpers let through.
+    import operator
+
+    with pytest.raises(TypeError):
+        operator.index(bad)
+    for call in (lambda: DataProcessor.partial([1.0], chunk_size=bad, offset=0),
+                 lambda: DataProcessor.partial([1.0], chunk_size=2, offset=bad),
+                 lambda: DataProcessor(2).add_partials([], expected_length=bad),
+                 lambda: hotloop.WordTable.from_text("a", part=bad)):
+        with pytest.raises(hotloop.InvalidTypeError, match="must be an int"):
+            call()
+    with DataProcessor(2) as p:  # a 0-d integer array is an int, as operator.index says
+        p.add_partials([DataProcessor.partial([1.0], chunk_size=np.array(2), offset=np.int64(0))])
+        assert len(p) == 1
+
+
+@pytest.mark.parametrize("bad", [None, 3, 1.5, object()])
+def test_add_partials_of_a_non_iterable_is_a_hotloop_type_error(bad):
+    with DataProcessor(2) as p:
+        p.add_data([1.0])
+        before = p.to_bytes()
+        with pytest.raises(hotloop.InvalidTypeError, match="partials"):
+            p.add_partials(bad)
+        assert p.to_bytes() == before
