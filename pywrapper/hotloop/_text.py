@@ -25,7 +25,6 @@ import array
 import codecs
 import collections
 import io
-import operator
 import os
 import re
 import stat

@@ -2,6 +2,7 @@
 probe, and the result files. No speed is asserted here; speed lives in `make bench`."""
 import json
 import os
+import pathlib
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(__file__), "..", "..", "benchmarks"))
@@ -89,7 +90,7 @@ def test_report_writes_markdown_json_and_png(tmp_path):
     ]
     results.append(Result(_case(name="alone", peers={}, limit=1.0), timing(0.5), {}, []))
     paths = report.write_all(results, [], str(tmp_path), quick=True, memory=True, seconds=1.0)
-    md, js, png = (open(p, "rb").read() for p in paths)
+    md, js, png = (pathlib.Path(p).read_bytes() for p in paths)
     text = md.decode("utf-8")
     assert "| CPU | %s |" % report.cpu_model() in text
     assert "| fast case | peer | 1.00 ms ±10% | 3.00 ms ±10% | 3.00x | ≥ 1.5x | met |" in text

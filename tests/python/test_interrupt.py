@@ -55,6 +55,7 @@ def interrupt_child(scenario, delay, env=None):
         if child.poll() is None:
             child.kill()
             child.wait()
+        child.stdout.close()
     print("%s: Ctrl-C latencies %s ms (not asserted: see make bench)"
           % (scenario, ", ".join("%.1f" % (t * 1e3) for t in latencies)))
     return latencies, json.loads(line[len("state "):])
