@@ -33,18 +33,20 @@ class _HandleLock:
     """The lock around every native call on one handle, refusing re-entry from the thread that
     holds it (which would deadlock)."""
 
-    __slots__ = ("_lock", "_owner")
+    __slots__ = ("_lock", "_owner", "_what")
 
-    def __init__(self) -> None:
+    def __init__(self, what: str = "DataProcessor") -> None:
         self._lock = threading.Lock()
         self._owner: Optional[int] = None  # the holder's thread id (only it sets its own id)
+        self._what = what  # the class named in the error
 
     def __enter__(self) -> None:
         me = threading.get_ident()
         if self._owner == me:
             raise InvalidArgumentError(
-                "DataProcessor: called from inside another of its calls on this thread (a "
-                "progress callable or a signal handler); call it once that call has returned")
+                "%s: called from inside another of its calls on this thread (a progress "
+                "callable or a signal handler); call it once that call has returned"
+                % self._what)
         self._lock.acquire()
         self._owner = me
 
