@@ -29,7 +29,6 @@ import os
 import re
 import stat
 import sys
-import threading
 import unicodedata
 import weakref
 
@@ -43,6 +42,7 @@ from ._errors import (_OS_ERROR_BY_ERRNO, ClosedHandleError, EncodingError, Hotl
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
+from ._processor import _HandleLock
 from ._args import as_bytes, as_index
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
@@ -953,7 +953,9 @@ class WordTable:
 
     def _attach(self, handle):
         self._handle = handle
-        self._lock = threading.Lock()
+        # Refuses re-entry (a progress callable of merge touching either table) instead of
+        # waiting for itself forever.
+        self._lock = _HandleLock("WordTable")
         self._finalizer = weakref.finalize(self, lib.hl_word_table_destroy, handle)
 
     @classmethod

@@ -5,7 +5,9 @@ every layout, lifetime, serialization and partials."""
 import copy
 import gc
 import math
+import os
 import pickle
+import signal
 import statistics
 import struct
 import threading
@@ -661,3 +663,36 @@ def test_add_partials_of_a_non_iterable_is_a_hotloop_type_error(bad):
         with pytest.raises(hotloop.InvalidTypeError, match="partials"):
             p.add_partials(bad)
         assert p.to_bytes() == before
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_processor_call_refuses_it_instead_of_hanging():
+    # The lock another thread held at the fork stays held in the child, whose next call on the
+    # processor waited forever. The progress callable holds the call open until the fork is done.
+    p = DataProcessor(chunk_size=3)
+    p.add_data([1.0, 2.0])
+    in_call, forked = threading.Event(), threading.Event()
+
+    def wait_for_fork(done, total):
+        in_call.set()
+        forked.wait(600)
+
+    thread = threading.Thread(target=lambda: p.add_data([4.0] * 10, progress=wait_for_fork))
+    thread.start()
+    in_call.wait(600)
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(60)  # a hang ends the child with SIGALRM: the test fails, not hangs
+        code = 1
+        try:
+            len(p)
+        except hotloop.InternalError as exc:
+            code = 0 if "forked while another thread" in str(exc) else 2
+        except BaseException:
+            code = 3
+        os._exit(code)
+    forked.set()
+    thread.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
+    assert len(p) == 12 and p.process_chunks() == [(1.0 + 2.0 + 4.0) / 3, 4.0, 4.0, 4.0]

@@ -999,3 +999,29 @@ def test_word_table_merge_reports_progress_to_the_end():
     assert seen and seen[-1][0] == seen[-1][1] == 2 * (60_000 + 60_000)
     assert [done for done, _ in seen] == sorted(done for done, _ in seen)
 
+
+
+def test_a_table_called_from_its_merge_progress_callable_refuses_instead_of_deadlocking():
+    # merge holds both tables' locks while its progress callable runs on the same thread (at
+    # least for the final report): touching either table there waited for itself forever.
+    a = hotloop.WordTable.from_text("a b a", part=0)
+    b = hotloop.WordTable.from_text("b c", part=1)
+    outcomes = []
+
+    def reenter(done, total):
+        for call in (a.to_dict, b.to_bytes, a.close, lambda: b.merge(a)):
+            try:
+                call()
+            except hotloop.InvalidArgumentError as exc:
+                outcomes.append(exc)
+
+    merged = []
+    thread = threading.Thread(target=lambda: merged.append(a.merge(b, progress=reenter)),
+                              daemon=True)  # a deadlock fails, not hangs, the run
+    thread.start()
+    thread.join(600)
+    assert not thread.is_alive(), "deadlocked"
+    assert outcomes and len(outcomes) % 4 == 0
+    assert all("WordTable: called from inside another of its calls" in str(e) for e in outcomes)
+    assert merged[0].to_dict() == {"a": 2, "b": 2, "c": 1}
+    assert a.to_dict() == {"a": 2, "b": 1} and b.to_dict() == {"b": 1, "c": 1}

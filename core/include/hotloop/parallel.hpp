@@ -39,6 +39,17 @@ int num_threads();
 // The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
 // so set_num_threads() may replace the arena while work is running.
 std::shared_ptr<tbb::task_arena> current_arena();
+// Counts the parallel regions in flight, process-wide. A process forked while one runs holds a
+// copy of the thread pool in mid-operation whose workers exist only in the parent: waiting for
+// them would hang forever, so in such a child current_arena() throws ErrorKind::Internal instead
+// (a fork while the pool is idle is fine). parallel_blocks brackets its region with one.
+class ParallelRegion {
+public:
+    ParallelRegion() noexcept;
+    ~ParallelRegion();
+    ParallelRegion(const ParallelRegion&) = delete;
+    ParallelRegion& operator=(const ParallelRegion&) = delete;
+};
 
 // ---- cancellation, progress and completion ----
 // A Control is shared between the thread that runs an operation and the threads that watch it.
@@ -169,6 +180,7 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         run_block(0);
         return;
     }
+    const ParallelRegion region;
     auto arena = current_arena();
     auto blocks = [&](const tbb::blocked_range<std::size_t>& r) {
         for (std::size_t b = r.begin(); b != r.end(); ++b) run_block(b);

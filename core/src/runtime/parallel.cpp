@@ -1,10 +1,13 @@
 #include "hotloop/parallel.hpp"
 
+#include <atomic>
 #include <cerrno>
 #include <cstdlib>
 #include <mutex>
 #include <string>
 #include <vector>
+
+#include <pthread.h>
 
 #include <tbb/global_control.h>
 #include <tbb/info.h>
@@ -15,6 +18,15 @@ namespace {
 std::mutex g_mutex;
 std::shared_ptr<tbb::task_arena> g_arena;  // created on first use
 int g_num_threads = 0;                     // 0 until the first use
+std::atomic<long> g_regions{0};           // parallel regions in flight (ParallelRegion)
+std::atomic<bool> g_forked_mid_region{false};
+
+// In the child of fork(): the regions that were running have no workers here.
+void on_fork_child() {
+    if (g_regions.load(std::memory_order_relaxed) > 0)
+        g_forked_mid_region.store(true, std::memory_order_relaxed);
+}
+[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, &on_fork_child);
 
 // HOTLOOP_NUM_THREADS if it holds an integer in 1 .. kMaxThreads, else the machine's concurrency.
 int default_num_threads() {
@@ -69,7 +81,16 @@ int num_threads() {
     return g_num_threads;
 }
 
+ParallelRegion::ParallelRegion() noexcept { g_regions.fetch_add(1, std::memory_order_relaxed); }
+ParallelRegion::~ParallelRegion() { g_regions.fetch_sub(1, std::memory_order_relaxed); }
+
 std::shared_ptr<tbb::task_arena> current_arena() {
+    if (g_forked_mid_region.load(std::memory_order_relaxed))
+        fail(ErrorKind::Internal,
+             "this process was forked while another thread ran hotloop parallel work, so its "
+             "thread pool cannot run here (its workers exist only in the parent): fork before "
+             "or between hotloop calls, or use multiprocessing's 'spawn' or 'forkserver' start "
+             "method");
     std::lock_guard<std::mutex> lock(g_mutex);
     ensure_initialised();
     return g_arena;
