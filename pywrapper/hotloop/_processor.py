@@ -695,7 +695,8 @@ def _check_unresized(seq: Any, n: int, what: str) -> None:
     if len(seq) != n:
         raise InvalidArgumentError(
             "%s: the sequence changed length during the call, from %d to %d values (an "
-            "element's __float__ resized it; nothing was added)" % (what, n, len(seq)))
+            "element's __float__ or another thread resized it; nothing was added)"
+            % (what, n, len(seq)))
 
 
 def _refused_element(seq: Any, what: str) -> Exception:
