@@ -266,14 +266,21 @@ HL_INLINE CheckedSums level_sums_checked(const T* p, std::size_t n, const Sigmas
     L8<B> nz = {};
     const L8<B> magnitude = L8<B>::splat(INT64_MAX);
     std::size_t i = 0;
+    // Below 64-byte registers each D8 is two or four registers already, and the second set of
+    // accumulators would not fit in 16 registers: y joins x's (exact sums and a maximum, so the
+    // grouping changes no bit).
+    constexpr bool one_set = B < 64;
+    D8<B>& y1 = one_set ? a1 : b1;
+    D8<B>& y2 = one_set ? a2 : b2;
+    D8<B>& my = one_set ? m0 : m1;
     for (; i + 16 <= n; i += 16) {
         const D8<B> x = load_doubles<B>(p + i), y = load_doubles<B>(p + i + 8);
         extract(x, s1, s2, a1, a2, nz);
-        extract(y, s1, s2, b1, b2, nz);
+        extract(y, s1, s2, y1, y2, nz);
         const D8<B> ax = bit_cast_lanes<double>(bit_cast_lanes<int64_t>(x) & magnitude);
         const D8<B> ay = bit_cast_lanes<double>(bit_cast_lanes<int64_t>(y) & magnitude);
         m0 = max_lanes(m0, ax);
-        m1 = max_lanes(m1, ay);
+        my = max_lanes(my, ay);
     }
     CheckedSums r;
     r.sums.t1 = horizontal_sum(a1, b1);
