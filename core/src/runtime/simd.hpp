@@ -150,25 +150,37 @@ HL_INLINE double sqrt_lanes(double v) { return __builtin_sqrt(v); }
 HL_INLINE __m128 sqrt_part(__m128 v) { return _mm_sqrt_ps(v); }
 HL_INLINE __m128d sqrt_part(__m128d v) { return _mm_sqrt_pd(v); }
 #endif
-// A vector of floats or doubles, of any width the kernels use (16, 32 or 64 bytes), as 16-byte
-// parts.
+// Lanes [From, From + sizeof...(I)) of v, or v and w joined: shuffles, which GCC compiles to
+// register moves (vextractf128 / vinsertf128); a copy through memory would stall on
+// store-to-load forwarding (two 16-byte stores read back as one 32-byte load).
+template <std::size_t From, class V, std::size_t... I>
+HL_INLINE auto lanes_of(V v, std::index_sequence<I...>) {
+    return __builtin_shufflevector(v, v, (From + I)...);
+}
+template <class H, std::size_t... I>
+HL_INLINE auto joined(H lo, H hi, std::index_sequence<I...>) {
+    return __builtin_shufflevector(lo, hi, I...);
+}
+
+// A vector of floats or doubles of 16, 32 or 64 bytes: 16-byte halves of halves.
 template <class V, class E = std::remove_cv_t<std::remove_reference_t<decltype(V{}[0])>>>
 HL_INLINE V sqrt_lanes(V v) {
+    constexpr std::size_t n = sizeof(V) / sizeof(E);
+    if constexpr (sizeof(V) > 16) {
+        const auto lo = sqrt_lanes(lanes_of<0>(v, std::make_index_sequence<n / 2>{}));
+        const auto hi = sqrt_lanes(lanes_of<n / 2>(v, std::make_index_sequence<n / 2>{}));
+        return joined(lo, hi, std::make_index_sequence<n>{});
+    } else {
 #if defined(HL_SIMD_X86)
-    static_assert(sizeof(V) % 16 == 0, "whole 16-byte parts");
-    for (std::size_t at = 0; at < sizeof(V); at += 16) {
-        typename VecType<E, 16 / sizeof(E)>::type part;  // __m128 or __m128d
-        std::memcpy(&part, reinterpret_cast<const char*>(&v) + at, 16);
         if constexpr (std::is_same<E, float>::value)
-            part = sqrt_part(__m128(part));
+            return V(sqrt_part(__m128(v)));
         else
-            part = sqrt_part(__m128d(part));
-        std::memcpy(reinterpret_cast<char*>(&v) + at, &part, 16);
-    }
+            return V(sqrt_part(__m128d(v)));
 #else
-    for (std::size_t j = 0; j < sizeof(V) / sizeof(E); ++j) v[j] = sqrt_lanes(E(v[j]));
+        for (std::size_t j = 0; j < n; ++j) v[j] = sqrt_lanes(E(v[j]));
+        return v;
 #endif
-    return v;
+    }
 }
 
 }  // namespace simd
