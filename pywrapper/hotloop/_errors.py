@@ -7,7 +7,7 @@ that loading the library can fail with one of its classes.
 """
 import errno as _errno
 import os as _os
-from typing import Dict, Optional, Type
+from typing import Any, Dict, Optional, Type
 
 
 class HotloopError(Exception):
@@ -192,6 +192,14 @@ _OS_ERROR_BY_ERRNO: Dict[int, Type[HotloopOSError]] = {
     _errno.EISDIR: HotloopIsADirectoryError,
     _errno.ENOTDIR: HotloopNotADirectoryError,
 }
+
+
+def os_error_from(exc: OSError, filename: Any, hint: str = "") -> HotloopOSError:
+    """The package's subclass of the same builtin for an OSError that open() or read() raised
+    in Python: its errno, strerror (with `hint` added) and filename, as the engine's own file
+    errors report them."""
+    cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
+    return cls(exc.errno, (exc.strerror or str(exc)) + hint, filename)
 
 
 def error_for(status: int, message: str, filename: Optional[str] = None) -> HotloopError:

@@ -36,9 +36,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 
 from ._typing import Progress
 
-from ._errors import (_OS_ERROR_BY_ERRNO, ClosedHandleError, EncodingError, HotloopOSError,
-                      HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
-                      UnknownEncodingError, UnknownErrorHandlerError, check)
+from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
+                      InvalidArgumentError, InvalidTypeError, UnknownEncodingError,
+                      UnknownErrorHandlerError, check, os_error_from)
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
@@ -701,8 +701,7 @@ def _read_whole(name, read):
         with open(name, "rb", buffering=0) as f:
             return read(f)
     except OSError as exc:
-        cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
-        raise cls(exc.errno, exc.strerror or str(exc), name) from None
+        raise os_error_from(exc, name) from None
 
 
 def _is_stream(name):

@@ -51,9 +51,10 @@ import hotloop as _hotloop
 from . import _montecarlo, _text
 from ._args import as_index
 from ._montecarlo import _UINT64_MAX
-from ._errors import (_OS_ERROR_BY_ERRNO, HotloopError, HotloopIsADirectoryError, HotloopOSError,
+from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
-                      InvalidTypeError, MissingDependencyError, NumericOverflowError)
+                      InvalidTypeError, MissingDependencyError, NumericOverflowError,
+                      os_error_from)
 from ._convert import resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
@@ -1446,7 +1447,7 @@ def _file_state(path, what):
     try:
         mode = os.stat(name).st_mode
     except OSError as exc:
-        raise _package_os_error(exc, name, _path_hint(name)) from None
+        raise os_error_from(exc, name, _path_hint(name)) from None
     if stat.S_ISDIR(mode):
         raise HotloopIsADirectoryError(errno.EISDIR, os.strerror(errno.EISDIR), name)
     if not stat.S_ISREG(mode):
@@ -1457,7 +1458,7 @@ def _file_state(path, what):
         with open(name, "rb") as f:
             found = os.fstat(f.fileno())
     except OSError as exc:
-        raise _package_os_error(exc, name, "") from None
+        raise os_error_from(exc, name) from None
     return os.path.abspath(name), found.st_size, found.st_mtime_ns
 
 
@@ -1468,11 +1469,6 @@ def _path_hint(name):
     if any(c in text for c in "*?["):
         return " (word_count_files does not expand wildcards: pass sorted(glob.glob(pattern)))"
     return ""
-
-
-def _package_os_error(exc, name, hint):
-    cls = _OS_ERROR_BY_ERRNO.get(exc.errno, HotloopOSError)
-    return cls(exc.errno, (exc.strerror or str(exc)) + hint, name)
 
 
 def _byte_ranges(size, block):
@@ -1499,7 +1495,7 @@ def _check_unchanged(name, size, mtime_ns):
     try:
         found = os.stat(name)
     except OSError as exc:
-        raise _package_os_error(
+        raise os_error_from(
             exc, name, " on worker %s (the client could open it when the graph was built: every "
             "worker must see the files at the same path until the computation ends)"
             % _worker_address()) from None
