@@ -93,8 +93,8 @@ struct Avx512Lanes<int64_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 static void step(const int64_t* p, int64_t min,
-                                                        int64_t* stage, std::size_t* k) {
+    HL_TARGET_AVX512 static void step(const int64_t* p, int64_t min, int64_t* stage,
+                                              std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epi64_mask(x, _mm512_set1_epi64(min));
         _mm512_storeu_si512(stage + *k, _mm512_maskz_compress_epi64(keep, _mm512_add_epi64(x, x)));
@@ -112,8 +112,8 @@ struct Avx512Lanes<uint64_t> {
         *bad |= (keep & high) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 static void step(const uint64_t* p, uint64_t min,
-                                                        uint64_t* stage, std::size_t* k) {
+    HL_TARGET_AVX512 static void step(const uint64_t* p, uint64_t min, uint64_t* stage,
+                                              std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask8 keep = _mm512_cmpge_epu64_mask(x, _mm512_set1_epi64(static_cast<int64_t>(min)));
         _mm512_storeu_si512(stage + *k, _mm512_maskz_compress_epi64(keep, _mm512_add_epi64(x, x)));
@@ -126,8 +126,8 @@ struct Avx512Lanes<double> {
     HL_TARGET_AVX512 static unsigned count(const double* p, double min, bool*) {
         return __builtin_popcount(_mm512_cmp_pd_mask(_mm512_loadu_pd(p), _mm512_set1_pd(min), _CMP_GE_OQ));
     }
-    HL_TARGET_AVX512 static void step(const double* p, double min,
-                                                        double* stage, std::size_t* k) {
+    HL_TARGET_AVX512 static void step(const double* p, double min, double* stage,
+                                              std::size_t* k) {
         const __m512d x = _mm512_loadu_pd(p);
         const __mmask8 keep = _mm512_cmp_pd_mask(x, _mm512_set1_pd(min), _CMP_GE_OQ);
         _mm512_storeu_pd(stage + *k, _mm512_maskz_compress_pd(keep, _mm512_add_pd(x, x)));
@@ -145,8 +145,8 @@ struct Avx512Lanes<int32_t> {
         *bad |= (keep & (high | low)) != 0;
         return __builtin_popcount(keep);
     }
-    HL_TARGET_AVX512 static void step(const int32_t* p, int32_t min,
-                                                        int32_t* stage, std::size_t* k) {
+    HL_TARGET_AVX512 static void step(const int32_t* p, int32_t min, int32_t* stage,
+                                              std::size_t* k) {
         const __m512i x = _mm512_loadu_si512(p);
         const __mmask16 keep = _mm512_cmpge_epi32_mask(x, _mm512_set1_epi32(min));
         _mm512_storeu_si512(stage + *k, _mm512_maskz_compress_epi32(keep, _mm512_add_epi32(x, x)));
@@ -177,112 +177,106 @@ struct Avx2Permutations {
 };
 inline constexpr Avx2Permutations kAvx2Permutations{};
 
+// The per-type operations of Avx2Lanes: the lanes as loaded, the keep mask (x >= min), the
+// mask of lanes whose double leaves T's range, and the doubled lanes as integers to permute.
 template <class T>
-struct Avx2Lanes;
-// 64-bit lanes: keep, and the kept lanes whose double overflows, as 4-bit masks.
-struct Avx2Lanes64 {
+struct Avx2Ops;
+template <>
+struct Avx2Ops<int64_t> {
     static constexpr int kWidth = 4;
-    HL_TARGET_AVX2 HL_INLINE static unsigned mask(__m256i m) {
-        return static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(m)));
+    HL_TARGET_AVX2 HL_INLINE static __m256i load(const int64_t* p) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     }
-    HL_TARGET_AVX2 HL_INLINE static void store(__m256i doubled, unsigned keep, void* stage) {
-        const __m256i order = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(kAvx2Permutations.of4[keep]));
-        _mm256_storeu_si256(static_cast<__m256i*>(stage),
-                            _mm256_permutevar8x32_epi32(doubled, order));
-    }
-};
-template <>
-struct Avx2Lanes<int64_t> : Avx2Lanes64 {
     // x >= min as !(min > x): AVX2 compares 64-bit lanes signed, greater-than only.
-    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, int64_t min) {
-        return 15u & ~mask(_mm256_cmpgt_epi64(_mm256_set1_epi64x(min), x));
+    HL_TARGET_AVX2 HL_INLINE static __m256i keep(__m256i x, int64_t min) {
+        return _mm256_andnot_si256(_mm256_cmpgt_epi64(_mm256_set1_epi64x(min), x),
+                                   _mm256_set1_epi64x(-1));
     }
-    HL_TARGET_AVX2 static unsigned count(const int64_t* p, int64_t min, bool* bad) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const unsigned high = mask(_mm256_cmpgt_epi64(x, _mm256_set1_epi64x(Doubling<int64_t>::kHigh)));
-        const unsigned low = mask(_mm256_cmpgt_epi64(_mm256_set1_epi64x(Doubling<int64_t>::kLow), x));
-        const unsigned kept = keep(x, min);
-        *bad |= (kept & (high | low)) != 0;
-        return __builtin_popcount(kept);
+    HL_TARGET_AVX2 HL_INLINE static __m256i overflow(__m256i x) {
+        return _mm256_or_si256(
+            _mm256_cmpgt_epi64(x, _mm256_set1_epi64x(Doubling<int64_t>::kHigh)),
+            _mm256_cmpgt_epi64(_mm256_set1_epi64x(Doubling<int64_t>::kLow), x));
     }
-    HL_TARGET_AVX2 static void step(const int64_t* p, int64_t min, int64_t* stage,
-                                              std::size_t* k) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const unsigned kept = keep(x, min);
-        store(_mm256_add_epi64(x, x), kept, stage + *k);
-        *k += __builtin_popcount(kept);
-    }
+    HL_TARGET_AVX2 HL_INLINE static __m256i twice(__m256i x) { return _mm256_add_epi64(x, x); }
 };
 template <>
-struct Avx2Lanes<uint64_t> : Avx2Lanes64 {
+struct Avx2Ops<uint64_t> {
+    static constexpr int kWidth = 4;
     // Unsigned order: both sides with the sign bit flipped, compared signed.
     HL_TARGET_AVX2 HL_INLINE static __m256i flip(__m256i x) {
         return _mm256_xor_si256(x, _mm256_set1_epi64x(INT64_MIN));
     }
-    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, uint64_t min) {
+    HL_TARGET_AVX2 HL_INLINE static __m256i load(const uint64_t* p) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
+    }
+    HL_TARGET_AVX2 HL_INLINE static __m256i keep(__m256i x, uint64_t min) {
         const __m256i bound = _mm256_set1_epi64x(static_cast<int64_t>(min ^ (uint64_t(1) << 63)));
-        return 15u & ~mask(_mm256_cmpgt_epi64(bound, flip(x)));
+        return _mm256_andnot_si256(_mm256_cmpgt_epi64(bound, flip(x)), _mm256_set1_epi64x(-1));
     }
-    HL_TARGET_AVX2 static unsigned count(const uint64_t* p, uint64_t min, bool* bad) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const __m256i high_bound = _mm256_set1_epi64x(
-            static_cast<int64_t>(Doubling<uint64_t>::kHigh ^ (uint64_t(1) << 63)));
-        const unsigned high = mask(_mm256_cmpgt_epi64(flip(x), high_bound));
-        const unsigned kept = keep(x, min);
-        *bad |= (kept & high) != 0;
-        return __builtin_popcount(kept);
+    HL_TARGET_AVX2 HL_INLINE static __m256i overflow(__m256i x) {
+        return _mm256_cmpgt_epi64(flip(x), _mm256_set1_epi64x(static_cast<int64_t>(
+                                               Doubling<uint64_t>::kHigh ^ (uint64_t(1) << 63))));
     }
-    HL_TARGET_AVX2 static void step(const uint64_t* p, uint64_t min, uint64_t* stage,
-                                              std::size_t* k) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const unsigned kept = keep(x, min);
-        store(_mm256_add_epi64(x, x), kept, stage + *k);
-        *k += __builtin_popcount(kept);
+    HL_TARGET_AVX2 HL_INLINE static __m256i twice(__m256i x) { return _mm256_add_epi64(x, x); }
+};
+template <>
+struct Avx2Ops<double> {
+    static constexpr int kWidth = 4;
+    HL_TARGET_AVX2 HL_INLINE static __m256d load(const double* p) { return _mm256_loadu_pd(p); }
+    HL_TARGET_AVX2 HL_INLINE static __m256i keep(__m256d x, double min) {
+        return _mm256_castpd_si256(_mm256_cmp_pd(x, _mm256_set1_pd(min), _CMP_GE_OQ));
+    }
+    HL_TARGET_AVX2 HL_INLINE static __m256i overflow(__m256d) { return _mm256_setzero_si256(); }
+    HL_TARGET_AVX2 HL_INLINE static __m256i twice(__m256d x) {
+        return _mm256_castpd_si256(_mm256_add_pd(x, x));
     }
 };
 template <>
-struct Avx2Lanes<double> : Avx2Lanes64 {
-    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256d x, double min) {
-        return static_cast<unsigned>(
-            _mm256_movemask_pd(_mm256_cmp_pd(x, _mm256_set1_pd(min), _CMP_GE_OQ)));
-    }
-    HL_TARGET_AVX2 static unsigned count(const double* p, double min, bool*) {
-        return __builtin_popcount(keep(_mm256_loadu_pd(p), min));
-    }
-    HL_TARGET_AVX2 static void step(const double* p, double min, double* stage,
-                                              std::size_t* k) {
-        const __m256d x = _mm256_loadu_pd(p);
-        const unsigned kept = keep(x, min);
-        store(_mm256_castpd_si256(_mm256_add_pd(x, x)), kept, stage + *k);
-        *k += __builtin_popcount(kept);
-    }
-};
-template <>
-struct Avx2Lanes<int32_t> {
+struct Avx2Ops<int32_t> {
     static constexpr int kWidth = 8;
-    HL_TARGET_AVX2 HL_INLINE static unsigned mask(__m256i m) {
-        return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+    HL_TARGET_AVX2 HL_INLINE static __m256i load(const int32_t* p) {
+        return _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
     }
-    HL_TARGET_AVX2 HL_INLINE static unsigned keep(__m256i x, int32_t min) {
-        return 255u & ~mask(_mm256_cmpgt_epi32(_mm256_set1_epi32(min), x));
+    HL_TARGET_AVX2 HL_INLINE static __m256i keep(__m256i x, int32_t min) {
+        return _mm256_andnot_si256(_mm256_cmpgt_epi32(_mm256_set1_epi32(min), x),
+                                   _mm256_set1_epi32(-1));
     }
-    HL_TARGET_AVX2 static unsigned count(const int32_t* p, int32_t min, bool* bad) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const unsigned high = mask(_mm256_cmpgt_epi32(x, _mm256_set1_epi32(Doubling<int32_t>::kHigh)));
-        const unsigned low = mask(_mm256_cmpgt_epi32(_mm256_set1_epi32(Doubling<int32_t>::kLow), x));
-        const unsigned kept = keep(x, min);
-        *bad |= (kept & (high | low)) != 0;
-        return __builtin_popcount(kept);
+    HL_TARGET_AVX2 HL_INLINE static __m256i overflow(__m256i x) {
+        return _mm256_or_si256(
+            _mm256_cmpgt_epi32(x, _mm256_set1_epi32(Doubling<int32_t>::kHigh)),
+            _mm256_cmpgt_epi32(_mm256_set1_epi32(Doubling<int32_t>::kLow), x));
     }
-    HL_TARGET_AVX2 static void step(const int32_t* p, int32_t min, int32_t* stage,
-                                              std::size_t* k) {
-        const __m256i x = _mm256_loadu_si256(reinterpret_cast<const __m256i*>(p));
-        const unsigned kept = keep(x, min);
-        const __m256i order = _mm256_loadu_si256(
-            reinterpret_cast<const __m256i*>(kAvx2Permutations.of8[kept]));
-        _mm256_storeu_si256(reinterpret_cast<__m256i*>(stage + *k),
-                            _mm256_permutevar8x32_epi32(_mm256_add_epi32(x, x), order));
+    HL_TARGET_AVX2 HL_INLINE static __m256i twice(__m256i x) { return _mm256_add_epi32(x, x); }
+};
+
+// The AVX2 steps for T over Avx2Ops<T>: lane masks as bits (one per 32- or 64-bit lane), the
+// kept lanes stored first at stage (all kWidth lanes are written).
+template <class T>
+struct Avx2Lanes {
+    using Ops = Avx2Ops<T>;
+    static constexpr int kWidth = Ops::kWidth;
+    HL_TARGET_AVX2 HL_INLINE static unsigned bits(__m256i m) {
+        if constexpr (kWidth == 4)
+            return static_cast<unsigned>(_mm256_movemask_pd(_mm256_castsi256_pd(m)));
+        else
+            return static_cast<unsigned>(_mm256_movemask_ps(_mm256_castsi256_ps(m)));
+    }
+    // Counts the kept lanes; flags kept lanes whose double leaves the range.
+    HL_TARGET_AVX2 static unsigned count(const T* p, T min, bool* bad) {
+        const auto x = Ops::load(p);
+        const __m256i kept = Ops::keep(x, min);
+        *bad |= bits(_mm256_and_si256(kept, Ops::overflow(x))) != 0;
+        return __builtin_popcount(bits(kept));
+    }
+    HL_TARGET_AVX2 static void step(const T* p, T min, T* stage, std::size_t* k) {
+        const auto x = Ops::load(p);
+        const unsigned kept = bits(Ops::keep(x, min));
+        const int32_t* order = kWidth == 4 ? kAvx2Permutations.of4[kept]
+                                           : kAvx2Permutations.of8[kept];
+        _mm256_storeu_si256(
+            reinterpret_cast<__m256i*>(stage + *k),
+            _mm256_permutevar8x32_epi32(
+                Ops::twice(x), _mm256_loadu_si256(reinterpret_cast<const __m256i*>(order))));
         *k += __builtin_popcount(kept);
     }
 };
