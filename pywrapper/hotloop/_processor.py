@@ -2,14 +2,11 @@
 the piece of an add computed elsewhere (one Dask partition).
 
 The Python object owns the handle: close() (or leaving a `with` block, or garbage collection)
-frees it exactly once. A lock makes close() wait for calls in flight, so no call ever touches a
-freed handle; the C side has its own lock, so concurrent calls from several threads are safe.
-A call made from inside another on the same thread (from its progress callable, or a signal
-handler) would wait for that lock forever: it raises InvalidArgumentError instead.
+frees it exactly once. A lock (_locks.HandleLock) makes close() wait for calls in flight, so no
+call ever touches a freed handle; the C side has its own lock, so concurrent calls from several
+threads are safe.
 """
-import os
 import struct
-import threading
 import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
@@ -21,6 +18,7 @@ from ._errors import (
     check,
 )
 from ._loader import ffi, lib
+from ._locks import HandleLock
 from ._run import run
 from ._typing import Numbers, Progress
 
@@ -28,56 +26,6 @@ _PROCESSOR_PP = ffi.typeof("hl_processor **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
 _DOUBLE_P = ffi.typeof("double *")
-
-
-class _HandleLock:
-    """The lock around every native call on one handle, refusing re-entry from the thread that
-    holds it (which would deadlock), and use in a child forked while another thread held it."""
-
-    __slots__ = ("_lock", "_owner", "_what", "_forked_mid_call", "__weakref__")
-
-    def __init__(self, what: str = "DataProcessor") -> None:
-        self._lock = threading.Lock()
-        self._owner: Optional[int] = None  # the holder's thread id (only it sets its own id)
-        self._what = what  # the class named in the error
-        self._forked_mid_call = False
-        _ALL_LOCKS.add(self)
-
-    def __enter__(self) -> None:
-        if self._forked_mid_call:
-            raise InternalError(
-                "%s: this process was forked while another thread was in one of its calls, so "
-                "its state here is that call's unfinished one; use it in the parent, or fork "
-                "between its calls" % self._what)
-        me = threading.get_ident()
-        if self._owner == me:
-            raise InvalidArgumentError(
-                "%s: called from inside another of its calls on this thread (a progress "
-                "callable or a signal handler); call it once that call has returned"
-                % self._what)
-        self._lock.acquire()
-        self._owner = me
-
-    def __exit__(self, *exc: Any) -> None:
-        self._owner = None
-        self._lock.release()
-
-
-# Every handle lock, for the fork handler: a lock held at the fork stays held in the child (its
-# holder does not exist there), so the child's next call would wait forever.
-_ALL_LOCKS: "weakref.WeakSet[_HandleLock]" = weakref.WeakSet()
-
-
-def _after_fork_in_child() -> None:
-    for lock in list(_ALL_LOCKS):
-        if lock._lock.locked():
-            lock._forked_mid_call = True
-            lock._lock = threading.Lock()
-            lock._owner = None
-
-
-if hasattr(os, "register_at_fork"):
-    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class DataProcessor:
@@ -141,7 +89,7 @@ class DataProcessor:
         self._own(out[0], chunk_size)
 
     def _own(self, handle: Any, chunk_size: int) -> None:
-        self._lock = _HandleLock()
+        self._lock = HandleLock("DataProcessor")
         self._chunk_size = chunk_size
         self._handle = handle
         self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, handle)

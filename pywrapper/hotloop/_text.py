@@ -42,7 +42,7 @@ from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeErro
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
-from ._processor import _HandleLock
+from ._locks import HandleLock
 from ._args import as_bytes, as_index
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
@@ -954,7 +954,7 @@ class WordTable:
         self._handle = handle
         # Refuses re-entry (a progress callable of merge touching either table) instead of
         # waiting for itself forever.
-        self._lock = _HandleLock("WordTable")
+        self._lock = HandleLock("WordTable")
         self._finalizer = weakref.finalize(self, lib.hl_word_table_destroy, handle)
 
     @classmethod
