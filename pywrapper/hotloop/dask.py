@@ -64,7 +64,7 @@ from ._text import PathInput, WordTable
 
 try:
     import dask
-    from dask.base import tokenize
+    from dask.base import get_scheduler, tokenize
     from dask.delayed import Delayed
     from dask.highlevelgraph import HighLevelGraph
 except ImportError as _exc:  # pragma: no cover - exercised in a subprocess by the tests
@@ -804,9 +804,10 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
         not bool, integer or float (``add_data`` refuses object arrays too). When computed,
         naming the partition: values ``add_data`` refuses (nothing is added).
     InvalidArgumentError
-        ``pd.NA`` in a partition, a partition whose length is not what its chunks declare, or
-        a processor whose length changed while the partials were computed (another thread
-        added or processed values): nothing is added.
+        Now: a ``scheduler=`` name Dask does not know. When computed: ``pd.NA`` in a
+        partition, a partition whose length is not what its chunks declare, or a processor
+        whose length changed while the partials were computed (another thread added or
+        processed values): nothing is added.
     NumericOverflowError
         A value beyond the float range (nothing is added).
     ClosedHandleError
@@ -839,6 +840,7 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     if not isinstance(processor, DataProcessor):
         raise InvalidTypeError("%s: processor must be a hotloop.DataProcessor, not %s"
                                % (what, type(processor).__name__))
+    _check_scheduler(compute_kwargs, what)
     _elements(x, what, objects=False)  # DataProcessor.add_data refuses object dtype too
     collection, keys = partitions(x, "x", what)
     chunk_size = processor.chunk_size
@@ -862,6 +864,19 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
                 "%s: partition %d holds %d values, but the array's chunks say %d (nothing was "
                 "added)" % (what, i, part.length, lengths[i]))
     processor.add_partials(found, expected_length=start)
+
+
+def _check_scheduler(compute_kwargs, what):
+    """InvalidArgumentError now for a scheduler name Dask does not know. Dask's own ValueError
+    for it would come from inside dask.compute, where a ValueError may as well be the user's
+    own, raised in a partition, which must pass unchanged."""
+    if "scheduler" not in compute_kwargs:
+        return
+    try:
+        get_scheduler(scheduler=compute_kwargs["scheduler"])
+    except ValueError as exc:
+        raise InvalidArgumentError("%s: scheduler=%r: %s" % (what, compute_kwargs["scheduler"],
+                                                              exc)) from None
 
 
 def _elements(x, what, *, objects):

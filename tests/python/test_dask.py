@@ -1377,7 +1377,12 @@ def test_add_data_refuses_what_is_not_a_processor_or_a_collection():
     for x, match in ((np.ones(3), "hotloop's own function"), (bag_of([[1.0]]), "not a bag")):
         with pytest.raises(hotloop.InvalidTypeError, match=match):
             hdask.add_data(p, x)
+    # A scheduler name Dask does not know: refused before anything is computed.
+    with pytest.raises(hotloop.InvalidArgumentError, match="scheduler='bogus': Expected one of"):
+        hdask.add_data(p, da.ones(3), scheduler="bogus")
     assert len(p) == 0
+    hdask.add_data(p, da.ones(3), scheduler="single-threaded")
+    assert p.to_bytes() == processor_after(2, [], [1.0, 1.0, 1.0]).to_bytes()
 
 
 
