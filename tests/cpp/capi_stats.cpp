@@ -102,6 +102,21 @@ TEST_CASE("hl_moments: merge, finish and bytes agree with hl_compute_stats") {
     REQUIRE(hl_moments_finish(&back, 0, &again) == HL_OK);
     CHECK(again.std < merged.std);  // ddof 0
     CHECK(hl_moments_finish(&back, -1, &again) == HL_ERR_INVALID_ARGUMENT);
+    // No degrees of freedom left, as numpy.std(x, ddof=len(x)) and beyond: inf, or NaN (0 / 0)
+    // when the values are all equal.
+    REQUIRE(hl_moments_finish(&back, 1000, &again) == HL_OK);
+    CHECK(std::isinf(again.std));
+    CHECK(again.std > 0);
+    REQUIRE(hl_moments_finish(&back, 5000, &again) == HL_OK);
+    CHECK(std::isinf(again.std));
+    const double same[3] = {7, 7, 7};
+    Flat flat_same(same, 3, HL_DTYPE_FLOAT64);
+    hl_moments ms;
+    REQUIRE(hl_moments_of(&flat_same.view, HL_NAN_PROPAGATE, &ms, nullptr) == HL_OK);
+    REQUIRE(hl_moments_finish(&ms, 3, &again) == HL_OK);
+    CHECK(std::isnan(again.std));
+    REQUIRE(hl_moments_finish(&ms, 2, &again) == HL_OK);
+    CHECK(again.std == 0.0);
 }
 
 TEST_CASE("hl_moments: mismatched merges, empty moments and foreign records") {

@@ -657,8 +657,10 @@ Statistics Moments::finish(int ddof, bool empty_is_error) const {
         s.std = kNan;
     } else {
         s.mean = sum.finite().divided_by(count);
+        // ddof >= count divides by zero degrees of freedom, as NumPy does: inf when the values
+        // differ, NaN when they do not (0 / 0).
         s.std = static_cast<uint64_t>(std::max(ddof, 0)) >= count
-                    ? kNan
+                    ? (m2 > 0 ? static_cast<double>(INFINITY) : kNan)
                     : sqrt_quad(m2 / static_cast<quad>(count - static_cast<uint64_t>(ddof)));
     }
     dispatch_dtype(dtype, [&](auto tag) {
