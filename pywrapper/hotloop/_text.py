@@ -657,9 +657,10 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
 
 
 def _codec_name(encoding, what):
-    """The codec's name, once it is a text encoding (as open() checks both). "locale" is the
-    locale's encoding, as open() resolves it (Python 3.10+; an unknown encoding before)."""
-    if encoding == "locale":
+    """The codec's name, once it is a text encoding (as open() checks both). None and "locale"
+    are the locale's encoding, as open() resolves them ("locale": Python 3.10+; an unknown
+    encoding before)."""
+    if encoding is None or encoding == "locale":
         try:
             encoding = io.TextIOWrapper(io.BytesIO(), encoding="locale").encoding
         except LookupError:
@@ -834,14 +835,14 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
 
 
 @overload
-def word_count_file(path: PathInput, top: None = None, encoding: str = "utf-8", *,
+def word_count_file(path: PathInput, top: None = None, encoding: Optional[str] = "utf-8", *,
                     errors: str = "strict", progress: Progress = None) -> Dict[str, int]: ...
 @overload  # noqa: E302
-def word_count_file(path: PathInput, top: int, encoding: str = "utf-8", *,
+def word_count_file(path: PathInput, top: int, encoding: Optional[str] = "utf-8", *,
                     errors: str = "strict", progress: Progress = None) -> List[Tuple[str, int]]: ...
 
 
-def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = "utf-8", *,  # noqa: E302
+def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Optional[str] = "utf-8", *,  # noqa: E302
                     errors: str = "strict", progress: Progress = None) -> WordCounts:
     """Count the words of a file: ``Counter(open(path, encoding=encoding, errors=errors).read().lower().split())``.
 
@@ -853,11 +854,11 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: str = 
         devices are read whole by Python's ``open()`` (Ctrl-C interrupts a wait for a writer).
     top : int, optional
         As in :func:`word_count`.
-    encoding : str, optional
+    encoding : str or None, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively (``"locale"``: the locale's encoding, as ``open()`` takes it on Python
-        3.10+); any other codec is decoded by Python first (one copy of the text), then
-        counted by the engine as a str.
+        natively (``None`` and ``"locale"``: the locale's encoding, as ``open()`` takes them,
+        ``"locale"`` on Python 3.10+); any other codec is decoded by Python first (one copy of
+        the text), then counted by the engine as a str.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
     progress : bool or callable, optional
@@ -994,7 +995,7 @@ class WordTable:
 
     @classmethod
     def from_file(cls, path: PathInput, *, start: int = 0, end: Optional[int] = None,
-                  part: int = 0, errors: str = "strict", encoding: str = "utf-8",
+                  part: int = 0, errors: str = "strict", encoding: Optional[str] = "utf-8",
                   progress: Progress = None) -> "WordTable":
         """Count the words that START in bytes ``[start, end)`` of a UTF-8 file.
 
@@ -1013,8 +1014,9 @@ class WordTable:
             The file's place among the inputs you will merge; offsets are file offsets.
         errors : str, optional
             ``"strict"``, ``"replace"`` or ``"ignore"`` (others: whole files only).
-        encoding : str, optional
-            ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python).
+        encoding : str or None, optional
+            ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python;
+            ``None`` or ``"locale"``: the locale's encoding, as ``open()`` takes them).
         progress : bool or callable, optional
 
         Returns

@@ -224,11 +224,11 @@ if TYPE_CHECKING:  # pragma: no cover
     async def word_count(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301
 
     @overload
-    async def word_count_file(path: PathInput, top: None = None, encoding: str = "utf-8", *,
+    async def word_count_file(path: PathInput, top: None = None, encoding: Optional[str] = "utf-8", *,
                               errors: str = "strict",
                               progress: Progress = None) -> Dict[str, int]: ...
     @overload  # noqa: E301
-    async def word_count_file(path: PathInput, top: int, encoding: str = "utf-8", *,
+    async def word_count_file(path: PathInput, top: int, encoding: Optional[str] = "utf-8", *,
                               errors: str = "strict",
                               progress: Progress = None) -> List[Tuple[str, int]]: ...
     async def word_count_file(*args: Any, **kwargs: Any) -> Any: ...  # noqa: E301

@@ -1215,7 +1215,7 @@ def word_count(bag: Any, top: Optional[int] = None, *, split_every: SplitEvery =
 def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional[int] = None, *,
                      blocksize: Union[None, int, str] = DEFAULT_BLOCKSIZE,
                      split_every: SplitEvery = None, errors: str = "strict",
-                     encoding: str = "utf-8") -> Delayed:
+                     encoding: Optional[str] = "utf-8") -> Delayed:
     """Lazy word counts of files, read on the workers by byte ranges: exactly
     ``Counter(whole.lower().split())`` where ``whole = "\\n".join(open(p, encoding=encoding,
     errors=errors).read() for p in paths)``.
@@ -1252,10 +1252,11 @@ def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"`` (default), ``"replace"``, ``"ignore"``
         natively; any other handler decodes each whole file in Python (one task per file).
-    encoding : str, optional
+    encoding : str or None, optional
         ``"utf-8"`` (default) or ``"utf-8-sig"`` (a BOM at the start of each file is skipped)
         are counted natively by byte ranges; any other codec decodes each whole file in Python
-        on its worker (one task per file, which must fit the worker's memory).
+        on its worker (one task per file, which must fit the worker's memory). ``None`` and
+        ``"locale"`` are the client's locale encoding, as ``open()`` takes them.
 
     Returns
     -------
@@ -1309,7 +1310,7 @@ def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional
     token = tokenize(what, files, size_per_task, k, errors, codec, split_every)
     reduction = Reduction(
         "word_count_files",
-        functools.partial(_file_range_partial, errors=errors, encoding=encoding),
+        functools.partial(_file_range_partial, errors=errors, encoding=codec),
         _merge_tables, functools.partial(_table_counts, k))
     return reduce_inputs(reduction, inputs, token, split_every=split_every)
 

@@ -593,6 +593,25 @@ def test_word_count_files_is_the_single_call_on_the_files_one_after_the_other(
             assert top_result == hotloop.word_count_file(paths[0], top, encoding, errors=errors)
 
 
+@pytest.mark.parametrize("encoding", [None, "locale"])
+def test_word_count_files_of_the_locale_encoding_is_open_s(tmp_path, encoding):
+    # open() reads None and "locale" (3.10+) as the locale's encoding: so do the workers,
+    # which get the codec the client resolved.
+    import io
+
+    if encoding == "locale" and sys.version_info < (3, 10):
+        pytest.skip("open() knows encoding='locale' from Python 3.10")
+    codec = io.TextIOWrapper(io.BytesIO(), encoding=encoding).encoding
+    data = "Grüße GRÜSSE ok\nOK grüße".encode(codec, errors="ignore")
+    paths = write_files(str(tmp_path), [data, "ok Ok".encode(codec)])
+    expected = collections.Counter()
+    for path in paths:
+        with open(path, encoding=encoding) as f:
+            expected.update(f.read().lower().split())
+    counts = hdask.word_count_files(paths, blocksize=3, encoding=encoding)
+    assert dask.compute(counts, scheduler="sync")[0] == dict(expected)
+
+
 def test_each_task_gets_one_byte_range_and_no_text(tmp_path):
     data = ("Zipf wörd\u3000" * 200_000).encode()  # 2.6 MB
     paths = write_files(str(tmp_path), [data, b""])
