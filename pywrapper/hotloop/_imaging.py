@@ -48,7 +48,8 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
         H x W or H x W x C array (C = 1, 3 or 4; the 4th channel is alpha) of uint8, uint16,
         float32 or float64, any strides (read in place; a non-native byte order costs one
         copy); or a PIL image (see the mode table below). Objects with __array_interface__
-        are read through numpy.asarray."""
+        or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, a masked
+        array that masks nothing as its data."""
 _PROGRESS_PARAMETER = """progress : None, True or callable, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
@@ -84,8 +85,8 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     multi-frame image is read."""
 _RAISES = """InvalidTypeError (TypeError)
         `img` is not an array or PIL image; a dtype other than uint8, uint16, float32, float64
-        (convert with img.astype(numpy.float32)); a masked array; a PIL mode the table refuses;
-        a non-numeric parameter.
+        (convert with img.astype(numpy.float32)); a masked array that masks pixels; a PIL mode
+        the table refuses; a non-numeric parameter.
     ShapeError (ValueError)
         not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31."""
 
@@ -430,17 +431,19 @@ def _filter(img, what, native, progress):
 
 
 def _image_array(obj, what):
-    """obj as an image ndarray (no copy), or the error that says why it is not one."""
+    """obj as an image ndarray (no copy), or the error that says why it is not one. Array-likes
+    (__array_interface__ or __array__: pandas DataFrames, xarray) and masked arrays that mask
+    nothing are read as every function reads them (_convert.resolve)."""
     np = sys.modules.get("numpy")
     if np is None or not isinstance(obj, np.ndarray):
-        if not hasattr(obj, "__array_interface__"):
+        if not (hasattr(obj, "__array_interface__") or hasattr(obj, "__array__")):
             raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C) or a "
                                    "PIL image, got %s" % (what, type(obj).__name__))
         np = require_numpy(what)
-        obj = as_ndarray(obj, what)
-    if isinstance(obj, np.ma.MaskedArray):
+    if isinstance(obj, np.ma.MaskedArray) and np.ma.getmask(obj).any():
         raise InvalidTypeError("%s: masked arrays are not images; fill the masked pixels first "
                                "(img.filled(value))" % what)
+    obj = as_ndarray(obj, what)
     dt = obj.dtype
     if (dt.kind, dt.itemsize) not in _DTYPES:
         raise InvalidTypeError("%s: unsupported dtype %s; images are uint8, uint16, float32 or "

@@ -295,6 +295,21 @@ def test_masked_arrays_are_refused_not_read_through():
         hotloop.gaussian_blur(img, 1.0)
 
 
+def test_masked_arrays_that_mask_nothing_and_array_likes_are_read_as_arrays():
+    # docs/api.md's input kinds, for every function: a mask that hides nothing is ignored, and
+    # objects with __array__ (a pandas DataFrame) go through numpy.asarray; images refused both.
+    pd = pytest.importorskip("pandas")
+    img = make_image((12, 9), np.float64)
+    expected = hotloop.gaussian_blur(img, 1.5)
+    for masked in (np.ma.masked_array(img), np.ma.masked_array(img, mask=np.zeros(img.shape, bool))):
+        out = hotloop.gaussian_blur(masked, 1.5)
+        assert type(out) is np.ndarray
+        np.testing.assert_array_equal(out, expected)
+    frame = pd.DataFrame(img)
+    np.testing.assert_array_equal(hotloop.gaussian_blur(frame, 1.5), expected)
+    np.testing.assert_array_equal(hotloop.sobel_edges(frame), hotloop.sobel_edges(img))
+
+
 def test_non_arrays_are_type_errors():
     for bad in ([[1, 2], [3, 4]], "image", None, 3.0):
         with pytest.raises(hotloop.InvalidTypeError):
