@@ -21,8 +21,8 @@ except ImportError:  # pragma: no cover (Python < 3.8)
 
 from ._args import as_float, as_index
 from ._convert import as_ndarray, as_view, numpy_allocation, require_numpy
-from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
-                      check)
+from ._errors import (HotloopOSError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
+                      ShapeError, check, os_error_from)
 from ._loader import lib
 from ._run import run
 from ._typing import Progress
@@ -88,7 +88,10 @@ _RAISES = """InvalidTypeError (TypeError)
         (convert with img.astype(numpy.float32)); a masked array that masks pixels; a PIL mode
         the table refuses; a non-numeric parameter.
     ShapeError (ValueError)
-        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31."""
+        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
+    HotloopOSError (OSError)
+        a PIL image whose pixels Pillow cannot decode (its file truncated or damaged after
+        Image.open: Pillow reads pixels lazily). A closed PIL image is InvalidArgumentError."""
 
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -426,6 +429,7 @@ def _filter(img, what, native, progress):
     """native(src, dst, ctl) applied to img: a PIL image, an ndarray or an array-like."""
     pil = sys.modules.get("PIL.Image")
     if pil is not None and isinstance(img, pil.Image):
+        _load_pil(img, what)
         return _filter_pil(img, what, native, progress)
     return _filter_array(_image_array(img, what), what, native, progress)
 
@@ -509,6 +513,22 @@ def _filter_pil(im, what, native, progress, info=None):
     if what == "grayscale" and mode not in _PIL_GRAY:
         mode = "L"
     return _pil_image(out, mode, info)
+
+
+def _load_pil(im, what):
+    """Decodes im's pixels if Pillow has not yet (Image.open reads them lazily), so that a file
+    truncated or damaged since Image.open, or a closed image, is a HotloopError naming it rather
+    than the OSError or ValueError Pillow raises from deep inside numpy.asarray or convert()."""
+    try:
+        im.load()
+    except ValueError as exc:  # "Operation on closed image"
+        raise InvalidArgumentError("%s: the PIL image cannot be read: %s" % (what, exc)) from None
+    except (OSError, SyntaxError, EOFError) as exc:  # what Pillow's decoders raise
+        name = getattr(im, "filename", "") or "the PIL image's file"
+        if isinstance(exc, OSError) and exc.errno:
+            raise os_error_from(exc, name) from None
+        raise HotloopOSError("%s: %s cannot be decoded (truncated or damaged since it was "
+                             "opened?): %s" % (what, name, exc)) from None
 
 
 def _refuse_pil_mode(mode, what):

@@ -220,6 +220,33 @@ def test_a_failed_call_leaves_the_image_as_it_was():
     assert (im.mode, dict(im.info)) == before[::2] and np.array_equal(pixels(im), before[1])
 
 
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_file_truncated_after_open_is_a_hotloop_os_error(tmp_path, fmt):
+    # Image.open decodes nothing: the pixels are read at first use, inside the filter. (Large
+    # enough that the cut is past what Image.open's buffered read already holds.)
+    path = str(tmp_path / ("picture." + fmt.lower()))
+    rgb_picture(size=(400, 300)).save(path, format=fmt)
+    size = os.path.getsize(path)
+    for name, f in FILTERS.items():
+        with open(path, "r+b") as out:
+            out.seek(0)
+            rgb_picture(size=(400, 300)).save(out, format=fmt)
+        im = Image.open(path)  # a fresh one: Pillow does not retry a failed decode
+        with open(path, "r+b") as out:
+            out.truncate(size // 3)
+        with pytest.raises(hotloop.HotloopOSError, match="truncated") as info:
+            f(im)
+        assert isinstance(info.value, OSError), name
+        assert path in str(info.value)
+
+
+def test_a_closed_image_is_an_invalid_argument():
+    im = rgb_picture()
+    im.close()
+    with pytest.raises(hotloop.InvalidArgumentError, match="closed"):
+        hotloop.gaussian_blur(im, 1.0)
+
+
 def test_16_bit_png_round_trip(tmp_path):
     rng = np.random.default_rng(10)
     data = rng.integers(0, 65536, (40, 50)).astype(np.uint16)
