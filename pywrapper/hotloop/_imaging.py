@@ -609,7 +609,10 @@ def _pil_image(pixels, mode, info):
         pixels = pixels.astype(">u2")
     elif mode in ("I;16", "I;16L"):
         pixels = pixels.astype("<u2")
-    image = PIL.Image.fromarray(pixels, mode)
+    if pixels.size:
+        image = PIL.Image.fromarray(pixels, mode)
+    else:  # Pillow's fromarray refuses an empty buffer in most modes ("tile cannot extend ...")
+        image = PIL.Image.new(mode, (pixels.shape[1], pixels.shape[0]))
     image.info = dict(info)
     return image
 

@@ -71,6 +71,24 @@ def test_modes_filtered_as_they_are_keep_mode_and_info(mode, op):
         assert pixels(out).dtype == a.dtype  # same byte order (I;16B stays big-endian)
 
 
+EMPTY_OUT_MODES = {"P": "RGB", "PA": "RGBA"}  # every other filtered mode is kept
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "LA", "PA", "RGB", "RGBA", "RGBX", "RGBa", "La",
+                                  "CMYK", "YCbCr", "LAB", "I", "I;16", "I;16L", "I;16B", "F"])
+@pytest.mark.parametrize("size", [(0, 5), (5, 0), (0, 0)])
+def test_empty_images_give_empty_images_of_the_table_mode(mode, size):
+    # Pillow makes 0 x N images (Image.new, crop); fromarray refused them in most modes.
+    im = with_info(Image.new(mode, size))
+    for op, f in FILTERS.items():
+        if op == "edges" and mode in ("YCbCr", "LAB"):
+            continue  # refused for every size
+        out = f(im)
+        gray = mode if mode in ("L", "F", "I", "I;16", "I;16L", "I;16B") else "L"
+        assert out.mode == (gray if op == "grayscale" else EMPTY_OUT_MODES.get(mode, mode))
+        assert out.size == size and out.info == INFO
+
+
 def test_pil_in_numpy_out_is_numpy_in_numpy_out():
     im = rgb_picture()
     out = hotloop.gaussian_blur(np.asarray(im), 1.0)
