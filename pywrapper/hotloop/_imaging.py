@@ -76,7 +76,8 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
                                 is refused: convert("RGB") first
     LAB                         per channel, a* and b* as signed values; sobel_edges refused
     HSV                         refused but for grayscale (hue is an angle): convert("RGB")
-    1, I;16N and other modes    refused: convert("L") or convert("RGB") first
+    1 and other modes           refused: convert("L") or convert("RGB") first
+    I;16N                       refused (Pillow cannot convert it): make it as I;16
     ==========================  ================================================================
 
     grayscale returns mode "L" for colour modes (exactly Pillow's convert("L");
@@ -547,6 +548,10 @@ def _refuse_pil_mode(mode, what):
     if mode == "1":
         raise InvalidTypeError('%s: PIL mode "1" (bilevel) cannot hold filtered values: '
                                'convert("L") first' % what)
+    if mode == "I;16N":  # Pillow has no converter (nor packer) for it: convert() cannot help
+        raise InvalidTypeError('%s: PIL mode "I;16N" is not supported, and Pillow cannot convert '
+                               'it to another mode: make the image in mode "I;16" (or "I;16B") '
+                               "instead" % what)
     raise InvalidTypeError('%s: PIL mode "%s" is not supported: convert("RGB") or convert("L") '
                            "first" % (what, mode))
 
