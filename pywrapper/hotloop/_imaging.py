@@ -168,7 +168,10 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
     """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel.
 
     Matches ``scipy.ndimage.uniform_filter(channel, size=2 * radius + 1, mode="reflect")``
-    computed in float64. radius 0 returns a copy.
+    computed in float64. radius 0 returns a copy. Each window's mean is computed on its own:
+    scipy keeps a running sum along each line, which loses the digits of small samples after
+    a far larger one and turns the rest of the line into NaN after an inf or NaN; here only
+    the windows holding an inf or NaN give inf or NaN.
 
     Parameters
     ----------

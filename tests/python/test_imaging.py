@@ -295,6 +295,24 @@ def test_masked_arrays_are_refused_not_read_through():
         hotloop.gaussian_blur(img, 1.0)
 
 
+def window_means(line, radius):
+    """Each pixel's box mean along a 1-D line with the reflect border, window by window."""
+    padded = np.pad(line, radius, mode="symmetric")  # numpy's "symmetric" is scipy's "reflect"
+    return np.array([np.mean(padded[i:i + 2 * radius + 1]) for i in range(len(line))])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_box_blur_is_each_windows_mean_where_scipys_running_sum_is_off(dtype):
+    # docs/api/imaging.md, Range: scipy's uniform_filter cancels after a spike (0.0 for windows
+    # of ones) and spreads NaN to the end of the line; box_blur is the mean of each window.
+    line = np.array([1e20, 1, 1, 1, 1, 1, 1, 1, 1, np.nan, 1, 1, 1, 1, 1, 1, 1], dtype)
+    got = hotloop.box_blur(line[None, :], 1)[0]
+    np.testing.assert_allclose(got, window_means(line.astype(np.float64), 1), rtol=1e-6)
+    assert np.array_equal(np.isnan(got), np.isnan(window_means(line.astype(np.float64), 1)))
+    scipy_row = ndimage.uniform_filter(line[None, :].astype(np.float64), 3, mode="reflect")[0]
+    assert scipy_row[4] == 0.0 and np.isnan(scipy_row[-1])  # what the docs say scipy does
+
+
 def test_masked_arrays_that_mask_nothing_and_array_likes_are_read_as_arrays():
     # docs/api.md's input kinds, for every function: a mask that hides nothing is ignored, and
     # objects with __array__ (a pandas DataFrame) go through numpy.asarray; images refused both.
