@@ -176,11 +176,11 @@ def _product(a, b, what, function, progress=None):
     np = require_numpy(what)
     a = as_ndarray(a, what)
     b = as_ndarray(b, what)
-    for operand in (a, b):
-        if operand.ndim != 2:
-            raise ShapeError("%s: expected 2-D arrays, got shapes %s and %s" % (what, a.shape, b.shape))
+    for operand in (a, b):  # the dtype first: None or a str is not a 0-d matrix
         if operand.dtype.kind not in "biuf":
             raise InvalidTypeError("%s: unsupported dtype %s" % (what, operand.dtype))
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError("%s: expected 2-D arrays, got shapes %s and %s" % (what, a.shape, b.shape))
     if a.shape[1] != b.shape[0]:
         raise ShapeError("Incompatible dimensions for matrix multiplication: %s @ %s"
                          % (a.shape, b.shape))

@@ -277,6 +277,14 @@ def test_matrix_multiply_errors():
     assert hotloop.matrix_multiply(np.ones((2, 0)), np.ones((0, 3))).tolist() == [[0.0] * 3] * 2
 
 
+def test_matrix_multiply_names_the_dtype_of_what_is_no_matrix_of_numbers():
+    # None and str become 0-d object / str arrays: a TypeError naming the dtype, not "2-D".
+    for bad in (None, "ab", np.array("ab"), [["a", "b"]], np.ones((2, 2), complex)):
+        for a, b in ((bad, np.ones((2, 2))), (np.ones((2, 2)), bad)):
+            with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype"):
+                hotloop.matrix_multiply(a, b)
+
+
 def blas_threads():
     """{library path: thread count} of every BLAS loaded in this process, as threadpoolctl (the
     tool users have to inspect and limit them) sees them. With Debian's shared OpenBLAS, NumPy
