@@ -184,7 +184,8 @@ def _product(a, b, what, function, progress=None):
     if a.shape[1] != b.shape[0]:
         raise ShapeError("Incompatible dimensions for matrix multiplication: %s @ %s"
                          % (a.shape, b.shape))
-    single = a.dtype == np.float32 and b.dtype == np.float32
+    # float32 in either byte order ('>f4' == np.float32 is False): NumPy keeps float32 too
+    single = all(x.dtype.kind == "f" and x.dtype.itemsize == 4 for x in (a, b))
     code = lib.HL_DTYPE_FLOAT32 if single else lib.HL_DTYPE_FLOAT64
     x = as_view(a, what, dtype=code)
     y = as_view(b, what, dtype=code)
