@@ -20,7 +20,7 @@ except ImportError:  # pragma: no cover (Python < 3.8)
     Protocol = object  # type: ignore
 
 from ._args import as_float, as_index
-from ._convert import as_ndarray, as_view, numpy_allocation, require_numpy
+from ._convert import as_ndarray, as_view, buffer_of, numpy_allocation, require_numpy
 from ._errors import (HotloopOSError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
                       ShapeError, check, os_error_from)
 from ._loader import lib
@@ -48,8 +48,8 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
         H x W or H x W x C array (C = 1, 3 or 4; the 4th channel is alpha) of uint8, uint16,
         float32 or float64, any strides (read in place; a non-native byte order costs one
         copy); or a PIL image (see the mode table below). Objects with __array_interface__
-        or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, a masked
-        array that masks nothing as its data."""
+        or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, buffers (a
+        2-D or 3-D memoryview) in place, a masked array that masks nothing as its data."""
 _PROGRESS_PARAMETER = """progress : None, True or callable, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
@@ -440,11 +440,13 @@ def _filter(img, what, native, progress):
 
 def _image_array(obj, what):
     """obj as an image ndarray (no copy), or the error that says why it is not one. Array-likes
-    (__array_interface__ or __array__: pandas DataFrames, xarray) and masked arrays that mask
-    nothing are read as every function reads them (_convert.resolve)."""
+    (__array_interface__ or __array__: pandas DataFrames, xarray), buffers (a 2-D or 3-D
+    memoryview) and masked arrays that mask nothing are read as every function reads them
+    (_convert.as_ndarray)."""
     np = sys.modules.get("numpy")
     if np is None or not isinstance(obj, np.ndarray):
-        if not (hasattr(obj, "__array_interface__") or hasattr(obj, "__array__")):
+        if not (hasattr(obj, "__array_interface__") or hasattr(obj, "__array__")
+                or buffer_of(obj, what) is not None):
             raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C) or a "
                                    "PIL image, got %s" % (what, type(obj).__name__))
         np = require_numpy(what)

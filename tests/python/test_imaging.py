@@ -328,6 +328,19 @@ def test_masked_arrays_that_mask_nothing_and_array_likes_are_read_as_arrays():
     np.testing.assert_array_equal(hotloop.sobel_edges(frame), hotloop.sobel_edges(img))
 
 
+def test_buffers_are_images_as_for_every_function():
+    # docs/api.md: buffers of a PEP 3118 number format are arrays for every function (the
+    # image functions named); a 2-D or 3-D memoryview is an image, a 1-D one is no image.
+    rgb = make_image((7, 5, 3), np.uint8)
+    view = memoryview(rgb.tobytes()).cast("B", rgb.shape)
+    np.testing.assert_array_equal(hotloop.box_blur(view, 1), hotloop.box_blur(rgb, 1))
+    big_endian = memoryview(make_image((6, 4), np.uint16).astype(">u2"))
+    np.testing.assert_array_equal(hotloop.gaussian_blur(big_endian, 1.0),
+                                  hotloop.gaussian_blur(np.asarray(big_endian), 1.0))
+    with pytest.raises(hotloop.ShapeError):
+        hotloop.gaussian_blur(b"flat bytes", 1.0)
+
+
 def test_non_arrays_are_type_errors():
     for bad in ([[1, 2], [3, 4]], "image", None, 3.0):
         with pytest.raises(hotloop.InvalidTypeError):
