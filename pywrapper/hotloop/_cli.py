@@ -359,6 +359,11 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
         options["transparency"] = result.info["transparency"]
     if fmt == "TIFF" and "exif" not in options:
         options["exif"] = _tiff_tags(image)
+    if fmt == "ICO" and result.info.get("sizes"):
+        # the input's icon sizes: Pillow's default list (16x16 ... 256x256) keeps only those
+        # that fit the image, none at all for an icon under 16 pixels high (a 16x11 icon gave an
+        # empty, unreadable file)
+        options["sizes"] = sorted(result.info["sizes"])
     if fmt == "JPEG" and getattr(image, "quantization", None):
         from PIL import JpegImagePlugin
 

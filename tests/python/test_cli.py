@@ -480,6 +480,23 @@ def test_image_keeps_a_tiffs_exif_tags_and_its_pixels_upright(tmp_path):
         assert np.array_equal(np.asarray(after), np.asarray(expected))
 
 
+def test_image_writes_an_icon_of_the_inputs_sizes(tmp_path):
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(10)
+    wide = Image.fromarray(rng.integers(0, 256, (20, 30, 4), dtype=np.uint8), "RGBA")
+    square = Image.fromarray(rng.integers(0, 256, (48, 48, 4), dtype=np.uint8), "RGBA")
+    # Pillow stores the wide one as a 16x11 icon, the square one at 16, 32 and 48 pixels.
+    for name, image, sizes in (("wide.ico", wide, None),
+                               ("square.ico", square, [(16, 16), (32, 32), (48, 48)])):
+        save = {"sizes": sizes} if sizes else {}
+        before, after = filtered(tmp_path, name, image, "blur", **save)
+        assert after.format == "ICO" and after.size == before.size
+        assert after.info["sizes"] == before.info["sizes"], name
+        expected = hotloop.gaussian_blur(before, 1.0)
+        assert np.abs(np.asarray(after).astype(int) - np.asarray(expected)).max() <= 1, name
+
+
 def test_image_refused_modes_say_which_convert(tmp_path):
     np = pytest.importorskip("numpy")
     Image = pytest.importorskip("PIL.Image")
