@@ -176,15 +176,16 @@ def _product(a, b, what, function, progress=None):
     np = require_numpy(what)
     a = as_ndarray(a, what)
     b = as_ndarray(b, what)
-    for operand in (a, b):
-        if operand.ndim != 2:
-            raise ShapeError("%s: expected 2-D arrays, got shapes %s and %s" % (what, a.shape, b.shape))
+    for operand in (a, b):  # the dtype first: None or a str is not a 0-d matrix
         if operand.dtype.kind not in "biuf":
             raise InvalidTypeError("%s: unsupported dtype %s" % (what, operand.dtype))
+    if a.ndim != 2 or b.ndim != 2:
+        raise ShapeError("%s: expected 2-D arrays, got shapes %s and %s" % (what, a.shape, b.shape))
     if a.shape[1] != b.shape[0]:
         raise ShapeError("Incompatible dimensions for matrix multiplication: %s @ %s"
                          % (a.shape, b.shape))
-    single = a.dtype == np.float32 and b.dtype == np.float32
+    # float32 in either byte order ('>f4' == np.float32 is False): NumPy keeps float32 too
+    single = all(x.dtype.kind == "f" and x.dtype.itemsize == 4 for x in (a, b))
     code = lib.HL_DTYPE_FLOAT32 if single else lib.HL_DTYPE_FLOAT64
     x = as_view(a, what, dtype=code)
     y = as_view(b, what, dtype=code)

@@ -357,12 +357,42 @@ def _save_options(image: Any, result: Any, fmt: str) -> Dict[str, Any]:
                if result.info.get(key) is not None}
     if "transparency" in result.info and result.mode == image.mode:
         options["transparency"] = result.info["transparency"]
+    if fmt == "TIFF" and "exif" not in options:
+        options["exif"] = _tiff_tags(image)
+    if fmt == "ICO" and result.info.get("sizes"):
+        # the input's icon sizes: Pillow's default list (16x16 ... 256x256) keeps only those
+        # that fit the image, none at all for an icon under 16 pixels high (a 16x11 icon gave an
+        # empty, unreadable file)
+        options["sizes"] = sorted(result.info["sizes"])
     if fmt == "JPEG" and getattr(image, "quantization", None):
         from PIL import JpegImagePlugin
 
         options["qtables"] = image.quantization
         options["subsampling"] = JpegImagePlugin.get_sampling(image)
     return options
+
+
+# TIFF tags that describe the input's pixels and their storage (sizes, samples, compression,
+# strips and tiles, palette, photometric, ink set, JPEG tables): Pillow's writer sets the
+# result's own, and a copied one could contradict them (an RGB layout on a grayscale result).
+# Orientation (274) too: Pillow's TIFF reader has already turned the pixels upright.
+_TIFF_LAYOUT_TAGS = frozenset([254, 255, 256, 257, 258, 259, 262, 263, 264, 265, 266, 273, 274,
+                               277, 278, 279, 280, 281, 284, 317, 320, 322, 323, 324, 325, 332,
+                               333, 334, 338, 339, 340, 341, 347, 529, 530, 531, 532]
+                              + list(range(512, 522)))
+
+
+def _tiff_tags(image: Any) -> Any:
+    """The EXIF of a TIFF (Make, Model, Orientation, DateTime, Artist, GeoTIFF keys, ...): a
+    TIFF holds it as tags of its own directory, not as info["exif"] as JPEG, PNG and WebP do.
+    A copy (the input's Exif is left alone) without the layout tags."""
+    from PIL import Image
+
+    tags = Image.Exif()
+    tags.load(image.getexif().tobytes())
+    for tag in _TIFF_LAYOUT_TAGS.intersection(tags):
+        del tags[tag]
+    return tags
 
 
 def _open_image(path: str) -> Any:

@@ -20,9 +20,9 @@ except ImportError:  # pragma: no cover (Python < 3.8)
     Protocol = object  # type: ignore
 
 from ._args import as_float, as_index
-from ._convert import as_ndarray, as_view, numpy_allocation, require_numpy
-from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
-                      check)
+from ._convert import as_ndarray, as_view, buffer_of, numpy_allocation, require_numpy
+from ._errors import (HotloopOSError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
+                      ShapeError, check, os_error_from)
 from ._loader import lib
 from ._run import run
 from ._typing import Progress
@@ -48,7 +48,8 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
         H x W or H x W x C array (C = 1, 3 or 4; the 4th channel is alpha) of uint8, uint16,
         float32 or float64, any strides (read in place; a non-native byte order costs one
         copy); or a PIL image (see the mode table below). Objects with __array_interface__
-        are read through numpy.asarray."""
+        or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, buffers (a
+        2-D or 3-D memoryview) in place, a masked array that masks nothing as its data."""
 _PROGRESS_PARAMETER = """progress : None, True or callable, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
@@ -75,7 +76,8 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
                                 is refused: convert("RGB") first
     LAB                         per channel, a* and b* as signed values; sobel_edges refused
     HSV                         refused but for grayscale (hue is an angle): convert("RGB")
-    1, I;16N and other modes    refused: convert("L") or convert("RGB") first
+    1 and other modes           refused: convert("L") or convert("RGB") first
+    I;16N                       refused (Pillow cannot convert it): make it as I;16
     ==========================  ================================================================
 
     grayscale returns mode "L" for colour modes (exactly Pillow's convert("L");
@@ -84,10 +86,13 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     multi-frame image is read."""
 _RAISES = """InvalidTypeError (TypeError)
         `img` is not an array or PIL image; a dtype other than uint8, uint16, float32, float64
-        (convert with img.astype(numpy.float32)); a masked array; a PIL mode the table refuses;
-        a non-numeric parameter.
+        (convert with img.astype(numpy.float32)); a masked array that masks pixels; a PIL mode
+        the table refuses; a non-numeric parameter.
     ShapeError (ValueError)
-        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31."""
+        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
+    HotloopOSError (OSError)
+        a PIL image whose pixels Pillow cannot decode (its file truncated or damaged after
+        Image.open: Pillow reads pixels lazily). A closed PIL image is InvalidArgumentError."""
 
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -163,7 +168,10 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
     """Mean over the (2 * radius + 1) x (2 * radius + 1) window of each pixel, per channel.
 
     Matches ``scipy.ndimage.uniform_filter(channel, size=2 * radius + 1, mode="reflect")``
-    computed in float64. radius 0 returns a copy.
+    computed in float64. radius 0 returns a copy. Each window's mean is computed on its own:
+    scipy keeps a running sum along each line, which loses the digits of small samples after
+    a far larger one and turns the rest of the line into NaN after an inf or NaN; here only
+    the windows holding an inf or NaN give inf or NaN.
 
     Parameters
     ----------
@@ -425,22 +433,27 @@ def _filter(img, what, native, progress):
     """native(src, dst, ctl) applied to img: a PIL image, an ndarray or an array-like."""
     pil = sys.modules.get("PIL.Image")
     if pil is not None and isinstance(img, pil.Image):
+        _load_pil(img, what)
         return _filter_pil(img, what, native, progress)
     return _filter_array(_image_array(img, what), what, native, progress)
 
 
 def _image_array(obj, what):
-    """obj as an image ndarray (no copy), or the error that says why it is not one."""
+    """obj as an image ndarray (no copy), or the error that says why it is not one. Array-likes
+    (__array_interface__ or __array__: pandas DataFrames, xarray), buffers (a 2-D or 3-D
+    memoryview) and masked arrays that mask nothing are read as every function reads them
+    (_convert.as_ndarray)."""
     np = sys.modules.get("numpy")
     if np is None or not isinstance(obj, np.ndarray):
-        if not hasattr(obj, "__array_interface__"):
+        if not (hasattr(obj, "__array_interface__") or hasattr(obj, "__array__")
+                or buffer_of(obj, what) is not None):
             raise InvalidTypeError("%s: expected a NumPy array of shape (H, W) or (H, W, C) or a "
                                    "PIL image, got %s" % (what, type(obj).__name__))
         np = require_numpy(what)
-        obj = as_ndarray(obj, what)
-    if isinstance(obj, np.ma.MaskedArray):
+    if isinstance(obj, np.ma.MaskedArray) and np.ma.getmask(obj).any():
         raise InvalidTypeError("%s: masked arrays are not images; fill the masked pixels first "
                                "(img.filled(value))" % what)
+    obj = as_ndarray(obj, what)
     dt = obj.dtype
     if (dt.kind, dt.itemsize) not in _DTYPES:
         raise InvalidTypeError("%s: unsupported dtype %s; images are uint8, uint16, float32 or "
@@ -508,6 +521,22 @@ def _filter_pil(im, what, native, progress, info=None):
     return _pil_image(out, mode, info)
 
 
+def _load_pil(im, what):
+    """Decodes im's pixels if Pillow has not yet (Image.open reads them lazily), so that a file
+    truncated or damaged since Image.open, or a closed image, is a HotloopError naming it rather
+    than the OSError or ValueError Pillow raises from deep inside numpy.asarray or convert()."""
+    try:
+        im.load()
+    except ValueError as exc:  # "Operation on closed image"
+        raise InvalidArgumentError("%s: the PIL image cannot be read: %s" % (what, exc)) from None
+    except (OSError, SyntaxError, EOFError) as exc:  # what Pillow's decoders raise
+        name = getattr(im, "filename", "") or "the PIL image's file"
+        if isinstance(exc, OSError) and exc.errno:
+            raise os_error_from(exc, name) from None
+        raise HotloopOSError("%s: %s cannot be decoded (truncated or damaged since it was "
+                             "opened?): %s" % (what, name, exc)) from None
+
+
 def _refuse_pil_mode(mode, what):
     if mode in _PIL_AS_IS or mode in ("I", "LA", "La", "RGBa", "P", "PA", "CMYK"):
         return
@@ -524,6 +553,10 @@ def _refuse_pil_mode(mode, what):
     if mode == "1":
         raise InvalidTypeError('%s: PIL mode "1" (bilevel) cannot hold filtered values: '
                                'convert("L") first' % what)
+    if mode == "I;16N":  # Pillow has no converter (nor packer) for it: convert() cannot help
+        raise InvalidTypeError('%s: PIL mode "I;16N" is not supported, and Pillow cannot convert '
+                               'it to another mode: make the image in mode "I;16" (or "I;16B") '
+                               "instead" % what)
     raise InvalidTypeError('%s: PIL mode "%s" is not supported: convert("RGB") or convert("L") '
                            "first" % (what, mode))
 
@@ -586,7 +619,10 @@ def _pil_image(pixels, mode, info):
         pixels = pixels.astype(">u2")
     elif mode in ("I;16", "I;16L"):
         pixels = pixels.astype("<u2")
-    image = PIL.Image.fromarray(pixels, mode)
+    if pixels.size:
+        image = PIL.Image.fromarray(pixels, mode)
+    else:  # Pillow's fromarray refuses an empty buffer in most modes ("tile cannot extend ...")
+        image = PIL.Image.new(mode, (pixels.shape[1], pixels.shape[0]))
     image.info = dict(info)
     return image
 

@@ -242,7 +242,7 @@ def matrix_pairs(draw):
 @given(matrix_pairs())
 def test_matrix_multiply_equals_numpy_and_the_reference(pair):
     a, b = pair
-    single = a.dtype == np.float32 and b.dtype == np.float32
+    single = a.dtype.kind == b.dtype.kind == "f" and a.itemsize == b.itemsize == 4  # any order
     ours = hotloop.matrix_multiply(a, b)
     assert ours.dtype == (np.float32 if single else np.float64)
     assert ours.shape == (a.shape[0], b.shape[1]) and ours.flags.c_contiguous
@@ -275,6 +275,25 @@ def test_matrix_multiply_errors():
         with pytest.raises(hotloop.ShapeError, match="2-D"):
             hotloop.matrix_multiply(a, b)
     assert hotloop.matrix_multiply(np.ones((2, 0)), np.ones((0, 3))).tolist() == [[0.0] * 3] * 2
+
+
+def test_matrix_multiply_of_float32_in_any_byte_order_is_float32():
+    rng = np.random.default_rng(5)
+    a, b = rng.random((4, 6)).astype(np.float32), rng.random((6, 3)).astype(np.float32)
+    expected = hotloop.matrix_multiply(a, b)
+    assert expected.dtype == np.float32 and (a @ b).dtype == np.float32
+    for x, y in ((a.astype(">f4"), b), (a, b.astype(">f4")), (a.astype(">f4"), b.astype(">f4"))):
+        got = hotloop.matrix_multiply(x, y)
+        assert got.dtype == np.float32 and (x @ y).dtype == np.float32
+        np.testing.assert_array_equal(got, expected)
+
+
+def test_matrix_multiply_names_the_dtype_of_what_is_no_matrix_of_numbers():
+    # None and str become 0-d object / str arrays: a TypeError naming the dtype, not "2-D".
+    for bad in (None, "ab", np.array("ab"), [["a", "b"]], np.ones((2, 2), complex)):
+        for a, b in ((bad, np.ones((2, 2))), (np.ones((2, 2)), bad)):
+            with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype"):
+                hotloop.matrix_multiply(a, b)
 
 
 def blas_threads():

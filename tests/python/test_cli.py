@@ -459,6 +459,44 @@ def test_image_keeps_icc_profile_dpi_and_exif(tmp_path):
             assert out.mode == "L" and out.info.get("icc_profile") == profile, name
 
 
+def test_image_keeps_a_tiffs_exif_tags_and_its_pixels_upright(tmp_path):
+    # A TIFF's EXIF is tags of its own directory (no info["exif"]): Make, DateTime, Artist and
+    # Copyright were dropped. Orientation is not copied: Pillow's TIFF reader has already
+    # turned the pixels upright, and a copied tag would turn the result once more.
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    exif = Image.Exif()
+    tags = {0x010F: "HotloopCam", 0x0132: "2026:12:06 10:00:00", 0x013B: "Ada", 0x8298: "CC0"}
+    for tag, value in tags.items():
+        exif[tag] = value
+    exif[0x0112] = 3  # Orientation: rotated 180 degrees
+    rgb = Image.fromarray(np.random.default_rng(9).integers(0, 256, (16, 20, 3), dtype=np.uint8))
+    for op, mode in (("blur", "RGB"), ("gray", "L")):
+        before, after = filtered(tmp_path, op + ".tif", rgb, op, exif=exif, dpi=(300, 300))
+        assert (after.format, after.mode) == ("TIFF", mode)
+        assert {tag: after.getexif().get(tag) for tag in tags} == tags
+        assert after.info.get("dpi") == before.info["dpi"]
+        expected = hotloop.process_image(before, "grayscale" if op == "gray" else op)
+        assert np.array_equal(np.asarray(after), np.asarray(expected))
+
+
+def test_image_writes_an_icon_of_the_inputs_sizes(tmp_path):
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    rng = np.random.default_rng(10)
+    wide = Image.fromarray(rng.integers(0, 256, (20, 30, 4), dtype=np.uint8), "RGBA")
+    square = Image.fromarray(rng.integers(0, 256, (48, 48, 4), dtype=np.uint8), "RGBA")
+    # Pillow stores the wide one as a 16x11 icon, the square one at 16, 32 and 48 pixels.
+    for name, image, sizes in (("wide.ico", wide, None),
+                               ("square.ico", square, [(16, 16), (32, 32), (48, 48)])):
+        save = {"sizes": sizes} if sizes else {}
+        before, after = filtered(tmp_path, name, image, "blur", **save)
+        assert after.format == "ICO" and after.size == before.size
+        assert after.info["sizes"] == before.info["sizes"], name
+        expected = hotloop.gaussian_blur(before, 1.0)
+        assert np.abs(np.asarray(after).astype(int) - np.asarray(expected)).max() <= 1, name
+
+
 def test_image_refused_modes_say_which_convert(tmp_path):
     np = pytest.importorskip("numpy")
     Image = pytest.importorskip("PIL.Image")

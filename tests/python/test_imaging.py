@@ -295,6 +295,52 @@ def test_masked_arrays_are_refused_not_read_through():
         hotloop.gaussian_blur(img, 1.0)
 
 
+def window_means(line, radius):
+    """Each pixel's box mean along a 1-D line with the reflect border, window by window."""
+    padded = np.pad(line, radius, mode="symmetric")  # numpy's "symmetric" is scipy's "reflect"
+    return np.array([np.mean(padded[i:i + 2 * radius + 1]) for i in range(len(line))])
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+def test_box_blur_is_each_windows_mean_where_scipys_running_sum_is_off(dtype):
+    # docs/api/imaging.md, Range: scipy's uniform_filter cancels after a spike (0.0 for windows
+    # of ones) and spreads NaN to the end of the line; box_blur is the mean of each window.
+    line = np.array([1e20, 1, 1, 1, 1, 1, 1, 1, 1, np.nan, 1, 1, 1, 1, 1, 1, 1], dtype)
+    got = hotloop.box_blur(line[None, :], 1)[0]
+    np.testing.assert_allclose(got, window_means(line.astype(np.float64), 1), rtol=1e-6)
+    assert np.array_equal(np.isnan(got), np.isnan(window_means(line.astype(np.float64), 1)))
+    scipy_row = ndimage.uniform_filter(line[None, :].astype(np.float64), 3, mode="reflect")[0]
+    assert scipy_row[4] == 0.0 and np.isnan(scipy_row[-1])  # what the docs say scipy does
+
+
+def test_masked_arrays_that_mask_nothing_and_array_likes_are_read_as_arrays():
+    # docs/api.md's input kinds, for every function: a mask that hides nothing is ignored, and
+    # objects with __array__ (a pandas DataFrame) go through numpy.asarray; images refused both.
+    pd = pytest.importorskip("pandas")
+    img = make_image((12, 9), np.float64)
+    expected = hotloop.gaussian_blur(img, 1.5)
+    for masked in (np.ma.masked_array(img), np.ma.masked_array(img, mask=np.zeros(img.shape, bool))):
+        out = hotloop.gaussian_blur(masked, 1.5)
+        assert type(out) is np.ndarray
+        np.testing.assert_array_equal(out, expected)
+    frame = pd.DataFrame(img)
+    np.testing.assert_array_equal(hotloop.gaussian_blur(frame, 1.5), expected)
+    np.testing.assert_array_equal(hotloop.sobel_edges(frame), hotloop.sobel_edges(img))
+
+
+def test_buffers_are_images_as_for_every_function():
+    # docs/api.md: buffers of a PEP 3118 number format are arrays for every function (the
+    # image functions named); a 2-D or 3-D memoryview is an image, a 1-D one is no image.
+    rgb = make_image((7, 5, 3), np.uint8)
+    view = memoryview(rgb.tobytes()).cast("B", rgb.shape)
+    np.testing.assert_array_equal(hotloop.box_blur(view, 1), hotloop.box_blur(rgb, 1))
+    big_endian = memoryview(make_image((6, 4), np.uint16).astype(">u2"))
+    np.testing.assert_array_equal(hotloop.gaussian_blur(big_endian, 1.0),
+                                  hotloop.gaussian_blur(np.asarray(big_endian), 1.0))
+    with pytest.raises(hotloop.ShapeError):
+        hotloop.gaussian_blur(b"flat bytes", 1.0)
+
+
 def test_non_arrays_are_type_errors():
     for bad in ([[1, 2], [3, 4]], "image", None, 3.0):
         with pytest.raises(hotloop.InvalidTypeError):

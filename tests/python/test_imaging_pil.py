@@ -71,6 +71,24 @@ def test_modes_filtered_as_they_are_keep_mode_and_info(mode, op):
         assert pixels(out).dtype == a.dtype  # same byte order (I;16B stays big-endian)
 
 
+EMPTY_OUT_MODES = {"P": "RGB", "PA": "RGBA"}  # every other filtered mode is kept
+
+
+@pytest.mark.parametrize("mode", ["L", "P", "LA", "PA", "RGB", "RGBA", "RGBX", "RGBa", "La",
+                                  "CMYK", "YCbCr", "LAB", "I", "I;16", "I;16L", "I;16B", "F"])
+@pytest.mark.parametrize("size", [(0, 5), (5, 0), (0, 0)])
+def test_empty_images_give_empty_images_of_the_table_mode(mode, size):
+    # Pillow makes 0 x N images (Image.new, crop); fromarray refused them in most modes.
+    im = with_info(Image.new(mode, size))
+    for op, f in FILTERS.items():
+        if op == "edges" and mode in ("YCbCr", "LAB"):
+            continue  # refused for every size
+        out = f(im)
+        gray = mode if mode in ("L", "F", "I", "I;16", "I;16L", "I;16B") else "L"
+        assert out.mode == (gray if op == "grayscale" else EMPTY_OUT_MODES.get(mode, mode))
+        assert out.size == size and out.info == INFO
+
+
 def test_pil_in_numpy_out_is_numpy_in_numpy_out():
     im = rgb_picture()
     out = hotloop.gaussian_blur(np.asarray(im), 1.0)
@@ -208,7 +226,10 @@ def test_bilevel_and_unknown_modes_are_refused_with_the_conversion_to_make():
         with pytest.raises(hotloop.InvalidTypeError, match=r'mode "1".*convert\("L"\)'):
             f(bilevel)
     native16 = Image.new("I;16N", (4, 3))
-    with pytest.raises(hotloop.InvalidTypeError, match=r'convert\("RGB"\) or convert\("L"\)'):
+    for mode in ("L", "RGB", "I;16"):  # what an advice to convert() would have to rely on
+        with pytest.raises(ValueError):
+            native16.convert(mode)
+    with pytest.raises(hotloop.InvalidTypeError, match=r'cannot convert.*mode "I;16"'):
         hotloop.gaussian_blur(native16, 1.0)
 
 
@@ -218,6 +239,33 @@ def test_a_failed_call_leaves_the_image_as_it_was():
     with pytest.raises(hotloop.InvalidTypeError):
         hotloop.sharpen(im, 1.0, 1.0)
     assert (im.mode, dict(im.info)) == before[::2] and np.array_equal(pixels(im), before[1])
+
+
+@pytest.mark.parametrize("fmt", ["PNG", "JPEG"])
+def test_a_file_truncated_after_open_is_a_hotloop_os_error(tmp_path, fmt):
+    # Image.open decodes nothing: the pixels are read at first use, inside the filter. (Large
+    # enough that the cut is past what Image.open's buffered read already holds.)
+    path = str(tmp_path / ("picture." + fmt.lower()))
+    rgb_picture(size=(400, 300)).save(path, format=fmt)
+    size = os.path.getsize(path)
+    for name, f in FILTERS.items():
+        with open(path, "r+b") as out:
+            out.seek(0)
+            rgb_picture(size=(400, 300)).save(out, format=fmt)
+        im = Image.open(path)  # a fresh one: Pillow does not retry a failed decode
+        with open(path, "r+b") as out:
+            out.truncate(size // 3)
+        with pytest.raises(hotloop.HotloopOSError, match="truncated") as info:
+            f(im)
+        assert isinstance(info.value, OSError), name
+        assert path in str(info.value)
+
+
+def test_a_closed_image_is_an_invalid_argument():
+    im = rgb_picture()
+    im.close()
+    with pytest.raises(hotloop.InvalidArgumentError, match="closed"):
+        hotloop.gaussian_blur(im, 1.0)
 
 
 def test_16_bit_png_round_trip(tmp_path):
