@@ -89,6 +89,10 @@ typedef int32_t hl_dtype;
      ndim:    0 .. HL_VIEW_MAX_NDIM (0: a single element)
      shape:   ndim sizes >= 0 (may be NULL when ndim == 0)
      strides: ndim strides in bytes, any sign, 0 allowed in a source; NULL: C-contiguous
+   data and strides need not be multiples of the element size: an unaligned view (NumPy's
+   frombuffer at an odd offset, a field of a packed record) is accepted by every function and
+   gives the same result, read (or written) through one copy where a kernel needs aligned
+   elements (hl_filter_double, hl_array_multiply, the image filters).
    Functions say which dimensions, dtypes and layouts they accept; a view that spans more than
    the address space is HL_ERR_SHAPE. */
 #define HL_VIEW_MAX_NDIM 64
@@ -270,7 +274,7 @@ HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_ex
 
 /* ---- filter + map ---- */
 /* [x * 2 for x in src if x >= min] over a view of any shape and strides, read in C order (a
-   strided view costs one contiguous copy inside the call), order kept, into a new buffer of
+   strided or unaligned view: one contiguous copy inside the call), order kept, into a new buffer of
    dtype out_dtype: src's own dtype, or a wider one in which every 2 * x is exact (for callers
    whose numbers are unbounded, such as Python's): HL_DTYPE_BOOL and the integer dtypes of at
    most 32 bits -> HL_DTYPE_INT64 (bool only so: its elements are 0 or 1, any nonzero byte being
