@@ -428,7 +428,9 @@ HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_momen
    values in all is HL_ERR_OVERFLOW; *a is then unchanged. */
 HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
 /* The statistics of the moments with ddof >= 0 (NumPy's delta degrees of freedom: 0 population,
-   1 sample), as hl_compute_stats defines them. Empty moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
+   1 sample), as hl_compute_stats defines them; ddof >= count gives std NaN (NumPy gives inf
+   there, with a RuntimeWarning, unless the values are all equal). Empty moments and ddof < 0
+   are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
 HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *out);
 /* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out
    (HL_MOMENTS_BYTES bytes), written only on HL_OK. */
@@ -546,7 +548,8 @@ HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encod
                                      const char *casing, uint64_t part, hl_word_table **out,
                                      hl_control *ctl);
 /* The same over the words that START in bytes [start, end) of a file (end is clipped to the
-   file's size; UINT64_MAX reads to its end). A word that starts before `start` belongs to the
+   file's size; UINT64_MAX reads to its end; start > end is HL_ERR_INVALID_ARGUMENT, a start
+   past the end of the file an empty table). A word that starts before `start` belongs to the
    range holding its start; one that runs past `end` is read to its end; a multi-byte character
    or whitespace cut by `start` or `end` belongs to the range where it starts. Ranges that tile
    a file merge into exactly the table of the whole file. Only the range and a bounded
