@@ -543,7 +543,8 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, s
    when n_units == 0) into a new table of one part, in parallel. casing: a Unicode version that
    hl_text_casing_available accepts, or NULL / "" (ASCII words only). Errors: HL_ERR_ENCODING
    (above), HL_ERR_INVALID_ARGUMENT (unknown encoding, flags or casing; a UCS-4 value above
-   U+10FFFF), HL_ERR_CANCELLED (checked every 1 MiB block). */
+   U+10FFFF; n_units whose bytes exceed the address space), HL_ERR_CANCELLED (checked every
+   1 MiB block). */
 HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encoding, int flags,
                                      const char *casing, uint64_t part, hl_word_table **out,
                                      hl_control *ctl);

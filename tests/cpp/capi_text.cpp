@@ -1,9 +1,11 @@
 // The hl_word_table functions: results through the accessors and export, NULLs, flags, error
 // statuses, serialization and cancellation.
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include <unistd.h>
@@ -205,6 +207,25 @@ TEST_CASE("hl_word_table_count_file: ranges and OS errors", "[capi][text]") {
     CHECK(hl_word_table_count_file(path.c_str(), 5, 1, 0, nullptr, 0, &out, nullptr) ==
           HL_ERR_INVALID_ARGUMENT);
     std::remove(path.c_str());
+}
+
+// A UCS-2 or UCS-4 length whose bytes exceed the address space is a bad argument, as an hl_view
+// that spans more than memory is; it used to size a block table from it (HL_ERR_NO_MEMORY, or
+// an abort under ASan without allocator_may_return_null).
+TEST_CASE("hl_word_table_count: a unit count beyond the address space", "[capi][text]") {
+    const uint32_t text[2] = {'a', ' '};
+    const std::pair<int, size_t> cases[] = {{HL_TEXT_UCS2, SIZE_MAX / 2 + 1},
+                                            {HL_TEXT_UCS4, SIZE_MAX / 4 + 1},
+                                            {HL_TEXT_UCS4, SIZE_MAX}};
+    for (const auto& [encoding, n_units] : cases) {
+        CAPTURE(encoding, n_units);
+        hl_word_table* out = reinterpret_cast<hl_word_table*>(1);
+        CHECK(hl_word_table_count(text, n_units, encoding, 0, nullptr, 0, &out, nullptr) ==
+              HL_ERR_INVALID_ARGUMENT);
+        CHECK(out == nullptr);
+        CHECK(std::string(hl_last_error_message()).find("do not fit in memory") !=
+              std::string::npos);
+    }
 }
 
 // Fuzz finding (fuzz_word_count): a count whose text holds no word sorted an empty (null) array
