@@ -37,6 +37,11 @@ FileReader::FileReader(const std::string& path, Control* ctl) : path_(path) {
         // A regular file of size 0 may be a /proc or sysfs file whose size is not known: read it.
         regular_ = S_ISREG(st.st_mode) && st.st_size > 0;
         if (regular_) {
+            // Blocking again: pread() of a regular file never waits on a peer, and O_NONBLOCK
+            // would only add EAGAIN where a file system honours it (mandatory locks).
+            const int flags = ::fcntl(fd_, F_GETFL);
+            if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
+                fail_io("cannot read", path, errno);
             size_ = static_cast<uint64_t>(st.st_size);
             return;
         }
