@@ -428,9 +428,7 @@ HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_momen
    values in all is HL_ERR_OVERFLOW; *a is then unchanged. */
 HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
 /* The statistics of the moments with ddof >= 0 (NumPy's delta degrees of freedom: 0 population,
-   1 sample), as hl_compute_stats defines them; ddof >= count gives std NaN (NumPy gives inf
-   there, with a RuntimeWarning, unless the values are all equal). Empty moments and ddof < 0
-   are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
+   1 sample), as hl_compute_stats defines them. Empty moments are HL_ERR_INVALID_ARGUMENT. out is written only on HL_OK. */
 HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *out);
 /* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out
    (HL_MOMENTS_BYTES bytes), written only on HL_OK. */
