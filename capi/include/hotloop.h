@@ -89,6 +89,10 @@ typedef int32_t hl_dtype;
      ndim:    0 .. HL_VIEW_MAX_NDIM (0: a single element)
      shape:   ndim sizes >= 0 (may be NULL when ndim == 0)
      strides: ndim strides in bytes, any sign, 0 allowed in a source; NULL: C-contiguous
+   data and strides need not be multiples of the element size: an unaligned view (NumPy's
+   frombuffer at an odd offset, a field of a packed record) is accepted by every function and
+   gives the same result, read (or written) through one copy where a kernel needs aligned
+   elements (hl_filter_double, hl_array_multiply, the image filters).
    Functions say which dimensions, dtypes and layouts they accept; a view that spans more than
    the address space is HL_ERR_SHAPE. */
 #define HL_VIEW_MAX_NDIM 64
@@ -270,7 +274,7 @@ HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_ex
 
 /* ---- filter + map ---- */
 /* [x * 2 for x in src if x >= min] over a view of any shape and strides, read in C order (a
-   strided view costs one contiguous copy inside the call), order kept, into a new buffer of
+   strided or unaligned view: one contiguous copy inside the call), order kept, into a new buffer of
    dtype out_dtype: src's own dtype, or a wider one in which every 2 * x is exact (for callers
    whose numbers are unbounded, such as Python's): HL_DTYPE_BOOL and the integer dtypes of at
    most 32 bits -> HL_DTYPE_INT64 (bool only so: its elements are 0 or 1, any nonzero byte being
@@ -539,12 +543,14 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, s
    when n_units == 0) into a new table of one part, in parallel. casing: a Unicode version that
    hl_text_casing_available accepts, or NULL / "" (ASCII words only). Errors: HL_ERR_ENCODING
    (above), HL_ERR_INVALID_ARGUMENT (unknown encoding, flags or casing; a UCS-4 value above
-   U+10FFFF), HL_ERR_CANCELLED (checked every 1 MiB block). */
+   U+10FFFF; n_units whose bytes exceed the address space), HL_ERR_CANCELLED (checked every
+   1 MiB block). */
 HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encoding, int flags,
                                      const char *casing, uint64_t part, hl_word_table **out,
                                      hl_control *ctl);
 /* The same over the words that START in bytes [start, end) of a file (end is clipped to the
-   file's size; UINT64_MAX reads to its end). A word that starts before `start` belongs to the
+   file's size; UINT64_MAX reads to its end; start > end is HL_ERR_INVALID_ARGUMENT, a start
+   past the end of the file an empty table). A word that starts before `start` belongs to the
    range holding its start; one that runs past `end` is read to its end; a multi-byte character
    or whitespace cut by `start` or `end` belongs to the range where it starts. Ranges that tile
    a file merge into exactly the table of the whole file. Only the range and a bounded
@@ -552,7 +558,8 @@ HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encod
    never memory-mapped, so a file truncated meanwhile cannot raise SIGBUS: the count is
    restarted, and after 3 attempts fails with HL_ERR_IO). OS failures are HL_ERR_IO with
    hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Pipes and other non-regular files
-   are read whole. HL_TEXT_SKIP_BOM applies at offset 0 only. */
+   are read whole; a FIFO is waited for until a writer opens it and closes it, as Python's
+   open(path).read() waits, and cancelling ctl ends that wait too (HL_ERR_CANCELLED). HL_TEXT_SKIP_BOM applies at offset 0 only. */
 HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint64_t end,
                                           int flags, const char *casing, uint64_t part,
                                           hl_word_table **out, hl_control *ctl);

@@ -110,13 +110,19 @@ def _config():
     }
 
 
+# The python section's distributions: None there means not installed (elsewhere, an environment
+# variable that is not set).
+_DISTRIBUTIONS = ("cffi", "numpy")
+
+
 def _format(config):
     lines = []
     for section, values in config.items():
         lines.append("%s:" % section)
         width = max(len(key) for key in values)
         for key, value in values.items():
-            shown = "(not set)" if value is None else str(value)
+            missing = "(not installed)" if key in _DISTRIBUTIONS else "(not set)"
+            shown = missing if value is None else str(value)
             lines.append("  %-*s %s" % (width + 1, key + ":", shown))
     return "\n".join(lines)
 

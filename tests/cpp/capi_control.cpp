@@ -6,6 +6,7 @@
 
 #include <chrono>
 #include <cmath>
+#include <cstdint>
 #include <cstring>
 #include <string>
 #include <thread>
@@ -121,6 +122,25 @@ TEST_CASE("wait with no limit returns when the operation ends by itself") {
     CHECK(done == 150);
     CHECK(total == 150);
     hl_control_destroy(ctl);
+}
+
+TEST_CASE("wait with a finite timeout of any size waits for the operation") {
+    // timeout_ms up to INT64_MAX is a limit, not an overflow: such a wait used to convert the
+    // milliseconds to the clock's nanoseconds (signed overflow, UB) and timed out at once.
+    for (const int64_t timeout_ms : {INT64_MAX, INT64_MAX / 1000, int64_t{1} << 50}) {
+        CAPTURE(timeout_ms);
+        hl_control* ctl = make_control();
+        SleepJob job{0.05, ctl, -1};
+        pthread_t thread;
+        REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+        CHECK(hl_control_wait(ctl, timeout_ms) == HL_OK);
+        int finished_status = -1;
+        CHECK(hl_control_result(ctl, &finished_status) == HL_OK);  // it did finish
+        REQUIRE(pthread_join(thread, nullptr) == 0);
+        CHECK(job.status == HL_OK);
+        CHECK(hl_control_wait(ctl, timeout_ms) == HL_OK);  // and an already finished one
+        hl_control_destroy(ctl);
+    }
 }
 
 TEST_CASE("one operation per control: a second one is refused and the first is unaffected") {

@@ -1,11 +1,16 @@
 // The hl_word_table functions: results through the accessors and export, NULLs, flags, error
 // statuses, serialization and cancellation.
 #include <cerrno>
+#include <cstdint>
 #include <cstdio>
 #include <cstring>
 #include <string>
+#include <thread>
+#include <utility>
 #include <vector>
 
+#include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <catch2/catch.hpp>
@@ -205,6 +210,95 @@ TEST_CASE("hl_word_table_count_file: ranges and OS errors", "[capi][text]") {
     CHECK(hl_word_table_count_file(path.c_str(), 5, 1, 0, nullptr, 0, &out, nullptr) ==
           HL_ERR_INVALID_ARGUMENT);
     std::remove(path.c_str());
+}
+
+// A FIFO that no writer opens: count_file used to wait in a blocking open() that no
+// cancellation could end (hl_control_cancel had no effect, hl_control_wait never returned).
+// It is now opened non-blocking and waited for in poll() slices with the control checked.
+struct Fifo {
+    std::string path;
+    Fifo() {
+        char name[] = "/tmp/hotloop-capi-fifo-XXXXXX";
+        REQUIRE(mkdtemp(name) != nullptr);
+        path = std::string(name) + "/fifo";
+        REQUIRE(mkfifo(path.c_str(), 0600) == 0);
+    }
+    ~Fifo() {
+        unlink(path.c_str());
+        rmdir(path.substr(0, path.size() - 5).c_str());
+    }
+};
+
+TEST_CASE("hl_word_table_count_file: a FIFO nobody writes to can be cancelled", "[capi][text]") {
+    Fifo fifo;
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    hl_status status = -1;
+    hl_word_table* table = reinterpret_cast<hl_word_table*>(1);
+    std::thread reader([&] {
+        status = hl_word_table_count_file(fifo.path.c_str(), 0, UINT64_MAX, 0, nullptr, 0,
+                                          &table, ctl);
+    });
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    // Cancellation is promised within 100 ms; a minute only keeps a regression from hanging.
+    const hl_status waited = hl_control_wait(ctl, 60000);
+    CHECK(waited == HL_OK);
+    if (waited != HL_OK) {  // unblock the old blocking open() so that the thread can be joined
+        const int fd = open(fifo.path.c_str(), O_WRONLY);
+        if (fd >= 0) close(fd);
+    }
+    reader.join();
+    CHECK(status == HL_ERR_CANCELLED);
+    CHECK(table == nullptr);
+    hl_control_destroy(ctl);
+}
+
+TEST_CASE("hl_word_table_count_file: a FIFO is still read from the writer that opens it",
+          "[capi][text]") {
+    Fifo fifo;
+    hl_status status = -1;
+    hl_word_table* table = nullptr;
+    std::thread reader([&] {
+        status = hl_word_table_count_file(fifo.path.c_str(), 0, UINT64_MAX, 0, nullptr, 0,
+                                          &table, nullptr);
+    });
+    // Blocks until the reader has opened the FIFO, whenever that happens.
+    const int fd = open(fifo.path.c_str(), O_WRONLY);
+    REQUIRE(fd >= 0);
+    const std::string text = "b a b\n";
+    for (int i = 0; i < 1000; ++i)
+        REQUIRE(write(fd, text.data(), text.size()) == static_cast<ssize_t>(text.size()));
+    close(fd);
+    reader.join();
+    REQUIRE(status == HL_OK);
+    uint64_t count = 0;
+    const char* word = nullptr;
+    size_t length = 0, size = 0;
+    REQUIRE(hl_word_table_size(table, &size) == HL_OK);
+    CHECK(size == 2);
+    REQUIRE(hl_word_table_entry(table, 0, &word, &length, &count, nullptr, nullptr) == HL_OK);
+    CHECK(std::string(word, length) == "b");
+    CHECK(count == 2000);
+    hl_word_table_destroy(table);
+}
+
+// A UCS-2 or UCS-4 length whose bytes exceed the address space is a bad argument, as an hl_view
+// that spans more than memory is; it used to size a block table from it (HL_ERR_NO_MEMORY, or
+// an abort under ASan without allocator_may_return_null).
+TEST_CASE("hl_word_table_count: a unit count beyond the address space", "[capi][text]") {
+    const uint32_t text[2] = {'a', ' '};
+    const std::pair<int, size_t> cases[] = {{HL_TEXT_UCS2, SIZE_MAX / 2 + 1},
+                                            {HL_TEXT_UCS4, SIZE_MAX / 4 + 1},
+                                            {HL_TEXT_UCS4, SIZE_MAX}};
+    for (const auto& [encoding, n_units] : cases) {
+        CAPTURE(encoding, n_units);
+        hl_word_table* out = reinterpret_cast<hl_word_table*>(1);
+        CHECK(hl_word_table_count(text, n_units, encoding, 0, nullptr, 0, &out, nullptr) ==
+              HL_ERR_INVALID_ARGUMENT);
+        CHECK(out == nullptr);
+        CHECK(std::string(hl_last_error_message()).find("do not fit in memory") !=
+              std::string::npos);
+    }
 }
 
 // Fuzz finding (fuzz_word_count): a count whose text holds no word sorted an empty (null) array

@@ -224,4 +224,16 @@ async def _aio_checks():
 
 
 asyncio.run(_aio_checks())
+
+# show_config names a missing NumPy as not installed, not "(not set)" (an unset variable's words).
+import contextlib  # noqa: E402
+import io  # noqa: E402
+
+if hotloop.show_config("dicts")["python"]["numpy"] is None:
+    report = io.StringIO()
+    with contextlib.redirect_stdout(report):
+        hotloop.show_config()
+    numpy_lines = [line.split() for line in report.getvalue().splitlines()
+                   if line.split()[:1] == ["numpy:"]]
+    assert numpy_lines == [["numpy:", "(not", "installed)"]], numpy_lines
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

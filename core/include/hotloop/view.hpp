@@ -30,6 +30,11 @@ struct View {
     // (C, Fortran, reversed, permuted axes). Order-independent reductions can then read
     // [lowest(), lowest() + size() * item_size()) as a flat array.
     bool dense() const noexcept;
+    // Whether data and the strides of the axes that matter are multiples of the element size,
+    // so that kernels may read elements through typed pointers. NumPy arrays need not be
+    // (np.frombuffer at an odd offset, a field of a packed record): kernels that read or write
+    // through typed pointers take such a view through one copy (gather/scatter use memcpy).
+    bool aligned() const noexcept;
     // The lowest address the view touches (data itself unless a stride is negative).
     const void* lowest() const noexcept;
 };

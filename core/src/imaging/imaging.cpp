@@ -11,6 +11,7 @@
 #include <limits>
 #include <string>
 
+#include "hotloop/buffer.hpp"
 #include "imaging_passes.hpp"
 
 namespace hotloop {
@@ -50,43 +51,95 @@ void gaussian_pass(const Pair& images, double sigma, bool unsharp, double amount
     imaging::separable_pass(images, down, along, unsharp, amount, ctl);
 }
 
+// A C-order view of `like`'s dtype and shape over n elements at data.
+View c_order_view(void* data, const View& like) {
+    View v;
+    v.data = data;
+    v.dtype = like.dtype;
+    v.shape = like.shape;
+    v.strides.assign(like.ndim(), 0);
+    std::ptrdiff_t step = static_cast<std::ptrdiff_t>(like.item_size());
+    for (std::size_t d = like.ndim(); d-- > 0;) {
+        v.strides[d] = step;
+        step *= static_cast<std::ptrdiff_t>(like.shape[d] ? like.shape[d] : 1);
+    }
+    return v;
+}
+
+// Runs filter(src, dst) on views the row kernels can read through typed pointers: an
+// unaligned src (View::aligned) is read through one C-order copy, an unaligned dst is written
+// through one staging image copied into it at the end. Call it after image_pair() has checked
+// the caller's own views (overlaps included).
+template <class Filter>
+void on_aligned(const View& src, const View& dst, Filter&& filter) {
+    if (src.aligned() && dst.aligned()) return filter(src, dst);
+    Buffer src_copy, dst_copy;
+    View in = src, out = dst;
+    if (!src.aligned()) {
+        src_copy = Buffer(src.dtype, src.size());
+        gather(src, 0, src.size(), src_copy.data());
+        in = c_order_view(src_copy.data(), src);
+    }
+    if (!dst.aligned()) {
+        dst_copy = Buffer(dst.dtype, dst.size());
+        out = c_order_view(dst_copy.data(), dst);
+    }
+    filter(in, out);
+    if (!dst.aligned()) scatter(dst_copy.data(), dst, 0, dst.size());
+}
+
 }  // namespace
 
 void gaussian_blur(const View& src, const View& dst, double sigma, Control* ctl) {
-    const Pair images = imaging::image_pair(src, dst, "gaussian_blur");
-    gaussian_pass(images, sigma, false, 0.0, "gaussian_blur", ctl);
+    imaging::image_pair(src, dst, "gaussian_blur");
+    on_aligned(src, dst, [&](const View& in, const View& out) {
+        gaussian_pass(imaging::image_pair(in, out, "gaussian_blur"), sigma, false, 0.0,
+                      "gaussian_blur", ctl);
+    });
 }
 
 void sharpen(const View& src, const View& dst, double sigma, double amount, Control* ctl) {
-    const Pair images = imaging::image_pair(src, dst, "sharpen");
+    imaging::image_pair(src, dst, "sharpen");
     check_sigma(sigma, "sharpen");
     // uint8 and float32 images are computed in float32: a larger amount would be infinite
     // there, and inf * 0 (a pixel equal to its blur) is NaN, which no uint8 can hold.
     if (!(amount >= 0.0) || !(amount <= std::numeric_limits<float>::max()))
         fail(ErrorKind::InvalidArgument,
              "sharpen: amount must be finite (in float32) and >= 0, got " + number(amount));
-    gaussian_pass(images, sigma, true, amount, "sharpen", ctl);
+    on_aligned(src, dst, [&](const View& in, const View& out) {
+        gaussian_pass(imaging::image_pair(in, out, "sharpen"), sigma, true, amount, "sharpen",
+                      ctl);
+    });
 }
 
 void box_blur(const View& src, const View& dst, std::size_t radius, Control* ctl) {
-    const Pair images = imaging::image_pair(src, dst, "box_blur");
+    imaging::image_pair(src, dst, "box_blur");
     if (radius > kMaxKernelRadius)
         fail(ErrorKind::InvalidArgument,
              "box_blur: radius " + std::to_string(radius) + " is above 2^24 pixels");
-    if (images.src.empty()) return;
-    const auto down = imaging::box_weights(radius, images.src.height, ctl);
-    const auto along = imaging::box_weights(radius, images.src.width, ctl);
-    imaging::separable_pass(images, down, along, false, 0.0, ctl);
+    on_aligned(src, dst, [&](const View& in, const View& out) {
+        const Pair images = imaging::image_pair(in, out, "box_blur");
+        if (images.src.empty()) return;
+        const auto down = imaging::box_weights(radius, images.src.height, ctl);
+        const auto along = imaging::box_weights(radius, images.src.width, ctl);
+        imaging::separable_pass(images, down, along, false, 0.0, ctl);
+    });
 }
 
 void sobel_edges(const View& src, const View& dst, Control* ctl) {
-    const Pair images = imaging::image_pair(src, dst, "sobel_edges");
-    if (!images.src.empty()) imaging::sobel_pass(images, ctl);
+    imaging::image_pair(src, dst, "sobel_edges");
+    on_aligned(src, dst, [&](const View& in, const View& out) {
+        const Pair images = imaging::image_pair(in, out, "sobel_edges");
+        if (!images.src.empty()) imaging::sobel_pass(images, ctl);
+    });
 }
 
 void grayscale(const View& src, const View& dst, Control* ctl) {
-    const Pair images = imaging::image_pair(src, dst, "grayscale", true);
-    if (!images.src.empty()) imaging::grayscale_pass(images, ctl);
+    imaging::image_pair(src, dst, "grayscale", true);
+    on_aligned(src, dst, [&](const View& in, const View& out) {
+        const Pair images = imaging::image_pair(in, out, "grayscale", true);
+        if (!images.src.empty()) imaging::grayscale_pass(images, ctl);
+    });
 }
 
 }  // namespace hotloop

@@ -224,7 +224,9 @@ void multiply(const View& a, const View& b, const View& out, Control* ctl) {
         fail(ErrorKind::InvalidArgument, "array_multiply: out overlaps an input");
     if (overlaps_itself(out))
         fail(ErrorKind::InvalidArgument, "array_multiply: out overlaps itself");
-    if (!same_dense_layout(a, b, out)) return multiply_gathered(a, b, out, ctl);
+    // The flat kernel reads and writes through typed pointers: unaligned views are gathered.
+    if (!same_dense_layout(a, b, out) || !a.aligned() || !b.aligned() || !out.aligned())
+        return multiply_gathered(a, b, out, ctl);
     try {
         multiply(a.lowest(), b.lowest(), const_cast<void*>(out.lowest()), out.size(), out.dtype,
                  ctl);

@@ -515,7 +515,7 @@ Buffer filter_double(const View& src, DType out, const LowerBound& min, Control*
     Buffer copy;
     const void* data = src.data;
     const std::size_t n = src.size();
-    if (!src.c_contiguous()) {
+    if (!src.c_contiguous() || !src.aligned()) {  // the kernels read through typed pointers
         copy = gather(src, ctl);
         data = copy.data();
     }

@@ -39,16 +39,21 @@ void Control::finish(int outcome, const char* message) noexcept {
 
 bool Control::wait(std::chrono::milliseconds timeout) {
     std::unique_lock<std::mutex> lock(mutex_);
-    if (timeout.count() < 0) {
-        // Timed waits in a loop, not condition_variable::wait(lock): with GCC 12 headers that
-        // call binds to a libstdc++ symbol of GLIBCXX_3.4.30, which alone would raise the
-        // wheel's manylinux baseline from glibc 2.34 to 2.35 (docs/packaging.md). wait_for is
-        // inline and uses pthread_cond_clockwait, which glibc 2.34 has.
-        while (!changed_.wait_for(lock, std::chrono::hours(24), [&] { return finished_; })) {
-        }
-        return true;
+    const auto done = [&] { return finished_; };
+    // Timed waits of at most a day, in a loop. Not condition_variable::wait(lock): with GCC 12
+    // headers that call binds to a libstdc++ symbol of GLIBCXX_3.4.30, which alone would raise
+    // the wheel's manylinux baseline from glibc 2.34 to 2.35 (docs/packaging.md); wait_for is
+    // inline and uses pthread_cond_clockwait, which glibc 2.34 has. Not one wait_for(timeout)
+    // either: it converts the timeout to the clock's nanoseconds and adds it to now(), which
+    // overflows (undefined; in practice a wait that ends at once) beyond ~292 years, and
+    // hl_control_wait accepts any int64 of milliseconds.
+    constexpr std::chrono::milliseconds kSlice = std::chrono::hours(24);
+    const bool forever = timeout.count() < 0;
+    while (forever || timeout > kSlice) {
+        if (changed_.wait_for(lock, kSlice, done)) return true;
+        if (!forever) timeout -= kSlice;
     }
-    return changed_.wait_for(lock, timeout, [&] { return finished_; });
+    return changed_.wait_for(lock, timeout, done);
 }
 
 bool Control::running() const {

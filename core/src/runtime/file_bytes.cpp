@@ -4,6 +4,7 @@
 #include <cstring>
 
 #include <fcntl.h>
+#include <poll.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -21,8 +22,12 @@ namespace {
 FileReader::FileReader(const std::string& path, Control* ctl) : path_(path) {
     if (path.find('\0') != std::string::npos)
         fail(ErrorKind::InvalidArgument, "path contains a NUL byte");
-    // Blocks on a FIFO until a writer opens it, as Python's open() does.
-    do fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+    // Opened non-blocking, so that neither a FIFO without a writer (a blocking open() waits
+    // for one) nor a pipe or terminal without data holds the call beyond a cancellation: a
+    // non-regular file is read in poll() slices with the control checked between them. A FIFO
+    // is still waited for until a writer opens it and closes it, as Python's open() and read()
+    // do (Linux's poll() reports no hang-up before a first writer has come and gone).
+    do fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd_ < 0 && errno == EINTR);
     if (fd_ < 0) fail_io("cannot open", path, errno);
     try {
@@ -32,16 +37,26 @@ FileReader::FileReader(const std::string& path, Control* ctl) : path_(path) {
         // A regular file of size 0 may be a /proc or sysfs file whose size is not known: read it.
         regular_ = S_ISREG(st.st_mode) && st.st_size > 0;
         if (regular_) {
+            // Blocking again: pread() of a regular file never waits on a peer, and O_NONBLOCK
+            // would only add EAGAIN where a file system honours it (mandatory locks).
+            const int flags = ::fcntl(fd_, F_GETFL);
+            if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
+                fail_io("cannot read", path, errno);
             size_ = static_cast<uint64_t>(st.st_size);
             return;
         }
         read_.resize(1 << 16);
         for (;;) {
             if (ctl) ctl->check();
+            // Read only once poll() says so: a FIFO without a writer reads as end of file.
+            pollfd ready{fd_, POLLIN, 0};
+            const int events = ::poll(&ready, 1, 50);
+            if (events < 0 && errno != EINTR) fail_io("cannot poll", path, errno);
+            if (events <= 0) continue;
             if (size_ == read_.size()) read_.resize(read_.size() * 2);
             const ssize_t got = ::read(fd_, read_.data() + size_, read_.size() - size_);
             if (got < 0) {
-                if (errno == EINTR) continue;
+                if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
                 fail_io("cannot read", path, errno);
             }
             if (got == 0) break;

@@ -25,6 +25,16 @@ bool View::c_contiguous() const noexcept {
     return true;
 }
 
+bool View::aligned() const noexcept {
+    const auto item = static_cast<std::ptrdiff_t>(item_size());
+    if (item <= 1 || size() == 0) return true;
+    if (reinterpret_cast<std::uintptr_t>(data) % static_cast<std::uintptr_t>(item) != 0)
+        return false;
+    for (std::size_t d = 0; d < ndim(); ++d)
+        if (shape[d] > 1 && strides[d] % item != 0) return false;
+    return true;
+}
+
 bool View::dense() const noexcept {
     if (size() == 0) return true;
     // Sort the axes that matter by |stride|; each must step over exactly the block before it.

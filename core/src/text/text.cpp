@@ -43,6 +43,7 @@
 
 #include "case_tables.hpp"
 #include "file_bytes.hpp"
+#include "hotloop/dtype.hpp"
 #include "hotloop/error.hpp"
 #include "simd.hpp"
 #include "text_kernels.hpp"
@@ -1346,6 +1347,12 @@ std::vector<char32_t> splitting_whitespace(const TextOptions& options) {
 WordTable count_words(const void* text, std::size_t n_units, TextEncoding encoding,
                       const TextOptions& options, uint64_t part, Control* ctl) {
     if (n_units > 0 && text == nullptr) fail(ErrorKind::InvalidArgument, "text is NULL");
+    // n_units of 2 or 4 bytes that span more than the address space are a caller's error, not
+    // a block table too large to allocate (HL_ERR_NO_MEMORY, or an ASan abort).
+    const std::size_t unit = encoding == TextEncoding::Ucs2   ? 2
+                             : encoding == TextEncoding::Ucs4 ? 4
+                                                               : 1;
+    check_array(text, n_units, unit, "text");
     switch (encoding) {
         case TextEncoding::Utf8:
             return count_utf8(static_cast<const uint8_t*>(text), n_units, options, part, ctl);
