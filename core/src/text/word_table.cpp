@@ -83,9 +83,8 @@ private:
         if (n > n_ - pos_) fail(ErrorKind::InvalidArgument, "word table bytes are truncated");
     }
     uint64_t get(int bytes) {
-        const uint8_t* b = take(bytes);
         uint64_t v = 0;
-        for (int i = bytes - 1; i >= 0; --i) v = v << 8 | b[i];
+        std::memcpy(&v, take(bytes), bytes);  // little-endian, as the host (word_table.hpp)
         return v;
     }
     const uint8_t* p_;
@@ -94,7 +93,7 @@ private:
 };
 
 void put(std::string& out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    out.append(reinterpret_cast<const char*>(&v), bytes);  // little-endian, as the host
 }
 
 [[noreturn]] void bad_table(const std::string& why) {
