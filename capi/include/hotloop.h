@@ -194,6 +194,12 @@ HL_API hl_status hl_control_is_cancelled(const hl_control *ctl, int *out);
 /* Work done and total work of the operation, in the operation's own units (*done <= *total;
    the total may grow while the operation runs). Both written only on HL_OK. */
 HL_API hl_status hl_control_progress(const hl_control *ctl, uint64_t *done, uint64_t *total);
+/* For a caller that runs one operation as several calls with ctl (hotloop's Python package
+   decodes a file in pieces and counts each): sets the progress to done of total, in the
+   caller's own units; from then on, until hl_control_reset, the functions run with ctl no
+   longer count theirs, so hl_control_progress reports the caller's alone. HL_ERR_INVALID_ARGUMENT
+   (nothing changed) if done > total. No outputs; safe from any thread. */
+HL_API hl_status hl_control_set_progress(hl_control *ctl, uint64_t done, uint64_t total);
 /* Waits until the operation using ctl has finished (returned, whatever its status): HL_OK when
    it has, HL_ERR_TIMEOUT after timeout_ms milliseconds otherwise (timeout_ms < 0: no limit).
    An operation that has not started yet is waited for too. Any number of threads may wait. */

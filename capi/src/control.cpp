@@ -1,6 +1,7 @@
 // hl_control: cancellation, progress and completion of one operation at a time; and hl_sleep,
 // the engine's cancellable wait.
 #include <chrono>
+#include <string>
 
 #include "boundary.hpp"
 #include "hotloop/timing.hpp"
@@ -38,6 +39,16 @@ HL_API hl_status hl_control_progress(const hl_control* ctl, uint64_t* done, uint
         const uint64_t d = ctl->control.done();
         *total = t;
         *done = d < t ? d : t;
+    });
+}
+
+HL_API hl_status hl_control_set_progress(hl_control* ctl, uint64_t done, uint64_t total) {
+    return guard([&] {
+        require(ctl, "ctl");
+        if (done > total)
+            fail(ErrorKind::InvalidArgument, "done (" + std::to_string(done) + ") > total (" +
+                                                 std::to_string(total) + ")");
+        ctl->control.set_progress(done, total);
     });
 }
 

@@ -129,9 +129,9 @@ class EncodingError(HotloopError, UnicodeError):
 class HotloopUnicodeDecodeError(EncodingError, UnicodeDecodeError):
     """Bytes that are not valid in their encoding (a UnicodeDecodeError, so `except
     UnicodeDecodeError` catches it). `start`/`end` are byte offsets in the input - in the file,
-    named by `filename`, for a file; `object` holds the input bytes, or for a UTF-8 file the
-    engine decodes the malformed bytes only (such a file is never loaded whole; a file of
-    another codec, decoded by Python, is read whole and `object` is all of it)."""
+    named by `filename`, for a file; `object` holds the input bytes, or for a file the
+    malformed bytes only (a file is never loaded whole: the engine reads UTF-8 in blocks,
+    Python decodes other codecs in pieces)."""
 
     def __init__(self, message: str, encoding: str, obj: bytes, start: int, end: int,
                  reason: str, filename: Optional[str] = None) -> None:

@@ -20,11 +20,17 @@ PEP 393's compact layouts (1, 2 or 4 bytes per code point) is read in place (the
 verified on probe strings at import and on each string's header before use); bytes-like input is
 read in place; under PyPy a str is encoded once (UTF-8, or UTF-32 when it holds lone surrogates,
 whose UTF-8 'surrogatepass' encoding is quadratic there).
+
+Files the engine reads itself (UTF-8) are counted in byte ranges; a file in another codec (or
+with another error handler) is decoded by Python's incremental decoder in pieces, cut after
+ASCII whitespace, counted in batches and the tables merged: exactly the whole text's count,
+with Ctrl-C and progress over the whole call (_run_decoded_file).
 """
 import array
 import codecs
 import collections
 import io
+import operator
 import os
 import re
 import stat
@@ -36,9 +42,9 @@ from typing import Any, Dict, List, Optional, Tuple, Union, overload
 
 from ._typing import Progress
 
-from ._errors import (ClosedHandleError, EncodingError, HotloopUnicodeDecodeError,
-                      InvalidArgumentError, InvalidTypeError, UnknownEncodingError,
-                      UnknownErrorHandlerError, check, os_error_from)
+from ._errors import (ClosedHandleError, EncodingError, HotloopCancelledError,
+                      HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
+                      UnknownEncodingError, UnknownErrorHandlerError, check, os_error_from)
 from ._convert import buffer_of
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
@@ -294,6 +300,12 @@ def _count_once(call, flags, casing, ctl, filename):
     def count(f):
         return _new_table(lambda out: _checked(call(f, casing, out, ctl), filename))
 
+    return _count_as_interpreter(count, flags, casing)
+
+
+def _count_as_interpreter(count, flags, casing):
+    """count(flags) - a new table of the whole input - with this interpreter's whitespace, which
+    may take a second count (see _probe_interpreter); None when Python must count instead."""
     if _PLAIN:
         return count(flags)
     table = count(flags | _UNICODE_FLAGS | lib.HL_TEXT_REPORT_FEATURES)
@@ -626,7 +638,10 @@ def _hint_for(head):
     return ""
 
 
-def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback):
+def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback,
+              keep_offsets=False):
+    """Counts a file, or bytes [start, end) of it, and returns finish(table, ctl). keep_offsets:
+    the table's own (part, offset)s are kept exactly (a WordTable's), else only their order."""
     name, encoded = _path_of(path, what)
     codec = _codec_name(encoding, what)
     if codec not in ("utf-8", "utf-8-sig") or errors not in _ERRORS or not _KNOWN:
@@ -634,8 +649,10 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             raise InvalidArgumentError(
                 "%s: byte ranges are counted for UTF-8 files with errors 'strict', 'replace' or "
                 "'ignore' only" % what)
-        return _run_text(_python_read(name, codec, errors), errors, part, progress, what,
-                         finish, fallback)
+        if not _KNOWN:
+            return fallback(_python_read(name, codec, errors))
+        return _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback,
+                                 keep_offsets)
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
                            fallback)
@@ -654,6 +671,315 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
     if result is None:
         return fallback(_python_read(name, codec, errors))
     return result
+
+
+# ---- files Python decodes: read, decoded and counted in pieces ----
+
+#: Bytes read and decoded at a time from a file Python decodes (a codec or error handler the
+#: engine has not): one codec call, which holds the GIL and cannot be interrupted, takes a few
+#: ms even for the slow codecs (gb18030: ~10 ms), so Ctrl-C stops the call within about one
+#: piece. Pieces are counted in batches (_COUNT_BYTES), so their size costs no speed.
+_PIECE_BYTES = 1 << 20
+#: Bytes of the file whose decoded pieces are counted at once. Each count's table costs a merge
+#: of its distinct words, so batches keep counts few while the pieces keep decoding
+#: interruptible; and a count's last steps (its table of distinct words sorted and built) are
+#: not cancellable inside, so batches stay small enough for Ctrl-C (an 80 MB file of 2.5M
+#: distinct words: 8 MiB batches stop within ~0.2 s, 32 MiB ones took up to 1 s; same speed).
+_COUNT_BYTES = 8 << 20
+#: A piece of text ends just after the last of these in it: Python's str.split() splits on each
+#: under CPython and PyPy alike, and none is case-ignorable, so neither a word nor the context
+#: of a final sigma's lowering crosses from one piece to the next.
+_CUT_AFTER = " \n\t\r\x0b\x0c"
+#: The last bytes read, kept to place a decoding error in the file: what a decoder buffers
+#: between reads (an incomplete sequence) is a few bytes.
+_KEPT_BYTES = 64
+_INT_P = ffi.typeof("int *")
+
+
+def _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback, keep_offsets):
+    """A file Python decodes, counted as open(name, encoding=codec, errors=errors).read() is:
+    read, decoded and counted piece by piece within one run() - Ctrl-C and cancellation between
+    pieces and inside each count, one progress report in bytes read - the pieces' tables
+    merged into exactly the table of the whole text."""
+    if _is_stream(name):  # read here, where Ctrl-C interrupts a wait for a writer
+        data = _read_stream(name)
+        size, work = len(data), len(data)
+
+        def source():
+            return io.BytesIO(data)
+    else:
+        data, size, work = None, _stat_size(name), _file_size(name, 0, None)
+
+        def source():
+            return _open_binary(name)
+
+    if work > _PIECE_BYTES:  # several pieces: on the worker thread, stopped between them
+        work = max(work, DIRECT_MAX_WORK)
+    casing = _CASING_BYTES
+
+    def native(ctl):
+        report = _BytesProgress(ctl, size)
+
+        def count(flags):
+            report.start_pass()
+            table, pieces = _count_pieces(source, name, codec, errors, flags, casing, ctl,
+                                          report, data)
+            if keep_offsets and (pieces > 1 or part != 0):
+                table = _rebased(table, part)
+            return table
+
+        table = _count_as_interpreter(count, 0, casing)
+        if table is None:
+            return None
+        result = finish(table, ctl)
+        report.finish()
+        return result
+
+    result = run(native, work, progress, what)
+    if result is None:  # Python lowers U+180E's neighbours (see _count_as_interpreter)
+        return fallback(_python_read(name, codec, errors, data))
+    return result
+
+
+def _count_pieces(source, name, codec, errors, flags, casing, ctl, report, data):
+    """(table, counts): the words of the file's decoded text. Its pieces are counted in batches
+    of _COUNT_BYTES of the file (joined: a count is cancellable inside, so a batch need not be
+    small, and each count's table costs a merge of all its distinct words), batch i as part i,
+    so that the merged table's order of first occurrence is the text's; the tables are merged
+    as they come. An empty text gives the empty table of part 0."""
+    stack = _MergeStack(ctl)
+    batch, counted, counts = [], 0, 0
+    try:
+        with source() as f:
+            for piece, read in _decoded_pieces(f, name, codec, errors, ctl, data):
+                batch.append(piece)
+                del piece
+                report(read)
+                if read - counted >= _COUNT_BYTES:
+                    stack.push(_count_batch(batch, flags, casing, counts, ctl))
+                    counted, counts = read, counts + 1
+            if batch:
+                stack.push(_count_batch(batch, flags, casing, counts, ctl))
+                counts += 1
+        table = stack.result()
+    finally:
+        stack.discard()
+    if table is None:
+        table = _new_table(lambda out: lib.hl_word_table_count(
+            ffi.NULL, 0, lib.HL_TEXT_UTF8, flags, casing, 0, out, ctl))
+    return table, counts
+
+
+def _count_batch(batch, flags, casing, part, ctl):
+    """A new table of the pieces in batch (emptied: only their joined copy is kept)."""
+    text = "".join(batch)
+    batch.clear()
+    address, n, encoding, extra, owner = _str_source(text)
+    return _new_table(lambda out: lib.hl_word_table_count(
+        address, n, encoding, flags | extra, casing, part, out, ctl))
+
+
+def _decoded_pieces(f, name, codec, errors, ctl, data):
+    """The text of f as open(name, encoding=codec, errors=errors).read() decodes it, in pieces:
+    _PIECE_BYTES of bytes at a time through the codec's incremental decoder (final=True on the
+    last: the next is read first, as a decoder may decide differently at the end - UTF-16 with
+    an odd length and no BOM is truncated data, not a missing BOM), each decoded part cut just
+    after its last ASCII whitespace character (the rest starts the next piece; a part without
+    one joins the next whole). Yields (piece, bytes decoded so far); checks for cancellation
+    before each read."""
+    decoder = codecs.getincrementaldecoder(codec)(errors)
+    carry = []  # decoded text after the last cut: it holds no ASCII whitespace
+    _stop_if_cancelled(ctl)
+    chunk = _read_piece(f, name)
+    read, kept, head = 0, b"", chunk[:8]
+    while True:
+        _stop_if_cancelled(ctl)
+        following = _read_piece(f, name) if chunk else b""
+        read += len(chunk)
+        try:
+            text = decoder.decode(chunk, not following)
+        except UnicodeDecodeError as exc:
+            raise _piece_decode_error(exc, kept + chunk, read, name, head,
+                                      lambda: _python_read(name, codec, errors, data)) from None
+        except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM, IDNA
+            raise EncodingError("%s (file %r)" % (exc, name)) from None
+        if not following:  # the end: the decoder was flushed (final=True)
+            carry.append(text)
+            last = "".join(carry)
+            if last:
+                yield last, read
+            return
+        kept = (kept + chunk)[-_KEPT_BYTES:]
+        chunk = following
+        del following
+        cut = _last_cut(text)
+        if cut < 0:
+            carry.append(text)
+            continue
+        carry.append(text[:cut + 1])
+        piece = "".join(carry)
+        carry = [text[cut + 1:]]
+        del text
+        yield piece, read
+        del piece
+
+
+def _last_cut(text):
+    """The index of the last ASCII whitespace character of text, or -1. Each search after the
+    first reads only what follows the best cut found so far."""
+    cut = -1
+    for c in _CUT_AFTER:
+        cut = max(cut, text.rfind(c, cut + 1))
+    return cut
+
+
+def _open_binary(name):
+    """open(name, "rb", buffering=0), its OSError the package's (as _read_whole's)."""
+    try:
+        return open(name, "rb", buffering=0)
+    except OSError as exc:
+        raise os_error_from(exc, name) from None
+
+
+def _read_piece(f, name):
+    try:
+        return f.read(_PIECE_BYTES)
+    except OSError as exc:
+        raise os_error_from(exc, name) from None
+
+
+def _stop_if_cancelled(ctl):
+    """Raises HotloopCancelledError once ctl (if any) is cancelled, as an engine call would."""
+    if ctl == ffi.NULL:
+        return
+    cancelled = ffi.new(_INT_P)
+    check(lib.hl_control_is_cancelled(ctl, cancelled))
+    if cancelled[0]:
+        raise HotloopCancelledError("operation cancelled")
+
+
+def _piece_decode_error(exc, known, read, name, head, whole):
+    """HotloopUnicodeDecodeError at file offsets for what an incremental decoder raised. The
+    decoder decoded exc.object: the bytes fed to it that it had not consumed yet (those it
+    buffered from the previous read, then this read's; a BOM it skipped left out), so it ends
+    where the bytes read so far end. `known` are those last bytes; if exc.object is not a
+    suffix of them (a decoder that buffers more), whole() decodes the whole file to raise."""
+    obj = exc.object
+    if len(obj) > len(known) or not known.endswith(obj):
+        whole()  # raises the error, at whole-file offsets
+        raise EncodingError("%s (file %r)" % (exc, name))  # pragma: no cover - it did not
+    start = read - len(obj) + exc.start
+    end = start + exc.end - exc.start
+    codec = "UTF-8" if exc.encoding == "utf-8" else exc.encoding
+    message = (_malformed_message(codec, start, obj[exc.start], exc.reason, name)
+               + _hint_for(head))
+    return HotloopUnicodeDecodeError(message, exc.encoding, obj[exc.start:exc.end], start, end,
+                                     exc.reason, filename=name)
+
+
+class _MergeStack:
+    """Tables merged as they come, as a binary counter does its carries: a table of 2**k counts
+    is merged with the next one of 2**k, so n counts cost O(words * log n) merge work, not
+    O(words * n). Merging is exact in any order (first occurrences are kept, not positions);
+    the older table goes first, which spares the merge its sort."""
+
+    def __init__(self, ctl):
+        self._ctl = ctl
+        self._tables = []  # [table, counts it holds], counts non-increasing
+
+    def push(self, table):
+        self._tables.append([table, 1])
+        while len(self._tables) > 1 and self._tables[-2][1] <= self._tables[-1][1]:
+            self._merge_last_two()
+
+    def result(self):
+        """The merge of every table pushed (owned by the caller), or None if none was."""
+        while len(self._tables) > 1:
+            self._merge_last_two()
+        return self._tables.pop()[0] if self._tables else None
+
+    def discard(self):
+        while self._tables:
+            lib.hl_word_table_destroy(self._tables.pop()[0])
+
+    def _merge_last_two(self):
+        (a, m), (b, n) = self._tables[-2:]
+        merged = _new_table(lambda out: lib.hl_word_table_merge(a, b, out, self._ctl))
+        self._tables[-2:] = [[merged, m + n]]
+        lib.hl_word_table_destroy(a)
+        lib.hl_word_table_destroy(b)
+
+
+class _BytesProgress:
+    """One progress report for a whole file counted in pieces, through the call's control: done
+    is the bytes read whose text has been counted, total the file's size (or what was read, if
+    more) plus one unit for the result, so that 100% means returned. A second pass over the
+    file (see _count_as_interpreter) continues from the first's end."""
+
+    def __init__(self, ctl, size):
+        self._ctl = ctl
+        self._size = size
+        self._base = self._read = 0
+
+    def start_pass(self):
+        self._base += self._read
+        self(0)
+
+    def __call__(self, read):
+        self._read = read
+        self._set(self._base + read)
+
+    def finish(self):
+        self._set(None)
+
+    def _set(self, done):
+        if self._ctl == ffi.NULL:
+            return
+        total = self._base + max(self._size, self._read) + 1
+        check(lib.hl_control_set_progress(self._ctl, total if done is None else done, total))
+
+
+def _rebased(table, part):
+    """The table of pieces counted as parts 0, 1, ... of one text, made the table of that text
+    counted whole as part `part` (what word_count of the whole text gives): each piece's offsets
+    moved by the UTF-8 size of the pieces before it (its span's end), one span for all. Takes
+    the table; bulk work (one serialize, array slices, one deserialize)."""
+    try:
+        data = _serialize(table)
+    finally:
+        lib.hl_word_table_destroy(table)
+    n, n_spans = (int.from_bytes(data[i:i + 8], "little") for i in (8, 16))
+    casing_size = int.from_bytes(data[36:40], "little")
+    spans_at = 40 + (casing_size + 7) // 8 * 8
+    meta_at = spans_at + 24 * n_spans
+    spans = array.array("Q", data[spans_at:meta_at])
+    meta = array.array("Q", data[meta_at:meta_at + 32 * n])
+    if sys.byteorder != "little":  # pragma: no cover
+        spans.byteswap()
+        meta.byteswap()
+    base, size = {}, 0
+    for i in range(0, len(spans), 3):  # (piece, 0, its size), in piece order
+        base[spans[i]] = size
+        size += spans[i + 2]
+    meta[2::4] = array.array("Q", map(operator.add, map(base.__getitem__, meta[1::4]),
+                                      meta[2::4]))
+    meta[1::4] = array.array("Q", [part]) * n
+    span = array.array("Q", (part, 0, size))
+    if sys.byteorder != "little":  # pragma: no cover
+        span.byteswap()
+        meta.byteswap()
+    out = b"".join((data[:16], (1).to_bytes(8, "little"), data[24:spans_at], span.tobytes(),
+                    meta.tobytes(), data[meta_at + 32 * n:]))
+    del data, meta
+    return _new_table(lambda o: lib.hl_word_table_deserialize(out, len(out), o))
+
+
+def _stat_size(name):
+    """The file's size for progress (0 if unknown: /proc files, or an error open() reports)."""
+    try:
+        return os.stat(name).st_size
+    except OSError:
+        return 0
 
 
 def _codec_name(encoding, what):
@@ -678,14 +1004,15 @@ def _codec_name(encoding, what):
     return info.name
 
 
-def _python_read(name, encoding, errors):
-    """open(name, encoding=encoding, errors=errors).read() for the words (a file the engine does
-    not decode), decoded whole: a decoding error is then a HotloopUnicodeDecodeError naming the
-    file, with start and end as byte offsets in it (open()'s are offsets in one read chunk).
-    Universal newlines aside (whitespace either way), the text is the same: open()'s incremental
-    decoder, given the whole file at once."""
+def _python_read(name, encoding, errors, data=None):
+    """open(name, encoding=encoding, errors=errors).read() (or data's decoding, for a stream
+    read already) decoded whole, for an interpreter whose words Python counts: a decoding error
+    is then a HotloopUnicodeDecodeError naming the file, with start and end as byte offsets in
+    it (open()'s are offsets in one read chunk). Universal newlines aside (whitespace either
+    way), the text is the same: open()'s incremental decoder, given the whole file at once."""
     decoder = codecs.getincrementaldecoder(encoding)(errors)
-    data = _read_whole(name, lambda f: f.read())
+    if data is None:
+        data = _read_whole(name, lambda f: f.read())
     try:
         return decoder.decode(data, final=True)
     except UnicodeDecodeError as exc:
@@ -857,8 +1184,10 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     encoding : str or None, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
         natively (``None`` and ``"locale"``: the locale's encoding, as ``open()`` takes them,
-        ``"locale"`` on Python 3.10+); any other codec is decoded by Python first (one copy of
-        the text), then counted by the engine as a str.
+        ``"locale"`` on Python 3.10+); any other codec (or ``errors`` handler) is read and
+        decoded by Python's incremental decoder 1 MiB at a time, and the text counted by the
+        engine as it comes: memory holds a batch of it (8 MiB of the file), never the whole
+        file, and Ctrl-C stops the call between pieces.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
     progress : bool or callable, optional
@@ -873,10 +1202,10 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ------
     HotloopUnicodeDecodeError
         (a ``UnicodeDecodeError``) for bytes invalid in `encoding`, with any handler that raises:
-        ``start`` and ``end`` are byte offsets in the file, ``filename`` names it; the message
-        says so when the file is gzip/bz2/xz/zstd-compressed. ``object`` holds the malformed
-        bytes only where the engine decodes (UTF-8 with "strict"), else the whole file (which
-        Python read whole to decode it).
+        ``start`` and ``end`` are byte offsets in the file (as a decode of the whole file gives
+        them; for ``"utf-8-sig"`` counting the BOM, which ``bytes.decode`` leaves out),
+        ``filename`` names it, ``object`` holds the malformed bytes (the file is never loaded
+        whole); the message says so when the file is gzip/bz2/xz/zstd-compressed.
     FileNotFoundError, PermissionError, IsADirectoryError, OSError
         as ``open()`` raises them (the package's subclasses, with errno, strerror, filename);
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again
@@ -1015,8 +1344,10 @@ class WordTable:
         errors : str, optional
             ``"strict"``, ``"replace"`` or ``"ignore"`` (others: whole files only).
         encoding : str or None, optional
-            ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python;
-            ``None`` or ``"locale"``: the locale's encoding, as ``open()`` takes them).
+            ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python
+            in pieces as in :func:`word_count_file`; offsets are then in the decoded text's
+            UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"``: the locale's encoding,
+            as ``open()`` takes them).
         progress : bool or callable, optional
 
         Returns
@@ -1047,7 +1378,7 @@ class WordTable:
             raise InvalidArgumentError("%s: start (%d) > end (%d)" % (what, first, last))
         _check_errors(errors, what)
         return _run_file(path, first, last, errors, encoding, p, progress, what, _finish_table,
-                         lambda decoded: _python_table(decoded, p))
+                         lambda decoded: _python_table(decoded, p), keep_offsets=True)
 
     @classmethod
     def from_bytes(cls, data: Union[bytes, bytearray, memoryview]) -> "WordTable":

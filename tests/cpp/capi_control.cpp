@@ -273,3 +273,30 @@ TEST_CASE("cancellation and progress through hl_control", "[capi]") {
     CHECK(hl_control_cancel(nullptr) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_control_progress(nullptr, &done, &total) == HL_ERR_INVALID_ARGUMENT);
 }
+
+TEST_CASE("hl_control_set_progress: the caller's progress replaces the engine's until reset") {
+    CHECK(hl_control_set_progress(nullptr, 0, 1) == HL_ERR_INVALID_ARGUMENT);
+    hl_control* ctl = make_control();
+    CHECK(hl_control_set_progress(ctl, 2, 1) == HL_ERR_INVALID_ARGUMENT);
+    uint64_t done = 9, total = 9;
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(done == 0);  // the refused call changed nothing
+    CHECK(total == 0);
+
+    REQUIRE(hl_control_set_progress(ctl, 3, 1000) == HL_OK);
+    REQUIRE(hl_sleep(0.002, ctl) == HL_OK);  // counts milliseconds when nobody reports for it
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(done == 3);
+    CHECK(total == 1000);
+    REQUIRE(hl_control_set_progress(ctl, 1000, 1000) == HL_OK);
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(done == 1000);
+    CHECK(total == 1000);
+
+    REQUIRE(hl_control_reset(ctl) == HL_OK);  // the engine's own units again
+    REQUIRE(hl_sleep(0.002, ctl) == HL_OK);
+    REQUIRE(hl_control_progress(ctl, &done, &total) == HL_OK);
+    CHECK(done == 2);
+    CHECK(total == 2);
+    hl_control_destroy(ctl);
+}

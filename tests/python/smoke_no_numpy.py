@@ -174,6 +174,32 @@ try:
         assert merged.to_dict() == ref(data.decode())
 finally:
     os.remove(f.name)
+# Files Python decodes (other codecs, other handlers) are decoded and counted in pieces (made
+# tiny here): exactly the whole text's count and table, PyPy's whole-text rules included (an
+# ASCII-only text is not split on \x1c..\x1f, even if a piece of it is ASCII-only).
+saved = _text._PIECE_BYTES, _text._COUNT_BYTES
+try:
+    pieces_alphabet = alphabet + ["\x1c", "\x1f", "\r\n", " ", "\xe9", "\u20ac", "\u65e5"]
+    samples = ["a\x1cb " * 40, "a\x1cb " * 40 + "\xe9", "\xe9 " + "A\u03a3\u180eB " * 30]
+    samples += ["".join(rng.choice(pieces_alphabet) for _ in range(rng.randrange(0, 60)))
+                for _ in range(300)]
+    for i, text in enumerate(samples):
+        codec, errors = [("utf-16", "strict"), ("gb18030", "strict"),
+                         ("utf-8", "surrogateescape"), ("latin-1", "strict")][i % 4]
+        data = text.encode(codec, "ignore")
+        decoded = data.decode(codec, errors)
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            f.write(data)
+        try:
+            _text._PIECE_BYTES, _text._COUNT_BYTES = 1 + i % 9, 1 + i % 13
+            got = hotloop.word_count_file(f.name, encoding=codec, errors=errors)
+            assert got == ref(decoded) and list(got) == list(ref(decoded)), (text, codec)
+            table = hotloop.WordTable.from_file(f.name, part=i, encoding=codec, errors=errors)
+            assert table.to_bytes() == hotloop.WordTable.from_text(decoded, part=i).to_bytes()
+        finally:
+            os.remove(f.name)
+finally:
+    _text._PIECE_BYTES, _text._COUNT_BYTES = saved
 # The hotloop command: inputs summed as WordTable parts (ties across files in first-occurrence
 # order), --errors passed through (replace natively, surrogateescape by the library's fallback),
 # strict failures named by file and byte offset.

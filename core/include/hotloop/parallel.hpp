@@ -66,8 +66,19 @@ public:
     void check() const {
         if (cancelled()) fail(ErrorKind::Cancelled, "operation cancelled");
     }
-    void add_total(uint64_t n) noexcept { total_.fetch_add(n, std::memory_order_relaxed); }
-    void advance(uint64_t n) noexcept { done_.fetch_add(n, std::memory_order_relaxed); }
+    // The engine's progress: ignored once a caller reports its own (set_progress).
+    void add_total(uint64_t n) noexcept {
+        if (!caller_progress_.load(std::memory_order_relaxed))
+            total_.fetch_add(n, std::memory_order_relaxed);
+    }
+    void advance(uint64_t n) noexcept {
+        if (!caller_progress_.load(std::memory_order_relaxed))
+            done_.fetch_add(n, std::memory_order_relaxed);
+    }
+    // For a caller that runs one operation as several calls with this Control (a file decoded
+    // and counted in pieces): done of total in its own units, which from then on (until
+    // reset) are the only ones counted, so that one report covers the whole operation.
+    void set_progress(uint64_t done, uint64_t total) noexcept;
     uint64_t done() const noexcept { return done_.load(std::memory_order_relaxed); }
     uint64_t total() const noexcept { return total_.load(std::memory_order_relaxed); }
 
@@ -94,6 +105,7 @@ private:
     std::atomic<bool> cancelled_{false};
     std::atomic<uint64_t> done_{0};
     std::atomic<uint64_t> total_{0};
+    std::atomic<bool> caller_progress_{false};  // set_progress was called: add_total/advance no-ops
     mutable std::mutex mutex_;  // guards the completion state below, and orders cancel wake-ups
     std::condition_variable changed_;
     bool running_ = false;

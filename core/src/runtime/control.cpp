@@ -13,6 +13,13 @@ void Control::cancel() noexcept {
     changed_.notify_all();
 }
 
+void Control::set_progress(uint64_t done, uint64_t total) noexcept {
+    caller_progress_.store(true, std::memory_order_relaxed);
+    // total first, as progress readers read it first: done <= total for every reader.
+    total_.store(total, std::memory_order_relaxed);
+    done_.store(done, std::memory_order_relaxed);
+}
+
 void Control::begin() {
     std::lock_guard<std::mutex> lock(mutex_);
     if (running_)
@@ -83,6 +90,7 @@ void Control::reset() {
     cancelled_.store(false, std::memory_order_relaxed);
     done_.store(0, std::memory_order_relaxed);
     total_.store(0, std::memory_order_relaxed);
+    caller_progress_.store(false, std::memory_order_relaxed);
     finished_ = false;
     outcome_ = 0;
     message_.clear();

@@ -83,9 +83,8 @@ private:
         if (n > n_ - pos_) fail(ErrorKind::InvalidArgument, "word table bytes are truncated");
     }
     uint64_t get(int bytes) {
-        const uint8_t* b = take(bytes);
         uint64_t v = 0;
-        for (int i = bytes - 1; i >= 0; --i) v = v << 8 | b[i];
+        std::memcpy(&v, take(bytes), bytes);  // little-endian, as the host (word_table.hpp)
         return v;
     }
     const uint8_t* p_;
@@ -94,7 +93,7 @@ private:
 };
 
 void put(std::string& out, uint64_t v, int bytes) {
-    for (int i = 0; i < bytes; ++i) out.push_back(static_cast<char>(v >> (8 * i)));
+    out.append(reinterpret_cast<const char*>(&v), bytes);  // little-endian, as the host
 }
 
 [[noreturn]] void bad_table(const std::string& why) {
@@ -164,14 +163,29 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     auto word_of = [&](uint64_t i) {
         return std::string_view(bytes.data() + entries[i].at, entries[i].length);
     };
-    for (std::size_t i = 0; i < entries.size(); ++i) {
-        index.find_or_add(word_of(i), i, word_of);
+    // Each word's slot is prefetched kAhead words before it is probed: the index of millions of
+    // words is far larger than the caches.
+    constexpr std::size_t kAhead = 8;
+    uint64_t ahead[kAhead];
+    const auto hash_ahead = [&](std::size_t k, std::string_view w) {
+        ahead[k % kAhead] = WordIndex::hash_of(w);
+        index.prefetch(ahead[k % kAhead]);
+    };
+    const std::size_t n_a = entries.size();
+    for (std::size_t i = 0; i < std::min(kAhead, n_a); ++i) hash_ahead(i, word_of(i));
+    for (std::size_t i = 0; i < n_a; ++i) {
+        const uint64_t h = ahead[i % kAhead];
+        if (i + kAhead < n_a) hash_ahead(i + kAhead, word_of(i + kAhead));
+        index.find_or_add(word_of(i), h, i, word_of);
         step();
     }
+    for (std::size_t i = 0; i < std::min(kAhead, b.size()); ++i) hash_ahead(i, b.word(i));
     for (std::size_t i = 0; i < b.size(); ++i) {
         step();
         const Entry& e = b.entries_[i];
-        const int64_t found = index.find_or_add(b.word(i), entries.size(), word_of);
+        const uint64_t h = ahead[i % kAhead];
+        if (i + kAhead < b.size()) hash_ahead(i + kAhead, b.word(i + kAhead));
+        const int64_t found = index.find_or_add(b.word(i), h, entries.size(), word_of);
         if (found >= 0) {
             Entry& mine = entries[static_cast<std::size_t>(found)];
             mine.count += e.count;
@@ -186,7 +200,10 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
         }
     }
     if (ctl) ctl->check();
-    std::stable_sort(entries.begin(), entries.end(), key_less);
+    // Already in order when b's parts all follow a's (tables merged in input order): only a's
+    // words, then b's new ones, each in order.
+    if (!std::is_sorted(entries.begin(), entries.end(), key_less))
+        std::stable_sort(entries.begin(), entries.end(), key_less);
     WordTable out;
     out.reserve(entries.size(), bytes.size());
     for (const Entry& e : entries) {
