@@ -173,7 +173,7 @@ def _matrix_multiply_reference(a, b):
 
 
 def _product(a, b, what, function, progress=None):
-    np = require_numpy(what)
+    require_numpy(what)  # MissingDependencyError without NumPy
     a = as_ndarray(a, what)
     b = as_ndarray(b, what)
     for operand in (a, b):  # the dtype first: None or a str is not a 0-d matrix
