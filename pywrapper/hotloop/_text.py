@@ -1436,6 +1436,9 @@ class WordTable:
             given distinct ``part`` numbers), or were lowercased with different Unicode versions.
         InvalidTypeError
             if other is not a WordTable. ClosedHandleError if either is closed.
+        NumericOverflowError
+            if a word's count would pass 2**64 - 1 (only tables from forged bytes hold such
+            counts).
         KeyboardInterrupt
             on Ctrl-C (neither table changes; no table is made).
 

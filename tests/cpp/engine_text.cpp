@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <algorithm>
 #include <map>
@@ -607,6 +608,32 @@ TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
         FAIL("accepted");
     } catch (const Error& e) {
         CHECK(std::string(e.what()).find("format version 2") != std::string::npos);
+    }
+    // A word holding whitespace (a '\n' would shift every later word of an export) is refused;
+    // U+001C..U+001F (inside PyPy's ASCII-only words) and U+180E (CPython's) are not whitespace
+    // in every interpreter's words.
+    const std::string ab_cd = count("ab cd").serialize();
+    for (const char* inside : {"\n", " ", "\t"}) {
+        std::string forged = ab_cd;
+        forged[forged.size() - 3] = *inside;  // "ab" -> "a\n"
+        CHECK_THROWS_WITH(WordTable::deserialize(forged.data(), forged.size()),
+                          Catch::Contains("whitespace"));
+    }
+    std::string info = ab_cd;
+    info[info.size() - 3] = '\x1c';
+    CHECK(WordTable::deserialize(info.data(), info.size()).word(0) == "a\x1c");
+    // Counts that would pass 2^64 - 1 in a merge (only forged tables hold such counts).
+    std::string huge = count("x").serialize();
+    const uint64_t most = UINT64_MAX;
+    std::memcpy(&huge[40 + 24], &most, 8);  // no casing string, one span: the first count
+    const WordTable big = WordTable::deserialize(huge.data(), huge.size());
+    REQUIRE(big.entry(0).count == UINT64_MAX);
+    const std::string x = "x";
+    try {
+        WordTable::merge(big, count_words(x.data(), x.size(), TextEncoding::Utf8, {}, 1));
+        FAIL("the count wrapped");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Overflow);
     }
     std::mt19937_64 rng(7);
     for (int round = 0; round < 2000; ++round) {  // damaged bytes: an error, never a crash

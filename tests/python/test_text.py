@@ -812,6 +812,31 @@ def test_table_bytes_never_crash(junk):
         pass
 
 
+def test_table_bytes_with_whitespace_in_a_word_are_refused():
+    # A word holding '\n' would shift every later word's count in to_dict(): refused, as
+    # any whitespace is (no count splits a word on it).
+    for inside in ("\n", " ", "\u3000"):
+        data = _text._table_bytes(["a" + inside + "b", "c"], [5, 7], [0, 0], [0, 4], [(0, 0, 10)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        with pytest.raises(hotloop.InvalidArgumentError, match="whitespace"):
+            hotloop.WordTable.from_bytes(data)
+    # U+001C..U+001F may sit inside a word (PyPy keeps them in ASCII-only texts), U+180E too.
+    for inside in ("\x1c", "\u180e"):
+        data = _text._table_bytes(["a" + inside + "b"], [5], [0], [0], [(0, 0, 10)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        assert hotloop.WordTable.from_bytes(data).to_dict() == {"a" + inside + "b": 5}
+
+
+def test_merge_refuses_counts_beyond_uint64():
+    # Only forged tables hold such counts; the merge must not wrap them around to 0.
+    data = _text._table_bytes(["x"], [2 ** 64 - 1], [0], [0], [(0, 0, 1)],
+                              _text.UNICODE_VERSION.encode("ascii"))
+    big, one = hotloop.WordTable.from_bytes(data), hotloop.WordTable.from_text("x", part=1)
+    with pytest.raises(hotloop.NumericOverflowError):
+        big.merge(one)
+    assert big.to_dict() == {"x": 2 ** 64 - 1} and one.to_dict() == {"x": 1}
+
+
 def test_table_lifetime():
     t = hotloop.WordTable.from_text("a b a")
     assert len(t) == 2 and "2 distinct words" in repr(t)
