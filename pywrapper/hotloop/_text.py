@@ -200,14 +200,16 @@ def _str_source(text):
     if found is not None:
         address, n, encoding = found
         return ffi.cast("char *", address), n, encoding, 0, text
+    # str.encode, not text.encode: a str subclass counts as its str value (its own encode()
+    # may return anything).
     if sys.implementation.name == "pypy":
         try:
-            data = text.encode("utf-8")
+            data = str.encode(text, "utf-8")
         except UnicodeEncodeError:  # lone surrogates: UTF-32 is linear, 'surrogatepass' is not
-            data = text.encode("utf-32-le", "surrogatepass")
+            data = str.encode(text, "utf-32-le", "surrogatepass")
             return ffi.from_buffer(data), len(data) // 4, lib.HL_TEXT_UCS4, 0, data
         return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, 0, data
-    data = text.encode("utf-8", "surrogatepass")
+    data = str.encode(text, "utf-8", "surrogatepass")
     return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, lib.HL_TEXT_ALLOW_SURROGATES, data
 
 

@@ -631,6 +631,20 @@ def test_ascii_str_is_read_in_place_under_cpython():
     assert_same(Sub("a b A"))
 
 
+def test_str_subclass_counts_as_its_str_value():
+    # Its own encode(), lower() and split() are not called (they may return anything).
+    class Odd(str):
+        def encode(self, *args, **kwargs):
+            return b"zzz"
+
+        def lower(self):
+            return "zzz"
+
+    text = Odd("Hello HELLO world \u03a3\u0391\u03a3 \ud800")
+    assert hotloop.word_count(text) == reference(str(text))
+    assert hotloop.WordTable.from_text(text).to_dict() == reference(str(text))
+
+
 # ---- errors= ----
 
 def decoded_reference(data, errors):
