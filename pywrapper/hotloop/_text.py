@@ -986,11 +986,12 @@ def _stat_size(name):
 
 def _codec_name(encoding, what):
     """The codec's name, once it is a text encoding (as open() checks both). None and "locale"
-    are the locale's encoding, as open() resolves them ("locale": Python 3.10+; an unknown
-    encoding before)."""
+    are resolved as open() resolves them: None is UTF-8 in Python's UTF-8 mode and the locale's
+    encoding otherwise; "locale" is the locale's encoding (Python 3.10+; an unknown encoding
+    before)."""
     if encoding is None or encoding == "locale":
         try:
-            encoding = io.TextIOWrapper(io.BytesIO(), encoding="locale").encoding
+            encoding = io.TextIOWrapper(io.BytesIO(), encoding=encoding).encoding
         except LookupError:
             pass
     try:
@@ -1185,8 +1186,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         As in :func:`word_count`.
     encoding : str or None, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively (``None`` and ``"locale"``: the locale's encoding, as ``open()`` takes them,
-        ``"locale"`` on Python 3.10+); any other codec (or ``errors`` handler) is read and
+        natively (``None`` and ``"locale"`` as ``open()`` takes them: ``None`` is UTF-8 in
+        Python's UTF-8 mode and the locale's encoding otherwise, ``"locale"`` the locale's
+        encoding, on Python 3.10+); any other codec (or ``errors`` handler) is read and
         decoded by Python's incremental decoder 1 MiB at a time, and the text counted by the
         engine as it comes: memory holds a batch of it (8 MiB of the file), never the whole
         file, and Ctrl-C stops the call between pieces.
@@ -1348,8 +1350,8 @@ class WordTable:
         encoding : str or None, optional
             ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python
             in pieces as in :func:`word_count_file`; offsets are then in the decoded text's
-            UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"``: the locale's encoding,
-            as ``open()`` takes them).
+            UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"`` as ``open()`` takes
+            them, see :func:`word_count_file`).
         progress : bool or callable, optional
 
         Returns

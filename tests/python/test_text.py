@@ -418,15 +418,18 @@ print("ok", got)
 """
 
 
+@pytest.mark.parametrize("utf8_mode", ["0", "1"])
 @pytest.mark.parametrize("lc_all", ["C.UTF-8", "C"])
-def test_locale_encoding_as_open(tmp_path, lc_all):
+def test_locale_encoding_as_open(tmp_path, lc_all, utf8_mode):
     # open(encoding="locale") (Python 3.10+) reads with the locale's encoding: UTF-8 under
-    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode).
+    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode). open(encoding=None)
+    # is the same, except in Python's UTF-8 mode, where it reads UTF-8 whatever the locale.
     path = write(tmp_path / "t.txt", "Grüße GRÜSSE ok".encode("latin-1"))
+    utf8_path = write(tmp_path / "u.txt", "Grüße GRÜSSE ok".encode("utf-8"))
     ascii_path = write(tmp_path / "a.txt", b"Plain plain ASCII")
-    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8="0",
+    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8=utf8_mode,
                PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
-    for p in (path, ascii_path):
+    for p in (path, utf8_path, ascii_path):
         done = subprocess.run([sys.executable, "-c", LOCALE_CHILD, str(p)], capture_output=True,
                               text=True, env=env, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
