@@ -520,11 +520,11 @@ def _check_errors(errors, what):
     # the exception it raises, so a shared one would grow with every call (a leak).
     try:
         handler(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
-    except UnicodeDecodeError:
-        pass  # "strict" and handlers like it: they raise the error they are given
     except TypeError:
         raise InvalidTypeError("%s: the error handler %r cannot decode (it only handles "
                                "encoding errors)" % (what, errors)) from None
+    except Exception:  # noqa: BLE001 - it raises its own error on a malformed byte, as
+        pass  # "strict" does: bytes.decode raises it only when there is one, so do we
     return errors
 
 

@@ -1,5 +1,6 @@
 """word_count / word_count_file against dict(Counter(text.lower().split())) and open()."""
 import array
+import codecs
 import collections
 import errno
 import functools
@@ -632,6 +633,28 @@ def test_ascii_str_is_read_in_place_under_cpython():
     for text in (text, text[3:], sys.intern("interned words"), "a", "".join(["b", " ", "B"])):
         assert_same(text)
     assert_same(Sub("a b A"))
+
+
+def test_a_handler_raising_its_own_error_raises_only_on_a_malformed_byte(tmp_path):
+    # As bytes.decode: a registered handler that raises (its own exception, not the
+    # UnicodeDecodeError it is given) is only called for a malformed byte.
+    class Refused(Exception):
+        pass
+
+    def refuse(exc):
+        raise Refused("byte %d" % exc.start)
+
+    codecs.register_error("hotloop-test-refuse", refuse)
+    path = write(tmp_path / "t.txt", b"Valid valid text")
+    assert hotloop.word_count(b"Valid valid text", errors="hotloop-test-refuse") == \
+        reference("Valid valid text")
+    assert hotloop.word_count("Valid", errors="hotloop-test-refuse") == {"valid": 1}
+    assert hotloop.word_count_file(path, errors="hotloop-test-refuse") == \
+        reference("Valid valid text")
+    with pytest.raises(Refused) as expected:
+        b"ok \xff".decode("utf-8", "hotloop-test-refuse")
+    with pytest.raises(Refused, match=str(expected.value)):
+        hotloop.word_count(b"ok \xff", errors="hotloop-test-refuse")
 
 
 def test_str_subclass_counts_as_its_str_value():
