@@ -523,8 +523,10 @@ def _check_errors(errors, what):
     except TypeError:
         raise InvalidTypeError("%s: the error handler %r cannot decode (it only handles "
                                "encoding errors)" % (what, errors)) from None
-    except Exception:  # noqa: BLE001 - it raises its own error on a malformed byte, as
-        pass  # "strict" does: bytes.decode raises it only when there is one, so do we
+    except Exception:
+        # It raises on a malformed byte ("strict" does, a handler may raise its own error):
+        # bytes.decode raises that only when there is one, and so does the count.
+        pass
     return errors
 
 
