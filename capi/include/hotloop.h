@@ -572,14 +572,17 @@ HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint
 /* A new table holding a and b (neither changes): counts add up, a word's first occurrence is the
    earlier (part, offset), so merging in any order gives the same table. HL_ERR_INVALID_ARGUMENT
    if they were lowercased with different case tables, or both hold bytes of the same part that
-   overlap (the same text counted twice, or parts not numbered apart). */
+   overlap (the same text counted twice, or parts not numbered apart). HL_ERR_OVERFLOW if a
+   word's count would pass 2^64 - 1 (only deserialized, forged tables hold such counts). */
 HL_API hl_status hl_word_table_merge(const hl_word_table *a, const hl_word_table *b,
                                      hl_word_table **out, hl_control *ctl);
 /* The table as versioned bytes (format: docs/api/text.md) in a new HL_DTYPE_UINT8 buffer that
    the caller frees with hl_buffer_free (*out NULL after a failure). */
 HL_API hl_status hl_word_table_serialize(const hl_word_table *table, hl_buffer **out);
 /* A new table from hl_word_table_serialize's bytes. Anything else (another format version
-   included) is HL_ERR_INVALID_ARGUMENT with a message saying what is wrong; never a crash. */
+   included, or a word holding whitespace: U+001C..U+001F and U+180E are allowed, as PyPy's and
+   CPython's words hold them) is HL_ERR_INVALID_ARGUMENT with a message saying what is wrong;
+   never a crash. */
 HL_API hl_status hl_word_table_deserialize(const void *data, size_t n, hl_word_table **out);
 /* Number of distinct words. */
 HL_API hl_status hl_word_table_size(const hl_word_table *table, size_t *out);

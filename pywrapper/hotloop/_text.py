@@ -200,14 +200,16 @@ def _str_source(text):
     if found is not None:
         address, n, encoding = found
         return ffi.cast("char *", address), n, encoding, 0, text
+    # str.encode, not text.encode: a str subclass counts as its str value (its own encode()
+    # may return anything).
     if sys.implementation.name == "pypy":
         try:
-            data = text.encode("utf-8")
+            data = str.encode(text, "utf-8")
         except UnicodeEncodeError:  # lone surrogates: UTF-32 is linear, 'surrogatepass' is not
-            data = text.encode("utf-32-le", "surrogatepass")
+            data = str.encode(text, "utf-32-le", "surrogatepass")
             return ffi.from_buffer(data), len(data) // 4, lib.HL_TEXT_UCS4, 0, data
         return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, 0, data
-    data = text.encode("utf-8", "surrogatepass")
+    data = str.encode(text, "utf-8", "surrogatepass")
     return ffi.from_buffer(data), len(data), lib.HL_TEXT_UTF8, lib.HL_TEXT_ALLOW_SURROGATES, data
 
 
@@ -518,11 +520,13 @@ def _check_errors(errors, what):
     # the exception it raises, so a shared one would grow with every call (a leak).
     try:
         handler(UnicodeDecodeError("utf-8", b"\xff", 0, 1, "invalid start byte"))
-    except UnicodeDecodeError:
-        pass  # "strict" and handlers like it: they raise the error they are given
     except TypeError:
         raise InvalidTypeError("%s: the error handler %r cannot decode (it only handles "
                                "encoding errors)" % (what, errors)) from None
+    except Exception:
+        # It raises on a malformed byte ("strict" does, a handler may raise its own error):
+        # bytes.decode raises that only when there is one, and so does the count.
+        pass
     return errors
 
 
@@ -984,11 +988,12 @@ def _stat_size(name):
 
 def _codec_name(encoding, what):
     """The codec's name, once it is a text encoding (as open() checks both). None and "locale"
-    are the locale's encoding, as open() resolves them ("locale": Python 3.10+; an unknown
-    encoding before)."""
+    are resolved as open() resolves them: None is UTF-8 in Python's UTF-8 mode and the locale's
+    encoding otherwise; "locale" is the locale's encoding (Python 3.10+; an unknown encoding
+    before)."""
     if encoding is None or encoding == "locale":
         try:
-            encoding = io.TextIOWrapper(io.BytesIO(), encoding="locale").encoding
+            encoding = io.TextIOWrapper(io.BytesIO(), encoding=encoding).encoding
         except LookupError:
             pass
     try:
@@ -1183,8 +1188,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         As in :func:`word_count`.
     encoding : str or None, optional
         ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively (``None`` and ``"locale"``: the locale's encoding, as ``open()`` takes them,
-        ``"locale"`` on Python 3.10+); any other codec (or ``errors`` handler) is read and
+        natively (``None`` and ``"locale"`` as ``open()`` takes them: ``None`` is UTF-8 in
+        Python's UTF-8 mode and the locale's encoding otherwise, ``"locale"`` the locale's
+        encoding, on Python 3.10+); any other codec (or ``errors`` handler) is read and
         decoded by Python's incremental decoder 1 MiB at a time, and the text counted by the
         engine as it comes: memory holds a batch of it (8 MiB of the file), never the whole
         file, and Ctrl-C stops the call between pieces.
@@ -1346,8 +1352,8 @@ class WordTable:
         encoding : str or None, optional
             ``"utf-8"`` or ``"utf-8-sig"`` natively (others: whole files only, decoded by Python
             in pieces as in :func:`word_count_file`; offsets are then in the decoded text's
-            UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"``: the locale's encoding,
-            as ``open()`` takes them).
+            UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"`` as ``open()`` takes
+            them, see :func:`word_count_file`).
         progress : bool or callable, optional
 
         Returns
@@ -1436,6 +1442,9 @@ class WordTable:
             given distinct ``part`` numbers), or were lowercased with different Unicode versions.
         InvalidTypeError
             if other is not a WordTable. ClosedHandleError if either is closed.
+        NumericOverflowError
+            if a word's count would pass 2**64 - 1 (only tables from forged bytes hold such
+            counts).
         KeyboardInterrupt
             on Ctrl-C (neither table changes; no table is made).
 

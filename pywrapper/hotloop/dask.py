@@ -1255,8 +1255,10 @@ def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional
     encoding : str or None, optional
         ``"utf-8"`` (default) or ``"utf-8-sig"`` (a BOM at the start of each file is skipped)
         are counted natively by byte ranges; any other codec decodes each whole file in Python
-        on its worker (one task per file, which must fit the worker's memory). ``None`` and
-        ``"locale"`` are the client's locale encoding, as ``open()`` takes them.
+        on its worker (one task per file, read, decoded and counted in pieces as
+        ``hotloop.word_count_file`` does: it need not fit the worker's memory). ``None`` and
+        ``"locale"`` are resolved on the client, as ``open()`` takes them (``None``: UTF-8
+        in Python's UTF-8 mode, else the locale's encoding).
 
     Returns
     -------

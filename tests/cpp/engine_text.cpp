@@ -4,6 +4,7 @@
 #include <cerrno>
 #include <cstdio>
 #include <cstdlib>
+#include <cstring>
 #include <fstream>
 #include <algorithm>
 #include <map>
@@ -528,6 +529,47 @@ TEST_CASE("count_words: errors replace and ignore, as CPython's decoder", "[text
     CHECK(i.word(1) == "xy");
 }
 
+TEST_CASE("count_words: PyPy's U+180E context with errors replace and ignore", "[text]") {
+    // PyPy 3.9 splits on U+180E (E1 A0 8E) and its lower() looks across it for a final sigma.
+    // The words' values are PyPy's: Counter(b.decode("utf-8", errors).lower().split()).
+    TextOptions pypy = cased("13.0.0");
+    pypy.mongolian_vowel_separator_splits = true;
+    TextOptions replace = pypy, ignore = pypy;
+    replace.errors = DecodeErrors::Replace;
+    ignore.errors = DecodeErrors::Ignore;
+    const std::string sigma = "\xce\xa3", mvs = "\xe1\xa0\x8e";
+    const std::string small_sigma = "\xcf\x83", final_sigma = "\xcf\x82", fffd = "\xef\xbf\xbd";
+    // A malformed unit inside the word: still lowered in context (B, cased, follows).
+    const WordTable r = count("x\xff" "A" + sigma + mvs + "B", replace);
+    REQUIRE(r.size() == 2);
+    CHECK(r.word(0) == "x" + fffd + "a" + small_sigma);
+    const WordTable i = count("x\xff" "A" + sigma + mvs + "B", ignore);
+    REQUIRE(i.size() == 2);
+    CHECK(i.word(0) == "xa" + small_sigma);
+    // A malformed unit beyond the U+180E: U+FFFD ends the context, a dropped one does not.
+    CHECK(count("A" + sigma + mvs + "\xff" "B", replace).word(0) == "a" + final_sigma);
+    CHECK(count("A" + sigma + mvs + "\xff" "B", ignore).word(0) == "a" + small_sigma);
+    // A dropped unit between the U+180E and the word: the word is still next to it.
+    const WordTable after = count("B" + mvs + "\xff" + sigma, ignore);
+    REQUIRE(after.size() == 2);
+    CHECK(after.word(1) == final_sigma);
+}
+
+TEST_CASE("count_words: features of the decoded text with errors ignore", "[text]") {
+    // b"\x1c\xffK".decode("utf-8", "ignore") == "\x1cK": ASCII-only, which PyPy splits
+    // differently, so the bytes >= 0x80 that were dropped must not count as non-ASCII.
+    TextOptions ignore, replace;
+    ignore.errors = DecodeErrors::Ignore;
+    replace.errors = DecodeErrors::Replace;
+    ignore.report_features = replace.report_features = true;
+    CHECK(count("\x1c\xff" "K", ignore).features() == kSawInfoSeparator);
+    CHECK(count("\x1c\xff" "K\xc3\xa9", ignore).features() == (kSawInfoSeparator | kSawNonAscii));
+    CHECK(count("\x1c\xff" "K", replace).features() == (kSawInfoSeparator | kSawNonAscii));
+    const std::string path = temp_file("a\x1c" "b\xc3");
+    CHECK(count_file(path, ignore).features() == kSawInfoSeparator);
+    std::remove(path.c_str());
+}
+
 TEST_CASE("count_words: byte order mark", "[text]") {
     const std::string text = "\xef\xbb\xbfword word";
     CHECK(count(text).size() == 2);  // U+FEFF is part of a word
@@ -607,6 +649,32 @@ TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
         FAIL("accepted");
     } catch (const Error& e) {
         CHECK(std::string(e.what()).find("format version 2") != std::string::npos);
+    }
+    // A word holding whitespace (a '\n' would shift every later word of an export) is refused;
+    // U+001C..U+001F (inside PyPy's ASCII-only words) and U+180E (CPython's) are not whitespace
+    // in every interpreter's words.
+    const std::string ab_cd = count("ab cd").serialize();
+    for (const char* inside : {"\n", " ", "\t"}) {
+        std::string forged = ab_cd;
+        forged[forged.size() - 3] = *inside;  // "ab" -> "a\n"
+        CHECK_THROWS_WITH(WordTable::deserialize(forged.data(), forged.size()),
+                          Catch::Contains("whitespace"));
+    }
+    std::string info = ab_cd;
+    info[info.size() - 3] = '\x1c';
+    CHECK(WordTable::deserialize(info.data(), info.size()).word(0) == "a\x1c");
+    // Counts that would pass 2^64 - 1 in a merge (only forged tables hold such counts).
+    std::string huge = count("x").serialize();
+    const uint64_t most = UINT64_MAX;
+    std::memcpy(&huge[40 + 24], &most, 8);  // no casing string, one span: the first count
+    const WordTable big = WordTable::deserialize(huge.data(), huge.size());
+    REQUIRE(big.entry(0).count == UINT64_MAX);
+    const std::string x = "x";
+    try {
+        WordTable::merge(big, count_words(x.data(), x.size(), TextEncoding::Utf8, {}, 1));
+        FAIL("the count wrapped");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::Overflow);
     }
     std::mt19937_64 rng(7);
     for (int round = 0; round < 2000; ++round) {  // damaged bytes: an error, never a crash

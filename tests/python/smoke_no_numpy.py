@@ -148,6 +148,13 @@ for _ in range(2000):
                  for _ in range(rng.randrange(0, 16)))
     for errors in ("replace", "ignore"):
         assert hotloop.word_count(data, errors=errors) == ref(data.decode("utf-8", errors)), (data, errors)
+# ... next to PyPy's U+180E (a final sigma's context crosses it), U+001C (which does not split
+# an ASCII-only text: malformed bytes that errors="ignore" drops leave one) and malformed bytes.
+pieces = [b"A", b"x", b" ", b"\xce\xa3", b"\xe1\xa0\x8e", b"\xff", b"\xc3", b"\x1c", b"\xcc\x81"]
+for _ in range(3000):
+    data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
+    for errors in ("replace", "ignore"):
+        assert hotloop.word_count(data, errors=errors) == ref(data.decode("utf-8", errors)), (data, errors)
 try:
     hotloop.word_count(b"ok \xc3(")
 except UnicodeDecodeError as exc:

@@ -1,5 +1,6 @@
 """word_count / word_count_file against dict(Counter(text.lower().split())) and open()."""
 import array
+import codecs
 import collections
 import errno
 import functools
@@ -418,15 +419,18 @@ print("ok", got)
 """
 
 
+@pytest.mark.parametrize("utf8_mode", ["0", "1"])
 @pytest.mark.parametrize("lc_all", ["C.UTF-8", "C"])
-def test_locale_encoding_as_open(tmp_path, lc_all):
+def test_locale_encoding_as_open(tmp_path, lc_all, utf8_mode):
     # open(encoding="locale") (Python 3.10+) reads with the locale's encoding: UTF-8 under
-    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode).
+    # C.UTF-8, ASCII under C (where the latin-1 bytes below do not decode). open(encoding=None)
+    # is the same, except in Python's UTF-8 mode, where it reads UTF-8 whatever the locale.
     path = write(tmp_path / "t.txt", "Grüße GRÜSSE ok".encode("latin-1"))
+    utf8_path = write(tmp_path / "u.txt", "Grüße GRÜSSE ok".encode("utf-8"))
     ascii_path = write(tmp_path / "a.txt", b"Plain plain ASCII")
-    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8="0",
+    env = dict(os.environ, LC_ALL=lc_all, PYTHONUTF8=utf8_mode,
                PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
-    for p in (path, ascii_path):
+    for p in (path, utf8_path, ascii_path):
         done = subprocess.run([sys.executable, "-c", LOCALE_CHILD, str(p)], capture_output=True,
                               text=True, env=env, timeout=600)
         assert done.returncode == 0, done.stdout + done.stderr
@@ -631,6 +635,42 @@ def test_ascii_str_is_read_in_place_under_cpython():
     assert_same(Sub("a b A"))
 
 
+def test_a_handler_raising_its_own_error_raises_only_on_a_malformed_byte(tmp_path):
+    # As bytes.decode: a registered handler that raises (its own exception, not the
+    # UnicodeDecodeError it is given) is only called for a malformed byte.
+    class Refused(Exception):
+        pass
+
+    def refuse(exc):
+        raise Refused("byte %d" % exc.start)
+
+    codecs.register_error("hotloop-test-refuse", refuse)
+    path = write(tmp_path / "t.txt", b"Valid valid text")
+    assert hotloop.word_count(b"Valid valid text", errors="hotloop-test-refuse") == \
+        reference("Valid valid text")
+    assert hotloop.word_count("Valid", errors="hotloop-test-refuse") == {"valid": 1}
+    assert hotloop.word_count_file(path, errors="hotloop-test-refuse") == \
+        reference("Valid valid text")
+    with pytest.raises(Refused) as expected:
+        b"ok \xff".decode("utf-8", "hotloop-test-refuse")
+    with pytest.raises(Refused, match=str(expected.value)):
+        hotloop.word_count(b"ok \xff", errors="hotloop-test-refuse")
+
+
+def test_str_subclass_counts_as_its_str_value():
+    # Its own encode(), lower() and split() are not called (they may return anything).
+    class Odd(str):
+        def encode(self, *args, **kwargs):
+            return b"zzz"
+
+        def lower(self):
+            return "zzz"
+
+    text = Odd("Hello HELLO world \u03a3\u0391\u03a3 \ud800")
+    assert hotloop.word_count(text) == reference(str(text))
+    assert hotloop.WordTable.from_text(text).to_dict() == reference(str(text))
+
+
 # ---- errors= ----
 
 def decoded_reference(data, errors):
@@ -810,6 +850,31 @@ def test_table_bytes_never_crash(junk):
         hotloop.WordTable.from_bytes(bytes(data)).to_dict()
     except hotloop.InvalidArgumentError:
         pass
+
+
+def test_table_bytes_with_whitespace_in_a_word_are_refused():
+    # A word holding '\n' would shift every later word's count in to_dict(): refused, as
+    # any whitespace is (no count splits a word on it).
+    for inside in ("\n", " ", "\u3000"):
+        data = _text._table_bytes(["a" + inside + "b", "c"], [5, 7], [0, 0], [0, 4], [(0, 0, 10)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        with pytest.raises(hotloop.InvalidArgumentError, match="whitespace"):
+            hotloop.WordTable.from_bytes(data)
+    # U+001C..U+001F may sit inside a word (PyPy keeps them in ASCII-only texts), U+180E too.
+    for inside in ("\x1c", "\u180e"):
+        data = _text._table_bytes(["a" + inside + "b"], [5], [0], [0], [(0, 0, 10)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        assert hotloop.WordTable.from_bytes(data).to_dict() == {"a" + inside + "b": 5}
+
+
+def test_merge_refuses_counts_beyond_uint64():
+    # Only forged tables hold such counts; the merge must not wrap them around to 0.
+    data = _text._table_bytes(["x"], [2 ** 64 - 1], [0], [0], [(0, 0, 1)],
+                              _text.UNICODE_VERSION.encode("ascii"))
+    big, one = hotloop.WordTable.from_bytes(data), hotloop.WordTable.from_text("x", part=1)
+    with pytest.raises(hotloop.NumericOverflowError):
+        big.merge(one)
+    assert big.to_dict() == {"x": 2 ** 64 - 1} and one.to_dict() == {"x": 1}
 
 
 def test_table_lifetime():

@@ -188,6 +188,21 @@ uint32_t text_features(const uint8_t* p, std::size_t n) noexcept {
     return simd_run<TextFeatures>(p, n);
 }
 
+// The features of the text that UTF-8 bytes decode to. errors="ignore" drops malformed units,
+// so bytes >= 0x80 that are all malformed leave an ASCII-only text (which PyPy splits
+// differently): then only a valid multi-byte character counts as non-ASCII.
+uint32_t decoded_features(const uint8_t* p, std::size_t n, const utf8::Rules& rules,
+                          DecodeErrors errors) noexcept {
+    uint32_t f = text_features(p, n);
+    if (errors != DecodeErrors::Ignore || !(f & kSawNonAscii)) return f;
+    for (std::size_t at = 0; at < n;) {
+        const utf8::Unit u = utf8::decode(p + at, p + n, rules);
+        if (!u.malformed && u.length > 1) return f;
+        at += static_cast<std::size_t>(u.length);
+    }
+    return f & ~kSawNonAscii;
+}
+
 // The UTF-8 a block scans: text[begin, end) are its own units; the window may hold more before
 // (context) and after (the rest of its last word).
 struct Block {
@@ -449,16 +464,17 @@ private:
         const uint64_t key = key_shift_ + from;
         const uint8_t* word = b_->text + from;
         std::size_t length = to - from;
-        if (dirty) {
-            clean(from, to);
-            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
-            length = cleaned_.size();
-        } else if (needs_context(from, to)) {
-            lower_in_context(from, to);
+        if (needs_context(from, to)) {  // dirty or not: malformed units are cleaned there
+            lower_in_context(from, to, dirty);
             word = reinterpret_cast<const uint8_t*>(cleaned_.data());
             length = cleaned_.size();
             tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
+        }
+        if (dirty) {
+            clean(from, to);
+            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            length = cleaned_.size();
         }
         add(word, length, dirty ? word + length : b_->text + b_->size, key);
     }
@@ -513,22 +529,42 @@ private:
         bool sigma = false;
         for (std::size_t p = from; p + 1 < to; ++p) sigma |= t[p] == 0xCE && t[p + 1] == 0xA3;
         if (!sigma) return false;
-        const bool mvs_before = from >= 3 && t[from - 3] == 0xE1 && t[from - 2] == 0xA0 &&
-                                t[from - 1] == 0x8E;
-        const bool mvs_after = to + 3 <= b_->size && t[to] == 0xE1 && t[to + 1] == 0xA0 &&
-                               t[to + 2] == 0x8E;
+        // errors="ignore" drops malformed units: a U+180E beyond them is still adjacent.
+        std::size_t before = from, after = to;
+        while (errors_ == DecodeErrors::Ignore && before > 0) {
+            const std::size_t q = utf8::unit_before(t, b_->size, before, rules_);
+            if (!utf8::decode(t + q, t + b_->size, rules_).malformed) break;
+            before = q;
+        }
+        while (errors_ == DecodeErrors::Ignore && after < b_->size) {
+            const utf8::Unit u = utf8::decode(t + after, t + b_->size, rules_);
+            if (!u.malformed) break;
+            after += static_cast<std::size_t>(u.length);
+        }
+        const bool mvs_before = before >= 3 && t[before - 3] == 0xE1 && t[before - 2] == 0xA0 &&
+                                t[before - 1] == 0x8E;
+        const bool mvs_after = after + 3 <= b_->size && t[after] == 0xE1 &&
+                               t[after + 1] == 0xA0 && t[after + 2] == 0x8E;
         return mvs_before || mvs_after;
     }
 
-    void lower_in_context(std::size_t from, std::size_t to) {
+    // The word text[from, to) lowered as str.lower() lowers it inside the whole text, into
+    // cleaned_. `dirty`: its malformed units are replaced or dropped first. Beyond the word, a
+    // malformed unit is U+FFFD (errors="replace": neither cased nor case-ignorable, so the
+    // context ends there) or nothing (errors="ignore": the scan goes on past it).
+    void lower_in_context(std::size_t from, std::size_t to, bool dirty) {
         const uint8_t* t = b_->text;
-        utf8::Rules any = rules_;
-        any.surrogates = true;
+        const utf8::Rules& any = rules_;  // malformed as the decoder sees it (surrogates too)
+        const bool skip = errors_ == DecodeErrors::Ignore;
         Beyond before = Beyond::Uncased, after = Beyond::Uncased;
         for (std::size_t p = from; p > 0;) {  // the window's start counts as the text's
             const std::size_t q = utf8::unit_before(t, b_->size, p, any);
             const utf8::Unit u = utf8::decode(t + q, t + b_->size, any);
-            if (u.malformed) break;
+            if (u.malformed) {
+                if (!skip) break;
+                p = q;
+                continue;
+            }
             const char32_t c = utf8::code_point(t + q, u.length);
             if (!case_ignorable(*casing_, c)) {
                 before = cased(*casing_, c) ? Beyond::Cased : Beyond::Uncased;
@@ -538,16 +574,26 @@ private:
         }
         for (std::size_t p = to; p < b_->size;) {
             const utf8::Unit u = utf8::decode(t + p, t + b_->size, any);
-            if (u.malformed) break;
-            const char32_t c = utf8::code_point(t + p, u.length);
-            if (!case_ignorable(*casing_, c)) {
-                after = cased(*casing_, c) ? Beyond::Cased : Beyond::Uncased;
-                break;
+            if (u.malformed && !skip) break;
+            if (!u.malformed) {
+                const char32_t c = utf8::code_point(t + p, u.length);
+                if (!case_ignorable(*casing_, c)) {
+                    after = cased(*casing_, c) ? Beyond::Cased : Beyond::Uncased;
+                    break;
+                }
             }
             p += static_cast<std::size_t>(u.length);
         }
+        const uint8_t* word = t + from;
+        std::size_t length = to - from;
+        if (dirty) {
+            clean(from, to);
+            word_.assign(cleaned_);
+            word = reinterpret_cast<const uint8_t*>(word_.data());
+            length = word_.size();
+        }
         cleaned_.clear();
-        lower_utf8(*casing_, t + from, to - from, before, after, code_points_, cleaned_);
+        lower_utf8(*casing_, word, length, before, after, code_points_, cleaned_);
     }
 
     // One unit at pos; false (and error_ set) if it is malformed and errors are strict.
@@ -581,6 +627,7 @@ private:
     Block* b_ = nullptr;
     std::string lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
+    std::string word_;     // a word cleaned of malformed units, to be lowered in context
     std::vector<char32_t> code_points_;
     Pipe<2> pipe16_{tables_.upto16};
     Pipe<4> pipe32_{tables_.upto32};
@@ -1092,7 +1139,8 @@ WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& opti
         [&](std::size_t b) {
             if (cuts[b] >= cuts[b + 1]) return;
             if (options.report_features)
-                features[b] = text_features(text + cuts[b], cuts[b + 1] - cuts[b]);
+                features[b] = decoded_features(text + cuts[b], cuts[b + 1] - cuts[b], rules,
+                                               options.errors);
             Block block{text, n, cuts[b], cuts[b + 1],
                         unit_before_is(text, n, cuts[b], origin, true, rules, options.errors) ==
                             Before::Word,
@@ -1313,7 +1361,8 @@ WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
                                                           rules);
             if (begin >= stop) return;
             if (options.report_features)
-                features[b] = text_features(w.data() + begin, stop - begin);
+                features[b] = decoded_features(w.data() + begin, stop - begin, rules,
+                                               options.errors);
             Block block{w.data(), w.size(), begin, stop, before == Before::Word,
                         w.hi() == size, w.lo() + begin};
             BlockScanner scanner(options, tables.local());

@@ -188,7 +188,10 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
         const int64_t found = index.find_or_add(b.word(i), h, entries.size(), word_of);
         if (found >= 0) {
             Entry& mine = entries[static_cast<std::size_t>(found)];
-            mine.count += e.count;
+            // Counts beyond 2^64 - 1 (only forged tables hold such counts) must not wrap.
+            if (__builtin_add_overflow(mine.count, e.count, &mine.count))
+                fail(ErrorKind::Overflow,
+                     "the merged word table would count a word more than 2^64 - 1 times");
             if (key_less(e, mine)) {
                 mine.part = e.part;
                 mine.offset = e.offset;
@@ -277,8 +280,11 @@ WordTable WordTable::deserialize(const void* data, std::size_t n) {
     t.reserve(static_cast<std::size_t>(n_words), static_cast<std::size_t>(words_size));
     Reader m(meta, 32 * n_words);
     uint64_t at = 0;
+    // A word holds no whitespace: a '\n' would also shift every later word of an export.
+    // U+001C..U+001F may (PyPy keeps them inside ASCII-only words), and U+180E (CPython).
     utf8::Rules rules;
     rules.surrogates = true;
+    rules.info_separators = false;
     for (uint64_t i = 0; i < n_words; ++i) {
         const uint64_t count = m.u64(), part = m.u64(), offset = m.u64(), length = m.u64();
         if (length == 0 || length > words_size - at) bad_table("a word's length is out of range");
@@ -287,6 +293,7 @@ WordTable WordTable::deserialize(const void* data, std::size_t n) {
         for (uint64_t k = 0; k < length;) {
             const utf8::Unit u = utf8::decode(w + k, w + length, rules);
             if (u.malformed) bad_table("a word is not valid UTF-8");
+            if (u.space) bad_table("a word holds whitespace");
             k += static_cast<uint64_t>(u.length);
         }
         t.append(std::string_view(reinterpret_cast<const char*>(w), length), count, part, offset);
