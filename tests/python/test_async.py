@@ -266,6 +266,17 @@ def test_progress_callable_is_called_on_the_loop_thread():
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
 
 
+def test_twins_report_progress_as_their_blocking_calls_do():
+    # parallel_sum and process_numbers of a list run in Python: the blocking call reports
+    # nothing, and its twin reported (0, 0), whose done / total a callable cannot divide.
+    for name, args in (("parallel_sum", ([1, 2, 3],)), ("process_numbers", ([1.5, 2.5], 1)),
+                       ("parallel_sum", (np.ones(5),)), ("word_count", ("a b a",))):
+        blocking, awaited = [], []
+        getattr(hotloop, name)(*args, progress=lambda done, total: blocking.append((done, total)))
+        run(getattr(aio, name)(*args, progress=lambda done, total: awaited.append((done, total))))
+        assert awaited == blocking, name
+
+
 def test_twins_are_made_by_one_line():
     async_twin = aio.twin(hotloop.parallel_sum)
     assert asyncio.iscoroutinefunction(async_twin)
