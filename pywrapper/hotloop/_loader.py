@@ -36,7 +36,12 @@ def _dlopen(path, flags):
     except UnicodeEncodeError:
         import ctypes
 
-        return ffi.dlopen(ffi.cast("void *", ctypes.CDLL(path, mode=flags)._handle))
+        try:
+            handle = ctypes.CDLL(path, mode=flags)._handle
+        except OSError as exc:  # ctypes loses dlerror()'s message when it holds such a path
+            raise OSError(str(exc) or "the dynamic loader refused it (its message, which "
+                          "names this path, is not UTF-8 and was lost)") from None
+        return ffi.dlopen(ffi.cast("void *", handle))
     return ffi.dlopen(path, flags)
 
 

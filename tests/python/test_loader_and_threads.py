@@ -73,6 +73,12 @@ def test_a_library_in_a_folder_of_any_name_loads(tmp_path, name, locale):
                      env_extra=dict(locale, HOTLOOP_LIBRARY=copy))
     assert out.returncode == 0, out.stderr
     assert out.stdout.split() == [os.fsencode(copy).hex(), "3"]
+    # A file there that is no library is refused as anywhere else, with a reason (ctypes loses
+    # dlerror()'s message when it holds such a path: it said "cannot load ...: .").
+    (folder / "junk.so").write_bytes(b"not a library")
+    out = run_python("import hotloop", env_extra=dict(locale, HOTLOOP_LIBRARY=str(folder / "junk.so")))
+    assert out.returncode != 0 and "LibraryLoadError: hotloop: cannot load" in out.stderr
+    assert "junk.so: ." not in out.stderr and "junk.so: " in out.stderr
 
 
 def test_missing_library_gives_one_clear_error():
