@@ -148,8 +148,8 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
     strides (as transpose flags and leading dimensions), not copied; other layouts (negative or
     interleaved strides) are copied once inside the C call, dtype conversions once here. OpenBLAS
     runs
-    get_num_threads() threads for this call and then gets its own (process-wide, NumPy's too)
-    thread count back.
+    get_num_threads() threads for this call (at most one per CPU this process may use, as the
+    engine's threads) and then gets its own (process-wide, NumPy's too) thread count back.
 
     Examples
     --------

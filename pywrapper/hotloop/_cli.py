@@ -13,6 +13,7 @@ JSON.stringify writes it. `-` is standard input for wordcount and stats; image t
 """
 import argparse
 import array
+import contextlib
 import csv
 import io
 import json
@@ -23,7 +24,8 @@ import signal
 import sys
 import warnings
 
-from typing import TYPE_CHECKING, Any, Dict, List, NoReturn, Optional, Sequence, Tuple
+from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, NoReturn, Optional, Sequence,
+                    Tuple)
 
 from ._errors import EncodingError, HotloopError, MissingDependencyError
 
@@ -65,7 +67,37 @@ def _write(text: str, surrogates: str = "surrogateescape") -> None:
         data = text.encode("utf-8", surrogates)
     except UnicodeEncodeError:
         data = text.encode("utf-8", "backslashreplace")
-    sys.stdout.buffer.write(data)
+    with _writing_stdout():
+        _standard("stdout").buffer.write(data)
+
+
+def _standard(name: str) -> Any:
+    """sys.stdin or sys.stdout. Python sets it to None when the shell started us with it closed
+    (`<&-`, `>&-`): that is a one-line UsageError, not an AttributeError traceback."""
+    stream = getattr(sys, name)
+    if stream is None:
+        raise UsageError("standard %s is closed" % ("input" if name == "stdin" else "output"))
+    return stream
+
+
+@contextlib.contextmanager
+def _writing_stdout() -> Iterator[None]:
+    """Names standard output in a write error (a full disk, /dev/full: "[Errno 28] No space
+    left on device" alone does not say what was full), and drops what could not be written, so
+    that Python's flush at exit does not fail again (exit status 120 and "Exception ignored").
+    A broken pipe stays itself: main() ends quietly on it."""
+    try:
+        yield
+    except BrokenPipeError:
+        raise
+    except OSError as exc:
+        _discard_stdout()
+        raise UsageError("standard output: %s" % (exc.strerror or exc)) from None
+
+
+def _discard_stdout() -> None:
+    """Points standard output at /dev/null: the output still buffered goes nowhere at exit."""
+    os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
 
 
 def _write_json(value: Any) -> None:
@@ -88,7 +120,8 @@ def _info(args: argparse.Namespace) -> None:
     if args.json:
         _write_json(show_config(mode="dicts"))
     else:
-        show_config()
+        with _writing_stdout():
+            show_config()
 
 
 # ---- hotloop wordcount ----
@@ -119,7 +152,7 @@ def _count_path(path: str, part: int, errors: str, progress: Optional[bool]) -> 
 
     try:
         if path == "-":
-            return WordTable.from_text(sys.stdin.buffer.read(), part=part, errors=errors,
+            return WordTable.from_text(_standard("stdin").buffer.read(), part=part, errors=errors,
                                        progress=progress)
         return WordTable.from_file(path, part=part, errors=errors, progress=progress)
     except UnicodeDecodeError as exc:
@@ -175,7 +208,7 @@ def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any
     """(column name, its values): int64 (or uint64) when every cell is an integer, else float64.
     A byte-order mark (as Excel writes) is skipped; "-" reads standard input."""
     if path == "-":
-        f = io.TextIOWrapper(sys.stdin.buffer, encoding="utf-8-sig", newline="")
+        f = io.TextIOWrapper(_standard("stdin").buffer, encoding="utf-8-sig", newline="")
     else:
         f = open(path, newline="", encoding="utf-8-sig")
     with f:
@@ -534,13 +567,15 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     if args.command is None:
         parser.error("a command is required: info, wordcount, stats or image")
     try:
+        _standard("stdout")  # closed: refused before any work (info would print nowhere)
         args.run(args)
-        sys.stdout.flush()
+        with _writing_stdout():
+            sys.stdout.flush()
     except KeyboardInterrupt:
         print("hotloop %s: interrupted" % args.command, file=sys.stderr)
         return EXIT_INTERRUPTED
     except BrokenPipeError:  # `hotloop wordcount ... | head`: the reader has what it wanted
-        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        _discard_stdout()
         return EXIT_BROKEN_PIPE
     except (UsageError, HotloopError, OSError, ValueError, csv.Error) as exc:
         print("hotloop %s: error: %s" % (args.command, _describe(exc)), file=sys.stderr)

@@ -32,8 +32,11 @@ def _path(key):
     """The file behind a path the library reports (dladdr: the name it was first loaded under),
     symlinks resolved: the same OpenBLAS is /lib/x86_64-linux-gnu/libopenblas.so.0 when NumPy
     loaded it first and /usr/lib/.../openblas-pthread/libopenblas.so.0 when hotloop did (also
-    without the loader's "hotloop/../hotloop.libs" detour)."""
-    return os.path.realpath(_string(key))
+    without the loader's "hotloop/../hotloop.libs" detour). The bytes are a file name: decoded
+    as os.fsdecode does, so that any path (not UTF-8, or under an ASCII locale) names the file."""
+    out = ffi.new(_CHAR_PP)
+    check(lib.hl_info_string(key, out))
+    return os.path.realpath(os.fsdecode(ffi.string(out[0])))
 
 
 def _integer(key):

@@ -7,6 +7,7 @@ Where the library comes from, in order:
 Paths are made absolute before dlopen, so the current directory is never searched.
 """
 import os
+import sys
 
 from ._errors import LibraryLoadError, ffi  # ffi: the generated declarations (or that error)
 
@@ -24,6 +25,26 @@ def library_path():
     return os.path.join(os.path.dirname(os.path.abspath(__file__)), "libhotloop.so")
 
 
+def _dlopen(path, flags):
+    """ffi.dlopen(path, flags), for any path. cffi encodes a str path strictly in the file
+    system encoding (and takes no bytes), so a folder name with a byte that is not UTF-8 (a
+    surrogate escape) or, under an ASCII locale (LC_ALL=C, UTF-8 mode off), any non-ASCII
+    character made `import hotloop` fail with UnicodeEncodeError. ctypes opens any path
+    (os.fsencode); cffi then adopts its handle."""
+    try:
+        path.encode(sys.getfilesystemencoding())
+    except UnicodeEncodeError:
+        import ctypes
+
+        try:
+            handle = ctypes.CDLL(path, mode=flags)._handle
+        except OSError as exc:  # ctypes loses dlerror()'s message when it holds such a path
+            raise OSError(str(exc) or "the dynamic loader refused it (its message, which "
+                          "names this path, is not UTF-8 and was lost)") from None
+        return ffi.dlopen(ffi.cast("void *", handle))
+    return ffi.dlopen(path, flags)
+
+
 def _load():
     path = library_path()
     if not os.path.isfile(path):
@@ -32,7 +53,7 @@ def _load():
     try:
         # RTLD_LOCAL: the libraries a wheel bundles (hotloop.libs) stay out of the global symbol
         # scope, so no library loaded later can bind to our copies of TBB or OpenBLAS.
-        library = ffi.dlopen(path, ffi.RTLD_NOW | ffi.RTLD_LOCAL)
+        library = _dlopen(path, ffi.RTLD_NOW | ffi.RTLD_LOCAL)
     except OSError as exc:
         # The manylinux wheel bundles TBB and OpenBLAS; a build from source (pip install ., the
         # sdist, make build) uses the system's, which may be missing.

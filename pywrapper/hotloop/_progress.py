@@ -16,6 +16,7 @@ from ._errors import InvalidTypeError, MissingDependencyError, check
 from ._loader import ffi, lib
 
 _UINT64_P = ffi.typeof("uint64_t *")
+_STATUS_P = ffi.typeof("hl_status *")
 
 
 def read_progress(ctl):
@@ -25,13 +26,20 @@ def read_progress(ctl):
     return done[0], total[0]
 
 
+def engine_ran(ctl):
+    """True once an engine operation has finished with this control."""
+    return lib.hl_control_result(ctl, ffi.new(_STATUS_P)) == lib.HL_OK
+
+
 def finish_report(reporter, ctl, interrupted, what="hotloop"):
     """Ends a call's progress report: the final numbers if the call completed, or an abandoned
-    bar if it was interrupted. No-op without a reporter. The call has ended, so whatever the
-    reporter raises here goes to completed_anyway()."""
+    bar if it was interrupted. No-op without a reporter. A call that ran no engine operation
+    with the control (an awaitable twin of parallel_sum of a list: Python's sum) has nothing to
+    report, as its blocking call reports nothing, rather than a meaningless (0, 0). The call has
+    ended, so whatever the reporter raises here goes to completed_anyway()."""
     if reporter is None:
         return
-    if interrupted:
+    if interrupted or not engine_ran(ctl):
         reporter.abandon()
         return
     try:

@@ -135,6 +135,14 @@ async def _run_job(function: Callable[..., Any], name: str, args: Any, kwargs: A
                                    else _run.POLL_SECONDS)
                 if not done.done():
                     job.report()
+        except GeneratorExit:
+            # The coroutine is being closed, not cancelled: its task was destroyed while
+            # pending (its loop closed under it; the job thread holds the task until the job
+            # ends). Nothing can be awaited any more: stop the job if it still runs, and go.
+            job.cancel()
+            if job.reporter is not None:
+                job.reporter.abandon()
+            raise
         except BaseException as exc:  # the task was cancelled, or the progress callable raised
             interrupt = exc
             job.cancel()

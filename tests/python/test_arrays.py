@@ -334,6 +334,33 @@ def test_a_users_blas_limit_survives_matrix_multiply():
         hotloop.set_num_threads(threads)
 
 
+def test_matrix_multiply_runs_no_more_blas_threads_than_the_engine():
+    # set_num_threads above the CPUs this process may use: the engine's arena runs one thread
+    # per CPU, and so must OpenBLAS. It was told the number asked for and started that many
+    # threads (up to its build's 64), which stay in the process (NumPy's BLAS pool too) and
+    # oversubscribe the cores in every later product. Counted in a fresh interpreter, whose
+    # OpenBLAS pool no earlier test has grown.
+    import os
+    import subprocess
+    import sys
+
+    code = ("import os, hotloop, numpy as np\n"
+            "a = np.ones((64, 64))\n"
+            "hotloop.matrix_multiply(a, a)\n"
+            "threads = lambda: len(os.listdir('/proc/self/task'))\n"
+            "before = threads()\n"
+            "hotloop.set_num_threads(4096)\n"
+            "hotloop.matrix_multiply(a, a)\n"
+            "print(before, threads())\n")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("HOTLOOP_", "OPENBLAS_"))}
+    env["PYTHONPATH"] = os.path.dirname(os.path.dirname(hotloop.__file__))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    before, after = map(int, out.stdout.split())
+    assert after == before
+
+
 def test_blas_threads_are_restored_when_products_overlap():
     import threading
 

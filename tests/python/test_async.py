@@ -5,8 +5,10 @@ No assertion depends on timing: a job that is cancelled would otherwise run for 
 more, and the loop's responsiveness is shown by the loop itself cancelling a job it could only
 reach while the job runs. Latencies (cancel, loop lateness) are measured by `make bench`."""
 import asyncio
+import gc
 import mmap
 import statistics
+import sys
 import threading
 import time
 
@@ -198,6 +200,25 @@ def test_timeouts_work_through_cancellation():
     assert hotloop_threads_after() == []
 
 
+def test_a_twin_whose_loop_is_closed_under_it_ends_quietly(monkeypatch):
+    # A loop closed with the task still pending: once its job has ended (the job thread holds
+    # the task until then), the task is destroyed, which closes its coroutine (GeneratorExit,
+    # not a cancellation). The twin then tried to await the job's end there and failed with
+    # "RuntimeError: no running event loop" through sys.unraisablehook.
+    unraisable = []
+    monkeypatch.setattr(sys, "unraisablehook", unraisable.append)
+    loop = asyncio.new_event_loop()
+    task = loop.create_task(aio.sleep(0))
+    loop.run_until_complete(asyncio.sleep(0))  # the task's first step starts the job
+    for thread in job_threads():
+        thread.join()  # ended; the loop never runs the callback that would wake the task
+    loop.close()
+    task._log_destroy_pending = False  # asyncio's own "Task was destroyed but it is pending!"
+    del task
+    gc.collect()
+    assert [(u.exc_type, str(u.exc_value)) for u in unraisable] == []
+
+
 # ---- the event loop stays responsive ----
 
 def ticks_while(start_job):
@@ -243,6 +264,17 @@ def test_progress_callable_is_called_on_the_loop_thread():
     assert calls[-1][:2] == (450, 450)  # always reported at the end; more if the loop polled
     assert {c[2] for c in calls} == {threading.get_ident()}
     assert [c[0] for c in calls] == sorted(c[0] for c in calls)
+
+
+def test_twins_report_progress_as_their_blocking_calls_do():
+    # parallel_sum and process_numbers of a list run in Python: the blocking call reports
+    # nothing, and its twin reported (0, 0), whose done / total a callable cannot divide.
+    for name, args in (("parallel_sum", ([1, 2, 3],)), ("process_numbers", ([1.5, 2.5], 1)),
+                       ("parallel_sum", (np.ones(5),)), ("word_count", ("a b a",))):
+        blocking, awaited = [], []
+        getattr(hotloop, name)(*args, progress=lambda done, total: blocking.append((done, total)))
+        run(getattr(aio, name)(*args, progress=lambda done, total: awaited.append((done, total))))
+        assert awaited == blocking, name
 
 
 def test_twins_are_made_by_one_line():

@@ -183,6 +183,37 @@ def test_wordcount_bad_input_and_arguments(tmp_path):
     fails_cleanly()
 
 
+def test_closed_standard_streams_fail_in_one_line(tmp_path):
+    # `>&-` / `<&-`: Python starts with sys.stdout / sys.stdin set to None (this failed with
+    # an AttributeError traceback, exit status 1).
+    (tmp_path / "t.txt").write_text("x y x")
+    command = "exec %s -m hotloop " % sys.executable
+    cases = [("info >&-", "output"), ("info --json >&-", "output"),
+             ("wordcount t.txt >&-", "output"), ("wordcount - <&-", "input"),
+             ("wordcount t.txt - <&-", "input"), ("stats - <&-", "input")]
+    for args, stream in cases:
+        out = subprocess.run(["sh", "-c", command + args], capture_output=True, env=ENV,
+                             cwd=tmp_path, timeout=120)
+        err = out.stderr.decode()
+        assert out.returncode == 2 and err.count("\n") == 1, (args, out.returncode, err)
+        assert err.endswith(": error: standard %s is closed\n" % stream), (args, err)
+
+
+@pytest.mark.parametrize("unbuffered", ["", "1"])
+def test_a_full_standard_output_fails_in_one_line(tmp_path, unbuffered):
+    # /dev/full: every write fails with ENOSPC. The message says what was full, and Python's
+    # flush at exit does not fail a second time ("Exception ignored ...", exit status 120).
+    (tmp_path / "t.txt").write_text("x y x")
+    env = dict(ENV, PYTHONUNBUFFERED=unbuffered)
+    for args in (["info"], ["info", "--json"], ["wordcount", tmp_path / "t.txt"]):
+        with open("/dev/full", "wb") as full:
+            out = subprocess.run([sys.executable, "-m", "hotloop"] + [str(a) for a in args],
+                                 stdout=full, stderr=subprocess.PIPE, env=env, timeout=120)
+        err = out.stderr.decode()
+        assert out.returncode == 2 and err.count("\n") == 1, (args, out.returncode, err)
+        assert err.endswith(": error: standard output: No space left on device\n"), err
+
+
 # ---- stats ----
 
 def parse_stats(stdout):

@@ -57,6 +57,30 @@ def test_hotloop_library_override(tmp_path):
     assert out.stdout.split() == [str(copy), "3"]
 
 
+@pytest.mark.parametrize("name, locale", [
+    (b"lib-\xe9", {}),  # a byte that is not UTF-8: a surrogate escape in Python's str
+    (b"j\xc3\xb6", {"LC_ALL": "C", "PYTHONUTF8": "0"}),  # UTF-8, under an ASCII locale
+])
+def test_a_library_in_a_folder_of_any_name_loads(tmp_path, name, locale):
+    # cffi encodes a str path strictly in the file system encoding: `import hotloop` failed
+    # with UnicodeEncodeError, and show_config() could not name such a path either.
+    folder = tmp_path / os.fsdecode(name)
+    folder.mkdir()
+    copy = os.path.realpath(folder / "libhotloop.so")
+    shutil.copy(os.path.join(PACKAGE_DIR, "libhotloop.so"), copy)
+    out = run_python("import hotloop, os; c = hotloop.show_config(mode='dicts'); "
+                     "print(os.fsencode(c['hotloop']['library']).hex(), hotloop.parallel_sum([1, 2]))",
+                     env_extra=dict(locale, HOTLOOP_LIBRARY=copy))
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == [os.fsencode(copy).hex(), "3"]
+    # A file there that is no library is refused as anywhere else, with a reason (ctypes loses
+    # dlerror()'s message when it holds such a path: it said "cannot load ...: .").
+    (folder / "junk.so").write_bytes(b"not a library")
+    out = run_python("import hotloop", env_extra=dict(locale, HOTLOOP_LIBRARY=str(folder / "junk.so")))
+    assert out.returncode != 0 and "LibraryLoadError: hotloop: cannot load" in out.stderr
+    assert "junk.so: ." not in out.stderr and "junk.so: " in out.stderr
+
+
 def test_missing_library_gives_one_clear_error():
     out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": "/nonexistent/libhotloop.so"})
     assert out.returncode != 0

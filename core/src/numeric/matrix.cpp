@@ -1,6 +1,7 @@
 #include "hotloop/matrix.hpp"
 
 #include <cblas.h>
+#include <tbb/global_control.h>
 
 #include <algorithm>
 #include <climits>
@@ -18,6 +19,18 @@ std::mutex g_blas_mutex;
 int g_blas_scopes = 0;
 int g_blas_before = 0;
 int g_blas_given = 0;
+
+// The threads the engine really runs: num_threads(), but no more than oneTBB's process-wide
+// limit (the CPUs this process may use, or an application's global_control), as its arena does
+// (parallel.cpp). OpenBLAS caps only at its build's maximum (64): set_num_threads(4096) made
+// one product start 62 more OpenBLAS threads, which stay in the process (NumPy's pool too) and
+// oversubscribe the cores in every later product.
+int engine_threads() {
+    const std::size_t limit =
+        tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
+    const int n = num_threads();
+    return limit >= 1 && limit < static_cast<std::size_t>(n) ? static_cast<int>(limit) : n;
+}
 
 void check_operands(const MatrixView& a, const MatrixView& b, const void* out, DType dtype,
                     const char* what) {
@@ -117,8 +130,8 @@ void blas_product(const MatrixView& a, const MatrixView& b, void* out, std::size
     const CBLAS_TRANSPOSE ta = a.column_major ? CblasTrans : CblasNoTrans;
     const CBLAS_TRANSPOSE tb = b.column_major ? CblasTrans : CblasNoTrans;
     // Called on the caller's thread, never inside parallel_blocks: OpenBLAS brings its own
-    // threads, as many as the engine's for this call.
-    BlasThreadsScope blas_threads(num_threads());
+    // threads, as many as the engine runs for this call.
+    BlasThreadsScope blas_threads(engine_threads());
     if (dtype == DType::Float64)
         cblas_dgemm(CblasRowMajor, ta, tb, M, N, K, 1.0, static_cast<const double*>(a.data), lda,
                     static_cast<const double*>(b.data), ldb, 0.0, static_cast<double*>(out), LDC);
