@@ -202,7 +202,6 @@ Counts reference_counts(const std::vector<uint8_t>& units, int encoding, int fla
         if (bom) i = 3;
         for (std::size_t k = i; k < units.size(); ++k) {
             const uint8_t b = units[k];
-            if (b >= 0x80) out.features |= HL_TEXT_SAW_NON_ASCII;
             if (b >= 0x1C && b <= 0x1F) out.features |= HL_TEXT_SAW_INFO_SEPARATOR;
             if (b == 0xE1 && k + 2 < units.size() && units[k + 1] == 0xA0 && units[k + 2] == 0x8E)
                 out.features |= HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR;
@@ -225,6 +224,9 @@ Counts reference_counts(const std::vector<uint8_t>& units, int encoding, int fla
             }
             i += subpart;
         }
+        // Non-ASCII is a property of the decoded text: errors=ignore may drop every byte >= 0x80.
+        for (const Char& c : chars)
+            if (c.cp >= 0x80) out.features |= HL_TEXT_SAW_NON_ASCII;
     } else {
         const std::size_t size = unit_size(encoding), n = units.size() / size;
         uint64_t offset = 0;
