@@ -406,9 +406,7 @@ def _raw_entries(table):
     """(words, counts, parts, offsets) of a table, in order of first occurrence (bulk: one
     serialize, parsed with array and one decode)."""
     data = _serialize(table)
-    n, n_spans, words_size = (int.from_bytes(data[i:i + 8], "little") for i in (8, 16, 24))
-    casing_size = int.from_bytes(data[36:40], "little")
-    meta_at = 40 + (casing_size + 7) // 8 * 8 + 24 * n_spans
+    n, _, _, meta_at = _layout(data)
     meta = array.array("Q", data[meta_at:meta_at + 32 * n])
     if sys.byteorder != "little":  # pragma: no cover
         meta.byteswap()
@@ -418,6 +416,16 @@ def _raw_entries(table):
         words.append(blob[at:at + length].decode("utf-8", "surrogatepass"))
         at += length
     return words, list(meta[0::4]), list(meta[1::4]), list(meta[2::4])
+
+
+def _layout(data):
+    """(entries, spans, where the spans start, where the entries start) in serialized table
+    bytes (format version 1, word_table.cpp): a 40-byte head, the casing padded to 8 bytes, 24
+    bytes per span, 32 per entry, then the words' bytes."""
+    n, n_spans = (int.from_bytes(data[i:i + 8], "little") for i in (8, 16))
+    casing_size = int.from_bytes(data[36:40], "little")
+    spans_at = 40 + (casing_size + 7) // 8 * 8
+    return n, n_spans, spans_at, spans_at + 24 * n_spans
 
 
 def _serialize(table):
@@ -462,10 +470,8 @@ def _finish_table(table, ctl):
 
 def _spans_of(table):
     data = _serialize(table)
-    n_spans = int.from_bytes(data[16:24], "little")
-    casing_size = int.from_bytes(data[36:40], "little")
-    at = 40 + (casing_size + 7) // 8 * 8
-    flat = array.array("Q", data[at:at + 24 * n_spans])
+    _, _, spans_at, entries_at = _layout(data)
+    flat = array.array("Q", data[spans_at:entries_at])
     return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]
 
 
@@ -952,10 +958,7 @@ def _rebased(table, part):
         data = _serialize(table)
     finally:
         lib.hl_word_table_destroy(table)
-    n, n_spans = (int.from_bytes(data[i:i + 8], "little") for i in (8, 16))
-    casing_size = int.from_bytes(data[36:40], "little")
-    spans_at = 40 + (casing_size + 7) // 8 * 8
-    meta_at = spans_at + 24 * n_spans
+    n, _, spans_at, meta_at = _layout(data)
     spans = array.array("Q", data[spans_at:meta_at])
     meta = array.array("Q", data[meta_at:meta_at + 32 * n])
     if sys.byteorder != "little":  # pragma: no cover
