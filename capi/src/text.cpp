@@ -1,6 +1,11 @@
 // Word counting: the hl_word_table handle and its functions (contract: hotloop.h).
+#include <algorithm>
 #include <cstring>
+#include <initializer_list>
 #include <memory>
+#include <string_view>
+#include <utility>
+#include <vector>
 
 #include "boundary.hpp"
 #include "hotloop/text.hpp"
@@ -18,6 +23,128 @@ namespace {
 static_assert(kSawNonAscii == HL_TEXT_SAW_NON_ASCII && kSawInfoSeparator == HL_TEXT_SAW_INFO_SEPARATOR &&
                   kSawMongolianVowelSeparator == HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR,
               "the engine's feature bits are the C API's");
+
+bool is_ascii(std::string_view word) noexcept {
+    unsigned char any = 0;
+    for (char c : word) any |= static_cast<unsigned char>(c);
+    return any < 0x80;
+}
+
+// The first byte >= 0x80 of [p, end), or end.
+const char* find_non_ascii(const char* p, const char* end) noexcept {
+    for (; end - p >= 32; p += 32) {
+        uint64_t x[4];
+        std::memcpy(x, p, sizeof x);
+        if ((x[0] | x[1] | x[2] | x[3]) & 0x8080808080808080u) break;
+    }
+    for (; p < end; ++p)
+        if (static_cast<unsigned char>(*p) >= 0x80) return p;
+    return end;
+}
+
+// The words of the table holding a byte >= 0x80, ascending: its joined words are scanned, and
+// each hit is mapped to its word by a binary search of the words' starts (the words are few in
+// most text, and the scan is fast).
+std::vector<std::size_t> non_ascii_words(const WordTable& t) {
+    std::vector<std::size_t> found;
+    const std::string_view all = t.words_joined();
+    const char* p = all.data();
+    while ((p = find_non_ascii(p, all.data() + all.size())) != all.data() + all.size()) {
+        const auto at = static_cast<uint64_t>(p - all.data());
+        std::size_t lo = found.empty() ? 0 : found.back() + 1, hi = t.size();  // at(lo) <= at
+        while (hi - lo > 1) {
+            const std::size_t mid = lo + (hi - lo) / 2;
+            (t.entry(mid).at <= at ? lo : hi) = mid;
+        }
+        found.push_back(lo);
+        p = all.data() + t.entry(lo).at + t.entry(lo).length;
+    }
+    return found;
+}
+
+// hl_word_table_export_grouped's four buffers. Two groups because Python turns one all-ASCII
+// blob into words faster than a blob holding one non-ASCII character: decoding it takes a
+// second pass, into the wider str kind that every word split from it must then narrow.
+struct Grouped {
+    Buffer ascii, others, others_at, counts;
+
+    // The whole table, in order: the runs of ASCII words are copied whole.
+    explicit Grouped(const WordTable& t) {
+        const std::vector<std::size_t> found = non_ascii_words(t);
+        std::size_t found_bytes = 0;
+        for (std::size_t k : found) found_bytes += t.word(k).size();
+        const std::string_view all = t.words_joined();
+        allocate(t.size(), all.empty() ? 0 : all.size() - 1 - found_bytes, found_bytes, found.size());
+        char* a = ascii.as<char>();
+        char* o = others.as<char>();
+        std::size_t from = 0;
+        for (std::size_t k : found) {
+            const WordTable::Entry& e = t.entry(k);
+            a = copy(a, all.substr(from, e.at - from));
+            o = append(o, t.word(k));
+            from = e.at + e.length;
+        }
+        if (!all.empty()) copy(a, all.substr(from, all.size() - 1 - from));
+        std::copy(found.begin(), found.end(), others_at.as<uint64_t>());
+        auto* c = counts.as<uint64_t>();
+        for (std::size_t i = 0; i < t.size(); ++i) c[i] = t.entry(i).count;
+    }
+
+    // The words `order` lists (few: a top k), word by word.
+    Grouped(const WordTable& t, const std::vector<std::size_t>& order) {
+        const std::size_t n = order.size();
+        std::size_t all_bytes = 0, found_bytes = 0, n_found = 0;
+        for (std::size_t i : order) {
+            const std::string_view w = t.word(i);
+            all_bytes += w.size();
+            if (!is_ascii(w)) found_bytes += w.size(), ++n_found;
+        }
+        allocate(n, all_bytes - found_bytes + (n ? n - 1 : 0), found_bytes, n_found);
+        char* a = ascii.as<char>();
+        char* o = others.as<char>();
+        auto* at = others_at.as<uint64_t>();
+        auto* c = counts.as<uint64_t>();
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::string_view w = t.word(order[k]);
+            c[k] = t.entry(order[k]).count;
+            if (k) *a++ = '\n';
+            if (is_ascii(w)) {
+                a = copy(a, w);
+            } else {
+                o = append(o, w);
+                *at++ = k;
+            }
+        }
+    }
+
+private:
+    void allocate(std::size_t n, std::size_t ascii_bytes, std::size_t found_bytes,
+                  std::size_t n_found) {
+        ascii = Buffer(DType::UInt8, ascii_bytes);
+        others = Buffer(DType::UInt8, found_bytes + (n_found ? n_found - 1 : 0));
+        others_at = Buffer(DType::UInt64, n_found);
+        counts = Buffer(DType::UInt64, n);
+    }
+    static char* copy(char* to, std::string_view bytes) {
+        if (!bytes.empty()) std::memcpy(to, bytes.data(), bytes.size());
+        return to + bytes.size();
+    }
+    // Copies a word into others, after a '\n' unless it is the first.
+    char* append(char* to, std::string_view word) {
+        if (to != others.as<char>()) *to++ = '\n';
+        return copy(to, word);
+    }
+};
+
+// Hands engine buffers to the caller's out-parameters, all or none: if one cannot be made,
+// those already made are freed (and the out-parameters stay NULL).
+void release_all(std::initializer_list<std::pair<hl_buffer**, Buffer*>> outs) {
+    std::vector<std::unique_ptr<hl_buffer, void (*)(hl_buffer*)>> held;
+    held.reserve(outs.size());
+    for (const auto& out : outs) held.emplace_back(release(std::move(*out.second)), hl_buffer_free);
+    std::size_t i = 0;
+    for (const auto& out : outs) *out.first = held[i++].release();
+}
 
 TextOptions options_of(int flags, const char* casing) {
     constexpr int known = HL_TEXT_ALLOW_SURROGATES | HL_TEXT_SKIP_BOM |
@@ -207,6 +334,25 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
                                                               hl_buffer_free);
         *counts = release(std::move(numbers));
         *words = held.release();
+    });
+}
+
+HL_API hl_status hl_word_table_export_grouped(const hl_word_table* table, int64_t top,
+                                              hl_buffer** words, hl_buffer** others,
+                                              hl_buffer** others_at, hl_buffer** counts,
+                                              hl_control* ctl) {
+    return guard(ctl, [&] {
+        for (hl_buffer** out : {words, others, others_at, counts})
+            if (out) *out = nullptr;  // all NULL after any failure, as the header says
+        require(words, "words");
+        require(others, "others");
+        require(others_at, "others_at");
+        require(counts, "counts");
+        const WordTable& t = table_of(table);
+        if (ctl) ctl->control.check();  // a cancel is sticky: refused before any work
+        Grouped g = top < 0 ? Grouped(t) : Grouped(t, t.most_common(static_cast<std::size_t>(top)));
+        release_all({{words, &g.ascii}, {others, &g.others}, {others_at, &g.others_at},
+                     {counts, &g.counts}});
     });
 }
 

@@ -257,21 +257,24 @@ def _empty_dict(n):
 
 
 def _export(table, k, ctl=ffi.NULL):
-    """The dict (k None) or the k most common pairs of a table: one decode, one split, one
-    dict(zip(...)) or list(zip(...))."""
-    words, counts = ffi.new(_BUFFER_PP), ffi.new(_BUFFER_PP)
-    check(lib.hl_word_table_export(table, _ALL if k is None else k, words, counts, ctl))
+    """The dict (k None) or the k most common pairs of a table, in a few bulk calls: the ASCII
+    words come as one blob (decoded and split as the narrowest str kind), the others as a
+    second blob put in their places (see hl_word_table_export_grouped)."""
+    out = [ffi.new(_BUFFER_PP) for _ in range(4)]
+    check(lib.hl_word_table_export_grouped(table, _ALL if k is None else k, *out, ctl))
+    words, others, others_at, counts = (p[0] for p in out)
     try:
-        n = lib.hl_buffer_length(counts[0])
+        n = lib.hl_buffer_length(counts)
         if n == 0:
             return {} if k is None else []
-        numbers = ffi.unpack(ffi.cast(_UINT64_P, lib.hl_buffer_data(counts[0])), n)
-        blob = ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(words[0])),
-                          lib.hl_buffer_length(words[0]))
-        keys = str(blob, "utf-8", "surrogatepass").split("\n")
+        numbers = _uint64s(counts)
+        keys = _lines(words)
+        if lib.hl_buffer_length(others_at):
+            for i, word in zip(_uint64s(others_at), _lines(others)):
+                keys[i] = word
     finally:
-        lib.hl_buffer_free(words[0])
-        lib.hl_buffer_free(counts[0])
+        for buffer in (words, others, others_at, counts):
+            lib.hl_buffer_free(buffer)
     if k is not None:
         return list(zip(keys, numbers))
     if n < _PRESIZE_FROM:
@@ -279,6 +282,17 @@ def _export(table, k, ctl=ffi.NULL):
     result = _presized_dict_maker()(n)
     result.update(zip(keys, numbers))
     return result
+
+
+def _uint64s(buffer):
+    """The values of an HL_DTYPE_UINT64 hl_buffer, as a list of int."""
+    return ffi.unpack(ffi.cast(_UINT64_P, lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer))
+
+
+def _lines(buffer):
+    """The '\n'-separated UTF-8 words of an HL_DTYPE_UINT8 hl_buffer (surrogates as written)."""
+    blob = ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer))
+    return str(blob, "utf-8", "surrogatepass").split("\n")
 
 
 # ---- counting ----

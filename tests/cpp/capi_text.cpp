@@ -24,30 +24,74 @@ struct Exported {
     std::vector<uint64_t> counts;
 };
 
-// hl_word_table_export's two buffers, split and checked; frees them.
-Exported exported(const hl_word_table* table, int64_t top) {
-    hl_buffer *words = nullptr, *counts = nullptr;
-    REQUIRE(hl_word_table_export(table, top, &words, &counts, nullptr) == HL_OK);
-    REQUIRE(hl_buffer_dtype(words) == HL_DTYPE_UINT8);
-    REQUIRE(hl_buffer_dtype(counts) == HL_DTYPE_UINT64);
-    Exported e;
-    const size_t n = hl_buffer_length(counts);
-    const auto* c = static_cast<const uint64_t*>(hl_buffer_data(counts));
-    e.counts.assign(c, c + n);
-    const char* text = static_cast<const char*>(hl_buffer_data(words));
+// The '\n'-separated words of an HL_DTYPE_UINT8 buffer (n of them: "" is one empty word when
+// n is 1, none when n is 0); frees it.
+std::vector<std::string> lines(hl_buffer* blob, size_t n) {
+    REQUIRE(hl_buffer_dtype(blob) == HL_DTYPE_UINT8);
+    std::vector<std::string> out;
+    const char* text = static_cast<const char*>(hl_buffer_data(blob));
     std::string word;
-    for (size_t i = 0; i < hl_buffer_length(words); ++i) {
+    for (size_t i = 0; i < hl_buffer_length(blob); ++i) {
         if (text[i] == '\n') {
-            e.words.push_back(word);
+            out.push_back(word);
             word.clear();
         } else {
             word += text[i];
         }
     }
-    if (n) e.words.push_back(word);
-    REQUIRE(e.words.size() == n);
-    hl_buffer_free(words);
-    hl_buffer_free(counts);
+    if (n) out.push_back(word);
+    REQUIRE(out.size() == n);
+    hl_buffer_free(blob);
+    return out;
+}
+
+// The values of an HL_DTYPE_UINT64 buffer; frees it.
+std::vector<uint64_t> values(hl_buffer* numbers) {
+    REQUIRE(hl_buffer_dtype(numbers) == HL_DTYPE_UINT64);
+    const auto* c = static_cast<const uint64_t*>(hl_buffer_data(numbers));
+    std::vector<uint64_t> out(c, c + hl_buffer_length(numbers));
+    hl_buffer_free(numbers);
+    return out;
+}
+
+bool is_ascii(const std::string& word) {
+    for (unsigned char c : word)
+        if (c >= 0x80) return false;
+    return true;
+}
+
+// hl_word_table_export_grouped's four buffers, checked against the plain export's words and
+// counts: the same counts; each non-ASCII word empty in *words and listed, in order, in *others
+// with its position in *others_at.
+void check_grouped(const hl_word_table* table, int64_t top, const Exported& plain) {
+    hl_buffer *words = nullptr, *others = nullptr, *others_at = nullptr, *counts = nullptr;
+    REQUIRE(hl_word_table_export_grouped(table, top, &words, &others, &others_at, &counts,
+                                         nullptr) == HL_OK);
+    const std::vector<uint64_t> at = values(others_at);
+    CHECK(values(counts) == plain.counts);
+    std::vector<std::string> expected_words, expected_others;
+    std::vector<uint64_t> expected_at;
+    for (size_t k = 0; k < plain.words.size(); ++k) {
+        const bool plain_word = is_ascii(plain.words[k]);
+        expected_words.push_back(plain_word ? plain.words[k] : "");
+        if (plain_word) continue;
+        expected_others.push_back(plain.words[k]);
+        expected_at.push_back(k);
+    }
+    CHECK(lines(words, plain.words.size()) == expected_words);
+    CHECK(lines(others, at.size()) == expected_others);
+    CHECK(at == expected_at);
+}
+
+// hl_word_table_export's two buffers, split and checked (and the grouped export against them);
+// frees them.
+Exported exported(const hl_word_table* table, int64_t top) {
+    hl_buffer *words = nullptr, *counts = nullptr;
+    REQUIRE(hl_word_table_export(table, top, &words, &counts, nullptr) == HL_OK);
+    Exported e;
+    e.counts = values(counts);
+    e.words = lines(words, e.counts.size());
+    check_grouped(table, top, e);
     return e;
 }
 
@@ -349,4 +393,37 @@ TEST_CASE("hl_word_table_export: the output it was given is NULL after a failure
     CHECK(words == nullptr);
     CHECK(hl_word_table_export(nullptr, -1, nullptr, &counts, nullptr) == HL_ERR_INVALID_ARGUMENT);
     CHECK(counts == nullptr);
+}
+
+TEST_CASE("hl_word_table_export_grouped: every output is NULL after a failure", "[capi][text]") {
+    hl_word_table* t = count("a \xc3\xa9 b");
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    for (int missing = 0; missing < 5; ++missing) {  // 4: none missing, but cancelled
+        hl_buffer* out[4];
+        for (hl_buffer*& o : out) o = reinterpret_cast<hl_buffer*>(&o);  // garbage
+        hl_buffer** arg[4] = {&out[0], &out[1], &out[2], &out[3]};
+        if (missing < 4) arg[missing] = nullptr;
+        const int64_t top = missing % 2 ? 1 : -1;
+        CHECK(hl_word_table_export_grouped(t, top, arg[0], arg[1], arg[2], arg[3],
+                                           missing < 4 ? nullptr : ctl) ==
+              (missing < 4 ? HL_ERR_INVALID_ARGUMENT : HL_ERR_CANCELLED));
+        for (int k = 0; k < 4; ++k)
+            if (k != missing) CHECK(out[k] == nullptr);
+    }
+    hl_control_destroy(ctl);
+    hl_word_table_destroy(t);
+}
+
+TEST_CASE("hl_word_table_export_grouped: ASCII and other words, in runs and alone", "[capi][text]") {
+    // Non-ASCII words first, last, side by side, alone, and in a table of only them; the top
+    // list in its own order.
+    for (const char* text : {"\xc3\xa9 a b \xc3\xa9 c \xce\xb1\xce\xb2 \xe2\x82\xac d \xf0\x9f\x98\x80",
+                             "\xc3\xa9", "a", "x \xc3\xa9\xc3\xa9 x y", "\xc3\xa9 \xc3\xa8 \xc3\xa9"}) {
+        hl_word_table* t = count(text);
+        for (int64_t top : {int64_t(-1), int64_t(0), int64_t(1), int64_t(2), int64_t(100)})
+            exported(t, top);  // checks the grouped export against the plain one
+        hl_word_table_destroy(t);
+    }
 }
