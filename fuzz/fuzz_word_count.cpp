@@ -95,6 +95,55 @@ Counts hotloop_counts(const std::vector<uint8_t>& units, int encoding, int flags
     return out;
 }
 
+// The '\n'-separated pieces of a UINT8 buffer (n of them; none when n is 0); frees it.
+std::vector<std::string> lines(hl_buffer* blob, std::size_t n) {
+    FUZZ_CHECK(hl_buffer_dtype(blob) == HL_DTYPE_UINT8);
+    const auto* b = static_cast<const char*>(hl_buffer_data(blob));
+    std::vector<std::string> out;
+    std::string line;
+    for (std::size_t i = 0; i < hl_buffer_length(blob); ++i) {
+        if (b[i] != '\n') {
+            line += b[i];
+            continue;
+        }
+        out.push_back(line);
+        line.clear();
+    }
+    if (n) out.push_back(line);
+    FUZZ_CHECK(out.size() == n);
+    hl_buffer_free(blob);
+    return out;
+}
+
+// hl_word_table_export_grouped's words put back in their places and joined, and its counts:
+// what hl_word_table_export gives, if the groups are right (the ASCII words, and the others
+// with their positions).
+std::pair<std::string, std::vector<uint64_t>> grouped(const hl_word_table* t, int64_t top) {
+    hl_buffer *words = nullptr, *others = nullptr, *others_at = nullptr, *counts = nullptr;
+    FUZZ_CHECK(hl_word_table_export_grouped(t, top, &words, &others, &others_at, &counts,
+                                            nullptr) == HL_OK);
+    FUZZ_CHECK(hl_buffer_dtype(others_at) == HL_DTYPE_UINT64 && hl_buffer_dtype(counts) == HL_DTYPE_UINT64);
+    const auto* at = static_cast<const uint64_t*>(hl_buffer_data(others_at));
+    const std::size_t n_others = hl_buffer_length(others_at);
+    const auto* c = static_cast<const uint64_t*>(hl_buffer_data(counts));
+    std::pair<std::string, std::vector<uint64_t>> out{std::string(), std::vector<uint64_t>(c, c + hl_buffer_length(counts))};
+    std::vector<std::string> all = lines(words, out.second.size());
+    const std::vector<std::string> apart = lines(others, n_others);
+    for (std::size_t k = 0; k < n_others; ++k) {
+        FUZZ_CHECK(at[k] < all.size() && all[at[k]].empty() && (k == 0 || at[k] > at[k - 1]));
+        all[at[k]] = apart[k];
+    }
+    for (std::size_t k = 0; k < all.size(); ++k) {
+        bool ascii = true;
+        for (char ch : all[k]) ascii = ascii && static_cast<unsigned char>(ch) < 0x80;
+        FUZZ_CHECK(ascii == (std::find(at, at + n_others, k) == at + n_others));
+        out.first += (k ? "\n" : "") + all[k];
+    }
+    hl_buffer_free(others_at);
+    hl_buffer_free(counts);
+    return out;
+}
+
 // The words and counts hl_word_table_export gives for `top`.
 std::pair<std::string, std::vector<uint64_t>> exported(const hl_word_table* t, int64_t top) {
     hl_buffer *words = nullptr, *counts = nullptr;
@@ -106,6 +155,7 @@ std::pair<std::string, std::vector<uint64_t>> exported(const hl_word_table* t, i
                                                       std::vector<uint64_t>(c, c + hl_buffer_length(counts))};
     hl_buffer_free(words);
     hl_buffer_free(counts);
+    FUZZ_CHECK(grouped(t, top) == out);
     return out;
 }
 
