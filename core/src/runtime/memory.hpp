@@ -1,9 +1,9 @@
 // Large allocations for results and queues: the standard allocator (so that allocation failure
 // is a clean std::bad_alloc, also under AddressSanitizer, and freed memory goes back to malloc
-// at once; what glibc keeps of it: docs/benchmarks.md, "Allocator"). Blocks of 4 MB or more are aligned to
-// 2 MB and advised to use transparent huge pages, as NumPy does for its arrays: the advice
-// applies to that block only. No cache: a fresh large result pays its first-touch page faults
-// like NumPy's does (what that costs: docs/benchmarks.md, "Allocator").
+// at once; what glibc keeps of it: docs/benchmarks.md, "Allocator"). Blocks of 4 MB or more
+// are aligned to 2 MB and advised to use transparent huge pages, as NumPy does for its arrays:
+// the advice applies to that block only. No cache: a fresh large result pays its first-touch
+// page faults like NumPy's does (what that costs: the same section).
 #pragma once
 
 #include <cstddef>
