@@ -30,7 +30,7 @@ array that owns the C memory (no copy; the buffer is freed when the array is).
 import struct
 import sys
 
-from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
+from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, numpy_dtype
 from ._errors import (InvalidArgumentError, InvalidTypeError, MissingDependencyError,
                       OutOfMemoryError)
 from ._loader import ffi, lib
@@ -101,10 +101,6 @@ def as_view(obj, what, dtype=None, *, masked="refuse", na="raise"):
         return None
     shape = array.shape if array.shape is not None else (array.length,)
     return View(array.data, array.dtype, shape, None, array.owner)
-
-
-def dtype_name(code):
-    return NAMES.get(code, "unknown")
 
 
 def as_array(obj, what, layouts="C", dtype=None, *, masked="refuse", na="raise"):
