@@ -60,7 +60,9 @@ typedef int hl_status;
 #define HL_ERR_OVERFLOW 4         /* a result leaves its type's range (OverflowError)         */
 #define HL_ERR_NO_MEMORY 5        /* allocation failed (MemoryError)                          */
 #define HL_ERR_DIVISION_BY_ZERO 6 /* division by zero (ZeroDivisionError and ValueError)      */
-#define HL_ERR_CLOSED 7           /* the handle was closed (ValueError)                       */
+#define HL_ERR_CLOSED 7           /* the handle was closed (ValueError): for bindings, such as */
+                                  /* Python's ClosedHandleError; no C function returns it but */
+                                  /* hl_debug_throw (a destroyed handle is UB in C)           */
 #define HL_ERR_CANCELLED 8        /* the operation's hl_control was cancelled                 */
 #define HL_ERR_INTERNAL 9         /* a bug or an unexpected failure (RuntimeError)            */
 #define HL_ERR_ENCODING 10        /* malformed text, e.g. invalid UTF-8 (UnicodeError)        */

@@ -45,8 +45,8 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
     ShapeError (ValueError)
         "Arrays must have the same shape": the shapes differ (no broadcasting).
     InvalidTypeError (TypeError)
-        The promoted dtype is not int32, int64, float32 or float64 (complex, uint64 with
-        int64, object, str...).
+        The promoted dtype is not int32, int64, float32 or float64 (int8 with int8, uint16
+        with uint16, bool with bool, complex, object, str...).
     NumericOverflowError (OverflowError)
         An integer product does not fit the result dtype; the message names the first such
         element and its operands.

@@ -3,8 +3,10 @@
 Inputs: NumPy arrays, objects with __array_interface__ or __array__ (pandas, PIL, xarray, ...),
 and anything with the buffer protocol (array.array, memoryview, bytes, mmap) become an `Array`
 (or a `View`): a pointer to their memory, used in place when it is C-contiguous, native-endian
-and of a supported dtype; otherwise one copy is made. Python lists are not handled here: each
-function picks the cheapest strategy for them.
+and of a supported dtype; otherwise one copy is made. Python lists never become an Array
+(`as_array` / `as_view` return None for them): each function picks the cheapest strategy, with
+the list helpers below (`as_list`, `as_ndarray` / `as_exact_ndarray` for one NumPy conversion,
+`element_type_error` to name a bad element).
 Consumers that do not care about element order (statistics) may also take Fortran-order and
 other dense layouts in place (`layouts="CFK"`); `as_view` passes any strides to C (the matrix
 product derives BLAS's transpose flags and leading dimensions from them, so transposed and
@@ -24,13 +26,14 @@ What every entry point shares (`resolve`), so that each input kind is handled on
   - buffers: every PEP 3118 single-item format of a number, in any byte order ('<i8', '>d',
     '!H', 'e' float16, '?'): native formats in place, others converted once.
 
-Outputs: an hl_buffer from the C API becomes a list (one copy, element by element) or a NumPy
-array that owns the C memory (no copy; the buffer is freed when the array is).
+Outputs: an hl_buffer from the C API becomes a list (one copy, element by element), an
+array.array (one copy) or a NumPy array that owns the C memory (no copy; the buffer is freed
+when the array is).
 """
 import struct
 import sys
 
-from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, NAMES, numpy_dtype
+from ._dtypes import BY_KIND_SIZE, C_TYPES, FORMAT_KINDS, numpy_dtype
 from ._errors import (InvalidArgumentError, InvalidTypeError, MissingDependencyError,
                       OutOfMemoryError)
 from ._loader import ffi, lib
@@ -101,10 +104,6 @@ def as_view(obj, what, dtype=None, *, masked="refuse", na="raise"):
         return None
     shape = array.shape if array.shape is not None else (array.length,)
     return View(array.data, array.dtype, shape, None, array.owner)
-
-
-def dtype_name(code):
-    return NAMES.get(code, "unknown")
 
 
 def as_array(obj, what, layouts="C", dtype=None, *, masked="refuse", na="raise"):

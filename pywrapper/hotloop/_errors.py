@@ -107,7 +107,7 @@ class HotloopCancelledError(HotloopError):
     status = _status("HL_ERR_CANCELLED")
 
 
-CancelledError = HotloopCancelledError  # the name before 0.2, kept as an alias
+CancelledError = HotloopCancelledError  # the earlier name, kept as an alias (CHANGELOG, 0.1.0)
 
 
 class InternalError(HotloopError, RuntimeError):
@@ -119,8 +119,10 @@ class InternalError(HotloopError, RuntimeError):
 
 
 class EncodingError(HotloopError, UnicodeError):
-    """Text that cannot be taken in the encoding asked for (the base of
-    HotloopUnicodeDecodeError; an unsupported encoding= name). A UnicodeError; C status
+    """Text that cannot be taken in the encoding asked for: the base of
+    HotloopUnicodeDecodeError, and raised itself when a codec fails with a UnicodeError that
+    names no bytes (not a UnicodeDecodeError). An unknown encoding= name is
+    UnknownEncodingError instead (a LookupError, as open() raises). A UnicodeError; C status
     HL_ERR_ENCODING."""
 
     status = _status("HL_ERR_ENCODING")

@@ -40,5 +40,7 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
     wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
     if not 0 <= wait <= 1e9:  # NaN fails too
         raise InvalidArgumentError("sleep: seconds must be between 0 and 1e9, got %r" % (wait,))
-    # Work in nanoseconds of waiting: sleeps of a few milliseconds or more are watched.
+    # Work in nanoseconds of waiting: from the main thread, sleeps of DIRECT_MAX_WORK ns
+    # (about 34 ms) or more run as a job that Ctrl-C cancels; shorter ones are plain calls
+    # (run()'s rules: progress= and aio's job threads always pass a control).
     run(lambda ctl: check(lib.hl_sleep(wait, ctl)), wait * 1e9, progress, "sleep")

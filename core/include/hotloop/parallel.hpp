@@ -31,7 +31,8 @@
 namespace hotloop {
 
 // ---- thread count ----
-// The default comes from HOTLOOP_NUM_THREADS, else the hardware concurrency.
+// The default comes from HOTLOOP_NUM_THREADS, else tbb::info::default_concurrency() (the CPUs
+// this process may run on: its affinity mask, not the machine's hardware concurrency).
 // The worker counts the library accepts, from set_num_threads and HOTLOOP_NUM_THREADS alike.
 constexpr int kMaxThreads = 4096;
 void set_num_threads(int n);  // 1 <= n <= kMaxThreads, else ErrorKind::InvalidArgument
@@ -211,7 +212,8 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
 #endif
 }
 
-// The deterministic reduction every kernel uses: n elements in blocks of block_size;
+// The deterministic reduction of the sums and statistics (reduce.cpp's view_blocks, Moments::of;
+// the other kernels call parallel_blocks directly): n elements in blocks of block_size;
 // compute(begin, length) returns one block's partial result, in parallel; fold(partial, length)
 // then takes the partials in block order, on the calling thread.
 template <class Partial, class Compute, class Fold>
