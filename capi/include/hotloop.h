@@ -6,7 +6,7 @@
  *     results through out-parameters. The codes never change meaning or value.
  *   - After a failure, hl_last_error_message() explains it. The message is thread-local: it
  *     belongs to the thread that made the failing call and stays valid until that thread's next
- *     call into the library.
+ *     call that returns an hl_status (functions that return their value directly leave it).
  *   - No C++ exception ever leaves the library.
  *   - Handles are opaque and typed. Every *_destroy / *_free accepts NULL.
  *   - Heavy functions take an optional hl_control* (NULL = none) for cancellation and progress.
@@ -109,7 +109,7 @@ typedef struct hl_view {
 /* ---- library ---- */
 /* These never fail and are thread-safe. Strings in static storage are valid while the library
    is loaded and never freed; hl_last_error_message's belongs to the calling thread and stays
-   valid until that thread's next call into the library (copy it to keep it). */
+   valid until that thread's next call that returns an hl_status (copy it to keep it). */
 HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static storage */
 HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */
 HL_API const char *hl_last_error_message(void); /* "" when the last call succeeded */
@@ -132,7 +132,7 @@ HL_API int hl_get_num_threads(void);
 /* ---- configuration: what the library was built with and chose at run time ----
    hotloop.show_config() and `hotloop info` print these. String keys (hl_info_string): */
 #define HL_INFO_LIBRARY_PATH 1 /* the file this library was loaded from                      */
-#define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at load time:
+#define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at first use:
                                   "avx512", "avx2" or "baseline" (x86-64 SSE2); the
                                   HOTLOOP_SIMD_LEVEL environment variable ("avx2",
                                   "baseline") lowers it, never raises it                    */
