@@ -49,6 +49,26 @@ def small_cases(path):
         kept.process_chunks()
         kept.get_statistics()
 
+    def exact_sum_record():
+        s = hotloop.ExactSum.of(farr).merge(hotloop.ExactSum.of(arr))
+        return hotloop.ExactSum.from_bytes(s.to_bytes()).value()
+
+    def moments_record():
+        m = hotloop.Moments.of(farr).merge(hotloop.Moments.of(farr[::-1]))
+        return hotloop.Moments.from_bytes(m.to_bytes()).result()
+
+    def word_table_record():
+        with hotloop.WordTable.from_text("a b A", part=0) as a, \
+                hotloop.WordTable.from_text("b c", part=1) as b, a.merge(b) as m, \
+                hotloop.WordTable.from_bytes(m.to_bytes()) as back:
+            return back.to_dict()
+
+    def chunk_partial_record():
+        part = hotloop.DataProcessor.partial(floats, chunk_size=3, offset=0)
+        with hotloop.DataProcessor(3) as p:
+            p.add_partials([hotloop.ChunkPartial.from_bytes(part.to_bytes())])
+            return p.process_chunks()
+
     return {
         "parallel_sum list": lambda: hotloop.parallel_sum(ints),
         "parallel_sum ndarray": lambda: hotloop.parallel_sum(farr),
@@ -69,6 +89,12 @@ def small_cases(path):
         "monte_carlo_pi": lambda: hotloop.monte_carlo_pi(100, seed=1),
         "word_count": lambda: hotloop.word_count("a b A c"),
         "word_count_file": lambda: hotloop.word_count_file(path),
+        "ExactSum of/merge/to_bytes/from_bytes/value": exact_sum_record,
+        "Moments of/merge/to_bytes/from_bytes/result": moments_record,
+        "WordTable from_text/merge/to_bytes/from_bytes/to_dict/close": word_table_record,
+        "ChunkPartial partial/to_bytes/from_bytes/add_partials": chunk_partial_record,
+        "bad WordTable bytes": lambda: expect(hotloop.InvalidArgumentError,
+                                              hotloop.WordTable.from_bytes, b"HLWT junk"),
         "sum_as_string": lambda: hotloop.sum_as_string(5, 20),
         "divide": lambda: hotloop.divide(1.0, 3.0),
         "show_config": lambda: hotloop.show_config(mode="dicts"),
