@@ -6,7 +6,8 @@
     hotloop image OP IN OUT [--sigma S] [--radius R] [--amount A]
 
 Long calls show a tqdm bar when stderr is a terminal and tqdm is installed; Ctrl-C stops them
-cleanly (the engine is cancelled, nothing is written) with exit status 130. Bad arguments and
+cleanly (the engine is cancelled, nothing is written) with exit status 130, and so it does at
+any other point, also while the package is still being imported (_cli_start.py). Bad arguments and
 unreadable or malformed input give one line on stderr and exit status 2, never a traceback.
 --json output is strict JSON: a non-finite number (nan, inf, -inf) is null, as JavaScript's
 JSON.stringify writes it. `-` is standard input for wordcount and stats; image takes files only.
@@ -27,13 +28,14 @@ import warnings
 from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, NoReturn, Optional, Sequence,
                     Tuple)
 
+from . import _cli_start
 from ._errors import EncodingError, HotloopError, MissingDependencyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._text import WordTable
 
 EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
-EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_INTERRUPTED = _cli_start.EXIT_INTERRUPTED
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
@@ -561,14 +563,19 @@ def _describe(exc: BaseException) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Runs the command line `argv` (default: sys.argv[1:]); returns the exit status."""
+    """Runs the command line `argv` (default: sys.argv[1:]); returns the exit status.
+
+    Started as the command, Ctrl-C outside args.run() exits with status 130 through
+    _cli_start's handler (also while the package was being imported); inside, it is the
+    KeyboardInterrupt on which the library cancels the engine, reported here the same way."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.error("a command is required: info, wordcount, stats or image")
     try:
         _standard("stdout")  # closed: refused before any work (info would print nowhere)
-        args.run(args)
+        with _cli_start.keyboard_interrupts():
+            args.run(args)
         with _writing_stdout():
             sys.stdout.flush()
     except KeyboardInterrupt:

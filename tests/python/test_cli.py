@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import pty
+import re
 import select
 import signal
 import statistics
@@ -665,6 +666,98 @@ def test_ctrl_c_stops_cleanly(tmp_path, sigint_raises):
             writer.join()
     assert child.returncode == 128 + signal.SIGINT, err.decode()
     assert err.decode() == "hotloop wordcount: interrupted\n" and out == b""
+
+
+# Ctrl-C while the command starts: the package's import (cffi, the library, TBB, OpenBLAS), then
+# _cli's and argparse's. A sitecustomize on the child's path sends the child SIGINT from inside the
+# import system, at the first import of a chosen module: a real signal at a known point.
+
+SIGINT_AT_IMPORT = """
+import os, signal, sys
+
+
+class SigintAt:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == %r:
+            sys.meta_path.remove(SigintAt)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, SigintAt)
+"""
+
+# The wrapper pip (and installer, distlib) writes for a console_scripts entry point.
+CONSOLE_SCRIPT = """#!%s
+# -*- coding: utf-8 -*-
+import re
+import sys
+from %s import %s
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(%s())
+"""
+
+
+def console_script(folder):
+    """bin/hotloop as installing the package makes it, from setup.py's entry point."""
+    with open(os.path.join(os.path.dirname(PYWRAPPER), "setup.py")) as f:
+        module, function = re.search(r'"hotloop = ([\w.]+):(\w+)"', f.read()).groups()
+    path = folder / "bin" / "hotloop"
+    path.parent.mkdir()
+    path.write_text(CONSOLE_SCRIPT % (sys.executable, module, function, function))
+    path.chmod(0o755)
+    return [str(path)]
+
+
+# (module whose first import gets the SIGINT, the line on stderr)
+STARTING = [
+    ("hotloop._errors", "hotloop"),  # the package's first imports
+    ("hotloop._loader", "hotloop"),  # loading libhotloop.so, TBB, OpenBLAS
+    ("hotloop._text", "hotloop"),
+    ("hotloop._cli", "hotloop"),
+    ("argparse", "hotloop"),  # _cli's own imports
+    ("numpy", "hotloop stats"),  # inside the command's work (stats of a .npy): KeyboardInterrupt
+]
+
+
+@pytest.mark.parametrize("entry, module, message", [
+    (entry, module, message) for entry in ("python -m", "console script")
+    for module, message in STARTING] + [
+    ("python -m", "hotloop.__main__", "hotloop"),  # runpy, between the package and __main__.py
+])
+def test_ctrl_c_while_starting_exits_130_without_traceback(tmp_path, sigint_raises, entry, module,
+                                                           message):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % module)
+    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
+               else console_script(tmp_path))
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "x.npy", np.arange(3))
+    out = subprocess.run(command + ["stats", str(tmp_path / "x.npy")], capture_output=True,
+                         env=env, timeout=300)
+    assert (out.returncode, out.stderr.decode()) == (130, "%s: interrupted\n" % message)
+    assert out.stdout == b""
+
+
+@pytest.mark.parametrize("program", ["-c", "-m"])
+def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigint_raises,
+                                                                  program):
+    # Only the command exits quietly: Ctrl-C while another program (here python -c, or a
+    # python -m package whose import imports hotloop) imports hotloop is its KeyboardInterrupt.
+    hook = tmp_path / "hook"
+    (hook / "tool").mkdir(parents=True)
+    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % "hotloop._loader")
+    (hook / "tool" / "__init__.py").write_text("import hotloop\n")
+    (hook / "tool" / "__main__.py").write_text("")
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    command = ["-c", "import hotloop"] if program == "-c" else ["-m", "tool", "hotloop"]
+    out = subprocess.run([sys.executable] + command, capture_output=True, env=env, timeout=300)
+    assert out.returncode == -signal.SIGINT, out.stderr.decode()
+    assert out.stderr.decode().endswith("KeyboardInterrupt\n")
 
 
 def feed(f, stop):
