@@ -206,6 +206,14 @@ def _wordcount(args: argparse.Namespace) -> None:
 
 # ---- hotloop stats ----
 
+#: The longest CSV line `hotloop stats` reads, in characters with its line ending. csv.reader
+#: parses a line once it is read whole, so a line without end (`hotloop stats /dev/zero`, a
+#: binary file or stream without newlines) filled memory until the OOM killer came. Each field
+#: is bounded already (csv.field_size_limit(): 128 Ki characters); this bounds a line of many
+#: fields, as csv.field_size_limit bounds one field.
+LINE_LIMIT = 4 << 20
+
+
 def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
     """(column name, its values): int64 (or uint64) when every cell is an integer, else float64.
     A byte-order mark (as Excel writes) is skipped; "-" reads standard input."""
@@ -215,10 +223,25 @@ def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any
         f = open(path, newline="", encoding="utf-8-sig")
     with f:
         try:
-            return _read_column(path, csv.reader(f), column)
+            return _read_column(path, csv.reader(_bounded_lines(f, path)), column)
         except UnicodeDecodeError as exc:
             raise UsageError("%s is not UTF-8 text (%s); arrays go in .npy files"
                              % (_input_name(path), exc)) from None
+
+
+def _bounded_lines(f: Any, path: str) -> Iterator[str]:
+    """The lines of f for csv.reader, none longer than LINE_LIMIT: a longer line is refused when
+    LINE_LIMIT + 1 characters of it are read, and the rest of it is never read."""
+    number = 0
+    while True:
+        line = f.readline(LINE_LIMIT + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > LINE_LIMIT:
+            raise UsageError("%s line %d is longer than %d characters, the limit of a CSV line "
+                             "(is it CSV text?)" % (_input_name(path), number, LINE_LIMIT))
+        yield line
 
 
 def _read_column(path: str, rows: Any, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
@@ -526,7 +549,8 @@ def _parser() -> argparse.ArgumentParser:
                     "with a header row; '-' reads standard input) or of every element of a .npy "
                     "array: count, mean, sample standard deviation (ddof=1), min and max. A "
                     "column of integers stays integers (int64 or uint64; beyond them it is an "
-                    "error, as float64 would round them).")
+                    "error, as float64 would round them). A CSV line may hold up to %d "
+                    "characters (%d MiB of ASCII)." % (LINE_LIMIT, LINE_LIMIT >> 20))
     stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")

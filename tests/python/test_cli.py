@@ -321,6 +321,36 @@ def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
     assert parse_stats(ok("stats", "-", stdin=b"v\n1\ninf\n"))["max"] == "inf"  # text keeps it
 
 
+@pytest.mark.parametrize("head, line", [(b"", 1), (b"x,y\r\n1,2\r\n", 3)])
+def test_stats_refuses_an_endless_line_without_reading_it_whole(tmp_path, head, line):
+    # A line without end into the command's stdin, as from /dev/zero: offered up to 2 MiB past
+    # the limit, more than a pipe holds (64 KiB; at most 1 MiB, pipe-max-size) plus the reader's
+    # buffers. A reader that stops at the limit leaves the writer a broken pipe; one that buffers
+    # the whole line (until the OOM killer, when it has no end) reads all of it.
+    from hotloop._cli import LINE_LIMIT
+
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        child = subprocess.Popen([sys.executable, "-m", "hotloop", "stats", "-", "--column", "x"],
+                                 bufsize=0, stdin=subprocess.PIPE, stdout=out, stderr=err, env=ENV)
+    chunk = b"1," * (1 << 15)
+    written, cut_off = 0, False
+    try:
+        written += child.stdin.write(head)
+        while written < len(head) + LINE_LIMIT + (2 << 20):
+            written += child.stdin.write(chunk)
+    except BrokenPipeError:
+        cut_off = True
+    finally:
+        child.stdin.close()
+    child.wait(timeout=300)
+    out, err = (tmp_path / "out").read_bytes(), (tmp_path / "err").read_bytes()
+    assert child.returncode == 2, err.decode()[:1000]
+    assert err.decode() == ("hotloop stats: error: standard input line %d is longer than %d "
+                            "characters, the limit of a CSV line (is it CSV text?)\n"
+                            % (line, LINE_LIMIT))
+    assert out == b"" and cut_off, written
+
+
 def test_stats_messages_name_the_input_plainly(tmp_path):
     assert fails_cleanly("stats", "-", stdin=b"v\n").startswith(
         "hotloop stats: error: standard input: no values")
