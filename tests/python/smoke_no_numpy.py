@@ -269,4 +269,16 @@ if hotloop.show_config("dicts")["python"]["numpy"] is None:
     numpy_lines = [line.split() for line in report.getvalue().splitlines()
                    if line.split()[:1] == ["numpy:"]]
     assert numpy_lines == [["numpy:", "(not", "installed)"]], numpy_lines
+
+# ... and reports only a NumPy this interpreter can import, found without importing it: Debian's
+# pypy3 has CPython's NumPy (and its egg-info) on its sys.path, and cannot import it.
+del sys.modules["numpy"]
+reported = hotloop.show_config("dicts")["python"]["numpy"]
+assert "numpy" not in sys.modules, "show_config imported numpy"
+try:
+    from numpy import __version__ as numpy_version  # noqa: E402
+except ImportError:
+    assert reported is None, "show_config reports numpy %s, which cannot be imported" % reported
+else:
+    assert reported == numpy_version, (reported, numpy_version)
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])
