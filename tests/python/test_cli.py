@@ -790,6 +790,37 @@ def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigi
     assert out.stderr.decode().endswith("KeyboardInterrupt\n")
 
 
+@pytest.mark.parametrize("line, argv, command", [
+    (["python3", "-m", "hotloop", "info"], ["-m", "info"], True),
+    (["python3", "-X", "importtime", "-mhotloop"], ["-m"], True),
+    (["python3", "-Im", "hotloop", "-m", "x"], ["-m", "-m", "x"], True),
+    (["pypy3", "-Imhotloop", "stats", "-"], ["-m", "stats", "-"], True),
+    (["python3", "-m", "tool", "hotloop"], ["-m", "hotloop"], False),
+    (["python3", "-m", "hotloop_extra"], ["-m"], False),
+    (["python3", "-c", "import hotloop", "hotloop"], ["-c", "hotloop"], False),
+])
+def test_which_python_m_is_the_command(monkeypatch, line, argv, command):
+    # While runpy imports the package, sys.argv is ["-m", ARGS...]; the interpreter's own
+    # command line says which module -m runs.
+    from hotloop import _cli_start
+
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(_cli_start, "_interpreter_command_line", lambda: line)
+    assert _cli_start.is_command() is command
+
+
+def test_the_interpreters_command_line_without_orig_argv(monkeypatch):
+    # PyPy 3.9 and CPython before 3.10 have no sys.orig_argv: the kernel's copy says the same.
+    from hotloop import _cli_start
+
+    expected = list(sys.orig_argv) if hasattr(sys, "orig_argv") else None
+    monkeypatch.delattr(sys, "orig_argv", raising=False)
+    line = _cli_start._interpreter_command_line()
+    if expected is None:  # the arguments after the script or module are sys.argv's
+        expected = line[:len(line) - len(sys.argv) + 1] + sys.argv[1:]
+    assert line == expected
+
+
 def feed(f, stop):
     """Writes words into the open FIFO until stop is set or the reader is gone."""
     chunk = b"lorem ipsum dolor sit amet\n" * 4096
