@@ -3,6 +3,10 @@
 One native library (libhotloop.so, a flat C API) serves every Python 3 interpreter through cffi's
 ABI mode; NumPy is optional and only needed to pass or receive NumPy arrays.
 """
+from . import _cli_start
+
+_cli_start.install()  # the `hotloop` command: Ctrl-C exits with status 130 from here, no traceback
+
 from ._errors import (
     CancelledError,  # the former name of HotloopCancelledError, kept as an alias
     ClosedHandleError,

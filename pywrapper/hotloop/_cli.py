@@ -6,7 +6,8 @@
     hotloop image OP IN OUT [--sigma S] [--radius R] [--amount A]
 
 Long calls show a tqdm bar when stderr is a terminal and tqdm is installed; Ctrl-C stops them
-cleanly (the engine is cancelled, nothing is written) with exit status 130. Bad arguments and
+cleanly (the engine is cancelled, nothing is written) with exit status 130, and so it does at
+any other point, also while the package is still being imported (_cli_start.py). Bad arguments and
 unreadable or malformed input give one line on stderr and exit status 2, never a traceback.
 --json output is strict JSON: a non-finite number (nan, inf, -inf) is null, as JavaScript's
 JSON.stringify writes it. `-` is standard input for wordcount and stats; image takes files only.
@@ -27,13 +28,14 @@ import warnings
 from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, NoReturn, Optional, Sequence,
                     Tuple)
 
+from . import _cli_start
 from ._errors import EncodingError, HotloopError, MissingDependencyError
 
 if TYPE_CHECKING:  # pragma: no cover
     from ._text import WordTable
 
 EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
-EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_INTERRUPTED = _cli_start.EXIT_INTERRUPTED
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 
 
@@ -204,6 +206,14 @@ def _wordcount(args: argparse.Namespace) -> None:
 
 # ---- hotloop stats ----
 
+#: The longest CSV line `hotloop stats` reads, in characters with its line ending. csv.reader
+#: parses a line once it is read whole, so a line without end (`hotloop stats /dev/zero`, a
+#: binary file or stream without newlines) filled memory until the OOM killer came. Each field
+#: is bounded already (csv.field_size_limit(): 128 Ki characters); this bounds a line of many
+#: fields, as csv.field_size_limit bounds one field.
+LINE_LIMIT = 4 << 20
+
+
 def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
     """(column name, its values): int64 (or uint64) when every cell is an integer, else float64.
     A byte-order mark (as Excel writes) is skipped; "-" reads standard input."""
@@ -213,10 +223,25 @@ def _csv_column(path: str, column: Optional[str]) -> Tuple[str, "array.array[Any
         f = open(path, newline="", encoding="utf-8-sig")
     with f:
         try:
-            return _read_column(path, csv.reader(f), column)
+            return _read_column(path, csv.reader(_bounded_lines(f, path)), column)
         except UnicodeDecodeError as exc:
             raise UsageError("%s is not UTF-8 text (%s); arrays go in .npy files"
                              % (_input_name(path), exc)) from None
+
+
+def _bounded_lines(f: Any, path: str) -> Iterator[str]:
+    """The lines of f for csv.reader, none longer than LINE_LIMIT: a longer line is refused when
+    LINE_LIMIT + 1 characters of it are read, and the rest of it is never read."""
+    number = 0
+    while True:
+        line = f.readline(LINE_LIMIT + 1)
+        if not line:
+            return
+        number += 1
+        if len(line) > LINE_LIMIT:
+            raise UsageError("%s line %d is longer than %d characters, the limit of a CSV line "
+                             "(is it CSV text?)" % (_input_name(path), number, LINE_LIMIT))
+        yield line
 
 
 def _read_column(path: str, rows: Any, column: Optional[str]) -> Tuple[str, "array.array[Any]"]:
@@ -524,7 +549,8 @@ def _parser() -> argparse.ArgumentParser:
                     "with a header row; '-' reads standard input) or of every element of a .npy "
                     "array: count, mean, sample standard deviation (ddof=1), min and max. A "
                     "column of integers stays integers (int64 or uint64; beyond them it is an "
-                    "error, as float64 would round them).")
+                    "error, as float64 would round them). A CSV line may hold up to %d "
+                    "characters (%d MiB of ASCII)." % (LINE_LIMIT, LINE_LIMIT >> 20))
     stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")
@@ -561,14 +587,19 @@ def _describe(exc: BaseException) -> str:
 
 
 def main(argv: Optional[Sequence[str]] = None) -> int:
-    """Runs the command line `argv` (default: sys.argv[1:]); returns the exit status."""
+    """Runs the command line `argv` (default: sys.argv[1:]); returns the exit status.
+
+    Started as the command, Ctrl-C outside args.run() exits with status 130 through
+    _cli_start's handler (also while the package was being imported); inside, it is the
+    KeyboardInterrupt on which the library cancels the engine, reported here the same way."""
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:
         parser.error("a command is required: info, wordcount, stats or image")
     try:
         _standard("stdout")  # closed: refused before any work (info would print nowhere)
-        args.run(args)
+        with _cli_start.keyboard_interrupts():
+            args.run(args)
         with _writing_stdout():
             sys.stdout.flush()
     except KeyboardInterrupt:

@@ -5,6 +5,8 @@ its kernels picked at load time, and the oneTBB and OpenBLAS it really runs with
 dladdr, so the paths name the copies this process loaded (the wheel's bundled ones, or the
 system's), not the ones it was linked against.
 """
+import importlib.machinery
+import importlib.util
 import os
 import sys
 import unicodedata
@@ -50,16 +52,54 @@ def _bundled(path):
     return os.path.dirname(os.path.realpath(path)) == os.path.realpath(BUNDLE_DIR)
 
 
-def _distribution_version(name):
-    """An installed distribution's version without importing it (NumPy costs ~100 ms), or None."""
+def _module_version(name):
+    """The version of the module `name` as this interpreter imports it, or None when it cannot.
+
+    Without importing it (NumPy costs ~100 ms and loads an OpenBLAS of its own): an imported
+    module gives its __version__; one not imported yet must be found on sys.path, and a
+    package whose compiled modules are all built for other interpreters cannot be imported
+    (Debian's pypy3 has CPython's /usr/lib/python3/dist-packages on its path, NumPy included).
+    Its version is then that of the distribution installed where it was found: not
+    importlib.metadata.version(name), the first distribution of that name anywhere on sys.path,
+    for this interpreter or not."""
+    if name in sys.modules:  # None there: imports of it are blocked
+        return getattr(sys.modules[name], "__version__", None)
+    try:
+        spec = importlib.util.find_spec(name)  # a top-level name: imports nothing
+    except (ImportError, ValueError):
+        return None
+    if spec is None or not _loadable(spec):
+        return None
+    return _installed_version(name, spec)
+
+
+def _loadable(spec):
+    """False for a package that holds compiled modules, none of them for this interpreter."""
+    compiled = False
+    for folder in spec.submodule_search_locations or ():
+        for _, _, files in os.walk(folder):
+            for file in files:
+                if file.endswith((".so", ".pyd")):
+                    if file[file.index("."):] in importlib.machinery.EXTENSION_SUFFIXES:
+                        return True
+                    compiled = True
+    return not compiled
+
+
+def _installed_version(name, spec):
+    """The version of the distribution `name` in the sys.path folder the package was found in."""
     try:
         from importlib import metadata
     except ImportError:  # pragma: no cover - Python < 3.8
         return None
+    location = spec.submodule_search_locations or [spec.origin]
+    folder = os.path.dirname(os.path.normpath(list(location)[0]))
     try:
-        return metadata.version(name)
-    except Exception:  # not installed, or unreadable metadata
-        return None
+        for distribution in metadata.distributions(name=name, path=[folder]):
+            return distribution.version
+    except Exception:  # unreadable metadata
+        pass
+    return None
 
 
 def _config():
@@ -85,8 +125,8 @@ def _config():
             "implementation": sys.implementation.name,
             "version": sys.version.split()[0],
             "executable": sys.executable,
-            "cffi": _distribution_version("cffi"),
-            "numpy": _distribution_version("numpy"),
+            "cffi": _module_version("_cffi_backend"),  # what the library is called through
+            "numpy": _module_version("numpy"),
         },
         "tbb": {
             "name": "oneTBB",
@@ -113,8 +153,8 @@ def _config():
     }
 
 
-# The python section's distributions: None there means not installed (elsewhere, an environment
-# variable that is not set).
+# The python section's modules: None there means this interpreter cannot import them (elsewhere,
+# an environment variable that is not set).
 _DISTRIBUTIONS = ("cffi", "numpy")
 
 
@@ -151,8 +191,10 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
         With mode="dicts", one dict per section: "hotloop" (package and library versions, ABI,
         library path, compiler, the SIMD level the kernels picked at run time -- "avx512",
         "avx2" or "baseline", the best the CPU has unless the HOTLOOP_SIMD_LEVEL environment
-        variable names a lower one -- and the thread count), "python" (interpreter, cffi and NumPy
-        versions, None when absent), "tbb" and "blas" (name, version, the file really loaded,
+        variable names a lower one -- and the thread count), "python" (interpreter; the version of
+        cffi's backend in use; that of the NumPy this interpreter imports, found without
+        importing it, None when it cannot: not installed, or built for another interpreter
+        only), "tbb" and "blas" (name, version, the file really loaded,
         whether it is the wheel's bundled copy, threads), "unicode" (the Unicode version of the
         interpreter's str.lower(), which word_count uses).
 

@@ -269,4 +269,44 @@ if hotloop.show_config("dicts")["python"]["numpy"] is None:
     numpy_lines = [line.split() for line in report.getvalue().splitlines()
                    if line.split()[:1] == ["numpy:"]]
     assert numpy_lines == [["numpy:", "(not", "installed)"]], numpy_lines
+
+# ... and reports only a NumPy this interpreter can import, found without importing it: Debian's
+# pypy3 has CPython's NumPy (and its egg-info) on its sys.path, and cannot import it.
+del sys.modules["numpy"]
+reported = hotloop.show_config("dicts")["python"]["numpy"]
+assert "numpy" not in sys.modules, "show_config imported numpy"
+try:
+    from numpy import __version__ as numpy_version  # noqa: E402
+except ImportError:
+    assert reported is None, "show_config reports numpy %s, which cannot be imported" % reported
+else:
+    assert reported == numpy_version, (reported, numpy_version)
+
+# Ctrl-C while `python -m hotloop` imports the package: status 130 and one line, no traceback
+# (PyPy 3.9 has no sys.orig_argv: the command is recognised from /proc/self/cmdline). A
+# sitecustomize sends the child SIGINT at the first import of hotloop._loader.
+import os  # noqa: E402
+import signal  # noqa: E402
+import subprocess  # noqa: E402
+import tempfile  # noqa: E402
+
+with tempfile.TemporaryDirectory() as hook:
+    with open(os.path.join(hook, "sitecustomize.py"), "w") as f:
+        f.write("import os, signal, sys\n"
+                "class SigintAt:\n"
+                "    @staticmethod\n"
+                "    def find_spec(name, path=None, target=None):\n"
+                "        if name == 'hotloop._loader':\n"
+                "            sys.meta_path.remove(SigintAt)\n"
+                "            os.kill(os.getpid(), signal.SIGINT)\n"
+                "sys.meta_path.insert(0, SigintAt)\n")
+    package_parent = os.path.dirname(os.path.dirname(os.path.abspath(hotloop.__file__)))
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join([hook, package_parent]))
+    previous = signal.signal(signal.SIGINT, signal.default_int_handler)  # the child's: default
+    try:
+        child = subprocess.run([sys.executable, "-m", "hotloop", "info"], env=env,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, timeout=300)
+    finally:
+        signal.signal(signal.SIGINT, previous)
+    assert (child.returncode, child.stderr) == (130, b"hotloop: interrupted\n"), child
 print("smoke_no_numpy: all passed on", sys.implementation.name, sys.version.split()[0])

@@ -7,6 +7,7 @@ import gzip
 import json
 import os
 import pty
+import re
 import select
 import signal
 import statistics
@@ -318,6 +319,36 @@ def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
     got = strict(ok("stats", "-", "--json", stdin=b"v\n-inf\n2\n4\n"))
     assert (got["mean"], got["min"], got["max"]) == (None, None, 4.0)
     assert parse_stats(ok("stats", "-", stdin=b"v\n1\ninf\n"))["max"] == "inf"  # text keeps it
+
+
+@pytest.mark.parametrize("head, line", [(b"", 1), (b"x,y\r\n1,2\r\n", 3)])
+def test_stats_refuses_an_endless_line_without_reading_it_whole(tmp_path, head, line):
+    # A line without end into the command's stdin, as from /dev/zero: offered up to 2 MiB past
+    # the limit, more than a pipe holds (64 KiB; at most 1 MiB, pipe-max-size) plus the reader's
+    # buffers. A reader that stops at the limit leaves the writer a broken pipe; one that buffers
+    # the whole line (until the OOM killer, when it has no end) reads all of it.
+    from hotloop._cli import LINE_LIMIT
+
+    with open(tmp_path / "out", "wb") as out, open(tmp_path / "err", "wb") as err:
+        child = subprocess.Popen([sys.executable, "-m", "hotloop", "stats", "-", "--column", "x"],
+                                 bufsize=0, stdin=subprocess.PIPE, stdout=out, stderr=err, env=ENV)
+    chunk = b"1," * (1 << 15)
+    written, cut_off = 0, False
+    try:
+        written += child.stdin.write(head)
+        while written < len(head) + LINE_LIMIT + (2 << 20):
+            written += child.stdin.write(chunk)
+    except BrokenPipeError:
+        cut_off = True
+    finally:
+        child.stdin.close()
+    child.wait(timeout=300)
+    out, err = (tmp_path / "out").read_bytes(), (tmp_path / "err").read_bytes()
+    assert child.returncode == 2, err.decode()[:1000]
+    assert err.decode() == ("hotloop stats: error: standard input line %d is longer than %d "
+                            "characters, the limit of a CSV line (is it CSV text?)\n"
+                            % (line, LINE_LIMIT))
+    assert out == b"" and cut_off, written
 
 
 def test_stats_messages_name_the_input_plainly(tmp_path):
@@ -665,6 +696,129 @@ def test_ctrl_c_stops_cleanly(tmp_path, sigint_raises):
             writer.join()
     assert child.returncode == 128 + signal.SIGINT, err.decode()
     assert err.decode() == "hotloop wordcount: interrupted\n" and out == b""
+
+
+# Ctrl-C while the command starts: the package's import (cffi, the library, TBB, OpenBLAS), then
+# _cli's and argparse's. A sitecustomize on the child's path sends the child SIGINT from inside the
+# import system, at the first import of a chosen module: a real signal at a known point.
+
+SIGINT_AT_IMPORT = """
+import os, signal, sys
+
+
+class SigintAt:
+    @staticmethod
+    def find_spec(name, path=None, target=None):
+        if name == %r:
+            sys.meta_path.remove(SigintAt)
+            os.kill(os.getpid(), signal.SIGINT)
+        return None
+
+
+sys.meta_path.insert(0, SigintAt)
+"""
+
+# The wrapper pip (and installer, distlib) writes for a console_scripts entry point.
+CONSOLE_SCRIPT = """#!%s
+# -*- coding: utf-8 -*-
+import re
+import sys
+from %s import %s
+if __name__ == '__main__':
+    sys.argv[0] = re.sub(r'(-script\\.pyw|\\.exe)?$', '', sys.argv[0])
+    sys.exit(%s())
+"""
+
+
+def console_script(folder):
+    """bin/hotloop as installing the package makes it, from setup.py's entry point."""
+    with open(os.path.join(os.path.dirname(PYWRAPPER), "setup.py")) as f:
+        module, function = re.search(r'"hotloop = ([\w.]+):(\w+)"', f.read()).groups()
+    path = folder / "bin" / "hotloop"
+    path.parent.mkdir()
+    path.write_text(CONSOLE_SCRIPT % (sys.executable, module, function, function))
+    path.chmod(0o755)
+    return [str(path)]
+
+
+# (module whose first import gets the SIGINT, the line on stderr)
+STARTING = [
+    ("hotloop._errors", "hotloop"),  # the package's first imports
+    ("hotloop._loader", "hotloop"),  # loading libhotloop.so, TBB, OpenBLAS
+    ("hotloop._text", "hotloop"),
+    ("hotloop._cli", "hotloop"),
+    ("argparse", "hotloop"),  # _cli's own imports
+    ("numpy", "hotloop stats"),  # inside the command's work (stats of a .npy): KeyboardInterrupt
+]
+
+
+@pytest.mark.parametrize("entry, module, message", [
+    (entry, module, message) for entry in ("python -m", "console script")
+    for module, message in STARTING] + [
+    ("python -m", "hotloop.__main__", "hotloop"),  # runpy, between the package and __main__.py
+])
+def test_ctrl_c_while_starting_exits_130_without_traceback(tmp_path, sigint_raises, entry, module,
+                                                           message):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % module)
+    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
+               else console_script(tmp_path))
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "x.npy", np.arange(3))
+    out = subprocess.run(command + ["stats", str(tmp_path / "x.npy")], capture_output=True,
+                         env=env, timeout=300)
+    assert (out.returncode, out.stderr.decode()) == (130, "%s: interrupted\n" % message)
+    assert out.stdout == b""
+
+
+@pytest.mark.parametrize("program", ["-c", "-m"])
+def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigint_raises,
+                                                                  program):
+    # Only the command exits quietly: Ctrl-C while another program (here python -c, or a
+    # python -m package whose import imports hotloop) imports hotloop is its KeyboardInterrupt.
+    hook = tmp_path / "hook"
+    (hook / "tool").mkdir(parents=True)
+    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % "hotloop._loader")
+    (hook / "tool" / "__init__.py").write_text("import hotloop\n")
+    (hook / "tool" / "__main__.py").write_text("")
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    command = ["-c", "import hotloop"] if program == "-c" else ["-m", "tool", "hotloop"]
+    out = subprocess.run([sys.executable] + command, capture_output=True, env=env, timeout=300)
+    assert out.returncode == -signal.SIGINT, out.stderr.decode()
+    assert out.stderr.decode().endswith("KeyboardInterrupt\n")
+
+
+@pytest.mark.parametrize("line, argv, command", [
+    (["python3", "-m", "hotloop", "info"], ["-m", "info"], True),
+    (["python3", "-X", "importtime", "-mhotloop"], ["-m"], True),
+    (["python3", "-Im", "hotloop", "-m", "x"], ["-m", "-m", "x"], True),
+    (["pypy3", "-Imhotloop", "stats", "-"], ["-m", "stats", "-"], True),
+    (["python3", "-m", "tool", "hotloop"], ["-m", "hotloop"], False),
+    (["python3", "-m", "hotloop_extra"], ["-m"], False),
+    (["python3", "-c", "import hotloop", "hotloop"], ["-c", "hotloop"], False),
+])
+def test_which_python_m_is_the_command(monkeypatch, line, argv, command):
+    # While runpy imports the package, sys.argv is ["-m", ARGS...]; the interpreter's own
+    # command line says which module -m runs.
+    from hotloop import _cli_start
+
+    monkeypatch.setattr(sys, "argv", argv)
+    monkeypatch.setattr(_cli_start, "_interpreter_command_line", lambda: line)
+    assert _cli_start.is_command() is command
+
+
+def test_the_interpreters_command_line_without_orig_argv(monkeypatch):
+    # PyPy 3.9 and CPython before 3.10 have no sys.orig_argv: the kernel's copy says the same.
+    from hotloop import _cli_start
+
+    expected = list(sys.orig_argv) if hasattr(sys, "orig_argv") else None
+    monkeypatch.delattr(sys, "orig_argv", raising=False)
+    line = _cli_start._interpreter_command_line()
+    if expected is None:  # the arguments after the script or module are sys.argv's
+        expected = line[:len(line) - len(sys.argv) + 1] + sys.argv[1:]
+    assert line == expected
 
 
 def feed(f, stop):

@@ -1,8 +1,10 @@
 """show_config: every fact checked against an independent source (the process's memory map, the
 kernel's CPU flags, the interpreter, NumPy)."""
 import contextlib
+import importlib.machinery
 import io
 import os
+import subprocess
 import sys
 import unicodedata
 
@@ -140,10 +142,67 @@ def test_blas_and_tbb_versions(config):
 
 
 def test_python_section(config):
+    import _cffi_backend  # what the library is called through
+
     numpy = pytest.importorskip("numpy")
     assert config["python"]["numpy"] == numpy.__version__
+    assert config["python"]["cffi"] == _cffi_backend.__version__
     assert config["python"]["version"] == "%d.%d.%d" % sys.version_info[:3]
     assert config["unicode"]["version"] == unicodedata.unidata_version
+
+
+# ---- the NumPy version: only of a NumPy this interpreter can import, found without importing it
+# (each case in a child, where NumPy was not imported before)
+
+PYWRAPPER = os.path.dirname(os.path.dirname(os.path.abspath(hotloop.__file__)))
+REPORT_NUMPY = """
+import sys
+%s
+import hotloop
+reported = hotloop.show_config("dicts")["python"]["numpy"]
+print("imported by show_config" if sys.modules.get("numpy") else "not imported")
+try:
+    import numpy
+except ImportError:
+    print("cannot import", reported)
+else:
+    print("imports", numpy.__version__, reported)
+"""
+
+
+def report_numpy(before="", path=()):
+    env = dict(os.environ, PYTHONPATH=os.pathsep.join(list(path) + [PYWRAPPER]))
+    out = subprocess.run([sys.executable, "-c", REPORT_NUMPY % before], capture_output=True,
+                         env=env, timeout=300)
+    assert out.returncode == 0, out.stderr.decode()
+    return out.stdout.decode().split("\n", 1)
+
+
+def test_numpy_version_of_the_numpy_found_and_not_imported():
+    numpy = pytest.importorskip("numpy")
+    assert report_numpy() == ["not imported", "imports %s %s\n" % ((numpy.__version__,) * 2)]
+
+
+def test_numpy_hidden_is_not_installed():
+    # sys.modules["numpy"] = None: `import numpy` raises ImportError, as without NumPy.
+    assert report_numpy('sys.modules["numpy"] = None') == ["not imported", "cannot import None\n"]
+
+
+def test_numpy_built_for_another_interpreter_is_not_installed(tmp_path):
+    # What Debian's pypy3 sees: a NumPy, with its metadata, whose compiled modules are another
+    # interpreter's (here first on the path, in front of any real one).
+    other = next(suffix for suffix in (".pypy39-pp73-x86_64-linux-gnu.so",
+                                       ".cpython-311-x86_64-linux-gnu.so")
+                 if suffix not in importlib.machinery.EXTENSION_SUFFIXES)
+    core = tmp_path / "numpy" / "core"
+    core.mkdir(parents=True)
+    (tmp_path / "numpy" / "__init__.py").write_text("from .core import _multiarray_umath\n")
+    (core / "__init__.py").write_text("")
+    (core / ("_multiarray_umath" + other)).write_bytes(b"\x7fELF")
+    (tmp_path / "numpy-99.0.0.dist-info").mkdir()
+    (tmp_path / "numpy-99.0.0.dist-info" / "METADATA").write_text(
+        "Metadata-Version: 2.1\nName: numpy\nVersion: 99.0.0\n")
+    assert report_numpy(path=[str(tmp_path)]) == ["not imported", "cannot import None\n"]
 
 
 def test_stdout_mode_prints_every_value(config):

@@ -1,0 +1,100 @@
+"""Ctrl-C while the `hotloop` command starts and ends, outside what _cli.main() catches.
+
+Both ways in import the whole package before _cli.main() runs: the console script
+(`from hotloop._cli import main`, setup.py's entry point) and `python -m hotloop` (runpy imports
+the package, then runs __main__.py). That is ~0.1 s of cffi, the library, TBB and OpenBLAS, then
+argparse and the parser, where a Ctrl-C used to end in a KeyboardInterrupt traceback. So the
+package's first statement calls install(): when this process is the command, Ctrl-C from then on
+prints one line and exits with status 130 (SystemExit: the imports under way unwind, nothing is
+printed). main() lets Ctrl-C raise KeyboardInterrupt only around the command's work
+(keyboard_interrupts()), which the library's long calls need to cancel the engine, and reports
+it with the same status. A program that merely imports hotloop is left alone.
+
+Before the package's first statement (Python's own start-up, runpy or the console script finding
+it) the interpreter's handling stays; a Ctrl-C there is rare (well under a millisecond).
+"""
+import contextlib
+import os
+import signal
+import sys
+
+from typing import Any, Iterator, List, Optional
+
+EXIT_INTERRUPTED = 128 + signal.SIGINT
+COMMAND = "hotloop"
+
+
+def interrupted(signum: int, frame: Any) -> None:
+    """The SIGINT handler of the command outside its work: one line, exit status 130."""
+    try:
+        sys.stderr.write("%s: interrupted\n" % COMMAND)
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # stderr closed (None) or gone
+        pass
+    raise SystemExit(EXIT_INTERRUPTED)
+
+
+def install() -> None:
+    """Ctrl-C exits quietly with status 130 from now on, if this process is the command and
+    Ctrl-C is Python's KeyboardInterrupt (an ignored SIGINT, as in a background job, stays
+    ignored)."""
+    if is_command() and signal.getsignal(signal.SIGINT) is signal.default_int_handler:
+        try:
+            signal.signal(signal.SIGINT, interrupted)
+        except ValueError:  # not the main thread: no signal handler can be set here
+            pass
+
+
+@contextlib.contextmanager
+def keyboard_interrupts() -> Iterator[None]:
+    """Ctrl-C raises KeyboardInterrupt inside (the library cancels the engine on it), and exits
+    quietly again after. Nothing changes where install() did not install the handler (main()
+    called from Python)."""
+    if signal.getsignal(signal.SIGINT) is not interrupted:
+        yield
+        return
+    signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, interrupted)
+
+
+def is_command() -> bool:
+    """True when this process runs the command: the console script, or `python -m hotloop`."""
+    argv = getattr(sys, "argv", None)
+    if not argv:  # embedded interpreters may have none
+        return False
+    if argv[0] == "-m":
+        return _module_run() == COMMAND
+    path = getattr(sys.modules.get("__main__"), "__file__", None)
+    return path == argv[0] and os.path.basename(path) == COMMAND
+
+
+def _module_run() -> Optional[str]:
+    """The module `python -m` runs, while runpy imports its package. Then sys.argv is ["-m",
+    ARGS...] (documented with the -m option), and the item before ARGS in the interpreter's own
+    command line names the module: `-m hotloop`, or joined to the options (`-mhotloop`,
+    `-Imhotloop`)."""
+    line = _interpreter_command_line()
+    count = len(sys.argv)
+    if line is None or len(line) < count + 1:
+        return None
+    name, before = line[-count], line[-count - 1]
+    if before[:1] == "-" and before[1:2] != "-" and before.endswith("m"):
+        return name
+    if name[:1] == "-" and name[1:2] != "-" and "m" in name:
+        return name.partition("m")[2]
+    return None
+
+
+def _interpreter_command_line() -> Optional[List[str]]:
+    """sys.orig_argv (Python 3.10+), else the kernel's copy (PyPy 3.9, CPython 3.8 and 3.9)."""
+    line = getattr(sys, "orig_argv", None)
+    if line is not None:
+        return list(line)
+    try:
+        with open("/proc/self/cmdline", "rb") as f:
+            return [os.fsdecode(item) for item in f.read().split(b"\0")[:-1]]
+    except OSError:
+        return None
