@@ -1,10 +1,8 @@
-// hl_control: cancellation, progress and completion of one operation at a time; and hl_sleep,
-// the engine's cancellable wait.
+// hl_control: cancellation, progress and completion of one operation at a time.
 #include <chrono>
 #include <string>
 
 #include "boundary.hpp"
-#include "hotloop/timing.hpp"
 
 using namespace hotloop;
 using namespace hotloop::capi;
@@ -89,10 +87,6 @@ HL_API hl_status hl_control_message(const hl_control* ctl, char* buf, size_t buf
 
 HL_API hl_status hl_control_reset(hl_control* ctl) {
     return guard([&] { require(ctl, "ctl")->control.reset(); });
-}
-
-HL_API hl_status hl_sleep(double seconds, hl_control* ctl) {
-    return guard(ctl, [&] { sleep_for(seconds, control_of(ctl)); });
 }
 
 }  // extern "C"

@@ -174,7 +174,9 @@ class HotloopNotADirectoryError(HotloopOSError, NotADirectoryError):
 
 class HotloopTimeoutError(HotloopError, TimeoutError):
     """A wait on a control (hl_control_wait, C API) ended before the call did. A
-    TimeoutError; C status HL_ERR_TIMEOUT."""
+    TimeoutError; C status HL_ERR_TIMEOUT. No function of this package waits with a timeout
+    today (aio's awaitables use asyncio's own): the class is what that status maps to, for
+    code that calls the C API through this package's cffi module."""
 
     status = _status("HL_ERR_TIMEOUT")
 
