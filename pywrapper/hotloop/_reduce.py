@@ -300,7 +300,11 @@ class ExactSum(ByteRecord):
             them). Where ``math.fsum`` would raise OverflowError for an intermediate overflow,
             the exact sum is rounded instead (a finite value when it is within range, where
             ``parallel_sum`` follows Python's ``sum()``): a merged partial cannot know the order
-            of a running sum.
+            of a running sum. Integer parts merged with float parts count with their exact
+            sum, rounded once with the rest: ``math.fsum`` of the values while every integer
+            is within +-2**53, but not beyond, where ``fsum`` (and ``parallel_sum`` of an array
+            that holds both) rounds each integer to a float first: ``of([2**53 + 1])`` merged
+            with ``of([0.5])`` gives ``2.0**53 + 2``, ``math.fsum`` ``2.0**53``.
 
         Examples
         --------
