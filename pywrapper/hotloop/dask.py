@@ -637,7 +637,7 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         ``math.fsum`` of the elements (NaN for a NaN or infinities of both signs; an infinity
         of one sign gives it). One corner differs: where ``math.fsum`` raises OverflowError (a
         running sum of finite values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``),
-        the single call gives Python's left-to-right ``sum()`` (here ``inf``) but this gives
+        the single call gives the left-to-right IEEE sum (here ``inf``) but this gives
         the exact sum correctly rounded (here ``1e308``; +-inf when the exact sum itself is
         beyond the range; with infinities present, as ``ExactSum.value``): the order of a
         running sum does not survive partitioning.
@@ -685,8 +685,9 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         reduction = Reduction("parallel_sum", _number_sum_partial, _merge_number_sums,
                               _number_sum_value)
     else:
+        declared = getattr(x, "dtype")  # numbers: an array or a Series, never a bag
         reduction = Reduction("parallel_sum", functools.partial(_exact_sum_partial,
-                                                                declared=x.dtype),
+                                                                declared=declared),
                               _merge_exact_sums, _exact_sum_value)
     return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
 
