@@ -949,18 +949,30 @@ def _as_declared(part, declared, function, index):
     float64 is declared): x.compute() then converts each of its values to the whole's dtype,
     and partials must too (an exact int sum rounded once is not the sum of the ints as floats;
     Moments of two dtypes do not merge). A dtype the declared one cannot hold exactly (float64
-    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both."""
+    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both.
+    pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
+    holding pd.NA stays as it is (the single call's pd.NA rules apply to it)."""
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
-    if (np is None or not isinstance(declared, np.dtype) or not isinstance(dtype, np.dtype)
-            or dtype == declared or declared.kind not in "biuf" or dtype.kind not in "biuf"):
-        return part  # pandas' own dtypes (nullable, categorical) say what they hold
-    if np.can_cast(dtype, declared, "safe"):
-        return part.astype(declared)
-    raise InvalidTypeError(
-        "hotloop.dask.%s: partition %d holds %s where the collection's dtype is %s (its meta), "
-        "which cannot hold those values exactly: declare the dtype of the whole, e.g. "
-        "x.astype(%r)" % (function, index, dtype, declared, str(np.result_type(dtype, declared))))
+    values, wanted = _values_dtype(dtype), _values_dtype(declared)
+    if (np is None or not isinstance(values, np.dtype) or not isinstance(wanted, np.dtype)
+            or values == wanted or wanted.kind not in "biuf" or values.kind not in "biuf"):
+        return part  # no numbers here, or categorical: the partition's own conversion decides
+    if not np.can_cast(values, wanted, "safe"):
+        raise InvalidTypeError(
+            "hotloop.dask.%s: partition %d holds %s where the collection's dtype is %s (its "
+            "meta), which cannot hold those values exactly: declare the dtype of the whole, e.g. "
+            "x.astype(%r)" % (function, index, dtype, declared,
+                              str(np.result_type(values, wanted))))
+    if values is not dtype and isinstance(declared, np.dtype) and bool(part.isna().any()):
+        return part  # astype would refuse pd.NA or make it NaN: the single call's rules apply
+    return part.astype(declared)
+
+
+def _values_dtype(dtype):
+    """The NumPy dtype of the values of a NumPy or pandas nullable dtype (Int64: int64), else
+    the dtype itself (categorical and others)."""
+    return getattr(dtype, "numpy_dtype", dtype)
 
 
 def _exact_sum_partial(index, part, declared):

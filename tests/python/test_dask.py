@@ -1085,11 +1085,14 @@ def test_partitions_of_a_narrower_dtype_than_declared_are_read_as_the_whole(ints
     import pandas as pd
 
     at = data.draw(st.integers(0, len(ints)))
-    parts = ([pd.Series(p, dtype="int64") for p in ints[:at]] + [pd.Series(floats)]
-             + [pd.Series(p, dtype="int64") for p in ints[at:]])
-    s = dd_from_parts(parts, meta=pd.Series([], dtype="float64"))
+    int_dtype, float_dtype = data.draw(st.sampled_from([("int64", "float64"), ("Int64", "float64"),
+                                                        ("int64", "Float64"), ("Int64", "Float64")]))
+    parts = ([pd.Series(p, dtype=int_dtype) for p in ints[:at]]
+             + [pd.Series(floats, dtype=float_dtype)]
+             + [pd.Series(p, dtype=int_dtype) for p in ints[at:]])
+    s = dd_from_parts(parts, meta=pd.Series([], dtype=float_dtype))
     whole = s.compute()
-    assert whole.dtype == np.float64
+    assert whole.dtype in (np.float64, pd.Float64Dtype())
     found, stats = dask.compute(hdask.parallel_sum(s), hdask.compute_stats(s), scheduler="sync")
     assert same(found, hotloop.parallel_sum(whole))
     assert_stats(stats, hotloop.compute_stats(whole), whole.tolist(), "propagate")
@@ -1104,6 +1107,20 @@ def test_partitions_of_a_wider_dtype_than_declared_are_refused_naming_them():
                            match=r"partition 1 holds float64 where the collection's dtype is "
                                  r"int64 .*astype"):
             dask.compute(function(s), scheduler="sync")
+
+
+def test_a_nullable_partition_with_missing_values_keeps_the_single_calls_rules():
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([2**53 + 1, None], dtype="Int64"), pd.Series([0.5])],
+                      meta=pd.Series([], dtype="float64"))
+    with pytest.raises(hotloop.InvalidArgumentError, match=r"partition 0: .*pd\.NA"):
+        dask.compute(hdask.parallel_sum(s), scheduler="sync")
+    s = dd_from_parts([pd.Series([2**53 + 1, None], dtype="Int64"), pd.Series([0.5])],
+                      meta=pd.Series([], dtype="Float64"))
+    whole = s.compute()
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert_stats(found, hotloop.compute_stats(whole, nan_policy="omit"), [2.0**53, 0.5], "omit")
 
 
 def test_series_of_unknown_categories_are_read_on_the_workers():
