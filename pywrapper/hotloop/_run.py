@@ -46,6 +46,8 @@ POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is
 
 _CONTROL_PP = ffi.typeof("hl_control **")
 _MAIN_THREAD = threading.main_thread().ident
+
+
 class _JobLocal(threading.local):
     """.control: the hl_control of the Job running on this thread, else None (a class default:
     reading it never raises, so run()'s direct path pays ~30 ns for it)."""

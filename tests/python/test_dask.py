@@ -1085,8 +1085,8 @@ def test_partitions_of_a_narrower_dtype_than_declared_are_read_as_the_whole(ints
     import pandas as pd
 
     at = data.draw(st.integers(0, len(ints)))
-    int_dtype, float_dtype = data.draw(st.sampled_from([("int64", "float64"), ("Int64", "float64"),
-                                                        ("int64", "Float64"), ("Int64", "Float64")]))
+    int_dtype, float_dtype = data.draw(st.sampled_from(
+        [("int64", "float64"), ("Int64", "float64"), ("int64", "Float64"), ("Int64", "Float64")]))
     parts = ([pd.Series(p, dtype=int_dtype) for p in ints[:at]]
              + [pd.Series(floats, dtype=float_dtype)]
              + [pd.Series(p, dtype=int_dtype) for p in ints[at:]])
