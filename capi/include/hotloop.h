@@ -242,8 +242,8 @@ typedef struct hl_sum_result {
    exactly): Python's math.fsum of the elements, i.e. the exact sum correctly rounded (ties to
    even; an exact zero is +0.0), NaN if a NaN or both infinities occur, +-inf for infinities of
    one sign; where math.fsum itself raises ("intermediate overflow" of a running sum of finite
-   values beyond the double range) the result is Python's sum() of the elements in C order (IEEE
-   additions from 0.0, left to right), as for a Python list. Bit-for-bit the same for every thread
+   values beyond the double range) the result is the sum of the elements in C order (IEEE
+   additions from 0.0, left to right: Python's sum() before 3.12), as for a Python list. Bit-for-bit the same for every thread
    count and block split. An empty view gives 0 (is_integer follows the dtype).
    out: caller-owned; written only on HL_OK. Reads data only: safe to call from several threads. */
 HL_API hl_status hl_sum(const hl_view *data, hl_sum_result *out, hl_control *ctl);

@@ -1,5 +1,7 @@
 """parallel_sum and its mergeable partial, ExactSum: exact integer and float sums."""
+import functools
 import math
+import operator
 import sys
 from typing import Any, Iterable, Union, cast, overload
 
@@ -48,8 +50,9 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
         float32-accumulated result; float32/float16 arrays are widened exactly). NaN, and
         ``inf + -inf`` (where fsum raises ValueError), give NaN; infinities of one sign give
         that infinity. Where ``math.fsum`` raises OverflowError (its running sum of finite
-        values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``), the result is Python's
-        ``sum()`` of the values in order (here ``inf``), for lists and arrays alike. An empty
+        values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``), the result is the IEEE
+        sum of the values added left to right from 0.0 (here ``inf``: Python's ``sum()`` before
+        3.12, which compensates since), for lists and arrays alike. An empty
         input gives 0 (an empty list, or an empty or all-masked integer array) or 0.0 (an
         empty or all-masked float array, as ``numpy.sum`` and ``math.fsum`` give).
 
@@ -159,7 +162,11 @@ def _kind_of(element_type):
 
 def _float_sum(seq):
     """The correctly rounded sum (math.fsum) of the values as floats, as sum() would convert them;
-    infinities and intermediate overflow give the IEEE sum, as NumPy does."""
+    infinities and intermediate overflow give the IEEE sum, as NumPy does.
+
+    That IEEE sum adds from 0.0 left to right, as the engine does for arrays. Not with sum():
+    Python 3.12's sum() of floats compensates (Neumaier), which a left-to-right sum cannot
+    repeat, so lists and arrays would differ there."""
     try:
         return math.fsum(seq)  # correctly rounded
     except OverflowError as exc:
@@ -167,7 +174,7 @@ def _float_sum(seq):
             raise NumericOverflowError("parallel_sum: %s" % exc) from None  # as float() would
     except ValueError:  # inf - inf
         pass
-    return float(sum(map(float, seq)))
+    return functools.reduce(operator.add, map(float, seq), 0.0)
 
 
 _FLOAT_MAX = sys.float_info.max
@@ -300,7 +307,11 @@ class ExactSum(ByteRecord):
             them). Where ``math.fsum`` would raise OverflowError for an intermediate overflow,
             the exact sum is rounded instead (a finite value when it is within range, where
             ``parallel_sum`` follows Python's ``sum()``): a merged partial cannot know the order
-            of a running sum.
+            of a running sum. Integer parts merged with float parts count with their exact
+            sum, rounded once with the rest: ``math.fsum`` of the values while every integer
+            is within +-2**53, but not beyond, where ``fsum`` (and ``parallel_sum`` of an array
+            that holds both) rounds each integer to a float first: ``of([2**53 + 1])`` merged
+            with ``of([0.5])`` gives ``2.0**53 + 2``, ``math.fsum`` ``2.0**53``.
 
         Examples
         --------

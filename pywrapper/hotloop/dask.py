@@ -637,7 +637,7 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         ``math.fsum`` of the elements (NaN for a NaN or infinities of both signs; an infinity
         of one sign gives it). One corner differs: where ``math.fsum`` raises OverflowError (a
         running sum of finite values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``),
-        the single call gives Python's left-to-right ``sum()`` (here ``inf``) but this gives
+        the single call gives the left-to-right IEEE sum (here ``inf``) but this gives
         the exact sum correctly rounded (here ``1e308``; +-inf when the exact sum itself is
         beyond the range; with infinities present, as ``ExactSum.value``): the order of a
         running sum does not survive partitioning.
@@ -647,7 +647,10 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     InvalidTypeError
         Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
         dtype holds no numbers (complex, datetime, str, ...). When computed, naming the
-        partition: an element that is not such a number (a bag or object dtype).
+        partition: an element that is not such a number (a bag or object dtype); a partition
+        whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a narrower
+        one, int64 in a float64 collection, is converted as ``x.compute()`` converts it);
+        categories that are no numbers (categories unknown when the graph is built).
     InvalidArgumentError
         When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
     NumericOverflowError
@@ -682,8 +685,10 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         reduction = Reduction("parallel_sum", _number_sum_partial, _merge_number_sums,
                               _number_sum_value)
     else:
-        reduction = Reduction("parallel_sum", _exact_sum_partial, _merge_exact_sums,
-                              _exact_sum_value)
+        declared = getattr(x, "dtype")  # numbers: an array or a Series, never a bag
+        reduction = Reduction("parallel_sum", functools.partial(_exact_sum_partial,
+                                                                declared=declared),
+                              _merge_exact_sums, _exact_sum_value)
     return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
 
 
@@ -722,7 +727,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     ------
     InvalidTypeError
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
-        numbers (object, complex, datetime, str, ...).
+        numbers (object, complex, datetime, str, ...). When computed, naming the partition: a
+        partition whose dtype `x.dtype` cannot hold exactly (as ``parallel_sum``), or
+        categories that are no numbers.
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
@@ -760,9 +767,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
         reduction = Reduction("compute_stats", _nullable_moments_partial,
                               _merge_nullable_moments, _nullable_moments_result)
     else:
-        reduction = Reduction("compute_stats", functools.partial(_moments_partial,
-                                                                 nan_policy=nan_policy),
-                              _merge_moments, _moments_result)
+        reduction = Reduction("compute_stats", functools.partial(
+            _moments_partial, nan_policy=nan_policy, declared=x.dtype),
+            _merge_moments, _moments_result)
     return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
 
 
@@ -893,12 +900,23 @@ def _elements(x, what, *, objects):
         return "objects"
     dtype = x.dtype
     numeric = getattr(getattr(dtype, "categories", None), "dtype", dtype)  # a Categorical's
-    if getattr(numeric, "kind", None) in ("b", "i", "u", "f"):
+    if getattr(numeric, "kind", None) in ("b", "i", "u", "f") or _unknown_categories(x):
         return "numbers"
     if objects and _is_object_dtype(dtype):
         return "objects"
     raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype is needed%s)"
                            % (what, dtype, ", or object for Python numbers" if objects else ""))
+
+
+def _unknown_categories(x):
+    """A categorical Series whose categories only the partitions know (``astype("category")``
+    gives one): its meta holds a placeholder, so each partition's own conversion checks that
+    they are numbers, naming the partition."""
+    if getattr(x.dtype, "categories", None) is None:
+        return False
+    from dask.dataframe.utils import has_known_categories
+
+    return not has_known_categories(x)
 
 
 def _is_object_dtype(dtype):
@@ -925,7 +943,40 @@ def _in_partition(function, index, compute):
         raise type(exc)("hotloop.dask.%s: partition %d: %s" % (function, index, message)) from None
 
 
-def _exact_sum_partial(index, part):
+def _as_declared(part, declared, function, index):
+    """The partition as the whole holds it. Dask trusts a collection's declared dtype (its meta),
+    but a partition of from_delayed or map_partitions may hold a narrower one (int64 where
+    float64 is declared): x.compute() then converts each of its values to the whole's dtype,
+    and partials must too (an exact int sum rounded once is not the sum of the ints as floats;
+    Moments of two dtypes do not merge). A dtype the declared one cannot hold exactly (float64
+    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both.
+    pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
+    holding pd.NA stays as it is (the single call's pd.NA rules apply to it)."""
+    np = sys.modules.get("numpy")
+    dtype = getattr(part, "dtype", None)
+    values, wanted = _values_dtype(dtype), _values_dtype(declared)
+    if (np is None or not isinstance(values, np.dtype) or not isinstance(wanted, np.dtype)
+            or values == wanted or wanted.kind not in "biuf" or values.kind not in "biuf"):
+        return part  # no numbers here, or categorical: the partition's own conversion decides
+    if not np.can_cast(values, wanted, "safe"):
+        raise InvalidTypeError(
+            "hotloop.dask.%s: partition %d holds %s where the collection's dtype is %s (its "
+            "meta), which cannot hold those values exactly: declare the dtype of the whole, e.g. "
+            "x.astype(%r)" % (function, index, dtype, declared,
+                              str(np.result_type(values, wanted))))
+    if values is not dtype and isinstance(declared, np.dtype) and bool(part.isna().any()):
+        return part  # astype would refuse pd.NA or make it NaN: the single call's rules apply
+    return part.astype(declared)
+
+
+def _values_dtype(dtype):
+    """The NumPy dtype of the values of a NumPy or pandas nullable dtype (Int64: int64), else
+    the dtype itself (categorical and others)."""
+    return getattr(dtype, "numpy_dtype", dtype)
+
+
+def _exact_sum_partial(index, part, declared):
+    part = _as_declared(part, declared, "parallel_sum", index)
     return _in_partition("parallel_sum", index, lambda: ExactSum.of(part).to_bytes())
 
 
@@ -1014,7 +1065,8 @@ def _number_sum_value(blob):
     return _NumberSum.from_bytes(blob).value()
 
 
-def _moments_partial(index, part, nan_policy):
+def _moments_partial(index, part, nan_policy, declared):
+    part = _as_declared(part, declared, "compute_stats", index)
     return _in_partition("compute_stats", index,
                          lambda: Moments.of(part, nan_policy=nan_policy).to_bytes())
 

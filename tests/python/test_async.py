@@ -303,6 +303,39 @@ def test_a_job_that_completes_despite_the_cancel_returns_its_result():
     assert run(main()) == 7
 
 
+def test_a_short_call_after_the_cancel_does_not_run():
+    """The engine calls of a twin take its task's control whatever their size: a call that
+    starts after the cancel stops at its first check (a short call, one run directly on the
+    calling thread elsewhere, lasts seconds on a loaded machine)."""
+    from hotloop._loader import ffi, lib
+
+    p = hotloop.DataProcessor(chunk_size=2)
+    p.add_data([1.0, 2.0, 3.0])
+    started = threading.Event()
+
+    def add_once_cancelled(values):
+        ctl, cancelled = _run._job.control, ffi.new("int *")
+        started.set()
+        deadline = time.monotonic() + 600  # only reached when something is broken
+        while not cancelled[0] and time.monotonic() < deadline:  # until the task's cancel
+            assert lib.hl_control_is_cancelled(ctl, cancelled) == lib.HL_OK  # reached the job
+            time.sleep(0.001)
+        p.add_data(values)  # a short call: far below run()'s DIRECT_MAX_WORK
+        return hotloop.parallel_sum(values)
+
+    async def main():
+        task = asyncio.create_task(aio.twin(add_once_cancelled)(np.arange(1000.0)))
+        while not started.is_set():
+            await asyncio.sleep(0.001)
+        task.cancel()
+        with pytest.raises(asyncio.CancelledError):
+            await task
+
+    run(main())
+    assert len(p) == 3 and p.process_chunks() == [1.5]
+    assert hotloop.parallel_sum(np.arange(1000.0)) == 499500.0  # this thread has no job control
+
+
 def test_a_hundred_cancelled_jobs_all_stop():
 
     async def main():

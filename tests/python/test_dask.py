@@ -794,6 +794,14 @@ def series_of(pieces, dtype=None):
     return dd.from_delayed([dask.delayed(p) for p in parts], meta=meta, verify_meta=False)
 
 
+def dd_from_parts(parts, meta):
+    """A dask Series of these pandas Series as they are, whatever `meta` declares (as
+    from_delayed and map_partitions allow)."""
+    import dask.dataframe as dd
+
+    return dd.from_delayed([dask.delayed(p) for p in parts], meta=meta, verify_meta=False)
+
+
 @st.composite
 def cut(draw, n, max_parts=9):
     """Partition sizes adding up to n: cuts anywhere, zero sizes included."""
@@ -1065,6 +1073,75 @@ def test_parallel_sum_and_compute_stats_of_series(dtype, values):
         single = hotloop.compute_stats(whole)
         assert {k: bits(v) for k, v in stats.items()} == {k: bits(v) for k, v in single.items()}
         assert all(type(stats[k]) is type(single[k]) for k in single)
+
+
+@settings(max_examples=60, deadline=None)
+@given(st.lists(st.lists(st.integers(-(2**63), 2**63 - 1), max_size=6), min_size=1, max_size=6),
+       st.lists(st.floats(-1e19, 1e19), min_size=1, max_size=6), st.data())
+def test_partitions_of_a_narrower_dtype_than_declared_are_read_as_the_whole(ints, floats, data):
+    """Dask's meta may declare float64 while some partitions hold int64 (from_delayed,
+    map_partitions): x.compute() converts each int to float, and so must the partials."""
+    import numpy as np
+    import pandas as pd
+
+    at = data.draw(st.integers(0, len(ints)))
+    int_dtype, float_dtype = data.draw(st.sampled_from(
+        [("int64", "float64"), ("Int64", "float64"), ("int64", "Float64"), ("Int64", "Float64")]))
+    parts = ([pd.Series(p, dtype=int_dtype) for p in ints[:at]]
+             + [pd.Series(floats, dtype=float_dtype)]
+             + [pd.Series(p, dtype=int_dtype) for p in ints[at:]])
+    s = dd_from_parts(parts, meta=pd.Series([], dtype=float_dtype))
+    whole = s.compute()
+    assert whole.dtype in (np.float64, pd.Float64Dtype())
+    found, stats = dask.compute(hdask.parallel_sum(s), hdask.compute_stats(s), scheduler="sync")
+    assert same(found, hotloop.parallel_sum(whole))
+    assert_stats(stats, hotloop.compute_stats(whole), whole.tolist(), "propagate")
+
+
+def test_partitions_of_a_wider_dtype_than_declared_are_refused_naming_them():
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([1, 2]), pd.Series([0.5])], meta=pd.Series([], dtype="int64"))
+    for function in (hdask.parallel_sum, hdask.compute_stats):
+        with pytest.raises(hotloop.InvalidTypeError,
+                           match=r"partition 1 holds float64 where the collection's dtype is "
+                                 r"int64 .*astype"):
+            dask.compute(function(s), scheduler="sync")
+
+
+def test_a_nullable_partition_with_missing_values_keeps_the_single_calls_rules():
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([2**53 + 1, None], dtype="Int64"), pd.Series([0.5])],
+                      meta=pd.Series([], dtype="float64"))
+    with pytest.raises(hotloop.InvalidArgumentError, match=r"partition 0: .*pd\.NA"):
+        dask.compute(hdask.parallel_sum(s), scheduler="sync")
+    s = dd_from_parts([pd.Series([2**53 + 1, None], dtype="Int64"), pd.Series([0.5])],
+                      meta=pd.Series([], dtype="Float64"))
+    whole = s.compute()
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert_stats(found, hotloop.compute_stats(whole, nan_policy="omit"), [2.0**53, 0.5], "omit")
+
+
+def test_series_of_unknown_categories_are_read_on_the_workers():
+    import dask.dataframe as dd
+    import pandas as pd
+
+    whole = pd.Series([1.5, 2.0, 2.0, 7.25, 2**53 + 1.0] * 7)
+    s = dd.from_pandas(whole, npartitions=3).astype("category")
+    assert not s.cat.known
+    single = s.compute()
+    found, stats = dask.compute(hdask.parallel_sum(s), hdask.compute_stats(s), scheduler="sync")
+    assert same(found, hotloop.parallel_sum(single))
+    assert stats == hotloop.compute_stats(single)
+    p, q = hotloop.DataProcessor(4), hotloop.DataProcessor(4)
+    hdask.add_data(p, s, scheduler="sync")
+    q.add_data(single)
+    assert p.to_bytes() == q.to_bytes()
+    text = dd.from_pandas(pd.Series(["a", "b"]), npartitions=1).astype("category")
+    for function in (hdask.parallel_sum, hdask.compute_stats):
+        with pytest.raises(hotloop.InvalidTypeError, match="partition 0: "):
+            dask.compute(function(text), scheduler="sync")
 
 
 def test_missing_values_in_a_nullable_series_raise_as_in_the_single_call():

@@ -1,11 +1,14 @@
 import array
+import functools
 import math
+import operator
 import pickle
 import random
 import struct
 import sys
 from decimal import Decimal
 from fractions import Fraction
+from unittest import mock
 
 import numpy as np
 import pytest
@@ -17,12 +20,18 @@ import hotloop
 INT_DTYPES = ["bool", "int8", "int16", "int32", "int64", "uint8", "uint16", "uint32", "uint64"]
 
 
+def _left_to_right(values):
+    """IEEE additions from 0.0 in order: what Python's sum() of floats did before 3.12."""
+    return functools.reduce(operator.add, map(float, values), 0.0)
+
+
 def fsum_or_sum(values):
-    """math.fsum, or Python's sum() where fsum raises (what parallel_sum documents)."""
+    """math.fsum, or the left-to-right IEEE sum where fsum raises (what parallel_sum documents;
+    Python's sum() before 3.12)."""
     try:
         return math.fsum(values)
     except (OverflowError, ValueError):
-        return sum(values)
+        return _left_to_right(values)
 
 
 def same(a, b):
@@ -44,7 +53,7 @@ def test_mixed_lists_give_the_correctly_rounded_float_sum(values):
         try:
             expected = math.fsum(values)
         except OverflowError:  # fsum's intermediate overflow: the documented IEEE fallback
-            expected = sum(values)
+            expected = _left_to_right(values)
         assert result == expected
     else:
         assert result == sum(values)
@@ -93,6 +102,42 @@ def test_type_error_names_element_type_and_index(bad, name, position, floats):
     with pytest.raises(TypeError, match=r"element %d has type %s" % (position, name)) as info:
         hotloop.parallel_sum(values)
     assert isinstance(info.value, hotloop.InvalidTypeError)
+
+
+_builtin_sum = sum
+
+
+def _python_312_sum(iterable, start=0):
+    """Python >= 3.12's sum(): floats are summed with Neumaier's compensation (ints exactly)."""
+    values = list(iterable)
+    if not any(isinstance(v, float) for v in values):
+        return _builtin_sum(values, start)
+    total, c = float(start), 0.0
+    for x in map(float, values):
+        t = total + x
+        c += (total - t) + x if abs(total) >= abs(x) else (x - t) + total
+        total = t
+    return total + c if c and math.isfinite(c) else total
+
+
+OVERFLOW_POOL = [1.7976931348623157e308, -1.7976931348623157e308, 1e308, -1e308, 2.0**970,
+                 -(2.0**970), 9.979201547673598e291, 1.0, 0.5, math.inf]
+
+
+@settings(max_examples=300)
+@given(st.lists(st.sampled_from(OVERFLOW_POOL), min_size=1, max_size=8))
+def test_the_fsum_overflow_corner_is_one_rule_for_lists_and_arrays_on_every_python(values):
+    """Where math.fsum raises, lists and arrays give the left-to-right IEEE sum, also under a
+    Python whose sum() compensates (3.12+: [max, 2**970 - ulp, -max] gives 0.0 left to right,
+    9.979201547673598e+291 compensated)."""
+    try:
+        expected = math.fsum(values)
+    except (OverflowError, ValueError):
+        expected = _left_to_right(values)
+    with mock.patch("builtins.sum", _python_312_sum):
+        found = hotloop.parallel_sum(values)
+    assert same(found, expected)
+    assert same(hotloop.parallel_sum(np.array(values)), expected)
 
 
 def test_int_beyond_float_range_in_float_sum_overflows():
