@@ -181,8 +181,8 @@ class DataProcessor:
             view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
         with self._lock:
             handle = self._live()
-            run(lambda ctl: check(lib.hl_processor_add(handle, view.c, ctl)), view.length,
-                progress, "add_data")
+            run(lambda ctl: check(lib.hl_processor_add(handle, view.c, ctl)),
+                _add_work(view.length, self._chunk_size), progress, "add_data")
 
     def process_chunks(self, *, progress: Progress = None) -> List[float]:
         """Removes every full chunk from the front and returns their means, in order.
@@ -410,18 +410,19 @@ class DataProcessor:
         chunk_size = _index(chunk_size, "chunk_size")
         offset = _index(offset, "offset")
         if chunk_size < 1 or chunk_size > 2**64 - 1:
-            raise InvalidArgumentError("chunk_size must be in 1 .. 2**64 - 1, got %d" % chunk_size)
+            raise InvalidArgumentError(
+                "partial: chunk_size must be in 1 .. 2**64 - 1, got %d" % chunk_size)
         if offset < 0 or offset > 2**64 - 1:
-            raise InvalidArgumentError("offset must be in 0 .. 2**64 - 1, got %d" % offset)
+            raise InvalidArgumentError("partial: offset must be in 0 .. 2**64 - 1, got %d" % offset)
         view = as_view(values, "partial")
         if view is None:
             seq = (cast(Sequence[float], values) if type(values) in (list, tuple)
-                   else as_list(values, "add_data"))
+                   else as_list(values, "partial"))
             data = _to_doubles(seq, "partial")
             view = View(data, lib.HL_DTYPE_FLOAT64, (len(seq),), None, data)
         out = ffi.new(_BUFFER_PP)
         run(lambda ctl: check(lib.hl_processor_partial(view.c, chunk_size, offset, out, ctl)),
-            view.length, progress, "partial")
+            _add_work(view.length, chunk_size), progress, "partial")
         return ChunkPartial(_buffer_bytes(out[0]))
 
     def add_partials(self, partials: Iterable["ChunkPartial"], *, progress: Progress = None,
@@ -473,6 +474,14 @@ class DataProcessor:
             run(lambda ctl: check(lib.hl_processor_add_partials(handle, pointers, sizes,
                                                                 len(records), ctl)),
                 work, progress, "add_partials")
+
+
+def _add_work(n, chunk_size):
+    """run()'s work estimate (about 1 ns units) of adding n values in chunks of chunk_size: each
+    chunk's exact sum and mean cost more than its values' read when chunks are short (measured
+    2026-12-07, ns per value: 36-45 at chunk size 1, 19-24 at 3, 1.1 at 100, 0.5 at 10,000),
+    so that a Ctrl-C during a short-chunked add of a few million values is not left waiting."""
+    return n * (1 + 48 // min(chunk_size, 49))
 
 
 class ChunkPartial:

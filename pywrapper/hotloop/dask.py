@@ -1077,7 +1077,23 @@ def _merge_moments(blobs: List[bytes]) -> bytes:
 
 
 def _moments_result(blob):
-    return Moments.from_bytes(blob).result()
+    return _finished(Moments.from_bytes(blob))
+
+
+_EMPTY_MOMENTS = "Moments: the input was empty"  # hl_moments_finish's message for no values
+
+
+def _finished(moments, all_missing=False):
+    """moments.result(); for an empty whole, what the single call gives: its error, or (a
+    nullable Series that held nothing but pd.NA, under nan_policy="omit") count 0."""
+    try:
+        return moments.result()
+    except InvalidArgumentError as exc:
+        if not str(exc).startswith(_EMPTY_MOMENTS):
+            raise
+    if all_missing:  # nothing left once pd.NA was: as _stats.compute_stats
+        return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan, "count": 0}
+    raise InvalidArgumentError("compute_stats: the array is empty")
 
 
 def _nullable_not_float64(dtype):
@@ -1114,13 +1130,7 @@ class _NullableMoments:
         return _NullableMoments(self.missing or other.missing, native, native)
 
     def result(self) -> Dict[str, Any]:
-        try:
-            return self.native.result()
-        except InvalidArgumentError:  # nothing left once pd.NA was: as _stats.compute_stats
-            if not self.missing:
-                raise
-            return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan,
-                    "count": 0}
+        return _finished(self.native, self.missing)
 
     def to_bytes(self) -> bytes:
         return (self._MAGIC + bytes([self._VERSION, int(self.missing), 0, 0])

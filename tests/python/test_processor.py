@@ -166,6 +166,43 @@ def test_chunk_size_validation():
             hotloop.DataProcessor(bad)
 
 
+def test_partial_errors_name_partial():
+    """partial's refusals name partial, whatever the input (a set goes through as_list)."""
+    for bad in ({1.0, "x"}, 5):
+        with pytest.raises(hotloop.InvalidTypeError, match="^partial: "):
+            DataProcessor.partial(bad, chunk_size=1, offset=0)
+    with pytest.raises(hotloop.InvalidArgumentError, match="^partial: chunk_size"):
+        DataProcessor.partial([1.0], chunk_size=0, offset=0)
+    with pytest.raises(hotloop.InvalidArgumentError, match="^partial: offset"):
+        DataProcessor.partial([1.0], chunk_size=1, offset=-1)
+
+
+@pytest.mark.parametrize("chunk_size", [1, 3, 48])
+def test_short_chunked_adds_run_as_watched_jobs(monkeypatch, chunk_size):
+    """A short-chunked add costs tens of ns per value: its work estimate sends a few million
+    values to the watched path, where Ctrl-C and cancellation reach the engine at once (a long
+    chunk size keeps the plain per-value estimate)."""
+    from hotloop import _processor, _run
+
+    seen = []
+
+    def recording_run(native, work, progress=None, what="hotloop"):
+        seen.append((what, work))
+        return _run.run(native, work, progress, what)
+
+    monkeypatch.setattr(_processor, "run", recording_run)
+    values = np.zeros(2 << 20)  # 2M values: 98M / 34M units at chunk size 1 / 3
+    with DataProcessor(chunk_size) as p:
+        p.add_data(values)
+    DataProcessor.partial(values, chunk_size=chunk_size, offset=0)
+    with DataProcessor(10_000) as p:
+        p.add_data(values)
+    long_chunks = seen.pop()
+    assert long_chunks == ("add_data", values.size)
+    for what, work in seen:
+        assert work >= _run.DIRECT_MAX_WORK if chunk_size <= 3 else work == 2 * values.size
+
+
 def test_close_with_and_closed_errors():
     with hotloop.DataProcessor(2) as p:
         p.add_data([1.0])

@@ -381,8 +381,10 @@ def test_moments_refuse_mismatches_and_foreign_bytes():
     assert floats.merge(Moments.of(np.array([], dtype=np.int8))).result()["count"] == 2
     with pytest.raises(hotloop.InvalidTypeError):
         floats.merge(1.0)
-    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
-        Moments.of([]).result()
+    with pytest.raises(hotloop.InvalidArgumentError, match="^Moments: the input was empty"):
+        Moments.of([]).result()  # Moments' own name: not compute_stats'
+    with pytest.raises(hotloop.InvalidArgumentError, match="^compute_stats: the array is empty"):
+        hotloop.compute_stats([])
     for junk in (b"", b"junk", floats.to_bytes()[:-1], b"HLMO\x09" + floats.to_bytes()[5:]):
         with pytest.raises(hotloop.InvalidArgumentError):
             Moments.from_bytes(junk)

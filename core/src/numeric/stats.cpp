@@ -638,7 +638,7 @@ Statistics Moments::finish(int ddof, bool empty_is_error) const {
     const bool nan_result = nan_policy == NanPolicy::Propagate && nan;
     s.count = nan_policy == NanPolicy::Omit ? used : used + nan;
     if (used + nan == 0) {
-        if (empty_is_error) fail(ErrorKind::InvalidArgument, "compute_stats: the array is empty");
+        if (empty_is_error) fail(ErrorKind::InvalidArgument, "Moments: the input was empty (no values)");
         return s;
     }
     constexpr double kNan = std::numeric_limits<double>::quiet_NaN();
