@@ -49,15 +49,19 @@ void check_spans_disjoint(std::vector<WordTable::Span> spans) {
     }
 }
 
-// Joins adjacent spans of one part, so that a table merged from many ranges stays small.
+// Joins adjacent spans of one part (and empty ones at the edge of or inside another: an empty
+// text counted nothing), so that a table merged from many ranges stays small and pieces that
+// tile a text get the whole text's one span, in whatever order they were merged. The spans
+// are disjoint (check_spans_disjoint).
 std::vector<WordTable::Span> coalesce(std::vector<WordTable::Span> spans) {
     std::sort(spans.begin(), spans.end(), [](const auto& x, const auto& y) {
-        return x.part != y.part ? x.part < y.part : x.begin < y.begin;
+        return x.part != y.part ? x.part < y.part : x.begin != y.begin ? x.begin < y.begin
+                                                                        : x.end < y.end;
     });
     std::vector<WordTable::Span> out;
     for (const auto& s : spans) {
-        if (!out.empty() && out.back().part == s.part && out.back().end == s.begin)
-            out.back().end = s.end;
+        if (!out.empty() && out.back().part == s.part && s.begin <= out.back().end)
+            out.back().end = std::max(out.back().end, s.end);
         else
             out.push_back(s);
     }
