@@ -200,6 +200,9 @@ public:
     char* byte_data() noexcept { return bytes_.data(); }
 
 private:
+    // The table's words in order of first occurrence (for a merge whose b does not follow a).
+    static WordTable in_order(const WordTable& t);
+
     detail::PodArray<char> bytes_;  // the words, each followed by '\n'
     detail::PodArray<Entry> entries_;
     std::vector<Span> spans_;
