@@ -556,6 +556,19 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, s
 HL_API hl_status hl_word_table_count(const void *text, size_t n_units, int encoding, int flags,
                                      const char *casing, uint64_t part, hl_word_table **out,
                                      hl_control *ctl);
+/* hl_word_table_count of a text that is part `part`'s UTF-8 from byte `offset` on: one of the
+   consecutive pieces a caller counts a long text in (hl_word_table_count is offset 0). Every
+   word's offset is `offset` + its offset in this text's UTF-8, and the table's span is
+   [offset, offset + the text's UTF-8 size) (hl_word_table_spans reads it: where the next piece
+   starts). Tables of pieces that tile a text, none cut inside a word (or, for final sigmas,
+   inside a word's context: cut after ASCII whitespace), merge (hl_word_table_merge, in any
+   order) into exactly the table of the whole text counted at once: the same serialized bytes.
+   Errors: those of hl_word_table_count, and HL_ERR_INVALID_ARGUMENT if the span's end would
+   pass 2^64 - 1. Ownership and thread safety as hl_word_table_count: *out is a new table the
+   caller destroys, NULL after a failure; text is read during the call only. */
+HL_API hl_status hl_word_table_count_at(const void *text, size_t n_units, int encoding, int flags,
+                                        const char *casing, uint64_t part, uint64_t offset,
+                                        hl_word_table **out, hl_control *ctl);
 /* The same over the words that START in bytes [start, end) of a file (end is clipped to the
    file's size; UINT64_MAX reads to its end; start > end is HL_ERR_INVALID_ARGUMENT, a start
    past the end of the file an empty table). A word that starts before `start` belongs to the
@@ -590,6 +603,13 @@ HL_API hl_status hl_word_table_deserialize(const void *data, size_t n, hl_word_t
 HL_API hl_status hl_word_table_size(const hl_word_table *table, size_t *out);
 /* HL_TEXT_SAW_* bits (with HL_TEXT_REPORT_FEATURES when counted, else 0; merged: or-ed). */
 HL_API hl_status hl_word_table_features(const hl_word_table *table, int *out);
+/* The byte ranges the table counted, as (part, begin, end) triples (end exclusive; adjacent
+   ranges of one part are joined by merging), into the caller's out[0 .. 3 * min(capacity, *n))
+   in the table's order (by part, then begin, in a table a count or a merge made); *n receives
+   how many ranges there are (call with capacity 0 and out NULL to ask). Nothing is written on
+   failure. Thread-safe (reads the table only). */
+HL_API hl_status hl_word_table_spans(const hl_word_table *table, uint64_t *out, size_t capacity,
+                                     size_t *n);
 /* Word i (0 <= i < size) in order of first occurrence: *word points into the table (valid until
    it is destroyed; not NUL-terminated), *length bytes of UTF-8. Any out-parameter but word may
    be NULL. Outputs are unchanged on failure (HL_ERR_INVALID_ARGUMENT for i out of range). */

@@ -216,13 +216,19 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t* out, size_t capacity, s
 HL_API hl_status hl_word_table_count(const void* text, size_t n_units, int encoding, int flags,
                                      const char* casing, uint64_t part, hl_word_table** out,
                                      hl_control* ctl) {
+    return hl_word_table_count_at(text, n_units, encoding, flags, casing, part, 0, out, ctl);
+}
+
+HL_API hl_status hl_word_table_count_at(const void* text, size_t n_units, int encoding, int flags,
+                                        const char* casing, uint64_t part, uint64_t offset,
+                                        hl_word_table** out, hl_control* ctl) {
     return guard(ctl, [&] {
         require(out, "out");
         *out = nullptr;
         if (n_units > 0) require(text, "text");
         const TextOptions options = options_of(flags, casing);
-        *out = handle(count_words(text, n_units, encoding_of(encoding), options, part,
-                                  control_of(ctl)));
+        *out = handle(count_words_at(text, n_units, encoding_of(encoding), options, part, offset,
+                                     control_of(ctl)));
     });
 }
 
@@ -272,6 +278,23 @@ HL_API hl_status hl_word_table_size(const hl_word_table* table, size_t* out) {
 
 HL_API hl_status hl_word_table_features(const hl_word_table* table, int* out) {
     return guard([&] { *require(out, "out") = static_cast<int>(table_of(table).features()); });
+}
+
+HL_API hl_status hl_word_table_spans(const hl_word_table* table, uint64_t* out, size_t capacity,
+                                     size_t* n) {
+    return guard([&] {
+        const WordTable& t = table_of(table);
+        require(n, "n");
+        if (capacity > 0) require(out, "out");
+        const std::size_t count = t.spans().size();
+        for (std::size_t i = 0; i < std::min(capacity, count); ++i) {
+            const WordTable::Span& s = t.spans()[i];
+            out[3 * i] = s.part;
+            out[3 * i + 1] = s.begin;
+            out[3 * i + 2] = s.end;
+        }
+        *n = count;
+    });
 }
 
 HL_API hl_status hl_word_table_entry(const hl_word_table* table, size_t i, const char** word,

@@ -30,7 +30,6 @@ import array
 import codecs
 import collections
 import io
-import operator
 import os
 import re
 import stat
@@ -59,6 +58,8 @@ PathInput = Union[str, bytes, "os.PathLike[Any]"]
 _TABLE_PP = ffi.typeof("hl_word_table **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
 _UINT64_P = ffi.typeof("uint64_t *")
+_SIZE_P = ffi.typeof("size_t *")
+_UINT64_ARRAY = ffi.typeof("uint64_t[]")
 _ALL = -1
 _ERRORS = {"strict": 0, "replace": lib.HL_TEXT_ERRORS_REPLACE, "ignore": lib.HL_TEXT_ERRORS_IGNORE}
 _MAX_PART = 2 ** 64 - 1
@@ -483,9 +484,11 @@ def _finish_table(table, ctl):
 
 
 def _spans_of(table):
-    data = _serialize(table)
-    _, _, spans_at, entries_at = _layout(data)
-    flat = array.array("Q", data[spans_at:entries_at])
+    """The table's (part, begin, end) spans."""
+    n = ffi.new(_SIZE_P)
+    check(lib.hl_word_table_spans(table, ffi.NULL, 0, n))
+    flat = ffi.new(_UINT64_ARRAY, 3 * n[0])
+    check(lib.hl_word_table_spans(table, flat, n[0], n))
     return [tuple(flat[i:i + 3]) for i in range(0, len(flat), 3)]
 
 
@@ -662,10 +665,9 @@ def _hint_for(head):
     return ""
 
 
-def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback,
-              keep_offsets=False):
-    """Counts a file, or bytes [start, end) of it, and returns finish(table, ctl). keep_offsets:
-    the table's own (part, offset)s are kept exactly (a WordTable's), else only their order."""
+def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback):
+    """Counts a file, or bytes [start, end) of it, as part `part`, and returns finish(table,
+    ctl)."""
     name, encoded = _path_of(path, what)
     codec = _codec_name(encoding, what)
     if codec not in ("utf-8", "utf-8-sig") or errors not in _ERRORS or not _KNOWN:
@@ -675,8 +677,7 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
                 "'ignore' only" % what)
         if not _KNOWN:
             return fallback(_python_read(name, codec, errors))
-        return _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback,
-                                 keep_offsets)
+        return _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback)
     if _is_stream(name):
         return _run_stream(name, start, end, errors, codec, part, progress, what, finish,
                            fallback)
@@ -720,7 +721,7 @@ _KEPT_BYTES = 64
 _INT_P = ffi.typeof("int *")
 
 
-def _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback, keep_offsets):
+def _run_decoded_file(name, codec, errors, part, progress, what, finish, fallback):
     """A file Python decodes, counted as open(name, encoding=codec, errors=errors).read() is:
     read, decoded and counted piece by piece within one run() - Ctrl-C and cancellation between
     pieces and inside each count, one progress report in bytes read - the pieces' tables
@@ -746,11 +747,8 @@ def _run_decoded_file(name, codec, errors, part, progress, what, finish, fallbac
 
         def count(flags):
             report.start_pass()
-            table, pieces = _count_pieces(source, name, codec, errors, flags, casing, ctl,
-                                          report, data)
-            if keep_offsets and (pieces > 1 or part != 0):
-                table = _rebased(table, part)
-            return table
+            return _count_pieces(source, name, codec, errors, flags, casing, part, ctl, report,
+                                 data)
 
         table = _count_as_interpreter(count, 0, casing)
         if table is None:
@@ -765,14 +763,14 @@ def _run_decoded_file(name, codec, errors, part, progress, what, finish, fallbac
     return result
 
 
-def _count_pieces(source, name, codec, errors, flags, casing, ctl, report, data):
-    """(table, counts): the words of the file's decoded text. Its pieces are counted in batches
-    of _COUNT_BYTES of the file (joined: a count is cancellable inside, so a batch need not be
-    small, and each count's table costs a merge of all its distinct words), batch i as part i,
-    so that the merged table's order of first occurrence is the text's; the tables are merged
-    as they come. An empty text gives the empty table of part 0."""
+def _count_pieces(source, name, codec, errors, flags, casing, part, ctl, report, data):
+    """The table of the file's decoded text as part `part`: exactly what counting the whole text
+    at once gives. Its pieces are counted in batches of _COUNT_BYTES of the file (joined: a
+    count is cancellable inside, so a batch need not be small, and each count's table costs a
+    merge of all its distinct words), each at its UTF-8 offset in the whole text (the end of
+    the previous batch's span); the tables of these adjacent ranges are merged as they come."""
     stack = _MergeStack(ctl)
-    batch, counted, counts = [], 0, 0
+    batch, counted, offset = [], 0, 0
     try:
         with source() as f:
             for piece, read in _decoded_pieces(f, name, codec, errors, ctl, data):
@@ -780,27 +778,34 @@ def _count_pieces(source, name, codec, errors, flags, casing, ctl, report, data)
                 del piece
                 report(read)
                 if read - counted >= _COUNT_BYTES:
-                    stack.push(_count_batch(batch, flags, casing, counts, ctl))
-                    counted, counts = read, counts + 1
+                    table, offset = _count_batch(batch, flags, casing, part, offset, ctl)
+                    stack.push(table)
+                    counted = read
             if batch:
-                stack.push(_count_batch(batch, flags, casing, counts, ctl))
-                counts += 1
+                stack.push(_count_batch(batch, flags, casing, part, offset, ctl)[0])
         table = stack.result()
     finally:
         stack.discard()
     if table is None:
         table = _new_table(lambda out: lib.hl_word_table_count(
-            ffi.NULL, 0, lib.HL_TEXT_UTF8, flags, casing, 0, out, ctl))
-    return table, counts
+            ffi.NULL, 0, lib.HL_TEXT_UTF8, flags, casing, part, out, ctl))
+    return table
 
 
-def _count_batch(batch, flags, casing, part, ctl):
-    """A new table of the pieces in batch (emptied: only their joined copy is kept)."""
+def _count_batch(batch, flags, casing, part, offset, ctl):
+    """(a new table, where its span ends) of the pieces in batch (emptied: only their joined
+    copy is kept), counted at byte `offset` of the part's UTF-8. The end is the next batch's
+    offset: the count measured the text's UTF-8 size (a str read in place has none of its own)."""
     text = "".join(batch)
     batch.clear()
     address, n, encoding, extra, owner = _str_source(text)
-    return _new_table(lambda out: lib.hl_word_table_count(
-        address, n, encoding, flags | extra, casing, part, out, ctl))
+    table = _new_table(lambda out: lib.hl_word_table_count_at(
+        address, n, encoding, flags | extra, casing, part, offset, out, ctl))
+    try:
+        return table, _spans_of(table)[0][2]
+    except BaseException:
+        lib.hl_word_table_destroy(table)
+        raise
 
 
 def _decoded_pieces(f, name, codec, errors, ctl, data):
@@ -961,38 +966,6 @@ class _BytesProgress:
             return
         total = self._base + max(self._size, self._read) + 1
         check(lib.hl_control_set_progress(self._ctl, total if done is None else done, total))
-
-
-def _rebased(table, part):
-    """The table of pieces counted as parts 0, 1, ... of one text, made the table of that text
-    counted whole as part `part` (what word_count of the whole text gives): each piece's offsets
-    moved by the UTF-8 size of the pieces before it (its span's end), one span for all. Takes
-    the table; bulk work (one serialize, array slices, one deserialize)."""
-    try:
-        data = _serialize(table)
-    finally:
-        lib.hl_word_table_destroy(table)
-    n, _, spans_at, meta_at = _layout(data)
-    spans = array.array("Q", data[spans_at:meta_at])
-    meta = array.array("Q", data[meta_at:meta_at + 32 * n])
-    if sys.byteorder != "little":  # pragma: no cover
-        spans.byteswap()
-        meta.byteswap()
-    base, size = {}, 0
-    for i in range(0, len(spans), 3):  # (piece, 0, its size), in piece order
-        base[spans[i]] = size
-        size += spans[i + 2]
-    meta[2::4] = array.array("Q", map(operator.add, map(base.__getitem__, meta[1::4]),
-                                      meta[2::4]))
-    meta[1::4] = array.array("Q", [part]) * n
-    span = array.array("Q", (part, 0, size))
-    if sys.byteorder != "little":  # pragma: no cover
-        span.byteswap()
-        meta.byteswap()
-    out = b"".join((data[:16], (1).to_bytes(8, "little"), data[24:spans_at], span.tobytes(),
-                    meta.tobytes(), data[meta_at + 32 * n:]))
-    del data, meta
-    return _new_table(lambda o: lib.hl_word_table_deserialize(out, len(out), o))
 
 
 def _stat_size(name):
@@ -1401,7 +1374,7 @@ class WordTable:
             raise InvalidArgumentError("%s: start (%d) > end (%d)" % (what, first, last))
         _check_errors(errors, what)
         return _run_file(path, first, last, errors, encoding, p, progress, what, _finish_table,
-                         lambda decoded: _python_table(decoded, p), keep_offsets=True)
+                         lambda decoded: _python_table(decoded, p))
 
     @classmethod
     def from_bytes(cls, data: Union[bytes, bytearray, memoryview]) -> "WordTable":

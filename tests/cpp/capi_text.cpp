@@ -427,3 +427,125 @@ TEST_CASE("hl_word_table_export_grouped: ASCII and other words, in runs and alon
         hl_word_table_destroy(t);
     }
 }
+
+namespace {
+
+hl_word_table* count_at(const std::string& text, uint64_t part, uint64_t offset,
+                        const char* casing = "14.0.0") {
+    hl_word_table* t = nullptr;
+    REQUIRE(hl_word_table_count_at(text.data(), text.size(), HL_TEXT_UTF8, 0, casing, part,
+                                   offset, &t, nullptr) == HL_OK);
+    return t;
+}
+
+std::string serialized(const hl_word_table* t) {
+    hl_buffer* bytes = nullptr;
+    REQUIRE(hl_word_table_serialize(t, &bytes) == HL_OK);
+    std::string out(static_cast<const char*>(hl_buffer_data(bytes)), hl_buffer_length(bytes));
+    hl_buffer_free(bytes);
+    return out;
+}
+
+std::vector<uint64_t> spans(const hl_word_table* t) {
+    size_t n = 99;
+    REQUIRE(hl_word_table_spans(t, nullptr, 0, &n) == HL_OK);
+    std::vector<uint64_t> out(3 * n);
+    size_t again = 0;
+    REQUIRE(hl_word_table_spans(t, out.data(), n, &again) == HL_OK);
+    REQUIRE(again == n);
+    return out;
+}
+
+}  // namespace
+
+TEST_CASE("hl_word_table_count_at: offsets, spans, and merges of adjacent ranges",
+          "[capi][text]") {
+    const std::string text =
+        "Ab \xce\x9f\xce\x94\xce\xa5\xce\xa3\xce\xa3\xce\x95\xce\xa5\xce\xa3 cd\nab "
+        "\xc3\xa9T\xc3\x89 x\t\xce\xa3 AB \xc3\x89t\xc3\xa9";
+    hl_word_table* whole = count_at(text, 2, 0);
+    hl_word_table* plain = count(text, 0, "14.0.0", 2);
+    CHECK(serialized(whole) == serialized(plain));  // hl_word_table_count is offset 0
+    CHECK(spans(whole) == std::vector<uint64_t>{2, 0, text.size()});
+    for (size_t cut = 0; cut <= text.size(); ++cut) {
+        if (cut > 0 && cut < text.size() && !std::strchr(" \n\t", text[cut - 1])) continue;
+        hl_word_table* head = count_at(text.substr(0, cut), 2, 0);
+        hl_word_table* tail = count_at(text.substr(cut), 2, cut);
+        hl_word_table* tail_at0 = count_at(text.substr(cut), 2, 0);
+        CHECK(spans(tail) == std::vector<uint64_t>{2, cut, text.size()});
+        size_t n = 0, n0 = 0;
+        REQUIRE(hl_word_table_size(tail, &n) == HL_OK);
+        REQUIRE(hl_word_table_size(tail_at0, &n0) == HL_OK);
+        REQUIRE(n == n0);
+        for (size_t i = 0; i < n; ++i) {
+            const char* word = nullptr;
+            uint64_t offset = 0, offset0 = 0, part = 0;
+            REQUIRE(hl_word_table_entry(tail, i, &word, nullptr, nullptr, &part, &offset) == HL_OK);
+            REQUIRE(hl_word_table_entry(tail_at0, i, &word, nullptr, nullptr, nullptr,
+                                        &offset0) == HL_OK);
+            CHECK(part == 2);
+            CHECK(offset == cut + offset0);
+        }
+        // Adjacent ranges of one part merge, in either order, into the whole text's bytes.
+        hl_word_table *ht = nullptr, *th = nullptr;
+        REQUIRE(hl_word_table_merge(head, tail, &ht, nullptr) == HL_OK);
+        REQUIRE(hl_word_table_merge(tail, head, &th, nullptr) == HL_OK);
+        CHECK(serialized(ht) == serialized(whole));
+        CHECK(serialized(th) == serialized(whole));
+        CHECK(spans(ht) == std::vector<uint64_t>{2, 0, text.size()});
+        // Overlapping ranges of one part (a byte early, or the whole text again) are refused.
+        hl_word_table* bad = reinterpret_cast<hl_word_table*>(&bad);
+        if (cut > 0 && cut < text.size()) {
+            hl_word_table* early = count_at(text.substr(cut), 2, cut - 1);
+            CHECK(hl_word_table_merge(head, early, &bad, nullptr) == HL_ERR_INVALID_ARGUMENT);
+            CHECK(bad == nullptr);
+            CHECK(std::string(hl_last_error_message()).find("part 2") != std::string::npos);
+            hl_word_table_destroy(early);
+            CHECK(hl_word_table_merge(ht, tail, &bad, nullptr) == HL_ERR_INVALID_ARGUMENT);
+        }
+        for (hl_word_table* t : {head, tail, tail_at0, ht, th}) hl_word_table_destroy(t);
+    }
+    hl_word_table_destroy(whole);
+    hl_word_table_destroy(plain);
+}
+
+TEST_CASE("hl_word_table_count_at: disjoint ranges, code units, limits; hl_word_table_spans",
+          "[capi][text]") {
+    // Ranges of one part with a gap between them merge; the spans say which bytes were counted.
+    hl_word_table* a = count_at("x y", 0, 0);
+    hl_word_table* b = count_at("y z", 0, 10);
+    hl_word_table* ab = nullptr;
+    REQUIRE(hl_word_table_merge(b, a, &ab, nullptr) == HL_OK);
+    CHECK(exported(ab, -1).words == std::vector<std::string>{"x", "y", "z"});
+    CHECK(exported(ab, -1).counts == std::vector<uint64_t>{1, 2, 1});
+    CHECK(spans(ab) == std::vector<uint64_t>{0, 0, 3, 0, 10, 13});
+    uint64_t few[6] = {7, 7, 7, 7, 7, 7};
+    size_t n = 0;
+    REQUIRE(hl_word_table_spans(ab, few, 1, &n) == HL_OK);  // room for one: one written
+    CHECK(n == 2);
+    CHECK(std::vector<uint64_t>(few, few + 6) == std::vector<uint64_t>{0, 0, 3, 7, 7, 7});
+    CHECK(hl_word_table_spans(ab, nullptr, 1, &n) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_spans(ab, few, 1, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_spans(nullptr, few, 1, &n) == HL_ERR_INVALID_ARGUMENT);
+
+    // Code units: the span ends at offset + the text's UTF-8 size.
+    const std::string latin = "caf\xe9 x";
+    hl_word_table* t = nullptr;
+    REQUIRE(hl_word_table_count_at(latin.data(), latin.size(), HL_TEXT_LATIN1, 0, "14.0.0", 4,
+                                   5, &t, nullptr) == HL_OK);
+    CHECK(spans(t) == std::vector<uint64_t>{4, 5, 5 + 7});
+    hl_word_table_destroy(t);
+
+    // The span's end must fit in uint64; errors leave *out NULL.
+    hl_word_table* last = count_at("abc", 0, UINT64_MAX - 3);
+    CHECK(spans(last) == std::vector<uint64_t>{0, UINT64_MAX - 3, UINT64_MAX});
+    hl_word_table* out = reinterpret_cast<hl_word_table*>(&out);
+    CHECK(hl_word_table_count_at("abc", 3, HL_TEXT_UTF8, 0, nullptr, 0, UINT64_MAX - 2, &out,
+                                 nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(out == nullptr);
+    CHECK(hl_word_table_count_at(nullptr, 3, HL_TEXT_UTF8, 0, nullptr, 0, 5, &out, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_count_at("a", 1, HL_TEXT_UTF8, 0, nullptr, 0, 5, nullptr, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    for (hl_word_table* x : {a, b, ab, last}) hl_word_table_destroy(x);
+}

@@ -782,3 +782,100 @@ TEST_CASE("count_words_in_file: a FIFO is read", "[text]") {
     std::remove(path.c_str());
     rmdir(dir);
 }
+
+TEST_CASE("count_words_at: pieces of a text merge into exactly the whole text's table", "[text]") {
+    // Distinct words enough for the merge's lookups in several slices (2^16 words each), and
+    // non-ASCII words that lower alike in different pieces (final sigmas among them).
+    const std::vector<std::string> extra = {
+        "\xce\x9f\xce\x94\xce\xa5\xce\xa3 ", "\xce\xa3 ", "ab AB\n", "stra\xc3\x9f" "e ",
+        "\xc3\x89t\xc3\xa9 \xc3\xa9T\xc3\x89\t", "\xce\xbf\xce\xb4\xcf\x85\xcf\x82\n"};
+    std::mt19937_64 rng(11);
+    std::string text;
+    for (int i = 0; i < 150'000; ++i) {
+        text += "w" + std::to_string(rng() % 200'000) + (i % 7 ? " " : "\n");
+        if (i % 1000 == 0) text += extra[rng() % extra.size()];
+    }
+    const TextOptions options = cased();
+    const std::string whole =
+        count_words(text.data(), text.size(), TextEncoding::Utf8, options, 3).serialize();
+    for (std::size_t n_pieces : {2, 3, 7}) {
+        std::vector<std::size_t> cuts = {0};
+        for (std::size_t k = 1; k < n_pieces; ++k) {  // each just after ASCII whitespace
+            std::size_t at = text.size() * k / n_pieces;
+            while (text[at - 1] != ' ' && text[at - 1] != '\n' && text[at - 1] != '\t') ++at;
+            cuts.push_back(at);
+        }
+        cuts.push_back(text.size());
+        std::vector<WordTable> tables;
+        for (std::size_t k = 0; k < n_pieces; ++k) {
+            const char* piece = text.data() + cuts[k];
+            const std::size_t size = cuts[k + 1] - cuts[k];
+            WordTable t = count_words_at(piece, size, TextEncoding::Utf8, options, 3, cuts[k]);
+            REQUIRE(t.spans().size() == 1);
+            CHECK(t.spans()[0].part == 3);
+            CHECK(t.spans()[0].begin == cuts[k]);
+            CHECK(t.spans()[0].end == cuts[k + 1]);
+            // The same words and counts as the piece counted at 0, every offset moved.
+            const WordTable at0 = count_words(piece, size, TextEncoding::Utf8, options, 3);
+            REQUIRE(at0.size() == t.size());
+            std::size_t moved = 0;
+            for (std::size_t i = 0; i < t.size(); ++i)
+                moved += t.word(i) == at0.word(i) && t.entry(i).count == at0.entry(i).count &&
+                         t.entry(i).part == 3 &&
+                         t.entry(i).offset == cuts[k] + at0.entry(i).offset;
+            CHECK(moved == t.size());
+            tables.push_back(std::move(t));
+        }
+        WordTable forward = tables[0];  // in input order: the merge's sort is skipped
+        for (std::size_t k = 1; k < n_pieces; ++k) forward = WordTable::merge(forward, tables[k]);
+        CHECK(forward.serialize() == whole);
+        WordTable backward = tables.back();  // each later range first: the merge sorts
+        for (std::size_t k = n_pieces - 1; k-- > 0;)
+            backward = WordTable::merge(backward, tables[k]);
+        CHECK(backward.serialize() == whole);
+        // The ranges' tables overlap once a range is counted twice, or one starts a byte early.
+        CHECK_THROWS_AS(WordTable::merge(forward, tables[1]), Error);
+        const std::size_t size = cuts[2] - cuts[1];
+        const WordTable early = count_words_at(text.data() + cuts[1], size, TextEncoding::Utf8,
+                                               options, 3, cuts[1] - 1);
+        CHECK_THROWS_AS(WordTable::merge(tables[0], early), Error);
+    }
+}
+
+TEST_CASE("count_words_at: code units are placed by their UTF-8 size", "[text]") {
+    // Latin-1 and UCS-4 pieces: a span ends at offset + the piece's UTF-8 size, not its units.
+    const std::string latin = "caf\xe9 Na\xefve CAF\xc9 x \xc9t\xe9 na\xcfve";
+    const std::string utf = "caf\xc3\xa9 Na\xc3\xafve CAF\xc3\x89 x \xc3\x89t\xc3\xa9 na\xc3\x8fve";
+    const TextOptions options = cased();
+    const std::string whole =
+        count_words(utf.data(), utf.size(), TextEncoding::Utf8, options, 1).serialize();
+    for (std::size_t cut = 0; cut <= latin.size(); ++cut) {
+        if (cut > 0 && cut < latin.size() && latin[cut - 1] != ' ') continue;
+        const WordTable head =
+            count_words_at(latin.data(), cut, TextEncoding::Latin1, options, 1, 0);
+        const uint64_t end = head.spans()[0].end;
+        std::vector<uint32_t> ucs4(latin.begin() + static_cast<std::ptrdiff_t>(cut), latin.end());
+        for (uint32_t& c : ucs4) c &= 0xFF;  // the chars were signed
+        const WordTable tail =
+            count_words_at(ucs4.data(), ucs4.size(), TextEncoding::Ucs4, options, 1, end);
+        CHECK(tail.spans()[0].end == utf.size());
+        CHECK(WordTable::merge(head, tail).serialize() == whole);
+    }
+}
+
+TEST_CASE("count_words_at: a span must end within uint64 offsets", "[text]") {
+    const std::string abc = "abc";
+    const WordTable last =
+        count_words_at(abc.data(), 3, TextEncoding::Utf8, {}, 0, UINT64_MAX - 3);
+    CHECK(last.spans()[0].end == UINT64_MAX);
+    CHECK(last.entry(0).offset == UINT64_MAX - 3);
+    try {
+        count_words_at(abc.data(), 3, TextEncoding::Utf8, {}, 0, UINT64_MAX - 2);
+        FAIL("no error");
+    } catch (const Error& e) {
+        CHECK(e.kind() == ErrorKind::InvalidArgument);
+    }
+    const std::vector<uint32_t> e_acute = {0xE9};  // 1 unit, 2 bytes of UTF-8
+    CHECK_THROWS_AS(count_words_at(e_acute.data(), 1, TextEncoding::Ucs4, {}, 0, UINT64_MAX - 1),
+                    Error);
+}

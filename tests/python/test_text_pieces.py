@@ -169,15 +169,18 @@ class CountingLib:
     """The C library, counting the word tables made and freed, and recording the progress the
     package reports (hl_control_set_progress)."""
 
-    MAKERS = ("hl_word_table_count", "hl_word_table_merge", "hl_word_table_deserialize")
+    MAKERS = ("hl_word_table_count", "hl_word_table_count_at", "hl_word_table_merge",
+              "hl_word_table_deserialize")
 
     def __init__(self, real):
         self._real = real
         self.made = self.freed = 0
         self.progress = []
+        self.calls = collections.Counter()  # the functions looked up, by name
 
     def __getattr__(self, name):
         attr = getattr(self._real, name)
+        self.calls[name] += 1
         if name in self.MAKERS:
             def make(*args):
                 status = attr(*args)
@@ -237,6 +240,27 @@ def test_a_table_from_pieces_is_the_only_table_left(tmp_path, counting_lib):
     assert counting_lib.made == counting_lib.freed + 1  # the table returned
     table.close()
     assert counting_lib.made == counting_lib.freed
+
+
+def test_batches_of_every_str_kind_count_at_their_utf8_offsets(tmp_path, counting_lib):
+    # Batches whose text is an ASCII, a Latin-1, a UCS-2 and a UCS-4 str (read in place: the
+    # count measures each one's UTF-8 size, where the next batch starts), words first seen in
+    # one batch and seen again in later ones: the table is the whole text's, byte for byte,
+    # made of counts at offsets and merges only (no serialized round trip).
+    kinds = ["Plain words %d\n", "Caf\xe9 NA\xcfVE %d\n",
+             "\u20ac \u03a3\u039f\u03a6\u039f\u03a3 %d\n", "\U0001f600 \u1e9e%d\n"]
+    text = "".join(kind % (i % 37) for kind in kinds * 3 for i in range(60))
+    path = tmp_path / "t.txt"
+    path.write_bytes(text.encode("utf-16"))
+    with pieces_of(256, 1024):
+        table = hotloop.WordTable.from_file(path, encoding="utf-16", part=7)
+    assert counting_lib.calls["hl_word_table_count_at"] > 8  # batches
+    assert counting_lib.calls["hl_word_table_merge"] == (
+        counting_lib.calls["hl_word_table_count_at"] - 1)
+    assert counting_lib.calls["hl_word_table_serialize"] == 0
+    assert counting_lib.calls["hl_word_table_deserialize"] == 0
+    assert table.to_bytes() == hotloop.WordTable.from_text(text, part=7).to_bytes()
+    assert table.to_dict() == dict(collections.Counter(text.lower().split()))
 
 
 def test_decoding_error_frees_the_tables_of_earlier_pieces(tmp_path, counting_lib):

@@ -200,6 +200,9 @@ public:
     char* byte_data() noexcept { return bytes_.data(); }
 
 private:
+    // The table's words in order of first occurrence (for a merge whose b does not follow a).
+    static WordTable in_order(const WordTable& t);
+
     detail::PodArray<char> bytes_;  // the words, each followed by '\n'
     detail::PodArray<Entry> entries_;
     std::vector<Span> spans_;
@@ -214,6 +217,15 @@ private:
 // sequence (N is UnicodeDecodeError.start).
 WordTable count_words(const void* text, std::size_t n_units, TextEncoding encoding,
                       const TextOptions& options, uint64_t part = 0, Control* ctl = nullptr);
+// The same count of a text that is part `part`'s UTF-8 from byte `offset` on (one of the
+// consecutive pieces a caller counts a long text in): every word's offset is `offset` + its offset
+// in this text, and the table's span is [offset, offset + the text's UTF-8 size). Tables of
+// pieces that tile a text merge into exactly the table of the whole text counted at once (when
+// no word crosses from one piece to the next). InvalidArgument if that span's end would pass
+// 2^64 - 1. count_words is count_words_at at offset 0.
+WordTable count_words_at(const void* text, std::size_t n_units, TextEncoding encoding,
+                         const TextOptions& options, uint64_t part, uint64_t offset,
+                         Control* ctl = nullptr);
 
 // The words of bytes [start, end) of a file (end clipped to its size; UINT64_MAX: to its end)
 // that START in that range, as UTF-8: a word that starts before `start` belongs to the range

@@ -60,6 +60,21 @@ constexpr std::size_t kLookahead = 1024;   // file windows: bytes read after a b
 constexpr std::size_t kContextUnits = 16;  // str windows: code points kept around a block
 constexpr uint64_t kNoError = ~uint64_t(0);
 
+// Where a count's text sits in its part: its words' offsets are `offset` + their offsets in the
+// text, its span [offset, offset + UTF-8 size). Only the finished table is moved there, so the
+// count's own keys (and their sorting) stay those of a text at 0.
+struct Origin {
+    uint64_t part, offset;
+};
+
+// A text of `size` UTF-8 bytes at origin.offset must end within uint64 offsets.
+void check_fits(const Origin& origin, uint64_t size) {
+    if (size > ~uint64_t(0) - origin.offset)
+        fail(ErrorKind::InvalidArgument,
+             "offset " + std::to_string(origin.offset) + " + the text's " + std::to_string(size) +
+                 " UTF-8 bytes pass 2^64 - 1");
+}
+
 // An inline key on its way into a table: looked up a few words after its slot is prefetched.
 template <unsigned K>
 struct Pending {
@@ -940,7 +955,7 @@ constexpr std::size_t kFetchAhead = 16;
 // `overrides` (sorted by index; few: the non-ASCII words, lowered) say otherwise. Filled in
 // parallel: slices of words count their bytes, then copy them in place.
 WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<Override>& overrides,
-                     uint64_t part, detail::PodArray<RawWord>& spare) {
+                     const Origin& origin, detail::PodArray<RawWord>& spare) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
     // Calls f(i, final) for each word of slice k that is kept, in order.
@@ -987,7 +1002,8 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
             // The bytes are in the hash tables, in no useful order: fetch them a few words
             // ahead, so that the copies' cache misses overlap.
             if (i + kFetchAhead < stop) __builtin_prefetch(words[i + kFetchAhead].bytes);
-            entries[e++] = WordTable::Entry{f.count, part, words[i].key, at, f.length};
+            entries[e++] =
+                WordTable::Entry{f.count, origin.part, origin.offset + words[i].key, at, f.length};
             std::memcpy(bytes + at, f.bytes, f.length);
             bytes[at + f.length] = '\n';
             at += f.length + 1;
@@ -1000,13 +1016,13 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
 WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
-                      uint64_t part, detail::PodArray<RawWord>& spare) {
+                      const Origin& origin, detail::PodArray<RawWord>& spare) {
     std::vector<std::size_t> non_ascii;  // indices of the words to lower
     if (options.casing)
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!words[i].ascii()) non_ascii.push_back(i);
     if (non_ascii.empty()) {
-        WordTable out = fill_table(words, {}, part, spare);
+        WordTable out = fill_table(words, {}, origin, spare);
         if (options.casing) out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1060,7 +1076,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
                 overrides[j].final.length = kMerged;
             }
         }
-        WordTable out = fill_table(words, overrides, part, spare);
+        WordTable out = fill_table(words, overrides, origin, spare);
         out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1088,7 +1104,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         overrides.push_back(Override{i, Final{reinterpret_cast<const uint8_t*>(b.data()),
                                               merged[i] ? kMerged : b.size(), counts[i]}});
     }
-    WordTable out = fill_table(words, overrides, part, spare);
+    WordTable out = fill_table(words, overrides, origin, spare);
     out.set_casing(options.casing->unicode_version);
     return out;
 }
@@ -1096,12 +1112,12 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
 // The table from the thread tables; keys become offsets through `offset_of`.
 template <class OffsetOf>
 WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOptions& options,
-                 uint64_t part, OffsetOf&& offset_of, Control* ctl) {
+                 const Origin& origin, OffsetOf&& offset_of, Control* ctl) {
     if (ctl) ctl->check();
     std::vector<Tables*> all;
     for (Tables& t : tables) all.push_back(&t);
     detail::PodArray<RawWord> none;
-    if (all.empty()) return build_table(none, options, part, none);
+    if (all.empty()) return build_table(none, options, origin, none);
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
     InlineMerge<2> m16(all, &Tables::upto16);
     InlineMerge<4> m32(all, &Tables::upto32);
@@ -1111,7 +1127,7 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     if (ctl) ctl->check();
     const detail::PodArray<RawWord> words = sort_by_key(parts);
     if (ctl) ctl->check();
-    return build_table(words, options, part, parts.words);
+    return build_table(words, options, origin, parts.words);
 }
 
 // Progress units of the serial merge that follows the blocks (one per 4 blocks).
@@ -1120,7 +1136,8 @@ uint64_t finish_units(std::size_t n_blocks) noexcept { return n_blocks / 4 + 1; 
 // ---- in-memory UTF-8 ----
 
 WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& options,
-                     uint64_t part, Control* ctl) {
+                     const Origin& where, Control* ctl) {
+    check_fits(where, n);
     const utf8::Rules rules = rules_of(options);
     std::size_t origin = 0;
     if (options.skip_bom && n >= 3 && text[0] == 0xEF && text[1] == 0xBB && text[2] == 0xBF)
@@ -1150,11 +1167,11 @@ WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& opti
         },
         ctl);
     check_errors(errors);
-    WordTable out = finish(tables, options, part, [](uint64_t k) { return k; }, ctl);
+    WordTable out = finish(tables, options, where, [](uint64_t k) { return k; }, ctl);
     uint32_t f = 0;
     for (uint32_t x : features) f |= x;
     out.set_features(f);
-    out.add_span({part, 0, n});
+    out.add_span({where.part, where.offset, where.offset + n});
     if (ctl) ctl->advance(finish_units(n_blocks));
     return out;
 }
@@ -1237,7 +1254,7 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
 }
 
 template <class U>
-WordTable count_units(const U* units, std::size_t n, TextOptions options, uint64_t part,
+WordTable count_units(const U* units, std::size_t n, TextOptions options, const Origin& origin,
                       Control* ctl) {
     options.allow_surrogates = true;  // a str may hold lone surrogates
     options.errors = DecodeErrors::Strict;
@@ -1275,13 +1292,14 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, uint64
     check_errors(errors);  // only a code point above U+10FFFF can fail, and it throws above
     std::vector<uint64_t> base(n_blocks + 1, 0);
     for (std::size_t b = 0; b < n_blocks; ++b) base[b + 1] = base[b] + own_bytes[b];
+    check_fits(origin, base[n_blocks]);
     WordTable out = finish(
-        tables, options, part,
+        tables, options, origin,
         [&](uint64_t key) { return base[key >> 32] + (key & 0xFFFFFFFFu); }, ctl);
     uint32_t f = 0;
     for (uint32_t x : features) f |= x;
     out.set_features(f);
-    out.add_span({part, 0, base[n_blocks]});
+    out.add_span({origin.part, origin.offset, origin.offset + base[n_blocks]});
     if (ctl) ctl->advance(finish_units(n_blocks));
     return out;
 }
@@ -1370,7 +1388,7 @@ WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
         },
         ctl);
     check_errors(errors);
-    WordTable out = finish(tables, options, part, [](uint64_t k) { return k; }, ctl);
+    WordTable out = finish(tables, options, Origin{part, 0}, [](uint64_t k) { return k; }, ctl);
     uint32_t f = 0;
     for (uint32_t x : features) f |= x;
     out.set_features(f);
@@ -1395,6 +1413,13 @@ std::vector<char32_t> splitting_whitespace(const TextOptions& options) {
 
 WordTable count_words(const void* text, std::size_t n_units, TextEncoding encoding,
                       const TextOptions& options, uint64_t part, Control* ctl) {
+    return count_words_at(text, n_units, encoding, options, part, 0, ctl);
+}
+
+WordTable count_words_at(const void* text, std::size_t n_units, TextEncoding encoding,
+                         const TextOptions& options, uint64_t part, uint64_t offset,
+                         Control* ctl) {
+    const Origin origin{part, offset};
     if (n_units > 0 && text == nullptr) fail(ErrorKind::InvalidArgument, "text is NULL");
     // n_units of 2 or 4 bytes that span more than the address space are a caller's error, not
     // a block table too large to allocate (HL_ERR_NO_MEMORY, or an ASan abort).
@@ -1404,13 +1429,13 @@ WordTable count_words(const void* text, std::size_t n_units, TextEncoding encodi
     check_array(text, n_units, unit, "text");
     switch (encoding) {
         case TextEncoding::Utf8:
-            return count_utf8(static_cast<const uint8_t*>(text), n_units, options, part, ctl);
+            return count_utf8(static_cast<const uint8_t*>(text), n_units, options, origin, ctl);
         case TextEncoding::Latin1:
-            return count_units(static_cast<const uint8_t*>(text), n_units, options, part, ctl);
+            return count_units(static_cast<const uint8_t*>(text), n_units, options, origin, ctl);
         case TextEncoding::Ucs2:
-            return count_units(static_cast<const uint16_t*>(text), n_units, options, part, ctl);
+            return count_units(static_cast<const uint16_t*>(text), n_units, options, origin, ctl);
         case TextEncoding::Ucs4:
-            return count_units(static_cast<const uint32_t*>(text), n_units, options, part, ctl);
+            return count_units(static_cast<const uint32_t*>(text), n_units, options, origin, ctl);
     }
     fail(ErrorKind::InvalidArgument, "unknown text encoding");
 }

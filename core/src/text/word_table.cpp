@@ -49,19 +49,103 @@ void check_spans_disjoint(std::vector<WordTable::Span> spans) {
     }
 }
 
-// Joins adjacent spans of one part, so that a table merged from many ranges stays small.
+// Joins adjacent spans of one part (and empty ones at the edge of or inside another: an empty
+// text counted nothing), so that a table merged from many ranges stays small and pieces that
+// tile a text get the whole text's one span, in whatever order they were merged. The spans
+// are disjoint (check_spans_disjoint).
 std::vector<WordTable::Span> coalesce(std::vector<WordTable::Span> spans) {
     std::sort(spans.begin(), spans.end(), [](const auto& x, const auto& y) {
-        return x.part != y.part ? x.part < y.part : x.begin < y.begin;
+        return x.part != y.part ? x.part < y.part : x.begin != y.begin ? x.begin < y.begin
+                                                                        : x.end < y.end;
     });
     std::vector<WordTable::Span> out;
     for (const auto& s : spans) {
-        if (!out.empty() && out.back().part == s.part && out.back().end == s.begin)
-            out.back().end = s.end;
+        if (!out.empty() && out.back().part == s.part && s.begin <= out.back().end)
+            out.back().end = std::max(out.back().end, s.end);
         else
             out.push_back(s);
     }
     return out;
+}
+
+// Progress of a serial loop over entries: a cancel is seen, and progress advanced, every kStep
+// entries (a merge of millions of words takes seconds); finish() advances the rest.
+class Steps {
+public:
+    static constexpr uint64_t kStep = uint64_t(1) << 16;
+    explicit Steps(Control* ctl) : ctl_(ctl) {}
+    void operator()() {
+        if (ctl_ && ++done_ % kStep == 0) {
+            ctl_->check();
+            ctl_->advance(kStep);
+        }
+    }
+    void finish() {
+        if (ctl_) ctl_->advance(done_ % kStep);
+    }
+
+private:
+    Control* ctl_;
+    uint64_t done_ = 0;
+};
+
+constexpr uint64_t kNoMatch = ~uint64_t(0);
+
+// For each word j of b, the index of the same word in a (matches()[j]), or kNoMatch. The
+// smaller table is indexed, on this thread; the other's words are then looked up in slices, in
+// parallel (the index is only read): the index is as small as it can be, so that fewer of its
+// probes miss the caches, and the lookups - most of the work - share the cores. Advances ctl
+// by a.size() + b.size().
+std::vector<uint64_t> matches(const WordTable& a, const WordTable& b, Control* ctl) {
+    std::vector<uint64_t> match(b.size(), kNoMatch);
+    const bool index_a = a.size() < b.size();
+    const WordTable& small = index_a ? a : b;
+    const WordTable& large = index_a ? b : a;
+    WordIndex index(small.size());
+    auto word_of = [&](uint64_t i) { return small.word(static_cast<std::size_t>(i)); };
+    // Each word's slot is prefetched kAhead words before it is probed: the index of millions of
+    // words is far larger than the caches.
+    constexpr std::size_t kAhead = 8;
+    {
+        uint64_t ahead[kAhead];
+        const auto hash_ahead = [&](std::size_t k) {
+            ahead[k % kAhead] = WordIndex::hash_of(small.word(k));
+            index.prefetch(ahead[k % kAhead]);
+        };
+        for (std::size_t i = 0; i < std::min(kAhead, small.size()); ++i) hash_ahead(i);
+        Steps step{ctl};
+        for (std::size_t i = 0; i < small.size(); ++i) {
+            const uint64_t h = ahead[i % kAhead];
+            if (i + kAhead < small.size()) hash_ahead(i + kAhead);
+            index.find_or_add(small.word(i), h, i, word_of);  // distinct words: always added
+            step();
+        }
+        step.finish();
+    }
+    constexpr std::size_t kSlice = std::size_t(1) << 16;
+    parallel_blocks(block_count(large.size(), kSlice), [&](std::size_t s) {
+        if (ctl) ctl->check();
+        const std::size_t first = s * kSlice, stop = std::min(large.size(), first + kSlice);
+        uint64_t ahead[kAhead];
+        const auto hash_ahead = [&](std::size_t k) {
+            ahead[k % kAhead] = WordIndex::hash_of(large.word(k));
+            index.prefetch(ahead[k % kAhead]);
+        };
+        for (std::size_t i = first; i < std::min(first + kAhead, stop); ++i) hash_ahead(i);
+        for (std::size_t i = first; i < stop; ++i) {
+            const uint64_t h = ahead[i % kAhead];
+            if (i + kAhead < stop) hash_ahead(i + kAhead);
+            const int64_t found = index.find(large.word(i), h, word_of);
+            if (found < 0) continue;
+            // Words are distinct within a table: each element is written at most once.
+            if (index_a)
+                match[i] = static_cast<uint64_t>(found);
+            else
+                match[static_cast<std::size_t>(found)] = i;
+        }
+        if (ctl) ctl->advance(stop - first);
+    });
+    return match;
 }
 
 // Little-endian reader over untrusted bytes.
@@ -139,84 +223,64 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     std::vector<Span> spans = a.spans_;
     spans.insert(spans.end(), b.spans_.begin(), b.spans_.end());
     check_spans_disjoint(spans);
-    // Progress in entries: a's indexed, b's merged, then the result built (both sizes again).
-    // Checked for cancellation every kStep entries: a merge of millions of words takes seconds.
-    constexpr uint64_t kStep = uint64_t(1) << 16;
-    const uint64_t total = 2 * (uint64_t(a.size()) + b.size());
-    uint64_t done = 0;
-    const auto step = [&] {
-        if (ctl && ++done % kStep == 0) {
-            ctl->check();
-            ctl->advance(kStep);
-        }
-    };
+    // Progress in entries: both tables' words matched (matches), then the result built (both
+    // sizes again: a's words copied at once, b's one by one).
     if (ctl) {
-        ctl->add_total(total);
+        ctl->add_total(2 * (uint64_t(a.size()) + b.size()));
         ctl->check();
     }
+    const std::vector<uint64_t> match = matches(a, b, ctl);
 
     // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
-    std::vector<Entry> entries(a.entries_.begin(), a.entries_.end());
-    std::string bytes(a.bytes_.data(), a.bytes_.size());
-    entries.reserve(a.size() + b.size());
-    WordIndex index(a.size() + b.size());
-    auto word_of = [&](uint64_t i) {
-        return std::string_view(bytes.data() + entries[i].at, entries[i].length);
-    };
-    // Each word's slot is prefetched kAhead words before it is probed: the index of millions of
-    // words is far larger than the caches.
-    constexpr std::size_t kAhead = 8;
-    uint64_t ahead[kAhead];
-    const auto hash_ahead = [&](std::size_t k, std::string_view w) {
-        ahead[k % kAhead] = WordIndex::hash_of(w);
-        index.prefetch(ahead[k % kAhead]);
-    };
-    const std::size_t n_a = entries.size();
-    for (std::size_t i = 0; i < std::min(kAhead, n_a); ++i) hash_ahead(i, word_of(i));
-    for (std::size_t i = 0; i < n_a; ++i) {
-        const uint64_t h = ahead[i % kAhead];
-        if (i + kAhead < n_a) hash_ahead(i + kAhead, word_of(i + kAhead));
-        index.find_or_add(word_of(i), h, i, word_of);
-        step();
+    WordTable out;
+    out.reserve(a.size() + b.size(), a.word_bytes() + b.word_bytes());
+    out.entries_.append(a.entries_.data(), a.size());
+    out.bytes_.append(a.bytes_.data(), a.bytes_.size());
+    if (ctl) {
+        ctl->check();
+        ctl->advance(a.size());
     }
-    for (std::size_t i = 0; i < std::min(kAhead, b.size()); ++i) hash_ahead(i, b.word(i));
-    for (std::size_t i = 0; i < b.size(); ++i) {
+    Steps step{ctl};
+    for (std::size_t j = 0; j < b.size(); ++j) {
         step();
-        const Entry& e = b.entries_[i];
-        const uint64_t h = ahead[i % kAhead];
-        if (i + kAhead < b.size()) hash_ahead(i + kAhead, b.word(i + kAhead));
-        const int64_t found = index.find_or_add(b.word(i), h, entries.size(), word_of);
-        if (found >= 0) {
-            Entry& mine = entries[static_cast<std::size_t>(found)];
-            // Counts beyond 2^64 - 1 (only forged tables hold such counts) must not wrap.
-            if (__builtin_add_overflow(mine.count, e.count, &mine.count))
-                fail(ErrorKind::Overflow,
-                     "the merged word table would count a word more than 2^64 - 1 times");
-            if (key_less(e, mine)) {
-                mine.part = e.part;
-                mine.offset = e.offset;
-            }
-        } else {
-            entries.push_back(Entry{e.count, e.part, e.offset, bytes.size(), e.length});
-            bytes.append(b.word(i));
-            bytes.push_back('\n');
+        const Entry& e = b.entries_[j];
+        if (match[j] == kNoMatch) {
+            out.append(b.word(j), e.count, e.part, e.offset);
+            continue;
+        }
+        Entry& mine = out.entries_[static_cast<std::size_t>(match[j])];
+        // Counts beyond 2^64 - 1 (only forged tables hold such counts) must not wrap.
+        if (__builtin_add_overflow(mine.count, e.count, &mine.count))
+            fail(ErrorKind::Overflow,
+                 "the merged word table would count a word more than 2^64 - 1 times");
+        if (key_less(e, mine)) {
+            mine.part = e.part;
+            mine.offset = e.offset;
         }
     }
     if (ctl) ctl->check();
-    // Already in order when b's parts all follow a's (tables merged in input order): only a's
-    // words, then b's new ones, each in order.
-    if (!std::is_sorted(entries.begin(), entries.end(), key_less))
-        std::stable_sort(entries.begin(), entries.end(), key_less);
-    WordTable out;
-    out.reserve(entries.size(), bytes.size());
-    for (const Entry& e : entries) {
-        out.append(std::string_view(bytes.data() + e.at, e.length), e.count, e.part, e.offset);
-        step();
-    }
-    if (ctl) ctl->advance(total - done / kStep * kStep);  // the rest: the whole total at the end
+    // Already in order when b's parts or byte ranges all follow a's (tables merged in input
+    // order): a's words, then b's new ones, each in order. Else the words are put in order.
+    if (!std::is_sorted(out.entries_.begin(), out.entries_.end(), key_less)) out = in_order(out);
+    step.finish();
     out.spans_ = coalesce(std::move(spans));
     out.features_ = a.features_ | b.features_;
     out.casing_ = a.casing_;
+    return out;
+}
+
+WordTable WordTable::in_order(const WordTable& t) {
+    std::vector<std::size_t> order(t.size());
+    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
+    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+        return key_less(t.entries_[x], t.entries_[y]);
+    });
+    WordTable out;
+    out.reserve(t.size(), t.word_bytes());
+    for (std::size_t i : order) {
+        const Entry& e = t.entries_[i];
+        out.append(t.word(i), e.count, e.part, e.offset);
+    }
     return out;
 }
 

@@ -446,6 +446,19 @@ public:
         }
     }
 
+    // The entry holding `word`, or -1. Only reads the index: any number of threads may look up
+    // words at once while nothing is added.
+    template <class WordOf>
+    int64_t find(std::string_view word, uint64_t hash, WordOf&& word_of) const {
+        const uint64_t tag = hash >> 32;
+        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+            const uint64_t slot = slots_[i];
+            if (slot == kEmpty) return -1;
+            if ((slot >> 32) == tag && word_of(slot & kNoEntry) == word)
+                return static_cast<int64_t>(slot & kNoEntry);
+        }
+    }
+
 private:
     static constexpr uint64_t kNoEntry = 0xFFFFFFFFu;  // no entry has this number
     static constexpr uint64_t kEmpty = ~uint64_t(0);   // tag and entry all ones
