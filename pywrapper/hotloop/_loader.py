@@ -72,7 +72,26 @@ def _load():
             "library from the same source as the package. %s"
             % (path, abi, library.HL_ABI_VERSION, _BUILD_HINT)
         )
+    _check_functions(library, path)
     return library
+
+
+def _check_functions(library, path):
+    """Every function the header declares is in the library: one of the same ABI version but
+    older than the package lacks the functions added since (additions keep the version), and
+    would otherwise fail at the first call of one of them, with cffi's error."""
+    missing = []
+    for name in dir(library):
+        if name.startswith("hl_"):
+            try:
+                getattr(library, name)
+            except (AttributeError, ffi.error):
+                missing.append(name)
+    if missing:
+        raise LibraryLoadError(
+            "hotloop: %s lacks %s, which this package calls: it was built from older sources "
+            "than the package; rebuild the library from the same source as the package. %s"
+            % (path, ", ".join(missing), _BUILD_HINT))
 
 
 lib = _load()

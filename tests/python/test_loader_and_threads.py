@@ -115,6 +115,21 @@ def test_a_library_of_another_abi_is_refused(tmp_path):
     assert "has ABI version 999, but this package needs ABI version %d" % lib.HL_ABI_VERSION in out.stderr
 
 
+def test_a_library_older_than_the_package_is_refused(tmp_path):
+    """Same ABI version (additions keep it), but without the functions added since: refused at
+    import, naming them, not at the first call of one."""
+    source = tmp_path / "old.c"
+    source.write_text("int hl_abi_version(void) { return %d; }\n"
+                      "int hl_divide(double a, double b, double *out) { return 0; }\n"
+                      % lib.HL_ABI_VERSION)
+    old = tmp_path / "libold.so"
+    subprocess.run(["cc", "-shared", "-fPIC", "-o", str(old), str(source)], check=True)
+    out = run_python("import hotloop", env_extra={"HOTLOOP_LIBRARY": str(old)})
+    assert out.returncode != 0
+    assert "LibraryLoadError" in out.stderr and "built from older sources" in out.stderr
+    assert "hl_word_table_export_grouped" in out.stderr and "hl_divide," not in out.stderr
+
+
 def test_a_library_that_is_not_hotloop_is_refused(tmp_path):
     source = tmp_path / "other.c"
     source.write_text("int something_else(void) { return 1; }\n")
