@@ -189,6 +189,17 @@ hl_word_table* handle(WordTable&& table) {
 
 const WordTable& table_of(const hl_word_table* t) { return require(t, "table")->table; }
 
+// The body of hl_word_table_count and hl_word_table_count_at (each runs it in guard(ctl, ...)).
+void count_at(const void* text, size_t n_units, int encoding, int flags, const char* casing,
+              uint64_t part, uint64_t offset, hl_word_table** out, hl_control* ctl) {
+    require(out, "out");
+    *out = nullptr;
+    if (n_units > 0) require(text, "text");
+    const TextOptions options = options_of(flags, casing);
+    *out = handle(count_words_at(text, n_units, encoding_of(encoding), options, part, offset,
+                                 control_of(ctl)));
+}
+
 }  // namespace
 
 extern "C" {
@@ -216,19 +227,14 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t* out, size_t capacity, s
 HL_API hl_status hl_word_table_count(const void* text, size_t n_units, int encoding, int flags,
                                      const char* casing, uint64_t part, hl_word_table** out,
                                      hl_control* ctl) {
-    return hl_word_table_count_at(text, n_units, encoding, flags, casing, part, 0, out, ctl);
+    return guard(ctl, [&] { count_at(text, n_units, encoding, flags, casing, part, 0, out, ctl); });
 }
 
 HL_API hl_status hl_word_table_count_at(const void* text, size_t n_units, int encoding, int flags,
                                         const char* casing, uint64_t part, uint64_t offset,
                                         hl_word_table** out, hl_control* ctl) {
     return guard(ctl, [&] {
-        require(out, "out");
-        *out = nullptr;
-        if (n_units > 0) require(text, "text");
-        const TextOptions options = options_of(flags, casing);
-        *out = handle(count_words_at(text, n_units, encoding_of(encoding), options, part, offset,
-                                     control_of(ctl)));
+        count_at(text, n_units, encoding, flags, casing, part, offset, out, ctl);
     });
 }
 
