@@ -951,7 +951,9 @@ def _as_declared(part, declared, function, index):
     Moments of two dtypes do not merge). A dtype the declared one cannot hold exactly (float64
     where int64 is declared) would change the whole's dtype: InvalidTypeError naming both.
     pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
-    holding pd.NA stays as it is (the single call's pd.NA rules apply to it)."""
+    holding pd.NA takes the nullable form of the declared dtype (Int64 in a float64 Series:
+    Float64), which is what x.compute() makes of the whole, so that the single call's pd.NA
+    rules apply to it (booleans stay as they are: pandas makes an object whole of them)."""
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
     values, wanted = _values_dtype(dtype), _values_dtype(declared)
@@ -965,8 +967,16 @@ def _as_declared(part, declared, function, index):
             "x.astype(%r)" % (function, index, dtype, declared,
                               str(np.result_type(values, wanted))))
     if values is not dtype and isinstance(declared, np.dtype) and bool(part.isna().any()):
-        return part  # astype would refuse pd.NA or make it NaN: the single call's rules apply
+        if values.kind == "b" or wanted.kind == "b":
+            return part  # pandas makes an object whole of these: the single call refuses it
+        return part.astype(_nullable(wanted))  # astype(declared) would refuse pd.NA
     return part.astype(declared)
+
+
+def _nullable(dtype):
+    """The pandas nullable dtype of a NumPy int, uint or float dtype (float64: Float64), as
+    pandas concatenates such a dtype with a nullable number dtype."""
+    return {"i": "Int%d", "u": "UInt%d", "f": "Float%d"}[dtype.kind] % (8 * dtype.itemsize)
 
 
 def _values_dtype(dtype):

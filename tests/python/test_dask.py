@@ -1123,6 +1123,29 @@ def test_a_nullable_partition_with_missing_values_keeps_the_single_calls_rules()
     assert_stats(found, hotloop.compute_stats(whole, nan_policy="omit"), [2.0**53, 0.5], "omit")
 
 
+@pytest.mark.parametrize("declared, nullable", [("float64", "Int64"), ("float32", "Int16"),
+                                                 ("int64", "Int32"), ("float64", "UInt8")])
+def test_a_nullable_partition_with_missing_values_in_a_numpy_series_is_read_as_the_whole(
+        declared, nullable):
+    """pandas makes the whole of a NumPy-dtype Series with a nullable partition holding pd.NA
+    the nullable form of the declared dtype (float64 with Int64: Float64): the partition is
+    read so too, and under "omit" its moments merge with the others' (they did not: int64
+    against float64)."""
+    import pandas as pd
+
+    first = [1, 2]
+    s = dd_from_parts([pd.Series(first, dtype=declared),
+                       pd.Series([first[0], None, first[1]], dtype=nullable)],
+                      meta=pd.Series([], dtype=declared))
+    whole = s.compute()
+    assert whole.isna().any()
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert found == hotloop.compute_stats(whole, nan_policy="omit")
+    for function in (hdask.parallel_sum, lambda x: hdask.compute_stats(x, nan_policy="propagate")):
+        with pytest.raises(hotloop.InvalidArgumentError, match=r"pd\.NA"):
+            dask.compute(function(s), scheduler="sync")
+
+
 def test_series_of_unknown_categories_are_read_on_the_workers():
     import dask.dataframe as dd
     import pandas as pd
