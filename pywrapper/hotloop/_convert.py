@@ -434,13 +434,18 @@ def _memoryview_ndarray(np, view, what):
 def buffer_to_list(handle):
     """The elements of an hl_buffer as a Python list; frees the buffer."""
     try:
-        n = lib.hl_buffer_length(handle)
-        if n == 0:
-            return []
-        ctype = C_TYPES[lib.hl_buffer_dtype(handle)]
-        return ffi.unpack(ffi.cast(ctype + " *", lib.hl_buffer_data(handle)), n)
+        return buffer_values(handle)
     finally:
         lib.hl_buffer_free(handle)
+
+
+def buffer_values(handle):
+    """The elements of an hl_buffer as a Python list; the buffer stays the caller's."""
+    n = lib.hl_buffer_length(handle)
+    if n == 0:
+        return []
+    ctype = C_TYPES[lib.hl_buffer_dtype(handle)]
+    return ffi.unpack(ffi.cast(ctype + " *", lib.hl_buffer_data(handle)), n)
 
 
 def buffer_to_array(handle, typecode):

@@ -44,7 +44,7 @@ from ._typing import Progress
 from ._errors import (ClosedHandleError, EncodingError, HotloopCancelledError,
                       HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
                       UnknownEncodingError, UnknownErrorHandlerError, check, os_error_from)
-from ._convert import buffer_of
+from ._convert import buffer_of, buffer_values
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
 from ._locks import HandleLock
@@ -57,7 +57,6 @@ PathInput = Union[str, bytes, "os.PathLike[Any]"]
 
 _TABLE_PP = ffi.typeof("hl_word_table **")
 _BUFFER_PP = ffi.typeof("hl_buffer **")
-_UINT64_P = ffi.typeof("uint64_t *")
 _SIZE_P = ffi.typeof("size_t *")
 _UINT64_ARRAY = ffi.typeof("uint64_t[]")
 _ALL = -1
@@ -268,10 +267,10 @@ def _export(table, k, ctl=ffi.NULL):
         n = lib.hl_buffer_length(counts)
         if n == 0:
             return {} if k is None else []
-        numbers = _uint64s(counts)
+        numbers = buffer_values(counts)
         keys = _lines(words)
         if lib.hl_buffer_length(others_at):
-            for i, word in zip(_uint64s(others_at), _lines(others)):
+            for i, word in zip(buffer_values(others_at), _lines(others)):
                 keys[i] = word
     finally:
         for buffer in (words, others, others_at, counts):
@@ -283,11 +282,6 @@ def _export(table, k, ctl=ffi.NULL):
     result = _presized_dict_maker()(n)
     result.update(zip(keys, numbers))
     return result
-
-
-def _uint64s(buffer):
-    """The values of an HL_DTYPE_UINT64 hl_buffer, as a list of int."""
-    return ffi.unpack(ffi.cast(_UINT64_P, lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer))
 
 
 def _lines(buffer):
