@@ -24,12 +24,6 @@ static_assert(kSawNonAscii == HL_TEXT_SAW_NON_ASCII && kSawInfoSeparator == HL_T
                   kSawMongolianVowelSeparator == HL_TEXT_SAW_MONGOLIAN_VOWEL_SEPARATOR,
               "the engine's feature bits are the C API's");
 
-bool is_ascii(std::string_view word) noexcept {
-    unsigned char any = 0;
-    for (char c : word) any |= static_cast<unsigned char>(c);
-    return any < 0x80;
-}
-
 // The first byte >= 0x80 of [p, end), or end.
 const char* find_non_ascii(const char* p, const char* end) noexcept {
     for (; end - p >= 32; p += 32) {
@@ -40,6 +34,10 @@ const char* find_non_ascii(const char* p, const char* end) noexcept {
     for (; p < end; ++p)
         if (static_cast<unsigned char>(*p) >= 0x80) return p;
     return end;
+}
+
+bool is_ascii(std::string_view word) noexcept {
+    return find_non_ascii(word.data(), word.data() + word.size()) == word.data() + word.size();
 }
 
 // The words of the table holding a byte >= 0x80, ascending: its joined words are scanned, and
@@ -338,10 +336,7 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
             if (blob.length()) std::memcpy(blob.as<char>(), joined.data(), blob.length());
             auto* c = numbers.as<uint64_t>();
             for (std::size_t i = 0; i < t.size(); ++i) c[i] = t.entry(i).count;
-            std::unique_ptr<hl_buffer, void (*)(hl_buffer*)> held(release(std::move(blob)),
-                                                                  hl_buffer_free);
-            *counts = release(std::move(numbers));
-            *words = held.release();
+            release_all({{words, &blob}, {counts, &numbers}});
             return;
         }
         const std::vector<std::size_t> order = t.most_common(static_cast<std::size_t>(top));
@@ -359,10 +354,7 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
             w += e.length;
             c[k] = e.count;
         }
-        std::unique_ptr<hl_buffer, void (*)(hl_buffer*)> held(release(std::move(blob)),
-                                                              hl_buffer_free);
-        *counts = release(std::move(numbers));
-        *words = held.release();
+        release_all({{words, &blob}, {counts, &numbers}});
     });
 }
 
