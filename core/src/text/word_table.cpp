@@ -91,6 +91,26 @@ private:
 
 constexpr uint64_t kNoMatch = ~uint64_t(0);
 
+// Calls f(i, hash of word i) for the words [first, stop) of t, each word's index slot
+// prefetched kAhead words before f probes it: the index of millions of words is far larger than
+// the caches.
+template <class F>
+void with_hashes(const WordTable& t, const WordIndex& index, std::size_t first, std::size_t stop,
+                 F&& f) {
+    constexpr std::size_t kAhead = 8;
+    uint64_t ahead[kAhead];
+    const auto hash_ahead = [&](std::size_t k) {
+        ahead[k % kAhead] = WordIndex::hash_of(t.word(k));
+        index.prefetch(ahead[k % kAhead]);
+    };
+    for (std::size_t i = first; i < std::min(first + kAhead, stop); ++i) hash_ahead(i);
+    for (std::size_t i = first; i < stop; ++i) {
+        const uint64_t h = ahead[i % kAhead];
+        if (i + kAhead < stop) hash_ahead(i + kAhead);
+        f(i, h);
+    }
+}
+
 // For each word j of b, the index of the same word in a (matches()[j]), or kNoMatch. The
 // smaller table is indexed, on this thread; the other's words are then looked up in slices, in
 // parallel (the index is only read): the index is as small as it can be, so that fewer of its
@@ -103,46 +123,25 @@ std::vector<uint64_t> matches(const WordTable& a, const WordTable& b, Control* c
     const WordTable& large = index_a ? b : a;
     WordIndex index(small.size());
     auto word_of = [&](uint64_t i) { return small.word(static_cast<std::size_t>(i)); };
-    // Each word's slot is prefetched kAhead words before it is probed: the index of millions of
-    // words is far larger than the caches.
-    constexpr std::size_t kAhead = 8;
-    {
-        uint64_t ahead[kAhead];
-        const auto hash_ahead = [&](std::size_t k) {
-            ahead[k % kAhead] = WordIndex::hash_of(small.word(k));
-            index.prefetch(ahead[k % kAhead]);
-        };
-        for (std::size_t i = 0; i < std::min(kAhead, small.size()); ++i) hash_ahead(i);
-        Steps step{ctl};
-        for (std::size_t i = 0; i < small.size(); ++i) {
-            const uint64_t h = ahead[i % kAhead];
-            if (i + kAhead < small.size()) hash_ahead(i + kAhead);
-            index.find_or_add(small.word(i), h, i, word_of);  // distinct words: always added
-            step();
-        }
-        step.finish();
-    }
+    Steps step{ctl};
+    with_hashes(small, index, 0, small.size(), [&](std::size_t i, uint64_t h) {
+        index.find_or_add(small.word(i), h, i, word_of);  // distinct words: always added
+        step();
+    });
+    step.finish();
     constexpr std::size_t kSlice = std::size_t(1) << 16;
     parallel_blocks(block_count(large.size(), kSlice), [&](std::size_t s) {
         if (ctl) ctl->check();
         const std::size_t first = s * kSlice, stop = std::min(large.size(), first + kSlice);
-        uint64_t ahead[kAhead];
-        const auto hash_ahead = [&](std::size_t k) {
-            ahead[k % kAhead] = WordIndex::hash_of(large.word(k));
-            index.prefetch(ahead[k % kAhead]);
-        };
-        for (std::size_t i = first; i < std::min(first + kAhead, stop); ++i) hash_ahead(i);
-        for (std::size_t i = first; i < stop; ++i) {
-            const uint64_t h = ahead[i % kAhead];
-            if (i + kAhead < stop) hash_ahead(i + kAhead);
+        with_hashes(large, index, first, stop, [&](std::size_t i, uint64_t h) {
             const int64_t found = index.find(large.word(i), h, word_of);
-            if (found < 0) continue;
+            if (found < 0) return;
             // Words are distinct within a table: each element is written at most once.
             if (index_a)
                 match[i] = static_cast<uint64_t>(found);
             else
                 match[static_cast<std::size_t>(found)] = i;
-        }
+        });
         if (ctl) ctl->advance(stop - first);
     });
     return match;
