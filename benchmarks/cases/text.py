@@ -63,6 +63,12 @@ def _zipf():
     return (_zipf_text(),)
 
 
+def _distinct_words(n=1_000_000):
+    """n words, each once (ids, hashes, log fields): the result dict is the whole cost, for
+    Counter and for us alike; issue 11's floor is to be no slower."""
+    return (" ".join("id%07x" % (i * 2654435761 % (1 << 28)) for i in range(n)),)
+
+
 def _cyrillic():
     """The Zipf text with its Latin letters replaced by Cyrillic ones (2 bytes each in UTF-8)."""
     latin = "abcdefghijklmnopqrstuvwxyz"
@@ -217,6 +223,17 @@ def cases():
             repeat=5,
             quick=False,
             same=lambda a, b: a == b,
+        ),
+        Case(
+            group="text",
+            name="word_count, 1M distinct words (each once)",
+            setup=_distinct_words,
+            hotloop=hotloop.word_count,
+            peers={"Counter(text.lower().split())": _counter},
+            goal_peer="Counter(text.lower().split())",
+            goal=1.0,
+            repeat=5,
+            same=lambda a, b: a == b and list(a) == list(b),
         ),
         Case(
             group="text",

@@ -268,26 +268,51 @@ def _export(table, k, ctl=ffi.NULL):
         if n == 0:
             return {} if k is None else []
         numbers = buffer_values(counts)
-        keys = _lines(words)
-        if lib.hl_buffer_length(others_at):
-            for i, word in zip(buffer_values(others_at), _lines(others)):
-                keys[i] = word
+        text = _text_of(words)
+        apart = (list(zip(buffer_values(others_at), _text_of(others).split("\n")))
+                 if lib.hl_buffer_length(others_at) else [])
     finally:
         for buffer in (words, others, others_at, counts):
             lib.hl_buffer_free(buffer)
     if k is not None:
+        keys = text.split("\n")
+        for i, word in apart:
+            keys[i] = word
         return list(zip(keys, numbers))
-    if n < _PRESIZE_FROM:
-        return dict(zip(keys, numbers))
-    result = _presized_dict_maker()(n)
-    result.update(zip(keys, numbers))
-    return result
+    return _filled(text, n, apart, numbers, ctl)
 
 
-def _lines(buffer):
-    """The '\n'-separated UTF-8 words of an HL_DTYPE_UINT8 hl_buffer (surrogates as written)."""
+# Keys per dict.update() of _filled: the keys just split (a few hundred KB) are still in cache
+# when the dict hashes them, and a Ctrl-C or a cancel is seen after a few ms of filling, not
+# after the seconds that millions of distinct words take in one update().
+_FILL_KEYS = 2048
+
+
+def _filled(text, n, apart, numbers, ctl):
+    """The dict of the n '\n'-separated keys of text, with the words `apart` ((position, word)
+    pairs in position order) in their (empty) places, and their numbers; filled _FILL_KEYS
+    keys at a time, checking ctl in between."""
+    result = _presized_dict_maker()(n) if n >= _PRESIZE_FROM else {}
+    values = iter(numbers)  # zip() takes a key first: it stops at a chunk's end with none taken
+    span = _FILL_KEYS * (len(text) // n + 1)  # characters of about _FILL_KEYS keys
+    pos = first = j = 0
+    while True:
+        end = text.find("\n", pos + span)
+        keys = text[pos:end if end >= 0 else len(text)].split("\n")
+        while j < len(apart) and apart[j][0] < first + len(keys):
+            keys[apart[j][0] - first] = apart[j][1]
+            j += 1
+        result.update(zip(keys, values))
+        if end < 0:
+            return result
+        _stop_if_cancelled(ctl)
+        pos, first = end + 1, first + len(keys)
+
+
+def _text_of(buffer):
+    """The UTF-8 text of an HL_DTYPE_UINT8 hl_buffer (surrogates as written)."""
     blob = ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer))
-    return str(blob, "utf-8", "surrogatepass").split("\n")
+    return str(blob, "utf-8", "surrogatepass")
 
 
 # ---- counting ----
@@ -701,9 +726,8 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
 _PIECE_BYTES = 1 << 20
 #: Bytes of the file whose decoded pieces are counted at once. Each count's table costs a merge
 #: of its distinct words, so batches keep counts few while the pieces keep decoding
-#: interruptible; and a count's last steps (its table of distinct words sorted and built) are
-#: not cancellable inside, so batches stay small enough for Ctrl-C (an 80 MB file of 2.5M
-#: distinct words: 8 MiB batches stop within ~0.2 s, 32 MiB ones took up to 1 s; same speed).
+#: interruptible (an 80 MB file of 2.5M distinct words: 8 MiB and 32 MiB batches gave the same
+#: speed; 8 MiB ones stopped sooner at Ctrl-C while a count's last steps did not check).
 _COUNT_BYTES = 8 << 20
 #: A piece of text ends just after the last of these in it: Python's str.split() splits on each
 #: under CPython and PyPy alike, and none is case-ignorable, so neither a word nor the context

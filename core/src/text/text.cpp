@@ -680,6 +680,14 @@ void check_errors(const std::vector<Malformation>& errors) {
 // one table per thread), the distinct words are sorted by first occurrence (bucketed by key,
 // then each bucket sorted), and the table is filled. Words that are not ASCII are lowercased
 // and merged on one thread, in order of first occurrence.
+// With millions of distinct words these steps take seconds in all, so each checks for a cancel
+// as the scan does: once per block of its parallel loops, every kCheckEvery steps of its serial
+// ones (a few ms at most).
+constexpr std::size_t kCheckEvery = std::size_t(1) << 16;
+
+void check_cancel(const Control* ctl) {
+    if (ctl) ctl->check();
+}
 
 // A distinct word of the merged tables: its key (first occurrence), count and bytes (in a
 // thread's table).
@@ -706,7 +714,8 @@ void merge_into(ArenaTable& into, const ArenaTable& from) {
 template <unsigned K>
 class InlineMerge {
 public:
-    InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member) {
+    InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member,
+                const Control* ctl) {
         for (Tables* t : all) tables_.push_back(&(t->*member));
         into_ = tables_[0];
         if (tables_.size() == 1) return;
@@ -726,6 +735,7 @@ public:
         if (largest <= room) return;
         std::vector<uint8_t> fits(kPartitions, 0);
         parallel_blocks(kPartitions, [&](std::size_t p) {
+            check_cancel(ctl);
             std::size_t n = into_->region_size(p);
             for (const auto* t : tables_)
                 if (t != into_) n += into_->count_new(p, *t);
@@ -779,7 +789,8 @@ struct PartitionWords {
 
 template <class OffsetOf>
 void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, InlineMerge<4>& m32,
-                     InlineMerge<8>& m64, OffsetOf& offset_of, PartitionWords& out) {
+                     InlineMerge<8>& m64, OffsetOf& offset_of, PartitionWords& out,
+                     const Control* ctl) {
     std::size_t total = 0;  // room for every thread's words: at least the merged ones
     for (std::size_t p = 0; p < kPartitions; ++p) {
         out.at[p] = total;
@@ -792,6 +803,7 @@ void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, Inlin
     out.words.reserve(total + total / 4 + 1);
     out.words.resize(total);
     parallel_blocks(kPartitions, [&](std::size_t p) {
+        check_cancel(ctl);
         RawWord* to = out.words.data() + out.at[p];
         std::size_t n = emit_region(m16.merge_partition(p), p, offset_of, to);
         n += emit_region(m32.merge_partition(p), p, offset_of, to + n);
@@ -855,11 +867,12 @@ constexpr uint64_t kRankSpanPerWord = 256;  // bitmap and counts: <= 48 bytes pe
 
 template <class WordsOf>
 bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
-                  detail::PodArray<RawWord>& sorted) {
+                  detail::PodArray<RawWord>& sorted, const Control* ctl) {
     if (n == 0 || n >= UINT32_MAX || (hi - lo) / kRankSpanPerWord >= n) return false;
     const std::size_t n_lanes = static_cast<std::size_t>((hi - lo) / 64 + 1);
     std::vector<uint64_t> bits(n_lanes, 0);
     parallel_blocks(kPartitions, [&](std::size_t p) {
+        check_cancel(ctl);
         for (auto [w, end] = words_of(p); w != end; ++w) {
             const uint64_t at = w->key - lo;
             __atomic_fetch_or(&bits[at >> 6], uint64_t(1) << (at & 63), __ATOMIC_RELAXED);
@@ -868,12 +881,14 @@ bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
     std::vector<uint32_t> before(n_lanes);  // keys in the lanes before each lane
     uint64_t total = 0;
     for (std::size_t i = 0; i < n_lanes; ++i) {
+        if (i % kCheckEvery == 0) check_cancel(ctl);
         before[i] = static_cast<uint32_t>(total);
         total += static_cast<uint64_t>(__builtin_popcountll(bits[i]));
     }
     if (total != n) return false;  // keys not distinct: cannot happen; the comparison sort copes
     sorted.resize(n);
     parallel_blocks(kPartitions, [&](std::size_t p) {
+        check_cancel(ctl);
         for (auto [w, end] = words_of(p); w != end; ++w) {
             const uint64_t at = w->key - lo;
             const uint64_t below = bits[at >> 6] & ((uint64_t(1) << (at & 63)) - 1);
@@ -886,7 +901,7 @@ bool sort_by_rank(WordsOf& words_of, std::size_t n, uint64_t lo, uint64_t hi,
 // The words of all partitions in order of their keys (distinct): by rank (sort_by_rank) when the
 // keys are dense enough, else bucketed by the keys' top bits (each partition counts its words per
 // bucket, then places them), then each bucket sorted.
-detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
+detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts, const Control* ctl) {
     constexpr std::size_t kBuckets = kKeyBuckets;
     constexpr std::size_t n_parts = kPartitions;
     auto words_of = [&](std::size_t p) {
@@ -896,6 +911,7 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
     uint64_t top = 0, lowest = ~uint64_t(0), highest = 0;
     std::size_t n = 0;
     for (std::size_t p = 0; p < n_parts; ++p) {
+        check_cancel(ctl);
         n += parts.n[p];
         for (auto [w, end] = words_of(p); w != end; ++w) {
             top |= w->key;
@@ -904,11 +920,12 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         }
     }
     detail::PodArray<RawWord> sorted;
-    if (sort_by_rank(words_of, n, lowest, highest, sorted)) return sorted;
+    if (sort_by_rank(words_of, n, lowest, highest, sorted, ctl)) return sorted;
     unsigned shift = 0;
     while ((top >> shift) >= kBuckets) ++shift;
     std::vector<uint32_t> at(n_parts * kBuckets);  // [part][bucket]: counts, then positions
     parallel_blocks(n_parts, [&](std::size_t p) {
+        check_cancel(ctl);
         uint32_t* count = &at[p * kBuckets];
         std::fill(count, count + kBuckets, 0);
         for (auto [w, end] = words_of(p); w != end; ++w) ++count[w->key >> shift];
@@ -924,11 +941,13 @@ detail::PodArray<RawWord> sort_by_key(const PartitionWords& parts) {
         return sorted;
     }
     parallel_blocks(n_parts, [&](std::size_t p) {
+        check_cancel(ctl);
         uint32_t* next = &at[p * kBuckets];
         for (auto [w, end] = words_of(p); w != end; ++w) sorted[next[w->key >> shift]++] = *w;
     });
     constexpr std::size_t kBucketsPerBlock = 128;
     parallel_blocks(kBuckets / kBucketsPerBlock, [&](std::size_t g) {
+        check_cancel(ctl);
         for (std::size_t b = g * kBucketsPerBlock; b < (g + 1) * kBucketsPerBlock; ++b)
             sort_bucket(sorted.data() + bucket_begin[b], sorted.data() + bucket_begin[b + 1]);
     });
@@ -955,7 +974,7 @@ constexpr std::size_t kFetchAhead = 16;
 // `overrides` (sorted by index; few: the non-ASCII words, lowered) say otherwise. Filled in
 // parallel: slices of words count their bytes, then copy them in place.
 WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<Override>& overrides,
-                     const Origin& origin, detail::PodArray<RawWord>& spare) {
+                     const Origin& origin, detail::PodArray<RawWord>& spare, const Control* ctl) {
     constexpr std::size_t kSlice = 8192;
     const std::size_t n_slices = block_count(words.size(), kSlice);
     // Calls f(i, final) for each word of slice k that is kept, in order.
@@ -974,6 +993,7 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
     };
     std::vector<std::size_t> slice_words(n_slices + 1, 0), slice_bytes(n_slices + 1, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
+        check_cancel(ctl);
         std::size_t kept = 0, bytes = 0;
         walk(k, [&](std::size_t, const Final& f, std::size_t) {
             ++kept;
@@ -997,6 +1017,7 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
     WordTable::Entry* entries = out.entry_data();
     char* bytes = out.byte_data();
     parallel_blocks(n_slices, [&](std::size_t k) {
+        check_cancel(ctl);
         std::size_t e = slice_words[k], at = slice_bytes[k];
         walk(k, [&](std::size_t i, const Final& f, std::size_t stop) {
             // The bytes are in the hash tables, in no useful order: fetch them a few words
@@ -1016,13 +1037,14 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
 WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions& options,
-                      const Origin& origin, detail::PodArray<RawWord>& spare) {
+                      const Origin& origin, detail::PodArray<RawWord>& spare,
+                      const Control* ctl) {
     std::vector<std::size_t> non_ascii;  // indices of the words to lower
     if (options.casing)
         for (std::size_t i = 0; i < words.size(); ++i)
             if (!words[i].ascii()) non_ascii.push_back(i);
     if (non_ascii.empty()) {
-        WordTable out = fill_table(words, {}, origin, spare);
+        WordTable out = fill_table(words, {}, origin, spare, ctl);
         if (options.casing) out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1034,6 +1056,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
     std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
+        check_cancel(ctl);
         std::vector<char32_t> scratch;
         std::string& out = lowered[k];
         for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
@@ -1070,13 +1093,14 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
             return std::string_view(reinterpret_cast<const char*>(f.bytes), f.length);
         };
         for (std::size_t j = 0; j < overrides.size(); ++j) {
+            if (j % kCheckEvery == 0) check_cancel(ctl);
             const int64_t found = index.find_or_add(word_of(j), j, word_of);
             if (found >= 0) {
                 overrides[static_cast<std::size_t>(found)].final.count += overrides[j].final.count;
                 overrides[j].final.length = kMerged;
             }
         }
-        WordTable out = fill_table(words, overrides, origin, spare);
+        WordTable out = fill_table(words, overrides, origin, spare, ctl);
         out.set_casing(options.casing->unicode_version);
         return out;
     }
@@ -1092,6 +1116,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     WordIndex index(words.size());
     auto word_of = [&](uint64_t i) { return final_bytes(static_cast<std::size_t>(i)); };
     for (std::size_t i = 0; i < words.size(); ++i) {
+        if (i % kCheckEvery == 0) check_cancel(ctl);
         const int64_t found = index.find_or_add(final_bytes(i), i, word_of);
         if (found >= 0) {
             counts[static_cast<std::size_t>(found)] += counts[i];
@@ -1104,7 +1129,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         overrides.push_back(Override{i, Final{reinterpret_cast<const uint8_t*>(b.data()),
                                               merged[i] ? kMerged : b.size(), counts[i]}});
     }
-    WordTable out = fill_table(words, overrides, origin, spare);
+    WordTable out = fill_table(words, overrides, origin, spare, ctl);
     out.set_casing(options.casing->unicode_version);
     return out;
 }
@@ -1117,17 +1142,15 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     std::vector<Tables*> all;
     for (Tables& t : tables) all.push_back(&t);
     detail::PodArray<RawWord> none;
-    if (all.empty()) return build_table(none, options, origin, none);
+    if (all.empty()) return build_table(none, options, origin, none, ctl);
     // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
-    InlineMerge<2> m16(all, &Tables::upto16);
-    InlineMerge<4> m32(all, &Tables::upto32);
-    InlineMerge<8> m64(all, &Tables::upto64);
+    InlineMerge<2> m16(all, &Tables::upto16, ctl);
+    InlineMerge<4> m32(all, &Tables::upto32, ctl);
+    InlineMerge<8> m64(all, &Tables::upto64, ctl);
     PartitionWords parts;
-    partition_words(all, m16, m32, m64, offset_of, parts);
-    if (ctl) ctl->check();
-    const detail::PodArray<RawWord> words = sort_by_key(parts);
-    if (ctl) ctl->check();
-    return build_table(words, options, origin, parts.words);
+    partition_words(all, m16, m32, m64, offset_of, parts, ctl);
+    const detail::PodArray<RawWord> words = sort_by_key(parts, ctl);
+    return build_table(words, options, origin, parts.words, ctl);
 }
 
 // Progress units of the serial merge that follows the blocks (one per 4 blocks).
