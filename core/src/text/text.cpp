@@ -709,59 +709,7 @@ void merge_into(ArenaTable& into, const ArenaTable& from) {
         into.add(from.bytes(e), e.length, e.hash, e.first, e.count);
 }
 
-// The threads' inline tables of one key length, merged: the one table itself, or a new one
-// (`merged`) whose region p merge_partition(p) fills.
-template <unsigned K>
-class InlineMerge {
-public:
-    InlineMerge(const std::vector<Tables*>& all, InlineWordTable<K> Tables::*member,
-                const Control* ctl) {
-        for (Tables* t : all) tables_.push_back(&(t->*member));
-        into_ = tables_[0];
-        if (tables_.size() == 1) return;
-        std::size_t largest = 0;  // the most keys one region can get
-        for (std::size_t p = 0; p < kPartitions; ++p) {
-            std::size_t n = 0;
-            for (const auto* t : tables_) n += t->region_size(p);
-            largest = std::max(largest, n);
-        }
-        for (auto* t : tables_)
-            if (t->region_bits() > into_->region_bits()) into_ = t;
-        // Merged in place into the largest table when every region has room (up to 15/16
-        // full: the merged table is only read from then on); else into a new table. The
-        // threads mostly see the same words: if their sum does not fit, the words new to the
-        // largest table are counted (in parallel) before giving up.
-        const std::size_t room = into_->region_slots() * 15 / 16;
-        if (largest <= room) return;
-        std::vector<uint8_t> fits(kPartitions, 0);
-        parallel_blocks(kPartitions, [&](std::size_t p) {
-            check_cancel(ctl);
-            std::size_t n = into_->region_size(p);
-            for (const auto* t : tables_)
-                if (t != into_) n += into_->count_new(p, *t);
-            fits[p] = n <= room;
-        });
-        if (std::find(fits.begin(), fits.end(), 0) == fits.end()) return;
-        unsigned bits = into_->region_bits();
-        bits = std::max(bits, InlineWordTable<K>::region_bits_for(largest));
-        merged_ = std::make_unique<InlineWordTable<K>>(bits, false);
-        into_ = merged_.get();
-    }
-    // Merges region p (distinct p on distinct threads at once) and returns the merged table.
-    const InlineWordTable<K>& merge_partition(std::size_t p) {
-        if (merged_) merged_->clear_region(p);
-        for (const auto* t : tables_)
-            if (t != into_) into_->merge_region(p, *t);
-        return *into_;
-    }
-
-private:
-    std::vector<InlineWordTable<K>*> tables_;
-    InlineWordTable<K>* into_;
-    std::unique_ptr<InlineWordTable<K>> merged_;
-};
-
-// Writes the words of region p of a table at out; returns how many.
+// Writes the words of region p of a table at out (those with a count); returns how many.
 template <unsigned K, class OffsetOf>
 std::size_t emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf& offset_of,
                         RawWord* out) {
@@ -769,13 +717,56 @@ std::size_t emit_region(const InlineWordTable<K>& table, std::size_t p, OffsetOf
     std::size_t n = 0;
     for (std::size_t k = 0; k < table.region_slots(); ++k) {
         const auto& s = slots[k];
-        if (s.key.lane[0] == 0) continue;
+        if (s.key.lane[0] == 0 || s.count == 0) continue;  // empty, or counted in another table
         uint64_t any = 0;
         for (unsigned i = 0; i < K; ++i) any |= s.key.lane[i];
         out[n++] = RawWord(offset_of(s.first), s.count,
                            reinterpret_cast<const uint8_t*>(s.key.lane), s.key.length(),
                            (any & kHighBits) == 0);
     }
+    return n;
+}
+
+// The threads' inline tables of one key length, the one holding most words first.
+template <unsigned K>
+std::vector<InlineWordTable<K>*> largest_first(const std::vector<Tables*>& all,
+                                               InlineWordTable<K> Tables::*member) {
+    std::vector<InlineWordTable<K>*> tables;
+    for (Tables* t : all) tables.push_back(&(t->*member));
+    std::stable_sort(tables.begin(), tables.end(),
+                     [](const auto* a, const auto* b) { return a->size() > b->size(); });
+    return tables;
+}
+
+// Region p of the threads' tables of one key length (largest first), merged as it is written
+// out at `out` (distinct p on distinct threads at once); returns how many words. A word that an
+// earlier table also holds adds its count and first offset to that table's slot, and its own
+// slot is left out (its count set to 0: the tables are only read from then on). No merged table
+// is made: with mostly new words (a large vocabulary) it would take as much memory as all the
+// tables, and a pass of its own.
+template <unsigned K, class OffsetOf>
+std::size_t merge_region(const std::vector<InlineWordTable<K>*>& tables, std::size_t p,
+                         OffsetOf& offset_of, RawWord* out) {
+    for (std::size_t j = 1; j < tables.size(); ++j) {
+        auto* from = tables[j]->region(p);
+        for (std::size_t k = 0; k < tables[j]->region_slots(); ++k) {
+            auto& f = from[k];
+            if (f.key.lane[0] == 0) continue;
+            const uint64_t h = hash_key(f.key);
+            // The first table that holds the word holds its count: a later table's copy was
+            // moved to the first one holding it.
+            for (std::size_t i = 0; i < j; ++i) {
+                if (auto* s = tables[i]->find(f.key, h)) {
+                    s->count += f.count;
+                    s->first = std::min(s->first, f.first);
+                    f.count = 0;
+                    break;
+                }
+            }
+        }
+    }
+    std::size_t n = 0;
+    for (const auto* t : tables) n += emit_region(*t, p, offset_of, out + n);
     return n;
 }
 
@@ -788,8 +779,7 @@ struct PartitionWords {
 };
 
 template <class OffsetOf>
-void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, InlineMerge<4>& m32,
-                     InlineMerge<8>& m64, OffsetOf& offset_of, PartitionWords& out,
+void partition_words(const std::vector<Tables*>& all, OffsetOf& offset_of, PartitionWords& out,
                      const Control* ctl) {
     std::size_t total = 0;  // room for every thread's words: at least the merged ones
     for (std::size_t p = 0; p < kPartitions; ++p) {
@@ -802,12 +792,15 @@ void partition_words(const std::vector<Tables*>& all, InlineMerge<2>& m16, Inlin
     // (fill_table): the pages faulted in for the words serve twice.
     out.words.reserve(total + total / 4 + 1);
     out.words.resize(total);
+    const auto t16 = largest_first(all, &Tables::upto16);
+    const auto t32 = largest_first(all, &Tables::upto32);
+    const auto t64 = largest_first(all, &Tables::upto64);
     parallel_blocks(kPartitions, [&](std::size_t p) {
         check_cancel(ctl);
         RawWord* to = out.words.data() + out.at[p];
-        std::size_t n = emit_region(m16.merge_partition(p), p, offset_of, to);
-        n += emit_region(m32.merge_partition(p), p, offset_of, to + n);
-        n += emit_region(m64.merge_partition(p), p, offset_of, to + n);
+        std::size_t n = merge_region(t16, p, offset_of, to);
+        n += merge_region(t32, p, offset_of, to + n);
+        n += merge_region(t64, p, offset_of, to + n);
         ArenaTable* others = &all[0]->others.part(p);
         for (Tables* t : all)
             if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
@@ -1143,12 +1136,9 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     for (Tables& t : tables) all.push_back(&t);
     detail::PodArray<RawWord> none;
     if (all.empty()) return build_table(none, options, origin, none, ctl);
-    // The words' bytes stay in the tables (the threads' or the merged ones) until the end.
-    InlineMerge<2> m16(all, &Tables::upto16, ctl);
-    InlineMerge<4> m32(all, &Tables::upto32, ctl);
-    InlineMerge<8> m64(all, &Tables::upto64, ctl);
+    // The words' bytes stay in the threads' tables until the end.
     PartitionWords parts;
-    partition_words(all, m16, m32, m64, offset_of, parts, ctl);
+    partition_words(all, offset_of, parts, ctl);
     const detail::PodArray<RawWord> words = sort_by_key(parts, ctl);
     return build_table(words, options, origin, parts.words, ctl);
 }

@@ -114,29 +114,19 @@ HL_INLINE uint64_t hash_key(const WordKey<K>& key) noexcept {
     return h;
 }
 
-// A zeroed array (unless asked otherwise) of trivially copyable T. Zeroed ones come from
-// allocate_zeroed: a fresh large table is zero already and is not written twice (memset, then
-// the kernel's first-touch zeroing). The others come from allocate_aligned, uninitialised.
+// A zeroed array of trivially copyable T, from allocate_zeroed: a fresh large table is zero
+// already and is not written twice (memset, then the kernel's first-touch zeroing).
 template <class T>
 class ZeroedArray {
 public:
-    explicit ZeroedArray(std::size_t n, bool zeroed = true)
-        : data_(static_cast<T*>(zeroed ? allocate_zeroed(n * sizeof(T))
-                                       : allocate_aligned(n * sizeof(T)))),
-          size_(n),
-          zeroed_(zeroed) {}
-    ~ZeroedArray() {
-        if (zeroed_)
-            release_zeroed(data_);
-        else
-            release_aligned(data_, size_ * sizeof(T));
-    }
+    explicit ZeroedArray(std::size_t n)
+        : data_(static_cast<T*>(allocate_zeroed(n * sizeof(T)))), size_(n) {}
+    ~ZeroedArray() { release_zeroed(data_); }
     ZeroedArray(const ZeroedArray&) = delete;
     ZeroedArray& operator=(const ZeroedArray&) = delete;
     void swap(ZeroedArray& o) noexcept {
         std::swap(data_, o.data_);
         std::swap(size_, o.size_);
-        std::swap(zeroed_, o.zeroed_);
     }
     T& operator[](std::size_t i) noexcept { return data_[i]; }
     const T& operator[](std::size_t i) const noexcept { return data_[i]; }
@@ -147,7 +137,6 @@ public:
 private:
     T* data_;
     std::size_t size_;
-    bool zeroed_;
 };
 
 // A table's words are spread over kPartitions partitions by the top bits of their hash, so that
@@ -173,10 +162,9 @@ public:
         uint64_t first;
     };
 
-    // Regions of 2^region_bits slots; zeroed unless `zeroed` is false (then the caller zeroes
-    // each region with clear_region before using it).
-    explicit InlineWordTable(unsigned region_bits = kInitialRegionBits, bool zeroed = true)
-        : slots_(kPartitions << region_bits, zeroed), region_bits_(region_bits) {}
+    // Zeroed regions of 2^region_bits slots.
+    explicit InlineWordTable(unsigned region_bits = kInitialRegionBits)
+        : slots_(kPartitions << region_bits), region_bits_(region_bits) {}
 
     // Where the slots are: a hot loop keeps a copy in registers (stores into slots could alias
     // the table's own fields), refreshed by add() when the table grows.
@@ -232,68 +220,18 @@ public:
         for (uint32_t r : region_size_) n += r;
         return n;
     }
-    unsigned region_bits() const noexcept { return region_bits_; }
     std::size_t region_size(std::size_t p) const noexcept { return region_size_[p]; }
     // The slots of partition p's region, empty ones included.
     const Slot* region(std::size_t p) const noexcept { return &slots_[p << region_bits_]; }
+    Slot* region(std::size_t p) noexcept { return &slots_[p << region_bits_]; }
     std::size_t region_slots() const noexcept { return std::size_t(1) << region_bits_; }
-
-    // Region bits with room for n keys in one region.
-    static unsigned region_bits_for(std::size_t n) noexcept {
-        unsigned bits = kInitialRegionBits;
-        while (n * 4 > (std::size_t(3) << bits)) ++bits;
-        return bits;
-    }
-
-    // For merging into a table made with zeroed = false: zeroes region p, then adds the keys of
-    // region p of `from` (all must fit: region_bits_for). Distinct regions may be filled by
-    // distinct threads at once.
-    void clear_region(std::size_t p) noexcept {
-        std::memset(static_cast<void*>(&slots_[p << region_bits_]), 0,
-                    sizeof(Slot) << region_bits_);
-    }
-    // How many keys of region p of `from` this table does not hold.
-    std::size_t count_new(std::size_t p, const InlineWordTable& from) const noexcept {
-        const View v = view_of(const_cast<Slot*>(&slots_[0]), region_bits_);
-        const Slot* in = from.region(p);
-        std::size_t fresh = 0;
-        for (std::size_t k = 0; k < from.region_slots(); ++k) {
-            const Slot& f = in[k];
-            if (f.key.lane[0] == 0) continue;
-            for (std::size_t i = v.home(hash_key(f.key));; i = v.next(i)) {
-                if (v.slots[i].key == f.key) break;
-                if (v.slots[i].key.lane[0] == 0) {
-                    ++fresh;
-                    break;
-                }
-            }
+    // The slot holding `key` (h == hash_key(key)), or nullptr.
+    Slot* find(const Key& key, uint64_t h) noexcept {
+        const View v = view();
+        for (std::size_t i = v.home(h);; i = v.next(i)) {
+            if (v.slots[i].key == key) return &v.slots[i];
+            if (v.slots[i].key.lane[0] == 0) return nullptr;
         }
-        return fresh;
-    }
-    void merge_region(std::size_t p, const InlineWordTable& from) noexcept {
-        const View v = view_of(&slots_[0], region_bits_);
-        const Slot* in = from.region(p);
-        std::size_t added = 0;
-        for (std::size_t k = 0; k < from.region_slots(); ++k) {
-            const Slot& f = in[k];
-            if (f.key.lane[0] == 0) continue;
-            std::size_t i = v.home(hash_key(f.key));
-            for (;;) {
-                Slot& s = v.slots[i];
-                if (s.key == f.key) {
-                    s.count += f.count;
-                    s.first = f.first < s.first ? f.first : s.first;
-                    break;
-                }
-                if (s.key.lane[0] == 0) {
-                    s = f;
-                    ++added;
-                    break;
-                }
-                i = v.next(i);
-            }
-        }
-        region_size_[p] += static_cast<uint32_t>(added);  // each region is one thread's
     }
 
 private:
