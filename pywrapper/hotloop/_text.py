@@ -846,7 +846,7 @@ def _decoded_pieces(f, name, codec, errors, ctl, data):
         try:
             text = decoder.decode(chunk, not following)
         except UnicodeDecodeError as exc:
-            raise _piece_decode_error(exc, kept + chunk, read, name, head,
+            raise _piece_decode_error(exc, kept + chunk, read, name, head, not following,
                                       lambda: _python_read(name, codec, errors, data)) from None
         except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM, IDNA
             raise EncodingError("%s (file %r)" % (exc, name)) from None
@@ -905,14 +905,17 @@ def _stop_if_cancelled(ctl):
         raise HotloopCancelledError("operation cancelled")
 
 
-def _piece_decode_error(exc, known, read, name, head, whole):
+def _piece_decode_error(exc, known, read, name, head, final, whole):
     """HotloopUnicodeDecodeError at file offsets for what an incremental decoder raised. The
     decoder decoded exc.object: the bytes fed to it that it had not consumed yet (those it
     buffered from the previous read, then this read's; a BOM it skipped left out), so it ends
-    where the bytes read so far end. `known` are those last bytes; if exc.object is not a
-    suffix of them (a decoder that buffers more), whole() decodes the whole file to raise."""
+    where the bytes read so far end. `known` are those last bytes. whole() decodes the whole
+    file to raise when exc.object is not a suffix of them (a decoder that buffers more), or when
+    the error runs to its end with more to come (not `final`): the whole file's decoder may end
+    it elsewhere (PyPy's UTF-32 ends an invalid code point's error at the end of its input)."""
     obj = exc.object
-    if len(obj) > len(known) or not known.endswith(obj):
+    if (len(obj) > len(known) or not known.endswith(obj)
+            or (exc.end == len(obj) and not final)):
         whole()  # raises the error, at whole-file offsets
         raise EncodingError("%s (file %r)" % (exc, name))  # pragma: no cover - it did not
     start = read - len(obj) + exc.start

@@ -207,6 +207,29 @@ try:
             os.remove(f.name)
 finally:
     _text._PIECE_BYTES, _text._COUNT_BYTES = saved
+# A decoding error in a file Python decodes has the offsets its bytes' decode() gives, wherever
+# the pieces fall (PyPy's UTF-32 ends an invalid code point's error at the end of its input: the
+# whole file's, not a piece's).
+data = "ab ".encode("utf-32-le") * 40 + b"\x00\x00\x11\x00" + "cd ".encode("utf-32-le") * 40
+try:
+    data.decode("utf-32-le")
+except UnicodeDecodeError as exc:
+    expected = (exc.start, exc.end, exc.reason)
+with tempfile.NamedTemporaryFile(delete=False) as f:
+    f.write(data)
+saved = _text._PIECE_BYTES
+try:
+    for size in (7, 64, 480, 481, 1 << 20):
+        _text._PIECE_BYTES = size
+        try:
+            hotloop.word_count_file(f.name, encoding="utf-32-le")
+        except UnicodeDecodeError as exc:
+            assert (exc.start, exc.end, exc.reason) == expected, (size, exc.start, exc.end)
+        else:
+            raise AssertionError("an invalid code point did not raise UnicodeDecodeError")
+finally:
+    _text._PIECE_BYTES = saved
+    os.remove(f.name)
 # The hotloop command: inputs summed as WordTable parts (ties across files in first-occurrence
 # order), --errors passed through (replace natively, surrogateescape by the library's fallback),
 # strict failures named by file and byte offset.
