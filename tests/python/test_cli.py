@@ -310,6 +310,13 @@ def test_stats_refuses_integers_beyond_pythons_digit_limit(tmp_path):
     assert parse_stats(ok("stats", "-", stdin=("v\n%s\n2\n" % zeros).encode()))["max"] == "7"
 
 
+def test_stats_refuses_negatives_beside_integers_above_int64(tmp_path):
+    # Each value fits int64 or uint64, but no one of them holds the column: a clear error, not
+    # a traceback from looking for a value beyond both.
+    err = fails_cleanly("stats", "-", stdin=("v\n-1\n%d\n" % (2**64 - 1)).encode())
+    assert "line 3" in err and "line 2" in err and "int64" in err and "uint64" in err
+
+
 def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
     def strict(text):
         return json.loads(text, parse_constant=lambda name: pytest.fail("not JSON: " + name))
