@@ -256,6 +256,11 @@ def _read_column(path: str, rows: Any, column: Optional[str]) -> Tuple[str, "arr
         column = header[0]
     if column not in header:
         raise UsageError("%s: no column %r (columns: %s)" % (name, column, ", ".join(header)))
+    if header.count(column) > 1:  # taking the first would describe one of them silently
+        raise UsageError("%s: the header names %d columns %r (columns %s): which one is meant "
+                         "is ambiguous; rename them" % (
+                             name, header.count(column), column,
+                             ", ".join(str(i + 1) for i, h in enumerate(header) if h == column)))
     index = header.index(column)
     cells = [(rows.line_num, row[index].strip() if index < len(row) else "") for row in rows]
     return column, _numbers(name, column, cells)

@@ -317,6 +317,12 @@ def test_stats_refuses_negatives_beside_integers_above_int64(tmp_path):
     assert "line 3" in err and "line 2" in err and "int64" in err and "uint64" in err
 
 
+def test_stats_refuses_a_column_name_the_header_repeats():
+    err = fails_cleanly("stats", "-", "--column", "a", stdin=b"a,b,a\n1,2,30\n3,4,50\n")
+    assert "ambiguous" in err and "1, 3" in err
+    assert parse_stats(ok("stats", "-", "--column", "b", stdin=b"a,b,a\n1,2,3\n"))["max"] == "2"
+
+
 def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
     def strict(text):
         return json.loads(text, parse_constant=lambda name: pytest.fail("not JSON: " + name))
