@@ -492,6 +492,23 @@ def test_image_palette_gives_the_colours_it_shows_filtered(tmp_path):
     assert_rounded(np.asarray(after)[..., :3], scipy_blur(shown[..., :3], 1.0), 255, 1e-3)
 
 
+def test_image_of_a_png_with_a_transparent_colour_key(tmp_path):
+    # tRNS on an RGB PNG: grayscale wrote the RGB key into an L PNG (a traceback from Pillow's
+    # writer); a filter gives RGBA, the key as its alpha.
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    rgb = np.random.default_rng(8).integers(1, 256, (12, 16, 3), dtype=np.uint8)
+    rgb[3, 4] = (0, 0, 0)
+    before, after = filtered(tmp_path, "key.png", Image.fromarray(rgb), "gray",
+                             transparency=(0, 0, 0))
+    assert after.mode == "L" and after.info["transparency"] == 0
+    assert np.array_equal(np.asarray(after), np.asarray(before.convert("L")))
+    before, after = filtered(tmp_path, "key.png", Image.fromarray(rgb), "blur",
+                             transparency=(0, 0, 0))
+    assert after.mode == "RGBA"
+    assert np.array_equal(np.asarray(after)[..., 3], np.asarray(before.convert("RGBA"))[..., 3])
+
+
 def test_image_cmyk_tiff_and_jpeg(tmp_path):
     np = pytest.importorskip("numpy")
     pytest.importorskip("scipy.ndimage")
