@@ -308,9 +308,10 @@ def _view(data: Any, what: str, policy: int) -> Any:
 
 def _numpy_number(item: Any) -> bool:
     """Whether NumPy gives item a number dtype in a list: a Python bool, int or float, or a
-    NumPy scalar (a Fraction or Decimal makes the list an object array)."""
+    NumPy bool, integer or float scalar (a Fraction, Decimal or datetime64 beside numbers
+    makes the list an object array)."""
     np = sys.modules["numpy"]
-    return isinstance(item, (int, float, np.generic))
+    return isinstance(item, (int, float, np.bool_, np.integer, np.floating))
 
 
 def _refuse_elements(data: Any, what: str) -> None:
@@ -324,8 +325,8 @@ def _refuse_elements(data: Any, what: str) -> None:
                 "dtype holds: convert the values to float to describe them approximately"
                 % (what, index))
     error = element_type_error(what, data, _numpy_number,
-                               "a bool, int or float (or a NumPy scalar), which NumPy gives a "
-                               "number dtype")
+                               "a bool, int or float (or a NumPy bool, integer or float "
+                               "scalar), which NumPy gives a number dtype")
     if error is not None:
         raise error
 

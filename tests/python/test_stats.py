@@ -463,7 +463,9 @@ def test_int_lists_reaching_past_2_63_stay_exact(values):
                                            ([1 + 2j], "element 0 has type complex"),
                                            # real numbers, but NumPy makes them objects
                                            ([1, Fraction(1, 3)], "element 1 has type Fraction"),
-                                           ([Decimal("1.5")], "element 0 has type Decimal")])
+                                           ([Decimal("1.5")], "element 0 has type Decimal"),
+                                           ([1, np.datetime64("2020-01-01")],
+                                            "element 1 has type datetime64")])
 def test_lists_without_a_numeric_dtype_name_the_element(values, named):
     with pytest.raises(hotloop.InvalidTypeError, match=named):
         hotloop.compute_stats(values)
