@@ -29,8 +29,18 @@ def as_index(value, what, name, low=None, high=None, *, allow_bool=False,
         raise InvalidTypeError("%s: %s must be an int, not %s"
                                % (what, name, type(value).__name__)) from None
     if (low is not None and value < low) or (high is not None and value > high):
-        raise error("%s: %s must be %s, got %d" % (what, name, range_text(low, high), value))
+        raise error("%s: %s must be %s, got %s" % (what, name, range_text(low, high),
+                                                   int_text(value)))
     return value
+
+
+def int_text(value):
+    """An int for a message: its digits, or its size when it has too many to be worth reading
+    (str() of an int over sys.get_int_max_str_digits() digits, 4300 by default, raises
+    ValueError: a message that shows such an int would fail instead of explaining)."""
+    if value.bit_length() <= 256:
+        return "%d" % value
+    return "%s int of %d bits" % ("a negative" if value < 0 else "an", value.bit_length())
 
 
 def as_real(value, what, name, *, allow_bool=True):

@@ -256,6 +256,11 @@ def _read_column(path: str, rows: Any, column: Optional[str]) -> Tuple[str, "arr
         column = header[0]
     if column not in header:
         raise UsageError("%s: no column %r (columns: %s)" % (name, column, ", ".join(header)))
+    if header.count(column) > 1:  # taking the first would describe one of them silently
+        raise UsageError("%s: the header names %d columns %r (columns %s): which one is meant "
+                         "is ambiguous; rename them" % (
+                             name, header.count(column), column,
+                             ", ".join(str(i + 1) for i, h in enumerate(header) if h == column)))
     index = header.index(column)
     cells = [(rows.line_num, row[index].strip() if index < len(row) else "") for row in rows]
     return column, _numbers(name, column, cells)
@@ -282,12 +287,7 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
                 return array.array(typecode, ints)
             except OverflowError:
                 pass
-        line, text = next((line, text) for (line, text), value in zip(cells, ints)
-                          if not -2**63 <= value < 2**64)
-        shown = text if len(text) <= 40 else "%s...%s (%d characters)" % (text[:12], text[-6:],
-                                                                           len(text))
-        raise UsageError("%s line %d: %s in column %r is beyond 64-bit integers (float64 would "
-                         "round it)" % (name, line, shown, column))
+        raise UsageError(_beyond_64_bits(name, column, cells, ints))
     values = array.array("d")
     for line, text in cells:
         try:
@@ -296,6 +296,27 @@ def _numbers(name: str, column: str, cells: List[Tuple[int, str]]) -> "array.arr
             raise UsageError("%s line %d: %r in column %r is not a number"
                              % (name, line, text, column)) from None
     return values
+
+
+def _beyond_64_bits(name: str, column: str, cells: List[Tuple[int, str]],
+                    ints: List[int]) -> str:
+    """Why integers that neither int64 nor uint64 holds are refused: one value beyond both, or
+    (each value fitting one of them) a negative value beside one above int64's maximum."""
+    def shown(text: str) -> str:
+        return text if len(text) <= 40 else "%s...%s (%d characters)" % (text[:12], text[-6:],
+                                                                          len(text))
+    pairs = list(zip(cells, ints))
+    beyond = [cell for cell, value in pairs if not -2**63 <= value < 2**64]
+    if beyond:
+        line, text = beyond[0]
+        return ("%s line %d: %s in column %r is beyond 64-bit integers (float64 would round it)"
+                % (name, line, shown(text), column))
+    (high_line, high), (low_line, low) = (
+        next(cell for cell, value in pairs if value >= 2**63),
+        next(cell for cell, value in pairs if value < 0))
+    return ("%s line %d: %s in column %r is beyond int64, and line %d holds the negative %s, "
+            "which uint64 cannot hold (float64 would round them)"
+            % (name, high_line, shown(high), column, low_line, shown(low)))
 
 
 _DIGITS = re.compile(r"([+-]?)0*(\d+)")

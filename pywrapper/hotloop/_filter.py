@@ -289,7 +289,7 @@ def _exact_value(threshold):
         if threshold.is_nan():
             raise InvalidArgumentError("process_numbers: threshold is a NaN Decimal, which "
                                        "Python refuses to compare")
-        return fractions.Fraction(threshold) if threshold.is_finite() else float(threshold)
+        return _decimal_value(threshold) if threshold.is_finite() else float(threshold)
     if isinstance(threshold, fractions.Fraction):
         return threshold
     np = sys.modules.get("numpy")
@@ -306,6 +306,25 @@ def _exact_value(threshold):
         return fractions.Fraction(threshold)  # other numbers.Rational
     except (TypeError, ValueError, OverflowError):
         return float(threshold)
+
+
+#: A Decimal beyond 10**400 in magnitude, or below 10**-400, compares with every double and
+#: 64-bit integer as the clamped value does (no double lies between 10**400 and inf, nor
+#: between 0 and 10**-400), and Fraction(Decimal("1e-99999999")) would build a 10**99999999
+#: denominator: minutes of work where Python's own `x > threshold` takes microseconds.
+_DECIMAL_EXPONENT_LIMIT = 400
+
+
+def _decimal_value(threshold):
+    """A finite Decimal's value as an int or Fraction, exactly where that can matter."""
+    if threshold.is_zero():
+        return 0
+    sign = -1 if threshold.is_signed() else 1
+    if threshold.adjusted() > _DECIMAL_EXPONENT_LIMIT:
+        return sign * 10 ** (_DECIMAL_EXPONENT_LIMIT + 1)
+    if threshold.adjusted() < -_DECIMAL_EXPONENT_LIMIT:
+        return sign * fractions.Fraction(1, 10 ** (_DECIMAL_EXPONENT_LIMIT + 1))
+    return fractions.Fraction(threshold)
 
 
 def _bounds(code, exact):

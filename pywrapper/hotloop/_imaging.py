@@ -71,6 +71,10 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     La, RGBa                    premultiplied: filtered as LA / RGBA, premultiplied again
     P, PA                       filtered as the colours they show: RGB, or RGBA when the
                                 palette has transparency or the mode is PA; RGB / RGBA out
+    L, RGB with a colour key    info["transparency"] (PNG's tRNS): filtered as convert("LA") /
+                                convert("RGBA") shows them; LA / RGBA out (grayscale: L, the
+                                key converted as Pillow's convert("L") does); I, I;16*, F with
+                                a key: refused but for grayscale (no mode with alpha holds them)
     CMYK                        the four inks filtered (K is not alpha)
     YCbCr                       per channel (equals the RGB result converted), but sobel_edges
                                 is refused: convert("RGB") first
@@ -504,6 +508,8 @@ def _filter_pil(im, what, native, progress, info=None):
         # "transparency" names a palette index: the RGBA pixels carry it now.
         info = {key: value for key, value in info.items() if key != "transparency"}
         return _filter_pil(im.convert("RGBA" if rgba else "RGB"), what, native, progress, info)
+    if "transparency" in info and mode in _PIL_KEYED:
+        return _filter_keyed(im, what, native, progress, info)
     if mode in ("La", "RGBa"):
         straight = _filter_pil(im.convert(mode.upper()), what, native, progress, info)
         if what == "grayscale":
@@ -519,6 +525,39 @@ def _filter_pil(im, what, native, progress, info=None):
     if what == "grayscale" and mode not in _PIL_GRAY:
         mode = "L"
     return _pil_image(out, mode, info)
+
+
+# Modes in which Pillow keeps a transparent colour key (PNG's tRNS chunk) in info["transparency"]:
+# the pixels of that value are transparent. Filtered pixels no longer hold it where they did.
+_PIL_KEYED = {"L", "RGB", "I", "I;16", "I;16L", "I;16B", "F"}
+
+
+def _filter_keyed(im, what, native, progress, info):
+    """A keyed image filtered as the colours it shows, as a palette with transparency is: L and
+    RGB as convert("LA") / convert("RGBA") (Pillow turns the key into alpha). grayscale keeps a
+    key as Pillow's convert("L") does (RGB: the key's own luma). The wider gray modes have no
+    alpha mode to go to: refused rather than given a key that marks arbitrary pixels."""
+    rest = {key: value for key, value in info.items() if key != "transparency"}
+    mode = im.mode
+    if what == "grayscale":
+        result = _filter_pil(im, what, native, progress, rest)
+        key = info["transparency"]
+        if mode != "RGB":  # a gray image is copied: its key still marks the same pixels
+            result.info["transparency"] = key
+        elif isinstance(key, tuple):  # what Pillow's convert("L") gives the key
+            import PIL.Image
+
+            result.info["transparency"] = PIL.Image.new("RGB", (1, 1), key).convert(
+                "L").getpixel((0, 0))
+        return result
+    if mode in ("L", "RGB"):
+        alpha = "LA" if mode == "L" else "RGBA"
+        return _filter_pil(im.convert(alpha), what, native, progress, rest)
+    raise InvalidTypeError(
+        '%s: PIL mode "%s" with a transparent colour key (info["transparency"] = %r): filtered '
+        "pixels would not keep it, and Pillow has no %s mode with alpha: del "
+        'img.info["transparency"] to filter the values as they are' % (
+            what, mode, info["transparency"], "16-bit" if mode.startswith("I;16") else mode))
 
 
 def _load_pil(im, what):

@@ -11,7 +11,7 @@ import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
 
-from ._args import as_bytes, as_index
+from ._args import as_bytes, as_index, int_text
 from ._convert import View, as_list, as_view, buffer_to_list
 from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
@@ -407,13 +407,8 @@ class DataProcessor:
         ...     p.process_chunks()
         [1.0, 4.0, 7.0]
         """
-        chunk_size = _index(chunk_size, "chunk_size")
-        offset = _index(offset, "offset")
-        if chunk_size < 1 or chunk_size > 2**64 - 1:
-            raise InvalidArgumentError(
-                "partial: chunk_size must be in 1 .. 2**64 - 1, got %d" % chunk_size)
-        if offset < 0 or offset > 2**64 - 1:
-            raise InvalidArgumentError("partial: offset must be in 0 .. 2**64 - 1, got %d" % offset)
+        chunk_size = as_index(chunk_size, "partial", "chunk_size", 1, 2**64 - 1)
+        offset = as_index(offset, "partial", "offset", 0, 2**64 - 1)
         view = as_view(values, "partial")
         if view is None:
             seq = (cast(Sequence[float], values) if type(values) in (list, tuple)
@@ -466,7 +461,7 @@ class DataProcessor:
         sizes = ffi.new("size_t[]", [len(r) for r in records])
         work = sum(len(r) for r in records) // 8
         if expected_length is not None:
-            expected_length = _index(expected_length, "expected_length")
+            expected_length = as_index(expected_length, "add_partials", "expected_length")
         with self._lock:
             handle = self._live()
             if expected_length is not None:
@@ -600,17 +595,13 @@ def _check_length(handle: Any, expected: int) -> None:
     check(lib.hl_processor_length(handle, out))
     if out[0] != expected:
         raise InvalidArgumentError(
-            "add_partials: the processor holds %d values, but the partials were planned for %d "
-            "(values were added or processed meanwhile): nothing was added" % (out[0], expected))
+            "add_partials: the processor holds %d values, but the partials were planned for %s "
+            "(values were added or processed meanwhile): nothing was added"
+            % (out[0], int_text(expected)))
 
 
 def _not_a_partial(obj: Any) -> bytes:
     raise InvalidTypeError("add_partials: expected ChunkPartial, got %s" % type(obj).__name__)
-
-
-def _index(value: Any, name: str) -> int:
-    # as_index: a NumPy array has __index__ yet only a 0-d integer one converts (TypeError)
-    return as_index(value, "DataProcessor", name)
 
 
 def _buffer_bytes(handle: Any) -> bytes:

@@ -62,8 +62,9 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         For an empty input, an unknown ``nan_policy``, or a NaN with ``nan_policy="raise"``
         (a ValueError, as scipy raises).
     InvalidTypeError
-        For an unsupported dtype (complex, object, ...), or a list of ints that no 64-bit
-        integer dtype holds.
+        For an unsupported dtype (complex, object, ...), a list of ints that no 64-bit
+        integer dtype holds, a list with an element NumPy gives no number dtype (``None``, a
+        ``Fraction`` or ``Decimal``: named), or an iterator, generator or set (pass a list).
 
     Examples
     --------
@@ -292,23 +293,40 @@ def _view(data: Any, what: str, policy: int) -> Any:
     view = as_view(data, what, masked="compress", na=na)
     if view is None:  # a list, tuple, or scalar: one conversion with NumPy
         array = as_exact_ndarray(data, what)
-        if array.dtype.kind not in "biuf" and isinstance(data, (list, tuple)):
-            _refuse_elements(data, what)
+        if array.dtype.kind not in "biuf":
+            if isinstance(data, (list, tuple)):
+                _refuse_elements(data, what)
+            elif array.dtype.kind == "O" and array.ndim == 0:
+                # NumPy made an iterator, generator or set one object, not its values: saying
+                # "unsupported dtype object" would not tell what to pass instead.
+                raise InvalidTypeError(
+                    "%s: expected an array, a list or a tuple of numbers, got %s (pass "
+                    "list(...) of it)" % (what, type(data).__name__))
         view = as_view(array, what)
     return view
 
 
+def _numpy_number(item: Any) -> bool:
+    """Whether NumPy gives item a number dtype in a list: a Python bool, int or float, or a
+    NumPy bool, integer or float scalar (a Fraction, Decimal or datetime64 beside numbers
+    makes the list an object array)."""
+    np = sys.modules["numpy"]
+    return isinstance(item, (int, float, np.bool_, np.integer, np.floating))
+
+
 def _refuse_elements(data: Any, what: str) -> None:
-    """The error naming the first element NumPy could not give a numeric dtype: not a real
-    number, or an int beyond 64 bits (statistics need a dtype; parallel_sum takes any int)."""
+    """The error naming the first element NumPy could not give a numeric dtype: an int beyond
+    64 bits, or an element that is no bool, int, float or NumPy scalar (statistics need a
+    dtype; parallel_sum takes any int)."""
     for index, item in enumerate(data):
         if isinstance(item, numbers.Integral) and not -2**63 <= int(item) < 2**64:
             raise InvalidTypeError(
                 "%s: element %d is an int beyond 64 bits (-2**63 .. 2**64 - 1), which no NumPy "
                 "dtype holds: convert the values to float to describe them approximately"
                 % (what, index))
-    error = element_type_error(what, data, lambda item: isinstance(item, numbers.Real),
-                               "a real number")
+    error = element_type_error(what, data, _numpy_number,
+                               "a bool, int or float (or a NumPy bool, integer or float "
+                               "scalar), which NumPy gives a number dtype")
     if error is not None:
         raise error
 

@@ -42,6 +42,23 @@ def test_as_index_range_messages():
     assert range_text(1, None) == ">= 1" and range_text(None, 10) == "<= 10"
 
 
+HUGE = 10**5000  # str() of an int over 4300 digits raises ValueError (Python 3.11+)
+
+
+@pytest.mark.parametrize("call", [
+    lambda: hotloop.DataProcessor(HUGE), lambda: hotloop.DataProcessor(-HUGE),
+    lambda: hotloop.box_blur(np.ones((2, 2)), HUGE), lambda: hotloop.monte_carlo_pi(HUGE),
+    lambda: hotloop.monte_carlo_pi(10, seed=HUGE), lambda: hotloop.set_num_threads(HUGE),
+    lambda: hotloop.sum_as_string(1, -HUGE),
+    lambda: hotloop.DataProcessor.partial([1.0], chunk_size=HUGE, offset=0),
+    lambda: hotloop.DataProcessor.partial([1.0], chunk_size=3, offset=HUGE),
+    lambda: hotloop.DataProcessor(3).add_partials([], expected_length=HUGE)])
+def test_out_of_range_ints_of_any_size_are_hotloop_errors(call):
+    # The message formatted the int with %d: a ValueError from str() instead of the error.
+    with pytest.raises(hotloop.HotloopError, match="int of 16610 bits"):
+        call()
+
+
 @pytest.mark.parametrize("value", [1, 2.5, True, np.float32(1.5), np.float16(2), np.int64(3),
                                    np.uint64(2**64 - 1), fractions.Fraction(1, 3),
                                    decimal.Decimal("0.1"), np.array(2.5)])

@@ -310,6 +310,19 @@ def test_stats_refuses_integers_beyond_pythons_digit_limit(tmp_path):
     assert parse_stats(ok("stats", "-", stdin=("v\n%s\n2\n" % zeros).encode()))["max"] == "7"
 
 
+def test_stats_refuses_negatives_beside_integers_above_int64(tmp_path):
+    # Each value fits int64 or uint64, but no one of them holds the column: a clear error, not
+    # a traceback from looking for a value beyond both.
+    err = fails_cleanly("stats", "-", stdin=("v\n-1\n%d\n" % (2**64 - 1)).encode())
+    assert "line 3" in err and "line 2" in err and "int64" in err and "uint64" in err
+
+
+def test_stats_refuses_a_column_name_the_header_repeats():
+    err = fails_cleanly("stats", "-", "--column", "a", stdin=b"a,b,a\n1,2,30\n3,4,50\n")
+    assert "ambiguous" in err and "1, 3" in err
+    assert parse_stats(ok("stats", "-", "--column", "b", stdin=b"a,b,a\n1,2,3\n"))["max"] == "2"
+
+
 def test_stats_json_is_strict_json_with_non_finite_values_as_null(tmp_path):
     def strict(text):
         return json.loads(text, parse_constant=lambda name: pytest.fail("not JSON: " + name))
@@ -477,6 +490,23 @@ def test_image_palette_gives_the_colours_it_shows_filtered(tmp_path):
     assert (shown[..., 3] == 0).any()
     assert np.array_equal(np.asarray(after)[..., 3], shown[..., 3])
     assert_rounded(np.asarray(after)[..., :3], scipy_blur(shown[..., :3], 1.0), 255, 1e-3)
+
+
+def test_image_of_a_png_with_a_transparent_colour_key(tmp_path):
+    # tRNS on an RGB PNG: grayscale wrote the RGB key into an L PNG (a traceback from Pillow's
+    # writer); a filter gives RGBA, the key as its alpha.
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    rgb = np.random.default_rng(8).integers(1, 256, (12, 16, 3), dtype=np.uint8)
+    rgb[3, 4] = (0, 0, 0)
+    before, after = filtered(tmp_path, "key.png", Image.fromarray(rgb), "gray",
+                             transparency=(0, 0, 0))
+    assert after.mode == "L" and after.info["transparency"] == 0
+    assert np.array_equal(np.asarray(after), np.asarray(before.convert("L")))
+    before, after = filtered(tmp_path, "key.png", Image.fromarray(rgb), "blur",
+                             transparency=(0, 0, 0))
+    assert after.mode == "RGBA"
+    assert np.array_equal(np.asarray(after)[..., 3], np.asarray(before.convert("RGBA"))[..., 3])
 
 
 def test_image_cmyk_tiff_and_jpeg(tmp_path):

@@ -1,5 +1,8 @@
 import array
 import math
+import os
+import subprocess
+import sys
 
 import numpy as np
 import pytest
@@ -248,6 +251,41 @@ def test_array_thresholds_compare_by_exact_value(threshold, dtype):
     kept = [x for x in arr.tolist() if (x > exact if math.isfinite(x) else x > 0)]
     result = hotloop.process_numbers(arr, threshold)
     np.testing.assert_array_equal(result, np.array(kept, dtype=dtype) * 2)
+
+
+EXTREME_DECIMALS = [Decimal("1e-999999999999999999"), Decimal("-1e-999999999999"),
+                    Decimal("1e999999999"), Decimal("-1e999999999"), Decimal("-0E-999999999"),
+                    Decimal("0E+999999999"), Decimal("4.9e-324"), Decimal("2.5e-324"),
+                    Decimal("1.7976931348623157e308"), Decimal("1e-401"), Decimal("-1e401")]
+
+
+def test_decimal_thresholds_of_extreme_exponents_are_compared_at_once():
+    # Fraction(Decimal("1e-999999999999999999")) builds 10**999999999999999999: the call never
+    # returned, where Python's `x > threshold` answers at once. Run apart so that it cannot
+    # hang the suite; with the bound it takes milliseconds.
+    code = ("import numpy as np, hotloop\nfrom decimal import Decimal\n"
+            "for d in %r:\n"
+            "    hotloop.process_numbers([1, 2, 3], Decimal(d))\n"
+            "    hotloop.process_numbers(np.array([1.0, 5e-324, np.inf]), Decimal(d))\n"
+            "    hotloop.process_numbers(np.array([1, 2], np.uint8), Decimal(d))\n"
+            % [str(d) for d in EXTREME_DECIMALS])
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
+    done = subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
+                          timeout=300)
+    assert done.returncode == 0, done.stderr
+
+
+@pytest.mark.parametrize("threshold", EXTREME_DECIMALS)
+def test_decimal_thresholds_of_extreme_exponents_compare_exactly(threshold):
+    values = [-np.inf, -1.7976931348623157e308, -1.0, -5e-324, -0.0, 0.0, 5e-324, 1e-310, 1.0,
+              1.7976931348623157e308, np.inf, np.nan]
+    assert hotloop.process_numbers(np.array(values), threshold).tolist() == [
+        x * 2 for x in values if not math.isnan(x) and Decimal(x) > threshold]
+    ints = [-(2**63), -1, 0, 1, 2**63 - 1]
+    assert hotloop.process_numbers(ints, threshold) == reference(ints, threshold)
+    unsigned = np.array([0, 1, 2**63 - 1], np.uint64)
+    assert hotloop.process_numbers(unsigned, threshold).tolist() == [
+        2 * x for x in unsigned.tolist() if x > threshold]
 
 
 def test_comprehension_errors_are_hotloop_errors():

@@ -150,6 +150,38 @@ def test_palette_transparency_gives_rgba():
     assert np.array_equal(pixels(out), hotloop.box_blur(pixels(pa.convert("RGBA")), 1))
 
 
+def test_a_transparent_colour_key_becomes_alpha_as_a_palettes_does(tmp_path):
+    # PNG's tRNS chunk: Pillow opens an RGB or L image with info["transparency"] = the colour
+    # whose pixels are transparent. Blurred pixels no longer hold it where they did (and may
+    # hold it elsewhere): the image is filtered as convert("RGBA") / convert("LA") shows it.
+    rgb = np.array(pixels(rgb_picture(6)))
+    rgb[5, 7] = (0, 0, 0)
+    Image.fromarray(rgb).save(tmp_path / "key.png", transparency=(0, 0, 0), dpi=(72, 72))
+    im = Image.open(tmp_path / "key.png")
+    assert im.mode == "RGB" and im.info["transparency"] == (0, 0, 0)
+    out = hotloop.gaussian_blur(im, 1.0)
+    assert out.mode == "RGBA" and "transparency" not in out.info
+    assert pixels(out)[5, 7, 3] == 0 and pixels(out)[..., 3].sum() == 255 * (rgb[..., 0].size - 1)
+    assert np.array_equal(pixels(out), hotloop.gaussian_blur(pixels(im.convert("RGBA")), 1.0))
+    gray = Image.fromarray(rgb[..., 0])
+    gray.save(tmp_path / "gray_key.png", transparency=int(rgb[5, 7, 0]))
+    out = hotloop.box_blur(Image.open(tmp_path / "gray_key.png"), 1)
+    assert out.mode == "LA" and "transparency" not in out.info and pixels(out)[5, 7, 1] == 0
+    # grayscale keeps a key, as Pillow's convert("L") does: the L value of the RGB key (not the
+    # RGB tuple, which an L image cannot save), and it saves.
+    luma = hotloop.grayscale(im)
+    assert luma.mode == "L" and luma.info["transparency"] == im.convert("L").info["transparency"]
+    assert np.array_equal(pixels(luma), pixels(im.convert("L")))
+    luma.save(tmp_path / "luma.png")
+    # A 16-bit gray PNG with a key has no mode with alpha to go to: refused, saying how.
+    Image.fromarray(rgb[..., 0].astype(np.int32) * 200, "I").save(tmp_path / "i.png",
+                                                                   transparency=400)
+    wide = Image.open(tmp_path / "i.png")
+    with pytest.raises(hotloop.InvalidTypeError, match="transparency"):
+        hotloop.sharpen(wide)
+    assert hotloop.grayscale(wide).info["transparency"] == 400  # a copy: the key still holds
+
+
 def test_grayscale_of_every_rgb_colour_is_pillows_convert_l():
     # All 2**24 colours: Pillow's 16-bit fixed point, not the rounded float luma (which is one
     # level off on 8824 of them, e.g. (0, 0, 250): 29 where Pillow says 28).

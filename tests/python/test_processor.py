@@ -546,6 +546,17 @@ def test_foreign_state_bytes_are_refused():
         p.to_bytes()
 
 
+def test_a_corrupt_count_inside_the_state_says_the_processor_is_corrupt():
+    # The held-values count (bytes 24..31) set to 0 makes the reader meet a value where its
+    # block statistics were: the error names the DataProcessor, not the Moments record inside.
+    p = DataProcessor(3)
+    p.add_data([1.0] * 10)
+    data = bytearray(p.to_bytes())
+    data[24:32] = bytes(8)
+    with pytest.raises(hotloop.InvalidArgumentError, match="corrupt serialized DataProcessor"):
+        DataProcessor.from_bytes(bytes(data))
+
+
 # ---- partials (one per Dask partition) ----
 
 @given(st.integers(1, 70_000), st.integers(0, 40), st.lists(st.integers(0, 20_000), max_size=5),

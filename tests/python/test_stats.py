@@ -5,6 +5,7 @@ import copy
 import math
 import pickle
 import statistics
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -459,10 +460,26 @@ def test_int_lists_reaching_past_2_63_stay_exact(values):
                                            ([[-5], [2**64 - 1]], "neither int64 nor uint64"),
                                            ([1.0, "2"], "element 1 has type str"),
                                            ([None, 1.0], "element 0 has type NoneType"),
-                                           ([1 + 2j], "element 0 has type complex")])
+                                           ([1 + 2j], "element 0 has type complex"),
+                                           # real numbers, but NumPy makes them objects
+                                           ([1, Fraction(1, 3)], "element 1 has type Fraction"),
+                                           ([Decimal("1.5")], "element 0 has type Decimal"),
+                                           ([1, np.datetime64("2020-01-01")],
+                                            "element 1 has type datetime64")])
 def test_lists_without_a_numeric_dtype_name_the_element(values, named):
     with pytest.raises(hotloop.InvalidTypeError, match=named):
         hotloop.compute_stats(values)
+    with pytest.raises(hotloop.InvalidTypeError, match=named):
+        Moments.of(values)
+
+
+@pytest.mark.parametrize("make", [lambda: (x for x in [1.0, 2.0]), lambda: {1.0, 2.0},
+                                  lambda: iter([1.0, 2.0]), lambda: {"a": 1.0}.values()])
+def test_iterators_and_sets_are_named_not_called_object_arrays(make):
+    # NumPy makes such an object one 0-d object: the error says what to pass instead.
+    for function in (hotloop.compute_stats, Moments.of):
+        with pytest.raises(hotloop.InvalidTypeError, match=r"got \w+ \(pass list\(\.\.\.\)"):
+            function(make())
 
 
 @settings(max_examples=150)

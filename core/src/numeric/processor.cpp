@@ -438,7 +438,14 @@ public:
     }
     Moments moments() {
         need(Moments::kBytes);
-        Moments m = Moments::from_bytes(p_, Moments::kBytes);
+        Moments m;
+        try {
+            m = Moments::from_bytes(p_, Moments::kBytes);
+        } catch (const Error&) {
+            // Moments' own message ("not a serialized hotloop Moments record") would name a
+            // part of the record the caller never handed over: the record is corrupt.
+            corrupt();
+        }
         p_ += Moments::kBytes;
         n_ -= Moments::kBytes;
         if (m.dtype != DType::Float64 || m.nan_policy != NanPolicy::Propagate) corrupt();
