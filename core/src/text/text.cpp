@@ -1272,6 +1272,16 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, const 
             const std::size_t cut = b * kBlockUnits, next = std::min(n, cut + kBlockUnits);
             ByteBuffer& w = windows.local();
             w.clear();
+            if (utf8::inside_one_word(units, cut, next, rules)) {
+                // No word starts here: only the block's UTF-8 size (and features) count.
+                // Reading on to the end of the word, as a block that starts one must, would
+                // cost every such block the rest of the word: quadratic in a long word's
+                // length (a line of CJK or other text without spaces).
+                transcode(units, cut, next, w);
+                own_bytes[b] = w.size();
+                if (options.report_features) features[b] = text_features(w.data(), w.size());
+                return;
+            }
             transcode(units, cut - std::min(cut, kContextUnits), cut, w);
             const std::size_t begin = w.size();
             transcode(units, cut, next, w);
