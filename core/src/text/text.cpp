@@ -1454,12 +1454,19 @@ WordTable count_words_in_file(const std::string& path, uint64_t start, uint64_t 
                               const TextOptions& options, uint64_t part, Control* ctl) {
     if (start > end) fail(ErrorKind::InvalidArgument, "start > end");
     // A file that shrinks while it is read is counted again from its new size; it is only
-    // given up on (as an OSError) if it keeps changing.
+    // given up on (as an OSError) if it keeps changing. One that reads short of a size it
+    // still claims (sysfs, and other file systems whose sizes are not their contents) is read
+    // whole instead, as open().read() reads it.
+    bool whole = false;
     for (int attempt = 0;; ++attempt) {
-        const FileReader file(path, ctl);
+        const FileReader file(path, ctl, whole);
         try {
             return count_file_range(file, start, end, options, part, ctl);
-        } catch (const FileChanged&) {
+        } catch (const FileChanged& changed) {
+            if (changed.size_lies && !whole) {
+                whole = true;
+                continue;
+            }
             if (attempt == 2)
                 throw Error(ErrorKind::Io, "file '" + path +
                                                "' kept shrinking while it was read (3 attempts)");
