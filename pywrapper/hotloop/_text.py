@@ -1166,8 +1166,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped); ``/proc`` files and sysfs ones (whose size is not their contents) are read whole; FIFOs, pipes and
-        devices are read whole by Python's ``open()`` (Ctrl-C interrupts a wait for a writer).
+        loaded whole, never memory-mapped); ``/proc`` and sysfs files (whose size is not their
+        contents) are read whole; FIFOs, pipes and devices are read whole by Python's
+        ``open()`` (Ctrl-C interrupts a wait for a writer).
     top : int, optional
         As in :func:`word_count`.
     encoding : str or None, optional
