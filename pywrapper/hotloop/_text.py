@@ -560,7 +560,8 @@ def _utf8_view(obj, what):
     if view is None:
         raise InvalidTypeError(
             "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__))
-    if view.itemsize != 1 or view.format not in ("B", "b", "c"):
+    # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
+    if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
         fmt = view.format
         view.release()
         raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r" % (what, fmt))

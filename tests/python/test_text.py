@@ -237,6 +237,25 @@ def test_non_contiguous_and_wrong_buffers():
         hotloop.word_count(["a", "b"])
 
 
+def test_byte_buffers_with_a_byte_order_prefix():
+    # ctypes exports its char buffers as '<c' and its byte arrays as '<B' / '<b': a byte order
+    # means nothing for one byte, and str(buffer, "utf-8") reads them.
+    import ctypes
+    text = "Ctypes ΣΑΣ ctypes"
+    data = text.encode()
+    ref = reference(text)
+    buffers = [ctypes.create_string_buffer(data, len(data)),
+               (ctypes.c_ubyte * len(data)).from_buffer_copy(data),
+               (ctypes.c_byte * len(data)).from_buffer_copy(data),
+               memoryview(data).cast("B").cast("c")]
+    for buf in buffers:
+        assert hotloop.word_count(buf) == ref
+        assert hotloop.WordTable.from_text(buf).to_dict() == ref
+        assert hotloop.word_count(buf, errors="surrogateescape") == ref
+    with pytest.raises(hotloop.InvalidTypeError, match="format '<H'"):
+        hotloop.word_count((ctypes.c_uint16 * 2)())
+
+
 # ---- top=k ----
 
 @given(st.text(alphabet=st.sampled_from(["a", "b", "B", "c", "Σ", "σ", " ", "\n", "\u3000"])),
