@@ -512,7 +512,7 @@ def _counter(text, k):
 
 # ---- arguments ----
 
-def _check_top(top, what="word_count"):
+def _check_top(top, what):
     """top as an int k >= 0, or None. A k beyond any table's size means "all", as for
     Counter.most_common(k): it is capped where the C API's int64 ends."""
     return None if top is None else min(as_index(top, what, "top", 0), 2 ** 63 - 1)
@@ -1145,7 +1145,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     >>> word_count(b"ok \\xff ok", errors="replace")
     {'ok': 2, '\\ufffd': 1}
     """
-    k = _check_top(top)
+    k = _check_top(top, "word_count")
     _check_errors(errors, "word_count")
     return _run_text(text, errors, 0, progress, "word_count", _finish_counts(k),
                      lambda decoded: _counter(decoded, k))
@@ -1216,7 +1216,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     [('to', 2), ('be,', 1)]
     >>> os.remove(f.name)
     """
-    k = _check_top(top)
+    k = _check_top(top, "word_count_file")
     _check_errors(errors, "word_count_file")
     return _run_file(path, 0, None, errors, encoding, 0, progress, "word_count_file",
                      _finish_counts(k), lambda decoded: _counter(decoded, k))
@@ -1509,7 +1509,7 @@ class WordTable:
         >>> WordTable.from_text("b a B").to_dict(top=1)
         [('b', 2)]
         """
-        k = _check_top(top)
+        k = _check_top(top, "WordTable.to_dict")
         return self._call(lambda h: _export(h, k))
 
     def __len__(self) -> int:

@@ -258,6 +258,18 @@ def test_byte_buffers_with_a_byte_order_prefix():
 
 # ---- top=k ----
 
+def test_a_bad_top_names_the_function_called(tmp_path):
+    path = write(tmp_path / "a.txt", b"a b")
+    calls = {"word_count": lambda top: hotloop.word_count("a b", top=top),
+             "word_count_file": lambda top: hotloop.word_count_file(path, top=top),
+             "WordTable.to_dict": lambda top: hotloop.WordTable.from_text("a").to_dict(top=top)}
+    for name, call in calls.items():
+        with pytest.raises(hotloop.InvalidArgumentError, match="^%s: top must be >= 0" % name):
+            call(-1)
+        with pytest.raises(hotloop.InvalidTypeError, match="^%s: top must be an int" % name):
+            call(True)
+
+
 @given(st.text(alphabet=st.sampled_from(["a", "b", "B", "c", "Σ", "σ", " ", "\n", "\u3000"])),
        st.integers(min_value=0, max_value=8))
 def test_top_is_most_common(text, k):
