@@ -1537,7 +1537,7 @@ class WordTable:
             self._finalizer()
 
     def __enter__(self) -> "WordTable":
-        return self
+        return self._call(lambda h: self)  # a closed table is ClosedHandleError here too
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()
