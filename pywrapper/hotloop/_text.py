@@ -558,17 +558,28 @@ def _utf8_view(obj, what):
     """A C-contiguous memoryview of bytes over obj (one copy only if obj is strided)."""
     view = buffer_of(obj, what)
     if view is None:
-        raise InvalidTypeError(
-            "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__))
+        raise InvalidTypeError("%s: expected str or a bytes-like object, not %s%s"
+                               % (what, type(obj).__name__, _many_texts_hint(obj)))
     # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
     if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
         fmt = view.format
         view.release()
-        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r" % (what, fmt))
+        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
+                               % (what, fmt, _many_texts_hint(obj)))
     if not view.c_contiguous:
         with view:
             return memoryview(view.tobytes())
     return view
+
+
+def _many_texts_hint(obj):
+    """How to count a collection of texts (a list, a NumPy array of strings, a pandas Series),
+    for the message refusing it; '' for anything else."""
+    if isinstance(obj, (list, tuple)) or getattr(getattr(obj, "dtype", None), "kind", "") in (
+            "U", "S", "O"):
+        return (" (for many texts: '\\n'.join(texts), or one WordTable.from_text(text, part=i)"
+                " per text, merged)")
+    return ""
 
 
 def _path_of(path, what):

@@ -237,6 +237,19 @@ def test_non_contiguous_and_wrong_buffers():
         hotloop.word_count(["a", "b"])
 
 
+def test_a_collection_of_texts_is_refused_with_the_way_to_count_it():
+    np = pytest.importorskip("numpy")
+    many = ["Many texts", "many"]
+    for texts in (many, tuple(many), np.array(many), np.array([t.encode() for t in many])):
+        with pytest.raises(hotloop.InvalidTypeError, match=r"for many texts: '\\n'\.join"):
+            hotloop.word_count(texts)
+    assert hotloop.word_count("\n".join(many)) == {"many": 2, "texts": 1}
+    for other in (12, np.arange(3), array.array("i", [1])):  # not texts: no such hint
+        with pytest.raises(hotloop.InvalidTypeError) as info:
+            hotloop.word_count(other)
+        assert "many texts" not in str(info.value)
+
+
 def test_byte_buffers_with_a_byte_order_prefix():
     # ctypes exports its char buffers as '<c' and its byte arrays as '<B' / '<b': a byte order
     # means nothing for one byte, and str(buffer, "utf-8") reads them.
