@@ -949,7 +949,8 @@ def test_table_lifetime():
     assert len(t) == 2 and "2 distinct words" in repr(t)
     with t:
         assert t.to_dict() == {"a": 2, "b": 1}
-    for use in (len, lambda x: x.to_dict(), lambda x: x.to_bytes(), lambda x: x.merge(hotloop.WordTable()),
+    for use in (len, lambda x: x.to_dict(), lambda x: x.to_bytes(),
+                lambda x: x.merge(hotloop.WordTable()),
                 lambda x: x.__enter__()):  # `with` a closed table, as DataProcessor's
         with pytest.raises(hotloop.ClosedHandleError):
             use(t)
