@@ -60,8 +60,9 @@ TEST_CASE("count_words: words of several str blocks, in every layout", "[text]")
         chars.push_back('x');
         std::string text;
         for (char32_t u : chars) {
-            char buffer[4];
-            text.append(buffer, static_cast<std::size_t>(utf8::encode(u, reinterpret_cast<uint8_t*>(buffer))));
+            uint8_t buffer[4];
+            const int n = utf8::encode(u, buffer);
+            text.append(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n));
         }
         const WordTable want = count_words(text.data(), text.size(), TextEncoding::Utf8, {});
         REQUIRE(want.size() == 3);

@@ -96,7 +96,8 @@ void FileReader::read(uint64_t pos, std::size_t n, ByteBuffer& out) const {
         if (got == 0) {
             FileChanged changed;
             struct stat st;
-            changed.size_lies = ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) == size_;
+            changed.size_lies =
+                ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) == size_;
             throw changed;
         }
         done += static_cast<std::size_t>(got);
