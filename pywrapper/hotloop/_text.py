@@ -537,7 +537,7 @@ def _counter(text, k):
 
 # ---- arguments ----
 
-def _check_top(top, what="word_count"):
+def _check_top(top, what):
     """top as an int k >= 0, or None. A k beyond any table's size means "all", as for
     Counter.most_common(k): it is capped where the C API's int64 ends."""
     return None if top is None else min(as_index(top, what, "top", 0), 2 ** 63 - 1)
@@ -583,16 +583,28 @@ def _utf8_view(obj, what):
     """A C-contiguous memoryview of bytes over obj (one copy only if obj is strided)."""
     view = buffer_of(obj, what)
     if view is None:
-        raise InvalidTypeError(
-            "%s: expected str or a bytes-like object, not %s" % (what, type(obj).__name__))
-    if view.itemsize != 1 or view.format not in ("B", "b", "c"):
+        raise InvalidTypeError("%s: expected str or a bytes-like object, not %s%s"
+                               % (what, type(obj).__name__, _many_texts_hint(obj)))
+    # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
+    if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
         fmt = view.format
         view.release()
-        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r" % (what, fmt))
+        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
+                               % (what, fmt, _many_texts_hint(obj)))
     if not view.c_contiguous:
         with view:
             return memoryview(view.tobytes())
     return view
+
+
+def _many_texts_hint(obj):
+    """How to count a collection of texts (a list, a NumPy array of strings, a pandas Series),
+    for the message refusing it; '' for anything else."""
+    if isinstance(obj, (list, tuple)) or getattr(getattr(obj, "dtype", None), "kind", "") in (
+            "U", "S", "O"):
+        return (" (for many texts: '\\n'.join(texts), or one WordTable.from_text(text, part=i)"
+                " per text, merged)")
+    return ""
 
 
 def _path_of(path, what):
@@ -1171,7 +1183,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     >>> word_count(b"ok \\xff ok", errors="replace")
     {'ok': 2, '\\ufffd': 1}
     """
-    k = _check_top(top)
+    k = _check_top(top, "word_count")
     _check_errors(errors, "word_count")
     return _run_text(text, errors, 0, progress, "word_count", _finish_counts(k),
                      lambda decoded: _counter(decoded, k))
@@ -1193,8 +1205,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped); ``/proc`` files are read whole; FIFOs, pipes and
-        devices are read whole by Python's ``open()`` (Ctrl-C interrupts a wait for a writer).
+        loaded whole, never memory-mapped); ``/proc`` and sysfs files (whose size is not their
+        contents) are read whole; FIFOs, pipes and devices are read whole by Python's
+        ``open()`` (Ctrl-C interrupts a wait for a writer).
     top : int, optional
         As in :func:`word_count`.
     encoding : str or None, optional
@@ -1241,7 +1254,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     [('to', 2), ('be,', 1)]
     >>> os.remove(f.name)
     """
-    k = _check_top(top)
+    k = _check_top(top, "word_count_file")
     _check_errors(errors, "word_count_file")
     return _run_file(path, 0, None, errors, encoding, 0, progress, "word_count_file",
                      _finish_counts(k), lambda decoded: _counter(decoded, k))
@@ -1534,7 +1547,7 @@ class WordTable:
         >>> WordTable.from_text("b a B").to_dict(top=1)
         [('b', 2)]
         """
-        k = _check_top(top)
+        k = _check_top(top, "WordTable.to_dict")
         return self._call(lambda h: _export(h, k))
 
     def __len__(self) -> int:
@@ -1562,7 +1575,7 @@ class WordTable:
             self._finalizer()
 
     def __enter__(self) -> "WordTable":
-        return self
+        return self._call(lambda h: self)  # a closed table is ClosedHandleError here too
 
     def __exit__(self, *exc_info: Any) -> None:
         self.close()

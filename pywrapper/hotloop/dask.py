@@ -1275,7 +1275,7 @@ def word_count(bag: Any, top: Optional[int] = None, *, split_every: SplitEvery =
     ({'the': 3, 'cat': 1, 'and': 1, 'hat': 1}, [('the', 3)])
     """
     what = "hotloop.dask.word_count"
-    k = _text._check_top(top)
+    k = _text._check_top(top, what)
     _text._check_errors(errors, what)
     _check_text_collection(bag, what)
     token = tokenize(what, bag, k, errors, split_every)
@@ -1369,7 +1369,7 @@ def word_count_files(paths: Union[PathInput, Sequence[PathInput]], top: Optional
     >>> os.rmdir(folder)
     """
     what = "hotloop.dask.word_count_files"
-    k = _text._check_top(top)
+    k = _text._check_top(top, what)
     _text._check_errors(errors, what)
     codec = _text._codec_name(encoding, what)
     size_per_task = _blocksize(blocksize, what)

@@ -115,6 +115,31 @@ def test_wordcount_ties_follow_first_occurrence_across_files(tmp_path):
     assert got == reference_counts([texts[2], "only late", texts[0]], 3)
 
 
+def test_wordcount_of_many_files_merges_in_a_tree(tmp_path, monkeypatch, capsys):
+    # Each file's table was merged into a running total, which copied the whole total once per
+    # file: O(words * files) (1,200 source files took 4.4 s, a Counter loop 0.6 s). Merged as a
+    # binary counter carries, the words merged are at most (log2(files) + 1) times the total.
+    from hotloop import _cli
+    n_files, per_file = 64, 10
+    paths = []
+    for i in range(n_files):
+        paths.append(str(tmp_path / ("f%d.txt" % i)))
+        with open(paths[-1], "w") as f:
+            f.write(" ".join("w%d_%d" % (i, j) for j in range(per_file)) + " common\n")
+    merged = []
+    merge = hotloop.WordTable.merge
+
+    def counted(self, other, **kwargs):
+        merged.append(len(self) + len(other))
+        return merge(self, other, **kwargs)
+
+    monkeypatch.setattr(hotloop.WordTable, "merge", counted)
+    assert _cli.main(["wordcount", "--top", "1"] + paths) == 0
+    assert capsys.readouterr().out == "common\t%d\n" % n_files
+    words = n_files * per_file + 1
+    assert sum(merged) <= words * (6 + 1)  # log2(64) + 1
+
+
 def test_wordcount_invalid_utf8_strict_names_file_and_offset(tmp_path):
     good = tmp_path / "good.txt"
     good.write_bytes(b"fine words " * 1000)

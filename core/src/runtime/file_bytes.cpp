@@ -19,7 +19,7 @@ namespace {
 
 }  // namespace
 
-FileReader::FileReader(const std::string& path, Control* ctl) : path_(path) {
+FileReader::FileReader(const std::string& path, Control* ctl, bool whole) : path_(path) {
     if (path.find('\0') != std::string::npos)
         fail(ErrorKind::InvalidArgument, "path contains a NUL byte");
     // Opened non-blocking, so that neither a FIFO without a writer (a blocking open() waits
@@ -35,7 +35,7 @@ FileReader::FileReader(const std::string& path, Control* ctl) : path_(path) {
         if (::fstat(fd_, &st) != 0) fail_io("cannot stat", path, errno);
         if (S_ISDIR(st.st_mode)) fail_io("cannot read", path, EISDIR);
         // A regular file of size 0 may be a /proc or sysfs file whose size is not known: read it.
-        regular_ = S_ISREG(st.st_mode) && st.st_size > 0;
+        regular_ = !whole && S_ISREG(st.st_mode) && st.st_size > 0;
         if (regular_) {
             // Blocking again: pread() of a regular file never waits on a peer, and O_NONBLOCK
             // would only add EAGAIN where a file system honours it (mandatory locks).
@@ -93,7 +93,13 @@ void FileReader::read(uint64_t pos, std::size_t n, ByteBuffer& out) const {
             if (errno == EINTR) continue;
             fail_io("cannot read", path_, errno);
         }
-        if (got == 0) throw FileChanged{};
+        if (got == 0) {
+            FileChanged changed;
+            struct stat st;
+            changed.size_lies =
+                ::fstat(fd_, &st) == 0 && static_cast<uint64_t>(st.st_size) == size_;
+            throw changed;
+        }
         done += static_cast<std::size_t>(got);
     }
 }

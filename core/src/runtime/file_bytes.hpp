@@ -42,16 +42,20 @@ private:
     std::size_t size_ = 0, capacity_ = 0;
 };
 
-// Thrown by FileReader::read when the file is shorter than when it was opened.
+// Thrown by FileReader::read when the file is shorter than when it was opened. size_lies: its
+// size is still the one it had at open, so that size was never its contents' (sysfs reports
+// 4096 bytes for every attribute, whatever it holds): read such a file whole.
 struct FileChanged : std::exception {
+    bool size_lies = false;
     const char* what() const noexcept override { return "file changed while it was read"; }
 };
 
 class FileReader {
 public:
     // Throws Error(Io) with errno on failure: ENOENT, EACCES, EISDIR, ... The message names the
-    // path. `ctl` is checked while a non-regular file is read.
-    explicit FileReader(const std::string& path, Control* ctl = nullptr);
+    // path. `ctl` is checked while a non-regular file is read. `whole`: read even a regular
+    // file whole, as a non-regular one (its size was found not to be its contents').
+    explicit FileReader(const std::string& path, Control* ctl = nullptr, bool whole = false);
     ~FileReader();
     FileReader(const FileReader&) = delete;
     FileReader& operator=(const FileReader&) = delete;

@@ -1285,6 +1285,16 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, const 
             const std::size_t cut = b * kBlockUnits, next = std::min(n, cut + kBlockUnits);
             ByteBuffer& w = windows.local();
             w.clear();
+            if (utf8::inside_one_word(units, cut, next, rules)) {
+                // No word starts here: only the block's UTF-8 size (and features) count.
+                // Reading on to the end of the word, as a block that starts one must, would
+                // cost every such block the rest of the word: quadratic in a long word's
+                // length (a line of CJK or other text without spaces).
+                transcode(units, cut, next, w);
+                own_bytes[b] = w.size();
+                if (options.report_features) features[b] = text_features(w.data(), w.size());
+                return;
+            }
             transcode(units, cut - std::min(cut, kContextUnits), cut, w);
             const std::size_t begin = w.size();
             transcode(units, cut, next, w);
@@ -1457,12 +1467,19 @@ WordTable count_words_in_file(const std::string& path, uint64_t start, uint64_t 
                               const TextOptions& options, uint64_t part, Control* ctl) {
     if (start > end) fail(ErrorKind::InvalidArgument, "start > end");
     // A file that shrinks while it is read is counted again from its new size; it is only
-    // given up on (as an OSError) if it keeps changing.
+    // given up on (as an OSError) if it keeps changing. One that reads short of a size it
+    // still claims (sysfs, and other file systems whose sizes are not their contents) is read
+    // whole instead, as open().read() reads it.
+    bool whole = false;
     for (int attempt = 0;; ++attempt) {
-        const FileReader file(path, ctl);
+        const FileReader file(path, ctl, whole);
         try {
             return count_file_range(file, start, end, options, part, ctl);
-        } catch (const FileChanged&) {
+        } catch (const FileChanged& changed) {
+            if (changed.size_lies && !whole) {
+                whole = true;
+                continue;
+            }
             if (attempt == 2)
                 throw Error(ErrorKind::Io, "file '" + path +
                                                "' kept shrinking while it was read (3 attempts)");

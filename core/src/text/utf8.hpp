@@ -59,6 +59,25 @@ struct Rules {
     }
 };
 
+// True if code units [cut, next) of a str lie inside one word that started before cut: the unit
+// before cut and every unit of the range do not split words, so no word starts in the range
+// (count_units then skips reading on to the end of that word, which would cost each such
+// block the rest of the word: quadratic in a long word's length).
+template <class U>
+constexpr bool inside_one_word(const U* units, std::size_t cut, std::size_t next,
+                               const Rules& rules) noexcept {
+    // Whitespace is at most U+0020, U+0085, U+00A0 or in U+1680..U+3000: the rules are asked
+    // only there.
+    const auto splits = [&](uint32_t c) {
+        return (c <= 0x20 || c == 0x85 || c == 0xA0 || (c >= 0x1680 && c <= 0x3000)) &&
+               rules.splits(c);
+    };
+    if (cut == 0 || splits(units[cut - 1])) return false;
+    for (std::size_t i = cut; i < next; ++i)
+        if (splits(units[i])) return false;
+    return true;
+}
+
 // What decode() reports for a malformed sequence; the reasons are Python's.
 enum Malformed : int {
     kValid = 0,

@@ -1,0 +1,80 @@
+// Long words in CPython's str layouts (Latin-1, UCS-2, UCS-4): a block that lies inside a word
+// begun in an earlier block starts no word, and must not read on to the word's end (which cost
+// each such block the rest of the word: quadratic in the word's length). Apart from
+// engine_text.cpp, whose helper utf8() would clash with the engine's utf8 namespace.
+#include <cstdint>
+#include <string>
+#include <vector>
+
+#include <catch2/catch.hpp>
+
+#include "hotloop/text.hpp"
+#include "../../core/src/text/utf8.hpp"
+
+using namespace hotloop;
+
+namespace {
+
+constexpr std::size_t kBlockUnits = std::size_t(1) << 18;  // the engine's str block
+
+void require_same(const WordTable& a, const WordTable& b) {
+    REQUIRE(a.size() == b.size());
+    for (std::size_t i = 0; i < a.size(); ++i) {
+        CHECK(a.word(i) == b.word(i));
+        CHECK(a.entry(i).count == b.entry(i).count);
+        CHECK(a.entry(i).offset == b.entry(i).offset);
+    }
+}
+
+}  // namespace
+
+TEST_CASE("inside_one_word: a range of a str that starts no word", "[text]") {
+    const utf8::Rules cpython;
+    utf8::Rules pypy;
+    pypy.mongolian_vowel_separator = true;
+    const std::u32string word = U"\u00e4\u03a3\u4e2d\U0001F600a";
+    const std::u32string text = word + U" " + word + U"\u3000" + word + U"\u180e" + word;
+    const std::size_t n = text.size();
+    CHECK_FALSE(utf8::inside_one_word(text.data(), 0, 3, cpython));   // the text's start
+    CHECK(utf8::inside_one_word(text.data(), 1, 5, cpython));         // inside the first word
+    CHECK_FALSE(utf8::inside_one_word(text.data(), 1, 6, cpython));   // reaches the space
+    CHECK_FALSE(utf8::inside_one_word(text.data(), 6, 8, cpython));   // right after it
+    CHECK_FALSE(utf8::inside_one_word(text.data(), 8, 12, cpython));  // reaches U+3000
+    CHECK(utf8::inside_one_word(text.data(), 13, n, cpython));        // U+180E joins (CPython)
+    CHECK_FALSE(utf8::inside_one_word(text.data(), 13, n, pypy));     // and splits (PyPy 3.9)
+    const std::u16string two = u"ab\u00e4\u00e4";
+    CHECK(utf8::inside_one_word(two.data(), 1, 4, cpython));
+    const std::string one = "ab\x85" "c";
+    CHECK_FALSE(
+        utf8::inside_one_word(reinterpret_cast<const uint8_t*>(one.data()), 1, 4, cpython));
+}
+
+TEST_CASE("count_words: words of several str blocks, in every layout", "[text]") {
+    for (char32_t c : {char32_t(0xE4), char32_t(0x3A3), char32_t(0x1F600)}) {
+        std::vector<char32_t> chars = {'x', ' '};
+        chars.insert(chars.end(), 5 * kBlockUnits + 5, c);
+        chars.push_back(' ');
+        chars.insert(chars.end(), kBlockUnits / 2, 'A');
+        chars.insert(chars.end(), 3 * kBlockUnits, c);
+        chars.push_back(0xA0);  // splits, and is Latin-1
+        chars.push_back('x');
+        std::string text;
+        for (char32_t u : chars) {
+            uint8_t buffer[4];
+            const int n = utf8::encode(u, buffer);
+            text.append(reinterpret_cast<const char*>(buffer), static_cast<std::size_t>(n));
+        }
+        const WordTable want = count_words(text.data(), text.size(), TextEncoding::Utf8, {});
+        REQUIRE(want.size() == 3);
+        const std::vector<uint32_t> ucs4(chars.begin(), chars.end());
+        require_same(count_words(ucs4.data(), ucs4.size(), TextEncoding::Ucs4, {}), want);
+        if (c < 0x100) {
+            const std::vector<uint8_t> latin(chars.begin(), chars.end());
+            require_same(count_words(latin.data(), latin.size(), TextEncoding::Latin1, {}), want);
+        }
+        if (c < 0x10000) {
+            const std::vector<uint16_t> ucs2(chars.begin(), chars.end());
+            require_same(count_words(ucs2.data(), ucs2.size(), TextEncoding::Ucs2, {}), want);
+        }
+    }
+}
