@@ -401,10 +401,12 @@ def _from_python_error(exc, filename=None):
     its offsets in the whole input; for a file, named and with the compression hint."""
     codec = "UTF-8" if exc.encoding == "utf-8" else exc.encoding
     message = _malformed_message(codec, exc.start, exc.object[exc.start], exc.reason, filename)
+    obj = exc.object
     if filename is not None:  # exc.object is the whole file: no second read (a FIFO has none)
-        message += _hint_for(exc.object[:8])
-    return HotloopUnicodeDecodeError(message, exc.encoding, exc.object, exc.start, exc.end,
-                                     exc.reason, filename=filename)
+        message += _hint_for(obj[:8])
+        obj = obj[exc.start:exc.end]  # a file's error holds its malformed bytes only
+    return HotloopUnicodeDecodeError(message, exc.encoding, obj, exc.start, exc.end, exc.reason,
+                                     filename=filename)
 
 
 def _casing():

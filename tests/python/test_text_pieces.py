@@ -118,6 +118,7 @@ def whole_file_error(data, codec, errors):
 @example("ab", b"\xff", "", ("utf-16", "strict"), 1, False)
 @example("abc de", b"\x81\x30", "", ("gb18030", "strict"), 2, False)
 @example("", b"\xed\xa0", "xy", ("utf-8-sig", "surrogatepass"), 1, True)
+@example("", b"\xff", "x", ("ascii", "strict"), 1, False)  # the error ends where the piece does
 def test_decoding_errors_are_at_file_offsets(head, bad, tail, codec_errors, piece, bom):
     codec, errors = codec_errors
     data = head.encode(codec, "ignore") + bad + tail.encode(codec, "ignore")
