@@ -256,12 +256,18 @@ def _empty_dict(n):
     return {}
 
 
-def _export(table, k, ctl=ffi.NULL):
+def _export(table, k, ctl=ffi.NULL, owned=False):
     """The dict (k None) or the k most common pairs of a table, in a few bulk calls: the ASCII
     words come as one blob (decoded and split as the narrowest str kind), the others as a
-    second blob put in their places (see hl_word_table_export_grouped)."""
+    second blob put in their places (see hl_word_table_export_grouped). An `owned` table is
+    destroyed as soon as its words are out, before the dict is built: with a million distinct
+    words it is some 50 MB that need not sit beside the dict."""
     out = [ffi.new(_BUFFER_PP) for _ in range(4)]
-    check(lib.hl_word_table_export_grouped(table, _ALL if k is None else k, *out, ctl))
+    try:
+        check(lib.hl_word_table_export_grouped(table, _ALL if k is None else k, *out, ctl))
+    finally:
+        if owned:
+            lib.hl_word_table_destroy(table)
     words, others, others_at, counts = (p[0] for p in out)
     try:
         n = lib.hl_buffer_length(counts)
@@ -515,9 +521,9 @@ def _spans_of(table):
 
 def _finish_counts(k):
     def finish(table, ctl):
+        if _CASING_VERSION is not None:
+            return _export(table, k, ctl, owned=True)
         try:
-            if _CASING_VERSION is not None:
-                return _export(table, k, ctl)
             words, counts, _, _ = _python_lowered(table)
         finally:
             lib.hl_word_table_destroy(table)

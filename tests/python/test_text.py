@@ -183,6 +183,36 @@ def test_the_result_dict_filled_in_slices(words, keys_per_fill):
         _text._FILL_KEYS = saved
 
 
+def test_word_count_frees_its_table_before_building_the_dict(monkeypatch):
+    # With a million distinct words the table is some 50 MB: it need not sit beside the dict.
+    # WordTable.to_dict leaves its table alone.
+    live = []
+    real_destroy, real_filled = _text.lib.hl_word_table_destroy, _text._filled
+
+    class Lib:
+        def __getattr__(self, name):
+            return getattr(real_lib, name)
+
+        def hl_word_table_destroy(self, table):
+            live.append(("destroyed", table))
+            return real_destroy(table)
+
+    def filled(*args):
+        live.append(("filled", None))
+        return real_filled(*args)
+
+    real_lib = _text.lib
+    monkeypatch.setattr(_text, "lib", Lib())
+    monkeypatch.setattr(_text, "_filled", filled)
+    text = "b a B c"
+    assert hotloop.word_count(text) == reference(text)
+    assert [what for what, _ in live] == ["destroyed", "filled"]
+    live.clear()
+    table = hotloop.WordTable.from_text(text)
+    assert table.to_dict() == reference(text) and [what for what, _ in live] == ["filled"]
+    table.close()
+
+
 def test_filling_the_result_dict_honours_a_cancel(monkeypatch):
     # Millions of distinct words take seconds to become a dict: the fill checks the call's
     # control between slices (a job's cancel; on the main thread Ctrl-C gets in between too).
