@@ -807,7 +807,9 @@ def _count_pieces(source, name, codec, errors, flags, casing, part, ctl, report,
     count is cancellable inside, so a batch need not be small, and each count's table costs a
     merge of all its distinct words), each at its UTF-8 offset in the whole text (the end of
     the previous batch's span); the tables of these adjacent ranges are merged as they come."""
-    stack = _MergeStack(ctl)
+    stack = _MergeStack(
+        lambda a, b: _new_table(lambda out: lib.hl_word_table_merge(a, b, out, ctl)),
+        lib.hl_word_table_destroy)
     batch, counted, offset = [], 0, 0
     try:
         with source() as f:
@@ -948,14 +950,15 @@ def _piece_decode_error(exc, known, read, name, head, final, whole):
 
 
 class _MergeStack:
-    """Tables merged as they come, as a binary counter does its carries: a table of 2**k counts
-    is merged with the next one of 2**k, so n counts cost O(words * log n) merge work, not
+    """Tables merged as they come, as a binary counter does its carries: a table of 2**k inputs
+    is merged with the next one of 2**k, so n inputs cost O(words * log n) merge work, not
     O(words * n). Merging is exact in any order (first occurrences are kept, not positions);
-    the older table goes first, which spares the merge its sort."""
+    the older table goes first, which spares the merge its sort. merge(a, b) makes a new
+    table, free(t) releases one: raw handles here, WordTable objects in the command line."""
 
-    def __init__(self, ctl):
-        self._ctl = ctl
-        self._tables = []  # [table, counts it holds], counts non-increasing
+    def __init__(self, merge, free):
+        self._merge, self._free = merge, free
+        self._tables = []  # [table, inputs it holds], inputs non-increasing
 
     def push(self, table):
         self._tables.append([table, 1])
@@ -970,14 +973,14 @@ class _MergeStack:
 
     def discard(self):
         while self._tables:
-            lib.hl_word_table_destroy(self._tables.pop()[0])
+            self._free(self._tables.pop()[0])
 
     def _merge_last_two(self):
         (a, m), (b, n) = self._tables[-2:]
-        merged = _new_table(lambda out: lib.hl_word_table_merge(a, b, out, self._ctl))
+        merged = self._merge(a, b)
         self._tables[-2:] = [[merged, m + n]]
-        lib.hl_word_table_destroy(a)
-        lib.hl_word_table_destroy(b)
+        self._free(a)
+        self._free(b)
 
 
 class _BytesProgress:
