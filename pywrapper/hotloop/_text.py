@@ -274,45 +274,33 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
         if n == 0:
             return {} if k is None else []
         numbers = buffer_values(counts)
-        text = _text_of(words)
-        apart = (list(zip(buffer_values(others_at), _text_of(others).split("\n")))
-                 if lib.hl_buffer_length(others_at) else [])
+        keys = _text_of(words).split("\n")
+        if lib.hl_buffer_length(others_at):
+            for i, word in zip(buffer_values(others_at), _text_of(others).split("\n")):
+                keys[i] = word
     finally:
         for buffer in (words, others, others_at, counts):
             lib.hl_buffer_free(buffer)
     if k is not None:
-        keys = text.split("\n")
-        for i, word in apart:
-            keys[i] = word
         return list(zip(keys, numbers))
-    return _filled(text, n, apart, numbers, ctl)
+    return _filled(keys, numbers, ctl)
 
 
-# Keys per dict.update() of _filled: the keys just split (a few hundred KB) are still in cache
-# when the dict hashes them, and a Ctrl-C or a cancel is seen after a few ms of filling, not
+# Keys per dict.update() of _filled: a Ctrl-C or a cancel is seen after a few ms of filling, not
 # after the seconds that millions of distinct words take in one update().
-_FILL_KEYS = 2048
+_FILL_KEYS = 1 << 16
 
 
-def _filled(text, n, apart, numbers, ctl):
-    """The dict of the n '\n'-separated keys of text, with the words `apart` ((position, word)
-    pairs in position order) in their (empty) places, and their numbers; filled _FILL_KEYS
-    keys at a time, checking ctl in between."""
+def _filled(keys, numbers, ctl):
+    """dict(zip(keys, numbers)), filled _FILL_KEYS keys at a time, checking ctl in between."""
+    n = len(keys)
     result = _presized_dict_maker()(n) if n >= _PRESIZE_FROM else {}
-    values = iter(numbers)  # zip() takes a key first: it stops at a chunk's end with none taken
-    span = _FILL_KEYS * (len(text) // n + 1)  # characters of about _FILL_KEYS keys
-    pos = first = j = 0
-    while True:
-        end = text.find("\n", pos + span)
-        keys = text[pos:end if end >= 0 else len(text)].split("\n")
-        while j < len(apart) and apart[j][0] < first + len(keys):
-            keys[apart[j][0] - first] = apart[j][1]
-            j += 1
-        result.update(zip(keys, values))
-        if end < 0:
-            return result
-        _stop_if_cancelled(ctl)
-        pos, first = end + 1, first + len(keys)
+    values = iter(numbers)
+    for start in range(0, n, _FILL_KEYS):
+        if start:
+            _stop_if_cancelled(ctl)
+        result.update(zip(keys[start:start + _FILL_KEYS], values))
+    return result
 
 
 def _text_of(buffer):
