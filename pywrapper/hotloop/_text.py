@@ -274,45 +274,33 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
         if n == 0:
             return {} if k is None else []
         numbers = buffer_values(counts)
-        text = _text_of(words)
-        apart = (list(zip(buffer_values(others_at), _text_of(others).split("\n")))
-                 if lib.hl_buffer_length(others_at) else [])
+        keys = _text_of(words).split("\n")
+        if lib.hl_buffer_length(others_at):
+            for i, word in zip(buffer_values(others_at), _text_of(others).split("\n")):
+                keys[i] = word
     finally:
         for buffer in (words, others, others_at, counts):
             lib.hl_buffer_free(buffer)
     if k is not None:
-        keys = text.split("\n")
-        for i, word in apart:
-            keys[i] = word
         return list(zip(keys, numbers))
-    return _filled(text, n, apart, numbers, ctl)
+    return _filled(keys, numbers, ctl)
 
 
-# Keys per dict.update() of _filled: the keys just split (a few hundred KB) are still in cache
-# when the dict hashes them, and a Ctrl-C or a cancel is seen after a few ms of filling, not
+# Keys per dict.update() of _filled: a Ctrl-C or a cancel is seen after a few ms of filling, not
 # after the seconds that millions of distinct words take in one update().
-_FILL_KEYS = 2048
+_FILL_KEYS = 1 << 16
 
 
-def _filled(text, n, apart, numbers, ctl):
-    """The dict of the n '\n'-separated keys of text, with the words `apart` ((position, word)
-    pairs in position order) in their (empty) places, and their numbers; filled _FILL_KEYS
-    keys at a time, checking ctl in between."""
+def _filled(keys, numbers, ctl):
+    """dict(zip(keys, numbers)), filled _FILL_KEYS keys at a time, checking ctl in between."""
+    n = len(keys)
     result = _presized_dict_maker()(n) if n >= _PRESIZE_FROM else {}
-    values = iter(numbers)  # zip() takes a key first: it stops at a chunk's end with none taken
-    span = _FILL_KEYS * (len(text) // n + 1)  # characters of about _FILL_KEYS keys
-    pos = first = j = 0
-    while True:
-        end = text.find("\n", pos + span)
-        keys = text[pos:end if end >= 0 else len(text)].split("\n")
-        while j < len(apart) and apart[j][0] < first + len(keys):
-            keys[apart[j][0] - first] = apart[j][1]
-            j += 1
-        result.update(zip(keys, values))
-        if end < 0:
-            return result
-        _stop_if_cancelled(ctl)
-        pos, first = end + 1, first + len(keys)
+    values = iter(numbers)
+    for start in range(0, n, _FILL_KEYS):
+        if start:
+            _stop_if_cancelled(ctl)
+        result.update(zip(keys[start:start + _FILL_KEYS], values))
+    return result
 
 
 def _text_of(buffer):
@@ -807,7 +795,9 @@ def _count_pieces(source, name, codec, errors, flags, casing, part, ctl, report,
     count is cancellable inside, so a batch need not be small, and each count's table costs a
     merge of all its distinct words), each at its UTF-8 offset in the whole text (the end of
     the previous batch's span); the tables of these adjacent ranges are merged as they come."""
-    stack = _MergeStack(ctl)
+    stack = _MergeStack(
+        lambda a, b: _new_table(lambda out: lib.hl_word_table_merge(a, b, out, ctl)),
+        lib.hl_word_table_destroy)
     batch, counted, offset = [], 0, 0
     try:
         with source() as f:
@@ -948,14 +938,15 @@ def _piece_decode_error(exc, known, read, name, head, final, whole):
 
 
 class _MergeStack:
-    """Tables merged as they come, as a binary counter does its carries: a table of 2**k counts
-    is merged with the next one of 2**k, so n counts cost O(words * log n) merge work, not
+    """Tables merged as they come, as a binary counter does its carries: a table of 2**k inputs
+    is merged with the next one of 2**k, so n inputs cost O(words * log n) merge work, not
     O(words * n). Merging is exact in any order (first occurrences are kept, not positions);
-    the older table goes first, which spares the merge its sort."""
+    the older table goes first, which spares the merge its sort. merge(a, b) makes a new
+    table, free(t) releases one: raw handles here, WordTable objects in the command line."""
 
-    def __init__(self, ctl):
-        self._ctl = ctl
-        self._tables = []  # [table, counts it holds], counts non-increasing
+    def __init__(self, merge, free):
+        self._merge, self._free = merge, free
+        self._tables = []  # [table, inputs it holds], inputs non-increasing
 
     def push(self, table):
         self._tables.append([table, 1])
@@ -970,14 +961,14 @@ class _MergeStack:
 
     def discard(self):
         while self._tables:
-            lib.hl_word_table_destroy(self._tables.pop()[0])
+            self._free(self._tables.pop()[0])
 
     def _merge_last_two(self):
         (a, m), (b, n) = self._tables[-2:]
-        merged = _new_table(lambda out: lib.hl_word_table_merge(a, b, out, self._ctl))
+        merged = self._merge(a, b)
         self._tables[-2:] = [[merged, m + n]]
-        lib.hl_word_table_destroy(a)
-        lib.hl_word_table_destroy(b)
+        self._free(a)
+        self._free(b)
 
 
 class _BytesProgress:

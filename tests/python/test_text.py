@@ -172,7 +172,7 @@ def test_large_vocabulary_result_is_a_plain_dict():
        st.integers(1, 5))
 def test_the_result_dict_filled_in_slices(words, keys_per_fill):
     # _export fills the dict a few keys at a time: with slices of 1 to 5 keys every slice
-    # boundary falls before, on and after the non-ASCII words that are put in their places.
+    # boundary falls before, on and after the non-ASCII words (put in their places first).
     text = " ".join(words)
     saved = _text._FILL_KEYS
     _text._FILL_KEYS = keys_per_fill
@@ -218,14 +218,13 @@ def test_filling_the_result_dict_honours_a_cancel(monkeypatch):
     # control between slices (a job's cancel; on the main thread Ctrl-C gets in between too).
     from hotloop import _run
     monkeypatch.setattr(_text, "_FILL_KEYS", 10)
-    keys = "\n".join("w%d" % i for i in range(100))
+    keys = ["w%d" % i for i in range(100)]
     ctl = _run.new_control()
-    assert _text._filled(keys, 100, [], [1] * 100, ctl) == {"w%d" % i: 1 for i in range(100)}
+    assert _text._filled(keys, [1] * 100, ctl) == dict.fromkeys(keys, 1)
     _text.lib.hl_control_cancel(ctl)
-    few = "\n".join("w%d" % i for i in range(8))  # one slice: no check is due
-    assert _text._filled(few, 8, [], [1] * 8, ctl) == {"w%d" % i: 1 for i in range(8)}
+    assert _text._filled(keys[:10], [1] * 10, ctl) == dict.fromkeys(keys[:10], 1)  # one slice
     with pytest.raises(hotloop.HotloopCancelledError):
-        _text._filled(keys, 100, [], [1] * 100, ctl)
+        _text._filled(keys, [1] * 100, ctl)
 
 
 # ---- bytes-like input ----
