@@ -763,9 +763,10 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if nan_policy == "omit" and _nullable_not_float64(x.dtype):
-        reduction = Reduction("compute_stats", _nullable_moments_partial,
-                              _merge_nullable_moments, _nullable_moments_result)
+    if nan_policy == "omit" and _nullable_numbers(x.dtype):
+        reduction = Reduction("compute_stats", functools.partial(
+            _nullable_moments_partial, declared=x.dtype),
+            _merge_nullable_moments, _nullable_moments_result)
     else:
         reduction = Reduction("compute_stats", functools.partial(
             _moments_partial, nan_policy=nan_policy, declared=x.dtype),
@@ -1106,18 +1107,18 @@ def _finished(moments, all_missing=False):
     raise InvalidArgumentError("compute_stats: the array is empty")
 
 
-def _nullable_not_float64(dtype):
-    """A pandas nullable dtype (pd.NA) of numbers other than float64 (Int*, UInt*, boolean,
-    Float32): the single call reads it natively without pd.NA, as float64 with NaN with pd.NA
-    under nan_policy="omit", so which one depends on the whole Series."""
+def _nullable_numbers(dtype):
+    """A pandas nullable dtype (pd.NA) of numbers (Int*, UInt*, boolean, Float*): under
+    nan_policy="omit" the single call leaves pd.NA out and gives count 0 when nothing is left,
+    so the partials must say whether they left pd.NA out."""
     pd = sys.modules.get("pandas")
     numeric = getattr(dtype, "numpy_dtype", None)
     return (pd is not None and numeric is not None and getattr(dtype, "na_value", None) is pd.NA
-            and numeric.kind in "biuf" and not (numeric.kind == "f" and numeric.itemsize == 8))
+            and numeric.kind in "biuf")
 
 
 class _NullableMoments:
-    """compute_stats' partial for a nullable Series of ints, bools or float32 under
+    """compute_stats' partial for a nullable Series of numbers (ints, bools, floats) under
     nan_policy="omit": the moments of the partition with pd.NA left out, in the Series' own
     dtype (as the single call reads the whole), and whether the partition held pd.NA (so that a
     whole of nothing but pd.NA gives the single call's count-0 result, not an error). Bytes:
@@ -1155,7 +1156,8 @@ class _NullableMoments:
                    Moments.from_bytes(data[8 + 688:]))
 
 
-def _nullable_moments_partial(index, part):
+def _nullable_moments_partial(index, part, declared):
+    part = _as_declared(part, declared, "compute_stats", index)
     return _in_partition("compute_stats", index, lambda: _NullableMoments.of(part).to_bytes())
 
 

@@ -1532,6 +1532,34 @@ def test_compute_stats_omit_of_a_nullable_series_reads_it_as_the_single_call(dty
             assert abs(found["std"] - reference) <= math.ulp(reference)
 
 
+@pytest.mark.parametrize("dtype", ["Float64", "Float32", "Int64", "boolean"])
+def test_compute_stats_omit_of_a_nullable_series_of_nothing_but_missing_values(dtype):
+    # The single call gives count 0 and NaN; Float64 gave the empty-input error (its partials
+    # did not say that values were left out).
+    import pandas as pd
+
+    single = hotloop.compute_stats(pd.Series([None] * 3, dtype=dtype), nan_policy="omit")
+    assert single["count"] == 0
+    for sizes in ([3], [1, 0, 2]):
+        s = series_of(pieces_of([None] * 3, sizes), dtype)
+        found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+        assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+
+
+def test_compute_stats_omit_of_nullable_partitions_narrower_than_declared():
+    # An Int32 partition of an Int64 Series: x.compute() makes the whole Int64, and so must the
+    # partial, as without pd.NA; its moments did not merge ("cannot merge moments of int32 and
+    # int64").
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([1, None, 3], dtype="Int32"), pd.Series([2**40], dtype="Int64")],
+                      meta=pd.Series([], dtype="Int64"))
+    whole = s.compute()
+    assert whole.dtype == pd.Int64Dtype()
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert found == hotloop.compute_stats(whole, nan_policy="omit")
+
+
 # ---- on a real cluster: 2 worker processes with 1 thread each ----
 
 @contextlib.contextmanager
