@@ -37,6 +37,7 @@ import datetime
 import errno
 import functools
 import math
+import operator
 import os
 import reprlib
 import stat
@@ -49,7 +50,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Option
 import hotloop as _hotloop
 
 from . import _montecarlo, _text
-from ._args import as_index
+from ._args import _is_bool, as_index
 from ._montecarlo import _UINT64_MAX
 from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
@@ -288,12 +289,21 @@ def _split_every(split_every, n_partials):
         return DEFAULT_SPLIT_EVERY
     if split_every is False:
         return max(2, n_partials)
-    if isinstance(split_every, bool) or not isinstance(split_every, int):
+    fan_in = _int_or_none(split_every)
+    if fan_in is None:
         raise InvalidTypeError("split_every must be None, False or an int >= 2, not %r"
                                % (split_every,))
-    if split_every < 2:
-        raise InvalidArgumentError("split_every must be >= 2, got %d" % split_every)
-    return split_every
+    if fan_in < 2:
+        raise InvalidArgumentError("split_every must be >= 2, got %d" % fan_in)
+    return fan_in
+
+
+def _int_or_none(value):
+    """value as a Python int by hotloop's rule for ints (anything with __index__, NumPy integer
+    scalars too, but not a bool), else None."""
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        return None
+    return operator.index(value)
 
 
 def _collection_kind(x):
@@ -552,9 +562,10 @@ def _sample_ranges(n, chunks):
     """[(first, count)] covering 0 .. n - 1 in order."""
     if chunks is None:
         chunks = max(MONTE_CARLO_CHUNK, -(-n // MAX_TASKS))
-    if isinstance(chunks, bool):
+    if _is_bool(chunks):
         raise InvalidTypeError("monte_carlo_pi: chunks must be an int or a sequence of ints")
-    if isinstance(chunks, int):
+    if _int_or_none(chunks) is not None:
+        chunks = operator.index(chunks)
         if chunks < 1:
             raise InvalidArgumentError("monte_carlo_pi: chunks must be >= 1, got %d" % chunks)
         if -(-n // chunks) > MAX_TASKS:

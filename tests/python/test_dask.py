@@ -190,6 +190,23 @@ def test_bad_split_every(split_every, error):
         hdask.monte_carlo_pi(100, 1, split_every=split_every)
 
 
+def test_numpy_integers_are_ints_for_split_every_and_chunks():
+    # As everywhere in hotloop, an int is anything with __index__; both were refused ("must be
+    # an int >= 2, not 3"; "chunks must be an int or a sequence of ints, not int64").
+    import numpy as np
+
+    x = chunked([1e100, 1.0, -1e100, 1.0], [1, 1, 1, 1])
+    lazy = hdask.parallel_sum(x, split_every=np.int64(2))
+    assert dask.compute(lazy, scheduler="sync")[0] == 2.0
+    pi = hdask.monte_carlo_pi(1000, 5, chunks=np.int32(300), split_every=np.uint8(3))
+    assert dask.compute(pi, scheduler="sync")[0] == hotloop.monte_carlo_pi(1000, 5)
+    with pytest.raises(hotloop.InvalidArgumentError, match="split_every must be >= 2, got 1"):
+        hdask.parallel_sum(x, split_every=np.int64(1))
+    for bad in (np.bool_(True), np.float64(2.0)):
+        with pytest.raises(hotloop.InvalidTypeError, match="chunks must be"):
+            hdask.monte_carlo_pi(1000, 5, chunks=bad)
+
+
 class _Blob:
     """A stand-in for a hotloop partial object: from_bytes / merge (other after self) / to_bytes
     / close."""
