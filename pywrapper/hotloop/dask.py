@@ -657,11 +657,11 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     ------
     InvalidTypeError
         Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
-        dtype holds no numbers (complex, datetime, str, ...). When computed, naming the
-        partition: an element that is not such a number (a bag or object dtype); a partition
-        whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a narrower
-        one, int64 in a float64 collection, is converted as ``x.compute()`` converts it);
-        categories that are no numbers (categories unknown when the graph is built).
+        dtype holds no numbers (complex, datetime, str, ...) or long doubles. When computed,
+        naming the partition: an element that is not such a number (a bag or object dtype); a
+        partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a
+        narrower one, int64 in a float64 collection, is converted as ``x.compute()`` converts
+        it); categories that are no numbers (categories unknown when the graph is built).
     InvalidArgumentError
         When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
     NumericOverflowError
@@ -738,9 +738,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     ------
     InvalidTypeError
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
-        numbers (object, complex, datetime, str, ...). When computed, naming the partition: a
-        partition whose dtype `x.dtype` cannot hold exactly (as ``parallel_sum``), or
-        categories that are no numbers.
+        numbers (object, complex, datetime, str, ...) or long doubles. When computed, naming
+        the partition: a partition whose dtype `x.dtype` cannot hold exactly (as
+        ``parallel_sum``), or categories that are no numbers.
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
@@ -912,12 +912,20 @@ def _elements(x, what, *, objects):
         return "objects"
     dtype = x.dtype
     numeric = getattr(getattr(dtype, "categories", None), "dtype", dtype)  # a Categorical's
-    if getattr(numeric, "kind", None) in ("b", "i", "u", "f") or _unknown_categories(x):
+    if _number_dtype(numeric) or _unknown_categories(x):
         return "numbers"
     if objects and _is_object_dtype(dtype):
         return "objects"
-    raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype is needed%s)"
+    raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype up to "
+                           "float64 is needed%s)"
                            % (what, dtype, ", or object for Python numbers" if objects else ""))
+
+
+def _number_dtype(dtype):
+    """Whether the single calls read this dtype: bool, integer, or float up to 64 bits (they
+    refuse long double, which float64 would round)."""
+    kind = getattr(dtype, "kind", None)
+    return kind in ("b", "i", "u") or (kind == "f" and getattr(dtype, "itemsize", 8) <= 8)
 
 
 def _unknown_categories(x):

@@ -1203,6 +1203,7 @@ def test_dtypes_that_hold_no_numbers_are_refused_when_the_graph_is_built():
 
     for x in (da.from_array(np.array([1j, 2j])), da.from_array(np.array(["a"]), chunks=1),
               da.from_array(np.array(["2020-01-01"], dtype="datetime64[D]")),
+              da.from_array(np.array([1.5], dtype=np.longdouble)),  # as the single call
               dd.from_pandas(pd.Series(["a", "b"], dtype="string"), npartitions=1)):
         for function in (hdask.parallel_sum, hdask.compute_stats):
             with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype"):
