@@ -676,7 +676,7 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     elements converted to float one by one (as ``math.fsum`` converts them; an
     :class:`hotloop.ExactSum`), with a flag for "a float occurred" and one for "an int too big
     for a float occurred". The root returns the int when no partition saw a float, else the
-    float form. A partial is 620 bytes plus the int's bytes.
+    float form. A partial is 616 bytes plus the int's bytes.
 
     Examples
     --------
