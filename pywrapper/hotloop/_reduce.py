@@ -6,12 +6,13 @@ import sys
 from typing import Any, Iterable, Union, cast, overload
 
 from ._args import as_bytes
-from ._convert import as_exact_ndarray, as_list, as_view, element_type_error, resolve
+from ._convert import as_list, as_view, element_type_error, resolve
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._record import ByteRecord
 from ._progress import make_reporter
 from ._run import run
+from ._stats import sequence_view
 from ._typing import ArrayLike, Progress, RealNumbers
 
 _SUM_RESULT_P = ffi.typeof("hl_sum_result *")
@@ -250,8 +251,10 @@ class ExactSum(ByteRecord):
         Raises
         ------
         InvalidTypeError
-            For an unsupported dtype (object arrays of Python ints included), or a list of ints
-            that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints).
+            For an unsupported dtype (object arrays of Python ints included), a list of ints
+            that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints), an element
+            of a list that is no number (named, as :meth:`Moments.of` names it), or an iterator,
+            generator or set (pass a list).
 
         Examples
         --------
@@ -260,7 +263,7 @@ class ExactSum(ByteRecord):
         """
         view = as_view(data, "ExactSum.of", masked="compress")
         if view is None:
-            view = as_view(as_exact_ndarray(data, "ExactSum.of"), "ExactSum.of")
+            view = sequence_view(data, "ExactSum.of")
         record = ffi.new(_EXACT_SUM_P)
         run(lambda ctl: check(lib.hl_exact_sum_of(view.c, record, ctl)), view.length, progress,
             "ExactSum.of")

@@ -291,19 +291,24 @@ def _view(data: Any, what: str, policy: int) -> Any:
     NaN under "raise" (which then raises)."""
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
     view = as_view(data, what, masked="compress", na=na)
-    if view is None:  # a list, tuple, or scalar: one conversion with NumPy
-        array = as_exact_ndarray(data, what)
-        if array.dtype.kind not in "biuf":
-            if isinstance(data, (list, tuple)):
-                _refuse_elements(data, what)
-            elif array.dtype.kind == "O" and array.ndim == 0:
-                # NumPy made an iterator, generator or set one object, not its values: saying
-                # "unsupported dtype object" would not tell what to pass instead.
-                raise InvalidTypeError(
-                    "%s: expected an array, a list or a tuple of numbers, got %s (pass "
-                    "list(...) of it)" % (what, type(data).__name__))
-        view = as_view(array, what)
-    return view
+    return view if view is not None else sequence_view(data, what)
+
+
+def sequence_view(data: Any, what: str) -> Any:
+    """A view of a list, tuple or scalar, converted once with NumPy, for the exact reductions
+    (Moments, compute_stats, ExactSum): the errors name the first element NumPy gives no number
+    dtype, or say to pass a list for an iterator, generator or set."""
+    array = as_exact_ndarray(data, what)
+    if array.dtype.kind not in "biuf":
+        if isinstance(data, (list, tuple)):
+            _refuse_elements(data, what)
+        elif array.dtype.kind == "O" and array.ndim == 0:
+            # NumPy made an iterator, generator or set one object, not its values: saying
+            # "unsupported dtype object" would not tell what to pass instead.
+            raise InvalidTypeError(
+                "%s: expected an array, a list or a tuple of numbers, got %s (pass "
+                "list(...) of it)" % (what, type(data).__name__))
+    return as_view(array, what)
 
 
 def _numpy_number(item: Any) -> bool:

@@ -470,6 +470,20 @@ def test_exact_sum_of_int_lists_numpy_would_make_float64():
     assert hotloop.parallel_sum([2**63, -1]) == 2**63 - 1  # the sum of any ints
 
 
+def test_exact_sum_of_bad_sequences_names_the_problem_as_moments_do():
+    # It said "unsupported dtype object" for all of these (the dtype NumPy made of them).
+    for data, match in (((x for x in [1.0]), r"got generator \(pass list\(\.\.\.\) of it\)"),
+                        ({1.0, 2.0}, r"got set \(pass list"),
+                        ([1.0, Fraction(1, 3)], "element 1 has type Fraction"),
+                        ([1.0, None], "element 1 has type NoneType"),
+                        (["a"], "element 0 has type str"),
+                        ([1, 2**70], "element 1 is an int beyond 64 bits")):
+        with pytest.raises(hotloop.InvalidTypeError, match="^ExactSum.of: .*" + match):
+            hotloop.ExactSum.of(data)
+        with pytest.raises(hotloop.InvalidTypeError, match="^Moments.of: .*" + match):
+            hotloop.Moments.of(data)
+
+
 def test_empty_sums_keep_the_kind_of_their_input():
     for empty, expected in (([], 0), (np.array([], dtype=np.int64), 0),
                             (np.array([], dtype=np.float64), 0.0),
