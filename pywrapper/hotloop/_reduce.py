@@ -170,15 +170,12 @@ def _float_sum(seq):
     repeat, so lists and arrays would differ there."""
     try:
         return math.fsum(seq)  # correctly rounded
-    except OverflowError as exc:
-        if any(isinstance(x, int) and not -_FLOAT_MAX <= x <= _FLOAT_MAX for x in seq):
-            raise NumericOverflowError("parallel_sum: %s" % exc) from None  # as float() would
-    except ValueError:  # inf - inf
+    except (OverflowError, ValueError):  # intermediate overflow, an int float() refuses, inf - inf
         pass
-    return functools.reduce(operator.add, map(float, seq), 0.0)
-
-
-_FLOAT_MAX = sys.float_info.max
+    try:
+        return functools.reduce(operator.add, map(float, seq), 0.0)
+    except OverflowError as exc:  # float() itself refuses an int (not one that merely exceeds
+        raise NumericOverflowError("parallel_sum: %s" % exc) from None  # the largest double)
 
 
 def _first_bad_element(seq):
