@@ -165,6 +165,8 @@ def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: 
     expected = environment()
     tasks = [(functools.partial(_run_partial, reduction.partial, expected, i), key)
              for i, key in enumerate(keys)]
+    if not tasks:  # a bag of no partitions (db.from_delayed([])): one empty one, as it computes
+        tasks = [(functools.partial(_run_partial, reduction.partial, expected, 0, []),)]
     return _tree(reduction, tasks, token, split_every, [collection])
 
 

@@ -1006,6 +1006,19 @@ def test_parallel_sum_of_a_bag_is_the_single_call(values, data, split_every):
         assert same(found, expected_sum(values, single)), (values, found, single)
 
 
+def test_a_bag_of_no_partitions_is_an_empty_input():
+    # db.from_delayed([]) computes to (); the reductions raised InternalError ("a reduction
+    # needs at least one partition") where the single calls give 0 and {}.
+    import dask.bag as db
+
+    empty = db.from_delayed([])
+    assert empty.npartitions == 0
+    found = dask.compute(hdask.parallel_sum(empty), hdask.word_count(empty),
+                         hdask.word_count(empty, top=3), scheduler="sync")
+    assert found == (hotloop.parallel_sum([]), hotloop.word_count(""), [])
+    assert type(found[0]) is int
+
+
 def _sum_or_error(compute):
     try:
         return compute()
