@@ -163,8 +163,9 @@ def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: 
     ravel=False, the chunks of an n-D array as they are, in C order of the chunk grid)."""
     collection, keys = partitions(x, what, reduction.name, ravel=ravel)
     expected = environment()
-    tasks = [(functools.partial(_run_partial, reduction.partial, expected, i), key)
-             for i, key in enumerate(keys)]
+    tasks: List[Tuple[Any, ...]] = [
+        (functools.partial(_run_partial, reduction.partial, expected, i), key)
+        for i, key in enumerate(keys)]
     if not tasks:  # a bag of no partitions (db.from_delayed([])): one empty one, as it computes
         tasks = [(functools.partial(_run_partial, reduction.partial, expected, 0, []),)]
     return _tree(reduction, tasks, token, split_every, [collection])
