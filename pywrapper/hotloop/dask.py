@@ -567,8 +567,9 @@ def _sample_ranges(n, chunks):
         chunks = max(MONTE_CARLO_CHUNK, -(-n // MAX_TASKS))
     if _is_bool(chunks):
         raise InvalidTypeError("monte_carlo_pi: chunks must be an int or a sequence of ints")
-    if _int_or_none(chunks) is not None:
-        chunks = operator.index(chunks)
+    size = _int_or_none(chunks)  # a NumPy integer too, as a Python int
+    if size is not None:
+        chunks = size
         if chunks < 1:
             raise InvalidArgumentError("monte_carlo_pi: chunks must be >= 1, got %d" % chunks)
         if -(-n // chunks) > MAX_TASKS:
