@@ -6,12 +6,13 @@ import sys
 from typing import Any, Iterable, Union, cast, overload
 
 from ._args import as_bytes
-from ._convert import as_exact_ndarray, as_list, as_view, element_type_error, resolve
+from ._convert import as_list, as_view, element_type_error, resolve
 from ._errors import InvalidTypeError, NumericOverflowError, check
 from ._loader import ffi, lib
 from ._record import ByteRecord
 from ._progress import make_reporter
 from ._run import run
+from ._stats import sequence_view
 from ._typing import ArrayLike, Progress, RealNumbers
 
 _SUM_RESULT_P = ffi.typeof("hl_sum_result *")
@@ -169,15 +170,12 @@ def _float_sum(seq):
     repeat, so lists and arrays would differ there."""
     try:
         return math.fsum(seq)  # correctly rounded
-    except OverflowError as exc:
-        if any(isinstance(x, int) and not -_FLOAT_MAX <= x <= _FLOAT_MAX for x in seq):
-            raise NumericOverflowError("parallel_sum: %s" % exc) from None  # as float() would
-    except ValueError:  # inf - inf
+    except (OverflowError, ValueError):  # intermediate overflow, an int float() refuses, inf - inf
         pass
-    return functools.reduce(operator.add, map(float, seq), 0.0)
-
-
-_FLOAT_MAX = sys.float_info.max
+    try:
+        return functools.reduce(operator.add, map(float, seq), 0.0)
+    except OverflowError as exc:  # float() itself refuses an int (not one that merely exceeds
+        raise NumericOverflowError("parallel_sum: %s" % exc) from None  # the largest double)
 
 
 def _first_bad_element(seq):
@@ -250,8 +248,10 @@ class ExactSum(ByteRecord):
         Raises
         ------
         InvalidTypeError
-            For an unsupported dtype (object arrays of Python ints included), or a list of ints
-            that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints).
+            For an unsupported dtype (object arrays of Python ints included), a list of ints
+            that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints), an element
+            of a list that is no number (named, as :meth:`Moments.of` names it), or an iterator,
+            generator or set (pass a list).
 
         Examples
         --------
@@ -260,7 +260,7 @@ class ExactSum(ByteRecord):
         """
         view = as_view(data, "ExactSum.of", masked="compress")
         if view is None:
-            view = as_view(as_exact_ndarray(data, "ExactSum.of"), "ExactSum.of")
+            view = sequence_view(data, "ExactSum.of")
         record = ffi.new(_EXACT_SUM_P)
         run(lambda ctl: check(lib.hl_exact_sum_of(view.c, record, ctl)), view.length, progress,
             "ExactSum.of")

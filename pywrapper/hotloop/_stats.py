@@ -78,10 +78,11 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     """
     policy = _policy_code(nan_policy)
     view = _view(arr, "compute_stats", policy)
-    if view.length == 0 and policy == lib.HL_NAN_OMIT and _sized(arr) and not _masked(arr):
+    if view.length == 0 and policy == lib.HL_NAN_OMIT and _pandas_with_elements(arr):
         # Every value was pd.NA and left out: as for all-NaN data, nothing remains to describe
-        # (NumPy's nanmean of all-NaN data is NaN, with a warning). An all-masked array is the
-        # empty input under every policy, as documented and as hotloop.dask gives.
+        # (NumPy's nanmean of all-NaN data is NaN, with a warning). An all-masked array, or one
+        # of no element, is the empty input under every policy, as documented and as
+        # hotloop.dask gives.
         return {"mean": math.nan, "std": math.nan, "min": math.nan, "max": math.nan, "count": 0}
     out = ffi.new(_STATS_P)
     run(lambda ctl: check(lib.hl_compute_stats(view.c, policy, out, ctl)),
@@ -291,19 +292,24 @@ def _view(data: Any, what: str, policy: int) -> Any:
     NaN under "raise" (which then raises)."""
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
     view = as_view(data, what, masked="compress", na=na)
-    if view is None:  # a list, tuple, or scalar: one conversion with NumPy
-        array = as_exact_ndarray(data, what)
-        if array.dtype.kind not in "biuf":
-            if isinstance(data, (list, tuple)):
-                _refuse_elements(data, what)
-            elif array.dtype.kind == "O" and array.ndim == 0:
-                # NumPy made an iterator, generator or set one object, not its values: saying
-                # "unsupported dtype object" would not tell what to pass instead.
-                raise InvalidTypeError(
-                    "%s: expected an array, a list or a tuple of numbers, got %s (pass "
-                    "list(...) of it)" % (what, type(data).__name__))
-        view = as_view(array, what)
-    return view
+    return view if view is not None else sequence_view(data, what)
+
+
+def sequence_view(data: Any, what: str) -> Any:
+    """A view of a list, tuple or scalar, converted once with NumPy, for the exact reductions
+    (Moments, compute_stats, ExactSum): the errors name the first element NumPy gives no number
+    dtype, or say to pass a list for an iterator, generator or set."""
+    array = as_exact_ndarray(data, what)
+    if array.dtype.kind not in "biuf":
+        if isinstance(data, (list, tuple)):
+            _refuse_elements(data, what)
+        elif array.dtype.kind == "O" and array.ndim == 0:
+            # NumPy made an iterator, generator or set one object, not its values: saying
+            # "unsupported dtype object" would not tell what to pass instead.
+            raise InvalidTypeError(
+                "%s: expected an array, a list or a tuple of numbers, got %s (pass "
+                "list(...) of it)" % (what, type(data).__name__))
+    return as_view(array, what)
 
 
 def _numpy_number(item: Any) -> bool:
@@ -331,18 +337,14 @@ def _refuse_elements(data: Any, what: str) -> None:
         raise error
 
 
-def _masked(data: Any) -> bool:
-    """Whether data is a NumPy masked array (NumPy is imported if one exists)."""
-    np = sys.modules.get("numpy")
-    return np is not None and isinstance(data, np.ma.MaskedArray)
-
-
-def _sized(data: Any) -> bool:
-    """Whether data has a length above 0 (False for what has none)."""
-    try:
-        return len(data) > 0
-    except TypeError:
-        return False
+def _pandas_with_elements(data: Any) -> bool:
+    """Whether data is a pandas object (the only input that holds pd.NA) of at least one element:
+    when its view under "omit" is empty, every element was pd.NA. (A length would not do: an
+    array of shape (3, 0) has length 3 and no element.)"""
+    pd = sys.modules.get("pandas")  # a pandas object can only exist if pandas was imported
+    return (pd is not None and isinstance(data, (pd.Series, pd.Index,
+                                                 pd.api.extensions.ExtensionArray))
+            and data.size > 0)
 
 
 def _as_dict(out: Any) -> Stats:

@@ -37,6 +37,7 @@ import datetime
 import errno
 import functools
 import math
+import operator
 import os
 import reprlib
 import stat
@@ -49,7 +50,7 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Option
 import hotloop as _hotloop
 
 from . import _montecarlo, _text
-from ._args import as_index
+from ._args import _is_bool, as_index
 from ._montecarlo import _UINT64_MAX
 from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
@@ -162,8 +163,11 @@ def reduce_collection(reduction: Reduction, x: Any, token: str, *, split_every: 
     ravel=False, the chunks of an n-D array as they are, in C order of the chunk grid)."""
     collection, keys = partitions(x, what, reduction.name, ravel=ravel)
     expected = environment()
-    tasks = [(functools.partial(_run_partial, reduction.partial, expected, i), key)
-             for i, key in enumerate(keys)]
+    tasks: List[Tuple[Any, ...]] = [
+        (functools.partial(_run_partial, reduction.partial, expected, i), key)
+        for i, key in enumerate(keys)]
+    if not tasks:  # a bag of no partitions (db.from_delayed([])): one empty one, as it computes
+        tasks = [(functools.partial(_run_partial, reduction.partial, expected, 0, []),)]
     return _tree(reduction, tasks, token, split_every, [collection])
 
 
@@ -288,12 +292,21 @@ def _split_every(split_every, n_partials):
         return DEFAULT_SPLIT_EVERY
     if split_every is False:
         return max(2, n_partials)
-    if isinstance(split_every, bool) or not isinstance(split_every, int):
+    fan_in = _int_or_none(split_every)
+    if fan_in is None:
         raise InvalidTypeError("split_every must be None, False or an int >= 2, not %r"
                                % (split_every,))
-    if split_every < 2:
-        raise InvalidArgumentError("split_every must be >= 2, got %d" % split_every)
-    return split_every
+    if fan_in < 2:
+        raise InvalidArgumentError("split_every must be >= 2, got %d" % fan_in)
+    return fan_in
+
+
+def _int_or_none(value):
+    """value as a Python int by hotloop's rule for ints (anything with __index__, NumPy integer
+    scalars too, but not a bool), else None."""
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        return None
+    return operator.index(value)
 
 
 def _collection_kind(x):
@@ -552,9 +565,11 @@ def _sample_ranges(n, chunks):
     """[(first, count)] covering 0 .. n - 1 in order."""
     if chunks is None:
         chunks = max(MONTE_CARLO_CHUNK, -(-n // MAX_TASKS))
-    if isinstance(chunks, bool):
+    if _is_bool(chunks):
         raise InvalidTypeError("monte_carlo_pi: chunks must be an int or a sequence of ints")
-    if isinstance(chunks, int):
+    size = _int_or_none(chunks)  # a NumPy integer too, as a Python int
+    if size is not None:
+        chunks = size
         if chunks < 1:
             raise InvalidArgumentError("monte_carlo_pi: chunks must be >= 1, got %d" % chunks)
         if -(-n // chunks) > MAX_TASKS:
@@ -646,11 +661,11 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     ------
     InvalidTypeError
         Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
-        dtype holds no numbers (complex, datetime, str, ...). When computed, naming the
-        partition: an element that is not such a number (a bag or object dtype); a partition
-        whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a narrower
-        one, int64 in a float64 collection, is converted as ``x.compute()`` converts it);
-        categories that are no numbers (categories unknown when the graph is built).
+        dtype holds no numbers (complex, datetime, str, ...) or long doubles. When computed,
+        naming the partition: an element that is not such a number (a bag or object dtype); a
+        partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a
+        narrower one, int64 in a float64 collection, is converted as ``x.compute()`` converts
+        it); categories that are no numbers (categories unknown when the graph is built).
     InvalidArgumentError
         When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
     NumericOverflowError
@@ -665,7 +680,7 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     elements converted to float one by one (as ``math.fsum`` converts them; an
     :class:`hotloop.ExactSum`), with a flag for "a float occurred" and one for "an int too big
     for a float occurred". The root returns the int when no partition saw a float, else the
-    float form. A partial is 620 bytes plus the int's bytes.
+    float form. A partial is 616 bytes plus the int's bytes.
 
     Examples
     --------
@@ -727,9 +742,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     ------
     InvalidTypeError
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
-        numbers (object, complex, datetime, str, ...). When computed, naming the partition: a
-        partition whose dtype `x.dtype` cannot hold exactly (as ``parallel_sum``), or
-        categories that are no numbers.
+        numbers (object, complex, datetime, str, ...) or long doubles. When computed, naming
+        the partition: a partition whose dtype `x.dtype` cannot hold exactly (as
+        ``parallel_sum``), or categories that are no numbers.
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
@@ -763,9 +778,10 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if nan_policy == "omit" and _nullable_not_float64(x.dtype):
-        reduction = Reduction("compute_stats", _nullable_moments_partial,
-                              _merge_nullable_moments, _nullable_moments_result)
+    if nan_policy == "omit" and _nullable_numbers(x.dtype):
+        reduction = Reduction("compute_stats", functools.partial(
+            _nullable_moments_partial, declared=x.dtype),
+            _merge_nullable_moments, _nullable_moments_result)
     else:
         reduction = Reduction("compute_stats", functools.partial(
             _moments_partial, nan_policy=nan_policy, declared=x.dtype),
@@ -900,12 +916,20 @@ def _elements(x, what, *, objects):
         return "objects"
     dtype = x.dtype
     numeric = getattr(getattr(dtype, "categories", None), "dtype", dtype)  # a Categorical's
-    if getattr(numeric, "kind", None) in ("b", "i", "u", "f") or _unknown_categories(x):
+    if _number_dtype(numeric) or _unknown_categories(x):
         return "numbers"
     if objects and _is_object_dtype(dtype):
         return "objects"
-    raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype is needed%s)"
+    raise InvalidTypeError("%s: unsupported dtype %s (a bool, integer or float dtype up to "
+                           "float64 is needed%s)"
                            % (what, dtype, ", or object for Python numbers" if objects else ""))
+
+
+def _number_dtype(dtype):
+    """Whether the single calls read this dtype: bool, integer, or float up to 64 bits (they
+    refuse long double, which float64 would round)."""
+    kind = getattr(dtype, "kind", None)
+    return kind in ("b", "i", "u") or (kind == "f" and getattr(dtype, "itemsize", 8) <= 8)
 
 
 def _unknown_categories(x):
@@ -1106,18 +1130,18 @@ def _finished(moments, all_missing=False):
     raise InvalidArgumentError("compute_stats: the array is empty")
 
 
-def _nullable_not_float64(dtype):
-    """A pandas nullable dtype (pd.NA) of numbers other than float64 (Int*, UInt*, boolean,
-    Float32): the single call reads it natively without pd.NA, as float64 with NaN with pd.NA
-    under nan_policy="omit", so which one depends on the whole Series."""
+def _nullable_numbers(dtype):
+    """A pandas nullable dtype (pd.NA) of numbers (Int*, UInt*, boolean, Float*): under
+    nan_policy="omit" the single call leaves pd.NA out and gives count 0 when nothing is left,
+    so the partials must say whether they left pd.NA out."""
     pd = sys.modules.get("pandas")
     numeric = getattr(dtype, "numpy_dtype", None)
     return (pd is not None and numeric is not None and getattr(dtype, "na_value", None) is pd.NA
-            and numeric.kind in "biuf" and not (numeric.kind == "f" and numeric.itemsize == 8))
+            and numeric.kind in "biuf")
 
 
 class _NullableMoments:
-    """compute_stats' partial for a nullable Series of ints, bools or float32 under
+    """compute_stats' partial for a nullable Series of numbers (ints, bools, floats) under
     nan_policy="omit": the moments of the partition with pd.NA left out, in the Series' own
     dtype (as the single call reads the whole), and whether the partition held pd.NA (so that a
     whole of nothing but pd.NA gives the single call's count-0 result, not an error). Bytes:
@@ -1155,7 +1179,8 @@ class _NullableMoments:
                    Moments.from_bytes(data[8 + 688:]))
 
 
-def _nullable_moments_partial(index, part):
+def _nullable_moments_partial(index, part, declared):
+    part = _as_declared(part, declared, "compute_stats", index)
     return _in_partition("compute_stats", index, lambda: _NullableMoments.of(part).to_bytes())
 
 

@@ -190,6 +190,23 @@ def test_bad_split_every(split_every, error):
         hdask.monte_carlo_pi(100, 1, split_every=split_every)
 
 
+def test_numpy_integers_are_ints_for_split_every_and_chunks():
+    # As everywhere in hotloop, an int is anything with __index__; both were refused ("must be
+    # an int >= 2, not 3"; "chunks must be an int or a sequence of ints, not int64").
+    import numpy as np
+
+    x = chunked([1e100, 1.0, -1e100, 1.0], [1, 1, 1, 1])
+    lazy = hdask.parallel_sum(x, split_every=np.int64(2))
+    assert dask.compute(lazy, scheduler="sync")[0] == 2.0
+    pi = hdask.monte_carlo_pi(1000, 5, chunks=np.int32(300), split_every=np.uint8(3))
+    assert dask.compute(pi, scheduler="sync")[0] == hotloop.monte_carlo_pi(1000, 5)
+    with pytest.raises(hotloop.InvalidArgumentError, match="split_every must be >= 2, got 1"):
+        hdask.parallel_sum(x, split_every=np.int64(1))
+    for bad in (np.bool_(True), np.float64(2.0)):
+        with pytest.raises(hotloop.InvalidTypeError, match="chunks must be"):
+            hdask.monte_carlo_pi(1000, 5, chunks=bad)
+
+
 class _Blob:
     """A stand-in for a hotloop partial object: from_bytes / merge (other after self) / to_bytes
     / close."""
@@ -989,6 +1006,19 @@ def test_parallel_sum_of_a_bag_is_the_single_call(values, data, split_every):
         assert same(found, expected_sum(values, single)), (values, found, single)
 
 
+def test_a_bag_of_no_partitions_is_an_empty_input():
+    # db.from_delayed([]) computes to (); the reductions raised InternalError ("a reduction
+    # needs at least one partition") where the single calls give 0 and {}.
+    import dask.bag as db
+
+    empty = db.from_delayed([])
+    assert empty.npartitions == 0
+    found = dask.compute(hdask.parallel_sum(empty), hdask.word_count(empty),
+                         hdask.word_count(empty, top=3), scheduler="sync")
+    assert found == (hotloop.parallel_sum([]), hotloop.word_count(""), [])
+    assert type(found[0]) is int
+
+
 def _sum_or_error(compute):
     try:
         return compute()
@@ -1186,6 +1216,7 @@ def test_dtypes_that_hold_no_numbers_are_refused_when_the_graph_is_built():
 
     for x in (da.from_array(np.array([1j, 2j])), da.from_array(np.array(["a"]), chunks=1),
               da.from_array(np.array(["2020-01-01"], dtype="datetime64[D]")),
+              da.from_array(np.array([1.5], dtype=np.longdouble)),  # as the single call
               dd.from_pandas(pd.Series(["a", "b"], dtype="string"), npartitions=1)):
         for function in (hdask.parallel_sum, hdask.compute_stats):
             with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype"):
@@ -1530,6 +1561,34 @@ def test_compute_stats_omit_of_a_nullable_series_reads_it_as_the_single_call(dty
                 {k: (type(v), bits(v)) for k, v in single.items() if k != "std"}, (dtype, sizes)
             reference = statistics.stdev(used)
             assert abs(found["std"] - reference) <= math.ulp(reference)
+
+
+@pytest.mark.parametrize("dtype", ["Float64", "Float32", "Int64", "boolean"])
+def test_compute_stats_omit_of_a_nullable_series_of_nothing_but_missing_values(dtype):
+    # The single call gives count 0 and NaN; Float64 gave the empty-input error (its partials
+    # did not say that values were left out).
+    import pandas as pd
+
+    single = hotloop.compute_stats(pd.Series([None] * 3, dtype=dtype), nan_policy="omit")
+    assert single["count"] == 0
+    for sizes in ([3], [1, 0, 2]):
+        s = series_of(pieces_of([None] * 3, sizes), dtype)
+        found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+        assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+
+
+def test_compute_stats_omit_of_nullable_partitions_narrower_than_declared():
+    # An Int32 partition of an Int64 Series: x.compute() makes the whole Int64, and so must the
+    # partial, as without pd.NA; its moments did not merge ("cannot merge moments of int32 and
+    # int64").
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([1, None, 3], dtype="Int32"), pd.Series([2**40], dtype="Int64")],
+                      meta=pd.Series([], dtype="Int64"))
+    whole = s.compute()
+    assert whole.dtype == pd.Int64Dtype()
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert found == hotloop.compute_stats(whole, nan_policy="omit")
 
 
 # ---- on a real cluster: 2 worker processes with 1 thread each ----

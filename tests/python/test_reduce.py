@@ -143,6 +143,18 @@ def test_the_fsum_overflow_corner_is_one_rule_for_lists_and_arrays_on_every_pyth
 def test_int_beyond_float_range_in_float_sum_overflows():
     with pytest.raises(OverflowError):
         hotloop.parallel_sum([10**400, 1.0])
+    with pytest.raises(hotloop.NumericOverflowError, match="too large to convert to float"):
+        hotloop.parallel_sum([1e308, 1e308, -1e308, 2**1024 - 2**970])  # float() refuses it
+
+
+def test_an_int_that_float_rounds_to_the_largest_double_is_no_overflow():
+    # Above sys.float_info.max but below 2**1024 - 2**970, float() rounds such an int down to
+    # the largest double: with fsum's intermediate overflow, the sum is the documented IEEE
+    # fallback (inf here), not NumericOverflowError "intermediate overflow in fsum".
+    big = int(sys.float_info.max) + 2**969
+    assert float(big) == sys.float_info.max
+    for values in ([1e308, 1e308, -1e308, big], [big, 1e308, -1e308]):
+        assert hotloop.parallel_sum(values) == _left_to_right(values) == math.inf
 
 
 def test_non_iterables_are_type_errors():
@@ -468,6 +480,20 @@ def test_exact_sum_of_int_lists_numpy_would_make_float64():
     with pytest.raises(hotloop.InvalidTypeError, match="neither int64 nor uint64"):
         hotloop.ExactSum.of([2**63, -1])
     assert hotloop.parallel_sum([2**63, -1]) == 2**63 - 1  # the sum of any ints
+
+
+def test_exact_sum_of_bad_sequences_names_the_problem_as_moments_do():
+    # It said "unsupported dtype object" for all of these (the dtype NumPy made of them).
+    for data, match in (((x for x in [1.0]), r"got generator \(pass list\(\.\.\.\) of it\)"),
+                        ({1.0, 2.0}, r"got set \(pass list"),
+                        ([1.0, Fraction(1, 3)], "element 1 has type Fraction"),
+                        ([1.0, None], "element 1 has type NoneType"),
+                        (["a"], "element 0 has type str"),
+                        ([1, 2**70], "element 1 is an int beyond 64 bits")):
+        with pytest.raises(hotloop.InvalidTypeError, match="^ExactSum.of: .*" + match):
+            hotloop.ExactSum.of(data)
+        with pytest.raises(hotloop.InvalidTypeError, match="^Moments.of: .*" + match):
+            hotloop.Moments.of(data)
 
 
 def test_empty_sums_keep_the_kind_of_their_input():

@@ -324,6 +324,12 @@ def test_special_inputs():
         hotloop.compute_stats(np.array([]))
     with pytest.raises(ValueError):
         hotloop.compute_stats(np.ones((3, 0)))
+    # Under "omit" too (it gave count 0 and NaN, the rule for a Series of nothing but pd.NA,
+    # because such an array has a length, 3): zero elements is the empty input, as for
+    # np.array([]) and in hotloop.dask.
+    for empty in (np.ones((3, 0)), [[], []], np.ma.ones((2, 0))):
+        with pytest.raises(hotloop.InvalidArgumentError, match="^compute_stats: the array is empty"):
+            hotloop.compute_stats(empty, nan_policy="omit")
     assert hotloop.compute_stats(np.array([5.0]))["mean"] == 5.0
     assert math.isnan(hotloop.compute_stats([5])["std"])
     assert hotloop.compute_stats(array.array("i", [3, 1, 2])) == {
