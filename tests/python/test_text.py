@@ -1005,6 +1005,20 @@ def test_merge_refuses_counts_beyond_uint64():
     assert big.to_dict() == {"x": 2 ** 64 - 1} and one.to_dict() == {"x": 1}
 
 
+@pytest.mark.parametrize("signed_first", [False, True])
+def test_counts_of_2_to_the_63_and_more_read_exactly(monkeypatch, signed_first):
+    # Under PyPy the counts are read as int64 first (faster); a count of 2^63 or more then reads
+    # negative and must be read again. Forged tables are the only ones that hold such counts.
+    from hotloop import _convert
+    monkeypatch.setattr(_convert, "_UINT64_AS_INT64_FIRST", signed_first)
+    for counts in ([5, 7, 2 ** 63 - 1], [5, 2 ** 63, 2 ** 64 - 1]):
+        data = _text._table_bytes(["x", "y", "z"], counts, [0] * 3, [0, 2, 4], [(0, 0, 6)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        table = hotloop.WordTable.from_bytes(data)
+        assert table.to_dict() == dict(zip("xyz", counts))
+        assert table.to_dict(top=1) == [max(zip("xyz", counts), key=lambda kv: kv[1])]
+
+
 def test_table_lifetime():
     t = hotloop.WordTable.from_text("a b a")
     assert len(t) == 2 and "2 distinct words" in repr(t)
