@@ -699,6 +699,17 @@ def test_every_code_point_with_a_case_mapping():
         assert_same(c + " " + c + "x " + c.lower())
 
 
+def test_every_code_point_beside_a_capital_sigma():
+    # A word with a capital sigma is lowered character by character (the final-sigma rule needs
+    # its context), through the same tables as the other words: every code point below U+0800,
+    # and every cased one, before, after and between sigmas, and as a long word.
+    chars = [c for c in ALL_CHARS if c < "\u0800" or c in CASED_SET]
+    for sep in (" ", "\u3000"):
+        assert_same(sep.join("Σ" + c + "Σ " + c + "Σ Σ" + c for c in chars))
+    assert_same("Σ".join(chars) + "Σ")
+
+
+CASED_SET = frozenset(CASED)
 SIGMA_ALPHABET = ["Σ", "Σ", "Σ", "A", "a", "'", ".", "\u0345", "\u00ad", "\u0307", "\u2019", "1",
                   "\u0130", "\u1fbc", "\u180e", "\u200b", "\U0001d400", "\u02b0", " ", "\n", "\u3000"]
 

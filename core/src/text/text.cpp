@@ -185,6 +185,16 @@ inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noex
         out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
+// Whether the ASCII bytes [p, p + n) hold a capital A-Z (else they are lowercase already).
+inline bool has_ascii_capital(const uint8_t* p, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        if (lower_ascii(load64(p + i)) != load64(p + i)) return true;
+    for (; i < n; ++i)
+        if (p[i] >= 'A' && p[i] <= 'Z') return true;
+    return false;
+}
+
 // kSaw* bits of the bytes [p, p + n), for simd_run. Plain loops: each level vectorises them.
 struct TextFeatures {
     HL_INLINE static uint32_t run(const uint8_t* p, std::size_t n) noexcept {
@@ -298,6 +308,7 @@ public:
         while (in_word_ && owned_) {
             if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
             if (pos >= b.size) break;
+            if (skip_word_chunks(pos)) continue;
             const utf8::Unit u = utf8::decode(b.text + pos, b.text + b.size, rules_);
             if (u.malformed) {
                 if (errors_ == DecodeErrors::Strict) return malformed(pos, u);
@@ -315,6 +326,20 @@ public:
     }
 
 private:
+    // Moves pos over the whole chunks from pos on that lie inside the word in progress (simple
+    // ones without whitespace); false if there is none. A word of megabytes is then read at
+    // the speed of the classification, not decoded unit by unit.
+    bool skip_word_chunks(std::size_t& pos) {
+        const std::size_t n = std::min(kChunksPerPass, (b_->size - pos) / 64);
+        if (n == 0) return false;
+        simd_run<text::ClassifyChunks>(b_->text, b_->size, pos, n, rules_.info_separators,
+                                       space_, simple_);
+        const std::size_t base = pos;
+        for (std::size_t k = 0; k < n && simple_[k] && space_[k] == 0; ++k)
+            pos = base + 64 * k + 64 + (b_->text[base + 64 * k + 63] >= 0xC0);  // a cut character
+        return pos != base;
+    }
+
     // A word starting at `at` in a chunk decoded unit by unit.
     HL_INLINE void start_word(std::size_t at) {
         in_word_ = true;
@@ -500,10 +525,10 @@ private:
             : length <= 32 ? defer(word, length, bound, pipe32_, key)
                            : length <= 64 && defer(word, length, bound, pipe64_, key))
             return;
-        if (is_ascii(word, length)) {
+        if (is_ascii(word, length) && has_ascii_capital(word, length)) {
             lowered_.resize(length);
-            lower_ascii_copy(word, length, reinterpret_cast<uint8_t*>(&lowered_[0]));
-            word = reinterpret_cast<const uint8_t*>(lowered_.data());
+            lower_ascii_copy(word, length, lowered_.data());
+            word = lowered_.data();
             bound = word + length;
         }
         tables_.others.add(word, length, hash_word(word, length, bound), key);
@@ -640,7 +665,7 @@ private:
     const CaseTable* casing_;
     Tables& tables_;
     Block* b_ = nullptr;
-    std::string lowered_;  // a long ASCII word, lowercased
+    detail::PodArray<uint8_t> lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
     std::string word_;     // a word cleaned of malformed units, to be lowered in context
     std::vector<char32_t> code_points_;
@@ -771,11 +796,13 @@ std::size_t merge_region(const std::vector<InlineWordTable<K>*>& tables, std::si
 }
 
 // The distinct words of every partition, merged over the threads: partition p's are
-// words[at[p], at[p] + n[p]), their bytes in bytes[p].
+// words[at[p], at[p] + n[p]), their bytes in bytes[p] (inline words) or others[p] (the others:
+// the table they were merged into, kept whole rather than copied, as such words can be long).
 struct PartitionWords {
     detail::PodArray<RawWord> words;
     std::size_t at[kPartitions], n[kPartitions];
     detail::PodArray<uint8_t> bytes[kPartitions];
+    ArenaTable others[kPartitions];
 };
 
 // Copies the bytes of words [w, w + n) into `into`, and points the words there.
@@ -833,22 +860,23 @@ void partition_words(const std::vector<Tables*>& all, OffsetOf& offset_of, Parti
         std::size_t n = merge_region(t16, p, offset_of, to);
         n += merge_region(t32, p, offset_of, to + n);
         n += merge_region(t64, p, offset_of, to + n);
+        // The inline words take their bytes along, and the partition's slots in the threads'
+        // tables are given back at once: with a large vocabulary the tables (32 bytes a slot,
+        // at most 3/4 full) would otherwise stay the largest memory of the call, beside the
+        // words and their sorted copy (1M distinct words: 146 MB at the peak, now 92 MB).
+        keep_bytes(to, n, out.bytes[p]);
         ArenaTable* others = &all[0]->others.part(p);
         for (Tables* t : all)
             if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
         for (Tables* t : all)
             if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
-        for (const auto& e : others->entries()) {
-            const uint8_t* bytes = others->bytes(e);
+        out.others[p] = std::move(*others);  // its bytes stay where they are
+        for (const auto& e : out.others[p].entries()) {
+            const uint8_t* bytes = out.others[p].bytes(e);
             to[n++] = RawWord(offset_of(e.first), e.count, bytes, e.length,
                               is_ascii(bytes, e.length));
         }
         out.n[p] = n;
-        // The partition's words take their bytes along, and its slots in the threads' tables
-        // are given back at once: with a large vocabulary the tables (32 bytes a slot, at most
-        // 3/4 full) would otherwise stay the largest memory of the call, beside the words and
-        // their sorted copy (1M distinct words: 146 MB at the peak, now 92 MB).
-        keep_bytes(to, n, out.bytes[p]);
         for (Tables* t : all) release_partition(*t, p);
     });
 }
