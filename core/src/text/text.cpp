@@ -304,11 +304,16 @@ public:
         }
         while (pos < stop)
             if (!step(pos)) return error_;
-        // Finish the last word of the block, reading past its end if need be.
+        // Finish the last word of the block, reading past its end if need be. After a chunk
+        // that could not be skipped, the next try is past it.
+        std::size_t skip_from = pos;
         while (in_word_ && owned_) {
             if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
             if (pos >= b.size) break;
-            if (skip_word_chunks(pos)) continue;
+            if (pos >= skip_from) {
+                if (skip_word_chunks(pos)) continue;
+                skip_from = pos + 64;
+            }
             const utf8::Unit u = utf8::decode(b.text + pos, b.text + b.size, rules_);
             if (u.malformed) {
                 if (errors_ == DecodeErrors::Strict) return malformed(pos, u);
@@ -329,15 +334,21 @@ private:
     // Moves pos over the whole chunks from pos on that lie inside the word in progress (simple
     // ones without whitespace); false if there is none. A word of megabytes is then read at
     // the speed of the classification, not decoded unit by unit.
+    // One chunk is classified first: most words end in it.
     bool skip_word_chunks(std::size_t& pos) {
-        const std::size_t n = std::min(kChunksPerPass, (b_->size - pos) / 64);
-        if (n == 0) return false;
-        simd_run<text::ClassifyChunks>(b_->text, b_->size, pos, n, rules_.info_separators,
-                                       space_, simple_);
-        const std::size_t base = pos;
-        for (std::size_t k = 0; k < n && simple_[k] && space_[k] == 0; ++k)
-            pos = base + 64 * k + 64 + (b_->text[base + 64 * k + 63] >= 0xC0);  // a cut character
-        return pos != base;
+        const std::size_t from = pos;
+        for (std::size_t want = 1;; want = kChunksPerPass) {
+            const std::size_t n = std::min(want, (b_->size - pos) / 64);
+            if (n == 0) break;
+            simd_run<text::ClassifyChunks>(b_->text, b_->size, pos, n, rules_.info_separators,
+                                           space_, simple_);
+            const std::size_t base = pos;
+            std::size_t k = 0;
+            for (; k < n && simple_[k] && space_[k] == 0; ++k)
+                pos = base + 64 * k + 64 + (b_->text[base + 64 * k + 63] >= 0xC0);  // cut character
+            if (k < n) break;
+        }
+        return pos != from;
     }
 
     // A word starting at `at` in a chunk decoded unit by unit.
