@@ -69,6 +69,12 @@ def _distinct_words(n=1_000_000):
     return (" ".join("id%07x" % (i * 2654435761 % (1 << 28)) for i in range(n)),)
 
 
+def _one_long_word():
+    """One word of 20M characters with capital sigmas (a line without spaces): read by chunks,
+    lowered character by character by the final-sigma rule; the floor is to be no slower."""
+    return ("ΑΣ" * 10_000_000 + "Σ",)
+
+
 def _cyrillic():
     """The Zipf text with its Latin letters replaced by Cyrillic ones (2 bytes each in UTF-8)."""
     latin = "abcdefghijklmnopqrstuvwxyz"
@@ -132,6 +138,8 @@ import hotloop
 kind, who = sys.argv[2], sys.argv[3]
 if kind == "surrogates":
     text = "ab\ud800 Cd \udfff\u03a3 " * 32000
+elif kind == "distinct":
+    text = " ".join("id%07x" % (i * 2654435761 % (1 << 28)) for i in range(1000000))
 else:
     with open(sys.argv[4], encoding="utf-8") as f:
         text = f.read()
@@ -237,6 +245,18 @@ def cases():
         ),
         Case(
             group="text",
+            name="word_count, one word of 20M characters ('ΑΣ' * 10M + 'Σ')",
+            setup=_one_long_word,
+            hotloop=hotloop.word_count,
+            peers={"Counter(text.lower().split())": _counter},
+            goal_peer="Counter(text.lower().split())",
+            goal=1.0,
+            repeat=3,
+            quick=False,
+            same=lambda a, b: a == b,
+        ),
+        Case(
+            group="text",
             name="word_count, Cyrillic Zipf text (25M chars, 46 MB UTF-8)",
             setup=_cyrillic,
             hotloop=hotloop.word_count,
@@ -275,6 +295,19 @@ def cases():
             setup=lambda: (),
             hotloop=_pypy("surrogates", "hotloop"),
             peers={"Counter(text.lower().split()) under PyPy": _pypy("surrogates", "counter")},
+            repeat=1,
+            self_timed=True,
+            memory=False,
+            quick=False,
+        ),
+        Case(
+            group="text",
+            name="PyPy 3.9: word_count, 1M distinct words (each once)",
+            setup=lambda: (),
+            hotloop=_pypy("distinct", "hotloop"),
+            peers={"Counter(text.lower().split()) under PyPy": _pypy("distinct", "counter")},
+            goal_peer="Counter(text.lower().split()) under PyPy",
+            goal=1.0,
             repeat=1,
             self_timed=True,
             memory=False,

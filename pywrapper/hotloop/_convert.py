@@ -439,13 +439,22 @@ def buffer_to_list(handle):
         lib.hl_buffer_free(handle)
 
 
+# PyPy makes ints of int64_t values some 9x faster than of uint64_t ones (1M word counts: 3.7
+# against 34 ms, a third of a word_count of a million distinct words); CPython is as fast for both.
+_UINT64_AS_INT64_FIRST = sys.implementation.name == "pypy"
+
+
 def buffer_values(handle):
     """The elements of an hl_buffer as a Python list; the buffer stays the caller's."""
     n = lib.hl_buffer_length(handle)
     if n == 0:
         return []
-    ctype = C_TYPES[lib.hl_buffer_dtype(handle)]
-    return ffi.unpack(ffi.cast(ctype + " *", lib.hl_buffer_data(handle)), n)
+    dtype, data = lib.hl_buffer_dtype(handle), lib.hl_buffer_data(handle)
+    if dtype == lib.HL_DTYPE_UINT64 and _UINT64_AS_INT64_FIRST:
+        values = ffi.unpack(ffi.cast("int64_t *", data), n)
+        if min(values) >= 0:  # else a value of 2^63 or more read negative: read it again
+            return values
+    return ffi.unpack(ffi.cast(C_TYPES[dtype] + " *", data), n)
 
 
 def buffer_to_array(handle, typecode):

@@ -369,6 +369,33 @@ TEST_CASE("count_words: a large vocabulary, first seen densely or sparsely", "[t
     }
 }
 
+TEST_CASE("count_words: words of megabytes, read to their end past their block", "[text]") {
+    // The block where a long word starts reads on to its end, skipping whole chunks without
+    // whitespace: each text puts one character that matters (2-byte whitespace, a 2-byte
+    // character cut by a chunk's edge, NUL, a 3-byte or an info separator) at every offset
+    // around the chunk edges of a word that starts just before a block's end.
+    const char32_t specials[] = {0xA0, 0x85, 0xE9, 0, 0x4E2D, 0x2000, 0x1C, 'A', 0x3000};
+    std::mt19937_64 rng(5);
+    for (char32_t special : specials) {
+        for (int round = 0; round < 4; ++round) {
+            std::vector<char32_t> chars(kBlock - 10, 'x');
+            chars[kBlock - 20] = ' ';  // the long word starts 10 bytes before block 0 ends
+            const std::size_t length = 2 * kBlock + rng() % 4096;
+            for (std::size_t i = 0; i < length; ++i) chars.push_back(i % 3 ? 'a' : 0xE9);
+            // The special character somewhere in the word (or, in round 0, right after it).
+            const std::size_t at = round == 0 ? chars.size() : kBlock + rng() % kBlock;
+            if (at == chars.size())
+                chars.push_back(special);
+            else
+                chars[at] = special;
+            chars.insert(chars.end(), {'b', ' ', 'c'});
+            const std::string text = encode(chars);
+            INFO("special U+" << std::hex << uint32_t(special) << std::dec << " at " << at);
+            require_matches(count(text), reference(chars, {}));
+        }
+    }
+}
+
 TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace

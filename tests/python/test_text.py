@@ -699,6 +699,17 @@ def test_every_code_point_with_a_case_mapping():
         assert_same(c + " " + c + "x " + c.lower())
 
 
+def test_every_code_point_beside_a_capital_sigma():
+    # A word with a capital sigma is lowered character by character (the final-sigma rule needs
+    # its context), through the same tables as the other words: every code point below U+0800,
+    # and every cased one, before, after and between sigmas, and as a long word.
+    chars = [c for c in ALL_CHARS if c < "\u0800" or c in CASED_SET]
+    for sep in (" ", "\u3000"):
+        assert_same(sep.join("Σ" + c + "Σ " + c + "Σ Σ" + c for c in chars))
+    assert_same("Σ".join(chars) + "Σ")
+
+
+CASED_SET = frozenset(CASED)
 SIGMA_ALPHABET = ["Σ", "Σ", "Σ", "A", "a", "'", ".", "\u0345", "\u00ad", "\u0307", "\u2019", "1",
                   "\u0130", "\u1fbc", "\u180e", "\u200b", "\U0001d400", "\u02b0", " ", "\n", "\u3000"]
 
@@ -1003,6 +1014,20 @@ def test_merge_refuses_counts_beyond_uint64():
     with pytest.raises(hotloop.NumericOverflowError):
         big.merge(one)
     assert big.to_dict() == {"x": 2 ** 64 - 1} and one.to_dict() == {"x": 1}
+
+
+@pytest.mark.parametrize("signed_first", [False, True])
+def test_counts_of_2_to_the_63_and_more_read_exactly(monkeypatch, signed_first):
+    # Under PyPy the counts are read as int64 first (faster); a count of 2^63 or more then reads
+    # negative and must be read again. Forged tables are the only ones that hold such counts.
+    from hotloop import _convert
+    monkeypatch.setattr(_convert, "_UINT64_AS_INT64_FIRST", signed_first)
+    for counts in ([5, 7, 2 ** 63 - 1], [5, 2 ** 63, 2 ** 64 - 1]):
+        data = _text._table_bytes(["x", "y", "z"], counts, [0] * 3, [0, 2, 4], [(0, 0, 6)],
+                                  _text.UNICODE_VERSION.encode("ascii"))
+        table = hotloop.WordTable.from_bytes(data)
+        assert table.to_dict() == dict(zip("xyz", counts))
+        assert table.to_dict(top=1) == [max(zip("xyz", counts), key=lambda kv: kv[1])]
 
 
 def test_table_lifetime():

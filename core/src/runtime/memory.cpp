@@ -7,6 +7,7 @@
 
 #if defined(__linux__)
 #include <sys/mman.h>
+#include <unistd.h>
 #endif
 
 namespace hotloop {
@@ -62,6 +63,22 @@ void release_zeroed(void* p) noexcept {
     void* raw;
     std::memcpy(&raw, static_cast<char*>(p) - sizeof(void*), sizeof raw);
     std::free(raw);
+}
+
+void zero_releasing(void* p, std::size_t bytes) noexcept {
+    auto* first = static_cast<char*>(p);
+    char* const last = first + bytes;
+#if defined(__linux__) && defined(MADV_DONTNEED)
+    static const auto page = static_cast<std::uintptr_t>(sysconf(_SC_PAGESIZE));
+    const auto begin = (reinterpret_cast<std::uintptr_t>(first) + page - 1) & ~(page - 1);
+    const auto end = reinterpret_cast<std::uintptr_t>(last) & ~(page - 1);
+    if (begin < end && madvise(reinterpret_cast<void*>(begin), end - begin, MADV_DONTNEED) == 0) {
+        std::memset(first, 0, begin - reinterpret_cast<std::uintptr_t>(first));
+        std::memset(reinterpret_cast<char*>(end), 0, reinterpret_cast<std::uintptr_t>(last) - end);
+        return;
+    }
+#endif
+    std::memset(first, 0, bytes);
 }
 
 }  // namespace hotloop

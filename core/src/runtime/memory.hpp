@@ -22,4 +22,9 @@ void release_aligned(void* p, std::size_t bytes) noexcept;
 void* allocate_zeroed(std::size_t bytes);
 void release_zeroed(void* p) noexcept;
 
+// Zeroes [p, p + bytes), giving the whole pages in it back to the system (Linux: madvise
+// MADV_DONTNEED; a page touched again is faulted in zeroed), the rest by memset: a table that
+// empties part by part then holds no memory for the parts it is done with.
+void zero_releasing(void* p, std::size_t bytes) noexcept;
+
 }  // namespace hotloop

@@ -50,17 +50,6 @@ const uint32_t* lower_multi(const CaseTable& t, char32_t c) noexcept {
     return nullptr;
 }
 
-bool final_sigma(const CaseTable& t, const std::vector<char32_t>& s, std::size_t i,
-                 Beyond before, Beyond after) noexcept {
-    std::size_t j = i;
-    while (j > 0 && case_ignorable(t, s[j - 1])) --j;
-    const bool cased_before = j > 0 ? cased(t, s[j - 1]) : before == Beyond::Cased;
-    if (!cased_before) return false;
-    j = i + 1;
-    while (j < s.size() && case_ignorable(t, s[j])) ++j;
-    return j < s.size() ? !cased(t, s[j]) : after != Beyond::Cased;
-}
-
 }  // namespace
 
 bool case_ignorable(const CaseTable& table, char32_t c) noexcept {
@@ -82,9 +71,12 @@ namespace {
 // The lowercase of the code points below U+0800 (1- and 2-byte UTF-8) when it is one code point
 // below U+0800 and not context-dependent: a word made of those is lowered by lookups alone.
 // kSlow marks the others (capital sigma, multi code point mappings, lowercase above U+07FF).
+// The general path looks the same code points up there, and their final-sigma classes.
 constexpr uint16_t kSlow = 0xFFFF;
+constexpr uint8_t kIgnorable = 1, kCased = 2;
 struct ShortLower {
     uint16_t of[0x800];
+    uint8_t kind[0x800];  // kIgnorable, kCased or 0
 };
 
 ShortLower make_short_lower(const CaseTable& t) {
@@ -94,6 +86,7 @@ ShortLower make_short_lower(const CaseTable& t) {
         m.of[c] = c == 0x3A3 || lower_multi(t, c) != nullptr || low >= 0x800
                       ? kSlow
                       : static_cast<uint16_t>(low);
+        m.kind[c] = case_ignorable(t, c) ? kIgnorable : cased(t, c) ? kCased : 0;
     }
     return m;
 }
@@ -135,11 +128,28 @@ bool lower_short(const ShortLower& m, const uint8_t* word, std::size_t length, s
     return false;
 }
 
+// Whether the capital sigma s[i] is final (CPython's handle_capital_sigma).
+bool final_sigma(const CaseTable& t, const ShortLower& m, const std::vector<char32_t>& s,
+                 std::size_t i, Beyond before, Beyond after) noexcept {
+    auto kind = [&](char32_t c) {
+        if (c < 0x800) return m.kind[c];
+        return case_ignorable(t, c) ? kIgnorable : cased(t, c) ? kCased : uint8_t(0);
+    };
+    std::size_t j = i;
+    while (j > 0 && kind(s[j - 1]) == kIgnorable) --j;
+    const bool cased_before = j > 0 ? kind(s[j - 1]) == kCased : before == Beyond::Cased;
+    if (!cased_before) return false;
+    j = i + 1;
+    while (j < s.size() && kind(s[j]) == kIgnorable) ++j;
+    return j < s.size() ? kind(s[j]) != kCased : after != Beyond::Cased;
+}
+
 }  // namespace
 
 void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
                 Beyond after, std::vector<char32_t>& s, std::string& out) {
-    if (lower_short(short_lower(table), word, length, out)) return;
+    const ShortLower& m = short_lower(table);
+    if (lower_short(m, word, length, out)) return;
     s.clear();
     utf8::Rules rules;
     rules.surrogates = true;
@@ -148,14 +158,17 @@ void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length,
         s.push_back(utf8::code_point(word + i, u.length));
         i += static_cast<std::size_t>(u.length);
     }
+    out.reserve(out.size() + length);  // the usual size: as long as the word
     uint8_t bytes[4];
     auto put = [&](char32_t c) { out.append(reinterpret_cast<char*>(bytes), utf8::encode(c, bytes)); };
     for (std::size_t i = 0; i < s.size(); ++i) {
         const char32_t c = s[i];
         if (c < 0x80) {
             put(c >= 'A' && c <= 'Z' ? c + 32 : c);
+        } else if (c < 0x800 && m.of[c] != kSlow) {
+            put(m.of[c]);
         } else if (c == 0x3A3) {
-            put(final_sigma(table, s, i, before, after) ? 0x3C2 : 0x3C3);
+            put(final_sigma(table, m, s, i, before, after) ? 0x3C2 : 0x3C3);
         } else if (const uint32_t* m = lower_multi(table, c)) {
             for (uint32_t k = 0; k < m[1]; ++k) put(m[2 + k]);
         } else {

@@ -185,6 +185,16 @@ inline void lower_ascii_copy(const uint8_t* p, std::size_t n, uint8_t* out) noex
         out[i] = static_cast<uint8_t>(p[i] >= 'A' && p[i] <= 'Z' ? p[i] + 32 : p[i]);
 }
 
+// Whether the ASCII bytes [p, p + n) hold a capital A-Z (else they are lowercase already).
+inline bool has_ascii_capital(const uint8_t* p, std::size_t n) noexcept {
+    std::size_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        if (lower_ascii(load64(p + i)) != load64(p + i)) return true;
+    for (; i < n; ++i)
+        if (p[i] >= 'A' && p[i] <= 'Z') return true;
+    return false;
+}
+
 // kSaw* bits of the bytes [p, p + n), for simd_run. Plain loops: each level vectorises them.
 struct TextFeatures {
     HL_INLINE static uint32_t run(const uint8_t* p, std::size_t n) noexcept {
@@ -294,10 +304,16 @@ public:
         }
         while (pos < stop)
             if (!step(pos)) return error_;
-        // Finish the last word of the block, reading past its end if need be.
+        // Finish the last word of the block, reading past its end if need be. After a chunk
+        // that could not be skipped, the next try is past it.
+        std::size_t skip_from = pos;
         while (in_word_ && owned_) {
             if (b.size - pos < 4 && !b.at_input_end && grower && grower->grow(b)) continue;
             if (pos >= b.size) break;
+            if (pos >= skip_from) {
+                if (skip_word_chunks(pos)) continue;
+                skip_from = pos + 64;
+            }
             const utf8::Unit u = utf8::decode(b.text + pos, b.text + b.size, rules_);
             if (u.malformed) {
                 if (errors_ == DecodeErrors::Strict) return malformed(pos, u);
@@ -315,6 +331,26 @@ public:
     }
 
 private:
+    // Moves pos over the whole chunks from pos on that lie inside the word in progress (simple
+    // ones without whitespace); false if there is none. A word of megabytes is then read at
+    // the speed of the classification, not decoded unit by unit.
+    // One chunk is classified first: most words end in it.
+    bool skip_word_chunks(std::size_t& pos) {
+        const std::size_t from = pos;
+        for (std::size_t want = 1;; want = kChunksPerPass) {
+            const std::size_t n = std::min(want, (b_->size - pos) / 64);
+            if (n == 0) break;
+            simd_run<text::ClassifyChunks>(b_->text, b_->size, pos, n, rules_.info_separators,
+                                           space_, simple_);
+            const std::size_t base = pos;
+            std::size_t k = 0;
+            for (; k < n && simple_[k] && space_[k] == 0; ++k)
+                pos = base + 64 * k + 64 + (b_->text[base + 64 * k + 63] >= 0xC0);  // cut character
+            if (k < n) break;
+        }
+        return pos != from;
+    }
+
     // A word starting at `at` in a chunk decoded unit by unit.
     HL_INLINE void start_word(std::size_t at) {
         in_word_ = true;
@@ -500,10 +536,10 @@ private:
             : length <= 32 ? defer(word, length, bound, pipe32_, key)
                            : length <= 64 && defer(word, length, bound, pipe64_, key))
             return;
-        if (is_ascii(word, length)) {
+        if (is_ascii(word, length) && has_ascii_capital(word, length)) {
             lowered_.resize(length);
-            lower_ascii_copy(word, length, reinterpret_cast<uint8_t*>(&lowered_[0]));
-            word = reinterpret_cast<const uint8_t*>(lowered_.data());
+            lower_ascii_copy(word, length, lowered_.data());
+            word = lowered_.data();
             bound = word + length;
         }
         tables_.others.add(word, length, hash_word(word, length, bound), key);
@@ -640,7 +676,7 @@ private:
     const CaseTable* casing_;
     Tables& tables_;
     Block* b_ = nullptr;
-    std::string lowered_;  // a long ASCII word, lowercased
+    detail::PodArray<uint8_t> lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
     std::string word_;     // a word cleaned of malformed units, to be lowered in context
     std::vector<char32_t> code_points_;
@@ -690,7 +726,7 @@ void check_cancel(const Control* ctl) {
 }
 
 // A distinct word of the merged tables: its key (first occurrence), count and bytes (in a
-// thread's table).
+// thread's table, then in its partition's array: PartitionWords).
 struct RawWord {
     uint64_t key;
     uint64_t count;
@@ -771,12 +807,46 @@ std::size_t merge_region(const std::vector<InlineWordTable<K>*>& tables, std::si
 }
 
 // The distinct words of every partition, merged over the threads: partition p's are
-// words[at[p], at[p] + n[p]). The words' bytes stay in the tables (the threads' or the merged
-// ones), which must outlive them.
+// words[at[p], at[p] + n[p]), their bytes in bytes[p] (inline words) or others[p] (the others:
+// the table they were merged into, kept whole rather than copied, as such words can be long).
 struct PartitionWords {
     detail::PodArray<RawWord> words;
     std::size_t at[kPartitions], n[kPartitions];
+    detail::PodArray<uint8_t> bytes[kPartitions];
+    ArenaTable others[kPartitions];
 };
+
+// Copies the bytes of words [w, w + n) into `into`, and points the words there.
+void keep_bytes(RawWord* w, std::size_t n, detail::PodArray<uint8_t>& into) {
+    std::size_t total = 0;
+    for (std::size_t i = 0; i < n; ++i) total += w[i].length();
+    into.resize(total);
+    uint8_t* at = into.data();
+    for (std::size_t i = 0; i < n; ++i) {
+        std::memcpy(at, w[i].bytes, w[i].length());
+        w[i].bytes = at;
+        at += w[i].length();
+    }
+}
+
+// Regions of at least this many bytes are given back as their partition is merged. Smaller
+// tables are not worth it: back in malloc, their pages serve the next count without being
+// faulted in again (which emptying them would cost: copyright corpus 17% slower).
+constexpr std::size_t kReleaseFrom = std::size_t(256) << 10;
+
+template <unsigned K>
+void release_region(InlineWordTable<K>& table, std::size_t p) {
+    using Slot = typename InlineWordTable<K>::Slot;
+    if (table.region_slots() * sizeof(Slot) >= kReleaseFrom) table.clear_region(p);
+}
+
+// Gives back partition p of a thread's tables (its large regions, its long words).
+void release_partition(Tables& t, std::size_t p) {
+    release_region(t.upto16, p);
+    release_region(t.upto32, p);
+    release_region(t.upto64, p);
+    t.others.clear(p);
+}
 
 template <class OffsetOf>
 void partition_words(const std::vector<Tables*>& all, OffsetOf& offset_of, PartitionWords& out,
@@ -801,17 +871,24 @@ void partition_words(const std::vector<Tables*>& all, OffsetOf& offset_of, Parti
         std::size_t n = merge_region(t16, p, offset_of, to);
         n += merge_region(t32, p, offset_of, to + n);
         n += merge_region(t64, p, offset_of, to + n);
+        // The inline words take their bytes along, and the partition's slots in the threads'
+        // tables are given back at once: with a large vocabulary the tables (32 bytes a slot,
+        // at most 3/4 full) would otherwise stay the largest memory of the call, beside the
+        // words and their sorted copy (1M distinct words: 146 MB at the peak, now 92 MB).
+        keep_bytes(to, n, out.bytes[p]);
         ArenaTable* others = &all[0]->others.part(p);
         for (Tables* t : all)
             if (t->others.part(p).size() > others->size()) others = &t->others.part(p);
         for (Tables* t : all)
             if (&t->others.part(p) != others) merge_into(*others, t->others.part(p));
-        for (const auto& e : others->entries()) {
-            const uint8_t* bytes = others->bytes(e);
+        out.others[p] = std::move(*others);  // its bytes stay where they are
+        for (const auto& e : out.others[p].entries()) {
+            const uint8_t* bytes = out.others[p].bytes(e);
             to[n++] = RawWord(offset_of(e.first), e.count, bytes, e.length,
                               is_ascii(bytes, e.length));
         }
         out.n[p] = n;
+        for (Tables* t : all) release_partition(*t, p);
     });
 }
 
@@ -1013,8 +1090,8 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
         check_cancel(ctl);
         std::size_t e = slice_words[k], at = slice_bytes[k];
         walk(k, [&](std::size_t i, const Final& f, std::size_t stop) {
-            // The bytes are in the hash tables, in no useful order: fetch them a few words
-            // ahead, so that the copies' cache misses overlap.
+            // The bytes are in their partitions' arrays, in no useful order: fetch them a few
+            // words ahead, so that the copies' cache misses overlap.
             if (i + kFetchAhead < stop) __builtin_prefetch(words[i + kFetchAhead].bytes);
             entries[e++] =
                 WordTable::Entry{f.count, origin.part, origin.offset + words[i].key, at, f.length};
@@ -1136,7 +1213,7 @@ WordTable finish(tbb::enumerable_thread_specific<Tables>& tables, const TextOpti
     for (Tables& t : tables) all.push_back(&t);
     detail::PodArray<RawWord> none;
     if (all.empty()) return build_table(none, options, origin, none, ctl);
-    // The words' bytes stay in the threads' tables until the end.
+    // The threads' tables are emptied as their words are merged out.
     PartitionWords parts;
     partition_words(all, offset_of, parts, ctl);
     const detail::PodArray<RawWord> words = sort_by_key(parts, ctl);

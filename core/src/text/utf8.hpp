@@ -51,6 +51,9 @@ struct Rules {
     }
     // The same test on a code point.
     constexpr bool splits(char32_t c) const noexcept {
+        // Whitespace is at most U+0020, U+0085, U+00A0 or in U+1680..U+3000: nearly every
+        // character of a text is rejected here, before the list is searched.
+        if (c > 0x20 && c != 0x85 && c != 0xA0 && (c < 0x1680 || c > 0x3000)) return false;
         if (c >= 0x1C && c <= 0x1F) return info_separators;
         if (c == kMongolianVowelSeparator) return mongolian_vowel_separator;
         for (char32_t w : kPythonWhitespace)
@@ -66,15 +69,9 @@ struct Rules {
 template <class U>
 constexpr bool inside_one_word(const U* units, std::size_t cut, std::size_t next,
                                const Rules& rules) noexcept {
-    // Whitespace is at most U+0020, U+0085, U+00A0 or in U+1680..U+3000: the rules are asked
-    // only there.
-    const auto splits = [&](uint32_t c) {
-        return (c <= 0x20 || c == 0x85 || c == 0xA0 || (c >= 0x1680 && c <= 0x3000)) &&
-               rules.splits(c);
-    };
-    if (cut == 0 || splits(units[cut - 1])) return false;
+    if (cut == 0 || rules.splits(units[cut - 1])) return false;
     for (std::size_t i = cut; i < next; ++i)
-        if (splits(units[i])) return false;
+        if (rules.splits(units[i])) return false;
     return true;
 }
 

@@ -131,6 +131,10 @@ public:
     T& operator[](std::size_t i) noexcept { return data_[i]; }
     const T& operator[](std::size_t i) const noexcept { return data_[i]; }
     std::size_t size() const noexcept { return size_; }
+    // Zeroes elements [from, from + n), giving their whole pages back to the system.
+    void zero(std::size_t from, std::size_t n) noexcept {
+        zero_releasing(data_ + from, n * sizeof(T));
+    }
     const T* begin() const noexcept { return data_; }
     const T* end() const noexcept { return data_ + size_; }
 
@@ -225,6 +229,12 @@ public:
     const Slot* region(std::size_t p) const noexcept { return &slots_[p << region_bits_]; }
     Slot* region(std::size_t p) noexcept { return &slots_[p << region_bits_]; }
     std::size_t region_slots() const noexcept { return std::size_t(1) << region_bits_; }
+    // Empties region p, giving its whole pages back to the system: tables merged partition by
+    // partition (text.cpp) then hold no memory for the partitions merged already.
+    void clear_region(std::size_t p) noexcept {
+        slots_.zero(p << region_bits_, region_slots());
+        region_size_[p] = 0;
+    }
     // The slot holding `key` (h == hash_key(key)), or nullptr.
     Slot* find(const Key& key, uint64_t h) noexcept {
         const View v = view();
@@ -341,6 +351,7 @@ public:
         parts_[partition_of(hash)].add(word, length, hash, offset);
     }
     ArenaTable& part(std::size_t p) noexcept { return parts_[p]; }
+    void clear(std::size_t p) { parts_[p] = ArenaTable(); }
 
 private:
     ArenaTable parts_[kPartitions];
