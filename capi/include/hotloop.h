@@ -135,7 +135,7 @@ HL_API int hl_get_num_threads(void);
 #define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at first use:
                                   "avx512", "avx2" or "baseline" (x86-64 SSE2); the
                                   HOTLOOP_SIMD_LEVEL environment variable ("avx2",
-                                  "baseline") lowers it, never raises it                    */
+                                  "baseline", any case) lowers it, never raises it          */
 #define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
 #define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8"                   */
 #define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */
