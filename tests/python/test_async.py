@@ -515,6 +515,37 @@ def test_spelled_out_twin_overloads_are_the_sync_ones():
         assert signatures == sync[name], name
 
 
+def test_twin_signatures_are_how_the_twins_are_called():
+    # inspect.signature(aio.add_data) showed the method's self, which the twin has not: a
+    # method's twin takes the object first, positionally (it checks args[0]), named as its
+    # usage line names it; every other twin has its sync function's signature.
+    import inspect
+    import re
+    methods = 0
+    for name in aio.__all__:
+        if name == "twin":
+            continue
+        fn = getattr(aio, name)
+        sync = list(inspect.signature(fn.__wrapped__).parameters.values())
+        got = inspect.signature(fn)
+        assert got.return_annotation == inspect.signature(fn.__wrapped__).return_annotation
+        params = list(got.parameters.values())
+        if sync[0].name != "self":
+            assert params == sync, name
+            continue
+        methods += 1
+        usage = re.match(r"``await %s\((\w+)" % name, fn.__doc__).group(1)
+        assert params[0].name == usage and params[0].kind is inspect.Parameter.POSITIONAL_ONLY
+        assert params[1:] == sync[1:], name
+    assert methods == 5  # add_data, add_partials, process_chunks, get_statistics, merge
+    p = hotloop.DataProcessor(2)
+    inspect.signature(aio.add_data).bind(p, [1.0])  # how it is called binds
+    with pytest.raises(TypeError):
+        inspect.signature(aio.add_data).bind(self=p, values=[1.0])
+    with pytest.raises(hotloop.InvalidTypeError):  # and the twin refuses it too
+        run(aio.add_data(self=p, values=[1.0]))
+
+
 def test_method_twins_document_the_methods_parameters():
     # `await add_partials(processor, partials, *, progress=None, ...)`: the usage line heading
     # each method twin's docstring names the method's own parameters, defaults included.
