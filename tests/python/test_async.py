@@ -6,6 +6,7 @@ more, and the loop's responsiveness is shown by the loop itself cancelling a job
 reach while the job runs. Latencies (cancel, loop lateness) are measured by `make bench`."""
 import asyncio
 import gc
+import math
 import mmap
 import statistics
 import sys
@@ -82,7 +83,7 @@ def test_errors_come_back_as_the_same_exceptions():
         with pytest.raises(hotloop.InvalidTypeError, match="element 1"):
             await aio.parallel_sum([1, "x"])
         with pytest.raises(hotloop.InvalidArgumentError):
-            await aio.sleep(-1)
+            await aio.sleep(float("nan"))
         p = hotloop.DataProcessor(3)
         p.close()
         with pytest.raises(hotloop.ClosedHandleError):
@@ -164,6 +165,23 @@ def cancel_when_running(start_job):
         return seen[-1]
 
     return run(main())
+
+
+@pytest.mark.parametrize("delay", [-1, -0.5, -1e300, -math.inf, -0.0, 0])
+def test_a_sleep_of_at_most_zero_returns_at_once_as_asyncio_sleep(delay):
+    # sleep's reference is asyncio.sleep (its docstring), which returns at once for a delay
+    # <= 0; -1 raised InvalidArgumentError. NaN and delays above 1e9 still raise.
+    assert run(asyncio.sleep(delay)) is None
+    assert run(aio.sleep(delay)) is None
+    assert _timing.sleep(delay) is None
+    calls = []
+    assert run(aio.sleep(delay, progress=lambda d, t: calls.append((d, t)))) is None
+
+
+@pytest.mark.parametrize("delay", [math.nan, 1e10, math.inf])
+def test_a_sleep_of_nan_or_above_1e9_raises(delay):
+    with pytest.raises(hotloop.InvalidArgumentError, match="up to 1e9"):
+        run(aio.sleep(delay))
 
 
 def test_cancelling_the_task_cancels_the_engine_sleep():
