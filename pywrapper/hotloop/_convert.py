@@ -17,11 +17,11 @@ What every entry point shares (`resolve`), so that each input kind is handled on
     "refuse" (the default: a clear InvalidTypeError naming m.compressed() / m.filled()) or
     "compress" (masked elements are left out, as NumPy's masked reductions do: one copy of the
     unmasked elements). A mask with nothing masked costs nothing. Hidden data is never read.
-  - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and
-    for the nullable dtypes (Int64, Float64, boolean, ...) without missing values. A DataFrame
-    is numpy.asarray(df) (2-D, row by row), its nullable columns read as such a Series is, in
-    the columns' common dtype (`frame_dtype_error` names the columns of a frame that has none). pd.NA is
-    refused with an error naming the fix (`na="raise"`), becomes NaN (`na="nan"`: one
+  - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and for the
+    nullable dtypes (Int64, Float64, boolean, ...) without missing values. A DataFrame is
+    numpy.asarray(df) (2-D, row by row), its nullable columns read as such a Series is, in the
+    columns' common dtype (`frame_dtype_error` names the columns of a frame that has none).
+    pd.NA is refused with an error naming the fix (`na="raise"`), becomes NaN (`na="nan"`: one
     float64 copy, for functions with a NaN policy), or is left out (`na="omit"`: one copy of
     the other values in their own dtype, as pandas' skipna reductions: an Int64 Series keeps
     integer min and max).
