@@ -1,6 +1,6 @@
 """sleep: the engine's cancellable wait (the sync side of hotloop.aio.sleep)."""
 from ._args import as_float
-from ._errors import InvalidArgumentError, check
+from ._errors import InvalidArgumentError, NumericOverflowError, check
 from ._loader import lib
 from ._run import run
 from ._typing import Progress, RealNumber
@@ -41,7 +41,14 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
     >>> import asyncio, hotloop.aio
     >>> asyncio.run(hotloop.aio.sleep(0.01))
     """
-    wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
+    try:
+        wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
+    except NumericOverflowError:
+        # An int below -1e308 is still <= 0: at once, as asyncio.sleep(-10**400); a huge
+        # positive one is asyncio.sleep(10**400)'s OverflowError.
+        if not (isinstance(seconds, int) and seconds < 0):
+            raise
+        wait = 0.0
     if not wait <= 1e9:  # NaN fails too
         raise InvalidArgumentError("sleep: seconds must be a number up to 1e9, got %r" % (wait,))
     # asyncio.sleep's rule: a delay <= 0 returns at once (the engine's hl_sleep takes 0 and

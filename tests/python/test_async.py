@@ -167,7 +167,7 @@ def cancel_when_running(start_job):
     return run(main())
 
 
-@pytest.mark.parametrize("delay", [-1, -0.5, -1e300, -math.inf, -0.0, 0])
+@pytest.mark.parametrize("delay", [-1, -0.5, -1e300, -math.inf, -0.0, 0, -10**400])
 def test_a_sleep_of_at_most_zero_returns_at_once_as_asyncio_sleep(delay):
     # sleep's reference is asyncio.sleep (its docstring), which returns at once for a delay
     # <= 0; -1 raised InvalidArgumentError. NaN and delays above 1e9 still raise.
@@ -182,6 +182,8 @@ def test_a_sleep_of_at_most_zero_returns_at_once_as_asyncio_sleep(delay):
 def test_a_sleep_of_nan_or_above_1e9_raises(delay):
     with pytest.raises(hotloop.InvalidArgumentError, match="up to 1e9"):
         run(aio.sleep(delay))
+    with pytest.raises(OverflowError):  # asyncio.sleep(10**400) raises OverflowError too
+        run(aio.sleep(10**400))
 
 
 def test_cancelling_the_task_cancels_the_engine_sleep():
