@@ -280,11 +280,17 @@ def _frame_array(np, df, nullable, dtype, na_value):
 def frame_dtype_error(obj, what):
     """For a DataFrame whose values have no number dtype: the InvalidTypeError naming the first
     column of no number dtype, or the bool and number columns that have no common one, and
-    what to do. None for anything else."""
+    what to do; for a Series of dtype object (pd.Series([1, pd.NA])), how to make it a number
+    one. None for anything else."""
     pd = sys.modules.get("pandas")
+    np = sys.modules.get("numpy")
+    if pd is not None and isinstance(obj, pd.Series) and obj.dtype == object:
+        return InvalidTypeError(
+            "%s: the Series has dtype object, which is not a number dtype: convert it, e.g. "
+            "pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
+            "as a missing value" % what)
     if pd is None or not isinstance(obj, pd.DataFrame):
         return None
-    np = sys.modules["numpy"]
     columns = _frame_numbers(np, pd, obj)
     for name, dtype, numeric in columns:
         if numeric is None:

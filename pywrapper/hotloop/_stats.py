@@ -68,7 +68,8 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         (a ValueError, as scipy raises); for ``pd.NA`` under ``"propagate"`` or ``"raise"``.
     InvalidTypeError
         For an unsupported dtype (complex, object, ...; for a DataFrame, naming the column of
-        no number dtype, or the bool column beside number ones), a list of ints that no 64-bit
+        no number dtype, or the bool column beside number ones; for a Series of dtype object,
+        saying how to convert it), a list of ints that no 64-bit
         integer dtype holds, a list with an element NumPy gives no number dtype (``None``, a
         ``Fraction`` or ``Decimal``: named), or an iterator, generator or set (pass a list).
 
@@ -299,7 +300,8 @@ def _view(data: Any, what: str, policy: int) -> Any:
     try:
         view = as_view(data, what, masked="compress", na=na)
     except InvalidTypeError:
-        # A DataFrame NumPy makes object ("unsupported dtype object"): say which column.
+        # A DataFrame or Series NumPy makes object ("unsupported dtype object"): say which
+        # column, and how to convert it.
         error = frame_dtype_error(data, what)
         if error is None:
             raise

@@ -525,6 +525,18 @@ def test_pandas_dataframe_without_a_number_dtype_names_the_column(columns, match
         Moments.of(df)
 
 
+def test_pandas_series_of_dtype_object_says_how_to_convert_it():
+    # pd.Series([1, pd.NA, 3]) is dtype object, not Int64: "unsupported dtype object" did not
+    # say what to do.
+    import pandas as pd
+    s = pd.Series([1, pd.NA, 3])
+    for policy in ("propagate", "omit", "raise"):
+        with pytest.raises(hotloop.InvalidTypeError,
+                           match=r"Series has dtype object.*pd.to_numeric\(s\).*astype"):
+            hotloop.compute_stats(s, nan_policy=policy)
+    assert hotloop.compute_stats(s.astype("Int64"), nan_policy="omit")["count"] == 2
+
+
 @given(st.lists(st.integers(0, 2**64 - 1), min_size=1, max_size=40).map(
     lambda xs: xs + [2**63 + 1]))
 @settings(max_examples=60, deadline=None)
