@@ -354,7 +354,14 @@ void check_file_ranges(const std::vector<uint8_t>& units, int flags, std::size_t
     FUZZ_CHECK(std::fclose(f) == 0);
     Table a, b, merged, all;
     FUZZ_CHECK(hl_word_table_count_file(path.c_str(), 0, UINT64_MAX, flags, nullptr, 0, &all.handle, nullptr) == HL_OK);
-    FUZZ_CHECK(serialized(all.handle) == whole);
+    // A file that only starts a BOM (EF, EF BB) is empty text under HL_TEXT_SKIP_BOM, as
+    // open(path, encoding="utf-8-sig").read() gives "" (the bytes' count decodes it as bytes).
+    const bool bom_start = (flags & HL_TEXT_SKIP_BOM) && !units.empty() && units.size() < 3 &&
+                           units[0] == 0xEF && (units.size() == 1 || units[1] == 0xBB);
+    if (bom_start)
+        FUZZ_CHECK(entries(all.handle).empty());
+    else
+        FUZZ_CHECK(serialized(all.handle) == whole);
     FUZZ_CHECK(hl_word_table_count_file(path.c_str(), 0, cut, flags, nullptr, 0, &a.handle, nullptr) == HL_OK);
     FUZZ_CHECK(hl_word_table_count_file(path.c_str(), cut, UINT64_MAX, flags, nullptr, 0, &b.handle, nullptr) == HL_OK);
     FUZZ_CHECK(hl_word_table_merge(b.handle, a.handle, &merged.handle, nullptr) == HL_OK);

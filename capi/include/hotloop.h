@@ -135,7 +135,7 @@ HL_API int hl_get_num_threads(void);
 #define HL_INFO_SIMD_LEVEL 2   /* instruction set of the hot kernels, picked at first use:
                                   "avx512", "avx2" or "baseline" (x86-64 SSE2); the
                                   HOTLOOP_SIMD_LEVEL environment variable ("avx2",
-                                  "baseline") lowers it, never raises it                    */
+                                  "baseline", any case) lowers it, never raises it          */
 #define HL_INFO_COMPILER 3     /* e.g. "GCC 12.2.0"                                          */
 #define HL_INFO_TBB_VERSION 4  /* oneTBB's run-time version, e.g. "2021.8"                   */
 #define HL_INFO_TBB_BUILD_VERSION 5 /* the oneTBB version the library was compiled against  */
@@ -580,7 +580,10 @@ HL_API hl_status hl_word_table_count_at(const void *text, size_t n_units, int en
    restarted, and after 3 attempts fails with HL_ERR_IO). OS failures are HL_ERR_IO with
    hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Pipes and other non-regular files
    are read whole; a FIFO is waited for until a writer opens it and closes it, as Python's
-   open(path).read() waits, and cancelling ctl ends that wait too (HL_ERR_CANCELLED). HL_TEXT_SKIP_BOM applies at offset 0 only. */
+   open(path).read() waits, and cancelling ctl ends that wait too (HL_ERR_CANCELLED).
+   HL_TEXT_SKIP_BOM applies at offset 0 only; a whole file of 1 or 2 bytes that only start a
+   BOM (EF, EF BB) counts as empty text, as open(path, encoding="utf-8-sig").read() gives ""
+   for it (bytes.decode would raise). */
 HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint64_t end,
                                           int flags, const char *casing, uint64_t part,
                                           hl_word_table **out, hl_control *ctl);

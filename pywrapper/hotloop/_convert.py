@@ -17,9 +17,11 @@ What every entry point shares (`resolve`), so that each input kind is handled on
     "refuse" (the default: a clear InvalidTypeError naming m.compressed() / m.filled()) or
     "compress" (masked elements are left out, as NumPy's masked reductions do: one copy of the
     unmasked elements). A mask with nothing masked costs nothing. Hidden data is never read.
-  - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and
-    for the nullable dtypes (Int64, Float64, boolean, ...) without missing values. pd.NA is
-    refused with an error naming the fix (`na="raise"`), becomes NaN (`na="nan"`: one
+  - pandas Series / Index / extension arrays: their values, in place for NumPy dtypes and for the
+    nullable dtypes (Int64, Float64, boolean, ...) without missing values. A DataFrame is
+    numpy.asarray(df) (2-D, row by row), its nullable columns read as such a Series is, in the
+    columns' common dtype (`frame_dtype_error` names the columns of a frame that has none).
+    pd.NA is refused with an error naming the fix (`na="raise"`), becomes NaN (`na="nan"`: one
     float64 copy, for functions with a NaN policy), or is left out (`na="omit"`: one copy of
     the other values in their own dtype, as pandas' skipna reductions: an Int64 Series keeps
     integer min and max).
@@ -161,6 +163,8 @@ def resolve(obj, what, *, masked="refuse", na="raise"):
     pd = sys.modules.get("pandas")
     if pd is not None and isinstance(obj, (pd.Series, pd.Index, pd.api.extensions.ExtensionArray)):
         return _pandas_values(np, pd, obj, what, na)
+    if pd is not None and isinstance(obj, pd.DataFrame):
+        return _frame_values(np, pd, obj, what, na)
     if hasattr(obj, "__array_interface__") or hasattr(obj, "__array__"):
         return resolve(_asarray(np, obj, what), what, masked=masked, na=na)
     return obj
@@ -205,6 +209,104 @@ def _pandas_values(np, pd, obj, what, na):
         "s.dropna(), or choose their value with s.to_numpy(dtype=float, na_value=np.nan) or "
         "s.fillna(value)" % (what, type(obj).__name__, missing, "" if missing == 1 else "s",
                              "is" if missing == 1 else "are"))
+
+
+def _nullable_number(np, pd, dtype):
+    """The NumPy dtype of a pandas nullable number dtype (Int64, Float64, boolean, ...: pd.NA
+    marks a missing value), or None."""
+    numeric = getattr(dtype, "numpy_dtype", None)
+    if (isinstance(dtype, np.dtype) or not isinstance(numeric, np.dtype)
+            or numeric.kind not in "biuf" or getattr(dtype, "na_value", None) is not pd.NA):
+        return None
+    return numeric
+
+
+def _frame_numbers(np, pd, df):
+    """[(name, dtype, NumPy number dtype or None)] of a DataFrame's columns: the NumPy dtype a
+    column's values have (a nullable column's: Int64 -> int64), None for any other column."""
+    out = []
+    for name, dtype in zip(df.columns, df.dtypes):
+        numeric = dtype if isinstance(dtype, np.dtype) else _nullable_number(np, pd, dtype)
+        out.append((name, dtype, numeric if numeric is not None and numeric.kind in "biuf"
+                    else None))
+    return out
+
+
+def _frame_values(np, pd, df, what, na):
+    """A DataFrame's values as numpy.asarray(df) gives them (2-D, row by row), its nullable
+    columns (Int64, Float64, boolean, ...; numpy.asarray makes those object) read as a Series
+    of them is: in their NumPy dtype, pd.NA as `na` says, in the columns' common dtype (NumPy's
+    promotion, as pandas'). Other frames (no nullable column, a column of no number dtype, bool
+    beside numbers: pandas makes those object) are numpy.asarray(df), as before: the function
+    decides (statistics refuse object, naming the column: frame_dtype_error)."""
+    columns = _frame_numbers(np, pd, df)
+    nullable = [_nullable_number(np, pd, dtype) is not None for _, dtype, _ in columns]
+    kinds = {numeric.kind == "b" for _, _, numeric in columns if numeric is not None}
+    if not any(nullable) or any(n is None for _, _, n in columns) or len(kinds) > 1:
+        return _asarray(np, df, what)
+    common = np.result_type(*[numeric for _, _, numeric in columns])
+    mask = np.zeros(df.shape, dtype=bool)
+    for index, is_nullable in enumerate(nullable):
+        if is_nullable:  # NaN in a float64 column is a number, not a missing value
+            mask[:, index] = np.asarray(df.iloc[:, index].isna(), dtype=bool)
+    if not mask.any():
+        return df.to_numpy(dtype=common)
+    if na == "nan":
+        return _frame_array(np, df, nullable, np.float64, np.nan)
+    if na == "omit":  # the other values, row by row, in the common dtype
+        return _frame_array(np, df, nullable, common, 0)[~mask]
+    index = int(np.flatnonzero(mask.any(axis=0))[0])
+    missing = int(np.count_nonzero(mask[:, index]))
+    raise InvalidArgumentError(
+        "%s: column %r (%s) holds %d missing value%s (pd.NA), which %s no number: drop them "
+        "with df.dropna(), or choose their value with df.to_numpy(dtype=float, "
+        "na_value=np.nan) or df.fillna(value)"
+        % (what, columns[index][0], columns[index][1], missing, "" if missing == 1 else "s",
+           "is" if missing == 1 else "are"))
+
+
+def _frame_array(np, df, nullable, dtype, na_value):
+    """df's values as a 2-D array of dtype, pd.NA in the nullable columns as na_value. Column
+    by column: DataFrame.to_numpy(na_value=) would also replace the NaN of float64 columns,
+    which are numbers to the NaN policy, not missing values."""
+    out = np.empty(df.shape, dtype=dtype)
+    for index, is_nullable in enumerate(nullable):
+        column = df.iloc[:, index]
+        out[:, index] = (column.array.to_numpy(dtype=dtype, na_value=na_value) if is_nullable
+                         else column.to_numpy(dtype=dtype))
+    return out
+
+
+def frame_dtype_error(obj, what):
+    """For a DataFrame whose values have no number dtype: the InvalidTypeError naming the first
+    column of no number dtype, or the bool and number columns that have no common one, and
+    what to do; for a Series of dtype object (pd.Series([1, pd.NA])), how to make it a number
+    one. None for anything else."""
+    pd = sys.modules.get("pandas")
+    np = sys.modules.get("numpy")
+    if pd is not None and isinstance(obj, pd.Series) and obj.dtype == object:
+        return InvalidTypeError(
+            "%s: the Series has dtype object, which is not a number dtype: convert it, e.g. "
+            "pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
+            "as a missing value" % what)
+    if pd is None or not isinstance(obj, pd.DataFrame):
+        return None
+    columns = _frame_numbers(np, pd, obj)
+    for name, dtype, numeric in columns:
+        if numeric is None:
+            return InvalidTypeError(
+                "%s: column %r has dtype %s, which is not a number dtype: select the number "
+                "columns (df.select_dtypes('number')) or convert it (pd.to_numeric, "
+                "df.astype(...))" % (what, name, dtype))
+    bools = [(name, dtype) for name, dtype, numeric in columns if numeric.kind == "b"]
+    others = [(name, dtype) for name, dtype, numeric in columns if numeric.kind != "b"]
+    if bools and others:
+        return InvalidTypeError(
+            "%s: column %r (%s) and column %r (%s) have no common number dtype (pandas makes "
+            "bool beside numbers object): convert the bool columns, e.g. df.astype({%r: %r})"
+            % (what, bools[0][0], bools[0][1], others[0][0], others[0][1], bools[0][0],
+               "Int64" if _nullable_number(np, pd, bools[0][1]) is not None else "int64"))
+    return None
 
 
 def _masked_parts(np, values, numeric):

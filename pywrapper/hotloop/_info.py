@@ -222,14 +222,21 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
     return None
 
 
-#: The values HOTLOOP_SIMD_LEVEL may take (the engine lowers its level to one, never raises it).
+#: The values HOTLOOP_SIMD_LEVEL may take, in any ASCII case (the engine lowers its level to
+#: one, never raises it).
 SIMD_LEVELS = ("avx512", "avx2", "baseline")
+
+
+def _names_simd_level(value):
+    """Whether value names a level as the engine reads it: in any ASCII case ("AVX2"). The
+    engine lowers ASCII letters only, so a non-ASCII value never names one here either."""
+    return value.isascii() and value.lower() in SIMD_LEVELS
 
 
 def _check_environment():
     """Warns when HOTLOOP_SIMD_LEVEL is set but names no level: the engine then ignores it."""
     value = os.environ.get("HOTLOOP_SIMD_LEVEL")
-    if value is not None and value not in SIMD_LEVELS:
+    if value is not None and not _names_simd_level(value):
         warnings.warn("HOTLOOP_SIMD_LEVEL=%r is not one of %s: ignored, hotloop runs at %s"
                       % (value, ", ".join(SIMD_LEVELS), _string(lib.HL_INFO_SIMD_LEVEL)),
                       RuntimeWarning, stacklevel=3)

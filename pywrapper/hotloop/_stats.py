@@ -5,7 +5,7 @@ import sys
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
-from ._convert import as_exact_ndarray, as_view, element_type_error
+from ._convert import as_exact_ndarray, as_view, element_type_error, frame_dtype_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -33,12 +33,17 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         list costs one conversion). A list of ints that NumPy would make float64 (some at or
         above 2**63 beside smaller ones) is read as uint64, exactly; ints that neither int64
         nor uint64 holds raise. Any strides: dense layouts (C, Fortran, reversed) are read in
-        place, other views once.
+        place, other views once. A pandas Series of a nullable dtype (``Int64``, ``Float64``,
+        ``boolean``) is its values, ``pd.NA`` as ``nan_policy`` says (below); a DataFrame is
+        its values (``numpy.asarray(df)``), its nullable columns read so too, in the columns'
+        common dtype (``Int64`` columns stay ints).
     nan_policy : {"propagate", "omit", "raise"}, optional
         As ``scipy.stats``: ``"propagate"`` (default) makes mean, std, min and max NaN when a
         NaN is present (NumPy's ``mean``/``std``/``min``/``max``); ``"omit"`` leaves NaN out
         (NumPy's ``nanmean``/``nanstd(ddof=1)``/``nanmin``/``nanmax``) and ``count`` is the
-        number of values used; ``"raise"`` raises for a NaN.
+        number of values used; ``"raise"`` raises for a NaN. pandas' ``pd.NA`` is no NaN:
+        ``"propagate"`` refuses it (the error names the column and the fix), ``"omit"``
+        leaves it out as pandas' ``skipna`` does, ``"raise"`` raises.
     progress : bool or callable, optional
         ``True`` for a tqdm bar, or ``callable(done, total)``; a long call stops at Ctrl-C.
 
@@ -60,9 +65,11 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
     ------
     InvalidArgumentError
         For an empty input, an unknown ``nan_policy``, or a NaN with ``nan_policy="raise"``
-        (a ValueError, as scipy raises).
+        (a ValueError, as scipy raises); for ``pd.NA`` under ``"propagate"`` or ``"raise"``.
     InvalidTypeError
-        For an unsupported dtype (complex, object, ...), a list of ints that no 64-bit
+        For an unsupported dtype (complex, object, ...; for a DataFrame, naming the column of
+        no number dtype, or the bool column beside number ones; for a Series of dtype object,
+        saying how to convert it), a list of ints that no 64-bit
         integer dtype holds, a list with an element NumPy gives no number dtype (``None``, a
         ``Fraction`` or ``Decimal``: named), or an iterator, generator or set (pass a list).
 
@@ -291,7 +298,15 @@ def _view(data: Any, what: str, policy: int) -> Any:
     "propagate", left out under "omit" (pandas' skipna: integer dtypes stay integers), read as
     NaN under "raise" (which then raises)."""
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
-    view = as_view(data, what, masked="compress", na=na)
+    try:
+        view = as_view(data, what, masked="compress", na=na)
+    except InvalidTypeError:
+        # A DataFrame or Series NumPy makes object ("unsupported dtype object"): say which
+        # column, and how to convert it.
+        error = frame_dtype_error(data, what)
+        if error is None:
+            raise
+        raise error from None
     return view if view is not None else sequence_view(data, what)
 
 
@@ -342,7 +357,7 @@ def _pandas_with_elements(data: Any) -> bool:
     when its view under "omit" is empty, every element was pd.NA. (A length would not do: an
     array of shape (3, 0) has length 3 and no element.)"""
     pd = sys.modules.get("pandas")  # a pandas object can only exist if pandas was imported
-    return (pd is not None and isinstance(data, (pd.Series, pd.Index,
+    return (pd is not None and isinstance(data, (pd.Series, pd.Index, pd.DataFrame,
                                                  pd.api.extensions.ExtensionArray))
             and data.size > 0)
 

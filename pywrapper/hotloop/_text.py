@@ -1076,7 +1076,11 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
         raise InvalidArgumentError("%s: %s is a pipe or device: byte ranges need a regular file"
                                    % (what, name))
     data = _read_stream(name)
-    if codec == "utf-8-sig" and data.startswith(codecs.BOM_UTF8):
+    # A BOM, or a stream that is only the start of one (b"\xef", b"\xef\xbb"): open()'s
+    # utf-8-sig decoder holds those back as a BOM to come and drops them at the end (read()
+    # gives ""), as the engine does for a file.
+    if codec == "utf-8-sig" and (data.startswith(codecs.BOM_UTF8)
+                                 or codecs.BOM_UTF8.startswith(data)):
         data = data[len(codecs.BOM_UTF8):]
     try:
         return _run_text(data, errors, part, progress, what, finish, fallback)
@@ -1210,13 +1214,15 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     top : int, optional
         As in :func:`word_count`.
     encoding : str or None, optional
-        ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped) are counted
-        natively (``None`` and ``"locale"`` as ``open()`` takes them: ``None`` is UTF-8 in
-        Python's UTF-8 mode and the locale's encoding otherwise, ``"locale"`` the locale's
-        encoding, on Python 3.10+); any other codec (or ``errors`` handler) is read and
-        decoded by Python's incremental decoder 1 MiB at a time, and the text counted by the
-        engine as it comes: memory holds a batch of it (8 MiB of the file), never the whole
-        file, and Ctrl-C stops the call between pieces.
+        ``"utf-8"`` (default) and ``"utf-8-sig"`` (a leading BOM is skipped; a file that is only
+        the start of one, ``b"\\xef"`` or ``b"\\xef\\xbb"``, is empty text, as
+        ``open().read()`` gives ``""`` for it) are counted natively (``None`` and
+        ``"locale"`` as ``open()`` takes them: ``None`` is UTF-8 in Python's UTF-8 mode and
+        the locale's encoding otherwise, ``"locale"`` the locale's encoding, on Python
+        3.10+); any other codec (or ``errors`` handler) is read and decoded by Python's
+        incremental decoder 1 MiB at a time, and the text counted by the engine as it
+        comes: memory holds a batch of it (8 MiB of the file), never the whole file, and
+        Ctrl-C stops the call between pieces.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
     progress : bool or callable, optional

@@ -1,6 +1,6 @@
 """sleep: the engine's cancellable wait (the sync side of hotloop.aio.sleep)."""
 from ._args import as_float
-from ._errors import InvalidArgumentError, check
+from ._errors import InvalidArgumentError, NumericOverflowError, check
 from ._loader import lib
 from ._run import run
 from ._typing import Progress, RealNumber
@@ -11,12 +11,15 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
 
     Ctrl-C ends a long sleep at once; hotloop.aio.sleep, its awaitable twin, ends it when its
     task is cancelled. Unlike time.sleep, the wait is an engine job with a control: it is the
-    test double of a long native call.
+    test double of a long native call. Its reference is asyncio.sleep (the seed's async_sleep
+    awaited it): a delay <= 0, negative ones included, returns at once (time.sleep would raise
+    ValueError for a negative one).
 
     Parameters
     ----------
     seconds : float
-        0 <= seconds <= 1e9 (any real number: int, float, NumPy scalars; not bool).
+        At most 1e9 (any real number: int, float, NumPy scalars; not bool). A delay <= 0
+        (-1, -inf) returns at once, as asyncio.sleep's does.
     progress : None, True or callable(done, total), optional
         Reports the wait in milliseconds: True shows a tqdm bar.
 
@@ -27,19 +30,30 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
     Raises
     ------
     InvalidArgumentError (ValueError)
-        seconds negative, NaN or above 1e9.
+        seconds NaN (as asyncio.sleep raises ValueError for it, Python 3.13+) or above 1e9.
     InvalidTypeError (TypeError)
         seconds not a real number.
 
     Examples
     --------
     >>> sleep(0.01)
+    >>> sleep(-1)  # returns at once, as asyncio.sleep(-1)
     >>> import asyncio, hotloop.aio
     >>> asyncio.run(hotloop.aio.sleep(0.01))
     """
-    wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
-    if not 0 <= wait <= 1e9:  # NaN fails too
-        raise InvalidArgumentError("sleep: seconds must be between 0 and 1e9, got %r" % (wait,))
+    try:
+        wait = as_float(seconds, "sleep", "seconds", allow_bool=False)
+    except NumericOverflowError:
+        # An int below -1e308 is still <= 0: at once, as asyncio.sleep(-10**400); a huge
+        # positive one is asyncio.sleep(10**400)'s OverflowError.
+        if not (isinstance(seconds, int) and seconds < 0):
+            raise
+        wait = 0.0
+    if not wait <= 1e9:  # NaN fails too
+        raise InvalidArgumentError("sleep: seconds must be a number up to 1e9, got %r" % (wait,))
+    # asyncio.sleep's rule: a delay <= 0 returns at once (the engine's hl_sleep takes 0 and
+    # up, so a negative one is waited as 0: the twin still yields to the loop once).
+    wait = max(wait, 0.0)
     # Work in nanoseconds of waiting: from the main thread, sleeps of DIRECT_MAX_WORK ns
     # (about 34 ms) or more run as a job that Ctrl-C cancels; shorter ones are plain calls
     # (run()'s rules: progress= and aio's job threads always pass a control).

@@ -19,7 +19,8 @@ interrupted; cancelling waits for them.
 
 `progress=True` / `progress=callable(done, total)` is reported from the event loop thread.
 
-Methods take their object first (``await add_data(processor, values)``); class builders are
+Methods take their object first, positionally (``await add_data(processor, values)``; their
+inspect.signature() says so: ``(processor, /, values, *, progress=None)``); class builders are
 named <class>_<method> (``await moments_of(data)`` is ``Moments.of(data)``).
 
 A new heavy function gets its twin with one line: `name = twin(sync_function)`.
@@ -178,11 +179,28 @@ def _method_twin(function: "Callable[_P, _R]", name: str, usage: str,
     owner: the method's class, for a method, whose twin then checks its first argument."""
     awaitable = twin(function if owner is None else _first_checked(function, name, owner), name)
     awaitable.__wrapped__ = function  # type: ignore[attr-defined] # the method, not the check
+    doc = inspect.cleandoc(function.__doc__ or "")
+    if owner is not None:
+        # The method's own signature starts with self, which the twin has not: it takes the
+        # object positionally, named as its usage line names it (``add_data(processor, ...``).
+        first = usage[usage.index("(") + 1:].split(",")[0].split(")")[0].strip()
+        awaitable.__signature__ = _object_first(  # type: ignore[attr-defined]
+            inspect.signature(function), first, owner)
+        doc = doc.replace("Parameters\n----------\n", "Parameters\n----------\n%s : %s\n"
+                          "    The object the method works on (positional only).\n"
+                          % (first, owner.__name__), 1)
     awaitable.__doc__ = ("``%s``: the awaitable twin of %s (see hotloop.aio); the same parameters,"
                          " result and errors, the object a method works on coming first.\n\n%s"
-                         % (usage, function.__qualname__,
-                            inspect.cleandoc(function.__doc__ or "")))
+                         % (usage, function.__qualname__, doc))
     return awaitable
+
+
+def _object_first(signature: inspect.Signature, name: str, owner: type) -> inspect.Signature:
+    """A method's signature as its twin is called: self replaced by a positional-only `name`
+    (the twin checks its first positional argument, so it cannot come by keyword)."""
+    params = list(signature.parameters.values())
+    first = inspect.Parameter(name, inspect.Parameter.POSITIONAL_ONLY, annotation=owner)
+    return signature.replace(parameters=[first] + params[1:])
 
 
 def _first_checked(function: Callable[..., Any], name: str, owner: type) -> Any:

@@ -6,6 +6,7 @@ more, and the loop's responsiveness is shown by the loop itself cancelling a job
 reach while the job runs. Latencies (cancel, loop lateness) are measured by `make bench`."""
 import asyncio
 import gc
+import math
 import mmap
 import statistics
 import sys
@@ -82,7 +83,7 @@ def test_errors_come_back_as_the_same_exceptions():
         with pytest.raises(hotloop.InvalidTypeError, match="element 1"):
             await aio.parallel_sum([1, "x"])
         with pytest.raises(hotloop.InvalidArgumentError):
-            await aio.sleep(-1)
+            await aio.sleep(float("nan"))
         p = hotloop.DataProcessor(3)
         p.close()
         with pytest.raises(hotloop.ClosedHandleError):
@@ -164,6 +165,25 @@ def cancel_when_running(start_job):
         return seen[-1]
 
     return run(main())
+
+
+@pytest.mark.parametrize("delay", [-1, -0.5, -1e300, -math.inf, -0.0, 0, -10**400])
+def test_a_sleep_of_at_most_zero_returns_at_once_as_asyncio_sleep(delay):
+    # sleep's reference is asyncio.sleep (its docstring), which returns at once for a delay
+    # <= 0; -1 raised InvalidArgumentError. NaN and delays above 1e9 still raise.
+    assert run(asyncio.sleep(delay)) is None
+    assert run(aio.sleep(delay)) is None
+    assert _timing.sleep(delay) is None
+    calls = []
+    assert run(aio.sleep(delay, progress=lambda d, t: calls.append((d, t)))) is None
+
+
+@pytest.mark.parametrize("delay", [math.nan, 1e10, math.inf])
+def test_a_sleep_of_nan_or_above_1e9_raises(delay):
+    with pytest.raises(hotloop.InvalidArgumentError, match="up to 1e9"):
+        run(aio.sleep(delay))
+    with pytest.raises(OverflowError):  # asyncio.sleep(10**400) raises OverflowError too
+        run(aio.sleep(10**400))
 
 
 def test_cancelling_the_task_cancels_the_engine_sleep():
@@ -513,6 +533,37 @@ def test_spelled_out_twin_overloads_are_the_sync_ones():
     assert set(twins) == {"parallel_sum", "process_numbers", "word_count", "word_count_file"}
     for name, signatures in twins.items():
         assert signatures == sync[name], name
+
+
+def test_twin_signatures_are_how_the_twins_are_called():
+    # inspect.signature(aio.add_data) showed the method's self, which the twin has not: a
+    # method's twin takes the object first, positionally (it checks args[0]), named as its
+    # usage line names it; every other twin has its sync function's signature.
+    import inspect
+    import re
+    methods = 0
+    for name in aio.__all__:
+        if name == "twin":
+            continue
+        fn = getattr(aio, name)
+        sync = list(inspect.signature(fn.__wrapped__).parameters.values())
+        got = inspect.signature(fn)
+        assert got.return_annotation == inspect.signature(fn.__wrapped__).return_annotation
+        params = list(got.parameters.values())
+        if sync[0].name != "self":
+            assert params == sync, name
+            continue
+        methods += 1
+        usage = re.match(r"``await %s\((\w+)" % name, fn.__doc__).group(1)
+        assert params[0].name == usage and params[0].kind is inspect.Parameter.POSITIONAL_ONLY
+        assert params[1:] == sync[1:], name
+    assert methods == 5  # add_data, add_partials, process_chunks, get_statistics, merge
+    p = hotloop.DataProcessor(2)
+    inspect.signature(aio.add_data).bind(p, [1.0])  # how it is called binds
+    with pytest.raises(TypeError):
+        inspect.signature(aio.add_data).bind(self=p, values=[1.0])
+    with pytest.raises(hotloop.InvalidTypeError):  # and the twin refuses it too
+        run(aio.add_data(self=p, values=[1.0]))
 
 
 def test_method_twins_document_the_methods_parameters():

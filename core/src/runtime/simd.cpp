@@ -4,7 +4,6 @@
 
 #include <atomic>
 #include <cstdlib>
-#include <cstring>
 
 namespace hotloop {
 namespace {
@@ -18,15 +17,27 @@ SimdLevel detect() noexcept {
     return SimdLevel::Baseline;
 }
 
+// Whether value spells name in any ASCII case ("AVX2" is "avx2", as NumPy's
+// NPY_DISABLE_CPU_FEATURES takes "avx2" and "AVX2" alike). Not strcasecmp: the locale must not
+// change which values name a level (the Python package checks with the same ASCII rule).
+bool same_ignoring_case(const char* value, const char* name) noexcept {
+    for (; *value != '\0' && *name != '\0'; ++value, ++name) {
+        const char c = (*value >= 'A' && *value <= 'Z') ? static_cast<char>(*value - 'A' + 'a')
+                                                         : *value;
+        if (c != *name) return false;
+    }
+    return *value == *name;
+}
+
 // The supported level, lowered to HOTLOOP_SIMD_LEVEL if that names a lower one ("avx2",
-// "baseline"; as NumPy's NPY_DISABLE_CPU_FEATURES, for measuring and for ruling a level out in
-// a bug report). Any other value is ignored (the Python package warns at import).
+// "baseline", in any case; as NumPy's NPY_DISABLE_CPU_FEATURES, for measuring and for ruling a
+// level out in a bug report). Any other value is ignored (the Python package warns at import).
 SimdLevel initial_level() noexcept {
     const SimdLevel best = simd_level_supported();
     const char* env = std::getenv("HOTLOOP_SIMD_LEVEL");
     if (env == nullptr) return best;
     for (SimdLevel level : {SimdLevel::Baseline, SimdLevel::AVX2, SimdLevel::AVX512})
-        if (std::strcmp(env, simd_level_name(level)) == 0)
+        if (same_ignoring_case(env, simd_level_name(level)))
             return static_cast<int>(level) < static_cast<int>(best) ? level : best;
     return best;
 }

@@ -1436,6 +1436,17 @@ private:
     uint64_t lo_ = 0, hi_ = 0;
 };
 
+// The bytes a 'utf-8-sig' read skips at the start of a file whose first `n` bytes (or all, if
+// `whole`) are `data`: its BOM, or the whole file when it is only the start of one (EF, EF BB).
+// open(path, encoding="utf-8-sig").read() gives "" for those: its incremental decoder holds
+// them back as a BOM still to come, and drops them at the end of the file. (bytes.decode
+// raises instead, which is count_utf8's reference: only files follow open().)
+std::size_t file_bom_bytes(const uint8_t* data, std::size_t n, bool whole) noexcept {
+    static constexpr uint8_t kBom[3] = {0xEF, 0xBB, 0xBF};
+    if (n >= 3) return std::memcmp(data, kBom, 3) == 0 ? 3 : 0;
+    return whole && n > 0 && std::memcmp(data, kBom, n) == 0 ? n : 0;
+}
+
 WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
                            const TextOptions& options, uint64_t part, Control* ctl) {
     const utf8::Rules rules = rules_of(options);
@@ -1460,10 +1471,10 @@ WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
             for (;;) {  // widened only when errors="ignore" meets a long malformed run
                 w.read(cut - std::min<uint64_t>(cut, behind), next + kLookahead);
                 const bool at_start = w.lo() == 0;
-                std::size_t origin = 0;
-                if (at_start && options.skip_bom && w.size() >= 3 && w.data()[0] == 0xEF &&
-                    w.data()[1] == 0xBB && w.data()[2] == 0xBF)
-                    origin = 3;
+                const std::size_t origin =
+                    at_start && options.skip_bom
+                        ? file_bom_bytes(w.data(), w.size(), w.hi() == size)
+                        : 0;
                 begin = std::max(origin, utf8::boundary_at_or_after(
                                              w.data(), w.size(),
                                              static_cast<std::size_t>(cut - w.lo()), rules));
