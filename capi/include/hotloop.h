@@ -553,7 +553,9 @@ HL_API hl_status hl_text_casing_available(const char *unicode_version, int *out)
 HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, size_t *n);
 
 /* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
-   when n_units == 0) into a new table of one part, in parallel. casing: a Unicode version that
+   when n_units == 0; UCS-2 or UCS-4 text at an address that is not a multiple of its unit is
+   read through one aligned copy) into a new table of one part, in parallel. casing: a Unicode
+   version that
    hl_text_casing_available accepts, or NULL / "" (ASCII words only). Errors: HL_ERR_ENCODING
    (above), HL_ERR_INVALID_ARGUMENT (unknown encoding, flags or casing; a UCS-4 value above
    U+10FFFF; n_units whose bytes exceed the address space), HL_ERR_CANCELLED (checked every
