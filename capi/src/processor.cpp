@@ -75,6 +75,7 @@ HL_API hl_status hl_processor_from_bytes(const uint8_t* data, size_t size, hl_pr
     return guard([&] {
         require(out, "out");
         *out = nullptr;
+        require(data, "data");  // as the other *_from_bytes: a NULL pointer is not corrupt bytes
         const std::unique_ptr<DataProcessor> state = DataProcessor::from_bytes(data, size);
         *out = new hl_processor_s(*state);
     });
