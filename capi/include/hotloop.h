@@ -209,8 +209,9 @@ HL_API hl_status hl_control_wait(hl_control *ctl, int64_t timeout_ms);
 /* The status the finished operation returned (*out, written only on HL_OK);
    HL_ERR_INVALID_ARGUMENT if none has finished. */
 HL_API hl_status hl_control_result(const hl_control *ctl, hl_status *out);
-/* Its error message ("" on success) into the caller's buf, NUL-terminated and truncated to
-   buf_size (>= 1; else HL_ERR_INVALID_ARGUMENT and buf untouched). */
+/* The finished operation's error message ("" on success, and while none has finished: after
+   hl_control_reset, or once another operation started) into the caller's buf, NUL-terminated
+   and truncated to buf_size (>= 1; else HL_ERR_INVALID_ARGUMENT and buf untouched). */
 HL_API hl_status hl_control_message(const hl_control *ctl, char *buf, size_t buf_size);
 /* Back to a fresh control: not cancelled, no progress, nothing finished. HL_ERR_INVALID_ARGUMENT
    (the control unchanged) while an operation is running with it. */

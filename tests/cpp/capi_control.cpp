@@ -234,6 +234,30 @@ TEST_CASE("a control in use: the refused call's buffer and handle out-parameters
     hl_control_destroy(ctl);
 }
 
+// hl_control_result says no operation has finished while a second one runs on a control that
+// was not reset; hl_control_message said the first one's error meanwhile.
+TEST_CASE("a second operation on a control clears the first one's message") {
+    hl_control* ctl = make_control();
+    REQUIRE(hl_sleep(-1.0, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(message_of(ctl).find("seconds") != std::string::npos);
+    SleepJob job{3600.0, ctl, -1};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    uint64_t done = 0, total = 0;
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
+    hl_status status = HL_OK;
+    CHECK(hl_control_result(ctl, &status) == HL_ERR_INVALID_ARGUMENT);  // none has finished
+    CHECK(message_of(ctl).empty());
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_ERR_CANCELLED);
+    CHECK(message_of(ctl) == "operation cancelled");
+    hl_control_destroy(ctl);
+}
+
 TEST_CASE("hl_sleep validates seconds; a failure is recorded in the control") {
     CHECK(hl_sleep(-1.0, nullptr) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_sleep(std::nan(""), nullptr) == HL_ERR_INVALID_ARGUMENT);
