@@ -339,7 +339,8 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
             release_all({{words, &blob}, {counts, &numbers}});
             return;
         }
-        const std::vector<std::size_t> order = t.most_common(static_cast<std::size_t>(top));
+        const std::vector<std::size_t> order =
+            t.most_common(static_cast<std::size_t>(top), control_of(ctl));
         if (ctl) ctl->control.check();
         std::size_t total = order.empty() ? 0 : order.size() - 1;
         for (std::size_t i : order) total += static_cast<std::size_t>(t.entry(i).length);
@@ -370,7 +371,9 @@ HL_API hl_status hl_word_table_export_grouped(const hl_word_table* table, int64_
         require(counts, "counts");
         const WordTable& t = table_of(table);
         if (ctl) ctl->control.check();  // a cancel is sticky: refused before any work
-        Grouped g = top < 0 ? Grouped(t) : Grouped(t, t.most_common(static_cast<std::size_t>(top)));
+        Grouped g = top < 0 ? Grouped(t)
+                            : Grouped(t, t.most_common(static_cast<std::size_t>(top),
+                                                       control_of(ctl)));
         release_all({{words, &g.ascii}, {others, &g.others}, {others_at, &g.others_at},
                      {counts, &g.counts}});
     });
