@@ -365,7 +365,8 @@ HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *co
    flat index of the first such element in C order (unravel it with the shape in C order).
    The byte range out spans (first to last byte of its elements) must overlap neither a's nor
    b's, so interleaved views (out the odd elements, a the even ones of one array) are refused
-   too, and no two elements of out may share a byte (HL_ERR_INVALID_ARGUMENT).
+   too, and out's strides must keep its elements apart: sorted by |stride|, each axis must step
+   past all that the axes before it span (HL_ERR_INVALID_ARGUMENT).
    Ownership: the caller owns the three views and their memory; the library reads a and b and
    writes out during the call only and keeps no pointer. *overflow_index is written only on
    HL_ERR_OVERFLOW. On failure out's contents are unspecified (a cancelled or overflowing call
@@ -384,8 +385,8 @@ HL_API hl_status hl_array_multiply(const hl_view *a, const hl_view *b, const hl_
    at most INT_MAX): no copy. Any other layout (negative, zero or unaligned strides) is copied
    once into C order inside the call. An out in either BLAS layout is written in place (a
    column-major out as out^T = b^T @ a^T), any other through one copy. The byte ranges of out
-   and of a and b must not overlap (interleaved views included), nor elements of out share a
-   byte (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
+   and of a and b must not overlap (interleaved views included), and out's strides must keep its
+   elements apart as for hl_array_multiply (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
    (HL_ERR_INVALID_ARGUMENT).
    OpenBLAS runs hl_get_num_threads() threads for the call; its process-wide count (shared with
    NumPy) is given back afterwards, and a product another thread starts in OpenBLAS meanwhile
@@ -457,7 +458,7 @@ HL_API hl_status hl_moments_from_bytes(const uint8_t *data, size_t size, hl_mome
    strides in src only), sides up to 2^31. dst has src's dtype, H and W and C (grayscale: one
    channel, H x W or H x W x 1). The byte range dst spans (first to last byte of its elements)
    must not overlap src's, so one channel of an image is not blurred into another channel of
-   the same image, and no two elements of dst may share a byte.
+   the same image, and dst's strides must keep its samples apart as for hl_array_multiply.
    Results match scipy.ndimage per channel computed in float64: borders are its mode "reflect"
    (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs;
    uint8 and uint16 are computed in float32, rounded to nearest (halves up) and saturated to
