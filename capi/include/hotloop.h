@@ -209,8 +209,9 @@ HL_API hl_status hl_control_wait(hl_control *ctl, int64_t timeout_ms);
 /* The status the finished operation returned (*out, written only on HL_OK);
    HL_ERR_INVALID_ARGUMENT if none has finished. */
 HL_API hl_status hl_control_result(const hl_control *ctl, hl_status *out);
-/* Its error message ("" on success) into the caller's buf, NUL-terminated and truncated to
-   buf_size (>= 1; else HL_ERR_INVALID_ARGUMENT and buf untouched). */
+/* The finished operation's error message ("" on success, and while none has finished: after
+   hl_control_reset, or once another operation started) into the caller's buf, NUL-terminated
+   and truncated to buf_size (>= 1; else HL_ERR_INVALID_ARGUMENT and buf untouched). */
 HL_API hl_status hl_control_message(const hl_control *ctl, char *buf, size_t buf_size);
 /* Back to a fresh control: not cancelled, no progress, nothing finished. HL_ERR_INVALID_ARGUMENT
    (the control unchanged) while an operation is running with it. */
@@ -362,7 +363,10 @@ HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *co
    `a * b` bit for bit). Integer products are exact: one that leaves the dtype's range is
    HL_ERR_OVERFLOW (NumPy would wrap), and then *overflow_index (if not NULL) receives the C-order
    flat index of the first such element in C order (unravel it with the shape in C order).
-   out's memory must overlap neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT).
+   The byte range out spans (first to last byte of its elements) must overlap neither a's nor
+   b's, so interleaved views (out the odd elements, a the even ones of one array) are refused
+   too, and out's strides must keep its elements apart: sorted by |stride|, each axis must step
+   past all that the axes before it span (HL_ERR_INVALID_ARGUMENT).
    Ownership: the caller owns the three views and their memory; the library reads a and b and
    writes out during the call only and keeps no pointer. *overflow_index is written only on
    HL_ERR_OVERFLOW. On failure out's contents are unspecified (a cancelled or overflowing call
@@ -380,8 +384,9 @@ HL_API hl_status hl_array_multiply(const hl_view *a, const hl_view *b, const hl_
    column-major, with the other stride as the leading dimension (a whole number of elements,
    at most INT_MAX): no copy. Any other layout (negative, zero or unaligned strides) is copied
    once into C order inside the call. An out in either BLAS layout is written in place (a
-   column-major out as out^T = b^T @ a^T), any other through one copy. out's memory must overlap
-   neither a's, b's, nor itself (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
+   column-major out as out^T = b^T @ a^T), any other through one copy. The byte ranges of out
+   and of a and b must not overlap (interleaved views included), and out's strides must keep its
+   elements apart as for hl_array_multiply (HL_ERR_INVALID_ARGUMENT). m, n and k must fit in an int
    (HL_ERR_INVALID_ARGUMENT).
    OpenBLAS runs hl_get_num_threads() threads for the call; its process-wide count (shared with
    NumPy) is given back afterwards, and a product another thread starts in OpenBLAS meanwhile
@@ -451,7 +456,9 @@ HL_API hl_status hl_moments_from_bytes(const uint8_t *data, size_t size, hl_mome
    ndim 2 (H x W) or 3 (H x W x C, C = 1, 3 or 4; the 4th channel is alpha), dtype
    HL_DTYPE_UINT8, HL_DTYPE_UINT16, HL_DTYPE_FLOAT32 or HL_DTYPE_FLOAT64, any strides (zero
    strides in src only), sides up to 2^31. dst has src's dtype, H and W and C (grayscale: one
-   channel, H x W or H x W x 1), overlaps neither src nor itself.
+   channel, H x W or H x W x 1). The byte range dst spans (first to last byte of its elements)
+   must not overlap src's, so one channel of an image is not blurred into another channel of
+   the same image, and dst's strides must keep its samples apart as for hl_array_multiply.
    Results match scipy.ndimage per channel computed in float64: borders are its mode "reflect"
    (d c b a | a b c d | d c b a), mirrored as often as a kernel larger than the image needs;
    uint8 and uint16 are computed in float32, rounded to nearest (halves up) and saturated to
@@ -548,7 +555,9 @@ HL_API hl_status hl_text_casing_available(const char *unicode_version, int *out)
 HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, size_t *n);
 
 /* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
-   when n_units == 0) into a new table of one part, in parallel. casing: a Unicode version that
+   when n_units == 0; UCS-2 or UCS-4 text at an address that is not a multiple of its unit is
+   read through one aligned copy) into a new table of one part, in parallel. casing: a Unicode
+   version that
    hl_text_casing_available accepts, or NULL / "" (ASCII words only). Errors: HL_ERR_ENCODING
    (above), HL_ERR_INVALID_ARGUMENT (unknown encoding, flags or casing; a UCS-4 value above
    U+10FFFF; n_units whose bytes exceed the address space), HL_ERR_CANCELLED (checked every

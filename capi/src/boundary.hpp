@@ -54,6 +54,15 @@ inline Control* control_of(hl_control* ctl) noexcept { return ctl ? &ctl->contro
 // Moves an engine Buffer into a new hl_buffer for the caller.
 hl_buffer* release(Buffer&& buffer);
 
+// Sets the out-parameters that receive something to free (hl_buffer **, handle **) to NULL,
+// skipping NULL ones (the body reports those). Called before guard(ctl, ...), not in its body:
+// a control already in use is refused before the body runs, and *out must be NULL after that
+// failure too.
+template <class... T>
+void clear_outputs(T**... outs) noexcept {
+    ((outs ? void(*outs = nullptr) : void()), ...);
+}
+
 // Runs body() and maps whatever it throws to a status; the catch-all is the C API's guarantee.
 template <class Body>
 hl_status guard(Body&& body) noexcept {
@@ -80,7 +89,7 @@ hl_status guard(Body&& body) noexcept {
 // operation as running (refusing a second one) and records its outcome (status and message) in
 // the control, waking hl_control_wait(). Every entry point with an `hl_control *ctl` parameter
 // uses this form: `return guard(ctl, [&] { ... });`. Cancellation itself is checked by the
-// engine (parallel_blocks, Control::check), after the body has reset its out-parameters.
+// engine (parallel_blocks, Control::check), after clear_outputs() has reset the out-parameters.
 template <class Body>
 hl_status guard(hl_control* ctl, Body&& body) noexcept {
     if (ctl == nullptr) return guard(body);

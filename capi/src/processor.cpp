@@ -26,9 +26,9 @@ HL_API hl_status hl_processor_add(hl_processor* proc, const hl_view* values, hl_
 
 HL_API hl_status hl_processor_process_chunks(hl_processor* proc, hl_buffer** out,
                                              hl_control* ctl) {
+    clear_outputs(out);  // NULL after any failure, as the header says
     return guard(ctl, [&] {
         require(out, "out");
-        *out = nullptr;  // NULL after any failure, as the header says
         require(proc, "proc");
         // The handle is allocated before the queue changes, so a failure loses no value.
         std::unique_ptr<hl_buffer_s> result(new hl_buffer_s{});
@@ -75,6 +75,7 @@ HL_API hl_status hl_processor_from_bytes(const uint8_t* data, size_t size, hl_pr
     return guard([&] {
         require(out, "out");
         *out = nullptr;
+        require(data, "data");  // as the other *_from_bytes: a NULL pointer is not corrupt bytes
         const std::unique_ptr<DataProcessor> state = DataProcessor::from_bytes(data, size);
         *out = new hl_processor_s(*state);
     });
@@ -82,9 +83,9 @@ HL_API hl_status hl_processor_from_bytes(const uint8_t* data, size_t size, hl_pr
 
 HL_API hl_status hl_processor_partial(const hl_view* values, uint64_t chunk_size,
                                       uint64_t offset, hl_buffer** out, hl_control* ctl) {
+    clear_outputs(out);
     return guard(ctl, [&] {
         require(out, "out");
-        *out = nullptr;
         if (chunk_size > SIZE_MAX) fail(ErrorKind::InvalidArgument, "chunk_size is too large");
         *out = release(DataProcessor::partial(view_of(values, "values"),
                                               static_cast<std::size_t>(chunk_size), offset,

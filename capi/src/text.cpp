@@ -191,7 +191,6 @@ const WordTable& table_of(const hl_word_table* t) { return require(t, "table")->
 void count_at(const void* text, size_t n_units, int encoding, int flags, const char* casing,
               uint64_t part, uint64_t offset, hl_word_table** out, hl_control* ctl) {
     require(out, "out");
-    *out = nullptr;
     if (n_units > 0) require(text, "text");
     const TextOptions options = options_of(flags, casing);
     *out = handle(count_words_at(text, n_units, encoding_of(encoding), options, part, offset,
@@ -225,12 +224,14 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t* out, size_t capacity, s
 HL_API hl_status hl_word_table_count(const void* text, size_t n_units, int encoding, int flags,
                                      const char* casing, uint64_t part, hl_word_table** out,
                                      hl_control* ctl) {
+    clear_outputs(out);
     return guard(ctl, [&] { count_at(text, n_units, encoding, flags, casing, part, 0, out, ctl); });
 }
 
 HL_API hl_status hl_word_table_count_at(const void* text, size_t n_units, int encoding, int flags,
                                         const char* casing, uint64_t part, uint64_t offset,
                                         hl_word_table** out, hl_control* ctl) {
+    clear_outputs(out);
     return guard(ctl, [&] {
         count_at(text, n_units, encoding, flags, casing, part, offset, out, ctl);
     });
@@ -239,9 +240,9 @@ HL_API hl_status hl_word_table_count_at(const void* text, size_t n_units, int en
 HL_API hl_status hl_word_table_count_file(const char* path, uint64_t start, uint64_t end,
                                           int flags, const char* casing, uint64_t part,
                                           hl_word_table** out, hl_control* ctl) {
+    clear_outputs(out);
     return guard(ctl, [&] {
         require(out, "out");
-        *out = nullptr;
         require(path, "path");
         const TextOptions options = options_of(flags, casing);
         *out = handle(count_words_in_file(path, start, end, options, part, control_of(ctl)));
@@ -250,9 +251,9 @@ HL_API hl_status hl_word_table_count_file(const char* path, uint64_t start, uint
 
 HL_API hl_status hl_word_table_merge(const hl_word_table* a, const hl_word_table* b,
                                      hl_word_table** out, hl_control* ctl) {
+    clear_outputs(out);
     return guard(ctl, [&] {
         require(out, "out");
-        *out = nullptr;
         *out = handle(WordTable::merge(table_of(a), table_of(b), control_of(ctl)));
     });
 }
@@ -322,9 +323,8 @@ HL_API hl_status hl_word_table_entry(const hl_word_table* table, size_t i, const
 
 HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, hl_buffer** words,
                                       hl_buffer** counts, hl_control* ctl) {
+    clear_outputs(words, counts);  // both NULL after any failure, as the header says
     return guard(ctl, [&] {
-        if (words) *words = nullptr;  // both NULL after any failure, as the header says
-        if (counts) *counts = nullptr;
         require(words, "words");
         require(counts, "counts");
         const WordTable& t = table_of(table);
@@ -339,7 +339,8 @@ HL_API hl_status hl_word_table_export(const hl_word_table* table, int64_t top, h
             release_all({{words, &blob}, {counts, &numbers}});
             return;
         }
-        const std::vector<std::size_t> order = t.most_common(static_cast<std::size_t>(top));
+        const std::vector<std::size_t> order =
+            t.most_common(static_cast<std::size_t>(top), control_of(ctl));
         if (ctl) ctl->control.check();
         std::size_t total = order.empty() ? 0 : order.size() - 1;
         for (std::size_t i : order) total += static_cast<std::size_t>(t.entry(i).length);
@@ -362,16 +363,17 @@ HL_API hl_status hl_word_table_export_grouped(const hl_word_table* table, int64_
                                               hl_buffer** words, hl_buffer** others,
                                               hl_buffer** others_at, hl_buffer** counts,
                                               hl_control* ctl) {
+    clear_outputs(words, others, others_at, counts);  // all NULL after any failure
     return guard(ctl, [&] {
-        for (hl_buffer** out : {words, others, others_at, counts})
-            if (out) *out = nullptr;  // all NULL after any failure, as the header says
         require(words, "words");
         require(others, "others");
         require(others_at, "others_at");
         require(counts, "counts");
         const WordTable& t = table_of(table);
         if (ctl) ctl->control.check();  // a cancel is sticky: refused before any work
-        Grouped g = top < 0 ? Grouped(t) : Grouped(t, t.most_common(static_cast<std::size_t>(top)));
+        Grouped g = top < 0 ? Grouped(t)
+                            : Grouped(t, t.most_common(static_cast<std::size_t>(top),
+                                                       control_of(ctl)));
         release_all({{words, &g.ascii}, {others, &g.others}, {others_at, &g.others_at},
                      {counts, &g.counts}});
     });

@@ -165,6 +165,99 @@ TEST_CASE("one operation per control: a second one is refused and the first is u
     hl_control_destroy(ctl);
 }
 
+// The refusal of a busy control comes before the function's body: every out-parameter that
+// receives something to free must still be NULL after it, as after any other failure.
+TEST_CASE("a control in use: the refused call's buffer and handle out-parameters are NULL") {
+    hl_control* ctl = make_control();
+    const double values[4] = {1, 2, 3, 4};
+    int64_t n = 4;
+    const hl_view view = {const_cast<double*>(values), HL_DTYPE_FLOAT64, 1, &n, nullptr};
+    hl_processor* proc = nullptr;
+    REQUIRE(hl_processor_create(2, &proc) == HL_OK);
+    REQUIRE(hl_processor_add(proc, &view, nullptr) == HL_OK);
+    hl_word_table *a = nullptr, *b = nullptr;
+    REQUIRE(hl_word_table_count("a b", 3, HL_TEXT_UTF8, 0, nullptr, 0, &a, nullptr) == HL_OK);
+    REQUIRE(hl_word_table_count("c", 1, HL_TEXT_UTF8, 0, nullptr, 1, &b, nullptr) == HL_OK);
+
+    SleepJob job{3600.0, ctl, -1};  // holds the control until cancelled below
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    uint64_t done = 0, total = 0;
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
+
+    auto* const stale_buffer = reinterpret_cast<hl_buffer*>(uintptr_t{1});
+    auto* const stale_table = reinterpret_cast<hl_word_table*>(uintptr_t{1});
+    hl_buffer *b1 = stale_buffer, *b2 = stale_buffer, *b3 = stale_buffer, *b4 = stale_buffer;
+    CHECK(hl_filter_double(&view, HL_DTYPE_FLOAT64, 0, 0, 0.0, &b1, ctl) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(b1 == nullptr);
+    b1 = stale_buffer;
+    CHECK(hl_processor_process_chunks(proc, &b1, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(b1 == nullptr);
+    b1 = stale_buffer;
+    CHECK(hl_processor_partial(&view, 2, 0, &b1, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(b1 == nullptr);
+    b1 = stale_buffer;
+    CHECK(hl_word_table_export(a, -1, &b1, &b2, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK((b1 == nullptr && b2 == nullptr));
+    b1 = b2 = stale_buffer;
+    CHECK(hl_word_table_export_grouped(a, -1, &b1, &b2, &b3, &b4, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK((b1 == nullptr && b2 == nullptr && b3 == nullptr && b4 == nullptr));
+    hl_word_table* t = stale_table;
+    CHECK(hl_word_table_count("x", 1, HL_TEXT_UTF8, 0, nullptr, 2, &t, ctl) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(t == nullptr);
+    t = stale_table;
+    CHECK(hl_word_table_count_at("x", 1, HL_TEXT_UTF8, 0, nullptr, 2, 5, &t, ctl) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(t == nullptr);
+    t = stale_table;
+    CHECK(hl_word_table_count_file("/nonexistent", 0, UINT64_MAX, 0, nullptr, 2, &t, ctl) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(t == nullptr);
+    t = stale_table;
+    CHECK(hl_word_table_merge(a, b, &t, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(t == nullptr);
+
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_ERR_CANCELLED);
+    uint64_t length = 0;
+    REQUIRE(hl_processor_length(proc, &length) == HL_OK);
+    CHECK(length == 4);  // the refused process_chunks took nothing
+    hl_word_table_destroy(a);
+    hl_word_table_destroy(b);
+    hl_processor_destroy(proc);
+    hl_control_destroy(ctl);
+}
+
+// hl_control_result says no operation has finished while a second one runs on a control that
+// was not reset; hl_control_message said the first one's error meanwhile.
+TEST_CASE("a second operation on a control clears the first one's message") {
+    hl_control* ctl = make_control();
+    REQUIRE(hl_sleep(-1.0, ctl) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(message_of(ctl).find("seconds") != std::string::npos);
+    SleepJob job{3600.0, ctl, -1};
+    pthread_t thread;
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    uint64_t done = 0, total = 0;
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
+    hl_status status = HL_OK;
+    CHECK(hl_control_result(ctl, &status) == HL_ERR_INVALID_ARGUMENT);  // none has finished
+    CHECK(message_of(ctl).empty());
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    REQUIRE(pthread_join(thread, nullptr) == 0);
+    CHECK(job.status == HL_ERR_CANCELLED);
+    CHECK(message_of(ctl) == "operation cancelled");
+    hl_control_destroy(ctl);
+}
+
 TEST_CASE("hl_sleep validates seconds; a failure is recorded in the control") {
     CHECK(hl_sleep(-1.0, nullptr) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_sleep(std::nan(""), nullptr) == HL_ERR_INVALID_ARGUMENT);

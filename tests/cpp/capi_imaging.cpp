@@ -2,10 +2,12 @@
 // dtypes, absurd sizes, overlap, cancellation, and small images.
 #include <catch2/catch.hpp>
 
+#include <chrono>
 #include <cmath>
 #include <cstdint>
 #include <cstring>
 #include <string>
+#include <thread>
 #include <vector>
 
 #include "hotloop.h"
@@ -159,4 +161,39 @@ TEST_CASE("C API image filters with a cancelled control", "[capi][imaging]") {
     REQUIRE(hl_image_gaussian_blur(&src, &dst, 2.0, ctl) == HL_ERR_CANCELLED);
     REQUIRE(hl_image_grayscale(&src, &dst, ctl) == HL_ERR_CANCELLED);
     hl_control_destroy(ctl);
+}
+
+// A two-row image is one block of rows; with a kernel as long as its 200,000-pixel rows, each row
+// is 8 * 10^10 taps (seconds). The cancel is sent once the pass has begun (its one block counted
+// in the progress total, after the kernel weights): the block used to run to its end and return
+// HL_OK, where a cancel must end an operation within 100 ms. Whenever the cancel lands, the call
+// must return HL_ERR_CANCELLED.
+TEST_CASE("C API image filters: a cancel inside one long block of rows ends it",
+          "[capi][imaging]") {
+    const int64_t width = 200000;
+    std::vector<float> pixels(2 * width, 0.5f), out(pixels.size());
+    const Image src(pixels.data(), 2, width, 1, HL_DTYPE_FLOAT32);
+    const Image dst(out.data(), 2, width, 1, HL_DTYPE_FLOAT32);
+    for (int filter = 0; filter < 3; ++filter) {
+        CAPTURE(filter);
+        hl_control* ctl = nullptr;
+        REQUIRE(hl_control_create(&ctl) == HL_OK);
+        hl_status status = -1;
+        std::thread worker([&] {
+            switch (filter) {
+                case 0: status = hl_image_gaussian_blur(&src, &dst, 1e5, ctl); break;
+                case 1: status = hl_image_box_blur(&src, &dst, 400000, ctl); break;
+                default: status = hl_image_sharpen(&src, &dst, 1e5, 1.0, ctl); break;
+            }
+        });
+        uint64_t done = 0, total = 0;
+        hl_status progress = HL_OK;
+        while (total == 0 && progress == HL_OK) progress = hl_control_progress(ctl, &done, &total);
+        CHECK(progress == HL_OK);
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));  // into the block's rows
+        CHECK(hl_control_cancel(ctl) == HL_OK);
+        worker.join();
+        CHECK(status == HL_ERR_CANCELLED);
+        hl_control_destroy(ctl);
+    }
 }

@@ -161,6 +161,15 @@ TEST_CASE("processor bytes and partials") {
     CHECK(bytes_of(merged) == state);
     CHECK(hl_processor_add_partials(merged, nullptr, sizes, 2, nullptr) == HL_ERR_INVALID_ARGUMENT);
     REQUIRE(hl_processor_add_partials(merged, nullptr, nullptr, 0, nullptr) == HL_OK);
+    // A NULL pointer is named as one, as by the other *_from_bytes, not called corrupt bytes.
+    const uint8_t* with_null[2] = {ptrs[0], nullptr};
+    CHECK(hl_processor_add_partials(merged, with_null, sizes, 2, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(message() == "add_partials: partials[1] is NULL");
+    copy = reinterpret_cast<hl_processor*>(&copy);
+    CHECK(hl_processor_from_bytes(nullptr, state.size(), &copy) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(copy == nullptr);
+    CHECK(message() == "data is NULL");
     hl_buffer_free(parts[0]);
     hl_buffer_free(parts[1]);
     hl_processor_destroy(merged);

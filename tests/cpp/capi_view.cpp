@@ -133,3 +133,37 @@ TEST_CASE("image filters: unaligned source and destination give the aligned resu
         }
     }
 }
+
+// Text is a `const void *` of code units: UTF-16 or UTF-32 at an odd offset of a byte buffer is
+// valid input. The kernels read uint16_t / uint32_t units, which was undefined behaviour
+// (UBSan: "load of misaligned address") for such text.
+TEST_CASE("hl_word_table_count: UCS-2 and UCS-4 text at an odd address gives the same table",
+          "[capi][view]") {
+    // Every code point in the BMP, so that the UCS-2 and UCS-4 texts are the same text.
+    const char32_t text[] = U"The quick \u00e9t\u00e9 fox THE \u03a3\u03b1\u03c3 quick\u2003x the";
+    const std::size_t n = sizeof text / sizeof text[0] - 1;
+    for (const int encoding : {HL_TEXT_UCS2, HL_TEXT_UCS4}) {
+        CAPTURE(encoding);
+        const std::size_t unit = encoding == HL_TEXT_UCS2 ? 2 : 4;
+        TwinBytes units(n * unit);
+        for (std::size_t i = 0; i < n; ++i) {
+            const auto c = static_cast<unsigned>(text[i]);
+            if (unit == 2) TwinBytes::put_as<uint16_t>(units.aligned() + i * 2, c);
+            else TwinBytes::put_as<uint32_t>(units.aligned() + i * 4, c);
+        }
+        std::memcpy(units.unaligned(), units.aligned(), n * unit);
+        std::vector<std::vector<uint8_t>> serialized;
+        for (const char* at : {units.aligned(), units.unaligned()}) {
+            hl_word_table* table = nullptr;
+            REQUIRE(hl_word_table_count(at, n, encoding, 0, "14.0.0", 0, &table, nullptr) ==
+                    HL_OK);
+            hl_buffer* bytes = nullptr;
+            REQUIRE(hl_word_table_serialize(table, &bytes) == HL_OK);
+            const auto* data = static_cast<const uint8_t*>(hl_buffer_data(bytes));
+            serialized.emplace_back(data, data + hl_buffer_length(bytes));
+            hl_buffer_free(bytes);
+            hl_word_table_destroy(table);
+        }
+        CHECK(serialized[0] == serialized[1]);
+    }
+}

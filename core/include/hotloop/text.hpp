@@ -167,8 +167,8 @@ public:
     const std::string& casing() const noexcept { return casing_; }
 
     // Indices of the k most common words (all for k >= size()) in Counter.most_common order:
-    // count descending, ties in order of first occurrence.
-    std::vector<std::size_t> most_common(std::size_t k) const;
+    // count descending, ties in order of first occurrence. Checks ctl every 2^20 comparisons.
+    std::vector<std::size_t> most_common(std::size_t k, const Control* ctl = nullptr) const;
 
     // A new table holding both: counts add up, a word's first occurrence is the earlier (part,
     // offset). InvalidArgument if the tables were lowered differently or cover overlapping bytes

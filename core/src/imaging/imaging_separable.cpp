@@ -2,6 +2,8 @@
 // ring of source rows converted to the working type once (float32 and float64 rows that lie one
 // after the other are read in place instead); the rows are filtered down the columns two output
 // rows per step, and each result row is padded by reflection and filtered along the row into dst.
+// A row is filtered in pieces of samples with a cancellation check between them: with a kernel
+// as long as a wide image, one row is ~10^10 taps, seconds of work inside one block.
 #include <algorithm>
 #include <type_traits>
 #include <vector>
@@ -11,6 +13,8 @@
 
 namespace hotloop::imaging {
 namespace {
+
+constexpr std::size_t kTapsPerCheck = std::size_t(1) << 20;  // about a millisecond of work
 
 template <class T, class F>
 class Separable {
@@ -37,12 +41,40 @@ public:
 
     void run(Control* ctl) const {
         parallel_blocks(
-            block_count(im_.src.height, kRowsPerBlock), [this](std::size_t b) { block(b); }, ctl);
+            block_count(im_.src.height, kRowsPerBlock),
+            [this, ctl](std::size_t b) { block(b, ctl); }, ctl);
     }
 
 private:
     std::size_t rows_radius() const { return down_.size() - 1; }
     std::size_t row_radius() const { return along_.size() - 1; }
+
+    // Samples filtered between two cancellation checks by a kernel of 2 * radius + 1 taps:
+    // whole multiples of 64 (of every level's 4-vector step) but for the row's last piece. Every
+    // sample is computed on its own, so the pieces change no bits.
+    static std::size_t piece(std::size_t radius) {
+        return std::max<std::size_t>(64, kTapsPerCheck / (2 * radius + 1) / 64 * 64);
+    }
+    static void check(Control* ctl) {
+        if (ctl) ctl->check();
+    }
+
+    // Down the columns: Down (DownTwoRows or DownRows) over rows[0 .. count) into out..., piece
+    // by piece (`moved` holds the rows' pointers moved to each piece).
+    template <class Down, class... Out>
+    void down(const std::vector<const F*>& rows, std::size_t count, std::vector<const F*>& moved,
+              Control* ctl, Out*... out) const {
+        const std::size_t step = piece(rows_radius());
+        for (std::size_t i = 0; i < n_; i += step) {
+            const F* const* at = rows.data();
+            if (i) {
+                check(ctl);
+                for (std::size_t k = 0; k < count; ++k) moved[k] = rows[k] + i;
+                at = moved.data();
+            }
+            simd_run<Down>(at, std::min(step, n_ - i), down_.data(), rows_radius(), (out + i)...);
+        }
+    }
 
     // Where source row j (any j in [-H, 2H)) lives in the ring.
     F* slot(F* ring, std::ptrdiff_t j) const {
@@ -61,24 +93,29 @@ private:
         if (!in_place_) load_row<T>(im_.src, reflect(j, im_.src.height), slot(ring, j));
     }
 
-    // Filters the column-filtered row `line` along the row into dst row y.
-    void finish(F* line, std::size_t y, const F* orig, T* spare) const {
+    // Filters the column-filtered row `line` along the row into dst row y, piece by piece.
+    void finish(F* line, std::size_t y, const F* orig, T* spare, Control* ctl) const {
         const std::size_t C = im_.src.channels;
         pad_row(line, im_.src.width, C, row_radius());
         T* out = row_target(im_.dst, y, spare);
-        simd_run<AlongRow>(static_cast<const F*>(line), n_, C, along_.data(), row_radius(),
-                           unsharp_ ? orig : nullptr, amount_, out);
+        const std::size_t step = piece(row_radius());
+        for (std::size_t i = 0; i < n_; i += step) {
+            if (i) check(ctl);
+            simd_run<AlongRow>(static_cast<const F*>(line + i), std::min(step, n_ - i), C,
+                               along_.data(), row_radius(), unsharp_ ? orig + i : nullptr,
+                               amount_, out + i);
+        }
         store_row(im_.dst, y, out);
         copy_alpha(im_, y);
     }
 
-    void block(std::size_t b) const {
+    void block(std::size_t b, Control* ctl) const {
         const Scratch memory(scratch_bytes_);
         F* ring = memory.as<F>();
         F* line0 = ring + ring_ + lead_;
         F* line1 = line0 + padded_;
         T* spare = reinterpret_cast<T*>(ring + ring_ + 2 * padded_);
-        std::vector<const F*> rows(slots_);
+        std::vector<const F*> rows(slots_), moved(slots_);
         const auto r = static_cast<std::ptrdiff_t>(rows_radius());
         const auto y0 = static_cast<std::ptrdiff_t>(b * kRowsPerBlock);
         const auto y1 = static_cast<std::ptrdiff_t>(
@@ -93,15 +130,15 @@ private:
             load(ring, y + r);
             load(ring, y + r + 1);
             window(y, slots_);
-            simd_run<DownTwoRows<T>>(rows.data(), n_, down_.data(), rows_radius(), line0, line1);
-            finish(line0, static_cast<std::size_t>(y), rows[r], spare);
-            finish(line1, static_cast<std::size_t>(y + 1), rows[r + 1], spare);
+            down<DownTwoRows<T>>(rows, slots_, moved, ctl, line0, line1);
+            finish(line0, static_cast<std::size_t>(y), rows[r], spare, ctl);
+            finish(line1, static_cast<std::size_t>(y + 1), rows[r + 1], spare, ctl);
         }
         if (y < y1) {  // an odd last row
             load(ring, y + r);
             window(y, slots_ - 1);
-            simd_run<DownRows<T>>(rows.data(), n_, down_.data(), rows_radius(), line0);
-            finish(line0, static_cast<std::size_t>(y), rows[r], spare);
+            down<DownRows<T>>(rows, slots_ - 1, moved, ctl, line0);
+            finish(line0, static_cast<std::size_t>(y), rows[r], spare, ctl);
         }
     }
 

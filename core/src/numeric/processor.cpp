@@ -699,6 +699,10 @@ void DataProcessor::add_partials(const unsigned char* const* partials, const std
                                  std::size_t n, Control* ctl) {
     if (n && (partials == nullptr || sizes == nullptr))
         fail(ErrorKind::InvalidArgument, "add_partials: NULL partials or sizes");
+    for (std::size_t i = 0; i < n; ++i)
+        if (partials[i] == nullptr)
+            fail(ErrorKind::InvalidArgument,
+                 "add_partials: partials[" + std::to_string(i) + "] is NULL");
     std::vector<Partial> parsed;
     parsed.reserve(n);
     for (std::size_t i = 0; i < n; ++i) parsed.push_back(read_partial(grid_, partials[i], sizes[i]));

@@ -27,6 +27,9 @@ void Control::begin() {
              "this hl_control is already used by a running operation (one at a time)");
     running_ = true;
     finished_ = false;
+    // The previous operation's outcome is gone with it: no message without a finished operation.
+    outcome_ = 0;
+    message_.clear();
 }
 
 void Control::finish(int outcome, const char* message) noexcept {

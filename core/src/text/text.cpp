@@ -1538,6 +1538,15 @@ WordTable count_words_at(const void* text, std::size_t n_units, TextEncoding enc
                              : encoding == TextEncoding::Ucs4 ? 4
                                                                : 1;
     check_array(text, n_units, unit, "text");
+    // The kernels read UCS-2 and UCS-4 code units through typed pointers: text that is not
+    // aligned to its unit (UTF-16 at an odd offset of a byte buffer, from C) is read through one
+    // aligned copy, as an unaligned hl_view is.
+    Buffer aligned;
+    if (n_units > 0 && reinterpret_cast<std::uintptr_t>(text) % unit != 0) {
+        aligned = Buffer(unit == 2 ? DType::UInt16 : DType::UInt32, n_units);
+        std::memcpy(aligned.data(), text, n_units * unit);
+        text = aligned.data();
+    }
     switch (encoding) {
         case TextEncoding::Utf8:
             return count_utf8(static_cast<const uint8_t*>(text), n_units, options, origin, ctl);

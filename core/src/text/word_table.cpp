@@ -196,7 +196,7 @@ void WordTable::reserve(std::size_t words, std::size_t bytes) {
     bytes_.reserve(bytes + words);
 }
 
-std::vector<std::size_t> WordTable::most_common(std::size_t k) const {
+std::vector<std::size_t> WordTable::most_common(std::size_t k, const Control* ctl) const {
     std::vector<std::size_t> order(entries_.size());
     for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
     // Entries are in order of first occurrence, so the index breaks ties.
@@ -204,13 +204,30 @@ std::vector<std::size_t> WordTable::most_common(std::size_t k) const {
         const uint64_t cx = entries_[x].count, cy = entries_[y].count;
         return cx != cy ? cx > cy : x < y;
     };
-    if (k >= order.size()) {
-        std::sort(order.begin(), order.end(), before);
-    } else {
-        std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k),
-                          order.end(), before);
-        order.resize(k);
-    }
+    // With a control, a cancel is checked every 2^20 comparisons (one sort of millions of words
+    // takes seconds): the sort then stops by the exception, and `order` is dropped. The count is
+    // shared by the copies of the comparison that std::sort and std::partial_sort make.
+    std::size_t left = std::size_t(1) << 20;
+    auto checked = [&before, ctl, &left](std::size_t x, std::size_t y) {
+        if (--left == 0) {
+            left = std::size_t(1) << 20;
+            ctl->check();
+        }
+        return before(x, y);
+    };
+    auto sort = [&](auto less) {
+        if (k >= order.size()) {
+            std::sort(order.begin(), order.end(), less);
+        } else {
+            std::partial_sort(order.begin(), order.begin() + static_cast<std::ptrdiff_t>(k),
+                              order.end(), less);
+            order.resize(k);
+        }
+    };
+    if (ctl)
+        sort(checked);
+    else
+        sort(before);
     return order;
 }
 
