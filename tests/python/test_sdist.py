@@ -1,7 +1,12 @@
 """The sdist holds the whole source tree (build outputs aside): `make sdist` packs what
 MANIFEST.in names, and a packager builds and tests from that alone."""
 import fnmatch
+import glob
 import os
+import shutil
+import subprocess
+import sys
+import tarfile
 
 import hotloop
 
@@ -31,3 +36,20 @@ def test_the_sdist_holds_every_top_level_source():
                if not any(fnmatch.fnmatch(name, pattern) for pattern in NOT_SOURCE)]
     missing = sorted(set(sources) - manifest_names() - AUTOMATIC)
     assert not missing, "MANIFEST.in leaves out %s" % ", ".join(missing)
+
+
+def test_make_sdist_works_outside_a_git_checkout(tmp_path):
+    # From an unpacked sdist (or any copy without .git), `git ls-files` failed inside a pipe
+    # whose status was tar's: an empty archive, then "can't open file .../setup.py".
+    source = tmp_path / "hotloop-src"
+    shutil.copytree(ROOT, source, ignore=shutil.ignore_patterns(
+        "build", "build-*", "dist", ".git", "*.egg-info", "__pycache__", "*.so"))
+    out = subprocess.run(["sh", str(source / "scripts" / "build_dist.sh")], capture_output=True,
+                         text=True, env=dict(os.environ, PYTHON=sys.executable,
+                                             GIT_CEILING_DIRECTORIES=str(tmp_path)),
+                         timeout=600)
+    assert out.returncode == 0, out.stdout + out.stderr
+    with tarfile.open(glob.glob(str(source / "dist" / "hotloop-*.tar.gz"))[0]) as sdist:
+        names = sdist.getnames()
+    assert any(name.endswith("/setup.py") for name in names)
+    assert any(name.endswith("/CMakeLists.txt") for name in names)
