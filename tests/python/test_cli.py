@@ -847,6 +847,18 @@ def test_a_library_that_does_not_load_is_one_line_and_status_2(tmp_path, entry):
     assert out.returncode == 1 and "hotloop.LibraryLoadError: " in out.stderr.decode()
 
 
+def test_a_python_without_cffi_is_one_line_and_status_2(tmp_path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import sys\nsys.modules['_cffi_backend'] = None\n")
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    out = subprocess.run([sys.executable, "-m", "hotloop", "info"], capture_output=True, env=env,
+                         timeout=300)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and err.startswith("hotloop: error: hotloop needs cffi"), err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize("program", ["-c", "-m"])
 def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigint_raises,
                                                                   program):

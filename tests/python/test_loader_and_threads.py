@@ -136,6 +136,16 @@ def test_a_damaged_wheel_install_says_to_reinstall_it(tmp_path):
     assert "pip install --force-reinstall" in out.stderr and "apt-get" not in out.stderr
 
 
+def test_a_python_without_cffi_is_told_to_install_it():
+    # It was told that hotloop/_hotloop_ffi.py was missing and to run `make build`.
+    out = run_python("import sys\nsys.modules['_cffi_backend'] = None\nimport hotloop")
+    assert "MissingDependencyError: hotloop needs cffi" in out.stderr, out.stderr
+    assert "_hotloop_ffi.py) are missing" not in out.stderr
+    out = run_python("import sys\nsys.modules['_cffi_backend'] = None\ntry:\n    import hotloop\n"
+                     "except ImportError as e:\n    print(type(e).__mro__[1].__name__)")
+    assert out.stdout.split() == ["HotloopError"]
+
+
 def test_a_stray_library_in_the_current_directory_is_never_loaded(tmp_path):
     package = tmp_path / "pkg" / "hotloop"
     shutil.copytree(PACKAGE_DIR, package, ignore=shutil.ignore_patterns("libhotloop.so", "__pycache__"))
