@@ -35,8 +35,9 @@ def _cannot_import_declarations(exc: ImportError) -> HotloopError:
     if exc.name == "_cffi_backend":
         return MissingDependencyError(
             "hotloop needs cffi (1.15 or later), which this Python (%s) cannot import: install "
-            "it (Debian/Ubuntu: apt-get install python3-cffi; or pip install cffi; PyPy has it "
-            "built in)" % _sys.executable)
+            "it (pip install cffi; Debian/Ubuntu: apt-get install python3-cffi, which a venv "
+            "sees only if made with --system-site-packages; PyPy has it built in)"
+            % _sys.executable)
     return LibraryLoadError(
         "hotloop: the generated declarations (hotloop/_hotloop_ffi.py) are missing. Build them "
         "with `make build` in the hotloop source tree (or install the package with "
