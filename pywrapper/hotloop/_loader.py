@@ -108,11 +108,13 @@ def _load_advice(message):
     """What to do when dlopen() refused the library. The manylinux wheel bundles TBB and
     OpenBLAS; a build from source (pip install ., the sdist, make build) uses the system's, which
     may be missing: only then does installing them help."""
-    if ("cannot open shared object file" in message and not os.environ.get("HOTLOOP_LIBRARY")
-            and not _installed_from_wheel()):
-        return ("A build from source needs oneTBB and OpenBLAS from the system (Debian/Ubuntu: "
-                "apt-get install libtbb12 libopenblas0).")
-    return _advice()
+    if "cannot open shared object file" not in message:  # not a library, another machine's, ...
+        return _advice()
+    system = ("A build from source needs oneTBB and OpenBLAS from the system (Debian/Ubuntu: "
+              "apt-get install libtbb12 libopenblas0).")
+    if os.environ.get("HOTLOOP_LIBRARY"):
+        return system + " " + _advice()
+    return _WHEEL_HINT if _installed_from_wheel() else system
 
 
 def _check_functions(library, path):

@@ -134,6 +134,11 @@ def test_a_damaged_wheel_install_says_to_reinstall_it(tmp_path):
     out = run_python("import hotloop", pythonpath=str(site))
     assert "libtbb-4d79fbbd.so.12: cannot open shared object file" in out.stderr
     assert "pip install --force-reinstall" in out.stderr and "apt-get" not in out.stderr
+    # The same library chosen by HOTLOOP_LIBRARY from a source tree: what it needs, and the
+    # variable that chose it.
+    out = run_python("import hotloop", env_extra={
+        "HOTLOOP_LIBRARY": str(site / "hotloop" / "libhotloop.so")})
+    assert "apt-get install libtbb12" in out.stderr and "chosen by HOTLOOP_LIBRARY" in out.stderr
 
 
 def test_a_python_without_cffi_is_told_to_install_it():
