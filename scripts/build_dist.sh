@@ -15,10 +15,15 @@ version=$("$python" "$here/scripts/hotloop_version.py")
 rm -f "$dist/hotloop-$version.tar.gz" "$dist"/hotloop-"$version"-*.whl
 
 # setup.py sdist writes its egg-info next to the sources; build from a copy (of the files git
-# tracks or would track) to keep the tree clean.
+# tracks or would track) to keep the tree clean. Outside a git checkout (an unpacked sdist), the
+# whole tree but build outputs: git's failure used to vanish in the pipe, leaving an empty copy.
 cd "$here"
-git ls-files -z --cached --others --exclude-standard 2>/dev/null | tar --null -T - -cf "$work/src.tar" 2>/dev/null \
-  || tar --exclude=./build* --exclude=./dist --exclude=./.git -cf "$work/src.tar" .
+if git rev-parse --is-inside-work-tree >/dev/null 2>&1; then
+  git ls-files -z --cached --others --exclude-standard | tar --null -T - -cf "$work/src.tar"
+else
+  tar --exclude=./build --exclude='./build-*' --exclude=./dist --exclude='*.egg-info' \
+      --exclude=__pycache__ -cf "$work/src.tar" .
+fi
 mkdir "$work/src" && tar -xf "$work/src.tar" -C "$work/src"
 (cd "$work/src" && "$python" setup.py -q sdist -d "$dist" >/dev/null 2>"$work/sdist.log") \
   || { cat "$work/sdist.log"; exit 1; }

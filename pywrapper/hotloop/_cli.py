@@ -34,7 +34,7 @@ from ._errors import EncodingError, HotloopError, MissingDependencyError
 if TYPE_CHECKING:  # pragma: no cover
     from ._text import WordTable
 
-EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
+EXIT_USAGE = _cli_start.EXIT_USAGE
 EXIT_INTERRUPTED = _cli_start.EXIT_INTERRUPTED
 EXIT_BROKEN_PIPE = 128 + signal.SIGPIPE
 

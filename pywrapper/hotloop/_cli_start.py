@@ -21,6 +21,7 @@ import sys
 from typing import Any, Iterator, List, Optional
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
+EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
 COMMAND = "hotloop"
 
 
@@ -43,6 +44,24 @@ def install() -> None:
             signal.signal(signal.SIGINT, interrupted)
         except ValueError:  # not the main thread: no signal handler can be set here
             pass
+
+
+def cannot_start(error: BaseException) -> None:
+    """When this process is the command and the package cannot start (its library does not
+    load), one line and exit status 2, as for the command's other errors: `hotloop info`, the
+    command one runs to see what is wrong, ended in a traceback of the imports and status 1. A
+    program that imports hotloop gets the exception."""
+    if not is_command():
+        return
+    message = str(error)
+    if message.startswith(COMMAND + ": "):  # the library's messages name the package already
+        message = message[len(COMMAND) + 2:]
+    try:
+        sys.stderr.write("%s: error: %s\n" % (COMMAND, message))
+        sys.stderr.flush()
+    except (AttributeError, OSError, ValueError):  # stderr closed (None) or gone
+        pass
+    raise SystemExit(EXIT_USAGE)
 
 
 @contextlib.contextmanager

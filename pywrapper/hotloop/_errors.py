@@ -7,7 +7,10 @@ that loading the library can fail with one of its classes.
 """
 import errno as _errno
 import os as _os
+import sys as _sys
 from typing import Any, Dict, Optional, Type
+
+from . import _cli_start
 
 
 class HotloopError(Exception):
@@ -26,13 +29,27 @@ class LibraryLoadError(HotloopError, ImportError):
     missing, or it was built from other sources (another ABI version)."""
 
 
-try:
-    from ._hotloop_ffi import ffi  # generated from capi/include/hotloop.h at build time
-except ImportError as _exc:  # pragma: no cover - exercised by the missing-build test
-    raise LibraryLoadError(
+def _cannot_import_declarations(exc: ImportError) -> HotloopError:
+    """The error for a failed import of the generated declarations: cffi missing (they import
+    its _cffi_backend) was reported as the declarations missing, with advice to build them."""
+    if exc.name == "_cffi_backend":
+        return MissingDependencyError(
+            "hotloop needs cffi (1.15 or later), which this Python (%s) cannot import: install "
+            "it (pip install cffi; Debian/Ubuntu: apt-get install python3-cffi, which a venv "
+            "sees only if made with --system-site-packages; PyPy has it built in)"
+            % _sys.executable)
+    return LibraryLoadError(
         "hotloop: the generated declarations (hotloop/_hotloop_ffi.py) are missing. Build them "
         "with `make build` in the hotloop source tree (or install the package with "
-        "`pip install .`)") from _exc
+        "`pip install .`)")
+
+
+try:
+    from ._hotloop_ffi import ffi  # generated from capi/include/hotloop.h at build time
+except ImportError as _exc:
+    _error = _cannot_import_declarations(_exc)
+    _cli_start.cannot_start(_error)  # the `hotloop` command: one line and status 2
+    raise _error from _exc
 
 _status = ffi.integer_const
 

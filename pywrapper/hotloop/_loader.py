@@ -6,15 +6,47 @@ Where the library comes from, in order:
   2. libhotloop.so inside this package's folder (placed there by `make build` or `pip install`).
 Paths are made absolute before dlopen, so the current directory is never searched.
 """
+import glob
 import os
 import sys
 
+from . import _cli_start
 from ._errors import LibraryLoadError, ffi  # ffi: the generated declarations (or that error)
 
 _BUILD_HINT = (
     "Build it with `make build` in the hotloop source tree (or install the package with "
     "`pip install .`), or set HOTLOOP_LIBRARY=/path/to/libhotloop.so."
 )
+_WHEEL_HINT = (
+    "This installation of the hotloop wheel is damaged (the wheel brings the library and, in "
+    "hotloop.libs, the TBB and OpenBLAS it needs): reinstall it with "
+    "`pip install --force-reinstall hotloop-<version>-*.whl`."
+)
+
+
+def _advice():
+    """What to do about a library that cannot be used, by where it came from: the advice to
+    build from source misled both a wheel's user and one whose HOTLOOP_LIBRARY was wrong."""
+    override = os.environ.get("HOTLOOP_LIBRARY")
+    if override:
+        return ("It was chosen by HOTLOOP_LIBRARY=%s: point HOTLOOP_LIBRARY to a libhotloop.so "
+                "built from the same sources as this package, or unset it to load the "
+                "package's own library." % override)
+    return _WHEEL_HINT if _installed_from_wheel() else _BUILD_HINT
+
+
+def _installed_from_wheel():
+    """True when this package was installed by a wheel that bundles libraries (its RECORD lists
+    hotloop.libs), even if the files themselves are gone."""
+    site = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
+    for record in glob.glob(os.path.join(glob.escape(site), "hotloop-*.dist-info", "RECORD")):
+        try:
+            with open(record, encoding="utf-8") as f:
+                if "hotloop.libs/" in f.read():
+                    return True
+        except (OSError, ValueError):
+            pass
+    return False
 
 
 def library_path():
@@ -49,31 +81,40 @@ def _load():
     path = library_path()
     if not os.path.isfile(path):
         raise LibraryLoadError("hotloop: the native library was not found at %s. %s"
-                               % (path, _BUILD_HINT))
+                               % (path, _advice()))
     try:
         # RTLD_LOCAL: the libraries a wheel bundles (hotloop.libs) stay out of the global symbol
         # scope, so no library loaded later can bind to our copies of TBB or OpenBLAS.
         library = _dlopen(path, ffi.RTLD_NOW | ffi.RTLD_LOCAL)
     except OSError as exc:
-        # The manylinux wheel bundles TBB and OpenBLAS; a build from source (pip install ., the
-        # sdist, make build) uses the system's, which may be missing.
-        raise LibraryLoadError(
-            "hotloop: cannot load %s: %s. A build from source needs oneTBB and OpenBLAS from the "
-            "system (Debian/Ubuntu: apt-get install libtbb12 libopenblas0)." % (path, exc)
-        ) from exc
+        raise LibraryLoadError("hotloop: cannot load %s: %s. %s"
+                               % (path, exc, _load_advice(str(exc)))) from exc
     try:
         abi = library.hl_abi_version()
     except (AttributeError, ffi.error):  # no such symbol
-        raise LibraryLoadError("hotloop: %s is not a hotloop library (no hl_abi_version)"
-                               % path) from None
+        raise LibraryLoadError("hotloop: %s is not a hotloop library (no hl_abi_version). %s"
+                               % (path, _advice())) from None
     if abi != library.HL_ABI_VERSION:
         raise LibraryLoadError(
             "hotloop: %s has ABI version %d, but this package needs ABI version %d; rebuild the "
             "library from the same source as the package. %s"
-            % (path, abi, library.HL_ABI_VERSION, _BUILD_HINT)
+            % (path, abi, library.HL_ABI_VERSION, _advice())
         )
     _check_functions(library, path)
     return library
+
+
+def _load_advice(message):
+    """What to do when dlopen() refused the library. The manylinux wheel bundles TBB and
+    OpenBLAS; a build from source (pip install ., the sdist, make build) uses the system's, which
+    may be missing: only then does installing them help."""
+    if "cannot open shared object file" not in message:  # not a library, another machine's, ...
+        return _advice()
+    system = ("A build from source needs oneTBB and OpenBLAS from the system (Debian/Ubuntu: "
+              "apt-get install libtbb12 libopenblas0).")
+    if os.environ.get("HOTLOOP_LIBRARY"):
+        return system + " " + _advice()
+    return _WHEEL_HINT if _installed_from_wheel() else system
 
 
 def _check_functions(library, path):
@@ -91,7 +132,11 @@ def _check_functions(library, path):
         raise LibraryLoadError(
             "hotloop: %s lacks %s, which this package calls: it was built from older sources "
             "than the package; rebuild the library from the same source as the package. %s"
-            % (path, ", ".join(missing), _BUILD_HINT))
+            % (path, ", ".join(missing), _advice()))
 
 
-lib = _load()
+try:
+    lib = _load()
+except LibraryLoadError as exc:
+    _cli_start.cannot_start(exc)  # the `hotloop` command: one line and status 2, no traceback
+    raise

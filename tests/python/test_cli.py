@@ -828,6 +828,37 @@ def test_ctrl_c_while_starting_exits_130_without_traceback(tmp_path, sigint_rais
     assert out.stdout == b""
 
 
+@pytest.mark.parametrize("entry", ["python -m", "console script"])
+def test_a_library_that_does_not_load_is_one_line_and_status_2(tmp_path, entry):
+    # `hotloop info`, what one runs to see what is wrong, ended in a traceback of the imports
+    # (LibraryLoadError, status 1) when libhotloop.so could not be loaded.
+    (tmp_path / "junk.so").write_bytes(b"not a library")
+    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
+               else console_script(tmp_path))
+    env = dict(ENV, HOTLOOP_LIBRARY=str(tmp_path / "junk.so"))
+    out = subprocess.run(command + ["info"], capture_output=True, env=env, timeout=300)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and out.stdout == b"", err
+    assert err.startswith("hotloop: error: cannot load %s: " % (tmp_path / "junk.so")), err
+    assert err.count("\n") == 1 and "HOTLOOP_LIBRARY" in err
+    # A program that imports hotloop gets the exception.
+    out = subprocess.run([sys.executable, "-c", "import hotloop"], capture_output=True, env=env,
+                         timeout=300)
+    assert out.returncode == 1 and "hotloop.LibraryLoadError: " in out.stderr.decode()
+
+
+def test_a_python_without_cffi_is_one_line_and_status_2(tmp_path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text("import sys\nsys.modules['_cffi_backend'] = None\n")
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    out = subprocess.run([sys.executable, "-m", "hotloop", "info"], capture_output=True, env=env,
+                         timeout=300)
+    err = out.stderr.decode()
+    assert out.returncode == 2 and err.startswith("hotloop: error: hotloop needs cffi"), err
+    assert err.count("\n") == 1
+
+
 @pytest.mark.parametrize("program", ["-c", "-m"])
 def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigint_raises,
                                                                   program):

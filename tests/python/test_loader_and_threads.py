@@ -86,12 +86,69 @@ def test_missing_library_gives_one_clear_error():
     assert out.returncode != 0
     assert ("hotloop.LibraryLoadError: hotloop: the native library was not found at "
             "/nonexistent/libhotloop.so") in out.stderr
-    assert "make build" in out.stderr
+    # The advice names the variable that chose the file, not a build from source.
+    assert "chosen by HOTLOOP_LIBRARY=/nonexistent/libhotloop.so" in out.stderr
+    assert "unset it" in out.stderr and "make build" not in out.stderr
     # One class a caller can catch as an ImportError and as a HotloopError.
     out = run_python("import sys\ntry:\n    import hotloop\nexcept ImportError as e:\n"
                      "    print(type(e).__name__, [c.__name__ for c in type(e).__mro__])",
                      env_extra={"HOTLOOP_LIBRARY": "/nonexistent/libhotloop.so"})
     assert out.stdout.startswith("LibraryLoadError") and "'HotloopError'" in out.stdout
+
+
+def fake_wheel_install(tmp_path, library_source=None, linked=()):
+    """The layout pip leaves from the wheel (hotloop/, hotloop.libs/, a RECORD that lists
+    them), with libhotloop.so missing or replaced by one built from library_source (linked
+    with the libraries `linked`)."""
+    site = tmp_path / "site"
+    shutil.copytree(PACKAGE_DIR, site / "hotloop",
+                    ignore=shutil.ignore_patterns("libhotloop.so*", "__pycache__"))
+    (site / "hotloop.libs").mkdir()
+    (site / "hotloop-0.1.0.dist-info").mkdir()
+    (site / "hotloop-0.1.0.dist-info" / "RECORD").write_text(
+        "hotloop.libs/libtbb-4d79fbbd.so.12,sha256=x,1\nhotloop/libhotloop.so,sha256=x,1\n")
+    if library_source is not None:
+        (tmp_path / "lib.c").write_text(library_source)
+        subprocess.run(["cc", "-shared", "-fPIC", "-o", str(site / "hotloop" / "libhotloop.so"),
+                        str(tmp_path / "lib.c")] + list(linked), check=True)
+    return site
+
+
+def test_a_damaged_wheel_install_says_to_reinstall_it(tmp_path):
+    """A wheel's user was told to run `make build` in a source tree (no library) or to
+    apt-get install TBB and OpenBLAS (its bundled, renamed copies are missing): neither helps."""
+    site = fake_wheel_install(tmp_path / "a")
+    out = run_python("import hotloop", pythonpath=str(site))
+    assert "the native library was not found" in out.stderr
+    assert "pip install --force-reinstall" in out.stderr and "make build" not in out.stderr
+    # libhotloop.so is there, but the bundled TBB it needs is gone.
+    tbb = tmp_path / "tbb"
+    tbb.mkdir()
+    (tbb / "tbb.c").write_text("int tbb_thing(void) { return 1; }\n")
+    subprocess.run(["cc", "-shared", "-fPIC", "-Wl,-soname,libtbb-4d79fbbd.so.12", "-o",
+                    str(tbb / "libtbb-4d79fbbd.so.12"), str(tbb / "tbb.c")], check=True)
+    site = fake_wheel_install(tmp_path / "b", "int tbb_thing(void);\n"
+                              "int hl_abi_version(void) { return tbb_thing(); }\n",
+                              linked=[str(tbb / "libtbb-4d79fbbd.so.12")])
+    shutil.rmtree(tbb)
+    out = run_python("import hotloop", pythonpath=str(site))
+    assert "libtbb-4d79fbbd.so.12: cannot open shared object file" in out.stderr
+    assert "pip install --force-reinstall" in out.stderr and "apt-get" not in out.stderr
+    # The same library chosen by HOTLOOP_LIBRARY from a source tree: what it needs, and the
+    # variable that chose it.
+    out = run_python("import hotloop", env_extra={
+        "HOTLOOP_LIBRARY": str(site / "hotloop" / "libhotloop.so")})
+    assert "apt-get install libtbb12" in out.stderr and "chosen by HOTLOOP_LIBRARY" in out.stderr
+
+
+def test_a_python_without_cffi_is_told_to_install_it():
+    # It was told that hotloop/_hotloop_ffi.py was missing and to run `make build`.
+    out = run_python("import sys\nsys.modules['_cffi_backend'] = None\nimport hotloop")
+    assert "MissingDependencyError: hotloop needs cffi" in out.stderr, out.stderr
+    assert "_hotloop_ffi.py) are missing" not in out.stderr
+    out = run_python("import sys\nsys.modules['_cffi_backend'] = None\ntry:\n    import hotloop\n"
+                     "except ImportError as e:\n    print(type(e).__mro__[1].__name__)")
+    assert out.stdout.split() == ["HotloopError"]
 
 
 def test_a_stray_library_in_the_current_directory_is_never_loaded(tmp_path):
