@@ -333,8 +333,8 @@ public:
 private:
     // Moves pos over the whole chunks from pos on that lie inside the word in progress (simple
     // ones without whitespace); false if there is none. A word of megabytes is then read at
-    // the speed of the classification, not decoded unit by unit.
-    // One chunk is classified first: most words end in it.
+    // the speed of the classification, not decoded unit by unit. One chunk is classified
+    // first: most words end in it.
     bool skip_word_chunks(std::size_t& pos) {
         const std::size_t from = pos;
         for (std::size_t want = 1;; want = kChunksPerPass) {
