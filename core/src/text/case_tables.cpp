@@ -128,49 +128,66 @@ bool lower_short(const ShortLower& m, const uint8_t* word, std::size_t length, s
     return false;
 }
 
-// Whether the capital sigma s[i] is final (CPython's handle_capital_sigma).
-bool final_sigma(const CaseTable& t, const ShortLower& m, const std::vector<char32_t>& s,
-                 std::size_t i, Beyond before, Beyond after) noexcept {
+// The code points of a valid UTF-8 word (surrogates allowed), read in place: the lowering of
+// a word of megabytes needs no array of its code points.
+struct CodePoints {
+    const uint8_t* p;
+    std::size_t n;
+    utf8::Rules rules;
+
+    CodePoints(const uint8_t* word, std::size_t length) : p(word), n(length) {
+        rules.surrogates = true;
+    }
+    // The code point at byte i, and its length in bytes.
+    char32_t at(std::size_t i, int& length) const noexcept {
+        length = utf8::decode(p + i, p + n, rules).length;
+        return utf8::code_point(p + i, length);
+    }
+    std::size_t before(std::size_t i) const noexcept { return utf8::unit_before(p, n, i, rules); }
+};
+
+// Whether the capital sigma at byte i (2 bytes) is final (CPython's handle_capital_sigma).
+bool final_sigma(const CaseTable& t, const ShortLower& m, const CodePoints& w, std::size_t i,
+                 Beyond before, Beyond after) noexcept {
     auto kind = [&](char32_t c) {
         if (c < 0x800) return m.kind[c];
         return case_ignorable(t, c) ? kIgnorable : cased(t, c) ? kCased : uint8_t(0);
     };
+    int length;
+    uint8_t k = kIgnorable;  // of the nearest character before that is not case-ignorable
     std::size_t j = i;
-    while (j > 0 && kind(s[j - 1]) == kIgnorable) --j;
-    const bool cased_before = j > 0 ? kind(s[j - 1]) == kCased : before == Beyond::Cased;
-    if (!cased_before) return false;
-    j = i + 1;
-    while (j < s.size() && kind(s[j]) == kIgnorable) ++j;
-    return j < s.size() ? kind(s[j]) != kCased : after != Beyond::Cased;
+    while (j > 0 && k == kIgnorable) {
+        j = w.before(j);
+        k = kind(w.at(j, length));
+    }
+    if (k == kIgnorable ? before != Beyond::Cased : k != kCased) return false;
+    k = kIgnorable;  // the same after
+    for (j = i + 2; j < w.n && k == kIgnorable; j += static_cast<std::size_t>(length))
+        k = kind(w.at(j, length));
+    return k == kIgnorable ? after != Beyond::Cased : k != kCased;
 }
 
 }  // namespace
 
 void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
-                Beyond after, std::vector<char32_t>& s, std::string& out) {
+                Beyond after, std::string& out) {
     const ShortLower& m = short_lower(table);
     if (lower_short(m, word, length, out)) return;
-    s.clear();
-    utf8::Rules rules;
-    rules.surrogates = true;
-    for (std::size_t i = 0; i < length;) {
-        const utf8::Unit u = utf8::decode(word + i, word + length, rules);
-        s.push_back(utf8::code_point(word + i, u.length));
-        i += static_cast<std::size_t>(u.length);
-    }
+    const CodePoints w(word, length);
     out.reserve(out.size() + length);  // the usual size: as long as the word
     uint8_t bytes[4];
     auto put = [&](char32_t c) { out.append(reinterpret_cast<char*>(bytes), utf8::encode(c, bytes)); };
-    for (std::size_t i = 0; i < s.size(); ++i) {
-        const char32_t c = s[i];
+    int n;
+    for (std::size_t i = 0; i < length; i += static_cast<std::size_t>(n)) {
+        const char32_t c = w.at(i, n);
         if (c < 0x80) {
             put(c >= 'A' && c <= 'Z' ? c + 32 : c);
         } else if (c < 0x800 && m.of[c] != kSlow) {
             put(m.of[c]);
         } else if (c == 0x3A3) {
-            put(final_sigma(table, m, s, i, before, after) ? 0x3C2 : 0x3C3);
-        } else if (const uint32_t* m = lower_multi(table, c)) {
-            for (uint32_t k = 0; k < m[1]; ++k) put(m[2 + k]);
+            put(final_sigma(table, m, w, i, before, after) ? 0x3C2 : 0x3C3);
+        } else if (const uint32_t* multi = lower_multi(table, c)) {
+            for (uint32_t k = 0; k < multi[1]; ++k) put(multi[2 + k]);
         } else {
             put(lower_single(table, c));
         }

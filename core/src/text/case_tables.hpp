@@ -31,9 +31,8 @@ bool cased(const CaseTable& table, char32_t c) noexcept;
 enum class Beyond { Uncased, Cased };
 
 // Appends str.lower() of the UTF-8 word (valid, surrogates allowed) to out, as UTF-8. A capital
-// sigma's context is the word itself plus `before` / `after` beyond its ends. `scratch` is reused
-// between calls.
+// sigma's context is the word itself plus `before` / `after` beyond its ends.
 void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
-                Beyond after, std::vector<char32_t>& scratch, std::string& out);
+                Beyond after, std::string& out);
 
 }  // namespace hotloop

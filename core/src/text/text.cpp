@@ -644,7 +644,7 @@ private:
             length = word_.size();
         }
         cleaned_.clear();
-        lower_utf8(*casing_, word, length, before, after, code_points_, cleaned_);
+        lower_utf8(*casing_, word, length, before, after, cleaned_);
     }
 
     // One unit at pos; false (and error_ set) if it is malformed and errors are strict.
@@ -679,7 +679,6 @@ private:
     detail::PodArray<uint8_t> lowered_;  // a long ASCII word, lowercased
     std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
     std::string word_;     // a word cleaned of malformed units, to be lowered in context
-    std::vector<char32_t> code_points_;
     Pipe<2> pipe16_{tables_.upto16};
     Pipe<4> pipe32_{tables_.upto32};
     Pipe<8> pipe64_{tables_.upto64};
@@ -1127,13 +1126,12 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         check_cancel(ctl);
-        std::vector<char32_t> scratch;
         std::string& out = lowered[k];
         for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
             const RawWord& w = words[non_ascii[j]];
             const std::size_t at = out.size();
             lower_utf8(*options.casing, w.bytes, w.length(), Beyond::Uncased, Beyond::Uncased,
-                       scratch, out);
+                       out);
             low[j] = {at, out.size() - at};
             if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
                 lowers_to_ascii[k] = 1;
@@ -1390,6 +1388,7 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, const 
         },
         ctl);
     check_errors(errors);  // only a code point above U+10FFFF can fail, and it throws above
+    windows.clear();  // the finish needs them no more (a word of megabytes: as large as it)
     std::vector<uint64_t> base(n_blocks + 1, 0);
     for (std::size_t b = 0; b < n_blocks; ++b) base[b + 1] = base[b] + own_bytes[b];
     check_fits(origin, base[n_blocks]);
