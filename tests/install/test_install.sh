@@ -32,27 +32,9 @@ uses_prefix() {  # the binary must load libhotloop from the prefix, not from the
   ldd "$1" | grep -q "libhotloop.so.* => $prefix/lib/" || {
     echo "$1 does not use the installed libhotloop:"; ldd "$1"; exit 1; }
 }
-expect_example_output() {
-  "$1" > "$work/out.txt"
-  head -n 1 "$work/out.txt" | grep -q "^hotloop [0-9]*\.[0-9]*\.[0-9]* (ABI [0-9]*), 2 threads$" || {
-    echo "unexpected first line: $(head -n 1 "$work/out.txt")"; exit 1; }
-  tail -n +2 "$work/out.txt" | diff -u "$here/examples/c/expected.txt" - || {
-    echo "$1: output differs from examples/c/expected.txt"; exit 1; }
-}
 
-echo "== examples/c with find_package(hotloop)"
-cmake -S "$here/examples/c" -B "$work/c-cmake" -DCMAKE_PREFIX_PATH="$prefix" >/dev/null
-cmake --build "$work/c-cmake" >/dev/null
-uses_prefix "$work/c-cmake/hotloop_example"
-expect_example_output "$work/c-cmake/hotloop_example"
-
-echo "== examples/c with pkg-config"
-export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-# shellcheck disable=SC2046
-cc -std=c99 -Wall -Wextra -pedantic -Werror "$here/examples/c/main.c" -o "$work/c-pkgconfig" \
-   $(pkg-config --cflags --libs hotloop) -Wl,-rpath,"$(pkg-config --variable=libdir hotloop)"
-uses_prefix "$work/c-pkgconfig"
-expect_example_output "$work/c-pkgconfig"
+. "$here/tests/install/examples_c.sh"
+check_examples_c "$prefix/lib" -DCMAKE_PREFIX_PATH="$prefix" "$prefix/lib/pkgconfig"
 
 echo "== examples/rust (cargo --offline, linked to the prefix)"
 if ! command -v cargo >/dev/null; then
