@@ -34,6 +34,17 @@ void* run_sleep(void* arg) {
     return nullptr;
 }
 
+// Starts job (an hl_sleep on job.ctl) on a new thread and returns once it runs (its progress
+// has a total): a long one holds the control until cancelled.
+void start_sleep(SleepJob& job, pthread_t& thread) {
+    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
+    uint64_t done = 0, total = 0;
+    hl_status progress_status = HL_OK;
+    while (total == 0 && progress_status == HL_OK)
+        progress_status = hl_control_progress(job.ctl, &done, &total);
+    REQUIRE(progress_status == HL_OK);
+}
+
 hl_control* make_control() {
     hl_control* ctl = nullptr;
     REQUIRE(hl_control_create(&ctl) == HL_OK);
@@ -147,12 +158,7 @@ TEST_CASE("one operation per control: a second one is refused and the first is u
     hl_control* ctl = make_control();
     SleepJob job{3600.0, ctl, -1};  // runs until cancelled below
     pthread_t thread;
-    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
-    uint64_t done = 0, total = 0;
-    hl_status progress_status = HL_OK;
-    while (total == 0 && progress_status == HL_OK)
-        progress_status = hl_control_progress(ctl, &done, &total);
-    REQUIRE(progress_status == HL_OK);
+    start_sleep(job, thread);
     CHECK(hl_sleep(0.01, ctl) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_control_reset(ctl) == HL_ERR_INVALID_ARGUMENT);
     CHECK(hl_control_wait(ctl, 0) == HL_ERR_TIMEOUT);  // the refusal did not finish the first one
@@ -181,12 +187,7 @@ TEST_CASE("a control in use: the refused call's buffer and handle out-parameters
 
     SleepJob job{3600.0, ctl, -1};  // holds the control until cancelled below
     pthread_t thread;
-    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
-    uint64_t done = 0, total = 0;
-    hl_status progress_status = HL_OK;
-    while (total == 0 && progress_status == HL_OK)
-        progress_status = hl_control_progress(ctl, &done, &total);
-    REQUIRE(progress_status == HL_OK);
+    start_sleep(job, thread);
 
     auto* const stale_buffer = reinterpret_cast<hl_buffer*>(uintptr_t{1});
     auto* const stale_table = reinterpret_cast<hl_word_table*>(uintptr_t{1});
@@ -242,12 +243,7 @@ TEST_CASE("a second operation on a control clears the first one's message") {
     CHECK(message_of(ctl).find("seconds") != std::string::npos);
     SleepJob job{3600.0, ctl, -1};
     pthread_t thread;
-    REQUIRE(pthread_create(&thread, nullptr, run_sleep, &job) == 0);
-    uint64_t done = 0, total = 0;
-    hl_status progress_status = HL_OK;
-    while (total == 0 && progress_status == HL_OK)
-        progress_status = hl_control_progress(ctl, &done, &total);
-    REQUIRE(progress_status == HL_OK);
+    start_sleep(job, thread);
     hl_status status = HL_OK;
     CHECK(hl_control_result(ctl, &status) == HL_ERR_INVALID_ARGUMENT);  // none has finished
     CHECK(message_of(ctl).empty());
