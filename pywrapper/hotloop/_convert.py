@@ -189,9 +189,8 @@ def _pandas_values(np, pd, obj, what, na):
     dtype = obj.dtype
     if isinstance(dtype, np.dtype):
         return obj.to_numpy() if hasattr(obj, "to_numpy") else np.asarray(obj)
-    numeric = getattr(dtype, "numpy_dtype", None)
-    if (numeric is None or getattr(numeric, "kind", "") not in "biuf"
-            or getattr(dtype, "na_value", None) is not pd.NA):
+    numeric = nullable_number(dtype)
+    if numeric is None:
         return np.asarray(obj)  # categorical, datetime, strings, sparse: NumPy decides
     values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
     data, mask = _masked_parts(np, values, numeric)
@@ -211,11 +210,13 @@ def _pandas_values(np, pd, obj, what, na):
                              "is" if missing == 1 else "are"))
 
 
-def _nullable_number(np, pd, dtype):
+def nullable_number(dtype):
     """The NumPy dtype of a pandas nullable number dtype (Int64, Float64, boolean, ...: pd.NA
-    marks a missing value), or None."""
+    marks a missing value), or None (for any other dtype, or without pandas imported)."""
+    np, pd = sys.modules.get("numpy"), sys.modules.get("pandas")
     numeric = getattr(dtype, "numpy_dtype", None)
-    if (isinstance(dtype, np.dtype) or not isinstance(numeric, np.dtype)
+    if (np is None or pd is None or isinstance(dtype, np.dtype)
+            or not isinstance(numeric, np.dtype)
             or numeric.kind not in "biuf" or getattr(dtype, "na_value", None) is not pd.NA):
         return None
     return numeric
@@ -226,7 +227,7 @@ def _frame_numbers(np, pd, df):
     column's values have (a nullable column's: Int64 -> int64), None for any other column."""
     out = []
     for name, dtype in zip(df.columns, df.dtypes):
-        numeric = dtype if isinstance(dtype, np.dtype) else _nullable_number(np, pd, dtype)
+        numeric = dtype if isinstance(dtype, np.dtype) else nullable_number(dtype)
         out.append((name, dtype, numeric if numeric is not None and numeric.kind in "biuf"
                     else None))
     return out
@@ -240,7 +241,7 @@ def _frame_values(np, pd, df, what, na):
     beside numbers: pandas makes those object) are numpy.asarray(df), as before: the function
     decides (statistics refuse object, naming the column: frame_dtype_error)."""
     columns = _frame_numbers(np, pd, df)
-    nullable = [_nullable_number(np, pd, dtype) is not None for _, dtype, _ in columns]
+    nullable = [nullable_number(dtype) is not None for _, dtype, _ in columns]
     kinds = {numeric.kind == "b" for _, _, numeric in columns if numeric is not None}
     if not any(nullable) or any(n is None for _, _, n in columns) or len(kinds) > 1:
         return _asarray(np, df, what)
@@ -305,7 +306,7 @@ def frame_dtype_error(obj, what):
             "%s: column %r (%s) and column %r (%s) have no common number dtype (pandas makes "
             "bool beside numbers object): convert the bool columns, e.g. df.astype({%r: %r})"
             % (what, bools[0][0], bools[0][1], others[0][0], others[0][1], bools[0][0],
-               "Int64" if _nullable_number(np, pd, bools[0][1]) is not None else "int64"))
+               "Int64" if nullable_number(bools[0][1]) is not None else "int64"))
     return None
 
 

@@ -37,7 +37,6 @@ import datetime
 import errno
 import functools
 import math
-import operator
 import os
 import reprlib
 import stat
@@ -50,13 +49,13 @@ from typing import (TYPE_CHECKING, Any, Callable, Dict, List, NamedTuple, Option
 import hotloop as _hotloop
 
 from . import _montecarlo, _text
-from ._args import _is_bool, as_index
+from ._args import _is_bool, as_index, index_or_none
 from ._montecarlo import _UINT64_MAX
 from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
                       InvalidTypeError, MissingDependencyError, NumericOverflowError,
                       os_error_from)
-from ._convert import resolve
+from ._convert import nullable_number, resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
 from ._reduce import ExactSum, _first_bad_element, _kind_of
@@ -292,21 +291,13 @@ def _split_every(split_every, n_partials):
         return DEFAULT_SPLIT_EVERY
     if split_every is False:
         return max(2, n_partials)
-    fan_in = _int_or_none(split_every)
+    fan_in = index_or_none(split_every)
     if fan_in is None:
         raise InvalidTypeError("split_every must be None, False or an int >= 2, not %r"
                                % (split_every,))
     if fan_in < 2:
         raise InvalidArgumentError("split_every must be >= 2, got %d" % fan_in)
     return fan_in
-
-
-def _int_or_none(value):
-    """value as a Python int by hotloop's rule for ints (anything with __index__, NumPy integer
-    scalars too, but not a bool), else None."""
-    if _is_bool(value) or not hasattr(type(value), "__index__"):
-        return None
-    return operator.index(value)
 
 
 def _collection_kind(x):
@@ -567,7 +558,7 @@ def _sample_ranges(n, chunks):
         chunks = max(MONTE_CARLO_CHUNK, -(-n // MAX_TASKS))
     if _is_bool(chunks):
         raise InvalidTypeError("monte_carlo_pi: chunks must be an int or a sequence of ints")
-    size = _int_or_none(chunks)  # a NumPy integer too, as a Python int
+    size = index_or_none(chunks)  # a NumPy integer too, as a Python int
     if size is not None:
         chunks = size
         if chunks < 1:
@@ -1134,10 +1125,7 @@ def _nullable_numbers(dtype):
     """A pandas nullable dtype (pd.NA) of numbers (Int*, UInt*, boolean, Float*): under
     nan_policy="omit" the single call leaves pd.NA out and gives count 0 when nothing is left,
     so the partials must say whether they left pd.NA out."""
-    pd = sys.modules.get("pandas")
-    numeric = getattr(dtype, "numpy_dtype", None)
-    return (pd is not None and numeric is not None and getattr(dtype, "na_value", None) is pd.NA
-            and numeric.kind in "biuf")
+    return nullable_number(dtype) is not None
 
 
 class _NullableMoments:
