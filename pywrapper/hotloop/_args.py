@@ -34,6 +34,14 @@ def as_index(value, what, name, low=None, high=None, *, allow_bool=False,
     return value
 
 
+def index_or_none(value):
+    """value as a Python int by as_index's rule (anything with __index__, NumPy integer scalars
+    too, never a bool), or None: for an argument that may also be something else."""
+    if _is_bool(value) or not hasattr(type(value), "__index__"):
+        return None
+    return operator.index(value)
+
+
 def int_text(value):
     """An int for a message: its digits, or its size when it has too many to be worth reading
     (str() of an int over sys.get_int_max_str_digits() digits, 4300 by default, raises
