@@ -59,7 +59,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         754-2019 (``min`` is -0.0 when a -0.0 occurs, ``max`` +0.0 when a +0.0 occurs; NumPy's
         sign depends on positions). Infinities: ``std`` NaN and ``mean`` +-inf (NaN for both
         signs), the exact value where NumPy's summation can overflow to NaN, as for
-        ``[inf] + [-4.49e307] * 7``. The same bits for every thread count.
+        ``[inf] + [-4.49e307] * 15``. The same bits for every thread count.
 
     Raises
     ------
