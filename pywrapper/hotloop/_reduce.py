@@ -252,6 +252,9 @@ class ExactSum(ByteRecord):
             that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints), an element
             of a list that is no number (named, as :meth:`Moments.of` names it), or an iterator,
             generator or set (pass a list).
+        MissingDependencyError
+            For a list or tuple when NumPy is not installed (it converts them; a buffer such as
+            ``array.array`` needs none, and :func:`parallel_sum` sums lists without it).
 
         Examples
         --------

@@ -72,6 +72,9 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         saying how to convert it), a list of ints that no 64-bit
         integer dtype holds, a list with an element NumPy gives no number dtype (``None``, a
         ``Fraction`` or ``Decimal``: named), or an iterator, generator or set (pass a list).
+    MissingDependencyError
+        (an ImportError) for a list or tuple when NumPy is not installed (it converts them; an
+        ``array.array`` or other buffer needs no NumPy).
 
     Examples
     --------
@@ -156,6 +159,8 @@ class Moments(ByteRecord):
             For an unknown ``nan_policy``, or a NaN under ``nan_policy="raise"``.
         InvalidTypeError
             For an unsupported dtype.
+        MissingDependencyError
+            For a list or tuple when NumPy is not installed, as :func:`compute_stats`.
 
         Examples
         --------

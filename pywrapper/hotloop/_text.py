@@ -1174,11 +1174,13 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
         (a ``UnicodeDecodeError``) for invalid UTF-8 with ``errors="strict"``: ``start`` is the
         byte offset of the first malformed sequence, ``reason`` Python's.
     InvalidTypeError
-        for other input types, a non-byte buffer, or a ``top`` that is not an int.
+        for other input types, a non-byte buffer, a ``top`` that is not an int, or an
+        ``errors`` that is not a str or names a handler that cannot decode.
     InvalidArgumentError
         for a negative ``top``.
-    LookupError
-        for an unknown ``errors`` handler (str input too).
+    UnknownErrorHandlerError
+        (an InvalidArgumentError and a ``LookupError``, as ``bytes.decode`` raises) for an
+        unknown ``errors`` handler (str input too).
 
     Examples
     --------
@@ -1292,10 +1294,7 @@ class WordTable:
     ``(part, offset)``: ``part`` numbers the texts or files you combine (give each its own, in
     their order), ``offset`` is the byte offset in the part's UTF-8. Merged tables equal the
     table of the concatenated input exactly - counts, dict order and ``most_common`` ties.
-
-    Parameters
-    ----------
-    None : ``WordTable()`` is an empty table.
+    ``WordTable()`` (no arguments) is an empty table.
 
     Raises
     ------
@@ -1377,6 +1376,7 @@ class WordTable:
         Parameters
         ----------
         path : str, bytes or os.PathLike
+            The file, as in :func:`word_count_file`.
         start, end : int, optional
             Byte offsets (default: the whole file; ``end`` is clipped to the file's size).
         part : int, optional
@@ -1389,6 +1389,7 @@ class WordTable:
             UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"`` as ``open()`` takes
             them, see :func:`word_count_file`).
         progress : bool or callable, optional
+            As in :func:`word_count`.
 
         Returns
         -------
