@@ -500,8 +500,8 @@ class ChunkPartial:
 
     Raises
     ------
-    InvalidArgumentError (ValueError)
-        `data` is not bytes with a ChunkPartial header.
+    InvalidArgumentError
+        (a ValueError) `data` is not bytes with a ChunkPartial header.
 
     Examples
     --------
@@ -561,11 +561,11 @@ class ChunkPartial:
 
         Raises
         ------
-        InvalidTypeError (TypeError)
-            `data` is not bytes-like.
-        InvalidArgumentError (ValueError)
-            `data` does not start with a ChunkPartial header; a damaged body is refused by
-            DataProcessor.add_partials, which then adds nothing.
+        InvalidTypeError
+            (a TypeError) `data` is not bytes-like.
+        InvalidArgumentError
+            (a ValueError) `data` does not start with a ChunkPartial header; a damaged body is
+            refused by DataProcessor.add_partials, which then adds nothing.
 
         Examples
         --------

@@ -29,13 +29,14 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
 
     Raises
     ------
-    InvalidArgumentError (ValueError)
-        seconds NaN (as asyncio.sleep raises ValueError for it, Python 3.13+) or above 1e9.
-    InvalidTypeError (TypeError)
-        seconds not a real number.
-    NumericOverflowError (OverflowError)
-        seconds an int beyond the float range (``10**400``; asyncio.sleep raises OverflowError
-        for it too).
+    InvalidArgumentError
+        (a ValueError) seconds NaN (as asyncio.sleep raises ValueError for it, Python 3.13+) or
+        above 1e9.
+    InvalidTypeError
+        (a TypeError) seconds not a real number.
+    NumericOverflowError
+        (an OverflowError) seconds an int beyond the float range (``10**400``; asyncio.sleep raises
+        OverflowError for it too).
 
     Examples
     --------
