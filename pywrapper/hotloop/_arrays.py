@@ -31,7 +31,7 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
         of another dtype is converted once. Inputs of any strides are read in place (C- or
         Fortran-ordered ones in one pass, others in C-order blocks); only a dtype conversion
         copies.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
 
     Returns
@@ -119,7 +119,7 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
         An m x k matrix of any real dtype (bool, ints, floats), any strides.
     b : array_like
         A k x n matrix, likewise.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
 
     Returns

@@ -50,7 +50,7 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
         copy); or a PIL image (see the mode table below). Objects with __array_interface__
         or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, buffers (a
         2-D or 3-D memoryview) in place, a masked array that masks nothing as its data."""
-_PROGRESS_PARAMETER = """progress : None, True or callable, optional
+_PROGRESS_PARAMETER = """progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
     saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64,

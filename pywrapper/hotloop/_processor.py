@@ -149,7 +149,7 @@ class DataProcessor:
             A list, tuple or iterable of Python numbers, or a NumPy array / buffer of a bool,
             integer or float dtype (any shape, taken in C order; converted to float64). A
             C-contiguous float64 array is read in place, once; others are copied once.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             ``True`` for a tqdm bar, or ``callable(done, total)``; a long add stops at Ctrl-C.
 
         Raises
@@ -189,7 +189,7 @@ class DataProcessor:
 
         Parameters
         ----------
-        progress : None, True or callable(done, total), optional
+        progress : bool, callable(done, total) or None, optional
             True shows a tqdm bar; a callable gets (done, total). The call reads at most one
             block of values, so there is rarely anything to show.
 
@@ -224,7 +224,7 @@ class DataProcessor:
 
         Parameters
         ----------
-        progress : None, True or callable(done, total), optional
+        progress : bool, callable(done, total) or None, optional
             True shows a tqdm bar; a callable gets (done, total). The call reads at most one
             block of values, so there is rarely anything to show.
 
@@ -379,7 +379,7 @@ class DataProcessor:
         offset : int
             How many values come before these in the processor: ``len(processor)`` plus the
             lengths of the partitions before this one.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As for :meth:`add_data`.
 
         Returns
@@ -430,7 +430,7 @@ class DataProcessor:
         partials : iterable of ChunkPartial
             In the order of their values; their offsets must follow on from ``len(self)`` and
             from each other.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
         expected_length : int, optional
             The processor's length the partials were planned for (their first offset): checked
             under the processor's lock, in the same step as the add, so that values another

@@ -44,7 +44,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         number of values used; ``"raise"`` raises for a NaN. pandas' ``pd.NA`` is no NaN:
         ``"propagate"`` refuses it (the error names the column and the fix), ``"omit"``
         leaves it out as pandas' ``skipna`` does, ``"raise"`` raises.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         ``True`` for a tqdm bar, or ``callable(done, total)``; a long call stops at Ctrl-C.
 
     Returns
@@ -146,7 +146,7 @@ class Moments(ByteRecord):
             As for :func:`compute_stats`.
         nan_policy : {"propagate", "omit", "raise"}, optional
             Stored in the moments and applied by :meth:`result`; ``"raise"`` raises here at once.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As for :func:`compute_stats`.
 
         Returns

@@ -1159,7 +1159,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
         Python first. Not used for str input, but checked for every input: an unknown name
         raises at once, where ``bytes.decode`` looks a handler up only at the first malformed
         byte.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         True for a tqdm bar, or a callable ``(done, total)``; covers the whole call.
 
     Returns
@@ -1232,7 +1232,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         Ctrl-C stops the call between pieces.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         As in :func:`word_count`.
 
     Returns
@@ -1339,7 +1339,7 @@ class WordTable:
             The text's place among the texts you will merge (0 .. 2**64 - 1; default 0).
         errors : str, optional
             As in :func:`word_count`.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As in :func:`word_count`.
 
         Returns
@@ -1388,7 +1388,7 @@ class WordTable:
             in pieces as in :func:`word_count_file`; offsets are then in the decoded text's
             UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"`` as ``open()`` takes
             them, see :func:`word_count_file`).
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As in :func:`word_count`.
 
         Returns
@@ -1461,7 +1461,7 @@ class WordTable:
         Parameters
         ----------
         other : WordTable
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             True for a progress bar, or a callable(done, total) (see hotloop.word_count). A
             merge of millions of distinct words takes seconds: Ctrl-C stops it within 100 ms.
 

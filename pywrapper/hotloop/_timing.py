@@ -20,7 +20,7 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
     seconds : float
         At most 1e9 (any real number: int, float, NumPy scalars; not bool). A delay <= 0
         (-1, -inf) returns at once, as asyncio.sleep's does.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         Reports the wait in milliseconds: True shows a tqdm bar.
 
     Returns
