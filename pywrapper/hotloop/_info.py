@@ -182,7 +182,7 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
 
     Parameters
     ----------
-    mode : {"stdout", "dicts"}
+    mode : {"stdout", "dicts"}, optional
         "stdout" prints the report; "dicts" returns it instead.
 
     Returns

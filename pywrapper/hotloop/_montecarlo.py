@@ -25,7 +25,7 @@ def monte_carlo_pi(n_samples: Integer, seed: Optional[Integer] = None, *,
     ----------
     n_samples : int
         1 .. 2**64 - 1 (a Python int or a NumPy integer; not bool).
-    seed : int or None
+    seed : int or None, optional
         0 .. 2**64 - 1. The generator is counter-based (point i is output i of SplitMix64
         seeded with `seed`: x from its high 31 bits, y from its low 31 bits), so the same seed
         gives the same estimate whatever the number of threads. None draws a fresh seed from
