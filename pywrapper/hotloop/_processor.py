@@ -429,8 +429,11 @@ class DataProcessor:
         ----------
         partials : iterable of ChunkPartial
             In the order of their values; their offsets must follow on from ``len(self)`` and
-            from each other.
+            from each other. A partial keeps its offset only modulo the block period (as many
+            whole chunks as fit 32768 values, or chunk_size when chunks are longer), so that is
+            what is checked: pass `expected_length` to check the length itself.
         progress : bool, callable(done, total) or None, optional
+            As for :meth:`add_data`.
         expected_length : int, optional
             The processor's length the partials were planned for (their first offset): checked
             under the processor's lock, in the same step as the add, so that values another
@@ -439,8 +442,8 @@ class DataProcessor:
         Raises
         ------
         InvalidArgumentError
-            For a partial of another chunk size, offsets that do not line up, or a length other
-            than `expected_length` (nothing is added).
+            For a partial of another chunk size, offsets that do not line up (modulo the block
+            period), or a length other than `expected_length` (nothing is added).
         InvalidTypeError
             For something that is not a ChunkPartial.
         ClosedHandleError
