@@ -4,7 +4,8 @@
 
 The picture goes to hotloop as the PIL image Pillow opened, in its own mode (8-bit RGB, 16-bit
 gray PNG or TIFF, CMYK, palette...), and every result comes back as a PIL image of that mode (a
-palette image comes back as RGB), saved in the input's format. Without PICTURE the script draws a
+palette image comes back as RGB, or RGBA when its palette has transparency), saved in the input's
+format; the edges are those of its grayscale, so they come back as L for a colour picture. Without PICTURE the script draws a
 test picture (gradients, discs and stripes) first, so that `make demo` needs no file from outside
 the repository.
 """

@@ -1,6 +1,8 @@
 """Seed corpora of the fuzz targets, one text file per target (fuzz/seeds/<target>.txt): a line
-per input, in hex ("-" for the empty input), after optional "# comment" lines. Text files
-review and merge better than hundreds of binary files.
+per input, in hex ("-" for the empty input); "# comment" lines (anywhere: a finding appended
+at the end keeps one saying what it found) and blank lines are not inputs, and the inputs are
+numbered from 0 (seed-NNNN) without them. Text files review and merge better than hundreds of
+binary files.
 
     python3 fuzz/seeds.py unpack fuzz/seeds BUILD/fuzz-seeds     # run.sh does this
     python3 fuzz/seeds.py pack CORPUS_DIR_OR_FILE >> fuzz/seeds/<target>.txt   # keep a finding

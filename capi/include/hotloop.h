@@ -350,8 +350,12 @@ HL_API hl_status hl_processor_partial(const hl_view *values, uint64_t chunk_size
 /* Adds n serialized partials (partials[i] of sizes[i] bytes), in order: the processor ends as
    one hl_processor_add of all their values would leave it, bit for bit. All or nothing.
    HL_ERR_INVALID_ARGUMENT for a record that is not a partial, one of another chunk_size, or
-   offsets that do not follow on from the processor's length and from each other. The partials
-   stay the caller's, read during the call only. */
+   offsets that do not follow on from the processor's length and from each other, compared
+   modulo the block period (the values of one canonical block: as many whole chunks as fit
+   32768 values, or chunk_size when chunks are longer): a partial depends on its offset only
+   through that phase and keeps nothing else of it, so an offset off by a multiple of the period
+   is not detected, and the add then leaves the state an add at the right offset gives. The
+   partials stay the caller's, read during the call only. */
 HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *const *partials,
                                            const size_t *sizes, size_t n, hl_control *ctl);
 

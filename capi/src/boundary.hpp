@@ -1,6 +1,7 @@
 // The boundary between the C API and the engine. Every entry point runs its body through
 // guard(), which turns any exception into a status code and the thread-local message, so that
-// nothing C++ ever crosses into C. The handle structs wrap engine objects.
+// nothing C++ ever crosses into C. The handle structs here (buffer, control) are the ones several
+// files use; a handle used by one file is defined there (processor.cpp, text.cpp).
 #pragma once
 
 #include <new>
@@ -10,7 +11,6 @@
 #include "hotloop/buffer.hpp"
 #include "hotloop/error.hpp"
 #include "hotloop/parallel.hpp"
-#include "hotloop/processor.hpp"
 #include "hotloop/view.hpp"
 
 struct hl_buffer_s {
@@ -18,11 +18,6 @@ struct hl_buffer_s {
 };
 struct hl_control_s {
     hotloop::Control control;
-};
-struct hl_processor_s {
-    explicit hl_processor_s(std::size_t chunk_size) : processor(chunk_size) {}
-    explicit hl_processor_s(const hotloop::DataProcessor& state) : processor(state) {}
-    hotloop::DataProcessor processor;
 };
 
 namespace hotloop::capi {

@@ -2,6 +2,14 @@
 #include <memory>
 
 #include "boundary.hpp"
+#include "hotloop/processor.hpp"
+
+// The handle: the engine's DataProcessor (its own mutex serializes calls on it).
+struct hl_processor_s {
+    explicit hl_processor_s(std::size_t chunk_size) : processor(chunk_size) {}
+    explicit hl_processor_s(const hotloop::DataProcessor& state) : processor(state) {}
+    hotloop::DataProcessor processor;
+};
 
 using namespace hotloop;
 using namespace hotloop::capi;

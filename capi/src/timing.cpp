@@ -1,4 +1,4 @@
-// hl_sleep: the engine's cancellable wait (core/timing; hotloop.aio.sleep in Python).
+// hl_sleep: the engine's cancellable wait (core/src/runtime/timing.cpp; hotloop.aio.sleep in Python).
 #include "boundary.hpp"
 #include "hotloop/timing.hpp"
 

@@ -31,7 +31,7 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
         of another dtype is converted once. Inputs of any strides are read in place (C- or
         Fortran-ordered ones in one pass, others in C-order blocks); only a dtype conversion
         copies.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
 
     Returns
@@ -42,16 +42,16 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
 
     Raises
     ------
-    ShapeError (ValueError)
-        "Arrays must have the same shape": the shapes differ (no broadcasting).
-    InvalidTypeError (TypeError)
-        The promoted dtype is not int32, int64, float32 or float64 (int8 with int8, uint16
-        with uint16, bool with bool, complex, object, str...).
-    NumericOverflowError (OverflowError)
-        An integer product does not fit the result dtype; the message names the first such
-        element and its operands.
-    MissingDependencyError (ImportError)
-        NumPy is not installed.
+    ShapeError
+        (a ValueError) "Arrays must have the same shape": the shapes differ (no broadcasting).
+    InvalidTypeError
+        (a TypeError) the promoted dtype is not int32, int64, float32 or float64 (int8 with int8,
+        uint16 with uint16, bool with bool, complex, object, str...).
+    NumericOverflowError
+        (an OverflowError) an integer product does not fit the result dtype; the message names the
+        first such element and its operands.
+    MissingDependencyError
+        (an ImportError) NumPy is not installed.
 
     See Also
     --------
@@ -119,7 +119,7 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
         An m x k matrix of any real dtype (bool, ints, floats), any strides.
     b : array_like
         A k x n matrix, likewise.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
 
     Returns
@@ -130,13 +130,13 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
 
     Raises
     ------
-    ShapeError (ValueError)
-        An operand is not 2-D, or "Incompatible dimensions for matrix multiplication": the
-        inner dimensions differ.
-    InvalidTypeError (TypeError)
-        A complex, object or other non-real dtype.
-    MissingDependencyError (ImportError)
-        NumPy is not installed.
+    ShapeError
+        (a ValueError) an operand is not 2-D, or "Incompatible dimensions for matrix
+        multiplication": the inner dimensions differ.
+    InvalidTypeError
+        (a TypeError) a complex, object or other non-real dtype.
+    MissingDependencyError
+        (an ImportError) NumPy is not installed.
 
     See Also
     --------

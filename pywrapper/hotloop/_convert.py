@@ -40,9 +40,6 @@ from ._errors import (InvalidArgumentError, InvalidTypeError, MissingDependencyE
                       OutOfMemoryError)
 from ._loader import ffi, lib
 
-MASK_POLICIES = ("refuse", "compress")
-NA_POLICIES = ("raise", "nan", "omit")
-
 
 class Array:
     """A typed view of memory the C API can read. (A plain class: `typing` costs import time.)"""

@@ -32,9 +32,7 @@ FORMAT_KINDS = {
     "?": "b", "b": "i", "h": "i", "i": "i", "l": "i", "q": "i", "n": "i",
     "B": "u", "H": "u", "I": "u", "L": "u", "Q": "u", "N": "u", "e": "f", "f": "f", "d": "f",
 }
-INTEGER_CODES = frozenset(code for (kind, _), code in BY_KIND_SIZE.items() if kind in "biu")
 FLOAT_CODES = frozenset((lib.HL_DTYPE_FLOAT32, lib.HL_DTYPE_FLOAT64))
-SIGNED_CODES = frozenset(code for (kind, _), code in BY_KIND_SIZE.items() if kind == "i")
 UNSIGNED_CODES = frozenset(code for (kind, _), code in BY_KIND_SIZE.items() if kind in "bu")
 
 

@@ -63,7 +63,7 @@ def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
     threshold : real number
         int, float, bool, NumPy scalar, Fraction or Decimal (not str). Elements of arrays and
         buffers are compared with its exact value.
-    progress : True, callable(done, total) or None, keyword-only
+    progress : bool, callable(done, total) or None, optional
         Reports the progress of a long filter: True shows a tqdm bar.
 
     Returns

@@ -50,7 +50,7 @@ _IMAGE_PARAMETER = """img : numpy.ndarray or PIL.Image.Image
         copy); or a PIL image (see the mode table below). Objects with __array_interface__
         or __array__ (a pandas DataFrame, xarray) are read through numpy.asarray, buffers (a
         2-D or 3-D memoryview) in place, a masked array that masks nothing as its data."""
-_PROGRESS_PARAMETER = """progress : None, True or callable, optional
+_PROGRESS_PARAMETER = """progress : bool, callable(done, total) or None, optional
         True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly."""
 _RESULT_RULES = """uint8 and uint16 results are computed in float32, rounded to nearest (halves up) and
     saturated to 0..255 / 0..65535; float32 is computed in float32 and float64 in float64,
@@ -88,15 +88,16 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     CMYK, LAB and HSV through convert("RGB"), YCbCr its Y channel) and for LA (its L channel),
     and a copy in the input's mode for L, I, F and I;16*. Only the current frame of a
     multi-frame image is read."""
-_RAISES = """InvalidTypeError (TypeError)
-        `img` is not an array or PIL image; a dtype other than uint8, uint16, float32, float64
-        (convert with img.astype(numpy.float32)); a masked array that masks pixels; a PIL mode
-        the table refuses; a non-numeric parameter.
-    ShapeError (ValueError)
-        not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
-    HotloopOSError (OSError)
-        a PIL image whose pixels Pillow cannot decode (its file truncated or damaged after
-        Image.open: Pillow reads pixels lazily). A closed PIL image is InvalidArgumentError."""
+_RAISES = """InvalidTypeError
+        (a TypeError) `img` is not an array or PIL image; a dtype other than uint8, uint16,
+        float32, float64 (convert with img.astype(numpy.float32)); a masked array that masks
+        pixels; a PIL mode the table refuses; a non-numeric parameter.
+    ShapeError
+        (a ValueError) not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
+    HotloopOSError
+        (an OSError) a PIL image whose pixels Pillow cannot decode (its file truncated or damaged
+        after Image.open: Pillow reads pixels lazily). A closed PIL image is
+        InvalidArgumentError."""
 
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -141,8 +142,8 @@ def gaussian_blur(img: Image, sigma: float = 1.0, *, progress: Progress = None) 
     Raises
     ------
     <RAISES>
-    InvalidArgumentError (ValueError)
-        sigma negative, not finite, or too large.
+    InvalidArgumentError
+        (a ValueError) sigma negative, not finite, or too large.
 
     Notes
     -----
@@ -192,8 +193,8 @@ def box_blur(img: Image, radius: int = 1, *, progress: Progress = None) -> Image
     Raises
     ------
     <RAISES>
-    InvalidArgumentError (ValueError)
-        radius negative or above 2**24.
+    InvalidArgumentError
+        (a ValueError) radius negative or above 2**24.
 
     Notes
     -----
@@ -242,8 +243,8 @@ def sharpen(img: Image, sigma: float = 1.0, amount: float = 1.0, *,
     Raises
     ------
     <RAISES>
-    InvalidArgumentError (ValueError)
-        sigma as for gaussian_blur; amount negative or not finite.
+    InvalidArgumentError
+        (a ValueError) sigma as for gaussian_blur; amount negative or not finite.
 
     Notes
     -----
@@ -389,10 +390,10 @@ def process_image(img: Image, op: str = "blur", *, progress: Progress = None,
     Raises
     ------
     <RAISES>
-    InvalidArgumentError (ValueError)
-        An unknown op, or a parameter value op's function refuses.
-    InvalidTypeError (TypeError)
-        op not a str, or a parameter op does not take.
+    InvalidArgumentError
+        (a ValueError) an unknown op, or a parameter value op's function refuses.
+    InvalidTypeError
+        (a TypeError) op not a str, or a parameter op does not take.
 
     Notes
     -----

@@ -182,7 +182,7 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
 
     Parameters
     ----------
-    mode : {"stdout", "dicts"}
+    mode : {"stdout", "dicts"}, optional
         "stdout" prints the report; "dicts" returns it instead.
 
     Returns
@@ -191,12 +191,14 @@ def show_config(mode: str = "stdout") -> Optional[Dict[str, Dict[str, Any]]]:
         With mode="dicts", one dict per section: "hotloop" (package and library versions, ABI,
         library path, compiler, the SIMD level the kernels picked at run time -- "avx512",
         "avx2" or "baseline", the best the CPU has unless the HOTLOOP_SIMD_LEVEL environment
-        variable names a lower one -- and the thread count), "python" (interpreter; the version of
+        variable names a lower one -- the thread count, and the values of HOTLOOP_NUM_THREADS
+        and HOTLOOP_SIMD_LEVEL, None when unset), "python" (interpreter; the version of
         cffi's backend in use; that of the NumPy this interpreter imports, found without
         importing it, None when it cannot: not installed, or built for another interpreter
-        only), "tbb" and "blas" (name, version, the file really loaded,
-        whether it is the wheel's bundled copy, threads), "unicode" (the Unicode version of the
-        interpreter's str.lower(), which word_count uses).
+        only), "tbb" and "blas" (name, version, the file really loaded, whether it is the
+        wheel's bundled copy, threads; TBB's build version and default concurrency, OpenBLAS's
+        kernel and build configuration), "unicode" (the Unicode version of the interpreter's
+        str.lower(), which word_count uses).
 
     Raises
     ------

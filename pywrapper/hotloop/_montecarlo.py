@@ -25,12 +25,12 @@ def monte_carlo_pi(n_samples: Integer, seed: Optional[Integer] = None, *,
     ----------
     n_samples : int
         1 .. 2**64 - 1 (a Python int or a NumPy integer; not bool).
-    seed : int or None
+    seed : int or None, optional
         0 .. 2**64 - 1. The generator is counter-based (point i is output i of SplitMix64
         seeded with `seed`: x from its high 31 bits, y from its low 31 bits), so the same seed
         gives the same estimate whatever the number of threads. None draws a fresh seed from
         os.urandom.
-    progress : True, callable(done, total) or None, keyword-only
+    progress : bool, callable(done, total) or None, optional
         Reports the progress of a long estimate: True shows a tqdm bar.
 
     Returns
@@ -85,7 +85,7 @@ def monte_carlo_hits(first: Integer, count: Integer, seed: Integer, *,
         The range, 0 <= first, 0 <= count, first + count <= 2**64; count may be 0.
     seed : int
         The generator's seed, 0 .. 2**64 - 1.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         As for monte_carlo_pi.
 
     Returns

@@ -149,7 +149,7 @@ class DataProcessor:
             A list, tuple or iterable of Python numbers, or a NumPy array / buffer of a bool,
             integer or float dtype (any shape, taken in C order; converted to float64). A
             C-contiguous float64 array is read in place, once; others are copied once.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             ``True`` for a tqdm bar, or ``callable(done, total)``; a long add stops at Ctrl-C.
 
         Raises
@@ -189,7 +189,7 @@ class DataProcessor:
 
         Parameters
         ----------
-        progress : None, True or callable(done, total), optional
+        progress : bool, callable(done, total) or None, optional
             True shows a tqdm bar; a callable gets (done, total). The call reads at most one
             block of values, so there is rarely anything to show.
 
@@ -224,7 +224,7 @@ class DataProcessor:
 
         Parameters
         ----------
-        progress : None, True or callable(done, total), optional
+        progress : bool, callable(done, total) or None, optional
             True shows a tqdm bar; a callable gets (done, total). The call reads at most one
             block of values, so there is rarely anything to show.
 
@@ -379,7 +379,7 @@ class DataProcessor:
         offset : int
             How many values come before these in the processor: ``len(processor)`` plus the
             lengths of the partitions before this one.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As for :meth:`add_data`.
 
         Returns
@@ -429,8 +429,11 @@ class DataProcessor:
         ----------
         partials : iterable of ChunkPartial
             In the order of their values; their offsets must follow on from ``len(self)`` and
-            from each other.
-        progress : bool or callable, optional
+            from each other. A partial keeps its offset only modulo the block period (as many
+            whole chunks as fit 32768 values, or chunk_size when chunks are longer), so that is
+            what is checked: pass `expected_length` to check the length itself.
+        progress : bool, callable(done, total) or None, optional
+            As for :meth:`add_data`.
         expected_length : int, optional
             The processor's length the partials were planned for (their first offset): checked
             under the processor's lock, in the same step as the add, so that values another
@@ -439,8 +442,8 @@ class DataProcessor:
         Raises
         ------
         InvalidArgumentError
-            For a partial of another chunk size, offsets that do not line up, or a length other
-            than `expected_length` (nothing is added).
+            For a partial of another chunk size, offsets that do not line up (modulo the block
+            period), or a length other than `expected_length` (nothing is added).
         InvalidTypeError
             For something that is not a ChunkPartial.
         ClosedHandleError
@@ -500,8 +503,8 @@ class ChunkPartial:
 
     Raises
     ------
-    InvalidArgumentError (ValueError)
-        `data` is not bytes with a ChunkPartial header.
+    InvalidArgumentError
+        (a ValueError) `data` is not bytes with a ChunkPartial header.
 
     Examples
     --------
@@ -561,11 +564,11 @@ class ChunkPartial:
 
         Raises
         ------
-        InvalidTypeError (TypeError)
-            `data` is not bytes-like.
-        InvalidArgumentError (ValueError)
-            `data` does not start with a ChunkPartial header; a damaged body is refused by
-            DataProcessor.add_partials, which then adds nothing.
+        InvalidTypeError
+            (a TypeError) `data` is not bytes-like.
+        InvalidArgumentError
+            (a ValueError) `data` does not start with a ChunkPartial header; a damaged body is
+            refused by DataProcessor.add_partials, which then adds nothing.
 
         Examples
         --------

@@ -1,7 +1,8 @@
 """Progress reports of long calls: a tqdm bar (`progress=True`) or a callable (done, total).
 
 The numbers come from the engine's hl_control counters, in the operation's own units (blocks of
-work, or milliseconds for sleep); only their ratio means something to a user.
+work, milliseconds for sleep, bytes read for a file Python decodes in pieces, which sets them
+with hl_control_set_progress); only their ratio means something to a user.
 
 A callable that raises while the call runs cancels it (the call then raises that exception and
 changes nothing). One that raises once the call has completed - at its final report, or too

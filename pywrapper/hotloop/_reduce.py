@@ -37,7 +37,7 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
         object-dtype array is summed as the sequence of its elements. A numpy.ma masked array
         sums its unmasked elements, as ``m.sum()``. A pandas Series of a NumPy or nullable
         dtype (Int64, Float64, boolean) is read in place; pd.NA raises.
-    progress : True, callable(done, total) or None, keyword-only
+    progress : bool, callable(done, total) or None, optional
         Reports the progress of a long array sum: True shows a tqdm bar.
 
     Returns
@@ -238,7 +238,7 @@ class ExactSum(ByteRecord):
             A NumPy array or buffer (a list or tuple costs one conversion with NumPy; ints
             that NumPy would make float64, some at or above 2**63 beside smaller ones, are read
             as uint64, exactly).
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As for :func:`parallel_sum`.
 
         Returns
@@ -252,6 +252,9 @@ class ExactSum(ByteRecord):
             that neither int64 nor uint64 holds (:func:`parallel_sum` sums any ints), an element
             of a list that is no number (named, as :meth:`Moments.of` names it), or an iterator,
             generator or set (pass a list).
+        MissingDependencyError
+            For a list or tuple when NumPy is not installed (it converts them; a buffer such as
+            ``array.array`` needs none, and :func:`parallel_sum` sums lists without it).
 
         Examples
         --------

@@ -44,7 +44,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         number of values used; ``"raise"`` raises for a NaN. pandas' ``pd.NA`` is no NaN:
         ``"propagate"`` refuses it (the error names the column and the fix), ``"omit"``
         leaves it out as pandas' ``skipna`` does, ``"raise"`` raises.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         ``True`` for a tqdm bar, or ``callable(done, total)``; a long call stops at Ctrl-C.
 
     Returns
@@ -59,7 +59,7 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         754-2019 (``min`` is -0.0 when a -0.0 occurs, ``max`` +0.0 when a +0.0 occurs; NumPy's
         sign depends on positions). Infinities: ``std`` NaN and ``mean`` +-inf (NaN for both
         signs), the exact value where NumPy's summation can overflow to NaN, as for
-        ``[inf] + [-4.49e307] * 7``. The same bits for every thread count.
+        ``[inf] + [-4.49e307] * 15``. The same bits for every thread count.
 
     Raises
     ------
@@ -72,6 +72,9 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         saying how to convert it), a list of ints that no 64-bit
         integer dtype holds, a list with an element NumPy gives no number dtype (``None``, a
         ``Fraction`` or ``Decimal``: named), or an iterator, generator or set (pass a list).
+    MissingDependencyError
+        (an ImportError) for a list or tuple when NumPy is not installed (it converts them; an
+        ``array.array`` or other buffer needs no NumPy).
 
     Examples
     --------
@@ -143,7 +146,7 @@ class Moments(ByteRecord):
             As for :func:`compute_stats`.
         nan_policy : {"propagate", "omit", "raise"}, optional
             Stored in the moments and applied by :meth:`result`; ``"raise"`` raises here at once.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As for :func:`compute_stats`.
 
         Returns
@@ -156,6 +159,8 @@ class Moments(ByteRecord):
             For an unknown ``nan_policy``, or a NaN under ``nan_policy="raise"``.
         InvalidTypeError
             For an unsupported dtype.
+        MissingDependencyError
+            For a list or tuple when NumPy is not installed, as :func:`compute_stats`.
 
         Examples
         --------

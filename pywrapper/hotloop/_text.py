@@ -1159,7 +1159,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
         Python first. Not used for str input, but checked for every input: an unknown name
         raises at once, where ``bytes.decode`` looks a handler up only at the first malformed
         byte.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         True for a tqdm bar, or a callable ``(done, total)``; covers the whole call.
 
     Returns
@@ -1174,11 +1174,13 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
         (a ``UnicodeDecodeError``) for invalid UTF-8 with ``errors="strict"``: ``start`` is the
         byte offset of the first malformed sequence, ``reason`` Python's.
     InvalidTypeError
-        for other input types, a non-byte buffer, or a ``top`` that is not an int.
+        for other input types, a non-byte buffer, a ``top`` that is not an int, or an
+        ``errors`` that is not a str or names a handler that cannot decode.
     InvalidArgumentError
         for a negative ``top``.
-    LookupError
-        for an unknown ``errors`` handler (str input too).
+    UnknownErrorHandlerError
+        (an InvalidArgumentError and a ``LookupError``, as ``bytes.decode`` raises) for an
+        unknown ``errors`` handler (str input too).
 
     Examples
     --------
@@ -1230,7 +1232,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         Ctrl-C stops the call between pieces.
     errors : str, optional
         As ``open(..., errors=errors)``: ``"strict"``, ``"replace"`` and ``"ignore"`` natively.
-    progress : bool or callable, optional
+    progress : bool, callable(done, total) or None, optional
         As in :func:`word_count`.
 
     Returns
@@ -1292,10 +1294,7 @@ class WordTable:
     ``(part, offset)``: ``part`` numbers the texts or files you combine (give each its own, in
     their order), ``offset`` is the byte offset in the part's UTF-8. Merged tables equal the
     table of the concatenated input exactly - counts, dict order and ``most_common`` ties.
-
-    Parameters
-    ----------
-    None : ``WordTable()`` is an empty table.
+    ``WordTable()`` (no arguments) is an empty table.
 
     Raises
     ------
@@ -1340,7 +1339,7 @@ class WordTable:
             The text's place among the texts you will merge (0 .. 2**64 - 1; default 0).
         errors : str, optional
             As in :func:`word_count`.
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             As in :func:`word_count`.
 
         Returns
@@ -1377,6 +1376,7 @@ class WordTable:
         Parameters
         ----------
         path : str, bytes or os.PathLike
+            The file, as in :func:`word_count_file`.
         start, end : int, optional
             Byte offsets (default: the whole file; ``end`` is clipped to the file's size).
         part : int, optional
@@ -1388,7 +1388,8 @@ class WordTable:
             in pieces as in :func:`word_count_file`; offsets are then in the decoded text's
             UTF-8, as for :meth:`from_text`; ``None`` or ``"locale"`` as ``open()`` takes
             them, see :func:`word_count_file`).
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
+            As in :func:`word_count`.
 
         Returns
         -------
@@ -1460,7 +1461,7 @@ class WordTable:
         Parameters
         ----------
         other : WordTable
-        progress : bool or callable, optional
+        progress : bool, callable(done, total) or None, optional
             True for a progress bar, or a callable(done, total) (see hotloop.word_count). A
             merge of millions of distinct words takes seconds: Ctrl-C stops it within 100 ms.
 

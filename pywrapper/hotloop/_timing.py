@@ -20,7 +20,7 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
     seconds : float
         At most 1e9 (any real number: int, float, NumPy scalars; not bool). A delay <= 0
         (-1, -inf) returns at once, as asyncio.sleep's does.
-    progress : None, True or callable(done, total), optional
+    progress : bool, callable(done, total) or None, optional
         Reports the wait in milliseconds: True shows a tqdm bar.
 
     Returns
@@ -29,10 +29,14 @@ def sleep(seconds: RealNumber, *, progress: Progress = None) -> None:
 
     Raises
     ------
-    InvalidArgumentError (ValueError)
-        seconds NaN (as asyncio.sleep raises ValueError for it, Python 3.13+) or above 1e9.
-    InvalidTypeError (TypeError)
-        seconds not a real number.
+    InvalidArgumentError
+        (a ValueError) seconds NaN (as asyncio.sleep raises ValueError for it, Python 3.13+) or
+        above 1e9.
+    InvalidTypeError
+        (a TypeError) seconds not a real number.
+    NumericOverflowError
+        (an OverflowError) seconds an int beyond the float range (``10**400``; asyncio.sleep raises
+        OverflowError for it too).
 
     Examples
     --------

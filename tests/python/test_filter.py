@@ -1,3 +1,6 @@
+"""process_numbers against the list comprehension it replaces ([x * 2 for x in data if x > t]):
+Python-number lists, NumPy arrays of every dtype and byte order (NumPy's masking, overflow raised
+instead of wrapped), buffers, exact threshold comparisons, field cases and errors."""
 import array
 import math
 import os

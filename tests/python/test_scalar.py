@@ -1,3 +1,5 @@
+"""sum_as_string against str(a + b) over 0 .. 2**64 - 1, and divide against Python's a / b
+(correctly rounded for ints and Fractions of any size; DivisionByZeroError for zero)."""
 import math
 
 import pytest

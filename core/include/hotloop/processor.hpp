@@ -9,8 +9,9 @@
 // exact sums divided by chunk_size, rounded once. So adding values one by one, in any batches,
 // or as partials computed elsewhere (Dask partitions) gives bit-identical results.
 //
-// Storage: the means of full chunks, the Moments of completed blocks, and the values of the
-// open (last, incomplete) block: at most kMomentsBlock - 1 values. Nothing else is kept.
+// Storage: the means of full chunks, the Moments of the completed blocks (merged in order into
+// one as each completes), and the values of the open (last, incomplete) block: at most
+// kMomentsBlock - 1 values. Nothing else is kept.
 #pragma once
 
 #include <cstddef>

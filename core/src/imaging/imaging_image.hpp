@@ -34,15 +34,16 @@ struct Image {
 // The Image of an H x W or H x W x C view; `fn` and `role` ("the source") prefix the messages.
 Image image_of(const View& view, const char* fn, const char* role);
 
-// src and dst as a filter takes them: dst has src's dtype, height and width and `dst_channels`
-// channels, overlaps neither src nor itself. Throws as imaging.hpp says.
+// src and dst as a filter takes them: dst has src's dtype, height and width and src's channels
+// (one channel with `one_channel_out`: grayscale), overlaps neither src nor itself. Throws as
+// imaging.hpp says.
 struct Pair {
     Image src, dst;
 };
 Pair image_pair(const View& src, const View& dst, const char* fn, bool one_channel_out = false);
 
 // scipy's "reflect" index for i in [-n, 2n): -1 -> 0, -2 -> 1, n -> n - 1, 2n - 1 -> 0.
-// Kernels are folded to a radius of at most n (weights.cpp), so no index goes further.
+// Kernels are folded to a radius of at most n (imaging_weights.cpp), so no index goes further.
 inline std::size_t reflect(std::ptrdiff_t i, std::size_t n) {
     if (i < 0) return static_cast<std::size_t>(-i - 1);
     if (static_cast<std::size_t>(i) >= n) return 2 * n - 1 - static_cast<std::size_t>(i);
