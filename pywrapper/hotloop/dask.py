@@ -55,7 +55,7 @@ from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
                       InvalidTypeError, MissingDependencyError, NumericOverflowError,
                       os_error_from)
-from ._convert import nullable_number, resolve
+from ._convert import resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
 from ._reduce import ExactSum, _first_bad_element, _kind_of
@@ -769,7 +769,8 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if nan_policy == "omit" and _nullable_numbers(x.dtype):
+    if nan_policy == "omit" and _collection_kind(x) == "series":
+        # Any Series: its partitions may be nullable (pd.NA) whatever its meta declares
         reduction = Reduction("compute_stats", functools.partial(
             _nullable_moments_partial, declared=x.dtype),
             _merge_nullable_moments, _nullable_moments_result)
@@ -1121,20 +1122,14 @@ def _finished(moments, all_missing=False):
     raise InvalidArgumentError("compute_stats: the array is empty")
 
 
-def _nullable_numbers(dtype):
-    """A pandas nullable dtype (pd.NA) of numbers (Int*, UInt*, boolean, Float*): under
-    nan_policy="omit" the single call leaves pd.NA out and gives count 0 when nothing is left,
-    so the partials must say whether they left pd.NA out."""
-    return nullable_number(dtype) is not None
-
-
 class _NullableMoments:
-    """compute_stats' partial for a nullable Series of numbers (ints, bools, floats) under
-    nan_policy="omit": the moments of the partition with pd.NA left out, in the Series' own
-    dtype (as the single call reads the whole), and whether the partition held pd.NA (so that a
-    whole of nothing but pd.NA gives the single call's count-0 result, not an error). Bytes:
-    b"HLNM", version, has-NA flag, 2 zero bytes, then the Moments record twice (688 bytes each;
-    the second is kept for the format's sake)."""
+    """compute_stats' partial for a Series under nan_policy="omit": the moments of the
+    partition with pd.NA left out, in its own dtype (as the single call reads the whole), and
+    whether the partition held pd.NA and nothing else was left (so that a whole of nothing but
+    pd.NA gives the single call's count-0 result, not an error). Any Series, not only one whose
+    meta is nullable: from_delayed and map_partitions may give Float64 partitions to a float64
+    Series, and x.compute() is then Float64. Bytes: b"HLNM", version, that flag, 2 zero bytes,
+    then the Moments record twice (688 bytes each; the second is kept for the format's sake)."""
 
     _MAGIC, _VERSION, _SIZE = b"HLNM", 1, 8 + 2 * 688
     __slots__ = ("missing", "native", "floats")
@@ -1145,7 +1140,8 @@ class _NullableMoments:
     @classmethod
     def of(cls, part: Any) -> "_NullableMoments":
         native = Moments.of(part, nan_policy="omit")
-        return cls(bool(part.isna().any()), native, native)
+        # The flag matters only when nothing is left: the pass over the NA mask is made then.
+        return cls(_is_empty(native) and bool(part.isna().any()), native, native)
 
     def merge(self, other: "_NullableMoments") -> "_NullableMoments":
         native = self.native.merge(other.native)
@@ -1165,6 +1161,15 @@ class _NullableMoments:
             raise InternalError("hotloop.dask.compute_stats: not a partial of a nullable Series")
         return cls(bool(data[5]), Moments.from_bytes(data[8:8 + 688]),
                    Moments.from_bytes(data[8 + 688:]))
+
+
+def _is_empty(moments):
+    """Whether moments hold no value at all (NaN left out under "omit" still counts as one)."""
+    try:
+        moments.result()
+    except InvalidArgumentError as exc:
+        return str(exc).startswith(_EMPTY_MOMENTS)
+    return False
 
 
 def _nullable_moments_partial(index, part, declared):

@@ -1577,6 +1577,33 @@ def test_compute_stats_omit_of_a_nullable_series_of_nothing_but_missing_values(d
         assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
 
 
+@pytest.mark.parametrize("nullable", ["Float64", "Int64"])
+def test_compute_stats_omit_of_a_numpy_series_of_nullable_partitions_of_only_missing_values(
+        nullable):
+    # Dask trusts the meta (float64) while the partitions are nullable and hold nothing but
+    # pd.NA: x.compute() is Float64 and the single call gives count 0; the partials were plain
+    # Moments (the meta is no nullable dtype), and the empty-input error came out.
+    import numpy as np
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([None, None], dtype=nullable), pd.Series([], dtype=nullable),
+                       pd.Series([None], dtype=nullable)], meta=pd.Series([], dtype="float64"))
+    single = hotloop.compute_stats(s.compute(), nan_policy="omit")
+    assert single["count"] == 0
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    # NaN left out still counts as a value: all-NaN float64 partitions keep the NaN results,
+    # and a Series of no element at all is still the empty-input error
+    nans = dd_from_parts([pd.Series([np.nan]), pd.Series([], dtype=float)],
+                         meta=pd.Series([], dtype=float))
+    found = dask.compute(hdask.compute_stats(nans, nan_policy="omit"), scheduler="sync")[0]
+    single = hotloop.compute_stats(nans.compute(), nan_policy="omit")
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    empty = dd_from_parts([pd.Series([], dtype=nullable)], meta=pd.Series([], dtype="float64"))
+    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+        dask.compute(hdask.compute_stats(empty, nan_policy="omit"), scheduler="sync")
+
+
 def test_compute_stats_omit_of_nullable_partitions_narrower_than_declared():
     # An Int32 partition of an Int64 Series: x.compute() makes the whole Int64, and so must the
     # partial, as without pd.NA; its moments did not merge ("cannot merge moments of int32 and
