@@ -183,14 +183,18 @@ def _unmasked(np, m, what, masked):
         "elements become" % (what, int(np.count_nonzero(mask)), m.size))
 
 
-def _pandas_values(np, pd, obj, what, na):
+def _pandas_values(np, pd, obj, what, na, kind=None):
     """The values of a pandas Series, Index or extension array as an ndarray: in place for NumPy
-    dtypes and for nullable dtypes without missing values."""
+    dtypes and for nullable dtypes without missing values. kind: what the errors call obj (the
+    caller's object, when obj is the array made of it)."""
     dtype = obj.dtype
     if isinstance(dtype, np.dtype):
         return obj.to_numpy() if hasattr(obj, "to_numpy") else np.asarray(obj)
     numeric = nullable_number(dtype)
     if numeric is None:
+        decoded = _nullable_categories(pd, obj)
+        if decoded is not None:
+            return _pandas_values(np, pd, decoded, what, na, type(obj).__name__)
         return np.asarray(obj)  # categorical, datetime, strings, sparse: NumPy decides
     values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
     data, mask = _masked_parts(np, values, numeric)
@@ -206,8 +210,21 @@ def _pandas_values(np, pd, obj, what, na):
     raise InvalidArgumentError(
         "%s: the %s holds %d missing value%s (pd.NA), which %s no number: drop them with "
         "s.dropna(), or choose their value with s.to_numpy(dtype=float, na_value=np.nan) or "
-        "s.fillna(value)" % (what, type(obj).__name__, missing, "" if missing == 1 else "s",
-                             "is" if missing == 1 else "are"))
+        "s.fillna(value)" % (what, kind or type(obj).__name__, missing,
+                             "" if missing == 1 else "s", "is" if missing == 1 else "are"))
+
+
+def _nullable_categories(pd, obj):
+    """A categorical's values as the nullable array of its categories' dtype (Int64, Float64,
+    boolean, ...: s.astype(s.cat.categories.dtype), a missing value pd.NA), or None for any
+    other object. numpy.asarray makes such a categorical object; NumPy categories need no
+    help (numpy.asarray gives their dtype, or float64 with NaN for a missing value)."""
+    dtype = obj.dtype
+    if (not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None
+            or nullable_number(dtype.categories.dtype) is None):
+        return None
+    values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
+    return values.categories.array.take(values.codes, allow_fill=True)  # code -1: pd.NA
 
 
 def nullable_number(dtype):
@@ -227,9 +244,45 @@ def _frame_numbers(np, pd, df):
     column's values have (a nullable column's: Int64 -> int64), None for any other column."""
     out = []
     for name, dtype in zip(df.columns, df.dtypes):
+        dtype = _number_categories(np, pd, dtype) or dtype  # a categorical: its categories'
         numeric = dtype if isinstance(dtype, np.dtype) else nullable_number(dtype)
         out.append((name, dtype, numeric if numeric is not None and numeric.kind in "biuf"
                     else None))
+    return out
+
+
+def _number_categories(np, pd, dtype):
+    """The dtype of a categorical dtype's categories when they are numbers (NumPy or nullable),
+    else None."""
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None:
+        return None
+    categories = dtype.categories.dtype
+    if isinstance(categories, np.dtype):
+        return categories if categories.kind in "biuf" else None
+    return categories if nullable_number(categories) is not None else None
+
+
+def _decoded_categories(np, pd, df):
+    """df with its categorical columns of numbers read as a Series of them is (nullable
+    categories: their nullable dtype, pd.NA where missing; NumPy ones: numpy.asarray's), one
+    copy of those columns; df itself when it has none. numpy.asarray(df) makes a frame with such
+    a column beside others (or one of nullable categories) object."""
+    columns = [name for name, dtype in zip(df.columns, df.dtypes)
+               if _number_categories(np, pd, dtype) is not None]
+    if not columns or not df.columns.is_unique:
+        return df
+    decoded = {name: (_nullable_categories(pd, df[name]) if nullable_number(
+        df[name].cat.categories.dtype) is not None else np.asarray(df[name]))
+        for name in columns}
+    return df.assign(**decoded) if all(isinstance(n, str) for n in columns) \
+        else _replaced_columns(pd, df, decoded)
+
+
+def _replaced_columns(pd, df, decoded):
+    """df with the columns named in `decoded` replaced (names that are no str: assign cannot)."""
+    out = df.copy(deep=False)
+    for name, values in decoded.items():
+        out[name] = values
     return out
 
 
@@ -240,6 +293,7 @@ def _frame_values(np, pd, df, what, na):
     promotion, as pandas'). Other frames (no nullable column, a column of no number dtype, bool
     beside numbers: pandas makes those object) are numpy.asarray(df), as before: the function
     decides (statistics refuse object, naming the column: frame_dtype_error)."""
+    df = _decoded_categories(np, pd, df)
     columns = _frame_numbers(np, pd, df)
     nullable = [nullable_number(dtype) is not None for _, dtype, _ in columns]
     kinds = {numeric.kind == "b" for _, _, numeric in columns if numeric is not None}

@@ -34,9 +34,10 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         above 2**63 beside smaller ones) is read as uint64, exactly; ints that neither int64
         nor uint64 holds raise. Any strides: dense layouts (C, Fortran, reversed) are read in
         place, other views once. A pandas Series of a nullable dtype (``Int64``, ``Float64``,
-        ``boolean``) is its values, ``pd.NA`` as ``nan_policy`` says (below); a DataFrame is
-        its values (``numpy.asarray(df)``), its nullable columns read so too, in the columns'
-        common dtype (``Int64`` columns stay ints).
+        ``boolean``; also a categorical of such categories) is its values, ``pd.NA`` as
+        ``nan_policy`` says (below); a DataFrame is its values (``numpy.asarray(df)``), its
+        nullable columns read so too, in the columns' common dtype (``Int64`` columns stay
+        ints).
     nan_policy : {"propagate", "omit", "raise"}, optional
         As ``scipy.stats``: ``"propagate"`` (default) makes mean, std, min and max NaN when a
         NaN is present (NumPy's ``mean``/``std``/``min``/``max``); ``"omit"`` leaves NaN out

@@ -1197,6 +1197,39 @@ def test_series_of_unknown_categories_are_read_on_the_workers():
             dask.compute(function(text), scheduler="sync")
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_series_of_nullable_categories_are_read_as_the_single_call(known):
+    # Categories of a nullable dtype (Int64): numpy.asarray makes a partition object, and the
+    # partials said "unsupported dtype object", naming the partition.
+    import dask.dataframe as dd
+    import pandas as pd
+
+    categories = pd.array([2**60 + 1, 3, 5], dtype="Int64")
+    whole = pd.Series(pd.Categorical.from_codes([0, 1, 1, 2, 0, 2, 1], categories))
+    s = dd.from_pandas(whole, npartitions=3)
+    if not known:
+        s = dd.from_pandas(whole.astype("Int64"), npartitions=3).astype("category")
+        assert not s.cat.known
+    single = s.compute()
+    found = dask.compute(hdask.parallel_sum(s), hdask.compute_stats(s),
+                         hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")
+    assert found == (hotloop.parallel_sum(single), hotloop.compute_stats(single),
+                     hotloop.compute_stats(single, nan_policy="omit"))
+    assert found[0] == sum(whole.astype("Int64").tolist())
+    p, q = hotloop.DataProcessor(3), hotloop.DataProcessor(3)
+    hdask.add_data(p, s, scheduler="sync")
+    q.add_data(single)
+    assert p.to_bytes() == q.to_bytes()
+    missing = dd.from_pandas(pd.Series(pd.Categorical.from_codes([-1, 0, -1], categories)),
+                             npartitions=2)
+    found = dask.compute(hdask.compute_stats(missing, nan_policy="omit"), scheduler="sync")[0]
+    single = hotloop.compute_stats(missing.compute(), nan_policy="omit")
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    assert found["count"] == 1 and found["min"] == 2**60 + 1
+    with pytest.raises(hotloop.InvalidArgumentError, match=r"partition \d: .*pd\.NA"):
+        dask.compute(hdask.parallel_sum(missing), scheduler="sync")
+
+
 def test_missing_values_in_a_nullable_series_raise_as_in_the_single_call():
     s = series_of([[1, 2], [3, None]], dtype="Int64")
     for function in (hdask.parallel_sum, hdask.compute_stats):
