@@ -1230,6 +1230,41 @@ def test_series_of_nullable_categories_are_read_as_the_single_call(known):
         dask.compute(hdask.parallel_sum(missing), scheduler="sync")
 
 
+@pytest.mark.parametrize("known", [True, False])
+@pytest.mark.parametrize("nan_policy", ["propagate", "omit", "raise"])
+def test_series_of_int_categories_with_a_missing_value_in_one_partition(known, nan_policy):
+    # numpy.asarray reads int categories as int64, but as float64 with NaN where a value is
+    # missing: the whole (x.compute()) is float64 when any partition has a hole, while the
+    # partitions without one gave int64 moments: "cannot merge moments of int64 and float64".
+    import dask.dataframe as dd
+    import numpy as np
+    import pandas as pd
+
+    for values in ([2**53 + 1, 2, 1, None, 2, 1, 7], [2**53 + 1, 2, 1, 5, 2, 1, 7],
+                   [None, None, None, 4]):
+        whole = pd.Series(pd.Categorical(values))
+        assert whole.cat.categories.dtype == np.int64
+        s = dd.from_pandas(whole, npartitions=3)
+        if not known:
+            s = s.cat.as_unknown()
+            assert not s.cat.known
+        single = s.compute()
+        expected = _outcome(lambda: hotloop.compute_stats(single, nan_policy=nan_policy))
+        found = _outcome(lambda: dask.compute(hdask.compute_stats(s, nan_policy=nan_policy,
+                                                                  split_every=2),
+                                              scheduler="sync")[0])
+        assert found == expected, values
+
+
+def _outcome(compute):
+    """compute()'s dict (its values' types and bits), or its error's class."""
+    try:
+        stats = compute()
+    except hotloop.HotloopError as exc:
+        return type(exc)
+    return {k: (type(v), bits(v)) for k, v in stats.items()}
+
+
 def test_missing_values_in_a_nullable_series_raise_as_in_the_single_call():
     s = series_of([[1, 2], [3, None]], dtype="Int64")
     for function in (hdask.parallel_sum, hdask.compute_stats):
