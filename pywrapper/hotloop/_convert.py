@@ -88,13 +88,26 @@ class View:
         self.length = length
 
 
-def as_view(obj, what, dtype=None, *, masked="refuse", na="raise"):
+def as_view(obj, what, dtype=None, *, masked="refuse", na="raise", source=None):
     """A View of obj, or None when obj is a list, tuple or str (each function handles those).
 
     NumPy arrays are viewed in place whatever their strides (negative and zero included), once
     they have a native supported dtype (or `dtype`, an HL_DTYPE code to convert to: one copy
     when it differs); buffers and __array_interface__ objects as `as_array` takes them.
-    masked and na: see `resolve`."""
+    masked and na: see `resolve`. A pandas object of no number dtype is an InvalidTypeError
+    naming its dtype (or column) and a conversion (`frame_dtype_error`), not NumPy's dtype of
+    it ("unsupported dtype object" for strings, periods, datetimes with a time zone); source:
+    the object the caller was given, when obj is what `resolve` made of it."""
+    try:
+        return _as_view(obj, what, dtype, masked, na)
+    except InvalidTypeError:
+        error = frame_dtype_error(obj if source is None else source, what)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _as_view(obj, what, dtype, masked, na):
     obj = resolve(obj, what, masked=masked, na=na)
     np = sys.modules.get("numpy")
     if np is not None and isinstance(obj, np.ndarray):
@@ -335,15 +348,14 @@ def _frame_array(np, df, nullable, dtype, na_value):
 def frame_dtype_error(obj, what):
     """For a DataFrame whose values have no number dtype: the InvalidTypeError naming the first
     column of no number dtype, or the bool and number columns that have no common one, and
-    what to do; for a Series of dtype object (pd.Series([1, pd.NA])), how to make it a number
-    one. None for anything else."""
+    what to do; for a Series, Index or extension array of no number dtype (object, as
+    pd.Series([1, pd.NA]) is; datetimes, strings, periods, ...), its dtype and how to make it
+    a number one. None for anything else."""
     pd = sys.modules.get("pandas")
     np = sys.modules.get("numpy")
-    if pd is not None and isinstance(obj, pd.Series) and obj.dtype == object:
-        return InvalidTypeError(
-            "%s: the Series has dtype object, which is not a number dtype: convert it, e.g. "
-            "pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
-            "as a missing value" % what)
+    if pd is not None and isinstance(obj, (pd.Series, pd.Index,
+                                           pd.api.extensions.ExtensionArray)):
+        return _series_dtype_error(np, pd, obj, what)
     if pd is None or not isinstance(obj, pd.DataFrame):
         return None
     columns = _frame_numbers(np, pd, obj)
@@ -362,6 +374,28 @@ def frame_dtype_error(obj, what):
             % (what, bools[0][0], bools[0][1], others[0][0], others[0][1], bools[0][0],
                "Int64" if nullable_number(bools[0][1]) is not None else "int64"))
     return None
+
+
+def _series_dtype_error(np, pd, obj, what):
+    """frame_dtype_error of a Series, Index or extension array: None for a number dtype (NumPy,
+    nullable, or a categorical of numbers: the error was about something else)."""
+    dtype = obj.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+        return None
+    if nullable_number(dtype) is not None or _number_categories(np, pd, dtype) is not None:
+        return None
+    kind = type(obj).__name__
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        hint = ("pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
+                "as a missing value")
+    elif getattr(dtype, "kind", "") == "m":
+        hint = "s.dt.total_seconds() for durations in seconds"
+    elif getattr(dtype, "kind", "") == "M":  # datetime64, also with a time zone
+        hint = "(s - s.min()).dt.total_seconds() for times in seconds from the first"
+    else:
+        hint = "pd.to_numeric(s) or s.astype(...)"
+    return InvalidTypeError("%s: the %s has dtype %s, which is not a number dtype: convert it, "
+                            "e.g. %s" % (what, kind, dtype, hint))
 
 
 def _masked_parts(np, values, numeric):

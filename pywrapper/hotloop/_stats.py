@@ -5,7 +5,7 @@ import sys
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
-from ._convert import as_exact_ndarray, as_view, element_type_error, frame_dtype_error
+from ._convert import as_exact_ndarray, as_view, element_type_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -299,15 +299,7 @@ def _view(data: Any, what: str, policy: int) -> Any:
     "propagate", left out under "omit" (pandas' skipna: integer dtypes stay integers), read as
     NaN under "raise" (which then raises)."""
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
-    try:
-        view = as_view(data, what, masked="compress", na=na)
-    except InvalidTypeError:
-        # A DataFrame or Series NumPy makes object ("unsupported dtype object"): say which
-        # column, and how to convert it.
-        error = frame_dtype_error(data, what)
-        if error is None:
-            raise
-        raise error from None
+    view = as_view(data, what, masked="compress", na=na)  # names a pandas dtype of no number
     return view if view is not None else sequence_view(data, what)
 
 

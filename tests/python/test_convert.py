@@ -240,6 +240,37 @@ def test_dataframes_with_categorical_columns_of_numbers_are_their_categories_dty
     assert hotloop.compute_stats(frames[2], nan_policy="omit")["count"] == 5
 
 
+@pytest.mark.parametrize("s, dtype, hint", [
+    (pd.Series(pd.to_datetime(["2020-01-01"]).tz_localize("UTC")), "datetime64[ns, UTC]",
+     "dt.total_seconds()"),
+    (pd.Series(pd.to_datetime(["2020-01-01"])), "datetime64[ns]", "dt.total_seconds()"),
+    (pd.Series(pd.to_timedelta([1], unit="s")), "timedelta64[ns]", "s.dt.total_seconds()"),
+    (pd.Series(pd.period_range("2020", periods=2, freq="D")), "period[D]", "pd.to_numeric"),
+    (pd.Series(["1", "2"], dtype="string"), "string", "pd.to_numeric"),
+    (pd.Series(pd.interval_range(0, 2)), "interval[int64, right]", "pd.to_numeric"),
+    (pd.Series([1, 2**70], dtype=object), "object", "pd.to_numeric"),
+])
+def test_pandas_objects_of_no_number_dtype_name_it_in_every_function(s, dtype, hint):
+    # numpy.asarray makes most of these object: the error said "unsupported dtype object" (or
+    # NumPy's datetime64) where the user has a datetime64[ns, UTC] or a string Series.
+    p = hotloop.DataProcessor(2)
+    calls = [lambda: hotloop.compute_stats(s), lambda: Moments.of(s, nan_policy="omit"),
+             lambda: ExactSum.of(s), lambda: p.add_data(s),
+             lambda: hotloop.DataProcessor.partial(s, chunk_size=2, offset=0)]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "mM":  # the others are object to
+        # NumPy: summed and filtered as their elements (the error names the element's type)
+        calls += [lambda: hotloop.parallel_sum(s), lambda: hotloop.process_numbers(s, 0)]
+    for call in calls:
+        with pytest.raises(hotloop.InvalidTypeError) as info:
+            call()
+        assert "the Series has dtype %s, which is not a number dtype" % dtype in str(info.value)
+        assert hint in str(info.value)
+    assert len(p) == 0
+    with pytest.raises(hotloop.InvalidTypeError, match=r"the DatetimeIndex has dtype "
+                                                       r"datetime64\[ns\]"):
+        hotloop.compute_stats(pd.date_range("2020", periods=3))
+
+
 def test_objects_with_array_become_arrays():
     class Wrapped:
         def __init__(self, a):
