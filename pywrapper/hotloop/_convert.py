@@ -278,24 +278,24 @@ def _number_categories(np, pd, dtype):
 def _decoded_categories(np, pd, df):
     """df with its categorical columns of numbers read as a Series of them is (nullable
     categories: their nullable dtype, pd.NA where missing; NumPy ones: numpy.asarray's), one
-    copy of those columns; df itself when it has none. numpy.asarray(df) makes a frame with such
-    a column beside others (or one of nullable categories) object."""
-    columns = [name for name, dtype in zip(df.columns, df.dtypes)
-               if _number_categories(np, pd, dtype) is not None]
-    if not columns or not df.columns.is_unique:
+    copy of the frame; df itself when it has none. numpy.asarray(df) makes a frame with such a
+    column beside others (or one of nullable categories) object. By position: column names
+    may repeat, and only the values matter here (no index alignment)."""
+    positions = {i for i, dtype in enumerate(df.dtypes)
+                 if _number_categories(np, pd, dtype) is not None}
+    if not positions:
         return df
-    decoded = {name: (_nullable_categories(pd, df[name]) if nullable_number(
-        df[name].cat.categories.dtype) is not None else np.asarray(df[name]))
-        for name in columns}
-    return df.assign(**decoded) if all(isinstance(n, str) for n in columns) \
-        else _replaced_columns(pd, df, decoded)
-
-
-def _replaced_columns(pd, df, decoded):
-    """df with the columns named in `decoded` replaced (names that are no str: assign cannot)."""
-    out = df.copy(deep=False)
-    for name, values in decoded.items():
-        out[name] = values
+    columns = {}
+    for i in range(df.shape[1]):
+        column = df.iloc[:, i]
+        if i not in positions:
+            columns[i] = column.array
+        elif nullable_number(column.cat.categories.dtype) is not None:
+            columns[i] = _nullable_categories(pd, column)
+        else:
+            columns[i] = np.asarray(column)
+    out = pd.DataFrame(columns)
+    out.columns = df.columns
     return out
 
 

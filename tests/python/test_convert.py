@@ -238,6 +238,9 @@ def test_dataframes_with_categorical_columns_of_numbers_are_their_categories_dty
             assert isinstance(out, np.ndarray)
             assert out.tolist() == hotloop.process_numbers(same, 1).tolist()
     assert hotloop.compute_stats(frames[2], nan_policy="omit")["count"] == 5
+    # by position: repeated column names and a repeated index are no obstacle
+    twice = frames[1].set_axis(["x", "x"], axis=1).set_axis([7, 7, 8], axis=0)
+    assert hotloop.compute_stats(twice) == hotloop.compute_stats(frames[1])
 
 
 @pytest.mark.parametrize("s, dtype, hint", [
