@@ -378,9 +378,10 @@ def frame_dtype_error(obj, what):
 
 def _series_dtype_error(np, pd, obj, what):
     """frame_dtype_error of a Series, Index or extension array: None for a number dtype (NumPy,
-    nullable, or a categorical of numbers: the error was about something else)."""
+    nullable, or a categorical of numbers: the error was about something else) and for other
+    NumPy dtypes but object and times (NumPy's own name says it: complex128, float128)."""
     dtype = obj.dtype
-    if isinstance(dtype, np.dtype) and dtype.kind in "biuf":
+    if isinstance(dtype, np.dtype) and dtype.kind not in "OmM":
         return None
     if nullable_number(dtype) is not None or _number_categories(np, pd, dtype) is not None:
         return None

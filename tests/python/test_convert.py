@@ -274,6 +274,14 @@ def test_pandas_objects_of_no_number_dtype_name_it_in_every_function(s, dtype, h
         hotloop.compute_stats(pd.date_range("2020", periods=3))
 
 
+def test_pandas_objects_of_numbers_numpy_cannot_read_keep_numpys_name_for_the_dtype():
+    # complex and long double are numbers: "not a number dtype" would be wrong
+    for s, dtype in ((pd.Series([1 + 2j]), "complex128"),
+                     (pd.Series(np.array([1.5], np.longdouble)), str(np.dtype(np.longdouble)))):
+        with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype %s$" % dtype):
+            hotloop.compute_stats(s)
+
+
 def test_objects_with_array_become_arrays():
     class Wrapped:
         def __init__(self, a):
