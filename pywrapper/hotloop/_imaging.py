@@ -10,6 +10,7 @@ with scipy's "reflect" border. The work runs in parallel over blocks of rows, wi
 This module holds the image-specific rules (PIL modes, channels); conversion to the C API's
 hl_view is _convert.as_view.
 """
+import reprlib
 import sys
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar, Union
@@ -98,7 +99,8 @@ _RAISES = """InvalidTypeError (TypeError)
         not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
     HotloopOSError (OSError)
         a PIL image whose pixels Pillow cannot decode (its file truncated or damaged after
-        Image.open: Pillow reads pixels lazily). A closed PIL image is InvalidArgumentError."""
+        Image.open: Pillow reads pixels lazily). A closed PIL image, or a palette image with an
+        info["transparency"] Pillow cannot apply, is InvalidArgumentError."""
 
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -509,7 +511,7 @@ def _filter_pil(im, what, native, progress, info=None):
         rgba = mode == "PA" or "transparency" in info or palette == "RGBA"
         # "transparency" names a palette index: the RGBA pixels carry it now.
         rest = {key: value for key, value in info.items() if key != "transparency"}
-        result = _filter_pil(im.convert("RGBA" if rgba else "RGB"), what, native, progress, rest)
+        result = _filter_pil(_palette_colours(im, rgba, what), what, native, progress, rest)
         key = info.get("transparency")
         if what == "grayscale" and mode == "P" and isinstance(key, int):
             result.info["transparency"] = _palette_key_luma(im, key)
@@ -531,6 +533,20 @@ def _filter_pil(im, what, native, progress, info=None):
     if what == "grayscale" and mode not in _PIL_GRAY:
         mode = "L"
     return _pil_image(out, mode, info)
+
+
+def _palette_colours(im, rgba, what):
+    """im.convert("RGBA") or ("RGB"); a transparency Pillow cannot apply (an index beyond the
+    palette's 0..255, more than 256 alpha bytes, a tuple: Pillow's ValueError) is refused
+    naming it."""
+    try:
+        return im.convert("RGBA" if rgba else "RGB")
+    except ValueError as exc:
+        raise InvalidArgumentError(
+            '%s: PIL mode "%s" with info["transparency"] = %s, which Pillow cannot apply '
+            "(%s): give an index 0..255 or at most 256 alpha bytes, or del "
+            'img.info["transparency"]' % (what, im.mode, reprlib.repr(im.info.get(
+                "transparency")), exc)) from None
 
 
 def _palette_key_luma(im, index):

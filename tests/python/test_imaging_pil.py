@@ -183,6 +183,21 @@ def test_grayscale_of_a_palette_with_transparency_is_pillows_convert_l(tmp_path)
     assert pixels(out).tolist() == [[124, 76], [29, 76]] and out.info["transparency"] == 76
 
 
+@pytest.mark.parametrize("key", [300, -1, bytes(257), (10, 200, 30), "x"])
+def test_a_palette_transparency_pillow_cannot_apply_is_refused_naming_it(key):
+    # Pillow's convert("RGBA") raises ValueError for these; it came out bare, no HotloopError.
+    im = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    im.putpalette([10, 200, 30] * 2)
+    im.info["transparency"] = key
+    before = (im.tobytes(), dict(im.info))
+    for f in FILTERS.values():
+        with pytest.raises(hotloop.InvalidArgumentError,
+                           match=r'info\["transparency"\] = .*which Pillow cannot apply.*'
+                                 r'del img\.info\["transparency"\]'):
+            f(im)
+    assert (im.tobytes(), dict(im.info)) == before
+
+
 def test_a_transparent_colour_key_becomes_alpha_as_a_palettes_does(tmp_path):
     # PNG's tRNS chunk: Pillow opens an RGB or L image with info["transparency"] = the colour
     # whose pixels are transparent. Blurred pixels no longer hold it where they did (and may
