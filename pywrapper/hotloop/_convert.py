@@ -383,9 +383,16 @@ def _series_dtype_error(np, pd, obj, what):
     dtype = obj.dtype
     if isinstance(dtype, np.dtype) and dtype.kind not in "OmM":
         return None
-    if nullable_number(dtype) is not None or _number_categories(np, pd, dtype) is not None:
-        return None
     kind = type(obj).__name__
+    categories = _number_categories(np, pd, dtype)
+    if categories is not None and categories.kind == "b" and bool(obj.isna().any()):
+        # numpy.asarray makes bool categories with a missing value object (True, nan)
+        return InvalidTypeError(
+            "%s: the %s is a categorical of bool categories with a missing value, which NumPy "
+            "makes dtype object: convert it, e.g. s.astype('boolean') (missing: pd.NA) or "
+            "s.astype(float) (missing: NaN)" % (what, kind))
+    if nullable_number(dtype) is not None or categories is not None:
+        return None
     if isinstance(dtype, np.dtype) and dtype.kind == "O":
         hint = ("pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
                 "as a missing value")

@@ -282,6 +282,18 @@ def test_pandas_objects_of_numbers_numpy_cannot_read_keep_numpys_name_for_the_dt
             hotloop.compute_stats(s)
 
 
+def test_a_categorical_of_bool_categories_with_a_missing_value_says_how_to_convert_it():
+    # numpy.asarray gives object (True, nan): "unsupported dtype object" named no conversion
+    s = pd.Series(pd.Categorical([True, None, False]))
+    for call in (lambda: hotloop.compute_stats(s), lambda: ExactSum.of(s),
+                 lambda: hotloop.DataProcessor(2).add_data(s)):
+        with pytest.raises(hotloop.InvalidTypeError, match=r"categorical of bool categories with "
+                                                           r"a missing value.*astype\('boolean'\)"):
+            call()
+    assert hotloop.compute_stats(s.astype("boolean"), nan_policy="omit")["count"] == 2
+    assert hotloop.compute_stats(s.dropna())["max"] is True
+
+
 def test_objects_with_array_become_arrays():
     class Wrapped:
         def __init__(self, a):
