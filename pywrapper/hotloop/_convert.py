@@ -306,7 +306,7 @@ def _frame_values(np, pd, df, what, na):
     promotion, as pandas'). Other frames (no nullable column, a column of no number dtype, bool
     beside numbers: pandas makes those object) are numpy.asarray(df), as before: the function
     decides (statistics refuse object, naming the column: frame_dtype_error)."""
-    df = _decoded_categories(np, pd, df)
+    given, df = df.dtypes, _decoded_categories(np, pd, df)  # errors name the given dtypes
     columns = _frame_numbers(np, pd, df)
     nullable = [nullable_number(dtype) is not None for _, dtype, _ in columns]
     kinds = {numeric.kind == "b" for _, _, numeric in columns if numeric is not None}
@@ -329,7 +329,7 @@ def _frame_values(np, pd, df, what, na):
         "%s: column %r (%s) holds %d missing value%s (pd.NA), which %s no number: drop them "
         "with df.dropna(), or choose their value with df.to_numpy(dtype=float, "
         "na_value=np.nan) or df.fillna(value)"
-        % (what, columns[index][0], columns[index][1], missing, "" if missing == 1 else "s",
+        % (what, columns[index][0], given.iloc[index], missing, "" if missing == 1 else "s",
            "is" if missing == 1 else "are"))
 
 

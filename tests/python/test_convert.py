@@ -238,6 +238,12 @@ def test_dataframes_with_categorical_columns_of_numbers_are_their_categories_dty
             assert isinstance(out, np.ndarray)
             assert out.tolist() == hotloop.process_numbers(same, 1).tolist()
     assert hotloop.compute_stats(frames[2], nan_policy="omit")["count"] == 5
+    holes = pd.DataFrame({"b": [1.5, 2.5], "a": pd.Categorical.from_codes(
+        [0, -1], pd.array([1, 2], dtype="Int64"))})
+    with pytest.raises(hotloop.InvalidArgumentError,
+                       match=r"column 'a' \(category\) holds 1 missing value \(pd\.NA\)"):
+        hotloop.compute_stats(holes)
+    assert hotloop.compute_stats(holes, nan_policy="omit")["count"] == 3
     # by position: repeated column names and a repeated index are no obstacle
     twice = frames[1].set_axis(["x", "x"], axis=1).set_axis([7, 7, 8], axis=0)
     assert hotloop.compute_stats(twice) == hotloop.compute_stats(frames[1])
