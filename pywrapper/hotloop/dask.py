@@ -1003,6 +1003,11 @@ def _values_dtype(dtype):
 
 def _exact_sum_partial(index, part, declared):
     part = _as_declared(part, declared, "parallel_sum", index)
+    if _categories_kind(part) == "b" and bool(part.isna().any()):
+        # numpy.asarray makes bool categories with a hole object (True, nan), which the single
+        # call sums as Python numbers: NaN, as these floats give it
+        np = sys.modules["numpy"]
+        part = part.to_numpy(dtype=np.float64, na_value=np.nan)
     return _in_partition("parallel_sum", index, lambda: ExactSum.of(part).to_bytes())
 
 
@@ -1188,12 +1193,21 @@ def _int_categories(part):
     """The NumPy int (or uint) dtype of a categorical partition's categories, else None:
     numpy.asarray reads such a partition in that dtype, or as float64 (NaN) with a missing
     value, so the whole's dtype depends on every partition."""
+    return _categories_dtype(part) if _categories_kind(part) in ("i", "u") else None
+
+
+def _categories_dtype(part):
+    """The NumPy dtype of a categorical partition's categories, else None."""
     np = sys.modules.get("numpy")
     categories = getattr(getattr(part, "dtype", None), "categories", None)
     dtype = getattr(categories, "dtype", None)
-    if np is None or not isinstance(dtype, np.dtype) or dtype.kind not in "iu":
-        return None
-    return dtype
+    return dtype if np is not None and isinstance(dtype, np.dtype) else None
+
+
+def _categories_kind(part):
+    """The NumPy kind ("b", "i", "u", "f", ...) of a categorical partition's categories, or ""."""
+    dtype = _categories_dtype(part)
+    return dtype.kind if dtype is not None else ""
 
 
 def _is_empty(moments):

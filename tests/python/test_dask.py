@@ -1256,6 +1256,20 @@ def test_series_of_int_categories_with_a_missing_value_in_one_partition(known, n
         assert found == expected, values
 
 
+def test_series_of_bool_categories_with_a_missing_value_sum_as_the_single_call():
+    # numpy.asarray makes the whole object (True, nan), which parallel_sum sums as Python
+    # numbers (NaN); the partition with the hole was refused ("unsupported dtype object").
+    import dask.dataframe as dd
+    import pandas as pd
+
+    for values in ([True, False, True, None, True], [True, False, True, False, True]):
+        s = dd.from_pandas(pd.Series(pd.Categorical(values)), npartitions=2)
+        single = hotloop.parallel_sum(s.compute())
+        found = dask.compute(hdask.parallel_sum(s), scheduler="sync")[0]
+        assert type(found) is type(single) and bits(found) == bits(single), values
+        assert (found != found) == (None in values)
+
+
 def _outcome(compute):
     """compute()'s dict (its values' types and bits), or its error's class."""
     try:
