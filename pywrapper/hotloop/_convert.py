@@ -85,13 +85,26 @@ class View:
         self.length = length
 
 
-def as_view(obj, what, dtype=None, *, masked="refuse", na="raise"):
+def as_view(obj, what, dtype=None, *, masked="refuse", na="raise", source=None):
     """A View of obj, or None when obj is a list, tuple or str (each function handles those).
 
     NumPy arrays are viewed in place whatever their strides (negative and zero included), once
     they have a native supported dtype (or `dtype`, an HL_DTYPE code to convert to: one copy
     when it differs); buffers and __array_interface__ objects as `as_array` takes them.
-    masked and na: see `resolve`."""
+    masked and na: see `resolve`. A pandas object of no number dtype is an InvalidTypeError
+    naming its dtype (or column) and a conversion (`frame_dtype_error`), not NumPy's dtype of
+    it ("unsupported dtype object" for strings, periods, datetimes with a time zone); source:
+    the object the caller was given, when obj is what `resolve` made of it."""
+    try:
+        return _as_view(obj, what, dtype, masked, na)
+    except InvalidTypeError:
+        error = frame_dtype_error(obj if source is None else source, what)
+        if error is None:
+            raise
+        raise error from None
+
+
+def _as_view(obj, what, dtype, masked, na):
     obj = resolve(obj, what, masked=masked, na=na)
     np = sys.modules.get("numpy")
     if np is not None and isinstance(obj, np.ndarray):
@@ -180,14 +193,18 @@ def _unmasked(np, m, what, masked):
         "elements become" % (what, int(np.count_nonzero(mask)), m.size))
 
 
-def _pandas_values(np, pd, obj, what, na):
+def _pandas_values(np, pd, obj, what, na, kind=None):
     """The values of a pandas Series, Index or extension array as an ndarray: in place for NumPy
-    dtypes and for nullable dtypes without missing values."""
+    dtypes and for nullable dtypes without missing values. kind: what the errors call obj (the
+    caller's object, when obj is the array made of it)."""
     dtype = obj.dtype
     if isinstance(dtype, np.dtype):
         return obj.to_numpy() if hasattr(obj, "to_numpy") else np.asarray(obj)
     numeric = nullable_number(dtype)
     if numeric is None:
+        decoded = _nullable_categories(pd, obj)
+        if decoded is not None:
+            return _pandas_values(np, pd, decoded, what, na, type(obj).__name__)
         return np.asarray(obj)  # categorical, datetime, strings, sparse: NumPy decides
     values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
     data, mask = _masked_parts(np, values, numeric)
@@ -203,8 +220,21 @@ def _pandas_values(np, pd, obj, what, na):
     raise InvalidArgumentError(
         "%s: the %s holds %d missing value%s (pd.NA), which %s no number: drop them with "
         "s.dropna(), or choose their value with s.to_numpy(dtype=float, na_value=np.nan) or "
-        "s.fillna(value)" % (what, type(obj).__name__, missing, "" if missing == 1 else "s",
-                             "is" if missing == 1 else "are"))
+        "s.fillna(value)" % (what, kind or type(obj).__name__, missing,
+                             "" if missing == 1 else "s", "is" if missing == 1 else "are"))
+
+
+def _nullable_categories(pd, obj):
+    """A categorical's values as the nullable array of its categories' dtype (Int64, Float64,
+    boolean, ...: s.astype(s.cat.categories.dtype), a missing value pd.NA), or None for any
+    other object. numpy.asarray makes such a categorical object; NumPy categories need no
+    help (numpy.asarray gives their dtype, or float64 with NaN for a missing value)."""
+    dtype = obj.dtype
+    if (not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None
+            or nullable_number(dtype.categories.dtype) is None):
+        return None
+    values = obj if isinstance(obj, pd.api.extensions.ExtensionArray) else obj.array
+    return values.categories.array.take(values.codes, allow_fill=True)  # code -1: pd.NA
 
 
 def nullable_number(dtype):
@@ -224,9 +254,45 @@ def _frame_numbers(np, pd, df):
     column's values have (a nullable column's: Int64 -> int64), None for any other column."""
     out = []
     for name, dtype in zip(df.columns, df.dtypes):
+        dtype = _number_categories(np, pd, dtype) or dtype  # a categorical: its categories'
         numeric = dtype if isinstance(dtype, np.dtype) else nullable_number(dtype)
         out.append((name, dtype, numeric if numeric is not None and numeric.kind in "biuf"
                     else None))
+    return out
+
+
+def _number_categories(np, pd, dtype):
+    """The dtype of a categorical dtype's categories when they are numbers (NumPy or nullable),
+    else None."""
+    if not isinstance(dtype, pd.CategoricalDtype) or dtype.categories is None:
+        return None
+    categories = dtype.categories.dtype
+    if isinstance(categories, np.dtype):
+        return categories if categories.kind in "biuf" else None
+    return categories if nullable_number(categories) is not None else None
+
+
+def _decoded_categories(np, pd, df):
+    """df with its categorical columns of numbers read as a Series of them is (nullable
+    categories: their nullable dtype, pd.NA where missing; NumPy ones: numpy.asarray's), one
+    copy of the frame; df itself when it has none. numpy.asarray(df) makes a frame with such a
+    column beside others (or one of nullable categories) object. By position: column names
+    may repeat, and only the values matter here (no index alignment)."""
+    positions = {i for i, dtype in enumerate(df.dtypes)
+                 if _number_categories(np, pd, dtype) is not None}
+    if not positions:
+        return df
+    columns = {}
+    for i in range(df.shape[1]):
+        column = df.iloc[:, i]
+        if i not in positions:
+            columns[i] = column.array
+        elif nullable_number(column.cat.categories.dtype) is not None:
+            columns[i] = _nullable_categories(pd, column)
+        else:
+            columns[i] = np.asarray(column)
+    out = pd.DataFrame(columns)
+    out.columns = df.columns
     return out
 
 
@@ -237,6 +303,7 @@ def _frame_values(np, pd, df, what, na):
     promotion, as pandas'). Other frames (no nullable column, a column of no number dtype, bool
     beside numbers: pandas makes those object) are numpy.asarray(df), as before: the function
     decides (statistics refuse object, naming the column: frame_dtype_error)."""
+    given, df = df.dtypes, _decoded_categories(np, pd, df)  # errors name the given dtypes
     columns = _frame_numbers(np, pd, df)
     nullable = [nullable_number(dtype) is not None for _, dtype, _ in columns]
     kinds = {numeric.kind == "b" for _, _, numeric in columns if numeric is not None}
@@ -259,7 +326,7 @@ def _frame_values(np, pd, df, what, na):
         "%s: column %r (%s) holds %d missing value%s (pd.NA), which %s no number: drop them "
         "with df.dropna(), or choose their value with df.to_numpy(dtype=float, "
         "na_value=np.nan) or df.fillna(value)"
-        % (what, columns[index][0], columns[index][1], missing, "" if missing == 1 else "s",
+        % (what, columns[index][0], given.iloc[index], missing, "" if missing == 1 else "s",
            "is" if missing == 1 else "are"))
 
 
@@ -278,15 +345,14 @@ def _frame_array(np, df, nullable, dtype, na_value):
 def frame_dtype_error(obj, what):
     """For a DataFrame whose values have no number dtype: the InvalidTypeError naming the first
     column of no number dtype, or the bool and number columns that have no common one, and
-    what to do; for a Series of dtype object (pd.Series([1, pd.NA])), how to make it a number
-    one. None for anything else."""
+    what to do; for a Series, Index or extension array of no number dtype (object, as
+    pd.Series([1, pd.NA]) is; datetimes, strings, periods, ...), its dtype and how to make it
+    a number one. None for anything else."""
     pd = sys.modules.get("pandas")
     np = sys.modules.get("numpy")
-    if pd is not None and isinstance(obj, pd.Series) and obj.dtype == object:
-        return InvalidTypeError(
-            "%s: the Series has dtype object, which is not a number dtype: convert it, e.g. "
-            "pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
-            "as a missing value" % what)
+    if pd is not None and isinstance(obj, (pd.Series, pd.Index,
+                                           pd.api.extensions.ExtensionArray)):
+        return _series_dtype_error(np, pd, obj, what)
     if pd is None or not isinstance(obj, pd.DataFrame):
         return None
     columns = _frame_numbers(np, pd, obj)
@@ -305,6 +371,36 @@ def frame_dtype_error(obj, what):
             % (what, bools[0][0], bools[0][1], others[0][0], others[0][1], bools[0][0],
                "Int64" if nullable_number(bools[0][1]) is not None else "int64"))
     return None
+
+
+def _series_dtype_error(np, pd, obj, what):
+    """frame_dtype_error of a Series, Index or extension array: None for a number dtype (NumPy,
+    nullable, or a categorical of numbers: the error was about something else) and for other
+    NumPy dtypes but object and times (NumPy's own name says it: complex128, float128)."""
+    dtype = obj.dtype
+    if isinstance(dtype, np.dtype) and dtype.kind not in "OmM":
+        return None
+    kind = type(obj).__name__
+    categories = _number_categories(np, pd, dtype)
+    if categories is not None and categories.kind == "b" and bool(obj.isna().any()):
+        # numpy.asarray makes bool categories with a missing value object (True, nan)
+        return InvalidTypeError(
+            "%s: the %s is a categorical of bool categories with a missing value, which NumPy "
+            "makes dtype object: convert it, e.g. s.astype('boolean') (missing: pd.NA) or "
+            "s.astype(float) (missing: NaN)" % (what, kind))
+    if nullable_number(dtype) is not None or categories is not None:
+        return None
+    if isinstance(dtype, np.dtype) and dtype.kind == "O":
+        hint = ("pd.to_numeric(s), or s.astype('Int64') / s.astype('Float64'), which keep pd.NA "
+                "as a missing value")
+    elif getattr(dtype, "kind", "") == "m":
+        hint = "s.dt.total_seconds() for durations in seconds"
+    elif getattr(dtype, "kind", "") == "M":  # datetime64, also with a time zone
+        hint = "(s - s.min()).dt.total_seconds() for times in seconds from the first"
+    else:
+        hint = "pd.to_numeric(s) or s.astype(...)"
+    return InvalidTypeError("%s: the %s has dtype %s, which is not a number dtype: convert it, "
+                            "e.g. %s" % (what, kind, dtype, hint))
 
 
 def _masked_parts(np, values, numeric):

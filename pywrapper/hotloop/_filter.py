@@ -128,7 +128,7 @@ def process_numbers(numbers: RealNumbers, threshold: RealNumber, *,
     if getattr(getattr(values, "dtype", None), "kind", None) == "O" and hasattr(values, "ravel"):
         # Python objects (an object array or Series): the comprehension over them, a list
         return _process_sequence(values.ravel().tolist(), threshold, progress)
-    view = as_view(values, "process_numbers")
+    view = as_view(values, "process_numbers", source=numbers)
     if view is not None:
         return _process_array(numbers, values, view, threshold, progress)
     return _process_sequence(as_list(numbers, "process_numbers"), threshold, progress)

@@ -10,6 +10,7 @@ with scipy's "reflect" border. The work runs in parallel over blocks of rows, wi
 This module holds the image-specific rules (PIL modes, channels); conversion to the C API's
 hl_view is _convert.as_view.
 """
+import reprlib
 import sys
 
 from typing import TYPE_CHECKING, Any, Callable, Dict, Tuple, TypeVar, Union
@@ -71,6 +72,8 @@ _MODE_TABLE = """PIL images, by mode (the result has the input's mode and `info`
     La, RGBa                    premultiplied: filtered as LA / RGBA, premultiplied again
     P, PA                       filtered as the colours they show: RGB, or RGBA when the
                                 palette has transparency or the mode is PA; RGB / RGBA out
+                                (grayscale: L, a transparent index as the key Pillow's
+                                convert("L") makes of it; transparency bytes dropped, as there)
     L, RGB with a colour key    info["transparency"] (PNG's tRNS): filtered as convert("LA") /
                                 convert("RGBA") shows them; LA / RGBA out (grayscale: L, the
                                 key converted as Pillow's convert("L") does); I, I;16*, F with
@@ -96,8 +99,8 @@ _RAISES = """InvalidTypeError
         (a ValueError) not 2-D or 3-D; C not in {1, 3, 4}; a side longer than 2**31.
     HotloopOSError
         (an OSError) a PIL image whose pixels Pillow cannot decode (its file truncated or damaged
-        after Image.open: Pillow reads pixels lazily). A closed PIL image is
-        InvalidArgumentError."""
+        after Image.open: Pillow reads pixels lazily). A closed PIL image, or a palette image
+        with an info["transparency"] Pillow cannot apply, is InvalidArgumentError."""
 
 
 _Function = TypeVar("_Function", bound=Callable[..., Any])
@@ -507,8 +510,12 @@ def _filter_pil(im, what, native, progress, info=None):
         palette = im.palette.mode if im.palette is not None else ""
         rgba = mode == "PA" or "transparency" in info or palette == "RGBA"
         # "transparency" names a palette index: the RGBA pixels carry it now.
-        info = {key: value for key, value in info.items() if key != "transparency"}
-        return _filter_pil(im.convert("RGBA" if rgba else "RGB"), what, native, progress, info)
+        rest = {key: value for key, value in info.items() if key != "transparency"}
+        result = _filter_pil(_palette_colours(im, rgba, what), what, native, progress, rest)
+        key = info.get("transparency")
+        if what == "grayscale" and mode == "P" and isinstance(key, int):
+            result.info["transparency"] = _palette_key_luma(im, key)
+        return result
     if "transparency" in info and mode in _PIL_KEYED:
         return _filter_keyed(im, what, native, progress, info)
     if mode in ("La", "RGBa"):
@@ -526,6 +533,32 @@ def _filter_pil(im, what, native, progress, info=None):
     if what == "grayscale" and mode not in _PIL_GRAY:
         mode = "L"
     return _pil_image(out, mode, info)
+
+
+def _palette_colours(im, rgba, what):
+    """im.convert("RGBA") or ("RGB"); a transparency Pillow cannot apply (an index beyond the
+    palette's 0..255, more than 256 alpha bytes, a tuple: Pillow's ValueError) is refused
+    naming it."""
+    try:
+        return im.convert("RGBA" if rgba else "RGB")
+    except ValueError as exc:
+        raise InvalidArgumentError(
+            '%s: PIL mode "%s" with info["transparency"] = %s, which Pillow cannot apply '
+            "(%s): give an index 0..255 or at most 256 alpha bytes, or del "
+            'img.info["transparency"]' % (what, im.mode, reprlib.repr(im.info.get(
+                "transparency")), exc)) from None
+
+
+def _palette_key_luma(im, index):
+    """The L key Pillow's convert("L") makes of a palette image's transparent index: a 1x1
+    palette image of that index, converted (entries beyond the palette are Pillow's gray ramp).
+    The palette is given as RGB: Pillow's own probe refuses an RGBA palette ("invalid palette
+    size"), and its alpha is no part of the luma."""
+    import PIL.Image
+
+    probe = PIL.Image.new("P", (1, 1), index)
+    probe.putpalette(im.getpalette("RGB"))
+    return probe.convert("L").getpixel((0, 0))
 
 
 # Modes in which Pillow keeps a transparent colour key (PNG's tRNS chunk) in info["transparency"]:

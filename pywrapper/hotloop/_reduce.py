@@ -101,7 +101,7 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
     values = resolve(numbers, "parallel_sum", masked="compress")
     if _is_object_ndarray(values):  # Python objects: summed as the sequence they are
         return _sum_sequence(cast(Any, values).ravel().tolist(), progress)
-    view = as_view(values, "parallel_sum", masked="compress")
+    view = as_view(values, "parallel_sum", masked="compress", source=numbers)
     if view is not None:
         return _sum_view(view, progress)
     return _sum_sequence(as_list(numbers, "parallel_sum"), progress)

@@ -5,7 +5,7 @@ import sys
 from typing import Any, Dict, Optional, Union
 
 from ._args import as_bytes
-from ._convert import as_exact_ndarray, as_view, element_type_error, frame_dtype_error
+from ._convert import as_exact_ndarray, as_view, element_type_error
 from ._dtypes import C_TYPES
 from ._errors import InvalidArgumentError, InvalidTypeError, check
 from ._loader import ffi, lib
@@ -34,9 +34,10 @@ def compute_stats(arr: ArrayLike, *, nan_policy: str = "propagate",
         above 2**63 beside smaller ones) is read as uint64, exactly; ints that neither int64
         nor uint64 holds raise. Any strides: dense layouts (C, Fortran, reversed) are read in
         place, other views once. A pandas Series of a nullable dtype (``Int64``, ``Float64``,
-        ``boolean``) is its values, ``pd.NA`` as ``nan_policy`` says (below); a DataFrame is
-        its values (``numpy.asarray(df)``), its nullable columns read so too, in the columns'
-        common dtype (``Int64`` columns stay ints).
+        ``boolean``; also a categorical of such categories) is its values, ``pd.NA`` as
+        ``nan_policy`` says (below); a DataFrame is its values (``numpy.asarray(df)``), its
+        nullable columns read so too, in the columns' common dtype (``Int64`` columns stay
+        ints).
     nan_policy : {"propagate", "omit", "raise"}, optional
         As ``scipy.stats``: ``"propagate"`` (default) makes mean, std, min and max NaN when a
         NaN is present (NumPy's ``mean``/``std``/``min``/``max``); ``"omit"`` leaves NaN out
@@ -303,15 +304,7 @@ def _view(data: Any, what: str, policy: int) -> Any:
     "propagate", left out under "omit" (pandas' skipna: integer dtypes stay integers), read as
     NaN under "raise" (which then raises)."""
     na = {lib.HL_NAN_PROPAGATE: "raise", lib.HL_NAN_OMIT: "omit"}.get(policy, "nan")
-    try:
-        view = as_view(data, what, masked="compress", na=na)
-    except InvalidTypeError:
-        # A DataFrame or Series NumPy makes object ("unsupported dtype object"): say which
-        # column, and how to convert it.
-        error = frame_dtype_error(data, what)
-        if error is None:
-            raise
-        raise error from None
+    view = as_view(data, what, masked="compress", na=na)  # names a pandas dtype of no number
     return view if view is not None else sequence_view(data, what)
 
 

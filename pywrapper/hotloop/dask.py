@@ -55,7 +55,7 @@ from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
                       InvalidTypeError, MissingDependencyError, NumericOverflowError,
                       os_error_from)
-from ._convert import nullable_number, resolve
+from ._convert import resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
 from ._reduce import ExactSum, _first_bad_element, _kind_of
@@ -769,10 +769,11 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if nan_policy == "omit" and _nullable_numbers(x.dtype):
+    if _collection_kind(x) == "series" and (nan_policy == "omit" or _is_categorical(x.dtype)):
+        # Partials that also say what x.compute() makes of the whole (_SeriesMoments)
         reduction = Reduction("compute_stats", functools.partial(
-            _nullable_moments_partial, declared=x.dtype),
-            _merge_nullable_moments, _nullable_moments_result)
+            _series_moments_partial, nan_policy=nan_policy, declared=x.dtype),
+            _merge_series_moments, _series_moments_result)
     else:
         reduction = Reduction("compute_stats", functools.partial(
             _moments_partial, nan_policy=nan_policy, declared=x.dtype),
@@ -1002,6 +1003,11 @@ def _values_dtype(dtype):
 
 def _exact_sum_partial(index, part, declared):
     part = _as_declared(part, declared, "parallel_sum", index)
+    if _categories_kind(part) == "b" and bool(part.isna().any()):
+        # numpy.asarray makes bool categories with a hole object (True, nan), which the single
+        # call sums as Python numbers: NaN, as these floats give it
+        np = sys.modules["numpy"]
+        part = part.to_numpy(dtype=np.float64, na_value=np.nan)
     return _in_partition("parallel_sum", index, lambda: ExactSum.of(part).to_bytes())
 
 
@@ -1121,63 +1127,110 @@ def _finished(moments, all_missing=False):
     raise InvalidArgumentError("compute_stats: the array is empty")
 
 
-def _nullable_numbers(dtype):
-    """A pandas nullable dtype (pd.NA) of numbers (Int*, UInt*, boolean, Float*): under
-    nan_policy="omit" the single call leaves pd.NA out and gives count 0 when nothing is left,
-    so the partials must say whether they left pd.NA out."""
-    return nullable_number(dtype) is not None
+class _SeriesMoments:
+    """compute_stats' partial for a Series where a partition's own moments cannot say what the
+    single call makes of the whole (x.compute()): under nan_policy="omit" (pd.NA left out:
+    a whole of nothing but pd.NA gives count 0, not the empty-input error; any Series, as
+    from_delayed and map_partitions may give Float64 partitions to a float64 meta), and for a
+    categorical (NumPy int categories: a missing value anywhere makes the whole float64, NaN
+    where missing, while a partition without one reads int64).
 
+    native: the partition's moments as the single call reads it; floats: for NumPy int
+    categories, its values as float64 with NaN where missing (else native). flags: MISSING_ONLY
+    (under "omit", the partition held pd.NA and nothing else was left), AS_FLOATS (a missing
+    value in NumPy int categories: the whole is read as floats). Bytes: b"HLNM", version, flags,
+    2 zero bytes, then native's and floats' Moments records (688 bytes each)."""
 
-class _NullableMoments:
-    """compute_stats' partial for a nullable Series of numbers (ints, bools, floats) under
-    nan_policy="omit": the moments of the partition with pd.NA left out, in the Series' own
-    dtype (as the single call reads the whole), and whether the partition held pd.NA (so that a
-    whole of nothing but pd.NA gives the single call's count-0 result, not an error). Bytes:
-    b"HLNM", version, has-NA flag, 2 zero bytes, then the Moments record twice (688 bytes each;
-    the second is kept for the format's sake)."""
+    MISSING_ONLY, AS_FLOATS = 1, 2
+    _MAGIC, _VERSION, _SIZE = b"HLNM", 2, 8 + 2 * 688
+    __slots__ = ("flags", "native", "floats")
 
-    _MAGIC, _VERSION, _SIZE = b"HLNM", 1, 8 + 2 * 688
-    __slots__ = ("missing", "native", "floats")
-
-    def __init__(self, missing: bool, native: Moments, floats: Moments) -> None:
-        self.missing, self.native, self.floats = missing, native, floats
+    def __init__(self, flags: int, native: Moments, floats: Moments) -> None:
+        self.flags, self.native, self.floats = flags, native, floats
 
     @classmethod
-    def of(cls, part: Any) -> "_NullableMoments":
-        native = Moments.of(part, nan_policy="omit")
-        return cls(bool(part.isna().any()), native, native)
+    def of(cls, part: Any, nan_policy: str) -> "_SeriesMoments":
+        categories = _int_categories(part)
+        if categories is not None:
+            np = sys.modules["numpy"]
+            holes = bool(part.isna().any())
+            floats = Moments.of(part.to_numpy(dtype=np.float64, na_value=np.nan),
+                                nan_policy=nan_policy)
+            # with a hole the whole is floats: native is then never read
+            native = Moments.of(np.empty(0, categories) if holes else part, nan_policy=nan_policy)
+            return cls(cls.AS_FLOATS if holes else 0, native, floats)
+        native = Moments.of(part, nan_policy=nan_policy)
+        # The flag matters only when nothing is left: the pass over the NA mask is made then.
+        missing = nan_policy == "omit" and _is_empty(native) and bool(part.isna().any())
+        return cls(cls.MISSING_ONLY if missing else 0, native, native)
 
-    def merge(self, other: "_NullableMoments") -> "_NullableMoments":
-        native = self.native.merge(other.native)
-        return _NullableMoments(self.missing or other.missing, native, native)
+    def merge(self, other: "_SeriesMoments") -> "_SeriesMoments":
+        return _SeriesMoments(self.flags | other.flags, self.native.merge(other.native),
+                              self.floats.merge(other.floats))
 
     def result(self) -> Dict[str, Any]:
-        return _finished(self.native, self.missing)
+        moments = self.floats if self.flags & self.AS_FLOATS else self.native
+        return _finished(moments, bool(self.flags & self.MISSING_ONLY))
 
     def to_bytes(self) -> bytes:
-        return (self._MAGIC + bytes([self._VERSION, int(self.missing), 0, 0])
+        return (self._MAGIC + bytes([self._VERSION, self.flags, 0, 0])
                 + self.native.to_bytes() + self.floats.to_bytes())
 
     @classmethod
-    def from_bytes(cls, data: bytes) -> "_NullableMoments":
+    def from_bytes(cls, data: bytes) -> "_SeriesMoments":
         if (len(data) != cls._SIZE or data[:4] != cls._MAGIC or data[4] != cls._VERSION
-                or data[5] > 1):
-            raise InternalError("hotloop.dask.compute_stats: not a partial of a nullable Series")
-        return cls(bool(data[5]), Moments.from_bytes(data[8:8 + 688]),
+                or data[5] > 3):
+            raise InternalError("hotloop.dask.compute_stats: not a partial of a Series")
+        return cls(data[5], Moments.from_bytes(data[8:8 + 688]),
                    Moments.from_bytes(data[8 + 688:]))
 
 
-def _nullable_moments_partial(index, part, declared):
+def _is_categorical(dtype):
+    return getattr(dtype, "categories", None) is not None or str(dtype) == "category"
+
+
+def _int_categories(part):
+    """The NumPy int (or uint) dtype of a categorical partition's categories, else None:
+    numpy.asarray reads such a partition in that dtype, or as float64 (NaN) with a missing
+    value, so the whole's dtype depends on every partition."""
+    return _categories_dtype(part) if _categories_kind(part) in ("i", "u") else None
+
+
+def _categories_dtype(part):
+    """The NumPy dtype of a categorical partition's categories, else None."""
+    np = sys.modules.get("numpy")
+    categories = getattr(getattr(part, "dtype", None), "categories", None)
+    dtype = getattr(categories, "dtype", None)
+    return dtype if np is not None and isinstance(dtype, np.dtype) else None
+
+
+def _categories_kind(part):
+    """The NumPy kind ("b", "i", "u", "f", ...) of a categorical partition's categories, or ""."""
+    dtype = _categories_dtype(part)
+    return dtype.kind if dtype is not None else ""
+
+
+def _is_empty(moments):
+    """Whether moments hold no value at all (NaN left out under "omit" still counts as one)."""
+    try:
+        moments.result()
+    except InvalidArgumentError as exc:
+        return str(exc).startswith(_EMPTY_MOMENTS)
+    return False
+
+
+def _series_moments_partial(index, part, nan_policy, declared):
     part = _as_declared(part, declared, "compute_stats", index)
-    return _in_partition("compute_stats", index, lambda: _NullableMoments.of(part).to_bytes())
+    return _in_partition("compute_stats", index,
+                         lambda: _SeriesMoments.of(part, nan_policy).to_bytes())
 
 
-def _merge_nullable_moments(blobs: List[bytes]) -> bytes:
-    return merge_serialized(_NullableMoments, blobs)
+def _merge_series_moments(blobs: List[bytes]) -> bytes:
+    return merge_serialized(_SeriesMoments, blobs)
 
 
-def _nullable_moments_result(blob):
-    return _NullableMoments.from_bytes(blob).result()
+def _series_moments_result(blob):
+    return _SeriesMoments.from_bytes(blob).result()
 
 
 def _declared_lengths(collection):

@@ -12,7 +12,7 @@ from hypothesis import given, strategies as st
 from hypothesis.extra import numpy as hnp
 
 import hotloop
-from hotloop import _convert
+from hotloop import ExactSum, Moments, _convert
 from hotloop._dtypes import BY_KIND_SIZE
 from hotloop._loader import ffi
 
@@ -161,6 +161,143 @@ def test_other_pandas_dtypes_go_through_numpy():
     strings = pd.Series(["a", "b"], dtype="string")
     with pytest.raises(hotloop.InvalidTypeError):
         hotloop.parallel_sum(strings)
+
+
+def nullable_categorical(values, categories, dtype):
+    """A Series of categories of a nullable dtype (by codes: Float32 0.1 is no float 0.1)."""
+    codes = [-1 if v is None else categories.index(v) for v in values]
+    return pd.Series(pd.Categorical.from_codes(codes, pd.array(categories, dtype=dtype)))
+
+
+@pytest.mark.parametrize("values, categories, dtype", [
+    ([1, 2, 1], [1, 2], "Int64"), ([2**60 + 1, 3, 3], [3, 2**60 + 1], "Int64"),
+    ([120, 7], [7, 120], "UInt8"), ([1.5, 2.5, 1.5], [1.5, 2.5], "Float64"),
+    ([0.5, 0.1], [0.1, 0.5], "Float32"), ([True, False, True], [False, True], "boolean"),
+])
+def test_categoricals_of_nullable_categories_are_their_categories_dtype(values, categories,
+                                                                        dtype):
+    # numpy.asarray makes such a categorical object: compute_stats, Moments.of and ExactSum.of
+    # said "unsupported dtype object", parallel_sum and process_numbers took the object route.
+    s = nullable_categorical(values, categories, dtype)
+    same = s.astype(s.cat.categories.dtype)  # pandas' reading of it
+    assert np.asarray(s).dtype == object
+    for policy in ("propagate", "omit", "raise"):
+        assert hotloop.compute_stats(s, nan_policy=policy) == hotloop.compute_stats(
+            same, nan_policy=policy)
+        assert Moments.of(s, nan_policy=policy) == Moments.of(same, nan_policy=policy)
+    assert ExactSum.of(s) == ExactSum.of(same)
+    total = hotloop.parallel_sum(s)
+    assert type(total) is type(hotloop.parallel_sum(same)) and total == hotloop.parallel_sum(same)
+    out = hotloop.process_numbers(s, 0)
+    assert isinstance(out, np.ndarray) and out.dtype == same.dtype.numpy_dtype.str.replace(
+        "|b1", "int64")
+    assert out.tolist() == hotloop.process_numbers(same, 0).tolist()
+    p, q = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+    p.add_data(s)
+    q.add_data(same)
+    assert p.to_bytes() == q.to_bytes()
+    for other in (pd.CategoricalIndex(s), s.array):
+        assert hotloop.compute_stats(other) == hotloop.compute_stats(same)
+
+
+@pytest.mark.parametrize("dtype", ["Int64", "Float64"])
+def test_categoricals_of_nullable_categories_with_missing_values_follow_the_na_policy(dtype):
+    s = nullable_categorical([1, None, 2, 1], [1, 2], dtype)
+    same = s.astype(dtype)
+    assert same.isna().tolist() == [False, True, False, False]
+    stats = hotloop.compute_stats(s, nan_policy="omit")
+    assert stats == hotloop.compute_stats(same, nan_policy="omit")
+    assert stats["count"] == 3 and stats["mean"] == same.mean()
+    assert type(stats["min"]) is (int if dtype == "Int64" else float)
+    assert hotloop.compute_stats(nullable_categorical([None], [1], dtype),
+                                 nan_policy="omit")["count"] == 0
+    for call in (lambda: hotloop.parallel_sum(s), lambda: hotloop.process_numbers(s, 0),
+                 lambda: hotloop.compute_stats(s), lambda: ExactSum.of(s),
+                 lambda: hotloop.DataProcessor(2).add_data(s)):
+        with pytest.raises(hotloop.InvalidArgumentError,
+                           match=r"the Series holds 1 missing value \(pd\.NA\).*s\.dropna"):
+            call()
+    with pytest.raises(hotloop.InvalidArgumentError, match="contains NaN"):
+        hotloop.compute_stats(s, nan_policy="raise")
+
+
+def test_dataframes_with_categorical_columns_of_numbers_are_their_categories_dtype():
+    # numpy.asarray makes these frames object: compute_stats named the categorical column "not
+    # a number dtype", process_numbers gave a list of mixed ints and floats.
+    nullable = pd.Categorical([1, 2, 1], categories=pd.array([1, 2], dtype="Int64"))
+    frames = [pd.DataFrame({"a": nullable}), pd.DataFrame({"a": nullable, "b": [1.5, 2.5, 3.5]}),
+              pd.DataFrame({"a": pd.Categorical([1, 2, 1]),
+                            "b": pd.array([1, None, 2], dtype="Int64")})]
+    for df in frames:
+        same = df.astype({"a": df["a"].cat.categories.dtype})
+        assert hotloop.compute_stats(df, nan_policy="omit") == hotloop.compute_stats(
+            same, nan_policy="omit")
+        if not same.isna().any().any():
+            assert hotloop.parallel_sum(df) == hotloop.parallel_sum(same)
+            out = hotloop.process_numbers(df, 1)
+            assert isinstance(out, np.ndarray)
+            assert out.tolist() == hotloop.process_numbers(same, 1).tolist()
+    assert hotloop.compute_stats(frames[2], nan_policy="omit")["count"] == 5
+    holes = pd.DataFrame({"b": [1.5, 2.5], "a": pd.Categorical.from_codes(
+        [0, -1], pd.array([1, 2], dtype="Int64"))})
+    with pytest.raises(hotloop.InvalidArgumentError,
+                       match=r"column 'a' \(category\) holds 1 missing value \(pd\.NA\)"):
+        hotloop.compute_stats(holes)
+    assert hotloop.compute_stats(holes, nan_policy="omit")["count"] == 3
+    # by position: repeated column names and a repeated index are no obstacle
+    twice = frames[1].set_axis(["x", "x"], axis=1).set_axis([7, 7, 8], axis=0)
+    assert hotloop.compute_stats(twice) == hotloop.compute_stats(frames[1])
+
+
+@pytest.mark.parametrize("s, dtype, hint", [
+    (pd.Series(pd.to_datetime(["2020-01-01"]).tz_localize("UTC")), "datetime64[ns, UTC]",
+     "dt.total_seconds()"),
+    (pd.Series(pd.to_datetime(["2020-01-01"])), "datetime64[ns]", "dt.total_seconds()"),
+    (pd.Series(pd.to_timedelta([1], unit="s")), "timedelta64[ns]", "s.dt.total_seconds()"),
+    (pd.Series(pd.period_range("2020", periods=2, freq="D")), "period[D]", "pd.to_numeric"),
+    (pd.Series(["1", "2"], dtype="string"), "string", "pd.to_numeric"),
+    (pd.Series(pd.interval_range(0, 2)), "interval[int64, right]", "pd.to_numeric"),
+    (pd.Series([1, 2**70], dtype=object), "object", "pd.to_numeric"),
+])
+def test_pandas_objects_of_no_number_dtype_name_it_in_every_function(s, dtype, hint):
+    # numpy.asarray makes most of these object: the error said "unsupported dtype object" (or
+    # NumPy's datetime64) where the user has a datetime64[ns, UTC] or a string Series.
+    p = hotloop.DataProcessor(2)
+    calls = [lambda: hotloop.compute_stats(s), lambda: Moments.of(s, nan_policy="omit"),
+             lambda: ExactSum.of(s), lambda: p.add_data(s),
+             lambda: hotloop.DataProcessor.partial(s, chunk_size=2, offset=0)]
+    if isinstance(s.dtype, np.dtype) and s.dtype.kind in "mM":  # the others are object to
+        # NumPy: summed and filtered as their elements (the error names the element's type)
+        calls += [lambda: hotloop.parallel_sum(s), lambda: hotloop.process_numbers(s, 0)]
+    for call in calls:
+        with pytest.raises(hotloop.InvalidTypeError) as info:
+            call()
+        assert "the Series has dtype %s, which is not a number dtype" % dtype in str(info.value)
+        assert hint in str(info.value)
+    assert len(p) == 0
+    with pytest.raises(hotloop.InvalidTypeError, match=r"the DatetimeIndex has dtype "
+                                                       r"datetime64\[ns\]"):
+        hotloop.compute_stats(pd.date_range("2020", periods=3))
+
+
+def test_pandas_objects_of_numbers_numpy_cannot_read_keep_numpys_name_for_the_dtype():
+    # complex and long double are numbers: "not a number dtype" would be wrong
+    for s, dtype in ((pd.Series([1 + 2j]), "complex128"),
+                     (pd.Series(np.array([1.5], np.longdouble)), str(np.dtype(np.longdouble)))):
+        with pytest.raises(hotloop.InvalidTypeError, match="unsupported dtype %s$" % dtype):
+            hotloop.compute_stats(s)
+
+
+def test_a_categorical_of_bool_categories_with_a_missing_value_says_how_to_convert_it():
+    # numpy.asarray gives object (True, nan): "unsupported dtype object" named no conversion
+    s = pd.Series(pd.Categorical([True, None, False]))
+    for call in (lambda: hotloop.compute_stats(s), lambda: ExactSum.of(s),
+                 lambda: hotloop.DataProcessor(2).add_data(s)):
+        with pytest.raises(hotloop.InvalidTypeError, match=r"categorical of bool categories with "
+                                                           r"a missing value.*astype\('boolean'\)"):
+            call()
+    assert hotloop.compute_stats(s.astype("boolean"), nan_policy="omit")["count"] == 2
+    assert hotloop.compute_stats(s.dropna())["max"] is True
 
 
 def test_objects_with_array_become_arrays():

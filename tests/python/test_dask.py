@@ -1197,6 +1197,88 @@ def test_series_of_unknown_categories_are_read_on_the_workers():
             dask.compute(function(text), scheduler="sync")
 
 
+@pytest.mark.parametrize("known", [True, False])
+def test_series_of_nullable_categories_are_read_as_the_single_call(known):
+    # Categories of a nullable dtype (Int64): numpy.asarray makes a partition object, and the
+    # partials said "unsupported dtype object", naming the partition.
+    import dask.dataframe as dd
+    import pandas as pd
+
+    categories = pd.array([2**60 + 1, 3, 5], dtype="Int64")
+    whole = pd.Series(pd.Categorical.from_codes([0, 1, 1, 2, 0, 2, 1], categories))
+    s = dd.from_pandas(whole, npartitions=3)
+    if not known:
+        s = dd.from_pandas(whole.astype("Int64"), npartitions=3).astype("category")
+        assert not s.cat.known
+    single = s.compute()
+    found = dask.compute(hdask.parallel_sum(s), hdask.compute_stats(s),
+                         hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")
+    assert found == (hotloop.parallel_sum(single), hotloop.compute_stats(single),
+                     hotloop.compute_stats(single, nan_policy="omit"))
+    assert found[0] == sum(whole.astype("Int64").tolist())
+    p, q = hotloop.DataProcessor(3), hotloop.DataProcessor(3)
+    hdask.add_data(p, s, scheduler="sync")
+    q.add_data(single)
+    assert p.to_bytes() == q.to_bytes()
+    missing = dd.from_pandas(pd.Series(pd.Categorical.from_codes([-1, 0, -1], categories)),
+                             npartitions=2)
+    found = dask.compute(hdask.compute_stats(missing, nan_policy="omit"), scheduler="sync")[0]
+    single = hotloop.compute_stats(missing.compute(), nan_policy="omit")
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    assert found["count"] == 1 and found["min"] == 2**60 + 1
+    with pytest.raises(hotloop.InvalidArgumentError, match=r"partition \d: .*pd\.NA"):
+        dask.compute(hdask.parallel_sum(missing), scheduler="sync")
+
+
+@pytest.mark.parametrize("known", [True, False])
+@pytest.mark.parametrize("nan_policy", ["propagate", "omit", "raise"])
+def test_series_of_int_categories_with_a_missing_value_in_one_partition(known, nan_policy):
+    # numpy.asarray reads int categories as int64, but as float64 with NaN where a value is
+    # missing: the whole (x.compute()) is float64 when any partition has a hole, while the
+    # partitions without one gave int64 moments: "cannot merge moments of int64 and float64".
+    import dask.dataframe as dd
+    import numpy as np
+    import pandas as pd
+
+    for values in ([2**53 + 1, 2, 1, None, 2, 1, 7], [2**53 + 1, 2, 1, 5, 2, 1, 7],
+                   [None, None, None, 4]):
+        whole = pd.Series(pd.Categorical(values))
+        assert whole.cat.categories.dtype == np.int64
+        s = dd.from_pandas(whole, npartitions=3)
+        if not known:
+            s = s.cat.as_unknown()
+            assert not s.cat.known
+        single = s.compute()
+        expected = _outcome(lambda: hotloop.compute_stats(single, nan_policy=nan_policy))
+        found = _outcome(lambda: dask.compute(hdask.compute_stats(s, nan_policy=nan_policy,
+                                                                  split_every=2),
+                                              scheduler="sync")[0])
+        assert found == expected, values
+
+
+def test_series_of_bool_categories_with_a_missing_value_sum_as_the_single_call():
+    # numpy.asarray makes the whole object (True, nan), which parallel_sum sums as Python
+    # numbers (NaN); the partition with the hole was refused ("unsupported dtype object").
+    import dask.dataframe as dd
+    import pandas as pd
+
+    for values in ([True, False, True, None, True], [True, False, True, False, True]):
+        s = dd.from_pandas(pd.Series(pd.Categorical(values)), npartitions=2)
+        single = hotloop.parallel_sum(s.compute())
+        found = dask.compute(hdask.parallel_sum(s), scheduler="sync")[0]
+        assert type(found) is type(single) and bits(found) == bits(single), values
+        assert (found != found) == (None in values)
+
+
+def _outcome(compute):
+    """compute()'s dict (its values' types and bits), or its error's class."""
+    try:
+        stats = compute()
+    except hotloop.HotloopError as exc:
+        return type(exc)
+    return {k: (type(v), bits(v)) for k, v in stats.items()}
+
+
 def test_missing_values_in_a_nullable_series_raise_as_in_the_single_call():
     s = series_of([[1, 2], [3, None]], dtype="Int64")
     for function in (hdask.parallel_sum, hdask.compute_stats):
@@ -1575,6 +1657,33 @@ def test_compute_stats_omit_of_a_nullable_series_of_nothing_but_missing_values(d
         s = series_of(pieces_of([None] * 3, sizes), dtype)
         found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
         assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+
+
+@pytest.mark.parametrize("nullable", ["Float64", "Int64"])
+def test_compute_stats_omit_of_a_numpy_series_of_nullable_partitions_of_only_missing_values(
+        nullable):
+    # Dask trusts the meta (float64) while the partitions are nullable and hold nothing but
+    # pd.NA: x.compute() is Float64 and the single call gives count 0; the partials were plain
+    # Moments (the meta is no nullable dtype), and the empty-input error came out.
+    import numpy as np
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series([None, None], dtype=nullable), pd.Series([], dtype=nullable),
+                       pd.Series([None], dtype=nullable)], meta=pd.Series([], dtype="float64"))
+    single = hotloop.compute_stats(s.compute(), nan_policy="omit")
+    assert single["count"] == 0
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    # NaN left out still counts as a value: all-NaN float64 partitions keep the NaN results,
+    # and a Series of no element at all is still the empty-input error
+    nans = dd_from_parts([pd.Series([np.nan]), pd.Series([], dtype=float)],
+                         meta=pd.Series([], dtype=float))
+    found = dask.compute(hdask.compute_stats(nans, nan_policy="omit"), scheduler="sync")[0]
+    single = hotloop.compute_stats(nans.compute(), nan_policy="omit")
+    assert {k: bits(v) for k, v in found.items()} == {k: bits(v) for k, v in single.items()}
+    empty = dd_from_parts([pd.Series([], dtype=nullable)], meta=pd.Series([], dtype="float64"))
+    with pytest.raises(hotloop.InvalidArgumentError, match="empty"):
+        dask.compute(hdask.compute_stats(empty, nan_policy="omit"), scheduler="sync")
 
 
 def test_compute_stats_omit_of_nullable_partitions_narrower_than_declared():

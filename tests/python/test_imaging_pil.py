@@ -132,8 +132,7 @@ def test_palette_images_are_filtered_as_their_colours():
     # A blurred palette image is not its indices blurred.
     assert not np.array_equal(pixels(out)[..., 0], hotloop.gaussian_blur(pixels(im), 1.0))
     gray = hotloop.grayscale(im)
-    assert gray.mode == "L"
-    assert np.abs(pixels(gray).astype(int) - pixels(im.convert("L"))).max() <= 1
+    assert gray.mode == "L" and np.array_equal(pixels(gray), pixels(im.convert("L")))
 
 
 def test_palette_transparency_gives_rgba():
@@ -148,6 +147,55 @@ def test_palette_transparency_gives_rgba():
     out = hotloop.box_blur(pa, 1)
     assert out.mode == "RGBA"
     assert np.array_equal(pixels(out), hotloop.box_blur(pixels(pa.convert("RGBA")), 1))
+
+
+def test_grayscale_of_a_palette_with_transparency_is_pillows_convert_l(tmp_path):
+    # Pillow's convert("L") keeps a transparent index as the L key of its colour; grayscale
+    # dropped it (the pixels were equal), while it keeps an RGB image's key so.
+    rng = np.random.default_rng(11)
+    im = Image.fromarray(np.arange(256, dtype=np.uint8).reshape(16, 16), "P")
+    im.putpalette(rng.integers(0, 256, 3 * 200, dtype=np.uint8).tobytes())  # 200 entries
+    for index in (0, 37, 199, 230):  # past the palette: Pillow's gray ramp, as Pillow reads it
+        im.info["transparency"] = index
+        expected = im.convert("L")
+        out = hotloop.grayscale(im)
+        assert out.mode == "L" and np.array_equal(pixels(out), pixels(expected))
+        assert out.info["transparency"] == expected.info["transparency"], index
+    out.save(tmp_path / "gray.png")
+    assert Image.open(tmp_path / "gray.png").info["transparency"] == out.info["transparency"]
+    # transparency as bytes (one alpha per index): Pillow's convert("L") drops it, with a
+    # warning that such images should be converted to RGBA; grayscale drops it too
+    im.info["transparency"] = bytes(range(0, 256, 2))
+    with pytest.warns(UserWarning, match="RGBA"):
+        expected = im.convert("L")
+    out = hotloop.grayscale(im)
+    assert np.array_equal(pixels(out), pixels(expected)) and "transparency" not in out.info
+    assert "transparency" not in expected.info
+    pa = im.convert("PA")
+    out, expected = hotloop.grayscale(pa), pa.convert("L")
+    assert np.array_equal(pixels(out), pixels(expected)) and out.info == expected.info == {}
+    # An RGBA palette: Pillow's own convert("L") fails on it ("invalid palette size"); the key
+    # is the luma of the index's RGB all the same
+    rgba = Image.fromarray(np.array([[0, 1], [2, 1]], np.uint8), "P")
+    rgba.putpalette(bytes([10, 200, 30, 0, 255, 0, 0, 128, 0, 0, 255, 255]), "RGBA")
+    rgba.info["transparency"] = 1
+    out = hotloop.grayscale(rgba)
+    assert pixels(out).tolist() == [[124, 76], [29, 76]] and out.info["transparency"] == 76
+
+
+@pytest.mark.parametrize("key", [300, -1, bytes(257), (10, 200, 30), "x"])
+def test_a_palette_transparency_pillow_cannot_apply_is_refused_naming_it(key):
+    # Pillow's convert("RGBA") raises ValueError for these; it came out bare, no HotloopError.
+    im = Image.fromarray(np.array([[0, 1]], np.uint8), "P")
+    im.putpalette([10, 200, 30] * 2)
+    im.info["transparency"] = key
+    before = (im.tobytes(), dict(im.info))
+    for f in FILTERS.values():
+        with pytest.raises(hotloop.InvalidArgumentError,
+                           match=r'info\["transparency"\] = .*which Pillow cannot apply.*'
+                                 r'del img\.info\["transparency"\]'):
+            f(im)
+    assert (im.tobytes(), dict(im.info)) == before
 
 
 def test_a_transparent_colour_key_becomes_alpha_as_a_palettes_does(tmp_path):
@@ -248,8 +296,7 @@ def test_hsv_is_refused_but_for_grayscale():
         with pytest.raises(hotloop.InvalidTypeError, match=r'hue is an angle.*convert\("RGB"\)'):
             FILTERS[op](im)
     gray = hotloop.grayscale(im)
-    assert gray.mode == "L"
-    assert np.abs(pixels(gray).astype(int) - pixels(im.convert("L"))).max() <= 1
+    assert gray.mode == "L" and np.array_equal(pixels(gray), pixels(im.convert("L")))
 
 
 def test_bilevel_and_unknown_modes_are_refused_with_the_conversion_to_make():
