@@ -231,7 +231,8 @@ def sharpen(img: Image, sigma: float = 1.0, amount: float = 1.0, *,
     sigma : float, default 1.0
         Standard deviation of the blur in pixels, as for gaussian_blur (0 returns a copy).
     amount : float, default 1.0
-        Strength, finite and >= 0 (0 returns a copy).
+        Strength, finite and >= 0 (0 returns a copy, as does a sigma below 0.125: inf, NaN
+        and -0.0 samples included).
     <PROGRESS>
 
     Returns

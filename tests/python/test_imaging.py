@@ -450,3 +450,16 @@ def test_box_blur_radius_errors_state_the_real_range():
         with pytest.raises(hotloop.InvalidArgumentError, match=r"in 0 \.\. 16777216, got "):
             hotloop.box_blur(img, radius)
     assert hotloop.box_blur(img, 2**24).shape == img.shape  # the limit itself is accepted
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sigma, amount", [(1.0, 0.0), (0.0, 2.0), (0.1, 2.0)])
+def test_sharpen_that_is_documented_as_a_copy_copies_inf_nan_and_negative_zero(dtype, sigma,
+                                                                                amount):
+    # amount 0 or a one-tap sigma "returns a copy": the formula x + amount * (x - blur) made
+    # inf - inf = NaN of each inf (and, for amount 0, of its whole neighbourhood) and +0.0 of -0.0.
+    img = np.array([[np.inf, 1.0, 2.0, -0.0], [1.0, np.nan, 1.0, 5.0],
+                    [-np.inf, 1.0, 3.0, 4.0]], dtype)
+    got = hotloop.sharpen(img, sigma, amount)
+    assert got.dtype == img.dtype
+    assert got.tobytes() == img.tobytes()
