@@ -463,3 +463,17 @@ def test_sharpen_that_is_documented_as_a_copy_copies_inf_nan_and_negative_zero(d
     got = hotloop.sharpen(img, sigma, amount)
     assert got.dtype == img.dtype
     assert got.tobytes() == img.tobytes()
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((2**31 + 1, 2**31 + 1), r"the source is 2147483649x2147483649x1; sides are limited to 2\^31"),
+    ((2**31 + 1, 2**20, 5), r"the source has 5 channels; expected 1, 3 or 4"),
+    ((2**20, 2**20, 2), r"the source has 2 channels; expected 1, 3 or 4"),
+])
+def test_a_bad_image_shape_is_a_shape_error_before_the_output_is_allocated(shape, message):
+    # A broadcast view of such a shape costs no memory; its output would (4 EiB, 2 TiB): the
+    # shape, not the allocation, must be the error.
+    img = np.broadcast_to(np.zeros((1, 1) + shape[2:], np.uint8), shape)
+    for function in (hotloop.gaussian_blur, hotloop.grayscale):
+        with pytest.raises(hotloop.ShapeError, match=message):
+            function(img)
