@@ -465,6 +465,11 @@ def test_sharpen_that_is_documented_as_a_copy_copies_inf_nan_and_negative_zero(d
     assert got.tobytes() == img.tobytes()
 
 
+def test_sharpen_with_amount_0_still_refuses_a_sigma_too_large():
+    with pytest.raises(hotloop.InvalidArgumentError, match="kernel radius above 2"):
+        hotloop.sharpen(np.ones((3, 3)), 1e300, 0.0)
+
+
 @pytest.mark.parametrize("shape, message", [
     ((2**31 + 1, 2**31 + 1), r"the source is 2147483649x2147483649x1; sides are limited to 2\^31"),
     ((2**31 + 1, 2**20, 5), r"the source has 5 channels; expected 1, 3 or 4"),

@@ -110,7 +110,8 @@ void sharpen(const View& src, const View& dst, double sigma, double amount, Cont
     // one-tap blur without the mask), as documented. The formula would turn inf and NaN samples
     // into x + amount * (inf - inf) = NaN, and -0.0 into +0.0, and with amount 0 would spread
     // NaN into the whole neighbourhood of each inf or NaN.
-    const bool copy = amount == 0.0 || radius_of(sigma, "sharpen") == 0;
+    const std::size_t radius = radius_of(sigma, "sharpen");  // refuses a too large sigma first
+    const bool copy = amount == 0.0 || radius == 0;
     on_aligned(src, dst, [&](const View& in, const View& out) {
         gaussian_pass(imaging::image_pair(in, out, "sharpen"), copy ? 0.0 : sigma, !copy, amount,
                       "sharpen", ctl);
