@@ -489,7 +489,8 @@ HL_API hl_status hl_image_box_blur(const hl_view *src, const hl_view *dst, int64
                                    hl_control *ctl);
 /* Unsharp mask src + amount * (src - gaussian_filter(src, sigma)), rounded once; sigma as for
    hl_image_gaussian_blur; amount >= 0 and at most FLT_MAX (uint8, uint16 and float32 images are
-   computed in float32, where a larger amount is infinite). */
+   computed in float32, where a larger amount is infinite). amount 0, or a sigma below 0.125 (a
+   one-tap blur), copies (inf, NaN and -0.0 too). */
 HL_API hl_status hl_image_sharpen(const hl_view *src, const hl_view *dst, double sigma,
                                   double amount, hl_control *ctl);
 /* Sobel gradient magnitude per channel, hypot(sobel(src, 0), sobel(src, 1)) as scipy.ndimage

@@ -117,6 +117,8 @@ def _document(function: _Function) -> _Function:
     return function
 
 
+#: The longest image side, as the engine's kMaxImageSide (core/src/imaging/imaging_image.hpp).
+_MAX_IMAGE_SIDE = 2**31
 #: The largest kernel radius, as the engine's kMaxKernelRadius (core/include/hotloop/imaging.hpp).
 _MAX_KERNEL_RADIUS = 2**24
 
@@ -235,7 +237,8 @@ def sharpen(img: Image, sigma: float = 1.0, amount: float = 1.0, *,
     sigma : float, default 1.0
         Standard deviation of the blur in pixels, as for gaussian_blur (0 returns a copy).
     amount : float, default 1.0
-        Strength, finite and >= 0 (0 returns a copy).
+        Strength, finite and >= 0 (0 returns a copy, as does a sigma below 0.125: inf, NaN
+        and -0.0 samples included).
     <PROGRESS>
 
     Returns
@@ -469,6 +472,14 @@ def _image_array(obj, what):
     if obj.ndim not in (2, 3):
         raise ShapeError("%s: expected an image of shape (H, W) or (H, W, C), got shape %s"
                          % (what, obj.shape))
+    # The engine checks these too, but only once the output is allocated: a broadcast view of
+    # a bad shape would be an OutOfMemoryError (or a huge allocation) instead of a ShapeError.
+    channels = obj.shape[2] if obj.ndim == 3 else 1
+    if channels not in (1, 3, 4):
+        raise ShapeError("%s: the source has %d channels; expected 1, 3 or 4" % (what, channels))
+    if max(obj.shape[:2]) > _MAX_IMAGE_SIDE:
+        raise ShapeError("%s: the source is %s; sides are limited to 2^31 pixels"
+                         % (what, "x".join(map(str, obj.shape[:2] + (channels,)))))
     return obj
 
 

@@ -450,3 +450,35 @@ def test_box_blur_radius_errors_state_the_real_range():
         with pytest.raises(hotloop.InvalidArgumentError, match=r"in 0 \.\. 16777216, got "):
             hotloop.box_blur(img, radius)
     assert hotloop.box_blur(img, 2**24).shape == img.shape  # the limit itself is accepted
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("sigma, amount", [(1.0, 0.0), (0.0, 2.0), (0.1, 2.0)])
+def test_sharpen_that_is_documented_as_a_copy_copies_inf_nan_and_negative_zero(dtype, sigma,
+                                                                                amount):
+    # amount 0 or a one-tap sigma "returns a copy": the formula x + amount * (x - blur) made
+    # inf - inf = NaN of each inf (and, for amount 0, of its whole neighbourhood) and +0.0 of -0.0.
+    img = np.array([[np.inf, 1.0, 2.0, -0.0], [1.0, np.nan, 1.0, 5.0],
+                    [-np.inf, 1.0, 3.0, 4.0]], dtype)
+    got = hotloop.sharpen(img, sigma, amount)
+    assert got.dtype == img.dtype
+    assert got.tobytes() == img.tobytes()
+
+
+def test_sharpen_with_amount_0_still_refuses_a_sigma_too_large():
+    with pytest.raises(hotloop.InvalidArgumentError, match="kernel radius above 2"):
+        hotloop.sharpen(np.ones((3, 3)), 1e300, 0.0)
+
+
+@pytest.mark.parametrize("shape, message", [
+    ((2**31 + 1, 2**31 + 1), r"the source is 2147483649x2147483649x1; sides are limited to 2\^31"),
+    ((2**31 + 1, 2**20, 5), r"the source has 5 channels; expected 1, 3 or 4"),
+    ((2**20, 2**20, 2), r"the source has 2 channels; expected 1, 3 or 4"),
+])
+def test_a_bad_image_shape_is_a_shape_error_before_the_output_is_allocated(shape, message):
+    # A broadcast view of such a shape costs no memory; its output would (4 EiB, 2 TiB): the
+    # shape, not the allocation, must be the error.
+    img = np.broadcast_to(np.zeros((1, 1) + shape[2:], np.uint8), shape)
+    for function in (hotloop.gaussian_blur, hotloop.grayscale):
+        with pytest.raises(hotloop.ShapeError, match=message):
+            function(img)

@@ -106,9 +106,15 @@ void sharpen(const View& src, const View& dst, double sigma, double amount, Cont
     if (!(amount >= 0.0) || !(amount <= std::numeric_limits<float>::max()))
         fail(ErrorKind::InvalidArgument,
              "sharpen: amount must be finite (in float32) and >= 0, got " + number(amount));
+    // amount 0, or a sigma whose kernel is one tap, leaves every pixel as it is: a copy (the
+    // one-tap blur without the mask), as documented. The formula would turn inf and NaN samples
+    // into x + amount * (inf - inf) = NaN, and -0.0 into +0.0, and with amount 0 would spread
+    // NaN into the whole neighbourhood of each inf or NaN.
+    const std::size_t radius = radius_of(sigma, "sharpen");  // refuses a too large sigma first
+    const bool copy = amount == 0.0 || radius == 0;
     on_aligned(src, dst, [&](const View& in, const View& out) {
-        gaussian_pass(imaging::image_pair(in, out, "sharpen"), sigma, true, amount, "sharpen",
-                      ctl);
+        gaussian_pass(imaging::image_pair(in, out, "sharpen"), copy ? 0.0 : sigma, !copy, amount,
+                      "sharpen", ctl);
     });
 }
 

@@ -37,6 +37,8 @@ public:
         padded_ = aligned_count<F>(lead_ + checked_mul(W + row_radius(), C));
         // ring | two padded rows | one spare output row (T is never wider than F)
         scratch_bytes_ = checked_mul(ring_ + stride_ + 2 * padded_, sizeof(F));
+        down_piece_ = piece(rows_radius());
+        along_piece_ = piece(row_radius());
     }
 
     void run(Control* ctl) const {
@@ -64,7 +66,7 @@ private:
     template <class Down, class... Out>
     void down(const std::vector<const F*>& rows, std::size_t count, std::vector<const F*>& moved,
               Control* ctl, Out*... out) const {
-        const std::size_t step = piece(rows_radius());
+        const std::size_t step = down_piece_;
         for (std::size_t i = 0; i < n_; i += step) {
             const F* const* at = rows.data();
             if (i) {
@@ -79,7 +81,9 @@ private:
     // Where source row j (any j in [-H, 2H)) lives in the ring.
     F* slot(F* ring, std::ptrdiff_t j) const {
         const auto slots = static_cast<std::ptrdiff_t>(slots_);
-        return ring + static_cast<std::size_t>((j % slots + slots) % slots) * stride_;
+        std::ptrdiff_t k = j % slots;  // one division per row: narrow images have many rows
+        if (k < 0) k += slots;
+        return ring + static_cast<std::size_t>(k) * stride_;
     }
 
     // Source row j (any j in [-H, 2H)) as working values: in the ring, or in place.
@@ -98,7 +102,7 @@ private:
         const std::size_t C = im_.src.channels;
         pad_row(line, im_.src.width, C, row_radius());
         T* out = row_target(im_.dst, y, spare);
-        const std::size_t step = piece(row_radius());
+        const std::size_t step = along_piece_;
         for (std::size_t i = 0; i < n_; i += step) {
             if (i) check(ctl);
             simd_run<AlongRow>(static_cast<const F*>(line + i), std::min(step, n_ - i), C,
@@ -121,8 +125,21 @@ private:
         const auto y1 = static_cast<std::ptrdiff_t>(
             std::min(im_.src.height, (b + 1) * kRowsPerBlock));
         auto window = [&](std::ptrdiff_t y, std::size_t count) {
-            for (std::size_t k = 0; k < count; ++k)
-                rows[k] = source_row(ring, y - r + static_cast<std::ptrdiff_t>(k));
+            if (in_place_) {
+                for (std::size_t k = 0; k < count; ++k)
+                    rows[k] = source_row(ring, y - r + static_cast<std::ptrdiff_t>(k));
+                return;
+            }
+            // The ring's slots in order from row y - r's, wrapping: one division per window,
+            // not one per row (with a long kernel over a narrow image, the divisions took most
+            // of the time: 4x a float32 image read in place, 4x scipy).
+            F* at = slot(ring, y - r);
+            F* const end = ring + slots_ * stride_;
+            for (std::size_t k = 0; k < count; ++k) {
+                rows[k] = at;
+                at += stride_;
+                if (at == end) at = ring;
+            }
         };
         for (std::ptrdiff_t j = y0 - r; j < y0 + r; ++j) load(ring, j);
         std::ptrdiff_t y = y0;
@@ -148,6 +165,7 @@ private:
     F amount_;
     bool in_place_;  // source rows are read where they are
     std::size_t n_, slots_, stride_, ring_, lead_, padded_, scratch_bytes_;
+    std::size_t down_piece_, along_piece_;  // piece() of each kernel, once: a division per row
 };
 
 }  // namespace
