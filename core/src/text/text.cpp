@@ -1374,8 +1374,8 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, const 
             const std::size_t begin = w.size();
             transcode(units, cut, next, w);
             const std::size_t end = w.size();
-            std::size_t k = next;  // the rest of the last word, then some context
-            while (k < n && !rules.splits(units[k])) ++k;
+            // The rest of the last word, then some context.
+            const std::size_t k = utf8::find_split(units, next, n, rules);
             const std::size_t stop = std::min(n, k + kContextUnits);
             transcode(units, next, stop, w);
             own_bytes[b] = end - begin;
