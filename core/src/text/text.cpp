@@ -1102,6 +1102,35 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
     return out;
 }
 
+// Appends the lowercase of a word that is not ASCII to out. A word of megabytes is lowered in
+// pieces of 1 MiB on every thread (each character's context is still the whole word), then
+// joined piece by piece, each freed once joined: one word must not take one thread for the
+// whole lowering, nor its memory twice.
+void lower_word(const CaseTable& table, const RawWord& w, std::string& out, const Control* ctl) {
+    constexpr std::size_t kPiece = std::size_t(1) << 20;
+    const std::size_t n = w.length();
+    if (n < 2 * kPiece) {
+        lower_utf8(table, w.bytes, n, Beyond::Uncased, Beyond::Uncased, out);
+        return;
+    }
+    auto start = [&](std::size_t k) {  // of piece k: the first character at or after k MiB
+        std::size_t at = std::min(n, k * kPiece);
+        while (at < n && utf8::is_continuation(w.bytes[at])) ++at;
+        return at;
+    };
+    std::vector<std::string> pieces(block_count(n, kPiece));
+    parallel_blocks(pieces.size(), [&](std::size_t k) {
+        check_cancel(ctl);
+        lower_utf8(table, w.bytes, n, start(k), start(k + 1), Beyond::Uncased, Beyond::Uncased,
+                   pieces[k]);
+    });
+    out.reserve(out.size() + n);
+    for (std::string& piece : pieces) {
+        out += piece;
+        std::string().swap(piece);
+    }
+}
+
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
@@ -1130,8 +1159,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
         for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
             const RawWord& w = words[non_ascii[j]];
             const std::size_t at = out.size();
-            lower_utf8(*options.casing, w.bytes, w.length(), Beyond::Uncased, Beyond::Uncased,
-                       out);
+            lower_word(*options.casing, w, out, ctl);
             low[j] = {at, out.size() - at};
             if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
                 lowers_to_ascii[k] = 1;
