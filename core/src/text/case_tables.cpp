@@ -106,10 +106,10 @@ const ShortLower& short_lower(const CaseTable& t) {
 // maps to characters of the same UTF-8 length (written in place: no per-character append), and
 // returns that prefix's length in bytes; the general path goes on from there.
 std::size_t lower_short(const ShortLower& m, const uint8_t* word, std::size_t length,
-                        std::string& out) {
+                        detail::PodArray<uint8_t>& out) {
     const std::size_t at = out.size();
     out.resize(at + length);  // each character lowers to one of the same UTF-8 length
-    uint8_t* o = reinterpret_cast<uint8_t*>(&out[at]);
+    uint8_t* o = out.data() + at;
     std::size_t i = 0;
     while (i < length) {
         const uint8_t b = word[i];
@@ -129,23 +129,23 @@ std::size_t lower_short(const ShortLower& m, const uint8_t* word, std::size_t le
     return i;
 }
 
-// Appends code points to a string as UTF-8 through a buffer of its own: one append per few KiB.
+// Appends code points to an array as UTF-8 through a buffer of its own: one append per few KiB.
 // Appending each character of a word of megabytes on its own (a memcpy call each) was a third
 // of its lowering.
 class Utf8Sink {
 public:
-    explicit Utf8Sink(std::string& out) : out_(out) {}
+    explicit Utf8Sink(detail::PodArray<uint8_t>& out) : out_(out) {}
     void put(char32_t c) {
         if (n_ > sizeof(buffer_) - 4) flush();
         n_ += static_cast<std::size_t>(utf8::encode(c, buffer_ + n_));
     }
     void flush() {
-        out_.append(reinterpret_cast<const char*>(buffer_), n_);
+        out_.append(buffer_, n_);
         n_ = 0;
     }
 
 private:
-    std::string& out_;
+    detail::PodArray<uint8_t>& out_;
     uint8_t buffer_[4096];
     std::size_t n_ = 0;
 };
@@ -206,7 +206,7 @@ bool final_sigma(const CaseTable& t, const ShortLower& m, const CodePoints& w, s
 }  // namespace
 
 void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, std::size_t from,
-                std::size_t to, Beyond before, Beyond after, std::string& out) {
+                std::size_t to, Beyond before, Beyond after, detail::PodArray<uint8_t>& out) {
     const ShortLower& m = short_lower(table);
     std::size_t i = from + lower_short(m, word + from, to - from, out);
     if (i == to) return;

@@ -517,14 +517,14 @@ private:
         std::size_t length = to - from;
         if (needs_context(from, to)) {  // dirty or not: malformed units are cleaned there
             lower_in_context(from, to, dirty);
-            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            word = cleaned_.data();
             length = cleaned_.size();
             tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
         }
         if (dirty) {
             clean(from, to);
-            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            word = cleaned_.data();
             length = cleaned_.size();
         }
         add(word, length, dirty ? word + length : b_->text + b_->size, key);
@@ -564,10 +564,11 @@ private:
         cleaned_.clear();
         for (std::size_t p = from; p < to;) {
             const utf8::Unit u = utf8::decode(b_->text + p, b_->text + to, rules_);
+            static const uint8_t kReplacement[] = {0xEF, 0xBF, 0xBD};  // U+FFFD
             if (!u.malformed)
-                cleaned_.append(reinterpret_cast<const char*>(b_->text + p), u.length);
+                cleaned_.append(b_->text + p, static_cast<std::size_t>(u.length));
             else if (errors_ == DecodeErrors::Replace)
-                cleaned_ += "\xEF\xBF\xBD";
+                cleaned_.append(kReplacement, sizeof kReplacement);
             p += static_cast<std::size_t>(u.length);
         }
     }
@@ -639,8 +640,8 @@ private:
         std::size_t length = to - from;
         if (dirty) {
             clean(from, to);
-            word_.assign(cleaned_);
-            word = reinterpret_cast<const uint8_t*>(word_.data());
+            word_ = cleaned_;
+            word = word_.data();
             length = word_.size();
         }
         cleaned_.clear();
@@ -677,8 +678,9 @@ private:
     Tables& tables_;
     Block* b_ = nullptr;
     detail::PodArray<uint8_t> lowered_;  // a long ASCII word, lowercased
-    std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
-    std::string word_;     // a word cleaned of malformed units, to be lowered in context
+    // A word with malformed units replaced or dropped, or lowered; and a word cleaned of
+    // malformed units, to be lowered in context.
+    detail::PodArray<uint8_t> cleaned_, word_;
     Pipe<2> pipe16_{tables_.upto16};
     Pipe<4> pipe32_{tables_.upto32};
     Pipe<8> pipe64_{tables_.upto64};
@@ -1106,7 +1108,8 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
 // pieces of 1 MiB on every thread (each character's context is still the whole word), then
 // joined piece by piece, each freed once joined: one word must not take one thread for the
 // whole lowering, nor its memory twice.
-void lower_word(const CaseTable& table, const RawWord& w, std::string& out, const Control* ctl) {
+void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8_t>& out,
+                const Control* ctl) {
     constexpr std::size_t kPiece = std::size_t(1) << 20;
     const std::size_t n = w.length();
     if (n < 2 * kPiece) {
@@ -1118,16 +1121,16 @@ void lower_word(const CaseTable& table, const RawWord& w, std::string& out, cons
         while (at < n && utf8::is_continuation(w.bytes[at])) ++at;
         return at;
     };
-    std::vector<std::string> pieces(block_count(n, kPiece));
+    std::vector<detail::PodArray<uint8_t>> pieces(block_count(n, kPiece));
     parallel_blocks(pieces.size(), [&](std::size_t k) {
         check_cancel(ctl);
         lower_utf8(table, w.bytes, n, start(k), start(k + 1), Beyond::Uncased, Beyond::Uncased,
                    pieces[k]);
     });
     out.reserve(out.size() + n);
-    for (std::string& piece : pieces) {
-        out += piece;
-        std::string().swap(piece);
+    for (auto& piece : pieces) {
+        out.append(piece.data(), piece.size());
+        piece = {};
     }
 }
 
@@ -1150,24 +1153,25 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     // non_ascii[j]'s is.
     constexpr std::size_t kSlice = 4096;
     const std::size_t n_slices = block_count(non_ascii.size(), kSlice);
-    std::vector<std::string> lowered(n_slices);
+    std::vector<detail::PodArray<uint8_t>> lowered(n_slices);
     std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
     std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         check_cancel(ctl);
-        std::string& out = lowered[k];
+        detail::PodArray<uint8_t>& out = lowered[k];
         for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
             const RawWord& w = words[non_ascii[j]];
             const std::size_t at = out.size();
             lower_word(*options.casing, w, out, ctl);
             low[j] = {at, out.size() - at};
-            if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
+            if (is_ascii(out.data() + at, out.size() - at))
                 lowers_to_ascii[k] = 1;
         }
     });
     auto lowered_of = [&](std::size_t j) {
-        const std::string& slice = lowered[j / kSlice];
-        return std::string_view(slice.data() + low[j].first, low[j].second);
+        const detail::PodArray<uint8_t>& slice = lowered[j / kSlice];
+        return std::string_view(reinterpret_cast<const char*>(slice.data()) + low[j].first,
+                                low[j].second);
     };
     // Distinct ASCII words stay distinct (they are lowercased already), so a lowered word can
     // only meet another lowered word - or, if it lowers to ASCII (KELVIN SIGN -> k), an ASCII
