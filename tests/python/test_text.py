@@ -792,7 +792,8 @@ def test_a_word_of_megabytes_lowers_in_pieces_with_the_whole_word_as_context():
     for probes in ([("Σb", -1), ("Σ1", 0), ("Σ1", -1)],
                    [("Σ\u0345b", 0), ("'Σ'1", -2), ("Σ", -2)],
                    [("\u20ac", -1), ("\u20ac", -2), ("\U0001f600", -3)],
-                   [("\U0001f600", -1), ("\u0130", -1), ("\U0001d400Σ", -4)]):
+                   [("\U0001f600", -1), ("\u0130", -1), ("\U0001d400Σ", -4)],
+                   [("Σ1", 0), ("Σb", -1)] * 9):  # 18 MiB: pieces lower 4 at a time
         text = "x " + word(probes) + "Σ " + word(probes).upper()
         assert_same(text)
         assert hotloop.word_count(text.encode()) == reference(text)

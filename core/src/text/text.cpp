@@ -1105,12 +1105,12 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
 }
 
 // Appends the lowercase of a word that is not ASCII to out. A word of megabytes is lowered in
-// pieces of 1 MiB on every thread (each character's context is still the whole word), then
-// joined piece by piece, each freed once joined: one word must not take one thread for the
-// whole lowering, nor its memory twice.
+// pieces of 1 MiB on every thread (each character's context is still the whole word), 4 pieces
+// at a time into the same 4 buffers, each round then appended: one word must not take one
+// thread for the whole lowering, nor its memory twice (fresh pages cost more than the lowering).
 void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8_t>& out,
                 const Control* ctl) {
-    constexpr std::size_t kPiece = std::size_t(1) << 20;
+    constexpr std::size_t kPiece = std::size_t(1) << 20, kRound = 4;
     const std::size_t n = w.length();
     if (n < 2 * kPiece) {
         lower_utf8(table, w.bytes, n, Beyond::Uncased, Beyond::Uncased, out);
@@ -1121,16 +1121,18 @@ void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8
         while (at < n && utf8::is_continuation(w.bytes[at])) ++at;
         return at;
     };
-    std::vector<detail::PodArray<uint8_t>> pieces(block_count(n, kPiece));
-    parallel_blocks(pieces.size(), [&](std::size_t k) {
-        check_cancel(ctl);
-        lower_utf8(table, w.bytes, n, start(k), start(k + 1), Beyond::Uncased, Beyond::Uncased,
-                   pieces[k]);
-    });
+    const std::size_t n_pieces = block_count(n, kPiece);
+    std::vector<detail::PodArray<uint8_t>> pieces(std::min(n_pieces, kRound));
     out.reserve(out.size() + n);
-    for (auto& piece : pieces) {
-        out.append(piece.data(), piece.size());
-        piece = {};
+    for (std::size_t first = 0; first < n_pieces; first += kRound) {
+        const std::size_t round = std::min(kRound, n_pieces - first);
+        parallel_blocks(round, [&](std::size_t j) {
+            check_cancel(ctl);
+            pieces[j].clear();
+            lower_utf8(table, w.bytes, n, start(first + j), start(first + j + 1),
+                       Beyond::Uncased, Beyond::Uncased, pieces[j]);
+        });
+        for (std::size_t j = 0; j < round; ++j) out.append(pieces[j].data(), pieces[j].size());
     }
 }
 
