@@ -49,6 +49,48 @@ TEST_CASE("inside_one_word: a range of a str that starts no word", "[text]") {
         utf8::inside_one_word(reinterpret_cast<const uint8_t*>(one.data()), 1, 4, cpython));
 }
 
+namespace {
+
+// find_split over a text of 'a' with `decoys` (units that pass Rules::may_split's filter but
+// do not split) at every 7th unit, and `space` at each offset in turn, from several starts.
+template <class U>
+void check_find_split(std::initializer_list<U> decoys, std::initializer_list<U> spaces,
+                      const utf8::Rules& rules) {
+    constexpr std::size_t n = 200;  // three chunks of 64 and a part
+    std::vector<U> text(n, U('a'));
+    std::size_t d = 0;
+    for (std::size_t i = 3; i < n; i += 7) text[i] = *(decoys.begin() + d++ % decoys.size());
+    for (std::size_t from : {std::size_t(0), std::size_t(1), std::size_t(63), std::size_t(64)})
+        CHECK(utf8::find_split(text.data(), from, n, rules) == n);
+    for (U space : spaces) {
+        for (std::size_t at = 0; at < n; ++at) {
+            std::vector<U> t = text;
+            t[at] = space;
+            INFO("U+" << std::hex << uint32_t(space) << std::dec << " at " << at);
+            for (std::size_t from : {std::size_t(0), at / 2, at})
+                CHECK(utf8::find_split(t.data(), from, n, rules) == at);
+            CHECK(utf8::find_split(t.data(), at + 1, n, rules) == n);
+            CHECK(utf8::find_split(t.data(), 0, at, rules) == at);  // the end bounds the search
+        }
+    }
+}
+
+}  // namespace
+
+TEST_CASE("find_split: the first unit that splits, past candidates that do not", "[text]") {
+    const utf8::Rules cpython;  // the info separators U+001C..U+001F split, U+180E does not
+    check_find_split<uint8_t>({0x01, 0x08, 0x0E, 0x1B, 0x84}, {' ', '\t', 0x0B, 0x1C, 0x85, 0xA0},
+                              cpython);
+    check_find_split<uint16_t>({0x2014, 0x200B, 0x180E, 0x2FFF, 0x1B},
+                               {0x1F, 0x1680, 0x2000, 0x200A, 0x2028, 0x205F, 0x3000}, cpython);
+    check_find_split<char32_t>({0x2014, 0x0, 0x1F600, 0x3001, 0x167F},
+                               {'\n', 0xA0, 0x2029, 0x202F, 0x3000}, cpython);
+    utf8::Rules other;  // the other way round (ASCII-only text under PyPy 3.9; U+180E there)
+    other.info_separators = false;
+    other.mongolian_vowel_separator = true;
+    check_find_split<uint16_t>({0x2014, 0x1C, 0x1F}, {0x180E, ' '}, other);
+}
+
 TEST_CASE("count_words: words of several str blocks, in every layout", "[text]") {
     for (char32_t c : {char32_t(0xE4), char32_t(0x3A3), char32_t(0x1F600)}) {
         std::vector<char32_t> chars = {'x', ' '};

@@ -765,6 +765,40 @@ def test_every_code_point_beside_a_capital_sigma():
     assert_same("Σ".join(chars) + "Σ")
 
 
+def test_words_lowered_by_the_general_path_longer_than_its_buffer():
+    # A word with a capital sigma or a multi code point lowering goes through the general path
+    # from its first such character on (the prefix before it is lowered in place), through a
+    # buffer of 4 KiB: lowercases of 1, 2 and 3 bytes across its flushes.
+    for word in ("\u00e9" * 5000 + "Σ" + "\u00e9" * 5000, "Σ" + "\u0130" * 3000 + "Σ",
+                 "AΣ" * 3000 + "Σ", "\u0130" + "Σ\u0130a" * 1500 + "\U0001d400Σ"):
+        assert_same("x " + word + " " + word.lower() + " y")
+
+
+def test_a_word_of_megabytes_lowers_in_pieces_with_the_whole_word_as_context():
+    # A word of 2 MiB or more is lowered in pieces of 1 MiB of its UTF-8 on every thread: a
+    # capital sigma at a piece's end or start takes its final-sigma context from the next or
+    # previous piece ("aΣb": σ, "aΣ1": ς), and characters of 2, 3 and 4 bytes straddle the cuts.
+    mib = 1 << 20
+
+    def word(probes):
+        # 'a' * ... with each probe's first character at byte k MiB + shift of the word
+        parts, at = [], 0
+        for k, (probe, shift) in enumerate(probes, start=1):
+            parts.append("a" * (k * mib + shift - at))
+            parts.append(probe)
+            at = k * mib + shift + len(probe.encode("utf-8"))
+        return "".join(parts) + "a" * 10
+
+    for probes in ([("Σb", -1), ("Σ1", 0), ("Σ1", -1)],
+                   [("Σ\u0345b", 0), ("'Σ'1", -2), ("Σ", -2)],
+                   [("\u20ac", -1), ("\u20ac", -2), ("\U0001f600", -3)],
+                   [("\U0001f600", -1), ("\u0130", -1), ("\U0001d400Σ", -4)],
+                   [("Σ1", 0), ("Σb", -1)] * 9):  # 18 MiB: pieces lower 4 at a time
+        text = "x " + word(probes) + "Σ " + word(probes).upper()
+        assert_same(text)
+        assert hotloop.word_count(text.encode()) == reference(text)
+
+
 CASED_SET = frozenset(CASED)
 SIGMA_ALPHABET = ["Σ", "Σ", "Σ", "A", "a", "'", ".", "\u0345", "\u00ad", "\u0307", "\u2019", "1",
                   "\u0130", "\u1fbc", "\u180e", "\u200b", "\U0001d400", "\u02b0", " ", "\n", "\u3000"]

@@ -103,6 +103,7 @@ public:
         buffer_ = std::move(more);
         capacity_ = n;
     }
+    void clear() noexcept { size_ = 0; }
     // New elements (if any) are uninitialised.
     void resize(std::size_t n) {
         if (n > capacity_) reserve(std::max(n, 2 * capacity_));

@@ -102,12 +102,14 @@ const ShortLower& short_lower(const CaseTable& t) {
     return all[i];
 }
 
-// lower_utf8 for a word of characters below U+0800 that short_lower maps: appends its lowercase
-// and returns true, or returns false (out unchanged) if the word needs the general path.
-bool lower_short(const ShortLower& m, const uint8_t* word, std::size_t length, std::string& out) {
+// Appends the lowercase of the word's longest prefix of characters below U+0800 that short_lower
+// maps to characters of the same UTF-8 length (written in place: no per-character append), and
+// returns that prefix's length in bytes; the general path goes on from there.
+std::size_t lower_short(const ShortLower& m, const uint8_t* word, std::size_t length,
+                        detail::PodArray<uint8_t>& out) {
     const std::size_t at = out.size();
     out.resize(at + length);  // each character lowers to one of the same UTF-8 length
-    uint8_t* o = reinterpret_cast<uint8_t*>(&out[at]);
+    uint8_t* o = out.data() + at;
     std::size_t i = 0;
     while (i < length) {
         const uint8_t b = word[i];
@@ -123,10 +125,30 @@ bool lower_short(const ShortLower& m, const uint8_t* word, std::size_t length, s
         o[i + 1] = static_cast<uint8_t>(0x80 | (low & 0x3F));
         i += 2;
     }
-    if (i == length) return true;
-    out.resize(at);
-    return false;
+    out.resize(at + i);
+    return i;
 }
+
+// Appends code points to an array as UTF-8 through a buffer of its own: one append per few KiB.
+// Appending each character of a word of megabytes on its own (a memcpy call each) was a third
+// of its lowering.
+class Utf8Sink {
+public:
+    explicit Utf8Sink(detail::PodArray<uint8_t>& out) : out_(out) {}
+    void put(char32_t c) {
+        if (n_ > sizeof(buffer_) - 4) flush();
+        n_ += static_cast<std::size_t>(utf8::encode(c, buffer_ + n_));
+    }
+    void flush() {
+        out_.append(buffer_, n_);
+        n_ = 0;
+    }
+
+private:
+    detail::PodArray<uint8_t>& out_;
+    uint8_t buffer_[4096];
+    std::size_t n_ = 0;
+};
 
 // The code points of a valid UTF-8 word (surrogates allowed), read in place: the lowering of
 // a word of megabytes needs no array of its code points.
@@ -138,12 +160,26 @@ struct CodePoints {
     CodePoints(const uint8_t* word, std::size_t length) : p(word), n(length) {
         rules.surrogates = true;
     }
-    // The code point at byte i, and its length in bytes.
+    // The code point at byte i, and its length in bytes. The word is valid: a byte below 0x80
+    // is a character, and a lead byte 110xxxxx is followed by its one continuation byte.
     char32_t at(std::size_t i, int& length) const noexcept {
+        if (p[i] < 0x80) {
+            length = 1;
+            return p[i];
+        }
+        if ((p[i] & 0xE0) == 0xC0) {
+            length = 2;
+            return utf8::code_point(p + i, 2);
+        }
         length = utf8::decode(p + i, p + n, rules).length;
         return utf8::code_point(p + i, length);
     }
-    std::size_t before(std::size_t i) const noexcept { return utf8::unit_before(p, n, i, rules); }
+    // The start of the character that ends at byte i (0 < i).
+    std::size_t before(std::size_t i) const noexcept {
+        if (p[i - 1] < 0x80) return i - 1;
+        if (i >= 2 && (p[i - 2] & 0xE0) == 0xC0) return i - 2;
+        return utf8::unit_before(p, n, i, rules);
+    }
 };
 
 // Whether the capital sigma at byte i (2 bytes) is final (CPython's handle_capital_sigma).
@@ -169,29 +205,30 @@ bool final_sigma(const CaseTable& t, const ShortLower& m, const CodePoints& w, s
 
 }  // namespace
 
-void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
-                Beyond after, std::string& out) {
+void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, std::size_t from,
+                std::size_t to, Beyond before, Beyond after, detail::PodArray<uint8_t>& out) {
     const ShortLower& m = short_lower(table);
-    if (lower_short(m, word, length, out)) return;
+    std::size_t i = from + lower_short(m, word + from, to - from, out);
+    if (i == to) return;
     const CodePoints w(word, length);
-    out.reserve(out.size() + length);  // the usual size: as long as the word
-    uint8_t bytes[4];
-    auto put = [&](char32_t c) { out.append(reinterpret_cast<char*>(bytes), utf8::encode(c, bytes)); };
+    out.reserve(out.size() + (to - i));  // the usual size: as long as the characters
+    Utf8Sink sink(out);
     int n;
-    for (std::size_t i = 0; i < length; i += static_cast<std::size_t>(n)) {
+    for (; i < to; i += static_cast<std::size_t>(n)) {
         const char32_t c = w.at(i, n);
         if (c < 0x80) {
-            put(c >= 'A' && c <= 'Z' ? c + 32 : c);
+            sink.put(c >= 'A' && c <= 'Z' ? c + 32 : c);
         } else if (c < 0x800 && m.of[c] != kSlow) {
-            put(m.of[c]);
+            sink.put(m.of[c]);
         } else if (c == 0x3A3) {
-            put(final_sigma(table, m, w, i, before, after) ? 0x3C2 : 0x3C3);
+            sink.put(final_sigma(table, m, w, i, before, after) ? 0x3C2 : 0x3C3);
         } else if (const uint32_t* multi = lower_multi(table, c)) {
-            for (uint32_t k = 0; k < multi[1]; ++k) put(multi[2 + k]);
+            for (uint32_t k = 0; k < multi[1]; ++k) sink.put(multi[2 + k]);
         } else {
-            put(lower_single(table, c));
+            sink.put(lower_single(table, c));
         }
     }
+    sink.flush();
 }
 
 }  // namespace hotloop

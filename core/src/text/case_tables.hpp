@@ -8,6 +8,8 @@
 #include <string>
 #include <vector>
 
+#include "hotloop/text.hpp"
+
 namespace hotloop {
 
 struct CaseTable {
@@ -32,7 +34,13 @@ enum class Beyond { Uncased, Cased };
 
 // Appends str.lower() of the UTF-8 word (valid, surrogates allowed) to out, as UTF-8. A capital
 // sigma's context is the word itself plus `before` / `after` beyond its ends.
-void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, Beyond before,
-                Beyond after, std::string& out);
+// The same for the characters that start in bytes [from, to) of the word (character
+// boundaries), with the whole word as their context: a long word's pieces lower apart.
+void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length, std::size_t from,
+                std::size_t to, Beyond before, Beyond after, detail::PodArray<uint8_t>& out);
+inline void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length,
+                       Beyond before, Beyond after, detail::PodArray<uint8_t>& out) {
+    lower_utf8(table, word, length, 0, length, before, after, out);
+}
 
 }  // namespace hotloop

@@ -517,14 +517,14 @@ private:
         std::size_t length = to - from;
         if (needs_context(from, to)) {  // dirty or not: malformed units are cleaned there
             lower_in_context(from, to, dirty);
-            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            word = cleaned_.data();
             length = cleaned_.size();
             tables_.others.add(word, length, hash_word(word, length, word + length), key);
             return;
         }
         if (dirty) {
             clean(from, to);
-            word = reinterpret_cast<const uint8_t*>(cleaned_.data());
+            word = cleaned_.data();
             length = cleaned_.size();
         }
         add(word, length, dirty ? word + length : b_->text + b_->size, key);
@@ -564,10 +564,11 @@ private:
         cleaned_.clear();
         for (std::size_t p = from; p < to;) {
             const utf8::Unit u = utf8::decode(b_->text + p, b_->text + to, rules_);
+            static const uint8_t kReplacement[] = {0xEF, 0xBF, 0xBD};  // U+FFFD
             if (!u.malformed)
-                cleaned_.append(reinterpret_cast<const char*>(b_->text + p), u.length);
+                cleaned_.append(b_->text + p, static_cast<std::size_t>(u.length));
             else if (errors_ == DecodeErrors::Replace)
-                cleaned_ += "\xEF\xBF\xBD";
+                cleaned_.append(kReplacement, sizeof kReplacement);
             p += static_cast<std::size_t>(u.length);
         }
     }
@@ -639,8 +640,8 @@ private:
         std::size_t length = to - from;
         if (dirty) {
             clean(from, to);
-            word_.assign(cleaned_);
-            word = reinterpret_cast<const uint8_t*>(word_.data());
+            word_ = cleaned_;
+            word = word_.data();
             length = word_.size();
         }
         cleaned_.clear();
@@ -677,8 +678,9 @@ private:
     Tables& tables_;
     Block* b_ = nullptr;
     detail::PodArray<uint8_t> lowered_;  // a long ASCII word, lowercased
-    std::string cleaned_;  // a word with malformed units replaced or dropped, or lowered
-    std::string word_;     // a word cleaned of malformed units, to be lowered in context
+    // A word with malformed units replaced or dropped, or lowered; and a word cleaned of
+    // malformed units, to be lowered in context.
+    detail::PodArray<uint8_t> cleaned_, word_;
     Pipe<2> pipe16_{tables_.upto16};
     Pipe<4> pipe32_{tables_.upto32};
     Pipe<8> pipe64_{tables_.upto64};
@@ -1102,6 +1104,38 @@ WordTable fill_table(const detail::PodArray<RawWord>& words, const std::vector<O
     return out;
 }
 
+// Appends the lowercase of a word that is not ASCII to out. A word of megabytes is lowered in
+// pieces of 1 MiB on every thread (each character's context is still the whole word), 4 pieces
+// at a time into the same 4 buffers, each round then appended: one word must not take one
+// thread for the whole lowering, nor its memory twice (fresh pages cost more than the lowering).
+void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8_t>& out,
+                const Control* ctl) {
+    constexpr std::size_t kPiece = std::size_t(1) << 20, kRound = 4;
+    const std::size_t n = w.length();
+    if (n < 2 * kPiece) {
+        lower_utf8(table, w.bytes, n, Beyond::Uncased, Beyond::Uncased, out);
+        return;
+    }
+    auto start = [&](std::size_t k) {  // of piece k: the first character at or after k MiB
+        std::size_t at = std::min(n, k * kPiece);
+        while (at < n && utf8::is_continuation(w.bytes[at])) ++at;
+        return at;
+    };
+    const std::size_t n_pieces = block_count(n, kPiece);
+    std::vector<detail::PodArray<uint8_t>> pieces(std::min(n_pieces, kRound));
+    out.reserve(out.size() + n);
+    for (std::size_t first = 0; first < n_pieces; first += kRound) {
+        const std::size_t round = std::min(kRound, n_pieces - first);
+        parallel_blocks(round, [&](std::size_t j) {
+            check_cancel(ctl);
+            pieces[j].clear();
+            lower_utf8(table, w.bytes, n, start(first + j), start(first + j + 1),
+                       Beyond::Uncased, Beyond::Uncased, pieces[j]);
+        });
+        for (std::size_t j = 0; j < round; ++j) out.append(pieces[j].data(), pieces[j].size());
+    }
+}
+
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
@@ -1121,25 +1155,25 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     // non_ascii[j]'s is.
     constexpr std::size_t kSlice = 4096;
     const std::size_t n_slices = block_count(non_ascii.size(), kSlice);
-    std::vector<std::string> lowered(n_slices);
+    std::vector<detail::PodArray<uint8_t>> lowered(n_slices);
     std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
     std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         check_cancel(ctl);
-        std::string& out = lowered[k];
+        detail::PodArray<uint8_t>& out = lowered[k];
         for (std::size_t j = k * kSlice; j < std::min(non_ascii.size(), (k + 1) * kSlice); ++j) {
             const RawWord& w = words[non_ascii[j]];
             const std::size_t at = out.size();
-            lower_utf8(*options.casing, w.bytes, w.length(), Beyond::Uncased, Beyond::Uncased,
-                       out);
+            lower_word(*options.casing, w, out, ctl);
             low[j] = {at, out.size() - at};
-            if (is_ascii(reinterpret_cast<const uint8_t*>(out.data()) + at, out.size() - at))
+            if (is_ascii(out.data() + at, out.size() - at))
                 lowers_to_ascii[k] = 1;
         }
     });
     auto lowered_of = [&](std::size_t j) {
-        const std::string& slice = lowered[j / kSlice];
-        return std::string_view(slice.data() + low[j].first, low[j].second);
+        const detail::PodArray<uint8_t>& slice = lowered[j / kSlice];
+        return std::string_view(reinterpret_cast<const char*>(slice.data()) + low[j].first,
+                                low[j].second);
     };
     // Distinct ASCII words stay distinct (they are lowercased already), so a lowered word can
     // only meet another lowered word - or, if it lowers to ASCII (KELVIN SIGN -> k), an ASCII
@@ -1374,8 +1408,8 @@ WordTable count_units(const U* units, std::size_t n, TextOptions options, const 
             const std::size_t begin = w.size();
             transcode(units, cut, next, w);
             const std::size_t end = w.size();
-            std::size_t k = next;  // the rest of the last word, then some context
-            while (k < n && !rules.splits(units[k])) ++k;
+            // The rest of the last word, then some context.
+            const std::size_t k = utf8::find_split(units, next, n, rules);
             const std::size_t stop = std::min(n, k + kContextUnits);
             transcode(units, next, stop, w);
             own_bytes[b] = end - begin;

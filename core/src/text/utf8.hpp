@@ -50,10 +50,14 @@ struct Rules {
                (mongolian_vowel_separator && b0 == 0xE1 && b1 == 0xA0 && b2 == 0x8E);
     }
     // The same test on a code point.
+    // Whitespace is at most U+0020, U+0085, U+00A0 or in U+1680..U+3000: nearly every character
+    // of a text is rejected by this test, before the list is searched.
+    // (Bitwise, without branches: find_split's loop vectorizes only so.)
+    static constexpr bool may_split(char32_t c) noexcept {
+        return (c <= 0x20) | (c == 0x85) | (c == 0xA0) | (c - 0x1680u <= 0x3000u - 0x1680u);
+    }
     constexpr bool splits(char32_t c) const noexcept {
-        // Whitespace is at most U+0020, U+0085, U+00A0 or in U+1680..U+3000: nearly every
-        // character of a text is rejected here, before the list is searched.
-        if (c > 0x20 && c != 0x85 && c != 0xA0 && (c < 0x1680 || c > 0x3000)) return false;
+        if (!may_split(c)) return false;
         if (c >= 0x1C && c <= 0x1F) return info_separators;
         if (c == kMongolianVowelSeparator) return mongolian_vowel_separator;
         for (char32_t w : kPythonWhitespace)
@@ -61,6 +65,26 @@ struct Rules {
         return false;
     }
 };
+
+// The first of code units [i, n) of a str that splits words, or n. The units are filtered 64 at
+// a time by Rules::may_split in a loop without an early exit (which the compiler vectorizes);
+// only a chunk that holds a candidate is searched unit by unit. A block that starts a word of
+// megabytes reads on to its end here: unit by unit, that was an eighth of such a count.
+template <class U>
+constexpr std::size_t find_split(const U* units, std::size_t i, std::size_t n,
+                                 const Rules& rules) noexcept {
+    constexpr std::size_t kChunk = 64;
+    while (i < n) {
+        const std::size_t end = n - i < kChunk ? n : i + kChunk;
+        unsigned candidate = 0;
+        for (std::size_t k = i; k < end; ++k) candidate |= Rules::may_split(units[k]);
+        if (candidate)
+            for (std::size_t k = i; k < end; ++k)
+                if (rules.splits(units[k])) return k;
+        i = end;
+    }
+    return n;
+}
 
 // True if code units [cut, next) of a str lie inside one word that started before cut: the unit
 // before cut and every unit of the range do not split words, so no word starts in the range
@@ -70,9 +94,7 @@ template <class U>
 constexpr bool inside_one_word(const U* units, std::size_t cut, std::size_t next,
                                const Rules& rules) noexcept {
     if (cut == 0 || rules.splits(units[cut - 1])) return false;
-    for (std::size_t i = cut; i < next; ++i)
-        if (rules.splits(units[i])) return false;
-    return true;
+    return find_split(units, cut, next, rules) == next;
 }
 
 // What decode() reports for a malformed sequence; the reasons are Python's.
