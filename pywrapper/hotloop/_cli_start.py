@@ -25,14 +25,44 @@ EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's statu
 COMMAND = "hotloop"
 
 
+_interrupted = False  # interrupted() ran: the command must end with status 130
+_ended = False  # main() has returned (or exited): the interpreter is ending
+
+
 def interrupted(signum: int, frame: Any) -> None:
     """The SIGINT handler of the command outside its work: one line, exit status 130."""
+    global _interrupted
+    _interrupted = True
     try:
         sys.stderr.write("%s: interrupted\n" % COMMAND)
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # stderr closed (None) or gone
         pass
+    if _ended:
+        # Once main() has ended, the handler may run inside the interpreter's own exit
+        # (threading's shutdown, an atexit callback), which drops a SystemExit silently: the
+        # command said "interrupted" and exited with main()'s status, 0. Its output is written
+        # and flushed by then, so ending the process here loses nothing.
+        os._exit(EXIT_INTERRUPTED)
     raise SystemExit(EXIT_INTERRUPTED)
+
+
+def exit_if_interrupted() -> None:
+    """Raises SystemExit(130) if interrupted() ran before. main() calls it when it starts: the
+    SystemExit that interrupted() raised can be lost on the way, in code that swallows it (an
+    import hook's or a library's `except BaseException`; CPython itself, now and then, while it
+    compiles a module being imported), and the command then ran to the end with status 0 after
+    saying "interrupted"."""
+    if _interrupted:
+        raise SystemExit(EXIT_INTERRUPTED)
+
+
+def ended() -> None:
+    """main() calls this when it returns or exits: a Ctrl-C from then on ends the process
+    with status 130 at once (interrupted())."""
+    global _ended
+    _ended = True
+    exit_if_interrupted()
 
 
 def install() -> None:
