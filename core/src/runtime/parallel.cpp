@@ -81,6 +81,8 @@ int num_threads() {
     return g_num_threads;
 }
 
+bool forked_mid_region() noexcept { return g_forked_mid_region.load(std::memory_order_relaxed); }
+
 ParallelRegion::ParallelRegion() noexcept { g_regions.fetch_add(1, std::memory_order_relaxed); }
 ParallelRegion::~ParallelRegion() { g_regions.fetch_sub(1, std::memory_order_relaxed); }
 
