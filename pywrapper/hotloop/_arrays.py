@@ -32,7 +32,9 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
         Fortran-ordered ones in one pass, others in C-order blocks); only a dtype conversion
         copies.
     progress : None, True or callable(done, total), optional
-        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
+        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly
+        before BLAS starts; OpenBLAS cannot be interrupted, so a product under way completes
+        first and the KeyboardInterrupt follows its return.
 
     Returns
     -------
