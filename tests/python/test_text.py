@@ -1320,7 +1320,9 @@ def test_a_large_result_dict_is_no_larger_than_counters(monkeypatch):
 def test_a_child_forked_during_a_word_count_counts_on_its_own_thread():
     # Its parallel calls raised InternalError (the pool's workers exist only in the parent); they
     # now run their blocks on the calling thread. The fork comes from the progress callable while
-    # blocks remain (0 < done < total). Whether the region was still running then is up to the
+    # blocks remain (0 < done < total; the first report comes after 0.1 s, so the count is
+    # repeated until one has come, on one thread, which is slower and still a region that the
+    # child sees as cut short). Whether the region was still running then is up to the
     # scheduler; the engine's test (engine_parallel.cpp) holds a region open for certain.
     text = "alpha Beta gamma ΣΑΣ " * 2_000_000
     forked = []
@@ -1340,10 +1342,20 @@ def test_a_child_forked_during_a_word_count_counts_on_its_own_thread():
             os._exit(0 if ok else 1)
         forked.append(pid)
 
-    thread = threading.Thread(target=hotloop.word_count, args=(text,),
-                              kwargs={"progress": fork_once})
-    thread.start()
-    thread.join()
+    def count():
+        for _ in range(100):
+            hotloop.word_count(text, progress=fork_once)
+            if forked:
+                return
+
+    threads = hotloop.get_num_threads()
+    hotloop.set_num_threads(1)
+    try:
+        thread = threading.Thread(target=count)
+        thread.start()
+        thread.join()
+    finally:
+        hotloop.set_num_threads(threads)
     assert forked
     _, status = os.waitpid(forked[0], 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
