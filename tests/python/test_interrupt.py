@@ -317,3 +317,41 @@ def test_a_ctrl_c_owed_by_a_completed_call_is_raised_by_the_next_call(monkeypatc
     assert ran == []  # raised before the call started
     long_call()  # owed once: delivered
     assert ran == [1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_ctrl_c_stops_a_long_call_in_a_child_forked_from_another_thread(sigint_raises):
+    # The forking thread is the child's main thread, where Ctrl-C goes; hotloop still took the
+    # parent's main thread for it, so the child's long calls ran unwatched: a 20 s sleep ended
+    # after 20 s, then raised KeyboardInterrupt. The Ctrl-C is sent once the watched call's job
+    # thread exists (an unwatched call starts none: then it comes after the sleep, too late).
+    from hotloop import _timing
+
+    def threads():
+        return len(os.listdir("/proc/self/task"))
+
+    def ctrl_c_once_a_thread_starts(before):
+        deadline = time.monotonic() + 40
+        while threads() == before and time.monotonic() < deadline:
+            time.sleep(0.001)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def fork_and_wait(statuses):
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(120)  # hang guard
+            code = 1
+            killer = threading.Thread(target=ctrl_c_once_a_thread_starts, args=(threads() + 1,))
+            killer.start()
+            try:
+                _timing.sleep(20)
+            except KeyboardInterrupt:
+                code = 0
+            os._exit(code)
+        statuses.append(os.waitpid(pid, 0)[1])
+
+    statuses = []
+    thread = threading.Thread(target=fork_and_wait, args=(statuses,))
+    thread.start()
+    thread.join()
+    assert statuses == [0]
