@@ -355,3 +355,31 @@ def test_ctrl_c_stops_a_long_call_in_a_child_forked_from_another_thread(sigint_r
     thread.start()
     thread.join()
     assert statuses == [0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_owed_ctrl_c_lock_was_held_can_make_long_calls():
+    # The lock around the owed Ctrl-C (_progress) was copied held into a child forked while
+    # another thread held it, and the child's next long call from its main thread waited for it
+    # for ever. Here a thread holds it, for certain, across the fork.
+    from hotloop import _progress, _timing
+
+    held, forked = threading.Event(), threading.Event()
+
+    def hold():
+        with _progress._pending_lock:
+            held.set()
+            forked.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(60)
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(60)  # a hang ends the child with SIGALRM: the test fails, not hangs
+        _timing.sleep(0.05, progress=lambda done, total: None)  # a watched call
+        os._exit(0)
+    forked.set()
+    holder.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
