@@ -32,7 +32,9 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
         Fortran-ordered ones in one pass, others in C-order blocks); only a dtype conversion
         copies.
     progress : bool, callable(done, total) or None, optional
-        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly.
+        True shows a tqdm bar; a callable gets (done, total). Ctrl-C stops the call cleanly
+        before BLAS starts; OpenBLAS cannot be interrupted, so a product under way completes
+        first and the KeyboardInterrupt follows its return.
 
     Returns
     -------
@@ -149,7 +151,8 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
     interleaved strides) are copied once inside the C call, dtype conversions once here. OpenBLAS
     runs
     get_num_threads() threads for this call (at most one per CPU this process may use, as the
-    engine's threads) and then gets its own (process-wide, NumPy's too) thread count back.
+    engine's threads) and then gets its own (process-wide, NumPy's too) thread count back. The
+    rounding depends on that count (OpenBLAS splits the sums by it), as NumPy's does.
 
     Examples
     --------

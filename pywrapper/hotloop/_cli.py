@@ -619,6 +619,14 @@ def main(argv: Optional[Sequence[str]] = None) -> int:
     Started as the command, Ctrl-C outside args.run() exits with status 130 through
     _cli_start's handler (also while the package was being imported); inside, it is the
     KeyboardInterrupt on which the library cancels the engine, reported here the same way."""
+    try:
+        _cli_start.exit_if_interrupted()
+        return _main(argv)
+    finally:
+        _cli_start.ended()
+
+
+def _main(argv: Optional[Sequence[str]]) -> int:
     parser = _parser()
     args = parser.parse_args(argv)
     if args.command is None:

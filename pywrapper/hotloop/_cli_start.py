@@ -10,29 +10,66 @@ printed). main() lets Ctrl-C raise KeyboardInterrupt only around the command's w
 (keyboard_interrupts()), which the library's long calls need to cancel the engine, and reports
 it with the same status. A program that merely imports hotloop is left alone.
 
-Before the package's first statement (Python's own start-up, runpy or the console script finding
-it) the interpreter's handling stays; a Ctrl-C there is rare (well under a millisecond).
+Before the package's first statement the interpreter's handling stays: Python's own start-up
+(site), the console script's `import re` and the search for the package, 10-20 ms on a loaded
+machine without bytecode caches; a Ctrl-C there is Python's KeyboardInterrupt traceback, as for
+any Python program. So this module imports nothing but what site has imported already (os,
+sys, contextlib) and signal before install() runs.
 """
 import contextlib
 import os
 import signal
 import sys
 
-from typing import Any, Iterator, List, Optional
+# Not typing: its import (10 ms and more, with re) would come before install(), and a Ctrl-C
+# then is a traceback. The annotations are strings, for mypy.
+TYPE_CHECKING = False
+if TYPE_CHECKING:  # pragma: no cover
+    from typing import Any, Iterator, List, Optional
 
 EXIT_INTERRUPTED = 128 + signal.SIGINT
 EXIT_USAGE = 2  # bad arguments, unreadable or malformed input (argparse's status too)
 COMMAND = "hotloop"
 
 
-def interrupted(signum: int, frame: Any) -> None:
+_interrupted = False  # interrupted() ran: the command must end with status 130
+_ended = False  # main() has returned (or exited): the interpreter is ending
+
+
+def interrupted(signum: int, frame: "Any") -> None:
     """The SIGINT handler of the command outside its work: one line, exit status 130."""
+    global _interrupted
+    _interrupted = True
     try:
         sys.stderr.write("%s: interrupted\n" % COMMAND)
         sys.stderr.flush()
     except (AttributeError, OSError, ValueError):  # stderr closed (None) or gone
         pass
+    if _ended:
+        # Once main() has ended, the handler may run inside the interpreter's own exit
+        # (threading's shutdown, an atexit callback), which drops a SystemExit silently: the
+        # command said "interrupted" and exited with main()'s status, 0. Its output is written
+        # and flushed by then, so ending the process here loses nothing.
+        os._exit(EXIT_INTERRUPTED)
     raise SystemExit(EXIT_INTERRUPTED)
+
+
+def exit_if_interrupted() -> None:
+    """Raises SystemExit(130) if interrupted() ran before. main() calls it when it starts: the
+    SystemExit that interrupted() raised can be lost on the way, in code that swallows it (an
+    import hook's or a library's `except BaseException`; CPython itself, now and then, while it
+    compiles a module being imported), and the command then ran to the end with status 0 after
+    saying "interrupted"."""
+    if _interrupted:
+        raise SystemExit(EXIT_INTERRUPTED)
+
+
+def ended() -> None:
+    """main() calls this when it returns or exits: a Ctrl-C from then on ends the process
+    with status 130 at once (interrupted())."""
+    global _ended
+    _ended = True
+    exit_if_interrupted()
 
 
 def install() -> None:
@@ -65,7 +102,7 @@ def cannot_start(error: BaseException) -> None:
 
 
 @contextlib.contextmanager
-def keyboard_interrupts() -> Iterator[None]:
+def keyboard_interrupts() -> "Iterator[None]":
     """Ctrl-C raises KeyboardInterrupt inside (the library cancels the engine on it), and exits
     quietly again after. Nothing changes where install() did not install the handler (main()
     called from Python)."""
@@ -90,7 +127,7 @@ def is_command() -> bool:
     return path == argv[0] and os.path.basename(path) == COMMAND
 
 
-def _module_run() -> Optional[str]:
+def _module_run() -> "Optional[str]":
     """The module `python -m` runs, while runpy imports its package. Then sys.argv is ["-m",
     ARGS...] (documented with the -m option), and the item before ARGS in the interpreter's own
     command line names the module: `-m hotloop`, or joined to the options (`-mhotloop`,
@@ -107,7 +144,7 @@ def _module_run() -> Optional[str]:
     return None
 
 
-def _interpreter_command_line() -> Optional[List[str]]:
+def _interpreter_command_line() -> "Optional[List[str]]":
     """sys.orig_argv (Python 3.10+), else the kernel's copy (PyPy 3.9, CPython 3.8 and 3.9)."""
     line = getattr(sys, "orig_argv", None)
     if line is not None:

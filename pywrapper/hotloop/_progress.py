@@ -11,6 +11,7 @@ hotloop call changes nothing: the result is returned, and the exception becomes 
 RuntimeWarning (a KeyboardInterrupt is delivered again just after the return, as Ctrl-C is).
 """
 import _thread
+import os
 import warnings
 
 from ._errors import InvalidTypeError, MissingDependencyError, check
@@ -55,6 +56,17 @@ def finish_report(reporter, ctl, interrupted, what="hotloop"):
 # code that makes no further call.
 _pending_lock = _thread.allocate_lock()
 _interrupt_pending = False
+
+
+def _after_fork_in_child():
+    # A fork while another thread held the lock (a few bytecodes, but the GIL can switch there)
+    # copied it held: the child's next long call on its main thread waited for it for ever.
+    global _pending_lock
+    _pending_lock = _thread.allocate_lock()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 def take_pending_interrupt():

@@ -33,6 +33,7 @@ is one class, Job, shared with hotloop.aio: run() waits for a Job on the calling
 cancellation). Only the waiting differs.
 """
 import _thread
+import os
 import threading
 import time
 
@@ -46,6 +47,18 @@ POLL_SECONDS = 0.1  # progress refresh; interrupts are seen at once (the wait is
 
 _CONTROL_PP = ffi.typeof("hl_control **")
 _MAIN_THREAD = threading.main_thread().ident
+
+
+def _after_fork_in_child():
+    # The thread that forked is the child's main thread, where its signals go: forked from
+    # another thread, the child ran every long call unwatched, and Ctrl-C was raised only once
+    # the call had ended (a 5 s sleep interrupted after 5 s).
+    global _MAIN_THREAD
+    _MAIN_THREAD = _thread.get_ident()
+
+
+if hasattr(os, "register_at_fork"):
+    os.register_at_fork(after_in_child=_after_fork_in_child)
 
 
 class _JobLocal(threading.local):

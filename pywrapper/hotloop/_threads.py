@@ -28,7 +28,8 @@ def set_num_threads(n: Integer) -> None:
     Returns
     -------
     None
-        Results never depend on the thread count: only the speed does.
+        Results never depend on the thread count, only the speed does; except the last bits
+        of matrix_multiply's, whose sums OpenBLAS splits by its thread count.
 
     Raises
     ------

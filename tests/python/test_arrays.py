@@ -2,6 +2,10 @@
 test_stats.py; DataProcessor: test_processor.py)."""
 import array
 import math
+import os
+import subprocess
+import sys
+import textwrap
 import tracemalloc
 
 import numpy as np
@@ -340,10 +344,6 @@ def test_matrix_multiply_runs_no_more_blas_threads_than_the_engine():
     # threads (up to its build's 64), which stay in the process (NumPy's BLAS pool too) and
     # oversubscribe the cores in every later product. Counted in a fresh interpreter, whose
     # OpenBLAS pool no earlier test has grown.
-    import os
-    import subprocess
-    import sys
-
     code = ("import os, hotloop, numpy as np\n"
             "a = np.ones((64, 64))\n"
             "hotloop.matrix_multiply(a, a)\n"
@@ -415,3 +415,36 @@ def test_matrix_dimensions_beyond_blas_ints_are_refused_before_any_copy():
     b = np.broadcast_to(1.0, (2**31, 1))
     with pytest.raises(hotloop.InvalidArgumentError, match="k = 2147483648 is too large for BLAS"):
         hotloop.matrix_multiply(a, b)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_fork_during_matrix_multiply_waits_for_the_product_instead_of_hanging():
+    # OpenBLAS's own fork handler hung os.fork() for ever when it ran while OpenBLAS's threads
+    # worked on a product of another thread. The progress callable forks while the product is
+    # surely under way (it has begun, done=0 of total=1: the job thread is in BLAS); the fork now
+    # waits for the product to end. A fresh interpreter, OpenBLAS using 2 threads: a hang ends
+    # it at the timeout, failing the test.
+    code = textwrap.dedent("""
+        import os, signal, hotloop, numpy as np
+        hotloop.set_num_threads(2)
+        a = np.ones((2000, 2000))
+        children = []
+        def fork_once(done, total):
+            if children or (done, total) != (0, 1):
+                return
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(60)
+                small = np.ones((100, 100))
+                ok = (hotloop.matrix_multiply(small, small) == 100.0).all()
+                os._exit(0 if ok else 1)
+            children.append(pid)
+        c = hotloop.matrix_multiply(a, a, progress=fork_once)
+        _, status = os.waitpid(children[0], 0)
+        print(os.waitstatus_to_exitcode(status), c[0, 0])
+        """)
+    env = dict(os.environ, PYTHONPATH=os.path.dirname(os.path.dirname(hotloop.__file__)))
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env,
+                         timeout=300)
+    assert out.returncode == 0, out.stderr
+    assert out.stdout.split() == ["0", "2000.0"]

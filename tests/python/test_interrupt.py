@@ -317,3 +317,69 @@ def test_a_ctrl_c_owed_by_a_completed_call_is_raised_by_the_next_call(monkeypatc
     assert ran == []  # raised before the call started
     long_call()  # owed once: delivered
     assert ran == [1]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_ctrl_c_stops_a_long_call_in_a_child_forked_from_another_thread(sigint_raises):
+    # The forking thread is the child's main thread, where Ctrl-C goes; hotloop still took the
+    # parent's main thread for it, so the child's long calls ran unwatched: a 20 s sleep ended
+    # after 20 s, then raised KeyboardInterrupt. The Ctrl-C is sent once the watched call's job
+    # thread exists (an unwatched call starts none: then it comes after the sleep, too late).
+    from hotloop import _timing
+
+    def threads():
+        return len(os.listdir("/proc/self/task"))
+
+    def ctrl_c_once_a_thread_starts(before):
+        deadline = time.monotonic() + 40
+        while threads() == before and time.monotonic() < deadline:
+            time.sleep(0.001)
+        os.kill(os.getpid(), signal.SIGINT)
+
+    def fork_and_wait(statuses):
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(120)  # hang guard
+            code = 1
+            killer = threading.Thread(target=ctrl_c_once_a_thread_starts, args=(threads() + 1,))
+            killer.start()
+            try:
+                _timing.sleep(20)
+            except KeyboardInterrupt:
+                code = 0
+            os._exit(code)
+        statuses.append(os.waitpid(pid, 0)[1])
+
+    statuses = []
+    thread = threading.Thread(target=fork_and_wait, args=(statuses,))
+    thread.start()
+    thread.join()
+    assert statuses == [0]
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_while_the_owed_ctrl_c_lock_was_held_can_make_long_calls():
+    # The lock around the owed Ctrl-C (_progress) was copied held into a child forked while
+    # another thread held it, and the child's next long call from its main thread waited for it
+    # for ever. Here a thread holds it, for certain, across the fork.
+    from hotloop import _progress, _timing
+
+    held, forked = threading.Event(), threading.Event()
+
+    def hold():
+        with _progress._pending_lock:
+            held.set()
+            forked.wait(60)
+
+    holder = threading.Thread(target=hold)
+    holder.start()
+    held.wait(60)
+    pid = os.fork()
+    if pid == 0:
+        signal.alarm(60)  # a hang ends the child with SIGALRM: the test fails, not hangs
+        _timing.sleep(0.05, progress=lambda done, total: None)  # a watched call
+        os._exit(0)
+    forked.set()
+    holder.join()
+    _, status = os.waitpid(pid, 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

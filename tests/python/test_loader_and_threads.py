@@ -258,3 +258,44 @@ def test_environment_variable_sets_the_default(value, expected):
     assert int(out.stdout) == (expected if expected is not None else default_num_threads())
     warned = "RuntimeWarning: HOTLOOP_NUM_THREADS=%r is not an integer in 1 .. 4096: ignored" % value
     assert (warned in out.stderr) == (expected is None), out.stderr
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_beside_set_num_threads_can_call_hotloop():
+    # A fork while another thread was inside set_num_threads copied the engine's lock held: the
+    # child's next call waited for it for ever (25 children of 300). The fork now takes that
+    # lock first. Each fork lands somewhere in the loop below, so the test counts: 200 forks
+    # caught it every run without the fix; with it none can hang. A hang ends the child with
+    # SIGALRM, a failure.
+    import array
+    import signal
+    import threading
+
+    data = array.array("q", range(1_000_000))
+    threads = hotloop.get_num_threads()
+    stop = threading.Event()
+
+    def toggle():
+        n = 0
+        while not stop.is_set():
+            lib.hl_set_num_threads(1 + n % 2)
+            n += 1
+
+    togglers = [threading.Thread(target=toggle) for _ in range(2)]
+    for t in togglers:
+        t.start()
+    statuses = []
+    try:
+        for _ in range(200):
+            pid = os.fork()
+            if pid == 0:
+                signal.alarm(10)
+                ok = hotloop.parallel_sum(data) == 499_999_500_000
+                os._exit(0 if ok and hotloop.get_num_threads() in (1, 2) else 1)
+            statuses.append(os.waitpid(pid, 0)[1])
+    finally:
+        stop.set()
+        for t in togglers:
+            t.join()
+        hotloop.set_num_threads(threads)
+    assert statuses == [0] * 200

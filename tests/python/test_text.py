@@ -10,6 +10,7 @@ import pathlib
 import pickle
 import pwd
 import shutil
+import signal
 import stat
 import subprocess
 import sys
@@ -1347,3 +1348,48 @@ def test_a_large_result_dict_is_no_larger_than_counters(monkeypatch):
     text = " ".join("w%d" % i for i in range(3 * _text._PRESIZE_FROM))
     ours, ref = hotloop.word_count(text), dict(collections.Counter(text.lower().split()))
     assert ours == ref and sys.getsizeof(ours) <= sys.getsizeof(ref)
+
+
+@pytest.mark.skipif(not hasattr(os, "fork"), reason="needs os.fork")
+def test_a_child_forked_during_a_word_count_counts_on_its_own_thread():
+    # Its parallel calls raised InternalError (the pool's workers exist only in the parent); they
+    # now run their blocks on the calling thread. The fork comes from the progress callable while
+    # blocks remain (0 < done < total; the first report comes after 0.1 s, so the count is
+    # repeated until one has come, on one thread, which is slower and still a region that the
+    # child sees as cut short). Whether the region was still running then is up to the
+    # scheduler; the engine's test (engine_parallel.cpp) holds a region open for certain.
+    text = "alpha Beta gamma ΣΑΣ " * 2_000_000
+    forked = []
+
+    def fork_once(done, total):
+        if forked or not 0 < done < total:
+            return
+        pid = os.fork()
+        if pid == 0:
+            signal.alarm(60)  # a hang ends the child with SIGALRM: the test fails, not hangs
+            try:
+                ok = (hotloop.word_count("a b A " * 100_000) == {"a": 200_000, "b": 100_000}
+                      and hotloop.parallel_sum(array.array("q", range(10_000_000)))
+                      == 49_999_995_000_000)
+            except BaseException:
+                ok = False
+            os._exit(0 if ok else 1)
+        forked.append(pid)
+
+    def count():
+        for _ in range(100):
+            hotloop.word_count(text, progress=fork_once)
+            if forked:
+                return
+
+    threads = hotloop.get_num_threads()
+    hotloop.set_num_threads(1)
+    try:
+        thread = threading.Thread(target=count)
+        thread.start()
+        thread.join()
+    finally:
+        hotloop.set_num_threads(threads)
+    assert forked
+    _, status = os.waitpid(forked[0], 0)
+    assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0

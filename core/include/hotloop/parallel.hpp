@@ -42,8 +42,10 @@ int num_threads();
 std::shared_ptr<tbb::task_arena> current_arena();
 // Counts the parallel regions in flight, process-wide. A process forked while one runs holds a
 // copy of the thread pool in mid-operation whose workers exist only in the parent: waiting for
-// them would hang forever, so in such a child current_arena() throws ErrorKind::Internal instead
+// them would hang forever, so in such a child parallel_blocks runs its blocks one after the other
+// on the calling thread (forked_mid_region()), and current_arena() throws ErrorKind::Internal
 // (a fork while the pool is idle is fine). parallel_blocks brackets its region with one.
+bool forked_mid_region() noexcept;  // this process is such a child
 class ParallelRegion {
 public:
     ParallelRegion() noexcept;
@@ -179,7 +181,8 @@ constexpr std::size_t block_count(std::size_t n, std::size_t block_size) noexcep
 // Calls body(b) for every block b in [0, n_blocks), in parallel inside the library's arena.
 // Progress advances by one per block; a cancelled Control stops the loop with
 // Error(Cancelled) (checked before each block). An exception thrown by body cancels the
-// remaining blocks and is rethrown here. A single block runs inline on the calling thread.
+// remaining blocks and is rethrown here. A single block runs inline on the calling thread, and so
+// do all of them in a child forked during another thread's parallel work (ParallelRegion).
 template <class Body>
 void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) {
     if (ctl) ctl->add_total(n_blocks);
@@ -189,8 +192,10 @@ void parallel_blocks(std::size_t n_blocks, Body&& body, Control* ctl = nullptr) 
         if (ctl) ctl->advance(1);
     };
     if (n_blocks == 0) return;
-    if (n_blocks == 1) {
-        run_block(0);
+    if (n_blocks == 1 || forked_mid_region()) {
+        // The pool of a child forked mid-region cannot run: the same blocks, one by one (the
+        // results never depend on the thread count), rather than an error.
+        for (std::size_t b = 0; b < n_blocks; ++b) run_block(b);
         return;
     }
     const ParallelRegion region;

@@ -3,11 +3,16 @@
 #include <cblas.h>
 #include <tbb/global_control.h>
 
+#include <pthread.h>
+
 #include <algorithm>
+#include <atomic>
+#include <chrono>
 #include <climits>
 #include <cstring>
 #include <mutex>
 #include <string>
+#include <thread>
 #include <vector>
 
 namespace hotloop {
@@ -19,6 +24,29 @@ std::mutex g_blas_mutex;
 int g_blas_scopes = 0;
 int g_blas_before = 0;
 int g_blas_given = 0;
+
+// OpenBLAS (0.3.21) stops its threads in a fork handler of its own (blas_thread_shutdown_),
+// which hangs fork() for ever when it lands while those threads work on a product: a thread
+// that finishes its piece overwrites the handler's "exit" mark, goes to sleep, and the handler
+// waits for it to exit. So fork() first waits for the engine's products in flight and lets no
+// new one start until it is done: every product passes g_fork_gate to start and is counted in
+// g_products while it runs (its BlasThreadsScope), and our prepare handler takes the gate and
+// waits for the count to drop to zero. It runs before OpenBLAS's: prepare handlers run in
+// reverse order of registration, and OpenBLAS, which this library needs, registered its own
+// in its constructor, before this library's static initialisers ran. NumPy's own products in
+// other threads are outside the gate and can still hang a fork (an OpenBLAS bug).
+std::mutex g_fork_gate;
+std::atomic<int> g_products{0};
+
+void before_fork() {
+    g_fork_gate.lock();
+    // A product takes milliseconds to seconds; polling costs a fork at most 0.1 ms more.
+    while (g_products.load(std::memory_order_acquire) != 0)
+        std::this_thread::sleep_for(std::chrono::microseconds(100));
+}
+// Parent and child alike: the thread that forked holds the gate (in the child too).
+void after_fork() { g_fork_gate.unlock(); }
+[[maybe_unused]] const int g_blas_atfork = pthread_atfork(&before_fork, &after_fork, &after_fork);
 
 // The threads the engine really runs: num_threads(), but no more than oneTBB's process-wide
 // limit (the CPUs this process may use, or an application's global_control), as its arena does
@@ -251,6 +279,10 @@ std::optional<MatrixView> blas_layout(const View& v) noexcept {
 }
 
 BlasThreadsScope::BlasThreadsScope(int n) {
+    {
+        std::lock_guard<std::mutex> gate(g_fork_gate);  // waits while a fork is under way
+        g_products.fetch_add(1, std::memory_order_relaxed);
+    }
     std::lock_guard<std::mutex> lock(g_blas_mutex);
     const int now = openblas_get_num_threads();
     if (g_blas_scopes++ == 0) g_blas_before = now;
@@ -263,6 +295,7 @@ BlasThreadsScope::~BlasThreadsScope() {
     if (--g_blas_scopes == 0 && g_blas_given != g_blas_before &&
         openblas_get_num_threads() == g_blas_given)
         openblas_set_num_threads(g_blas_before);
+    g_products.fetch_sub(1, std::memory_order_release);  // after the last call into OpenBLAS
 }
 
 int blas_num_threads() { return openblas_get_num_threads(); }

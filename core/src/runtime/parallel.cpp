@@ -21,12 +21,19 @@ int g_num_threads = 0;                     // 0 until the first use
 std::atomic<long> g_regions{0};           // parallel regions in flight (ParallelRegion)
 std::atomic<bool> g_forked_mid_region{false};
 
+// fork() takes g_mutex first, so that no thread holds it at the fork: a child forked while
+// another thread was in set_num_threads or get_num_threads (or replacing the arena) waited for
+// it for ever at its next call (25 children of 300 forked beside a loop of set_num_threads).
+void on_fork_prepare() { g_mutex.lock(); }
+void on_fork_parent() { g_mutex.unlock(); }
 // In the child of fork(): the regions that were running have no workers here.
 void on_fork_child() {
+    g_mutex.unlock();  // held by the thread that forked, which is this one
     if (g_regions.load(std::memory_order_relaxed) > 0)
         g_forked_mid_region.store(true, std::memory_order_relaxed);
 }
-[[maybe_unused]] const int g_atfork = pthread_atfork(nullptr, nullptr, &on_fork_child);
+[[maybe_unused]] const int g_atfork =
+    pthread_atfork(&on_fork_prepare, &on_fork_parent, &on_fork_child);
 
 // HOTLOOP_NUM_THREADS if it holds an integer in 1 .. kMaxThreads, else the machine's concurrency.
 int default_num_threads() {
@@ -80,6 +87,8 @@ int num_threads() {
     ensure_initialised();
     return g_num_threads;
 }
+
+bool forked_mid_region() noexcept { return g_forked_mid_region.load(std::memory_order_relaxed); }
 
 ParallelRegion::ParallelRegion() noexcept { g_regions.fetch_add(1, std::memory_order_relaxed); }
 ParallelRegion::~ParallelRegion() { g_regions.fetch_sub(1, std::memory_order_relaxed); }
