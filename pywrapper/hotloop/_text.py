@@ -308,10 +308,17 @@ def _filled(keys, numbers, ctl):
     return result
 
 
+# PyPy decodes a cffi buffer 1.3-1.6x slower than the bytes copied out of it (1-40 MB of words:
+# a word of 40 MB took 144 ms against 91 ms); CPython decodes the buffer in place, faster.
+_DECODE_A_COPY = sys.implementation.name == "pypy"
+
+
 def _text_of(buffer):
     """The UTF-8 text of an HL_DTYPE_UINT8 hl_buffer (surrogates as written)."""
-    blob = ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer))
-    return str(blob, "utf-8", "surrogatepass")
+    data, n = ffi.cast("char *", lib.hl_buffer_data(buffer)), lib.hl_buffer_length(buffer)
+    if _DECODE_A_COPY:  # (an empty buffer's data may be NULL, which unpack refuses)
+        return ffi.unpack(data, n).decode("utf-8", "surrogatepass") if n else ""
+    return str(ffi.buffer(data, n), "utf-8", "surrogatepass")
 
 
 # ---- counting ----

@@ -97,7 +97,8 @@ for c in everything:
     lowered = c.lower()
     assert lowered and (lowered == c if c in spaces else not any(x in spaces for x in lowered)), c
 texts = ["x".join(everything), " ".join(everything), "İ ΣΑΣ Hello hello \ud800 K\u212a",
-         "a\x1cb a\x1fb", "é a\x1cb", "AΣ\u180eB AΣ B", "ΣΑΣ\u180e", "a\u180eb"]
+         "a\x1cb a\x1fb", "é a\x1cb", "AΣ\u180eB AΣ B", "ΣΑΣ\u180e", "a\u180eb",
+         "é ΣΑΣ é"]  # the last: no ASCII word (an empty blob of them)
 texts += [ws.join(["AΣ", "ΣB", "x\x1cy"]) for ws in spaces]
 for text in texts:
     assert hotloop.word_count(text) == dict(collections.Counter(text.lower().split())), repr(text)

@@ -1121,6 +1121,16 @@ def test_counts_of_2_to_the_63_and_more_read_exactly(monkeypatch, signed_first):
         assert table.to_dict(top=1) == [max(zip("xyz", counts), key=lambda kv: kv[1])]
 
 
+@pytest.mark.parametrize("decode_a_copy", [False, True])
+def test_words_decode_alike_in_place_and_from_a_copy(monkeypatch, decode_a_copy):
+    # Under PyPy the words' UTF-8 is copied out of the engine's buffer and decoded (faster there),
+    # under CPython decoded in place: both must give every word, lone surrogates included.
+    monkeypatch.setattr(_text, "_DECODE_A_COPY", decode_a_copy)
+    for text in ("a B a", "Σα ΣΑΣ é\udc80x a \ud800 \U0001f600", "é ΣΑΣ é", ""):  # and no ASCII word
+        assert_same(text)
+        assert hotloop.word_count(text, top=2) == collections.Counter(text.lower().split()).most_common(2)
+
+
 def test_table_lifetime():
     t = hotloop.WordTable.from_text("a b a")
     assert len(t) == 2 and "2 distinct words" in repr(t)
