@@ -95,8 +95,13 @@ typedef int32_t hl_dtype;
    frombuffer at an odd offset, a field of a packed record) is accepted by every function and
    gives the same result, read (or written) through one copy where a kernel needs aligned
    elements (hl_filter_double, hl_array_multiply, the image filters).
-   Functions say which dimensions, dtypes and layouts they accept; a view that spans more than
-   the address space is HL_ERR_SHAPE. */
+   Functions say which dimensions, dtypes and layouts they accept. HL_ERR_SHAPE: an element
+   count whose bytes pass INT64_MAX, or a non-empty view whose element offsets
+   ((shape[i] - 1) * strides[i], summed over the strides of each sign) or byte span (lowest to
+   one past the highest byte) do not fit in int64 or wrap around the address space; computed
+   without overflow, so any int64 stride (INT64_MAX, INT64_MIN) is judged correctly, with a
+   message naming the dimension. A view with a side of 0 touches no memory: any strides (and
+   NULL data) are accepted. */
 #define HL_VIEW_MAX_NDIM 64
 typedef struct hl_view {
     void *data;
