@@ -605,7 +605,11 @@ HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint
    earlier (part, offset), so merging in any order gives the same table. HL_ERR_INVALID_ARGUMENT
    if they were lowercased with different case tables, or both hold bytes of the same part that
    overlap (the same text counted twice, or parts not numbered apart). HL_ERR_OVERFLOW if a
-   word's count would pass 2^64 - 1 (only deserialized, forged tables hold such counts). */
+   word's count would pass 2^64 - 1 (only deserialized, forged tables hold such counts).
+   HL_ERR_CANCELLED: ctl is checked in every step (indexing, lookups, copying, ordering: every
+   2^12 words, or 2^18 bytes, slots or comparisons, about a millisecond of work), *out is then
+   NULL and a and b unchanged.
+   *out is a new table the caller destroys, NULL after any failure. */
 HL_API hl_status hl_word_table_merge(const hl_word_table *a, const hl_word_table *b,
                                      hl_word_table **out, hl_control *ctl);
 /* The table as versioned bytes (format: docs/api/text.md) in a new HL_DTYPE_UINT8 buffer that

@@ -8,14 +8,17 @@
 // Neither points into the caller's text.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "hotloop/parallel.hpp"
 #include "memory.hpp"
 #include "simd.hpp"
 
@@ -363,18 +366,26 @@ private:
 // and callers that know the next words prefetch their slots (hash_of, prefetch).
 class WordIndex {
 public:
-    explicit WordIndex(std::size_t expected) {
+    // ctl (if any) is checked every kFillChunk slots while the index is filled: a merge's
+    // index of millions of words is hundreds of MB, tens of milliseconds of page faults.
+    explicit WordIndex(std::size_t expected, const Control* ctl = nullptr) {
         if (expected >= kNoEntry) throw std::bad_alloc();  // entry numbers are 32-bit
         std::size_t n = 16;
         while (n < 2 * expected + 2) n *= 2;
-        slots_.assign(n, kEmpty);
+        slots_.reset(new uint64_t[n]);  // uninitialised: filled once, below
+        mask_ = n - 1;
+        constexpr std::size_t kFillChunk = std::size_t(1) << 18;
+        for (std::size_t i = 0; i < n; i += kFillChunk) {
+            if (ctl) ctl->check();
+            std::fill(slots_.get() + i, slots_.get() + std::min(n, i + kFillChunk), kEmpty);
+        }
     }
     static uint64_t hash_of(std::string_view word) noexcept {
         const auto* p = reinterpret_cast<const uint8_t*>(word.data());
         return hash_word(p, word.size(), p + word.size());
     }
     void prefetch(uint64_t hash) const noexcept {
-        __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+        __builtin_prefetch(&slots_[hash & mask_]);
     }
     // The entry already holding `word`, or -1 after recording it as entry `id` (< expected).
     template <class WordOf>
@@ -384,7 +395,7 @@ public:
     template <class WordOf>
     int64_t find_or_add(std::string_view word, uint64_t hash, uint64_t id, WordOf&& word_of) {
         const uint64_t tag = hash >> 32;
-        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
             const uint64_t slot = slots_[i];
             if (slot == kEmpty) {
                 slots_[i] = tag << 32 | id;
@@ -400,7 +411,7 @@ public:
     template <class WordOf>
     int64_t find(std::string_view word, uint64_t hash, WordOf&& word_of) const {
         const uint64_t tag = hash >> 32;
-        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
+        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
             const uint64_t slot = slots_[i];
             if (slot == kEmpty) return -1;
             if ((slot >> 32) == tag && word_of(slot & kNoEntry) == word)
@@ -411,7 +422,8 @@ public:
 private:
     static constexpr uint64_t kNoEntry = 0xFFFFFFFFu;  // no entry has this number
     static constexpr uint64_t kEmpty = ~uint64_t(0);   // tag and entry all ones
-    std::vector<uint64_t> slots_;
+    std::unique_ptr<uint64_t[]> slots_;
+    std::size_t mask_ = 0;  // slots - 1 (a power of 2)
 };
 
 }  // namespace hotloop
