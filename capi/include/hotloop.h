@@ -592,10 +592,18 @@ HL_API hl_status hl_word_table_count_at(const void *text, size_t n_units, int en
    lookahead are read, with pread() in 1 MiB blocks (files larger than memory work; the file is
    never memory-mapped, so a file truncated meanwhile cannot raise SIGBUS: the count is
    restarted, and after 3 attempts fails with HL_ERR_IO). OS failures are HL_ERR_IO with
-   hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Pipes and other non-regular files
-   are read whole; a FIFO is waited for until a writer opens it and closes it, as Python's
-   open(path).read() waits, and cancelling ctl ends that wait too (HL_ERR_CANCELLED).
-   HL_TEXT_SKIP_BOM applies at offset 0 only; a whole file of 1 or 2 bytes that only start a
+   hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Streams (FIFOs, pipes, character
+   devices, sockets, /proc files, and sysfs files whose size is not their contents) are read
+   once, in order, 1 MiB at a time, and counted in pieces of about 8 MiB cut just after ASCII
+   whitespace, whose tables are merged: the same table as a regular file of the same bytes,
+   in memory that holds the table, one piece and the word being read (an endless stream of
+   words stays small). A word (a run of bytes without ASCII whitespace) longer than 256 MiB is
+   HL_ERR_INVALID_ARGUMENT, refused once that much of it is read: /dev/zero is one endless word,
+   which Python's open(path).read() reads until memory runs out. A byte range of a stream
+   (start > 0 or end < UINT64_MAX) is read from the whole stream held in memory, under the same
+   bound. A FIFO is waited for until a writer opens it and closes it, as open(path).read()
+   waits; a cancel of ctl is seen within ~10 ms while the call waits for data, and after each
+   read (HL_ERR_CANCELLED). HL_TEXT_SKIP_BOM applies at offset 0 only; a whole file of 1 or 2 bytes that only start a
    BOM (EF, EF BB) counts as empty text, as open(path, encoding="utf-8-sig").read() gives ""
    for it (bytes.decode would raise). */
 HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint64_t end,
