@@ -130,10 +130,13 @@ void with_hashes(const WordTable& t, const WordIndex& index, std::size_t first, 
 // parallel (the index is only read): the index is as small as it can be, so that fewer of its
 // probes miss the caches, and the lookups - most of the work - share the cores. Advances ctl
 // by a.size() + b.size().
-std::vector<uint64_t> matches(const WordTable& a, const WordTable& b, Control* ctl) {
-    std::vector<uint64_t> match;
+detail::PodArray<uint64_t> matches(const WordTable& a, const WordTable& b, Control* ctl) {
+    detail::PodArray<uint64_t> match;  // huge pages, as the index: see WordIndex
     match.reserve(b.size());
-    in_chunks(b.size(), ctl, [&](std::size_t, std::size_t stop) { match.resize(stop, kNoMatch); });
+    in_chunks(b.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        match.resize(stop);
+        std::fill(&match[first], &match[first] + (stop - first), kNoMatch);
+    });
     const bool index_a = a.size() < b.size();
     const WordTable& small = index_a ? a : b;
     const WordTable& large = index_a ? b : a;
@@ -261,7 +264,7 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
         ctl->add_total(2 * (uint64_t(a.size()) + b.size()));
         ctl->check();
     }
-    const std::vector<uint64_t> match = matches(a, b, ctl);
+    const detail::PodArray<uint64_t> match = matches(a, b, ctl);
 
     // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
     WordTable out;
