@@ -119,7 +119,9 @@ HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static s
 HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */
 HL_API const char *hl_last_error_message(void); /* "" when the last call succeeded */
 HL_API int hl_last_error_errno(void);           /* errno behind the last HL_ERR_IO, else 0 */
-HL_API const char *hl_status_name(hl_status status); /* "HL_ERR_TYPE", ...; static storage */
+HL_API const char *hl_status_name(hl_status status); /* "HL_OK", "HL_ERR_TYPE", ...; static
+                                                        storage; "HL_ERR_UNKNOWN" for a code
+                                                        that is none of the above */
 HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an unknown dtype */
 
 /* Worker threads of the engine (TBB workers, and the BLAS threads where BLAS is used).
