@@ -95,8 +95,13 @@ typedef int32_t hl_dtype;
    frombuffer at an odd offset, a field of a packed record) is accepted by every function and
    gives the same result, read (or written) through one copy where a kernel needs aligned
    elements (hl_filter_double, hl_array_multiply, the image filters).
-   Functions say which dimensions, dtypes and layouts they accept; a view that spans more than
-   the address space is HL_ERR_SHAPE. */
+   Functions say which dimensions, dtypes and layouts they accept. HL_ERR_SHAPE: an element
+   count whose bytes pass INT64_MAX, or a non-empty view whose element offsets
+   ((shape[i] - 1) * strides[i], summed over the strides of each sign) or byte span (lowest to
+   one past the highest byte) do not fit in int64 or wrap around the address space; computed
+   without overflow, so any int64 stride (INT64_MAX, INT64_MIN) is judged correctly, with a
+   message naming the dimension. A view with a side of 0 touches no memory: any strides (and
+   NULL data) are accepted. */
 #define HL_VIEW_MAX_NDIM 64
 typedef struct hl_view {
     void *data;
@@ -114,7 +119,9 @@ HL_API const char *hl_version(void);            /* "MAJOR.MINOR.PATCH", static s
 HL_API int hl_abi_version(void);                /* HL_ABI_VERSION the library was built with */
 HL_API const char *hl_last_error_message(void); /* "" when the last call succeeded */
 HL_API int hl_last_error_errno(void);           /* errno behind the last HL_ERR_IO, else 0 */
-HL_API const char *hl_status_name(hl_status status); /* "HL_ERR_TYPE", ...; static storage */
+HL_API const char *hl_status_name(hl_status status); /* "HL_OK", "HL_ERR_TYPE", ...; static
+                                                        storage; "HL_ERR_UNKNOWN" for a code
+                                                        that is none of the above */
 HL_API size_t hl_dtype_size(hl_dtype dtype);    /* bytes per element; 0 for an unknown dtype */
 
 /* Worker threads of the engine (TBB workers, and the BLAS threads where BLAS is used).
@@ -592,10 +599,18 @@ HL_API hl_status hl_word_table_count_at(const void *text, size_t n_units, int en
    lookahead are read, with pread() in 1 MiB blocks (files larger than memory work; the file is
    never memory-mapped, so a file truncated meanwhile cannot raise SIGBUS: the count is
    restarted, and after 3 attempts fails with HL_ERR_IO). OS failures are HL_ERR_IO with
-   hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Pipes and other non-regular files
-   are read whole; a FIFO is waited for until a writer opens it and closes it, as Python's
-   open(path).read() waits, and cancelling ctl ends that wait too (HL_ERR_CANCELLED).
-   HL_TEXT_SKIP_BOM applies at offset 0 only; a whole file of 1 or 2 bytes that only start a
+   hl_last_error_errno() set (ENOENT, EACCES, EISDIR, ...). Streams (FIFOs, pipes, character
+   devices, sockets, /proc files, and sysfs files whose size is not their contents) are read
+   once, in order, 1 MiB at a time, and counted in pieces of about 8 MiB cut just after ASCII
+   whitespace, whose tables are merged: the same table as a regular file of the same bytes,
+   in memory that holds the table, one piece and the word being read (an endless stream of
+   words stays small). A word (a run of bytes without ASCII whitespace) longer than 256 MiB is
+   HL_ERR_INVALID_ARGUMENT, refused once that much of it is read: /dev/zero is one endless word,
+   which Python's open(path).read() reads until memory runs out. A byte range of a stream
+   (start > 0 or end < UINT64_MAX) is read from the whole stream held in memory, under the same
+   bound. A FIFO is waited for until a writer opens it and closes it, as open(path).read()
+   waits; a cancel of ctl is seen within ~10 ms while the call waits for data, and after each
+   read (HL_ERR_CANCELLED). HL_TEXT_SKIP_BOM applies at offset 0 only; a whole file of 1 or 2 bytes that only start a
    BOM (EF, EF BB) counts as empty text, as open(path, encoding="utf-8-sig").read() gives ""
    for it (bytes.decode would raise). */
 HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint64_t end,
@@ -605,7 +620,11 @@ HL_API hl_status hl_word_table_count_file(const char *path, uint64_t start, uint
    earlier (part, offset), so merging in any order gives the same table. HL_ERR_INVALID_ARGUMENT
    if they were lowercased with different case tables, or both hold bytes of the same part that
    overlap (the same text counted twice, or parts not numbered apart). HL_ERR_OVERFLOW if a
-   word's count would pass 2^64 - 1 (only deserialized, forged tables hold such counts). */
+   word's count would pass 2^64 - 1 (only deserialized, forged tables hold such counts).
+   HL_ERR_CANCELLED: ctl is checked in every step (indexing, lookups, copying, ordering: every
+   2^12 words, or 2^18 bytes, slots or comparisons, about a millisecond of work), *out is then
+   NULL and a and b unchanged.
+   *out is a new table the caller destroys, NULL after any failure. */
 HL_API hl_status hl_word_table_merge(const hl_word_table *a, const hl_word_table *b,
                                      hl_word_table **out, hl_control *ctl);
 /* The table as versioned bytes (format: docs/api/text.md) in a new HL_DTYPE_UINT8 buffer that

@@ -94,6 +94,16 @@ View view_of(const hl_view* view, const char* name) {
         }
     }
     check_view(v, name);
+    if (v.size() == 0) {
+        // An empty view's strides are never used to address anything, and check_view accepts
+        // any: C-contiguous ones (which fit, as the element count does) keep every later offset
+        // computation of the kernels free of overflow.
+        std::ptrdiff_t step = static_cast<std::ptrdiff_t>(v.item_size());
+        for (std::size_t d = nd; d-- > 0;) {
+            v.strides[d] = step;
+            step *= static_cast<std::ptrdiff_t>(v.shape[d] ? v.shape[d] : 1);
+        }
+    }
     return v;
 }
 

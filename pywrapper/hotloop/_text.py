@@ -1102,15 +1102,36 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
                                         exc.reason, filename=name) from None
 
 
+#: The longest word (run of bytes without ASCII whitespace) a stream may hold, as the engine's
+#: hl_word_table_count_file allows: /dev/zero is one endless word, which open(name).read()
+#: would read until memory runs out.
+_STREAM_WORD_MAX = 256 << 20
+_ASCII_SPACE_BYTES = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
+_FIRST_ASCII_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+
+
 def _read_stream(name):
     """The whole stream, read 1 MiB at a time: between reads Python sees a pending Ctrl-C, which
-    one read() of a stream that keeps flowing would never let it do."""
+    one read() of a stream that keeps flowing would never let it do. A word longer than
+    _STREAM_WORD_MAX is refused (InvalidArgumentError) as soon as it is, as the engine refuses
+    it: memory stays bounded for a stream with no end and no whitespace (/dev/zero)."""
     def read(f):
-        parts = []
+        parts, run, read_so_far = [], 0, 0  # run: the bytes after the last whitespace byte
         while True:
             chunk = f.read(1 << 20)
             if not chunk:
                 return b"".join(parts)
+            first = _FIRST_ASCII_SPACE.search(chunk)
+            if run + (len(chunk) if first is None else first.start()) > _STREAM_WORD_MAX:
+                raise InvalidArgumentError(
+                    "%r is a pipe, device or other stream holding a word of more than %d MiB "
+                    "(a run without ASCII whitespace, from byte %d): a stream is counted in "
+                    "pieces cut at whitespace, and one word may hold at most %d MiB (is it "
+                    "text? /dev/zero never ends)" % (name, _STREAM_WORD_MAX >> 20,
+                                                     read_so_far - run, _STREAM_WORD_MAX >> 20))
+            last = max(chunk.rfind(c) for c in _ASCII_SPACE_BYTES)
+            run = run + len(chunk) if last < 0 else len(chunk) - last - 1
+            read_so_far += len(chunk)
             parts.append(chunk)
     return _read_whole(name, read)
 
@@ -1224,7 +1245,10 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
         loaded whole, never memory-mapped); ``/proc`` and sysfs files (whose size is not their
         contents) are read whole; FIFOs, pipes and devices are read whole by Python's
-        ``open()`` (Ctrl-C interrupts a wait for a writer).
+        ``open()`` (Ctrl-C interrupts a wait for a writer), except that a word longer than
+        256 MiB (a run of bytes without ASCII whitespace: ``/dev/zero`` is one that never
+        ends, which ``open(path).read()`` reads until memory runs out) is refused once that
+        much of it is read.
     top : int, optional
         As in :func:`word_count`.
     encoding : str or None, optional
@@ -1260,7 +1284,8 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again
         when it shrinks once, never crashing the process).
     InvalidArgumentError
-        for a path holding a NUL byte. ``UnknownEncodingError`` / ``UnknownErrorHandlerError``
+        for a path holding a NUL byte, or a stream holding a word longer than 256 MiB.
+        ``UnknownEncodingError`` / ``UnknownErrorHandlerError``
         (``LookupError`` subclasses) for an unknown codec (or one that is not a text encoding)
         or handler.
 

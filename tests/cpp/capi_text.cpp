@@ -1,6 +1,7 @@
 // The hl_word_table functions: results through the accessors and export, NULLs, flags, error
 // statuses, serialization and cancellation.
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <cstdio>
 #include <cstring>
@@ -584,4 +585,91 @@ TEST_CASE("hl_word_table_count_at: disjoint ranges, code units, limits; hl_word_
     CHECK(hl_word_table_count_at("a", 1, HL_TEXT_UTF8, 0, nullptr, 0, 5, nullptr, nullptr) ==
           HL_ERR_INVALID_ARGUMENT);
     for (hl_word_table* x : {a, b, ab, last}) hl_word_table_destroy(x);
+}
+
+// /dev/zero is one endless word of NUL bytes. It used to be read whole into memory, growing
+// until memory ran out (a cancel then took 0.3-0.4 s, spent in the buffer's doubling). A stream
+// is now counted in pieces, and a run of 256 MiB without ASCII whitespace is refused.
+TEST_CASE("hl_word_table_count_file: /dev/zero is refused once 256 MiB of its word is read",
+          "[capi][text]") {
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    hl_status status = -1;
+    hl_word_table* table = reinterpret_cast<hl_word_table*>(1);
+    std::string message;
+    std::thread reader([&] {
+        status = hl_word_table_count_file("/dev/zero", 0, UINT64_MAX, 0, nullptr, 0, &table, ctl);
+        message = hl_last_error_message();
+    });
+    // A minute only keeps a regression from running until memory runs out.
+    if (hl_control_wait(ctl, 60000) != HL_OK) hl_control_cancel(ctl);
+    reader.join();
+    CHECK(status == HL_ERR_INVALID_ARGUMENT);
+    CHECK(table == nullptr);
+    CHECK(message.find("'/dev/zero'") != std::string::npos);
+    CHECK(message.find("at most 256 MiB") != std::string::npos);
+    // A cancelled control stops it before anything is read.
+    REQUIRE(hl_control_reset(ctl) == HL_OK);
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    table = reinterpret_cast<hl_word_table*>(1);
+    CHECK(hl_word_table_count_file("/dev/zero", 0, UINT64_MAX, 0, nullptr, 0, &table, ctl) ==
+          HL_ERR_CANCELLED);
+    CHECK(table == nullptr);
+    hl_control_destroy(ctl);
+    // A byte range of a stream is read from the whole stream in memory, with the same bound.
+    table = reinterpret_cast<hl_word_table*>(1);
+    CHECK(hl_word_table_count_file("/dev/zero", 0, 100, 0, nullptr, 0, &table, nullptr) ==
+          HL_ERR_INVALID_ARGUMENT);
+    CHECK(table == nullptr);
+    for (uint64_t end : {uint64_t(100), UINT64_MAX}) {
+        REQUIRE(hl_word_table_count_file("/dev/null", 0, end, 0, nullptr, 0, &table, nullptr) ==
+                HL_OK);
+        size_t size = 1;
+        CHECK(hl_word_table_size(table, &size) == HL_OK);
+        CHECK(size == 0);
+        hl_word_table_destroy(table);
+    }
+}
+
+// A cancelled merge returns HL_ERR_CANCELLED, *out NULL, both tables as they were: with a
+// control cancelled before the call, and one cancelled by another thread while it runs (at
+// whatever step it has reached: it may also have finished first).
+TEST_CASE("hl_word_table_merge: a cancel leaves the output NULL and the tables unchanged",
+          "[capi][text]") {
+    std::string one, two;
+    for (int i = 0; i < 300'000; ++i) one += "w" + std::to_string(i) + " ";
+    for (int i = 100'000; i < 400'000; ++i) two += "w" + std::to_string(i) + " ";
+    hl_word_table* later = count(one, 0, "14.0.0", 1);
+    hl_word_table* earlier = count(two, 0, "14.0.0", 0);  // merged second: the result is sorted
+    const std::string later_bytes = serialized(later), earlier_bytes = serialized(earlier);
+    hl_control* ctl = nullptr;
+    REQUIRE(hl_control_create(&ctl) == HL_OK);
+    REQUIRE(hl_control_cancel(ctl) == HL_OK);
+    hl_word_table* out = reinterpret_cast<hl_word_table*>(&out);
+    CHECK(hl_word_table_merge(later, earlier, &out, ctl) == HL_ERR_CANCELLED);
+    CHECK(out == nullptr);
+    CHECK(std::string(hl_last_error_message()) == "operation cancelled");
+    for (int round = 0; round < 5; ++round) {
+        REQUIRE(hl_control_reset(ctl) == HL_OK);
+        hl_status status = -1;
+        out = reinterpret_cast<hl_word_table*>(&out);
+        std::thread merger([&] { status = hl_word_table_merge(later, earlier, &out, ctl); });
+        std::this_thread::sleep_for(std::chrono::milliseconds(round * 3));
+        REQUIRE(hl_control_cancel(ctl) == HL_OK);
+        merger.join();
+        if (status == HL_OK) {
+            size_t size = 0;
+            CHECK(hl_word_table_size(out, &size) == HL_OK);
+            CHECK(size == 400'000);
+            hl_word_table_destroy(out);
+        } else {
+            CHECK(status == HL_ERR_CANCELLED);
+            CHECK(out == nullptr);
+        }
+    }
+    CHECK(serialized(later) == later_bytes);
+    CHECK(serialized(earlier) == earlier_bytes);
+    hl_control_destroy(ctl);
+    hl_word_table_destroy(later);
+    hl_word_table_destroy(earlier);
 }

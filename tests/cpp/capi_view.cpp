@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <cstring>
+#include <string>
 #include <vector>
 
 #include "hotloop.h"
@@ -166,4 +167,53 @@ TEST_CASE("hl_word_table_count: UCS-2 and UCS-4 text at an odd address gives the
         }
         CHECK(serialized[0] == serialized[1]);
     }
+}
+
+// A stride of INT64_MAX on a side of 2 used to pass the validation (its offset fits in int64,
+// but not with the element's own bytes after it): hl_sum then read 2^63 bytes past data. Every
+// offset and the span are now computed without overflow, at the int64 and uint64 boundaries.
+TEST_CASE("hl_view: strides and products past int64 are HL_ERR_SHAPE; empty views take any",
+          "[capi][view]") {
+    double x[2] = {1.0, 2.0};
+    hl_sum_result r;
+    struct Bad {
+        std::vector<int64_t> shape, strides;
+    };
+    const int64_t half = INT64_MAX / 2 + 1;  // 2^62
+    const Bad bad[] = {
+        {{2}, {INT64_MAX}},                       // the span passes int64 by the element's bytes
+        {{2}, {INT64_MIN}},                       // |INT64_MIN| is no int64
+        {{2}, {INT64_MAX - 6}},                   // span INT64_MAX + 2
+        {{3}, {half}},                            // 2 * 2^62 overflows int64
+        {{3}, {-half - 1}},                       // -2^63 - 2 ... below int64
+        {{(int64_t(1) << 32) + 1}, {int64_t(1) << 32}},  // 2^64: overflows uint64 too
+        {{2, 2}, {half, half}},                   // each fits, their sum does not
+        {{2, 2}, {INT64_MAX / 2, -(INT64_MAX / 2)}},  // highest - lowest overflows
+        {{1, 2, 3}, {8, 8, INT64_MAX}},
+    };
+    for (const Bad& b : bad) {
+        const hl_view v{x, HL_DTYPE_FLOAT64, static_cast<int32_t>(b.shape.size()), b.shape.data(),
+                        b.strides.data()};
+        INFO("stride " << b.strides.back() << ", side " << b.shape.back());
+        CHECK(hl_sum(&v, &r, nullptr) == HL_ERR_SHAPE);
+        CHECK(std::string(hl_last_error_message()).find("spans more than the address space") !=
+              std::string::npos);
+    }
+    // A side of 0 touches no memory: any strides (and NULL data) are fine.
+    const Bad empty[] = {{{0}, {INT64_MAX}}, {{0}, {INT64_MIN}}, {{0, 2}, {8, INT64_MIN}},
+                         {{3, 0}, {INT64_MAX, INT64_MIN}}, {{2, 0, 5}, {INT64_MIN, 8, INT64_MAX}}};
+    for (const Bad& e : empty) {
+        for (void* data : {static_cast<void*>(x), static_cast<void*>(nullptr)}) {
+            const hl_view v{data, HL_DTYPE_FLOAT64, static_cast<int32_t>(e.shape.size()),
+                            e.shape.data(), e.strides.data()};
+            INFO("empty view, last stride " << e.strides.back());
+            REQUIRE(hl_sum(&v, &r, nullptr) == HL_OK);
+            CHECK(r.value == 0.0);
+        }
+    }
+    // Sides of 1 ignore their strides; a reversed view that fits is read as before.
+    const int64_t one_shape[] = {1, 2}, one_strides[] = {INT64_MIN, -8};
+    const hl_view ones{x + 1, HL_DTYPE_FLOAT64, 2, one_shape, one_strides};
+    REQUIRE(hl_sum(&ones, &r, nullptr) == HL_OK);
+    CHECK(r.value == 3.0);
 }

@@ -85,3 +85,26 @@ TEST_CASE("check_view refuses views that cannot be read") {
                       std::vector<std::ptrdiff_t>(kMaxViewDims + 1, 4));
     CHECK_THROWS_AS(check_view(deep, "v"), Error);
 }
+
+TEST_CASE("check_view: offsets and spans at the ptrdiff_t and address-space boundaries") {
+    int32_t x = 0;
+    // The span from the lowest byte to one past the highest must be a ptrdiff_t: the element's
+    // own 4 bytes count (a stride of PTRDIFF_MAX on a side of 2 used to pass).
+    CHECK_NOTHROW(check_view(view3(&x, {2}, {PTRDIFF_MAX - 4}), "v"));
+    CHECK_THROWS_AS(check_view(view3(&x, {2}, {PTRDIFF_MAX - 3}), "v"), Error);
+    CHECK_THROWS_AS(check_view(view3(&x, {2}, {PTRDIFF_MAX}), "v"), Error);
+    CHECK_THROWS_AS(check_view(view3(&x, {2}, {PTRDIFF_MIN}), "v"), Error);
+    CHECK_THROWS_AS(check_view(view3(&x, {2, 2}, {PTRDIFF_MAX / 2, -(PTRDIFF_MAX / 2)}), "v"),
+                    Error);
+    // Addresses must not wrap around: below 0, or past the top of the address space.
+    auto* low = reinterpret_cast<int32_t*>(std::uintptr_t(64));
+    CHECK_NOTHROW(check_view(view3(low, {17}, {-4}), "v"));  // down to address 0
+    CHECK_THROWS_AS(check_view(view3(low, {18}, {-4}), "v"), Error);
+    auto* top = reinterpret_cast<int32_t*>(~std::uintptr_t(0) - 11);
+    CHECK_NOTHROW(check_view(view3(top, {2}, {4}), "v"));  // ends 4 bytes below the top
+    CHECK_THROWS_AS(check_view(view3(top, {3}, {4}), "v"), Error);
+    // An empty view touches nothing: any strides, and lowest() is its data.
+    const View empty = view3(&x, {0, 3}, {PTRDIFF_MIN, PTRDIFF_MIN});
+    CHECK_NOTHROW(check_view(empty, "v"));
+    CHECK(empty.lowest() == &x);
+}

@@ -703,6 +703,43 @@ def test_fifo_is_read_not_mapped(tmp_path):
         t.join()
 
 
+def test_a_stream_word_longer_than_256_mib_is_refused_not_read_whole(tmp_path):
+    # /dev/zero is one endless word: it used to be read until memory ran out, as
+    # open(path).read() reads it. Here a FIFO offers 1 MiB past the limit (a word without
+    # end would do the same): a reader that stops at the limit leaves the writer a broken
+    # pipe; one that buffers the whole stream reads all of it and counts one word.
+    limit = 256 << 20  # hotloop._text._STREAM_WORD_MAX, the engine's bound too
+    path = str(tmp_path / "fifo")
+    os.mkfifo(path)
+    cut_off = []
+
+    def writer():
+        chunk = b"z" * (1 << 16)
+        try:
+            with open(path, "wb", buffering=0) as f:
+                for _ in range((limit + (1 << 20)) // len(chunk)):
+                    f.write(chunk)
+        except BrokenPipeError:
+            cut_off.append(True)
+
+    t = threading.Thread(target=writer)
+    t.start()
+    try:
+        with pytest.raises(hotloop.InvalidArgumentError, match="word of more than 256 MiB"):
+            hotloop.word_count_file(path)
+    finally:
+        t.join()
+    assert cut_off
+    # A word of exactly the limit is counted.
+    t = threading.Thread(target=lambda: pathlib.Path(path).write_bytes(
+        b"a " + b"z" * limit))
+    t.start()
+    try:
+        assert hotloop.word_count_file(path, top=1) == [("a", 1)]
+    finally:
+        t.join()
+
+
 SYSFS_FILES = ["/sys/devices/system/cpu/online", "/sys/kernel/mm/transparent_hugepage/enabled",
                "/sys/kernel/osrelease", "/sys/power/state"]
 

@@ -67,8 +67,12 @@ public:
     bool cancelled() const noexcept { return cancelled_.load(std::memory_order_relaxed); }
     // Throws Error(Cancelled) if cancel() was called.
     void check() const {
+        checks_.fetch_add(1, std::memory_order_relaxed);
         if (cancelled()) fail(ErrorKind::Cancelled, "operation cancelled");
     }
+    // How many times check() ran since construction or reset(): tests measure with it how
+    // often an operation looks for a cancel (once per block of work, never per element).
+    uint64_t checks() const noexcept { return checks_.load(std::memory_order_relaxed); }
     // The engine's progress: ignored once a caller reports its own (set_progress).
     void add_total(uint64_t n) noexcept {
         if (!caller_progress_.load(std::memory_order_relaxed))
@@ -109,6 +113,7 @@ private:
     std::atomic<uint64_t> done_{0};
     std::atomic<uint64_t> total_{0};
     std::atomic<bool> caller_progress_{false};  // set_progress was called: add_total/advance no-ops
+    mutable std::atomic<uint64_t> checks_{0};
     mutable std::mutex mutex_;  // guards the completion state below, and orders cancel wake-ups
     std::condition_variable changed_;
     bool running_ = false;

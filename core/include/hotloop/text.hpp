@@ -202,7 +202,8 @@ public:
 
 private:
     // The table's words in order of first occurrence (for a merge whose b does not follow a).
-    static WordTable in_order(const WordTable& t);
+    // Checks ctl (if any) every few milliseconds.
+    static WordTable in_order(const WordTable& t, const Control* ctl = nullptr);
 
     detail::PodArray<char> bytes_;  // the words, each followed by '\n'
     detail::PodArray<Entry> entries_;

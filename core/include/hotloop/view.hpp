@@ -42,9 +42,12 @@ struct View {
 // A C-contiguous View of n elements at data (ndim 1).
 View contiguous_view(const void* data, std::size_t n, DType dtype);
 
-// Throws ErrorKind::Shape for ndim > kMaxViewDims or a size or extent that does not fit in
-// memory, ErrorKind::InvalidArgument for null data in a non-empty view, ErrorKind::Type for
-// an unknown dtype. `what` prefixes the message.
+// Throws ErrorKind::Shape for ndim > kMaxViewDims, an element count whose bytes exceed
+// PTRDIFF_MAX, or a non-empty view whose elements' offsets or byte span do not fit in
+// ptrdiff_t or wrap around the address space (computed without overflow: any int64 stride is
+// judged correctly); ErrorKind::InvalidArgument for null data in a non-empty view;
+// ErrorKind::Type for an unknown dtype. An empty view (a side of 0) may have any strides: it
+// touches no memory. `what` prefixes the message.
 void check_view(const View& view, const char* what);
 
 // Whether the byte ranges the two views span intersect (a conservative test: views that

@@ -94,6 +94,7 @@ void Control::reset() {
     done_.store(0, std::memory_order_relaxed);
     total_.store(0, std::memory_order_relaxed);
     caller_progress_.store(false, std::memory_order_relaxed);
+    checks_.store(0, std::memory_order_relaxed);
     finished_ = false;
     outcome_ = 0;
     message_.clear();

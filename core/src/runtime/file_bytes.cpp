@@ -19,14 +19,14 @@ namespace {
 
 }  // namespace
 
-FileReader::FileReader(const std::string& path, Control* ctl, bool whole) : path_(path) {
+FileReader::FileReader(const std::string& path, bool whole) : path_(path) {
     if (path.find('\0') != std::string::npos)
         fail(ErrorKind::InvalidArgument, "path contains a NUL byte");
     // Opened non-blocking, so that neither a FIFO without a writer (a blocking open() waits
     // for one) nor a pipe or terminal without data holds the call beyond a cancellation: a
-    // non-regular file is read in poll() slices with the control checked between them. A FIFO
-    // is still waited for until a writer opens it and closes it, as Python's open() and read()
-    // do (Linux's poll() reports no hang-up before a first writer has come and gone).
+    // stream is read in poll() slices with the control checked between them (read_some). A
+    // FIFO is still waited for until a writer opens it and closes it, as Python's open() and
+    // read() do (Linux's poll() reports no hang-up before a first writer has come and gone).
     do fd_ = ::open(path.c_str(), O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     while (fd_ < 0 && errno == EINTR);
     if (fd_ < 0) fail_io("cannot open", path, errno);
@@ -34,7 +34,8 @@ FileReader::FileReader(const std::string& path, Control* ctl, bool whole) : path
         struct stat st;
         if (::fstat(fd_, &st) != 0) fail_io("cannot stat", path, errno);
         if (S_ISDIR(st.st_mode)) fail_io("cannot read", path, EISDIR);
-        // A regular file of size 0 may be a /proc or sysfs file whose size is not known: read it.
+        // A regular file of size 0 may be a /proc or sysfs file whose size is not known: a
+        // stream.
         regular_ = !whole && S_ISREG(st.st_mode) && st.st_size > 0;
         if (regular_) {
             // Blocking again: pread() of a regular file never waits on a peer, and O_NONBLOCK
@@ -43,30 +44,27 @@ FileReader::FileReader(const std::string& path, Control* ctl, bool whole) : path
             if (flags < 0 || ::fcntl(fd_, F_SETFL, flags & ~O_NONBLOCK) != 0)
                 fail_io("cannot read", path, errno);
             size_ = static_cast<uint64_t>(st.st_size);
-            return;
         }
-        read_.resize(1 << 16);
-        for (;;) {
-            if (ctl) ctl->check();
-            // Read only once poll() says so: a FIFO without a writer reads as end of file.
-            pollfd ready{fd_, POLLIN, 0};
-            const int events = ::poll(&ready, 1, 50);
-            if (events < 0 && errno != EINTR) fail_io("cannot poll", path, errno);
-            if (events <= 0) continue;
-            if (size_ == read_.size()) read_.resize(read_.size() * 2);
-            const ssize_t got = ::read(fd_, read_.data() + size_, read_.size() - size_);
-            if (got < 0) {
-                if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
-                fail_io("cannot read", path, errno);
-            }
-            if (got == 0) break;
-            size_ += static_cast<uint64_t>(got);
-        }
-        ::close(fd_);
-        fd_ = -1;
     } catch (...) {
-        if (fd_ >= 0) ::close(fd_);
+        ::close(fd_);
         throw;
+    }
+}
+
+std::size_t FileReader::read_some(uint8_t* to, std::size_t n, const Control* ctl) {
+    for (;;) {
+        if (ctl) ctl->check();
+        // Read only once poll() says so: a FIFO without a writer reads as end of file.
+        pollfd ready{fd_, POLLIN, 0};
+        const int events = ::poll(&ready, 1, kPollMs);
+        if (events < 0 && errno != EINTR) fail_io("cannot poll", path_, errno);
+        if (events <= 0) continue;
+        const ssize_t got = ::read(fd_, to, n);
+        if (got < 0) {
+            if (errno == EINTR || errno == EAGAIN || errno == EWOULDBLOCK) continue;
+            fail_io("cannot read", path_, errno);
+        }
+        return static_cast<std::size_t>(got);
     }
 }
 
@@ -82,7 +80,7 @@ void FileReader::read(uint64_t pos, std::size_t n, ByteBuffer& out) const {
     if (n > size_ - pos) n = static_cast<std::size_t>(size_ - pos);
     out.resize(n);
     if (!regular_) {
-        std::memcpy(out.data(), read_.data() + pos, n);
+        std::memcpy(out.data(), held_.data() + pos, n);
         return;
     }
     std::size_t done = 0;

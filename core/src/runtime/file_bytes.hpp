@@ -1,8 +1,9 @@
 // Reading a file's bytes without mmap: a file that another process truncates while we read it
 // must never raise SIGBUS (which would kill the interpreter), so regular files are read with
 // pread() into the caller's buffers, and a read that comes up short reports FileChanged.
-// Pipes, character devices and /proc files (whose size is unknown) are read sequentially into
-// memory once. Internal to the engine.
+// Pipes, character devices and /proc files (whose size is unknown) are streams: read once, in
+// order, in pieces the caller asks for (read_some), never whole at once (/dev/zero never ends).
+// Internal to the engine.
 #pragma once
 
 #include <cstddef>
@@ -25,18 +26,25 @@ public:
     const uint8_t* data() const noexcept { return data_.get(); }
     std::size_t size() const noexcept { return size_; }
     void clear() noexcept { size_ = 0; }
+    std::size_t capacity() const noexcept { return capacity_; }
     // Keeps the first min(size(), n) bytes; the others are uninitialised.
     void resize(std::size_t n) {
         if (n > capacity_) {
             std::size_t cap = capacity_ ? capacity_ : 4096;
             while (cap < n) cap *= 2;
-            std::unique_ptr<uint8_t, Release> more(static_cast<uint8_t*>(allocate_aligned(cap)),
-                                                   Release{cap});
-            if (size_) std::memcpy(more.get(), data_.get(), size_);
-            data_ = std::move(more);
-            capacity_ = cap;
+            reserve(cap);
         }
         size_ = n;
+    }
+    // Room for exactly cap bytes (if it had less), uninitialised: pages that are never written
+    // are never resident.
+    void reserve(std::size_t cap) {
+        if (cap <= capacity_) return;
+        std::unique_ptr<uint8_t, Release> more(static_cast<uint8_t*>(allocate_aligned(cap)),
+                                               Release{cap});
+        if (size_) std::memcpy(more.get(), data_.get(), size_);
+        data_ = std::move(more);
+        capacity_ = cap;
     }
 
 private:
@@ -61,20 +69,33 @@ struct FileChanged : std::exception {
 class FileReader {
 public:
     // Throws Error(Io) with errno on failure: ENOENT, EACCES, EISDIR, ... The message names the
-    // path. `ctl` is checked while a non-regular file is read. `whole`: read even a regular
-    // file whole, as a non-regular one (its size was found not to be its contents').
-    explicit FileReader(const std::string& path, Control* ctl = nullptr, bool whole = false);
+    // path. `whole`: read even a regular file as a stream (its size was found not to be its
+    // contents').
+    explicit FileReader(const std::string& path, bool whole = false);
     ~FileReader();
     FileReader(const FileReader&) = delete;
     FileReader& operator=(const FileReader&) = delete;
 
-    // The size at open (regular files) or of what was read (others).
+    // Whether the file is a stream (a pipe, a device, a /proc file, or `whole`), read with
+    // read_some(); else it is a regular file, read with read().
+    bool stream() const noexcept { return !regular_; }
+    // The size at open (regular files; 0 for streams).
     uint64_t size() const noexcept { return size_; }
-    // Non-regular files: their whole contents; regular files: null.
-    const uint8_t* contents() const noexcept { return regular_ ? nullptr : read_.data(); }
-    // Reads bytes [pos, pos + n) (clipped to size()) into out[0..]; out is resized to fit.
-    // Safe from several threads at once. Throws FileChanged if the file ended early.
+    // Regular files (and streams after hold()): reads bytes [pos, pos + n) (clipped to size())
+    // into out[0..]; out is resized to fit. Safe from several threads at once. Throws
+    // FileChanged if a regular file ended early.
     void read(uint64_t pos, std::size_t n, ByteBuffer& out) const;
+    // Streams: the next bytes, at most n, into to; 0 at the end. Waits for them (a FIFO without
+    // a writer yet, a terminal) in poll() slices of kPollMs, `ctl` checked before each: a
+    // cancel is seen within one slice or one read. One thread at a time.
+    std::size_t read_some(uint8_t* to, std::size_t n, const Control* ctl);
+    static constexpr int kPollMs = 10;
+    // Streams: `bytes` (the whole stream, read with read_some) are served by read() from now
+    // on, as a regular file's; size() is their length. For a byte range of a stream.
+    void hold(ByteBuffer&& bytes) noexcept {
+        held_ = std::move(bytes);
+        size_ = held_.size();
+    }
     const std::string& path() const noexcept { return path_; }
 
 private:
@@ -82,7 +103,7 @@ private:
     int fd_ = -1;
     bool regular_ = false;
     uint64_t size_ = 0;
-    std::vector<uint8_t> read_;  // non-regular files: everything read
+    ByteBuffer held_;  // streams: what hold() was given
 };
 
 }  // namespace hotloop

@@ -53,6 +53,7 @@ bool View::dense() const noexcept {
 }
 
 const void* View::lowest() const noexcept {
+    if (size() == 0) return data;  // no element: its strides may be anything (check_view)
     std::ptrdiff_t offset = 0;
     for (std::size_t d = 0; d < ndim(); ++d)
         if (strides[d] < 0 && shape[d] > 0)
@@ -145,26 +146,46 @@ void check_view(const View& view, const char* what) {
     if (view.ndim() > kMaxViewDims || view.strides.size() != view.ndim())
         fail(ErrorKind::Shape, std::string(what) + ": " + std::to_string(view.ndim()) +
                                    " dimensions (at most " + std::to_string(kMaxViewDims) + ")");
-    // Every element's byte offset must fit in ptrdiff_t, and the element count in memory.
+    // The element count must fit in memory: count * item <= PTRDIFF_MAX.
     constexpr std::size_t kLimit = std::size_t(PTRDIFF_MAX);
-    std::size_t count = 1, reach = 0;
-    bool empty = false;
+    std::size_t count = 1;
     for (std::size_t d = 0; d < view.ndim(); ++d) {
         const std::size_t side = view.shape[d];
-        if (side == 0) empty = true;
         if (side > kLimit) fail(ErrorKind::Shape, std::string(what) + ": a side is too large");
-        const std::ptrdiff_t s = view.strides[d];
-        const std::size_t stride =
-            s < 0 ? static_cast<std::size_t>(-(s + 1)) + 1 : static_cast<std::size_t>(s);
-        if (side > 1 && stride > kLimit / (side - 1))
-            fail(ErrorKind::Shape, std::string(what) + ": the view spans more than memory");
-        reach += side > 1 ? stride * (side - 1) : 0;
-        if (reach > kLimit || (side && count > kLimit / item / side))
-            fail(ErrorKind::Shape, std::string(what) + ": the view spans more than memory");
+        if (side && count > kLimit / item / side)
+            fail(ErrorKind::Shape, std::string(what) + ": the view holds more than memory");
         count *= side ? side : 1;
     }
-    if (view.data == nullptr && !empty)
+    // An empty view touches no memory: its strides, however large, are never used.
+    for (std::size_t side : view.shape)
+        if (side == 0) return;
+    if (view.data == nullptr)
         fail(ErrorKind::InvalidArgument, std::string(what) + ": NULL data in a non-empty view");
+    // Every element's byte offset from data, (shape[d] - 1) * strides[d] summed over the
+    // dimensions of each sign, and the span from the lowest to one past the highest byte must
+    // be ptrdiff_t values, computed without overflow (a stride of PTRDIFF_MAX, or a product
+    // past 2^63 or 2^64, used to pass or wrap), and the span's addresses must not wrap around.
+    std::ptrdiff_t low = 0, high = 0;
+    for (std::size_t d = 0; d < view.ndim(); ++d) {
+        std::ptrdiff_t reach = 0;
+        if (__builtin_mul_overflow(static_cast<std::ptrdiff_t>(view.shape[d] - 1),
+                                   view.strides[d], &reach) ||
+            __builtin_add_overflow(reach < 0 ? low : high, reach, reach < 0 ? &low : &high))
+            fail(ErrorKind::Shape, std::string(what) + ": the view spans more than the address "
+                                   "space (dimension " + std::to_string(d) + ": " +
+                                   std::to_string(view.shape[d]) + " elements " +
+                                   std::to_string(view.strides[d]) + " bytes apart)");
+    }
+    std::ptrdiff_t span = 0;
+    const auto first = reinterpret_cast<std::uintptr_t>(view.data);
+    std::uintptr_t end = 0;
+    if (__builtin_sub_overflow(high, low, &span) ||
+        __builtin_add_overflow(span, static_cast<std::ptrdiff_t>(item), &span) ||
+        (low < 0 && first < static_cast<std::uintptr_t>(-(low + 1)) + 1) ||
+        __builtin_add_overflow(first, static_cast<std::uintptr_t>(high) + item, &end))
+        fail(ErrorKind::Shape, std::string(what) + ": the view spans more than the address space "
+                               "(from " + std::to_string(low) + " to " + std::to_string(high) +
+                               " + " + std::to_string(item) + " bytes around its data)");
 }
 
 }  // namespace hotloop

@@ -34,6 +34,8 @@
 #include <cstdio>
 #include <cstring>
 #include <memory>
+#include <string>
+#include <utility>
 
 #include <tbb/enumerable_thread_specific.h>
 
@@ -705,11 +707,15 @@ private:
                                   " (byte " + byte + "): " + utf8::reason(m.code));
 }
 
-void check_errors(const std::vector<Malformation>& errors) {
+// `base` is added to the offset in the message (a piece of a stream: its offset in the stream).
+void check_errors(const std::vector<Malformation>& errors, uint64_t base = 0) {
     const auto first = std::min_element(
         errors.begin(), errors.end(),
         [](const Malformation& a, const Malformation& b) { return a.offset < b.offset; });
-    if (first != errors.end() && first->offset != kNoError) fail_malformed(*first);
+    if (first == errors.end() || first->offset == kNoError) return;
+    Malformation m = *first;
+    m.offset += base;
+    fail_malformed(m);
 }
 
 // ---- from the thread tables to the WordTable ----
@@ -1257,8 +1263,9 @@ uint64_t finish_units(std::size_t n_blocks) noexcept { return n_blocks / 4 + 1; 
 
 // ---- in-memory UTF-8 ----
 
+// Malformed UTF-8 is reported at its offset in text, plus error_base.
 WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& options,
-                     const Origin& where, Control* ctl) {
+                     const Origin& where, Control* ctl, uint64_t error_base = 0) {
     check_fits(where, n);
     const utf8::Rules rules = rules_of(options);
     std::size_t origin = 0;
@@ -1288,7 +1295,7 @@ WordTable count_utf8(const uint8_t* text, std::size_t n, const TextOptions& opti
             errors[b] = scanner.scan(block, nullptr);
         },
         ctl);
-    check_errors(errors);
+    check_errors(errors, error_base);
     WordTable out = finish(tables, options, where, [](uint64_t k) { return k; }, ctl);
     uint32_t f = 0;
     for (uint32_t x : features) f |= x;
@@ -1541,6 +1548,129 @@ WordTable count_file_range(const FileReader& file, uint64_t start, uint64_t end,
     return out;
 }
 
+
+// ---- streams: pipes, devices, /proc files ----
+// Read once, in order, and counted in pieces of about kStreamPiece bytes, each cut just after
+// its last ASCII whitespace byte (the rest starts the next piece): neither a word, nor a
+// multi-byte character, nor the context of a final sigma crosses such a cut (none of these
+// bytes is case-ignorable), so the pieces' tables, merged, are exactly the whole stream's. The
+// memory held is the table, one piece and the word being read: an endless stream of words
+// (`yes`) stays small. A word, or any run of bytes without ASCII whitespace, is held whole
+// until it ends, up to kStreamWordMax bytes: a longer one is refused, so that /dev/zero (one
+// endless word of NUL bytes) fails once that much is read instead of growing until memory
+// runs out, as open(path).read() would.
+
+constexpr std::size_t kStreamRead = std::size_t(1) << 20;
+constexpr std::size_t kStreamWordMax = std::size_t(256) << 20;
+constexpr std::size_t kStreamPiece = std::size_t(8) << 20;
+
+// Tables merged as they come, as a binary counter carries: a table of 2^k pieces is merged
+// with the next one of 2^k, so n pieces cost O(words log n) merge work, not O(words n).
+class MergeStack {
+public:
+    explicit MergeStack(Control* ctl) : ctl_(ctl) {}
+    bool empty() const noexcept { return tables_.empty(); }
+    void push(WordTable table) {
+        tables_.emplace_back(std::move(table), 1);
+        while (tables_.size() > 1 && tables_[tables_.size() - 2].second <= tables_.back().second)
+            merge_last_two();
+    }
+    WordTable result() {
+        while (tables_.size() > 1) merge_last_two();
+        return std::move(tables_.back().first);
+    }
+
+private:
+    void merge_last_two() {
+        auto& [a, m] = tables_[tables_.size() - 2];
+        // The older table first: its spans come first, which spares the merge its sort.
+        a = WordTable::merge(a, tables_.back().first, ctl_);
+        m += tables_.back().second;
+        tables_.pop_back();
+    }
+    Control* ctl_;
+    std::vector<std::pair<WordTable, uint64_t>> tables_;  // (table, pieces), pieces decreasing
+};
+
+bool is_ascii_space(uint8_t c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
+
+// The run of bytes without ASCII whitespace that ends a stream's bytes read so far, after
+// `fresh` (got bytes) is read: `run` long before it, starting at stream offset `start`. Throws
+// InvalidArgument once the run is longer than kStreamWordMax.
+std::size_t run_after(const FileReader& file, const uint8_t* fresh, std::size_t got,
+                      std::size_t run, uint64_t start) {
+    std::size_t first = 0;
+    while (first < got && !is_ascii_space(fresh[first])) ++first;
+    if (run + first > kStreamWordMax)
+        fail(ErrorKind::InvalidArgument,
+             "'" + file.path() + "' is a pipe, device or other stream holding a word of more " +
+                 "than " + std::to_string(kStreamWordMax >> 20) + " MiB (a run without ASCII " +
+                 "whitespace, from byte " + std::to_string(start) + "): a stream is counted " +
+                 "in pieces cut at whitespace, and one word may hold at most " +
+                 std::to_string(kStreamWordMax >> 20) + " MiB (is it text? /dev/zero never " +
+                 "ends)");
+    for (std::size_t i = got; i > first; --i)
+        if (is_ascii_space(fresh[i - 1])) return got - i;
+    return run + got;  // no whitespace read
+}
+
+// A stream read whole into memory and held by `file` (for a byte range of it: the ranges of a
+// /proc or sysfs file), its words no longer than kStreamWordMax as count_stream's.
+void read_whole_stream(FileReader& file, const Control* ctl) {
+    ByteBuffer all;
+    std::size_t n = 0, run = 0;
+    for (;;) {
+        all.resize(n + kStreamRead);
+        const std::size_t got = file.read_some(all.data() + n, kStreamRead, ctl);
+        if (got == 0) break;
+        run = run_after(file, all.data() + n, got, run, n - run);
+        n += got;
+    }
+    all.resize(n);
+    file.hold(std::move(all));
+}
+
+WordTable count_stream(FileReader& file, const TextOptions& options, uint64_t part,
+                       Control* ctl) {
+    ByteBuffer held;       // read and not counted yet
+    std::size_t n = 0;     // bytes held
+    std::size_t cut = 0;   // one past the last ASCII whitespace byte held, or 0
+    uint64_t offset = 0;   // the stream offset of held[0]
+    MergeStack tables(ctl);
+    // Room for a piece, then, once a word outgrows that, for the longest word at once: no
+    // buffer doubling, whose copies of hundreds of MB would delay a cancel, and no more
+    // resident memory than the bytes held (pages never written are never resident).
+    held.reserve(kStreamPiece + kStreamRead);
+    for (bool end = false; !end;) {
+        if (n + kStreamRead > held.capacity()) held.reserve(kStreamWordMax + kStreamRead);
+        held.resize(n + kStreamRead);
+        const std::size_t got = file.read_some(held.data() + n, kStreamRead, ctl);
+        end = got == 0;
+        const std::size_t run = n - cut;
+        const std::size_t after = run_after(file, held.data() + n, got, run, offset + cut);
+        if (after != run + got) cut = n + got - after;  // whitespace was read
+        n += got;
+        if (end) cut = n;  // the last piece: all of it
+        if ((!end && n < kStreamPiece) || cut == 0) {
+            if (!(end && tables.empty())) continue;  // else: the empty stream's table
+        }
+        TextOptions o = options;
+        o.skip_bom = options.skip_bom && offset == 0;
+        // A whole stream that only starts a BOM (EF, EF BB) is empty text, as for a file.
+        if (o.skip_bom && end && cut > 0 && file_bom_bytes(held.data(), cut, true) == cut) {
+            WordTable t;
+            if (options.casing) t.set_casing(options.casing->unicode_version);
+            t.add_span({part, 0, cut});
+            return t;
+        }
+        tables.push(count_utf8(held.data(), cut, o, Origin{part, offset}, ctl, offset));
+        std::memmove(held.data(), held.data() + cut, n - cut);
+        n -= cut;
+        offset += cut;
+        cut = 0;
+    }
+    return tables.result();
+}
 }  // namespace
 
 bool is_python_whitespace(char32_t c) noexcept { return utf8::Rules{}.splits(c); }
@@ -1602,7 +1732,11 @@ WordTable count_words_in_file(const std::string& path, uint64_t start, uint64_t 
     // whole instead, as open().read() reads it.
     bool whole = false;
     for (int attempt = 0;; ++attempt) {
-        const FileReader file(path, ctl, whole);
+        FileReader file(path, whole);
+        if (file.stream()) {
+            if (start == 0 && end == ~uint64_t(0)) return count_stream(file, options, part, ctl);
+            read_whole_stream(file, ctl);  // a range of it: from memory
+        }
         try {
             return count_file_range(file, start, end, options, part, ctl);
         } catch (const FileChanged& changed) {

@@ -69,10 +69,12 @@ std::vector<WordTable::Span> coalesce(std::vector<WordTable::Span> spans) {
 }
 
 // Progress of a serial loop over entries: a cancel is seen, and progress advanced, every kStep
-// entries (a merge of millions of words takes seconds); finish() advances the rest.
+// entries (a merge of millions of words takes seconds; each entry of a table far larger than
+// the caches costs a few cache misses, ~0.1-0.3 us, so 2^12 of them take about 1 ms, where
+// 2^16 took 10-20 ms, and several times that on a loaded machine); finish() advances the rest.
 class Steps {
 public:
-    static constexpr uint64_t kStep = uint64_t(1) << 16;
+    static constexpr uint64_t kStep = uint64_t(1) << 12;
     explicit Steps(Control* ctl) : ctl_(ctl) {}
     void operator()() {
         if (ctl_ && ++done_ % kStep == 0) {
@@ -90,6 +92,18 @@ private:
 };
 
 constexpr uint64_t kNoMatch = ~uint64_t(0);
+
+// Calls f(first, stop) over [0, n) in chunks of kChunk items, ctl (if any) checked before each:
+// a merge's bulk steps (filling, copying, checking the order of millions of entries) take tens
+// of milliseconds each, more than a cancel may wait in all.
+template <class F>
+void in_chunks(std::size_t n, const Control* ctl, F&& f) {
+    constexpr std::size_t kChunk = std::size_t(1) << 18;
+    for (std::size_t first = 0; first < n; first += kChunk) {
+        if (ctl) ctl->check();
+        f(first, std::min(n, first + kChunk));
+    }
+}
 
 // Calls f(i, hash of word i) for the words [first, stop) of t, each word's index slot
 // prefetched kAhead words before f probes it: the index of millions of words is far larger than
@@ -116,12 +130,17 @@ void with_hashes(const WordTable& t, const WordIndex& index, std::size_t first, 
 // parallel (the index is only read): the index is as small as it can be, so that fewer of its
 // probes miss the caches, and the lookups - most of the work - share the cores. Advances ctl
 // by a.size() + b.size().
-std::vector<uint64_t> matches(const WordTable& a, const WordTable& b, Control* ctl) {
-    std::vector<uint64_t> match(b.size(), kNoMatch);
+detail::PodArray<uint64_t> matches(const WordTable& a, const WordTable& b, Control* ctl) {
+    detail::PodArray<uint64_t> match;  // huge pages, as the index: see WordIndex
+    match.reserve(b.size());
+    in_chunks(b.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        match.resize(stop);
+        std::fill(&match[first], &match[first] + (stop - first), kNoMatch);
+    });
     const bool index_a = a.size() < b.size();
     const WordTable& small = index_a ? a : b;
     const WordTable& large = index_a ? b : a;
-    WordIndex index(small.size());
+    WordIndex index(small.size(), ctl);
     auto word_of = [&](uint64_t i) { return small.word(static_cast<std::size_t>(i)); };
     Steps step{ctl};
     with_hashes(small, index, 0, small.size(), [&](std::size_t i, uint64_t h) {
@@ -129,7 +148,7 @@ std::vector<uint64_t> matches(const WordTable& a, const WordTable& b, Control* c
         step();
     });
     step.finish();
-    constexpr std::size_t kSlice = std::size_t(1) << 16;
+    constexpr std::size_t kSlice = std::size_t(1) << 12;  // ~1 ms of lookups: as kStep
     parallel_blocks(block_count(large.size(), kSlice), [&](std::size_t s) {
         if (ctl) ctl->check();
         const std::size_t first = s * kSlice, stop = std::min(large.size(), first + kSlice);
@@ -245,13 +264,17 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
         ctl->add_total(2 * (uint64_t(a.size()) + b.size()));
         ctl->check();
     }
-    const std::vector<uint64_t> match = matches(a, b, ctl);
+    const detail::PodArray<uint64_t> match = matches(a, b, ctl);
 
     // Every word of a, then b's new words; counts add, the first occurrence is the smaller key.
     WordTable out;
     out.reserve(a.size() + b.size(), a.word_bytes() + b.word_bytes());
-    out.entries_.append(a.entries_.data(), a.size());
-    out.bytes_.append(a.bytes_.data(), a.bytes_.size());
+    in_chunks(a.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        out.entries_.append(a.entries_.data() + first, stop - first);
+    });
+    in_chunks(a.bytes_.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        out.bytes_.append(a.bytes_.data() + first, stop - first);
+    });
     if (ctl) {
         ctl->check();
         ctl->advance(a.size());
@@ -277,7 +300,12 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     if (ctl) ctl->check();
     // Already in order when b's parts or byte ranges all follow a's (tables merged in input
     // order): a's words, then b's new ones, each in order. Else the words are put in order.
-    if (!std::is_sorted(out.entries_.begin(), out.entries_.end(), key_less)) out = in_order(out);
+    bool sorted = true;
+    in_chunks(out.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        const Entry* e = out.entries_.begin();
+        sorted = sorted && std::is_sorted(e + (first ? first - 1 : 0), e + stop, key_less);
+    });
+    if (!sorted) out = in_order(out, ctl);
     step.finish();
     out.spans_ = coalesce(std::move(spans));
     out.features_ = a.features_ | b.features_;
@@ -285,18 +313,33 @@ WordTable WordTable::merge(const WordTable& a, const WordTable& b, Control* ctl)
     return out;
 }
 
-WordTable WordTable::in_order(const WordTable& t) {
-    std::vector<std::size_t> order(t.size());
-    for (std::size_t i = 0; i < order.size(); ++i) order[i] = i;
-    std::stable_sort(order.begin(), order.end(), [&](std::size_t x, std::size_t y) {
+WordTable WordTable::in_order(const WordTable& t, const Control* ctl) {
+    // Uninitialised, in huge pages (a std::vector's zero fill of 160 MB for 20M words ran
+    // unchecked, and its 4 KiB pages took tens of ms to free when a cancel unwound).
+    detail::PodArray<std::size_t> order;
+    order.resize(t.size());
+    in_chunks(order.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        for (std::size_t i = first; i < stop; ++i) order[i] = i;
+    });
+    // A cancel is checked every 2^18 comparisons (sorting millions of words takes seconds): the
+    // sort then stops by the exception, and `order` is dropped. The count is shared by the
+    // copies of the comparison that std::stable_sort makes.
+    std::size_t left = std::size_t(1) << 18;
+    std::stable_sort(order.data(), order.data() + order.size(), [&](std::size_t x, std::size_t y) {
+        if (ctl && --left == 0) {
+            left = std::size_t(1) << 18;
+            ctl->check();
+        }
         return key_less(t.entries_[x], t.entries_[y]);
     });
     WordTable out;
     out.reserve(t.size(), t.word_bytes());
-    for (std::size_t i : order) {
-        const Entry& e = t.entries_[i];
-        out.append(t.word(i), e.count, e.part, e.offset);
-    }
+    in_chunks(order.size(), ctl, [&](std::size_t first, std::size_t stop) {
+        for (std::size_t k = first; k < stop; ++k) {
+            const Entry& e = t.entries_[order[k]];
+            out.append(t.word(order[k]), e.count, e.part, e.offset);
+        }
+    });
     return out;
 }
 

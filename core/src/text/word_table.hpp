@@ -8,14 +8,17 @@
 // Neither points into the caller's text.
 #pragma once
 
+#include <algorithm>
 #include <cstddef>
 #include <cstdint>
 #include <cstring>
+#include <memory>
 #include <new>
 #include <string_view>
 #include <utility>
 #include <vector>
 
+#include "hotloop/parallel.hpp"
 #include "hotloop/text.hpp"
 #include "memory.hpp"
 #include "simd.hpp"
@@ -366,18 +369,29 @@ private:
 // and callers that know the next words prefetch their slots (hash_of, prefetch).
 class WordIndex {
 public:
-    explicit WordIndex(std::size_t expected) {
+    // ctl (if any) is checked every kFillChunk slots while the index is filled: a merge's
+    // index of millions of words is hundreds of MB, tens of milliseconds of page faults.
+    explicit WordIndex(std::size_t expected, const Control* ctl = nullptr) {
         if (expected >= kNoEntry) throw std::bad_alloc();  // entry numbers are 32-bit
         std::size_t n = 16;
         while (n < 2 * expected + 2) n *= 2;
-        slots_.assign(n, kEmpty);
+        // allocate_aligned: huge pages for a large index (fewer TLB misses and page faults, and
+        // a quick release when a cancel unwinds), uninitialised: filled once, below.
+        slots_.reset(static_cast<uint64_t*>(allocate_aligned(n * sizeof(uint64_t))));
+        slots_.get_deleter().bytes = n * sizeof(uint64_t);
+        mask_ = n - 1;
+        constexpr std::size_t kFillChunk = std::size_t(1) << 18;
+        for (std::size_t i = 0; i < n; i += kFillChunk) {
+            if (ctl) ctl->check();
+            std::fill(slots_.get() + i, slots_.get() + std::min(n, i + kFillChunk), kEmpty);
+        }
     }
     static uint64_t hash_of(std::string_view word) noexcept {
         const auto* p = reinterpret_cast<const uint8_t*>(word.data());
         return hash_word(p, word.size(), p + word.size());
     }
     void prefetch(uint64_t hash) const noexcept {
-        __builtin_prefetch(&slots_[hash & (slots_.size() - 1)]);
+        __builtin_prefetch(slots_.get() + (hash & mask_));
     }
     // The entry already holding `word`, or -1 after recording it as entry `id` (< expected).
     template <class WordOf>
@@ -387,10 +401,10 @@ public:
     template <class WordOf>
     int64_t find_or_add(std::string_view word, uint64_t hash, uint64_t id, WordOf&& word_of) {
         const uint64_t tag = hash >> 32;
-        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-            const uint64_t slot = slots_[i];
+        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+            const uint64_t slot = slots_.get()[i];
             if (slot == kEmpty) {
-                slots_[i] = tag << 32 | id;
+                slots_.get()[i] = tag << 32 | id;
                 return -1;
             }
             if ((slot >> 32) == tag && word_of(slot & kNoEntry) == word)
@@ -403,8 +417,8 @@ public:
     template <class WordOf>
     int64_t find(std::string_view word, uint64_t hash, WordOf&& word_of) const {
         const uint64_t tag = hash >> 32;
-        for (std::size_t i = hash & (slots_.size() - 1);; i = (i + 1) & (slots_.size() - 1)) {
-            const uint64_t slot = slots_[i];
+        for (std::size_t i = hash & mask_;; i = (i + 1) & mask_) {
+            const uint64_t slot = slots_.get()[i];
             if (slot == kEmpty) return -1;
             if ((slot >> 32) == tag && word_of(slot & kNoEntry) == word)
                 return static_cast<int64_t>(slot & kNoEntry);
@@ -414,7 +428,13 @@ public:
 private:
     static constexpr uint64_t kNoEntry = 0xFFFFFFFFu;  // no entry has this number
     static constexpr uint64_t kEmpty = ~uint64_t(0);   // tag and entry all ones
-    std::vector<uint64_t> slots_;
+    struct Release {
+        Release() noexcept : bytes(0) {}
+        std::size_t bytes;
+        void operator()(uint64_t* p) const noexcept { release_aligned(p, bytes); }
+    };
+    std::unique_ptr<uint64_t, Release> slots_;
+    std::size_t mask_ = 0;  // slots - 1 (a power of 2)
 };
 
 }  // namespace hotloop
