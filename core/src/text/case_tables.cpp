@@ -210,8 +210,9 @@ void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length,
     const ShortLower& m = short_lower(table);
     std::size_t i = from + lower_short(m, word + from, to - from, out);
     if (i == to) return;
+    // No out.reserve here: PodArray reserves exactly, and a slice of words lowered one after
+    // another would be copied whole at each. lower_short's resize left room for the usual size.
     const CodePoints w(word, length);
-    out.reserve(out.size() + (to - i));  // the usual size: as long as the characters
     Utf8Sink sink(out);
     int n;
     for (; i < to; i += static_cast<std::size_t>(n)) {

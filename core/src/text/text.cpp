@@ -1129,7 +1129,7 @@ void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8
     };
     const std::size_t n_pieces = block_count(n, kPiece);
     std::vector<detail::PodArray<uint8_t>> pieces(std::min(n_pieces, kRound));
-    out.reserve(out.size() + n);
+    out.reserve(std::max(out.size() + n, 2 * out.capacity()));  // amortized: a slice's words
     for (std::size_t first = 0; first < n_pieces; first += kRound) {
         const std::size_t round = std::min(kRound, n_pieces - first);
         parallel_blocks(round, [&](std::size_t j) {
