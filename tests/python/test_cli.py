@@ -13,6 +13,7 @@ import signal
 import statistics
 import subprocess
 import sys
+import textwrap
 import threading
 
 import pytest
@@ -757,21 +758,43 @@ def test_ctrl_c_stops_cleanly(tmp_path, sigint_raises):
 # _cli's and argparse's. A sitecustomize on the child's path sends the child SIGINT from inside the
 # import system, at the first import of a chosen module: a real signal at a known point.
 
-SIGINT_AT_IMPORT = """
+AT_FIRST_IMPORT = """
 import os, signal, sys
 
 
-class SigintAt:
+class AtFirstImport:
     @staticmethod
     def find_spec(name, path=None, target=None):
         if name == %r:
-            sys.meta_path.remove(SigintAt)
-            os.kill(os.getpid(), signal.SIGINT)
+            sys.meta_path.remove(AtFirstImport)
+%s
         return None
 
 
-sys.meta_path.insert(0, SigintAt)
+sys.meta_path.insert(0, AtFirstImport)
 """
+
+
+def at_first_import(module, action):
+    """sitecustomize code that runs `action` (lines of Python) once, at the first import of
+    `module`, from inside the import system."""
+    return AT_FIRST_IMPORT % (module, textwrap.indent(textwrap.dedent(action).strip(), " " * 12))
+
+
+def sigint_at_import(module):
+    return at_first_import(module, "os.kill(os.getpid(), signal.SIGINT)")
+
+
+def run_with_hook(tmp_path, entry, hook_code, args):
+    """The command (`python -m hotloop` or its console script) run with args, with hook_code as
+    the sitecustomize on its path."""
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(hook_code)
+    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
+               else console_script(tmp_path))
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
+    return subprocess.run(command + args, capture_output=True, env=env, timeout=300)
 
 # The wrapper pip (and installer, distlib) writes for a console_scripts entry point.
 CONSOLE_SCRIPT = """#!%s
@@ -814,16 +837,10 @@ STARTING = [
 ])
 def test_ctrl_c_while_starting_exits_130_without_traceback(tmp_path, sigint_raises, entry, module,
                                                            message):
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % module)
-    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
-               else console_script(tmp_path))
-    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
     np = pytest.importorskip("numpy")
     np.save(tmp_path / "x.npy", np.arange(3))
-    out = subprocess.run(command + ["stats", str(tmp_path / "x.npy")], capture_output=True,
-                         env=env, timeout=300)
+    out = run_with_hook(tmp_path, entry, sigint_at_import(module),
+                        ["stats", str(tmp_path / "x.npy")])
     assert (out.returncode, out.stderr.decode()) == (130, "%s: interrupted\n" % message)
     assert out.stdout == b""
 
@@ -831,26 +848,14 @@ def test_ctrl_c_while_starting_exits_130_without_traceback(tmp_path, sigint_rais
 # A SystemExit lost on its way up: code that swallows it (an import hook's or a library's
 # `except BaseException`; CPython did it while compiling hotloop._filter for the import, without
 # a bytecode cache, about one start in six when the Ctrl-C came then).
-SIGINT_SWALLOWED_AT_IMPORT = """
-import os, signal, sys
-
-
-class SigintAt:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == "hotloop._filter":
-            sys.meta_path.remove(SigintAt)
-            try:
-                os.kill(os.getpid(), signal.SIGINT)
-                for _ in range(1000):  # the handler runs here, on the main thread
-                    pass
-            except BaseException:
-                pass
-        return None
-
-
-sys.meta_path.insert(0, SigintAt)
-"""
+SIGINT_SWALLOWED_AT_IMPORT = at_first_import("hotloop._filter", """
+    try:
+        os.kill(os.getpid(), signal.SIGINT)
+        for _ in range(1000):  # the handler runs here, on the main thread
+            pass
+    except BaseException:
+        pass
+""")
 
 # Ctrl-C once main() has returned, while the interpreter ends (an atexit callback runs after the
 # command's own). A SystemExit raised there is dropped silently.
@@ -876,46 +881,21 @@ def test_ctrl_c_exits_130_even_where_its_system_exit_is_lost(tmp_path, sigint_ra
                                                               hook_code, output):
     # Both said "hotloop: interrupted" and exited with status 0 (the swallowed one after
     # running the whole command).
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(hook_code)
-    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
-               else console_script(tmp_path))
-    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
-    out = subprocess.run(command + ["info", "--json"], capture_output=True, env=env, timeout=300)
+    out = run_with_hook(tmp_path, entry, hook_code, ["info", "--json"])
     assert (out.returncode, out.stderr.decode()) == (130, "hotloop: interrupted\n")
     assert bool(out.stdout) == output
 
 
 # Who holds SIGINT when a module is first imported, written to stderr.
-SIGINT_HANDLER_AT_IMPORT = """
-import signal, sys
-
-
-class HandlerAt:
-    @staticmethod
-    def find_spec(name, path=None, target=None):
-        if name == %r:
-            sys.meta_path.remove(HandlerAt)
-            sys.stderr.write(getattr(signal.getsignal(signal.SIGINT), "__qualname__", "?"))
-        return None
-
-
-sys.meta_path.insert(0, HandlerAt)
-"""
+SIGINT_HANDLER = 'sys.stderr.write(getattr(signal.getsignal(signal.SIGINT), "__qualname__", "?"))'
 
 
 @pytest.mark.parametrize("entry", ["python -m", "console script"])
 def test_the_command_takes_ctrl_c_before_it_imports_typing(tmp_path, entry):
     # _cli_start imported typing (10-20 ms with re, without a bytecode cache) before install():
     # a Ctrl-C then was a KeyboardInterrupt traceback.
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(SIGINT_HANDLER_AT_IMPORT % "typing")
-    command = ([sys.executable, "-m", "hotloop"] if entry == "python -m"
-               else console_script(tmp_path))
-    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
-    out = subprocess.run(command + ["info", "--json"], capture_output=True, env=env, timeout=300)
+    out = run_with_hook(tmp_path, entry, at_first_import("typing", SIGINT_HANDLER),
+                        ["info", "--json"])
     assert (out.returncode, out.stderr.decode()) == (0, "interrupted")
 
 
@@ -957,7 +937,7 @@ def test_a_program_importing_hotloop_keeps_its_keyboard_interrupt(tmp_path, sigi
     # python -m package whose import imports hotloop) imports hotloop is its KeyboardInterrupt.
     hook = tmp_path / "hook"
     (hook / "tool").mkdir(parents=True)
-    (hook / "sitecustomize.py").write_text(SIGINT_AT_IMPORT % "hotloop._loader")
+    (hook / "sitecustomize.py").write_text(sigint_at_import("hotloop._loader"))
     (hook / "tool" / "__init__.py").write_text("import hotloop\n")
     (hook / "tool" / "__main__.py").write_text("")
     env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]))
