@@ -66,7 +66,7 @@ std::vector<Word> entries(const hl_word_table* t) {
 
 std::vector<uint8_t> serialized(const hl_word_table* t) {
     hl_buffer* buf = nullptr;
-    FUZZ_CHECK(hl_word_table_serialize(t, &buf) == HL_OK);
+    FUZZ_CHECK(hl_word_table_to_bytes(t, &buf) == HL_OK);
     FUZZ_CHECK(hl_buffer_dtype(buf) == HL_DTYPE_UINT8);
     const auto* p = static_cast<const uint8_t*>(hl_buffer_data(buf));
     std::vector<uint8_t> out(p, p + hl_buffer_length(buf));
@@ -400,7 +400,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     check_export(table.handle, want.words, top_byte % 8);
     const std::vector<uint8_t> bytes = serialized(table.handle);
     Table copy;
-    FUZZ_CHECK(hl_word_table_deserialize(bytes.data(), bytes.size(), &copy.handle) == HL_OK);
+    FUZZ_CHECK(hl_word_table_from_bytes(bytes.data(), bytes.size(), &copy.handle) == HL_OK);
     FUZZ_CHECK(serialized(copy.handle) == bytes);
     if (encoding == HL_TEXT_UTF8 && (mode & 8) && units.size() < 4096)
         check_file_ranges(units, flags, units.empty() ? 0 : extra % (units.size() + 1), bytes);

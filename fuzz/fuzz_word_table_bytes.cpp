@@ -1,8 +1,8 @@
-// hl_word_table_deserialize on untrusted bytes: arbitrary ones, and the bytes of a real table
+// hl_word_table_from_bytes on untrusted bytes: arbitrary ones, and the bytes of a real table
 // that are then damaged (fuzz::damage). Any bytes give HL_OK or HL_ERR_INVALID_ARGUMENT (*out
 // NULL then), never a crash or UB; a real table reads back to the same bytes; an accepted table
 // is usable: its entries, features and exports answer (export agrees with the entries), its
-// bytes are a fixed point of serialize(deserialize()), and merging it with itself and with a
+// bytes are a fixed point of to_bytes(from_bytes()), and merging it with itself and with a
 // real table answers with a clean status (counts adding up when it succeeds).
 //
 // Input: byte 0 = mode (0: the rest is the record; 1: a real table of the rest's text, damaged;
@@ -24,7 +24,7 @@ struct Table {
 
 Bytes serialized(const hl_word_table* t) {
     hl_buffer* buf = nullptr;
-    FUZZ_CHECK(hl_word_table_serialize(t, &buf) == HL_OK);
+    FUZZ_CHECK(hl_word_table_to_bytes(t, &buf) == HL_OK);
     FUZZ_CHECK(hl_buffer_dtype(buf) == HL_DTYPE_UINT8);
     const auto* p = static_cast<const uint8_t*>(hl_buffer_data(buf));
     Bytes out(p, p + hl_buffer_length(buf));
@@ -110,7 +110,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
     Table t;
     t.handle = reinterpret_cast<hl_word_table*>(&record);  // garbage: must be overwritten
-    const hl_status s = hl_word_table_deserialize(record.empty() ? nullptr : record.data(),
+    const hl_status s = hl_word_table_from_bytes(record.empty() ? nullptr : record.data(),
                                                   record.size(), &t.handle);
     FUZZ_CHECK(fuzz::clean_status(s));
     if (mode == 2) FUZZ_CHECK(s == HL_OK);
@@ -126,7 +126,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
     check_export(t.handle, es, top);
     const Bytes canonical = serialized(t.handle);
     Table again;
-    FUZZ_CHECK(hl_word_table_deserialize(canonical.data(), canonical.size(), &again.handle) == HL_OK);
+    FUZZ_CHECK(hl_word_table_from_bytes(canonical.data(), canonical.size(), &again.handle) == HL_OK);
     FUZZ_CHECK(serialized(again.handle) == canonical);
     check_merge(t.handle, t.handle);
     check_merge(t.handle, real.handle);

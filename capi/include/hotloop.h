@@ -49,7 +49,7 @@ extern "C" {
 #define HL_VERSION_PATCH 0
 /* Bumped whenever a declaration below changes incompatibly; the Python package refuses a
    library whose hl_abi_version() differs from the one it was generated against. */
-#define HL_ABI_VERSION 4
+#define HL_ABI_VERSION 5
 
 /* Status codes. Values are permanent. */
 typedef int hl_status;
@@ -529,7 +529,7 @@ HL_API hl_status hl_monte_carlo_pi(uint64_t n_samples, uint64_t seed, uint64_t *
        order of first occurrence (part, then offset).
    Ownership: every hl_word_table ** out-parameter receives a new table that the caller owns and
    frees with hl_word_table_destroy (*out is NULL after a failure). Tables are immutable after
-   creation: any number of threads may read one table at once (count, merge, serialize, export,
+   creation: any number of threads may read one table at once (count, merge, to_bytes, export,
    accessors); destroy it only after all of them returned. Every function is thread-safe; text,
    paths and serialized bytes stay the caller's, read during the call only. Plain
    out-parameters (sizes, counts, flags) are written only on HL_OK. */
@@ -629,12 +629,12 @@ HL_API hl_status hl_word_table_merge(const hl_word_table *a, const hl_word_table
                                      hl_word_table **out, hl_control *ctl);
 /* The table as versioned bytes (format: docs/api/text.md) in a new HL_DTYPE_UINT8 buffer that
    the caller frees with hl_buffer_free (*out NULL after a failure). */
-HL_API hl_status hl_word_table_serialize(const hl_word_table *table, hl_buffer **out);
-/* A new table from hl_word_table_serialize's bytes. Anything else (another format version
+HL_API hl_status hl_word_table_to_bytes(const hl_word_table *table, hl_buffer **out);
+/* A new table from hl_word_table_to_bytes's bytes. Anything else (another format version
    included, or a word holding whitespace: U+001C..U+001F and U+180E are allowed, as PyPy's and
    CPython's words hold them) is HL_ERR_INVALID_ARGUMENT with a message saying what is wrong;
    never a crash. */
-HL_API hl_status hl_word_table_deserialize(const void *data, size_t n, hl_word_table **out);
+HL_API hl_status hl_word_table_from_bytes(const void *data, size_t n, hl_word_table **out);
 /* Number of distinct words. */
 HL_API hl_status hl_word_table_size(const hl_word_table *table, size_t *out);
 /* HL_TEXT_SAW_* bits (with HL_TEXT_REPORT_FEATURES when counted, else 0; merged: or-ed). */

@@ -145,7 +145,7 @@ HL_API int hl_get_num_threads(void) {
     // Not through guard(): a function that returns its value directly leaves the last error
     // message as it was (docs/c_api.md), as hl_version and hl_status_name do.
     try {
-        return num_threads();
+        return get_num_threads();
     } catch (...) {
         return 1;
     }

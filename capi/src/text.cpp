@@ -258,22 +258,22 @@ HL_API hl_status hl_word_table_merge(const hl_word_table* a, const hl_word_table
     });
 }
 
-HL_API hl_status hl_word_table_serialize(const hl_word_table* table, hl_buffer** out) {
+HL_API hl_status hl_word_table_to_bytes(const hl_word_table* table, hl_buffer** out) {
     return guard([&] {
         require(out, "out");
         *out = nullptr;
-        const std::string bytes = table_of(table).serialize();
+        const std::string bytes = table_of(table).to_bytes();
         Buffer buffer(DType::UInt8, bytes.size());
         if (!bytes.empty()) std::memcpy(buffer.as<char>(), bytes.data(), bytes.size());
         *out = release(std::move(buffer));
     });
 }
 
-HL_API hl_status hl_word_table_deserialize(const void* data, size_t n, hl_word_table** out) {
+HL_API hl_status hl_word_table_from_bytes(const void* data, size_t n, hl_word_table** out) {
     return guard([&] {
         require(out, "out");
         *out = nullptr;
-        *out = handle(WordTable::deserialize(data, n));
+        *out = handle(WordTable::from_bytes(data, n));
     });
 }
 

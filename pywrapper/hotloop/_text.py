@@ -446,8 +446,8 @@ def _python_lowered(table):
 
 def _raw_entries(table):
     """(words, counts, parts, offsets) of a table, in order of first occurrence (bulk: one
-    serialize, parsed with array and one decode)."""
-    data = _serialize(table)
+    to_bytes, parsed with array and one decode)."""
+    data = _to_bytes(table)
     n, _, _, meta_at = _layout(data)
     meta = array.array("Q", data[meta_at:meta_at + 32 * n])
     if sys.byteorder != "little":  # pragma: no cover
@@ -470,9 +470,9 @@ def _layout(data):
     return n, n_spans, spans_at, spans_at + 24 * n_spans
 
 
-def _serialize(table):
+def _to_bytes(table):
     out = ffi.new(_BUFFER_PP)
-    check(lib.hl_word_table_serialize(table, out))
+    check(lib.hl_word_table_to_bytes(table, out))
     try:
         return ffi.buffer(ffi.cast("char *", lib.hl_buffer_data(out[0])),
                           lib.hl_buffer_length(out[0]))[:]
@@ -1478,7 +1478,7 @@ class WordTable:
         """
         data = as_bytes(data, "WordTable.from_bytes")
         n = len(data)
-        return _adopt(_new_table(lambda out: lib.hl_word_table_deserialize(data, n, out)))
+        return _adopt(_new_table(lambda out: lib.hl_word_table_from_bytes(data, n, out)))
 
     def _call(self, fn):
         with self._lock:
@@ -1557,7 +1557,7 @@ class WordTable:
         >>> WordTable.from_text("a").to_bytes()[:4]
         b'HLWT'
         """
-        return self._call(_serialize)
+        return self._call(_to_bytes)
 
     def __reduce__(self):
         return (WordTable.from_bytes, (self.to_bytes(),))

@@ -205,7 +205,7 @@ TEST_CASE("hl_word_table: PyPy's whitespace and features", "[capi][text]") {
     hl_word_table_destroy(t);
 }
 
-TEST_CASE("hl_word_table: merge and serialize", "[capi][text]") {
+TEST_CASE("hl_word_table: merge, to_bytes and from_bytes", "[capi][text]") {
     hl_word_table* a = count("x y Y", 0, "14.0.0", 0);
     hl_word_table* b = count("z x", 0, "14.0.0", 1);
     hl_word_table* ab = nullptr;
@@ -218,15 +218,15 @@ TEST_CASE("hl_word_table: merge and serialize", "[capi][text]") {
     CHECK(hl_word_table_merge(a, nullptr, &bad, nullptr) == HL_ERR_INVALID_ARGUMENT);
 
     hl_buffer* bytes = nullptr;
-    REQUIRE(hl_word_table_serialize(ab, &bytes) == HL_OK);
+    REQUIRE(hl_word_table_to_bytes(ab, &bytes) == HL_OK);
     hl_word_table* back = nullptr;
-    REQUIRE(hl_word_table_deserialize(hl_buffer_data(bytes), hl_buffer_length(bytes), &back) ==
+    REQUIRE(hl_word_table_from_bytes(hl_buffer_data(bytes), hl_buffer_length(bytes), &back) ==
             HL_OK);
     CHECK(exported(back, -1).words == exported(ab, -1).words);
-    CHECK(hl_word_table_deserialize(hl_buffer_data(bytes), 7, &bad) == HL_ERR_INVALID_ARGUMENT);
-    CHECK(hl_word_table_deserialize("PK\x03\x04", 4, &bad) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_from_bytes(hl_buffer_data(bytes), 7, &bad) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_from_bytes("PK\x03\x04", 4, &bad) == HL_ERR_INVALID_ARGUMENT);
     CHECK(std::string(hl_last_error_message()).find("HLWT") != std::string::npos);
-    CHECK(hl_word_table_deserialize(nullptr, 0, &bad) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_word_table_from_bytes(nullptr, 0, &bad) == HL_ERR_INVALID_ARGUMENT);
     hl_buffer_free(bytes);
     for (hl_word_table* t : {a, b, ab, back}) hl_word_table_destroy(t);
 }
@@ -477,7 +477,7 @@ hl_word_table* count_at(const std::string& text, uint64_t part, uint64_t offset,
 
 std::string serialized(const hl_word_table* t) {
     hl_buffer* bytes = nullptr;
-    REQUIRE(hl_word_table_serialize(t, &bytes) == HL_OK);
+    REQUIRE(hl_word_table_to_bytes(t, &bytes) == HL_OK);
     std::string out(static_cast<const char*>(hl_buffer_data(bytes)), hl_buffer_length(bytes));
     hl_buffer_free(bytes);
     return out;

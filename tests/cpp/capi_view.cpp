@@ -159,7 +159,7 @@ TEST_CASE("hl_word_table_count: UCS-2 and UCS-4 text at an odd address gives the
             REQUIRE(hl_word_table_count(at, n, encoding, 0, "14.0.0", 0, &table, nullptr) ==
                     HL_OK);
             hl_buffer* bytes = nullptr;
-            REQUIRE(hl_word_table_serialize(table, &bytes) == HL_OK);
+            REQUIRE(hl_word_table_to_bytes(table, &bytes) == HL_OK);
             const auto* data = static_cast<const uint8_t*>(hl_buffer_data(bytes));
             serialized.emplace_back(data, data + hl_buffer_length(bytes));
             hl_buffer_free(bytes);

@@ -66,7 +66,7 @@ CancelOutcome cancel_while_running(const std::function<void(Control*)>& op) {
 // thread of the arena.
 void check_stopped_within_one_block(const CancelOutcome& out) {
     INFO("stopped " << out.seconds * 1e3 << " ms after the cancel");
-    CHECK(out.done_at_end - out.done_at_cancel <= static_cast<uint64_t>(num_threads()));
+    CHECK(out.done_at_end - out.done_at_cancel <= static_cast<uint64_t>(get_num_threads()));
 }
 
 }  // namespace

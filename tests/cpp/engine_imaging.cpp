@@ -291,7 +291,7 @@ TEST_CASE("the RGB samples of RGBA pixels, as source and destination", "[imaging
 }
 
 TEST_CASE("image results do not depend on the thread count", "[imaging]") {
-    const int before = num_threads();
+    const int before = get_num_threads();
     const std::size_t h = 300, w = 41;  // several row blocks
     for_each_dtype([&](auto tag) {
         using T = decltype(tag);

@@ -40,7 +40,7 @@ TEST_CASE("monte_carlo_pi_hits estimates pi", "[montecarlo]") {
 }
 
 TEST_CASE("monte_carlo_pi_hits does not depend on the thread count", "[montecarlo]") {
-    const int before = num_threads();
+    const int before = get_num_threads();
     set_num_threads(1);
     const uint64_t hits1 = monte_carlo_pi_hits(5'000'003, 9);
     for (int threads : {2, 3}) {
@@ -141,7 +141,7 @@ TEST_CASE("a range's hits match a sample-by-sample count", "[montecarlo]") {
 }
 
 TEST_CASE("range hits do not depend on the thread count", "[montecarlo]") {
-    const int before = num_threads();
+    const int before = get_num_threads();
     set_num_threads(1);
     const uint64_t one = monte_carlo_range_hits(999'999, 4 * kEngineBlock + 1, 77);
     for (int threads : {2, 3}) {

@@ -82,9 +82,9 @@ TEST_CASE("parallel regions leave every thread's CPUs alone", "[parallel]") {
 TEST_CASE("thread count and controls", "[parallel]") {
     ThreadCountGuard guard;
     set_num_threads(3);
-    CHECK(num_threads() == 3);
+    CHECK(get_num_threads() == 3);
     CHECK(kind_of([] { set_num_threads(0); }) == ErrorKind::InvalidArgument);
-    CHECK(num_threads() == 3);
+    CHECK(get_num_threads() == 3);
 
     Control ctl;
     std::vector<int64_t> v(1 << 20, 1);

@@ -335,7 +335,7 @@ TEST_CASE("count_words: a large vocabulary, first seen densely or sparsely", "[t
     std::mt19937_64 rng(11);
     const tbb::global_control limit(tbb::global_control::max_allowed_parallelism, 4);
     struct Restore {
-        int threads = num_threads();
+        int threads = get_num_threads();
         ~Restore() { set_num_threads(threads); }
     } restore;
     const std::pair<std::size_t, int> runs[] = {
@@ -669,7 +669,7 @@ TEST_CASE("WordTable::merge looks at its control in every step, in order or not"
     Control in_order, sorted;
     const WordTable ab = WordTable::merge(first, second, &in_order);
     const WordTable ba = WordTable::merge(second, first, &sorted);  // its entries need a sort
-    const bool same = ab.serialize() == ba.serialize();
+    const bool same = ab.to_bytes() == ba.to_bytes();
     CHECK(same);
     CAPTURE(in_order.checks(), sorted.checks());
     CHECK(in_order.checks() >= 3 * kWords / 4096);
@@ -727,14 +727,14 @@ TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
     CHECK_THROWS_AS(WordTable::merge(a, a), Error);              // the same bytes twice
     CHECK_THROWS_AS(WordTable::merge(a, count(one, cased())), Error);  // other casing
 
-    const std::string bytes = ab.serialize();
-    require_same(WordTable::deserialize(bytes.data(), bytes.size()), ab);
+    const std::string bytes = ab.to_bytes();
+    require_same(WordTable::from_bytes(bytes.data(), bytes.size()), ab);
     for (std::size_t cut = 0; cut < bytes.size(); ++cut)
-        CHECK_THROWS_AS(WordTable::deserialize(bytes.data(), cut), Error);
+        CHECK_THROWS_AS(WordTable::from_bytes(bytes.data(), cut), Error);
     std::string other = bytes;
     other[4] = 2;  // format version 2
     try {
-        WordTable::deserialize(other.data(), other.size());
+        WordTable::from_bytes(other.data(), other.size());
         FAIL("accepted");
     } catch (const Error& e) {
         CHECK(std::string(e.what()).find("format version 2") != std::string::npos);
@@ -742,21 +742,21 @@ TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
     // A word holding whitespace (a '\n' would shift every later word of an export) is refused;
     // U+001C..U+001F (inside PyPy's ASCII-only words) and U+180E (CPython's) are not whitespace
     // in every interpreter's words.
-    const std::string ab_cd = count("ab cd").serialize();
+    const std::string ab_cd = count("ab cd").to_bytes();
     for (const char* inside : {"\n", " ", "\t"}) {
         std::string forged = ab_cd;
         forged[forged.size() - 3] = *inside;  // "ab" -> "a\n"
-        CHECK_THROWS_WITH(WordTable::deserialize(forged.data(), forged.size()),
+        CHECK_THROWS_WITH(WordTable::from_bytes(forged.data(), forged.size()),
                           Catch::Contains("whitespace"));
     }
     std::string info = ab_cd;
     info[info.size() - 3] = '\x1c';
-    CHECK(WordTable::deserialize(info.data(), info.size()).word(0) == "a\x1c");
+    CHECK(WordTable::from_bytes(info.data(), info.size()).word(0) == "a\x1c");
     // Counts that would pass 2^64 - 1 in a merge (only forged tables hold such counts).
-    std::string huge = count("x").serialize();
+    std::string huge = count("x").to_bytes();
     const uint64_t most = UINT64_MAX;
     std::memcpy(&huge[40 + 24], &most, 8);  // no casing string, one span: the first count
-    const WordTable big = WordTable::deserialize(huge.data(), huge.size());
+    const WordTable big = WordTable::from_bytes(huge.data(), huge.size());
     REQUIRE(big.entry(0).count == UINT64_MAX);
     const std::string x = "x";
     try {
@@ -770,7 +770,7 @@ TEST_CASE("WordTable: merge, most_common, serialized form", "[text]") {
         std::string damaged = bytes;
         damaged[rng() % damaged.size()] ^= static_cast<char>(1 + rng() % 255);
         try {
-            WordTable::deserialize(damaged.data(), damaged.size());
+            WordTable::from_bytes(damaged.data(), damaged.size());
         } catch (const Error& e) {
             CHECK(e.kind() == ErrorKind::InvalidArgument);
         }
@@ -891,7 +891,7 @@ TEST_CASE("count_words_at: pieces of a text merge into exactly the whole text's 
     }
     const TextOptions options = cased();
     const std::string whole =
-        count_words(text.data(), text.size(), TextEncoding::Utf8, options, 3).serialize();
+        count_words(text.data(), text.size(), TextEncoding::Utf8, options, 3).to_bytes();
     for (std::size_t n_pieces : {2, 3, 7}) {
         std::vector<std::size_t> cuts = {0};
         for (std::size_t k = 1; k < n_pieces; ++k) {  // each just after ASCII whitespace
@@ -922,11 +922,11 @@ TEST_CASE("count_words_at: pieces of a text merge into exactly the whole text's 
         }
         WordTable forward = tables[0];  // in input order: the merge's sort is skipped
         for (std::size_t k = 1; k < n_pieces; ++k) forward = WordTable::merge(forward, tables[k]);
-        CHECK(forward.serialize() == whole);
+        CHECK(forward.to_bytes() == whole);
         WordTable backward = tables.back();  // each later range first: the merge sorts
         for (std::size_t k = n_pieces - 1; k-- > 0;)
             backward = WordTable::merge(backward, tables[k]);
-        CHECK(backward.serialize() == whole);
+        CHECK(backward.to_bytes() == whole);
         // The ranges' tables overlap once a range is counted twice, or one starts a byte early.
         CHECK_THROWS_AS(WordTable::merge(forward, tables[1]), Error);
         const std::size_t size = cuts[2] - cuts[1];
@@ -942,7 +942,7 @@ TEST_CASE("count_words_at: code units are placed by their UTF-8 size", "[text]")
     const std::string utf = "caf\xc3\xa9 Na\xc3\xafve CAF\xc3\x89 x \xc3\x89t\xc3\xa9 na\xc3\x8fve";
     const TextOptions options = cased();
     const std::string whole =
-        count_words(utf.data(), utf.size(), TextEncoding::Utf8, options, 1).serialize();
+        count_words(utf.data(), utf.size(), TextEncoding::Utf8, options, 1).to_bytes();
     for (std::size_t cut = 0; cut <= latin.size(); ++cut) {
         if (cut > 0 && cut < latin.size() && latin[cut - 1] != ' ') continue;
         const WordTable head =
@@ -953,7 +953,7 @@ TEST_CASE("count_words_at: code units are placed by their UTF-8 size", "[text]")
         const WordTable tail =
             count_words_at(ucs4.data(), ucs4.size(), TextEncoding::Ucs4, options, 1, end);
         CHECK(tail.spans()[0].end == utf.size());
-        CHECK(WordTable::merge(head, tail).serialize() == whole);
+        CHECK(WordTable::merge(head, tail).to_bytes() == whole);
     }
 }
 
@@ -1024,9 +1024,9 @@ TEST_CASE("count_words_in_file: a stream counted in pieces gives exactly the fil
         TextOptions options = cased();
         options.skip_bom = skip_bom;
         options.report_features = true;
-        const std::string expected = count_file(file, options).serialize();
+        const std::string expected = count_file(file, options).to_bytes();
         FedFifo fifo(text);
-        CHECK(count_file(fifo.path, options).serialize() == expected);
+        CHECK(count_file(fifo.path, options).to_bytes() == expected);
     }
     std::remove(file.c_str());
 }

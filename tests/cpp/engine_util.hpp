@@ -23,7 +23,7 @@ inline ErrorKind kind_of(const std::function<void()>& f) {
 
 // Restores the thread count a test changed, when the test ends.
 struct ThreadCountGuard {
-    int saved = num_threads();
+    int saved = get_num_threads();
     ~ThreadCountGuard() { set_num_threads(saved); }
 };
 

@@ -25,7 +25,7 @@ struct MatrixView {
 // out (a.rows x b.cols, row-major, contiguous) = a @ b, through cblas_dgemm (float64) or
 // cblas_sgemm (float32); other dtypes are ErrorKind::Type. a.cols != b.rows is ErrorKind::Shape
 // ("Incompatible dimensions for matrix multiplication"). BLAS runs on the calling thread with
-// OpenBLAS's own threads, num_threads() of them during the call (at most one per CPU the
+// OpenBLAS's own threads, get_num_threads() of them during the call (at most one per CPU the
 // process may use, as the engine's arena; BlasThreadsScope); it must
 // never be called from inside a TBB region (both pools would compete for the cores).
 void matrix_multiply(const MatrixView& a, const MatrixView& b, void* out, DType dtype,

@@ -36,7 +36,7 @@ namespace hotloop {
 // The worker counts the library accepts, from set_num_threads and HOTLOOP_NUM_THREADS alike.
 constexpr int kMaxThreads = 4096;
 void set_num_threads(int n);  // 1 <= n <= kMaxThreads, else ErrorKind::InvalidArgument
-int num_threads();
+int get_num_threads();
 // The arena parallel work runs in. Callers keep the shared_ptr for the duration of their work,
 // so set_num_threads() may replace the arena while work is running.
 std::shared_ptr<tbb::task_arena> current_arena();

@@ -176,10 +176,10 @@ public:
     // of the same part (the same text counted twice).
     static WordTable merge(const WordTable& a, const WordTable& b, Control* ctl = nullptr);
 
-    // Versioned little-endian bytes (format in word_table.cpp); deserialize validates everything
+    // Versioned little-endian bytes (format in word_table.cpp); from_bytes validates everything
     // and throws InvalidArgument for anything else.
-    std::string serialize() const;
-    static WordTable deserialize(const void* data, std::size_t n);
+    std::string to_bytes() const;
+    static WordTable from_bytes(const void* data, std::size_t n);
 
     // Building (text.cpp): words must be distinct and appended in order of first occurrence.
     void append(std::string_view word, uint64_t count, uint64_t part, uint64_t offset);

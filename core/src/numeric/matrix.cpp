@@ -48,7 +48,7 @@ void before_fork() {
 void after_fork() { g_fork_gate.unlock(); }
 [[maybe_unused]] const int g_blas_atfork = pthread_atfork(&before_fork, &after_fork, &after_fork);
 
-// The threads the engine really runs: num_threads(), but no more than oneTBB's process-wide
+// The threads the engine really runs: get_num_threads(), but no more than oneTBB's process-wide
 // limit (the CPUs this process may use, or an application's global_control), as its arena does
 // (parallel.cpp). OpenBLAS caps only at its build's maximum (64): set_num_threads(4096) made
 // one product start 62 more OpenBLAS threads, which stay in the process (NumPy's pool too) and
@@ -56,7 +56,7 @@ void after_fork() { g_fork_gate.unlock(); }
 int engine_threads() {
     const std::size_t limit =
         tbb::global_control::active_value(tbb::global_control::max_allowed_parallelism);
-    const int n = num_threads();
+    const int n = get_num_threads();
     return limit >= 1 && limit < static_cast<std::size_t>(n) ? static_cast<int>(limit) : n;
 }
 

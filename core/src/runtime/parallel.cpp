@@ -82,7 +82,7 @@ void set_num_threads(int n) {
     }
 }
 
-int num_threads() {
+int get_num_threads() {
     std::lock_guard<std::mutex> lock(g_mutex);
     ensure_initialised();
     return g_num_threads;

@@ -343,7 +343,7 @@ WordTable WordTable::in_order(const WordTable& t, const Control* ctl) {
     return out;
 }
 
-std::string WordTable::serialize() const {
+std::string WordTable::to_bytes() const {
     std::string out(kMagic, 4);
     put(out, kFormatVersion, 4);
     put(out, entries_.size(), 8);
@@ -369,7 +369,7 @@ std::string WordTable::serialize() const {
     return out;
 }
 
-WordTable WordTable::deserialize(const void* data, std::size_t n) {
+WordTable WordTable::from_bytes(const void* data, std::size_t n) {
     if (data == nullptr && n > 0) fail(ErrorKind::InvalidArgument, "data is NULL");
     Reader r(static_cast<const uint8_t*>(data), n);
     if (n < 4 || std::memcmp(data, kMagic, 4) != 0)

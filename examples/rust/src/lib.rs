@@ -70,7 +70,7 @@ mod ffi {
 }
 
 /// The ABI version these declarations were written against (HL_ABI_VERSION in hotloop.h).
-pub const ABI_VERSION: i32 = 4;
+pub const ABI_VERSION: i32 = 5;
 
 /// A failed call: the C status name (e.g. "HL_ERR_DIVISION_BY_ZERO") and the library's message.
 #[derive(Debug, Clone, PartialEq)]
