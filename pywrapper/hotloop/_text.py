@@ -279,10 +279,14 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
         if n == 0:
             return {} if k is None else []
         numbers = buffer_values(counts)
-        keys = _text_of(words).split("\n")
-        if lib.hl_buffer_length(others_at):
-            for i, word in zip(buffer_values(others_at), _text_of(others).split("\n")):
-                keys[i] = word
+        n_others = lib.hl_buffer_length(others_at)
+        if n_others == n:  # no ASCII word (Cyrillic, Greek, CJK text): the others are the list
+            keys = _text_of(others).split("\n")
+        else:
+            keys = _text_of(words).split("\n")
+            if n_others:
+                for i, word in zip(buffer_values(others_at), _text_of(others).split("\n")):
+                    keys[i] = word
     finally:
         for buffer in (words, others, others_at, counts):
             lib.hl_buffer_free(buffer)

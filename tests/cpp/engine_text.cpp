@@ -398,6 +398,26 @@ TEST_CASE("count_words: words of megabytes, read to their end past their block",
     }
 }
 
+TEST_CASE("count_words: words of megabytes given back once lowered merge as lowered", "[text]") {
+    // A word of 2 MiB or more is lowered in pieces, then its bytes as counted are given back
+    // (their pages released): the table must hold the lowered forms only, words that lower
+    // alike merged, and one that lowers to ASCII (KELVIN SIGN -> k) met by its ASCII twin.
+    const std::size_t n = std::size_t(1) << 20;
+    std::string upper, lower, kelvin, ascii(n, 'k');
+    for (std::size_t i = 0; i < n; ++i) {
+        upper += "\xCE\xA3\xCE\x91";  // "ΣΑ": each sigma followed by a letter, so never final
+        lower += "\xCF\x83\xCE\xB1";  // "σα"
+        kelvin += "\xE2\x84\xAA";     // U+212A
+    }
+    const WordTable t = count(upper + " " + kelvin + " x " + lower + " " + ascii, cased());
+    REQUIRE(t.size() == 3);
+    CHECK(t.word(0) == lower);
+    CHECK(t.entry(0).count == 2);
+    CHECK(t.word(1) == ascii);
+    CHECK(t.entry(1).count == 2);
+    CHECK(t.word(2) == "x");
+}
+
 TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace

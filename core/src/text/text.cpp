@@ -1142,6 +1142,18 @@ void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8
     }
 }
 
+// Gives back the pages of the words of megabytes that were lowered: from here on only their
+// lowered forms are read (a word is otherwise held three times at the peak: as counted, lowered,
+// and copied into the table). The words' bytes are the count's own scratch (its thread tables'
+// arenas, which finish() discards), never a caller's.
+void release_lowered_originals(const detail::PodArray<RawWord>& words,
+                               const std::vector<std::size_t>& lowered) {
+    constexpr std::size_t kReleaseFrom = std::size_t(2) << 20;  // lower_word's pieces start here
+    for (std::size_t i : lowered)
+        if (words[i].length() >= kReleaseFrom)
+            zero_releasing(const_cast<uint8_t*>(words[i].bytes), words[i].length());
+}
+
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
 // alike, and builds the table. `words` are in order of first occurrence. The lowering runs in
 // parallel; the merging of lowered words goes through them in order on one thread.
@@ -1176,6 +1188,7 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
                 lowers_to_ascii[k] = 1;
         }
     });
+    release_lowered_originals(words, non_ascii);
     auto lowered_of = [&](std::size_t j) {
         const detail::PodArray<uint8_t>& slice = lowered[j / kSlice];
         return std::string_view(reinterpret_cast<const char*>(slice.data()) + low[j].first,
