@@ -55,7 +55,7 @@ from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
                       InvalidTypeError, MissingDependencyError, NumericOverflowError,
                       os_error_from)
-from ._convert import resolve
+from ._convert import nullable_number, resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
 from ._reduce import ExactSum, _first_bad_element, _kind_of
@@ -620,8 +620,8 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     Integer data gives the exact ``int`` (no wrap-around, whatever the size); float data the
     correctly rounded sum, ``math.fsum`` of every element, whatever the partitioning and
     `split_every`. Each partition is summed on its worker into an exact partial (a
-    superaccumulator, :class:`hotloop.ExactSum`, 608 bytes), and the partials are merged
-    exactly, so the tree's shape never changes the answer.
+    superaccumulator, :class:`hotloop.ExactSum`, 608 bytes; 616 for a Series), and the
+    partials are merged exactly, so the tree's shape never changes the answer.
 
     Parameters
     ----------
@@ -658,7 +658,9 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         narrower one, int64 in a float64 collection, is converted as ``x.compute()`` converts
         it); categories that are no numbers (categories unknown when the graph is built).
     InvalidArgumentError
-        When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
+        When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``), or
+        NaN in a NumPy float partition of a Series that another, nullable, partition makes
+        nullable: ``x.compute()`` is then that nullable dtype, the NaN ``pd.NA`` (docs/dask.md).
     NumericOverflowError
         When computed: Python elements mixing floats with an int beyond the float range (as
         ``float()`` and the single call raise).
@@ -690,11 +692,15 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     if objects:
         reduction = Reduction("parallel_sum", _number_sum_partial, _merge_number_sums,
                               _number_sum_value)
+    elif _collection_kind(x) == "series":
+        # Partials that also say what x.compute() makes of NaN (_SeriesSum)
+        reduction = Reduction("parallel_sum", functools.partial(
+            _series_sum_partial, declared=getattr(x, "dtype")),  # numbers: never a bag
+            _merge_series_sums, _series_sum_value)
     else:
-        declared = getattr(x, "dtype")  # numbers: an array or a Series, never a bag
-        reduction = Reduction("parallel_sum", functools.partial(_exact_sum_partial,
-                                                                declared=declared),
-                              _merge_exact_sums, _exact_sum_value)
+        reduction = Reduction("parallel_sum", functools.partial(
+            _exact_sum_partial, declared=getattr(x, "dtype")),
+            _merge_exact_sums, _exact_sum_value)
     return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
 
 
@@ -704,8 +710,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     of the whole.
 
     Each chunk's :class:`hotloop.Moments` (count, exact sum, sum of squared deviations in
-    binary128, min, max, NaN and infinity counts: 688 bytes) is computed on its worker, and
-    the moments are merged in chunk order, `split_every` at a time.
+    binary128, min, max, NaN and infinity counts: 688 bytes; 1384 with what a Series' partition
+    says of the whole) is computed on its worker, and the moments are merged in chunk order,
+    `split_every` at a time.
 
     Parameters
     ----------
@@ -739,7 +746,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
-        ``"propagate"`` (the message names ``s.dropna()``).
+        ``"propagate"`` (the message names ``s.dropna()``), NaN of a NumPy float partition
+        too where another, nullable, partition makes ``x.compute()`` nullable (the NaN are
+        ``pd.NA`` there, as ``parallel_sum``).
 
     Notes
     -----
@@ -769,7 +778,7 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if _collection_kind(x) == "series" and (nan_policy == "omit" or _is_categorical(x.dtype)):
+    if _collection_kind(x) == "series":
         # Partials that also say what x.compute() makes of the whole (_SeriesMoments)
         reduction = Reduction("compute_stats", functools.partial(
             _series_moments_partial, nan_policy=nan_policy, declared=x.dtype),
@@ -1019,6 +1028,118 @@ def _exact_sum_value(blob):
     return ExactSum.from_bytes(blob).value()
 
 
+# ---- what x.compute() makes of a Series' NaN ----
+#
+# Dask computes a Series as pd.concat of its non-empty partitions, whatever the meta says. When
+# one of them has a pandas nullable dtype (Int64, Float64, boolean, ...), pandas gives the whole
+# the nullable form of the common NumPy dtype, and the NaN of a NumPy float partition become
+# pd.NA there: float64 [1.0, nan] then Float64 [2.0] compute to Float64 [1.0, <NA>, 2.0]. A
+# bool partition (NumPy or boolean) beside numbers makes the whole object instead (NaN stays
+# NaN). So whether a NaN is a value or a missing value is only known once every partition has
+# been seen: each Series partial carries these flags, or-ed by the merges.
+_NULLABLE = 4  # a non-empty partition of a pandas nullable dtype
+_BOOLS = 8  # a non-empty partition of bool values (NumPy bool or boolean)
+_PLAIN_NAN = 16  # a partition of a NumPy float dtype holding NaN
+_NAN_FLAGS = _NULLABLE | _BOOLS | _PLAIN_NAN
+
+
+def _nan_flags(part):
+    """The _NAN_FLAGS of a partition as it arrives (before _as_declared: an Int64 partition of
+    a float64 Series still makes the whole nullable)."""
+    np = sys.modules.get("numpy")
+    dtype = getattr(part, "dtype", None)
+    if np is None or dtype is None or len(part) == 0:  # dask drops empty partitions
+        return 0
+    nullable = nullable_number(dtype)
+    values = nullable if nullable is not None else dtype
+    if not isinstance(values, np.dtype):
+        return 0  # categorical and others: pandas makes another whole of them
+    flags = (_NULLABLE if nullable is not None else 0) | (_BOOLS if values.kind == "b" else 0)
+    if nullable is None and values.kind == "f" and bool(np.isnan(part.to_numpy()).any()):
+        flags |= _PLAIN_NAN
+    return flags
+
+
+def _nan_is_missing(flags):
+    """Whether x.compute() is a nullable Series in which NumPy partitions' NaN are pd.NA."""
+    return flags & _NAN_FLAGS == _NULLABLE | _PLAIN_NAN
+
+
+def _nan_missing_error(function):
+    return InvalidArgumentError(
+        "hotloop.dask.%s: x.compute() is a nullable Series (pandas concatenates NumPy float "
+        "partitions with nullable ones, Float64 or Int64, into a nullable float Series), and "
+        "the NaN of its NumPy float partitions become missing values (pd.NA) there, which are "
+        "no number: drop them with x.dropna(), or make every partition one NumPy dtype with "
+        "x.astype('float64') (NaN and pd.NA both NaN)" % function)
+
+
+def _partial_flags(data, magic, version, size, what):
+    """The flags byte of a partial whose header is magic, a version byte, flags and 2 zero
+    bytes: InternalError for bytes of another kind or size (size: the exact size, or the
+    smallest when negative), naming both versions for another format version (a worker with
+    another hotloop)."""
+    function, kind = what
+    if len(data) < 8 or data[:4] != magic:
+        raise InternalError("hotloop.dask.%s: not a partial %s" % (function, kind))
+    if data[4] != version:
+        raise InternalError(
+            "hotloop.dask.%s: a partial %s of format version %d, where this hotloop reads "
+            "version %d: every worker must run the client's hotloop (hotloop.dask.setup(client) "
+            "checks them)" % (function, kind, data[4], version))
+    if (len(data) != size) if size >= 0 else (len(data) <= -size):
+        raise InternalError("hotloop.dask.%s: a partial %s of %d bytes (a cut or padded "
+                            "record)" % (function, kind, len(data)))
+    return data[5]
+
+
+class _SeriesSum:
+    """parallel_sum's partial for a Series: the partition's exact sum and its _NAN_FLAGS (a
+    NaN of a NumPy float partition is pd.NA in a nullable whole, which the single call
+    refuses). Bytes: b"HLSS", version, flags, 2 zero bytes, the ExactSum's 608 bytes."""
+
+    _MAGIC, _VERSION, _SIZE = b"HLSS", 1, 8 + 608
+    __slots__ = ("flags", "total")
+
+    def __init__(self, flags: int, total: ExactSum) -> None:
+        self.flags, self.total = flags, total
+
+    def merge(self, other: "_SeriesSum") -> "_SeriesSum":
+        return _SeriesSum(self.flags | other.flags, self.total.merge(other.total))
+
+    def value(self) -> Union[int, float]:
+        if _nan_is_missing(self.flags):
+            raise _nan_missing_error("parallel_sum")
+        return self.total.value()
+
+    def to_bytes(self) -> bytes:
+        return (self._MAGIC + bytes([self._VERSION, self.flags, 0, 0])
+                + self.total.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "_SeriesSum":
+        flags = _partial_flags(data, cls._MAGIC, cls._VERSION, cls._SIZE,
+                               ("parallel_sum", "sum of a Series"))
+        if flags & ~_NAN_FLAGS:
+            raise InternalError("hotloop.dask.parallel_sum: unknown flags %#x in a partial "
+                                "sum of a Series" % flags)
+        return cls(flags, ExactSum.from_bytes(data[8:]))
+
+
+def _series_sum_partial(index, part, declared):
+    flags = _nan_flags(part)
+    blob = _exact_sum_partial(index, part, declared)
+    return _SeriesSum(flags, ExactSum.from_bytes(blob)).to_bytes()
+
+
+def _merge_series_sums(blobs: List[bytes]) -> bytes:
+    return merge_serialized(_SeriesSum, blobs)
+
+
+def _series_sum_value(blob):
+    return _SeriesSum.from_bytes(blob).value()
+
+
 class _NumberSum:
     """parallel_sum's partial for Python numbers (a bag's elements, object dtype): the two forms
     the whole's sum may need, since which one is only known at the root.
@@ -1128,28 +1249,36 @@ def _finished(moments, all_missing=False):
 
 
 class _SeriesMoments:
-    """compute_stats' partial for a Series where a partition's own moments cannot say what the
+    """compute_stats' partial for a Series, whose partition's own moments cannot say what the
     single call makes of the whole (x.compute()): under nan_policy="omit" (pd.NA left out:
     a whole of nothing but pd.NA gives count 0, not the empty-input error; any Series, as
-    from_delayed and map_partitions may give Float64 partitions to a float64 meta), and for a
+    from_delayed and map_partitions may give Float64 partitions to a float64 meta); for a
     categorical (NumPy int categories: a missing value anywhere makes the whole float64, NaN
-    where missing, while a partition without one reads int64).
+    where missing, while a partition without one reads int64); and under "propagate", where
+    the NaN of a NumPy float partition is pd.NA, refused, in a nullable whole (_NAN_FLAGS).
 
     native: the partition's moments as the single call reads it; floats: for NumPy int
     categories, its values as float64 with NaN where missing (else native). flags: MISSING_ONLY
     (under "omit", the partition held pd.NA and nothing else was left), AS_FLOATS (a missing
-    value in NumPy int categories: the whole is read as floats). Bytes: b"HLNM", version, flags,
-    2 zero bytes, then native's and floats' Moments records (688 bytes each)."""
+    value in NumPy int categories: the whole is read as floats), and the _NAN_FLAGS. Bytes:
+    b"HLNM", version, flags, 2 zero bytes, then native's and floats' Moments records (688 bytes
+    each)."""
 
     MISSING_ONLY, AS_FLOATS = 1, 2
-    _MAGIC, _VERSION, _SIZE = b"HLNM", 2, 8 + 2 * 688
+    _MAGIC, _VERSION, _SIZE = b"HLNM", 3, 8 + 2 * 688
     __slots__ = ("flags", "native", "floats")
 
     def __init__(self, flags: int, native: Moments, floats: Moments) -> None:
         self.flags, self.native, self.floats = flags, native, floats
 
     @classmethod
-    def of(cls, part: Any, nan_policy: str) -> "_SeriesMoments":
+    def of(cls, part: Any, nan_policy: str, nan_flags: int = 0) -> "_SeriesMoments":
+        found = cls._of(part, nan_policy)
+        found.flags |= nan_flags
+        return found
+
+    @classmethod
+    def _of(cls, part: Any, nan_policy: str) -> "_SeriesMoments":
         categories = _int_categories(part)
         if categories is not None:
             np = sys.modules["numpy"]
@@ -1170,6 +1299,9 @@ class _SeriesMoments:
 
     def result(self) -> Dict[str, Any]:
         moments = self.floats if self.flags & self.AS_FLOATS else self.native
+        # Under "omit" pd.NA is left out as NaN is; under "raise" the NaN raised already.
+        if _nan_is_missing(self.flags) and moments.nan_policy == "propagate":
+            raise _nan_missing_error("compute_stats")
         return _finished(moments, bool(self.flags & self.MISSING_ONLY))
 
     def to_bytes(self) -> bytes:
@@ -1178,10 +1310,12 @@ class _SeriesMoments:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "_SeriesMoments":
-        if (len(data) != cls._SIZE or data[:4] != cls._MAGIC or data[4] != cls._VERSION
-                or data[5] > 3):
-            raise InternalError("hotloop.dask.compute_stats: not a partial of a Series")
-        return cls(data[5], Moments.from_bytes(data[8:8 + 688]),
+        flags = _partial_flags(data, cls._MAGIC, cls._VERSION, cls._SIZE,
+                               ("compute_stats", "of a Series"))
+        if flags & ~(cls.MISSING_ONLY | cls.AS_FLOATS | _NAN_FLAGS):
+            raise InternalError("hotloop.dask.compute_stats: unknown flags %#x in a partial of "
+                                "a Series" % flags)
+        return cls(flags, Moments.from_bytes(data[8:8 + 688]),
                    Moments.from_bytes(data[8 + 688:]))
 
 
@@ -1220,9 +1354,10 @@ def _is_empty(moments):
 
 
 def _series_moments_partial(index, part, nan_policy, declared):
+    flags = _nan_flags(part)
     part = _as_declared(part, declared, "compute_stats", index)
     return _in_partition("compute_stats", index,
-                         lambda: _SeriesMoments.of(part, nan_policy).to_bytes())
+                         lambda: _SeriesMoments.of(part, nan_policy, flags).to_bytes())
 
 
 def _merge_series_moments(blobs: List[bytes]) -> bytes:
