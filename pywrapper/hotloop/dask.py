@@ -654,9 +654,9 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
         dtype holds no numbers (complex, datetime, str, ...) or long doubles. When computed,
         naming the partition: an element that is not such a number (a bag or object dtype); a
-        partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a
-        narrower one, int64 in a float64 collection, is converted as ``x.compute()`` converts
-        it); categories that are no numbers (categories unknown when the graph is built).
+        non-empty partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64
+        collection: a narrower one, int64 in a float64 collection, is converted as
+        ``x.compute()`` converts it); categories that are no numbers (categories unknown when the graph is built).
     InvalidArgumentError
         When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``), or
         NaN in a NumPy float partition of a Series that another, nullable, partition makes
@@ -741,7 +741,7 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     InvalidTypeError
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
         numbers (object, complex, datetime, str, ...) or long doubles. When computed, naming
-        the partition: a partition whose dtype `x.dtype` cannot hold exactly (as
+        the partition: a non-empty partition whose dtype `x.dtype` cannot hold exactly (as
         ``parallel_sum``), or categories that are no numbers.
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
@@ -974,7 +974,9 @@ def _as_declared(part, declared, function, index):
     float64 is declared): x.compute() then converts each of its values to the whole's dtype,
     and partials must too (an exact int sum rounded once is not the sum of the ints as floats;
     Moments of two dtypes do not merge). A dtype the declared one cannot hold exactly (float64
-    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both.
+    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both (an
+    empty partition holds no value, and Dask drops it from the whole: it takes the declared
+    dtype).
     pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
     holding pd.NA takes the nullable form of the declared dtype (Int64 in a float64 Series:
     Float64), which is what x.compute() makes of the whole, so that the single call's pd.NA
@@ -986,6 +988,8 @@ def _as_declared(part, declared, function, index):
             or values == wanted or wanted.kind not in "biuf" or values.kind not in "biuf"):
         return part  # no numbers here, or categorical: the partition's own conversion decides
     if not np.can_cast(values, wanted, "safe"):
+        if part.size == 0:  # no value to hold (and Dask drops an empty partition from a whole)
+            return part.astype(declared)
         raise InvalidTypeError(
             "hotloop.dask.%s: partition %d holds %s where the collection's dtype is %s (its "
             "meta), which cannot hold those values exactly: declare the dtype of the whole, e.g. "

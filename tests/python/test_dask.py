@@ -1291,6 +1291,26 @@ def test_numpy_nan_beside_a_nullable_partition_from_delayed_partitions():
     assert found["count"] == 3
 
 
+@pytest.mark.parametrize("parts, meta", [
+    ([([], "float64"), ([1, 2], "int64")], "int64"),
+    ([([1, 2], "int64"), ([], "float64"), ([3], "int64")], "int64"),
+    ([([], "float64"), ([1, None], "Int64")], "Int64"),
+    ([([], "float64"), ([True], "bool")], "bool"),
+])
+def test_an_empty_partition_of_a_wider_dtype_is_no_value_to_refuse(parts, meta):
+    # Dask drops empty partitions from x.compute(): an empty float64 partition of an int64
+    # Series (map_partitions returning pd.Series([], dtype=float)) holds no value the meta
+    # cannot hold. It was refused ("partition 0 holds float64 where the collection's dtype is
+    # int64").
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series(values, dtype=dtype) for values, dtype in parts],
+                      meta=pd.Series([], dtype=meta))
+    assert s.compute().dtype == pd.Series([], dtype=meta).dtype
+    for key, (single, found) in _single_and_dask_outcomes(s).items():
+        assert found == single, key
+
+
 def test_series_partials_refuse_other_format_versions():
     import pandas as pd
 
