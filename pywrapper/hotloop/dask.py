@@ -742,7 +742,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
         numbers (object, complex, datetime, str, ...) or long doubles. When computed, naming
         the partition: a non-empty partition whose dtype `x.dtype` cannot hold exactly (as
-        ``parallel_sum``), or categories that are no numbers.
+        ``parallel_sum``), or categories that are no numbers. When computed, as the single
+        call refuses it: a Series that ``x.compute()`` makes object (bool partitions, NumPy or
+        ``boolean``, beside number ones when one of them is nullable).
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
@@ -980,7 +982,8 @@ def _as_declared(part, declared, function, index):
     pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
     holding pd.NA takes the nullable form of the declared dtype (Int64 in a float64 Series:
     Float64), which is what x.compute() makes of the whole, so that the single call's pd.NA
-    rules apply to it (booleans stay as they are: pandas makes an object whole of them)."""
+    rules apply to it (a boolean one too, though pandas makes an object whole of it beside
+    numbers: compute_stats refuses that at the root, and pd.NA fails parallel_sum anyway)."""
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
     values, wanted = _values_dtype(dtype), _values_dtype(declared)
@@ -996,8 +999,8 @@ def _as_declared(part, declared, function, index):
             "x.astype(%r)" % (function, index, dtype, declared,
                               str(np.result_type(values, wanted))))
     if values is not dtype and isinstance(declared, np.dtype) and bool(part.isna().any()):
-        if values.kind == "b" or wanted.kind == "b":
-            return part  # pandas makes an object whole of these: the single call refuses it
+        # (booleans beside numbers make an object whole, which compute_stats' root refuses
+        # from the partials' flags: their moments must merge until then)
         return part.astype(_nullable(wanted))  # astype(declared) would refuse pd.NA
     return part.astype(declared)
 
@@ -1040,11 +1043,13 @@ def _exact_sum_value(blob):
 # pd.NA there: float64 [1.0, nan] then Float64 [2.0] compute to Float64 [1.0, <NA>, 2.0]. A
 # bool partition (NumPy or boolean) beside numbers makes the whole object instead (NaN stays
 # NaN). So whether a NaN is a value or a missing value is only known once every partition has
-# been seen: each Series partial carries these flags, or-ed by the merges.
+# been seen: each Series partial carries these flags, or-ed by the merges. (The whole is
+# object when bools meet numbers beside a nullable partition: compute_stats refuses it.)
 _NULLABLE = 4  # a non-empty partition of a pandas nullable dtype
 _BOOLS = 8  # a non-empty partition of bool values (NumPy bool or boolean)
 _PLAIN_NAN = 16  # a partition of a NumPy float dtype holding NaN
-_NAN_FLAGS = _NULLABLE | _BOOLS | _PLAIN_NAN
+_NUMBERS = 32  # a non-empty partition of int, uint or float values (NumPy or nullable)
+_NAN_FLAGS = _NULLABLE | _BOOLS | _PLAIN_NAN | _NUMBERS
 
 
 def _nan_flags(part):
@@ -1058,7 +1063,8 @@ def _nan_flags(part):
     values = nullable if nullable is not None else dtype
     if not isinstance(values, np.dtype):
         return 0  # categorical and others: pandas makes another whole of them
-    flags = (_NULLABLE if nullable is not None else 0) | (_BOOLS if values.kind == "b" else 0)
+    flags = ((_NULLABLE if nullable is not None else 0) | (_BOOLS if values.kind == "b" else 0)
+             | (_NUMBERS if values.kind in "iuf" else 0))
     if nullable is None and values.kind == "f" and bool(np.isnan(part.to_numpy()).any()):
         flags |= _PLAIN_NAN
     return flags
@@ -1066,7 +1072,13 @@ def _nan_flags(part):
 
 def _nan_is_missing(flags):
     """Whether x.compute() is a nullable Series in which NumPy partitions' NaN are pd.NA."""
-    return flags & _NAN_FLAGS == _NULLABLE | _PLAIN_NAN
+    return flags & (_NULLABLE | _BOOLS | _PLAIN_NAN) == _NULLABLE | _PLAIN_NAN
+
+
+def _whole_is_object(flags):
+    """Whether x.compute() is an object Series: pandas finds no common dtype for bools and
+    numbers when a nullable dtype is among them (NumPy alone makes numbers of the bools)."""
+    return flags & (_NULLABLE | _BOOLS | _NUMBERS) == _NULLABLE | _BOOLS | _NUMBERS
 
 
 def _nan_missing_error(function):
@@ -1303,6 +1315,11 @@ class _SeriesMoments:
 
     def result(self) -> Dict[str, Any]:
         moments = self.floats if self.flags & self.AS_FLOATS else self.native
+        if _whole_is_object(self.flags):
+            raise InvalidTypeError(
+                "hotloop.dask.compute_stats: x.compute() has dtype object (pandas concatenates "
+                "bool partitions with number ones into an object Series when one of them is "
+                "nullable), which is not a number dtype: convert it, e.g. x.astype('Float64')")
         # Under "omit" pd.NA is left out as NaN is; under "raise" the NaN raised already.
         if _nan_is_missing(self.flags) and moments.nan_policy == "propagate":
             raise _nan_missing_error("compute_stats")

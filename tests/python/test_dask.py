@@ -1311,6 +1311,34 @@ def test_an_empty_partition_of_a_wider_dtype_is_no_value_to_refuse(parts, meta):
         assert found == single, key
 
 
+@pytest.mark.parametrize("parts, meta, keys", [
+    ([([1.0, "nan"], "float64"), ([True], "boolean")], "float64", ["propagate", "omit"]),
+    ([([1.5, 2.0], "float64"), ([True, None], "boolean")], "float64", ["omit"]),
+    ([([1, 2], "int64"), ([True, False], "boolean")], "int64", ["sum", "propagate", "omit"]),
+    ([([1.0], "float64"), ([True], "boolean"), ([3], "Int64")], "float64",
+     ["sum", "propagate", "omit"]),
+])
+def test_bools_beside_numbers_and_a_nullable_partition_make_an_object_whole(parts, meta, keys):
+    # pandas finds no common dtype for bools and numbers beside a nullable dtype: x.compute()
+    # is object, which compute_stats refuses (InvalidTypeError) and parallel_sum sums as Python
+    # numbers. compute_stats gave the statistics of the values (or, for a boolean partition with
+    # pd.NA under "omit", "cannot merge moments of float64 and bool"). Where a partition's own
+    # error comes first (pd.NA under "propagate", NaN under "raise") it still does: not here.
+    import pandas as pd
+
+    s = dd_from_parts([_mixed_part(values, dtype) for values, dtype in parts],
+                      meta=pd.Series([], dtype=meta))
+    assert s.compute().dtype == object
+    found = _single_and_dask_outcomes(s)
+    for key in keys:
+        for split_every in (False, 2):
+            single, lazy = found[key, split_every]
+            assert lazy == single, (key, split_every)
+    if "propagate" in keys:
+        with pytest.raises(hotloop.InvalidTypeError, match=r"x\.compute\(\) has dtype object"):
+            dask.compute(hdask.compute_stats(s), scheduler="sync")
+
+
 def test_series_partials_refuse_other_format_versions():
     import pandas as pd
 
