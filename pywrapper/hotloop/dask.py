@@ -828,10 +828,13 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     InvalidTypeError
         Now: `processor` is not a DataProcessor, `x` not a dask array or Series, or its dtype
         not bool, integer or float (``add_data`` refuses object arrays too). When computed,
-        naming the partition: values ``add_data`` refuses (nothing is added).
+        naming the partition: values ``add_data`` refuses (nothing is added); a Series that
+        ``x.compute()`` makes object (bool partitions beside number ones when one of them is
+        nullable), as the single call refuses it.
     InvalidArgumentError
         Now: a ``scheduler=`` name Dask does not know. When computed: ``pd.NA`` in a
-        partition, a partition whose length is not what its chunks declare, or a processor
+        partition, or NaN in a NumPy float partition of a Series that another, nullable,
+        partition makes nullable (``pd.NA`` in ``x.compute()``), a partition whose length is not what its chunks declare, or a processor
         whose length changed while the partials were computed (another thread added or
         processed values): nothing is added.
     NumericOverflowError
@@ -876,13 +879,16 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     layer, offsets = _offsets(keys, lengths, start, token)
     expected = environment()
     name = "hotloop-add_data-partial-" + token
-    task = functools.partial(_run_partial, functools.partial(_chunk_partial,
-                                                             chunk_size=chunk_size), expected)
+    series = _collection_kind(collection) == "series"
+    task = functools.partial(_run_partial, functools.partial(
+        _series_chunk_partial if series else _chunk_partial, chunk_size=chunk_size), expected)
     for i, key in enumerate(keys):
         layer[(name, i)] = (functools.partial(task, i), key, offsets[i])
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[collection])
     blobs = dask.compute(*[Delayed((name, i), graph, layer=name) for i in range(len(keys))],
                          **compute_kwargs)
+    if series:
+        blobs = _series_chunk_partials(blobs)
     found = [ChunkPartial(blob) for blob in blobs]
     for i, part in enumerate(found):
         if lengths is not None and part.length != lengths[i]:
@@ -1426,6 +1432,35 @@ def _partition_length(part):
 def _chunk_partial(index, values, offset, chunk_size):
     return _in_partition("add_data", index, lambda: DataProcessor.partial(
         values, chunk_size=chunk_size, offset=offset).to_bytes())
+
+
+# A Series partition's ChunkPartial behind a header: b"HLAD", version, the partition's
+# _NAN_FLAGS, 2 zero bytes (the flags of all partitions say what x.compute() makes of NaN).
+_SERIES_CHUNK_MAGIC, _SERIES_CHUNK_VERSION = b"HLAD", 1
+
+
+def _series_chunk_partial(index, values, offset, chunk_size):
+    flags = _nan_flags(values)
+    return (_SERIES_CHUNK_MAGIC + bytes([_SERIES_CHUNK_VERSION, flags, 0, 0])
+            + _chunk_partial(index, values, offset, chunk_size))
+
+
+def _series_chunk_partials(blobs):
+    """The ChunkPartial bytes of a Series' partitions, once their flags say that x.compute()
+    is a Series DataProcessor.add_data takes: its error otherwise (nothing is added)."""
+    flags = 0
+    for blob in blobs:
+        flags |= _partial_flags(blob, _SERIES_CHUNK_MAGIC, _SERIES_CHUNK_VERSION, -8,
+                                ("add_data", "of a Series"))
+    if _whole_is_object(flags):
+        raise InvalidTypeError(
+            "hotloop.dask.add_data: x.compute() has dtype object (pandas concatenates bool "
+            "partitions with number ones into an object Series when one of them is nullable), "
+            "which is not a number dtype: convert it, e.g. x.astype('Float64') (nothing was "
+            "added)")
+    if _nan_is_missing(flags):
+        raise _nan_missing_error("add_data")
+    return [blob[8:] for blob in blobs]
 
 
 # ---- word counts: word tables merged in order ----

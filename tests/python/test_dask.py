@@ -1339,6 +1339,37 @@ def test_bools_beside_numbers_and_a_nullable_partition_make_an_object_whole(part
             dask.compute(hdask.compute_stats(s), scheduler="sync")
 
 
+@pytest.mark.parametrize("parts, error", [
+    ([([1.0, "nan"], "float64"), ([2.0, 3.0], "Float64")], hotloop.InvalidArgumentError),
+    ([([3], "Int64"), ([1.0, "nan"], "float64")], hotloop.InvalidArgumentError),
+    ([([1.0, 2.0], "float64"), ([True], "boolean")], hotloop.InvalidTypeError),
+])
+def test_add_data_of_numpy_nan_beside_nullable_partitions_refuses_as_x_compute(parts, error):
+    # x.compute() is Float64 with pd.NA (or object), which DataProcessor.add_data refuses; the
+    # partitions' partials were added, NaN as NaN. Nothing is added now, as the single call.
+    import pandas as pd
+
+    pieces = [_mixed_part(values, dtype) for values, dtype in parts]
+    for meta in {str(p.dtype): p.iloc[:0] for p in pieces}.values():
+        s = dd_from_parts(pieces, meta=meta)
+        single, processor = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+        single.add_data([5.0])
+        processor.add_data([5.0])
+        before = processor.to_bytes()
+        with pytest.raises(error):
+            single.add_data(s.compute())
+        with pytest.raises(error):
+            hdask.add_data(processor, s, scheduler="sync")
+        assert processor.to_bytes() == before == single.to_bytes()
+    # and without a NaN, the same data is added as the single call adds it
+    s = dd_from_parts([pd.Series([1.0, 2.0]), pd.Series([3.0], dtype="Float64")],
+                      meta=pd.Series([], dtype=float))
+    single, processor = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+    single.add_data(s.compute())
+    hdask.add_data(processor, s, scheduler="sync")
+    assert processor.to_bytes() == single.to_bytes()
+
+
 def test_series_partials_refuse_other_format_versions():
     import pandas as pd
 
