@@ -993,12 +993,15 @@ def _as_declared(part, declared, function, index):
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
     values, wanted = _values_dtype(dtype), _values_dtype(declared)
+    if np is not None and getattr(part, "size", None) == 0 and dtype != declared \
+            and _number_dtype(wanted):
+        # No value to convert or refuse, whatever its dtype (object, as pandas 2 gives
+        # pd.Series([])), and Dask drops an empty partition from x.compute()
+        return part.astype(declared)
     if (np is None or not isinstance(values, np.dtype) or not isinstance(wanted, np.dtype)
             or values == wanted or wanted.kind not in "biuf" or values.kind not in "biuf"):
         return part  # no numbers here, or categorical: the partition's own conversion decides
     if not np.can_cast(values, wanted, "safe"):
-        if part.size == 0:  # no value to hold (and Dask drops an empty partition from a whole)
-            return part.astype(declared)
         raise InvalidTypeError(
             "hotloop.dask.%s: partition %d holds %s where the collection's dtype is %s (its "
             "meta), which cannot hold those values exactly: declare the dtype of the whole, e.g. "
@@ -1118,8 +1121,12 @@ def _partial_flags(data, magic, version, size, what):
 class _SeriesSum:
     """parallel_sum's partial for a Series: the partition's exact sum and its _NAN_FLAGS (a
     NaN of a NumPy float partition is pd.NA in a nullable whole, which the single call
-    refuses). Bytes: b"HLSS", version, flags, 2 zero bytes, the ExactSum's 608 bytes."""
+    refuses), and EMPTY: every partition merged in is empty. Dask makes a whole of nothing but
+    empty partitions the first one, so its sum is 0 or 0.0 as that one's own dtype says: an
+    empty partition's sum is taken in its own dtype, and the first such sum is kept. Bytes:
+    b"HLSS", version, flags, 2 zero bytes, the ExactSum's 608 bytes."""
 
+    EMPTY = 1
     _MAGIC, _VERSION, _SIZE = b"HLSS", 1, 8 + 608
     __slots__ = ("flags", "total")
 
@@ -1127,7 +1134,12 @@ class _SeriesSum:
         self.flags, self.total = flags, total
 
     def merge(self, other: "_SeriesSum") -> "_SeriesSum":
-        return _SeriesSum(self.flags | other.flags, self.total.merge(other.total))
+        flags = (self.flags | other.flags) & ~self.EMPTY | (self.flags & other.flags & self.EMPTY)
+        if other.flags & self.EMPTY:  # nothing to add (and the first empty sum is kept)
+            return _SeriesSum(flags, self.total)
+        if self.flags & self.EMPTY:
+            return _SeriesSum(flags, other.total)
+        return _SeriesSum(flags, self.total.merge(other.total))
 
     def value(self) -> Union[int, float]:
         if _nan_is_missing(self.flags):
@@ -1142,13 +1154,18 @@ class _SeriesSum:
     def from_bytes(cls, data: bytes) -> "_SeriesSum":
         flags = _partial_flags(data, cls._MAGIC, cls._VERSION, cls._SIZE,
                                ("parallel_sum", "sum of a Series"))
-        if flags & ~_NAN_FLAGS:
+        if flags & ~(cls.EMPTY | _NAN_FLAGS):
             raise InternalError("hotloop.dask.parallel_sum: unknown flags %#x in a partial "
                                 "sum of a Series" % flags)
         return cls(flags, ExactSum.from_bytes(data[8:]))
 
 
 def _series_sum_partial(index, part, declared):
+    if len(part) == 0:  # if it is the first of an empty whole: 0.0 for floats, else 0
+        np = sys.modules["numpy"]
+        own = _categories_dtype(part) or _values_dtype(part.dtype)  # object: a sum of nothing
+        zero = np.empty(0, np.float64 if getattr(own, "kind", "") == "f" else np.int64)
+        return _SeriesSum(_SeriesSum.EMPTY, ExactSum.of(zero)).to_bytes()
     flags = _nan_flags(part)
     blob = _exact_sum_partial(index, part, declared)
     return _SeriesSum(flags, ExactSum.from_bytes(blob)).to_bytes()
@@ -1441,6 +1458,8 @@ _SERIES_CHUNK_MAGIC, _SERIES_CHUNK_VERSION = b"HLAD", 1
 
 def _series_chunk_partial(index, values, offset, chunk_size):
     flags = _nan_flags(values)
+    if len(values) == 0:  # whatever its dtype: Dask drops it from x.compute()
+        values = sys.modules["numpy"].empty(0)
     return (_SERIES_CHUNK_MAGIC + bytes([_SERIES_CHUNK_VERSION, flags, 0, 0])
             + _chunk_partial(index, values, offset, chunk_size))
 

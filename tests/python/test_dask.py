@@ -1296,19 +1296,34 @@ def test_numpy_nan_beside_a_nullable_partition_from_delayed_partitions():
     ([([1, 2], "int64"), ([], "float64"), ([3], "int64")], "int64"),
     ([([], "float64"), ([1, None], "Int64")], "Int64"),
     ([([], "float64"), ([True], "bool")], "bool"),
+    ([([], "object"), ([1.5, 2.0], "float64")], "float64"),
+    ([([1.5, 2.0], "float64"), ([], "object")], "float64"),
+    ([([], "category"), ([1.5, 2.0], "float64")], "float64"),
+    # nothing but empty partitions: x.compute() is the first one (0 or 0.0 as its dtype says)
+    ([([], "float64"), ([], "int64")], "int64"),
+    ([([], "int64"), ([], "float64")], "float64"),
+    ([([], "Int64"), ([], "float64"), ([], "float64")], "float64"),
 ])
-def test_an_empty_partition_of_a_wider_dtype_is_no_value_to_refuse(parts, meta):
-    # Dask drops empty partitions from x.compute(): an empty float64 partition of an int64
-    # Series (map_partitions returning pd.Series([], dtype=float)) holds no value the meta
+def test_an_empty_partition_of_another_dtype_is_no_value_to_refuse(parts, meta):
+    # Dask drops empty partitions from x.compute() (and makes a whole of nothing but empty
+    # ones the first): an empty float64 or object partition of an int64 Series (map_partitions
+    # returning pd.Series([], dtype=float), or pandas 2's pd.Series([])) holds no value the meta
     # cannot hold. It was refused ("partition 0 holds float64 where the collection's dtype is
-    # int64").
+    # int64", "the Series has dtype object"), by add_data too.
     import pandas as pd
 
     s = dd_from_parts([pd.Series(values, dtype=dtype) for values, dtype in parts],
                       meta=pd.Series([], dtype=meta))
-    assert s.compute().dtype == pd.Series([], dtype=meta).dtype
     for key, (single, found) in _single_and_dask_outcomes(s).items():
         assert found == single, key
+
+    def added(add):
+        processor = hotloop.DataProcessor(2)
+        return _result_or_error(lambda: (add(processor), processor.to_bytes())[1])
+
+    whole = s.compute()
+    assert (added(lambda p: hdask.add_data(p, s, scheduler="sync"))
+            == added(lambda p: p.add_data(whole)))
 
 
 @pytest.mark.parametrize("parts, meta, keys", [
