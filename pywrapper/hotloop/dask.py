@@ -1061,9 +1061,10 @@ _NUMBERS = 32  # a non-empty partition of int, uint or float values (NumPy or nu
 _NAN_FLAGS = _NULLABLE | _BOOLS | _PLAIN_NAN | _NUMBERS
 
 
-def _nan_flags(part):
+def _nan_flags(part, maybe_nan=True):
     """The _NAN_FLAGS of a partition as it arrives (before _as_declared: an Int64 partition of
-    a float64 Series still makes the whole nullable)."""
+    a float64 Series still makes the whole nullable). maybe_nan=False: the caller knows that
+    it holds no NaN (the pass that looks for one costs as much as the partial's own)."""
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
     if np is None or dtype is None or len(part) == 0:  # dask drops empty partitions
@@ -1074,7 +1075,8 @@ def _nan_flags(part):
         return 0  # categorical and others: pandas makes another whole of them
     flags = ((_NULLABLE if nullable is not None else 0) | (_BOOLS if values.kind == "b" else 0)
              | (_NUMBERS if values.kind in "iuf" else 0))
-    if nullable is None and values.kind == "f" and bool(np.isnan(part.to_numpy()).any()):
+    if (maybe_nan and nullable is None and values.kind == "f"
+            and bool(np.isnan(part.to_numpy()).any())):
         flags |= _PLAIN_NAN
     return flags
 
@@ -1166,9 +1168,9 @@ def _series_sum_partial(index, part, declared):
         own = _categories_dtype(part) or _values_dtype(part.dtype)  # object: a sum of nothing
         zero = np.empty(0, np.float64 if getattr(own, "kind", "") == "f" else np.int64)
         return _SeriesSum(_SeriesSum.EMPTY, ExactSum.of(zero)).to_bytes()
-    flags = _nan_flags(part)
-    blob = _exact_sum_partial(index, part, declared)
-    return _SeriesSum(flags, ExactSum.from_bytes(blob)).to_bytes()
+    total = ExactSum.from_bytes(_exact_sum_partial(index, part, declared))
+    value = total.value()  # NaN when a NaN (or inf and -inf) was summed: else none to look for
+    return _SeriesSum(_nan_flags(part, value != value), total).to_bytes()
 
 
 def _merge_series_sums(blobs: List[bytes]) -> bytes:
@@ -1311,13 +1313,7 @@ class _SeriesMoments:
         self.flags, self.native, self.floats = flags, native, floats
 
     @classmethod
-    def of(cls, part: Any, nan_policy: str, nan_flags: int = 0) -> "_SeriesMoments":
-        found = cls._of(part, nan_policy)
-        found.flags |= nan_flags
-        return found
-
-    @classmethod
-    def _of(cls, part: Any, nan_policy: str) -> "_SeriesMoments":
+    def of(cls, part: Any, nan_policy: str) -> "_SeriesMoments":
         categories = _int_categories(part)
         if categories is not None:
             np = sys.modules["numpy"]
@@ -1398,10 +1394,20 @@ def _is_empty(moments):
 
 
 def _series_moments_partial(index, part, nan_policy, declared):
-    flags = _nan_flags(part)
+    original = part
     part = _as_declared(part, declared, "compute_stats", index)
-    return _in_partition("compute_stats", index,
-                         lambda: _SeriesMoments.of(part, nan_policy, flags).to_bytes())
+    found = _in_partition("compute_stats", index, lambda: _SeriesMoments.of(part, nan_policy))
+    # Only "propagate" reads _PLAIN_NAN, and a NaN makes the partition's mean NaN
+    found.flags |= _nan_flags(original, nan_policy == "propagate" and _mean_is_nan(found.native))
+    return found.to_bytes()
+
+
+def _mean_is_nan(moments):
+    try:
+        mean = moments.result()["mean"]
+    except InvalidArgumentError:  # no value
+        return False
+    return mean != mean
 
 
 def _merge_series_moments(blobs: List[bytes]) -> bytes:

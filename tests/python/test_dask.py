@@ -1238,6 +1238,7 @@ def _mixed_part(values, dtype):
     # no NaN becomes pd.NA: a NaN that is a Float64 value, an empty nullable partition (dask
     # drops it), a boolean one (pandas makes the whole object)
     [([2.0, _NAN_VALUE], "Float64"), ([1.0], "float64")],
+    [([float("inf"), float("-inf")], "float64"), ([2.0], "Float64")],  # NaN sum, no NaN
     [([1.0, "nan"], "float64"), ([], "Float64")],
     [([], "Int64"), ([1.0, "nan"], "float64"), ([], "float64")],
     [([1.0, "nan"], "float64"), ([True], "boolean"), ([3], "Int64")],
