@@ -656,7 +656,8 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         naming the partition: an element that is not such a number (a bag or object dtype); a
         non-empty partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64
         collection: a narrower one, int64 in a float64 collection, is converted as
-        ``x.compute()`` converts it); categories that are no numbers (categories unknown when the graph is built).
+        ``x.compute()`` converts it); categories that are no numbers (categories unknown when
+        the graph is built).
     InvalidArgumentError
         When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``), or
         NaN in a NumPy float partition of a Series that another, nullable, partition makes
@@ -834,9 +835,9 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     InvalidArgumentError
         Now: a ``scheduler=`` name Dask does not know. When computed: ``pd.NA`` in a
         partition, or NaN in a NumPy float partition of a Series that another, nullable,
-        partition makes nullable (``pd.NA`` in ``x.compute()``), a partition whose length is not what its chunks declare, or a processor
-        whose length changed while the partials were computed (another thread added or
-        processed values): nothing is added.
+        partition makes nullable (``pd.NA`` in ``x.compute()``), a partition whose length is
+        not what its chunks declare, or a processor whose length changed while the partials
+        were computed (another thread added or processed values): nothing is added.
     NumericOverflowError
         A value beyond the float range (nothing is added).
     ClosedHandleError
