@@ -55,7 +55,7 @@ from ._errors import (HotloopError, HotloopIsADirectoryError, HotloopOSError,
                       HotloopUnicodeDecodeError, InternalError, InvalidArgumentError,
                       InvalidTypeError, MissingDependencyError, NumericOverflowError,
                       os_error_from)
-from ._convert import resolve
+from ._convert import nullable_number, resolve
 from ._loader import lib
 from ._processor import ChunkPartial, DataProcessor
 from ._reduce import ExactSum, _first_bad_element, _kind_of
@@ -620,8 +620,8 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     Integer data gives the exact ``int`` (no wrap-around, whatever the size); float data the
     correctly rounded sum, ``math.fsum`` of every element, whatever the partitioning and
     `split_every`. Each partition is summed on its worker into an exact partial (a
-    superaccumulator, :class:`hotloop.ExactSum`, 608 bytes), and the partials are merged
-    exactly, so the tree's shape never changes the answer.
+    superaccumulator, :class:`hotloop.ExactSum`, 608 bytes; 616 for a Series), and the
+    partials are merged exactly, so the tree's shape never changes the answer.
 
     Parameters
     ----------
@@ -654,11 +654,14 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
         Now: `x` is not a dask array, Series or bag (a DataFrame: pass one column), or its
         dtype holds no numbers (complex, datetime, str, ...) or long doubles. When computed,
         naming the partition: an element that is not such a number (a bag or object dtype); a
-        partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64 collection: a
-        narrower one, int64 in a float64 collection, is converted as ``x.compute()`` converts
-        it); categories that are no numbers (categories unknown when the graph is built).
+        non-empty partition whose dtype `x.dtype` cannot hold exactly (float64 in an int64
+        collection: a narrower one, int64 in a float64 collection, is converted as
+        ``x.compute()`` converts it); categories that are no numbers (categories unknown when
+        the graph is built).
     InvalidArgumentError
-        When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``).
+        When computed: ``pd.NA`` in a nullable Series (the message names ``s.dropna()``), or
+        NaN in a NumPy float partition of a Series that another, nullable, partition makes
+        nullable: ``x.compute()`` is then that nullable dtype, the NaN ``pd.NA`` (docs/dask.md).
     NumericOverflowError
         When computed: Python elements mixing floats with an int beyond the float range (as
         ``float()`` and the single call raise).
@@ -690,11 +693,15 @@ def parallel_sum(x: "NumberCollection", *, split_every: SplitEvery = None) -> De
     if objects:
         reduction = Reduction("parallel_sum", _number_sum_partial, _merge_number_sums,
                               _number_sum_value)
+    elif _collection_kind(x) == "series":
+        # Partials that also say what x.compute() makes of NaN (_SeriesSum)
+        reduction = Reduction("parallel_sum", functools.partial(
+            _series_sum_partial, declared=getattr(x, "dtype")),  # numbers: never a bag
+            _merge_series_sums, _series_sum_value)
     else:
-        declared = getattr(x, "dtype")  # numbers: an array or a Series, never a bag
-        reduction = Reduction("parallel_sum", functools.partial(_exact_sum_partial,
-                                                                declared=declared),
-                              _merge_exact_sums, _exact_sum_value)
+        reduction = Reduction("parallel_sum", functools.partial(
+            _exact_sum_partial, declared=getattr(x, "dtype")),
+            _merge_exact_sums, _exact_sum_value)
     return reduce_collection(reduction, x, token, split_every=split_every, ravel=False)
 
 
@@ -704,8 +711,9 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     of the whole.
 
     Each chunk's :class:`hotloop.Moments` (count, exact sum, sum of squared deviations in
-    binary128, min, max, NaN and infinity counts: 688 bytes) is computed on its worker, and
-    the moments are merged in chunk order, `split_every` at a time.
+    binary128, min, max, NaN and infinity counts: 688 bytes; 1384 with what a Series' partition
+    says of the whole) is computed on its worker, and the moments are merged in chunk order,
+    `split_every` at a time.
 
     Parameters
     ----------
@@ -734,12 +742,16 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     InvalidTypeError
         Now: `x` is not a dask array or Series (a bag or DataFrame), or its dtype holds no
         numbers (object, complex, datetime, str, ...) or long doubles. When computed, naming
-        the partition: a partition whose dtype `x.dtype` cannot hold exactly (as
-        ``parallel_sum``), or categories that are no numbers.
+        the partition: a non-empty partition whose dtype `x.dtype` cannot hold exactly (as
+        ``parallel_sum``), or categories that are no numbers. When computed, as the single
+        call refuses it: a Series that ``x.compute()`` makes object (bool partitions, NumPy or
+        ``boolean``, beside number ones when one of them is nullable).
     InvalidArgumentError
         Now: an unknown `nan_policy`. When computed: no element at all (or only masked ones),
         as the single call raises; a NaN with ``nan_policy="raise"``; ``pd.NA`` with
-        ``"propagate"`` (the message names ``s.dropna()``).
+        ``"propagate"`` (the message names ``s.dropna()``), NaN of a NumPy float partition
+        too where another, nullable, partition makes ``x.compute()`` nullable (the NaN are
+        ``pd.NA`` there, as ``parallel_sum``).
 
     Notes
     -----
@@ -769,7 +781,7 @@ def compute_stats(x: "ArrayOrSeries", *, nan_policy: str = "propagate",
     _policy_code(nan_policy)
     _elements(x, what, objects=False)
     token = tokenize(what, x, nan_policy, split_every)
-    if _collection_kind(x) == "series" and (nan_policy == "omit" or _is_categorical(x.dtype)):
+    if _collection_kind(x) == "series":
         # Partials that also say what x.compute() makes of the whole (_SeriesMoments)
         reduction = Reduction("compute_stats", functools.partial(
             _series_moments_partial, nan_policy=nan_policy, declared=x.dtype),
@@ -817,12 +829,15 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     InvalidTypeError
         Now: `processor` is not a DataProcessor, `x` not a dask array or Series, or its dtype
         not bool, integer or float (``add_data`` refuses object arrays too). When computed,
-        naming the partition: values ``add_data`` refuses (nothing is added).
+        naming the partition: values ``add_data`` refuses (nothing is added); a Series that
+        ``x.compute()`` makes object (bool partitions beside number ones when one of them is
+        nullable), as the single call refuses it.
     InvalidArgumentError
         Now: a ``scheduler=`` name Dask does not know. When computed: ``pd.NA`` in a
-        partition, a partition whose length is not what its chunks declare, or a processor
-        whose length changed while the partials were computed (another thread added or
-        processed values): nothing is added.
+        partition, or NaN in a NumPy float partition of a Series that another, nullable,
+        partition makes nullable (``pd.NA`` in ``x.compute()``), a partition whose length is
+        not what its chunks declare, or a processor whose length changed while the partials
+        were computed (another thread added or processed values): nothing is added.
     NumericOverflowError
         A value beyond the float range (nothing is added).
     ClosedHandleError
@@ -865,13 +880,16 @@ def add_data(processor: DataProcessor, x: "ArrayOrSeries", **compute_kwargs: Any
     layer, offsets = _offsets(keys, lengths, start, token)
     expected = environment()
     name = "hotloop-add_data-partial-" + token
-    task = functools.partial(_run_partial, functools.partial(_chunk_partial,
-                                                             chunk_size=chunk_size), expected)
+    series = _collection_kind(collection) == "series"
+    task = functools.partial(_run_partial, functools.partial(
+        _series_chunk_partial if series else _chunk_partial, chunk_size=chunk_size), expected)
     for i, key in enumerate(keys):
         layer[(name, i)] = (functools.partial(task, i), key, offsets[i])
     graph = HighLevelGraph.from_collections(name, layer, dependencies=[collection])
     blobs = dask.compute(*[Delayed((name, i), graph, layer=name) for i in range(len(keys))],
                          **compute_kwargs)
+    if series:
+        blobs = _series_chunk_partials(blobs)
     found = [ChunkPartial(blob) for blob in blobs]
     for i, part in enumerate(found):
         if lengths is not None and part.length != lengths[i]:
@@ -965,14 +983,22 @@ def _as_declared(part, declared, function, index):
     float64 is declared): x.compute() then converts each of its values to the whole's dtype,
     and partials must too (an exact int sum rounded once is not the sum of the ints as floats;
     Moments of two dtypes do not merge). A dtype the declared one cannot hold exactly (float64
-    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both.
+    where int64 is declared) would change the whole's dtype: InvalidTypeError naming both (an
+    empty partition holds no value, and Dask drops it from the whole: it takes the declared
+    dtype).
     pandas nullable dtypes compare by the NumPy dtype of their values; a nullable partition
     holding pd.NA takes the nullable form of the declared dtype (Int64 in a float64 Series:
     Float64), which is what x.compute() makes of the whole, so that the single call's pd.NA
-    rules apply to it (booleans stay as they are: pandas makes an object whole of them)."""
+    rules apply to it (a boolean one too, though pandas makes an object whole of it beside
+    numbers: compute_stats refuses that at the root, and pd.NA fails parallel_sum anyway)."""
     np = sys.modules.get("numpy")
     dtype = getattr(part, "dtype", None)
     values, wanted = _values_dtype(dtype), _values_dtype(declared)
+    if np is not None and getattr(part, "size", None) == 0 and dtype != declared \
+            and _number_dtype(wanted):
+        # No value to convert or refuse, whatever its dtype (object, as pandas 2 gives
+        # pd.Series([])), and Dask drops an empty partition from x.compute()
+        return part.astype(declared)
     if (np is None or not isinstance(values, np.dtype) or not isinstance(wanted, np.dtype)
             or values == wanted or wanted.kind not in "biuf" or values.kind not in "biuf"):
         return part  # no numbers here, or categorical: the partition's own conversion decides
@@ -983,8 +1009,8 @@ def _as_declared(part, declared, function, index):
             "x.astype(%r)" % (function, index, dtype, declared,
                               str(np.result_type(values, wanted))))
     if values is not dtype and isinstance(declared, np.dtype) and bool(part.isna().any()):
-        if values.kind == "b" or wanted.kind == "b":
-            return part  # pandas makes an object whole of these: the single call refuses it
+        # (booleans beside numbers make an object whole, which compute_stats' root refuses
+        # from the partials' flags: their moments must merge until then)
         return part.astype(_nullable(wanted))  # astype(declared) would refuse pd.NA
     return part.astype(declared)
 
@@ -1017,6 +1043,143 @@ def _merge_exact_sums(blobs: List[bytes]) -> bytes:
 
 def _exact_sum_value(blob):
     return ExactSum.from_bytes(blob).value()
+
+
+# ---- what x.compute() makes of a Series' NaN ----
+#
+# Dask computes a Series as pd.concat of its non-empty partitions, whatever the meta says. When
+# one of them has a pandas nullable dtype (Int64, Float64, boolean, ...), pandas gives the whole
+# the nullable form of the common NumPy dtype, and the NaN of a NumPy float partition become
+# pd.NA there: float64 [1.0, nan] then Float64 [2.0] compute to Float64 [1.0, <NA>, 2.0]. A
+# bool partition (NumPy or boolean) beside numbers makes the whole object instead (NaN stays
+# NaN). So whether a NaN is a value or a missing value is only known once every partition has
+# been seen: each Series partial carries these flags, or-ed by the merges. (The whole is
+# object when bools meet numbers beside a nullable partition: compute_stats refuses it.)
+_NULLABLE = 4  # a non-empty partition of a pandas nullable dtype
+_BOOLS = 8  # a non-empty partition of bool values (NumPy bool or boolean)
+_PLAIN_NAN = 16  # a partition of a NumPy float dtype holding NaN
+_NUMBERS = 32  # a non-empty partition of int, uint or float values (NumPy or nullable)
+_NAN_FLAGS = _NULLABLE | _BOOLS | _PLAIN_NAN | _NUMBERS
+
+
+def _nan_flags(part, maybe_nan=True):
+    """The _NAN_FLAGS of a partition as it arrives (before _as_declared: an Int64 partition of
+    a float64 Series still makes the whole nullable). maybe_nan=False: the caller knows that
+    it holds no NaN (the pass that looks for one costs as much as the partial's own)."""
+    np = sys.modules.get("numpy")
+    dtype = getattr(part, "dtype", None)
+    if np is None or dtype is None or len(part) == 0:  # dask drops empty partitions
+        return 0
+    nullable = nullable_number(dtype)
+    values = nullable if nullable is not None else dtype
+    if not isinstance(values, np.dtype):
+        return 0  # categorical and others: pandas makes another whole of them
+    flags = ((_NULLABLE if nullable is not None else 0) | (_BOOLS if values.kind == "b" else 0)
+             | (_NUMBERS if values.kind in "iuf" else 0))
+    if (maybe_nan and nullable is None and values.kind == "f"
+            and bool(np.isnan(part.to_numpy()).any())):
+        flags |= _PLAIN_NAN
+    return flags
+
+
+def _nan_is_missing(flags):
+    """Whether x.compute() is a nullable Series in which NumPy partitions' NaN are pd.NA."""
+    return flags & (_NULLABLE | _BOOLS | _PLAIN_NAN) == _NULLABLE | _PLAIN_NAN
+
+
+def _whole_is_object(flags):
+    """Whether x.compute() is an object Series: pandas finds no common dtype for bools and
+    numbers when a nullable dtype is among them (NumPy alone makes numbers of the bools)."""
+    return flags & (_NULLABLE | _BOOLS | _NUMBERS) == _NULLABLE | _BOOLS | _NUMBERS
+
+
+def _nan_missing_error(function):
+    return InvalidArgumentError(
+        "hotloop.dask.%s: x.compute() is a nullable Series (pandas concatenates NumPy float "
+        "partitions with nullable ones, Float64 or Int64, into a nullable float Series), and "
+        "the NaN of its NumPy float partitions become missing values (pd.NA) there, which are "
+        "no number: drop them with x.dropna(), or make every partition one NumPy dtype with "
+        "x.astype('float64') (NaN and pd.NA both NaN)" % function)
+
+
+def _partial_flags(data, magic, version, size, what):
+    """The flags byte of a partial whose header is magic, a version byte, flags and 2 zero
+    bytes: InternalError for bytes of another kind or size (size: the exact size, or the
+    smallest when negative), naming both versions for another format version (a worker with
+    another hotloop)."""
+    function, kind = what
+    if len(data) < 8 or data[:4] != magic:
+        raise InternalError("hotloop.dask.%s: not a partial %s" % (function, kind))
+    if data[4] != version:
+        raise InternalError(
+            "hotloop.dask.%s: a partial %s of format version %d, where this hotloop reads "
+            "version %d: every worker must run the client's hotloop (hotloop.dask.setup(client) "
+            "checks them)" % (function, kind, data[4], version))
+    if (len(data) != size) if size >= 0 else (len(data) <= -size):
+        raise InternalError("hotloop.dask.%s: a partial %s of %d bytes (a cut or padded "
+                            "record)" % (function, kind, len(data)))
+    return data[5]
+
+
+class _SeriesSum:
+    """parallel_sum's partial for a Series: the partition's exact sum and its _NAN_FLAGS (a
+    NaN of a NumPy float partition is pd.NA in a nullable whole, which the single call
+    refuses), and EMPTY: every partition merged in is empty. Dask makes a whole of nothing but
+    empty partitions the first one, so its sum is 0 or 0.0 as that one's own dtype says: an
+    empty partition's sum is taken in its own dtype, and the first such sum is kept. Bytes:
+    b"HLSS", version, flags, 2 zero bytes, the ExactSum's 608 bytes."""
+
+    EMPTY = 1
+    _MAGIC, _VERSION, _SIZE = b"HLSS", 1, 8 + 608
+    __slots__ = ("flags", "total")
+
+    def __init__(self, flags: int, total: ExactSum) -> None:
+        self.flags, self.total = flags, total
+
+    def merge(self, other: "_SeriesSum") -> "_SeriesSum":
+        flags = (self.flags | other.flags) & ~self.EMPTY | (self.flags & other.flags & self.EMPTY)
+        if other.flags & self.EMPTY:  # nothing to add (and the first empty sum is kept)
+            return _SeriesSum(flags, self.total)
+        if self.flags & self.EMPTY:
+            return _SeriesSum(flags, other.total)
+        return _SeriesSum(flags, self.total.merge(other.total))
+
+    def value(self) -> Union[int, float]:
+        if _nan_is_missing(self.flags):
+            raise _nan_missing_error("parallel_sum")
+        return self.total.value()
+
+    def to_bytes(self) -> bytes:
+        return (self._MAGIC + bytes([self._VERSION, self.flags, 0, 0])
+                + self.total.to_bytes())
+
+    @classmethod
+    def from_bytes(cls, data: bytes) -> "_SeriesSum":
+        flags = _partial_flags(data, cls._MAGIC, cls._VERSION, cls._SIZE,
+                               ("parallel_sum", "sum of a Series"))
+        if flags & ~(cls.EMPTY | _NAN_FLAGS):
+            raise InternalError("hotloop.dask.parallel_sum: unknown flags %#x in a partial "
+                                "sum of a Series" % flags)
+        return cls(flags, ExactSum.from_bytes(data[8:]))
+
+
+def _series_sum_partial(index, part, declared):
+    if len(part) == 0:  # if it is the first of an empty whole: 0.0 for floats, else 0
+        np = sys.modules["numpy"]
+        own = _categories_dtype(part) or _values_dtype(part.dtype)  # object: a sum of nothing
+        zero = np.empty(0, np.float64 if getattr(own, "kind", "") == "f" else np.int64)
+        return _SeriesSum(_SeriesSum.EMPTY, ExactSum.of(zero)).to_bytes()
+    total = ExactSum.from_bytes(_exact_sum_partial(index, part, declared))
+    value = total.value()  # NaN when a NaN (or inf and -inf) was summed: else none to look for
+    return _SeriesSum(_nan_flags(part, value != value), total).to_bytes()
+
+
+def _merge_series_sums(blobs: List[bytes]) -> bytes:
+    return merge_serialized(_SeriesSum, blobs)
+
+
+def _series_sum_value(blob):
+    return _SeriesSum.from_bytes(blob).value()
 
 
 class _NumberSum:
@@ -1128,21 +1291,23 @@ def _finished(moments, all_missing=False):
 
 
 class _SeriesMoments:
-    """compute_stats' partial for a Series where a partition's own moments cannot say what the
+    """compute_stats' partial for a Series, whose partition's own moments cannot say what the
     single call makes of the whole (x.compute()): under nan_policy="omit" (pd.NA left out:
     a whole of nothing but pd.NA gives count 0, not the empty-input error; any Series, as
-    from_delayed and map_partitions may give Float64 partitions to a float64 meta), and for a
+    from_delayed and map_partitions may give Float64 partitions to a float64 meta); for a
     categorical (NumPy int categories: a missing value anywhere makes the whole float64, NaN
-    where missing, while a partition without one reads int64).
+    where missing, while a partition without one reads int64); and under "propagate", where
+    the NaN of a NumPy float partition is pd.NA, refused, in a nullable whole (_NAN_FLAGS).
 
     native: the partition's moments as the single call reads it; floats: for NumPy int
     categories, its values as float64 with NaN where missing (else native). flags: MISSING_ONLY
     (under "omit", the partition held pd.NA and nothing else was left), AS_FLOATS (a missing
-    value in NumPy int categories: the whole is read as floats). Bytes: b"HLNM", version, flags,
-    2 zero bytes, then native's and floats' Moments records (688 bytes each)."""
+    value in NumPy int categories: the whole is read as floats), and the _NAN_FLAGS. Bytes:
+    b"HLNM", version, flags, 2 zero bytes, then native's and floats' Moments records (688 bytes
+    each)."""
 
     MISSING_ONLY, AS_FLOATS = 1, 2
-    _MAGIC, _VERSION, _SIZE = b"HLNM", 2, 8 + 2 * 688
+    _MAGIC, _VERSION, _SIZE = b"HLNM", 3, 8 + 2 * 688
     __slots__ = ("flags", "native", "floats")
 
     def __init__(self, flags: int, native: Moments, floats: Moments) -> None:
@@ -1170,6 +1335,14 @@ class _SeriesMoments:
 
     def result(self) -> Dict[str, Any]:
         moments = self.floats if self.flags & self.AS_FLOATS else self.native
+        if _whole_is_object(self.flags):
+            raise InvalidTypeError(
+                "hotloop.dask.compute_stats: x.compute() has dtype object (pandas concatenates "
+                "bool partitions with number ones into an object Series when one of them is "
+                "nullable), which is not a number dtype: convert it, e.g. x.astype('Float64')")
+        # Under "omit" pd.NA is left out as NaN is; under "raise" the NaN raised already.
+        if _nan_is_missing(self.flags) and moments.nan_policy == "propagate":
+            raise _nan_missing_error("compute_stats")
         return _finished(moments, bool(self.flags & self.MISSING_ONLY))
 
     def to_bytes(self) -> bytes:
@@ -1178,10 +1351,12 @@ class _SeriesMoments:
 
     @classmethod
     def from_bytes(cls, data: bytes) -> "_SeriesMoments":
-        if (len(data) != cls._SIZE or data[:4] != cls._MAGIC or data[4] != cls._VERSION
-                or data[5] > 3):
-            raise InternalError("hotloop.dask.compute_stats: not a partial of a Series")
-        return cls(data[5], Moments.from_bytes(data[8:8 + 688]),
+        flags = _partial_flags(data, cls._MAGIC, cls._VERSION, cls._SIZE,
+                               ("compute_stats", "of a Series"))
+        if flags & ~(cls.MISSING_ONLY | cls.AS_FLOATS | _NAN_FLAGS):
+            raise InternalError("hotloop.dask.compute_stats: unknown flags %#x in a partial of "
+                                "a Series" % flags)
+        return cls(flags, Moments.from_bytes(data[8:8 + 688]),
                    Moments.from_bytes(data[8 + 688:]))
 
 
@@ -1220,9 +1395,20 @@ def _is_empty(moments):
 
 
 def _series_moments_partial(index, part, nan_policy, declared):
+    original = part
     part = _as_declared(part, declared, "compute_stats", index)
-    return _in_partition("compute_stats", index,
-                         lambda: _SeriesMoments.of(part, nan_policy).to_bytes())
+    found = _in_partition("compute_stats", index, lambda: _SeriesMoments.of(part, nan_policy))
+    # Only "propagate" reads _PLAIN_NAN, and a NaN makes the partition's mean NaN
+    found.flags |= _nan_flags(original, nan_policy == "propagate" and _mean_is_nan(found.native))
+    return found.to_bytes()
+
+
+def _mean_is_nan(moments):
+    try:
+        mean = moments.result()["mean"]
+    except InvalidArgumentError:  # no value
+        return False
+    return mean != mean
 
 
 def _merge_series_moments(blobs: List[bytes]) -> bytes:
@@ -1270,6 +1456,37 @@ def _partition_length(part):
 def _chunk_partial(index, values, offset, chunk_size):
     return _in_partition("add_data", index, lambda: DataProcessor.partial(
         values, chunk_size=chunk_size, offset=offset).to_bytes())
+
+
+# A Series partition's ChunkPartial behind a header: b"HLAD", version, the partition's
+# _NAN_FLAGS, 2 zero bytes (the flags of all partitions say what x.compute() makes of NaN).
+_SERIES_CHUNK_MAGIC, _SERIES_CHUNK_VERSION = b"HLAD", 1
+
+
+def _series_chunk_partial(index, values, offset, chunk_size):
+    flags = _nan_flags(values)
+    if len(values) == 0:  # whatever its dtype: Dask drops it from x.compute()
+        values = sys.modules["numpy"].empty(0)
+    return (_SERIES_CHUNK_MAGIC + bytes([_SERIES_CHUNK_VERSION, flags, 0, 0])
+            + _chunk_partial(index, values, offset, chunk_size))
+
+
+def _series_chunk_partials(blobs):
+    """The ChunkPartial bytes of a Series' partitions, once their flags say that x.compute()
+    is a Series DataProcessor.add_data takes: its error otherwise (nothing is added)."""
+    flags = 0
+    for blob in blobs:
+        flags |= _partial_flags(blob, _SERIES_CHUNK_MAGIC, _SERIES_CHUNK_VERSION, -8,
+                                ("add_data", "of a Series"))
+    if _whole_is_object(flags):
+        raise InvalidTypeError(
+            "hotloop.dask.add_data: x.compute() has dtype object (pandas concatenates bool "
+            "partitions with number ones into an object Series when one of them is nullable), "
+            "which is not a number dtype: convert it, e.g. x.astype('Float64') (nothing was "
+            "added)")
+    if _nan_is_missing(flags):
+        raise _nan_missing_error("add_data")
+    return [blob[8:] for blob in blobs]
 
 
 # ---- word counts: word tables merged in order ----

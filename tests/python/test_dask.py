@@ -1176,6 +1176,235 @@ def test_a_nullable_partition_with_missing_values_in_a_numpy_series_is_read_as_t
             dask.compute(function(s), scheduler="sync")
 
 
+def _result_or_error(compute):
+    """What a call gives, comparably: ("ok", value with NaN as "nan" and other floats as
+    their bits) or the class of what it raises."""
+    def plain(v):
+        return "nan" if isinstance(v, float) and v != v else bits(v)
+
+    try:
+        found = compute()
+    except hotloop.HotloopError as exc:
+        return type(exc)
+    return "ok", ({k: plain(v) for k, v in found.items()} if isinstance(found, dict)
+                  else plain(found))
+
+
+def _single_and_dask_outcomes(s):
+    """{function: (the single call's outcome on s.compute(), hotloop.dask's)} for parallel_sum
+    and compute_stats under each nan_policy, the tree merged in one task and in pairs."""
+    whole = s.compute()
+    calls = {"sum": (hotloop.parallel_sum, hdask.parallel_sum)}
+    for policy in ("propagate", "omit", "raise"):
+        calls[policy] = (lambda v, p=policy: hotloop.compute_stats(v, nan_policy=p),
+                         lambda x, p=policy, **kw: hdask.compute_stats(x, nan_policy=p, **kw))
+    found = {}
+    for name, (single, lazy) in calls.items():
+        for split_every in (False, 2):
+            found[name, split_every] = (
+                _result_or_error(lambda: single(whole)),
+                _result_or_error(lambda: dask.compute(lazy(s, split_every=split_every),
+                                              scheduler="sync")[0]))
+    return found
+
+
+_NAN_VALUE = "nan-value"  # a NaN that is a value of a Float64 partition (0/0), not pd.NA
+
+
+def _mixed_part(values, dtype):
+    import numpy as np
+    import pandas as pd
+
+    if _NAN_VALUE in values:
+        part = pd.Series([0.0 if v == _NAN_VALUE else v for v in values], dtype=dtype)
+        zero = pd.Series([0.0 if v == _NAN_VALUE else 1.0 for v in values], dtype=dtype)
+        return part / zero  # 0/0: NaN kept as a value (not pd.NA)
+    return pd.Series([np.nan if v == "nan" else v for v in values], dtype=dtype)
+
+
+@pytest.mark.parametrize("parts", [
+    [([1.0, "nan"], "float64"), ([2.0, None], "Float64")],  # the reported case
+    [([1.0, "nan"], "float64"), ([2.0, 3.0], "Float64")],
+    [([2.0, 3.0], "Float64"), ([1.0, "nan"], "float64")],
+    [(["nan"], "float64"), ([2.0], "Float64")],
+    [([1.0, "nan"], "float64"), ([3], "Int64")],
+    [([3, 4], "Int64"), ([1.0, "nan"], "float64")],
+    [([1.5, "nan"], "float32"), ([2.5], "Float32")],
+    [([1.0, "nan"], "float64"), ([2.5], "Float32")],
+    [([2.0, _NAN_VALUE], "Float64"), ([1.0, "nan"], "float64")],
+    [(["nan"], "float64"), ([None, None], "Float64")],
+    [([1, 2], "int64"), ([3, None], "Int64")],
+    [([True, False], "bool"), ([True, None], "boolean")],
+    # no NaN becomes pd.NA: a NaN that is a Float64 value, an empty nullable partition (dask
+    # drops it), a boolean one (pandas makes the whole object)
+    [([2.0, _NAN_VALUE], "Float64"), ([1.0], "float64")],
+    [([float("inf"), float("-inf")], "float64"), ([2.0], "Float64")],  # NaN sum, no NaN
+    [([1.0, "nan"], "float64"), ([], "Float64")],
+    [([], "Int64"), ([1.0, "nan"], "float64"), ([], "float64")],
+    [([1.0, "nan"], "float64"), ([True], "boolean"), ([3], "Int64")],
+    [([1.0, "nan"], "float64"), ([True], "boolean")],
+])
+def test_numpy_nan_beside_nullable_partitions_is_what_x_compute_makes_of_it(parts):
+    """x.compute() concatenates the non-empty partitions: a nullable one makes the whole
+    nullable, and the NaN of NumPy float partitions pd.NA there, which parallel_sum and
+    compute_stats under "propagate" refuse. The partials said NaN (they saw only their own
+    partition), whatever the meta."""
+    pieces = [_mixed_part(values, dtype) for values, dtype in parts]
+    for meta in {str(p.dtype): p.iloc[:0] for p in pieces}.values():
+        if _declared_cannot_hold(pieces, meta.dtype):
+            continue  # the documented refusal of a partition wider than the meta
+        s = dd_from_parts(pieces, meta=meta)
+        whole = s.compute()
+        for key, (single, found) in _single_and_dask_outcomes(s).items():
+            if whole.dtype == object and key[0] != "sum":
+                continue  # compute_stats refuses an object whole: not here (docs/dask.md)
+            assert found == single, (key, str(meta.dtype), str(whole.dtype))
+
+
+def _declared_cannot_hold(pieces, declared):
+    """Whether a non-empty partition has values the declared dtype cannot hold exactly (hotloop
+    refuses it, naming the partition: docs/dask.md)."""
+    import numpy as np
+
+    wanted = getattr(declared, "numpy_dtype", declared)
+    return any(len(p) and not np.can_cast(getattr(p.dtype, "numpy_dtype", p.dtype), wanted,
+                                          "safe") for p in pieces)
+
+
+def test_numpy_nan_beside_a_nullable_partition_from_delayed_partitions():
+    # from_delayed checks each partition against the meta (the first one's here), but takes
+    # Float64 for float64 (as map_partitions and read_parquet of files written from either
+    # dtype give them): x.compute() is Float64, the NaN pd.NA.
+    import dask.dataframe as dd
+    import numpy as np
+    import pandas as pd
+
+    s = dd.from_delayed([dask.delayed(pd.Series([1.0, np.nan])),
+                         dask.delayed(pd.Series([2.0, 3.0], dtype="Float64"))])
+    assert s.dtype == np.float64
+    whole = s.compute()
+    assert whole.isna().sum() == 1 and whole.dtype == pd.Float64Dtype()
+    for function in (hdask.parallel_sum, hdask.compute_stats):
+        with pytest.raises(hotloop.InvalidArgumentError, match=r"nullable Series.*pd\.NA"):
+            dask.compute(function(s), scheduler="sync")
+    found = dask.compute(hdask.compute_stats(s, nan_policy="omit"), scheduler="sync")[0]
+    assert found == hotloop.compute_stats(whole, nan_policy="omit")
+    assert found["count"] == 3
+
+
+@pytest.mark.parametrize("parts, meta", [
+    ([([], "float64"), ([1, 2], "int64")], "int64"),
+    ([([1, 2], "int64"), ([], "float64"), ([3], "int64")], "int64"),
+    ([([], "float64"), ([1, None], "Int64")], "Int64"),
+    ([([], "float64"), ([True], "bool")], "bool"),
+    ([([], "object"), ([1.5, 2.0], "float64")], "float64"),
+    ([([1.5, 2.0], "float64"), ([], "object")], "float64"),
+    ([([], "category"), ([1.5, 2.0], "float64")], "float64"),
+    # nothing but empty partitions: x.compute() is the first one (0 or 0.0 as its dtype says)
+    ([([], "float64"), ([], "int64")], "int64"),
+    ([([], "int64"), ([], "float64")], "float64"),
+    ([([], "Int64"), ([], "float64"), ([], "float64")], "float64"),
+])
+def test_an_empty_partition_of_another_dtype_is_no_value_to_refuse(parts, meta):
+    # Dask drops empty partitions from x.compute() (and makes a whole of nothing but empty
+    # ones the first): an empty float64 or object partition of an int64 Series (map_partitions
+    # returning pd.Series([], dtype=float), or pandas 2's pd.Series([])) holds no value the meta
+    # cannot hold. It was refused ("partition 0 holds float64 where the collection's dtype is
+    # int64", "the Series has dtype object"), by add_data too.
+    import pandas as pd
+
+    s = dd_from_parts([pd.Series(values, dtype=dtype) for values, dtype in parts],
+                      meta=pd.Series([], dtype=meta))
+    for key, (single, found) in _single_and_dask_outcomes(s).items():
+        assert found == single, key
+
+    def added(add):
+        processor = hotloop.DataProcessor(2)
+        return _result_or_error(lambda: (add(processor), processor.to_bytes())[1])
+
+    whole = s.compute()
+    assert (added(lambda p: hdask.add_data(p, s, scheduler="sync"))
+            == added(lambda p: p.add_data(whole)))
+
+
+@pytest.mark.parametrize("parts, meta, keys", [
+    ([([1.0, "nan"], "float64"), ([True], "boolean")], "float64", ["propagate", "omit"]),
+    ([([1.5, 2.0], "float64"), ([True, None], "boolean")], "float64", ["omit"]),
+    ([([1, 2], "int64"), ([True, False], "boolean")], "int64", ["sum", "propagate", "omit"]),
+    ([([1.0], "float64"), ([True], "boolean"), ([3], "Int64")], "float64",
+     ["sum", "propagate", "omit"]),
+])
+def test_bools_beside_numbers_and_a_nullable_partition_make_an_object_whole(parts, meta, keys):
+    # pandas finds no common dtype for bools and numbers beside a nullable dtype: x.compute()
+    # is object, which compute_stats refuses (InvalidTypeError) and parallel_sum sums as Python
+    # numbers. compute_stats gave the statistics of the values (or, for a boolean partition with
+    # pd.NA under "omit", "cannot merge moments of float64 and bool"). Where a partition's own
+    # error comes first (pd.NA under "propagate", NaN under "raise") it still does: not here.
+    import pandas as pd
+
+    s = dd_from_parts([_mixed_part(values, dtype) for values, dtype in parts],
+                      meta=pd.Series([], dtype=meta))
+    assert s.compute().dtype == object
+    found = _single_and_dask_outcomes(s)
+    for key in keys:
+        for split_every in (False, 2):
+            single, lazy = found[key, split_every]
+            assert lazy == single, (key, split_every)
+    if "propagate" in keys:
+        with pytest.raises(hotloop.InvalidTypeError, match=r"x\.compute\(\) has dtype object"):
+            dask.compute(hdask.compute_stats(s), scheduler="sync")
+
+
+@pytest.mark.parametrize("parts, error", [
+    ([([1.0, "nan"], "float64"), ([2.0, 3.0], "Float64")], hotloop.InvalidArgumentError),
+    ([([3], "Int64"), ([1.0, "nan"], "float64")], hotloop.InvalidArgumentError),
+    ([([1.0, 2.0], "float64"), ([True], "boolean")], hotloop.InvalidTypeError),
+])
+def test_add_data_of_numpy_nan_beside_nullable_partitions_refuses_as_x_compute(parts, error):
+    # x.compute() is Float64 with pd.NA (or object), which DataProcessor.add_data refuses; the
+    # partitions' partials were added, NaN as NaN. Nothing is added now, as the single call.
+    import pandas as pd
+
+    pieces = [_mixed_part(values, dtype) for values, dtype in parts]
+    for meta in {str(p.dtype): p.iloc[:0] for p in pieces}.values():
+        s = dd_from_parts(pieces, meta=meta)
+        single, processor = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+        single.add_data([5.0])
+        processor.add_data([5.0])
+        before = processor.to_bytes()
+        with pytest.raises(error):
+            single.add_data(s.compute())
+        with pytest.raises(error):
+            hdask.add_data(processor, s, scheduler="sync")
+        assert processor.to_bytes() == before == single.to_bytes()
+    # and without a NaN, the same data is added as the single call adds it
+    s = dd_from_parts([pd.Series([1.0, 2.0]), pd.Series([3.0], dtype="Float64")],
+                      meta=pd.Series([], dtype=float))
+    single, processor = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+    single.add_data(s.compute())
+    hdask.add_data(processor, s, scheduler="sync")
+    assert processor.to_bytes() == single.to_bytes()
+
+
+def test_series_partials_refuse_other_format_versions():
+    import pandas as pd
+
+    part = pd.Series([1.0, 2.0])
+    for function, blob in (
+            ("parallel_sum", hdask._series_sum_partial(0, part, part.dtype)),
+            ("compute_stats", hdask._series_moments_partial(0, part, "omit", part.dtype))):
+        cls = hdask._SeriesSum if function == "parallel_sum" else hdask._SeriesMoments
+        assert cls.from_bytes(blob).to_bytes() == blob
+        older = blob[:4] + bytes([blob[4] - 1]) + blob[5:]
+        with pytest.raises(hotloop.InternalError,
+                           match=r"%s: a partial .* of format version %d, where this hotloop "
+                                 r"reads version %d" % (function, blob[4] - 1, blob[4])):
+            cls.from_bytes(older)
+        for bad in (b"HLXX" + blob[4:], blob[:-1], blob[:5] + b"\xff" + blob[6:]):
+            with pytest.raises(hotloop.InternalError, match=function):
+                cls.from_bytes(bad)
+
+
 def test_series_of_unknown_categories_are_read_on_the_workers():
     import dask.dataframe as dd
     import pandas as pd
