@@ -51,8 +51,9 @@ TEST_CASE("inside_one_word: a range of a str that starts no word", "[text]") {
 
 namespace {
 
-// find_split over a text of 'a' with `decoys` (units that pass Rules::may_split's filter but
-// do not split) at every 7th unit, and `space` at each offset in turn, from several starts.
+// find_split over a text of 'a' with `decoys` (units that do not split, some of which pass
+// Rules::may_split's filter) at every 7th unit, and `space` at each offset in turn, from several
+// starts.
 template <class U>
 void check_find_split(std::initializer_list<U> decoys, std::initializer_list<U> spaces,
                       const utf8::Rules& rules) {
@@ -76,6 +77,24 @@ void check_find_split(std::initializer_list<U> decoys, std::initializer_list<U> 
 }
 
 }  // namespace
+
+TEST_CASE("Rules::may_split passes exactly the code points that split under some Rules",
+          "[text]") {
+    // The filter find_split applies before searching the list: every whitespace of CPython and
+    // PyPy (U+001C..U+001F, U+180E) must pass, and nothing else but the code points up to U+0020
+    // (a word of megabytes of U+200B or of punctuation of U+2010..U+2FFF otherwise searches the
+    // list at each unit).
+    utf8::Rules pypy;
+    pypy.info_separators = false;
+    pypy.mongolian_vowel_separator = true;
+    std::vector<uint32_t> wrong;
+    for (char32_t c = 0; c <= 0x10FFFF; ++c)
+        if (utf8::Rules::may_split(c) != (utf8::Rules{}.splits(c) || pypy.splits(c) || c <= 0x20))
+            wrong.push_back(uint32_t(c));
+    CHECK(wrong.empty());
+    CHECK(utf8::Rules::may_split(0x180E));
+    CHECK_FALSE(utf8::Rules::may_split(0x200B));
+}
 
 TEST_CASE("find_split: the first unit that splits, past candidates that do not", "[text]") {
     const utf8::Rules cpython;  // the info separators U+001C..U+001F split, U+180E does not
