@@ -233,6 +233,8 @@ def error_for(status: int, message: str, filename: Optional[str] = None) -> Hotl
         cls = _OS_ERROR_BY_ERRNO.get(code, HotloopOSError)
         if filename is not None and code:
             return cls(code, _os.strerror(code), filename)
+        if not code:  # no system error behind it (a file that kept shrinking): no errno 0
+            return cls(message)  # ("[Errno 0] ...": "Success"), as OSError(message) has none
         return cls(code, message)
     return _BY_STATUS.get(status, InternalError)(message)
 

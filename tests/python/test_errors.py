@@ -2,7 +2,7 @@
 import pytest
 
 import hotloop
-from hotloop._errors import check
+from hotloop._errors import check, error_for
 from hotloop._loader import ffi, lib
 
 EXPECTED = {
@@ -36,6 +36,20 @@ def test_io_errors_carry_errno():
     with pytest.raises(hotloop.HotloopOSError) as info:
         check(lib.hl_debug_throw(lib.HL_ERR_IO))
     assert info.value.errno == 2
+
+
+def test_io_error_without_errno_has_none():
+    # An I/O failure with no system error behind it (the engine's "file ... kept shrinking
+    # while it was read") showed as "[Errno 0] ..." - errno 0 is "Success" - with errno 0.
+    with pytest.raises(hotloop.InvalidArgumentError):  # the last error: one without errno
+        check(lib.hl_debug_throw(lib.HL_ERR_INVALID_ARGUMENT))
+    assert lib.hl_last_error_errno() == 0
+    message = "file 'log.txt' kept shrinking while it was read (3 attempts)"
+    for filename in (None, "log.txt"):
+        error = error_for(lib.HL_ERR_IO, message, filename)
+        assert type(error) is hotloop.HotloopOSError
+        assert error.errno is None
+        assert str(error) == message
 
 
 def test_memory_and_foreign_exceptions():
