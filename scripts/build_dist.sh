@@ -31,7 +31,7 @@ if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
     SOURCE_DATE_EPOCH=$(stat -c %Y PKG-INFO)
   fi
 fi
-export SOURCE_DATE_EPOCH
+if [ -n "${SOURCE_DATE_EPOCH:-}" ]; then export SOURCE_DATE_EPOCH; else unset SOURCE_DATE_EPOCH; fi
 
 # The wheel of sdist $1, written to folder $2 (which then holds it and .repair-input/).
 build_wheel() {

@@ -26,10 +26,10 @@ Repair (auditwheel is not packaged in Debian 12, and current releases refuse Deb
    (1980-01-01 when it is unset), with mode 0644 or 0755 and no extra fields.
 
 Check: every NEEDED entry of every ELF file in the wheel resolves inside the wheel (through its
-RUNPATH) or is on the allow-list; no RUNPATH leaves the wheel; every ELF file is stripped; no version needed is beyond the
-wheel's tag; the tag is the lowest possible; and the project's own binaries need no newer policy
-than the bundled libraries do (our code never raises the baseline). Exit status 1 with one line
-per problem otherwise.
+RUNPATH) or is on the allow-list; no RUNPATH leaves the wheel; every ELF file is stripped; no
+version needed is beyond the wheel's tag; the tag is the lowest possible; and the project's own
+binaries need no newer policy than the bundled libraries do (our code never raises the
+baseline). Exit status 1 with one line per problem otherwise.
 """
 import argparse
 import base64
@@ -403,7 +403,8 @@ def check_tree(root):
             problems.append("%s is not x86-64 code" % path)
         kept = unstripped_sections(path)
         if kept:
-            problems.append("%s is not stripped (%s)" % (os.path.relpath(path, root), ", ".join(kept)))
+            problems.append("%s is not stripped (%s)"
+                            % (os.path.relpath(path, root), ", ".join(kept)))
     glibc_minor, ruled_out = lowest_policy(versions_needed(elves))
     problems += own_code_raises_the_tag(root, elves)
     return problems, glibc_minor, ruled_out

@@ -97,7 +97,8 @@ def test_pack_is_reproducible(tmp_path, monkeypatch):
         assert [i.filename for i in infos][-1] == "hotloop-1.0.dist-info/RECORD"
         assert {i.date_time for i in infos} == {(2023, 11, 14, 22, 13, 20)}
         modes = {i.filename: i.external_attr >> 16 for i in infos}
-        assert modes["hotloop/libhotloop.so"] == 0o100755 and modes["hotloop/__init__.py"] == 0o100644
+        assert modes["hotloop/libhotloop.so"] == 0o100755
+        assert modes["hotloop/__init__.py"] == 0o100644
         assert b"Tag: py3-none-manylinux_2_34_x86_64" in archive.read("hotloop-1.0.dist-info/WHEEL")
 
 

@@ -24,7 +24,8 @@ import re, sys, zipfile
 archive = zipfile.ZipFile(sys.argv[1])
 named = [n for n in archive.namelist() if re.search(rb"/tmp/hotloop-(dist|build)", archive.read(n))]
 if named:
-    sys.exit("a build folder (/tmp/hotloop-dist.*, /tmp/hotloop-build-*) is named in " + ", ".join(named))
+    sys.exit("a build folder (/tmp/hotloop-dist.*, /tmp/hotloop-build-*) is named in %s"
+             % ", ".join(named))
 PY
 [ $# -gt 0 ] || set -- /usr/bin/python3 pypy3
 work=$(mktemp -d /tmp/hotloop-wheel-test.XXXXXX)
