@@ -21,7 +21,7 @@ DEPS_BENCH  := python3-numpy python3-scipy python3-pil python3-opencv python3-nu
                python3-matplotlib python3-dask python3-distributed
 
 .PHONY: all deps deps-test deps-bench build asan test test-cpp test-asan test-python \
-        test-other-pythons demo bench clean bench-quick sdist wheel test-wheel test-install \
+        test-other-pythons demo bench clean bench-quick sdist wheel test-wheel test-install test-reproducible \
         typecheck deps-rust test-bare-root check test-explore fuzz fuzz-build test-fuzz deps-fuzz tsan
 
 all: build
@@ -99,6 +99,11 @@ wheel: deps-test
 # outside the tree (Debian's CPython and PyPy), next to the system's TBB and OpenBLAS.
 test-wheel: wheel
 	@./tests/wheel/test_wheel.sh $(PYTHON) pypy3
+
+# The wheel built a second time from the same sdist, in another folder, must be the same bytes
+# (test-wheel checks the repair step alone: a second build costs minutes).
+test-reproducible: wheel
+	@PYTHON=$(PYTHON) ./scripts/build_dist.sh --check-reproducible --full
 
 # The wheel installed with pip into a brand-new Debian 12 root without TBB or OpenBLAS
 # (debootstrap; needs root). Its debootstrap output is cached in $(BARE_ROOT)/cache

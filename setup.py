@@ -1,7 +1,8 @@
 """pip install . : builds libhotloop.so with CMake and ships it inside the pure-Python package.
 
 The package has no compiled Python extension: the wheel holds libhotloop.so and the cffi module
-generated from capi/include/hotloop.h, so one wheel serves every Python 3 (tag py3-none-<platform>).
+generated from capi/include/hotloop.h, so one wheel serves CPython 3.8+ and PyPy (tag
+py3-none-<platform>).
 Offline (no PyPI): `pip install --no-build-isolation .` with Debian's python3-setuptools,
 python3-wheel and python3-cffi.
 """
@@ -72,6 +73,7 @@ setup(
     long_description_content_type="text/markdown",
     license="MIT",
     license_files=["LICENSE", "THIRD_PARTY_NOTICES.md"],
+    # 3.8: typing.Literal at import; nothing newer is needed (docs/packaging.md: what is tested).
     python_requires=">=3.8",
     package_dir={"": "pywrapper"},
     packages=["hotloop"],
@@ -86,6 +88,13 @@ setup(
     zip_safe=False,
     classifiers=[
         "Programming Language :: Python :: 3",
+        "Programming Language :: Python :: 3 :: Only",
+        "Programming Language :: Python :: 3.8",
+        "Programming Language :: Python :: 3.9",
+        "Programming Language :: Python :: 3.10",
+        "Programming Language :: Python :: 3.11",
+        "Programming Language :: Python :: 3.12",
+        "Programming Language :: Python :: 3.13",
         "Programming Language :: Python :: Implementation :: CPython",
         "Programming Language :: Python :: Implementation :: PyPy",
         "Programming Language :: C++",

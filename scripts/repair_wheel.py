@@ -19,12 +19,17 @@ Repair (auditwheel is not packaged in Debian 12, and current releases refuse Deb
    binaries, never written by hand. The report names the binaries and versions that set it.
 4. The Debian copyright files of the bundled libraries, and the common license texts they cite,
    go into the .dist-info's licenses/.
+5. Every ELF file is stripped as a release is (strip --strip-unneeded: the symbol table and any
+   debug info go, the dynamic symbols the C API exports stay), before patchelf touches it.
+6. The archive is reproducible: the same input wheel gives the same bytes, wherever and whenever
+   it is repaired. Entries in sorted order (.dist-info last), each dated SOURCE_DATE_EPOCH
+   (1980-01-01 when it is unset), with mode 0644 or 0755 and no extra fields.
 
 Check: every NEEDED entry of every ELF file in the wheel resolves inside the wheel (through its
-RUNPATH) or is on the allow-list; no RUNPATH leaves the wheel; no version needed is beyond the
-wheel's tag; the tag is the lowest possible; and the project's own binaries need no newer policy
-than the bundled libraries do (our code never raises the baseline). Exit status 1 with one line
-per problem otherwise.
+RUNPATH) or is on the allow-list; no RUNPATH leaves the wheel; every ELF file is stripped; no
+version needed is beyond the wheel's tag; the tag is the lowest possible; and the project's own
+binaries need no newer policy than the bundled libraries do (our code never raises the
+baseline). Exit status 1 with one line per problem otherwise.
 """
 import argparse
 import base64
@@ -39,6 +44,7 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import time
 import zipfile
 
 from elftools.elf.dynamic import DynamicSection
@@ -113,6 +119,14 @@ def read_elf(path):
                 for verneed, auxiliaries in section.iter_versions():
                     versions.setdefault(verneed.name, set()).update(a.name for a in auxiliaries)
         return Elf(soname, needed, runpath, versions, elf["e_machine"])
+
+
+def unstripped_sections(path):
+    """The sections of an ELF file that a release strips: symbol table, debug info and links."""
+    with open(path, "rb") as f:
+        return [section.name for section in ELFFile(f).iter_sections()
+                if section.name in (".symtab", ".gnu_debuglink", ".gnu_debugaltlink")
+                or section.name.startswith((".debug_", ".zdebug_"))]
 
 
 # ---- finding the libraries the loader would load ----
@@ -215,6 +229,14 @@ def patchelf(*args):
     subprocess.run(["patchelf"] + list(args), check=True)
 
 
+def strip(path):
+    """Drops the symbol table and debug info (Debian's copies keep only a .gnu_debuglink to
+    debug files the wheel does not ship); the dynamic symbol table stays. Before patchelf: strip
+    rewriting a file patchelf has moved sections of is known to break it."""
+    subprocess.run(["strip", "--strip-unneeded", "--remove-section=.gnu_debuglink",
+                    "--remove-section=.gnu_debugaltlink", path], check=True)
+
+
 def bundle(root, package_elves, found):
     """Copies the libraries `found` into root/hotloop.libs under hashed names and rewrites every
     SONAME, NEEDED and RUNPATH. Returns {soname: bundled file name}."""
@@ -225,9 +247,11 @@ def bundle(root, package_elves, found):
         target = os.path.join(libs, renamed[soname])
         shutil.copyfile(path, target)
         os.chmod(target, 0o755)
+        strip(target)
         patchelf("--set-soname", renamed[soname], target)
         rewrite_needed(target, renamed, "$ORIGIN")
     for path in package_elves:
+        strip(path)
         relative = os.path.relpath(libs, os.path.dirname(path))
         rewrite_needed(path, renamed, "$ORIGIN/" + relative)
     return renamed
@@ -325,11 +349,25 @@ def pack(root, dist_info, tag, output):
     for relative in files:
         writer.writerow(record_line(root, relative))
     writer.writerow([record, "", ""])
-    with zipfile.ZipFile(output, "w", zipfile.ZIP_DEFLATED) as archive:
+    with zipfile.ZipFile(output, "w") as archive:
         for relative in files:
-            archive.write(os.path.join(root, relative), relative)
-        archive.writestr(zipfile.ZipInfo(record, date_time=(1980, 1, 1, 0, 0, 0)),
-                         rows.getvalue(), zipfile.ZIP_DEFLATED)
+            path = os.path.join(root, relative)
+            with open(path, "rb") as f:
+                archive.writestr(zip_entry(relative, os.stat(path).st_mode & 0o111), f.read())
+        archive.writestr(zip_entry(record, 0), rows.getvalue())
+
+
+def zip_entry(name, executable):
+    """A ZipInfo that depends on nothing but the name and whether the file is executable: dated
+    SOURCE_DATE_EPOCH (zip's earliest date, 1980-01-01, when unset or earlier), mode 0755 or
+    0644, deflated, no extra fields."""
+    epoch = int(os.environ.get("SOURCE_DATE_EPOCH") or 0)
+    date_time = max(time.gmtime(epoch)[:6], (1980, 1, 1, 0, 0, 0))
+    info = zipfile.ZipInfo(name, date_time)
+    info.external_attr = (0o100755 if executable else 0o100644) << 16
+    info.compress_type = zipfile.ZIP_DEFLATED
+    info.create_system = 3  # Unix: the mode bits above are read
+    return info
 
 
 def platform_tag(glibc_minor):
@@ -363,6 +401,10 @@ def check_tree(root):
                                 % (os.path.relpath(path, root), name))
         if elf.machine != "EM_X86_64":
             problems.append("%s is not x86-64 code" % path)
+        kept = unstripped_sections(path)
+        if kept:
+            problems.append("%s is not stripped (%s)"
+                            % (os.path.relpath(path, root), ", ".join(kept)))
     glibc_minor, ruled_out = lowest_policy(versions_needed(elves))
     problems += own_code_raises_the_tag(root, elves)
     return problems, glibc_minor, ruled_out

@@ -3,6 +3,7 @@ import array as _array
 import decimal
 import fractions
 import math
+import struct
 import sys
 from typing import TYPE_CHECKING, Any, Iterable, List, TypeVar, Union, overload
 
@@ -359,10 +360,20 @@ def _float_bound(exact):
     if isinstance(exact, float):
         if math.isnan(exact) or exact == math.inf:
             return math.nan
-        return math.nextafter(exact, math.inf)
+        return _next_up(exact)
     if exact > _FLOAT_MAX:
         return math.inf  # only +inf exceeds it
     if exact < -_FLOAT_MAX:
         return -_FLOAT_MAX  # every finite double, not -inf
     nearest = float(exact)  # correctly rounded, for ints and Fractions alike
-    return nearest if nearest > exact else math.nextafter(nearest, math.inf)
+    return nearest if nearest > exact else _next_up(nearest)
+
+
+def _next_up(x):
+    """The smallest double above x (x not NaN nor +inf): math.nextafter(x, math.inf), which is
+    Python 3.9+, computed from the bits so that CPython 3.8 runs this too."""
+    if x == 0.0:
+        return 5e-324  # the smallest subnormal, above -0.0 too
+    bits = struct.unpack("<q", struct.pack("<d", x))[0]
+    # Positive doubles grow with their bits; negative ones (sign bit set) shrink in magnitude.
+    return struct.unpack("<d", struct.pack("<q", bits + 1 if x > 0.0 else bits - 1))[0]

@@ -1352,8 +1352,15 @@ class WordTable:
     __slots__ = ("_handle", "_lock", "_finalizer", "__weakref__")
 
     def __init__(self) -> None:
-        self._attach(_new_table(lambda out: lib.hl_word_table_count(
-            ffi.NULL, 0, lib.HL_TEXT_UTF8, 0, _CASING_BYTES, 0, out, ffi.NULL)))
+        if _CASING_VERSION is not None:
+            self._attach(_new_table(lambda out: lib.hl_word_table_count(
+                ffi.NULL, 0, lib.HL_TEXT_UTF8, 0, _CASING_BYTES, 0, out, ffi.NULL)))
+            return
+        # No case table (e.g. CPython 3.8, Unicode 12.1): stamped with the interpreter's Unicode
+        # version, as _finish_table stamps the tables it lowers in Python, so that merge accepts
+        # them together (an empty casing would be refused as another Unicode version).
+        data = _table_bytes([], [], [], [], [], UNICODE_VERSION.encode("ascii"))
+        self._attach(_new_table(lambda out: lib.hl_word_table_deserialize(data, len(data), out)))
 
     def _attach(self, handle):
         self._handle = handle

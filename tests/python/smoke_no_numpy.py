@@ -126,7 +126,9 @@ except ValueError as exc:
 else:
     raise AssertionError("invalid UTF-8 did not raise")
 # The engine lowers with the case table generated from this interpreter (Unicode version as
-# unicodedata says): every code point against chr(c).lower(), and the final-sigma contexts.
+# unicodedata says) when it has one (core/src/text/case_tables: CPython 3.11, PyPy 3.9, CPython
+# 3.9-3.10); under another (CPython 3.8: 12.1.0, 3.12: 15.0.0) Python lowers the distinct words.
+# Either way: every code point against chr(c).lower(), and the final-sigma contexts.
 import random  # noqa: E402
 import unicodedata  # noqa: E402
 
@@ -135,7 +137,9 @@ def ref(text):
     return dict(collections.Counter(text.lower().split()))
 
 
-assert _text._CASING_VERSION == unicodedata.unidata_version, _text._CASING_VERSION
+TABLES = ("13.0.0", "14.0.0")
+assert _text._CASING_VERSION == (unicodedata.unidata_version
+                                 if unicodedata.unidata_version in TABLES else None), _text._CASING_VERSION
 cased = [c for c in everything if c.lower() != c or c.upper() != c]
 for text in (" ".join(cased), "\u3000".join(c * 2 + "\u03a3" for c in cased)):
     got = hotloop.word_count(text)

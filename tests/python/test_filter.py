@@ -80,6 +80,23 @@ def test_float_threshold_edges():
     np.testing.assert_array_equal(hotloop.process_numbers(ints, 4.999), [2**62, 10])
 
 
+
+def test_float_thresholds_need_no_math_nextafter(monkeypatch):
+    # CPython 3.8's math module has no nextafter (3.9+): the threshold bounds must not use it.
+    monkeypatch.delattr(math, "nextafter")
+    arr = np.array([-np.inf, -1.0, -0.0, 5e-324, 0.5, 1.0, np.inf, np.nan])
+    np.testing.assert_array_equal(hotloop.process_numbers(arr, 0.5), [2.0, np.inf])
+    np.testing.assert_array_equal(hotloop.process_numbers(arr, -0.0), [1e-323, 1.0, 2.0, np.inf])
+    np.testing.assert_array_equal(hotloop.process_numbers(arr, -math.inf), arr[1:7] * 2)
+    assert hotloop.process_numbers([1.5, 2**53 + 2, 0.25], 2**53 + 1) == [2 * (2**53 + 2)]
+
+
+@given(st.floats(allow_nan=False).filter(lambda x: x != math.inf))
+def test_next_up_is_math_nextafter_towards_inf(x):
+    from hotloop._filter import _next_up
+    assert math.copysign(1, _next_up(x)) == math.copysign(1, math.nextafter(x, math.inf))
+    assert _next_up(x) == math.nextafter(x, math.inf)
+
 def test_large_array_keeps_order():
     arr = np.random.default_rng(1).integers(-10**9, 10**9, 2_000_003)
     np.testing.assert_array_equal(hotloop.process_numbers(arr, 123), arr[arr > 123] * 2)

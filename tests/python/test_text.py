@@ -905,6 +905,9 @@ def test_without_a_case_table_python_lowers_the_words(monkeypatch):
     t = hotloop.WordTable.from_text(text, part=1)
     assert t.to_dict() == reference(text)
     assert t.merge(hotloop.WordTable.from_text("hello", part=2)).to_dict()["hello"] == reference(text)["hello"] + 1
+    # The empty table is stamped with the same Unicode version: merge accepts both orders.
+    assert hotloop.WordTable().merge(t).to_dict() == reference(text)
+    assert t.merge(hotloop.WordTable()).to_dict() == reference(text)
 
 
 # ---- CPython: str read in place (PEP 393) ----

@@ -13,6 +13,20 @@ wheel=$(ls "$here"/dist/hotloop-"$version"-py3-none-manylinux_*.whl 2>/dev/null 
 [ -n "$wheel" ] || { echo "no manylinux wheel for $version in dist/: run make wheel"; exit 1; }
 echo "== $(basename "$wheel"): NEEDED entries, RUNPATHs and tag"
 "${PYTHON:-/usr/bin/python3}" "$here/scripts/repair_wheel.py" --check "$wheel"
+# Reproducible: the repair step (strip, patchelf, bundling, the archive) run again on the same
+# input, in another folder and later, gives the same bytes. The compile step's part is checked in
+# full by `make test-reproducible` (a second build from the sdist: minutes on two cores, too slow
+# here); here only that no build folder reaches the wheel's files (the library's paths).
+echo "== $(basename "$wheel"): reproducible"
+PYTHON="${PYTHON:-/usr/bin/python3}" "$here/scripts/build_dist.sh" --check-reproducible
+"${PYTHON:-/usr/bin/python3}" - "$wheel" <<'PY'
+import re, sys, zipfile
+archive = zipfile.ZipFile(sys.argv[1])
+named = [n for n in archive.namelist() if re.search(rb"/tmp/hotloop-(dist|build)", archive.read(n))]
+if named:
+    sys.exit("a build folder (/tmp/hotloop-dist.*, /tmp/hotloop-build-*) is named in %s"
+             % ", ".join(named))
+PY
 [ $# -gt 0 ] || set -- /usr/bin/python3 pypy3
 work=$(mktemp -d /tmp/hotloop-wheel-test.XXXXXX)
 trap 'rm -rf "$work"' EXIT
