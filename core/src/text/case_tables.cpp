@@ -72,11 +72,18 @@ namespace {
 // below U+0800 and not context-dependent: a word made of those is lowered by lookups alone.
 // kSlow marks the others (capital sigma, multi code point mappings, lowercase above U+07FF).
 // The general path looks the same code points up there, and their final-sigma classes.
+// Beside them, the 3-byte code points (U+0800..U+FFFF) that lower to themselves: CJK, kana,
+// Hangul, most punctuation and symbols. They are copied as they are; without this, each was
+// looked up in the list of multi code point mappings and the runs (Chinese text lowered at a
+// tenth of the speed of Greek).
 constexpr uint16_t kSlow = 0xFFFF;
 constexpr uint8_t kIgnorable = 1, kCased = 2;
 struct ShortLower {
     uint16_t of[0x800];
     uint8_t kind[0x800];  // kIgnorable, kCased or 0
+    uint64_t same[0x10000 / 64];  // bit c: c in U+0800..U+FFFF lowers to itself
+
+    bool lowers_to_itself(char32_t c) const noexcept { return same[c >> 6] >> (c & 63) & 1; }
 };
 
 ShortLower make_short_lower(const CaseTable& t) {
@@ -88,6 +95,17 @@ ShortLower make_short_lower(const CaseTable& t) {
                       : static_cast<uint16_t>(low);
         m.kind[c] = case_ignorable(t, c) ? kIgnorable : cased(t, c) ? kCased : 0;
     }
+    // Every code point of U+0800..U+FFFF, but those a mapping moves (any run, any multi).
+    std::fill(std::begin(m.same), std::end(m.same), ~uint64_t(0));
+    std::fill(m.same, m.same + 0x800 / 64, uint64_t(0));
+    auto moved = [&](char32_t c) {
+        if (c < 0x10000) m.same[c >> 6] &= ~(uint64_t(1) << (c & 63));
+    };
+    for (std::size_t i = 0; i < t.n_runs; ++i) {
+        const uint32_t* r = t.runs + 4 * i;
+        for (char32_t c = r[0]; c <= r[1] && c < 0x10000; c += std::max<uint32_t>(r[2], 1)) moved(c);
+    }
+    for (std::size_t i = 0; i < t.n_multi; ++i) moved(t.multi[5 * i]);
     return m;
 }
 
@@ -103,8 +121,9 @@ const ShortLower& short_lower(const CaseTable& t) {
 }
 
 // Appends the lowercase of the word's longest prefix of characters below U+0800 that short_lower
-// maps to characters of the same UTF-8 length (written in place: no per-character append), and
-// returns that prefix's length in bytes; the general path goes on from there.
+// maps to characters of the same UTF-8 length, and of 3-byte ones that lower to themselves
+// (written in place: no per-character append), and returns that prefix's length in bytes; the
+// general path goes on from there.
 std::size_t lower_short(const ShortLower& m, const uint8_t* word, std::size_t length,
                         detail::PodArray<uint8_t>& out) {
     const std::size_t at = out.size();
@@ -116,6 +135,12 @@ std::size_t lower_short(const ShortLower& m, const uint8_t* word, std::size_t le
         if (b < 0x80) {
             o[i] = static_cast<uint8_t>(b >= 'A' && b <= 'Z' ? b + 32 : b);
             ++i;
+            continue;
+        }
+        if ((b & 0xF0) == 0xE0 && i + 2 < length) {  // 3 bytes: copied if it lowers to itself
+            if (!m.lowers_to_itself(utf8::code_point(word + i, 3))) break;
+            std::memcpy(o + i, word + i, 3);
+            i += 3;
             continue;
         }
         if ((b & 0xE0) != 0xC0 || i + 1 >= length) break;
@@ -171,6 +196,10 @@ struct CodePoints {
             length = 2;
             return utf8::code_point(p + i, 2);
         }
+        if ((p[i] & 0xF0) == 0xE0) {  // followed by its two continuation bytes
+            length = 3;
+            return utf8::code_point(p + i, 3);
+        }
         length = utf8::decode(p + i, p + n, rules).length;
         return utf8::code_point(p + i, length);
     }
@@ -219,8 +248,8 @@ void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length,
         const char32_t c = w.at(i, n);
         if (c < 0x80) {
             sink.put(c >= 'A' && c <= 'Z' ? c + 32 : c);
-        } else if (c < 0x800 && m.of[c] != kSlow) {
-            sink.put(m.of[c]);
+        } else if (c < 0x800 ? m.of[c] != kSlow : c < 0x10000 && m.lowers_to_itself(c)) {
+            sink.put(c < 0x800 ? m.of[c] : c);
         } else if (c == 0x3A3) {
             sink.put(final_sigma(table, m, w, i, before, after) ? 0x3C2 : 0x3C3);
         } else if (const uint32_t* multi = lower_multi(table, c)) {
