@@ -12,7 +12,9 @@ import statistics
 import struct
 import threading
 import tracemalloc
+import warnings
 from collections import deque
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -155,6 +157,32 @@ def test_bad_element_adds_nothing_and_names_it():
     with pytest.raises(hotloop.InvalidTypeError, match="complex"):
         p.add_data(np.array([1j]))
     assert p.get_statistics() == before
+
+
+@pytest.mark.parametrize("call", ["add_data", "partial"])
+@pytest.mark.parametrize("bad, message", [
+    # A NumPy complex scalar's __float__ drops the imaginary part with only a ComplexWarning
+    # (an exception under -W error); a complex array is refused, so is a list of them.
+    (np.complex128(1 + 2j), "element 20000 has type complex128; expected a real number"),
+    (np.complex64(1), "element 20000 has type complex64"),
+    (np.clongdouble(3j), "element 20000 has type (clongdouble|complex256)"),
+    # float(Decimal("sNaN")) raises ValueError: a bad element, not a bare ValueError.
+    (Decimal("sNaN"), "element 20000 has type Decimal; expected a real number: cannot "
+                      "convert signaling NaN"),
+])
+def test_complex_scalars_and_signaling_nans_are_refused_and_add_nothing(call, bad, message):
+    values = [1.0] * 20_000 + [bad]  # in the list's third slice: found wherever it is
+    with DataProcessor(3) as p, warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning is issued either
+        p.add_data([1.0, 2.0])
+        before = p.to_bytes()
+        for seq in (values, tuple(values)):
+            with pytest.raises(hotloop.InvalidTypeError, match=message):
+                if call == "add_data":
+                    p.add_data(seq)
+                else:
+                    DataProcessor.partial(seq, chunk_size=3, offset=2)
+        assert p.to_bytes() == before
 
 
 def test_chunk_size_validation():
