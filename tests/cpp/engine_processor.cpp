@@ -351,3 +351,39 @@ TEST_CASE("chunk means are correctly rounded, ties to even, for every chunk size
             REQUIRE(means.as<double>()[c] == exact_mean(v.data() + c * chunk, chunk));
     }
 }
+
+TEST_CASE("chunk sizes within 32K of 2^64 cut their chunks into blocks without wrapping",
+          "[processor]") {
+    // ceil(chunk / 32768) as (chunk + 32767) / 32768 wrapped to 0 above 2^64 - 32768: every add
+    // that completed a block divided by zero (SIGFPE). Such a processor holds no full chunk, so
+    // its statistics are those of any other long-chunked one, and adds, partials and bytes agree.
+    std::mt19937_64 rng(11);
+    std::vector<double> v(100'001);
+    for (double& x : v) x = std::normal_distribution<double>(3, 2)(rng);
+    DataProcessor reference(uint64_t(1) << 40);
+    reference.add(flat(v));
+    for (uint64_t chunk : {UINT64_MAX, UINT64_MAX - 32766, UINT64_MAX - 32767}) {
+        DataProcessor whole(chunk), pieces(chunk), parts(chunk);
+        whole.add(flat(v));
+        for (std::size_t begin = 0; begin < v.size(); begin += 30'000)
+            pieces.add(flat(v, begin, 30'000));
+        std::vector<Buffer> partials;
+        for (std::size_t begin = 0; begin < v.size(); begin += 40'000)
+            partials.push_back(DataProcessor::partial(flat(v, begin, 40'000), chunk, begin));
+        std::vector<const unsigned char*> ptrs;
+        std::vector<std::size_t> sizes;
+        for (const Buffer& b : partials) {
+            ptrs.push_back(static_cast<const unsigned char*>(b.data()));
+            sizes.push_back(b.length());
+        }
+        parts.add_partials(ptrs.data(), sizes.data(), ptrs.size());
+        CHECK(bytes_of(pieces) == bytes_of(whole));
+        CHECK(bytes_of(parts) == bytes_of(whole));
+        const Statistics a = whole.statistics(), b = reference.statistics();
+        CHECK(a.count == v.size());
+        CHECK(std::memcmp(&a.mean, &b.mean, 8) == 0);
+        CHECK(std::memcmp(&a.std, &b.std, 8) == 0);
+        CHECK(whole.process_chunks().length() == 0);
+        CHECK(whole.size() == v.size());
+    }
+}

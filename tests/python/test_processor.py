@@ -615,6 +615,23 @@ def test_a_partial_past_the_largest_processor_is_refused():
         DataProcessor.partial([1.0] * 60, chunk_size=7, offset=2**64 - 50)
 
 
+@pytest.mark.parametrize("chunk_size", [2**64 - 1, 2**64 - 32767])
+def test_the_largest_chunk_sizes_take_a_block_of_values(chunk_size):
+    # The engine cut such chunks into 32768-value blocks with a count that wrapped to 0: the
+    # first add that completed a block was a division by zero (the interpreter died of SIGFPE).
+    values = np.random.default_rng(2).standard_normal(70_001)
+    with DataProcessor(chunk_size) as p, DataProcessor(2**40) as q:
+        p.add_data(values)
+        q.add_data(values)
+        assert p.get_statistics() == q.get_statistics()
+        parts = [DataProcessor.partial(values[:40_000], chunk_size=chunk_size, offset=0),
+                 DataProcessor.partial(values[40_000:], chunk_size=chunk_size, offset=40_000)]
+        with DataProcessor(chunk_size) as r:
+            r.add_partials(parts)
+            assert r.to_bytes() == p.to_bytes()
+        assert p.process_chunks() == [] and len(p) == len(values)
+
+
 def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():
     values = [float(i) for i in range(50)]
     a = DataProcessor.partial(values[:20], chunk_size=4, offset=0)
