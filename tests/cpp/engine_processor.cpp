@@ -387,3 +387,22 @@ TEST_CASE("chunk sizes within 32K of 2^64 cut their chunks into blocks without w
         CHECK(whole.size() == v.size());
     }
 }
+
+TEST_CASE("partials in the last chunk below 2^64 see its blocks whole", "[processor]") {
+    // With chunk 2^63, the chunk [2^63, 2^64) ends at 2^64, which wraps to 0: block_end took
+    // min(block end, 0), so a partial crossing 2^63 read a block of no length (a crash).
+    std::vector<double> v(70'001);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25 * double(i % 1000) - 7;
+    const uint64_t chunk = uint64_t(1) << 63;
+    for (uint64_t offset : {chunk - 1, chunk - 40'000, chunk + 5})
+        CHECK(DataProcessor::partial(flat(v), chunk, offset).length() > 0);
+    DataProcessor whole(chunk), parts(chunk);  // chunk + offset is offset modulo the period
+    whole.add(flat(v));
+    const Buffer a = DataProcessor::partial(flat(v, 0, 40'000), chunk, chunk);
+    const Buffer b = DataProcessor::partial(flat(v, 40'000), chunk, chunk + 40'000);
+    const unsigned char* ptrs[] = {static_cast<const unsigned char*>(a.data()),
+                                   static_cast<const unsigned char*>(b.data())};
+    const std::size_t sizes[] = {a.length(), b.length()};
+    parts.add_partials(ptrs, sizes, 2);
+    CHECK(bytes_of(parts) == bytes_of(whole));
+}

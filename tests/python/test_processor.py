@@ -632,6 +632,22 @@ def test_the_largest_chunk_sizes_take_a_block_of_values(chunk_size):
         assert p.process_chunks() == [] and len(p) == len(values)
 
 
+def test_a_partial_crossing_into_the_last_chunk_below_2_64():
+    # With chunk_size 2**63 the last chunk ends at 2**64, which wrapped to 0 in the engine: a
+    # partial crossing 2**63 was cut to a block of no length (the interpreter died of SIGSEGV).
+    values = np.arange(70_001.0)
+    chunk_size = 2**63
+    for offset in (chunk_size - 1, chunk_size - 40_000):
+        assert DataProcessor.partial(values, chunk_size=chunk_size, offset=offset).length == 70_001
+    parts = [DataProcessor.partial(values[:40_000], chunk_size=chunk_size, offset=chunk_size),
+             DataProcessor.partial(values[40_000:], chunk_size=chunk_size,
+                                   offset=chunk_size + 40_000)]
+    with DataProcessor(chunk_size) as p, DataProcessor(chunk_size) as q:
+        p.add_partials(parts)  # an offset counts modulo the period, here the chunk size
+        q.add_data(values)
+        assert p.to_bytes() == q.to_bytes()
+
+
 def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():
     values = [float(i) for i in range(50)]
     a = DataProcessor.partial(values[:20], chunk_size=4, offset=0)

@@ -44,9 +44,11 @@ uint64_t BlockGrid::block_start(uint64_t pos) const noexcept {
 
 uint64_t BlockGrid::block_end(uint64_t pos) const noexcept {
     if (small_) return block_start(pos) + block_;
-    const uint64_t chunk_start = pos - pos % chunk_;
     const uint64_t start = block_start(pos);
-    return std::min(start + block_, chunk_start + chunk_);
+    // The block's length, not its end, is clipped to the chunk: the end of the last chunk below
+    // 2^64 (2^63 + 2^63) wraps to 0, and min() of such ends cut a partial's block to nothing
+    // (a crash). Ends may wrap: callers take their distance from a position, modulo 2^64.
+    return start + std::min(block_, chunk_ - (start - (pos - pos % chunk_)));
 }
 
 namespace {
