@@ -7,6 +7,7 @@ call ever touches a freed handle; the C side has its own lock, so concurrent cal
 threads are safe.
 """
 import struct
+import sys
 import weakref
 from types import TracebackType
 from typing import Any, Iterable, List, Optional, Sequence, Tuple, Type, cast
@@ -155,8 +156,8 @@ class DataProcessor:
         Raises
         ------
         InvalidTypeError
-            Naming the first element that is not a real number (nothing is added), or for an
-            unsupported dtype.
+            Naming the first element that is not a real number (nothing is added; a NumPy
+            complex scalar or a ``Decimal("sNaN")`` is none), or for an unsupported dtype.
         NumericOverflowError
             For an element beyond the float range (nothing is added).
         InvalidArgumentError
@@ -627,15 +628,25 @@ def _to_doubles(seq: Any, what: str = "add_data") -> Any:
     n = len(seq)
     data = _new_doubles("double[]", n)
     step = max(n, 1) if type(seq) is tuple else _CONVERT_SLICE  # tuple[0:n] is the tuple itself
+    np = sys.modules.get("numpy")  # a NumPy complex scalar can only exist if NumPy was imported
     try:
         for start in range(0, n, step):
             part = seq[start:min(start + step, n)]
+            if np is not None and _holds_complex(part, np):
+                raise TypeError
             data[start:start + len(part)] = part
-    except (TypeError, OverflowError):
+    except (TypeError, OverflowError, ValueError):  # ValueError: float(Decimal("sNaN"))
         _check_unresized(seq, n, what)
         raise _refused_element(seq, what) from None
     _check_unresized(seq, n, what)
     return data
+
+
+def _holds_complex(part: Any, np: Any) -> bool:
+    """Whether part holds a NumPy complex scalar: its __float__ drops the imaginary part with
+    only a ComplexWarning, where a complex array is refused (one pass over the types, in cache:
+    cheaper than the conversion)."""
+    return any(issubclass(kind, np.complexfloating) for kind in set(map(type, part)))
 
 
 _CONVERT_SLICE = 1 << 13
@@ -651,13 +662,17 @@ def _check_unresized(seq: Any, n: int, what: str) -> None:
 
 
 def _refused_element(seq: Any, what: str) -> Exception:
+    np = sys.modules.get("numpy")
     for index, item in enumerate(seq):
         try:
+            if np is not None and isinstance(item, np.complexfloating):
+                raise TypeError
             ffi.new("double[]", (item,))  # the same conversion, one element at a time
-        except TypeError:
+        except (TypeError, ValueError) as exc:
+            reason = ": %s" % exc if isinstance(exc, ValueError) else ""
             return InvalidTypeError(
-                "%s: element %d has type %s; expected a real number (nothing was added)"
-                % (what, index, type(item).__name__))
+                "%s: element %d has type %s; expected a real number%s (nothing was added)"
+                % (what, index, type(item).__name__, reason))
         except OverflowError as exc:
             return NumericOverflowError(
                 "%s: element %d: %s (nothing was added)" % (what, index, exc))

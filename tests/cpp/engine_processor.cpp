@@ -351,3 +351,58 @@ TEST_CASE("chunk means are correctly rounded, ties to even, for every chunk size
             REQUIRE(means.as<double>()[c] == exact_mean(v.data() + c * chunk, chunk));
     }
 }
+
+TEST_CASE("chunk sizes within 32K of 2^64 cut their chunks into blocks without wrapping",
+          "[processor]") {
+    // ceil(chunk / 32768) as (chunk + 32767) / 32768 wrapped to 0 above 2^64 - 32768: every add
+    // that completed a block divided by zero (SIGFPE). Such a processor holds no full chunk, so
+    // its statistics are those of any other long-chunked one, and adds, partials and bytes agree.
+    std::mt19937_64 rng(11);
+    std::vector<double> v(100'001);
+    for (double& x : v) x = std::normal_distribution<double>(3, 2)(rng);
+    DataProcessor reference(uint64_t(1) << 40);
+    reference.add(flat(v));
+    for (uint64_t chunk : {UINT64_MAX, UINT64_MAX - 32766, UINT64_MAX - 32767}) {
+        DataProcessor whole(chunk), pieces(chunk), parts(chunk);
+        whole.add(flat(v));
+        for (std::size_t begin = 0; begin < v.size(); begin += 30'000)
+            pieces.add(flat(v, begin, 30'000));
+        std::vector<Buffer> partials;
+        for (std::size_t begin = 0; begin < v.size(); begin += 40'000)
+            partials.push_back(DataProcessor::partial(flat(v, begin, 40'000), chunk, begin));
+        std::vector<const unsigned char*> ptrs;
+        std::vector<std::size_t> sizes;
+        for (const Buffer& b : partials) {
+            ptrs.push_back(static_cast<const unsigned char*>(b.data()));
+            sizes.push_back(b.length());
+        }
+        parts.add_partials(ptrs.data(), sizes.data(), ptrs.size());
+        CHECK(bytes_of(pieces) == bytes_of(whole));
+        CHECK(bytes_of(parts) == bytes_of(whole));
+        const Statistics a = whole.statistics(), b = reference.statistics();
+        CHECK(a.count == v.size());
+        CHECK(std::memcmp(&a.mean, &b.mean, 8) == 0);
+        CHECK(std::memcmp(&a.std, &b.std, 8) == 0);
+        CHECK(whole.process_chunks().length() == 0);
+        CHECK(whole.size() == v.size());
+    }
+}
+
+TEST_CASE("partials in the last chunk below 2^64 see its blocks whole", "[processor]") {
+    // With chunk 2^63, the chunk [2^63, 2^64) ends at 2^64, which wraps to 0: block_end took
+    // min(block end, 0), so a partial crossing 2^63 read a block of no length (a crash).
+    std::vector<double> v(70'001);
+    for (std::size_t i = 0; i < v.size(); ++i) v[i] = 0.25 * double(i % 1000) - 7;
+    const uint64_t chunk = uint64_t(1) << 63;
+    for (uint64_t offset : {chunk - 1, chunk - 40'000, chunk + 5})
+        CHECK(DataProcessor::partial(flat(v), chunk, offset).length() > 0);
+    DataProcessor whole(chunk), parts(chunk);  // chunk + offset is offset modulo the period
+    whole.add(flat(v));
+    const Buffer a = DataProcessor::partial(flat(v, 0, 40'000), chunk, chunk);
+    const Buffer b = DataProcessor::partial(flat(v, 40'000), chunk, chunk + 40'000);
+    const unsigned char* ptrs[] = {static_cast<const unsigned char*>(a.data()),
+                                   static_cast<const unsigned char*>(b.data())};
+    const std::size_t sizes[] = {a.length(), b.length()};
+    parts.add_partials(ptrs, sizes, 2);
+    CHECK(bytes_of(parts) == bytes_of(whole));
+}

@@ -12,7 +12,9 @@ import statistics
 import struct
 import threading
 import tracemalloc
+import warnings
 from collections import deque
+from decimal import Decimal
 from fractions import Fraction
 
 import numpy as np
@@ -155,6 +157,32 @@ def test_bad_element_adds_nothing_and_names_it():
     with pytest.raises(hotloop.InvalidTypeError, match="complex"):
         p.add_data(np.array([1j]))
     assert p.get_statistics() == before
+
+
+@pytest.mark.parametrize("call", ["add_data", "partial"])
+@pytest.mark.parametrize("bad, message", [
+    # A NumPy complex scalar's __float__ drops the imaginary part with only a ComplexWarning
+    # (an exception under -W error); a complex array is refused, so is a list of them.
+    (np.complex128(1 + 2j), "element 20000 has type complex128; expected a real number"),
+    (np.complex64(1), "element 20000 has type complex64"),
+    (np.clongdouble(3j), "element 20000 has type (clongdouble|complex256)"),
+    # float(Decimal("sNaN")) raises ValueError: a bad element, not a bare ValueError.
+    (Decimal("sNaN"), "element 20000 has type Decimal; expected a real number: cannot "
+                      "convert signaling NaN"),
+])
+def test_complex_scalars_and_signaling_nans_are_refused_and_add_nothing(call, bad, message):
+    values = [1.0] * 20_000 + [bad]  # in the list's third slice: found wherever it is
+    with DataProcessor(3) as p, warnings.catch_warnings():
+        warnings.simplefilter("error")  # no ComplexWarning is issued either
+        p.add_data([1.0, 2.0])
+        before = p.to_bytes()
+        for seq in (values, tuple(values)):
+            with pytest.raises(hotloop.InvalidTypeError, match=message):
+                if call == "add_data":
+                    p.add_data(seq)
+                else:
+                    DataProcessor.partial(seq, chunk_size=3, offset=2)
+        assert p.to_bytes() == before
 
 
 def test_chunk_size_validation():
@@ -585,6 +613,39 @@ def test_a_partial_past_the_largest_processor_is_refused():
     DataProcessor.partial([1.0] * 50, chunk_size=7, offset=2**64 - 51)  # the last countable one
     with pytest.raises(hotloop.InvalidArgumentError, match="2\\*\\*64 - 1"):
         DataProcessor.partial([1.0] * 60, chunk_size=7, offset=2**64 - 50)
+
+
+@pytest.mark.parametrize("chunk_size", [2**64 - 1, 2**64 - 32767])
+def test_the_largest_chunk_sizes_take_a_block_of_values(chunk_size):
+    # The engine cut such chunks into 32768-value blocks with a count that wrapped to 0: the
+    # first add that completed a block was a division by zero (the interpreter died of SIGFPE).
+    values = np.random.default_rng(2).standard_normal(70_001)
+    with DataProcessor(chunk_size) as p, DataProcessor(2**40) as q:
+        p.add_data(values)
+        q.add_data(values)
+        assert p.get_statistics() == q.get_statistics()
+        parts = [DataProcessor.partial(values[:40_000], chunk_size=chunk_size, offset=0),
+                 DataProcessor.partial(values[40_000:], chunk_size=chunk_size, offset=40_000)]
+        with DataProcessor(chunk_size) as r:
+            r.add_partials(parts)
+            assert r.to_bytes() == p.to_bytes()
+        assert p.process_chunks() == [] and len(p) == len(values)
+
+
+def test_a_partial_crossing_into_the_last_chunk_below_2_64():
+    # With chunk_size 2**63 the last chunk ends at 2**64, which wrapped to 0 in the engine: a
+    # partial crossing 2**63 was cut to a block of no length (the interpreter died of SIGSEGV).
+    values = np.arange(70_001.0)
+    chunk_size = 2**63
+    for offset in (chunk_size - 1, chunk_size - 40_000):
+        assert DataProcessor.partial(values, chunk_size=chunk_size, offset=offset).length == 70_001
+    parts = [DataProcessor.partial(values[:40_000], chunk_size=chunk_size, offset=chunk_size),
+             DataProcessor.partial(values[40_000:], chunk_size=chunk_size,
+                                   offset=chunk_size + 40_000)]
+    with DataProcessor(chunk_size) as p, DataProcessor(chunk_size) as q:
+        p.add_partials(parts)  # an offset counts modulo the period, here the chunk size
+        q.add_data(values)
+        assert p.to_bytes() == q.to_bytes()
 
 
 def test_partials_refuse_misalignment_and_keep_the_processor_unchanged():

@@ -44,9 +44,11 @@ uint64_t BlockGrid::block_start(uint64_t pos) const noexcept {
 
 uint64_t BlockGrid::block_end(uint64_t pos) const noexcept {
     if (small_) return block_start(pos) + block_;
-    const uint64_t chunk_start = pos - pos % chunk_;
     const uint64_t start = block_start(pos);
-    return std::min(start + block_, chunk_start + chunk_);
+    // The block's length, not its end, is clipped to the chunk: the end of the last chunk below
+    // 2^64 (2^63 + 2^63) wraps to 0, and min() of such ends cut a partial's block to nothing
+    // (a crash). Ends may wrap: callers take their distance from a position, modulo 2^64.
+    return start + std::min(block_, chunk_ - (start - (pos - pos % chunk_)));
 }
 
 namespace {
@@ -61,9 +63,13 @@ struct Layout {
     bool head_completes = false;           // [0, head) ends the open block
 };
 
+// Long chunks: the blocks a chunk is cut into, ceil(c / kBlock). Not (c + kBlock - 1) / kBlock,
+// which wraps to 0 for chunk sizes above 2^64 - kBlock (a division by zero: SIGFPE).
+uint64_t blocks_per_chunk(uint64_t c) noexcept { return c / kBlock + (c % kBlock != 0); }
+
 // Long chunks: block k counted from the start of the chunk containing a block boundary.
 uint64_t long_block_start(const BlockGrid& g, uint64_t chunk_start, uint64_t k) {
-    const uint64_t c = g.chunk_size(), per_chunk = (c + kBlock - 1) / kBlock;
+    const uint64_t c = g.chunk_size(), per_chunk = blocks_per_chunk(c);
     return chunk_start + k / per_chunk * c + k % per_chunk * kBlock;
 }
 
@@ -82,7 +88,7 @@ Layout layout_of(const BlockGrid& g, uint64_t pos, uint64_t n) {
             L.blocks = (end - at) / g.period();
             L.tail = L.head + L.blocks * g.period();
         } else {
-            const uint64_t chunk_start = at - at % c, per_chunk = (c + kBlock - 1) / kBlock;
+            const uint64_t chunk_start = at - at % c, per_chunk = blocks_per_chunk(c);
             const uint64_t whole = (end - chunk_start) / c;
             const uint64_t last = whole * per_chunk + (end - chunk_start - whole * c) / kBlock;
             L.blocks = last - (at - chunk_start) / kBlock;
