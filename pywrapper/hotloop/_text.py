@@ -1360,7 +1360,7 @@ class WordTable:
         # version, as _finish_table stamps the tables it lowers in Python, so that merge accepts
         # them together (an empty casing would be refused as another Unicode version).
         data = _table_bytes([], [], [], [], [], UNICODE_VERSION.encode("ascii"))
-        self._attach(_new_table(lambda out: lib.hl_word_table_deserialize(data, len(data), out)))
+        self._attach(_new_table(lambda out: lib.hl_word_table_from_bytes(data, len(data), out)))
 
     def _attach(self, handle):
         self._handle = handle
