@@ -68,6 +68,20 @@ double exact_mean(const double* p, std::size_t n) {
     return s.divided_by(n);
 }
 
+// The pointers and sizes of partials, as add_partials takes them.
+struct PartialList {
+    std::vector<const unsigned char*> ptrs;
+    std::vector<std::size_t> sizes;
+
+    explicit PartialList(const std::vector<Buffer>& partials) {
+        for (const Buffer& b : partials) {
+            ptrs.push_back(static_cast<const unsigned char*>(b.data()));
+            sizes.push_back(b.length());
+        }
+    }
+    void add_to(DataProcessor& p) const { p.add_partials(ptrs.data(), sizes.data(), ptrs.size()); }
+};
+
 }  // namespace
 
 TEST_CASE("DataProcessor queues, drains full chunks and computes statistics", "[processor]") {
@@ -302,23 +316,17 @@ TEST_CASE("DataProcessor partials give the state of one add of the whole", "[pro
                 partials.push_back(DataProcessor::partial(flat(v, begin, n), chunk, held + begin));
                 begin += n;
             }
-            std::vector<const unsigned char*> ptrs;
-            std::vector<std::size_t> sizes;
-            for (const Buffer& b : partials) {
-                ptrs.push_back(static_cast<const unsigned char*>(b.data()));
-                sizes.push_back(b.length());
-            }
-            parts.add_partials(ptrs.data(), sizes.data(), ptrs.size());
+            PartialList list(partials);
+            list.add_to(parts);
             CHECK(bytes_of(parts) == bytes_of(whole));
-            if (ptrs.size() > 1) {  // out of order: refused, nothing changes
+            if (list.ptrs.size() > 1) {  // out of order: refused, nothing changes
                 const auto before = bytes_of(whole);
-                std::swap(ptrs[0], ptrs[1]);
-                std::swap(sizes[0], sizes[1]);
+                std::swap(list.ptrs[0], list.ptrs[1]);
+                std::swap(list.sizes[0], list.sizes[1]);
                 DataProcessor again(chunk);
                 again.add(flat(first));
                 const auto start = bytes_of(again);
-                CHECK(kind_of([&] { again.add_partials(ptrs.data(), sizes.data(), ptrs.size()); }) ==
-                      ErrorKind::InvalidArgument);
+                CHECK(kind_of([&] { list.add_to(again); }) == ErrorKind::InvalidArgument);
                 CHECK(bytes_of(again) == start);
             }
         }
@@ -370,13 +378,7 @@ TEST_CASE("chunk sizes within 32K of 2^64 cut their chunks into blocks without w
         std::vector<Buffer> partials;
         for (std::size_t begin = 0; begin < v.size(); begin += 40'000)
             partials.push_back(DataProcessor::partial(flat(v, begin, 40'000), chunk, begin));
-        std::vector<const unsigned char*> ptrs;
-        std::vector<std::size_t> sizes;
-        for (const Buffer& b : partials) {
-            ptrs.push_back(static_cast<const unsigned char*>(b.data()));
-            sizes.push_back(b.length());
-        }
-        parts.add_partials(ptrs.data(), sizes.data(), ptrs.size());
+        PartialList(partials).add_to(parts);
         CHECK(bytes_of(pieces) == bytes_of(whole));
         CHECK(bytes_of(parts) == bytes_of(whole));
         const Statistics a = whole.statistics(), b = reference.statistics();
@@ -398,11 +400,9 @@ TEST_CASE("partials in the last chunk below 2^64 see its blocks whole", "[proces
         CHECK(DataProcessor::partial(flat(v), chunk, offset).length() > 0);
     DataProcessor whole(chunk), parts(chunk);  // chunk + offset is offset modulo the period
     whole.add(flat(v));
-    const Buffer a = DataProcessor::partial(flat(v, 0, 40'000), chunk, chunk);
-    const Buffer b = DataProcessor::partial(flat(v, 40'000), chunk, chunk + 40'000);
-    const unsigned char* ptrs[] = {static_cast<const unsigned char*>(a.data()),
-                                   static_cast<const unsigned char*>(b.data())};
-    const std::size_t sizes[] = {a.length(), b.length()};
-    parts.add_partials(ptrs, sizes, 2);
+    std::vector<Buffer> partials;
+    partials.push_back(DataProcessor::partial(flat(v, 0, 40'000), chunk, chunk));
+    partials.push_back(DataProcessor::partial(flat(v, 40'000), chunk, chunk + 40'000));
+    PartialList(partials).add_to(parts);
     CHECK(bytes_of(parts) == bytes_of(whole));
 }
