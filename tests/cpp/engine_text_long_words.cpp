@@ -78,22 +78,24 @@ void check_find_split(std::initializer_list<U> decoys, std::initializer_list<U> 
 
 }  // namespace
 
-TEST_CASE("Rules::may_split passes exactly the code points that split under some Rules",
+TEST_CASE("Rules::may_split_exactly passes the code points that split under some Rules",
           "[text]") {
-    // The filter find_split applies before searching the list: every whitespace of CPython and
-    // PyPy (U+001C..U+001F, U+180E) must pass, and nothing else but the code points up to U+0020
-    // (a word of megabytes of U+200B or of punctuation of U+2010..U+2FFF otherwise searches the
-    // list at each unit).
+    // splits() rejects every other code point with it before searching the list: every
+    // whitespace of CPython and PyPy (U+001C..U+001F, U+180E) must pass, and nothing else but the
+    // code points up to U+0020; find_split's quick filter, may_split, must pass all of them too.
     utf8::Rules pypy;
     pypy.info_separators = false;
     pypy.mongolian_vowel_separator = true;
     std::vector<uint32_t> wrong;
-    for (char32_t c = 0; c <= 0x10FFFF; ++c)
-        if (utf8::Rules::may_split(c) != (utf8::Rules{}.splits(c) || pypy.splits(c) || c <= 0x20))
+    for (char32_t c = 0; c <= 0x10FFFF; ++c) {
+        const bool exact = utf8::Rules::may_split_exactly(c);
+        if (exact != (utf8::Rules{}.splits(c) || pypy.splits(c) || c <= 0x20) ||
+            (exact && !utf8::Rules::may_split(c)))
             wrong.push_back(uint32_t(c));
+    }
     CHECK(wrong.empty());
-    CHECK(utf8::Rules::may_split(0x180E));
-    CHECK_FALSE(utf8::Rules::may_split(0x200B));
+    CHECK(utf8::Rules::may_split_exactly(0x180E));
+    CHECK_FALSE(utf8::Rules::may_split_exactly(0x200B));
 }
 
 TEST_CASE("find_split: the first unit that splits, past candidates that do not", "[text]") {
