@@ -1110,8 +1110,9 @@ def _run_stream(name, start, end, errors, codec, part, progress, what, finish, f
 #: hl_word_table_count_file allows: /dev/zero is one endless word, which open(name).read()
 #: would read until memory runs out.
 _STREAM_WORD_MAX = 256 << 20
-_ASCII_SPACE_BYTES = (b" ", b"\n", b"\t", b"\r", b"\x0b", b"\x0c")
-_FIRST_ASCII_SPACE = re.compile(rb"[ \t\n\r\x0b\x0c]")
+# The bytes that split words under every interpreter's rules (the engine's is_ascii_space).
+_ASCII_SPACE_BYTES = b" \t\n\r\x0b\x0c"
+_FIRST_ASCII_SPACE = re.compile(b"[" + re.escape(_ASCII_SPACE_BYTES) + b"]")
 
 
 def _read_stream(name):

@@ -1605,6 +1605,8 @@ private:
     std::vector<std::pair<WordTable, uint64_t>> tables_;  // (table, pieces), pieces decreasing
 };
 
+// The bytes that split words under every interpreter's rules (U+001C..U+001F do not under
+// PyPy's for ASCII-only text): a cut after one is a word boundary whatever the Rules.
 bool is_ascii_space(uint8_t c) noexcept { return c == ' ' || (c >= '\t' && c <= '\r'); }
 
 // The run of bytes without ASCII whitespace that ends a stream's bytes read so far, after
