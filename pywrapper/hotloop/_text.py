@@ -1320,7 +1320,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
 
     Notes
     -----
-    A str of 1M code points or more whose words are nearly all distinct (IDs, unsegmented CJK
+    A str of 2**20 code points or more whose words are nearly all distinct (IDs, unsegmented CJK
     lines: 98% or more of the characters of its first sixteenth in words met for the first
     time) is counted with ``Counter``'s own loop, 64K code points at a time: for such a text
     the result dict is the whole cost, and the engine's count would only add to it. The result
