@@ -93,7 +93,7 @@ def test_words_that_repeat_go_to_the_engine_even_when_the_look_passes():
     ids = distinct_ids(120_000, seed=1)
     words = [ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids))]
     text = "\n".join(words)
-    assert len(text) >= _text._LOOK_FROM
+    assert len(text) >= _text._LOOK_FROM and _text._mostly_new(text[:_text._LOOK])
     with counting_calls() as calls:
         got = hotloop.word_count(text)
     assert calls.calls["hl_word_table_count"] >= 1
