@@ -46,7 +46,7 @@ from ._errors import (ClosedHandleError, EncodingError, HotloopCancelledError,
                       UnknownEncodingError, UnknownErrorHandlerError, check, os_error_from)
 from ._convert import buffer_of, buffer_values
 from ._loader import ffi, lib
-from ._run import DIRECT_MAX_WORK, run
+from ._run import DIRECT_MAX_WORK, job_control, run
 from ._locks import HandleLock
 from ._args import as_bytes, as_index
 
@@ -591,7 +591,7 @@ def _counted_by_python(text, k, progress):
     if n < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
     counts = {}
-    start, seen = _tally_pieces(text, 0, n // 16, counts, ffi.NULL, measure=True)
+    start, seen = _tally_pieces(text, 0, n // 16, counts, job_control(), sampling=True)
     if sum(map(len, counts)) < _SAMPLE_NEW * seen:
         return None
 
@@ -609,11 +609,12 @@ def _mostly_new(look):
     return sum(map(len, set(words))) >= _LOOK_NEW * sum(map(len, words))
 
 
-def _tally_pieces(text, start, stop, counts, ctl, measure=False):
+def _tally_pieces(text, start, stop, counts, ctl, sampling=False):
     """Adds the words of text[start:] up to the first cut at or after `stop` to counts, as
-    _tally(counts, text.lower().split()) would, one piece at a time, reporting progress to ctl
-    and stopping if it is cancelled. Returns (where it stopped, the characters of the words
-    counted: 0 unless `measure`)."""
+    _tally(counts, text.lower().split()) would, one piece at a time, stopping if ctl is
+    cancelled. Returns (where it stopped, the characters of its words if `sampling`). `sampling`: the
+    first sixteenth, before the route is chosen: no progress is reported to ctl (the engine may
+    yet count the text under it, and reports its own only if nobody else did)."""
     n, seen = len(text), 0
     gaps = _ASCII_TEXT_KEEPS if _ASCII_TEXT_KEEPS and not text.isascii() else None
     while start < stop:
@@ -624,12 +625,12 @@ def _tally_pieces(text, start, stop, counts, ctl, measure=False):
             piece = piece.translate(gaps)
         words = piece.lower().split()
         del piece
-        if measure:
+        if sampling:
             seen += sum(map(len, words))
         _tally(counts, words)
         del words
         start = end
-        if ctl != ffi.NULL:
+        if ctl != ffi.NULL and not sampling:
             check(lib.hl_control_set_progress(ctl, start, n))
     return start, seen
 

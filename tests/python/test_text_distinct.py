@@ -11,6 +11,7 @@ from hypothesis import example, given, strategies as st
 
 import hotloop
 from hotloop import _run, _text
+from hotloop._progress import read_progress
 from test_text_pieces import SPECIAL, CountingLib
 
 
@@ -127,10 +128,12 @@ def test_progress_covers_the_whole_call():
     assert seen[-1] == (len(text), len(text))
 
 
-def test_a_cancelled_control_stops_counters_route():
-    # hotloop.aio's jobs run the whole function under one control: cancelled, it stops before
-    # the first piece past the sample, and nothing is returned.
+def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch):
+    # hotloop.aio's jobs run the whole function under one control: cancelled, the call stops
+    # before its first piece, the sample's included, and nothing is returned.
     text = " ".join(distinct_ids(3000))
+    tallied = []
+    monkeypatch.setattr(_text, "_tally", lambda counts, words: tallied.append(words))
     ctl = _run.new_control()
     _text.lib.hl_control_cancel(ctl)
     _run.set_job_control(ctl)
@@ -140,4 +143,22 @@ def test_a_cancelled_control_stops_counters_route():
             hotloop.word_count(text)
     finally:
         _run.set_job_control(None)
-    assert calls.progress == []
+    assert tallied == [] and calls.progress == []
+
+
+def test_the_sample_leaves_the_engines_progress_to_the_engine():
+    # The sample reports no progress to the job's control: had it, the engine's count (which
+    # this text gets) would no longer report its own, and the job's bar would stop at the sample.
+    ids = distinct_ids(120_000, seed=1)
+    text = "\n".join(ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids)))
+    ctl = _run.new_control()
+    _run.set_job_control(ctl)
+    try:
+        with counting_calls() as calls:
+            got = hotloop.word_count(text)
+    finally:
+        _run.set_job_control(None)
+    assert_exact(got, reference(text))
+    assert calls.calls["hl_word_table_count"] >= 1 and calls.progress == []
+    done, total = read_progress(ctl)
+    assert 0 < total and done == total  # the engine's own units
