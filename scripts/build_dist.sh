@@ -5,10 +5,12 @@
 # scripts/repair_wheel.py bundles TBB and OpenBLAS into it, strips it and computes its manylinux
 # tag. Offline: uses Debian's setuptools, wheel and cffi (no build isolation, no PyPI).
 #
-# The wheel is reproducible: the same sdist gives the same bytes, in any folder, at any time.
-# Every date in it is SOURCE_DATE_EPOCH (the caller's, else the last commit's, else -- in an
-# unpacked sdist -- its PKG-INFO's); nothing else that varies between builds reaches it (the
-# library holds no build path; repair_wheel.py fixes the archive's order, dates and modes).
+# Both are reproducible: the same sources give the same sdist, and the same sdist the same wheel,
+# in any folder, at any time (scripts/normalize_sdist.py fixes the sdist's order, dates, owners
+# and modes). Every date in them is SOURCE_DATE_EPOCH (the caller's, else the last commit's,
+# else -- in an unpacked sdist -- its PKG-INFO's); nothing else that varies between builds
+# reaches them (the library holds no build path; repair_wheel.py fixes the wheel's order, dates
+# and modes).
 # The linux_x86_64 wheel that repair_wheel.py started from is kept in dist/.repair-input/.
 #
 #   build_dist.sh [--wheel]
@@ -105,7 +107,8 @@ fi
 mkdir "$work/src" && tar -xf "$work/src.tar" -C "$work/src"
 (cd "$work/src" && "$python" setup.py -q sdist -d "$dist" >/dev/null 2>"$work/sdist.log") \
   || { cat "$work/sdist.log"; exit 1; }
-echo "built $dist/hotloop-$version.tar.gz"
+"$python" "$here/scripts/normalize_sdist.py" "$dist/hotloop-$version.tar.gz"
+echo "built $dist/hotloop-$version.tar.gz (sha256 $(sha256sum "$dist/hotloop-$version.tar.gz" | cut -c1-64))"
 [ "${1:-}" = "--wheel" ] || exit 0
 
 build_wheel "$dist/hotloop-$version.tar.gz" "$dist"

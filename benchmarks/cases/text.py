@@ -69,6 +69,26 @@ def _distinct_words(n=1_000_000):
     return (" ".join("id%07x" % (i * 2654435761 % (1 << 28)) for i in range(n)),)
 
 
+def _chinese_lines(n=100_000):
+    """Chinese text as it comes without word segmentation: n lines of 20-200 characters (3,000
+    ideographs, 8% punctuation), 30% of them ending in a Latin word of 50: nearly every "word"
+    is a new line, which Counter's dict must hold anyway; the floor is to be no slower."""
+    import numpy as np
+
+    gen = np.random.default_rng(1)
+    lengths = gen.integers(20, 201, n)
+    codes = gen.integers(0x4E00, 0x4E00 + 3000, int(lengths.sum())).astype(np.uint32)
+    punctuation = np.array([ord(c) for c in "，。、；："], dtype=np.uint32)
+    marks = gen.random(codes.size) < 0.08
+    codes[marks] = punctuation[gen.integers(0, punctuation.size, int(marks.sum()))]
+    chars = codes.tobytes().decode("utf-32-le")
+    starts = np.concatenate(([0], np.cumsum(lengths))).tolist()
+    latin = (gen.random(n) < 0.3).tolist()
+    lines = [chars[a:b] + (" ABC%d " % (i % 50) if latin[i] else "")
+             for i, (a, b) in enumerate(zip(starts, starts[1:]))]
+    return ("\n".join(lines),)
+
+
 def _one_long_word():
     """One word of 20M characters with capital sigmas (a line without spaces): read by chunks,
     lowered character by character by the final-sigma rule; the floor is to be no slower."""
@@ -241,6 +261,18 @@ def cases():
             goal_peer="Counter(text.lower().split())",
             goal=1.0,
             repeat=5,
+            same=lambda a, b: a == b and list(a) == list(b),
+        ),
+        Case(
+            group="text",
+            name="word_count, Chinese lines (100k lines of 20-200 characters, 11M chars)",
+            setup=_chinese_lines,
+            hotloop=hotloop.word_count,
+            peers={"Counter(text.lower().split())": _counter},
+            goal_peer="Counter(text.lower().split())",
+            goal=1.0,
+            repeat=5,
+            quick=False,
             same=lambda a, b: a == b and list(a) == list(b),
         ),
         Case(

@@ -36,16 +36,18 @@ def engine_ran(ctl):
 def finish_report(reporter, ctl, interrupted, what="hotloop"):
     """Ends a call's progress report: the final numbers if the call completed, or an abandoned
     bar if it was interrupted. No-op without a reporter. A call that ran no engine operation
-    with the control (an awaitable twin of parallel_sum of a list: Python's sum) has nothing to
-    report, as its blocking call reports nothing, rather than a meaningless (0, 0). The call has
-    ended, so whatever the reporter raises here goes to completed_anyway()."""
+    with the control and reported no progress of its own (an awaitable twin of parallel_sum of a
+    list: Python's sum) has nothing to report, as its blocking call reports nothing, rather than
+    a meaningless (0, 0); one that counted in Python and reported (word_count's Counter route)
+    has. The call has ended, so whatever the reporter raises here goes to completed_anyway()."""
     if reporter is None:
         return
-    if interrupted or not engine_ran(ctl):
+    done, total = (0, 0) if interrupted else read_progress(ctl)
+    if interrupted or not (total or engine_ran(ctl)):
         reporter.abandon()
         return
     try:
-        reporter.close(*read_progress(ctl))
+        reporter.close(done, total)
     except BaseException as exc:  # SystemExit too: the call has completed, its effect stands
         completed_anyway(exc, what)
 

@@ -83,6 +83,12 @@ def set_job_control(ctl):
     _job.control = ctl
 
 
+def job_control():
+    """The control of the Job running on this thread (hotloop.aio's), else ffi.NULL: Python work
+    done before run() checks it to stop when the job is cancelled."""
+    return _job.control or ffi.NULL
+
+
 def run(native, work, progress=None, what="hotloop"):
     """Calls native(ctl) as described in the module docstring and returns its result."""
     if work < DIRECT_MAX_WORK and not progress:

@@ -219,6 +219,24 @@ try:
             os.remove(f.name)
 finally:
     _text._PIECE_BYTES, _text._COUNT_BYTES = saved
+# A str of nearly all-distinct words is counted by Counter's loop in pieces cut after ASCII
+# whitespace (made tiny here, and taken by every text): this interpreter's lower() and split()
+# of each piece give exactly the whole text's count (PyPy's U+180E and U+001C..U+001F included).
+names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW")
+saved = [getattr(_text, name) for name in names]
+try:
+    _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._SAMPLE_NEW = 0
+    for i, text in enumerate(samples):
+        _text._TEXT_PIECE = 1 + i % 11
+        got = hotloop.word_count(text)
+        assert got == ref(text) and list(got) == list(ref(text)), repr(text)
+        top = collections.Counter(text.lower().split()).most_common(3)
+        assert hotloop.word_count(text, top=3) == top, repr(text)
+finally:
+    for name, value in zip(names, saved):
+        setattr(_text, name, value)
+ids = " ".join("id%07x" % (i * 7919 % (1 << 28)) for i in range(120000))  # nearly all distinct
+assert hotloop.word_count(ids) == ref(ids)
 # A decoding error in a file Python decodes has the offsets its bytes' decode() gives, wherever
 # the pieces fall (PyPy's UTF-32 ends an invalid code point's error at the end of its input: the
 # whole file's, not a piece's).

@@ -1,0 +1,164 @@
+"""A str whose words are nearly all distinct is counted with Counter's own loop, in pieces cut
+after ASCII whitespace (see _text._counted_by_python): the result must be exactly
+dict(Counter(text.lower().split())) whatever the pieces, the route must follow the share of new
+characters, and progress and cancellation work as on the engine's route."""
+import collections
+import contextlib
+import random
+
+import pytest
+from hypothesis import example, given, strategies as st
+
+import hotloop
+from hotloop import _run, _text
+from hotloop._progress import read_progress
+from test_text_pieces import SPECIAL, CountingLib
+
+
+@contextlib.contextmanager
+def routed(piece, always=True):
+    """Pieces of `piece` code points; with `always`, every str takes the Counter route (a look
+    of any length, any share of new characters). Hypothesis cannot take pytest's monkeypatch."""
+    names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW")
+    saved = [getattr(_text, name) for name in names]
+    _text._TEXT_PIECE = piece
+    if always:
+        _text._LOOK_FROM, _text._LOOK_WORDS, _text._LOOK_NEW, _text._SAMPLE_NEW = 0, 0, 0, 0
+    try:
+        yield
+    finally:
+        for name, value in zip(names, saved):
+            setattr(_text, name, value)
+
+
+@contextlib.contextmanager
+def counting_calls():
+    counting = CountingLib(_text.lib)
+    _text.lib = counting
+    try:
+        yield counting
+    finally:
+        _text.lib = counting._real
+
+
+def reference(text, k=None):
+    counts = collections.Counter(text.lower().split())
+    return dict(counts) if k is None else counts.most_common(k)
+
+
+def assert_exact(got, want):
+    assert got == want
+    if isinstance(want, dict):
+        assert list(got) == list(want)  # Counter's insertion order
+
+
+def distinct_ids(n, seed=0):
+    """n distinct words of 9 characters (what a column of IDs is)."""
+    rng = random.Random(seed)
+    return ["id%07x" % w for w in rng.sample(range(1 << 28), n)]
+
+
+# Final sigmas, case-ignorables beside them, every ASCII whitespace (where pieces are cut) and
+# other whitespace (where they are not), lone surrogates, astral and wide characters.
+pieces_text = st.lists(st.one_of(st.sampled_from(SPECIAL + ["'Σ", "Σ'", "Σ.", " ", "\n"]),
+                                 st.text(max_size=5)), min_size=1, max_size=60).map("".join)
+
+
+@given(pieces_text, st.integers(1, 30), st.none() | st.integers(0, 8))
+@example("ΑΣ ΑΣ'x Σ\u180e Σ", 3, None)  # sigmas just before and after each cut
+@example("AΣ'\nΣ'A \tΣ", 2, 2)
+@example("word" * 40, 1, None)  # no whitespace: one piece
+@example("\ud800 \udfff\n\U0001f600 İ ẞ", 1, 3)
+def test_counters_route_counts_exactly_whatever_the_pieces(text, piece, k):
+    with routed(piece), counting_calls() as calls:
+        got = hotloop.word_count(text, top=k)
+    assert_exact(got, reference(text, k))
+    assert calls.calls["hl_word_table_count"] == 0  # the engine counted nothing
+
+
+def test_nearly_all_distinct_words_take_counters_route():
+    text = " ".join(distinct_ids(120_000))  # 1.2M code points, every word new
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
+    with counting_calls() as calls:
+        assert hotloop.word_count(text, top=3) == reference(text, 3)
+    assert calls.calls["hl_word_table_count"] == 0
+
+
+def test_words_that_repeat_go_to_the_engine_even_when_the_look_passes():
+    # The first 64K code points are 95% new characters (the look passes), and so is the first
+    # sixteenth: below 0.98, so the engine counts the text, after Counter's loop counted the
+    # sixteenth (discarded): the result is still exact.
+    ids = distinct_ids(120_000, seed=1)
+    words = [ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids))]
+    text = "\n".join(words)
+    assert len(text) >= _text._LOOK_FROM and _text._mostly_new(text[:_text._LOOK])
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] >= 1
+    assert_exact(got, reference(text))
+
+
+@pytest.mark.parametrize("make", [
+    lambda: "the cat and the hat " * 60_000,  # real text: words repeat
+    lambda: " ".join(["x" * 5000 + str(i) for i in range(250)]),  # long words: few in the look
+    lambda: type("S", (str,), {})(" ".join(distinct_ids(120_000))),  # a str subclass
+    lambda: " ".join(distinct_ids(60_000)),  # under 1M code points
+])
+def test_other_texts_go_to_the_engine(make):
+    text = make()
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] >= 1
+    assert_exact(got, reference(str(text)))
+
+
+def test_progress_covers_the_whole_call():
+    text = " ".join(distinct_ids(3000))
+    seen = []
+    with routed(1000), counting_calls() as calls:
+        got = hotloop.word_count(text, progress=lambda done, total: seen.append((done, total)))
+    assert_exact(got, reference(text))
+    dones = [done for done, _ in calls.progress]
+    assert len(dones) > len(text) // 1000 - 2  # one report a piece
+    assert dones == sorted(dones) and dones[-1] == len(text)
+    assert all(total == len(text) for _, total in calls.progress)
+    assert seen[-1] == (len(text), len(text))
+
+
+def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch):
+    # hotloop.aio's jobs run the whole function under one control: cancelled, the call stops
+    # before its first piece, the sample's included, and nothing is returned.
+    text = " ".join(distinct_ids(3000))
+    tallied = []
+    monkeypatch.setattr(_text, "_tally", lambda counts, words: tallied.append(words))
+    ctl = _run.new_control()
+    _text.lib.hl_control_cancel(ctl)
+    _run.set_job_control(ctl)
+    try:
+        with routed(1000), counting_calls() as calls, pytest.raises(
+                hotloop.HotloopCancelledError):
+            hotloop.word_count(text)
+    finally:
+        _run.set_job_control(None)
+    assert tallied == [] and calls.progress == []
+
+
+def test_the_sample_leaves_the_engines_progress_to_the_engine():
+    # The sample reports no progress to the job's control: had it, the engine's count (which
+    # this text gets) would no longer report its own, and the job's bar would stop at the sample.
+    ids = distinct_ids(120_000, seed=1)
+    text = "\n".join(ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids)))
+    ctl = _run.new_control()
+    _run.set_job_control(ctl)
+    try:
+        with counting_calls() as calls:
+            got = hotloop.word_count(text)
+    finally:
+        _run.set_job_control(None)
+    assert_exact(got, reference(text))
+    assert calls.calls["hl_word_table_count"] >= 1 and calls.progress == []
+    done, total = read_progress(ctl)
+    assert 0 < total and done == total  # the engine's own units
