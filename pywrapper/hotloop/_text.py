@@ -5,6 +5,8 @@ interpreter's str.lower() does (case tables generated from each supported interp
 Unicode version, chosen here by unicodedata.unidata_version), merges the words that lowercase
 alike and keeps each word's count and first occurrence, in a WordTable handle. Python then builds
 the dict in a few bulk calls: one decode of all distinct words, one split, one dict(zip(...)).
+A str whose words are nearly all distinct, for which that dict is the whole cost, is counted by
+Counter's own loop instead, in pieces (see "texts of nearly all-distinct words" below).
 
 Interpreters differ, and both are followed exactly:
 - PyPy 3.9's str.split() does not split an ASCII-only text on U+001C..U+001F, and splits other
@@ -612,9 +614,9 @@ def _mostly_new(look):
 def _tally_pieces(text, start, stop, counts, ctl, sampling=False):
     """Adds the words of text[start:] up to the first cut at or after `stop` to counts, as
     _tally(counts, text.lower().split()) would, one piece at a time, stopping if ctl is
-    cancelled. Returns (where it stopped, the characters of its words if `sampling`). `sampling`: the
-    first sixteenth, before the route is chosen: no progress is reported to ctl (the engine may
-    yet count the text under it, and reports its own only if nobody else did)."""
+    cancelled. Returns (where it stopped, the characters of its words if `sampling`).
+    `sampling`: the first sixteenth, before the route is chosen: no progress is reported to ctl
+    (the engine may yet count the text under it, and reports its own only if nobody else did)."""
     n, seen = len(text), 0
     gaps = _ASCII_TEXT_KEEPS if _ASCII_TEXT_KEEPS and not text.isascii() else None
     while start < stop:
