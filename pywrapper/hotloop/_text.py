@@ -5,7 +5,7 @@ interpreter's str.lower() does (case tables generated from each supported interp
 Unicode version, chosen here by unicodedata.unidata_version), merges the words that lowercase
 alike and keeps each word's count and first occurrence, in a WordTable handle. Python then builds
 the dict in a few bulk calls: one decode of all distinct words, one split, one dict(zip(...)).
-A str whose words are nearly all distinct, for which that dict is the whole cost, is counted by
+A text whose words are nearly all distinct, for which that dict is the whole cost, is counted by
 Counter's own loop instead, in pieces (see "texts of nearly all-distinct words" below).
 
 Interpreters differ, and both are followed exactly:
@@ -555,16 +555,17 @@ def _counter(text, k):
 # word as a str, and Counter's loop (C in CPython) builds it at the cost our dict(zip()) has.
 # When nearly all of a text's characters are in words met for the first time (IDs, unsegmented
 # CJK lines), that dict is the whole cost and the engine's count comes on top: 1M distinct words
-# took 0.6-0.7x Counter's time, Chinese lines 0.55x. Such a str is counted with Counter's loop
-# instead, in pieces cut just after ASCII whitespace as _decoded_pieces cuts (each piece starts
-# with the whitespace before it, so lower() sees each word in the context of the whole text).
-# The pieces keep Ctrl-C and progress, and hold one piece's lowered copy where Counter holds the
-# whole text's. A look at the first 64K code points tells real text apart at no cost (the
+# took 0.6-0.7x Counter's time, Chinese lines 0.55x. Such a str (or bytes, decoded as Counter's
+# reference decodes them) is counted with Counter's loop instead, in pieces cut just after ASCII
+# whitespace as _decoded_pieces cuts (each piece starts with the whitespace before it, so
+# lower() sees each word in the context of the whole text). The pieces keep Ctrl-C and
+# progress, and hold one piece's lowered copy where Counter holds the whole text's. A look at
+# the first 64K code points tells real text apart at no cost (the
 # share of new characters there is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text
 # that passes it is counted this way for its first sixteenth, whose share decides: 0.98 and
 # above, the rest too (1M distinct words: 1.0; Chinese lines: 0.987); below, the engine counts
 # the text (random words each used 1.5 times: 0.97-0.98, where the engine is 0.7-1.3x Counter).
-_LOOK_FROM = 1 << 20  # code points: a shorter text goes to the engine without a look
+_LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine without a look
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
 _LOOK_NEW = 0.9  # share of the look's characters in new words: sample the text
@@ -586,9 +587,14 @@ except ImportError:  # pragma: no cover - CPython 3 and PyPy 3 have it (PyPy's i
             counts[word] = get(word, 0) + 1
 
 
-def _counted_by_python(text, k, progress):
-    """word_count(text, k) of an exact str by Counter's loop when its words are nearly all
-    distinct (see above); None, having counted nothing, for any other text."""
+def _counted_by_python(text, errors, k, progress):
+    """word_count(text, k) by Counter's loop when text is an exact str, or bytes-like UTF-8,
+    whose words are nearly all distinct (see above); None, having counted nothing, for any
+    other text."""
+    if not isinstance(text, str):
+        text = _decoded_if_mostly_new(text, errors)
+        if text is None:
+            return None
     n = len(text)
     if n < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
@@ -602,6 +608,17 @@ def _counted_by_python(text, k, progress):
         return counts if k is None else collections.Counter(counts).most_common(k)
 
     return run(native, n, progress, "word_count")
+
+
+def _decoded_if_mostly_new(data, errors):
+    """bytes(data).decode("utf-8", errors), as the engine would raise its errors, when its first
+    _LOOK bytes pass the look (which Counter's reference decodes too); else None."""
+    with _utf8_view(data, "word_count") as view:
+        # The look is _LOOK code points, of up to 4 bytes each (Chinese lines: 3).
+        if len(view) < _LOOK_FROM or not _mostly_new(
+                str(view[:4 * _LOOK], "utf-8", "ignore")[:_LOOK]):
+            return None
+        return _python_decoded(view, errors)
 
 
 def _mostly_new(look):
@@ -1323,9 +1340,10 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
 
     Notes
     -----
-    A str of 2**20 code points or more whose words are nearly all distinct (IDs, unsegmented CJK
-    lines: 98% or more of the characters of its first sixteenth in words met for the first
-    time) is counted with ``Counter``'s own loop, 64K code points at a time: for such a text
+    A text of 2**20 code points (or bytes) or more whose words are nearly all distinct (IDs,
+    unsegmented CJK lines: 98% or more of the characters of its first sixteenth in words met for
+    the first time) is decoded if it is bytes, as ``Counter``'s reference decodes it, and
+    counted with ``Counter``'s own loop, 64K code points at a time: for such a text
     the result dict is the whole cost, and the engine's count would only add to it. The result
     is the same; progress and Ctrl-C work as for any text.
 
@@ -1342,7 +1360,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     """
     k = _check_top(top, "word_count")
     _check_errors(errors, "word_count")
-    counted = _counted_by_python(text, k, progress) if isinstance(text, str) else None
+    counted = _counted_by_python(text, errors, k, progress)
     if counted is not None:
         return counted
     return _run_text(text, errors, 0, progress, "word_count", _finish_counts(k),

@@ -236,7 +236,7 @@ finally:
     for name, value in zip(names, saved):
         setattr(_text, name, value)
 ids = " ".join("id%07x" % (i * 7919 % (1 << 28)) for i in range(120000))  # nearly all distinct
-assert hotloop.word_count(ids) == ref(ids)
+assert hotloop.word_count(ids) == ref(ids) == hotloop.word_count(ids.encode())
 # A decoding error in a file Python decodes has the offsets its bytes' decode() gives, wherever
 # the pieces fall (PyPy's UTF-32 ends an invalid code point's error at the end of its input: the
 # whole file's, not a piece's).

@@ -162,3 +162,64 @@ def test_the_sample_leaves_the_engines_progress_to_the_engine():
     assert calls.calls["hl_word_table_count"] >= 1 and calls.progress == []
     done, total = read_progress(ctl)
     assert 0 < total and done == total  # the engine's own units
+
+
+@pytest.mark.parametrize("wrap", [bytes, bytearray, memoryview])
+def test_bytes_of_distinct_words_are_decoded_and_take_counters_route(wrap):
+    text = " ".join(distinct_ids(120_000)) + " Ωμέγα ΟΔΥΣΣΕΥΣ"
+    with counting_calls() as calls:
+        got = hotloop.word_count(wrap(text.encode("utf-8")))
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
+
+
+@pytest.mark.parametrize("errors", ["strict", "replace", "ignore", "surrogateescape"])
+def test_malformed_bytes_on_counters_route_decode_as_the_engine_does(errors):
+    # As bytes.decode(errors) decodes them: replaced, dropped, escaped, or the engine's error
+    # (same class, offsets and reason) for "strict".
+    data = " ".join(distinct_ids(120_000)).encode() + b" ok \xe2\x82 \xff end"
+    with counting_calls() as calls:
+        try:
+            got = hotloop.word_count(data, errors=errors)
+        except hotloop.HotloopUnicodeDecodeError as exc:
+            routed_error = exc
+        else:
+            routed_error = None
+            assert_exact(got, reference(data.decode("utf-8", errors)))
+    assert calls.calls["hl_word_table_count"] == 0
+    if errors == "strict":
+        with routed(1 << 16, always=False):
+            _text._LOOK_FROM = 1 << 62  # the engine's route
+            with pytest.raises(hotloop.HotloopUnicodeDecodeError) as engine:
+                hotloop.word_count(data)
+        assert routed_error is not None
+        assert (routed_error.start, routed_error.end, routed_error.reason) == (
+            engine.value.start, engine.value.end, engine.value.reason)
+        assert routed_error.object == engine.value.object == data
+
+
+def test_a_buffer_of_other_items_is_refused_before_any_route():
+    data = memoryview(" ".join(distinct_ids(120_000)).encode() + b" ").cast("H")  # even length
+    with pytest.raises(hotloop.InvalidTypeError, match="a buffer of bytes is needed"):
+        hotloop.word_count(data)
+
+
+def chinese_lines(n, seed=2):
+    """n lines of 60-180 ideographs, as Chinese text without word segmentation comes."""
+    rng = random.Random(seed)
+    ideographs = [chr(c) for c in range(0x4E00, 0x4E00 + 3000)]
+    return "\n".join("".join(rng.choices(ideographs, k=rng.randrange(60, 180)))
+                     for _ in range(n))
+
+
+@pytest.mark.parametrize("encode", [False, True])
+def test_chinese_lines_take_counters_route_as_str_and_as_bytes(encode):
+    # 64K bytes of these lines hold ~180 of them (too few for the look): the look reads 64K code
+    # points (~540 lines), not 64K bytes.
+    text = chinese_lines(9_000)
+    data = text.encode() if encode else text
+    assert len(data) >= _text._LOOK_FROM
+    with counting_calls() as calls:
+        got = hotloop.word_count(data)
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
