@@ -32,6 +32,7 @@ Outputs: an hl_buffer from the C API becomes a list (one copy, element by elemen
 array.array (one copy) or a NumPy array that owns the C memory (no copy; the buffer is freed
 when the array is).
 """
+import itertools
 import struct
 import sys
 
@@ -562,6 +563,9 @@ def _from_memoryview(view, what):
     """An Array over a buffer: in place for native formats, one converted copy otherwise."""
     order, char = _buffer_format(view, what)
     kind = FORMAT_KINDS[char]
+    if untrusted_layout(view):
+        owner, code = _flat_copy(view, kind, char)
+        return Array(ffi.from_buffer(owner), len(owner), code, owner, view.shape)
     raw = view if view.c_contiguous else view.tobytes()  # one copy, in C order, if strided
     swapped = view.itemsize > 1 and order != _NATIVE_ORDER
     if not swapped and char != "e":
@@ -574,6 +578,39 @@ def _from_memoryview(view, what):
 
 
 _NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
+
+# PyPy (7.3.11) gets slices of multi-dimensional memoryviews wrong: their nbytes, tobytes() and
+# the memory cffi's from_buffer sees cover one element per row of the first dimension (a
+# (16, 16) view's [2:4] is 8 bytes, not 128, and reads as other values), and tobytes() of a
+# reversed one ([::-1]) aborts the interpreter with a fatal RPython error. Their shape, strides,
+# format and tolist() are right, so under PyPy every view of two or more dimensions is read
+# through tolist(), once (a sliced view cannot be told from a whole one).
+_PYPY = sys.implementation.name == "pypy"
+
+
+def untrusted_layout(view):
+    """Whether view's memory must be read through tolist() (see above)."""
+    return _PYPY and view.ndim > 1
+
+
+def flat_values(view):
+    """The elements of a memoryview, flattened in C order, as tolist() gives them."""
+    values = view.tolist()
+    for _ in range(view.ndim - 1):
+        values = list(itertools.chain.from_iterable(values))
+    return values
+
+
+def _flat_copy(view, kind, char):
+    """(owner, HL_DTYPE code): a native 1-D array.array of a buffer's elements in C order,
+    float16 widened to float32 (exact), read from the values tolist() gives."""
+    import array
+
+    size = 4 if char == "e" else view.itemsize
+    kind = "u" if kind == "b" else kind  # bools are stored as the bytes 0 and 1
+    typecode = next(t for t in _ARRAY_TYPECODES[kind] if array.array(t).itemsize == size)
+    owner = array.array(typecode, flat_values(view))
+    return owner, BY_KIND_SIZE[(FORMAT_KINDS[char], size)]
 
 
 def _buffer_format(view, what):

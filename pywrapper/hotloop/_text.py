@@ -44,7 +44,7 @@ from ._typing import Progress
 from ._errors import (ClosedHandleError, EncodingError, HotloopCancelledError,
                       HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
                       UnknownEncodingError, UnknownErrorHandlerError, check, os_error_from)
-from ._convert import buffer_of, buffer_values
+from ._convert import buffer_of, buffer_values, flat_values, untrusted_layout
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
 from ._locks import HandleLock
@@ -603,6 +603,11 @@ def _utf8_view(obj, what):
         view.release()
         raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
                                % (what, fmt, _many_texts_hint(obj)))
+    if untrusted_layout(view):  # PyPy's slices of 2-D views: their bytes through tolist()
+        with view:
+            values = flat_values(view)
+            return memoryview(b"".join(values) if view.format.endswith("c")
+                              else array.array("B", [x & 0xFF for x in values]).tobytes())
     if not view.c_contiguous:
         with view:
             return memoryview(view.tobytes())
