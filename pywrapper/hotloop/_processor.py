@@ -18,7 +18,7 @@ from ._errors import (
     ClosedHandleError, InternalError, InvalidArgumentError, InvalidTypeError, NumericOverflowError,
     check,
 )
-from ._loader import ffi, lib
+from ._loader import ffi, lib, native_memory
 from ._locks import HandleLock
 from ._run import run
 from ._typing import Numbers, Progress
@@ -94,6 +94,7 @@ class DataProcessor:
         self._chunk_size = chunk_size
         self._handle = handle
         self._finalizer = weakref.finalize(self, lib.hl_processor_destroy, handle)
+        native_memory(_BASE_BYTES)
 
     # ---- lifetime ----
     def close(self) -> None:
@@ -184,6 +185,7 @@ class DataProcessor:
             handle = self._live()
             run(lambda ctl: check(lib.hl_processor_add(handle, view.c, ctl)),
                 _add_work(view.length, self._chunk_size), progress, "add_data")
+        native_memory(_added_bytes(view.length, self._chunk_size))
 
     def process_chunks(self, *, progress: Progress = None) -> List[float]:
         """Removes every full chunk from the front and returns their means, in order.
@@ -354,6 +356,7 @@ class DataProcessor:
             raise
         processor = cls.__new__(cls)
         processor._own(out[0], int(size[0]))
+        native_memory(len(data))
         return processor
 
     def __reduce__(self) -> Any:
@@ -473,6 +476,17 @@ class DataProcessor:
             run(lambda ctl: check(lib.hl_processor_add_partials(handle, pointers, sizes,
                                                                 len(records), ctl)),
                 work, progress, "add_partials")
+        native_memory(sum(sizes))
+
+
+# What the engine holds for a processor (measured: 1.1 KB empty), and what an add of n values
+# adds: the values of the last incomplete block (at most 32767) and the mean of each chunk
+# completed, 8 bytes each. Told to PyPy's garbage collector (native_memory).
+_BASE_BYTES = 1100
+
+
+def _added_bytes(n, chunk_size):
+    return 8 * (min(n, 32767) + n // chunk_size)
 
 
 def _add_work(n, chunk_size):

@@ -45,7 +45,7 @@ from ._errors import (ClosedHandleError, EncodingError, HotloopCancelledError,
                       HotloopUnicodeDecodeError, InvalidArgumentError, InvalidTypeError,
                       UnknownEncodingError, UnknownErrorHandlerError, check, os_error_from)
 from ._convert import buffer_of, buffer_values, flat_values, untrusted_layout
-from ._loader import ffi, lib
+from ._loader import GC_NEEDS_SIZES, ffi, lib, native_memory
 from ._run import DIRECT_MAX_WORK, run
 from ._locks import HandleLock
 from ._args import as_bytes, as_index
@@ -1323,6 +1323,17 @@ def _adopt(handle):
     return table
 
 
+def _native_bytes(handle):
+    """About the memory the engine holds for a table: measured, 0.7 KB and ~45 bytes a word
+    (short words; the estimate is 64)."""
+    size = ffi.new(_SIZE_P)
+    check(lib.hl_word_table_size(handle, size))
+    return 1024 + 64 * size[0]
+
+
+_SIZE_P = ffi.typeof("size_t *")
+
+
 # run()'s work estimate of a merge, per distinct word (a hash lookup and a copy: ~100 ns).
 _MERGE_WORK_PER_WORD = 100
 
@@ -1370,6 +1381,8 @@ class WordTable:
 
     def _attach(self, handle):
         self._handle = handle
+        if GC_NEEDS_SIZES:
+            native_memory(_native_bytes(handle))
         # Refuses re-entry (a progress callable of merge touching either table) instead of
         # waiting for itself forever.
         self._lock = HandleLock("WordTable")
