@@ -648,12 +648,36 @@ def _to_doubles(seq: Any, what: str = "add_data") -> Any:
             part = seq[start:min(start + step, n)]
             if np is not None and _holds_complex(part, np):
                 raise TypeError
-            data[start:start + len(part)] = part
+            _store(data, start, part)
     except (TypeError, OverflowError, ValueError):  # ValueError: float(Decimal("sNaN"))
         _check_unresized(seq, n, what)
         raise _refused_element(seq, what) from None
     _check_unresized(seq, n, what)
     return data
+
+
+def _store(data: Any, start: int, part: Any) -> None:
+    """data[start:start + len(part)] = part, as CPython's cffi converts the values everywhere."""
+    try:
+        data[start:start + len(part)] = part
+    except TypeError:
+        if not _INDEX_NEEDS_FLOAT:
+            raise
+        data[start:start + len(part)] = [_as_double(item) for item in part]
+
+
+# CPython's cffi converts to double with PyFloat_AsDouble, which takes an object with __index__
+# and no __float__ as float() does (Python 3.8+); PyPy's cffi refuses it (TypeError). Such an
+# element is converted with float() there, so that both add the same values.
+_INDEX_NEEDS_FLOAT = sys.implementation.name == "pypy"
+
+
+def _as_double(item: Any) -> Any:
+    """item, or float(item) for an object that only has __index__ (see _INDEX_NEEDS_FLOAT)."""
+    kind = type(item)
+    if _INDEX_NEEDS_FLOAT and not hasattr(kind, "__float__") and hasattr(kind, "__index__"):
+        return float(item)
+    return item
 
 
 def _holds_complex(part: Any, np: Any) -> bool:
@@ -681,7 +705,7 @@ def _refused_element(seq: Any, what: str) -> Exception:
         try:
             if np is not None and isinstance(item, np.complexfloating):
                 raise TypeError
-            ffi.new("double[]", (item,))  # the same conversion, one element at a time
+            ffi.new("double[]", (_as_double(item),))  # the same conversion, one at a time
         except (TypeError, ValueError) as exc:
             reason = ": %s" % exc if isinstance(exc, ValueError) else ""
             return InvalidTypeError(

@@ -107,6 +107,29 @@ except hotloop.ClosedHandleError:
     pass
 else:
     raise AssertionError("closed processor did not raise")
+# An element with __index__ and no __float__ is a number float() takes: CPython's cffi adds it,
+# and so does PyPy's conversion now (its cffi refuses it).
+
+
+class Index:
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+with hotloop.DataProcessor(2) as p:
+    p.add_data([1.0, Index(3), True])
+    assert p.get_statistics()[:2] == (3, 5 / 3) and p.process_chunks() == [2.0]
+    try:
+        p.add_data([Index(2**1100)])
+    except OverflowError as exc:
+        assert isinstance(exc, hotloop.HotloopError) and "element 0" in str(exc), exc
+    else:
+        raise AssertionError("an __index__ beyond the float range was added")
+    assert len(p) == 1
+assert hotloop.DataProcessor.partial([Index(1), 2.0], chunk_size=2, offset=0).length == 2
 # Exact float reductions and their mergeable partials, on buffers (no NumPy needed).
 import math  # noqa: E402
 import pickle  # noqa: E402
