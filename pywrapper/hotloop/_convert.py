@@ -486,9 +486,20 @@ def require_numpy(what):
     """The numpy module, imported on first use; functions that return arrays need it."""
     try:
         import numpy
-    except ImportError:
-        raise MissingDependencyError("%s needs NumPy, which is not installed" % what) from None
+    except ImportError as exc:
+        raise MissingDependencyError("%s needs NumPy, %s" % (what, _numpy_problem(exc))) from None
     return numpy
+
+
+def _numpy_problem(exc):
+    """Why `import numpy` failed, for a message: not installed, or installed for another
+    interpreter (Debian's pypy3 finds CPython's NumPy on its sys.path and fails in its C
+    extensions: "not installed" would send its user to check an installation that is there)."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "numpy":
+        return "which is not installed"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "which is installed but cannot be imported by this interpreter (%s %s): %s" % (
+        sys.implementation.name, sys.version.split()[0], lines[-1] if lines else type(exc).__name__)
 
 
 def as_ndarray(obj, what, *, masked="refuse", na="raise"):

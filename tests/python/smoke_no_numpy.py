@@ -410,6 +410,24 @@ except ImportError:
 else:
     assert reported == numpy_version, (reported, numpy_version)
 
+# A function that needs NumPy says why it cannot have it: not installed, or (Debian's pypy3 with
+# CPython's NumPy on its sys.path) installed but not importable here, with NumPy's last line.
+try:
+    import numpy  # noqa: F401,E402
+except ModuleNotFoundError:
+    expected = "compute_stats needs NumPy, which is not installed"
+except ImportError as exc:
+    expected = "cannot be imported by this interpreter (%s " % sys.implementation.name
+else:
+    expected = None
+if expected is not None:
+    try:
+        hotloop.compute_stats([1.0, 2.0])
+    except hotloop.MissingDependencyError as exc:
+        assert expected in str(exc), exc
+    else:
+        raise AssertionError("compute_stats of a list without NumPy did not raise")
+
 # Ctrl-C while `python -m hotloop` imports the package: status 130 and one line, no traceback
 # (PyPy 3.9 has no sys.orig_argv: the command is recognised from /proc/self/cmdline). A
 # sitecustomize sends the child SIGINT at the first import of hotloop._loader.
