@@ -742,13 +742,14 @@ def buffer_to_numpy(handle, shape=None):
 def as_list(obj, what):
     """list(obj) for an iterable that is neither an array nor a buffer (a generator, a range, a
     set, dict keys); InvalidTypeError for an object that is not iterable."""
+    # iter() says whether obj is iterable: an __iter__ attribute does not (a cffi pointer has
+    # one and refuses iteration, as does a class that sets __iter__ = None).
     try:
-        return list(obj)
+        items = iter(obj)
     except TypeError:
-        if hasattr(obj, "__iter__") or hasattr(obj, "__getitem__"):
-            raise  # the iteration itself failed: the iterable's own error
         raise InvalidTypeError("%s: expected a sequence, an iterable or an array of numbers, "
                                "got %s" % (what, type(obj).__name__)) from None
+    return list(items)  # an error of the iteration itself is the iterable's own
 
 
 def element_type_error(what, seq, accepted, expected):
