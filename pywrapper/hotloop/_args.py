@@ -55,7 +55,8 @@ def as_real(value, what, name, *, allow_bool=True):
     """value itself, once it is a real number: a numbers.Real (int, float, Fraction, NumPy int
     and float scalars, bool unless allow_bool is False) or another number float() takes
     (Decimal). The value is returned unconverted so that comparisons keep its own exact
-    semantics. Raises InvalidTypeError for anything else (str, complex, None, sequences)."""
+    semantics; an object that is an int only through __index__ becomes that int. Raises
+    InvalidTypeError for anything else (str, complex, None, sequences)."""
     if _is_bool(value) and not allow_bool:
         raise InvalidTypeError("%s: %s must be a real number, not bool" % (what, name))
     if isinstance(value, numbers.Real):
@@ -63,6 +64,11 @@ def as_real(value, what, name, *, allow_bool=True):
     if (not isinstance(value, (str, bytes, bytearray, numbers.Complex))
             and hasattr(type(value), "__float__") and getattr(value, "ndim", 0) == 0):
         return value  # Decimal, a 0-d array, ...
+    if hasattr(type(value), "__index__"):  # an int (as for as_index) that is no numbers.Real
+        try:
+            return operator.index(value)  # as an int, which compares and converts exactly
+        except TypeError:  # an ndarray of more than one element, ...
+            pass
     raise InvalidTypeError("%s: %s must be a real number, not %s"
                            % (what, name, type(value).__name__))
 

@@ -32,6 +32,7 @@ Outputs: an hl_buffer from the C API becomes a list (one copy, element by elemen
 array.array (one copy) or a NumPy array that owns the C memory (no copy; the buffer is freed
 when the array is).
 """
+import itertools
 import struct
 import sys
 
@@ -485,9 +486,20 @@ def require_numpy(what):
     """The numpy module, imported on first use; functions that return arrays need it."""
     try:
         import numpy
-    except ImportError:
-        raise MissingDependencyError("%s needs NumPy, which is not installed" % what) from None
+    except ImportError as exc:
+        raise MissingDependencyError("%s needs NumPy, %s" % (what, _numpy_problem(exc))) from None
     return numpy
+
+
+def _numpy_problem(exc):
+    """Why `import numpy` failed, for a message: not installed, or installed for another
+    interpreter (Debian's pypy3 finds CPython's NumPy on its sys.path and fails in its C
+    extensions: "not installed" would send its user to check an installation that is there)."""
+    if isinstance(exc, ModuleNotFoundError) and exc.name == "numpy":
+        return "which is not installed"
+    lines = [line.strip() for line in str(exc).splitlines() if line.strip()]
+    return "which is installed but cannot be imported by this interpreter (%s %s): %s" % (
+        sys.implementation.name, sys.version.split()[0], lines[-1] if lines else type(exc).__name__)
 
 
 def as_ndarray(obj, what, *, masked="refuse", na="raise"):
@@ -562,6 +574,9 @@ def _from_memoryview(view, what):
     """An Array over a buffer: in place for native formats, one converted copy otherwise."""
     order, char = _buffer_format(view, what)
     kind = FORMAT_KINDS[char]
+    if untrusted_layout(view):
+        owner, code = _flat_copy(view, kind, char)
+        return Array(ffi.from_buffer(owner), len(owner), code, owner, view.shape)
     raw = view if view.c_contiguous else view.tobytes()  # one copy, in C order, if strided
     swapped = view.itemsize > 1 and order != _NATIVE_ORDER
     if not swapped and char != "e":
@@ -574,6 +589,39 @@ def _from_memoryview(view, what):
 
 
 _NATIVE_ORDER = "<" if sys.byteorder == "little" else ">"
+
+# PyPy (7.3.11) gets slices of multi-dimensional memoryviews wrong: their nbytes, tobytes() and
+# the memory cffi's from_buffer sees cover one element per row of the first dimension (a
+# (16, 16) view's [2:4] is 8 bytes, not 128, and reads as other values), and tobytes() of a
+# reversed one ([::-1]) aborts the interpreter with a fatal RPython error. Their shape, strides,
+# format and tolist() are right, so under PyPy every view of two or more dimensions is read
+# through tolist(), once (a sliced view cannot be told from a whole one).
+_PYPY = sys.implementation.name == "pypy"
+
+
+def untrusted_layout(view):
+    """Whether view's memory must be read through tolist() (see above)."""
+    return _PYPY and view.ndim > 1
+
+
+def flat_values(view):
+    """The elements of a memoryview, flattened in C order, as tolist() gives them."""
+    values = view.tolist()
+    for _ in range(view.ndim - 1):
+        values = list(itertools.chain.from_iterable(values))
+    return values
+
+
+def _flat_copy(view, kind, char):
+    """(owner, HL_DTYPE code): a native 1-D array.array of a buffer's elements in C order,
+    float16 widened to float32 (exact), read from the values tolist() gives."""
+    import array
+
+    size = 4 if char == "e" else view.itemsize
+    kind = "u" if kind == "b" else kind  # bools are stored as the bytes 0 and 1
+    typecode = next(t for t in _ARRAY_TYPECODES[kind] if array.array(t).itemsize == size)
+    owner = array.array(typecode, flat_values(view))
+    return owner, BY_KIND_SIZE[(FORMAT_KINDS[char], size)]
 
 
 def _buffer_format(view, what):
@@ -694,13 +742,14 @@ def buffer_to_numpy(handle, shape=None):
 def as_list(obj, what):
     """list(obj) for an iterable that is neither an array nor a buffer (a generator, a range, a
     set, dict keys); InvalidTypeError for an object that is not iterable."""
+    # iter() says whether obj is iterable: an __iter__ attribute does not (a cffi pointer has
+    # one and refuses iteration, as does a class that sets __iter__ = None).
     try:
-        return list(obj)
+        items = iter(obj)
     except TypeError:
-        if hasattr(obj, "__iter__") or hasattr(obj, "__getitem__"):
-            raise  # the iteration itself failed: the iterable's own error
         raise InvalidTypeError("%s: expected a sequence, an iterable or an array of numbers, "
                                "got %s" % (what, type(obj).__name__)) from None
+    return list(items)  # an error of the iteration itself is the iterable's own
 
 
 def element_type_error(what, seq, accepted, expected):

@@ -66,6 +66,26 @@ def test_as_real_returns_real_numbers_unconverted(value):
     assert as_real(value, "f", "t") is value
 
 
+class _Index:
+    """An int only through __index__ (float() takes it too): no numbers.Real, no __float__."""
+
+    def __init__(self, value):
+        self.value = value
+
+    def __index__(self):
+        return self.value
+
+
+def test_objects_with_only_index_are_real_numbers():
+    # They were refused ("divide: a must be a real number, not _Index"), though the docs take
+    # any real number float() takes, and anything with __index__ where an int is taken.
+    assert as_real(_Index(7), "f", "t") == 7 and type(as_real(_Index(7), "f", "t")) is int
+    assert hotloop.divide(_Index(3), 2) == 1.5
+    assert hotloop.divide(_Index(10**400), _Index(10**399)) == 10.0
+    assert hotloop.process_numbers([1, 5, 10], _Index(4)) == [10, 20]
+    assert hotloop.process_numbers(np.array([1.0, 5.0]), _Index(4)).tolist() == [10.0]
+
+
 @pytest.mark.parametrize("bad", ["1.5", b"1", 1j, np.complex128(1), None, [1.0], np.array([1.0])])
 def test_as_real_refuses_non_reals(bad):
     with pytest.raises(hotloop.InvalidTypeError, match="f: t must be a real number, not "):

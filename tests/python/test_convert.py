@@ -404,6 +404,31 @@ def test_non_iterables_are_named(bad):
             call()
 
 
+class _NotIterable:
+    __iter__ = None  # has the attribute, refuses iteration
+
+
+@pytest.mark.parametrize("make", [_NotIterable, lambda: hotloop._ffi.new("double *", 2.5)],
+                         ids=["__iter__ = None", "cffi pointer"])
+def test_objects_with_an_iter_attribute_that_refuse_iteration_are_named(make):
+    # They raised the bare TypeError of iter(), not a HotloopError.
+    bad = make()
+    processor = hotloop.DataProcessor(2)
+    for call in (lambda: hotloop.parallel_sum(bad), lambda: hotloop.process_numbers(bad, 0),
+                 lambda: processor.add_data(bad)):
+        with pytest.raises(hotloop.InvalidTypeError, match="expected a sequence, an iterable "
+                           "or an array of numbers, got %s" % type(bad).__name__):
+            call()
+
+
+def test_errors_of_the_iteration_itself_stay_the_iterables():
+    def failing():
+        yield 1.0
+        raise RuntimeError("boom")
+    with pytest.raises(RuntimeError, match="boom"):
+        hotloop.parallel_sum(failing())
+
+
 def test_as_view_applies_the_same_rules():
     s = pd.Series(np.arange(6, dtype=np.int32)[::-1])
     view = _convert.as_view(s, "t")
