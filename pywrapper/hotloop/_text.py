@@ -579,9 +579,9 @@ _ASCII_TEXT_KEEPS = {ord(c): " " for c in _CANDIDATES
                      and len(("a" + c + "b").split()) == 1}
 
 try:  # Counter.update's loop, C in CPython
-    from collections import _count_elements as _tally  # type: ignore[attr-defined]
+    from collections import _count_elements  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - CPython 3 and PyPy 3 have it (PyPy's in Python)
-    def _tally(counts, words):
+    def _count_elements(counts, words):
         get = counts.get
         for word in words:
             counts[word] = get(word, 0) + 1
@@ -598,16 +598,8 @@ def _counted_by_python(text, errors, k, progress):
     n = len(text)
     if n < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
-    counts = {}
-    start, seen = _tally_pieces(text, 0, n // 16, counts, job_control(), sampling=True)
-    if sum(map(len, counts)) < _SAMPLE_NEW * seen:
-        return None
-
-    def native(ctl):
-        _tally_pieces(text, start, n, counts, ctl)
-        return counts if k is None else collections.Counter(counts).most_common(k)
-
-    return run(native, n, progress, "word_count")
+    return _counted_from(_str_pieces(text), n, k, progress, "word_count",
+                         lambda ctl: _TextProgress(ctl, n))
 
 
 def _decoded_if_mostly_new(data, errors):
@@ -621,6 +613,32 @@ def _decoded_if_mostly_new(data, errors):
         return _python_decoded(view, errors)
 
 
+def _file_counted_by_python(path, encoding, errors, k, progress):
+    """word_count_file(path, k, encoding, errors=errors) by Counter's loop when the file is a
+    regular UTF-8 file whose words are nearly all distinct (see above): read and decoded as
+    _decoded_pieces does (1 MiB at a time, cut after ASCII whitespace). None, having counted
+    nothing but its first sixteenth, for any other file. Not under an interpreter that splits
+    an ASCII-only text otherwise (PyPy): whether a file is ASCII is known only at its end."""
+    name, _ = _path_of(path, "word_count_file")
+    codec = _codec_name(encoding, "word_count_file")
+    if _ASCII_TEXT_KEEPS or codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+        return None
+    size = _stat_size(name)
+    if size < _LOOK_FROM:
+        return None
+    with _open_binary(name) as f:
+        head = _read_piece(f, name)[:4 * _LOOK].decode(codec, "ignore")
+        if not _mostly_new(head[:_LOOK]):
+            return None
+        f.seek(0)
+        pieces = _decoded_pieces(f, name, codec, errors, job_control(), None)
+        try:
+            return _counted_from(pieces, size, k, progress, "word_count_file",
+                                 lambda ctl: _BytesProgress(ctl, size))
+        finally:
+            pieces.close()
+
+
 def _mostly_new(look):
     words = look.split()
     if len(words) < _LOOK_WORDS:
@@ -628,30 +646,74 @@ def _mostly_new(look):
     return sum(map(len, set(words))) >= _LOOK_NEW * sum(map(len, words))
 
 
-def _tally_pieces(text, start, stop, counts, ctl, sampling=False):
-    """Adds the words of text[start:] up to the first cut at or after `stop` to counts, as
-    _tally(counts, text.lower().split()) would, one piece at a time, stopping if ctl is
-    cancelled. Returns (where it stopped, the characters of its words if `sampling`).
-    `sampling`: the first sixteenth, before the route is chosen: no progress is reported to ctl
-    (the engine may yet count the text under it, and reports its own only if nobody else did)."""
-    n, seen = len(text), 0
-    gaps = _ASCII_TEXT_KEEPS if _ASCII_TEXT_KEEPS and not text.isascii() else None
-    while start < stop:
+def _counted_from(pieces, n, k, progress, what, reporter):
+    """Counter's loop over `pieces` ((text, where it ends) pairs of a text of n units: code
+    points or bytes): its first sixteenth first, then - if 98% of its characters or more are in
+    new words - the rest, within run() (Ctrl-C, progress through reporter(ctl)); else None,
+    having counted only that sixteenth. The sample reports no progress and checks only an aio
+    job's control: the engine may yet count the text under that control, and reports its own
+    progress only if nobody else did."""
+    counts = {}
+    seen = _tally(pieces, counts, n // 16, job_control(), None, sampling=True)
+    if not seen or sum(map(len, counts)) < _SAMPLE_NEW * seen:
+        return None
+
+    def native(ctl):
+        report = reporter(ctl)
+        _tally(pieces, counts, None, ctl, report)
+        report.finish()
+        return counts if k is None else collections.Counter(counts).most_common(k)
+
+    return run(native, n, progress, what)
+
+
+def _tally(pieces, counts, stop, ctl, report, sampling=False):
+    """Adds the words of pieces up to the first that ends at or after `stop` (None: all; a file
+    may have grown) to counts, as _count_elements(counts, text.lower().split()) would, stopping
+    if ctl is cancelled; report (if any) gets where each piece ends. Returns the characters of
+    the words if `sampling`."""
+    seen = 0
+    for piece, end in pieces:
         _stop_if_cancelled(ctl)
-        end = _piece_end(text, start)
-        piece = text[max(start - 1, 0):end]
-        if gaps and piece.isascii():  # split as the whole text is split
-            piece = piece.translate(gaps)
         words = piece.lower().split()
         del piece
         if sampling:
             seen += sum(map(len, words))
-        _tally(counts, words)
+        _count_elements(counts, words)
         del words
+        if report is not None:
+            report(end)
+        if stop is not None and end >= stop and counts:  # (a sample has words to measure)
+            break
+    return seen
+
+
+def _str_pieces(text):
+    """(piece, where it ends) of a str: each piece the code points up to _piece_end, with the
+    ASCII whitespace before it (so lower() sees its first word in the text's context)."""
+    gaps = _ASCII_TEXT_KEEPS if _ASCII_TEXT_KEEPS and not text.isascii() else None
+    start = 0
+    while start < len(text):
+        end = _piece_end(text, start)
+        piece = text[max(start - 1, 0):end]
+        if gaps and piece.isascii():  # split as the whole text is split
+            piece = piece.translate(gaps)
+        yield piece, end
         start = end
-        if ctl != ffi.NULL and not sampling:
-            check(lib.hl_control_set_progress(ctl, start, n))
-    return start, seen
+
+
+class _TextProgress:
+    """Progress of a str counted in pieces: code points counted, of n (then n when done)."""
+
+    def __init__(self, ctl, n):
+        self._ctl, self._n = ctl, n
+
+    def __call__(self, done):
+        if self._ctl != ffi.NULL:
+            check(lib.hl_control_set_progress(self._ctl, done, self._n))
+
+    def finish(self):
+        self(self._n)
 
 
 def _piece_end(text, start):
@@ -1434,6 +1496,12 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         (``LookupError`` subclasses) for an unknown codec (or one that is not a text encoding)
         or handler.
 
+    Notes
+    -----
+    A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
+    :func:`word_count`) is read and decoded 1 MiB at a time and counted with ``Counter``'s own
+    loop, except under PyPy. The result is the same.
+
     Examples
     --------
     >>> import os, tempfile
@@ -1445,6 +1513,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     """
     k = _check_top(top, "word_count_file")
     _check_errors(errors, "word_count_file")
+    counted = _file_counted_by_python(path, encoding, errors, k, progress)
+    if counted is not None:
+        return counted
     return _run_file(path, 0, None, errors, encoding, 0, progress, "word_count_file",
                      _finish_counts(k), lambda decoded: _counter(decoded, k))
 

@@ -17,8 +17,9 @@ from test_text_pieces import SPECIAL, CountingLib
 
 @contextlib.contextmanager
 def routed(piece, always=True):
-    """Pieces of `piece` code points; with `always`, every str takes the Counter route (a look
-    of any length, any share of new characters). Hypothesis cannot take pytest's monkeypatch."""
+    """Pieces of `piece` code points; with `always`, every text with a word takes the Counter
+    route (a look of any length, any share of new characters). Hypothesis cannot take pytest's
+    monkeypatch."""
     names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW")
     saved = [getattr(_text, name) for name in names]
     _text._TEXT_PIECE = piece
@@ -73,7 +74,8 @@ def test_counters_route_counts_exactly_whatever_the_pieces(text, piece, k):
     with routed(piece), counting_calls() as calls:
         got = hotloop.word_count(text, top=k)
     assert_exact(got, reference(text, k))
-    assert calls.calls["hl_word_table_count"] == 0  # the engine counted nothing
+    if text.split():  # (a text without words leaves the sample nothing to measure)
+        assert calls.calls["hl_word_table_count"] == 0  # the engine counted nothing
 
 
 def test_nearly_all_distinct_words_take_counters_route():
@@ -133,7 +135,7 @@ def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch)
     # before its first piece, the sample's included, and nothing is returned.
     text = " ".join(distinct_ids(3000))
     tallied = []
-    monkeypatch.setattr(_text, "_tally", lambda counts, words: tallied.append(words))
+    monkeypatch.setattr(_text, "_count_elements", lambda counts, words: tallied.append(words))
     ctl = _run.new_control()
     _text.lib.hl_control_cancel(ctl)
     _run.set_job_control(ctl)
@@ -223,3 +225,73 @@ def test_chinese_lines_take_counters_route_as_str_and_as_bytes(encode):
         got = hotloop.word_count(data)
     assert calls.calls["hl_word_table_count"] == 0
     assert_exact(got, reference(text))
+
+
+# ---- files ----
+
+def test_a_file_of_distinct_words_takes_counters_route(tmp_path):
+    text = "\n".join(distinct_ids(120_000)) + "\nΟΔΥΣΣΕΥΣ Ωμέγα"
+    path = tmp_path / "ids.txt"
+    path.write_text(text, encoding="utf-8")
+    seen = []
+    with counting_calls() as calls:
+        got = hotloop.word_count_file(path, progress=lambda done, total: seen.append((done, total)))
+        top = hotloop.word_count_file(path, top=3)
+    assert calls.calls["hl_word_table_count_file"] == 0 and calls.made == 0
+    assert_exact(got, reference(text))
+    assert top == reference(text, 3)
+    size = path.stat().st_size
+    assert seen[-1] == (size + 1, size + 1)  # bytes read, then one unit for the result
+
+
+def test_a_file_of_chinese_lines_with_a_bom_takes_counters_route(tmp_path):
+    text = chinese_lines(9_000)
+    path = tmp_path / "zh.txt"
+    path.write_bytes(b"\xef\xbb\xbf" + text.encode())
+    with counting_calls() as calls:
+        got = hotloop.word_count_file(path, encoding="utf-8-sig")
+    assert calls.calls["hl_word_table_count_file"] == 0
+    assert_exact(got, reference(text))
+
+
+@pytest.mark.parametrize("errors", ["strict", "replace", "ignore", "surrogateescape"])
+@pytest.mark.parametrize("where", [100, 3_000_000])  # in the sample; past it
+def test_malformed_bytes_in_a_file_on_counters_route(tmp_path, errors, where):
+    data = bytearray("\n".join(distinct_ids(400_000)).encode())
+    data[where:where + 1] = b"\xff"
+    path = tmp_path / "bad.txt"
+    path.write_bytes(bytes(data))
+    with counting_calls() as calls:
+        try:
+            got = hotloop.word_count_file(path, errors=errors)
+        except hotloop.HotloopUnicodeDecodeError as exc:
+            routed = exc
+        else:
+            routed = None
+            assert_exact(got, reference(bytes(data).decode("utf-8", errors)))
+    assert calls.calls["hl_word_table_count_file"] == 0
+    if errors == "strict":
+        with routed_off(), pytest.raises(hotloop.HotloopUnicodeDecodeError) as engine:
+            hotloop.word_count_file(path)
+        assert routed is not None
+        assert (routed.start, routed.end, routed.reason, routed.filename) == (
+            engine.value.start, engine.value.end, engine.value.reason, engine.value.filename)
+
+
+def test_files_of_repeated_words_go_to_the_engine(tmp_path):
+    path = tmp_path / "cats.txt"
+    path.write_text("the cat and the hat\n" * 60_000, encoding="utf-8")
+    with counting_calls() as calls:
+        got = hotloop.word_count_file(path)
+    assert calls.calls["hl_word_table_count_file"] == 1
+    assert_exact(got, reference(path.read_text(encoding="utf-8")))
+
+
+@contextlib.contextmanager
+def routed_off():
+    saved = _text._LOOK_FROM
+    _text._LOOK_FROM = 1 << 62
+    try:
+        yield
+    finally:
+        _text._LOOK_FROM = saved
