@@ -1142,16 +1142,25 @@ void lower_word(const CaseTable& table, const RawWord& w, detail::PodArray<uint8
     }
 }
 
+// Where word non_ascii[j]'s lowered form is in its slice's buffer (at, length); kUnchanged when
+// it lowers to itself (its lowered copy is then dropped: the word's own bytes serve).
+constexpr std::size_t kUnchanged = ~std::size_t(0);
+using LowAt = std::pair<std::size_t, std::size_t>;
+
 // Gives back the pages of the words of megabytes that were lowered: from here on only their
 // lowered forms are read (a word is otherwise held three times at the peak: as counted, lowered,
 // and copied into the table). The words' bytes are the count's own scratch (its thread tables'
-// arenas, which finish() discards), never a caller's.
+// arenas, which finish() discards), never a caller's. A word that lowers to itself keeps its
+// bytes: they are its final form.
 void release_lowered_originals(const detail::PodArray<RawWord>& words,
-                               const std::vector<std::size_t>& lowered) {
+                               const std::vector<std::size_t>& lowered,
+                               const std::vector<LowAt>& low) {
     constexpr std::size_t kReleaseFrom = std::size_t(2) << 20;  // lower_word's pieces start here
-    for (std::size_t i : lowered)
-        if (words[i].length() >= kReleaseFrom)
-            zero_releasing(const_cast<uint8_t*>(words[i].bytes), words[i].length());
+    for (std::size_t j = 0; j < lowered.size(); ++j) {
+        const RawWord& w = words[lowered[j]];
+        if (w.length() >= kReleaseFrom && low[j].first != kUnchanged)
+            zero_releasing(const_cast<uint8_t*>(w.bytes), w.length());
+    }
 }
 
 // Lowercases the words that are not ASCII (when there is a case table), merges those that lower
@@ -1174,8 +1183,8 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     constexpr std::size_t kSlice = 4096;
     const std::size_t n_slices = block_count(non_ascii.size(), kSlice);
     std::vector<detail::PodArray<uint8_t>> lowered(n_slices);
-    std::vector<std::pair<std::size_t, std::size_t>> low(non_ascii.size());  // at, length
-    std::vector<uint8_t> lowers_to_ascii(n_slices, 0);
+    std::vector<LowAt> low(non_ascii.size());
+    std::vector<uint8_t> lowers_to_ascii(n_slices, 0), any_changed(n_slices, 0);
     parallel_blocks(n_slices, [&](std::size_t k) {
         check_cancel(ctl);
         detail::PodArray<uint8_t>& out = lowered[k];
@@ -1183,13 +1192,32 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
             const RawWord& w = words[non_ascii[j]];
             const std::size_t at = out.size();
             lower_word(*options.casing, w, out, ctl);
+            if (out.size() - at == w.length() &&
+                std::memcmp(out.data() + at, w.bytes, w.length()) == 0) {
+                out.resize(at);  // lowercase already (all of CJK, most words of most text)
+                low[j] = {kUnchanged, 0};
+                continue;
+            }
             low[j] = {at, out.size() - at};
+            any_changed[k] = 1;
             if (is_ascii(out.data() + at, out.size() - at))
                 lowers_to_ascii[k] = 1;
         }
     });
-    release_lowered_originals(words, non_ascii);
+    // Words that all lower to themselves stay distinct: nothing to merge, no word overridden.
+    // Skipping the serial index of every non-ASCII word (one cache miss or more each) made the
+    // count of 2M distinct CJK words 1.7-1.8x faster, of 1M Cyrillic ones 1.26x (2 cores).
+    if (std::find(any_changed.begin(), any_changed.end(), 1) == any_changed.end()) {
+        WordTable out = fill_table(words, {}, origin, spare, ctl);
+        out.set_casing(options.casing->unicode_version);
+        return out;
+    }
+    release_lowered_originals(words, non_ascii, low);
     auto lowered_of = [&](std::size_t j) {
+        if (low[j].first == kUnchanged) {
+            const RawWord& w = words[non_ascii[j]];
+            return std::string_view(reinterpret_cast<const char*>(w.bytes), w.length());
+        }
         const detail::PodArray<uint8_t>& slice = lowered[j / kSlice];
         return std::string_view(reinterpret_cast<const char*>(slice.data()) + low[j].first,
                                 low[j].second);
