@@ -458,6 +458,42 @@ TEST_CASE("count_words: non-ASCII words that lower to themselves keep their own 
     CHECK(big.word(1) == "\xc3\xa9");
 }
 
+TEST_CASE("count_words: tens of thousands of words lowered in slices, few or many changed",
+          "[text]") {
+    // The words are lowered in slices of 4096; those that change are listed per slice and then
+    // matched to the non-ASCII words in order. Words of ASCII, or Cyrillic with no, a few or
+    // many capitals, against a plain reference (A-Z and U+0410..U+042F lower by +0x20).
+    std::mt19937_64 rng(5);
+    for (int capitals : {0, 200, 3}) {  // a capital in 1 of `capitals` letters (0: none)
+        std::string text;
+        std::map<std::string, std::size_t> index;
+        std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> ref;  // count, offset
+        for (int i = 0; i < 40000; ++i) {
+            const bool ascii = rng() % 4 == 0;
+            const std::size_t length = 1 + rng() % 7;
+            std::string word, lower;
+            for (std::size_t k = 0; k < length; ++k) {
+                const uint32_t r = static_cast<uint32_t>(rng() % 6);
+                const bool cap = capitals && rng() % capitals == 0;
+                const char32_t c = ascii ? char32_t('a' + r) : char32_t(0x430 + r);
+                word += utf8(cap ? c - 0x20 : c);
+                lower += utf8(c);
+            }
+            const auto [at, fresh] = index.emplace(lower, ref.size());
+            if (fresh) ref.push_back({lower, {0, text.size()}});
+            ++ref[at->second].second.first;
+            text += word + (i % 9 ? " " : "\n");
+        }
+        const WordTable t = count(text, cased());
+        REQUIRE(t.size() == ref.size());
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+            REQUIRE(t.word(i) == ref[i].first);
+            REQUIRE(t.entry(i).count == ref[i].second.first);
+            REQUIRE(t.entry(i).offset == ref[i].second.second);
+        }
+    }
+}
+
 TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace
