@@ -1198,7 +1198,12 @@ WordTable build_table(const detail::PodArray<RawWord>& words, const TextOptions&
     parallel_blocks(n_slices, [&](std::size_t k) {
         check_cancel(ctl);
         detail::PodArray<uint8_t>& out = lowered[k];
-        for (std::size_t i = k * kSlice; i < std::min(words.size(), (k + 1) * kSlice); ++i) {
+        const std::size_t stop = std::min(words.size(), (k + 1) * kSlice);
+        for (std::size_t i = k * kSlice; i < stop; ++i) {
+            // The bytes are in their partitions' arrays, in no useful order: fetched ahead, as
+            // in fill_table (count of cyr1m 1.08x, asc1m 1.04x: 6 runs, interleaved).
+            if (i + kFetchAhead < stop && !words[i + kFetchAhead].ascii())
+                __builtin_prefetch(words[i + kFetchAhead].bytes);
             const RawWord& w = words[i];
             if (w.ascii()) continue;
             const std::size_t at = out.size();
