@@ -41,15 +41,23 @@ bool is_ascii(std::string_view word) noexcept {
 }
 
 // The words of the table holding a byte >= 0x80, ascending: its joined words are scanned, and
-// each hit is mapped to its word by a binary search of the words' starts (the words are few in
-// most text, and the scan is fast).
+// each hit is mapped to its word by a galloping search of the words' starts from the previous
+// hit's word. A binary search of all the starts cost ~20 cache misses a hit: with a non-ASCII
+// word in every 4 (asc1m) export took 14x as long as for ASCII words (77 against 5.6 ms); the
+// gallop reads the few entries between two hits, in order.
 std::vector<std::size_t> non_ascii_words(const WordTable& t) {
     std::vector<std::size_t> found;
     const std::string_view all = t.words_joined();
     const char* p = all.data();
     while ((p = find_non_ascii(p, all.data() + all.size())) != all.data() + all.size()) {
         const auto at = static_cast<uint64_t>(p - all.data());
-        std::size_t lo = found.empty() ? 0 : found.back() + 1, hi = t.size();  // at(lo) <= at
+        std::size_t lo = found.empty() ? 0 : found.back() + 1;  // at(lo) <= at
+        std::size_t step = 1;
+        while (lo + step < t.size() && t.entry(lo + step).at <= at) {
+            lo += step;
+            step *= 2;
+        }
+        std::size_t hi = std::min(t.size(), lo + step);  // at(hi) > at, or hi == size
         while (hi - lo > 1) {
             const std::size_t mid = lo + (hi - lo) / 2;
             (t.entry(mid).at <= at ? lo : hi) = mid;

@@ -465,6 +465,23 @@ TEST_CASE("hl_word_table_export_grouped: ASCII and other words, in runs and alon
     }
 }
 
+TEST_CASE("hl_word_table_export_grouped: non-ASCII words at every gap, found by a gallop",
+          "[capi][text]") {
+    // Each non-ASCII word is found from the previous one's by a galloping search of the words'
+    // starts: gaps of 0 to 300 ASCII words (past several doublings of its step, and landing on
+    // every offset within one), then a last run of ASCII words up to the table's end.
+    std::string text;
+    int id = 0;
+    for (int gap = 0; gap <= 300; gap += gap < 40 ? 1 : 37) {
+        for (int k = 0; k < gap; ++k) text += "a" + std::to_string(id++) + " ";
+        text += "\xc3\xa9" + std::to_string(id++) + " ";
+    }
+    for (int k = 0; k < 70; ++k) text += "z" + std::to_string(k) + " ";
+    hl_word_table* t = count(text);
+    exported(t, -1);  // checks others_at against the plain export
+    hl_word_table_destroy(t);
+}
+
 namespace {
 
 hl_word_table* count_at(const std::string& text, uint64_t part, uint64_t offset,

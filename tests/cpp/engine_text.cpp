@@ -418,6 +418,82 @@ TEST_CASE("count_words: words of megabytes given back once lowered merge as lowe
     CHECK(t.word(2) == "x");
 }
 
+TEST_CASE("count_words: non-ASCII words that lower to themselves keep their own bytes",
+          "[text]") {
+    // A word that lowers to itself keeps its bytes as counted (its lowered copy is dropped);
+    // when no word changes, nothing is merged. Words that do change still merge with those.
+    const WordTable same = count("\xd0\xbf\xd1\x80\xd0\xb8 \xe6\xbc\xa2 a \xd0\xbf\xd1\x80\xd0\xb8 "
+                                 "\xe6\xbc\xa2\xe5\xad\x97",
+                                 cased());
+    REQUIRE(same.size() == 4);
+    CHECK(same.word(0) == "\xd0\xbf\xd1\x80\xd0\xb8");  // "при"
+    CHECK(same.entry(0).count == 2);
+    CHECK(same.word(1) == "\xe6\xbc\xa2");
+    CHECK(same.word(3) == "\xe6\xbc\xa2\xe5\xad\x97");
+    CHECK(same.casing() == "14.0.0");
+    // "при" "При" "ПРИ" "мир" "Мир": the unchanged word first, then after its changed twins.
+    const WordTable mixed = count("\xd0\xbf\xd1\x80\xd0\xb8 \xd0\x9f\xd1\x80\xd0\xb8 "
+                                  "\xd0\x9f\xd0\xa0\xd0\x98 \xd0\x9c\xd0\xb8\xd1\x80 "
+                                  "\xd0\xbc\xd0\xb8\xd1\x80",
+                                  cased());
+    REQUIRE(mixed.size() == 2);
+    CHECK(mixed.word(0) == "\xd0\xbf\xd1\x80\xd0\xb8");
+    CHECK(mixed.entry(0).count == 3);
+    CHECK(mixed.entry(0).offset == 0);
+    CHECK(mixed.word(1) == "\xd0\xbc\xd0\xb8\xd1\x80");
+    CHECK(mixed.entry(1).count == 2);
+    CHECK(mixed.entry(1).offset == 21);
+    // A word of megabytes that lowers to itself, first, then its capital twin and another
+    // changed word: the pages of the words that were lowered are given back, its own must not.
+    const std::size_t n = std::size_t(1) << 20;
+    std::string upper, lower;
+    for (std::size_t i = 0; i < n; ++i) {
+        upper += "\xCE\xA3\xCE\x91";  // "ΣΑ"
+        lower += "\xCF\x83\xCE\xB1";  // "σα"
+    }
+    const WordTable big = count(lower + " " + upper + " \xc3\x89", cased());
+    REQUIRE(big.size() == 2);
+    CHECK(big.word(0) == lower);
+    CHECK(big.entry(0).count == 2);
+    CHECK(big.word(1) == "\xc3\xa9");
+}
+
+TEST_CASE("count_words: tens of thousands of words lowered in slices, few or many changed",
+          "[text]") {
+    // The words are lowered in slices of 4096; those that change are listed per slice and then
+    // matched to the non-ASCII words in order. Words of ASCII, or Cyrillic with no, a few or
+    // many capitals, against a plain reference (A-Z and U+0410..U+042F lower by +0x20).
+    std::mt19937_64 rng(5);
+    for (int capitals : {0, 200, 3}) {  // a capital in 1 of `capitals` letters (0: none)
+        std::string text;
+        std::map<std::string, std::size_t> index;
+        std::vector<std::pair<std::string, std::pair<uint64_t, uint64_t>>> ref;  // count, offset
+        for (int i = 0; i < 40000; ++i) {
+            const bool ascii = rng() % 4 == 0;
+            const std::size_t length = 1 + rng() % 7;
+            std::string word, lower;
+            for (std::size_t k = 0; k < length; ++k) {
+                const uint32_t r = static_cast<uint32_t>(rng() % 6);
+                const bool cap = capitals && rng() % capitals == 0;
+                const char32_t c = ascii ? char32_t('a' + r) : char32_t(0x430 + r);
+                word += utf8(cap ? c - 0x20 : c);
+                lower += utf8(c);
+            }
+            const auto [at, fresh] = index.emplace(lower, ref.size());
+            if (fresh) ref.push_back({lower, {0, text.size()}});
+            ++ref[at->second].second.first;
+            text += word + (i % 9 ? " " : "\n");
+        }
+        const WordTable t = count(text, cased());
+        REQUIRE(t.size() == ref.size());
+        for (std::size_t i = 0; i < ref.size(); ++i) {
+            REQUIRE(t.word(i) == ref[i].first);
+            REQUIRE(t.entry(i).count == ref[i].second.first);
+            REQUIRE(t.entry(i).offset == ref[i].second.second);
+        }
+    }
+}
+
 TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD level", "[text]") {
     // Mostly ASCII and 2-byte characters (the chunks the fast scan walks by their whitespace
     // bits), with what makes a chunk need decoding unit by unit sprinkled in: 2-byte whitespace
