@@ -802,7 +802,14 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
 def _python_decoded(view, errors):
     """bytes(view).decode("utf-8", errors) (other handlers, or an interpreter the engine cannot
     follow), its UnicodeDecodeError a HotloopUnicodeDecodeError as the engine's are."""
+    # Under PyPy 3.9 only bytes.decode is bytes.decode: its str(view, "utf-8", errors) and
+    # codecs.utf_8_decode take other paths, which in strict mode accept encoded surrogates
+    # (b"\xed\xa0\x80") and report other offsets and reasons (b"\xff": "unexpected end of data",
+    # not "invalid start byte"; surrogatepass: b"\xed\xa0\xc0" ends at 2, not 1). A copy there
+    # also decodes faster (_DECODE_A_COPY).
     try:
+        if _DECODE_A_COPY:
+            return view.tobytes().decode("utf-8", errors)
         return str(view, "utf-8", errors)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc) from None
