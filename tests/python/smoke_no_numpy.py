@@ -199,7 +199,8 @@ finally:
 saved = _text._PIECE_BYTES, _text._COUNT_BYTES
 try:
     pieces_alphabet = alphabet + ["\x1c", "\x1f", "\r\n", " ", "\xe9", "\u20ac", "\u65e5"]
-    samples = ["a\x1cb " * 40, "a\x1cb " * 40 + "\xe9", "\xe9 " + "A\u03a3\u180eB " * 30]
+    samples = ["a\x1cb " * 40, "a\x1cb " * 40 + "\xe9", "\xe9 " + "A\u03a3\u180eB " * 30,
+               "\u3000".join(["A\u03a3\u180eB"] * 30)]  # no cut at U+180E: lower() looks across
     samples += ["".join(rng.choice(pieces_alphabet) for _ in range(rng.randrange(0, 60)))
                 for _ in range(300)]
     for i, text in enumerate(samples):
