@@ -612,12 +612,14 @@ def _counted_by_python(text, errors, k, progress):
     whose words are nearly all distinct (see above); None, having counted nothing, for any
     other text."""
     if not isinstance(text, str):
+        # Bytes are measured in bytes, and looked at, before their decode: of 2**20 bytes or
+        # more, not code points (CJK bytes of 1-3 MiB were decoded, then left to the engine).
         text = _decoded_if_mostly_new(text, errors)
         if text is None:
             return None
-    n = len(text)
-    if n < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
+    elif len(text) < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
+    n = len(text)
     counts = {}
     start, seen = _tally_pieces(text, 0, n // 16, counts, job_control(), sampling=True)
     if sum(map(len, counts)) < _SAMPLE_NEW * seen:

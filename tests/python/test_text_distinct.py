@@ -250,3 +250,15 @@ def test_chinese_lines_take_counters_route_as_str_and_as_bytes(encode):
         got = hotloop.word_count(data)
     assert calls.calls["hl_word_table_count"] == 0
     assert_exact(got, reference(text))
+
+
+def test_bytes_are_measured_in_bytes():
+    # 1.4 MB of Chinese lines, 0.48M code points: bytes of 2**20 bytes or more take the route
+    # (they were decoded, then left to the engine for having fewer than 2**20 code points).
+    text = chinese_lines(4_000)
+    data = text.encode()
+    assert len(text) < _text._LOOK_FROM <= len(data)
+    with counting_calls() as calls:
+        got = hotloop.word_count(data)
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
