@@ -557,8 +557,9 @@ def _counter(text, k):
 # CJK lines), that dict is the whole cost and the engine's count comes on top: 1M distinct words
 # took 0.6-0.7x Counter's time, Chinese lines 0.55x. Such a str (or bytes, decoded as Counter's
 # reference decodes them) is counted with Counter's loop instead, in pieces cut just after ASCII
-# whitespace as _decoded_pieces cuts (each piece starts with the whitespace before it, so
-# lower() sees each word in the context of the whole text). The pieces keep Ctrl-C and
+# whitespace as _decoded_pieces cuts, or after other whitespace (_piece_cuts) where 64K code
+# points hold none (each piece starts with the whitespace before it, so lower() sees each word
+# in the context of the whole text). The pieces keep Ctrl-C and
 # progress, and hold one piece's lowered copy where Counter holds the whole text's. A look at
 # the first 64K code points tells real text apart at no cost (the
 # share of new characters there is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text
@@ -578,6 +579,25 @@ _ASCII_TEXT_KEEPS = {ord(c): " " for c in _CANDIDATES
                      if c < "\x80" and len(("a" + c + "b\xe9").split()) == 2
                      and len(("a" + c + "b").split()) == 1}
 
+
+def _piece_cuts(ascii_text):
+    """Regular expressions (the last cut up to a point, the first from a point) of the characters
+    after which a piece may end: whitespace on which this interpreter's split() splits the text
+    (ASCII-only or not) and across which its lower() does not look for a final sigma's context
+    (neither cased nor case-ignorable: U+180E under PyPy is). Beyond ASCII whitespace, these
+    keep the pieces short in texts whose words are separated by U+3000, U+2028, U+0085, or
+    U+001E (records) alone."""
+    tail = "b" if ascii_text else "b\xe9"
+    cuts = re.escape("".join(
+        c for c in _CANDIDATES
+        if (c < "\x80" or not ascii_text) and len(("a" + c + tail).split()) == 2
+        and ("A\u03a3" + c + tail).lower()[1] == "\u03c2"
+        and ("A" + c + "\u03a3" + tail).lower()[2] == "\u03c3"))
+    return re.compile("(?s).*[%s]" % cuts), re.compile("[%s]" % cuts)
+
+
+_CUTS = {True: _piece_cuts(True), False: _piece_cuts(False)}  # by text.isascii()
+
 try:  # Counter.update's loop, C in CPython
     from collections import _count_elements  # type: ignore[attr-defined]
 except ImportError:  # pragma: no cover - CPython 3 and PyPy 3 have it (PyPy's in Python)
@@ -592,12 +612,14 @@ def _counted_by_python(text, errors, k, progress):
     whose words are nearly all distinct (see above); None, having counted nothing, for any
     other text."""
     if not isinstance(text, str):
+        # Bytes are measured in bytes, and looked at, before their decode: of 2**20 bytes or
+        # more, not code points (CJK bytes of 1-3 MiB were decoded, then left to the engine).
         text = _decoded_if_mostly_new(text, errors)
         if text is None:
             return None
-    n = len(text)
-    if n < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
+    elif len(text) < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
+    n = len(text)
     return _counted_from(_str_pieces(text), n, k, progress, "word_count",
                          lambda ctl: _TextProgress(ctl, n))
 
@@ -692,9 +714,10 @@ def _str_pieces(text):
     """(piece, where it ends) of a str: each piece the code points up to _piece_end, with the
     ASCII whitespace before it (so lower() sees its first word in the text's context)."""
     gaps = _ASCII_TEXT_KEEPS if _ASCII_TEXT_KEEPS and not text.isascii() else None
+    cuts = _CUTS[text.isascii()]
     start = 0
     while start < len(text):
-        end = _piece_end(text, start)
+        end = _piece_end(text, start, cuts)
         piece = text[max(start - 1, 0):end]
         if gaps and piece.isascii():  # split as the whole text is split
             piece = piece.translate(gaps)
@@ -716,10 +739,10 @@ class _TextProgress:
         self(self._n)
 
 
-def _piece_end(text, start):
+def _piece_end(text, start, cuts):
     """Where the piece of text starting at `start` ends: just after the last ASCII whitespace
-    character of the next _TEXT_PIECE code points, else just after the first one beyond them,
-    else at the text's end."""
+    character of the next _TEXT_PIECE code points, else after their last other cut (`cuts`:
+    _piece_cuts), else just after the first cut beyond them, else at the text's end."""
     end = start + _TEXT_PIECE
     if end >= len(text):
         return len(text)
@@ -728,8 +751,10 @@ def _piece_end(text, start):
         cut = max(cut, text.rfind(c, cut + 1, end))
     if cut >= start:
         return cut + 1
-    found = [i for i in (text.find(c, end) for c in _CUT_AFTER) if i >= 0]
-    return min(found) + 1 if found else len(text)
+    # One search, that stops at the first cut: a find() per character read to the text's end
+    # for each character absent from it (each piece after a long word: quadratic).
+    found = cuts[0].match(text, start, end) or cuts[1].search(text, end)
+    return found.end() if found else len(text)
 
 
 # ---- arguments ----
@@ -869,7 +894,14 @@ def _run_text(text, errors, part, progress, what, finish, fallback):
 def _python_decoded(view, errors):
     """bytes(view).decode("utf-8", errors) (other handlers, or an interpreter the engine cannot
     follow), its UnicodeDecodeError a HotloopUnicodeDecodeError as the engine's are."""
+    # Under PyPy 3.9 only bytes.decode is bytes.decode: its str(view, "utf-8", errors) and
+    # codecs.utf_8_decode take other paths, which in strict mode accept encoded surrogates
+    # (b"\xed\xa0\x80") and report other offsets and reasons (b"\xff": "unexpected end of data",
+    # not "invalid start byte"; surrogatepass: b"\xed\xa0\xc0" ends at 2, not 1). A copy there
+    # also decodes faster (_DECODE_A_COPY).
     try:
+        if _DECODE_A_COPY:
+            return view.tobytes().decode("utf-8", errors)
         return str(view, "utf-8", errors)
     except UnicodeDecodeError as exc:
         raise _from_python_error(exc) from None

@@ -269,7 +269,8 @@ finally:
 saved = _text._PIECE_BYTES, _text._COUNT_BYTES
 try:
     pieces_alphabet = alphabet + ["\x1c", "\x1f", "\r\n", " ", "\xe9", "\u20ac", "\u65e5"]
-    samples = ["a\x1cb " * 40, "a\x1cb " * 40 + "\xe9", "\xe9 " + "A\u03a3\u180eB " * 30]
+    samples = ["a\x1cb " * 40, "a\x1cb " * 40 + "\xe9", "\xe9 " + "A\u03a3\u180eB " * 30,
+               "\u3000".join(["A\u03a3\u180eB"] * 30)]  # no cut at U+180E: lower() looks across
     samples += ["".join(rng.choice(pieces_alphabet) for _ in range(rng.randrange(0, 60)))
                 for _ in range(300)]
     for i, text in enumerate(samples):
@@ -307,6 +308,21 @@ finally:
         setattr(_text, name, value)
 ids = " ".join("id%07x" % (i * 7919 % (1 << 28)) for i in range(120000))  # nearly all distinct
 assert hotloop.word_count(ids) == ref(ids) == hotloop.word_count(ids.encode())
+# Bytes that Python decodes (those of Counter's route; other handlers) raise what bytes.decode
+# raises: PyPy's str(data, "utf-8", errors) accepted an encoded surrogate in strict mode and gave
+# other offsets and reasons.
+for data, errors in ((ids.encode() + b" \xed\xa0\x80", "strict"), (ids.encode() + b" \xff", "strict"),
+                     (ids.encode() + b" \xed\xa0\xc0", "surrogatepass"), (b"ab \xed\xa0\xc0", "surrogatepass")):
+    try:
+        data.decode("utf-8", errors)
+    except UnicodeDecodeError as exc:
+        want = exc.start, exc.end, exc.reason
+    try:
+        hotloop.word_count(data, errors=errors)
+    except UnicodeDecodeError as exc:
+        assert (exc.start, exc.end, exc.reason) == want, ((exc.start, exc.end, exc.reason), want)
+    else:
+        raise AssertionError("%r (errors=%r) did not raise %r" % (data[-8:], errors, want))
 # A decoding error in a file Python decodes has the offsets its bytes' decode() gives, wherever
 # the pieces fall (PyPy's UTF-32 ends an invalid code point's error at the end of its input: the
 # whole file's, not a piece's).

@@ -130,6 +130,33 @@ def test_progress_covers_the_whole_call():
     assert seen[-1] == (len(text), len(text))
 
 
+@pytest.mark.parametrize("space", ["\u3000", "\u2028", "\x85", "\x1e", "\u3000\u180e"])
+def test_words_between_other_whitespace_are_counted_in_pieces(space, monkeypatch):
+    # IDs (or CJK lines) separated by U+3000, U+2028, NEL or U+001E (records) alone: pieces cut
+    # after ASCII whitespace only made the text one piece, lowered whole (no Ctrl-C, no cancel
+    # until its end) by the sample, which reports no progress: the callable got nothing.
+    text = space.join(distinct_ids(3000))
+    sizes, tally = [], _text._count_elements
+    monkeypatch.setattr(_text, "_count_elements", lambda counts, words: (
+        sizes.append(sum(map(len, words))), tally(counts, words)))
+    seen = []
+    with routed(1000):
+        got = hotloop.word_count(text, progress=lambda done, total: seen.append((done, total)))
+    assert_exact(got, reference(text))
+    assert len(sizes) > len(text) // 1000 - 2 and max(sizes) <= 1000
+    assert seen[-1] == (len(text), len(text))
+
+
+def test_progress_ends_at_the_whole_text_when_the_sample_counted_it():
+    # A long last word: the sample's last piece runs to the text's end, the rest has nothing.
+    text = " ".join(distinct_ids(150)) + " " + "x" * 40_000
+    seen = []
+    with routed(1000):
+        got = hotloop.word_count(text, progress=lambda done, total: seen.append((done, total)))
+    assert_exact(got, reference(text))
+    assert seen[-1] == (len(text), len(text))
+
+
 def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch):
     # hotloop.aio's jobs run the whole function under one control: cancelled, the call stops
     # before its first piece, the sample's included, and nothing is returned.
@@ -221,6 +248,18 @@ def test_chinese_lines_take_counters_route_as_str_and_as_bytes(encode):
     text = chinese_lines(9_000)
     data = text.encode() if encode else text
     assert len(data) >= _text._LOOK_FROM
+    with counting_calls() as calls:
+        got = hotloop.word_count(data)
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
+
+
+def test_bytes_are_measured_in_bytes():
+    # 1.4 MB of Chinese lines, 0.48M code points: bytes of 2**20 bytes or more take the route
+    # (they were decoded, then left to the engine for having fewer than 2**20 code points).
+    text = chinese_lines(4_000)
+    data = text.encode()
+    assert len(text) < _text._LOOK_FROM <= len(data)
     with counting_calls() as calls:
         got = hotloop.word_count(data)
     assert calls.calls["hl_word_table_count"] == 0
