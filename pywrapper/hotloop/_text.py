@@ -559,18 +559,21 @@ def _counter(text, k):
 # reference decodes them) is counted with Counter's loop instead, in pieces cut just after ASCII
 # whitespace as _decoded_pieces cuts, or after other whitespace (_piece_cuts) where 64K code
 # points hold none (each piece starts with the whitespace before it, so lower() sees each word
-# in the context of the whole text). The pieces keep Ctrl-C and
-# progress, and hold one piece's lowered copy where Counter holds the whole text's. A look at
-# the first 64K code points tells real text apart at no cost (the
-# share of new characters there is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text
-# that passes it is counted this way for its first sixteenth, whose share decides: 0.98 and
-# above, the rest too (1M distinct words: 1.0; Chinese lines: 0.987); below, the engine counts
-# the text (random words each used 1.5 times: 0.97-0.98, where the engine is 0.7-1.3x Counter).
+# in the context of the whole text). The pieces keep Ctrl-C and progress, and hold one piece's
+# lowered copy where Counter holds the whole text's. A look at the first 64K code points tells
+# real text apart at no cost (the share of new characters there is 0.39-0.60 in the bench's
+# corpora, 0.99-1.0 in these); a text that passes it is counted this way for its first
+# sixteenth, whose share decides. 0.96 and above, the rest too: 1M distinct words 1.0, Chinese
+# lines 0.987, random words each used 1.05-1.5 times 0.973-0.997, where the engine took
+# 0.45-1.01x Counter's time. Below, the engine counts the text: random words each used twice,
+# 0.952-0.955, where it took 1.24-1.61x (but 0.65x for Chinese words of 60 characters; one run,
+# after the engine's large-vocabulary work). A text whose repeats are local (IDs, 5% of them
+# again a few words on) has the same share throughout: 0.95 goes to the engine, at 0.62-0.68x.
 _LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine without a look
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
 _LOOK_NEW = 0.9  # share of the look's characters in new words: sample the text
-_SAMPLE_NEW = 0.98  # share in the first sixteenth's: count the text with Counter's loop
+_SAMPLE_NEW = 0.96  # share in the first sixteenth's: count the text with Counter's loop
 _TEXT_PIECE = 1 << 16  # code points lowered and split at once (kept in cache)
 #: ASCII characters that split a text holding a non-ASCII character but not an ASCII-only text
 #: (PyPy 3.9: U+001C..U+001F), as a str.translate table to a space: an ASCII piece of a text
@@ -670,7 +673,7 @@ def _mostly_new(look):
 
 def _counted_from(pieces, n, k, progress, what, reporter):
     """Counter's loop over `pieces` ((text, where it ends) pairs of a text of n units: code
-    points or bytes): its first sixteenth first, then - if 98% of its characters or more are in
+    points or bytes): its first sixteenth first, then - if 96% of its characters or more are in
     new words - the rest, within run() (Ctrl-C, progress through reporter(ctl)); else None,
     having counted only that sixteenth. The sample reports no progress and checks only an aio
     job's control: the engine may yet count the text under that control, and reports its own
@@ -1440,7 +1443,7 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     Notes
     -----
     A text of 2**20 code points (or bytes) or more whose words are nearly all distinct (IDs,
-    unsegmented CJK lines: 98% or more of the characters of its first sixteenth in words met for
+    unsegmented CJK lines: 96% or more of the characters of its first sixteenth in words met for
     the first time) is decoded if it is bytes, as ``Counter``'s reference decodes it, and
     counted with ``Counter``'s own loop, 64K code points at a time: for such a text
     the result dict is the whole cost, and the engine's count would only add to it. The result
