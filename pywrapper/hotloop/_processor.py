@@ -159,7 +159,9 @@ class DataProcessor:
             Naming the first element that is not a real number (nothing is added; a NumPy
             complex scalar or a ``Decimal("sNaN")`` is none), or for an unsupported dtype.
         NumericOverflowError
-            For an element beyond the float range (nothing is added).
+            For an element beyond the float range, or when the processor would hold more than
+            2**64 - 1 values (only a state read with from_bytes can hold that many; nothing is
+            added).
         InvalidArgumentError
             For a list that an element's ``__float__`` resized during the call (nothing is
             added).
@@ -445,6 +447,8 @@ class DataProcessor:
         InvalidArgumentError
             For a partial of another chunk size, offsets that do not line up (modulo the block
             period), or a length other than `expected_length` (nothing is added).
+        NumericOverflowError
+            When the processor would hold more than 2**64 - 1 values (nothing is added).
         InvalidTypeError
             For something that is not a ChunkPartial.
         ClosedHandleError

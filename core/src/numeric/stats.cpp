@@ -561,15 +561,17 @@ void Moments::merge(const Moments& later) {
     // wrapped (ExactSum alone saturates its special counts, which only decide inf/NaN there).
     if (values() > UINT64_MAX - later.values())
         fail(ErrorKind::Overflow, "Moments: the merged moments would hold more than 2^64 - 1 values");
+    // The sum first, aside: a sum out of range (forged records only) is refused before anything
+    // changes, and the weighted difference below still needs the old sum.
+    ExactSum merged = sum;
+    merged.add(later.sum);  // keeps the kind
     if (later.values() == 0 && !later.has_extremes) {
-        sum.add(later.sum);  // keeps the kind
+        sum = merged;
         return;
     }
     if (values() == 0 && !has_extremes) {
-        ExactSum kept = sum;
         *this = later;
-        sum = kept;
-        sum.add(later.sum);
+        sum = merged;
         return;
     }
     if (dtype != later.dtype)
@@ -588,7 +590,7 @@ void Moments::merge(const Moments& later) {
         }
         count += later.count;
     }
-    sum.add(later.sum);
+    sum = merged;
     if (later.has_extremes) {
         if (!has_extremes) {
             has_extremes = true;
@@ -756,6 +758,9 @@ Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     try {
         m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
     } catch (const Error& e) {  // named as the record the caller passed, not as a bare ExactSum
+        if (e.kind() == ErrorKind::Overflow)  // well-formed, but beyond what a sum holds
+            fail(ErrorKind::Overflow, std::string("a serialized Moments record whose sum is out "
+                                                  "of range (") + e.what() + ")");
         fail(ErrorKind::InvalidArgument,
              std::string("a corrupt serialized Moments record (its sum: ") + e.what() + ")");
     }
