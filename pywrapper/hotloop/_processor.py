@@ -284,6 +284,33 @@ class DataProcessor:
             check(lib.hl_processor_length(self._live(), out))
         return out[0]
 
+    def __bool__(self) -> bool:
+        """Whether the processor holds values; True once it is closed.
+
+        Without this, ``bool(p)`` would be ``len(p) != 0``, which raises ClosedHandleError once
+        the processor is closed (and OverflowError beyond ``sys.maxsize`` values). A closed
+        processor is true, as a closed file is: the object is still there, and its next use
+        raises ClosedHandleError instead of passing silently for an empty queue.
+
+        Examples
+        --------
+        >>> p = DataProcessor(2)
+        >>> bool(p)
+        False
+        >>> p.add_data([1.0])
+        >>> bool(p)
+        True
+        >>> p.close()
+        >>> bool(p)
+        True
+        """
+        out = ffi.new(_UINT64_P)
+        with self._lock:
+            if self._handle is None:
+                return True
+            check(lib.hl_processor_length(self._handle, out))
+        return out[0] != 0
+
     @property
     def chunk_size(self) -> int:
         """The chunk size given at construction."""

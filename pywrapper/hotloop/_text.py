@@ -1608,6 +1608,28 @@ class WordTable:
     def __len__(self) -> int:
         return self._call(lambda h: self._size())
 
+    def __bool__(self) -> bool:
+        """Whether the table holds words; True once it is closed.
+
+        Without this, ``bool(t)`` would be ``len(t) != 0``, which raises ClosedHandleError once
+        the table is closed. A closed table is true, as a closed file is: the object is still
+        there, and its next use raises ClosedHandleError instead of passing silently for an
+        empty table.
+
+        Examples
+        --------
+        >>> bool(WordTable()), bool(WordTable.from_text("a"))
+        (False, True)
+        >>> t = WordTable.from_text("a")
+        >>> t.close()
+        >>> bool(t)
+        True
+        """
+        with self._lock:
+            if not self._finalizer.alive:
+                return True
+            return self._size() != 0
+
     def _size(self):  # the caller holds the lock and has checked the handle
         n = ffi.new("size_t *")
         check(lib.hl_word_table_size(self._handle, n))

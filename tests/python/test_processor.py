@@ -245,6 +245,23 @@ def test_close_with_and_closed_errors():
             pass
 
 
+def test_truth_never_raises_a_closed_processor_is_true():
+    # bool() came from __len__, which raises ClosedHandleError after close() (`if p:` raised),
+    # and OverflowError beyond sys.maxsize values. A closed processor is true, as a closed file.
+    empty, full = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+    full.add_data([1.0])
+    assert not empty and full
+    for p in (empty, full):
+        p.close()
+        assert bool(p) is True
+        with pytest.raises(hotloop.ClosedHandleError):
+            len(p)
+    huge = DataProcessor.from_bytes(_nearly_full_processor_bytes())  # 2**64 - 2 values
+    assert bool(huge) is True
+    with pytest.raises(OverflowError):
+        len(huge)  # Python's own limit on len()
+
+
 def test_handle_is_freed_by_garbage_collection():
     p = hotloop.DataProcessor(2)
     finalizer = p._finalizer
