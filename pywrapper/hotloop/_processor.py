@@ -364,6 +364,9 @@ class DataProcessor:
         ------
         InvalidArgumentError
             For bytes that are not a DataProcessor state of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
 
         Examples
         --------
@@ -597,7 +600,8 @@ class ChunkPartial:
         Raises
         ------
         InvalidTypeError
-            (a TypeError) `data` is not bytes-like.
+            (a TypeError) `data` is not bytes-like, or is a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
         InvalidArgumentError
             (a ValueError) `data` does not start with a ChunkPartial header; a damaged body is
             refused by DataProcessor.add_partials, which then adds nothing.

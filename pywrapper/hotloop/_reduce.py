@@ -373,6 +373,9 @@ class ExactSum(ByteRecord):
         ------
         InvalidArgumentError
             For bytes that are not an ExactSum record of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
         NumericOverflowError
             For a well-formed record of a sum of magnitude 2**1151 or more (forged, or written
             after merges that wrapped, before they were refused).

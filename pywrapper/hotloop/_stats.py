@@ -267,6 +267,9 @@ class Moments(ByteRecord):
         ------
         InvalidArgumentError
             For bytes that are not a Moments record of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
         NumericOverflowError
             For a well-formed record whose sum is beyond what an :class:`ExactSum` holds.
 

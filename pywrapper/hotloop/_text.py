@@ -48,7 +48,7 @@ from ._convert import buffer_of, buffer_values
 from ._loader import ffi, lib
 from ._run import DIRECT_MAX_WORK, run
 from ._locks import HandleLock
-from ._args import as_bytes, as_index
+from ._args import as_bytes, as_index, require_byte_format
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
 WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
@@ -597,12 +597,7 @@ def _utf8_view(obj, what):
     if view is None:
         raise InvalidTypeError("%s: expected str or a bytes-like object, not %s%s"
                                % (what, type(obj).__name__, _many_texts_hint(obj)))
-    # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
-    if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
-        fmt = view.format
-        view.release()
-        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
-                               % (what, fmt, _many_texts_hint(obj)))
+    require_byte_format(view, what, _many_texts_hint(obj))
     if not view.c_contiguous:
         with view:
             return memoryview(view.tobytes())
@@ -1482,6 +1477,9 @@ class WordTable:
         ------
         InvalidArgumentError
             for anything else, including another format version (the message names it).
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as :func:`word_count` refuses it.
 
         Examples
         --------
