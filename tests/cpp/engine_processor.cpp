@@ -449,3 +449,27 @@ TEST_CASE("a processor never holds more than 2^64 - 1 values: more is Overflow",
     CHECK(p->statistics().count == UINT64_MAX);
     CHECK(kind_of([&] { p->add(flat(one)); }) == ErrorKind::Overflow);
 }
+
+TEST_CASE("a block of NaN and one repeated value gives NaN chunk means", "[processor]") {
+    // make test-fuzz (long adds, 2026-12): min_max ignores NaN, so a complete block of NaN and
+    // 1.0 looked constant and each of its chunks' means was 1.0. Every phase of the pattern, in
+    // blocks inside the add (the parallel path) and completing the open one.
+    for (const std::size_t chunk : {16, 57, 64}) {
+        for (std::size_t phase = 0; phase < 8; ++phase) {
+            std::vector<double> v(70'000);
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = (i + phase) % 8 == 7 ? 1.0 : NAN;
+            DataProcessor whole(chunk), pieces(chunk);
+            whole.add(flat(v));
+            pieces.add(flat(v, 0, 1));
+            pieces.add(flat(v, 1));
+            for (DataProcessor* p : {&whole, &pieces}) {
+                Buffer means = p->process_chunks();
+                REQUIRE(means.length() == v.size() / chunk);
+                std::size_t numbers = 0;
+                for (std::size_t c = 0; c < means.length(); ++c)
+                    numbers += !std::isnan(means.as<double>()[c]);
+                CHECK(numbers == 0);
+            }
+        }
+    }
+}

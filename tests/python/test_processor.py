@@ -849,3 +849,17 @@ def test_a_processor_never_holds_more_than_2_64_minus_1_values():
     assert p.to_bytes() == data
     p.add_data([4.0])  # the 2**64 - 1st value fits
     assert p.get_statistics()[0] == 2**64 - 1
+
+
+@pytest.mark.parametrize("chunk_size", [16, 57, 64])
+@pytest.mark.parametrize("phase", range(8))
+def test_chunks_of_nan_and_one_repeated_value_have_nan_means(chunk_size, phase):
+    # Found by make test-fuzz once it added more than a block at once: the engine's minimum and
+    # maximum ignore NaN, so a 32768-value block of NaN and 1.0 looked constant and each of its
+    # chunks' means came out 1.0 (DataProcessor(57).add_data of 65535 such values: 574 chunks).
+    values = np.where((np.arange(70_000) + phase) % 8 == 7, 1.0, np.nan)
+    p = DataProcessor(chunk_size)
+    p.add_data(values)
+    means = p.process_chunks()
+    assert len(means) == len(values) // chunk_size
+    assert all(math.isnan(m) for m in means)

@@ -536,9 +536,13 @@ Moments Moments::of_chunks(const double* values, std::size_t n, std::size_t chun
     // block; constant chunks' means are their value, the others are the caller's.
     const double extremes[2] = {mm.lo, mm.hi};
     out = of_block(values, n, next, extremes);
+    // min_max_of ignores NaN (a NaN is never an extreme), so lo == hi does not make a block
+    // constant: one whose sums counted a NaN is not, and its chunks' means are the caller's
+    // (NaN where a chunk holds one). They were lo: 1.0 for chunks of NaN and 1.0.
+    const bool constant = finite && mm.lo == mm.hi && out.sum.nan_count() == 0;
     const std::size_t whole = n / chunk;
     for (std::size_t c = 0; means && c < whole; ++c) {
-        if (finite && mm.lo == mm.hi)
+        if (constant)
             means[c] = mm.lo;
         else
             pending->push_back(c);
