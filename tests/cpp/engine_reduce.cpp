@@ -157,6 +157,13 @@ TEST_CASE("ExactSum serializes canonically and refuses foreign bytes", "[reduce]
     std::memcpy(bad, bytes, sizeof bad);
     bad[32 + 7] = 0x40;  // a digit outside its range
     CHECK(kind_of([&] { ExactSum::from_bytes(bad, sizeof bad); }) == ErrorKind::InvalidArgument);
+    // make fuzz: a sum of integers holding 9.5 (its value read as 0); as a float sum it is 9.5.
+    ExactSum{}.to_bytes(bad);
+    bad[5] = static_cast<unsigned char>(ExactSum::Kind::Integer);
+    bad[32 + 8 * 33 + 2] = 0x26;  // digit 33: bit 17 is 2^-1, bits 18 and 21 are 2^0 and 2^3
+    CHECK(kind_of([&] { ExactSum::from_bytes(bad, sizeof bad); }) == ErrorKind::InvalidArgument);
+    bad[5] = static_cast<unsigned char>(ExactSum::Kind::Float);
+    CHECK(ExactSum::from_bytes(bad, sizeof bad).value() == 9.5);
     CHECK(kind_of([&] { ExactSum::from_bytes(nullptr, 0); }) == ErrorKind::InvalidArgument);
 }
 

@@ -552,3 +552,14 @@ def test_exact_sum_from_bytes_of_a_sum_past_its_range_is_an_overflow():
     data[32 + 8 * (bit // 32) + (bit % 32) // 8] |= 1 << (bit % 8)
     with pytest.raises(hotloop.NumericOverflowError, match="beyond what an ExactSum holds"):
         hotloop.ExactSum.from_bytes(bytes(data))
+
+
+def test_exact_sum_from_bytes_refuses_an_integer_sum_with_a_fraction():
+    # Found by make fuzz (fuzz_exact_sum_bytes): a record of kind integer holding 9.5 read as 0
+    # (its integer was never written), and merged with itself as 19.
+    data = bytearray(hotloop.ExactSum.of(np.array([], dtype=np.int8)).to_bytes())
+    data[32 + 8 * 33 + 2] = 0x26  # digit 33: bit 17 is 2**-1, bits 18 and 21 are 2**0 and 2**3
+    with pytest.raises(hotloop.InvalidArgumentError, match="an integer sum with a fraction"):
+        hotloop.ExactSum.from_bytes(bytes(data))
+    data[5] = 2  # the same digits as a float sum: 9.5
+    assert hotloop.ExactSum.from_bytes(bytes(data)).value() == 9.5

@@ -370,6 +370,12 @@ ExactSum ExactSum::from_bytes(const unsigned char* in, std::size_t size) {
         if (!ok) fail(ErrorKind::InvalidArgument, "a corrupt serialized ExactSum (bad digit)");
         s.digit_[i] = d;
     }
+    // A sum of integers (or of nothing) has no fraction and counts no NaN or infinity: value()
+    // reads it as an integer, and a forged one of 9.5 read as 0.
+    unsigned char integer[kIntegerBytes];
+    if (s.kind_ != Kind::Float && (s.nan_ || s.pos_inf_ || s.neg_inf_ || !s.integer_bytes(integer)))
+        fail(ErrorKind::InvalidArgument,
+             "a corrupt serialized ExactSum (an integer sum with a fraction, NaN or infinity)");
     // Digits each in range may still add up to more than a sum holds (a forged record, or one
     // an older version wrote after merges that wrapped).
     if (!s.in_range())
