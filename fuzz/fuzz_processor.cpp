@@ -2,10 +2,16 @@
 // doubles): lengths and chunk means after every step, statistics, values added as hl_views of any
 // dtype and layout or as partials (hl_processor_partial + hl_processor_add_partials, with any
 // offset), to_bytes / from_bytes round trips, and failures (cancelled controls, NULL or bad
-// views, unknown dtypes, damaged partials) that must leave the processor as it was.
+// views, unknown dtypes, damaged partials) that must leave the processor as it was. Chunk sizes
+// and partial offsets near 2^63 and 2^64 are reachable, and adds long enough to complete a
+// 32768-value block: the two crashes of a trial (DataProcessor(2**64 - 1) completing a block:
+// SIGFPE; partial(chunk_size=2**63, offset=2**63 - 1): SIGSEGV) were out of reach of 1..64.
 //
-// Input: bytes 0-1 = chunk size (0 must be refused; else 1 + value % 64), then operations: one
-// opcode byte each, followed by that operation's own bytes (see the switch below).
+// Input: bytes 0-1 = chunk size code (0 must be refused; 0xF000 and up: a far chunk size, see
+// chunk_of; else 1 + code % 64), then operations: one opcode byte each, followed by that
+// operation's own bytes (see the switch below). Opcodes below 242 are operations 0-10 (op % 11,
+// the layout older seeds were written for); 242 and up alternate a long add (11) and a partial
+// at a far offset (12).
 #include <cmath>
 #include <deque>
 
@@ -90,6 +96,24 @@ struct Control {
     ~Control() { hl_control_destroy(handle); }
 };
 
+// Chunk size codes 0xF000..0xFFFF: near 2^64 - 1, 2^63, 2^64 - 32768 (where ceil(c / 32768)
+// once wrapped), the 32768-value block, 2^32, 3 * 2^62, 2^16, 2^62; bits 0-8 move it.
+uint64_t chunk_of(uint16_t code) {
+    if (code < 0xF000) return 1 + code % 64;
+    static constexpr uint64_t kBases[8] = {UINT64_MAX,           uint64_t(1) << 63,
+                                           UINT64_MAX - 32767,   32768,
+                                           uint64_t(1) << 32,    uint64_t(3) << 62,
+                                           65536,                uint64_t(1) << 62};
+    const uint64_t base = kBases[(code >> 9) & 7], move = code & 0x1ff;
+    return base == UINT64_MAX ? base - move : base + move - 256;
+}
+
+// The block period: the offsets of partials are compared modulo it (hotloop.h).
+uint64_t period_of(uint64_t chunk) { return chunk <= 32768 ? chunk * (32768 / chunk) : chunk; }
+
+// The most values the model holds: long adds past it add nothing (the checks read them all).
+constexpr std::size_t kMaxModel = std::size_t(1) << 18;
+
 // ---- the model's checks ----
 
 bool tame(const std::deque<double>& q, std::size_t from, std::size_t n) {
@@ -169,7 +193,8 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
         FUZZ_CHECK(hl_processor_create(0, &p.handle) == HL_ERR_INVALID_ARGUMENT);
         return 0;
     }
-    const std::size_t chunk = 1 + chunk_code % 64;
+    const std::size_t chunk = chunk_of(chunk_code);
+    const uint64_t period = period_of(chunk);
     FUZZ_CHECK(hl_processor_create(chunk, &p.handle) == HL_OK);
     uint64_t got_chunk = 0;
     FUZZ_CHECK(hl_processor_chunk_size(p.handle, &got_chunk) == HL_OK && got_chunk == chunk);
@@ -177,7 +202,7 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
 
     for (int step = 0; step < 64 && in.left() > 0; ++step) {
         const auto op = in.take<uint8_t>();
-        switch (op % 11) {
+        switch (op < 242 ? op % 11 : 11 + (op - 242) % 2) {
             case 0: {  // add float64 values
                 const std::size_t n = in.take<uint8_t>() % 80;
                 std::vector<double> v(n);
@@ -315,6 +340,77 @@ extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, std::size_t size) {
                 std::vector<std::size_t> sizes;
                 for (const auto& r : records) pointers.push_back(r.data()), sizes.push_back(r.size());
                 FUZZ_CHECK(hl_processor_add_partials(p.handle, pointers.data(), sizes.data(), parts, nullptr) == HL_OK);
+                model.insert(model.end(), v.begin(), v.end());
+                break;
+            }
+            case 11: {  // a long add (up to 65535 values: past a block), direct or as 2 partials
+                const std::size_t n = in.take<uint16_t>();
+                const auto how = in.take<uint8_t>();
+                double pattern[8];  // the values repeat a pattern of 1-8 of the input's doubles
+                const std::size_t k = 1 + how % 8;
+                for (std::size_t j = 0; j < k; ++j) pattern[j] = in.take<double>();
+                if (model.size() + n > kMaxModel) break;
+                std::vector<double> v(n);
+                for (std::size_t i = 0; i < n; ++i) v[i] = pattern[i % k];
+                if (how & 0x80) {
+                    const std::size_t half = n / 2;
+                    const std::vector<uint8_t> a = partial(v.data(), half, chunk, model.size());
+                    const std::vector<uint8_t> b =
+                        partial(v.data() + half, n - half, chunk, model.size() + half);
+                    const uint8_t* pointers[2] = {a.data(), b.data()};
+                    const std::size_t sizes[2] = {a.size(), b.size()};
+                    FUZZ_CHECK(hl_processor_add_partials(p.handle, pointers, sizes, 2, nullptr) == HL_OK);
+                } else {
+                    FUZZ_CHECK(p.add(n ? v.data() : nullptr, n, nullptr) == HL_OK);
+                }
+                model.insert(model.end(), v.begin(), v.end());
+                break;
+            }
+            case 12: {  // a partial made at a far offset: near 2^62, 2^63 or 2^64, or this
+                        // processor's length plus a multiple of the period (the same phase);
+                        // up to 65535 values (a block past the offset), as in case 11
+                const std::size_t n = in.take<uint16_t>();
+                const std::size_t k = 1 + in.take<uint8_t>() % 8;
+                double pattern[8];
+                for (std::size_t j = 0; j < k; ++j) pattern[j] = in.take<double>();
+                const auto where = in.take<uint8_t>();
+                const uint64_t move = in.take<uint16_t>() % 1024;
+                if (model.size() + n > kMaxModel) break;
+                std::vector<double> v(n);
+                for (std::size_t i = 0; i < n; ++i) v[i] = pattern[i % k];
+                uint64_t offset;
+                switch (where % 4) {
+                    case 0: offset = (uint64_t(1) << 63) - 1 - move; break;
+                    case 1: offset = UINT64_MAX - move; break;
+                    case 2: offset = (uint64_t(1) << 62) - 1 - move; break;
+                    default: {  // the largest such offset below 2^64 - n, minus move periods
+                        const uint64_t top = UINT64_MAX - n - model.size();
+                        const uint64_t periods = top / period;
+                        offset = model.size() + (periods - std::min(periods, move)) * period;
+                    }
+                }
+                const int64_t shape[1] = {static_cast<int64_t>(n)};
+                const hl_view view = flat(n ? v.data() : nullptr, HL_DTYPE_FLOAT64, shape);
+                hl_buffer* buf = nullptr;
+                const hl_status made = hl_processor_partial(&view, chunk, offset, &buf, nullptr);
+                if (n > UINT64_MAX - offset) {  // its last value would be the 2^64th
+                    FUZZ_CHECK(made == HL_ERR_INVALID_ARGUMENT && buf == nullptr);
+                    break;
+                }
+                FUZZ_CHECK(made == HL_OK);
+                const std::vector<uint8_t> record = bytes_of(buf);
+                const std::vector<uint8_t> before = p.to_bytes();
+                const uint8_t* pointer = record.data();
+                const std::size_t record_size = record.size();
+                const hl_status s = hl_processor_add_partials(p.handle, &pointer, &record_size, 1, nullptr);
+                if (offset % period != model.size() % period) {  // does not follow on: refused
+                    FUZZ_CHECK(s == HL_ERR_INVALID_ARGUMENT);
+                    FUZZ_CHECK(p.to_bytes() == before);
+                    break;
+                }
+                // A partial keeps its offset modulo the period only: the record at the length.
+                FUZZ_CHECK(record == partial(v.data(), n, chunk, model.size()));
+                FUZZ_CHECK(s == HL_OK);
                 model.insert(model.end(), v.begin(), v.end());
                 break;
             }

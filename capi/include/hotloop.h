@@ -272,7 +272,9 @@ typedef struct hl_exact_sum {
 /* *out = the exact sum of a view (as hl_sum reads it; NaN and infinities are counted). An empty
    float view gives a HL_EXACT_SUM_FLOAT record. *out is written only on HL_OK. */
 HL_API hl_status hl_exact_sum_of(const hl_view *data, hl_exact_sum *out, hl_control *ctl);
-/* *a = *a + *b, exactly (the order of merges never matters). On failure *a is unchanged. */
+/* *a = *a + *b, exactly (the order of merges never matters). A record holds sums of magnitude
+   below 2^1151 (far above any data: 2^64 values of DBL_MAX are 2^1088); a merge that would reach
+   it (a record merged into itself ~1,150 times) is HL_ERR_OVERFLOW. On failure *a is unchanged. */
 HL_API hl_status hl_exact_sum_merge(hl_exact_sum *a, const hl_exact_sum *b);
 /* The value: *kind = HL_EXACT_SUM_*; for HL_EXACT_SUM_FLOAT, *value = the sum as hl_sum's float
    rule gives it, except that a running sum leaving the double range is never an error: the exact
@@ -285,7 +287,8 @@ HL_API hl_status hl_exact_sum_value(const hl_exact_sum *s, int32_t *kind, double
    equal bytes), into the caller's out (HL_EXACT_SUM_BYTES bytes), written only on HL_OK. */
 HL_API hl_status hl_exact_sum_to_bytes(const hl_exact_sum *s, uint8_t *out);
 /* Reads bytes written by hl_exact_sum_to_bytes; anything else (another size, version or a
-   corrupt record) is HL_ERR_INVALID_ARGUMENT and *out is unchanged. */
+   corrupt record) is HL_ERR_INVALID_ARGUMENT, a well-formed record of a sum beyond 2^1151 (see
+   hl_exact_sum_merge) HL_ERR_OVERFLOW; *out is then unchanged. */
 HL_API hl_status hl_exact_sum_from_bytes(const uint8_t *data, size_t size, hl_exact_sum *out);
 
 /* ---- filter + map ---- */
@@ -322,7 +325,9 @@ HL_API void hl_processor_destroy(hl_processor *proc);
 /* Appends the view's elements in C order, converted to float64 (bool: nonzero is 1.0). A
    C-contiguous float64 view is read in place, once; any other is copied once. The means of the
    chunks completed are taken as the values are read. All or nothing: on failure (cancellation
-   included) the processor holds what it held; values stays the caller's, read during the call. */
+   included) the processor holds what it held; values stays the caller's, read during the call.
+   HL_ERR_OVERFLOW if the processor would hold more than 2^64 - 1 values (only a state read from
+   forged bytes holds enough to get there). */
 HL_API hl_status hl_processor_add(hl_processor *proc, const hl_view *values, hl_control *ctl);
 /* Removes every full chunk from the front and returns their means, in order, as a new float64
    buffer (*out, possibly empty; free with hl_buffer_free; NULL on failure). Each mean is the
@@ -361,8 +366,9 @@ HL_API hl_status hl_processor_partial(const hl_view *values, uint64_t chunk_size
    modulo the block period (the values of one canonical block: as many whole chunks as fit
    32768 values, or chunk_size when chunks are longer): a partial depends on its offset only
    through that phase and keeps nothing else of it, so an offset off by a multiple of the period
-   is not detected, and the add then leaves the state an add at the right offset gives. The
-   partials stay the caller's, read during the call only. */
+   is not detected, and the add then leaves the state an add at the right offset gives.
+   HL_ERR_OVERFLOW if the processor would hold more than 2^64 - 1 values. The partials stay the
+   caller's, read during the call only. */
 HL_API hl_status hl_processor_add_partials(hl_processor *proc, const uint8_t *const *partials,
                                            const size_t *sizes, size_t n, hl_control *ctl);
 
@@ -449,7 +455,8 @@ HL_API hl_status hl_moments_of(const hl_view *data, int32_t nan_policy, hl_momen
 /* *a = the moments of a's values followed by b's (Chan et al.'s merge; the sum, count, min and
    max are exact, m2 keeps ~110 bits). Deterministic for a given order of merges. Another dtype
    or nan_policy is HL_ERR_INVALID_ARGUMENT (empty moments merge with any), more than 2^64 - 1
-   values in all is HL_ERR_OVERFLOW; *a is then unchanged. */
+   values in all, or a sum beyond an hl_exact_sum's range (forged records only), is
+   HL_ERR_OVERFLOW; *a is then unchanged. */
 HL_API hl_status hl_moments_merge(hl_moments *a, const hl_moments *b);
 /* The statistics of the moments with ddof >= 0 (NumPy's delta degrees of freedom: 0 population,
    1 sample), as hl_compute_stats defines them. ddof >= count gives std as NumPy's std does: inf
@@ -459,7 +466,8 @@ HL_API hl_status hl_moments_finish(const hl_moments *m, int32_t ddof, hl_stats *
 /* The record as HL_MOMENTS_BYTES versioned little-endian bytes, into the caller's out
    (HL_MOMENTS_BYTES bytes), written only on HL_OK. */
 HL_API hl_status hl_moments_to_bytes(const hl_moments *m, uint8_t *out);
-/* Reads bytes written by hl_moments_to_bytes; anything else is HL_ERR_INVALID_ARGUMENT (*out
+/* Reads bytes written by hl_moments_to_bytes; anything else is HL_ERR_INVALID_ARGUMENT, a
+   well-formed record whose sum is beyond an hl_exact_sum's range HL_ERR_OVERFLOW (*out
    unchanged). */
 HL_API hl_status hl_moments_from_bytes(const uint8_t *data, size_t size, hl_moments *out);
 /* ---- images ---- */

@@ -112,9 +112,11 @@ def _is_bool(value):
 
 
 def as_bytes(data, what):
-    """The bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer), copied once
-    unless they are bytes already. InvalidTypeError for anything else: bytes(5) would be five
-    zero bytes and bytes(str) wants an encoding, neither what a caller of `what` meant."""
+    """The bytes of a bytes-like object (bytes, bytearray, memoryview, any buffer of bytes),
+    copied once unless they are bytes already. InvalidTypeError for anything else: bytes(5)
+    would be five zero bytes and bytes(str) wants an encoding, neither what a caller of `what`
+    meant; and for a buffer of wider items (``memoryview(b).cast('H')``, ``array('d')``), as
+    word_count refuses it (require_byte_format)."""
     if isinstance(data, bytes):
         return data
     try:
@@ -124,5 +126,19 @@ def as_bytes(data, what):
                                % (what, type(data).__name__)) from None
     except ValueError as exc:  # a released memoryview
         raise InvalidArgumentError("%s: %s" % (what, exc)) from None
+    require_byte_format(view, what)
     with view:
         return view.tobytes()
+
+
+def require_byte_format(view, what, hint=""):
+    """Nothing if the memoryview holds bytes (items of one byte, format B, b or c); else it is
+    released and InvalidTypeError names its format (`hint` appended). The one rule for every
+    function that reads bytes: text (word_count, WordTable) and serialized records (from_bytes).
+    """
+    # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
+    if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
+        fmt = view.format
+        view.release()
+        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
+                               % (what, fmt, hint))

@@ -160,7 +160,9 @@ class DataProcessor:
             Naming the first element that is not a real number (nothing is added; a NumPy
             complex scalar or a ``Decimal("sNaN")`` is none), or for an unsupported dtype.
         NumericOverflowError
-            For an element beyond the float range (nothing is added).
+            For an element beyond the float range, or when the processor would hold more than
+            2**64 - 1 values (only a state read with from_bytes can hold that many; nothing is
+            added).
         InvalidArgumentError
             For a list that an element's ``__float__`` resized during the call (nothing is
             added).
@@ -284,6 +286,33 @@ class DataProcessor:
             check(lib.hl_processor_length(self._live(), out))
         return out[0]
 
+    def __bool__(self) -> bool:
+        """Whether the processor holds values; True once it is closed.
+
+        Without this, ``bool(p)`` would be ``len(p) != 0``, which raises ClosedHandleError once
+        the processor is closed (and OverflowError beyond ``sys.maxsize`` values). A closed
+        processor is true, as a closed file is: the object is still there, and its next use
+        raises ClosedHandleError instead of passing silently for an empty queue.
+
+        Examples
+        --------
+        >>> p = DataProcessor(2)
+        >>> bool(p)
+        False
+        >>> p.add_data([1.0])
+        >>> bool(p)
+        True
+        >>> p.close()
+        >>> bool(p)
+        True
+        """
+        out = ffi.new(_UINT64_P)
+        with self._lock:
+            if self._handle is None:
+                return True
+            check(lib.hl_processor_length(self._handle, out))
+        return out[0] != 0
+
     @property
     def chunk_size(self) -> int:
         """The chunk size given at construction."""
@@ -337,6 +366,9 @@ class DataProcessor:
         ------
         InvalidArgumentError
             For bytes that are not a DataProcessor state of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
 
         Examples
         --------
@@ -448,6 +480,8 @@ class DataProcessor:
         InvalidArgumentError
             For a partial of another chunk size, offsets that do not line up (modulo the block
             period), or a length other than `expected_length` (nothing is added).
+        NumericOverflowError
+            When the processor would hold more than 2**64 - 1 values (nothing is added).
         InvalidTypeError
             For something that is not a ChunkPartial.
         ClosedHandleError
@@ -580,7 +614,8 @@ class ChunkPartial:
         Raises
         ------
         InvalidTypeError
-            (a TypeError) `data` is not bytes-like.
+            (a TypeError) `data` is not bytes-like, or is a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
         InvalidArgumentError
             (a ValueError) `data` does not start with a ChunkPartial header; a damaged body is
             refused by DataProcessor.add_partials, which then adds nothing.

@@ -211,6 +211,15 @@ class ExactSum(ByteRecord):
     ------
     InvalidTypeError
         From :meth:`of`, for an unsupported dtype; from :meth:`merge`, for a non-ExactSum.
+    NumericOverflowError
+        From :meth:`merge` and :meth:`from_bytes`, for a sum of magnitude 2**1151 or more.
+
+    Notes
+    -----
+    An ExactSum holds sums of magnitude below 2**1151: 2**63 times the sum of 2**64 values at the
+    top of the float range, so that no data gets there; only a sum merged into itself again and
+    again (~1,150 times from 1.0), or a forged record, does. Such a merge raises rather than
+    wrap around, and changes neither operand.
 
     Examples
     --------
@@ -285,6 +294,9 @@ class ExactSum(ByteRecord):
         ------
         InvalidTypeError
             When `other` is not an ExactSum.
+        NumericOverflowError
+            When the sum's magnitude would reach 2**1151 (see the class's Notes); neither
+            operand changes.
 
         Examples
         --------
@@ -361,6 +373,12 @@ class ExactSum(ByteRecord):
         ------
         InvalidArgumentError
             For bytes that are not an ExactSum record of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
+        NumericOverflowError
+            For a well-formed record of a sum of magnitude 2**1151 or more (forged, or written
+            after merges that wrapped, before they were refused).
 
         Examples
         --------

@@ -195,8 +195,9 @@ class Moments(ByteRecord):
         InvalidTypeError
             When `other` is not a Moments.
         NumericOverflowError
-            When both together would hold more than 2**64 - 1 values (records read with
-            from_bytes can claim that many).
+            When both together would hold more than 2**64 - 1 values, or a sum beyond what an
+            :class:`ExactSum` holds (records read with from_bytes can claim either); neither
+            operand changes.
 
         Examples
         --------
@@ -266,6 +267,11 @@ class Moments(ByteRecord):
         ------
         InvalidArgumentError
             For bytes that are not a Moments record of this format version.
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as ``word_count`` refuses it.
+        NumericOverflowError
+            For a well-formed record whose sum is beyond what an :class:`ExactSum` holds.
 
         Examples
         --------

@@ -50,7 +50,7 @@ from ._convert import buffer_of, buffer_values, flat_values, untrusted_layout
 from ._loader import GC_NEEDS_SIZES, ffi, lib, native_memory
 from ._run import DIRECT_MAX_WORK, job_control, run
 from ._locks import HandleLock
-from ._args import as_bytes, as_index
+from ._args import as_bytes, as_index, require_byte_format
 
 #: word_count's result: the dict of counts, or (with top=k) the k most common pairs.
 WordCounts = Union[Dict[str, int], List[Tuple[str, int]]]
@@ -810,12 +810,7 @@ def _utf8_view(obj, what):
     if view is None:
         raise InvalidTypeError("%s: expected str or a bytes-like object, not %s%s"
                                % (what, type(obj).__name__, _many_texts_hint(obj)))
-    # A byte order prefix ('<c': ctypes' char buffers) means nothing for one byte.
-    if view.itemsize != 1 or view.format.lstrip("@=<>!") not in ("B", "b", "c"):
-        fmt = view.format
-        view.release()
-        raise InvalidTypeError("%s: a buffer of bytes is needed, got format %r%s"
-                               % (what, fmt, _many_texts_hint(obj)))
+    require_byte_format(view, what, _many_texts_hint(obj))
     if untrusted_layout(view):  # PyPy's slices of 2-D views: their bytes through tolist()
         with view:
             values = flat_values(view)
@@ -1741,6 +1736,9 @@ class WordTable:
         ------
         InvalidArgumentError
             for anything else, including another format version (the message names it).
+        InvalidTypeError
+            For something that is not bytes-like, or a buffer of items wider than a byte
+            (``memoryview(data).cast('H')``), as :func:`word_count` refuses it.
 
         Examples
         --------
@@ -1866,6 +1864,28 @@ class WordTable:
 
     def __len__(self) -> int:
         return self._call(lambda h: self._size())
+
+    def __bool__(self) -> bool:
+        """Whether the table holds words; True once it is closed.
+
+        Without this, ``bool(t)`` would be ``len(t) != 0``, which raises ClosedHandleError once
+        the table is closed. A closed table is true, as a closed file is: the object is still
+        there, and its next use raises ClosedHandleError instead of passing silently for an
+        empty table.
+
+        Examples
+        --------
+        >>> bool(WordTable()), bool(WordTable.from_text("a"))
+        (False, True)
+        >>> t = WordTable.from_text("a")
+        >>> t.close()
+        >>> bool(t)
+        True
+        """
+        with self._lock:
+            if not self._finalizer.alive:
+                return True
+            return self._size() != 0
 
     def _size(self):  # the caller holds the lock and has checked the handle
         n = ffi.new("size_t *")

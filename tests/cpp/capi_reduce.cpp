@@ -137,3 +137,39 @@ TEST_CASE("hl_exact_sum: merging huge NaN and infinity counts never loses them")
         else CHECK(value == INFINITY);
     }
 }
+
+// A record merged with itself doubles; past 2^1151 the merge is HL_ERR_OVERFLOW and *a keeps its
+// value (it used to wrap silently after ~1,260 doublings, and integer sums read back wrong from
+// 2^1151 on).
+TEST_CASE("hl_exact_sum: a merge beyond the range is HL_ERR_OVERFLOW, *a unchanged") {
+    const int64_t one[1] = {1};
+    Flat ints(one, 1, HL_DTYPE_INT64);
+    hl_exact_sum s;
+    REQUIRE(hl_exact_sum_of(&ints.view, &s, nullptr) == HL_OK);
+    int doublings = 0;
+    hl_status status = HL_OK;
+    while (doublings < 1300) {
+        hl_exact_sum copy = s;
+        status = hl_exact_sum_merge(&s, &copy);
+        if (status != HL_OK) {
+            CHECK(std::memcmp(&s, &copy, sizeof s) == 0);
+            break;
+        }
+        ++doublings;
+    }
+    CHECK(status == HL_ERR_OVERFLOW);
+    CHECK(message().find("2**1151") != std::string::npos);
+    CHECK(doublings == 1150);
+    int32_t kind = -1;
+    double value = 0;
+    uint8_t integer[HL_EXACT_SUM_INTEGER_BYTES];
+    REQUIRE(hl_exact_sum_value(&s, &kind, &value, integer) == HL_OK);
+    CHECK(kind == HL_EXACT_SUM_INTEGER);
+    CHECK(integer[HL_EXACT_SUM_INTEGER_BYTES - 1] == 0x40);  // 2^1150
+    uint8_t bytes[HL_EXACT_SUM_BYTES];
+    REQUIRE(hl_exact_sum_to_bytes(&s, bytes) == HL_OK);
+    hl_exact_sum back;
+    REQUIRE(hl_exact_sum_from_bytes(bytes, sizeof bytes, &back) == HL_OK);
+    bytes[32 + 8 * 69 + 2] |= 0x02;  // bit 2225 (2^1151): well-formed, out of range
+    CHECK(hl_exact_sum_from_bytes(bytes, sizeof bytes, &back) == HL_ERR_OVERFLOW);
+}

@@ -406,3 +406,70 @@ TEST_CASE("partials in the last chunk below 2^64 see its blocks whole", "[proces
     PartialList(partials).add_to(parts);
     CHECK(bytes_of(parts) == bytes_of(whole));
 }
+
+namespace {
+// The bytes of a processor of chunk size 2^64 - 1 that holds 2^64 - 2 values: 32766 open ones
+// after blocks whose Moments claim 2^64 - 32768 values (forged: no data gets there).
+std::vector<unsigned char> nearly_full_processor() {
+    std::vector<unsigned char> out = {'H', 'L', 'D', 'P', 1, 0, 0, 0};
+    const auto u64 = [&](uint64_t v) {
+        for (int k = 0; k < 8; ++k) out.push_back(static_cast<unsigned char>(v >> (8 * k)));
+    };
+    const double one = 1.0;
+    unsigned char m[Moments::kBytes];
+    Moments::of(contiguous_view(&one, 1, DType::Float64), NanPolicy::Propagate).to_bytes(m);
+    for (int k = 0; k < 8; ++k) m[8 + k] = static_cast<unsigned char>((UINT64_MAX - 32767) >> (8 * k));
+    const std::size_t open = 32766;
+    u64(UINT64_MAX);      // chunk size
+    u64(UINT64_MAX - 1);  // values held
+    u64(0);               // no full chunk
+    out.insert(out.end(), m, m + sizeof m);  // the completed blocks
+    out.insert(out.end(), m, m + sizeof m);  // those of the open chunk
+    u64(open);
+    for (std::size_t i = 0; i < open; ++i) u64(0x3ff0000000000000u);  // 1.0
+    return out;
+}
+}  // namespace
+
+TEST_CASE("a processor never holds more than 2^64 - 1 values: more is Overflow", "[processor]") {
+    // Its count wrapped: add of 3 values to a (forged) processor holding 2^64 - 2 crashed
+    // (SIGSEGV), and add_partials would have wrapped the count too.
+    const std::vector<unsigned char> bytes = nearly_full_processor();
+    const auto p = DataProcessor::from_bytes(bytes.data(), bytes.size());
+    REQUIRE(p->size() == UINT64_MAX - 1);
+    const std::vector<double> three = {1, 2, 3}, one = {4};
+    CHECK(kind_of([&] { p->add(flat(three)); }) == ErrorKind::Overflow);
+    CHECK(bytes_of(*p) == bytes);
+    std::vector<Buffer> partial;
+    partial.push_back(DataProcessor::partial(flat(three), UINT64_MAX, UINT64_MAX - 32768));
+    CHECK(kind_of([&] { PartialList(partial).add_to(*p); }) == ErrorKind::Overflow);
+    CHECK(bytes_of(*p) == bytes);
+    p->add(flat(one));  // the 2^64 - 1st value still fits
+    CHECK(p->size() == UINT64_MAX);
+    CHECK(p->statistics().count == UINT64_MAX);
+    CHECK(kind_of([&] { p->add(flat(one)); }) == ErrorKind::Overflow);
+}
+
+TEST_CASE("a block of NaN and one repeated value gives NaN chunk means", "[processor]") {
+    // make test-fuzz (long adds, 2026-12): min_max ignores NaN, so a complete block of NaN and
+    // 1.0 looked constant and each of its chunks' means was 1.0. Every phase of the pattern, in
+    // blocks inside the add (the parallel path) and completing the open one.
+    for (const std::size_t chunk : {16, 57, 64}) {
+        for (std::size_t phase = 0; phase < 8; ++phase) {
+            std::vector<double> v(70'000);
+            for (std::size_t i = 0; i < v.size(); ++i) v[i] = (i + phase) % 8 == 7 ? 1.0 : NAN;
+            DataProcessor whole(chunk), pieces(chunk);
+            whole.add(flat(v));
+            pieces.add(flat(v, 0, 1));
+            pieces.add(flat(v, 1));
+            for (DataProcessor* p : {&whole, &pieces}) {
+                Buffer means = p->process_chunks();
+                REQUIRE(means.length() == v.size() / chunk);
+                std::size_t numbers = 0;
+                for (std::size_t c = 0; c < means.length(); ++c)
+                    numbers += !std::isnan(means.as<double>()[c]);
+                CHECK(numbers == 0);
+            }
+        }
+    }
+}

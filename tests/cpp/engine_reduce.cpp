@@ -157,7 +157,64 @@ TEST_CASE("ExactSum serializes canonically and refuses foreign bytes", "[reduce]
     std::memcpy(bad, bytes, sizeof bad);
     bad[32 + 7] = 0x40;  // a digit outside its range
     CHECK(kind_of([&] { ExactSum::from_bytes(bad, sizeof bad); }) == ErrorKind::InvalidArgument);
+    // make fuzz: a sum of integers holding 9.5 (its value read as 0); as a float sum it is 9.5.
+    ExactSum{}.to_bytes(bad);
+    bad[5] = static_cast<unsigned char>(ExactSum::Kind::Integer);
+    bad[32 + 8 * 33 + 2] = 0x26;  // digit 33: bit 17 is 2^-1, bits 18 and 21 are 2^0 and 2^3
+    CHECK(kind_of([&] { ExactSum::from_bytes(bad, sizeof bad); }) == ErrorKind::InvalidArgument);
+    bad[5] = static_cast<unsigned char>(ExactSum::Kind::Float);
+    CHECK(ExactSum::from_bytes(bad, sizeof bad).value() == 9.5);
     CHECK(kind_of([&] { ExactSum::from_bytes(nullptr, 0); }) == ErrorKind::InvalidArgument);
+}
+
+// A sum merged with itself doubles: 1.0 doubled 1,151 times reaches 2^1151, where an integer sum
+// no longer fits integer_bytes (read back as -2^1151), and by ~1,260 doublings the top digit
+// wrapped. Such merges are refused (Overflow), the sum unchanged, as are well-formed bytes of a
+// sum out of range; to_bytes of any sum reads back.
+TEST_CASE("ExactSum: a merge beyond the range is refused, never wrapped", "[reduce]") {
+    for (const bool integer : {true, false}) {
+        ExactSum s;
+        if (integer) s.add_integer(1);
+        else s.add(1.0);
+        int doublings = 0;
+        for (;;) {
+            ExactSum twice = s;
+            try {
+                twice.add(s);
+            } catch (const Error& e) {
+                CHECK(e.kind() == ErrorKind::Overflow);
+                CHECK(twice == s);  // unchanged by the refused merge
+                break;
+            }
+            s = twice;
+            REQUIRE(++doublings < 1300);
+        }
+        CHECK(doublings == ExactSum::kLimitBits - 1);  // 2^1150 is held, 2^1151 is not
+        unsigned char bytes[ExactSum::kBytes];
+        s.to_bytes(bytes);
+        CHECK(ExactSum::from_bytes(bytes, sizeof bytes) == s);
+        if (integer) {
+            unsigned char out[ExactSum::kIntegerBytes];
+            REQUIRE(s.integer_bytes(out));
+            CHECK(out[ExactSum::kIntegerBytes - 1] == 0x40);  // +2^1150, not a negative number
+        } else {
+            CHECK(s.value() == INFINITY);
+        }
+    }
+    // The lower end: -2^1151 is held, 2^-1074 less is not.
+    ExactSum negative;
+    negative.add(-std::ldexp(1.0, 1023));
+    for (int k = 1023; k < ExactSum::kLimitBits; ++k) negative.add(ExactSum(negative));
+    CHECK(negative.value() == -INFINITY);
+    ExactSum less = negative;
+    less.add(-std::ldexp(1.0, -1074));
+    CHECK(kind_of([&] { less.add(ExactSum{}); }) == ErrorKind::Overflow);
+    // Bytes of a sum beyond the range (each digit valid, 2^1151 in all): Overflow.
+    unsigned char bytes[ExactSum::kBytes];
+    ExactSum{}.to_bytes(bytes);
+    const int bit = 1074 + ExactSum::kLimitBits;  // 2^1151 in units of 2^-1074
+    bytes[32 + 8 * (bit / 32) + (bit % 32) / 8] = static_cast<unsigned char>(1u << (bit % 8));
+    CHECK(kind_of([&] { ExactSum::from_bytes(bytes, sizeof bytes); }) == ErrorKind::Overflow);
 }
 
 TEST_CASE("sum_float is the exact sum for every length, thread count and layout", "[reduce]") {

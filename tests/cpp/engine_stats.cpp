@@ -265,6 +265,28 @@ TEST_CASE("Moments counts never wrap: a merge past 2^64 - 1 values is refused") 
     CHECK(half.finish(0).count == 2 * (UINT64_MAX / 2 - 2) + 2);
 }
 
+TEST_CASE("Moments: a merge whose sum leaves ExactSum's range is refused, nothing changed") {
+    // Only a forged record gets there (a count of 1 with a sum of 2^1150); the sum was merged
+    // after the count and m2 had changed, and wrapped silently after enough self-merges.
+    std::vector<double> d = {1};
+    const Moments one = Moments::of(contiguous_view(d.data(), 1, DType::Float64), NanPolicy::Omit);
+    ExactSum big;
+    big.add(1.0);
+    for (int k = 0; k < ExactSum::kLimitBits - 1; ++k) big.add(ExactSum(big));  // 2^1150
+    unsigned char bytes[Moments::kBytes];
+    one.to_bytes(bytes);
+    big.to_bytes(bytes + Moments::kBytes - ExactSum::kBytes);  // the sum closes the record
+    Moments forged = Moments::from_bytes(bytes, sizeof bytes);
+    const Moments before = forged;
+    CHECK(kind_of([&] { forged.merge(before); }) == ErrorKind::Overflow);
+    CHECK(forged == before);
+    // A record whose sum is beyond the range: Overflow too (its bytes are well-formed).
+    const int bit = 1074 + ExactSum::kLimitBits;
+    bytes[Moments::kBytes - ExactSum::kBytes + 32 + 8 * (bit / 32) + (bit % 32) / 8] |=
+        static_cast<unsigned char>(1u << (bit % 8));
+    CHECK(kind_of([&] { Moments::from_bytes(bytes, sizeof bytes); }) == ErrorKind::Overflow);
+}
+
 TEST_CASE("Moments refuse other dtypes, policies and foreign bytes") {
     std::vector<double> d = {1, 2};
     std::vector<int32_t> i = {1, 2};

@@ -152,3 +152,29 @@ def test_from_bytes_reads_any_bytes_like_object():
     record = hotloop.ExactSum.of([0.1, 0.2]).to_bytes()
     for data in (record, bytearray(record), memoryview(record)):
         assert hotloop.ExactSum.from_bytes(data).value() == hotloop.ExactSum.of([0.1, 0.2]).value()
+
+
+_RECORDS = [(hotloop.ExactSum, lambda: hotloop.ExactSum.of([0.1, 0.2])),
+            (hotloop.Moments, lambda: hotloop.Moments.of([0.1, 0.2])),
+            (hotloop.DataProcessor, lambda: hotloop.DataProcessor(2)),
+            (hotloop.ChunkPartial,
+             lambda: hotloop.DataProcessor.partial([1.0, 2.0], chunk_size=2, offset=0)),
+            (hotloop.WordTable, lambda: hotloop.WordTable.from_text("abcd efgh abcd"))]
+
+
+@pytest.mark.parametrize("cls, make", _RECORDS)
+def test_from_bytes_refuses_buffers_of_wider_items_as_word_count_does(cls, make):
+    # from_bytes read memoryview(blob).cast('H') as its bytes, where word_count refuses any
+    # buffer whose items are not bytes: one rule now (_args.require_byte_format).
+    record = make().to_bytes()
+    assert len(record) % 8 == 0  # so that every cast below is possible
+    for wide in (memoryview(record).cast("H"), memoryview(record).cast("d"),
+                 np.frombuffer(record, dtype=np.uint16)):
+        with pytest.raises(hotloop.InvalidTypeError, match="a buffer of bytes is needed, got "
+                                                           "format '[Hd]'"):
+            cls.from_bytes(wide)
+        with pytest.raises(hotloop.InvalidTypeError, match="a buffer of bytes is needed"):
+            hotloop.word_count(wide)
+    for narrow in (bytearray(record), memoryview(record).cast("b"), memoryview(record).cast("c"),
+                   np.frombuffer(record, dtype=np.uint8)):
+        assert cls.from_bytes(narrow).to_bytes() == record

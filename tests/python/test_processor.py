@@ -245,6 +245,23 @@ def test_close_with_and_closed_errors():
             pass
 
 
+def test_truth_never_raises_a_closed_processor_is_true():
+    # bool() came from __len__, which raises ClosedHandleError after close() (`if p:` raised),
+    # and OverflowError beyond sys.maxsize values. A closed processor is true, as a closed file.
+    empty, full = hotloop.DataProcessor(2), hotloop.DataProcessor(2)
+    full.add_data([1.0])
+    assert not empty and full
+    for p in (empty, full):
+        p.close()
+        assert bool(p) is True
+        with pytest.raises(hotloop.ClosedHandleError):
+            len(p)
+    huge = DataProcessor.from_bytes(_nearly_full_processor_bytes())  # 2**64 - 2 values
+    assert bool(huge) is True
+    with pytest.raises(OverflowError):
+        len(huge)  # Python's own limit on len()
+
+
 def test_handle_is_freed_by_garbage_collection():
     p = hotloop.DataProcessor(2)
     finalizer = p._finalizer
@@ -805,3 +822,44 @@ def test_a_child_forked_during_a_processor_call_refuses_it_instead_of_hanging():
     _, status = os.waitpid(pid, 0)
     assert os.WIFEXITED(status) and os.WEXITSTATUS(status) == 0
     assert len(p) == 12 and p.process_chunks() == [(1.0 + 2.0 + 4.0) / 3, 4.0, 4.0, 4.0]
+
+
+def _nearly_full_processor_bytes():
+    """A processor of chunk size 2**64 - 1 holding 2**64 - 2 values (forged: its blocks' Moments
+    claim 2**64 - 32768 values), as DataProcessor.to_bytes lays it out."""
+    moments = bytearray(hotloop.Moments.of([1.0]).to_bytes())
+    moments[8:16] = struct.pack("<Q", 2**64 - 32768)  # the finite count
+    open_values = [1.0] * 32766
+    return (b"HLDP\x01\x00\x00\x00" + struct.pack("<QQQ", 2**64 - 1, 2**64 - 2, 0)
+            + bytes(moments) * 2 + struct.pack("<Q", len(open_values))
+            + struct.pack("<%dd" % len(open_values), *open_values))
+
+
+def test_a_processor_never_holds_more_than_2_64_minus_1_values():
+    # Its count wrapped: add_data of 3 values to a processor holding 2**64 - 2 killed the
+    # interpreter (SIGSEGV). Now NumericOverflowError, the processor unchanged.
+    data = _nearly_full_processor_bytes()
+    p = DataProcessor.from_bytes(data)
+    with pytest.raises(hotloop.NumericOverflowError, match=r"passes 2\*\*64 - 1"):
+        p.add_data([1.0, 2.0, 3.0])
+    assert p.to_bytes() == data
+    partial = DataProcessor.partial([1.0, 2.0], chunk_size=2**64 - 1, offset=2**64 - 3)
+    with pytest.raises(hotloop.NumericOverflowError, match=r"passes 2\*\*64 - 1"):
+        p.add_partials([partial])
+    assert p.to_bytes() == data
+    p.add_data([4.0])  # the 2**64 - 1st value fits
+    assert p.get_statistics()[0] == 2**64 - 1
+
+
+@pytest.mark.parametrize("chunk_size", [16, 57, 64])
+@pytest.mark.parametrize("phase", range(8))
+def test_chunks_of_nan_and_one_repeated_value_have_nan_means(chunk_size, phase):
+    # Found by make test-fuzz once it added more than a block at once: the engine's minimum and
+    # maximum ignore NaN, so a 32768-value block of NaN and 1.0 looked constant and each of its
+    # chunks' means came out 1.0 (DataProcessor(57).add_data of 65535 such values: 574 chunks).
+    values = np.where((np.arange(70_000) + phase) % 8 == 7, 1.0, np.nan)
+    p = DataProcessor(chunk_size)
+    p.add_data(values)
+    means = p.process_chunks()
+    assert len(means) == len(values) // chunk_size
+    assert all(math.isnan(m) for m in means)

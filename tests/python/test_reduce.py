@@ -525,3 +525,41 @@ def test_exact_sum_integers_floats_and_bytes():
             hotloop.ExactSum.from_bytes(junk)
     with pytest.raises(hotloop.InvalidTypeError):
         ints.merge(3)
+
+
+@pytest.mark.parametrize("start", [1, 1.0, -3])
+def test_exact_sum_merges_past_its_range_raise_and_change_nothing(start):
+    # A partial merged with itself doubles. 1 doubled 1151 times read back as -2**1151 (the
+    # integer bytes wrapped), and ~1260 doublings wrapped the accumulator silently; its
+    # to_bytes() was unreadable from 2**1229 on. Now the merge past 2**1151 raises.
+    s = hotloop.ExactSum.of([start])
+    for _ in range(1149):
+        s = s.merge(s)
+    if start != -3:  # 1.5 * 2**1150 is held, 3 * 2**1150 is not; 2**1150 is, 2**1151 not
+        s = s.merge(s)
+    before = s.to_bytes()
+    assert hotloop.ExactSum.from_bytes(before) == s
+    doubled = 2**1149 if start == -3 else 2**1150
+    assert s.value() == (start * doubled if type(start) is int else math.inf)
+    with pytest.raises(hotloop.NumericOverflowError, match=r"2\*\*1151"):
+        s.merge(s)
+    assert s.to_bytes() == before  # neither operand changed
+
+
+def test_exact_sum_from_bytes_of_a_sum_past_its_range_is_an_overflow():
+    data = bytearray(hotloop.ExactSum.of([0]).to_bytes())
+    bit = 1074 + 1151  # 2**1151 in units of 2**-1074, in 32-bit digits of 8 bytes from byte 32
+    data[32 + 8 * (bit // 32) + (bit % 32) // 8] |= 1 << (bit % 8)
+    with pytest.raises(hotloop.NumericOverflowError, match="beyond what an ExactSum holds"):
+        hotloop.ExactSum.from_bytes(bytes(data))
+
+
+def test_exact_sum_from_bytes_refuses_an_integer_sum_with_a_fraction():
+    # Found by make fuzz (fuzz_exact_sum_bytes): a record of kind integer holding 9.5 read as 0
+    # (its integer was never written), and merged with itself as 19.
+    data = bytearray(hotloop.ExactSum.of(np.array([], dtype=np.int8)).to_bytes())
+    data[32 + 8 * 33 + 2] = 0x26  # digit 33: bit 17 is 2**-1, bits 18 and 21 are 2**0 and 2**3
+    with pytest.raises(hotloop.InvalidArgumentError, match="an integer sum with a fraction"):
+        hotloop.ExactSum.from_bytes(bytes(data))
+    data[5] = 2  # the same digits as a float sum: 9.5
+    assert hotloop.ExactSum.from_bytes(bytes(data)).value() == 9.5

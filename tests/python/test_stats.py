@@ -609,3 +609,17 @@ def test_a_dataframe_of_nothing_but_pd_na_under_omit_is_count_0_as_its_series():
     got = hotloop.compute_stats(pd.DataFrame({"a": s, "b": s}), nan_policy="omit")
     assert want["count"] == got["count"] == 0
     assert all(math.isnan(got[k]) for k in ("mean", "std", "min", "max"))
+
+
+def test_moments_merge_whose_sum_leaves_the_range_raises_and_changes_nothing():
+    # Only a forged record gets there: one value whose sum is 2**1150 (an ExactSum's bytes close
+    # a Moments record). Merged with itself, the sum used to wrap silently after enough merges.
+    big = hotloop.ExactSum.of([1.0])
+    for _ in range(1150):
+        big = big.merge(big)
+    one = Moments.of([1.0]).to_bytes()
+    forged = Moments.from_bytes(one[:-len(big.to_bytes())] + big.to_bytes())
+    before = forged.to_bytes()
+    with pytest.raises(hotloop.NumericOverflowError):
+        forged.merge(forged)
+    assert forged.to_bytes() == before

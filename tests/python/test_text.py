@@ -1227,6 +1227,18 @@ def test_table_lifetime():
         hotloop.WordTable().merge(t)
 
 
+def test_table_truth_never_raises_a_closed_table_is_true():
+    # bool() came from __len__, which raises ClosedHandleError after close(): `if t:` raised.
+    # A closed table is true, as a closed file is (its next use raises).
+    empty, full = hotloop.WordTable(), hotloop.WordTable.from_text("a b")
+    assert not empty and full
+    for t in (empty, full):
+        t.close()
+        assert bool(t) is True
+        with pytest.raises(hotloop.ClosedHandleError):
+            len(t)
+
+
 def test_table_arguments():
     with pytest.raises(TypeError):
         hotloop.WordTable.from_text("a", part="1")

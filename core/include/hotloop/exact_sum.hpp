@@ -44,8 +44,11 @@ public:
     void add_finite(double x) noexcept;
     // Adds an integer exactly, and marks the sum as integer data unless floats were added.
     void add_integer(int128_t v) noexcept;
-    // Adds another sum (exact); the kinds combine (Float wins, then Integer).
-    void add(const ExactSum& other) noexcept;
+    // Adds another sum (exact); the kinds combine (Float wins, then Integer). A result whose
+    // finite part leaves the range (|sum| >= 2^kLimitBits) throws ErrorKind::Overflow and leaves
+    // this sum as it was: only merges of merges (a sum merged with itself ~1,150 times) or
+    // records read from bytes get there; no data does (2^127 values of DBL_MAX).
+    void add(const ExactSum& other);
     // Marks the sum as one of floats (also when no value was added).
     void mark_float() noexcept { kind_ = Kind::Float; }
 
@@ -83,7 +86,8 @@ public:
     // Serialization: a fixed-size, versioned, little-endian record (kBytes bytes).
     static constexpr std::size_t kBytes = 4 + 4 + 8 * 3 + 8 * 72;
     void to_bytes(unsigned char* out) const noexcept;
-    // Throws ErrorKind::InvalidArgument for a record that is not one of this version.
+    // Throws ErrorKind::InvalidArgument for a record that is not one of this version (or a
+    // corrupt one), ErrorKind::Overflow for a well-formed one whose finite part is out of range.
     static ExactSum from_bytes(const unsigned char* in, std::size_t size);
 
     friend bool operator==(const ExactSum& a, const ExactSum& b) noexcept;
@@ -91,9 +95,15 @@ public:
     // Digits: value = sum of digit_[i] * 2^(32 i) units of 2^-1074 (the smallest subnormal).
     // Each add puts less than 2^32 into three digits; carries are propagated lazily.
     static constexpr int kDigits = 72;  // 2304 bits: 2^64 values of 2^1024 times a 2^64 weight
+    // The range of the finite part: [-2^kLimitBits, 2^kLimitBits), the integers that
+    // integer_bytes writes (kIntegerBytes bytes, two's complement), far above any sum of data
+    // (2^64 values of DBL_MAX: 2^1088). The digits could hold 2^1229 before the top one wraps,
+    // but an integer sum beyond 2^1151 would be read back wrong, so this is where a sum ends.
+    static constexpr int kLimitBits = 8 * static_cast<int>(kIntegerBytes) - 1;  // 1151
 
 private:
     void normalize() noexcept;  // every digit but the last into [0, 2^32)
+    bool in_range() const noexcept;  // of normalized digits: the finite part within the limit
     void note_add() noexcept {
         if (++pending_ >= (1u << 30)) normalize();
     }

@@ -162,19 +162,31 @@ namespace {
 uint64_t saturating_add(uint64_t a, uint64_t b) noexcept { return a > UINT64_MAX - b ? UINT64_MAX : a + b; }
 }  // namespace
 
-void ExactSum::add(const ExactSum& other) noexcept {
+void ExactSum::add(const ExactSum& other) {
+    // Built aside: a sum out of range is refused before this one changes.
+    ExactSum sum = *this, copy = other;
     if (other.kind_ == Kind::Float || (other.kind_ == Kind::Integer && kind_ == Kind::Empty))
-        kind_ = other.kind_;
-    ExactSum copy = other;
+        sum.kind_ = other.kind_;
     copy.normalize();
-    normalize();
-    for (int i = 0; i < kDigits; ++i) digit_[i] += copy.digit_[i];
+    sum.normalize();
+    // Normalized digits are below 2^32 and the top ones of sums in range are 0 or -1: only a
+    // sum that was already out of range could wrap the top digit.
+    bool wrapped = false;
+    for (int i = 0; i < kDigits; ++i)
+        wrapped |= __builtin_add_overflow(sum.digit_[i], copy.digit_[i], &sum.digit_[i]);
     // The counts saturate instead of wrapping: only records read from bytes can hold counts that
-    // large, and a NaN or an infinity once counted must never vanish from the sum.
-    nan_ = saturating_add(nan_, other.nan_);
-    pos_inf_ = saturating_add(pos_inf_, other.pos_inf_);
-    neg_inf_ = saturating_add(neg_inf_, other.neg_inf_);
-    normalize();
+    // large, and a NaN or an infinity once counted must never vanish from the sum (they only
+    // decide NaN or +-inf, which a saturated count still does).
+    sum.nan_ = saturating_add(nan_, other.nan_);
+    sum.pos_inf_ = saturating_add(pos_inf_, other.pos_inf_);
+    sum.neg_inf_ = saturating_add(neg_inf_, other.neg_inf_);
+    sum.normalize();
+    if (wrapped || !sum.in_range())
+        fail(ErrorKind::Overflow, "ExactSum: the merged sum's magnitude reaches 2**" +
+                                      std::to_string(kLimitBits) +
+                                      ", beyond what an ExactSum holds (a sum merged into itself "
+                                      "again and again, or a forged record)");
+    *this = sum;
 }
 
 void ExactSum::normalize() noexcept {
@@ -186,6 +198,18 @@ void ExactSum::normalize() noexcept {
     }
     digit_[kDigits - 1] += carry;
     pending_ = 0;
+}
+
+bool ExactSum::in_range() const noexcept {
+    // Two's complement: every bit from 1074 + kLimitBits up equals the sign.
+    constexpr long kLimitUnitBit = 1074 + kLimitBits;
+    constexpr int kLimitDigit = static_cast<int>(kLimitUnitBit / 32), kShift = kLimitUnitBit % 32;
+    const int64_t top = digit_[kDigits - 1];
+    if (top != 0 && top != -1) return false;
+    const int64_t fill = top ? static_cast<int64_t>(kDigitMask) : 0;
+    for (int i = kLimitDigit + 1; i < kDigits - 1; ++i)
+        if (digit_[i] != fill) return false;
+    return (digit_[kLimitDigit] >> kShift) == (fill >> kShift);
 }
 
 int ExactSum::sign() const noexcept {
@@ -346,6 +370,17 @@ ExactSum ExactSum::from_bytes(const unsigned char* in, std::size_t size) {
         if (!ok) fail(ErrorKind::InvalidArgument, "a corrupt serialized ExactSum (bad digit)");
         s.digit_[i] = d;
     }
+    // A sum of integers (or of nothing) has no fraction and counts no NaN or infinity: value()
+    // reads it as an integer, and a forged one of 9.5 read as 0.
+    unsigned char integer[kIntegerBytes];
+    if (s.kind_ != Kind::Float && (s.nan_ || s.pos_inf_ || s.neg_inf_ || !s.integer_bytes(integer)))
+        fail(ErrorKind::InvalidArgument,
+             "a corrupt serialized ExactSum (an integer sum with a fraction, NaN or infinity)");
+    // Digits each in range may still add up to more than a sum holds (a forged record, or one
+    // an older version wrote after merges that wrapped).
+    if (!s.in_range())
+        fail(ErrorKind::Overflow, "a serialized ExactSum whose magnitude reaches 2**" +
+                                      std::to_string(kLimitBits) + ", beyond what an ExactSum holds");
     return s;
 }
 

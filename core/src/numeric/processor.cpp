@@ -502,6 +502,15 @@ struct Partial {
     std::vector<Moments> blocks;
 };
 
+// A processor holds at most 2^64 - 1 values (its count is a uint64): more is refused, never
+// wrapped. Only a processor read from forged bytes holds enough values to get there.
+void check_room(uint64_t held, uint64_t n, const char* what) {
+    if (n > std::numeric_limits<uint64_t>::max() - held)
+        fail(ErrorKind::Overflow, std::string(what) + ": " + std::to_string(held) + " values held + " +
+                                      std::to_string(n) + " passes 2**64 - 1, the most a "
+                                      "DataProcessor can hold");
+}
+
 }  // namespace
 
 // ---- DataProcessor ----
@@ -528,6 +537,7 @@ void DataProcessor::add(const View& values, Control* ctl) {
 
     std::lock_guard<std::mutex> lock(mutex_);
     State& s = *state_;
+    check_room(s.held, n, "add");
     const Layout L = layout_of(grid_, s.held, n);
     // Everything that can fail to allocate, before the values are read.
     Plan plan;
@@ -714,8 +724,10 @@ void DataProcessor::add_partials(const unsigned char* const* partials, const std
     for (std::size_t i = 0; i < n; ++i) parsed.push_back(read_partial(grid_, partials[i], sizes[i]));
     if (ctl) ctl->check();
     std::lock_guard<std::mutex> lock(mutex_);
-    uint64_t expected = state_->held % grid_.period();
+    uint64_t expected = state_->held % grid_.period(), held = state_->held;
     for (std::size_t i = 0; i < n; ++i) {
+        check_room(held, parsed[i].length, "add_partials");
+        held += parsed[i].length;
         if (parsed[i].phase != expected)
             fail(ErrorKind::InvalidArgument,
                  "add_partials: partial " + std::to_string(i) + " was made for offset " +

@@ -536,9 +536,13 @@ Moments Moments::of_chunks(const double* values, std::size_t n, std::size_t chun
     // block; constant chunks' means are their value, the others are the caller's.
     const double extremes[2] = {mm.lo, mm.hi};
     out = of_block(values, n, next, extremes);
+    // min_max_of ignores NaN (a NaN is never an extreme), so lo == hi does not make a block
+    // constant: one whose sums counted a NaN is not, and its chunks' means are the caller's
+    // (NaN where a chunk holds one). They were lo: 1.0 for chunks of NaN and 1.0.
+    const bool constant = finite && mm.lo == mm.hi && out.sum.nan_count() == 0;
     const std::size_t whole = n / chunk;
     for (std::size_t c = 0; means && c < whole; ++c) {
-        if (finite && mm.lo == mm.hi)
+        if (constant)
             means[c] = mm.lo;
         else
             pending->push_back(c);
@@ -561,15 +565,17 @@ void Moments::merge(const Moments& later) {
     // wrapped (ExactSum alone saturates its special counts, which only decide inf/NaN there).
     if (values() > UINT64_MAX - later.values())
         fail(ErrorKind::Overflow, "Moments: the merged moments would hold more than 2^64 - 1 values");
+    // The sum first, aside: a sum out of range (forged records only) is refused before anything
+    // changes, and the weighted difference below still needs the old sum.
+    ExactSum merged = sum;
+    merged.add(later.sum);  // keeps the kind
     if (later.values() == 0 && !later.has_extremes) {
-        sum.add(later.sum);  // keeps the kind
+        sum = merged;
         return;
     }
     if (values() == 0 && !has_extremes) {
-        ExactSum kept = sum;
         *this = later;
-        sum = kept;
-        sum.add(later.sum);
+        sum = merged;
         return;
     }
     if (dtype != later.dtype)
@@ -588,7 +594,7 @@ void Moments::merge(const Moments& later) {
         }
         count += later.count;
     }
-    sum.add(later.sum);
+    sum = merged;
     if (later.has_extremes) {
         if (!has_extremes) {
             has_extremes = true;
@@ -756,6 +762,9 @@ Moments Moments::from_bytes(const unsigned char* in, std::size_t size) {
     try {
         m.sum = ExactSum::from_bytes(at, ExactSum::kBytes);
     } catch (const Error& e) {  // named as the record the caller passed, not as a bare ExactSum
+        if (e.kind() == ErrorKind::Overflow)  // well-formed, but beyond what a sum holds
+            fail(ErrorKind::Overflow, std::string("a serialized Moments record whose sum is out "
+                                                  "of range (") + e.what() + ")");
         fail(ErrorKind::InvalidArgument,
              std::string("a corrupt serialized Moments record (its sum: ") + e.what() + ")");
     }
