@@ -573,6 +573,9 @@ _LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine w
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
 _LOOK_NEW = 0.9  # share of the look's characters in new words: sample the text
+# The glance: the bench's corpora have shares of 0.36-0.80 in their first 8K code points, texts
+# of distinct words 1.0; fewer words there (long lines: Chinese) leave the decision to the look.
+_GLANCE, _GLANCE_WORDS, _GLANCE_NEW = 1 << 13, 64, 0.85
 _SAMPLE_NEW = 0.96  # share in the first sixteenth's: count the text with Counter's loop
 _TEXT_PIECE = 1 << 16  # code points lowered and split at once (kept in cache)
 #: ASCII characters that split a text holding a non-ASCII character but not an ASCII-only text
@@ -665,10 +668,21 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
 
 
 def _mostly_new(look):
-    words = look.split()
-    if len(words) < _LOOK_WORDS:
+    """Whether the look (a text's first _LOOK code points) passes: _LOOK_WORDS words or more, a
+    share of _LOOK_NEW or more of their characters in new words. A glance at its first
+    _GLANCE code points first turns real text away in 0.05 ms, where the whole look takes
+    0.7-0.9 ms (1.5% of a count of the Debian copyright files)."""
+    glance = look[:_GLANCE].split()
+    if len(glance) >= _GLANCE_WORDS and _new_share(glance) < _GLANCE_NEW:
         return False
-    return sum(map(len, set(words))) >= _LOOK_NEW * sum(map(len, words))
+    words = look.split()
+    return len(words) >= _LOOK_WORDS and _new_share(words) >= _LOOK_NEW
+
+
+def _new_share(words):
+    """The share of the characters of `words` that are in a word's first occurrence."""
+    total = sum(map(len, words))
+    return sum(map(len, set(words))) / total if total else 0.0
 
 
 def _counted_from(pieces, n, k, progress, what, reporter):

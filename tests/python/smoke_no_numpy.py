@@ -293,10 +293,11 @@ finally:
 # A str of nearly all-distinct words is counted by Counter's loop in pieces cut after ASCII
 # whitespace (made tiny here, and taken by every text): this interpreter's lower() and split()
 # of each piece give exactly the whole text's count (PyPy's U+180E and U+001C..U+001F included).
-names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW")
+names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW")
 saved = [getattr(_text, name) for name in names]
 try:
     _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._SAMPLE_NEW = 0
+    _text._GLANCE_NEW = 0
     for i, text in enumerate(samples):
         _text._TEXT_PIECE = 1 + i % 11
         got = hotloop.word_count(text)

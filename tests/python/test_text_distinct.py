@@ -20,11 +20,12 @@ def routed(piece, always=True):
     """Pieces of `piece` code points; with `always`, every text with a word takes the Counter
     route (a look of any length, any share of new characters). Hypothesis cannot take pytest's
     monkeypatch."""
-    names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW")
+    names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW")
     saved = [getattr(_text, name) for name in names]
     _text._TEXT_PIECE = piece
     if always:
-        _text._LOOK_FROM, _text._LOOK_WORDS, _text._LOOK_NEW, _text._SAMPLE_NEW = 0, 0, 0, 0
+        _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._SAMPLE_NEW = 0
+        _text._GLANCE_NEW = 0
     try:
         yield
     finally:
@@ -348,4 +349,17 @@ def test_words_used_one_and_a_half_times_take_counters_route():
     with counting_calls() as calls:
         got = hotloop.word_count(text)
     assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
+
+
+def test_a_glance_at_real_text_turns_it_away_before_the_look():
+    # 4K code points of repeated words, then distinct IDs: the glance (8K code points, a share
+    # of ~0.5 < 0.85) sends the text to the engine though the whole look (64K, ~0.94) passes.
+    text = "the cat and the hat " * 200 + " ".join(distinct_ids(120_000))
+    look = text[:_text._LOOK]
+    assert _text._new_share(look.split()) >= _text._LOOK_NEW
+    assert not _text._mostly_new(look)
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] >= 1
     assert_exact(got, reference(text))
