@@ -54,6 +54,14 @@ def assert_exact(got, want):
         assert list(got) == list(want)  # Counter's insertion order
 
 
+def outcome(call):
+    """(call(), None), or (None, the HotloopUnicodeDecodeError it raised)."""
+    try:
+        return call(), None
+    except hotloop.HotloopUnicodeDecodeError as exc:
+        return None, exc
+
+
 def distinct_ids(n, seed=0):
     """n distinct words of 9 characters (what a column of IDs is)."""
     rng = random.Random(seed)
@@ -209,13 +217,9 @@ def test_malformed_bytes_on_counters_route_decode_as_the_engine_does(errors):
     # (same class, offsets and reason) for "strict".
     data = " ".join(distinct_ids(120_000)).encode() + b" ok \xe2\x82 \xff end"
     with counting_calls() as calls:
-        try:
-            got = hotloop.word_count(data, errors=errors)
-        except hotloop.HotloopUnicodeDecodeError as exc:
-            routed_error = exc
-        else:
-            routed_error = None
-            assert_exact(got, reference(data.decode("utf-8", errors)))
+        got, routed_error = outcome(lambda: hotloop.word_count(data, errors=errors))
+    if routed_error is None:
+        assert_exact(got, reference(data.decode("utf-8", errors)))
     assert calls.calls["hl_word_table_count"] == 0
     if errors == "strict":
         with routed(1 << 16, always=False):
@@ -302,13 +306,9 @@ def test_malformed_bytes_in_a_file_on_counters_route(tmp_path, errors, where):
     path = tmp_path / "bad.txt"
     path.write_bytes(bytes(data))
     with counting_calls() as calls:
-        try:
-            got = hotloop.word_count_file(path, errors=errors)
-        except hotloop.HotloopUnicodeDecodeError as exc:
-            routed = exc
-        else:
-            routed = None
-            assert_exact(got, reference(bytes(data).decode("utf-8", errors)))
+        got, routed = outcome(lambda: hotloop.word_count_file(path, errors=errors))
+    if routed is None:
+        assert_exact(got, reference(bytes(data).decode("utf-8", errors)))
     assert calls.calls["hl_word_table_count_file"] == 0
     if errors == "strict":
         with routed_off(), pytest.raises(hotloop.HotloopUnicodeDecodeError) as engine:
