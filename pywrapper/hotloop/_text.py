@@ -560,15 +560,16 @@ def _counter(text, k):
 # whitespace as _decoded_pieces cuts, or after other whitespace (_piece_cuts) where 64K code
 # points hold none (each piece starts with the whitespace before it, so lower() sees each word
 # in the context of the whole text). The pieces keep Ctrl-C and progress, and hold one piece's
-# lowered copy where Counter holds the whole text's. A look at the first 64K code points tells
-# real text apart at no cost (the share of new characters there is 0.39-0.60 in the bench's
-# corpora, 0.99-1.0 in these); a text that passes it is counted this way for its first
-# sixteenth, whose share decides. 0.96 and above, the rest too: 1M distinct words 1.0, Chinese
-# lines 0.987, random words each used 1.05-1.5 times 0.973-0.997, where the engine took
-# 0.45-1.01x Counter's time. Below, the engine counts the text: random words each used twice,
-# 0.952-0.955, where it took 1.24-1.61x (but 0.65x for Chinese words of 60 characters; one run,
-# after the engine's large-vocabulary work). A text whose repeats are local (IDs, 5% of them
-# again a few words on) has the same share throughout: 0.95 goes to the engine, at 0.62-0.68x.
+# lowered copy where Counter holds the whole text's. A glance at the first 8K code points, then
+# a look at the first 64K, tell real text apart for 0.05-0.9 ms (the share of new characters in
+# the look is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text that passes is
+# counted this way for its first sixteenth, whose share decides. 0.96 and above, the rest too:
+# 1M distinct words 1.0, Chinese lines 0.987, random words each used 1.05-1.5 times
+# 0.973-0.997, where the engine took 0.45-1.01x Counter's time. Below, the engine counts the
+# text: random words each used twice, 0.952-0.955, where it took 1.24-1.61x (but 0.65x for
+# Chinese words of 60 characters; one run, after the engine's large-vocabulary work). A text
+# whose repeats are local (IDs, 5% of them again a few words on) has the same share
+# throughout: 0.95 goes to the engine, at 0.62-0.68x.
 _LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine without a look
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
@@ -615,8 +616,8 @@ except ImportError:  # pragma: no cover - CPython 3 and PyPy 3 have it (PyPy's i
 
 def _counted_by_python(text, errors, k, progress):
     """word_count(text, k) by Counter's loop when text is an exact str, or bytes-like UTF-8,
-    whose words are nearly all distinct (see above); None, having counted nothing, for any
-    other text."""
+    whose words are nearly all distinct (see above); None for any other text (having counted
+    at most its first sixteenth, discarded)."""
     if not isinstance(text, str):
         # Bytes are measured in bytes, and looked at, before their decode: of 2**20 bytes or
         # more, not code points (CJK bytes of 1-3 MiB were decoded, then left to the engine).
