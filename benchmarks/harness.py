@@ -6,6 +6,9 @@ speedup of hotloop against it (peer time / hotloop time; > 1 means hotloop is fa
 
 Time: `time.perf_counter()` around one call, after a warm-up call (thread pool, caches, JIT) and a
 `gc.collect()`; the median of the runs is reported, and the spread is (max - min) / median.
+The contenders' runs are interleaved, round by round (hotloop, then each peer, `repeat` times):
+on a shared machine a burst of load then slows every contender's run of that round alike, where
+timing all of one contender's runs before the next put a burst on one side of the ratio.
 A case with `inner = k` times k calls per run and reports the time per call; a `self_timed` case's
 contenders measure themselves and return their own seconds per call (import time, which must be
 measured in a fresh interpreter, and per-call overheads measured with timeit).
@@ -84,23 +87,41 @@ class Result:
 
 
 def time_call(fn, args, repeat, inner=1, self_timed=False):
-    fn(*args)  # warm-up (thread pool, caches, JIT)
-    runs = []
+    """The Timing of `repeat` runs of fn(*args), after a warm-up call."""
+    return time_calls([fn], args, repeat, inner, self_timed)[0]
+
+
+def time_calls(fns, args, repeat, inner=1, self_timed=False):
+    """One Timing per fn of fns: each warmed up once, then `repeat` rounds that run each fn
+    once in turn (see the module's docstring: why interleaved)."""
+    for fn in fns:
+        fn(*args)  # warm-up (thread pool, caches, JIT)
+    runs = [[] for _ in fns]
     for _ in range(repeat):
-        gc.collect()
-        if self_timed:
-            runs.append(fn(*args))
-            continue
-        start = time.perf_counter()
-        for _ in range(inner):
-            fn(*args)
-        runs.append((time.perf_counter() - start) / inner)
+        for fn, times in zip(fns, runs):
+            times.append(_one_run(fn, args, inner, self_timed))
+    return [_timing(times) for times in runs]
+
+
+def _one_run(fn, args, inner, self_timed):
+    """Seconds per call of one run of `inner` calls (or what a self-timed fn returns)."""
+    gc.collect()
+    if self_timed:
+        return fn(*args)
+    start = time.perf_counter()
+    for _ in range(inner):
+        fn(*args)
+    return (time.perf_counter() - start) / inner
+
+
+def _timing(runs):
     median = statistics.median(runs)
     return Timing("", median, (max(runs) - min(runs)) / median if median else 0.0, runs)
 
 
 def run_case(case, repeat=None):
-    """Times a case; returns (hotloop Timing, {peer: Timing}, problems)."""
+    """Times a case, its contenders interleaved; returns (hotloop Timing, {peer: Timing},
+    problems)."""
     args = case.setup()
     problems = []
     if case.same is not None:
@@ -109,15 +130,12 @@ def run_case(case, repeat=None):
             if not case.same(ours, peer(*args)):
                 problems.append("result differs from %s" % label)
         del ours
-    n = repeat or case.repeat
-    ours = time_call(case.hotloop, args, n, case.inner, case.self_timed)
-    ours.label = "hotloop"
-    peers = {}
-    for label, peer in case.peers.items():
-        t = time_call(peer, args, n, case.inner, case.self_timed)
-        t.label = label
-        peers[label] = t
-    return ours, peers, problems
+    labels = ["hotloop"] + list(case.peers)
+    timings = time_calls([case.hotloop] + list(case.peers.values()), args,
+                         repeat or case.repeat, case.inner, case.self_timed)
+    for label, timing in zip(labels, timings):
+        timing.label = label
+    return timings[0], dict(zip(labels[1:], timings[1:])), problems
 
 
 # ---- memory ----

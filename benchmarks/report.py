@@ -12,7 +12,8 @@ import platform
 import sys
 
 METHOD = (
-    "Times: median of the timed runs after one warm-up call (7 runs; 3 with `--quick`); "
+    "Times: median of the timed runs after one warm-up call (7 runs; 3 with `--quick`), "
+    "the contenders' runs interleaved round by round; "
     "spread = (max - min) / median. Speedup = peer median / hotloop median (> 1: hotloop is "
     "faster). Memory: each contender runs once more in a fresh interpreter of its own; "
     "**peak** is the rise of the resident-set high-water mark during one call (Linux "

@@ -25,6 +25,14 @@ def test_run_case_times_every_contender_and_checks_results():
     assert problems == ["result differs from different"]
 
 
+def test_contenders_run_interleaved():
+    order = []
+    case = _case(hotloop=lambda xs: order.append("h"),
+                 peers={"p": lambda xs: order.append("p"), "q": lambda xs: order.append("q")})
+    harness.run_case(case, repeat=3)
+    assert "".join(order) == "hpq" + "hpq" * 3  # warm-ups, then one run of each per round
+
+
 def test_inner_and_self_timed():
     t = harness.time_call(lambda: 0.25, (), repeat=3, self_timed=True)
     assert t.runs == [0.25, 0.25, 0.25] and t.median == 0.25 and t.spread == 0.0
