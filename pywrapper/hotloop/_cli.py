@@ -21,6 +21,7 @@ import json
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 import warnings
@@ -158,22 +159,34 @@ def _count_path(path: str, part: int, errors: str, progress: Optional[bool]) -> 
                                        progress=progress)
         return WordTable.from_file(path, part=part, errors=errors, progress=progress)
     except UnicodeDecodeError as exc:
-        raise UsageError("%s (--errors replace counts it anyway)"
-                         % _decode_problem(exc, path)) from None
+        raise UsageError(_decode_problem(exc, path)) from None
 
 
 def _decode_problem(exc: UnicodeDecodeError, path: str) -> str:
-    """The invalid UTF-8 as one line naming the input and the byte offset. The library's
-    HotloopUnicodeDecodeError says it all (for a file: the file and a hint if it is compressed);
+    """The invalid UTF-8 as one line naming the input and the byte offset, and what to do:
+    --errors replace, or for compressed input (a file or stdin) the command that decompresses
+    it, in place of the library's hint (which names a Python reader: --errors replace would
+    count the compressed bytes as words). The library's HotloopUnicodeDecodeError says the rest;
     Python's own decoder (the fallback of other handlers, which decodes the whole input at once,
     so `start` is the byte offset) gets the same wording."""
+    from ._text import _compression_of, _file_head, _hint_for
+
     if isinstance(exc, EncodingError):
         message = str(exc)
     else:
         message = "invalid UTF-8 at byte offset %d (byte 0x%02x)%s: %s" % (
             exc.start, exc.object[exc.start], "" if path == "-" else " of file %r" % path,
             exc.reason)
-    return "stdin: " + message if path == "-" else message
+    head = bytes(exc.object[:8]) if path == "-" else _file_head(path)
+    found = _compression_of(head)
+    if found is None:
+        advice = " (--errors replace counts it anyway)"
+    else:
+        message = message.replace(_hint_for(head), "")
+        pipe = ("... | %s | hotloop wordcount -" % found[2] if path == "-"
+                else "%s %s | hotloop wordcount -" % (found[2], shlex.quote(path)))
+        advice = " - the input is %s-compressed: decompress it first (%s)" % (found[0], pipe)
+    return ("stdin: " if path == "-" else "") + message + advice
 
 
 def _count_all(paths: Sequence[str], errors: str, progress: Optional[bool]) -> "WordTable":

@@ -920,27 +920,41 @@ def _python_decoded(view, errors):
         raise _from_python_error(exc) from None
 
 
-_COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
-               (b"BZh", "bzip2", "bz2.open(path, 'rt')"),
-               (b"\xfd7zXZ\x00", "xz", "lzma.open(path, 'rt')"),
-               (b"\x28\xb5\x2f\xfd", "zstd", "a zstd reader")]
+_COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')", "zcat"),
+               (b"BZh", "bzip2", "bz2.open(path, 'rt')", "bzcat"),
+               (b"\xfd7zXZ\x00", "xz", "lzma.open(path, 'rt')", "xzcat"),
+               (b"\x28\xb5\x2f\xfd", "zstd", "a zstd reader", "zstdcat")]
+
+
+def _compression_of(head):
+    """(kind, Python reader, shell command) for input starting with `head` that is compressed,
+    or None."""
+    for magic, kind, reader, command in _COMPRESSED:
+        if head.startswith(magic):
+            return kind, reader, command
+    return None
+
+
+def _file_head(name):
+    """The first 8 bytes of a file (b"" if it cannot be read)."""
+    try:
+        with open(name, "rb") as f:
+            return f.read(8)
+    except OSError:
+        return b""
 
 
 def _compression_hint(name):
-    try:
-        with open(name, "rb") as f:
-            return _hint_for(f.read(8))
-    except OSError:
-        return ""
+    return _hint_for(_file_head(name))
 
 
 def _hint_for(head):
     """What to say of a file starting with `head` that does not decode: compressed, or nothing."""
-    for magic, kind, reader in _COMPRESSED:
-        if head.startswith(magic):
-            return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the "
-                    "text" % (kind, reader))
-    return ""
+    found = _compression_of(head)
+    if found is None:
+        return ""
+    return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the text"
+            % found[:2])
 
 
 def _run_file(path, start, end, errors, encoding, part, progress, what, finish, fallback):

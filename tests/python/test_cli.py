@@ -1,6 +1,7 @@
 """The `hotloop` command, run as a subprocess (python -m hotloop): outputs against the plain
 references (collections.Counter, statistics / NumPy, scipy.ndimage / PIL), stdin, errors as one
 line with exit status 2, Ctrl-C, and the progress bar on a terminal."""
+import bz2
 import collections
 import csv
 import gzip
@@ -157,6 +158,20 @@ def test_wordcount_invalid_utf8_strict_names_file_and_offset(tmp_path):
     compressed = tmp_path / "text.gz"
     compressed.write_bytes(gzip.compress(b"some words"))
     assert "gzip" in fails_cleanly("wordcount", compressed)
+
+
+def test_wordcount_compressed_input_names_the_command(tmp_path):
+    # A command-line user is told the shell command that decompresses, not a Python reader, and
+    # not "--errors replace", which would count the compressed bytes as words.
+    compressed = tmp_path / "logs 1.gz"
+    compressed.write_bytes(gzip.compress(b"some words"))
+    err = fails_cleanly("wordcount", compressed)
+    assert "gzip-compressed" in err and "zcat '%s' | hotloop wordcount -" % compressed in err
+    assert "--errors replace" not in err and "gzip.open" not in err
+    err = fails_cleanly("wordcount", "-", stdin=bz2.compress(b"some words"))
+    assert err.startswith("hotloop wordcount: error: stdin: ")
+    assert "bzip2-compressed" in err and "| bzcat | hotloop wordcount -" in err
+    assert "--errors replace" not in err and "bz2.open" not in err
 
 
 def test_wordcount_errors_handlers(tmp_path):
