@@ -174,6 +174,34 @@ def test_wordcount_compressed_input_names_the_command(tmp_path):
     assert "--errors replace" not in err and "bz2.open" not in err
 
 
+def test_wordcount_encoding(tmp_path):
+    # Latin-1 logs and UTF-16 exports (with their BOM) count as open(path, encoding=...) reads
+    # them, from files and from stdin, summed across inputs in one encoding.
+    text = "Café CAFÉ naïve Straße\r\nok OK\n"
+    latin = tmp_path / "old.txt"
+    latin.write_bytes(text.encode("latin-1"))
+    assert parse_counts(ok("wordcount", latin, "--encoding", "latin-1")) == reference_counts([text])
+    assert (parse_counts(ok("wordcount", "-", latin, "--encoding", "cp1252",
+                            stdin=text.encode("cp1252")))
+            == reference_counts([text, text]))
+    wide = "Σίσυφος ΣΊΣΥΦΟΣ \ufeffword\n" * 3
+    utf16 = tmp_path / "export.csv"
+    utf16.write_bytes(wide.encode("utf-16"))
+    assert parse_counts(ok("wordcount", utf16, "--encoding", "utf-16")) == reference_counts([wide])
+    assert (parse_counts(ok("wordcount", "-", "--encoding", "utf-16", stdin=wide.encode("utf-16")))
+            == reference_counts([wide]))
+    assert (parse_counts(ok("wordcount", "-", "--encoding", "utf-8-sig",
+                            stdin=b"\xef\xbb\xbfword Word"))
+            == [("word", 2)])
+    err = fails_cleanly("wordcount", latin, "--encoding", "utf-8")
+    assert "byte offset 3" in err and "--errors replace" in err
+    err = fails_cleanly("wordcount", "-", "--encoding", "cp1252", stdin=b"ok \x81")
+    assert err.startswith("hotloop wordcount: error: stdin: ") and "byte offset 3 " in err
+    assert "unknown encoding: klingon" in fails_cleanly("wordcount", latin, "--encoding", "klingon")
+    assert "not a text encoding" in fails_cleanly("wordcount", latin, "--encoding", "rot13")
+    assert "BOM" in fails_cleanly("wordcount", "-", "--encoding", "utf-16", stdin=b"\xef\xbbab")
+
+
 def test_wordcount_errors_handlers(tmp_path):
     data = b"caf\xe9 caf\xe9 ok \xff\xfe ok ok \xed\xa0\x80 x"
     path = tmp_path / "latin1.txt"
