@@ -192,13 +192,11 @@ def _stdin_text(codec: str, errors: str) -> Union[bytes, str]:
 
 
 def _decode_problem(exc: UnicodeDecodeError, path: str) -> str:
-    """The invalid UTF-8 as one line naming the input and the byte offset, and what to do:
-    --errors replace, or for compressed input (a file or stdin) the command that decompresses
-    it, in place of the library's hint (which names a Python reader: --errors replace would
-    count the compressed bytes as words). The library's HotloopUnicodeDecodeError says the rest;
-    Python's own decoder (the fallback of other handlers, which decodes the whole input at once,
-    so `start` is the byte offset) gets the same wording."""
-    from ._text import _compression_of, _file_head, _hint_for
+    """The invalid bytes as one line naming the input and the byte offset, and what to do
+    (_decode_advice). The library's HotloopUnicodeDecodeError says the rest; Python's own
+    decoder (the fallback of other handlers, which decodes the whole input at once, so `start`
+    is the byte offset) gets the same wording."""
+    from ._text import _file_head, _hint_for
 
     if isinstance(exc, EncodingError):
         message = str(exc)
@@ -208,15 +206,27 @@ def _decode_problem(exc: UnicodeDecodeError, path: str) -> str:
             codec, exc.start, exc.object[exc.start], "" if path == "-" else " of file %r" % path,
             exc.reason)
     head = bytes(exc.object[:8]) if path == "-" else _file_head(path)
+    # The library's hint names a Python reader or argument: the command line's replaces it.
+    message = message.replace(_hint_for(head, exc.encoding), "")
+    return ("stdin: " if path == "-" else "") + message + _decode_advice(head, exc.encoding, path)
+
+
+def _decode_advice(head: bytes, codec: str, path: str) -> str:
+    """For compressed input (a file or stdin), the command that decompresses it; for UTF-16/32
+    read as UTF-8, the --encoding; otherwise --errors replace (which would count compressed or
+    UTF-16 bytes as words, so it is not offered for them)."""
+    from ._text import _bom_encoding, _compression_of
+
     found = _compression_of(head)
-    if found is None:
-        advice = " (--errors replace counts it anyway)"
-    else:
-        message = message.replace(_hint_for(head), "")
+    wide = _bom_encoding(head) if codec == "utf-8" else None
+    if found is not None:
         pipe = ("... | %s | hotloop wordcount -" % found[2] if path == "-"
                 else "%s %s | hotloop wordcount -" % (found[2], shlex.quote(path)))
-        advice = " - the input is %s-compressed: decompress it first (%s)" % (found[0], pipe)
-    return ("stdin: " if path == "-" else "") + message + advice
+        return " - the input is %s-compressed: decompress it first (%s)" % (found[0], pipe)
+    if wide is not None:
+        return " - the input starts with a %s byte order mark: add --encoding %s" % (
+            wide.upper(), wide)
+    return " (--errors replace counts it anyway)"
 
 
 def _count_all(paths: Sequence[str], errors: str, codec: str,

@@ -200,6 +200,12 @@ def test_wordcount_encoding(tmp_path):
     assert "unknown encoding: klingon" in fails_cleanly("wordcount", latin, "--encoding", "klingon")
     assert "not a text encoding" in fails_cleanly("wordcount", latin, "--encoding", "rot13")
     assert "BOM" in fails_cleanly("wordcount", "-", "--encoding", "utf-16", stdin=b"\xef\xbbab")
+    # Read as UTF-8, a UTF-16 export is told the --encoding to add (not --errors replace,
+    # which would count its bytes as words), from a file or stdin.
+    for args, stdin in (([utf16], b""), (["-"], wide.encode("utf-16"))):
+        err = fails_cleanly("wordcount", *args, stdin=stdin)
+        assert err.endswith("byte order mark: add --encoding utf-16\n"), err
+        assert "--errors" not in err and "encoding=" not in err
 
 
 def test_wordcount_errors_handlers(tmp_path):
