@@ -186,8 +186,8 @@ def _stdin_text(codec: str, errors: str) -> Union[bytes, str]:
     try:
         return codecs.getincrementaldecoder(codec)(errors).decode(data, final=True)
     except UnicodeDecodeError:
-        raise
-    except UnicodeError as exc:
+        raise  # _count_path words it, offsets and all
+    except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM
         raise UsageError("stdin: %s" % exc) from None
 
 
