@@ -1,7 +1,7 @@
 """The `hotloop` command (also `python -m hotloop`): info, wordcount, stats, image.
 
     hotloop info [--json]
-    hotloop wordcount PATH... [--top K] [--json] [--errors HANDLER]
+    hotloop wordcount PATH... [--top K] [--json] [--errors HANDLER] [--encoding CODEC]
     hotloop stats FILE [--column NAME] [--json]
     hotloop image OP IN OUT [--sigma S] [--radius R] [--amount A]
 
@@ -14,6 +14,7 @@ JSON.stringify writes it. `-` is standard input for wordcount and stats; image t
 """
 import argparse
 import array
+import codecs
 import contextlib
 import csv
 import io
@@ -21,12 +22,13 @@ import json
 import math
 import os
 import re
+import shlex
 import signal
 import sys
 import warnings
 
 from typing import (TYPE_CHECKING, Any, Dict, Iterator, List, NoReturn, Optional, Sequence,
-                    Tuple)
+                    Tuple, Union)
 
 from . import _cli_start
 from ._errors import EncodingError, HotloopError, MissingDependencyError
@@ -147,36 +149,88 @@ def _check_handler(errors: str) -> None:
                          % errors) from None
 
 
-def _count_path(path: str, part: int, errors: str, progress: Optional[bool]) -> "WordTable":
+def _check_encoding(encoding: str) -> str:
+    """The codec's name for --encoding, checked as open() checks it, before any input is read."""
+    from ._text import _codec_name
+
+    try:
+        return str(_codec_name(encoding, "--encoding"))
+    except HotloopError as exc:
+        raise UsageError(str(exc)) from None
+
+
+def _count_path(path: str, part: int, errors: str, codec: str,
+                progress: Optional[bool]) -> "WordTable":
     """The WordTable of one file ("-": stdin) as input number `part`: its words' first
     occurrences rank after those of the inputs before it."""
     from ._text import WordTable
 
     try:
         if path == "-":
-            return WordTable.from_text(_standard("stdin").buffer.read(), part=part, errors=errors,
+            return WordTable.from_text(_stdin_text(codec, errors), part=part, errors=errors,
                                        progress=progress)
-        return WordTable.from_file(path, part=part, errors=errors, progress=progress)
+        return WordTable.from_file(path, part=part, errors=errors, encoding=codec,
+                                   progress=progress)
     except UnicodeDecodeError as exc:
-        raise UsageError("%s (--errors replace counts it anyway)"
-                         % _decode_problem(exc, path)) from None
+        raise UsageError(_decode_problem(exc, path)) from None
+    except EncodingError as exc:  # not about one sequence: UTF-16/32 without a BOM
+        raise UsageError(str(exc)) from None
+
+
+def _stdin_text(codec: str, errors: str) -> Union[bytes, str]:
+    """Standard input's bytes (UTF-8: the library decodes them), or its text as open() would
+    decode it: one incremental decoder, given it all (final=True)."""
+    data = _standard("stdin").buffer.read()
+    if codec == "utf-8":
+        return data
+    try:
+        return codecs.getincrementaldecoder(codec)(errors).decode(data, final=True)
+    except UnicodeDecodeError:
+        raise  # _count_path words it, offsets and all
+    except UnicodeError as exc:  # not about one sequence: UTF-16/32 without a BOM
+        raise UsageError("stdin: %s" % exc) from None
 
 
 def _decode_problem(exc: UnicodeDecodeError, path: str) -> str:
-    """The invalid UTF-8 as one line naming the input and the byte offset. The library's
-    HotloopUnicodeDecodeError says it all (for a file: the file and a hint if it is compressed);
-    Python's own decoder (the fallback of other handlers, which decodes the whole input at once,
-    so `start` is the byte offset) gets the same wording."""
+    """The invalid bytes as one line naming the input and the byte offset, and what to do
+    (_decode_advice). The library's HotloopUnicodeDecodeError says the rest; Python's own
+    decoder (the fallback of other handlers, which decodes the whole input at once, so `start`
+    is the byte offset) gets the same wording."""
+    from ._text import _file_head, _hint_for
+
     if isinstance(exc, EncodingError):
         message = str(exc)
     else:
-        message = "invalid UTF-8 at byte offset %d (byte 0x%02x)%s: %s" % (
-            exc.start, exc.object[exc.start], "" if path == "-" else " of file %r" % path,
+        codec = "UTF-8" if exc.encoding == "utf-8" else exc.encoding
+        message = "invalid %s at byte offset %d (byte 0x%02x)%s: %s" % (
+            codec, exc.start, exc.object[exc.start], "" if path == "-" else " of file %r" % path,
             exc.reason)
-    return "stdin: " + message if path == "-" else message
+    head = bytes(exc.object[:8]) if path == "-" else _file_head(path)
+    # The library's hint names a Python reader or argument: the command line's replaces it.
+    message = message.replace(_hint_for(head, exc.encoding), "")
+    return ("stdin: " if path == "-" else "") + message + _decode_advice(head, exc.encoding, path)
 
 
-def _count_all(paths: Sequence[str], errors: str, progress: Optional[bool]) -> "WordTable":
+def _decode_advice(head: bytes, codec: str, path: str) -> str:
+    """For compressed input (a file or stdin), the command that decompresses it; for UTF-16/32
+    read as UTF-8, the --encoding; otherwise --errors replace (which would count compressed or
+    UTF-16 bytes as words, so it is not offered for them)."""
+    from ._text import _bom_encoding, _compression_of
+
+    found = _compression_of(head)
+    wide = _bom_encoding(head) if codec == "utf-8" else None
+    if found is not None:
+        pipe = ("... | %s | hotloop wordcount -" % found[2] if path == "-"
+                else "%s %s | hotloop wordcount -" % (found[2], shlex.quote(path)))
+        return " - the input is %s-compressed: decompress it first (%s)" % (found[0], pipe)
+    if wide is not None:
+        return " - the input starts with a %s byte order mark: add --encoding %s" % (
+            wide.upper(), wide)
+    return " (--errors replace counts it anyway)"
+
+
+def _count_all(paths: Sequence[str], errors: str, codec: str,
+               progress: Optional[bool]) -> "WordTable":
     """The merged WordTable of all inputs, input i being part i: exactly the table of their
     words in sequence, so most_common's ties follow first occurrence across the files.
 
@@ -188,7 +242,7 @@ def _count_all(paths: Sequence[str], errors: str, progress: Optional[bool]) -> "
     stack = _MergeStack(lambda a, b: a.merge(b), lambda t: t.close())
     try:
         for part, path in enumerate(paths):
-            stack.push(_count_path(path, part, errors, progress))
+            stack.push(_count_path(path, part, errors, codec, progress))
         total = stack.result()
     except BaseException:
         stack.discard()
@@ -198,9 +252,10 @@ def _count_all(paths: Sequence[str], errors: str, progress: Optional[bool]) -> "
 
 def _wordcount(args: argparse.Namespace) -> None:
     _check_handler(args.errors)
+    codec = _check_encoding(args.encoding)
     if args.top is not None and args.top < 0:
         raise UsageError("--top must be >= 0, got %d" % args.top)
-    with _count_all(args.paths, args.errors, _progress()) as total:
+    with _count_all(args.paths, args.errors, codec, _progress()) as total:
         # Counter.most_common's order (by count, ties in order of first occurrence), in C++.
         ranked = total.to_dict(top=len(total) if args.top is None else args.top)
     if args.json:
@@ -557,17 +612,23 @@ def _parser() -> argparse.ArgumentParser:
 
     words = commands.add_parser(
         "wordcount", help="count the words of text files, lowercased",
-        description="One word<TAB>count line per word of the files (UTF-8, lowercased, split on "
+        description="One word<TAB>count line per word of the files (UTF-8 unless --encoding, "
+                    "lowercased, split on "
                     "whitespace as str.split does), most common first, ties in order of first "
                     "occurrence; several files are summed; '-' reads stdin.")
     words.add_argument("paths", nargs="+", metavar="PATH")
     words.add_argument("--top", type=int, metavar="K", help="only the K most common words")
     words.add_argument("--json", action="store_true", help="print a JSON object word: count")
     words.add_argument("--errors", default="strict", metavar="HANDLER",
-                       help="what to do with invalid UTF-8: strict (the default: fail, "
+                       help="what to do with bytes invalid in the encoding: strict (the "
+                            "default: fail, "
                             "naming the byte offset), replace or ignore (counted natively), "
                             "or another decoding handler of Python's such as "
                             "surrogateescape or backslashreplace (Python decodes first)")
+    words.add_argument("--encoding", default="utf-8", metavar="CODEC",
+                       help="the files' and stdin's encoding, as open() takes it: utf-8 (the "
+                            "default) and utf-8-sig (a leading BOM skipped) are read natively, "
+                            "others (latin-1, cp1252, utf-16, ...) decoded by Python in pieces")
     words.set_defaults(run=_wordcount)
 
     stats = commands.add_parser(

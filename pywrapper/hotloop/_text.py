@@ -415,7 +415,7 @@ def _from_python_error(exc, filename=None):
     message = _malformed_message(codec, exc.start, exc.object[exc.start], exc.reason, filename)
     obj = exc.object
     if filename is not None:  # exc.object is the whole file: no second read (a FIFO has none)
-        message += _hint_for(obj[:8])
+        message += _hint_for(obj[:8], exc.encoding)
         obj = obj[exc.start:exc.end]  # a file's error holds its malformed bytes only
     return HotloopUnicodeDecodeError(message, exc.encoding, obj, exc.start, exc.end, exc.reason,
                                      filename=filename)
@@ -920,26 +920,58 @@ def _python_decoded(view, errors):
         raise _from_python_error(exc) from None
 
 
-_COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')"),
-               (b"BZh", "bzip2", "bz2.open(path, 'rt')"),
-               (b"\xfd7zXZ\x00", "xz", "lzma.open(path, 'rt')"),
-               (b"\x28\xb5\x2f\xfd", "zstd", "a zstd reader")]
+_COMPRESSED = [(b"\x1f\x8b", "gzip", "gzip.open(path, 'rt')", "zcat"),
+               (b"BZh", "bzip2", "bz2.open(path, 'rt')", "bzcat"),
+               (b"\xfd7zXZ\x00", "xz", "lzma.open(path, 'rt')", "xzcat"),
+               (b"\x28\xb5\x2f\xfd", "zstd", "a zstd reader", "zstdcat")]
+
+
+def _compression_of(head):
+    """(kind, Python reader, shell command) for input starting with `head` that is compressed,
+    or None."""
+    for magic, kind, reader, command in _COMPRESSED:
+        if head.startswith(magic):
+            return kind, reader, command
+    return None
+
+
+def _file_head(name):
+    """The first 8 bytes of a file (b"" if it cannot be read)."""
+    try:
+        with open(name, "rb") as f:
+            return f.read(8)
+    except OSError:
+        return b""
 
 
 def _compression_hint(name):
-    try:
-        with open(name, "rb") as f:
-            return _hint_for(f.read(8))
-    except OSError:
-        return ""
+    return _hint_for(_file_head(name))
 
 
-def _hint_for(head):
-    """What to say of a file starting with `head` that does not decode: compressed, or nothing."""
-    for magic, kind, reader in _COMPRESSED:
-        if head.startswith(magic):
-            return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the "
-                    "text" % (kind, reader))
+#: UTF-32's byte order marks before UTF-16's: FF FE 00 00 starts with FF FE.
+_BOMS = [(codecs.BOM_UTF32_LE, "utf-32"), (codecs.BOM_UTF32_BE, "utf-32"),
+         (codecs.BOM_UTF16_LE, "utf-16"), (codecs.BOM_UTF16_BE, "utf-16")]
+
+
+def _bom_encoding(head):
+    """The codec whose byte order mark `head` starts with ("utf-16", "utf-32"), or None."""
+    for bom, codec in _BOMS:
+        if head.startswith(bom):
+            return codec
+    return None
+
+
+def _hint_for(head, codec="utf-8"):
+    """What to say of a file starting with `head` that `codec` does not decode: compressed, a
+    UTF-16/32 file (Windows exports) read as UTF-8, or nothing."""
+    found = _compression_of(head)
+    if found is not None:
+        return (" - the file is %s-compressed: decompress it first (e.g. %s) and count the text"
+                % found[:2])
+    wide = _bom_encoding(head)
+    if wide is not None and codec == "utf-8":
+        return " - the file starts with a %s byte order mark: pass encoding=%r" % (wide.upper(),
+                                                                                    wide)
     return ""
 
 
@@ -1183,7 +1215,7 @@ def _piece_decode_error(exc, known, read, name, head, final, whole):
     end = start + exc.end - exc.start
     codec = "UTF-8" if exc.encoding == "utf-8" else exc.encoding
     message = (_malformed_message(codec, start, obj[exc.start], exc.reason, name)
-               + _hint_for(head))
+               + _hint_for(head, exc.encoding))
     return HotloopUnicodeDecodeError(message, exc.encoding, obj[exc.start:exc.end], start, end,
                                      exc.reason, filename=name)
 
@@ -1530,7 +1562,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
         ``start`` and ``end`` are byte offsets in the file (as a decode of the whole file gives
         them; for ``"utf-8-sig"`` counting the BOM, which ``bytes.decode`` leaves out),
         ``filename`` names it, ``object`` holds the malformed bytes (the file is never loaded
-        whole); the message says so when the file is gzip/bz2/xz/zstd-compressed.
+        whole); the message says so when the file is gzip/bz2/xz/zstd-compressed, and
+        names the ``encoding=`` to pass when a file read as UTF-8 starts with a UTF-16 or
+        UTF-32 byte order mark.
     FileNotFoundError, PermissionError, IsADirectoryError, OSError
         as ``open()`` raises them (the package's subclasses, with errno, strerror, filename);
         an ``OSError`` too if the file keeps shrinking while it is read (it is counted again

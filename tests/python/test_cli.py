@@ -1,6 +1,7 @@
 """The `hotloop` command, run as a subprocess (python -m hotloop): outputs against the plain
 references (collections.Counter, statistics / NumPy, scipy.ndimage / PIL), stdin, errors as one
 line with exit status 2, Ctrl-C, and the progress bar on a terminal."""
+import bz2
 import collections
 import csv
 import gzip
@@ -157,6 +158,54 @@ def test_wordcount_invalid_utf8_strict_names_file_and_offset(tmp_path):
     compressed = tmp_path / "text.gz"
     compressed.write_bytes(gzip.compress(b"some words"))
     assert "gzip" in fails_cleanly("wordcount", compressed)
+
+
+def test_wordcount_compressed_input_names_the_command(tmp_path):
+    # A command-line user is told the shell command that decompresses, not a Python reader, and
+    # not "--errors replace", which would count the compressed bytes as words.
+    compressed = tmp_path / "logs 1.gz"
+    compressed.write_bytes(gzip.compress(b"some words"))
+    err = fails_cleanly("wordcount", compressed)
+    assert "gzip-compressed" in err and "zcat '%s' | hotloop wordcount -" % compressed in err
+    assert "--errors replace" not in err and "gzip.open" not in err
+    err = fails_cleanly("wordcount", "-", stdin=bz2.compress(b"some words"))
+    assert err.startswith("hotloop wordcount: error: stdin: ")
+    assert "bzip2-compressed" in err and "| bzcat | hotloop wordcount -" in err
+    assert "--errors replace" not in err and "bz2.open" not in err
+
+
+def test_wordcount_encoding(tmp_path):
+    # Latin-1 logs and UTF-16 exports (with their BOM) count as open(path, encoding=...) reads
+    # them, from files and from stdin, summed across inputs in one encoding.
+    text = "Café CAFÉ naïve Straße\r\nok OK\n"
+    latin = tmp_path / "old.txt"
+    latin.write_bytes(text.encode("latin-1"))
+    assert parse_counts(ok("wordcount", latin, "--encoding", "latin-1")) == reference_counts([text])
+    assert (parse_counts(ok("wordcount", "-", latin, "--encoding", "cp1252",
+                            stdin=text.encode("cp1252")))
+            == reference_counts([text, text]))
+    wide = "Σίσυφος ΣΊΣΥΦΟΣ \ufeffword\n" * 3
+    utf16 = tmp_path / "export.csv"
+    utf16.write_bytes(wide.encode("utf-16"))
+    assert parse_counts(ok("wordcount", utf16, "--encoding", "utf-16")) == reference_counts([wide])
+    assert (parse_counts(ok("wordcount", "-", "--encoding", "utf-16", stdin=wide.encode("utf-16")))
+            == reference_counts([wide]))
+    assert (parse_counts(ok("wordcount", "-", "--encoding", "utf-8-sig",
+                            stdin=b"\xef\xbb\xbfword Word"))
+            == [("word", 2)])
+    err = fails_cleanly("wordcount", latin, "--encoding", "utf-8")
+    assert "byte offset 3" in err and "--errors replace" in err
+    err = fails_cleanly("wordcount", "-", "--encoding", "cp1252", stdin=b"ok \x81")
+    assert err.startswith("hotloop wordcount: error: stdin: ") and "byte offset 3 " in err
+    assert "unknown encoding: klingon" in fails_cleanly("wordcount", latin, "--encoding", "klingon")
+    assert "not a text encoding" in fails_cleanly("wordcount", latin, "--encoding", "rot13")
+    assert "BOM" in fails_cleanly("wordcount", "-", "--encoding", "utf-16", stdin=b"\xef\xbbab")
+    # Read as UTF-8, a UTF-16 export is told the --encoding to add (not --errors replace,
+    # which would count its bytes as words), from a file or stdin.
+    for args, stdin in (([utf16], b""), (["-"], wide.encode("utf-16"))):
+        err = fails_cleanly("wordcount", *args, stdin=stdin)
+        assert err.endswith("byte order mark: add --encoding utf-16\n"), err
+        assert "--errors" not in err and "encoding=" not in err
 
 
 def test_wordcount_errors_handlers(tmp_path):

@@ -1047,6 +1047,27 @@ def test_compressed_file_says_so(tmp_path):
     assert info.value.filename == str(path)
 
 
+@pytest.mark.parametrize("codec", ["utf-16", "utf-16-be", "utf-32", "utf-32-be"])
+def test_utf16_or_32_file_read_as_utf8_names_its_encoding(tmp_path, codec):
+    # A Windows export (UTF-16 with its BOM) counted with the default encoding: the error says
+    # which encoding to pass; only the BOM tells, so one written without it gets no hint.
+    path = tmp_path / "export.csv"
+    bom = "\ufeff" if codec.endswith("be") else ""  # "utf-16" and "utf-32" write their own
+    path.write_bytes((bom + "Name;Größe\r\nA;1\r\n").encode(codec))
+    wide = codec[:6]
+    for errors in ("strict", "surrogatepass"):  # the engine's error, and Python's decoder's
+        with pytest.raises(UnicodeDecodeError) as info:
+            hotloop.word_count_file(path, errors=errors)
+        assert info.value.start == path.read_bytes().index(b"\xfe" if codec.endswith("be")
+                                                            else b"\xff")
+        assert str(info.value).endswith("byte order mark: pass encoding=%r" % wide)
+    assert hotloop.word_count_file(path, encoding=wide) == {"name;größe": 1, "a;1": 1}
+    (tmp_path / "bare.csv").write_bytes("Größe".encode(codec[:6] + "-le"))
+    with pytest.raises(UnicodeDecodeError) as info:
+        hotloop.word_count_file(tmp_path / "bare.csv")
+    assert "byte order mark" not in str(info.value)
+
+
 # ---- a file that shrinks while it is read (issue 10: SIGBUS) ----
 
 TRUNCATE_CHILD = r"""
