@@ -571,24 +571,47 @@ def _counter(text, k):
 # in the context of the whole text). The pieces keep Ctrl-C and progress, and hold one piece's
 # lowered copy where Counter holds the whole text's. A glance at the first 8K code points, then
 # a look at the first 64K, tell real text apart for 0.05-0.9 ms (the share of new characters in
-# the look is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text that passes is
-# counted this way for its first sixteenth, whose share decides. 0.96 and above, the rest too:
-# 1M distinct words 1.0, Chinese lines 0.987, random words each used 1.05-1.5 times
-# 0.973-0.997, where the engine took 0.45-1.01x Counter's time. Below, the engine counts the
-# text: random words each used twice, 0.952-0.955, where it took 1.24-1.61x (but 0.65x for
-# Chinese words of 60 characters; one run, after the engine's large-vocabulary work). A text
-# whose repeats are local (IDs, 5% of them again a few words on) has the same share
-# throughout: 0.95 goes to the engine, at 0.62-0.68x.
+# the look is 0.39-0.60 in the bench's corpora, 0.68 in a log, 0.99-1.0 in these); a text that
+# passes is counted this way for its first sixteenth, from which its share is foreseen.
+#
+# The share falls along a text whose words come back from afar (random words each used twice:
+# from 0.98 in the sample's first half to 0.93 in its second, 0.5 over the text) and stays put
+# where they come back nearby (IDs, 20% of them again a few words on: 0.80 in both), so the
+# sample's share alone (0.95 for both kinds) could not tell them apart, and the engine took
+# 0.54-0.68x Counter's time on the second. A line through the two halves, averaged over the
+# text, foresees 0.46-0.57 for words used twice, 0.54-0.63 for words used 1.5 times at
+# random, 0.70-0.90 for the IDs again nearby (six seeds each, 120K and 600K words). 0.6 and
+# above, Counter's loop counts the rest (0.83-0.95x Counter's time for IDs 5-20% again nearby,
+# where the engine took 0.55-0.71x; 1M distinct words 0.93x, Chinese lines 1.18x, against
+# 0.55x and 0.44x); below, the engine counts the text (words used twice 1.47x, three times
+# 2.41x). Words used 1.5 times at random fall either way: 0.87x on this loop, 1.10x on the
+# engine's (0.94-1.27x over runs).
+#
+# A text may change on the way (a column of IDs, then prose): the route watches the share of
+# new words in each stretch of _HAND_OFF_WORDS words, and where it falls below _HAND_OFF_NEW
+# and the piece's words repeat within it too (prose: 0.16-0.40 of them distinct), the engine
+# counts the rest of the text - from the end of the piece, just after whitespace that neither
+# a word nor lower()'s context of a final sigma crosses - under the same control, and its
+# counts are merged in order (_merge). A quarter of IDs then the Debian copyright files: 2.63x
+# Counter's time, where the whole text on this loop took 1.05x (half IDs: 1.77x, 1.06x). Words
+# met before but not repeated within a piece (the second half of words used twice) stay on
+# this loop: handed off, their merge cost more than Counter's loop (0.65-0.82x, 0.95x here).
+# Files are not handed off (their pieces are read and decoded here; the rest of a file would
+# be counted from a byte offset): a file that turns to prose is counted on this loop.
 _LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine without a look
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
-_LOOK_NEW = 0.75  # share of the look's characters in new words: sample the text
-# The glance: the bench's corpora have shares of 0.36-0.80 in their first 8K code points, texts
-# of distinct words 1.0; fewer words there (long lines: Chinese) leave the decision to the look.
+# Share of the look's characters in new words: sample the text. IDs 20% again nearby have
+# 0.80; the bench's corpora at most 0.60, a log 0.68 (below 0.7, its sample would be lost).
+_LOOK_NEW = 0.75
+# The glance: the bench's corpora have shares of 0.36-0.80 in their first 8K code points (the
+# Zipf text's 0.80 then goes to the look, 0.7-0.9 ms of a 150 ms count), texts of distinct
+# words 1.0, IDs 20% again nearby 0.81; fewer words there (long lines: Chinese) leave the
+# decision to the look.
 _GLANCE, _GLANCE_WORDS, _GLANCE_NEW = 1 << 13, 64, 0.75
 _SAMPLE_NEW = 0.6  # share foreseen from the first sixteenth: count the text with Counter's loop
-_HAND_OFF_WORDS = 4096  # words of the latest pieces whose share of new words is measured
-_HAND_OFF_NEW = 0.5  # below this share (new words and distinct ones), the rest to the engine
+_HAND_OFF_WORDS = 4096  # words in a stretch whose share of new words is measured
+_HAND_OFF_NEW = 0.5  # below this share (new words, and distinct ones), the rest to the engine
 _TEXT_PIECE = 1 << 16  # code points lowered and split at once (kept in cache)
 #: ASCII characters that split a text holding a non-ASCII character but not an ASCII-only text
 #: (PyPy 3.9: U+001C..U+001F), as a str.translate table to a space: an ASCII piece of a text
