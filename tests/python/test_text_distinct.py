@@ -402,6 +402,25 @@ def test_ids_met_again_in_another_order_stay_on_counters_route():
     assert_exact(got, reference(text))
 
 
+def test_words_met_before_are_looked_at_one_stretch_in_eight(monkeypatch):
+    # A set() of a piece's words costs 10-15% of the loop: after one that shows no repeats
+    # within, _HAND_OFF_QUIET stretches go unexamined, and prose after them is still handed off.
+    ids = distinct_ids(3000, seed=6)
+    again = ids[:]
+    random.Random(6).shuffle(again)
+    text = " ".join(ids + again + ["the cat and the hat"] * 2000)
+    looked, within = [], _text._repeats_within
+    monkeypatch.setattr(_text, "_repeats_within", lambda words: (
+        looked.append(len(words)), within(words))[1])
+    with routed(1000), counting_calls() as calls:
+        _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS = 0.5, 100
+        got = hotloop.word_count(text)
+    assert_exact(got, reference(text))
+    assert calls.calls["hl_word_table_count"] == 1  # the prose
+    stretches = len(again) // 100  # ~30 of words met before, a piece (~100 words) each
+    assert 2 <= len(looked) - 1 <= stretches // (_text._HAND_OFF_QUIET + 1) + 2
+
+
 def test_progress_goes_through_a_hand_off_once_to_the_end():
     # The route's reports stand for the whole call: the engine's count of the rest adds none of
     # its own (in its own units), and the end is reported once, when the counts are merged.
