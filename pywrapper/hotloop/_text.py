@@ -581,19 +581,20 @@ def _counter(text, k):
 # 0.54-0.68x Counter's time on the second. A line through the two halves, averaged over the
 # text, foresees 0.46-0.57 for words used twice, 0.54-0.63 for words used 1.5 times at
 # random, 0.70-0.90 for the IDs again nearby (six seeds each, 120K and 600K words). 0.6 and
-# above, Counter's loop counts the rest (0.83-0.95x Counter's time for IDs 5-20% again nearby,
-# where the engine took 0.55-0.71x; 1M distinct words 0.93x, Chinese lines 1.18x, against
-# 0.55x and 0.44x); below, the engine counts the text (words used twice 1.47x, three times
-# 2.41x). Words used 1.5 times at random fall either way: 0.87x on this loop, 1.10x on the
-# engine's (0.94-1.27x over runs).
+# above, Counter's loop counts the rest (0.80-0.95x Counter's time for IDs 5-20% again nearby,
+# where the engine took 0.55-0.71x; 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x,
+# against 0.55-0.60x and 0.41-0.44x); below, the engine counts the text (words used twice
+# 1.45-1.47x, three times 2.41-2.52x). Words used 1.5 times at random fall either way:
+# 0.87-1.27x on this loop, 0.94-1.27x on the engine's (two runs of five).
 #
 # A text may change on the way (a column of IDs, then prose): the route watches the share of
 # new words in each stretch of _HAND_OFF_WORDS words, and where it falls below _HAND_OFF_NEW
 # and the piece's words repeat within it too (prose: 0.16-0.40 of them distinct), the engine
 # counts the rest of the text - from the end of the piece, just after whitespace that neither
 # a word nor lower()'s context of a final sigma crosses - under the same control, and its
-# counts are merged in order (_merge). A quarter of IDs then the Debian copyright files: 2.63x
-# Counter's time, where the whole text on this loop took 1.05x (half IDs: 1.77x, 1.06x). Words
+# counts are merged in order (_merge). A quarter of IDs then the Debian copyright files: 2.53-2.63x
+# Counter's time, where the whole text on this loop took 0.96-1.05x (half IDs: 1.68-1.77x,
+# 0.95-1.06x). Words
 # met before but not repeated within a piece (the second half of words used twice) stay on
 # this loop: handed off, their merge cost more than Counter's loop (0.65-0.82x, 0.95x here).
 # Files are not handed off (their pieces are read and decoded here; the rest of a file would
