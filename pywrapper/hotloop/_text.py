@@ -32,6 +32,8 @@ import array
 import codecs
 import collections
 import io
+import itertools
+import operator
 import os
 import re
 import stat
@@ -269,9 +271,18 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
     second blob put in their places (see hl_word_table_export_grouped). An `owned` table is
     destroyed as soon as its words are out, before the dict is built: with a million distinct
     words it is some 50 MB that need not sit beside the dict."""
+    keys, numbers = _exported(table, _ALL if k is None else k, ctl, owned)
+    if k is not None:
+        return list(zip(keys, numbers))
+    return _filled(keys, numbers, ctl) if keys else {}
+
+
+def _exported(table, k, ctl, owned):
+    """(words, counts) of the k most common words of a table (_ALL: all, in order of first
+    occurrence), as _export takes them."""
     out = [ffi.new(_BUFFER_PP) for _ in range(4)]
     try:
-        check(lib.hl_word_table_export_grouped(table, _ALL if k is None else k, *out, ctl))
+        check(lib.hl_word_table_export_grouped(table, k, *out, ctl))
     finally:
         if owned:
             lib.hl_word_table_destroy(table)
@@ -279,7 +290,7 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
     try:
         n = lib.hl_buffer_length(counts)
         if n == 0:
-            return {} if k is None else []
+            return [], []
         numbers = buffer_values(counts)
         n_others = lib.hl_buffer_length(others_at)
         if n_others == n:  # no ASCII word (Cyrillic, Greek, CJK text): the others are the list
@@ -292,9 +303,7 @@ def _export(table, k, ctl=ffi.NULL, owned=False):
     finally:
         for buffer in (words, others, others_at, counts):
             lib.hl_buffer_free(buffer)
-    if k is not None:
-        return list(zip(keys, numbers))
-    return _filled(keys, numbers, ctl)
+    return keys, numbers
 
 
 # Keys per dict.update() of _filled: a Ctrl-C or a cancel is seen after a few ms of filling, not
@@ -562,22 +571,52 @@ def _counter(text, k):
 # in the context of the whole text). The pieces keep Ctrl-C and progress, and hold one piece's
 # lowered copy where Counter holds the whole text's. A glance at the first 8K code points, then
 # a look at the first 64K, tell real text apart for 0.05-0.9 ms (the share of new characters in
-# the look is 0.39-0.60 in the bench's corpora, 0.99-1.0 in these); a text that passes is
-# counted this way for its first sixteenth, whose share decides. 0.96 and above, the rest too:
-# 1M distinct words 1.0, Chinese lines 0.987, random words each used 1.05-1.5 times
-# 0.973-0.997, where the engine took 0.45-1.01x Counter's time. Below, the engine counts the
-# text: random words each used twice, 0.952-0.955, where it took 1.24-1.61x (but 0.65x for
-# Chinese words of 60 characters; one run, after the engine's large-vocabulary work). A text
-# whose repeats are local (IDs, 5% of them again a few words on) has the same share
-# throughout: 0.95 goes to the engine, at 0.62-0.68x.
+# the look is 0.39-0.60 in the bench's corpora, 0.68 in a log, 0.99-1.0 in these); a text that
+# passes is counted this way for its first sixteenth, from which its share is foreseen.
+#
+# The share falls along a text whose words come back from afar (random words each used twice:
+# from 0.98 in the sample's first half to 0.93 in its second, 0.5 over the text) and stays put
+# where they come back nearby (IDs, 20% of them again a few words on: 0.80 in both), so the
+# sample's share alone (0.95 for both kinds) could not tell them apart, and the engine took
+# 0.54-0.68x Counter's time on the second. A line through the two halves, averaged over the
+# text, foresees 0.46-0.57 for words used twice, 0.54-0.63 for words used 1.5 times at
+# random, 0.70-0.90 for the IDs again nearby (six seeds each, 120K and 600K words). 0.6 and
+# above, Counter's loop counts the rest (0.80-0.95x Counter's time for IDs 5-20% again nearby,
+# where the engine took 0.55-0.71x; 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x,
+# against 0.55-0.60x and 0.41-0.44x); below, the engine counts the text (words used twice
+# 1.45-1.47x, three times 2.41-2.52x). Words used 1.5 times at random fall either way:
+# 0.87-1.27x on this loop, 0.94-1.27x on the engine's (two runs of five).
+#
+# A text may change on the way (a column of IDs, then prose): the route watches the share of
+# new words in each stretch of _HAND_OFF_WORDS words, and where it falls below _HAND_OFF_NEW
+# and the piece's words repeat within it too (prose: 0.16-0.40 of them distinct), the engine
+# counts the rest of the text - from the end of the piece, just after whitespace that neither
+# a word nor lower()'s context of a final sigma crosses - under the same control, and its
+# counts are merged in order (_merge). A quarter of IDs then the Debian copyright files: 2.53-2.63x
+# Counter's time, where the whole text on this loop took 0.96-1.05x (half IDs: 1.68-1.77x,
+# 0.95-1.06x). Words
+# met before but not repeated within a piece (the second half of words used twice) stay on
+# this loop: handed off, their merge cost more than Counter's loop (0.65-0.82x, 0.95x here).
+# Files are not handed off (their pieces are read and decoded here; the rest of a file would
+# be counted from a byte offset): a file that turns to prose is counted on this loop.
 _LOOK_FROM = 1 << 20  # code points (bytes): a shorter text goes to the engine without a look
 _LOOK = 1 << 16  # code points looked at
 _LOOK_WORDS = 256  # fewer words in the look: long words (or one), the engine's case
-_LOOK_NEW = 0.9  # share of the look's characters in new words: sample the text
-# The glance: the bench's corpora have shares of 0.36-0.80 in their first 8K code points, texts
-# of distinct words 1.0; fewer words there (long lines: Chinese) leave the decision to the look.
-_GLANCE, _GLANCE_WORDS, _GLANCE_NEW = 1 << 13, 64, 0.85
-_SAMPLE_NEW = 0.96  # share in the first sixteenth's: count the text with Counter's loop
+# Share of the look's characters in new words: sample the text. IDs 20% again nearby have
+# 0.80; the bench's corpora at most 0.60, a log 0.68 (below 0.7, its sample would be lost).
+_LOOK_NEW = 0.75
+# The glance: the bench's corpora have shares of 0.36-0.80 in their first 8K code points (the
+# Zipf text's 0.80 then goes to the look, 0.7-0.9 ms of a 150 ms count), texts of distinct
+# words 1.0, IDs 20% again nearby 0.81; fewer words there (long lines: Chinese) leave the
+# decision to the look.
+_GLANCE, _GLANCE_WORDS, _GLANCE_NEW = 1 << 13, 64, 0.75
+_SAMPLE_NEW = 0.6  # share foreseen from the first sixteenth: count the text with Counter's loop
+_HAND_OFF_WORDS = 4096  # words in a stretch whose share of new words is measured
+_HAND_OFF_NEW = 0.5  # below this share (new words, and distinct ones), the rest to the engine
+# Stretches not looked at after one whose words were met before but not repeated within: a
+# set() of each piece's words added 10-15% to this loop's time (IDs met before, 6.5K a piece;
+# three runs); one stretch in 8 adds under 2%.
+_HAND_OFF_QUIET = 7
 _TEXT_PIECE = 1 << 16  # code points lowered and split at once (kept in cache)
 #: ASCII characters that split a text holding a non-ASCII character but not an ASCII-only text
 #: (PyPy 3.9: U+001C..U+001F), as a str.translate table to a space: an ASCII piece of a text
@@ -628,7 +667,8 @@ def _counted_by_python(text, errors, k, progress):
         return None
     n = len(text)
     return _counted_from(_str_pieces(text), n, k, progress, "word_count",
-                         lambda ctl: _TextProgress(ctl, n))
+                         lambda ctl: _TextProgress(ctl, n),
+                         lambda start, ctl: _engine_counts_from(text, start, ctl))
 
 
 def _decoded_if_mostly_new(data, errors):
@@ -686,46 +726,160 @@ def _new_share(words):
     return sum(map(len, set(words))) / total if total else 0.0
 
 
-def _counted_from(pieces, n, k, progress, what, reporter):
+def _counted_from(pieces, n, k, progress, what, reporter, hand_off=None):
     """Counter's loop over `pieces` ((text, where it ends) pairs of a text of n units: code
-    points or bytes): its first sixteenth first, then - if 96% of its characters or more are in
-    new words - the rest, within run() (Ctrl-C, progress through reporter(ctl)); else None,
-    having counted only that sixteenth. The sample reports no progress and checks only an aio
-    job's control: the engine may yet count the text under that control, and reports its own
-    progress only if nobody else did."""
-    counts = {}
-    seen = _tally(pieces, counts, n // 16, job_control(), None, sampling=True)
-    if not seen or sum(map(len, counts)) < _SAMPLE_NEW * seen:
+    points or bytes): its first sixteenth first, then - if _sampled_share() of it is
+    _SAMPLE_NEW or more - the rest, within run() (Ctrl-C, progress through reporter(ctl));
+    else None, having counted only that sixteenth. The sample reports no progress and checks
+    only an aio job's control: the engine may yet count the text under that control, and
+    reports its own progress only if nobody else did. hand_off(end, ctl) (if given) is the
+    engine's count of the text from `end`, for _tally."""
+    counts, halves = {}, []
+    end = _tally(pieces, counts, n // 16, job_control(), None, halves=halves)
+    if not end or _sampled_share(halves, end / n) < _SAMPLE_NEW:
         return None
 
     def native(ctl):
         report = reporter(ctl)
-        _tally(pieces, counts, None, ctl, report)
+        _tally(pieces, counts, None, ctl, report, hand_off=hand_off)
         report.finish()
         return counts if k is None else collections.Counter(counts).most_common(k)
 
     return run(native, n, progress, what)
 
 
-def _tally(pieces, counts, stop, ctl, report, sampling=False):
+def _sampled_share(halves, at):
+    """The share of a text's characters in new words, foreseen from its sample (the first
+    `at` of it): `halves` holds (characters, in new words) of each half-piece counted. Where
+    words come back from afar (random words used twice: the share in the sample falls from
+    0.98 to 0.93 at 1/16), the share falls along the text: a line through the two halves of
+    the sample, averaged over the text (0.46-0.57 for these; their share is 0.5). Where they
+    come back nearby, or not at all, it is the sample's (IDs, 20% used again a few words on:
+    0.80 in both halves)."""
+    total = sum(seen for seen, _ in halves)
+    first = second = [0, 0]
+    half = 0
+    for seen, new in halves:
+        if half * 2 < total:
+            first = [first[0] + seen, first[1] + new]
+        else:
+            second = [second[0] + seen, second[1] + new]
+        half += seen
+    f1 = first[1] / first[0] if first[0] else 1.0
+    f2 = second[1] / second[0] if second[0] else f1
+    # f(x) = f1 at x = at/4, f2 at 3at/4: its mean over [0, 1].
+    return f1 - (f1 - f2) * (0.5 / at - 0.25) * 2 if at < 1 else (f1 + f2) / 2
+
+
+def _tally(pieces, counts, stop, ctl, report, halves=None, hand_off=None):
     """Adds the words of pieces up to the first that ends at or after `stop` (None: all; a file
     may have grown) to counts, as _count_elements(counts, text.lower().split()) would, stopping
-    if ctl is cancelled; report (if any) gets where each piece ends. Returns the characters of
-    the words if `sampling`."""
-    seen = 0
+    if ctl is cancelled; report (if any) gets where each piece ends. `halves` (a list, for the
+    sample) gets (characters, in new words) of each half of each piece. With hand_off (see
+    _counted_from), the rest goes to the engine (its count merged) where the words of a piece
+    repeat within it (see _repeats_within; after a piece whose words do not, _HAND_OFF_QUIET
+    stretches go unexamined). Returns where the last piece counted ends (0: no
+    word at all)."""
+    last = words_since = new_since = quiet = 0
     for piece, end in pieces:
         _stop_if_cancelled(ctl)
         words = piece.lower().split()
         del piece
-        if sampling:
-            seen += sum(map(len, words))
-        _count_elements(counts, words)
-        del words
+        before = len(counts)
+        if halves is None:
+            _count_elements(counts, words)
+        else:
+            for batch in (words[:len(words) // 2], words[len(words) // 2:]):
+                grown = len(counts)
+                _count_elements(counts, batch)
+                halves.append((sum(map(len, batch)), sum(map(len, itertools.islice(
+                    reversed(counts), len(counts) - grown)))))
+        words_since += len(words)
+        new_since += len(counts) - before
+        last = end
         if report is not None:
-            report(end)
+            report(end)  # (before a hand-off: the engine then leaves the progress to us)
         if stop is not None and end >= stop and counts:  # (a sample has words to measure)
             break
-    return seen
+        if hand_off is not None and words_since >= _HAND_OFF_WORDS:
+            if quiet:
+                quiet -= 1
+            elif new_since < _HAND_OFF_NEW * words_since:
+                if not _repeats_within(words):
+                    quiet = _HAND_OFF_QUIET
+                else:
+                    rest = hand_off(end, ctl)
+                    if rest is not None:
+                        _merge(counts, *rest, ctl)
+                        break
+            words_since = new_since = 0
+    return last if counts else 0
+
+
+def _repeats_within(words):
+    """Whether a piece's words (new ones below _HAND_OFF_NEW) are repeated within it as well:
+    prose (0.16-0.40 distinct), not random words met before (0.98-1.0 distinct), whose rest
+    the engine counts in about Counter's time, and whose merge costs more than that."""
+    return len(set(words)) < _HAND_OFF_NEW * len(words)
+
+
+def _merge(counts, words, numbers, ctl):
+    """Adds the counts of `words` (distinct, in order of first occurrence) to counts as
+    _count_elements over them in order would: a word already counted keeps its place, the
+    others follow in their order. In C loops, _FILL_KEYS words at a time (checking ctl in
+    between): the sums of the words already there are taken, `numbers` then overwrite them in
+    place and append the others, and the sums are put back."""
+    for start in range(0, len(words), _FILL_KEYS):
+        if start:
+            _stop_if_cancelled(ctl)
+        batch, values = words[start:start + _FILL_KEYS], numbers[start:start + _FILL_KEYS]
+        there = list(map(counts.__contains__, batch))
+        known = list(itertools.compress(batch, there))
+        sums = list(map(operator.add, map(counts.__getitem__, known),
+                        itertools.compress(values, there)))
+        counts.update(zip(batch, values))
+        counts.update(zip(known, sums))
+
+
+def _engine_counts_from(text, start, ctl):
+    """The engine's counts ((words, counts) in order of first occurrence) of text[start:],
+    under ctl; None where it cannot follow this interpreter (Python counts on). `start` is just
+    after a piece's cut: a whitespace character that neither a word nor lower()'s context of a
+    final sigma crosses, so that text[start:] is split and lowered as it is in the text."""
+    if not _KNOWN:
+        return None
+    if start >= len(text):
+        return [], []
+    source, n, encoding, flags, owner = _str_source_from(text, start)
+    table = _count_once(lambda f, casing, out, c: lib.hl_word_table_count(
+        source, n, encoding, f, casing, 0, out, c), flags, _CASING_BYTES, ctl, None)
+    del owner
+    if table is None:
+        return None
+    if _CASING_VERSION is not None:
+        return _exported(table, _ALL, ctl, owned=True)
+    try:
+        words, counts, _, _ = _python_lowered(table)
+    finally:
+        lib.hl_word_table_destroy(table)
+    return words, counts
+
+
+_UNIT_OF_ENCODING = {lib.HL_TEXT_UTF8: 1, lib.HL_TEXT_LATIN1: 1, lib.HL_TEXT_UCS2: 2,
+                     lib.HL_TEXT_UCS4: 4}
+
+
+def _str_source_from(text, start):
+    """_str_source of text[start:], in place in text where it can be (no copy)."""
+    found = _in_place(text, _OFFSETS) if _OFFSETS and type(text) is str else None
+    if found is not None:
+        address, n, encoding = found
+        at = address + start * _UNIT_OF_ENCODING[encoding]
+        return ffi.cast("char *", at), n - start, encoding, 0, text
+    rest = text[start:]
+    if _ASCII_TEXT_KEEPS and rest.isascii() and not text.isascii():
+        rest = rest.translate(_ASCII_TEXT_KEEPS)  # split as the whole text is split
+    return _str_source(rest)
 
 
 def _str_pieces(text):
@@ -1485,11 +1639,13 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     Notes
     -----
     A text of 2**20 code points (or bytes) or more whose words are nearly all distinct (IDs,
-    unsegmented CJK lines: 96% or more of the characters of its first sixteenth in words met for
-    the first time) is decoded if it is bytes, as ``Counter``'s reference decodes it, and
-    counted with ``Counter``'s own loop, 64K code points at a time: for such a text
-    the result dict is the whole cost, and the engine's count would only add to it. The result
-    is the same; progress and Ctrl-C work as for any text.
+    unsegmented CJK lines: 60% or more of its characters in words met for the first time, as
+    foreseen from its first sixteenth) is decoded if it is bytes, as ``Counter``'s reference
+    decodes it, and counted with ``Counter``'s own loop, 64K code points at a time: for such a
+    text the result dict is the whole cost, and the engine's count would only add to it. Where
+    the words start repeating (IDs, then prose), the engine counts the rest of the text and its
+    counts are merged in order. The result is the same; progress and Ctrl-C work as for any
+    text.
 
     Examples
     --------

@@ -293,17 +293,24 @@ finally:
 # A str of nearly all-distinct words is counted by Counter's loop in pieces cut after ASCII
 # whitespace (made tiny here, and taken by every text): this interpreter's lower() and split()
 # of each piece give exactly the whole text's count (PyPy's U+180E and U+001C..U+001F included).
-names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW")
+# The rest of a text handed to the engine at any piece (made to happen after 1-5 words past
+# the sample) is counted from just after a piece's cut, and merged in order.
+names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW",
+         "_HAND_OFF_NEW", "_HAND_OFF_WORDS")
 saved = [getattr(_text, name) for name in names]
 try:
-    _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._SAMPLE_NEW = 0
-    _text._GLANCE_NEW = 0
-    for i, text in enumerate(samples):
-        _text._TEXT_PIECE = 1 + i % 11
-        got = hotloop.word_count(text)
-        assert got == ref(text) and list(got) == list(ref(text)), repr(text)
-        top = collections.Counter(text.lower().split()).most_common(3)
-        assert hotloop.word_count(text, top=3) == top, repr(text)
+    _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._GLANCE_NEW = 0
+    _text._SAMPLE_NEW = float("-inf")
+    for hand_off in (0, 2):
+        _text._HAND_OFF_NEW = hand_off
+        # (an ASCII rest of a text that is not ASCII: split as the text is, PyPy's U+001C too)
+        for i, text in enumerate(samples + [" ".join(samples * 3), "\x1c".join(samples * 2),
+                                            "\xe9 " + "x\x1cy z\x1cw " * 40]):
+            _text._TEXT_PIECE, _text._HAND_OFF_WORDS = 1 + i % 11, 1 + i % 5
+            got = hotloop.word_count(text)
+            assert got == ref(text) and list(got) == list(ref(text)), (hand_off, repr(text))
+            top = collections.Counter(text.lower().split()).most_common(3)
+            assert hotloop.word_count(text, top=3) == top, (hand_off, repr(text))
 finally:
     for name, value in zip(names, saved):
         setattr(_text, name, value)

@@ -12,7 +12,7 @@ from hypothesis import example, given, strategies as st
 import hotloop
 from hotloop import _run, _text
 from hotloop._progress import read_progress
-from test_text_pieces import SPECIAL, CountingLib
+from test_text_pieces import SPECIAL, CountingLib, junk
 
 
 @contextlib.contextmanager
@@ -20,12 +20,14 @@ def routed(piece, always=True):
     """Pieces of `piece` code points; with `always`, every text with a word takes the Counter
     route (a look of any length, any share of new characters). Hypothesis cannot take pytest's
     monkeypatch."""
-    names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW")
+    names = ("_TEXT_PIECE", "_LOOK_FROM", "_LOOK_WORDS", "_LOOK_NEW", "_SAMPLE_NEW", "_GLANCE_NEW",
+             "_HAND_OFF_NEW", "_HAND_OFF_WORDS")
     saved = [getattr(_text, name) for name in names]
     _text._TEXT_PIECE = piece
-    if always:
-        _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = _text._SAMPLE_NEW = 0
-        _text._GLANCE_NEW = 0
+    if always:  # (and no hand-off to the engine: hand_offs() makes them)
+        _text._LOOK_FROM = _text._LOOK_WORDS = _text._LOOK_NEW = 0
+        _text._GLANCE_NEW = _text._HAND_OFF_NEW = 0
+        _text._SAMPLE_NEW = float("-inf")  # (a share foreseen may be below 0)
     try:
         yield
     finally:
@@ -98,17 +100,38 @@ def test_nearly_all_distinct_words_take_counters_route():
     assert calls.calls["hl_word_table_count"] == 0
 
 
-def test_words_that_repeat_go_to_the_engine_even_when_the_look_passes():
-    # The first 64K code points are 95% new characters (the look passes), and so is the first
-    # sixteenth: below 0.96, so the engine counts the text, after Counter's loop counted the
-    # sixteenth (discarded): the result is still exact.
-    ids = distinct_ids(120_000, seed=1)
-    words = [ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids))]
-    text = "\n".join(words)
+def words_used_twice(n, seed=1):
+    """n distinct IDs, each used twice, in random order: a repeat is as likely anywhere."""
+    words = distinct_ids(n, seed) * 2
+    random.Random(seed).shuffle(words)
+    return "\n".join(words)
+
+
+def test_words_used_twice_go_to_the_engine_though_the_sample_is_mostly_new():
+    # The first sixteenth is 95% new characters (0.98 in its first half, 0.93 in its second):
+    # the share foreseen for the text is 0.3, below _SAMPLE_NEW, and the engine counts the
+    # text, after Counter's loop counted the sixteenth (discarded): the result is still exact.
+    text = words_used_twice(65_000)
     assert len(text) >= _text._LOOK_FROM and _text._mostly_new(text[:_text._LOOK])
     with counting_calls() as calls:
         got = hotloop.word_count(text)
-    assert calls.calls["hl_word_table_count"] >= 1
+    assert calls.calls["hl_word_table_count"] == 1
+    assert_exact(got, reference(text))
+
+
+@pytest.mark.parametrize("again", [0.05, 0.2])
+def test_ids_used_again_nearby_take_counters_route(again):
+    # 5% or 20% of the IDs come back a few words on: 0.95 or 0.80 new throughout, where the
+    # engine took 0.54-0.68x Counter's time (they went to it below a sample's share of 0.96).
+    rng = random.Random(3)
+    words = distinct_ids(120_000, seed=1)
+    for i in range(10, len(words)):
+        if rng.random() < again:
+            words[i] = words[i - rng.randint(1, 10)]
+    text = "\n".join(words)
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] == 0
     assert_exact(got, reference(text))
 
 
@@ -187,8 +210,7 @@ def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch)
 def test_the_sample_leaves_the_engines_progress_to_the_engine():
     # The sample reports no progress to the job's control: had it, the engine's count (which
     # this text gets) would no longer report its own, and the job's bar would stop at the sample.
-    ids = distinct_ids(120_000, seed=1)
-    text = "\n".join(ids[i - 7] if i % 20 == 19 else ids[i] for i in range(len(ids)))
+    text = words_used_twice(65_000)
     ctl = _run.new_control()
     _run.set_job_control(ctl)
     try:
@@ -269,6 +291,206 @@ def test_bytes_are_measured_in_bytes():
         got = hotloop.word_count(data)
     assert calls.calls["hl_word_table_count"] == 0
     assert_exact(got, reference(text))
+
+
+# ---- the hand-off: the rest of a text to the engine ----
+
+@contextlib.contextmanager
+def hand_offs(words):
+    """The rest of a text on Counter's route goes to the engine once `words` words past the
+    sample are counted (any share of new words is below 2); yields the code points where each
+    hand-off started. Inside routed(), which turns hand-offs off."""
+    saved = _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from
+    starts = []
+
+    def engine_counts_from(text, start, ctl):
+        starts.append(start)
+        return saved[2](text, start, ctl)
+
+    _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS = 2, words
+    _text._engine_counts_from = engine_counts_from
+    try:
+        yield starts
+    finally:
+        _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from = saved
+
+
+@given(pieces_text, st.integers(1, 30), st.integers(1, 8), st.none() | st.integers(0, 8))
+@example("ΑΣ ΑΣ'x Σ\u180e Σ ΑΣ ΑΣ'x Σ", 3, 1, None)  # sigmas just before and after the cut
+@example("x AΣ'\nΣ'A \tΣ ΑΣ\x85ΑΣ\u3000Σ", 2, 1, 2)
+@example("\ud800 \udfff\n\U0001f600 İ ẞ \ud800 ẞ \U0001f600", 1, 2, 3)
+@example("a b a c " * 20, 3, 2, None)  # words before the cut counted again after it
+def test_a_hand_off_at_any_piece_counts_exactly(text, piece, words, k):
+    with routed(piece), hand_offs(words) as starts, counting_calls() as calls:
+        got = hotloop.word_count(text, top=k)
+    assert_exact(got, reference(text, k))
+    if text.split():  # (else the engine counts the text: the sample had nothing to measure)
+        # (a hand-off at the text's end has nothing to count)
+        assert calls.calls["hl_word_table_count"] == len(starts) - starts.count(len(text)) <= 1
+    for start in starts:  # just after whitespace that lower() does not see across
+        assert 0 < start <= len(text)
+        assert start == len(text) or not text[start - 1].strip()
+
+
+@given(st.lists(st.one_of(junk, st.sampled_from([b" ", b"\n", "ΑΣ".encode(), "Σ'".encode()]),
+                          st.binary(max_size=4), st.text(max_size=4).map(str.encode)),
+                max_size=60).map(b"".join),
+       st.integers(1, 30), st.integers(1, 8),
+       st.sampled_from(["strict", "replace", "ignore", "surrogateescape", "backslashreplace"]))
+@example(b"a \xff b \xed\xa0\x80 a \xff \xe2\x82 b c", 2, 1, "surrogateescape")
+def test_a_hand_off_in_decoded_bytes_counts_exactly(data, piece, words, errors):
+    try:
+        want = reference(data.decode("utf-8", errors))
+    except UnicodeDecodeError:
+        want = None
+    with routed(piece), hand_offs(words) as starts:
+        got, error = outcome(lambda: hotloop.word_count(data, errors=errors))
+    assert (error is None) == (want is not None)
+    if want is not None:
+        assert_exact(got, want)
+    assert len(starts) <= 1
+
+
+@pytest.mark.parametrize("extra", ["", " é", " €", " \U0001f600"])  # each kind of str
+def test_a_hand_off_reads_the_rest_of_each_kind_of_str(extra):
+    ids = distinct_ids(3000)
+    text = " ".join(ids + [extra] + ids[:50] + ["x", "y", "x"] + [extra])
+    with routed(1000), hand_offs(100) as starts, counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert starts and calls.calls["hl_word_table_count"] == 1
+    assert_exact(got, reference(text))
+
+
+def test_ids_then_prose_hand_the_prose_to_the_engine():
+    # The first sixteenth is all IDs (the route takes the text); at the prose, the share of new
+    # words falls and the engine counts the rest: the IDs met again in it add to their counts,
+    # the prose's words follow in their order.
+    ids = distinct_ids(40_000)
+    prose = "The cat and THE hat " * 50_000 + " ".join(ids[:100]) + " ΟΔΥΣΣΕΥΣ"
+    text = " ".join(ids) + "\n" + prose
+    starts = []
+    engine_counts_from = _text._engine_counts_from
+
+    def spy(text, start, ctl):
+        starts.append(start)
+        return engine_counts_from(text, start, ctl)
+
+    with counting_calls() as calls:
+        _text._engine_counts_from = spy
+        try:
+            got = hotloop.word_count(text)
+            top = hotloop.word_count(text, top=5)
+        finally:
+            _text._engine_counts_from = engine_counts_from
+    assert_exact(got, reference(text))
+    assert top == reference(text, 5)
+    assert calls.calls["hl_word_table_count"] == len(starts) == 2
+    assert all(len(text) - len(prose) < start < len(text) // 2 for start in starts)
+
+
+def test_ids_met_again_in_another_order_stay_on_counters_route():
+    # The second half holds no new word, but its pieces hold no repeat either: the engine's
+    # count of it would come back with as many words to merge as Counter's loop counts (random
+    # words used twice, handed off: 0.65-0.82x Counter's time where the route took 0.95x).
+    ids = distinct_ids(60_000, seed=5)
+    again = ids[:]
+    random.Random(5).shuffle(again)
+    text = " ".join(ids + again)
+    with counting_calls() as calls:
+        got = hotloop.word_count(text)
+    assert calls.calls["hl_word_table_count"] == 0
+    assert_exact(got, reference(text))
+
+
+def test_words_met_before_are_looked_at_one_stretch_in_eight(monkeypatch):
+    # A set() of a piece's words costs 10-15% of the loop: after one that shows no repeats
+    # within, _HAND_OFF_QUIET stretches go unexamined, and prose after them is still handed off.
+    ids = distinct_ids(3000, seed=6)
+    again = ids[:]
+    random.Random(6).shuffle(again)
+    text = " ".join(ids + again + ["the cat and the hat"] * 2000)
+    looked, within = [], _text._repeats_within
+    monkeypatch.setattr(_text, "_repeats_within", lambda words: (
+        looked.append(len(words)), within(words))[1])
+    with routed(1000), counting_calls() as calls:
+        _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS = 0.5, 100
+        got = hotloop.word_count(text)
+    assert_exact(got, reference(text))
+    assert calls.calls["hl_word_table_count"] == 1  # the prose
+    stretches = len(again) // 100  # ~30 of words met before, a piece (~100 words) each
+    assert 2 <= len(looked) - 1 <= stretches // (_text._HAND_OFF_QUIET + 1) + 2
+
+
+def test_progress_goes_through_a_hand_off_once_to_the_end():
+    # The route's reports stand for the whole call: the engine's count of the rest adds none of
+    # its own (in its own units), and the end is reported once, when the counts are merged.
+    text = " ".join(distinct_ids(3000) + ["the cat"] * 3000)
+    n, seen = len(text), []
+    with routed(1000), hand_offs(500) as starts, counting_calls() as calls:
+        got = hotloop.word_count(text, progress=lambda done, total: seen.append((done, total)))
+    assert_exact(got, reference(text))
+    assert len(starts) == 1 and calls.calls["hl_word_table_count"] == 1
+    dones = [done for done, _ in calls.progress]
+    assert dones == sorted(dones) and dones.count(n) == 1 and dones[-1] == n
+    assert dones[-2] == starts[0]  # the last piece before the hand-off, then the end
+    assert all(total == n for _, total in calls.progress)
+    assert seen[-1] == (n, n)
+
+
+def test_a_cancel_during_the_hand_off_stops_the_call():
+    text = " ".join(distinct_ids(3000))
+    ctl = _run.new_control()
+    engine_counts_from = _text._engine_counts_from
+
+    def cancelled_first(text, start, c):
+        _text.lib.hl_control_cancel(c)
+        return engine_counts_from(text, start, c)
+
+    _run.set_job_control(ctl)
+    try:
+        with routed(1000), hand_offs(100):
+            _text._engine_counts_from = cancelled_first
+            with pytest.raises(hotloop.HotloopCancelledError):
+                hotloop.word_count(text)
+    finally:
+        _run.set_job_control(None)
+
+
+def test_a_cancel_during_the_merge_stops_it(monkeypatch):
+    # The engine's count of the rest has ended; a cancel then is seen between the merge's
+    # batches of _FILL_KEYS words.
+    text = " ".join(distinct_ids(3000))
+    ctl = _run.new_control()
+    monkeypatch.setattr(_text, "_FILL_KEYS", 10)
+    checks, check = [], _text._stop_if_cancelled
+    monkeypatch.setattr(_text, "_stop_if_cancelled", lambda c: (checks.append(c), check(c)))
+    engine_counts_from = _text._engine_counts_from
+
+    def cancelled_after(text, start, c):
+        words, counts = engine_counts_from(text, start, c)
+        assert len(words) > 20
+        checks.clear()
+        _text.lib.hl_control_cancel(c)
+        return words, counts
+
+    _run.set_job_control(ctl)
+    try:
+        with routed(1000), hand_offs(100):
+            _text._engine_counts_from = cancelled_after
+            with pytest.raises(hotloop.HotloopCancelledError):
+                hotloop.word_count(text)
+    finally:
+        _run.set_job_control(None)
+    assert len(checks) == 1  # the first check between batches
+
+
+def test_the_engine_that_cannot_follow_leaves_the_rest_to_python():
+    text = " ".join(distinct_ids(3000) + ["the cat"] * 3000)
+    with routed(1000), hand_offs(100) as starts, counting_calls() as calls:
+        _text._engine_counts_from = lambda text, start, ctl: starts.append(start)  # None
+        got = hotloop.word_count(text)
+    assert_exact(got, reference(text))
+    assert len(starts) > 5 and calls.calls["hl_word_table_count"] == 0  # tried again and again
 
 
 # ---- files ----
