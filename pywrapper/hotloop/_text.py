@@ -631,6 +631,47 @@ def _counted_by_python(text, errors, k, progress):
                          lambda ctl: _TextProgress(ctl, n))
 
 
+# ---- words of megabytes: keys made from the str itself ----
+#
+# A word of megabytes costs the engine's count more passes than Counter's lower() and split():
+# the scan, the counting hash, copies into its table and the export, Python's decode and its
+# hash. A str of few, long words (at most one a _LONG_WORD code units on average) is not counted
+# into tables: hl_text_long_words reads it in place and gives its distinct words' spans, their
+# counts as written and whether each lowers to itself; each key is then one slice of the text (the
+# text itself when it is one word), lowered only when it must be, and hashed once by the dict.
+_LONG_FROM = 1 << 20   # code units: shorter texts are the engine's (the look is not free)
+_LONG_WORD = 1 << 16   # code units per word, on average, that the route takes
+
+
+def _counted_long_words(text, k, progress):
+    """word_count(text, k) of an exact str of few long words (above), else None."""
+    if (len(text) < _LONG_FROM or type(text) is not str or progress not in (None, False)
+            or not _PLAIN or _CASING_VERSION is None or not _OFFSETS):
+        return None
+    found = _in_place(text, _OFFSETS)
+    if found is None:
+        return None
+    address, n, encoding = found
+    if encoding == lib.HL_TEXT_UTF8:  # the ASCII kind: its units are Latin-1's
+        encoding = lib.HL_TEXT_LATIN1
+    most = n // _LONG_WORD
+    out = ffi.new(_UINT64_ARRAY, 4 * max(most, 1))
+    got = ffi.new(_SIZE_P)
+    check(lib.hl_text_long_words(ffi.cast("char *", address), n, encoding, 0, _CASING_BYTES,
+                                 most, out, most, got))
+    if got[0] > most:  # SIZE_MAX: more words than the route takes
+        return None
+    counts = {}
+    get = counts.get
+    for i in range(0, 4 * got[0], 4):
+        begin, end, count, same = out[i], out[i + 1], out[i + 2], out[i + 3]
+        word = text if begin == 0 and end == n else text[begin:end]
+        if not same:
+            word = word.lower()
+        counts[word] = get(word, 0) + count
+    return counts if k is None else collections.Counter(counts).most_common(k)
+
+
 def _decoded_if_mostly_new(data, errors):
     """bytes(data).decode("utf-8", errors), as the engine would raise its errors, when its first
     _LOOK bytes pass the look (which Counter's reference decodes too); else None."""
@@ -1472,7 +1513,9 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     """
     k = _check_top(top, "word_count")
     _check_errors(errors, "word_count")
-    counted = _counted_by_python(text, errors, k, progress)
+    counted = _counted_long_words(text, k, progress) if isinstance(text, str) else None
+    if counted is None:
+        counted = _counted_by_python(text, errors, k, progress)
     if counted is not None:
         return counted
     return _run_text(text, errors, 0, progress, "word_count", _finish_counts(k),
