@@ -589,6 +589,11 @@ HL_API hl_status hl_text_long_words(const void *text, size_t n_units, int encodi
                                     const char *casing, size_t max_words, uint64_t *out,
                                     size_t capacity, size_t *n);
 
+/* A-Z -> a-z of n bytes from text to out (other bytes copied as they are; the ranges may be the
+   same, not otherwise overlap): str.lower() of an ASCII word into a str the caller has made for
+   it. Errors: HL_ERR_INVALID_ARGUMENT (text or out NULL with n > 0). */
+HL_API hl_status hl_text_lower_ascii(const void *text, size_t n, void *out);
+
 /* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
    when n_units == 0; UCS-2 or UCS-4 text at an address that is not a multiple of its unit is
    read through one aligned copy) into a new table of one part, in parallel. casing: a Unicode

@@ -263,6 +263,14 @@ HL_API hl_status hl_text_long_words(const void* text, size_t n_units, int encodi
     });
 }
 
+HL_API hl_status hl_text_lower_ascii(const void* text, size_t n, void* out) {
+    return guard([&] {
+        if (n == 0) return;
+        lower_ascii(static_cast<const uint8_t*>(require(text, "text")), n,
+                    static_cast<uint8_t*>(require(out, "out")));
+    });
+}
+
 HL_API hl_status hl_word_table_count(const void* text, size_t n_units, int encoding, int flags,
                                      const char* casing, uint64_t part, hl_word_table** out,
                                      hl_control* ctl) {

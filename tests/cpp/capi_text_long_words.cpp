@@ -48,3 +48,29 @@ TEST_CASE("hl_text_long_words: bad arguments", "[capi][text]") {
     CHECK(hl_text_long_words(nullptr, 0, HL_TEXT_UCS4, 0, "14.0.0", 0, nullptr, 0, &n) == HL_OK);
     CHECK(n == 0);
 }
+
+TEST_CASE("hl_text_lower_ascii: A-Z and nothing else, at every length and offset", "[capi][text]") {
+    std::vector<unsigned char> all(256 * 3);
+    for (std::size_t i = 0; i < all.size(); ++i) all[i] = static_cast<unsigned char>(i);
+    for (std::size_t from : {0, 1, 63}) {
+        for (std::size_t n : {0, 1, 15, 16, 17, 64, 65, 700}) {
+            std::vector<unsigned char> out(n + 1, 0xEE);
+            REQUIRE(hl_text_lower_ascii(all.data() + from, n, out.data()) == HL_OK);
+            for (std::size_t i = 0; i < n; ++i) {
+                const unsigned char c = all[from + i];
+                CHECK(out[i] == (c >= 'A' && c <= 'Z' ? c + 32 : c));
+            }
+            CHECK(out[n] == 0xEE);  // nothing written past n
+        }
+    }
+    std::vector<unsigned char> same(all);
+    REQUIRE(hl_text_lower_ascii(same.data(), same.size(), same.data()) == HL_OK);
+    CHECK(same['A'] == 'a');
+    CHECK(same['Z' + 256] == 'z');
+    CHECK(same['@'] == '@');
+    CHECK(same['['] == '[');
+    CHECK(same[0xC1] == 0xC1);
+    CHECK(hl_text_lower_ascii(nullptr, 1, same.data()) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_text_lower_ascii(same.data(), 1, nullptr) == HL_ERR_INVALID_ARGUMENT);
+    CHECK(hl_text_lower_ascii(nullptr, 0, nullptr) == HL_OK);
+}

@@ -112,3 +112,16 @@ def test_default_thresholds_take_a_word_of_a_mebibyte():
     got = routed(text)
     assert got == {word.lower(): 2}
     assert _text._counted_long_words("ab " * (1 << 19), None, None) is None
+
+
+@pytest.mark.parametrize("word", ["A" * 300, "a" * 299 + "Z", "Hello,World!" * 40,
+                                  "".join(map(chr, range(33, 127))) * 3])
+def test_an_ascii_word_is_lowered_by_the_engine_into_a_new_str(word):
+    with long_from(0, 100):
+        text = word + " x" * 3 + " " + word
+        got = routed(text)
+    assert list(got.items()) == list(reference(text).items())
+    assert _text._new_ascii_str  # CPython: PyUnicode_New was found and used
+    key = _text._ascii_lowered(_text._in_place(word, _text._OFFSETS)[0], len(word))
+    assert type(key) is str and key == word.lower() and key.isascii()
+    assert hash(key) == hash(word.lower())

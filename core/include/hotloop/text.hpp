@@ -244,6 +244,10 @@ struct LongWord {
 bool long_words(const void* text, std::size_t n_units, TextEncoding encoding,
                 const TextOptions& options, std::size_t max_words, std::vector<LongWord>& out);
 
+// A-Z -> a-z of n bytes from text to out (other bytes as they are): str.lower() of an ASCII
+// word, for a caller that has made the str to hold it.
+void lower_ascii(const uint8_t* text, std::size_t n, uint8_t* out) noexcept;
+
 // The words of bytes [start, end) of a file (end clipped to its size; UINT64_MAX: to its end)
 // that START in that range, as UTF-8: a word that starts before `start` belongs to the range
 // that holds its start, one that runs past `end` is read to its end. Ranges that tile a file
