@@ -238,7 +238,8 @@ HL_API hl_status hl_text_long_words(const void* text, size_t n_units, int encodi
         if (capacity > 0) require(out, "out");
         const TextEncoding e = encoding_of(encoding);
         if (e == TextEncoding::Utf8)
-            fail(ErrorKind::InvalidArgument, "hl_text_long_words reads a str's code units, not UTF-8");
+            fail(ErrorKind::InvalidArgument,
+                 "hl_text_long_words reads a str's code units, not UTF-8");
         const std::size_t unit = e == TextEncoding::Ucs2 ? 2 : e == TextEncoding::Ucs4 ? 4 : 1;
         if (n_units > SIZE_MAX / unit) fail(ErrorKind::InvalidArgument, "text larger than memory");
         const TextOptions options = options_of(flags, casing);

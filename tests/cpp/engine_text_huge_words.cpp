@@ -140,9 +140,17 @@ TEST_CASE("lowers_to_itself: every code point below U+10000 as the case table lo
                 const uint8_t u8 = static_cast<uint8_t>(c);
                 CHECK(same == lowers_to_itself(t, &u8, 1));
             }
-            // A unit of a 64-unit chunk that the vector test looks at.
+            // A word of 64 such units, through long_words' own vector test (MayBeMapped).
             const std::vector<uint16_t> chunk(64, u16);
-            if (same != lowers_to_itself(t, chunk.data(), chunk.size())) FAIL("chunk of " << uint32_t(c));
+            if (same != lowers_to_itself(t, chunk.data(), chunk.size()))
+                FAIL("chunk of U+" << std::hex << uint32_t(c));
+            if (is_python_whitespace(c) || c == 0x1C || c == 0x1D || c == 0x1E || c == 0x1F) continue;
+            TextOptions o;
+            o.casing = &t;
+            std::vector<LongWord> w;
+            REQUIRE(long_words(chunk.data(), chunk.size(), TextEncoding::Ucs2, o, 1, w));
+            if (w.size() != 1 || w[0].lowers_to_itself != same)
+                FAIL("long_words of U+" << std::hex << uint32_t(c) << " of " << version);
         }
     }
 }

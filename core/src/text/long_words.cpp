@@ -98,7 +98,8 @@ uint64_t hash_long(const uint8_t* p, std::size_t n) noexcept {
     uint64_t h[4] = {k0 ^ n, k1, k0 + 1, k1 + 1};
     std::size_t i = 0;
     for (; i + 64 <= n; i += 64)
-        for (int l = 0; l < 4; ++l) h[l] = mum(load64(p + i + 16 * l) ^ k0 ^ h[l], load64(p + i + 16 * l + 8) ^ k1);
+        for (int l = 0; l < 4; ++l)
+            h[l] = mum(load64(p + i + 16 * l) ^ k0 ^ h[l], load64(p + i + 16 * l + 8) ^ k1);
     uint64_t r = mum(h[0] ^ h[1], h[2] ^ h[3] ^ k1);
     for (; i + 8 <= n; i += 8) r = mum(load64(p + i) ^ r, k1);
     for (; i < n; ++i) r = mum(r ^ p[i], k0);
@@ -181,7 +182,9 @@ bool long_words(const void* text, std::size_t n_units, TextEncoding encoding,
         throw Error(ErrorKind::InvalidArgument, "long_words needs a case table");
     // Code units are read through typed pointers: text not aligned to its unit (from C) is read
     // through one aligned copy, as count_words reads it.
-    const std::size_t unit = encoding == TextEncoding::Ucs2 ? 2 : encoding == TextEncoding::Ucs4 ? 4 : 1;
+    const std::size_t unit = encoding == TextEncoding::Ucs2   ? 2
+                             : encoding == TextEncoding::Ucs4 ? 4
+                                                               : 1;
     std::vector<uint32_t> aligned;
     if (n_units > 0 && reinterpret_cast<std::uintptr_t>(text) % unit != 0) {
         aligned.resize((n_units * unit + 3) / 4);
@@ -190,7 +193,8 @@ bool long_words(const void* text, std::size_t n_units, TextEncoding encoding,
     }
     switch (encoding) {
         case TextEncoding::Latin1:
-            return long_words_of(static_cast<const uint8_t*>(text), n_units, options, max_words, out);
+            return long_words_of(static_cast<const uint8_t*>(text), n_units, options, max_words,
+                                 out);
         case TextEncoding::Ucs2:
             return long_words_of(static_cast<const uint16_t*>(text), n_units, options, max_words,
                                  out);
