@@ -142,3 +142,26 @@ def test_an_ascii_word_is_lowered_by_the_engine_into_a_new_str(word):
     key = _text._ascii_lowered(_text._in_place(word, _text._OFFSETS)[0], len(word))
     assert type(key) is str and key == word.lower() and key.isascii()
     assert hash(key) == hash(word.lower())
+
+
+def test_a_non_ascii_text_that_lower_changes_at_its_start_is_turned_away_without_a_scan(
+        monkeypatch):
+    calls = []
+    real = _text.lib
+
+    class Spy:
+        def __getattr__(self, name):
+            if name == "hl_text_long_words":
+                calls.append(name)
+            return getattr(real, name)
+
+    monkeypatch.setattr(_text, "lib", Spy())
+    with long_from(0, 100):
+        assert _text._counted_long_words("ΑΣ" * 150 + "Σ", None, None) is None
+        assert calls == []
+        # Past the glance: the scan says so.
+        text = "中" * (_text._LONG_GLANCE + 10) + "Σ"
+        assert _text._counted_long_words(text, None, None) is None
+        assert calls == ["hl_text_long_words"]
+        assert hotloop.word_count(text) == reference(text)
+
