@@ -574,6 +574,26 @@ HL_API hl_status hl_text_casing_available(const char *unicode_version, int *out)
    0 and out NULL to ask). */
 HL_API hl_status hl_text_whitespace(int flags, uint32_t *out, size_t capacity, size_t *n);
 
+/* Words of megabytes: the distinct words of a str's code units, read in place, when the text
+   has at most max_words words (words as hl_word_table_count splits them under `flags`' whitespace
+   flags; encoding HL_TEXT_LATIN1 for both 1-byte str kinds, HL_TEXT_UCS2 or HL_TEXT_UCS4). out
+   receives 4 values per distinct word, in order of first occurrence: begin and end (code units of
+   its first occurrence), its count as written, and 1 if str.lower() leaves it unchanged, else 0;
+   out has room for `capacity` words. *n receives how many distinct words there are, or SIZE_MAX
+   when the text has more than max_words words (then nothing is written to out; the scan stops
+   there). Words that lower alike are not merged: the caller builds each key (a slice of its text,
+   lowered when the flag is 0) and adds the counts. casing: a Unicode version that
+   hl_text_casing_available accepts (required). Errors: HL_ERR_INVALID_ARGUMENT (encoding, flags,
+   casing, n_units whose bytes exceed the address space, capacity below the distinct words). */
+HL_API hl_status hl_text_long_words(const void *text, size_t n_units, int encoding, int flags,
+                                    const char *casing, size_t max_words, uint64_t *out,
+                                    size_t capacity, size_t *n);
+
+/* A-Z -> a-z of n bytes from text to out (other bytes copied as they are; the ranges may be the
+   same, not otherwise overlap): str.lower() of an ASCII word into a str the caller has made for
+   it. Errors: HL_ERR_INVALID_ARGUMENT (text or out NULL with n > 0). */
+HL_API hl_status hl_text_lower_ascii(const void *text, size_t n, void *out);
+
 /* Counts the words of n_units code units of text (bytes for UTF-8 and Latin-1; text may be NULL
    when n_units == 0; UCS-2 or UCS-4 text at an address that is not a multiple of its unit is
    read through one aligned copy) into a new table of one part, in parallel. casing: a Unicode

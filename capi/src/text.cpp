@@ -229,6 +229,49 @@ HL_API hl_status hl_text_whitespace(int flags, uint32_t* out, size_t capacity, s
     });
 }
 
+HL_API hl_status hl_text_long_words(const void* text, size_t n_units, int encoding, int flags,
+                                    const char* casing, size_t max_words, uint64_t* out,
+                                    size_t capacity, size_t* n) {
+    return guard([&] {
+        require(n, "n");
+        if (n_units > 0) require(text, "text");
+        if (capacity > 0) require(out, "out");
+        const TextEncoding e = encoding_of(encoding);
+        if (e == TextEncoding::Utf8)
+            fail(ErrorKind::InvalidArgument,
+                 "hl_text_long_words reads a str's code units, not UTF-8");
+        const std::size_t unit = e == TextEncoding::Ucs2 ? 2 : e == TextEncoding::Ucs4 ? 4 : 1;
+        if (n_units > SIZE_MAX / unit) fail(ErrorKind::InvalidArgument, "text larger than memory");
+        const TextOptions options = options_of(flags, casing);
+        if (options.casing == nullptr)
+            fail(ErrorKind::InvalidArgument, "hl_text_long_words needs a casing");
+        std::vector<LongWord> words;
+        if (!long_words(text, n_units, e, options, max_words, words)) {
+            *n = SIZE_MAX;
+            return;
+        }
+        if (words.size() > capacity)
+            fail(ErrorKind::InvalidArgument, "out has room for " + std::to_string(capacity) +
+                                                 " words, the text has " +
+                                                 std::to_string(words.size()));
+        for (std::size_t i = 0; i < words.size(); ++i) {
+            out[4 * i] = words[i].begin;
+            out[4 * i + 1] = words[i].end;
+            out[4 * i + 2] = words[i].count;
+            out[4 * i + 3] = words[i].lowers_to_itself ? 1 : 0;
+        }
+        *n = words.size();
+    });
+}
+
+HL_API hl_status hl_text_lower_ascii(const void* text, size_t n, void* out) {
+    return guard([&] {
+        if (n == 0) return;
+        lower_ascii(static_cast<const uint8_t*>(require(text, "text")), n,
+                    static_cast<uint8_t*>(require(out, "out")));
+    });
+}
+
 HL_API hl_status hl_word_table_count(const void* text, size_t n_units, int encoding, int flags,
                                      const char* casing, uint64_t part, hl_word_table** out,
                                      hl_control* ctl) {

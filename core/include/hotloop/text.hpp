@@ -229,6 +229,25 @@ WordTable count_words_at(const void* text, std::size_t n_units, TextEncoding enc
                          const TextOptions& options, uint64_t part, uint64_t offset,
                          Control* ctl = nullptr);
 
+// Words of megabytes: the distinct words of a str's code units (Latin1 for both 1-byte kinds,
+// Ucs2, Ucs4) when it has at most max_words words, else nothing (false, having read only up to
+// word max_words + 1). The count's tables and their copies cost several passes over such words;
+// the caller builds its keys from the text itself instead (a slice, or the text when one word is
+// all of it), lowered only when `lowers_to_itself` is false. Words are as count_words splits
+// them (options' whitespace); options.casing must be set. In order of first occurrence; words
+// that are equal as written share an entry (words that lower alike are the caller's to merge).
+struct LongWord {
+    uint64_t begin, end;    // code units [begin, end) of the first occurrence
+    uint64_t count;         // occurrences as written
+    bool lowers_to_itself;  // str.lower() of the word is the word
+};
+bool long_words(const void* text, std::size_t n_units, TextEncoding encoding,
+                const TextOptions& options, std::size_t max_words, std::vector<LongWord>& out);
+
+// A-Z -> a-z of n bytes from text to out (other bytes as they are): str.lower() of an ASCII
+// word, for a caller that has made the str to hold it.
+void lower_ascii(const uint8_t* text, std::size_t n, uint8_t* out) noexcept;
+
 // The words of bytes [start, end) of a file (end clipped to its size; UINT64_MAX: to its end)
 // that START in that range, as UTF-8: a word that starts before `start` belongs to the range
 // that holds its start, one that runs past `end` is read to its end. Ranges that tile a file

@@ -121,6 +121,39 @@ const ShortLower& short_lower(const CaseTable& t) {
     return all[i];
 }
 
+// Code points that no case table maps (checked against every table by the tests): below 'A',
+// '['..U+00BF, and U+3040..U+A63F (kana, CJK, Hangul compatibility jamo, Yi, Lisu, Vai).
+// Branchless, so that the loop over a chunk vectorizes.
+// In the units' own width (a 1-byte unit is never in the CJK range), so that 16 or 8 units go
+// through each vector operation rather than 4.
+template <class U>
+constexpr bool surely_unmapped(U c) noexcept {
+    bool low = (c < U(0x41)) | (U(c - U(0x5B)) < U(0xC0 - 0x5B));
+    if constexpr (sizeof(U) > 1) low |= U(c - U(0x3040)) < U(0xA640 - 0x3040);
+    return low;
+}
+
+bool unit_lowers_to_itself(const CaseTable& t, const ShortLower& m, char32_t c) noexcept {
+    if (c < 0x800) return m.of[c] == c;  // kSlow (capital sigma, multi mappings) is not c
+    if (c < 0x10000) return m.lowers_to_itself(c);
+    return lower_single(t, c) == c && lower_multi(t, c) == nullptr;
+}
+
+template <class U>
+bool units_lower_to_themselves(const CaseTable& t, const U* units, std::size_t n) noexcept {
+    const ShortLower& m = short_lower(t);
+    constexpr std::size_t kChunk = 64;
+    for (std::size_t i = 0; i < n; i += kChunk) {
+        const std::size_t end = n - i < kChunk ? n : i + kChunk;
+        U outside = 0;  // nonzero if a unit may be mapped (bitwise: the loop vectorizes)
+        for (std::size_t k = i; k < end; ++k) outside |= U(!surely_unmapped(units[k]));
+        if (!outside) continue;
+        for (std::size_t k = i; k < end; ++k)
+            if (!unit_lowers_to_itself(t, m, units[k])) return false;
+    }
+    return true;
+}
+
 // Appends the lowercase of the word's longest prefix of characters below U+0800 that short_lower
 // maps to characters of the same UTF-8 length, and of 3-byte ones that lower to themselves
 // (written in place: no per-character append), and returns that prefix's length in bytes; the
@@ -260,6 +293,16 @@ void lower_utf8(const CaseTable& table, const uint8_t* word, std::size_t length,
         }
     }
     sink.flush();
+}
+
+bool lowers_to_itself(const CaseTable& table, const uint8_t* units, std::size_t n) noexcept {
+    return units_lower_to_themselves(table, units, n);
+}
+bool lowers_to_itself(const CaseTable& table, const uint16_t* units, std::size_t n) noexcept {
+    return units_lower_to_themselves(table, units, n);
+}
+bool lowers_to_itself(const CaseTable& table, const uint32_t* units, std::size_t n) noexcept {
+    return units_lower_to_themselves(table, units, n);
 }
 
 }  // namespace hotloop

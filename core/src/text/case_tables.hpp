@@ -27,6 +27,13 @@ struct CaseTable {
 bool case_ignorable(const CaseTable& table, char32_t c) noexcept;
 bool cased(const CaseTable& table, char32_t c) noexcept;
 
+// Whether str.lower() leaves each of the n code units (a str's 1-, 2- or 4-byte kind) as it is,
+// so that it returns a word made of them unchanged. Runs of ASCII and CJK are accepted 64 units
+// at a time; the others are looked up one by one.
+bool lowers_to_itself(const CaseTable& table, const uint8_t* units, std::size_t n) noexcept;
+bool lowers_to_itself(const CaseTable& table, const uint16_t* units, std::size_t n) noexcept;
+bool lowers_to_itself(const CaseTable& table, const uint32_t* units, std::size_t n) noexcept;
+
 // What lies beyond one end of a word, for the final-sigma rule: whether the scan that skips
 // case-ignorable characters finds a cased one there. Usually nothing (the word ends at
 // whitespace, which is neither cased nor case-ignorable, or at the end of the text).
