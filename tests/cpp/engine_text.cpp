@@ -563,6 +563,39 @@ TEST_CASE("count_words: the fast scan of ASCII and 2-byte text, at every SIMD le
     }
 }
 
+TEST_CASE("count_words: chunks of 64 bytes holding 0 to 32 words each", "[text]") {
+    // The fast scan lists a chunk's word starts and ends from its whitespace bits, and cuts its
+    // batches after a chunk: every count of words per chunk, from none (a chunk inside a long
+    // word, or of spaces) to 32 (one-letter words), next to every other, at every alignment.
+    std::mt19937_64 rng(11);
+    const std::vector<char32_t> letters = {'a', 'b', 'C', 0xE9};
+    for (int round = 0; round < 4; ++round) {
+        std::vector<char32_t> chars(rng() % 64, ' ');
+        while (chars.size() < 300'000) {
+            // A run of words all of one length (1..8 characters, a space or two between), or
+            // a word or spaces filling whole chunks.
+            const unsigned kind = rng() % 10;
+            const std::size_t run = rng() % 200 + 1;
+            if (kind == 0) {
+                chars.insert(chars.end(), rng() % 150 + 1, rng() % 2 ? U' ' : U'w');
+                chars.push_back(' ');
+                continue;
+            }
+            const std::size_t length = rng() % 8 + 1;
+            for (std::size_t w = 0; w < run; ++w) {
+                for (std::size_t k = 0; k < length; ++k)
+                    chars.push_back(letters[rng() % letters.size()]);
+                chars.push_back(' ');
+                if (rng() % 4 == 0) chars.push_back('\n');
+            }
+        }
+        const std::string text = encode(chars);
+        require_matches(count(text), reference(chars, {}));
+        const std::vector<uint16_t> ucs2(chars.begin(), chars.end());
+        require_same(count_words(ucs2.data(), ucs2.size(), TextEncoding::Ucs2, {}), count(text));
+    }
+}
+
 TEST_CASE("count_words: words and characters across block cuts", "[text]") {
     const std::vector<char32_t> pieces = {0xE9, 0x3000, 0x85, 0x1F600, ' '};
     for (char32_t piece : pieces) {

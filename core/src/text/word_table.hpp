@@ -197,7 +197,11 @@ public:
     // Asks the CPU to fetch the slot where a key of this hash starts probing, so that a caller
     // can overlap the cache misses of several words before adding them.
     HL_INLINE static void prefetch(const View& v, uint64_t h) noexcept {
-        __builtin_prefetch(&v.slots[v.home(h)]);
+        const char* slot = reinterpret_cast<const char*>(&v.slots[v.home(h)]);
+        __builtin_prefetch(slot);
+        // A slot of more than 32 bytes may end in the next cache line (one of 80 bytes always
+        // does): its last lanes, count and first offset would otherwise miss there.
+        if constexpr (sizeof(Slot) > 32) __builtin_prefetch(slot + sizeof(Slot) - 1);
     }
 
     // Adds `count` occurrences of the key (h == hash_key(key)), first seen at `offset`.
