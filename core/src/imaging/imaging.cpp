@@ -3,7 +3,7 @@
 //   imaging_image.*      the checked image, borders, scratch memory, rows (runtime)
 //   imaging_kernels.hpp  the vector row kernels (one SIMD idiom: simd.hpp)
 //   imaging_weights.cpp  Gaussian and box kernels, folded for images smaller than them
-//   imaging_separable.cpp, imaging_sobel.cpp, imaging_grayscale.cpp  the passes
+//   imaging_separable.cpp, imaging_box.cpp, imaging_sobel.cpp, imaging_grayscale.cpp  the passes
 #include "hotloop/imaging.hpp"
 
 #include <cmath>
@@ -126,6 +126,10 @@ void box_blur(const View& src, const View& dst, std::size_t radius, Control* ctl
     on_aligned(src, dst, [&](const View& in, const View& out) {
         const Pair images = imaging::image_pair(in, out, "box_blur");
         if (images.src.empty()) return;
+        // Integer samples: exact integer running sums. Floats keep each window's own weighted
+        // sum, which running sums (scipy's) would lose to cancellation.
+        if (images.src.dtype == DType::UInt8 || images.src.dtype == DType::UInt16)
+            return imaging::box_sum_pass(images, radius, ctl);
         const auto down = imaging::box_weights(radius, images.src.height, ctl);
         const auto along = imaging::box_weights(radius, images.src.width, ctl);
         imaging::separable_pass(images, down, along, false, 0.0, ctl);
