@@ -137,11 +137,14 @@ struct RoundedMean<T, uint64_t> {
     }
 };
 
-// The same in 128-bit integers, for sums too large for doubles (radii above ~2^17).
+// The same in integers of the sums' own width, for sums too large for doubles (radii above
+// ~2^17): s / n rounded half up, n odd.
 template <class T, class A>
-void exact_mean(const A* hi, const A* lo, std::size_t count, u128 n, T* out) {
-    for (std::size_t i = 0; i < count; ++i)
-        out[i] = static_cast<T>((2 * static_cast<u128>(static_cast<A>(hi[i] - lo[i])) + n) / (2 * n));
+void exact_mean(const A* hi, const A* lo, std::size_t count, A n, T* out) {
+    for (std::size_t i = 0; i < count; ++i) {
+        const A s = hi[i] - lo[i];
+        out[i] = static_cast<T>(s / n + (s % n > n / 2));
+    }
 }
 
 void check(Control* ctl) {
@@ -185,12 +188,17 @@ public:
         band_ = band.as<A>();
         // The rows' working memory, once for every band: block k of a band has slot k (fresh
         // memory per block was a page fault per 4 KiB, a fifth of the time).
-        const std::size_t blocks = block_count(kBandRows, kRowsAlong);
+        const std::size_t blocks = block_count(std::min(H, kBandRows), kRowsAlong);
         prefix_ = aligned_count<A>((im_.src.width + along_.part) * im_.src.channels);
-        slot_ = prefix_ + 2 * stride_ + aligned_count<A>(samples_ * sizeof(T) / sizeof(A) + 1);
+        extra_ = along_.whole ? 2 * stride_ : 0;  // rows for whole periods: sums and zeros
+        slot_ = prefix_ + extra_ + aligned_count<A>(samples_ * sizeof(T) / sizeof(A) + 1);
         Scratch rows(checked_mul(checked_mul(blocks, slot_), sizeof(A)));
         rows_ = rows.as<A>();
-        std::fill(rows_, rows_ + blocks * slot_, A(0));
+        if (along_.whole)
+            for (std::size_t k = 0; k < blocks; ++k) {
+                A* zero = rows_ + k * slot_ + prefix_ + stride_;
+                std::fill(zero, zero + samples_, A(0));
+            }
         const std::size_t strips = block_count(samples_, strip_);
         for (std::size_t b = 0; b < bands; ++b) {
             const std::size_t y0 = b * kBandRows, y1 = std::min(H, y0 + kBandRows);
@@ -242,14 +250,14 @@ private:
     }
 
     // Band rows [from, to) (of the band from row y0) summed along the row into dst.
-    // `memory`: a slot of rows_ (its zero row zeroed).
+    // `memory`: a slot of rows_ (its zero row zeroed when the window holds whole periods).
     void along_rows(std::size_t y0, std::size_t from, std::size_t to, A* memory,
                     Control* ctl) const {
         const std::size_t C = im_.src.channels, W = im_.src.width;
         A* q = memory;
         A* d = q + prefix_;
         const A* zero = d + stride_;
-        T* spare = reinterpret_cast<T*>(d + 2 * stride_);
+        T* spare = reinterpret_cast<T*>(d + extra_);
         for (std::size_t y = from; y < to; ++y) {
             const A* v = band_ + (y - y0) * stride_;
             switch (C) {
@@ -280,7 +288,7 @@ private:
                                                     static_cast<double>(n_), out + i);
                         continue;
                     }
-                exact_mean(hi + i, lo + i, count, n_, out + i);
+                exact_mean(hi + i, lo + i, count, static_cast<A>(n_), out + i);
             }
             store_row(im_.dst, y, out);
             copy_alpha(im_, y);
@@ -319,8 +327,8 @@ private:
     const T* copy_ = nullptr;
     A* sums_ = nullptr;  // column sums of the current row's window
     A* band_ = nullptr;  // the band's column sums, a row each
-    A* rows_ = nullptr;  // per block of rows along: prefix sums | sums | zeros | a spare row
-    std::size_t prefix_ = 0, slot_ = 0;
+    A* rows_ = nullptr;  // per block of rows along: prefix sums | [sums | zeros] | a spare row
+    std::size_t prefix_ = 0, extra_ = 0, slot_ = 0;
 };
 
 // The narrowest accumulator that holds (2r + 1)^2 * top.
