@@ -651,6 +651,10 @@ TEST_CASE("integer box blurs are the exactly rounded mean at any radius", "[imag
             check_exact_box<uint16_t>(1, 70, 3, r);
             check_exact_box<uint8_t>(1, 1, 4, r);
         }
+        // uint16 means of large windows closer to a half than float32 resolves: the correction
+        // step of the vector body and of the scalar tail runs (a wrong sign there fails here).
+        check_exact_box<uint16_t>(37, 53, 1, 30);
+        check_exact_box<uint16_t>(200, 1, 3, 61);
     }
     REQUIRE(set_simd_level(SimdLevel::AVX512) == best);
 }
@@ -678,14 +682,14 @@ TEST_CASE("integer box blurs report progress and stop on a cancel", "[imaging]")
     Control cancelled;
     cancelled.cancel();
     std::fill(out.begin(), out.end(), uint8_t(7));
-    REQUIRE(kind_of([&] { box_blur(image(img, 100, 7, 3), image(out, 100, 7, 3), 4, &cancelled); }) ==
-            ErrorKind::Cancelled);
+    auto blur = [&] { box_blur(image(img, 100, 7, 3), image(out, 100, 7, 3), 4, &cancelled); };
+    REQUIRE(kind_of(blur) == ErrorKind::Cancelled);
     // One long row is checked for a cancel every 2^20 samples, not only between blocks: once
     // per strip of column sums (2^16 samples), 16 times along the row, 8 times storing it.
     const std::size_t w = std::size_t(1) << 23;
     std::vector<uint8_t> row(w, 3), row_out(w);
     Control count;
     box_blur(image(row, 1, w, 1), image(row_out, 1, w, 1), w / 2, &count);
-    REQUIRE(row_out == row);
+    REQUIRE(std::size_t(std::count(row_out.begin(), row_out.end(), uint8_t(3))) == w);
     CHECK(count.checks() >= w / 65536 + 16 + 7);
 }
