@@ -348,9 +348,23 @@ def test_integer_box_blur_at_the_largest_radii_is_exact(dtype):
 def test_integer_box_blur_progress_reports_the_whole_run():
     calls = []
     img = make_image((300, 200, 3), np.uint8)
-    out = hotloop.box_blur(img, 5, progress=lambda done, total: calls.append((done, total)))
-    assert np.array_equal(out, exact_box(img, 5))
+    out = hotloop.box_blur(img, 7, progress=lambda done, total: calls.append((done, total)))
+    assert np.array_equal(out, exact_box(img, 7))
     assert calls and calls[-1][0] == calls[-1][1] > 0
+
+
+@pytest.mark.parametrize("radius", range(1, 9))
+def test_uint8_box_blur_rounds_exactly_either_side_of_the_taps_radius(radius):
+    """uint8 windows up to radius 6 keep the float32 taps, 7 and up the integer sums: both give
+    the exactly rounded mean, also where it is closest to a half (1/(2n) away), which 250k
+    windows of random samples hit many times."""
+    img = make_image((250, 333, 3), np.uint8, seed=radius)
+    down = reflect_counts(img.shape[0], radius)
+    along = reflect_counts(img.shape[1], radius)
+    n = (2 * radius + 1) ** 2
+    sums = np.stack([down.dot(img[..., c].astype(np.int64)).dot(along.T) for c in range(3)], -1)
+    assert np.count_nonzero(np.isin(sums % n, ((n - 1) // 2, (n + 1) // 2))) > 100
+    assert np.array_equal(hotloop.box_blur(img, radius), (2 * sums + n) // (2 * n))
 
 
 @settings(max_examples=120)
