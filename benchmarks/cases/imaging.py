@@ -112,6 +112,33 @@ def cases():
             note="uint8/uint16 computed in float32, float64 in float64; OpenCV uses fixed point "
                  "for uint8"))
 
+    def pillow_box(img, pil):
+        from PIL import ImageFilter
+        return pil.filter(ImageFilter.BoxBlur(10))
+
+    def same_box(ours, peer):
+        """OpenCV's blur with BORDER_REFLECT: the same pixels (both the exactly rounded mean).
+        Pillow's BoxBlur extends the edge pixel instead of reflecting and rounds its own way:
+        equal within one level away from the 11-pixel border."""
+        if isinstance(peer, np.ndarray):
+            return np.array_equal(ours, peer)
+        inner = (slice(11, -11), slice(11, -11))
+        diff = ours[inner].astype(np.int16) - np.asarray(peer)[inner]
+        return int(np.abs(diff).max()) <= 1
+
+    box_peers = {"Pillow ImageFilter.BoxBlur(10)": pillow_box}
+    cv2_box = "cv2.blur 21x21 (2 threads, BORDER_REFLECT)"
+    if cv2 is not None:
+        box_peers[cv2_box] = (
+            lambda img, pil: cv2.blur(img, (21, 21), borderType=cv2.BORDER_REFLECT))
+    found.append(Case(
+        group="imaging", name="box_blur radius=10, 3840x2160 RGB uint8 vs OpenCV and Pillow",
+        setup=blur_setup, hotloop=lambda img, pil: hotloop.box_blur(img, 10), peers=box_peers,
+        goal_peer=cv2_box if cv2 is not None else "Pillow ImageFilter.BoxBlur(10)",
+        goal=1.0, repeat=3, same=same_box,
+        note="exact integer running sums, a cost independent of the radius; Pillow's input is "
+             "its own image (no copies counted)"))
+
     if cv2 is not None:
         def cv2_sobel(img):
             gx = cv2.Sobel(img, cv2.CV_32F, 1, 0)

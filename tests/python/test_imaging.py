@@ -270,6 +270,116 @@ def test_filters_property(h, w, channels, sigma, radius, amount, dtype, layout, 
     assert_close(hotloop.grayscale(img), ref_gray(img), dtype)
 
 
+# ---- box_blur of uint8 and uint16: exact integer sums ----
+
+def reflect_counts(n, radius):
+    """m[i, d]: how many offsets k in [-radius, radius] read sample d for output i along an axis
+    of n under scipy's reflect (period 2n, mirrored), counted in closed form."""
+    i = np.arange(n, dtype=np.int64)[:, None]
+    d = np.arange(n, dtype=np.int64)[None, :]
+
+    def hits(t):  # j = t (mod 2n) in [i - radius, i + radius]
+        return (i + radius - t) // (2 * n) - (i - radius - 1 - t) // (2 * n)
+
+    return hits(d) + hits(2 * n - 1 - d)
+
+
+def exact_box(img, radius):
+    """floor((2S + n) / 2n) per channel, S the exact window sum (Python integers past int64),
+    n = (2r + 1)^2: no floats, and not the running sums box_blur uses."""
+    a = np.asarray(img)
+    x = a.reshape(a.shape[:2] + (-1,)).astype(object)
+    down = reflect_counts(a.shape[0], radius).astype(object)
+    along = reflect_counts(a.shape[1], radius).astype(object)
+    n = (2 * radius + 1) ** 2
+    out = np.empty(x.shape, a.dtype)
+    for c in range(x.shape[2]):
+        sums = down.dot(x[..., c]).dot(along.T)
+        out[..., c] = (2 * sums + n) // (2 * n)
+    out = out.reshape(a.shape)
+    if a.ndim == 3 and a.shape[2] == 4:
+        out[..., 3] = a[..., 3]  # alpha is left alone
+    return out
+
+
+def laid_out(img, layout):
+    """img's samples in another memory layout (same values)."""
+    if layout == "step":
+        big = np.zeros((2 * img.shape[0], 3 * img.shape[1]) + img.shape[2:], img.dtype)
+        big[::2, ::3] = img
+        return big[::2, ::3]
+    if layout == "reversed":
+        return np.ascontiguousarray(img[::-1, ::-1])[::-1, ::-1]
+    if layout == "fortran":
+        return np.asfortranarray(img)
+    return img
+
+
+def test_exact_box_is_scipys_mean_where_float64_is_exact():
+    img = make_image((9, 13, 3), np.uint8, seed=3)
+    for radius in (0, 1, 4, 20):
+        size = 2 * radius + 1
+        sums = np.rint(ref_box(img, radius) * size * size).astype(np.int64)
+        assert np.array_equal(exact_box(img, radius), (2 * sums + size * size) // (2 * size * size))
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+@pytest.mark.parametrize("shape", [(1, 1), (1, 9), (9, 1), (1, 1, 4), (37, 53), (37, 53, 3),
+                                   (23, 41, 4), (70, 67, 3)])
+@pytest.mark.parametrize("layout", ["C", "step", "reversed", "fortran"])
+def test_integer_box_blur_is_the_exactly_rounded_mean(dtype, shape, layout):
+    """Round half up of the true mean at every radius, within the image and past it (folding),
+    for any layout; alpha untouched. The float path was only within float32's error of a half."""
+    img = make_image(shape, dtype, seed=sum(shape))
+    src = laid_out(img, layout)
+    before = src.copy()
+    for radius in (0, 1, 3, 30, 100, 1000):
+        assert np.array_equal(hotloop.box_blur(src, radius), exact_box(img, radius)), radius
+    assert np.array_equal(src, before)
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16])
+def test_integer_box_blur_at_the_largest_radii_is_exact(dtype):
+    img = make_image((5, 6, 3), dtype, seed=2)
+    for radius in (2053, 200000, 2**23, 2**24):  # sums past 2^32, 2^53 and 2^64
+        assert np.array_equal(hotloop.box_blur(img, radius), exact_box(img, radius)), radius
+
+
+def test_integer_box_blur_progress_reports_the_whole_run():
+    calls = []
+    img = make_image((300, 200, 3), np.uint8)
+    out = hotloop.box_blur(img, 7, progress=lambda done, total: calls.append((done, total)))
+    assert np.array_equal(out, exact_box(img, 7))
+    assert calls and calls[-1][0] == calls[-1][1] > 0
+
+
+@pytest.mark.parametrize("radius", range(1, 9))
+def test_uint8_box_blur_rounds_exactly_either_side_of_the_taps_radius(radius):
+    """uint8 windows up to radius 6 keep the float32 taps, 7 and up the integer sums: both give
+    the exactly rounded mean, also where it is closest to a half (1/(2n) away), which 250k
+    windows of random samples hit many times."""
+    img = make_image((250, 333, 3), np.uint8, seed=radius)
+    down = reflect_counts(img.shape[0], radius)
+    along = reflect_counts(img.shape[1], radius)
+    n = (2 * radius + 1) ** 2
+    sums = np.stack([down.dot(img[..., c].astype(np.int64)).dot(along.T) for c in range(3)], -1)
+    assert np.count_nonzero(np.isin(sums % n, ((n - 1) // 2, (n + 1) // 2))) > 100
+    assert np.array_equal(hotloop.box_blur(img, radius), (2 * sums + n) // (2 * n))
+
+
+@settings(max_examples=120)
+@given(
+    h=st.integers(1, 30), w=st.integers(1, 30), channels=st.sampled_from([None, 1, 3, 4]),
+    radius=st.one_of(st.integers(0, 12), st.integers(13, 200)),
+    dtype=st.sampled_from([np.uint8, np.uint16]),
+    layout=st.sampled_from(["C", "step", "reversed", "fortran"]), seed=st.integers(0, 2**32 - 1),
+)
+def test_integer_box_blur_property(h, w, channels, radius, dtype, layout, seed):
+    shape = (h, w) if channels is None else (h, w, channels)
+    img = make_image(shape, dtype, seed)
+    assert np.array_equal(hotloop.box_blur(laid_out(img, layout), radius), exact_box(img, radius))
+
+
 # ---- errors ----
 
 def test_bad_ranks_and_channels_are_shape_errors():

@@ -14,7 +14,7 @@ Image = pytest.importorskip("PIL.Image")
 
 import hotloop  # noqa: E402
 
-from test_imaging import assert_close, ref_gaussian, ref_sobel  # noqa: E402
+from test_imaging import assert_close, exact_box, ref_gaussian, ref_sobel  # noqa: E402
 
 ROOT = os.path.join(os.path.dirname(__file__), "..", "..")
 INFO = {"icc_profile": b"\x00profile bytes", "dpi": (300, 300), "comment": b"kept"}
@@ -374,3 +374,17 @@ def test_image_demo_writes_a_correct_16_bit_image(tmp_path):
     assert blurred.mode in ("I", "I;16")  # 16 bits, not clipped to white by convert("RGB")
     got = pixels(blurred).astype(np.int64)
     assert_close(got.astype(np.uint16), ref_gaussian(data, 3.0), np.uint16)
+
+
+@pytest.mark.parametrize("mode", ["L", "RGB", "RGBA", "I;16"])
+def test_box_blur_of_integer_modes_is_the_exactly_rounded_mean(mode):
+    rng = np.random.default_rng(4)
+    if mode == "I;16":
+        im = Image.fromarray(rng.integers(0, 65536, (23, 31)).astype(np.uint16))
+    else:
+        im = rgb_picture(4).convert(mode)
+    assert im.mode == mode
+    for radius in (1, 7, 40):
+        out = hotloop.box_blur(im, radius)
+        assert out.mode == mode
+        assert np.array_equal(pixels(out), exact_box(pixels(im), radius))

@@ -3,7 +3,7 @@
 //   imaging_image.*      the checked image, borders, scratch memory, rows (runtime)
 //   imaging_kernels.hpp  the vector row kernels (one SIMD idiom: simd.hpp)
 //   imaging_weights.cpp  Gaussian and box kernels, folded for images smaller than them
-//   imaging_separable.cpp, imaging_sobel.cpp, imaging_grayscale.cpp  the passes
+//   imaging_separable.cpp, imaging_box.cpp, imaging_sobel.cpp, imaging_grayscale.cpp  the passes
 #include "hotloop/imaging.hpp"
 
 #include <cmath>
@@ -118,6 +118,13 @@ void sharpen(const View& src, const View& dst, double sigma, double amount, Cont
     });
 }
 
+// uint8 box blurs up to this radius keep the float32 taps: faster there (3840x2160 RGB, one
+// quiet run: radius 1 6.4 against 15.3 ms for the running sums, 6 13.7 against 15.9, 8 18.0
+// against 16.9), and exact too. Their two passes miss the true mean by less than 5e-4 (each
+// sums 2r+1 products, ~2r+2 roundings of at most 2^-24 * 255), while a mean of n = (2r+1)^2
+// integers is at least 1/(2n) >= 3e-3 away from a half: rounding it gives the exact result.
+constexpr std::size_t kUInt8TapsRadius = 6;
+
 void box_blur(const View& src, const View& dst, std::size_t radius, Control* ctl) {
     imaging::image_pair(src, dst, "box_blur");
     if (radius > kMaxKernelRadius)
@@ -126,6 +133,12 @@ void box_blur(const View& src, const View& dst, std::size_t radius, Control* ctl
     on_aligned(src, dst, [&](const View& in, const View& out) {
         const Pair images = imaging::image_pair(in, out, "box_blur");
         if (images.src.empty()) return;
+        // Integer samples: exact integer running sums, at a cost independent of the radius
+        // (but small uint8 windows: kUInt8TapsRadius). Floats keep each window's own weighted
+        // sum, which running sums (scipy's) would lose to cancellation.
+        const bool uint8_taps = images.src.dtype == DType::UInt8 && radius <= kUInt8TapsRadius;
+        if (!uint8_taps && (images.src.dtype == DType::UInt8 || images.src.dtype == DType::UInt16))
+            return imaging::box_sum_pass(images, radius, ctl);
         const auto down = imaging::box_weights(radius, images.src.height, ctl);
         const auto along = imaging::box_weights(radius, images.src.width, ctl);
         imaging::separable_pass(images, down, along, false, 0.0, ctl);

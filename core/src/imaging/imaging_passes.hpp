@@ -24,6 +24,9 @@ std::vector<double> box_weights(std::size_t radius, std::size_t n, Control* ctl)
 // width). With unsharp, writes src + amount * (src - filtered). (imaging_separable.cpp)
 void separable_pass(const Pair& images, const std::vector<double>& down,
                     const std::vector<double>& along, bool unsharp, double amount, Control* ctl);
+// The box blur of a uint8 or uint16 pair in exact integer sums, at a cost independent of the
+// radius (any radius: the border's period is taken whole). (imaging_box.cpp)
+void box_sum_pass(const Pair& images, std::size_t radius, Control* ctl);
 // Sobel gradient magnitude per channel. (imaging_sobel.cpp)
 void sobel_pass(const Pair& images, Control* ctl);
 // BT.601 luma into one channel. (imaging_grayscale.cpp)
