@@ -538,12 +538,18 @@ def _finish_counts(k):
     def finish(table, ctl):
         if _CASING_VERSION is not None:
             return _export(table, k, ctl, owned=True)
-        try:
-            words, counts, _, _ = _python_lowered(table)
-        finally:
-            lib.hl_word_table_destroy(table)
-        return _from_pairs(words, counts, k)
+        return _from_pairs(*_python_lowered_counts(table), k)
     return finish
+
+
+def _python_lowered_counts(table):
+    """(words, counts) of a table lowered by Python (no case table), in order of first
+    occurrence; the table, owned, is destroyed."""
+    try:
+        words, counts, _, _ = _python_lowered(table)
+    finally:
+        lib.hl_word_table_destroy(table)
+    return words, counts
 
 
 def _from_pairs(words, counts, k):
@@ -944,11 +950,7 @@ def _engine_counts_from(text, start, ctl):
         return None
     if _CASING_VERSION is not None:
         return _exported(table, _ALL, ctl, owned=True)
-    try:
-        words, counts, _, _ = _python_lowered(table)
-    finally:
-        lib.hl_word_table_destroy(table)
-    return words, counts
+    return _python_lowered_counts(table)
 
 
 _UNIT_OF_ENCODING = {lib.HL_TEXT_UTF8: 1, lib.HL_TEXT_LATIN1: 1, lib.HL_TEXT_UCS2: 2,
