@@ -22,8 +22,18 @@ import hotloop
 from harness import Case
 
 
+_COUNTER = "Counter(text.lower().split())"
+
+
 def _counter(text):
     return dict(collections.Counter(text.lower().split()))
+
+
+def _vs_counter(name, setup, goal, **options):
+    """A case of word_count(text) against Counter's reference, keys compared in order too."""
+    return Case(group="text", name=name, setup=setup, hotloop=hotloop.word_count,
+                peers={_COUNTER: _counter}, goal_peer=_COUNTER, goal=goal,
+                same=lambda a, b: a == b and list(a) == list(b), **options)
 
 
 def _hello_world():
@@ -192,17 +202,8 @@ def _copyright_file_for_pypy():
 def _real_corpus_cases():
     out = []
     for name in CORPORA:
-        out.append(Case(
-            group="text",
-            name="word_count, real corpus: %s" % name,
-            setup=_corpus_text(name),
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=10.0,
-            repeat=5,
-            same=lambda a, b: a == b and list(a) == list(b),
-        ))
+        out.append(_vs_counter("word_count, real corpus: %s" % name, _corpus_text(name), 10.0,
+                               repeat=5))
         out.append(Case(
             group="text",
             name="word_count_file, real corpus: %s" % name,
@@ -220,27 +221,8 @@ def _real_corpus_cases():
 
 def cases():
     return [
-        Case(
-            group="text",
-            name="word_count, 'hello world ' * 1M (12 MB)",
-            setup=_hello_world,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=10.0,
-            same=lambda a, b: a == b,
-        ),
-        Case(
-            group="text",
-            name="word_count, 50 MB Zipf text, 50k vocabulary",
-            setup=_zipf,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=20.0,
-            repeat=5,
-            same=lambda a, b: a == b,
-        ),
+        _vs_counter("word_count, 'hello world ' * 1M (12 MB)", _hello_world, 10.0),
+        _vs_counter("word_count, 50 MB Zipf text, 50k vocabulary", _zipf, 20.0, repeat=5),
         Case(
             group="text",
             name="word_count, 50 MB Zipf text, top=10",
@@ -252,53 +234,14 @@ def cases():
             quick=False,
             same=lambda a, b: a == b,
         ),
-        Case(
-            group="text",
-            name="word_count, 1M distinct words (each once)",
-            setup=_distinct_words,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=1.0,
-            repeat=5,
-            same=lambda a, b: a == b and list(a) == list(b),
-        ),
-        Case(
-            group="text",
-            name="word_count, Chinese lines (100k lines of 20-200 characters, 11M chars)",
-            setup=_chinese_lines,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=1.0,
-            repeat=5,
-            quick=False,
-            same=lambda a, b: a == b and list(a) == list(b),
-        ),
-        Case(
-            group="text",
-            name="word_count, one word of 20M characters ('ΑΣ' * 10M + 'Σ')",
-            setup=_one_long_word,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=1.0,
-            repeat=3,
-            quick=False,
-            same=lambda a, b: a == b,
-        ),
-        Case(
-            group="text",
-            name="word_count, Cyrillic Zipf text (25M chars, 46 MB UTF-8)",
-            setup=_cyrillic,
-            hotloop=hotloop.word_count,
-            peers={"Counter(text.lower().split())": _counter},
-            goal_peer="Counter(text.lower().split())",
-            goal=12.0,
-            repeat=5,
-            quick=False,
-            same=lambda a, b: a == b,
-        ),
+        _vs_counter("word_count, 1M distinct words (each once)", _distinct_words, 1.0,
+                    repeat=5),
+        _vs_counter("word_count, Chinese lines (100k lines of 20-200 characters, 11M chars)",
+                    _chinese_lines, 1.0, repeat=5, quick=False),
+        _vs_counter("word_count, one word of 20M characters ('ΑΣ' * 10M + 'Σ')", _one_long_word,
+                    1.0, repeat=3, quick=False),
+        _vs_counter("word_count, Cyrillic Zipf text (25M chars, 46 MB UTF-8)", _cyrillic, 12.0,
+                    repeat=5, quick=False),
         Case(
             group="text",
             name="word_count_file, 50 MB Zipf file (page cache)",
