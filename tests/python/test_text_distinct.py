@@ -437,30 +437,34 @@ def test_progress_goes_through_a_hand_off_once_to_the_end():
     assert seen[-1] == (n, n)
 
 
-def test_a_cancel_during_the_hand_off_stops_the_call():
-    text = " ".join(distinct_ids(3000))
-    ctl = _run.new_control()
-    engine_counts_from = _text._engine_counts_from
-
-    def cancelled_first(text, start, c):
-        _text.lib.hl_control_cancel(c)
-        return engine_counts_from(text, start, c)
-
-    _run.set_job_control(ctl)
+def cancelled_in_hand_off(text, engine_counts_from):
+    """word_count(text) under an aio job's control, on Counter's route and handed off after 100
+    words to engine_counts_from(text, start, ctl) (which cancels): HotloopCancelledError."""
+    _run.set_job_control(_run.new_control())
     try:
         with routed(1000), hand_offs(100):
-            _text._engine_counts_from = cancelled_first
+            _text._engine_counts_from = engine_counts_from
             with pytest.raises(hotloop.HotloopCancelledError):
                 hotloop.word_count(text)
     finally:
         _run.set_job_control(None)
 
 
+def test_a_cancel_during_the_hand_off_stops_the_call():
+    text = " ".join(distinct_ids(3000))
+    engine_counts_from = _text._engine_counts_from
+
+    def cancelled_first(text, start, c):
+        _text.lib.hl_control_cancel(c)
+        return engine_counts_from(text, start, c)
+
+    cancelled_in_hand_off(text, cancelled_first)
+
+
 def test_a_cancel_during_the_merge_stops_it(monkeypatch):
     # The engine's count of the rest has ended; a cancel then is seen between the merge's
     # batches of _FILL_KEYS words.
     text = " ".join(distinct_ids(3000))
-    ctl = _run.new_control()
     monkeypatch.setattr(_text, "_FILL_KEYS", 10)
     checks, check = [], _text._stop_if_cancelled
     monkeypatch.setattr(_text, "_stop_if_cancelled", lambda c: (checks.append(c), check(c)))
@@ -473,14 +477,7 @@ def test_a_cancel_during_the_merge_stops_it(monkeypatch):
         _text.lib.hl_control_cancel(c)
         return words, counts
 
-    _run.set_job_control(ctl)
-    try:
-        with routed(1000), hand_offs(100):
-            _text._engine_counts_from = cancelled_after
-            with pytest.raises(hotloop.HotloopCancelledError):
-                hotloop.word_count(text)
-    finally:
-        _run.set_job_control(None)
+    cancelled_in_hand_off(text, cancelled_after)
     assert len(checks) == 1  # the first check between batches
 
 
