@@ -698,7 +698,8 @@ def _counted_long_words(text, k, progress):
     found = _in_place(text, _OFFSETS)
     if found is None:
         return None
-    if not text.isascii():
+    ascii = text.isascii()
+    if not ascii:
         # A character that lower() changes is in a word that the route leaves to the engine
         # (below): seen at the start ("ΑΣ" * 10M), that costs no scan (34 ms of ~280 under load).
         glance = text[:_LONG_GLANCE]
@@ -714,7 +715,6 @@ def _counted_long_words(text, k, progress):
                                  most, out, most, got))
     if got[0] > most:  # SIZE_MAX: more words than the route takes
         return None
-    ascii = encoding == lib.HL_TEXT_LATIN1 and text.isascii()
     if not ascii and not all(out[i + 3] for i in range(0, 4 * got[0], 4)):
         # A word that str.lower() changes, not ASCII ("ΑΣ" * 10M): the engine lowers it on
         # every thread (1.35x Counter), where str.lower() here is one thread (1.14x).
