@@ -780,13 +780,17 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
     _decoded_pieces does (1 MiB at a time, cut after ASCII whitespace). None, having counted
     nothing but its first sixteenth, for any other file. Not under an interpreter that splits
     an ASCII-only text otherwise (PyPy): whether a file is ASCII is known only at its end."""
-    name, _ = _path_of(path, "word_count_file")
+    name, encoded = _path_of(path, "word_count_file")
     codec = _codec_name(encoding, "word_count_file")
     if _ASCII_TEXT_KEEPS or codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
         return None
     size = _stat_size(name)
     if size < _LOOK_FROM:
         return None
+    hand_off = None
+    if errors in _ERRORS and _KNOWN:
+        def hand_off(start, ctl):
+            return _file_counts_from(name, encoded, start, _ERRORS[errors], ctl)
     with _open_binary(name) as f:
         head = _read_piece(f, name)[:4 * _LOOK].decode(codec, "ignore")
         if not _mostly_new(head[:_LOOK]):
@@ -794,10 +798,27 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
         f.seek(0)
         pieces = _decoded_pieces(f, name, codec, errors, job_control(), None)
         try:
-            return _counted_from(pieces, size, k, progress, "word_count_file",
-                                 lambda ctl: _BytesProgress(ctl, size))
+            return _counted_from(((piece, end) for piece, _, end in pieces), size, k, progress,
+                                 "word_count_file", lambda ctl: _BytesProgress(ctl, size),
+                                 hand_off)
         finally:
             pieces.close()
+
+
+def _file_counts_from(name, encoded, start, flags, ctl):
+    """The engine's counts ((words, counts) in order of first occurrence) of a UTF-8 file from
+    byte `start` on, under ctl: `start` is just after a piece's cut (see _engine_counts_from),
+    where UTF-8 decoding starts afresh. None where the engine cannot follow this interpreter."""
+    try:
+        table = _count_once(lambda f, casing, out, c: lib.hl_word_table_count_file(
+            encoded, start, 2 ** 64 - 1, f, casing, 0, out, c), flags, _CASING_BYTES, ctl, name)
+    except _DecodeFailure as exc:
+        raise _file_decode_error(exc, name) from None
+    if table is None:
+        return None
+    if _CASING_VERSION is not None:
+        return _exported(table, _ALL, ctl, owned=True)
+    return _python_lowered_counts(table)
 
 
 def _mostly_new(look):
@@ -1240,14 +1261,19 @@ def _run_file(path, start, end, errors, encoding, part, progress, what, finish, 
             encoded, start, stop, f, casing, part, out, ctl), flags,
             _file_size(name, start, end), progress, what, finish, filename=name)
     except _DecodeFailure as exc:
-        failure = _decode_error(exc, lambda at: _read_at(name, at), filename=name)
-        message, first, last, reason = failure
-        message += _compression_hint(name)
-        raise HotloopUnicodeDecodeError(message, "utf-8", _read_at(name, first)[:last - first],
-                                        first, last, reason, filename=name) from None
+        raise _file_decode_error(exc, name) from None
     if result is None:
         return fallback(_python_read(name, codec, errors))
     return result
+
+
+def _file_decode_error(failure, name):
+    """HotloopUnicodeDecodeError for the engine's invalid-UTF-8 message about file `name`."""
+    message, first, last, reason = _decode_error(failure, lambda at: _read_at(name, at),
+                                                 filename=name)
+    return HotloopUnicodeDecodeError(message + _compression_hint(name), "utf-8",
+                                     _read_at(name, first)[:last - first], first, last, reason,
+                                     filename=name)
 
 
 # ---- files Python decodes: read, decoded and counted in pieces ----
@@ -1266,6 +1292,7 @@ _COUNT_BYTES = 8 << 20
 #: under CPython and PyPy alike, and none is case-ignorable, so neither a word nor the context
 #: of a final sigma's lowering crosses from one piece to the next.
 _CUT_AFTER = " \n\t\r\x0b\x0c"
+_CUT_AFTER_BYTES = [c.encode("ascii") for c in _CUT_AFTER]
 #: The last bytes read, kept to place a decoding error in the file: what a decoder buffers
 #: between reads (an incomplete sequence) is a few bytes.
 _KEPT_BYTES = 64
@@ -1326,7 +1353,7 @@ def _count_pieces(source, name, codec, errors, flags, casing, part, ctl, report,
     batch, counted, offset = [], 0, 0
     try:
         with source() as f:
-            for piece, read in _decoded_pieces(f, name, codec, errors, ctl, data):
+            for piece, read, _ in _decoded_pieces(f, name, codec, errors, ctl, data):
                 batch.append(piece)
                 del piece
                 report(read)
@@ -1367,9 +1394,10 @@ def _decoded_pieces(f, name, codec, errors, ctl, data):
     last: the next is read first, as a decoder may decide differently at the end - UTF-16 with
     an odd length and no BOM is truncated data, not a missing BOM), each decoded part cut just
     after its last ASCII whitespace character (the rest starts the next piece; a part without
-    one joins the next whole). Yields (piece, bytes decoded so far); checks for cancellation
-    before each read."""
+    one joins the next whole). Yields (piece, bytes decoded so far, where the piece ends in the
+    file: for UTF-8 only, else None); checks for cancellation before each read."""
     decoder = codecs.getincrementaldecoder(codec)(errors)
+    utf8 = codec in ("utf-8", "utf-8-sig")
     carry = []  # decoded text after the last cut: it holds no ASCII whitespace
     _stop_if_cancelled(ctl)
     chunk = _read_piece(f, name)
@@ -1389,12 +1417,13 @@ def _decoded_pieces(f, name, codec, errors, ctl, data):
             carry.append(text)
             last = "".join(carry)
             if last:
-                yield last, read
+                yield last, read, read if utf8 else None
             return
         kept = (kept + chunk)[-_KEPT_BYTES:]
+        cut = _last_cut(text)
+        end = _cut_in_file(read, chunk) if utf8 and cut >= 0 else None
         chunk = following
         del following
-        cut = _last_cut(text)
         if cut < 0:
             carry.append(text)
             continue
@@ -1402,8 +1431,16 @@ def _decoded_pieces(f, name, codec, errors, ctl, data):
         piece = "".join(carry)
         carry = [text[cut + 1:]]
         del text
-        yield piece, read
+        yield piece, read, end
         del piece
+
+
+def _cut_in_file(read, chunk):
+    """Where a UTF-8 piece cut after the last ASCII whitespace of the text decoded from `chunk`
+    (the last bytes read, ending at `read`) ends in the file. UTF-8 decodes each ASCII byte to
+    itself and never takes one into a malformed or unfinished sequence (the bytes a decoder
+    keeps between reads are not ASCII), so that character is the chunk's last such byte."""
+    return read - len(chunk) + max(map(chunk.rfind, _CUT_AFTER_BYTES)) + 1
 
 
 def _last_cut(text):
@@ -1825,7 +1862,8 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     -----
     A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
     :func:`word_count`) is read and decoded 1 MiB at a time and counted with ``Counter``'s own
-    loop, except under PyPy. The result is the same.
+    loop, except under PyPy; where its words start repeating, the engine counts the rest of the
+    file (errors ``"strict"``, ``"replace"`` or ``"ignore"``). The result is the same.
 
     Examples
     --------

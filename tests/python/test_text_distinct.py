@@ -4,7 +4,9 @@ dict(Counter(text.lower().split())) whatever the pieces, the route must follow t
 characters, and progress and cancellation work as on the engine's route."""
 import collections
 import contextlib
+import os
 import random
+import tempfile
 
 import pytest
 from hypothesis import example, given, strategies as st
@@ -12,7 +14,7 @@ from hypothesis import example, given, strategies as st
 import hotloop
 from hotloop import _run, _text
 from hotloop._progress import read_progress
-from test_text_pieces import SPECIAL, CountingLib, junk
+from test_text_pieces import SPECIAL, CountingLib, junk, pieces_of
 
 
 @contextlib.contextmanager
@@ -300,19 +302,25 @@ def hand_offs(words):
     """The rest of a text on Counter's route goes to the engine once `words` words past the
     sample are counted (any share of new words is below 2); yields the code points where each
     hand-off started. Inside routed(), which turns hand-offs off."""
-    saved = _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from
+    saved = (_text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from,
+             _text._file_counts_from)
     starts = []
 
     def engine_counts_from(text, start, ctl):
         starts.append(start)
         return saved[2](text, start, ctl)
 
+    def file_counts_from(name, encoded, start, flags, ctl):
+        starts.append(start)
+        return saved[3](name, encoded, start, flags, ctl)
+
     _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS = 2, words
-    _text._engine_counts_from = engine_counts_from
+    _text._engine_counts_from, _text._file_counts_from = engine_counts_from, file_counts_from
     try:
         yield starts
     finally:
-        _text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from = saved
+        (_text._HAND_OFF_NEW, _text._HAND_OFF_WORDS, _text._engine_counts_from,
+         _text._file_counts_from) = saved
 
 
 @given(pieces_text, st.integers(1, 30), st.integers(1, 8), st.none() | st.integers(0, 8))
@@ -365,9 +373,7 @@ def test_ids_then_prose_hand_the_prose_to_the_engine():
     # The first sixteenth is all IDs (the route takes the text); at the prose, the share of new
     # words falls and the engine counts the rest: the IDs met again in it add to their counts,
     # the prose's words follow in their order.
-    ids = distinct_ids(40_000)
-    prose = "The cat and THE hat " * 50_000 + " ".join(ids[:100]) + " ΟΔΥΣΣΕΥΣ"
-    text = " ".join(ids) + "\n" + prose
+    text, prose = ids_then_prose()
     starts = []
     engine_counts_from = _text._engine_counts_from
 
@@ -535,6 +541,84 @@ def test_malformed_bytes_in_a_file_on_counters_route(tmp_path, errors, where):
         assert routed is not None
         assert (routed.start, routed.end, routed.reason, routed.filename) == (
             engine.value.start, engine.value.end, engine.value.reason, engine.value.filename)
+
+
+def file_outcome(path, **options):
+    """word_count_file(path, **options)'s (result, None), or (None, (the message, offsets and
+    reason of the HotloopUnicodeDecodeError it raised))."""
+    got, error = outcome(lambda: hotloop.word_count_file(path, **options))
+    if error is not None:
+        error = (str(error), error.start, error.end, error.reason, error.object, error.filename)
+    return got, error
+
+
+@given(st.lists(st.one_of(junk, st.sampled_from([b" ", b"\n", b"\t", "ΑΣ".encode(),
+                                                 "Σ'".encode(), b"\xef\xbb\xbf"]),
+                          st.binary(max_size=4), st.text(max_size=4).map(str.encode)),
+                max_size=60).map(b"".join),
+       st.integers(1, 30), st.integers(1, 8),
+       st.sampled_from(["strict", "replace", "ignore", "surrogateescape"]),
+       st.sampled_from(["utf-8", "utf-8-sig"]))
+@example(b"a \xff b \xe2\x82 a\tb \xff\xe2\x82\nb c", 2, 1, "replace", "utf-8")
+@example(b"\xef\xbb\xbfa b a \xff b", 3, 1, "strict", "utf-8-sig")  # an error past the cut
+def test_a_file_handed_off_at_any_piece_counts_exactly(data, piece, words, errors, codec):
+    # The engine reads the rest of the file from the byte after the piece's cut: each result,
+    # and each decoding error (its offsets in the file, its message), as the engine's route.
+    with tempfile.TemporaryDirectory() as folder:
+        path = os.path.join(folder, "words.txt")
+        with open(path, "wb") as f:
+            f.write(data)
+        with routed_off():
+            want = file_outcome(path, encoding=codec, errors=errors)
+        with routed(piece), pieces_of(piece), hand_offs(words) as starts:
+            with counting_calls() as calls:
+                got = file_outcome(path, encoding=codec, errors=errors)
+    assert got[1] == want[1]
+    if want[1] is None:
+        assert_exact(got[0], want[0])
+        if want[0]:  # (else the engine counts the file: the sample had nothing to measure)
+            assert calls.calls["hl_word_table_count_file"] == len(starts) <= 1
+    if errors == "surrogateescape":  # a handler the engine has not: Python decodes it all
+        assert not starts
+    for start in starts:  # just after an ASCII whitespace byte (or at the end)
+        assert 0 < start <= len(data)
+        assert start == len(data) or data[start - 1:start] in (b" ", b"\n", b"\t")
+
+
+def ids_then_prose(n_ids=40_000, lines=50_000):
+    """(text, prose): distinct IDs, then prose in which some of them come back."""
+    ids = distinct_ids(n_ids)
+    prose = "The cat and THE hat " * lines + " ".join(ids[:100]) + " ΟΔΥΣΣΕΥΣ"
+    return " ".join(ids) + "\n" + prose, prose
+
+
+def test_a_file_of_ids_then_prose_hands_the_prose_to_the_engine(tmp_path):
+    # Files are read 1 MiB at a time: 4 MB of IDs make the sample's piece all IDs.
+    text, prose = ids_then_prose(400_000, 150_000)
+    path = tmp_path / "ids.txt"
+    path.write_text(text, encoding="utf-8")
+    size = len(text.encode())
+    seen = []
+    with hand_offs(_text._HAND_OFF_WORDS) as starts, counting_calls() as calls:
+        _text._HAND_OFF_NEW = 0.5  # (hand_offs makes any share hand off)
+        got = hotloop.word_count_file(path, progress=lambda done, total: seen.append(done))
+        top = hotloop.word_count_file(path, top=5)
+    assert_exact(got, reference(text))
+    assert top == reference(text, 5)
+    assert calls.calls["hl_word_table_count_file"] == len(starts) == 2
+    assert all(size - len(prose) < start < size - len(prose) // 2 for start in starts)
+    assert seen == sorted(seen) and seen[-1] == size + 1 and seen.count(size + 1) == 1
+
+
+def test_a_file_decoded_by_python_is_not_handed_off(tmp_path):
+    # surrogateescape: the engine has not this handler, so Counter's loop counts the whole file.
+    text, _ = ids_then_prose(400_000, 150_000)
+    path = tmp_path / "ids.txt"
+    path.write_bytes(text.encode() + b" \xff")
+    with counting_calls() as calls:
+        got = hotloop.word_count_file(path, errors="surrogateescape")
+    assert calls.calls["hl_word_table_count_file"] == 0
+    assert_exact(got, reference((text.encode() + b" \xff").decode("utf-8", "surrogateescape")))
 
 
 def test_files_of_repeated_words_go_to_the_engine(tmp_path):
