@@ -671,8 +671,14 @@ def _counted_by_python(text, errors, k, progress):
             return None
     elif len(text) < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
         return None
+    return _str_counted_by_python(text, k, progress, "word_count")
+
+
+def _str_counted_by_python(text, k, progress, what):
+    """Counter's loop over the pieces of a str that passed the look (see _counted_from), the
+    rest handed to the engine where its words start repeating."""
     n = len(text)
-    return _counted_from(_str_pieces(text), n, k, progress, "word_count",
+    return _counted_from(_str_pieces(text), n, k, progress, what,
                          lambda ctl: _TextProgress(ctl, n),
                          lambda start, ctl: _engine_counts_from(text, start, ctl))
 
@@ -774,27 +780,43 @@ def _decoded_if_mostly_new(data, errors):
         return _python_decoded(view, errors)
 
 
+#: Under PyPy, a file whose look has words of this many code points or more on average stays
+#: with the engine, which reads its bytes: there per-word costs (the str, the dict) dominate, and
+#: the engine's are PyPy's own; per-character ones (decode, lower, split) are the engine's gain.
+#: Chinese lines (~110 a word) took 0.98-1.02x Counter through the engine, 0.78-0.92x decoded
+#: whole and counted by Counter's loop; 1M distinct IDs (9 a word) 0.48x and 0.96-1.01x.
+_PYPY_FILE_WORD = 32
+
+
 def _file_counted_by_python(path, encoding, errors, k, progress):
     """word_count_file(path, k, encoding, errors=errors) by Counter's loop when the file is a
     regular UTF-8 file whose words are nearly all distinct (see above): read and decoded as
     _decoded_pieces does (1 MiB at a time, cut after ASCII whitespace). None, having counted
-    nothing but its first sixteenth, for any other file. Not under an interpreter that splits
-    an ASCII-only text otherwise (PyPy): whether a file is ASCII is known only at its end."""
+    nothing but its first sixteenth, for any other file. Under an interpreter that splits an
+    ASCII-only text otherwise (PyPy: U+001C..U+001F), whether a file is ASCII is known only at
+    its end: the file is decoded whole first, as Counter's reference reads it, unless its words
+    are long (see _PYPY_FILE_WORD)."""
     name, encoded = _path_of(path, "word_count_file")
     codec = _codec_name(encoding, "word_count_file")
-    if _ASCII_TEXT_KEEPS or codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+    if codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
         return None
     size = _stat_size(name)
     if size < _LOOK_FROM:
         return None
-    hand_off = None
-    if errors in _ERRORS and _KNOWN:
-        def hand_off(start, ctl):
-            return _file_counts_from(name, encoded, start, _ERRORS[errors], ctl)
     with _open_binary(name) as f:
         head = _read_piece(f, name)[:4 * _LOOK].decode(codec, "ignore")
         if not _mostly_new(head[:_LOOK]):
             return None
+        if _ASCII_TEXT_KEEPS:
+            look = head[:_LOOK]
+            if len(look) >= _PYPY_FILE_WORD * len(look.split()):
+                return None
+            return _str_counted_by_python(_python_read(name, codec, errors), k, progress,
+                                          "word_count_file")
+        hand_off = None
+        if errors in _ERRORS and _KNOWN:
+            def hand_off(start, ctl):
+                return _file_counts_from(name, encoded, start, _ERRORS[errors], ctl)
         f.seek(0)
         pieces = _decoded_pieces(f, name, codec, errors, job_control(), None)
         try:

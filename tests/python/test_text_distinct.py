@@ -621,6 +621,25 @@ def test_a_file_decoded_by_python_is_not_handed_off(tmp_path):
     assert_exact(got, reference((text.encode() + b" \xff").decode("utf-8", "surrogateescape")))
 
 
+@pytest.mark.parametrize("lines, engine", [(False, 0), (True, 1)])
+def test_under_pypy_a_file_of_distinct_words_is_decoded_whole_first(tmp_path, monkeypatch,
+                                                                    lines, engine):
+    # PyPy does not split an ASCII-only text on U+001C..U+001F (_ASCII_TEXT_KEEPS, made so here:
+    # CPython splits on them anyway), and whether a file is ASCII is known only at its end: the
+    # file is decoded whole, then counted as a str; one of long words (Chinese lines) goes to
+    # the engine, which reads its bytes.
+    monkeypatch.setattr(_text, "_ASCII_TEXT_KEEPS", {0x1C: " "})
+    text = (chinese_lines(9_000) if lines else "\n".join(distinct_ids(120_000))) + " a\x1cb é"
+    path = tmp_path / "words.txt"
+    path.write_text(text, encoding="utf-8")
+    read, decoded = [], _text._python_read
+    monkeypatch.setattr(_text, "_python_read", lambda *a: (read.append(a), decoded(*a))[1])
+    with counting_calls() as calls:
+        got = hotloop.word_count_file(path)
+    assert_exact(got, reference(text))
+    assert calls.calls["hl_word_table_count_file"] == engine and len(read) == 1 - engine
+
+
 def test_files_of_repeated_words_go_to_the_engine(tmp_path):
     path = tmp_path / "cats.txt"
     path.write_text("the cat and the hat\n" * 60_000, encoding="utf-8")
