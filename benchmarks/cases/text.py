@@ -168,13 +168,24 @@ import hotloop
 kind, who = sys.argv[2], sys.argv[3]
 if kind == "surrogates":
     text = "ab\ud800 Cd \udfff\u03a3 " * 32000
-elif kind == "distinct":
+elif kind in ("distinct", "distinct file"):
     text = " ".join("id%07x" % (i * 2654435761 % (1 << 28)) for i in range(1000000))
 else:
     with open(sys.argv[4], encoding="utf-8") as f:
         text = f.read()
 fn = hotloop.word_count if who == "hotloop" else (lambda t: dict(collections.Counter(t.lower().split())))
-assert hotloop.word_count(text) == dict(collections.Counter(text.lower().split()))
+if kind == "distinct file":
+    with open(sys.argv[4], "w", encoding="utf-8") as f:
+        f.write(text)
+
+    def read_counted(path):
+        with open(path, encoding="utf-8") as f:
+            return dict(collections.Counter(f.read().lower().split()))
+    fn = hotloop.word_count_file if who == "hotloop" else read_counted
+    text = sys.argv[4]
+    assert hotloop.word_count_file(text) == read_counted(text)
+else:
+    assert hotloop.word_count(text) == dict(collections.Counter(text.lower().split()))
 fn(text)
 runs = []
 for _ in range(5):
@@ -317,6 +328,20 @@ def cases():
             hotloop=_pypy("distinct", "hotloop"),
             peers={"Counter(text.lower().split()) under PyPy": _pypy("distinct", "counter")},
             goal_peer="Counter(text.lower().split()) under PyPy",
+            goal=1.0,
+            repeat=1,
+            self_timed=True,
+            memory=False,
+            quick=False,
+        ),
+        Case(
+            group="text",
+            name="PyPy 3.9: word_count_file, 1M distinct words (each once)",
+            setup=lambda: (_write_temp(""),),
+            hotloop=_pypy("distinct file", "hotloop"),
+            peers={"Counter(open(path).read().lower().split()) under PyPy":
+                   _pypy("distinct file", "counter")},
+            goal_peer="Counter(open(path).read().lower().split()) under PyPy",
             goal=1.0,
             repeat=1,
             self_timed=True,
