@@ -783,7 +783,7 @@ def _decoded_if_mostly_new(data, errors):
 #: Under PyPy, a file whose look has words of this many code points or more on average stays
 #: with the engine, which reads its bytes: there per-word costs (the str, the dict) dominate, and
 #: the engine's are PyPy's own; per-character ones (decode, lower, split) are the engine's gain.
-#: Chinese lines (~110 a word) took 0.98-1.02x Counter through the engine, 0.78-0.92x decoded
+#: Chinese lines (~90 a word) took 0.98-1.02x Counter through the engine, 0.78-0.92x decoded
 #: whole and counted by Counter's loop; 1M distinct IDs (9 a word) 0.48x and 0.96-1.01x.
 _PYPY_FILE_WORD = 32
 
@@ -1883,9 +1883,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     Notes
     -----
     A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
-    :func:`word_count`) is read and decoded 1 MiB at a time and counted with ``Counter``'s own
-    loop, except under PyPy; where its words start repeating, the engine counts the rest of the
-    file (errors ``"strict"``, ``"replace"`` or ``"ignore"``). The result is the same.
+    :func:`word_count`) is read and decoded 1 MiB at a time (under PyPy: whole) and counted
+    with ``Counter``'s own loop; where its words start repeating, the engine counts the rest of
+    the file (errors ``"strict"``, ``"replace"`` or ``"ignore"``). The result is the same.
 
     Examples
     --------
