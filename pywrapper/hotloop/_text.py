@@ -690,13 +690,19 @@ _LONG_WORD = 1 << 16   # code units per word, on average, that the route takes
 _LONG_GLANCE = 1 << 12  # code points looked at for a character that lower() changes
 
 
+# CPython reads a str in place; PyPy (whose str.split() the engine mirrors: _KNOWN) an ASCII
+# str's UTF-8, which PyPy keeps (str.encode copies nothing).
+_LONG_ROUTE = _CASING_VERSION is not None and (
+    _PLAIN and bool(_OFFSETS)
+    or sys.implementation.name == "pypy" and _KNOWN and _ASCII_FLAGS is not None)
+
+
 def _counted_long_words(text, k, progress, what="word_count", total=None):
     """word_count(text, k) of an exact str of few long words (above), else None. With progress,
     the keys are made within run() (_TextProgress: code units, or `total` units - a file's
     bytes - reached in proportion); the scan, which may still turn the text away, reports
     nothing, so that the engine's count reports alone if it does."""
-    if (len(text) < _LONG_FROM or type(text) is not str or not _PLAIN
-            or _CASING_VERSION is None or not _OFFSETS):
+    if len(text) < _LONG_FROM or type(text) is not str or not _LONG_ROUTE:
         return None
     words = _long_words(text)
     if words is None:
@@ -712,6 +718,8 @@ def _long_words(text):
     """(address, code units, spans) of an exact str of few long words, none of them a non-ASCII
     word that lower() changes: spans is the engine's out array (begin, end, count, lowers to
     itself) for each distinct word, in order of first occurrence. Else None."""
+    if not _OFFSETS:
+        return _long_ascii_words(text)
     found = _in_place(text, _OFFSETS)
     if found is None:
         return None
@@ -728,16 +736,38 @@ def _long_words(text):
     most = n // _LONG_WORD
     out = ffi.new(_UINT64_ARRAY, 4 * max(most, 1))
     got = ffi.new(_SIZE_P)
-    check(lib.hl_text_long_words(ffi.cast("char *", address), n, encoding, 0, _CASING_BYTES,
-                                 most, out, most, got))
-    if got[0] > most:  # SIZE_MAX: more words than the route takes
+    spans = _long_word_spans(ffi.cast("char *", address), n, encoding, 0)
+    if spans is None:
         return None
-    spans = [tuple(out[i:i + 4]) for i in range(0, 4 * got[0], 4)]
     if not ascii and not all(same for _, _, _, same in spans):
         # A word that str.lower() changes, not ASCII ("ΑΣ" * 10M): the engine lowers it on
         # every thread (1.35x Counter), where str.lower() here is one thread (1.14x).
         return None
     return address, n, spans
+
+
+def _long_ascii_words(text):
+    """_long_words under PyPy, for an ASCII str: its UTF-8 (which PyPy keeps: str.encode copies
+    nothing) read as Latin-1 units, split as this interpreter splits an ASCII-only text. Keys are
+    lowered by str.lower() (no PyUnicode_New). None for a text that is not ASCII (the engine's)."""
+    if not text.isascii():
+        return None
+    data = str.encode(text, "ascii")
+    with ffi.from_buffer(data) as units:
+        spans = _long_word_spans(units, len(data), lib.HL_TEXT_LATIN1, _ASCII_FLAGS)
+    return None if spans is None else (None, len(text), spans)
+
+
+def _long_word_spans(units, n, encoding, flags):
+    """hl_text_long_words' (begin, end, count, lowers to itself) of each distinct word of n
+    units, or None for more than one word per _LONG_WORD units."""
+    most = n // _LONG_WORD
+    out = ffi.new(_UINT64_ARRAY, 4 * max(most, 1))
+    got = ffi.new(_SIZE_P)
+    check(lib.hl_text_long_words(units, n, encoding, flags, _CASING_BYTES, most, out, most, got))
+    if got[0] > most:  # SIZE_MAX: more words than the route takes
+        return None
+    return [tuple(out[i:i + 4]) for i in range(0, 4 * got[0], 4)]
 
 
 def _long_word_counts(text, words, k, report):
@@ -751,7 +781,7 @@ def _long_word_counts(text, words, k, report):
         if same:
             word = text if whole else text[begin:end]
         else:
-            word = _ascii_lowered(address + begin, end - begin)
+            word = None if address is None else _ascii_lowered(address + begin, end - begin)
             if word is None:
                 word = (text if whole else text[begin:end]).lower()
         counts[word] = get(word, 0) + count
@@ -767,7 +797,7 @@ def _decoded_if_long_words(data, errors):
     route of few long words could take it: 2**20 bytes or more, at most two words in its first
     _LONG_WORD bytes (Counter's reference decodes it too, so the route pays no more). Else None,
     having read no more than that head."""
-    if not _PLAIN or _CASING_VERSION is None or not _OFFSETS:
+    if not _LONG_ROUTE:
         return None
     with _utf8_view(data, "word_count") as view:
         if len(view) < _LONG_FROM or not _few_words(view[:_LONG_WORD]):
@@ -781,6 +811,8 @@ def _few_words(head):
     ASCII (_long_words' glance)."""
     text = str(head, "utf-8", "ignore")
     glance = text[:_LONG_GLANCE]
+    if not _OFFSETS and not glance.isascii():  # PyPy: only ASCII texts take the route
+        return False
     return len(text.split(None, 2)) <= 2 and (glance.isascii() or glance.lower() == glance)
 
 
@@ -790,7 +822,7 @@ def _file_long_words(path, encoding, errors, k, progress):
     open(path).read() does (the bytes and the str at once: the reference's peak too). None,
     having read at most its head, for any other file, and for one whose decode fails (the
     engine then raises as it does)."""
-    if not _PLAIN or _CASING_VERSION is None or not _OFFSETS or errors not in _ERRORS:
+    if not _LONG_ROUTE or errors not in _ERRORS:
         return None
     name, _ = _path_of(path, "word_count_file")
     codec = _codec_name(encoding, "word_count_file")

@@ -348,3 +348,19 @@ def test_a_file_turned_away_after_its_read_is_counted_from_that_str(tmp_path, ca
         got = hotloop.word_count_file(path)
     assert list(got.items()) == list(reference(text).items())
     assert calls == ["hl_text_long_words", "hl_word_table_count"]
+
+
+@pytest.mark.parametrize("text", ["A" * 300 + " " + "a" * 300 + "\x1c" + "b" * 300,
+                                  "Hello" * 100 + "\t" + "hello" * 100, "é" * 300])
+def test_pypys_route_reads_an_ascii_strs_utf8(text, monkeypatch, calls):
+    # PyPy's str has no CPython layout (_OFFSETS is empty there): an ASCII str is read through
+    # its UTF-8 as Latin-1 units and its keys lowered by str.lower(); a text that is not ASCII
+    # is the engine's. Here CPython plays PyPy.
+    monkeypatch.setattr(_text, "_OFFSETS", {})
+    with long_from(0, 100):
+        got = _text._counted_long_words(text, None, None)
+        if not text.isascii():
+            assert got is None and calls == []
+            return
+        assert list(got.items()) == list(reference(text).items())
+        assert calls == ["hl_text_long_words"]
