@@ -1861,7 +1861,9 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     text the result dict is the whole cost, and the engine's count would only add to it. Where
     the words start repeating (IDs, then prose), the engine counts the rest of the text and its
     counts are merged in order. The result is the same; progress and Ctrl-C work as for any
-    text.
+    text. A text of 2**20 code points (or bytes) or more whose words average 64K code points
+    or more (words of megabytes; under PyPy an ASCII text only) is decoded if it is bytes and
+    counted from the ``str`` itself: each key is the text or one slice of it.
 
     Examples
     --------
@@ -1905,7 +1907,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped); ``/proc`` and sysfs files (whose size is not their
+        loaded whole, never memory-mapped; but see Notes for words of megabytes); ``/proc`` and sysfs files (whose size is not their
         contents) are read whole; FIFOs, pipes and devices are read whole by Python's
         ``open()`` (Ctrl-C interrupts a wait for a writer), except that a word longer than
         256 MiB (a run of bytes without ASCII whitespace: ``/dev/zero`` is one that never
@@ -1957,7 +1959,10 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     -----
     A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
     :func:`word_count`) is read and decoded 1 MiB at a time and counted with ``Counter``'s own
-    loop, except under PyPy. The result is the same.
+    loop, except under PyPy. A regular UTF-8 file of 2**20 bytes or more whose first 64 KiB
+    hold at most two words (words of megabytes) is read whole and decoded, as
+    ``open(path).read()`` does (its peak memory is the reference's), and counted from that
+    ``str`` as :func:`word_count` counts one. The result is the same.
 
     Examples
     --------
