@@ -816,12 +816,18 @@ def _few_words(head):
     return len(text.split(None, 2)) <= 2 and (glance.isascii() or glance.lower() == glance)
 
 
+# Where a file is looked at (shares of its size; 1: its last window) before it is read whole: a
+# file whose head alone is a long line (a header, a blob) and the rest prose is left to the
+# engine, which streams it, rather than loaded whole.
+_LOOKOUTS = (0, 0.25, 0.5, 0.75, 1)
+
+
 def _file_long_words(path, encoding, errors, k, progress):
     """word_count_file(path, k, encoding, errors=errors) of a regular UTF-8 file of few long
     words, through the str route above: the file read whole and decoded, as
     open(path).read() does (the bytes and the str at once: the reference's peak too). None,
-    having read at most its head, for any other file, and for one whose decode fails (the
-    engine then raises as it does)."""
+    having read at most five windows of it (_LOOKOUTS), for any other file, and for one whose
+    decode fails (the engine then raises as it does)."""
     if not _LONG_ROUTE or errors not in _ERRORS:
         return None
     name, _ = _path_of(path, "word_count_file")
@@ -832,8 +838,10 @@ def _file_long_words(path, encoding, errors, k, progress):
     if size < _LONG_FROM:
         return None
     with _open_binary(name) as f:
-        if not _few_words(_read_head(f, name, _LONG_WORD)):
-            return None
+        for at in _LOOKOUTS:
+            f.seek(max(0, min(int(size * at), size - _LONG_WORD)))
+            if not _few_words(_read_head(f, name, _LONG_WORD)):
+                return None
         f.seek(0)
         data = _read_rest(f, name)
     try:
@@ -1959,8 +1967,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     -----
     A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
     :func:`word_count`) is read and decoded 1 MiB at a time and counted with ``Counter``'s own
-    loop, except under PyPy. A regular UTF-8 file of 2**20 bytes or more whose first 64 KiB
-    hold at most two words (words of megabytes) is read whole and decoded, as
+    loop, except under PyPy. A regular UTF-8 file of 2**20 bytes or more whose windows of
+    64 KiB at its start, quarters and end each hold at most two words (words of megabytes) is
+    read whole and decoded, as
     ``open(path).read()`` does (its peak memory is the reference's), and counted from that
     ``str`` as :func:`word_count` counts one. The result is the same.
 

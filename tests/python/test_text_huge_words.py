@@ -364,3 +364,17 @@ def test_pypys_route_reads_an_ascii_strs_utf8(text, monkeypatch, calls):
             return
         assert list(got.items()) == list(reference(text).items())
         assert calls == ["hl_text_long_words"]
+
+
+@pytest.mark.parametrize("prose_from", [0.3, 0.6, 0.9])
+def test_a_file_whose_head_alone_is_long_is_streamed_by_the_engine(prose_from, tmp_path, calls,
+                                                                   monkeypatch):
+    # A long first line, then prose: the file is not read whole (the engine streams it).
+    size = 4000
+    head = int(size * prose_from)
+    data = b"x" * head + b" " + b"ab " * ((size - head) // 3)
+    path = write_bytes(tmp_path / "header.txt", data)
+    monkeypatch.setattr(_text, "_read_rest", lambda f, name: pytest.fail("read whole"))
+    with long_from(0, 100):
+        assert hotloop.word_count_file(path) == reference(data.decode())
+    assert calls == ["hl_word_table_count_file"]
