@@ -696,11 +696,36 @@ _LONG_WORD = 1 << 16   # code units per word, on average, that the route takes
 _LONG_GLANCE = 1 << 12  # code points looked at for a character that lower() changes
 
 
-def _counted_long_words(text, k, progress):
-    """word_count(text, k) of an exact str of few long words (above), else None."""
-    if (len(text) < _LONG_FROM or type(text) is not str or progress not in (None, False)
-            or not _PLAIN or _CASING_VERSION is None or not _OFFSETS):
+# CPython reads a str in place; PyPy (whose str.split() the engine mirrors: _KNOWN) an ASCII
+# str's UTF-8, which PyPy keeps (str.encode copies nothing).
+_LONG_ROUTE = _CASING_VERSION is not None and (
+    _PLAIN and bool(_OFFSETS)
+    or sys.implementation.name == "pypy" and _KNOWN and _ASCII_FLAGS is not None)
+
+
+def _counted_long_words(text, k, progress, what="word_count", total=None):
+    """word_count(text, k) of an exact str of few long words (above), else None. With progress,
+    the keys are made within run() (_TextProgress: code units, or `total` units - a file's
+    bytes - reached in proportion); the scan, which may still turn the text away, reports
+    nothing, so that the engine's count reports alone if it does."""
+    if len(text) < _LONG_FROM or type(text) is not str or not _LONG_ROUTE:
         return None
+    words = _long_words(text)
+    if words is None:
+        return None
+    if progress in (None, False):
+        return _long_word_counts(text, words, k, None)
+    units = words[1] if total is None else total
+    return run(lambda ctl: _long_word_counts(text, words, k, _TextProgress(ctl, units)),
+               words[1], progress, what)
+
+
+def _long_words(text):
+    """(address, code units, spans) of an exact str of few long words, none of them a non-ASCII
+    word that lower() changes: spans is the engine's out array (begin, end, count, lowers to
+    itself) for each distinct word, in order of first occurrence. Else None."""
+    if not _OFFSETS:
+        return _long_ascii_words(text)
     found = _in_place(text, _OFFSETS)
     if found is None:
         return None
@@ -717,27 +742,138 @@ def _counted_long_words(text, k, progress):
     most = n // _LONG_WORD
     out = ffi.new(_UINT64_ARRAY, 4 * max(most, 1))
     got = ffi.new(_SIZE_P)
-    check(lib.hl_text_long_words(ffi.cast("char *", address), n, encoding, 0, _CASING_BYTES,
-                                 most, out, most, got))
-    if got[0] > most:  # SIZE_MAX: more words than the route takes
+    spans = _long_word_spans(ffi.cast("char *", address), n, encoding, 0)
+    if spans is None:
         return None
-    if not ascii and not all(out[i + 3] for i in range(0, 4 * got[0], 4)):
+    if not ascii and not all(same for _, _, _, same in spans):
         # A word that str.lower() changes, not ASCII ("ΑΣ" * 10M): the engine lowers it on
         # every thread (1.35x Counter), where str.lower() here is one thread (1.14x).
         return None
+    return address, n, spans
+
+
+def _long_ascii_words(text):
+    """_long_words under PyPy, for an ASCII str: its UTF-8 (which PyPy keeps: str.encode copies
+    nothing) read as Latin-1 units, split as this interpreter splits an ASCII-only text. Keys are
+    lowered by str.lower() (no PyUnicode_New). None for a text that is not ASCII (the engine's)."""
+    if not text.isascii():
+        return None
+    data = str.encode(text, "ascii")
+    with ffi.from_buffer(data) as units:
+        spans = _long_word_spans(units, len(data), lib.HL_TEXT_LATIN1, _ASCII_FLAGS)
+    return None if spans is None else (None, len(text), spans)
+
+
+def _long_word_spans(units, n, encoding, flags):
+    """hl_text_long_words' (begin, end, count, lowers to itself) of each distinct word of n
+    units, or None for more than one word per _LONG_WORD units."""
+    most = n // _LONG_WORD
+    out = ffi.new(_UINT64_ARRAY, 4 * max(most, 1))
+    got = ffi.new(_SIZE_P)
+    check(lib.hl_text_long_words(units, n, encoding, flags, _CASING_BYTES, most, out, most, got))
+    if got[0] > most:  # SIZE_MAX: more words than the route takes
+        return None
+    return [tuple(out[i:i + 4]) for i in range(0, 4 * got[0], 4)]
+
+
+def _long_word_counts(text, words, k, report):
+    """The counts of _long_words' words: each key the text itself or one slice of it, lowered
+    only when it must be. report (a _TextProgress, or None) hears each word's end."""
+    address, n, spans = words
     counts = {}
     get = counts.get
-    for i in range(0, 4 * got[0], 4):
-        begin, end, count, same = out[i], out[i + 1], out[i + 2], out[i + 3]
+    for begin, end, count, same in spans:
         whole = begin == 0 and end == n
         if same:
             word = text if whole else text[begin:end]
         else:
-            word = _ascii_lowered(address + begin, end - begin)
+            word = None if address is None else _ascii_lowered(address + begin, end - begin)
             if word is None:
                 word = (text if whole else text[begin:end]).lower()
         counts[word] = get(word, 0) + count
+        if report is not None:
+            report(end * report.total // n)
+    if report is not None:
+        report.finish()
     return counts if k is None else collections.Counter(counts).most_common(k)
+
+
+def _decoded_if_long_words(data, errors):
+    """bytes(data).decode("utf-8", errors), as the engine would raise its errors, when the
+    route of few long words could take it: 2**20 bytes or more, at most two words in its first
+    _LONG_WORD bytes (Counter's reference decodes it too, so the route pays no more). Else None,
+    having read no more than that head."""
+    if not _LONG_ROUTE:
+        return None
+    with _utf8_view(data, "word_count") as view:
+        if len(view) < _LONG_FROM or not _few_words(view[:_LONG_WORD]):
+            return None
+        return _python_decoded(view, errors)
+
+
+def _few_words(head):
+    """Whether UTF-8 bytes `head` may start a text that _long_words takes: at most two words
+    (split stops at its third), and no character that lower() changes in a text that is not
+    ASCII (_long_words' glance)."""
+    text = str(head, "utf-8", "ignore")
+    glance = text[:_LONG_GLANCE]
+    if not _OFFSETS and not glance.isascii():  # PyPy: only ASCII texts take the route
+        return False
+    return len(text.split(None, 2)) <= 2 and (glance.isascii() or glance.lower() == glance)
+
+
+# Where a file is looked at (shares of its size; 1: its last window) before it is read whole: a
+# file whose head alone is a long line (a header, a blob) and the rest prose is left to the
+# engine, which streams it, rather than loaded whole.
+_LOOKOUTS = (0, 0.25, 0.5, 0.75, 1)
+
+
+def _file_long_words(path, encoding, errors, k, progress):
+    """word_count_file(path, k, encoding, errors=errors) of a regular UTF-8 file of few long
+    words, through the str route above: the file read whole and decoded, as
+    open(path).read() does (the bytes and the str at once: the reference's peak too). None,
+    having read at most five windows of it (_LOOKOUTS), for any other file, and for one whose
+    decode fails (the engine then raises as it does)."""
+    if not _LONG_ROUTE or errors not in _ERRORS:
+        return None
+    name, _ = _path_of(path, "word_count_file")
+    codec = _codec_name(encoding, "word_count_file")
+    if codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+        return None
+    size = _stat_size(name)
+    if size < _LONG_FROM:
+        return None
+    with _open_binary(name) as f:
+        for at in _LOOKOUTS:
+            f.seek(max(0, min(int(size * at), size - _LONG_WORD)))
+            if not _few_words(_read_head(f, name, _LONG_WORD)):
+                return None
+        f.seek(0)
+        data = _read_rest(f, name)
+    try:
+        text = data.decode(codec, errors)
+    except UnicodeDecodeError:
+        return None
+    del data
+    counted = _counted_long_words(text, k, progress, "word_count_file", total=max(size, 1))
+    if counted is None:  # turned away after the read: the engine counts the str, as word_count
+        counted = _run_text(text, errors, 0, progress, "word_count_file", _finish_counts(k),
+                            lambda decoded: _counter(decoded, k))
+    return counted
+
+
+def _read_head(f, name, n):
+    try:
+        return f.read(n)
+    except OSError as exc:
+        raise os_error_from(exc, name) from None
+
+
+def _read_rest(f, name):
+    try:
+        return f.readall()
+    except OSError as exc:
+        raise os_error_from(exc, name) from None
 
 
 _new_ascii_str = None
@@ -1032,14 +1168,14 @@ class _TextProgress:
     """Progress of a str counted in pieces: code points counted, of n (then n when done)."""
 
     def __init__(self, ctl, n):
-        self._ctl, self._n = ctl, n
+        self._ctl, self.total = ctl, n
 
     def __call__(self, done):
         if self._ctl != ffi.NULL:
-            check(lib.hl_control_set_progress(self._ctl, done, self._n))
+            check(lib.hl_control_set_progress(self._ctl, done, self.total))
 
     def finish(self):
-        self(self._n)
+        self(self.total)
 
 
 def _piece_end(text, start, cuts):
@@ -1792,7 +1928,9 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     text the result dict is the whole cost, and the engine's count would only add to it. Where
     the words start repeating (IDs, then prose), the engine counts the rest of the text and its
     counts are merged in order. The result is the same; progress and Ctrl-C work as for any
-    text.
+    text. A text of 2**20 code points (or bytes) or more whose words average 64K code points
+    or more (words of megabytes; under PyPy an ASCII text only) is decoded if it is bytes and
+    counted from the ``str`` itself: each key is the text or one slice of it.
 
     Examples
     --------
@@ -1807,6 +1945,10 @@ def word_count(text: TextInput, top: Optional[int] = None, *, errors: str = "str
     """
     k = _check_top(top, "word_count")
     _check_errors(errors, "word_count")
+    if not isinstance(text, str):
+        # Bytes of few long words are decoded (as Counter's reference decodes them) and counted
+        # as that str: left to the engine, they would be counted as the str too.
+        text = _decoded_if_long_words(text, errors) or text
     counted = _counted_long_words(text, k, progress) if isinstance(text, str) else None
     if counted is None:
         counted = _counted_by_python(text, errors, k, progress)
@@ -1832,7 +1974,7 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped); ``/proc`` and sysfs files (whose size is not their
+        loaded whole, never memory-mapped; but see Notes for words of megabytes); ``/proc`` and sysfs files (whose size is not their
         contents) are read whole; FIFOs, pipes and devices are read whole by Python's
         ``open()`` (Ctrl-C interrupts a wait for a writer), except that a word longer than
         256 MiB (a run of bytes without ASCII whitespace: ``/dev/zero`` is one that never
@@ -1885,7 +2027,11 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     A regular UTF-8 file of 2**20 bytes or more whose words are nearly all distinct (as in
     :func:`word_count`) is read and decoded 1 MiB at a time (under PyPy: whole) and counted
     with ``Counter``'s own loop; where its words start repeating, the engine counts the rest of
-    the file (errors ``"strict"``, ``"replace"`` or ``"ignore"``). The result is the same.
+    the file (errors ``"strict"``, ``"replace"`` or ``"ignore"``). A regular UTF-8 file of
+    2**20 bytes or more whose windows of 64 KiB at its start, quarters and end each hold at
+    most two words (words of megabytes) is read whole and decoded, as ``open(path).read()``
+    does (its peak memory is the reference's), and counted from that ``str`` as
+    :func:`word_count` counts one. The result is the same.
 
     Examples
     --------
@@ -1898,7 +2044,9 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     """
     k = _check_top(top, "word_count_file")
     _check_errors(errors, "word_count_file")
-    counted = _file_counted_by_python(path, encoding, errors, k, progress)
+    counted = _file_long_words(path, encoding, errors, k, progress)
+    if counted is None:
+        counted = _file_counted_by_python(path, encoding, errors, k, progress)
     if counted is not None:
         return counted
     return _run_file(path, 0, None, errors, encoding, 0, progress, "word_count_file",

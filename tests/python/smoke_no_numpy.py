@@ -237,6 +237,30 @@ for _ in range(3000):
     data = b"".join(rng.choice(pieces) for _ in range(rng.randrange(0, 10)))
     for errors in ("replace", "ignore"):
         assert hotloop.word_count(data, errors=errors) == ref(data.decode("utf-8", errors)), (data, errors)
+# Words of megabytes (thresholds made small): CPython's str in place, PyPy's ASCII str through its
+# UTF-8 (split as PyPy splits an ASCII-only text: U+001C..U+001F do not split it), from str,
+# bytes, a file and with progress; texts that are not ASCII go to the engine under PyPy.
+saved_long = _text._LONG_FROM, _text._LONG_WORD
+_text._LONG_FROM, _text._LONG_WORD = 0, 100
+try:
+    for text in ["A" * 300 + " " + "a" * 300 + "\x1c" + "b" * 300, "x\x1cy" * 200,
+                 "é" * 300 + " " + "É" * 300, "Hello" * 100 + "\t" + "hello" * 100 + "\x85"]:
+        want = collections.Counter(text.lower().split())
+        if _text._LONG_ROUTE and text.isascii() and len(text.split()) * 100 <= len(text):
+            assert _text._counted_long_words(text, None, None) is not None, repr(text)
+        assert list(hotloop.word_count(text).items()) == list(dict(want).items()), repr(text)
+        assert hotloop.word_count(text.encode()) == dict(want), repr(text)
+        seen = []
+        assert hotloop.word_count(text, progress=lambda d, t: seen.append((d, t))) == dict(want)
+        assert seen and seen[-1][0] == seen[-1][1], seen
+        with tempfile.NamedTemporaryFile(delete=False) as f:
+            f.write(text.encode())
+        try:
+            assert hotloop.word_count_file(f.name) == dict(want), repr(text)
+        finally:
+            os.remove(f.name)
+finally:
+    _text._LONG_FROM, _text._LONG_WORD = saved_long
 try:
     hotloop.word_count(b"ok \xc3(")
 except UnicodeDecodeError as exc:

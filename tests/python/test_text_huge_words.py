@@ -122,7 +122,6 @@ def test_other_inputs_are_left_to_the_engine():
     with long_from(0, 1):
         assert _text._counted_long_words(Sub("A" * 100), None, None) is None
         assert hotloop.word_count(Sub("A" * 100)) == {"a" * 100: 1}
-        assert _text._counted_long_words("A" * 100, None, lambda done, total: None) is None
         assert hotloop.word_count(b"A" * 100) == {"a" * 100: 1}
     with long_from(1000, 1):
         assert _text._counted_long_words("A" * 999, None, None) is None
@@ -170,3 +169,212 @@ def test_a_non_ascii_text_that_lower_changes_at_its_start_is_turned_away_without
         assert calls == ["hl_text_long_words"]
         assert hotloop.word_count(text) == reference(text)
 
+
+
+# ---- bytes, files and progress take the route too ----
+
+class Calls:
+    """_text.lib, noting which of its functions are looked up (called)."""
+
+    def __init__(self, real):
+        self._real, self.names = real, []
+
+    def __getattr__(self, name):
+        if name.startswith("hl_text_long_words") or name.startswith("hl_word_table_count"):
+            self.names.append(name)
+        return getattr(self._real, name)
+
+
+@pytest.fixture
+def calls(monkeypatch):
+    spy = Calls(_text.lib)
+    monkeypatch.setattr(_text, "lib", spy)
+    return spy.names
+
+
+WORDS = ["a" * 300, "A" * 300, "中" * 300, "é" * 300, "\U0001f600" * 300, "İ" * 300,
+         "ΑΣ" * 150 + "Σ"]
+
+
+@pytest.mark.parametrize("word", WORDS)
+@pytest.mark.parametrize("kind", [bytes, bytearray, memoryview])
+def test_bytes_of_long_words_are_decoded_and_take_the_route(word, kind, calls):
+    # Bytes went to the engine's tables (b"a" * 40M: 0.82x Counter's decode, lower, split).
+    text = word + " " + word.lower() + "\t" + word
+    data = kind(text.encode())
+    with long_from(0, 100):
+        got = hotloop.word_count(data)
+        assert list(got.items()) == list(reference(text).items())
+        assert hotloop.word_count(data, 1) == collections.Counter(text.lower().split()).most_common(1)
+    # Decoded, then the str's route (or, for a word lower() changes, the engine's count of it).
+    assert calls == (["hl_word_table_count"] * 2 if engines(text) else ["hl_text_long_words"] * 2)
+
+
+@pytest.mark.parametrize("errors", ["replace", "ignore", "surrogateescape"])
+def test_bytes_of_long_words_decode_as_bytes_decode(errors, calls):
+    # Not ASCII once decoded (U+FFFD, lone surrogates): words that lower() leaves as they are.
+    data = b"a" * 200 + b"\xff\xc3" + b"b" * 200 + b" " + b"a" * 200
+    with long_from(0, 100):
+        got = hotloop.word_count(data, errors=errors)
+    assert list(got.items()) == list(reference(data.decode("utf-8", errors)).items())
+    assert "hl_text_long_words" in calls
+
+
+def test_bytes_of_long_words_raise_the_engines_decode_error():
+    data = b"a" * 300 + b"\xe2\x82" + b"a" * 300
+    with pytest.raises(hotloop.HotloopUnicodeDecodeError) as engine:
+        hotloop.word_count(data)
+    with long_from(0, 100), pytest.raises(hotloop.HotloopUnicodeDecodeError) as routed_error:
+        hotloop.word_count(data)
+    for a, b in [(engine.value, routed_error.value)]:
+        assert (a.start, a.end, a.reason, a.object) == (b.start, b.end, b.reason, b.object)
+
+
+def test_bytes_of_short_words_are_not_decoded_by_the_route(calls, monkeypatch):
+    decoded = []
+    real = _text._python_decoded
+    monkeypatch.setattr(_text, "_python_decoded", lambda view, errors: (
+        decoded.append(len(view)), real(view, errors))[1])
+    data = b"ab " * 1000
+    with long_from(0, 100):
+        assert hotloop.word_count(data) == {"ab": 1000}
+    assert decoded == [] and calls == ["hl_word_table_count"]
+
+
+def write_bytes(path, data):
+    path.write_bytes(data)
+    return str(path)
+
+
+@pytest.mark.parametrize("word", WORDS)
+def test_a_file_of_long_words_takes_the_route(word, tmp_path, calls):
+    text = word + "\r\n" + word.lower() + "\r" + word + "\n"
+    path = write_bytes(tmp_path / "long.txt", text.encode())
+    want = collections.Counter(open(path, encoding="utf-8").read().lower().split())
+    with long_from(0, 100):
+        got = hotloop.word_count_file(path)
+    assert list(got.items()) == list(dict(want).items())
+    # A word that lower() changes, not ASCII, at the file's start: the engine reads the file.
+    assert calls == (["hl_word_table_count_file"] if engines(text) else ["hl_text_long_words"])
+
+
+def test_a_file_of_long_words_with_a_bom_and_errors(tmp_path, calls):
+    data = b"\xef\xbb\xbf" + b"x" * 200 + b"\xff" + b" " + b"x" * 200
+    path = write_bytes(tmp_path / "bom.txt", data)
+    with long_from(0, 100):
+        for encoding in ("utf-8", "utf-8-sig"):
+            for errors in ("replace", "ignore"):
+                want = collections.Counter(
+                    open(path, encoding=encoding, errors=errors).read().lower().split())
+                got = hotloop.word_count_file(path, encoding=encoding, errors=errors)
+                assert list(got.items()) == list(dict(want).items())
+    assert "hl_word_table_count_file" not in calls
+
+
+def test_a_file_of_long_words_that_fails_to_decode_raises_as_the_engine(tmp_path, calls):
+    path = write_bytes(tmp_path / "bad.txt", b"a" * 300 + b"\xe2\x82 " + b"a" * 300)
+    with pytest.raises(hotloop.HotloopUnicodeDecodeError) as engine:
+        hotloop.word_count_file(path)
+    with long_from(0, 100), pytest.raises(hotloop.HotloopUnicodeDecodeError) as routed_error:
+        hotloop.word_count_file(path)
+    a, b = engine.value, routed_error.value
+    assert (a.start, a.end, a.reason) == (b.start, b.end, b.reason)
+
+
+def test_a_file_of_short_words_is_read_no_further_than_its_head(tmp_path, calls):
+    path = write_bytes(tmp_path / "short.txt", b"ab " * 1000)
+    with long_from(0, 100):
+        assert hotloop.word_count_file(path) == {"ab": 1000}
+    assert calls == ["hl_word_table_count_file"]
+
+
+class Progress:
+    def __init__(self):
+        self.seen = []
+
+    def __call__(self, done, total):
+        self.seen.append((done, total))
+
+
+def test_progress_of_long_words_reaches_the_end_once(calls):
+    # progress= sent every such text to the engine's tables ("a" * 40M: 0.52x Counter).
+    text = "A" * 300 + " " + "b" * 300 + " " + "a" * 300
+    progress = Progress()
+    with long_from(0, 100):
+        got = hotloop.word_count(text, progress=progress)
+    assert list(got.items()) == list(reference(text).items())
+    assert calls == ["hl_text_long_words"]
+    assert progress.seen == [(len(text), len(text))]
+
+
+def test_progress_of_long_words_advances_through_the_words(monkeypatch):
+    reports = []
+    real = _text._TextProgress.__call__
+    monkeypatch.setattr(_text._TextProgress, "__call__", lambda self, done: (
+        reports.append((done, self.total)), real(self, done))[1])
+    text = "A" * 300 + " " + "b" * 300 + " " + "a" * 300
+    with long_from(0, 100):
+        hotloop.word_count(text, progress=Progress())
+    assert reports == [(300, 902), (601, 902), (902, 902), (902, 902)]
+
+
+def test_progress_of_a_file_of_long_words_ends_at_its_size(tmp_path, calls):
+    data = ("é" * 300 + " " + "é" * 300).encode()
+    path = write_bytes(tmp_path / "long.txt", data)
+    progress = Progress()
+    with long_from(0, 100):
+        assert hotloop.word_count_file(path, progress=progress) == {"é" * 300: 2}
+    assert "hl_word_table_count_file" not in calls
+    assert progress.seen == [(len(data), len(data))]
+
+
+def test_a_progress_callable_that_raises_is_the_calls_outcome_or_a_warning():
+    # The route's keys are made within run(): a callable that raises at the final report, once
+    # the call has completed, becomes a RuntimeWarning and the result stands (as for the engine).
+    def boom(done, total):
+        raise ValueError("no")
+
+    text = "A" * 300 + " " + "a" * 300
+    with long_from(0, 100), pytest.warns(RuntimeWarning, match="no"):
+        assert hotloop.word_count(text, progress=boom) == {"a" * 300: 2}
+
+
+def test_a_file_turned_away_after_its_read_is_counted_from_that_str(tmp_path, calls):
+    # A word that lower() changes past the glance: the route's scan turns the text away; the
+    # engine counts the str already read rather than reading the file again.
+    text = "中" * (_text._LONG_GLANCE + 10) + " " + "ΟΔΟΣ" * 100 + " " + "中" * 300
+    path = write_bytes(tmp_path / "late.txt", text.encode())
+    with long_from(0, 100):
+        got = hotloop.word_count_file(path)
+    assert list(got.items()) == list(reference(text).items())
+    assert calls == ["hl_text_long_words", "hl_word_table_count"]
+
+
+@pytest.mark.parametrize("text", ["A" * 300 + " " + "a" * 300 + "\x1c" + "b" * 300,
+                                  "Hello" * 100 + "\t" + "hello" * 100, "é" * 300])
+def test_pypys_route_reads_an_ascii_strs_utf8(text, monkeypatch, calls):
+    # PyPy's str has no CPython layout (_OFFSETS is empty there): an ASCII str is read through
+    # its UTF-8 as Latin-1 units and its keys lowered by str.lower(); a text that is not ASCII
+    # is the engine's. Here CPython plays PyPy.
+    monkeypatch.setattr(_text, "_OFFSETS", {})
+    with long_from(0, 100):
+        got = _text._counted_long_words(text, None, None)
+        if not text.isascii():
+            assert got is None and calls == []
+            return
+        assert list(got.items()) == list(reference(text).items())
+        assert calls == ["hl_text_long_words"]
+
+
+@pytest.mark.parametrize("prose_from", [0.3, 0.6, 0.9])
+def test_a_file_whose_head_alone_is_long_is_streamed_by_the_engine(prose_from, tmp_path, calls,
+                                                                   monkeypatch):
+    # A long first line, then prose: the file is not read whole (the engine streams it).
+    size = 4000
+    head = int(size * prose_from)
+    data = b"x" * head + b" " + b"ab " * ((size - head) // 3)
+    path = write_bytes(tmp_path / "header.txt", data)
+    monkeypatch.setattr(_text, "_read_rest", lambda f, name: pytest.fail("read whole"))
+    with long_from(0, 100):
+        assert hotloop.word_count_file(path) == reference(data.decode())
+    assert calls == ["hl_word_table_count_file"]
