@@ -26,9 +26,9 @@ PYWRAPPER = os.path.dirname(os.path.dirname(os.path.abspath(hotloop.__file__)))
 ENV = dict(os.environ, PYTHONPATH=PYWRAPPER)
 
 
-def cli(*args, stdin=b"", **kwargs):
+def cli(*args, stdin=b"", env=ENV, **kwargs):
     return subprocess.run([sys.executable, "-m", "hotloop"] + [str(a) for a in args],
-                          input=stdin, capture_output=True, env=ENV, timeout=300, **kwargs)
+                          input=stdin, capture_output=True, env=env, timeout=300, **kwargs)
 
 
 def ok(*args, stdin=b""):
@@ -324,6 +324,59 @@ def test_stats_of_a_npy_array(tmp_path):
     wide = data.astype(np.float64)
     assert got["mean"] == pytest.approx(wide.mean(), rel=1e-12)
     assert got["std"] == pytest.approx(wide.std(ddof=1), rel=1e-12)
+
+
+# sitecustomize: the .npy file is cut to its first 4096 bytes as the statistics begin (after
+# the first block of values is read), as another process could do while it is read.
+TRUNCATE_NPY_AT_FIRST_STATS = """
+import os
+import hotloop._stats as stats
+
+def truncating(function):
+    def wrapper(*args, **kwargs):
+        path = os.environ["HOTLOOP_TEST_NPY"]
+        if os.path.getsize(path) > 4096:
+            os.truncate(path, 4096)
+        return function(*args, **kwargs)
+    return wrapper
+
+stats.compute_stats = truncating(stats.compute_stats)
+stats.Moments.of = classmethod(truncating(stats.Moments.of.__func__))
+"""
+
+
+def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
+    # A .npy mapped with mmap died with SIGBUS (exit status 135) when another process cut
+    # the file while its pages were read: now it is read block by block, and a short file is
+    # one line naming how far it got.
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "big.npy"
+    np.save(path, np.arange(3 * 2**20, dtype=np.float64))
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(TRUNCATE_NPY_AT_FIRST_STATS)
+    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]),
+               HOTLOOP_TEST_NPY=str(path))
+    err = fails_cleanly("stats", path, env=env)
+    assert "big.npy ends after 1048576 of its 3145728 values" in err
+
+
+@settings(max_examples=10, deadline=None)
+@given(order=st.sampled_from("CF"), dtype=st.sampled_from(["<f8", ">f8", "<i8", ">u2", "f4",
+                                                           "e", "?"]),
+       extra=st.integers(0, 40000))
+def test_stats_of_a_npy_is_compute_stats_bit_for_bit(tmp_path_factory, order, dtype, extra):
+    # read block by block (32 engine blocks each), merged in the file's order: the same bits
+    # as compute_stats of the whole array, in either order and byte order
+    np = pytest.importorskip("numpy")
+    data = np.random.default_rng(extra).normal(1e6, 3.0, size=(2**20 + extra) * 2)
+    data = np.asarray(data.astype(dtype).reshape(2, -1), order=order)
+    path = tmp_path_factory.mktemp("npy") / "a.npy"
+    np.save(path, data)
+    got = json.loads(ok("stats", path, "--json"))
+    want = hotloop.compute_stats(data)
+    assert got == {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                   for k, v in want.items()}
 
 
 def test_stats_errors(tmp_path):
