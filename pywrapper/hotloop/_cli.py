@@ -417,7 +417,6 @@ def _npy_stats(path: str) -> Dict[str, Any]:
         if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
             raise UsageError("%s is not a valid .npy file (it does not start with NumPy's "
                              "\\x93NUMPY header); save arrays with numpy.save" % path)
-        f.seek(0)
         shape, dtype = _npy_header(f, path)
         count = math.prod(shape)  # a 0-d array is one value, as NumPy counts it
         if count == 0:  # a shape with a 0 in it has no values, whatever its first side
@@ -426,21 +425,24 @@ def _npy_stats(path: str) -> Dict[str, Any]:
 
 
 def _npy_header(f: Any, path: str) -> Tuple[Tuple[int, ...], Any]:
-    """The shape and dtype of the .npy file `f`, positioned at its data. The values are in
-    the file's order (C or Fortran): the statistics do not depend on it."""
+    """The shape and dtype of the .npy file `f` read past its magic string, positioned at its
+    data (never seeking: a pipe is read as a file is). The values are in the file's order (C or
+    Fortran): the statistics do not depend on it."""
     try:
         from numpy.lib import format as npy_format
     except ImportError:
         raise MissingDependencyError("reading .npy files needs NumPy") from None
     try:
-        version = npy_format.read_magic(f)
+        version = tuple(f.read(2))  # after the magic string: major, minor
         if version == (1, 0):
             shape, _, dtype = npy_format.read_array_header_1_0(f)
         elif version == (2, 0):
             shape, _, dtype = npy_format.read_array_header_2_0(f)
+        elif len(version) < 2:
+            raise UsageError("%s ends in its header" % path)
         else:  # 3.0: only for structured dtypes whose names need UTF-8, which are no numbers
             raise UsageError("%s: .npy format version %d.%d holds no array of numbers"
-                             % ((path,) + tuple(version)))
+                             % ((path,) + version))
     except (ValueError, EOFError) as exc:  # a damaged header
         raise UsageError("%s: %s" % (path, exc)) from None
     if dtype.kind not in "biuf" or dtype.itemsize > 8:  # objects, complex, strings, structs

@@ -361,6 +361,23 @@ def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
     assert "big.npy ends after 1048576 of its 3145728 values" in err
 
 
+def test_stats_of_a_npy_from_a_named_pipe(tmp_path):
+    # the header and values are read in order, never seeked or mapped: a pipe works (it was
+    # "File or stream is not seekable." without the file's name)
+    np = pytest.importorskip("numpy")
+    data = np.arange(70000, dtype=np.int32)
+    np.save(tmp_path / "a.npy", data)
+    fifo = tmp_path / "p.npy"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes((tmp_path / "a.npy").read_bytes()))
+    writer.start()
+    try:
+        got = json.loads(ok("stats", fifo, "--json"))
+    finally:
+        writer.join(timeout=60)
+    assert got == hotloop.compute_stats(data)
+
+
 @settings(max_examples=10, deadline=None)
 @given(order=st.sampled_from("CF"), dtype=st.sampled_from(["<f8", ">f8", "<i8", ">u2", "f4",
                                                            "e", "?"]),
