@@ -600,29 +600,36 @@ def _tiff_tags(image: Any) -> Any:
     return tags
 
 
-def _open_image(path: str) -> Any:
-    """Image.open(path), loaded, or a one-line UsageError naming the file: for an image over
-    Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to twice
-    it, the command refuses it from the limit on, before decoding anything) and for files Pillow
-    cannot read (not an image, truncated, damaged)."""
+@contextlib.contextmanager
+def _open_image(path: str) -> Iterator[Any]:
+    """Image.open of the file, loaded, or a one-line UsageError naming the file: for an image
+    over Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to
+    twice it, the command refuses it from the limit on, before decoding anything) and for files
+    Pillow cannot read (not an image, truncated, damaged). Opened from a file object, not the
+    path: given a path, Pillow maps an uncompressed image's file (mmap) and reads its pixels
+    from the mapping as they are used, and a file another process truncated meanwhile killed
+    the process (SIGBUS); read(), a short file is Pillow's "image file is truncated"."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(path)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            size = re.search(r"\((\d+) pixels\)", str(exc))
-            raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_IMAGE_"
-                             "PIXELS, a guard against decompression bombs)"
-                             % (path, size.group(1) if size else "its", Image.MAX_IMAGE_PIXELS)
-                             ) from None
-    try:
-        image.load()
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise these
-        image.close()
-        raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
-    return image
+    with open(path, "rb") as file:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(file)
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                size = re.search(r"\((\d+) pixels\)", str(exc))
+                raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_"
+                                 "IMAGE_PIXELS, a guard against decompression bombs)"
+                                 % (path, size.group(1) if size else "its",
+                                    Image.MAX_IMAGE_PIXELS)) from None
+            except Image.UnidentifiedImageError:  # its message would name the file object
+                raise UsageError("cannot identify image file %r" % path) from None
+        with image:
+            try:
+                image.load()
+            except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders'
+                raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
+            yield image
 
 
 def _image(args: argparse.Namespace) -> None:

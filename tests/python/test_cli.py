@@ -326,15 +326,17 @@ def test_stats_of_a_npy_array(tmp_path):
     assert got["std"] == pytest.approx(wide.std(ddof=1), rel=1e-12)
 
 
-# sitecustomize: the .npy file is cut to its first 4096 bytes as the statistics begin (after
-# the first block of values is read), as another process could do while it is read.
-TRUNCATE_NPY_AT_FIRST_STATS = """
+# sitecustomize: the file HOTLOOP_TEST_TRUNCATE is cut to its first 4096 bytes as the command's
+# work begins (the statistics of a .npy's first block, the filter of an image read already), as
+# another process could do while the command reads it.
+TRUNCATE_AT_FIRST_WORK = """
 import os
+import hotloop._imaging as imaging
 import hotloop._stats as stats
 
 def truncating(function):
     def wrapper(*args, **kwargs):
-        path = os.environ["HOTLOOP_TEST_NPY"]
+        path = os.environ["HOTLOOP_TEST_TRUNCATE"]
         if os.path.getsize(path) > 4096:
             os.truncate(path, 4096)
         return function(*args, **kwargs)
@@ -342,7 +344,16 @@ def truncating(function):
 
 stats.compute_stats = truncating(stats.compute_stats)
 stats.Moments.of = classmethod(truncating(stats.Moments.of.__func__))
+imaging.process_image = truncating(imaging.process_image)
 """
+
+
+def truncating_env(tmp_path, path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(TRUNCATE_AT_FIRST_WORK)
+    return dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]),
+                HOTLOOP_TEST_TRUNCATE=str(path))
 
 
 def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
@@ -352,12 +363,7 @@ def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
     np = pytest.importorskip("numpy")
     path = tmp_path / "big.npy"
     np.save(path, np.arange(3 * 2**20, dtype=np.float64))
-    hook = tmp_path / "hook"
-    hook.mkdir()
-    (hook / "sitecustomize.py").write_text(TRUNCATE_NPY_AT_FIRST_STATS)
-    env = dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]),
-               HOTLOOP_TEST_NPY=str(path))
-    err = fails_cleanly("stats", path, env=env)
+    err = fails_cleanly("stats", path, env=truncating_env(tmp_path, path))
     assert "big.npy ends after 1048576 of its 3145728 values" in err
 
 
@@ -823,6 +829,25 @@ def test_image_unreadable_inputs_name_the_file(tmp_path):
     for name in ("cut.png", "text.png"):
         assert name in fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
     assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize("name, mode", [("raw.tif", "RGBA"), ("raw.pgm", "L")])
+def test_image_of_a_file_truncated_once_read_is_filtered_as_read(tmp_path, name, mode):
+    # Pillow maps an uncompressed image opened by its path (mmap) and reads the pixels from the
+    # mapping when they are used: a file cut meanwhile killed the command with SIGBUS (exit
+    # status 135). Opened from a file object it is read once, whole: cut after that, the
+    # pixels read are filtered.
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    pixels = np.random.default_rng(9).integers(0, 256, (300, 400, 4), dtype=np.uint8)
+    path = tmp_path / name
+    Image.fromarray(pixels, "RGBA").convert(mode).save(path)
+    want = hotloop.grayscale(Image.open(path))
+    out = cli("image", "grayscale", path, tmp_path / ("out-" + name),
+              env=truncating_env(tmp_path, path))
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert os.path.getsize(path) == 4096  # the hook did cut it
+    assert np.array_equal(np.asarray(Image.open(tmp_path / ("out-" + name))), np.asarray(want))
 
 
 def test_image_output_errors_name_the_users_path_and_dash_is_refused(tmp_path):
