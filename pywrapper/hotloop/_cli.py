@@ -445,6 +445,8 @@ def _npy_header(f: Any, path: str) -> Tuple[Tuple[int, ...], Any]:
                              % ((path,) + version))
     except (ValueError, EOFError) as exc:  # a damaged header
         raise UsageError("%s: %s" % (path, exc)) from None
+    if any(side < 0 for side in shape):  # NumPy's header check lets a forged one through
+        raise UsageError("%s: its header gives the shape %r, of a negative side" % (path, shape))
     if dtype.kind not in "biuf" or dtype.itemsize > 8:  # objects, complex, strings, structs
         raise UsageError("%s holds values of dtype %s: compute_stats takes bool, integer and "
                          "float (up to float64) arrays" % (path, dtype))

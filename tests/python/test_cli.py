@@ -367,6 +367,16 @@ def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
     assert "big.npy ends after 1048576 of its 3145728 values" in err
 
 
+def test_stats_of_a_npy_of_a_forged_negative_shape_names_the_file(tmp_path):
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    data = (tmp_path / "a.npy").read_bytes()
+    assert b"'shape': (3,)" in data
+    (tmp_path / "neg.npy").write_bytes(data.replace(b"'shape': (3,)", b"'shape': (3,-1)"))
+    assert "neg.npy: its header gives the shape (3, -1)" in fails_cleanly("stats",
+                                                                          tmp_path / "neg.npy")
+
+
 def test_stats_of_a_npy_from_a_named_pipe(tmp_path):
     # the header and values are read in order, never seeked or mapped: a pipe works (it was
     # "File or stream is not seekable." without the file's name)
