@@ -3,11 +3,14 @@
 Inputs go through _convert (in place when their memory layout allows, one copy otherwise);
 results are NumPy arrays that Python allocates and C fills.
 """
+import sys
+
 from ._typing import ArrayLike, NDArray, Progress
 from ._convert import as_ndarray, as_view, empty_array, require_numpy
 from ._dtypes import NAMES
 from ._run import run
-from ._errors import InvalidTypeError, NumericOverflowError, ShapeError, check
+from ._errors import (InvalidArgumentError, InvalidTypeError, NumericOverflowError, ShapeError,
+                      check)
 from ._loader import ffi, lib
 
 _SIZE_P = ffi.typeof("size_t *")
@@ -46,6 +49,9 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
     ------
     ShapeError
         (a ValueError) "Arrays must have the same shape": the shapes differ (no broadcasting).
+    InvalidArgumentError
+        (a ValueError) two pandas Series (or DataFrames) whose index (or columns) differ:
+        pandas' ``a * b`` aligns them on their labels, this pairs values by position.
     InvalidTypeError
         (a TypeError) the promoted dtype is not int32, int64, float32 or float64 (int8 with int8,
         uint16 with uint16, bool with bool, complex, object, str...).
@@ -76,6 +82,7 @@ def array_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) -> 
     hotloop.NumericOverflowError: array_multiply: element [0]: 4611686018427387904 * 4 does not fit in int64 (NumPy would wrap around)
     """
     np = require_numpy("array_multiply")
+    _check_labels(a, b, "array_multiply")
     a = as_ndarray(a, "array_multiply")
     b = as_ndarray(b, "array_multiply")
     if a.shape != b.shape:
@@ -135,6 +142,9 @@ def matrix_multiply(a: ArrayLike, b: ArrayLike, *, progress: Progress = None) ->
     ShapeError
         (a ValueError) an operand is not 2-D, or "Incompatible dimensions for matrix
         multiplication": the inner dimensions differ.
+    InvalidArgumentError
+        (a ValueError) two pandas DataFrames, a's columns not b's index: pandas' ``a @ b``
+        pairs them by label, this by position.
     InvalidTypeError
         (a TypeError) a complex, object or other non-real dtype.
     MissingDependencyError
@@ -177,6 +187,7 @@ def _matrix_multiply_reference(a, b):
 
 def _product(a, b, what, function, progress=None):
     require_numpy(what)  # MissingDependencyError without NumPy
+    _check_labels(a, b, what)
     a = as_ndarray(a, what)
     b = as_ndarray(b, what)
     for operand in (a, b):  # the dtype first: None or a str is not a 0-d matrix
@@ -197,3 +208,34 @@ def _product(a, b, what, function, progress=None):
     run(lambda ctl: check(function(x.c, y.c, z.c, ctl)),
         a.shape[0] * b.shape[1] * a.shape[1], progress, what)
     return out
+
+
+def _check_labels(a, b, what):
+    """Two pandas operands must have the labels pandas would pair by position anyway: pandas'
+    ``a * b`` aligns two Series (or frames) on their index (and columns), and ``a @ b`` a
+    frame's columns on the other's index, where these functions pair the values by position.
+    Other operands (NumPy, a pandas object beside a NumPy array, as pandas pairs them by
+    position too) pass."""
+    pd = sys.modules.get("pandas")  # a pandas object can only exist if pandas was imported
+    if pd is None:
+        return
+    frames = isinstance(a, pd.DataFrame) and isinstance(b, pd.DataFrame)
+    if what == "array_multiply":
+        if isinstance(a, pd.Series) and isinstance(b, pd.Series):
+            pairs = [("indexes", a.index, b.index)]
+        elif frames:
+            pairs = [("indexes", a.index, b.index), ("columns", a.columns, b.columns)]
+        else:
+            return
+        pandas_op, fix = "a * b aligns them on their labels", "a, b = a.align(b)"
+    elif frames:  # a Series operand is 1-D: refused as such
+        pairs = [("columns and index", a.columns, b.index)]
+        pandas_op, fix = "a @ b pairs a's columns with b's index by label", "b = b.loc[a.columns]"
+    else:
+        return
+    for name, left, right in pairs:
+        if not left.equals(right):
+            raise InvalidArgumentError(
+                "%s: the operands' %s differ: pandas' %s, this pairs values by position; pass "
+                "a.to_numpy() and b.to_numpy() for the product by position, or align them "
+                "first (%s)" % (what, name, pandas_op, fix))

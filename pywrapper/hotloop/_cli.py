@@ -402,21 +402,90 @@ def _integer(text: str) -> int:
 
 _NPY_MAGIC = b"\x93NUMPY"
 
+# Values of a .npy read at a time (8 MiB of float64): whole blocks of the engine's 32768 values,
+# so that their moments merged in order are compute_stats's of the whole array, bit for bit.
+_NPY_BLOCK_VALUES = 32 * 32768
 
-def _npy_array(path: str) -> Any:
-    with open(path, "rb") as f:  # checked first: a file that is no .npy is that, NumPy or not
-        magic = f.read(len(_NPY_MAGIC))
-    if magic != _NPY_MAGIC:  # numpy.load would take it for a pickle (or say "no data left")
-        raise UsageError("%s is not a valid .npy file (it does not start with NumPy's \\x93NUMPY "
-                         "header); save arrays with numpy.save" % path)
+
+def _npy_stats(path: str) -> Dict[str, Any]:
+    """compute_stats of the array a .npy file holds, read block by block with read(), never
+    mapped: a file truncated by another process while it is read is an error, where a page of a
+    mapping past the new end is SIGBUS (the process killed). Memory stays one block."""
+    with open(path, "rb") as f:
+        # checked first: a file that is no .npy is that, NumPy or not (numpy.load would take
+        # it for a pickle, or say "no data left")
+        if f.read(len(_NPY_MAGIC)) != _NPY_MAGIC:
+            raise UsageError("%s is not a valid .npy file (it does not start with NumPy's "
+                             "\\x93NUMPY header); save arrays with numpy.save" % path)
+        shape, dtype = _npy_header(f, path)
+        count = math.prod(shape)  # a 0-d array is one value, as NumPy counts it
+        if count == 0:  # a shape with a 0 in it has no values, whatever its first side
+            raise UsageError("%s: no values in %s" % (path, os.path.basename(path)))
+        return _npy_moments(f, path, dtype, count).result()
+
+
+def _npy_header(f: Any, path: str) -> Tuple[Tuple[int, ...], Any]:
+    """The shape and dtype of the .npy file `f` read past its magic string, positioned at its
+    data (never seeking: a pipe is read as a file is). The values are in the file's order (C or
+    Fortran): the statistics do not depend on it."""
     try:
-        import numpy
+        from numpy.lib import format as npy_format
     except ImportError:
         raise MissingDependencyError("reading .npy files needs NumPy") from None
     try:
-        return numpy.load(path, mmap_mode="r", allow_pickle=False)
-    except (ValueError, EOFError) as exc:  # a damaged header or data, or object arrays
+        version = tuple(f.read(2))  # after the magic string: major, minor
+        if version == (1, 0):
+            shape, _, dtype = npy_format.read_array_header_1_0(f)
+        elif version == (2, 0):
+            shape, _, dtype = npy_format.read_array_header_2_0(f)
+        elif len(version) < 2:
+            raise UsageError("%s ends in its header" % path)
+        else:  # 3.0: only for structured dtypes whose names need UTF-8, which are no numbers
+            raise UsageError("%s: .npy format version %d.%d holds no array of numbers"
+                             % ((path,) + version))
+    except (ValueError, EOFError) as exc:  # a damaged header
         raise UsageError("%s: %s" % (path, exc)) from None
+    if any(side < 0 for side in shape):  # NumPy's header check lets a forged one through
+        raise UsageError("%s: its header gives the shape %r, of a negative side" % (path, shape))
+    if dtype.kind not in "biuf" or dtype.itemsize > 8:  # objects, complex, strings, structs
+        raise UsageError("%s holds values of dtype %s: compute_stats takes bool, integer and "
+                         "float (up to float64) arrays" % (path, dtype))
+    return shape, dtype
+
+
+def _npy_moments(f: Any, path: str, dtype: Any, count: int) -> Any:
+    import numpy
+
+    from ._progress import make_reporter
+    from ._stats import Moments
+
+    reporter = make_reporter(_progress(), "hotloop stats")
+    buffer = bytearray(min(count, _NPY_BLOCK_VALUES) * dtype.itemsize)
+    moments: Any = None
+    done = 0
+    try:
+        while done < count:
+            size = min(count - done, _NPY_BLOCK_VALUES)
+            view = memoryview(buffer)[:size * dtype.itemsize]
+            filled = 0
+            while filled < len(view):
+                got = f.readinto(view[filled:])
+                if not got:
+                    raise UsageError("%s ends after %d of its %d values (truncated?)"
+                                     % (path, done + filled // dtype.itemsize, count))
+                filled += got
+            block = Moments.of(numpy.frombuffer(buffer, dtype, size))
+            moments = block if moments is None else moments.merge(block)
+            done += size
+            if reporter is not None:
+                reporter.update(done, count)
+    except BaseException:
+        if reporter is not None:
+            reporter.abandon()
+        raise
+    if reporter is not None:
+        reporter.close(done, count)
+    return moments
 
 
 def _stats(args: argparse.Namespace) -> None:
@@ -429,14 +498,12 @@ def _stats(args: argparse.Namespace) -> None:
     if suffix == ".npy":
         if args.column is not None:
             raise UsageError("--column applies to CSV files, not .npy arrays")
-        name, data = os.path.basename(args.file), _npy_array(args.file)
+        result = _npy_stats(args.file)
     else:
         name, data = _csv_column(args.file, args.column)
-    # A 0-d array is one value, as NumPy counts it (size 1; numpy.mean of it is the value):
-    # len() would refuse it. A shape with a 0 in it has no values even when len() > 0.
-    if (data.size if hasattr(data, "size") else len(data)) == 0:
-        raise UsageError("%s: no values in %s" % (_input_name(args.file), name))
-    result = compute_stats(data, progress=_progress())
+        if len(data) == 0:
+            raise UsageError("%s: no values in %s" % (_input_name(args.file), name))
+        result = compute_stats(data, progress=_progress())
     ordered = {key: result[key] for key in ("count", "mean", "std", "min", "max")}
     if args.json:
         # JSON has no NaN or infinity: non-finite values are null, as JavaScript's
@@ -535,29 +602,36 @@ def _tiff_tags(image: Any) -> Any:
     return tags
 
 
-def _open_image(path: str) -> Any:
-    """Image.open(path), loaded, or a one-line UsageError naming the file: for an image over
-    Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to twice
-    it, the command refuses it from the limit on, before decoding anything) and for files Pillow
-    cannot read (not an image, truncated, damaged)."""
+@contextlib.contextmanager
+def _open_image(path: str) -> Iterator[Any]:
+    """Image.open of the file, loaded, or a one-line UsageError naming the file: for an image
+    over Pillow's decompression-bomb limit (Image.MAX_IMAGE_PIXELS; Pillow only warns up to
+    twice it, the command refuses it from the limit on, before decoding anything) and for files
+    Pillow cannot read (not an image, truncated, damaged). Opened from a file object, not the
+    path: given a path, Pillow maps an uncompressed image's file (mmap) and reads its pixels
+    from the mapping as they are used, and a file another process truncated meanwhile killed
+    the process (SIGBUS); read(), a short file is Pillow's "image file is truncated"."""
     from PIL import Image
 
-    with warnings.catch_warnings():
-        warnings.simplefilter("error", Image.DecompressionBombWarning)
-        try:
-            image = Image.open(path)
-        except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
-            size = re.search(r"\((\d+) pixels\)", str(exc))
-            raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_IMAGE_"
-                             "PIXELS, a guard against decompression bombs)"
-                             % (path, size.group(1) if size else "its", Image.MAX_IMAGE_PIXELS)
-                             ) from None
-    try:
-        image.load()
-    except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders raise these
-        image.close()
-        raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
-    return image
+    with open(path, "rb") as file:
+        with warnings.catch_warnings():
+            warnings.simplefilter("error", Image.DecompressionBombWarning)
+            try:
+                image = Image.open(file)
+            except (Image.DecompressionBombError, Image.DecompressionBombWarning) as exc:
+                size = re.search(r"\((\d+) pixels\)", str(exc))
+                raise UsageError("%s: %s pixels is over Pillow's limit of %d (PIL.Image.MAX_"
+                                 "IMAGE_PIXELS, a guard against decompression bombs)"
+                                 % (path, size.group(1) if size else "its",
+                                    Image.MAX_IMAGE_PIXELS)) from None
+            except Image.UnidentifiedImageError:  # its message would name the file object
+                raise UsageError("cannot identify image file %r" % path) from None
+        with image:
+            try:
+                image.load()
+            except (OSError, ValueError, SyntaxError, EOFError) as exc:  # Pillow's decoders'
+                raise UsageError("%s: not a readable image (%s)" % (path, exc)) from None
+            yield image
 
 
 def _image(args: argparse.Namespace) -> None:
@@ -638,7 +712,8 @@ def _parser() -> argparse.ArgumentParser:
                     "array: count, mean, sample standard deviation (ddof=1), min and max. A "
                     "column of integers stays integers (int64 or uint64; beyond them it is an "
                     "error, as float64 would round them). A CSV line may hold up to %d "
-                    "characters (%d MiB of ASCII)." % (LINE_LIMIT, LINE_LIMIT >> 20))
+                    "characters (%d MiB of ASCII); a .npy array is read in blocks of 8 MiB, "
+                    "bit for bit compute_stats of the whole." % (LINE_LIMIT, LINE_LIMIT >> 20))
     stats.add_argument("file", metavar="FILE", help="a .csv file, '-' (CSV on stdin) or a .npy file")
     stats.add_argument("--column", metavar="NAME", help="the CSV column (needed when there are "
                                                         "several)")

@@ -53,7 +53,10 @@ def parallel_sum(numbers: RealNumbers, *, progress: Progress = None) -> Union[in
         that infinity. Where ``math.fsum`` raises OverflowError (its running sum of finite
         values leaves the float range, e.g. ``[1e308, 1e308, -1e308]``), the result is the IEEE
         sum of the values added left to right from 0.0 (here ``inf``: Python's ``sum()`` before
-        3.12, which compensates since), for lists and arrays alike. An empty
+        3.12, which compensates since), for lists and arrays alike. Each value counts as a
+        float there, an int as ``float(int)``: ``sum()`` adds the ints before the first float
+        exactly, so ``[10**308, 10**308, -10**308, 1.0]`` gives ``inf`` here, ``1e308`` there
+        (``hotloop.dask.parallel_sum`` gives the exact sum rounded in that case). An empty
         input gives 0 (an empty list, or an empty or all-masked integer array) or 0.0 (an
         empty or all-masked float array, as ``numpy.sum`` and ``math.fsum`` give).
 

@@ -231,6 +231,44 @@ def test_array_multiply_shapes_and_inputs():
     assert same_bits(hotloop.array_multiply(big, big[::-1]), big * big[::-1])
 
 
+@given(values=st.lists(st.floats(-1e6, 1e6), min_size=2, max_size=8), seed=st.integers(0, 99))
+def test_array_multiply_of_pandas_operands_is_pandas_product_or_refused(values, seed):
+    # pandas' a * b aligns two Series on their index: a product by position of differently
+    # labelled Series was a silent wrong value ([10, 40] for pandas' [20, 20] below)
+    pd = pytest.importorskip("pandas")
+    a = pd.Series(values)
+    order = np.random.default_rng(seed).permutation(len(values))
+    b = pd.Series(np.array(values)[::-1] + 1.0).iloc[order]  # the same labels, shuffled
+    if b.index.equals(a.index):
+        assert same_bits(hotloop.array_multiply(a, b), (a * b).to_numpy())
+    else:
+        with pytest.raises(hotloop.InvalidArgumentError, match="indexes differ.*a.align"):
+            hotloop.array_multiply(a, b)
+        aligned = hotloop.array_multiply(*a.align(b))  # the hint gives pandas' product
+        assert same_bits(aligned, (a * b).to_numpy())
+    positional = a.to_numpy() * b.to_numpy()  # beside NumPy, pandas pairs by position too
+    assert same_bits(hotloop.array_multiply(a, b.to_numpy()), positional)
+    assert same_bits(hotloop.array_multiply(a.to_numpy(), b), positional)
+
+
+def test_pandas_frames_must_share_their_labels_for_both_products():
+    pd = pytest.importorskip("pandas")
+    s1, s2 = pd.Series([1.0, 2.0], index=[0, 1]), pd.Series([10.0, 20.0], index=[1, 0])
+    assert (s1 * s2).tolist() == [20.0, 20.0]
+    with pytest.raises(ValueError, match="indexes differ"):
+        hotloop.array_multiply(s1, s2)
+    a = pd.DataFrame({"x": [1.0, 2.0], "y": [3.0, 4.0]})
+    b = pd.DataFrame({"y": [1.0, 1.0], "x": [2.0, 2.0]})
+    with pytest.raises(hotloop.InvalidArgumentError, match="columns differ"):
+        hotloop.array_multiply(a, b)
+    assert same_bits(hotloop.array_multiply(a, b[["x", "y"]]), (a * b).to_numpy())
+    with pytest.raises(hotloop.InvalidArgumentError, match="columns and index differ.*b.loc"):
+        hotloop.matrix_multiply(a, b.T)  # b.T's index is y, x: pandas pairs x with x
+    right = b.T.loc[a.columns]
+    assert np.array_equal(hotloop.matrix_multiply(a, right), (a @ b.T).to_numpy())
+    assert np.array_equal(hotloop.matrix_multiply(a, b.T.to_numpy()), a.to_numpy() @ b.T.to_numpy())
+
+
 # ---- matrix_multiply ----
 
 @st.composite

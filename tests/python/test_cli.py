@@ -26,9 +26,9 @@ PYWRAPPER = os.path.dirname(os.path.dirname(os.path.abspath(hotloop.__file__)))
 ENV = dict(os.environ, PYTHONPATH=PYWRAPPER)
 
 
-def cli(*args, stdin=b"", **kwargs):
+def cli(*args, stdin=b"", env=ENV, **kwargs):
     return subprocess.run([sys.executable, "-m", "hotloop"] + [str(a) for a in args],
-                          input=stdin, capture_output=True, env=ENV, timeout=300, **kwargs)
+                          input=stdin, capture_output=True, env=env, timeout=300, **kwargs)
 
 
 def ok(*args, stdin=b""):
@@ -324,6 +324,92 @@ def test_stats_of_a_npy_array(tmp_path):
     wide = data.astype(np.float64)
     assert got["mean"] == pytest.approx(wide.mean(), rel=1e-12)
     assert got["std"] == pytest.approx(wide.std(ddof=1), rel=1e-12)
+
+
+# sitecustomize: the file HOTLOOP_TEST_TRUNCATE is cut to its first 4096 bytes as the command's
+# work begins (the statistics of a .npy's first block, the filter of an image read already), as
+# another process could do while the command reads it.
+TRUNCATE_AT_FIRST_WORK = """
+import os
+import hotloop._imaging as imaging
+import hotloop._stats as stats
+
+def truncating(function):
+    def wrapper(*args, **kwargs):
+        path = os.environ["HOTLOOP_TEST_TRUNCATE"]
+        if os.path.getsize(path) > 4096:
+            os.truncate(path, 4096)
+        return function(*args, **kwargs)
+    return wrapper
+
+stats.compute_stats = truncating(stats.compute_stats)
+stats.Moments.of = classmethod(truncating(stats.Moments.of.__func__))
+imaging.process_image = truncating(imaging.process_image)
+"""
+
+
+def truncating_env(tmp_path, path):
+    hook = tmp_path / "hook"
+    hook.mkdir()
+    (hook / "sitecustomize.py").write_text(TRUNCATE_AT_FIRST_WORK)
+    return dict(ENV, PYTHONPATH=os.pathsep.join([str(hook), PYWRAPPER]),
+                HOTLOOP_TEST_TRUNCATE=str(path))
+
+
+def test_stats_of_a_npy_truncated_while_read_fails_cleanly(tmp_path):
+    # A .npy mapped with mmap died with SIGBUS (exit status 135) when another process cut
+    # the file while its pages were read: now it is read block by block, and a short file is
+    # one line naming how far it got.
+    np = pytest.importorskip("numpy")
+    path = tmp_path / "big.npy"
+    np.save(path, np.arange(3 * 2**20, dtype=np.float64))
+    err = fails_cleanly("stats", path, env=truncating_env(tmp_path, path))
+    assert "big.npy ends after 1048576 of its 3145728 values" in err
+
+
+def test_stats_of_a_npy_of_a_forged_negative_shape_names_the_file(tmp_path):
+    np = pytest.importorskip("numpy")
+    np.save(tmp_path / "a.npy", np.zeros(3))
+    data = (tmp_path / "a.npy").read_bytes()
+    assert b"'shape': (3,)" in data
+    (tmp_path / "neg.npy").write_bytes(data.replace(b"'shape': (3,)", b"'shape': (3,-1)"))
+    assert "neg.npy: its header gives the shape (3, -1)" in fails_cleanly("stats",
+                                                                          tmp_path / "neg.npy")
+
+
+def test_stats_of_a_npy_from_a_named_pipe(tmp_path):
+    # the header and values are read in order, never seeked or mapped: a pipe works (it was
+    # "File or stream is not seekable." without the file's name)
+    np = pytest.importorskip("numpy")
+    data = np.arange(70000, dtype=np.int32)
+    np.save(tmp_path / "a.npy", data)
+    fifo = tmp_path / "p.npy"
+    os.mkfifo(fifo)
+    writer = threading.Thread(target=lambda: fifo.write_bytes((tmp_path / "a.npy").read_bytes()))
+    writer.start()
+    try:
+        got = json.loads(ok("stats", fifo, "--json"))
+    finally:
+        writer.join(timeout=60)
+    assert got == hotloop.compute_stats(data)
+
+
+@settings(max_examples=10, deadline=None)
+@given(order=st.sampled_from("CF"), dtype=st.sampled_from(["<f8", ">f8", "<i8", ">u2", "f4",
+                                                           "e", "?"]),
+       extra=st.integers(0, 40000))
+def test_stats_of_a_npy_is_compute_stats_bit_for_bit(tmp_path_factory, order, dtype, extra):
+    # read block by block (32 engine blocks each), merged in the file's order: the same bits
+    # as compute_stats of the whole array, in either order and byte order
+    np = pytest.importorskip("numpy")
+    data = np.random.default_rng(extra).normal(1e6, 3.0, size=(2**20 + extra) * 2)
+    data = np.asarray(data.astype(dtype).reshape(2, -1), order=order)
+    path = tmp_path_factory.mktemp("npy") / "a.npy"
+    np.save(path, data)
+    got = json.loads(ok("stats", path, "--json"))
+    want = hotloop.compute_stats(data)
+    assert got == {k: (None if isinstance(v, float) and not np.isfinite(v) else v)
+                   for k, v in want.items()}
 
 
 def test_stats_errors(tmp_path):
@@ -753,6 +839,25 @@ def test_image_unreadable_inputs_name_the_file(tmp_path):
     for name in ("cut.png", "text.png"):
         assert name in fails_cleanly("image", "blur", tmp_path / name, tmp_path / "o.png")
     assert not (tmp_path / "o.png").exists()
+
+
+@pytest.mark.parametrize("name, mode", [("raw.tif", "RGBA"), ("raw.pgm", "L")])
+def test_image_of_a_file_truncated_once_read_is_filtered_as_read(tmp_path, name, mode):
+    # Pillow maps an uncompressed image opened by its path (mmap) and reads the pixels from the
+    # mapping when they are used: a file cut meanwhile killed the command with SIGBUS (exit
+    # status 135). Opened from a file object it is read once, whole: cut after that, the
+    # pixels read are filtered.
+    np = pytest.importorskip("numpy")
+    Image = pytest.importorskip("PIL.Image")
+    pixels = np.random.default_rng(9).integers(0, 256, (300, 400, 4), dtype=np.uint8)
+    path = tmp_path / name
+    Image.fromarray(pixels, "RGBA").convert(mode).save(path)
+    want = hotloop.grayscale(Image.open(path))
+    out = cli("image", "grayscale", path, tmp_path / ("out-" + name),
+              env=truncating_env(tmp_path, path))
+    assert (out.returncode, out.stderr) == (0, b"")
+    assert os.path.getsize(path) == 4096  # the hook did cut it
+    assert np.array_equal(np.asarray(Image.open(tmp_path / ("out-" + name))), np.asarray(want))
 
 
 def test_image_output_errors_name_the_users_path_and_dash_is_refused(tmp_path):
