@@ -205,6 +205,22 @@ def test_a_look_whose_words_come_back_from_afar_is_not_nearby(look):
     assert not _text._mostly_new(look)
 
 
+@given(pieces_text, st.integers(1, 30), st.none() | st.integers(0, 8), st.booleans())
+@example("ΑΣ ΑΣ'x Σ\u180e Σ", 3, None, True)
+@example("\ud800 \udfff\n\U0001f600 İ ẞ", 1, 3, False)
+def test_counters_route_unsampled_counts_exactly_whatever_the_pieces(text, piece, k, encode):
+    data = text.encode("utf-8", "surrogatepass") if encode else text
+    with routed(piece), counting_calls() as calls, pytest.MonkeyPatch.context() as mp:
+        mp.setattr(_text, "_mostly_new", lambda look: _text._NEARBY)
+        got, error = outcome(lambda: hotloop.word_count(data, top=k))
+    if encode and error is not None:  # lone surrogates: malformed UTF-8, as the engine says
+        with pytest.raises(UnicodeDecodeError):
+            data.decode("utf-8")
+        return
+    assert_exact(got, reference(text, k))
+    assert calls.calls["hl_word_table_count"] == 0
+
+
 def test_progress_and_cancel_of_counters_route_unsampled(monkeypatch):
     text = ids_again(0.5)
     seen = []
