@@ -221,6 +221,21 @@ def test_counters_route_unsampled_counts_exactly_whatever_the_pieces(text, piece
     assert calls.calls["hl_word_table_count"] == 0
 
 
+def test_real_text_fails_the_nearby_test_on_its_first_blocks(monkeypatch):
+    # The look of real text (Zipf's words, 0.60 new) passes the glance: the nearby test of all
+    # its words added a quarter to the look's cost; the first _NEARBY_HEAD blocks tell.
+    rng = random.Random(9)
+    vocabulary = distinct_ids(50_000, seed=9)
+    weights = [1 / (i + 1) ** 0.8 for i in range(len(vocabulary))]  # 0.67 new
+    words = rng.choices(vocabulary, weights, k=6000)
+    measured, kept = [], _text._kept
+    monkeypatch.setattr(_text, "_kept", lambda words: (measured.append(len(words)),
+                                                        kept(words))[1])
+    assert _text._NEARBY_NEW <= _text._new_share(words) < _text._LOOK_NEW
+    assert not _text._nearby_only(words)
+    assert measured == [_text._NEARBY_HEAD * _text._NEARBY_BLOCK]
+
+
 def test_progress_and_cancel_of_counters_route_unsampled(monkeypatch):
     text = ids_again(0.5)
     seen = []
