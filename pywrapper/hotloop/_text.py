@@ -588,7 +588,7 @@ def _counter(text, k):
 # text, foresees 0.46-0.57 for words used twice, 0.54-0.63 for words used 1.5 times at
 # random, 0.70-0.90 for the IDs again nearby (six seeds each, 120K and 600K words). 0.6 and
 # above, Counter's loop counts the rest (0.80-0.95x Counter's time for IDs 5-20% again nearby,
-# where the engine took 0.55-0.71x; 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x,
+# 1.10-1.24x since it counts into a table of hashes (_counting_dict); the engine took 0.55-0.71x; 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x,
 # against 0.55-0.60x and 0.41-0.44x); below, the engine counts the text (words used twice
 # 1.45-1.47x, three times 2.41-2.52x). Words used 1.5 times at random fall either way:
 # 0.87-1.27x on this loop, 0.94-1.27x on the engine's (two runs of five).
@@ -616,6 +616,18 @@ _LOOK_NEW = 0.75
 # words 1.0, IDs 20% again nearby 0.81; fewer words there (long lines: Chinese) leave the
 # decision to the look.
 _GLANCE, _GLANCE_WORDS, _GLANCE_NEW = 1 << 13, 64, 0.75
+# A look (or glance) below _LOOK_NEW (_GLANCE_NEW), not below _NEARBY_NEW, whose words come back
+# only nearby or are a few (_nearby_only): the share of new words stays what it is along such a
+# text (the line of _sampled_share, through two halves that differ by noise alone, foresaw
+# 0.39-0.71 for IDs half of them again nearby), so Counter's loop counts it all, unsampled
+# (IDs 50-75% new: 0.97-1.10x Counter's time, where the engine took 0.69-0.96x), and no
+# stretch of it is handed off (_repeats_within). The glance of the bench's corpora is not
+# _nearby_only: they still go to the engine after 0.05 ms.
+_NEARBY_NEW = 0.45
+_NEARBY_BLOCK = 256
+_NEARBY_KEPT = 0.95
+_NEARBY_HEAD = 8  # blocks measured first
+_SAMPLED, _NEARBY = "sampled", "nearby"  # what the look says (else False)
 _SAMPLE_NEW = 0.6  # share foreseen from the first sixteenth: count the text with Counter's loop
 _HAND_OFF_WORDS = 4096  # words in a stretch whose share of new words is measured
 _HAND_OFF_NEW = 0.5  # below this share (new words, and distinct ones), the rest to the engine
@@ -666,21 +678,27 @@ def _counted_by_python(text, errors, k, progress):
     if not isinstance(text, str):
         # Bytes are measured in bytes, and looked at, before their decode: of 2**20 bytes or
         # more, not code points (CJK bytes of 1-3 MiB were decoded, then left to the engine).
-        text = _decoded_if_mostly_new(text, errors)
-        if text is None:
+        decoded = _decoded_if_mostly_new(text, errors)
+        if decoded is None:
             return None
-    elif len(text) < _LOOK_FROM or type(text) is not str or not _mostly_new(text[:_LOOK]):
+        text, look = decoded
+    elif len(text) < _LOOK_FROM or type(text) is not str:
         return None
-    return _str_counted_by_python(text, k, progress, "word_count")
+    else:
+        look = _mostly_new(text[:_LOOK])
+        if not look:
+            return None
+    return _str_counted_by_python(text, look, k, progress, "word_count")
 
 
-def _str_counted_by_python(text, k, progress, what):
-    """Counter's loop over the pieces of a str that passed the look (see _counted_from), the
-    rest handed to the engine where its words start repeating."""
+def _str_counted_by_python(text, look, k, progress, what):
+    """Counter's loop over the pieces of a str whose look passed (`look`: what _mostly_new
+    said of it), the rest handed to the engine where its words start repeating."""
     n = len(text)
     return _counted_from(_str_pieces(text), n, k, progress, what,
                          lambda ctl: _TextProgress(ctl, n),
-                         lambda start, ctl: _engine_counts_from(text, start, ctl))
+                         lambda start, ctl: _engine_counts_from(text, start, ctl),
+                         sampled=look == _SAMPLED)
 
 
 # ---- words of megabytes: keys made from the str itself ----
@@ -906,14 +924,17 @@ def _ascii_lowered(address, n):
 
 
 def _decoded_if_mostly_new(data, errors):
-    """bytes(data).decode("utf-8", errors), as the engine would raise its errors, when its first
-    _LOOK bytes pass the look (which Counter's reference decodes too); else None."""
+    """(bytes(data).decode("utf-8", errors), as the engine would raise its errors, what the
+    look says) when its first _LOOK code points pass the look (which Counter's reference
+    decodes too); else None."""
     with _utf8_view(data, "word_count") as view:
-        # The look is _LOOK code points, of up to 4 bytes each (Chinese lines: 3).
-        if len(view) < _LOOK_FROM or not _mostly_new(
-                str(view[:4 * _LOOK], "utf-8", "ignore")[:_LOOK]):
+        if len(view) < _LOOK_FROM:
             return None
-        return _python_decoded(view, errors)
+        # The look is _LOOK code points, of up to 4 bytes each (Chinese lines: 3).
+        look = _mostly_new(str(view[:4 * _LOOK], "utf-8", "ignore")[:_LOOK])
+        if not look:
+            return None
+        return _python_decoded(view, errors), look
 
 
 #: Under PyPy, a file whose look has words of this many code points or more on average stays
@@ -941,13 +962,13 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
         return None
     with _open_binary(name) as f:
         head = _read_piece(f, name)[:4 * _LOOK].decode(codec, "ignore")
-        if not _mostly_new(head[:_LOOK]):
+        look = _mostly_new(head[:_LOOK])
+        if not look:
             return None
         if _ASCII_TEXT_KEEPS:
-            look = head[:_LOOK]
-            if len(look) >= _PYPY_FILE_WORD * len(look.split()):
+            if len(head[:_LOOK]) >= _PYPY_FILE_WORD * len(head[:_LOOK].split()):
                 return None
-            return _str_counted_by_python(_python_read(name, codec, errors), k, progress,
+            return _str_counted_by_python(_python_read(name, codec, errors), look, k, progress,
                                           "word_count_file")
         hand_off = None
         if errors in _ERRORS and _KNOWN:
@@ -958,7 +979,7 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
         try:
             return _counted_from(((piece, end) for piece, _, end in pieces), size, k, progress,
                                  "word_count_file", lambda ctl: _BytesProgress(ctl, size),
-                                 hand_off)
+                                 hand_off, sampled=look == _SAMPLED)
         finally:
             pieces.close()
 
@@ -980,15 +1001,48 @@ def _file_counts_from(name, encoded, start, flags, ctl):
 
 
 def _mostly_new(look):
-    """Whether the look (a text's first _LOOK code points) passes: _LOOK_WORDS words or more, a
-    share of _LOOK_NEW or more of their characters in new words. A glance at its first
-    _GLANCE code points first turns real text away in 0.05 ms, where the whole look takes
-    0.7-0.9 ms (1.5% of a count of the Debian copyright files)."""
+    """What the look (a text's first _LOOK code points) says: _SAMPLED when it passes
+    (_LOOK_WORDS words or more, a share of _LOOK_NEW or more of their characters in new words),
+    _NEARBY when its words come back only nearby (see _nearby_only), else False (the engine's
+    text). A glance at its first _GLANCE code points first turns real text away in 0.05 ms,
+    where the whole look takes 0.7-0.9 ms (1.5% of a count of the Debian copyright files)."""
     glance = look[:_GLANCE].split()
-    if len(glance) >= _GLANCE_WORDS and _new_share(glance) < _GLANCE_NEW:
-        return False
+    if len(glance) >= _GLANCE_WORDS:
+        share = _new_share(glance)
+        if share < _GLANCE_NEW and not (share >= _NEARBY_NEW and _nearby_only(glance)):
+            return False
     words = look.split()
-    return len(words) >= _LOOK_WORDS and _new_share(words) >= _LOOK_NEW
+    if len(words) < _LOOK_WORDS:
+        return False
+    share = _new_share(words)
+    if share >= _LOOK_NEW:
+        return _SAMPLED
+    return _NEARBY if share >= _NEARBY_NEW and _nearby_only(words) else False
+
+
+def _nearby_only(words):
+    """Whether the words of a look that come back come back within a block of _NEARBY_BLOCK
+    words, or are a few: the distinct words of the look are _NEARBY_KEPT or more of the sum of
+    each block's distinct words. Real text uses its vocabulary again in every block (0.50-0.65
+    in the bench's corpora, 0.87 in a log); IDs used again nearby have 0.98-1.0, and lines of
+    an ID and a level (INFO, WARN) 0.99: the share of new words in these stays as it is along
+    the text, and Counter's loop beats the engine on them (1.02-1.20x Counter's time, where
+    the engine took 0.69-0.96x). Not of a single block: that says nothing. The first
+    _NEARBY_HEAD blocks first: real text fails there (0.75-0.91; IDs again nearby 0.99), at a
+    fraction of the cost (Zipf text's look took 1.0-1.4 ms more, a quarter of its time on the
+    loaded machine; the first blocks 0.1-0.3 ms)."""
+    if len(words) <= _NEARBY_BLOCK:
+        return False
+    head = words[:_NEARBY_HEAD * _NEARBY_BLOCK]
+    return _kept(head) >= _NEARBY_KEPT and (len(head) == len(words)
+                                            or _kept(words) >= _NEARBY_KEPT)
+
+
+def _kept(words):
+    """The distinct words of `words` over the sum of each _NEARBY_BLOCK words' distinct words."""
+    blocks = sum(len(set(words[i:i + _NEARBY_BLOCK]))
+                 for i in range(0, len(words), _NEARBY_BLOCK))
+    return len(set(words)) / blocks
 
 
 def _new_share(words):
@@ -997,18 +1051,42 @@ def _new_share(words):
     return sum(map(len, set(words))) / total if total else 0.0
 
 
-def _counted_from(pieces, n, k, progress, what, reporter, hand_off=None):
+# Counter's loop builds a dict of str keys, whose table (since CPython 3.11) holds no hashes: each
+# of its growths, and each probe that meets another key, reads the hash from that key's str, a
+# cache miss apiece once the keys outgrow the cache. A dict that has held a key of another type
+# keeps a table of hashes (24-byte entries, not 16) from then on: with every growth and probe in
+# the table, Counter's loop took 0.81-0.87x the time of the same loop into a dict of str keys
+# (IDs 10% again nearby, 540K keys: 1.14x Counter's time, where it was 0.93x), and beat Counter
+# at every share of new words. Its table takes 8 bytes more a key than Counter's; the route's
+# peak stays below Counter's, which holds the whole lowered text and its list of words too.
+# Not on PyPy: a dict that holds a key of another type leaves its str strategy for good.
+_HASHED_TABLE = sys.implementation.name == "cpython"
+
+
+def _counting_dict():
+    """An empty dict to count words into: on CPython, one whose table keeps the keys' hashes
+    (see above); elsewhere a plain one."""
+    counts = {}
+    if _HASHED_TABLE:
+        counts[None] = 0  # a key that is not a str: the table keeps hashes from now on
+        del counts[None]
+    return counts
+
+
+def _counted_from(pieces, n, k, progress, what, reporter, hand_off=None, sampled=True):
     """Counter's loop over `pieces` ((text, where it ends) pairs of a text of n units: code
-    points or bytes): its first sixteenth first, then - if _sampled_share() of it is
-    _SAMPLE_NEW or more - the rest, within run() (Ctrl-C, progress through reporter(ctl));
+    points or bytes): if `sampled`, its first sixteenth first, then - if _sampled_share() of it
+    is _SAMPLE_NEW or more - the rest, within run() (Ctrl-C, progress through reporter(ctl));
     else None, having counted only that sixteenth. The sample reports no progress and checks
     only an aio job's control: the engine may yet count the text under that control, and
-    reports its own progress only if nobody else did. hand_off(end, ctl) (if given) is the
-    engine's count of the text from `end`, for _tally."""
-    counts, halves = {}, []
-    end = _tally(pieces, counts, n // 16, job_control(), None, halves=halves)
-    if not end or _sampled_share(halves, end / n) < _SAMPLE_NEW:
-        return None
+    reports its own progress only if nobody else did. Not `sampled` (a look of words that
+    come back nearby), the whole text is counted within run(). hand_off(end, ctl) (if given)
+    is the engine's count of the text from `end`, for _tally."""
+    counts, halves = _counting_dict(), []
+    if sampled:
+        end = _tally(pieces, counts, n // 16, job_control(), None, halves=halves)
+        if not end or _sampled_share(halves, end / n) < _SAMPLE_NEW:
+            return None
 
     def native(ctl):
         report = reporter(ctl)
@@ -1090,8 +1168,11 @@ def _tally(pieces, counts, stop, ctl, report, halves=None, hand_off=None):
 def _repeats_within(words):
     """Whether a piece's words (new ones below _HAND_OFF_NEW) are repeated within it as well:
     prose (0.16-0.40 distinct), not random words met before (0.98-1.0 distinct), whose rest
-    the engine counts in about Counter's time, and whose merge costs more than that."""
-    return len(set(words)) < _HAND_OFF_NEW * len(words)
+    the engine counts in about Counter's time, and whose merge costs more than that; and
+    repeated from afar, as prose's are, not only nearby (_nearby_only: IDs half of them again
+    nearby have 0.5 distinct, and half their pieces fell below; handed off, they took 0.76x
+    Counter's time, where this loop takes 0.97-1.02x)."""
+    return len(set(words)) < _HAND_OFF_NEW * len(words) and not _nearby_only(words)
 
 
 def _merge(counts, words, numbers, ctl):
