@@ -9,6 +9,10 @@
 
 #include "simd.hpp"
 
+#if defined(HL_SIMD_X86)
+#include <immintrin.h>
+#endif
+
 // 64-byte vectors change the calling convention without AVX-512; every function taking them is
 // always inlined, so no such call exists.
 #pragma GCC diagnostic ignored "-Wpsabi"
@@ -45,6 +49,9 @@ HL_INLINE uint32_t bits(Bytes m) {
 //              a character cut by the chunk's edges counts with the byte before (text[from +
 //              64 k - 1], if in the window) or after (text[from + 64 k + 64], which must be).
 // Any other chunk (3- and 4-byte characters, malformed bytes, NUL) is decoded unit by unit.
+// run() goes 16 bytes at a time, which every level compiles to its own instructions;
+// run_avx512 compares a whole chunk at once with AVX-512BW (each compare gives the chunk's
+// 64-bit mask directly): on the 50 MB Zipf text the 16-byte version was 13% of the count.
 struct ClassifyChunks {
     HL_INLINE static void run(const uint8_t* text, std::size_t size, std::size_t from,
                               std::size_t n, bool info_separators, uint64_t* space,
@@ -76,18 +83,62 @@ struct ClassifyChunks {
                 c2 |= uint64_t(bits(v == splat(int8_t(0xC2)))) << (16 * q);
                 space2 |= uint64_t(bits(is_space2)) << (16 * q);
             }
-            const uint8_t before = at > 0 ? text[at - 1] : 0;
-            const uint64_t lead_in = before >= 0xC2 && before <= 0xDF;
-            const uint64_t c2_in = before == 0xC2;
-            bool ok = cont == ((lead << 1) | lead_in) && (lead | cont) == high &&
-                      ((((c2 << 1) | c2_in) & space2) == 0);
-            if (ok && (lead >> 63)) {  // the last character ends in the next chunk
-                const uint8_t last = text[at + 63];
-                const uint8_t next = at + 64 < size ? text[at + 64] : 0;
-                ok = (next & 0xC0) == 0x80 && !(last == 0xC2 && (next == 0x85 || next == 0xA0));
-            }
-            simple[k] = ok;
+            simple[k] = two_byte_only(text, size, at, high, lead, cont, c2, space2);
         }
+    }
+
+#if defined(HL_SIMD_X86)
+    // The same bits. Unsigned ranges as one compare each: lo <= v <= hi is v - lo <= hi - lo.
+    HL_TARGET_AVX512BW static void run_avx512(const uint8_t* text, std::size_t size,
+                                              std::size_t from, std::size_t n,
+                                              bool info_separators, uint64_t* space,
+                                              uint8_t* simple) {
+        for (std::size_t k = 0; k < n; ++k) {
+            const std::size_t at = from + 64 * k;
+            const __m512i v = _mm512_loadu_si512(text + at);
+            const uint64_t ws =
+                _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x20)) |
+                _mm512_cmple_epu8_mask(_mm512_sub_epi8(v, _mm512_set1_epi8(0x09)),
+                                       _mm512_set1_epi8(0x0D - 0x09)) |
+                (info_separators ? _mm512_cmple_epu8_mask(
+                                       _mm512_sub_epi8(v, _mm512_set1_epi8(0x1C)),
+                                       _mm512_set1_epi8(0x1F - 0x1C))
+                                 : 0);
+            const uint64_t high = _mm512_movepi8_mask(v);
+            const uint64_t nul = _mm512_testn_epi8_mask(v, v);
+            space[k] = ws;
+            if (nul != 0 || high == 0) {
+                simple[k] = nul == 0;
+                continue;
+            }
+            const uint64_t lead = _mm512_cmple_epu8_mask(
+                _mm512_sub_epi8(v, _mm512_set1_epi8(int8_t(0xC2))), _mm512_set1_epi8(0xDF - 0xC2));
+            const uint64_t cont = high & _mm512_cmplt_epu8_mask(v, _mm512_set1_epi8(int8_t(0xC0)));
+            const uint64_t c2 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(int8_t(0xC2)));
+            const uint64_t space2 = _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(int8_t(0x85))) |
+                                    _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(int8_t(0xA0)));
+            simple[k] = two_byte_only(text, size, at, high, lead, cont, c2, space2);
+        }
+    }
+#endif
+
+    // Whether the bytes >= 0x80 (high) of the chunk at text[at] are all valid 2-byte characters
+    // other than C2 85 and C2 A0, given the chunk's masks of leads (C2..DF), continuation bytes
+    // (80..BF), C2 bytes and 85 or A0 bytes; the characters cut by the chunk's edges included.
+    HL_INLINE static bool two_byte_only(const uint8_t* text, std::size_t size, std::size_t at,
+                                        uint64_t high, uint64_t lead, uint64_t cont, uint64_t c2,
+                                        uint64_t space2) {
+        const uint8_t before = at > 0 ? text[at - 1] : 0;
+        const uint64_t lead_in = before >= 0xC2 && before <= 0xDF;
+        const uint64_t c2_in = before == 0xC2;
+        bool ok = cont == ((lead << 1) | lead_in) && (lead | cont) == high &&
+                  ((((c2 << 1) | c2_in) & space2) == 0);
+        if (ok && (lead >> 63)) {  // the last character ends in the next chunk
+            const uint8_t last = text[at + 63];
+            const uint8_t next = at + 64 < size ? text[at + 64] : 0;
+            ok = (next & 0xC0) == 0x80 && !(last == 0xC2 && (next == 0x85 || next == 0xA0));
+        }
+        return ok;
     }
 };
 
