@@ -8,6 +8,7 @@
 #include <cstring>
 #include <random>
 #include <string>
+#include <utility>
 #include <vector>
 
 #include "hotloop/simd.hpp"
@@ -191,6 +192,86 @@ TEST_CASE("ClassifyChunks: random mixes of the bytes that decide a chunk, at eve
         }
         if (n == 0) continue;
         const std::string m = classification_mismatch(text, from, n);
+        if (!m.empty()) FAIL("round " << round << ": " << m);
+    }
+}
+
+namespace {
+
+// TranscodeShort's specification: groups of 16 units from the first, up to the first group that
+// holds a unit of U+0800 or above (or the last whole group), and their UTF-8.
+template <class U>
+std::pair<std::size_t, std::string> transcode_reference(const std::vector<U>& units) {
+    std::size_t done = 0;
+    while (done + 16 <= units.size()) {
+        bool short_units = true;
+        for (std::size_t k = done; k < done + 16; ++k) short_units &= units[k] < 0x800;
+        if (!short_units) break;
+        done += 16;
+    }
+    std::string bytes;
+    for (std::size_t k = 0; k < done; ++k) {
+        const unsigned c = units[k];
+        if (c < 0x80) {
+            bytes += static_cast<char>(c);
+        } else {
+            bytes += static_cast<char>(0xC0 | (c >> 6));
+            bytes += static_cast<char>(0x80 | (c & 0x3F));
+        }
+    }
+    return {done, bytes};
+}
+
+// "" when every level transcodes the units as the reference does, else the first difference.
+template <class U>
+std::string transcode_mismatch(const std::vector<U>& units) {
+    LevelGuard guard;
+    const auto want = transcode_reference(units);
+    for (SimdLevel level : kLevels) {
+        if (set_simd_level(level) != level) continue;
+        std::vector<uint8_t> out(2 * units.size() + 64, 0xEE);
+        const auto got = simd_run<text::TranscodeShort>(units.data(), units.size(), out.data());
+        const std::string bytes(out.begin(), out.begin() + static_cast<std::ptrdiff_t>(got.second));
+        if (got.first != want.first || bytes != want.second)
+            return std::string("level ") + simd_level_name(level) + ": " +
+                   std::to_string(got.first) + " units, " + std::to_string(got.second) +
+                   " bytes, want " + std::to_string(want.first) + ", " +
+                   std::to_string(want.second.size());
+    }
+    return "";
+}
+
+}  // namespace
+
+TEST_CASE("TranscodeShort: every kind of unit at every position, at every level", "[text][simd]") {
+    // ASCII runs (32 units at once at AVX-512) around a unit that ends the run (2-byte) or the
+    // transcoding (U+0800 and above), at every position of 100 units, and every length.
+    const uint16_t odd[] = {0x00, 0x41, 0x7F, 0x80, 0xFF, 0x100, 0x7FF, 0x800, 0xD800, 0xFFFF};
+    for (uint16_t background : {uint16_t('a'), uint16_t(0x436), uint16_t(0xE9)})
+        for (std::size_t n : {std::size_t(100), std::size_t(47), std::size_t(32)})
+            for (std::size_t p = 0; p < n; ++p)
+                for (uint16_t u : odd) {
+                    std::vector<uint16_t> ucs2(n, background);
+                    ucs2[p] = u;
+                    std::string m = transcode_mismatch(ucs2);
+                    if (!m.empty())
+                        FAIL("UCS-2 of " << n << ", background " << background << ", unit " << u
+                                         << " at " << p << ": " << m);
+                    if (u > 0xFF || background > 0xFF) continue;
+                    const std::vector<uint8_t> latin(ucs2.begin(), ucs2.end());
+                    m = transcode_mismatch(latin);
+                    if (!m.empty())
+                        FAIL("Latin-1 of " << n << ", background " << background << ", unit "
+                                           << u << " at " << p << ": " << m);
+                }
+    std::mt19937_64 rng(23);
+    for (int round = 0; round < 2000; ++round) {
+        std::vector<uint16_t> ucs2(rng() % 300);
+        const unsigned odd_one_in = 1 + static_cast<unsigned>(rng() % 200);
+        for (uint16_t& u : ucs2)
+            u = rng() % odd_one_in == 0 ? odd[rng() % (sizeof odd / sizeof odd[0])]
+                                        : static_cast<uint16_t>(' ' + rng() % 95);
+        const std::string m = transcode_mismatch(ucs2);
         if (!m.empty()) FAIL("round " << round << ": " << m);
     }
 }
