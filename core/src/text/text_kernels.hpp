@@ -53,12 +53,18 @@ HL_INLINE uint32_t bits(Bytes m) {
 // run_avx512 compares a whole chunk at once with AVX-512BW (each compare gives the chunk's
 // 64-bit mask directly): on the 50 MB Zipf text the 16-byte version was 13% of the count.
 struct ClassifyChunks {
+    // The text is read here first, and from memory when it is larger than the caches: each
+    // chunk's line is prefetched a pass of the scanner (64 chunks) ahead, so that it arrives
+    // while the scanner adds this pass's words. (The load waited for 73% of the samples of
+    // run_avx512 on the 50 MB Zipf text; the hardware prefetchers stop at 4 KiB pages.)
+    static constexpr std::size_t kPrefetchAhead = 4096;
     HL_INLINE static void run(const uint8_t* text, std::size_t size, std::size_t from,
                               std::size_t n, bool info_separators, uint64_t* space,
                               uint8_t* simple) {
         const int8_t sep_lo = info_separators ? 0x1B : 0x7F;  // 1C..1F, or an empty range
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t at = from + 64 * k;
+            __builtin_prefetch(text + at + kPrefetchAhead);
             uint64_t ws = 0, high = 0, nul = 0;
             for (int q = 0; q < 4; ++q) {
                 const Bytes v = simd::load<Bytes>(text + at + 16 * q);
@@ -95,6 +101,7 @@ struct ClassifyChunks {
                                               uint8_t* simple) {
         for (std::size_t k = 0; k < n; ++k) {
             const std::size_t at = from + 64 * k;
+            __builtin_prefetch(text + at + kPrefetchAhead);
             const __m512i v = _mm512_loadu_si512(text + at);
             const uint64_t ws =
                 _mm512_cmpeq_epi8_mask(v, _mm512_set1_epi8(0x20)) |
