@@ -221,6 +221,7 @@ HL_INLINE std::size_t squeeze8(Units16 u, uint8_t* out) {
 // same bytes. A str of ASCII with a few other characters (the Debian copyright files: 2-byte
 // layout, 99.97% ASCII) is all read here (transcode in text.cpp).
 struct TranscodeShort {
+    static constexpr std::size_t kPrefetchAhead = 2048;  // bytes of units
     template <class U>
     HL_INLINE static std::pair<std::size_t, std::size_t> run(const U* units, std::size_t n,
                                                              uint8_t* out) {
@@ -237,6 +238,9 @@ struct TranscodeShort {
                                                                            uint8_t* out) {
         std::size_t i = 0, at = 0;
         for (; i + 32 <= n; i += 32) {
+            // A str larger than the caches streams from memory: its loads waited for 79% of
+            // the samples here on the copyright files (50 MB of UCS-2).
+            __builtin_prefetch(reinterpret_cast<const uint8_t*>(units + i) + kPrefetchAhead);
             __m256i bytes;
             bool ascii;
             if constexpr (sizeof(U) == 1) {
