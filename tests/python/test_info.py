@@ -70,7 +70,8 @@ LEVELS = ("baseline", "avx2", "avx512")  # lowest first
 
 def cpu_level():
     flags = cpu_flags()
-    return "avx512" if "avx512f" in flags else "avx2" if "avx2" in flags else "baseline"
+    avx512 = "avx512f" in flags and "avx512bw" in flags  # the level needs both
+    return "avx512" if avx512 else "avx2" if "avx2" in flags else "baseline"
 
 
 def lower(a, b):

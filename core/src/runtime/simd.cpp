@@ -11,7 +11,10 @@ namespace {
 SimdLevel detect() noexcept {
 #if defined(HL_SIMD_X86)
     __builtin_cpu_init();
-    if (__builtin_cpu_supports("avx512f")) return SimdLevel::AVX512;
+    // BW too: the text scanner's chunk classification compares 64 bytes at once (every CPU
+    // with AVX-512F but the discontinued Xeon Phi has AVX-512BW).
+    if (__builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw"))
+        return SimdLevel::AVX512;
     if (__builtin_cpu_supports("avx2")) return SimdLevel::AVX2;
 #endif
     return SimdLevel::Baseline;

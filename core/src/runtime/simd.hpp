@@ -48,9 +48,15 @@ namespace hotloop {
 #if defined(HL_SIMD_X86)
 #define HL_TARGET_AVX512 __attribute__((target("avx512f")))
 #define HL_TARGET_AVX2 __attribute__((target("avx2")))
+// AVX-512 with its byte instructions (BW: 64 byte compares into one 64-bit mask), which the
+// AVX512 level requires (simd.cpp; every AVX-512 CPU but the Xeon Phi has them). For a kernel's
+// run_avx512 that needs them: not HL_INLINE, as GCC inlines no function into a caller with fewer
+// target features (simd_detail::run_avx512 has avx512f only), so it is a plain call.
+#define HL_TARGET_AVX512BW __attribute__((target("avx512f,avx512bw")))
 #else
 #define HL_TARGET_AVX512
 #define HL_TARGET_AVX2
+#define HL_TARGET_AVX512BW
 #endif
 
 namespace simd_detail {

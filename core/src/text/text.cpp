@@ -1421,13 +1421,8 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
     uint8_t* o = out.data();
     std::size_t i = from;
     while (i < to) {
-        if (to - i >= 16 && ascii16(units + i, o + at)) {
-            at += 16;
-            i += 16;
-            continue;
-        }
         if constexpr (sizeof(U) <= 2) {
-            // Latin, Greek, Cyrillic, ... and ASCII between: 16 units at a time.
+            // ASCII, Latin, Greek, Cyrillic, ...: 16 units at a time (32 ASCII ones at AVX-512).
             const auto done = simd_run<text::TranscodeShort>(units + i, to - i, o + at);
             i += done.first;
             at += done.second;
@@ -1435,6 +1430,10 @@ HL_INLINE void transcode(const U* units, std::size_t from, std::size_t to, ByteB
                 for (; i < to; ++i) at += static_cast<std::size_t>(utf8::encode(units[i], o + at));
                 break;
             }
+        } else if (to - i >= 16 && ascii16(units + i, o + at)) {
+            at += 16;
+            i += 16;
+            continue;
         }
         // Otherwise encode the next 16 one by one before looking again.
         for (const std::size_t stop = std::min(to, i + 16); i < stop; ++i) {
