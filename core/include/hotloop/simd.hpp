@@ -10,7 +10,8 @@ enum class SimdLevel : int { Baseline = 0, AVX2 = 1, AVX512 = 2 };
 // The level kernels run at: the best the CPU supports, unless the HOTLOOP_SIMD_LEVEL environment
 // variable ("avx2", "baseline"; read at the first call) or set_simd_level() lowered it.
 SimdLevel simd_level() noexcept;
-// The best level this CPU supports (Baseline off x86-64).
+// The best level this CPU supports (Baseline off x86-64). AVX512 needs AVX-512F and AVX-512BW
+// (the word count's byte compares); a CPU with AVX-512F alone runs at AVX2.
 SimdLevel simd_level_supported() noexcept;
 // Runs kernels at `level` from now on, capped at simd_level_supported(); returns the level now
 // in force. For tests and benchmarks (process-wide): kernels already running finish at theirs.
