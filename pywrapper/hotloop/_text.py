@@ -587,11 +587,11 @@ def _counter(text, k):
 # 0.54-0.68x Counter's time on the second. A line through the two halves, averaged over the
 # text, foresees 0.46-0.57 for words used twice, 0.54-0.63 for words used 1.5 times at
 # random, 0.70-0.90 for the IDs again nearby (six seeds each, 120K and 600K words). 0.6 and
-# above, Counter's loop counts the rest (0.80-0.95x Counter's time for IDs 5-20% again nearby,
-# 1.10-1.24x since it counts into a table of hashes (_counting_dict); the engine took 0.55-0.71x; 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x,
-# against 0.55-0.60x and 0.41-0.44x); below, the engine counts the text (words used twice
-# 1.45-1.47x, three times 2.41-2.52x). Words used 1.5 times at random fall either way:
-# 0.87-1.27x on this loop, 0.94-1.27x on the engine's (two runs of five).
+# above, Counter's loop counts the rest (IDs 5-20% again nearby: 1.10-1.24x Counter's time
+# since it counts into a table of hashes, _counting_dict, where the engine took 0.55-0.71x;
+# 1M distinct words 0.91-0.93x, Chinese lines 1.15-1.18x, against 0.55-0.60x and
+# 0.41-0.44x); below, the engine counts the text (words used twice 1.45-1.47x, three times
+# 2.41-2.52x). Words used 1.5 times at random fall either way: 0.97-1.02x.
 #
 # A text may change on the way (a column of IDs, then prose): the route watches the share of
 # new words in each stretch of _HAND_OFF_WORDS words, and where it falls below _HAND_OFF_NEW
@@ -864,10 +864,10 @@ def _file_long_words(path, encoding, errors, k, progress):
     with _open_binary(name) as f:
         for at in _LOOKOUTS:
             f.seek(max(0, min(int(size * at), size - _LONG_WORD)))
-            if not _few_words(_read_head(f, name, _LONG_WORD)):
+            if not _few_words(_read_piece(f, name, _LONG_WORD)):
                 return None
         f.seek(0)
-        data = _read_rest(f, name)
+        data = _read_piece(f, name, -1)
     try:
         text = data.decode(codec, errors)
     except UnicodeDecodeError:
@@ -878,20 +878,6 @@ def _file_long_words(path, encoding, errors, k, progress):
         counted = _run_text(text, errors, 0, progress, "word_count_file", _finish_counts(k),
                             lambda decoded: _counter(decoded, k))
     return counted
-
-
-def _read_head(f, name, n):
-    try:
-        return f.read(n)
-    except OSError as exc:
-        raise os_error_from(exc, name) from None
-
-
-def _read_rest(f, name):
-    try:
-        return f.readall()
-    except OSError as exc:
-        raise os_error_from(exc, name) from None
 
 
 _new_ascii_str = None
@@ -1699,9 +1685,10 @@ def _open_binary(name):
         raise os_error_from(exc, name) from None
 
 
-def _read_piece(f, name):
+def _read_piece(f, name, n=None):
+    """f.read(n) (default _PIECE_BYTES; -1: the rest), its OSError the package's."""
     try:
-        return f.read(_PIECE_BYTES)
+        return f.read(_PIECE_BYTES if n is None else n)
     except OSError as exc:
         raise os_error_from(exc, name) from None
 
@@ -2055,12 +2042,12 @@ def word_count_file(path: PathInput, top: Optional[int] = None, encoding: Option
     ----------
     path : str, bytes or os.PathLike
         The file. Regular files are read with ``pread()`` in 1 MiB blocks by the engine (never
-        loaded whole, never memory-mapped; but see Notes for words of megabytes); ``/proc`` and sysfs files (whose size is not their
-        contents) are read whole; FIFOs, pipes and devices are read whole by Python's
-        ``open()`` (Ctrl-C interrupts a wait for a writer), except that a word longer than
-        256 MiB (a run of bytes without ASCII whitespace: ``/dev/zero`` is one that never
-        ends, which ``open(path).read()`` reads until memory runs out) is refused once that
-        much of it is read.
+        loaded whole, never memory-mapped; but see Notes for words of megabytes); ``/proc`` and
+        sysfs files (whose size is not their contents) are read whole; FIFOs, pipes and devices
+        are read whole by Python's ``open()`` (Ctrl-C interrupts a wait for a writer), except
+        that a word longer than 256 MiB (a run of bytes without ASCII whitespace: ``/dev/zero``
+        is one that never ends, which ``open(path).read()`` reads until memory runs out) is
+        refused once that much of it is read.
     top : int, optional
         As in :func:`word_count`.
     encoding : str or None, optional

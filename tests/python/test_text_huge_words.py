@@ -374,7 +374,9 @@ def test_a_file_whose_head_alone_is_long_is_streamed_by_the_engine(prose_from, t
     head = int(size * prose_from)
     data = b"x" * head + b" " + b"ab " * ((size - head) // 3)
     path = write_bytes(tmp_path / "header.txt", data)
-    monkeypatch.setattr(_text, "_read_rest", lambda f, name: pytest.fail("read whole"))
+    read_piece = _text._read_piece
+    monkeypatch.setattr(_text, "_read_piece", lambda f, name, n=None: pytest.fail(
+        "read whole") if n == -1 else read_piece(f, name, n))
     with long_from(0, 100):
         assert hotloop.word_count_file(path) == reference(data.decode())
     assert calls == ["hl_word_table_count_file"]
