@@ -18,6 +18,7 @@
 #include <string>
 #include <unordered_map>
 
+#include "fuzz_text_reference.hpp"
 #include "fuzz_util.hpp"
 
 namespace {
@@ -161,34 +162,8 @@ std::pair<std::string, std::vector<uint64_t>> exported(const hl_word_table* t, i
 
 // ---- reference ----
 
-bool splits(uint32_t c, int flags) {
-    if (c >= 0x1C && c <= 0x1F) return !(flags & HL_TEXT_KEEP_INFO_SEPARATORS);
-    if (c == 0x180E) return (flags & HL_TEXT_SPLIT_MONGOLIAN_VOWEL_SEPARATOR) != 0;
-    return (c >= 0x09 && c <= 0x0D) || c == 0x20 || c == 0x85 || c == 0xA0 || c == 0x1680 ||
-           (c >= 0x2000 && c <= 0x200A) || c == 0x2028 || c == 0x2029 || c == 0x202F ||
-           c == 0x205F || c == 0x3000;
-}
-
-// UTF-8 of a code point (surrogates encoded as three bytes, as 'surrogatepass' does).
-std::string utf8(uint32_t c) {
-    std::string s;
-    if (c < 0x80) {
-        s += static_cast<char>(c);
-    } else if (c < 0x800) {
-        s += static_cast<char>(0xC0 | c >> 6);
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    } else if (c < 0x10000) {
-        s += static_cast<char>(0xE0 | c >> 12);
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    } else {
-        s += static_cast<char>(0xF0 | c >> 18);
-        s += static_cast<char>(0x80 | ((c >> 12) & 0x3F));
-        s += static_cast<char>(0x80 | ((c >> 6) & 0x3F));
-        s += static_cast<char>(0x80 | (c & 0x3F));
-    }
-    return s;
-}
+using fuzz::splits;
+using fuzz::utf8;
 
 // Decodes the UTF-8 sequence at t[i]: its length (code point in cp), or 0 if it is malformed,
 // with `subpart` = the length of its maximal invalid subpart (what Python replaces by one
