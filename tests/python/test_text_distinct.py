@@ -48,6 +48,18 @@ def counting_calls():
         _text.lib = counting._real
 
 
+@contextlib.contextmanager
+def cancelled_job():
+    """Calls made inside run as one of hotloop.aio's jobs whose control is cancelled already."""
+    ctl = _run.new_control()
+    _text.lib.hl_control_cancel(ctl)
+    _run.set_job_control(ctl)
+    try:
+        yield
+    finally:
+        _run.set_job_control(None)
+
+
 def reference(text, k=None):
     counts = collections.Counter(text.lower().split())
     return dict(counts) if k is None else counts.most_common(k)
@@ -248,14 +260,8 @@ def test_progress_and_cancel_of_counters_route_unsampled(monkeypatch):
     assert seen[-1] == (len(text), len(text))
     tallied = []
     monkeypatch.setattr(_text, "_count_elements", lambda counts, words: tallied.append(words))
-    ctl = _run.new_control()
-    _text.lib.hl_control_cancel(ctl)
-    _run.set_job_control(ctl)
-    try:
-        with pytest.raises(hotloop.HotloopCancelledError):
-            hotloop.word_count(text)
-    finally:
-        _run.set_job_control(None)
+    with cancelled_job(), pytest.raises(hotloop.HotloopCancelledError):
+        hotloop.word_count(text)
     assert tallied == []
 
 
@@ -319,15 +325,9 @@ def test_a_cancelled_control_stops_counters_route_before_its_sample(monkeypatch)
     text = " ".join(distinct_ids(3000))
     tallied = []
     monkeypatch.setattr(_text, "_count_elements", lambda counts, words: tallied.append(words))
-    ctl = _run.new_control()
-    _text.lib.hl_control_cancel(ctl)
-    _run.set_job_control(ctl)
-    try:
-        with routed(1000), counting_calls() as calls, pytest.raises(
-                hotloop.HotloopCancelledError):
-            hotloop.word_count(text)
-    finally:
-        _run.set_job_control(None)
+    with cancelled_job(), routed(1000), counting_calls() as calls, pytest.raises(
+            hotloop.HotloopCancelledError):
+        hotloop.word_count(text)
     assert tallied == [] and calls.progress == []
 
 
