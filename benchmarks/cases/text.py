@@ -206,6 +206,17 @@ def _pypy(kind, who):
     return timed
 
 
+def _pypy_case(name, kind, setup=lambda: (), goal=None):
+    """A case timed under PyPy (see _PYPY_TIMER): word_count or word_count_file of `kind`
+    against Counter's reference, each in its own pypy3 process."""
+    peer = ("Counter(open(path).read().lower().split()) under PyPy" if kind == "distinct file"
+            else "Counter(text.lower().split()) under PyPy")
+    return Case(group="text", name="PyPy 3.9: " + name, setup=setup,
+                hotloop=_pypy(kind, "hotloop"), peers={peer: _pypy(kind, "counter")},
+                goal_peer=peer if goal else None, goal=goal, repeat=1, self_timed=True,
+                memory=False, quick=False)
+
+
 def _copyright_file_for_pypy():
     return (_write_temp(corpus("Debian copyright files")),)
 
@@ -312,53 +323,10 @@ def cases():
             quick=False,
             same=lambda a, b: a == b,
         ),
-        Case(
-            group="text",
-            name="PyPy 3.9: word_count, 32k lone surrogates (quadratic to encode there)",
-            setup=lambda: (),
-            hotloop=_pypy("surrogates", "hotloop"),
-            peers={"Counter(text.lower().split()) under PyPy": _pypy("surrogates", "counter")},
-            repeat=1,
-            self_timed=True,
-            memory=False,
-            quick=False,
-        ),
-        Case(
-            group="text",
-            name="PyPy 3.9: word_count, 1M distinct words (each once)",
-            setup=lambda: (),
-            hotloop=_pypy("distinct", "hotloop"),
-            peers={"Counter(text.lower().split()) under PyPy": _pypy("distinct", "counter")},
-            goal_peer="Counter(text.lower().split()) under PyPy",
-            goal=1.0,
-            repeat=1,
-            self_timed=True,
-            memory=False,
-            quick=False,
-        ),
-        Case(
-            group="text",
-            name="PyPy 3.9: word_count_file, 1M distinct words (each once)",
-            setup=lambda: (_write_temp(""),),
-            hotloop=_pypy("distinct file", "hotloop"),
-            peers={"Counter(open(path).read().lower().split()) under PyPy":
-                   _pypy("distinct file", "counter")},
-            goal_peer="Counter(open(path).read().lower().split()) under PyPy",
-            goal=1.0,
-            repeat=1,
-            self_timed=True,
-            memory=False,
-            quick=False,
-        ),
-        Case(
-            group="text",
-            name="PyPy 3.9: word_count, real corpus: Debian copyright files",
-            setup=_copyright_file_for_pypy,
-            hotloop=_pypy("corpus", "hotloop"),
-            peers={"Counter(text.lower().split()) under PyPy": _pypy("corpus", "counter")},
-            repeat=1,
-            self_timed=True,
-            memory=False,
-            quick=False,
-        ),
+        _pypy_case("word_count, 32k lone surrogates (quadratic to encode there)", "surrogates"),
+        _pypy_case("word_count, 1M distinct words (each once)", "distinct", goal=1.0),
+        _pypy_case("word_count_file, 1M distinct words (each once)", "distinct file",
+                   setup=lambda: (_write_temp(""),), goal=1.0),
+        _pypy_case("word_count, real corpus: Debian copyright files", "corpus",
+                   setup=_copyright_file_for_pypy),
     ] + _real_corpus_cases()
