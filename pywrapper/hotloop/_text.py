@@ -846,6 +846,18 @@ def _few_words(head):
 _LOOKOUTS = (0, 0.25, 0.5, 0.75, 1)
 
 
+def _regular_utf8_file(path, encoding, least):
+    """(name, its encoded form, codec, size) of a regular file (not a FIFO, pipe or /proc file)
+    of `least` bytes or more read as UTF-8 ("utf-8" or "utf-8-sig"): one that word_count_file's
+    Python routes may read; else None."""
+    name, encoded = _path_of(path, "word_count_file")
+    codec = _codec_name(encoding, "word_count_file")
+    if codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+        return None
+    size = _stat_size(name)
+    return None if size < least else (name, encoded, codec, size)
+
+
 def _file_long_words(path, encoding, errors, k, progress):
     """word_count_file(path, k, encoding, errors=errors) of a regular UTF-8 file of few long
     words, through the str route above: the file read whole and decoded, as
@@ -854,13 +866,10 @@ def _file_long_words(path, encoding, errors, k, progress):
     decode fails (the engine then raises as it does)."""
     if not _LONG_ROUTE or errors not in _ERRORS:
         return None
-    name, _ = _path_of(path, "word_count_file")
-    codec = _codec_name(encoding, "word_count_file")
-    if codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+    found = _regular_utf8_file(path, encoding, _LONG_FROM)
+    if found is None:
         return None
-    size = _stat_size(name)
-    if size < _LONG_FROM:
-        return None
+    name, _, codec, size = found
     with _open_binary(name) as f:
         for at in _LOOKOUTS:
             f.seek(max(0, min(int(size * at), size - _LONG_WORD)))
@@ -939,13 +948,10 @@ def _file_counted_by_python(path, encoding, errors, k, progress):
     ASCII-only text otherwise (PyPy: U+001C..U+001F), whether a file is ASCII is known only at
     its end: the file is decoded whole first, as Counter's reference reads it, unless its words
     are long (see _PYPY_FILE_WORD)."""
-    name, encoded = _path_of(path, "word_count_file")
-    codec = _codec_name(encoding, "word_count_file")
-    if codec not in ("utf-8", "utf-8-sig") or _is_stream(name):
+    found = _regular_utf8_file(path, encoding, _LOOK_FROM)
+    if found is None:
         return None
-    size = _stat_size(name)
-    if size < _LOOK_FROM:
-        return None
+    name, encoded, codec, size = found
     with _open_binary(name) as f:
         head = _read_piece(f, name)[:4 * _LOOK].decode(codec, "ignore")
         look = _mostly_new(head[:_LOOK])
